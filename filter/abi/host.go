@@ -1,0 +1,231 @@
+//go:build wasip1
+
+package abi
+
+import (
+	"time"
+	"unsafe"
+
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// Host returns the proxy.Host backed by this module's hostcalls.
+func Host() proxy.Host { return wasmHost{} }
+
+type wasmHost struct{}
+
+var _ proxy.Host = wasmHost{}
+
+// hostBytes turns the (address, length) a hostcall wrote into a byte slice.
+// The memory was allocated by our own allocation export for this one call,
+// so the slice owns it: no copy is needed.
+func hostBytes(p *byte, n uint32) []byte {
+	if p == nil || n == 0 {
+		return nil
+	}
+	b := unsafe.Slice(p, n)
+	releaseAlloc()
+	return b
+}
+
+func hostString(p *byte, n uint32) string {
+	if p == nil || n == 0 {
+		return ""
+	}
+	s := unsafe.String(p, n)
+	releaseAlloc()
+	return s
+}
+
+func dataPtr(b []byte) *byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return &b[0]
+}
+
+func (wasmHost) Log(level proxy.LogLevel, msg string) proxy.Status {
+	return proxy.Status(proxyLog(uint32(level), msg))
+}
+
+func (wasmHost) GetLogLevel() (proxy.LogLevel, proxy.Status) {
+	var l uint32
+	st := proxyGetLogLevel(&l)
+	return proxy.LogLevel(l), proxy.Status(st)
+}
+
+// Now reads WASI clock_time_get(realtime) through the Go runtime; Envoy's
+// proxy_get_current_time_nanoseconds is deprecated in its favour.
+func (wasmHost) Now() int64 { return time.Now().UnixNano() }
+
+func (wasmHost) SetTickPeriod(ms uint32) proxy.Status {
+	return proxy.Status(proxySetTickPeriodMilliseconds(ms))
+}
+
+func (wasmHost) GetProperty(path []string) ([]byte, proxy.Status) {
+	enc := proxy.EncodePath(path)
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyGetProperty(dataPtr(enc), uint32(len(enc)), unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		return nil, st
+	}
+	return hostBytes(p, n), st
+}
+
+func (wasmHost) SetProperty(path []string, value []byte) proxy.Status {
+	enc := proxy.EncodePath(path)
+	return proxy.Status(proxySetProperty(dataPtr(enc), uint32(len(enc)), dataPtr(value), uint32(len(value))))
+}
+
+func (wasmHost) SendLocalResponse(code uint32, details string, body []byte, headers []proxy.Pair, grpcStatus int32) proxy.Status {
+	hdrs := proxy.EncodePairs(headers)
+	return proxy.Status(proxySendLocalResponse(code, details, dataPtr(body), uint32(len(body)),
+		dataPtr(hdrs), uint32(len(hdrs)), grpcStatus))
+}
+
+func (wasmHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
+	var p *byte
+	var n, cas uint32
+	st := proxy.Status(proxyGetSharedData(key, unsafe.Pointer(&p), &n, &cas))
+	if st != proxy.StatusOK {
+		return nil, 0, st
+	}
+	return hostBytes(p, n), cas, st
+}
+
+func (wasmHost) SetSharedData(key string, value []byte, cas uint32) proxy.Status {
+	return proxy.Status(proxySetSharedData(key, dataPtr(value), uint32(len(value)), cas))
+}
+
+func (wasmHost) GetHeaderMapValue(m proxy.MapType, key string) (string, proxy.Status) {
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyGetHeaderMapValue(uint32(m), key, unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		return "", st
+	}
+	return hostString(p, n), st
+}
+
+func (wasmHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyGetHeaderMapPairs(uint32(m), unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		return nil, st
+	}
+	pairs, ok := proxy.DecodePairs(hostBytes(p, n))
+	if !ok {
+		return nil, proxy.StatusSerializationFailure
+	}
+	return pairs, st
+}
+
+func (wasmHost) SetHeaderMapPairs(m proxy.MapType, pairs []proxy.Pair) proxy.Status {
+	enc := proxy.EncodePairs(pairs)
+	return proxy.Status(proxySetHeaderMapPairs(uint32(m), dataPtr(enc), uint32(len(enc))))
+}
+
+func (wasmHost) AddHeaderMapValue(m proxy.MapType, key, value string) proxy.Status {
+	return proxy.Status(proxyAddHeaderMapValue(uint32(m), key, value))
+}
+
+func (wasmHost) ReplaceHeaderMapValue(m proxy.MapType, key, value string) proxy.Status {
+	return proxy.Status(proxyReplaceHeaderMapValue(uint32(m), key, value))
+}
+
+func (wasmHost) RemoveHeaderMapValue(m proxy.MapType, key string) proxy.Status {
+	return proxy.Status(proxyRemoveHeaderMapValue(uint32(m), key))
+}
+
+func (wasmHost) GetBufferStatus(b proxy.BufferType) (int, uint32, proxy.Status) {
+	var n, flags uint32
+	st := proxy.Status(proxyGetBufferStatus(uint32(b), &n, &flags))
+	return int(n), flags, st
+}
+
+func (wasmHost) GetBufferBytes(b proxy.BufferType, start, maxSize int) ([]byte, proxy.Status) {
+	if start < 0 || maxSize < 0 {
+		return nil, proxy.StatusBadArgument
+	}
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyGetBufferBytes(uint32(b), uint32(start), uint32(maxSize), unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		return nil, st
+	}
+	return hostBytes(p, n), st
+}
+
+func (wasmHost) SetBufferBytes(b proxy.BufferType, start, size int, data []byte) proxy.Status {
+	if start < 0 || size < 0 {
+		return proxy.StatusBadArgument
+	}
+	return proxy.Status(proxySetBufferBytes(uint32(b), uint32(start), uint32(size), dataPtr(data), uint32(len(data))))
+}
+
+func (wasmHost) ContinueStream(s proxy.StreamType) proxy.Status {
+	return proxy.Status(proxyContinueStream(uint32(s)))
+}
+
+func (wasmHost) CloseStream(s proxy.StreamType) proxy.Status {
+	return proxy.Status(proxyCloseStream(uint32(s)))
+}
+
+func (wasmHost) HttpCall(cluster string, headers []proxy.Pair, body []byte, trailers []proxy.Pair, timeoutMs uint32) (uint32, proxy.Status) {
+	h := proxy.EncodePairs(headers)
+	t := proxy.EncodePairs(trailers)
+	var token uint32
+	st := proxy.Status(proxyHttpCall(cluster, dataPtr(h), uint32(len(h)), dataPtr(body), uint32(len(body)),
+		dataPtr(t), uint32(len(t)), timeoutMs, &token))
+	return token, st
+}
+
+func (wasmHost) GrpcCall(service, serviceName, method string, metadata []proxy.Pair, message []byte, timeoutMs uint32) (uint32, proxy.Status) {
+	md := proxy.EncodePairs(metadata)
+	var token uint32
+	st := proxy.Status(proxyGrpcCall(service, serviceName, method, dataPtr(md), uint32(len(md)),
+		dataPtr(message), uint32(len(message)), timeoutMs, &token))
+	return token, st
+}
+
+func (wasmHost) GrpcCancel(token uint32) proxy.Status { return proxy.Status(proxyGrpcCancel(token)) }
+func (wasmHost) GrpcClose(token uint32) proxy.Status  { return proxy.Status(proxyGrpcClose(token)) }
+
+func (wasmHost) GetStatus() (uint32, string, proxy.Status) {
+	var code uint32
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyGetStatus(&code, unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		return 0, "", st
+	}
+	return code, hostString(p, n), st
+}
+
+func (wasmHost) DefineMetric(t proxy.MetricType, name string) (uint32, proxy.Status) {
+	var id uint32
+	st := proxy.Status(proxyDefineMetric(uint32(t), name, &id))
+	return id, st
+}
+
+func (wasmHost) IncrementMetric(id uint32, delta int64) proxy.Status {
+	return proxy.Status(proxyIncrementMetric(id, delta))
+}
+
+func (wasmHost) RecordMetric(id uint32, value int64) proxy.Status {
+	return proxy.Status(proxyRecordMetric(id, value))
+}
+
+func (wasmHost) GetMetric(id uint32) (uint64, proxy.Status) {
+	var v uint64
+	st := proxy.Status(proxyGetMetric(id, &v))
+	return v, st
+}
+
+func (wasmHost) SetEffectiveContext(id uint32) proxy.Status {
+	return proxy.Status(proxySetEffectiveContext(id))
+}
+
+func (wasmHost) Done() proxy.Status { return proxy.Status(proxyDone()) }

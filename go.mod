@@ -1,0 +1,11 @@
+module github.com/apiguard/apiguard
+
+go 1.26
+
+require (
+	github.com/tetratelabs/wazero v1.12.0 // indirect
+	github.com/tidwall/gjson v1.20.0 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.0 // indirect
+	golang.org/x/sys v0.44.0 // indirect
+)
