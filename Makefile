@@ -1,0 +1,76 @@
+# apiguard — see README.md. Every target runs on a machine with only Go installed.
+SHELL := /bin/bash
+GO ?= go
+WASM := build/apiguard.wasm
+WASM_ENV := GOOS=wasip1 GOARCH=wasm
+# -trimpath keeps build paths out of the module; symbols stay so that a trap
+# in Envoy's log names the Go function.
+WASM_FLAGS := -buildmode=c-shared -trimpath
+TEST_TIMEOUT ?= 9m
+FUZZTIME ?= 30s
+BENCHTIME ?= 1s
+
+.PHONY: all build demo proxy test test-short bench fuzz e2e check fmt vet tidy clean
+
+all: build
+
+build: $(WASM)
+
+# Rebuild whenever any Go file or the module files change.
+$(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null)
+	@mkdir -p build
+	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./filter
+	@ls -l $@ | awk '{print "built " $$9 " (" $$5 " bytes)"}'
+
+# Builds the module, then runs it for real in the local proxy (wazero host) in
+# front of a demo upstream and sends a handful of requests through it.
+demo: build
+	$(GO) run ./e2e/cmd/apiguard-proxy -demo -wasm $(WASM) -config envoy/apiguard.demo.json
+
+# The local proxy for your own upstream: make proxy UPSTREAM=127.0.0.1:8080 CONFIG=my.json
+proxy: build
+	$(GO) run ./e2e/cmd/apiguard-proxy -wasm $(WASM) -config $(CONFIG) -upstream $(UPSTREAM) -listen 127.0.0.1:10000
+
+# Every test: native, against the compiled .wasm in the wazero host, and the
+# Envoy docker tests (which skip with one line where no Docker engine runs).
+test: build
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
+
+test-short: build
+	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make test).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
+	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+# Envoy in docker compose (needs a Docker engine; see e2e/docker/README section in README.md).
+e2e: build
+	APIGUARD_E2E_DOCKER=1 $(GO) test -count=1 -v -run 'TestDocker' ./e2e/docker/...
+
+check: fmt vet tidy
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+	$(WASM_ENV) $(GO) vet ./filter/...
+
+tidy:
+	@cp go.mod /tmp/apiguard.go.mod.bak; cp go.sum /tmp/apiguard.go.sum.bak
+	@$(GO) mod tidy
+	@if ! cmp -s go.mod /tmp/apiguard.go.mod.bak || ! cmp -s go.sum /tmp/apiguard.go.sum.bak; then \
+	  echo "go mod tidy changed go.mod/go.sum; commit the result"; exit 1; fi
+
+clean:
+	rm -rf build
