@@ -1,0 +1,290 @@
+package jsonx
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Duplicate-key detection.
+//
+// Every key of every open object is recorded in s.keys, a stack: an
+// object's keys are contiguous (an outer object cannot gain keys while an
+// inner one is open) and are popped when the object closes. An entry holds
+// a hash of the unescaped (and, with FoldDuplicates, case-folded) key and
+// the key's span, so a hash match is confirmed by decoding both keys again;
+// that only happens on a real duplicate or a 64-bit collision.
+//
+// Small objects (most of them) are checked by a linear scan of their
+// hashes: no table to touch. An object that grows past linearKeys is moved
+// into one open-addressing table (linear probing, backward-shift deletion)
+// shared by all indexed open objects: entries of outer objects are skipped
+// by index (they lie below the current object's base) and an object's
+// entries are deleted from the table when it closes. Each key costs O(1)
+// expected, so an object with n keys costs O(n), not O(n²).
+//
+// The hash is seeded per process (maphash), so an attacker cannot build a
+// body of colliding keys to make the table degrade.
+
+const linearKeys = 16
+
+var hashSeed = maphash.MakeSeed()
+
+type keyEntry struct {
+	hash       uint64
+	start, end int // the key token's span, quotes included
+}
+
+func (s *Scanner) resetKeys() {
+	s.keys = s.keys[:0]
+	if s.tableLive > 0 {
+		clear(s.table)
+		s.tableLive = 0
+	}
+}
+
+// addKey records key (unescaped) for the object f and returns a Reason if
+// the object already has it.
+func (s *Scanner) addKey(f *frame, start, end int, key []byte, esc bool) string {
+	newKey := key
+	if s.FoldDuplicates {
+		s.foldBuf = appendFolded(s.foldBuf[:0], key)
+		key = s.foldBuf
+	}
+	if !f.indexed {
+		// A cheap fingerprint and a one-word Bloom filter per object are
+		// enough here: most keys skip the scan, and a key compares with at
+		// most linearKeys others whatever the collisions.
+		var h uint64
+		if !esc && !s.FoldDuplicates && start+9 <= len(s.data) {
+			h = prefix8(s.data[start+1:start+9], len(key))
+		} else {
+			h = fingerprint(key)
+		}
+		bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
+		if f.bloom&bit != 0 {
+			for j := f.base; j < len(s.keys); j++ {
+				if s.keys[j].hash == h {
+					if reason := s.sameKey(j, newKey); reason != "" {
+						return reason
+					}
+				}
+			}
+		}
+		f.bloom |= bit
+		s.pushKey(h, start, end)
+		if n := len(s.keys) - f.base; n > linearKeys {
+			s.indexObject(f)
+		}
+		return ""
+	}
+	h := maphash.Bytes(hashSeed, key)
+	mask := len(s.table) - 1
+	for slot := int(h) & mask; s.table[slot] != 0; slot = (slot + 1) & mask {
+		j := int(s.table[slot]) - 1
+		if j >= f.base && s.keys[j].hash == h {
+			if reason := s.sameKey(j, newKey); reason != "" {
+				return reason
+			}
+		}
+	}
+	s.ensureTable(s.tableLive + 1)
+	s.pushKey(h, start, end)
+	s.tableInsert(len(s.keys) - 1)
+	return ""
+}
+
+// indexObject moves the object f from fingerprints and linear scans to
+// seeded hashes in the shared table.
+func (s *Scanner) indexObject(f *frame) {
+	s.ensureTable(s.tableLive + len(s.keys) - f.base)
+	for j := f.base; j < len(s.keys); j++ {
+		e := &s.keys[j]
+		s.cmpBuf = s.appendKey(s.cmpBuf[:0], e.start, e.end)
+		e.hash = maphash.Bytes(hashSeed, s.cmpBuf)
+		s.tableInsert(j)
+	}
+	f.indexed = true
+}
+
+// appendKey appends the unescaped (and, with FoldDuplicates, folded) key
+// whose token spans data[start:end].
+func (s *Scanner) appendKey(dst []byte, start, end int) []byte {
+	base := len(dst)
+	raw := s.data[start+1 : end-1]
+	if bytes.IndexByte(raw, '\\') >= 0 {
+		dst = AppendUnquoted(dst, raw)
+	} else {
+		dst = append(dst, raw...)
+	}
+	if s.FoldDuplicates {
+		n := len(dst)
+		dst = appendFolded(dst, dst[base:n])
+		dst = append(dst[:base], dst[n:]...)
+	}
+	return dst
+}
+
+// fingerprint is the small-object key hash: the key's first eight bytes
+// (zero padded) and its length. Keys that share both are compared byte by
+// byte, which costs at most linearKeys comparisons per key.
+func fingerprint(k []byte) uint64 {
+	var a uint64
+	for i := min(len(k), 8) - 1; i >= 0; i-- {
+		a = a<<8 | uint64(k[i])
+	}
+	return a ^ uint64(len(k))<<56
+}
+
+// prefix8 is fingerprint of a key of n bytes whose first bytes are the
+// eight bytes of w (w may run past the key): one load and a mask.
+func prefix8(w []byte, n int) uint64 {
+	a := binary.LittleEndian.Uint64(w)
+	if n < 8 {
+		a &= 1<<(8*uint(n)) - 1
+	}
+	return a ^ uint64(n)<<56
+}
+
+// pushKey records a key, writing the entry in place (see push).
+func (s *Scanner) pushKey(h uint64, start, end int) {
+	n := len(s.keys)
+	if n == cap(s.keys) {
+		s.keys = append(s.keys, keyEntry{})
+	} else {
+		s.keys = s.keys[:n+1]
+	}
+	e := &s.keys[n]
+	e.hash, e.start, e.end = h, start, end
+}
+
+// sameKey compares the earlier key j with key, the key just read, both
+// unescaped (when folding, s.foldBuf holds the folded key).
+func (s *Scanner) sameKey(j int, key []byte) string {
+	e := s.keys[j]
+	s.cmpBuf = s.appendKey(s.cmpBuf[:0], e.start, e.end)
+	if !s.FoldDuplicates {
+		if bytes.Equal(s.cmpBuf, key) {
+			return ReasonDuplicateKey
+		}
+		return ""
+	}
+	if !bytes.Equal(s.cmpBuf, s.foldBuf) {
+		return ""
+	}
+	// Equal once folded; tell exact duplicates apart for the metric.
+	old := s.data[e.start+1 : e.end-1]
+	if bytes.IndexByte(old, '\\') >= 0 {
+		s.cmpBuf = AppendUnquoted(s.cmpBuf[:0], old)
+		old = s.cmpBuf
+	}
+	if bytes.Equal(old, key) {
+		return ReasonDuplicateKey
+	}
+	return ReasonDuplicateKeyCase
+}
+
+// closeObject removes the keys of the closing object f.
+func (s *Scanner) closeObject(f *frame) {
+	if f.indexed {
+		for j := f.base; j < len(s.keys); j++ {
+			s.tableDelete(j)
+		}
+	}
+	s.keys = s.keys[:f.base]
+}
+
+// ensureTable makes room for live entries at a load factor of at most 1/2,
+// rebuilding the table from the indexed open objects when it grows.
+func (s *Scanner) ensureTable(live int) {
+	if 2*live <= len(s.table) {
+		return
+	}
+	size := 64
+	for size < 2*live {
+		size *= 2
+	}
+	if size <= cap(s.table) {
+		s.table = s.table[:size]
+		clear(s.table)
+	} else {
+		s.table = make([]int32, size)
+	}
+	s.tableLive = 0
+	end := len(s.keys)
+	for k := len(s.stack) - 1; k >= 0; k-- {
+		f := &s.stack[k]
+		if !f.obj {
+			continue
+		}
+		if f.indexed {
+			for j := f.base; j < end; j++ {
+				s.tableInsert(j)
+			}
+		}
+		end = f.base
+	}
+}
+
+func (s *Scanner) tableInsert(j int) {
+	mask := len(s.table) - 1
+	slot := int(s.keys[j].hash) & mask
+	for s.table[slot] != 0 {
+		slot = (slot + 1) & mask
+	}
+	s.table[slot] = int32(j + 1)
+	s.tableLive++
+}
+
+func (s *Scanner) tableDelete(j int) {
+	mask := len(s.table) - 1
+	i := int(s.keys[j].hash) & mask
+	for int(s.table[i]) != j+1 {
+		i = (i + 1) & mask
+	}
+	// Backward-shift deletion: move later entries of the probe run into
+	// the hole unless their home slot lies cyclically in (i, k].
+	for k := (i + 1) & mask; s.table[k] != 0; k = (k + 1) & mask {
+		home := int(s.keys[s.table[k]-1].hash) & mask
+		if (i <= k && i < home && home <= k) || (i > k && (i < home || home <= k)) {
+			continue
+		}
+		s.table[i] = s.table[k]
+		i = k
+	}
+	s.table[i] = 0
+	s.tableLive--
+}
+
+// appendFolded appends the canonical case folding of key: every rune is
+// replaced by the smallest rune of its unicode.SimpleFold orbit, so two
+// keys have the same folding exactly when bytes.EqualFold holds.
+func appendFolded(dst, key []byte) []byte {
+	for i := 0; i < len(key); {
+		c := key[i]
+		if c < utf8.RuneSelf {
+			if c-'a' < 26 {
+				c -= 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(key[i:])
+		i += size
+		dst = utf8.AppendRune(dst, foldRune(r))
+	}
+	return dst
+}
+
+func foldRune(r rune) rune {
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < m {
+			m = f
+		}
+	}
+	return m
+}

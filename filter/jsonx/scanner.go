@@ -1,0 +1,768 @@
+package jsonx
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
+
+// TokenKind identifies a token returned by Scanner.Next.
+type TokenKind uint8
+
+// Token kinds. The zero value is not a token.
+const (
+	TokenNone        TokenKind = iota // returned with an error
+	TokenBeginObject                  // '{'
+	TokenEndObject                    // '}'
+	TokenBeginArray                   // '['
+	TokenEndArray                     // ']'
+	TokenKey                          // an object member name, quotes included in the span
+	TokenString                       // a string value, quotes included in the span
+	TokenNumber                       // a number, exactly as written
+	TokenTrue                         // true
+	TokenFalse                        // false
+	TokenNull                         // null
+	TokenEnd                          // end of input after the value; empty span at len(data)
+)
+
+var tokenNames = [...]string{"none", "begin_object", "end_object", "begin_array", "end_array",
+	"key", "string", "number", "true", "false", "null", "end"}
+
+// String names the kind for test output and debugging.
+func (k TokenKind) String() string {
+	if int(k) < len(tokenNames) {
+		return tokenNames[k]
+	}
+	return "invalid"
+}
+
+// Token is one lexical element of the document: its kind and its byte span
+// [Start, End) in the input. The spans of consecutive tokens, together with
+// the whitespace and the ',' and ':' separators between them, tile the input
+// exactly, which is what a one-pass rewriter needs: copy data[last:Start],
+// then either the token or its replacement.
+type Token struct {
+	Kind       TokenKind
+	Start, End int
+}
+
+type scanState uint8
+
+const (
+	stBegin       scanState = iota // before the top-level value
+	stArrayFirst                   // after '[': a value or ']'
+	stObjectFirst                  // after '{': a key or '}'
+	stColon                        // after a key: ':' then a value
+	stAfter                        // after a value: ',' or a closer, or the end
+	stDone                         // TokenEnd was returned
+	stFailed                       // an error was returned
+)
+
+type frame struct {
+	obj     bool   // object (true) or array
+	indexed bool   // this object's keys are in the hash table (see keys.go)
+	bloom   uint64 // fingerprints of this small object's keys (keys.go)
+	count   int    // members or items so far
+	base    int    // objects: index in Scanner.keys of this object's first key
+}
+
+// Scanner is an iterative, validating JSON tokenizer. It enforces the whole
+// grammar, UTF-8 validity, duplicate keys and Limits while it goes, so a
+// caller that has seen TokenEnd knows the document is valid; a caller that
+// acts on tokens before the end (a streaming rewriter) must be ready for
+// Next to fail later and must discard its output then.
+//
+// Use:
+//
+//	var s jsonx.Scanner
+//	s.Reset(data, lim)
+//	for {
+//		tok, err := s.Next()
+//		if err != nil { ... }          // *Error; the Scanner stays failed
+//		if tok.Kind == jsonx.TokenEnd { break }
+//		switch tok.Kind {
+//		case jsonx.TokenKey:
+//			key := s.Key()          // unescaped, valid until the next call
+//			...
+//		}
+//	}
+//
+// Every value, at every depth, is one token (scalars) or a TokenBegin*/
+// TokenEnd* pair (containers); an object member is a TokenKey followed by
+// its value. Depth reports how many containers are open, so a rewriter can
+// drop or replace a member by remembering the Start of its key token and
+// skipping tokens until the depth returns to where the key was.
+//
+// The zero Scanner is ready for Reset. A Scanner keeps its scratch memory
+// across Resets; it is not safe for concurrent use.
+type Scanner struct {
+	// FoldDuplicates also refuses keys of one object that are equal under
+	// Unicode simple case folding. Set it before Reset.
+	FoldDuplicates bool
+
+	data  []byte
+	pos   int
+	lim   Limits
+	state scanState
+	err   *Error
+	stack []frame
+
+	key    []byte // unescaped key of the last TokenKey
+	esc    bool   // the last TokenKey or TokenString had escapes
+	keyBuf []byte // decoding buffer for escaped keys
+
+	// duplicate-key index, see keys.go
+	keys      []keyEntry
+	table     []int32
+	tableLive int
+	cmpBuf    []byte
+	foldBuf   []byte
+}
+
+// Reset starts scanning data with the limits lim. It keeps the scratch
+// memory of earlier scans.
+func (s *Scanner) Reset(data []byte, lim Limits) {
+	s.data = data
+	s.pos = 0
+	s.lim = lim
+	s.state = stBegin
+	s.err = nil
+	s.stack = s.stack[:0]
+	s.key = nil
+	s.esc = false
+	s.resetKeys()
+}
+
+// release drops the reference to the input so a pooled Scanner does not
+// keep a body alive.
+func (s *Scanner) release() {
+	s.data = nil
+	s.key = nil
+}
+
+func (s *Scanner) scratchSize() int {
+	return cap(s.stack) + cap(s.keys) + cap(s.table) + cap(s.keyBuf)/16
+}
+
+// Depth is the number of open containers after the last token: 1 after
+// the top-level TokenBeginObject, 0 again after its TokenEndObject.
+func (s *Scanner) Depth() int { return len(s.stack) }
+
+// Key returns the unescaped name of the last TokenKey. The slice aliases
+// the input or scratch memory and is valid until the next call to Next or
+// Reset; copy it to keep it.
+func (s *Scanner) Key() []byte { return s.key }
+
+// Escaped reports whether the last TokenKey or TokenString contained a
+// backslash escape, i.e. whether its bytes between the quotes differ from
+// its value. When false, data[Start+1:End-1] is the value itself.
+func (s *Scanner) Escaped() bool { return s.esc }
+
+// InObject reports whether the innermost open container is an object, i.e.
+// whether the next value token belongs to a key. It is false at the top
+// level.
+func (s *Scanner) InObject() bool {
+	n := len(s.stack)
+	return n > 0 && s.stack[n-1].obj
+}
+
+func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
+	s.err = &Error{Offset: off, Reason: reason, detail: detail}
+	s.state = stFailed
+	return Token{}, s.err
+}
+
+// isSpace marks the four whitespace bytes RFC 8259 allows.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// strPlain marks bytes that can appear in a string as themselves with no
+// further check: printable ASCII except '"' and '\\'.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// Next returns the next token. After the top-level value it returns one
+// TokenEnd (having checked that only whitespace follows) and then TokenEnd
+// again on every call. On a refused document it returns an *Error, and the
+// same error on every later call.
+func (s *Scanner) Next() (Token, error) { return s.scan(^uint16(0)) }
+
+// scan runs the state machine until it produces a token whose kind is in
+// the bit set stop (or TokenEnd, or an error). Validate passes an empty
+// set and so walks the whole document in this one loop, without a call and
+// return per token; Next passes every kind. The states are code positions
+// (labels); s.state only records where to resume after a return.
+func (s *Scanner) scan(stop uint16) (Token, error) {
+	data := s.data
+	i := s.pos
+	// Limits as locals, "unlimited" as a bound that cannot be reached.
+	strCap, maxKeys, maxItems := s.lim.MaxStringBytes, s.lim.MaxKeys, s.lim.MaxArrayItems
+	if strCap <= 0 {
+		strCap = len(data)
+	}
+	if maxKeys <= 0 {
+		maxKeys = len(data)
+	}
+	if maxItems <= 0 {
+		maxItems = len(data)
+	}
+	var (
+		esc        bool
+		key        []byte
+		kind       TokenKind
+		state      scanState
+		start, end int
+		n          int
+		top        *frame
+		c          byte
+	)
+	switch s.state {
+	case stAfter:
+		goto after
+	case stColon:
+		goto colon
+	case stObjectFirst:
+		goto objectFirst
+	case stArrayFirst:
+		goto arrayFirst
+	case stBegin:
+		for i < len(data) && isSpace[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			return s.fail(i, ReasonEmpty, "")
+		}
+		goto value
+	case stDone:
+		return Token{TokenEnd, len(data), len(data)}, nil
+	}
+	if s.err == nil {
+		// A zero Scanner without Reset: nothing to scan.
+		return s.fail(0, ReasonEmpty, "")
+	}
+	return Token{}, s.err
+
+after: // after a value: ',' or the closer of the container, or the end
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	n = len(s.stack)
+	if n == 0 {
+		if i < len(data) {
+			return s.fail(i, ReasonTrailingData, "")
+		}
+		s.state = stDone
+		s.pos = i
+		return Token{TokenEnd, i, i}, nil
+	}
+	if i >= len(data) {
+		return s.fail(i, ReasonSyntax, "unexpected end of input")
+	}
+	top = &s.stack[n-1]
+	c = data[i]
+	if c == ',' {
+		i++
+		for i < len(data) && isSpace[data[i]] {
+			i++
+		}
+		if top.obj {
+			goto key
+		}
+		goto item
+	}
+	if top.obj {
+		if c == '}' {
+			s.closeObject(top)
+			kind = TokenEndObject
+			goto closeContainer
+		}
+		return s.fail(i, ReasonSyntax, "expected ',' or '}'")
+	}
+	if c == ']' {
+		kind = TokenEndArray
+		goto closeContainer
+	}
+	return s.fail(i, ReasonSyntax, "expected ',' or ']'")
+
+colon: // after a key
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	if i >= len(data) || data[i] != ':' {
+		return s.fail(i, ReasonSyntax, "expected ':' after object key")
+	}
+	i++
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	goto value
+
+objectFirst: // after '{'
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	top = &s.stack[len(s.stack)-1]
+	if i < len(data) && data[i] == '}' {
+		s.closeObject(top)
+		kind = TokenEndObject
+		goto closeContainer
+	}
+	goto key
+
+arrayFirst: // after '['
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	if i < len(data) && data[i] == ']' {
+		kind = TokenEndArray
+		goto closeContainer
+	}
+	top = &s.stack[len(s.stack)-1]
+	goto item
+
+closeContainer:
+	s.stack = s.stack[:len(s.stack)-1]
+	start, end = i, i+1
+	i = end
+	state = stAfter
+	if stop&(1<<kind) != 0 {
+		goto ret
+	}
+	goto after
+
+key: // an object key at data[i] for the object top
+	if i >= len(data) {
+		return s.fail(i, ReasonSyntax, "unexpected end of input")
+	}
+	if data[i] != '"' {
+		return s.fail(i, ReasonSyntax, "expected object key")
+	}
+	top.count++
+	if top.count > maxKeys {
+		return s.fail(i, ReasonKeys, "")
+	}
+	start = i
+	if end = plainString(data, i, strCap); end > 0 {
+		esc = false
+		// Fast path of addKey for the common case: a small object whose
+		// Bloom filter has not seen this key's fingerprint.
+		if !top.indexed && end+7 <= len(data) && !s.FoldDuplicates {
+			h := prefix8(data[i+1:i+9], end-i-2)
+			bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
+			if top.bloom&bit == 0 && len(s.keys)-top.base < linearKeys {
+				top.bloom |= bit
+				s.pushKey(h, i, end)
+				goto keyDone
+			}
+		}
+		key = data[i+1 : end-1]
+	} else {
+		var ok bool
+		if end, esc, ok = s.scanString(i, -end); !ok {
+			return Token{}, s.err
+		}
+		key = data[i+1 : end-1]
+		if esc {
+			s.keyBuf = AppendUnquoted(s.keyBuf[:0], key)
+			key = s.keyBuf
+		}
+	}
+	if reason := s.addKey(top, i, end, key, esc); reason != "" {
+		return s.fail(i, reason, "")
+	}
+keyDone:
+	i = end
+	kind, state = TokenKey, stColon
+	if stop&(1<<TokenKey) != 0 {
+		if esc {
+			s.key = s.keyBuf
+		} else {
+			s.key = data[start+1 : end-1]
+		}
+		goto ret
+	}
+	goto colon
+
+item: // an array element at data[i] for the array top
+	top.count++
+	if top.count > maxItems && i < len(data) {
+		return s.fail(i, ReasonItems, "")
+	}
+value: // the value that starts at data[i]
+	if i >= len(data) {
+		return s.fail(i, ReasonSyntax, "unexpected end of input")
+	}
+	start = i
+	switch c = data[i]; c {
+	case '"':
+		if end = plainString(data, i, strCap); end > 0 {
+			esc = false
+		} else {
+			var ok bool
+			if end, esc, ok = s.scanString(i, -end); !ok {
+				return Token{}, s.err
+			}
+		}
+		kind = TokenString
+	case '{', '[':
+		if s.lim.MaxDepth > 0 && len(s.stack) >= s.lim.MaxDepth {
+			return s.fail(i, ReasonDepth, "")
+		}
+		s.push(c == '{')
+		i++
+		end = i
+		if c == '{' {
+			kind, state = TokenBeginObject, stObjectFirst
+			if stop&(1<<TokenBeginObject) != 0 {
+				goto ret
+			}
+			goto objectFirst
+		}
+		kind, state = TokenBeginArray, stArrayFirst
+		if stop&(1<<TokenBeginArray) != 0 {
+			goto ret
+		}
+		goto arrayFirst
+	case 't':
+		kind, end = TokenTrue, i+4
+		if !s.literal(i, "true") {
+			return Token{}, s.err
+		}
+	case 'f':
+		kind, end = TokenFalse, i+5
+		if !s.literal(i, "false") {
+			return Token{}, s.err
+		}
+	case 'n':
+		kind, end = TokenNull, i+4
+		if !s.literal(i, "null") {
+			return Token{}, s.err
+		}
+	default:
+		if c != '-' && c-'0' >= 10 {
+			if c == ']' || c == '}' {
+				return s.fail(i, ReasonSyntax, "expected a value")
+			}
+			return s.fail(i, ReasonSyntax, "invalid character")
+		}
+		var ok bool
+		if end, ok = s.scanNumber(i); !ok {
+			return Token{}, s.err
+		}
+		kind = TokenNumber
+	}
+	i = end
+	state = stAfter
+	if stop&(1<<kind) != 0 {
+		goto ret
+	}
+	goto after
+
+ret:
+	s.pos = i
+	s.state = state
+	s.esc = esc
+	return Token{kind, start, end}, nil
+}
+
+// push opens a container. It writes the frame in place: building it in a
+// temporary and copying it costs a store-forwarding stall per container.
+func (s *Scanner) push(obj bool) {
+	n := len(s.stack)
+	if n == cap(s.stack) {
+		s.stack = append(s.stack, frame{})
+	} else {
+		s.stack = s.stack[:n+1]
+	}
+	f := &s.stack[n]
+	f.obj = obj
+	f.indexed = false
+	f.bloom = 0
+	f.count = 0
+	f.base = len(s.keys)
+}
+
+// plainString returns the end of the string at data[i] if it holds only
+// plain bytes and fits in strCap bytes. Otherwise it returns minus the
+// offset of the first byte that needs a closer look (always < 0), where
+// scanString takes over. Most strings end here.
+func plainString(data []byte, i, strCap int) int {
+	j := i + 1
+	if strCap < len(data)-j {
+		data = data[:j+strCap+1]
+	}
+	for j < len(data) && strPlain[data[j]] {
+		j++
+	}
+	if j < len(data) && data[j] == '"' {
+		return j + 1
+	}
+	return -j
+}
+
+func (s *Scanner) literal(i int, lit string) bool {
+	data := s.data
+	end := i + len(lit)
+	if end > len(data) || string(data[i:end]) != lit {
+		s.fail(i, ReasonSyntax, "invalid literal")
+		return false
+	}
+	if end < len(data) && !isDelim[data[end]] {
+		s.fail(end, ReasonSyntax, "invalid literal")
+		return false
+	}
+	return true
+}
+
+// isDelim marks the bytes that may directly follow a number or a literal.
+// Checking it there reports 01, 1x or truex as "syntax" rather than as a
+// misleading "trailing_data".
+var isDelim = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, ',': true, ']': true, '}': true}
+
+// scanNumber checks the number at data[start] and returns its end.
+func (s *Scanner) scanNumber(start int) (int, bool) {
+	data := s.data
+	i := start
+	if data[i] == '-' {
+		i++
+	}
+	if i >= len(data) {
+		s.fail(i, ReasonSyntax, "invalid number")
+		return 0, false
+	}
+	switch c := data[i]; {
+	case c == '0':
+		i++
+	case c-'1' < 9:
+		i++
+		for i < len(data) && data[i]-'0' < 10 {
+			i++
+		}
+	default:
+		s.fail(i, ReasonSyntax, "invalid number")
+		return 0, false
+	}
+	if i < len(data) && data[i] == '.' {
+		i++
+		if i >= len(data) || data[i]-'0' >= 10 {
+			s.fail(i, ReasonSyntax, "invalid number")
+			return 0, false
+		}
+		for i < len(data) && data[i]-'0' < 10 {
+			i++
+		}
+	}
+	if i < len(data) && data[i]|0x20 == 'e' {
+		i++
+		if i < len(data) && (data[i] == '+' || data[i] == '-') {
+			i++
+		}
+		if i >= len(data) || data[i]-'0' >= 10 {
+			s.fail(i, ReasonSyntax, "invalid number")
+			return 0, false
+		}
+		for i < len(data) && data[i]-'0' < 10 {
+			i++
+		}
+	}
+	if i < len(data) && !isDelim[data[i]] {
+		s.fail(i, ReasonSyntax, "invalid number")
+		return 0, false
+	}
+	return i, true
+}
+
+// scanString checks the string whose opening quote is data[start], from
+// data[from] on (the bytes before are plain), and returns the offset just
+// past its closing quote and whether it has escapes.
+func (s *Scanner) scanString(start, from int) (end int, esc bool, ok bool) {
+	data := s.data
+	i := start + 1
+	// With a size limit, only the first MaxStringBytes+1 bytes after the
+	// quote can hold the closing quote: stop there, so an oversized string
+	// is refused without reading it to the end.
+	limit := len(data)
+	capped := false
+	if m := s.lim.MaxStringBytes; m > 0 && m < len(data)-i-1 {
+		limit = i + m + 1
+		capped = true
+	}
+	i = from
+	for {
+		// Skip plain bytes eight at a time; the lowest flagged lane is
+		// the first byte that needs a look.
+		for i+8 <= limit {
+			if m := specialLanes(binary.LittleEndian.Uint64(data[i : i+8 : i+8])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto special
+			}
+			i += 8
+		}
+		for i < limit && strPlain[data[i]] {
+			i++
+		}
+		if i >= limit {
+			if capped {
+				s.fail(start, ReasonStringSize, "")
+			} else {
+				s.fail(start, ReasonSyntax, "unterminated string")
+			}
+			return 0, false, false
+		}
+	special:
+		switch c := data[i]; {
+		case c == '"':
+			return i + 1, esc, true
+		case c == '\\':
+			esc = true
+			n, reason, detail := checkEscape(data, i)
+			if reason != "" {
+				s.fail(i, reason, detail)
+				return 0, false, false
+			}
+			i += n
+		case c < 0x20:
+			s.fail(i, ReasonSyntax, "control character in string")
+			return 0, false, false
+		default:
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				s.fail(i, ReasonUTF8, "")
+				return 0, false, false
+			}
+			i += size
+		}
+	}
+}
+
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// specialLanes flags (bit 7 of each byte) the bytes of x, read little
+// endian, that are not plain string bytes: below 0x20, '"', '\\' or
+// non-ASCII. A borrow can only flag a lane above a truly flagged one, so
+// the lowest flag is exact.
+func specialLanes(x uint64) uint64 {
+	q := x ^ (lanes01 * '"')
+	b := x ^ (lanes01 * '\\')
+	return ((x-lanes01*0x20)&^x | (q-lanes01)&^q | (b-lanes01)&^b | x) & lanes80
+}
+
+// checkEscape checks the escape sequence at data[i] (a backslash) and
+// returns its length. A \u escape of a high surrogate must be followed by a
+// \u escape of a low surrogate, and the pair is checked as one sequence.
+func checkEscape(data []byte, i int) (n int, reason, detail string) {
+	if i+1 >= len(data) {
+		return 0, ReasonSyntax, "unterminated string"
+	}
+	switch data[i+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2, "", ""
+	case 'u':
+	default:
+		return 0, ReasonSyntax, "invalid escape"
+	}
+	r, ok := hex4(data, i+2)
+	if !ok {
+		return 0, ReasonSyntax, "invalid \\u escape"
+	}
+	switch {
+	case r < 0xD800 || r > 0xDFFF:
+		return 6, "", ""
+	case r >= 0xDC00:
+		return 0, ReasonUTF8, "lone low surrogate"
+	}
+	if i+7 < len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
+		lo, ok := hex4(data, i+8)
+		if !ok {
+			return 0, ReasonSyntax, "invalid \\u escape"
+		}
+		if lo >= 0xDC00 && lo <= 0xDFFF {
+			return 12, "", ""
+		}
+	}
+	return 0, ReasonUTF8, "lone high surrogate"
+}
+
+// hexVal maps a hex digit to its value and every other byte to 0xff.
+var hexVal = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = byte(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = byte(c - 'a' + 10)
+		t[c-32] = byte(c - 'a' + 10)
+	}
+	return t
+}()
+
+func hex4(data []byte, i int) (rune, bool) {
+	if i+4 > len(data) {
+		return 0, false
+	}
+	a, b, c, d := hexVal[data[i]], hexVal[data[i+1]], hexVal[data[i+2]], hexVal[data[i+3]]
+	if a|b|c|d == 0xff || (a|b|c|d)&0xf0 != 0 {
+		return 0, false
+	}
+	return rune(a)<<12 | rune(b)<<8 | rune(c)<<4 | rune(d), true
+}
+
+// AppendUnquoted appends the value of a JSON string to dst and returns the
+// extended slice. raw is the text between the quotes of a TokenKey or
+// TokenString that the Scanner accepted (data[tok.Start+1:tok.End-1]).
+// On text the Scanner did not accept it does not panic, but the result is
+// unspecified.
+func AppendUnquoted(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); {
+		j := i
+		for j < len(raw) && raw[j] != '\\' {
+			j++
+		}
+		dst = append(dst, raw[i:j]...)
+		i = j
+		if i >= len(raw) {
+			break
+		}
+		if i+1 >= len(raw) {
+			return dst
+		}
+		switch c := raw[i+1]; c {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r, ok := hex4(raw, i+2)
+			if !ok {
+				return dst
+			}
+			i += 6
+			if r >= 0xD800 && r < 0xDC00 && i+1 < len(raw) && raw[i] == '\\' && raw[i+1] == 'u' {
+				if lo, ok := hex4(raw, i+2); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+					r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
+					i += 6
+				}
+			}
+			dst = utf8.AppendRune(dst, r) // a lone surrogate becomes U+FFFD
+			continue
+		default: // '"', '\\', '/'
+			dst = append(dst, c)
+		}
+		i += 2
+	}
+	return dst
+}
