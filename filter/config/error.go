@@ -1,0 +1,111 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Error is a configuration error. The plugin logs it as
+// `apiguard: config: <Error()>`.
+type Error struct {
+	// Path is the JSON path of the offending value, e.g.
+	// `routes[1].rate_limits[0].window` or `providers["a.b"].audiences`.
+	// Object keys that are not simple names (letters, digits, '_', '-') are
+	// written in brackets as quoted strings. "$" is the document itself. Path
+	// is empty only when the document is not JSON at all (empty, malformed,
+	// too large).
+	Path string
+	// Msg says what is wrong. It never holds secret material.
+	Msg string
+}
+
+// Error returns "<path>: <message>", or the message alone when Path is
+// empty.
+func (e *Error) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+// path is a JSON path under construction, as a linked list from the leaf up
+// so that descending costs one small allocation and rendering happens only
+// for errors.
+type path struct {
+	parent *path
+	key    string
+	index  int // >= 0 for array elements; -1 for object members
+}
+
+// root is the document.
+var root = &path{index: -1}
+
+func (p *path) field(key string) *path { return &path{parent: p, key: key, index: -1} }
+
+func (p *path) at(i int) *path { return &path{parent: p, index: i} }
+
+func (p *path) String() string {
+	if p.parent == nil {
+		return "$"
+	}
+	var parts []*path
+	for q := p; q.parent != nil; q = q.parent {
+		parts = append(parts, q)
+	}
+	var b strings.Builder
+	for i := len(parts) - 1; i >= 0; i-- {
+		q := parts[i]
+		switch {
+		case q.index >= 0:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(q.index))
+			b.WriteByte(']')
+		case isSimpleKey(q.key):
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(q.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(quote(q.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// errorf builds an *Error at p.
+func (p *path) errorf(format string, args ...any) *Error {
+	return &Error{Path: p.String(), Msg: fmt.Sprintf(format, args...)}
+}
+
+func isSimpleKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxQuoted bounds how much of an operator's string an error echoes.
+const maxQuoted = 64
+
+// quote quotes s for an error message, shortened to keep log lines bounded.
+// Never call it on secret material.
+func quote(s string) string {
+	if len(s) > maxQuoted {
+		cut := maxQuoted
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		return strconv.Quote(s[:cut]) + "..."
+	}
+	return strconv.Quote(s)
+}

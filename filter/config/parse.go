@@ -1,0 +1,394 @@
+package config
+
+import (
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/route"
+)
+
+// docLimits bound the configuration document itself. They are generous:
+// the document comes from the operator, and the bounds only keep a broken
+// one from exhausting the VM.
+var docLimits = jsonx.Limits{
+	MaxDepth:       64,
+	MaxKeys:        1 << 16,
+	MaxArrayItems:  1 << 20,
+	MaxStringBytes: 1 << 20,
+}
+
+// Parse reads and checks a configuration document. On failure the error is
+// an *Error. Empty input, or whitespace only, is an error: the plugin
+// refuses to start without a configuration.
+func Parse(data []byte) (*Config, error) {
+	if len(data) > MaxConfigBytes {
+		return nil, &Error{Msg: "configuration is larger than " + strconv.Itoa(MaxConfigBytes>>20) + " MiB"}
+	}
+	if isBlank(data) {
+		return nil, &Error{Msg: "configuration is empty"}
+	}
+	v, err := jsonx.Parse(data, docLimits)
+	if err != nil {
+		var je *jsonx.Error
+		if errors.As(err, &je) {
+			return nil, &Error{Msg: "invalid JSON: " + strings.TrimPrefix(je.Error(), "json: ")}
+		}
+		return nil, &Error{Msg: "invalid JSON"}
+	}
+	p := &parser{
+		data:       data,
+		routeNames: map[string]bool{},
+		limitNames: map[string]bool{},
+		keyIDs:     map[string]bool{},
+		keyHashes:  map[[32]byte]string{},
+	}
+	cfg, perr := p.parseConfig(&v)
+	if perr != nil {
+		return nil, perr
+	}
+	return cfg, nil
+}
+
+func isBlank(data []byte) bool {
+	for _, c := range data {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// parser carries what the walk has seen so far. The walk goes in document
+// order and returns at the first structural error; checks that need the
+// whole document (references between fields) are queued in deferred, also
+// in document order, and run once the walk is complete.
+type parser struct {
+	data       []byte
+	cfg        *Config
+	deferred   []func() *Error
+	routeNames map[string]bool
+	limitNames map[string]bool
+	keyIDs     map[string]bool
+	keyHashes  map[[32]byte]string // hash -> key id
+}
+
+func (ps *parser) later(check func() *Error) { ps.deferred = append(ps.deferred, check) }
+
+func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
+	if err := wantObject(v, root); err != nil {
+		return nil, err
+	}
+	cfg := &Config{
+		HoldHeaders:     true,
+		RateLimitSlots:  DefaultRateLimitSlots,
+		Errors:          Errors{SanitizeUpstream5xx: true},
+		SecurityHeaders: true,
+	}
+	ps.cfg = cfg
+	hasRoutes := false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := root.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "providers":
+			err = ps.parseProviders(&m.Value, mp)
+		case "hold_headers":
+			cfg.HoldHeaders, err = getBool(&m.Value, mp)
+		case "default":
+			cfg.Default = &Policy{}
+			err = ps.parsePolicyObject(&m.Value, mp, cfg.Default)
+		case "routes":
+			hasRoutes = true
+			err = ps.parseRoutes(&m.Value, mp)
+		case "failed_auth_limit":
+			cfg.FailedAuthLimit, err = ps.parseFailedAuthLimit(&m.Value, mp)
+		case "rate_limit_service":
+			cfg.RateLimitService, err = ps.parseRateLimitService(&m.Value, mp)
+		case "rate_limit_slots":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, MaxRateLimitSlots)
+			if err == nil && n&(n-1) != 0 {
+				err = mp.errorf("must be a power of two (e.g. 65536)")
+			}
+			cfg.RateLimitSlots = int(n)
+		case "errors":
+			err = ps.parseErrors(&m.Value, mp)
+		case "security_headers":
+			cfg.SecurityHeaders, err = getBool(&m.Value, mp)
+		case "audit_log":
+			cfg.AuditLog, err = getBool(&m.Value, mp)
+		default:
+			err = unknownField(root, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasRoutes && cfg.Default == nil {
+		return nil, root.errorf(`needs "routes" or "default" (without either, every request is refused with 404)`)
+	}
+	for _, check := range ps.deferred {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	table, err := route.Compile(cfg.RouteSpecs())
+	if err != nil {
+		// Each match was checked with the same rules while parsing, so this
+		// cannot happen; report it at the route rather than start without
+		// a table.
+		var re *route.Error
+		if errors.As(err, &re) {
+			return nil, root.field("routes").at(re.Index).field("match").errorf("%s", re.Msg)
+		}
+		return nil, root.field("routes").errorf("%s", err.Error())
+	}
+	cfg.Table = table
+	cfg.ClaimHeaders = claimHeaders(cfg.Providers)
+	return cfg, nil
+}
+
+// claimHeaders collects every header set from claims, with the underscore
+// spelling of each (CGI-style upstreams read `x_user_id` as `x-user-id`).
+func claimHeaders(providers []*Provider) []string {
+	set := map[string]bool{}
+	for _, p := range providers {
+		for _, ch := range p.ClaimsToHeaders {
+			set[ch.Header] = true
+			set[strings.ReplaceAll(ch.Header, "-", "_")] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for h := range set {
+		out = append(out, h)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (ps *parser) parseErrors(v *jsonx.Value, p *path) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		switch m.Key {
+		case "sanitize_upstream_5xx":
+			var err *Error
+			ps.cfg.Errors.SanitizeUpstream5xx, err = getBool(&m.Value, p.field(m.Key))
+			if err != nil {
+				return err
+			}
+		default:
+			return unknownField(p, m.Key)
+		}
+	}
+	return nil
+}
+
+func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
+	if err := wantArray(v, p, false); err != nil {
+		return err
+	}
+	// Allocated once, so that deferred checks may keep pointers into it.
+	ps.cfg.Routes = make([]Route, len(v.Items))
+	for i := range v.Items {
+		if err := ps.parseRoute(&v.Items[i], p.at(i), &ps.cfg.Routes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	r.Policy = Policy{Enforce: true}
+	hasName, hasMatch := false, false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "name":
+			hasName = true
+			r.Name, err = getString(&m.Value, mp)
+			if err == nil {
+				if msg := checkName(r.Name); msg != "" {
+					err = mp.errorf("%s", msg)
+				} else if ps.routeNames[r.Name] {
+					err = mp.errorf("duplicate route name %s", quote(r.Name))
+				}
+				ps.routeNames[r.Name] = true
+			}
+		case "match":
+			hasMatch = true
+			err = parseMatch(&m.Value, mp, &r.Match)
+		default:
+			var known bool
+			known, err = ps.policyField(m, mp, &r.Policy, r)
+			if !known {
+				err = unknownField(p, m.Key)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if !hasName {
+		return missingField(p, "name")
+	}
+	if !hasMatch {
+		return missingField(p, "match")
+	}
+	return nil
+}
+
+func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	hasPath, hasPrefix := false, false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "path":
+			hasPath = true
+			mt.Path, err = getString(&m.Value, mp)
+			if err == nil {
+				var perr error
+				if mt.Params, perr = route.ParsePath(mt.Path); perr != nil {
+					err = mp.errorf("%s", perr.Error())
+				}
+			}
+		case "prefix":
+			hasPrefix = true
+			mt.Prefix, err = getString(&m.Value, mp)
+			if err == nil {
+				if perr := route.CheckPrefix(mt.Prefix); perr != nil {
+					err = mp.errorf("%s", perr.Error())
+				}
+			}
+		case "methods":
+			mt.Methods, err = getStrings(&m.Value, mp, listOpts{
+				nonEmpty: true,
+				check: func(s string) (string, string) {
+					if err := route.CheckMethod(s); err != nil {
+						return "", err.Error()
+					}
+					return s, ""
+				},
+			})
+			if err != nil && len(m.Value.Items) == 0 && m.Value.Kind == jsonx.KindArray {
+				err = mp.errorf("must not be empty (omit it to match any method)")
+			}
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	switch {
+	case hasPath && hasPrefix:
+		return p.errorf(`needs exactly one of "path" and "prefix", not both`)
+	case !hasPath && !hasPrefix:
+		return p.errorf(`needs exactly one of "path" and "prefix"`)
+	}
+	return nil
+}
+
+func (ps *parser) parseFailedAuthLimit(v *jsonx.Value, p *path) (*FailedAuthLimit, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	f := &FailedAuthLimit{}
+	var hasKey, hasLimit, hasWindow bool
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "key":
+			hasKey = true
+			f.Key, err = parseKey(&m.Value, mp)
+			if err == nil && f.Key.Kind != KeyIP && f.Key.Kind != KeyHeader {
+				err = mp.errorf(`must be "ip" or "header:NAME" (no credential is verified when it counts)`)
+			}
+		case "limit":
+			hasLimit = true
+			f.Limit, err = getInt(&m.Value, mp, 1, maxLimit)
+		case "window":
+			hasWindow = true
+			f.Window, err = getDuration(&m.Value, mp, maxWindow)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case !hasKey:
+		return nil, missingField(p, "key")
+	case !hasLimit:
+		return nil, missingField(p, "limit")
+	case !hasWindow:
+		return nil, missingField(p, "window")
+	}
+	return f, nil
+}
+
+func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitService, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	s := &RateLimitService{Timeout: DefaultRateLimitSvcTimeout, FailureMode: FailureDeny}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "cluster":
+			s.Cluster, err = getText(&m.Value, mp)
+		case "domain":
+			s.Domain, err = getText(&m.Value, mp)
+		case "timeout_ms":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, 10000)
+			s.Timeout = msDuration(n)
+		case "failure_mode":
+			var f string
+			f, err = getString(&m.Value, mp)
+			if err == nil {
+				switch f {
+				case "deny":
+					s.FailureMode = FailureDeny
+				case "allow":
+					s.FailureMode = FailureAllow
+				default:
+					err = mp.errorf(`must be "deny" or "allow", not %s`, quote(f))
+				}
+			}
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if s.Cluster == "" {
+		return nil, missingField(p, "cluster")
+	}
+	if s.Domain == "" {
+		return nil, missingField(p, "domain")
+	}
+	return s, nil
+}

@@ -1,0 +1,800 @@
+package config
+
+import (
+	"strings"
+	"time"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+// Bounds of policy values.
+const (
+	maxLimit  = 1_000_000_000        // rate-limit limit and burst
+	maxWindow = 365 * 24 * time.Hour // rate-limit and failed-auth windows
+)
+
+// parsePolicyObject reads `default`: a policy and nothing else.
+func (ps *parser) parsePolicyObject(v *jsonx.Value, p *path, pol *Policy) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	pol.Enforce = true
+	for i := range v.Members {
+		m := &v.Members[i]
+		known, err := ps.policyField(m, p.field(m.Key), pol, nil)
+		if !known {
+			return unknownField(p, m.Key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// policyField reads one policy member into pol; known is false when the
+// member is not a policy field. rt is the route the policy belongs to, or
+// nil for `default`.
+func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *Policy, rt *Route) (known bool, err *Error) {
+	v := &m.Value
+	switch m.Key {
+	case "enforce":
+		pol.Enforce, err = getBool(v, mp)
+	case "require_tls":
+		switch {
+		case v.Kind == jsonx.KindBool && v.Bool:
+			pol.RequireTLS = TLSConnection
+		case v.Kind == jsonx.KindBool:
+			pol.RequireTLS = TLSOff
+		case v.Kind == jsonx.KindString && v.Str == "forwarded":
+			pol.RequireTLS = TLSForwarded
+		case v.Kind == jsonx.KindString:
+			err = mp.errorf(`must be true, false or "forwarded", not %s`, quote(v.Str))
+		default:
+			err = mp.errorf(`must be true, false or "forwarded", not %s`, kindPhrase(v.Kind))
+		}
+	case "cors":
+		pol.CORS, err = parseCORS(v, mp)
+	case "deprecation":
+		pol.Deprecation, err = parseDeprecation(v, mp)
+	case "auth":
+		pol.Auth, err = ps.parseAuth(v, mp, rt)
+	case "request":
+		pol.Request, err = ps.parseRequest(v, mp, pol)
+	case "response":
+		pol.Response, err = parseResponse(v, mp)
+	case "rate_limits":
+		pol.RateLimits, err = ps.parseRateLimits(v, mp)
+	default:
+		return false, nil
+	}
+	return true, err
+}
+
+func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	c := &CORS{AllowMethods: []string{"GET", "HEAD", "POST"}}
+	hasOrigins := false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "allow_origins":
+			hasOrigins = true
+			c.AllowOrigins, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: func(s string) (string, string) {
+				return s, checkOrigin(s)
+			}})
+		case "allow_methods":
+			c.AllowMethods, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: func(s string) (string, string) {
+				if s == "*" {
+					return "", `"*" is not allowed: list the methods`
+				}
+				if !isToken(s) {
+					return "", quote(s) + " is not an HTTP method"
+				}
+				if strings.ToUpper(s) != s {
+					return "", quote(s) + " must be upper-case"
+				}
+				return s, ""
+			}})
+		case "allow_headers":
+			c.AllowHeaders, err = getStrings(&m.Value, mp, listOpts{check: func(s string) (string, string) {
+				if s == "*" {
+					return "", `"*" is not allowed: list the headers`
+				}
+				return checkHeaderRead(s)
+			}})
+		case "allow_credentials":
+			c.AllowCredentials, err = getBool(&m.Value, mp)
+		case "max_age_seconds":
+			var n int64
+			n, err = getInt(&m.Value, mp, 0, 86400)
+			c.MaxAge, c.HasMaxAge = time.Duration(n)*time.Second, true
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasOrigins {
+		return nil, missingField(p, "allow_origins")
+	}
+	op := p.field("allow_origins")
+	for i, o := range c.AllowOrigins {
+		switch {
+		case o == "*" && len(c.AllowOrigins) > 1:
+			return nil, op.at(i).errorf(`"*" must be the only origin`)
+		case (o == "*" || o == "null") && c.AllowCredentials:
+			return nil, op.at(i).errorf(`%q is not allowed with "allow_credentials": true`, o)
+		}
+	}
+	c.AnyOrigin = len(c.AllowOrigins) == 1 && c.AllowOrigins[0] == "*"
+	return c, nil
+}
+
+func parseDeprecation(v *jsonx.Value, p *path) (*Deprecation, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	d := &Deprecation{}
+	hasSince, hasSunset := false, false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "since":
+			hasSince = true
+			d.Since, err = getTime(&m.Value, mp)
+		case "sunset":
+			hasSunset = true
+			d.Sunset, err = getTime(&m.Value, mp)
+		case "link":
+			d.Link, err = getString(&m.Value, mp)
+			if err == nil {
+				if msg := checkLink(d.Link); msg != "" {
+					err = mp.errorf("%s", msg)
+				}
+			}
+		case "refuse_after_sunset":
+			d.RefuseAfterSunset, err = getBool(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasSince {
+		return nil, missingField(p, "since")
+	}
+	if hasSunset && !d.Sunset.After(d.Since) {
+		return nil, p.field("sunset").errorf(`must be after "since"`)
+	}
+	if d.RefuseAfterSunset && !hasSunset {
+		return nil, p.field("refuse_after_sunset").errorf(`needs "sunset"`)
+	}
+	return d, nil
+}
+
+func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	a := &Auth{}
+	hasProviders := false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "providers":
+			hasProviders = true
+			a.Providers, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
+			for j, name := range a.Providers {
+				jp := mp.at(j)
+				ps.later(func() *Error {
+					if ps.cfg.Provider(name) == nil {
+						return jp.errorf("unknown provider %s", quote(name))
+					}
+					return nil
+				})
+			}
+		case "allow_missing":
+			a.AllowMissing, err = getBool(&m.Value, mp)
+		case "claims":
+			if err = wantArray(&m.Value, mp, false); err != nil {
+				return nil, err
+			}
+			a.Claims = make([]ClaimRule, 0, len(m.Value.Items))
+			for j := range m.Value.Items {
+				var r ClaimRule
+				if r, err = parseClaimRule(&m.Value.Items[j], mp.at(j)); err != nil {
+					return nil, err
+				}
+				a.Claims = append(a.Claims, r)
+			}
+		case "owner":
+			if rt == nil {
+				return nil, mp.errorf("not allowed in default (it has no path parameters)")
+			}
+			if err = wantArray(&m.Value, mp, false); err != nil {
+				return nil, err
+			}
+			a.Owner = make([]OwnerRule, 0, len(m.Value.Items))
+			for j := range m.Value.Items {
+				var r OwnerRule
+				if r, err = parseOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
+					return nil, err
+				}
+				a.Owner = append(a.Owner, r)
+				pp := mp.at(j).field("param")
+				param := r.Param
+				ps.later(func() *Error {
+					if rt.Match.Prefix != "" {
+						return pp.errorf("the route matches a prefix, which has no parameters")
+					}
+					for _, n := range rt.Match.Params {
+						if n == param {
+							return nil
+						}
+					}
+					return pp.errorf("%s is not a parameter of the route's path %s", quote(param), quote(rt.Match.Path))
+				})
+			}
+		case "body_owner":
+			if err = wantArray(&m.Value, mp, false); err != nil {
+				return nil, err
+			}
+			a.BodyOwner = make([]BodyOwnerRule, 0, len(m.Value.Items))
+			for j := range m.Value.Items {
+				var r BodyOwnerRule
+				if r, err = parseBodyOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
+					return nil, err
+				}
+				a.BodyOwner = append(a.BodyOwner, r)
+			}
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasProviders {
+		return nil, missingField(p, "providers")
+	}
+	return a, nil
+}
+
+// getClaimPath reads a claim (or body field) path.
+func getClaimPath(v *jsonx.Value, p *path) ([]string, string, *Error) {
+	s, err := getString(v, p)
+	if err != nil {
+		return nil, "", err
+	}
+	segs, perr := SplitClaimPath(s)
+	if perr != nil {
+		return nil, "", p.errorf("%s", perr.Error())
+	}
+	return segs, s, nil
+}
+
+func parseClaimRule(v *jsonx.Value, p *path) (ClaimRule, *Error) {
+	var r ClaimRule
+	if err := wantObject(v, p); err != nil {
+		return r, err
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "claim":
+			r.Claim, r.ClaimName, err = getClaimPath(&m.Value, mp)
+		case "equals", "any_of", "contains":
+			if r.Op != 0 {
+				return r, p.errorf(`needs exactly one of "equals", "any_of" and "contains"`)
+			}
+			switch m.Key {
+			case "equals":
+				r.Op, r.Equals = ClaimEquals, m.Value
+			case "any_of":
+				r.Op = ClaimAnyOf
+				r.Values, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
+			case "contains":
+				r.Op = ClaimContains
+				r.Values, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
+			}
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	if r.Claim == nil {
+		return r, missingField(p, "claim")
+	}
+	if r.Op == 0 {
+		return r, p.errorf(`needs exactly one of "equals", "any_of" and "contains"`)
+	}
+	return r, nil
+}
+
+func parseOwnerRule(v *jsonx.Value, p *path) (OwnerRule, *Error) {
+	var r OwnerRule
+	if err := wantObject(v, p); err != nil {
+		return r, err
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "param":
+			r.Param, err = getText(&m.Value, mp)
+		case "claim":
+			r.Claim, r.ClaimName, err = getClaimPath(&m.Value, mp)
+		case "unless":
+			var u ClaimRule
+			u, err = parseClaimRule(&m.Value, mp)
+			r.Unless = &u
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	if r.Param == "" {
+		return r, missingField(p, "param")
+	}
+	if r.Claim == nil {
+		return r, missingField(p, "claim")
+	}
+	return r, nil
+}
+
+func parseBodyOwnerRule(v *jsonx.Value, p *path) (BodyOwnerRule, *Error) {
+	var r BodyOwnerRule
+	if err := wantObject(v, p); err != nil {
+		return r, err
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "field":
+			r.Field, r.FieldName, err = getClaimPath(&m.Value, mp)
+		case "claim":
+			r.Claim, r.ClaimName, err = getClaimPath(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return r, err
+		}
+	}
+	if r.Field == nil {
+		return r, missingField(p, "field")
+	}
+	if r.Claim == nil {
+		return r, missingField(p, "claim")
+	}
+	return r, nil
+}
+
+func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	r := &Request{MaxBodyBytes: DefaultMaxBodyBytes}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "max_body_bytes":
+			r.MaxBodyBytes, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
+			r.MaxBodyBytesSet = true
+		case "forbid_query_params":
+			r.ForbidQueryParams, err = getStrings(&m.Value, mp, listOpts{check: func(s string) (string, string) {
+				if msg := checkQueryName(s); msg != "" {
+					return "", msg
+				}
+				return NormalizeQueryName(s), ""
+			}})
+			for j, name := range r.ForbidQueryParams {
+				jp := mp.at(j)
+				ps.later(func() *Error { return queryConflict(ps.cfg, pol, name, jp) })
+			}
+		case "json":
+			r.JSON, err = parseJSONRules(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func checkQueryName(s string) string {
+	if s == "" || hasControl(s) || strings.ContainsAny(s, "&=#") {
+		return "must be a query parameter name (non-empty, no control characters, no \"&\", \"=\" or \"#\")"
+	}
+	return ""
+}
+
+// queryConflict refuses a forbidden query parameter that one of the
+// policy's own providers reads its credential from: every such request
+// would be refused.
+func queryConflict(cfg *Config, pol *Policy, name string, p *path) *Error {
+	if pol.Auth == nil {
+		return nil
+	}
+	for _, pn := range pol.Auth.Providers {
+		prov := cfg.Provider(pn)
+		if prov == nil {
+			continue
+		}
+		for j, src := range prov.From() {
+			if src.Kind == SourceQuery && NormalizeQueryName(src.Name) == name {
+				return p.errorf("provider %s reads its credential from this query parameter (from[%d])", quote(pn), j)
+			}
+		}
+	}
+	return nil
+}
+
+func parseJSONRules(v *jsonx.Value, p *path) (*JSONRules, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	j := &JSONRules{
+		MaxDepth:       DefaultJSONMaxDepth,
+		MaxKeys:        DefaultJSONMaxKeys,
+		MaxArrayItems:  DefaultJSONMaxItems,
+		MaxStringBytes: DefaultJSONMaxString,
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		var n int64
+		switch m.Key {
+		case "required":
+			j.Required, err = getBool(&m.Value, mp)
+		case "max_depth":
+			n, err = getInt(&m.Value, mp, 1, MaxJSONDepthLimit)
+			j.MaxDepth = int(n)
+		case "max_keys":
+			n, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
+			j.MaxKeys = int(n)
+		case "max_array_items":
+			n, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
+			j.MaxArrayItems = int(n)
+		case "max_string_bytes":
+			n, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
+			j.MaxStringBytes = int(n)
+		case "fields":
+			j.Fields, err = parseFieldRules(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+var jsonTypes = map[string]JSONType{
+	"object": TypeObject, "array": TypeArray, "string": TypeString, "number": TypeNumber,
+	"integer": TypeInteger, "boolean": TypeBoolean, "null": TypeNull,
+}
+
+func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
+	if err := wantArray(v, p, false); err != nil {
+		return nil, err
+	}
+	out := make([]FieldRule, 0, len(v.Items))
+	seen := map[string]int{}
+	for i := range v.Items {
+		ip := p.at(i)
+		item := &v.Items[i]
+		if err := wantObject(item, ip); err != nil {
+			return nil, err
+		}
+		var f FieldRule
+		hasType := false
+		for k := range item.Members {
+			m := &item.Members[k]
+			mp := ip.field(m.Key)
+			var err *Error
+			switch m.Key {
+			case "path":
+				f.Path, f.PathName, err = getClaimPath(&m.Value, mp)
+			case "type":
+				hasType = true
+				var t string
+				if t, err = getString(&m.Value, mp); err == nil {
+					var ok bool
+					if f.Type, ok = jsonTypes[t]; !ok {
+						err = mp.errorf("%s is not a JSON type (want object, array, string, number, integer, boolean or null)", quote(t))
+					}
+				}
+			case "required":
+				f.Required, err = getBool(&m.Value, mp)
+			default:
+				err = unknownField(ip, m.Key)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if f.Path == nil {
+			return nil, missingField(ip, "path")
+		}
+		if !hasType && !f.Required {
+			return nil, ip.errorf(`checks nothing: give "type", or "required": true`)
+		}
+		key := strings.Join(f.Path, "\x00")
+		if j, dup := seen[key]; dup {
+			return nil, ip.field("path").errorf("duplicate of [%d]", j)
+		}
+		seen[key] = i
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func parseResponse(v *jsonx.Value, p *path) (*Response, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	r := &Response{MaxBodyBytes: DefaultMaxBodyBytes}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "max_body_bytes":
+			r.MaxBodyBytes, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
+		case "allow":
+			r.Allow, err = getResponsePaths(&m.Value, mp, "omit it to keep every field")
+		case "redact":
+			r.Redact, err = parseRedact(&m.Value, mp)
+		case "pass_types":
+			r.PassTypes, err = getStrings(&m.Value, mp, listOpts{check: checkMediaType})
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// getResponsePaths reads a non-empty list of response paths; hint explains
+// what to do instead of an empty list.
+func getResponsePaths(v *jsonx.Value, p *path, hint string) ([]ResponsePath, *Error) {
+	if err := wantArray(v, p, false); err != nil {
+		return nil, err
+	}
+	if len(v.Items) == 0 {
+		return nil, p.errorf("must not be empty (%s)", hint)
+	}
+	out := make([]ResponsePath, 0, len(v.Items))
+	for i := range v.Items {
+		ip := p.at(i)
+		s, err := getString(&v.Items[i], ip)
+		if err != nil {
+			return nil, err
+		}
+		rp, perr := ParseResponsePath(s)
+		if perr != nil {
+			return nil, ip.errorf("%s", perr.Error())
+		}
+		for j, prev := range out {
+			if samePath(prev, rp) {
+				return nil, ip.errorf("duplicate of %s at [%d]", quote(s), j)
+			}
+		}
+		out = append(out, rp)
+	}
+	return out, nil
+}
+
+func samePath(a, b ResponsePath) bool {
+	if len(a.Segments) != len(b.Segments) {
+		return false
+	}
+	for i := range a.Segments {
+		if a.Segments[i] != b.Segments[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	r := &Redact{Action: RedactRemove, Mask: DefaultMask}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "paths":
+			r.Paths, err = getResponsePaths(&m.Value, mp, "omit it to redact by keys only")
+		case "keys":
+			folded := map[string]int{}
+			r.Keys, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
+			for j, k := range r.Keys {
+				f := foldKey(k)
+				if prev, dup := folded[f]; dup && err == nil {
+					err = mp.at(j).errorf("duplicate of %s at [%d] (keys compare case-insensitively)", quote(r.Keys[prev]), prev)
+				}
+				folded[f] = j
+			}
+		case "action":
+			var a string
+			if a, err = getString(&m.Value, mp); err == nil {
+				switch a {
+				case "remove":
+					r.Action = RedactRemove
+				case "mask":
+					r.Action = RedactMask
+				default:
+					err = mp.errorf(`must be "remove" or "mask", not %s`, quote(a))
+				}
+			}
+		case "mask":
+			r.Mask, err = getString(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if r.Paths == nil && r.Keys == nil {
+		return nil, p.errorf(`needs "paths" or "keys"`)
+	}
+	return r, nil
+}
+
+func (ps *parser) parseRateLimits(v *jsonx.Value, p *path) ([]RateLimit, *Error) {
+	if err := wantArray(v, p, false); err != nil {
+		return nil, err
+	}
+	out := make([]RateLimit, 0, len(v.Items))
+	for i := range v.Items {
+		rl, err := ps.parseRateLimit(&v.Items[i], p.at(i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rl)
+	}
+	return out, nil
+}
+
+// globalWindows are the windows the rate limit service knows (its units).
+var globalWindows = map[time.Duration]bool{
+	time.Second: true, time.Minute: true, time.Hour: true, 24 * time.Hour: true,
+}
+
+func (ps *parser) parseRateLimit(v *jsonx.Value, p *path) (RateLimit, *Error) {
+	var rl RateLimit
+	if err := wantObject(v, p); err != nil {
+		return rl, err
+	}
+	var hasName, hasKey, hasLimit, hasWindow, hasBurst bool
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "name":
+			hasName = true
+			if rl.Name, err = getString(&m.Value, mp); err == nil {
+				if msg := checkName(rl.Name); msg != "" {
+					err = mp.errorf("%s", msg)
+				} else if ps.limitNames[rl.Name] {
+					err = mp.errorf("duplicate rate limit name %s (names are unique across the configuration)", quote(rl.Name))
+				}
+				ps.limitNames[rl.Name] = true
+			}
+		case "key":
+			hasKey = true
+			rl.Key, err = parseKey(&m.Value, mp)
+		case "limit":
+			hasLimit = true
+			rl.Limit, err = getInt(&m.Value, mp, 1, maxLimit)
+		case "window":
+			hasWindow = true
+			rl.Window, err = getDuration(&m.Value, mp, maxWindow)
+		case "burst":
+			hasBurst = true
+			rl.Burst, err = getInt(&m.Value, mp, 1, maxLimit)
+		case "global":
+			rl.Global, err = getBool(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return rl, err
+		}
+	}
+	switch {
+	case !hasName:
+		return rl, missingField(p, "name")
+	case !hasKey:
+		return rl, missingField(p, "key")
+	case !hasLimit:
+		return rl, missingField(p, "limit")
+	case !hasWindow:
+		return rl, missingField(p, "window")
+	}
+	if !rl.Global {
+		if !hasBurst {
+			rl.Burst = rl.Limit
+		}
+		return rl, nil
+	}
+	if hasBurst {
+		return rl, p.field("burst").errorf(`not allowed with "global": true (the rate limit service has no burst)`)
+	}
+	if !globalWindows[rl.Window] {
+		return rl, p.field("window").errorf(`must be 1s, 1m, 1h or 1d with "global": true, not %s`, FormatDuration(rl.Window))
+	}
+	gp := p.field("global")
+	ps.later(func() *Error {
+		if ps.cfg.RateLimitService == nil {
+			return gp.errorf(`needs a top-level "rate_limit_service"`)
+		}
+		return nil
+	})
+	return rl, nil
+}
+
+// parseKey reads a rate-limit key: ip, route, header:NAME or claim:PATH.
+func parseKey(v *jsonx.Value, p *path) (Key, *Error) {
+	s, err := getString(v, p)
+	if err != nil {
+		return Key{}, err
+	}
+	k := Key{Raw: s}
+	switch {
+	case s == "ip":
+		k.Kind = KeyIP
+	case s == "route":
+		k.Kind = KeyRoute
+	case strings.HasPrefix(s, "header:"):
+		h, msg := checkHeaderRead(s[len("header:"):])
+		if msg != "" {
+			return Key{}, p.errorf("%s", msg)
+		}
+		k.Kind, k.Header = KeyHeader, h
+	case strings.HasPrefix(s, "claim:"):
+		c, perr := SplitClaimPath(s[len("claim:"):])
+		if perr != nil {
+			return Key{}, p.errorf("%s", perr.Error())
+		}
+		k.Kind, k.Claim = KeyClaim, c
+	default:
+		return Key{}, p.errorf("%s is not a rate-limit key (want ip, route, header:NAME or claim:PATH)", quote(s))
+	}
+	return k, nil
+}

@@ -1,0 +1,501 @@
+package config
+
+import (
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+// algorithms are the JWS algorithms a provider may list. `none` is never
+// one of them.
+var algorithms = map[string]bool{
+	"RS256": true, "RS384": true, "RS512": true,
+	"PS256": true, "PS384": true, "PS512": true,
+	"ES256": true, "ES384": true, "ES512": true,
+	"EdDSA": true,
+	"HS256": true, "HS384": true, "HS512": true,
+}
+
+// jwtFields are the provider fields that only JWT providers have.
+var jwtFields = map[string]bool{
+	"issuer": true, "audiences": true, "algorithms": true, "jwks": true, "remote_jwks": true,
+	"from": true, "clock_skew_seconds": true, "require_expiration": true,
+	"max_lifetime_seconds": true, "forward": true,
+}
+
+// maxLifetimeSeconds bounds max_lifetime_seconds (ten years).
+const maxLifetimeSeconds = 10 * 365 * 24 * 3600
+
+func defaultFrom() []Source {
+	return []Source{{Kind: SourceHeader, Name: "authorization", Prefix: "Bearer "}}
+}
+
+func (ps *parser) parseProviders(v *jsonx.Value, p *path) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	ps.cfg.Providers = make([]*Provider, 0, len(v.Members))
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		if msg := checkName(m.Key); msg != "" {
+			return mp.errorf("provider name %s", msg)
+		}
+		prov, err := ps.parseProvider(&m.Value, mp, m.Key)
+		if err != nil {
+			return err
+		}
+		ps.cfg.Providers = append(ps.cfg.Providers, prov)
+	}
+	return nil
+}
+
+func (ps *parser) parseProvider(v *jsonx.Value, p *path, name string) (*Provider, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	prov := &Provider{Name: name}
+	isKeys := v.Get("api_keys") != nil
+	var jwt *JWTProvider
+	if isKeys {
+		prov.Kind = ProviderAPIKeys
+	} else {
+		prov.Kind = ProviderJWT
+		jwt = &JWTProvider{
+			From:              defaultFrom(),
+			ClockSkew:         DefaultClockSkew,
+			RequireExpiration: true,
+		}
+		prov.JWT = jwt
+	}
+	seen := map[string]bool{}
+	var algsPath *path
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch {
+		case m.Key == "api_keys":
+			prov.APIKeys, err = ps.parseAPIKeys(&m.Value, mp)
+		case m.Key == "claims_to_headers":
+			prov.ClaimsToHeaders, err = ps.parseClaimsToHeaders(&m.Value, mp)
+		case jwtFields[m.Key] && isKeys:
+			err = mp.errorf(`not allowed in an "api_keys" provider (JWT providers only)`)
+		case jwtFields[m.Key]:
+			seen[m.Key] = true
+			if m.Key == "algorithms" {
+				algsPath = mp
+			}
+			err = ps.jwtField(m, mp, jwt, seen)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if isKeys {
+		return prov, nil
+	}
+	if len(seen) == 0 {
+		return nil, p.errorf(`needs "api_keys", or the fields of a JWT provider ("issuer", "audiences", "algorithms", and "jwks" or "remote_jwks")`)
+	}
+	for _, f := range []string{"issuer", "audiences", "algorithms"} {
+		if !seen[f] {
+			return nil, missingField(p, f)
+		}
+	}
+	if !seen["jwks"] && !seen["remote_jwks"] {
+		return nil, p.errorf(`needs one of "jwks" and "remote_jwks"`)
+	}
+	if jwt.RemoteJWKS != nil {
+		for i, a := range jwt.Algorithms {
+			if strings.HasPrefix(a, "HS") {
+				return nil, algsPath.at(i).errorf(`%q needs an inline "jwks": a fetched JWKS never yields an HMAC key`, a)
+			}
+		}
+	}
+	return prov, nil
+}
+
+func (ps *parser) jwtField(m *jsonx.Member, mp *path, jwt *JWTProvider, seen map[string]bool) *Error {
+	v := &m.Value
+	var err *Error
+	switch m.Key {
+	case "issuer":
+		jwt.Issuer, err = getText(v, mp)
+	case "audiences":
+		jwt.Audiences, err = getStrings(v, mp, listOpts{nonEmpty: true, check: checkText})
+	case "algorithms":
+		jwt.Algorithms, err = getStrings(v, mp, listOpts{nonEmpty: true, check: func(s string) (string, string) {
+			switch {
+			case algorithms[s]:
+				return s, ""
+			case strings.EqualFold(s, "none"):
+				return "", `"none" is never accepted`
+			}
+			return "", "unsupported algorithm " + quote(s) + " (want one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512)"
+		}})
+	case "jwks":
+		if seen["remote_jwks"] {
+			return mp.errorf(`not allowed together with "remote_jwks" (exactly one of them)`)
+		}
+		jwt.JWKS, err = ps.parseInlineJWKS(v, mp)
+	case "remote_jwks":
+		if seen["jwks"] {
+			return mp.errorf(`not allowed together with "jwks" (exactly one of them)`)
+		}
+		jwt.RemoteJWKS, err = parseRemoteJWKS(v, mp)
+	case "from":
+		jwt.From, err = parseFrom(v, mp)
+	case "clock_skew_seconds":
+		var n int64
+		n, err = getInt(v, mp, 0, 3600)
+		jwt.ClockSkew = time.Duration(n) * time.Second
+	case "require_expiration":
+		jwt.RequireExpiration, err = getBool(v, mp)
+	case "max_lifetime_seconds":
+		var n int64
+		n, err = getInt(v, mp, 1, maxLifetimeSeconds)
+		jwt.MaxLifetime = time.Duration(n) * time.Second
+	case "forward":
+		jwt.Forward, err = getBool(v, mp)
+	}
+	return err
+}
+
+// parseInlineJWKS checks the outline of an inline JWKS and returns its bytes
+// as written. Nothing of its content goes into error messages: it may hold
+// HMAC secrets.
+func (ps *parser) parseInlineJWKS(v *jsonx.Value, p *path) ([]byte, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	keys := v.Get("keys")
+	if keys == nil {
+		return nil, missingField(p, "keys")
+	}
+	kp := p.field("keys")
+	if err := wantArray(keys, kp, true); err != nil {
+		return nil, err
+	}
+	for i := range keys.Items {
+		if err := wantObject(&keys.Items[i], kp.at(i)); err != nil {
+			return nil, err
+		}
+	}
+	raw := rawObject(ps.data, v.Offset)
+	if raw == nil {
+		return nil, p.errorf("cannot locate the object in the document")
+	}
+	return raw, nil
+}
+
+// rawObject returns a copy of the JSON object that starts at off in data,
+// which the strict parser has already accepted, so a brace count outside
+// strings finds its end.
+func rawObject(data []byte, off int) []byte {
+	if off < 0 || off >= len(data) || data[off] != '{' {
+		return nil
+	}
+	depth := 0
+	for i := off; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return append([]byte(nil), data[off:i+1]...)
+			}
+		}
+	}
+	return nil
+}
+
+func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh}
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "cluster":
+			r.Cluster, err = getText(&m.Value, mp)
+		case "authority":
+			r.Authority, err = getText(&m.Value, mp)
+			if err == nil && strings.ContainsAny(r.Authority, "/@ ?#") {
+				err = mp.errorf("%s is not a host[:port]", quote(r.Authority))
+			}
+		case "path":
+			r.Path, err = getText(&m.Value, mp)
+			if err == nil && (r.Path[0] != '/' || strings.ContainsAny(r.Path, " #")) {
+				err = mp.errorf(`must start with "/" and hold no space or "#"`)
+			}
+		case "timeout_ms":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, 60000)
+			r.Timeout = msDuration(n)
+		case "refresh_seconds":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, 7*24*3600)
+			r.Refresh = time.Duration(n) * time.Second
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if r.Cluster == "" {
+		return nil, missingField(p, "cluster")
+	}
+	if r.Path == "" {
+		return nil, missingField(p, "path")
+	}
+	if r.Authority == "" {
+		r.Authority = r.Cluster
+	}
+	return r, nil
+}
+
+func msDuration(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// parseFrom reads a `from` list: each entry is exactly one of header,
+// cookie and query; prefix goes with header only.
+func parseFrom(v *jsonx.Value, p *path) ([]Source, *Error) {
+	if err := wantArray(v, p, true); err != nil {
+		return nil, err
+	}
+	out := make([]Source, 0, len(v.Items))
+	for i := range v.Items {
+		ip := p.at(i)
+		src, err := parseSource(&v.Items[i], ip)
+		if err != nil {
+			return nil, err
+		}
+		for j, prev := range out {
+			if prev.Kind == src.Kind && prev.Name == src.Name {
+				return nil, ip.errorf("duplicate of [%d]", j)
+			}
+		}
+		out = append(out, src)
+	}
+	return out, nil
+}
+
+func parseSource(v *jsonx.Value, p *path) (Source, *Error) {
+	var s Source
+	if err := wantObject(v, p); err != nil {
+		return s, err
+	}
+	hasPrefix := false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		switch m.Key {
+		case "header", "cookie", "query":
+			if s.Kind != 0 {
+				return s, p.errorf(`needs exactly one of "header", "cookie" and "query"`)
+			}
+			name, err := getString(&m.Value, mp)
+			if err != nil {
+				return s, err
+			}
+			var msg string
+			switch m.Key {
+			case "header":
+				s.Kind = SourceHeader
+				name, msg = checkHeaderRead(name)
+				if msg == "" && name == "cookie" {
+					msg = `use {"cookie": NAME} to read a cookie`
+				}
+			case "cookie":
+				s.Kind = SourceCookie
+				if !isToken(name) {
+					msg = quote(name) + " is not a valid cookie name"
+				}
+			case "query":
+				s.Kind = SourceQuery
+				if name == "" || hasControl(name) || strings.ContainsAny(name, "&=#") {
+					msg = "must be a query parameter name (non-empty, no control characters, no \"&\", \"=\" or \"#\")"
+				}
+			}
+			if msg != "" {
+				return s, mp.errorf("%s", msg)
+			}
+			s.Name = name
+		case "prefix":
+			hasPrefix = true
+			var err *Error
+			s.Prefix, err = getString(&m.Value, mp)
+			if err != nil {
+				return s, err
+			}
+			if hasControl(s.Prefix) {
+				return s, mp.errorf("must not contain control characters")
+			}
+		default:
+			return s, unknownField(p, m.Key)
+		}
+	}
+	if s.Kind == 0 {
+		return s, p.errorf(`needs exactly one of "header", "cookie" and "query"`)
+	}
+	if hasPrefix && s.Kind != SourceHeader {
+		return s, p.field("prefix").errorf(`only allowed with "header"`)
+	}
+	return s, nil
+}
+
+func (ps *parser) parseClaimsToHeaders(v *jsonx.Value, p *path) ([]ClaimHeader, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	out := make([]ClaimHeader, 0, len(v.Members))
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		claim, perr := SplitClaimPath(m.Key)
+		if perr != nil {
+			return nil, mp.errorf("%s", perr.Error())
+		}
+		h, err := getString(&m.Value, mp)
+		if err != nil {
+			return nil, err
+		}
+		if msg := checkHeaderSet(h); msg != "" {
+			return nil, mp.errorf("%s", msg)
+		}
+		for _, prev := range out {
+			if prev.Header == h {
+				return nil, mp.errorf("header %s is already set from claim %s", quote(h), quote(prev.ClaimName))
+			}
+		}
+		out = append(out, ClaimHeader{Claim: claim, ClaimName: m.Key, Header: h})
+		// A header that carries a credential would be stripped in step 1
+		// before the credential is read.
+		ps.later(func() *Error {
+			for _, prov := range ps.cfg.Providers {
+				for j, src := range prov.From() {
+					if src.Kind == SourceHeader && src.Name == h {
+						return mp.errorf("header %s is where provider %s reads its credential (from[%d])", quote(h), quote(prov.Name), j)
+					}
+				}
+			}
+			return nil
+		})
+	}
+	return out, nil
+}
+
+func (ps *parser) parseAPIKeys(v *jsonx.Value, p *path) (*APIKeysProvider, *Error) {
+	if err := wantObject(v, p); err != nil {
+		return nil, err
+	}
+	ak := &APIKeysProvider{From: defaultFrom()}
+	hasKeys := false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "from":
+			ak.From, err = parseFrom(&m.Value, mp)
+		case "keys":
+			hasKeys = true
+			if err = wantArray(&m.Value, mp, false); err != nil {
+				return nil, err
+			}
+			ak.Keys = make([]APIKey, 0, len(m.Value.Items))
+			for j := range m.Value.Items {
+				var k APIKey
+				if k, err = ps.parseAPIKey(&m.Value.Items[j], mp.at(j)); err != nil {
+					return nil, err
+				}
+				ak.Keys = append(ak.Keys, k)
+			}
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasKeys {
+		return nil, missingField(p, "keys")
+	}
+	return ak, nil
+}
+
+func (ps *parser) parseAPIKey(v *jsonx.Value, p *path) (APIKey, *Error) {
+	k := APIKey{Claims: jsonx.Value{Kind: jsonx.KindObject}}
+	if err := wantObject(v, p); err != nil {
+		return k, err
+	}
+	hasID, hasHash := false, false
+	for i := range v.Members {
+		m := &v.Members[i]
+		mp := p.field(m.Key)
+		var err *Error
+		switch m.Key {
+		case "id":
+			hasID = true
+			k.ID, err = getString(&m.Value, mp)
+			if err == nil {
+				if msg := checkKeyID(k.ID); msg != "" {
+					err = mp.errorf("%s", msg)
+				} else if ps.keyIDs[k.ID] {
+					err = mp.errorf("duplicate key id %s", quote(k.ID))
+				}
+				ps.keyIDs[k.ID] = true
+			}
+		case "sha256":
+			hasHash = true
+			if m.Value.Kind != jsonx.KindString {
+				return k, typeError(&m.Value, mp, "a string")
+			}
+			// The message never quotes the value.
+			s := m.Value.Str
+			if len(s) != 64 {
+				return k, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
+			}
+			if _, derr := hex.Decode(k.SHA256[:], []byte(s)); derr != nil {
+				return k, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
+			}
+			if other, dup := ps.keyHashes[k.SHA256]; dup {
+				return k, mp.errorf("same hash as key %s", quote(other))
+			}
+		case "claims":
+			if err = wantObject(&m.Value, mp); err == nil {
+				k.Claims = m.Value
+			}
+		case "expires":
+			k.Expires, err = getTime(&m.Value, mp)
+		default:
+			err = unknownField(p, m.Key)
+		}
+		if err != nil {
+			return k, err
+		}
+	}
+	if !hasID {
+		return k, missingField(p, "id")
+	}
+	if !hasHash {
+		return k, missingField(p, "sha256")
+	}
+	ps.keyHashes[k.SHA256] = k.ID
+	return k, nil
+}
