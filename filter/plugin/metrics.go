@@ -1,0 +1,64 @@
+package plugin
+
+import (
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// Metric names, as Envoy shows them after its "wasmcustom." prefix. The
+// README lists them; keep the two in step.
+const (
+	metricRequests = "apiguard.requests"
+	metricAllowed  = "apiguard.allowed"
+	prefixDenied   = "apiguard.denied."
+	prefixReported = "apiguard.reported."
+)
+
+// metrics defines each counter on first use and remembers its id, so the
+// request path costs one hostcall per increment and builds no names.
+type metrics struct {
+	host     proxy.Host
+	named    map[string]uint32
+	denied   map[problem.Reason]uint32
+	reported map[problem.Reason]uint32
+}
+
+func newMetrics(h proxy.Host) *metrics {
+	return &metrics{
+		host:     h,
+		named:    map[string]uint32{},
+		denied:   map[problem.Reason]uint32{},
+		reported: map[problem.Reason]uint32{},
+	}
+}
+
+func (m *metrics) define(name string) (uint32, bool) {
+	id, st := m.host.DefineMetric(proxy.MetricCounter, name)
+	return id, st == proxy.StatusOK
+}
+
+// inc counts one event under a fixed name.
+func (m *metrics) inc(name string) {
+	id, ok := m.named[name]
+	if !ok {
+		if id, ok = m.define(name); !ok {
+			return
+		}
+		m.named[name] = id
+	}
+	m.host.IncrementMetric(id, 1)
+}
+
+func (m *metrics) incReason(ids map[problem.Reason]uint32, prefix string, r problem.Reason) {
+	id, ok := ids[r]
+	if !ok {
+		if id, ok = m.define(prefix + string(r)); !ok {
+			return
+		}
+		ids[r] = id
+	}
+	m.host.IncrementMetric(id, 1)
+}
+
+func (m *metrics) deny(r problem.Reason)   { m.incReason(m.denied, prefixDenied, r) }
+func (m *metrics) report(r problem.Reason) { m.incReason(m.reported, prefixReported, r) }
