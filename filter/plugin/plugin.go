@@ -21,6 +21,18 @@ type Plugin struct {
 	roots   map[uint32]*root
 	streams map[uint32]*stream
 	denyLog logLimiter
+
+	// httpCalls and grpcCalls route callout answers (which Envoy delivers
+	// to the root context) to whoever made the call, by token.
+	httpCalls map[uint32]func(numHeaders, bodySize, numTrailers int)
+	grpcCalls map[uint32]grpcCall
+}
+
+// grpcCall receives the answer of one unary gRPC call: either receive
+// (success) or close (failure), as Envoy delivers them.
+type grpcCall struct {
+	receive func(size int)
+	close   func(status uint32)
 }
 
 var _ proxy.Handler = (*Plugin)(nil)
@@ -28,14 +40,42 @@ var _ proxy.Handler = (*Plugin)(nil)
 // New returns the plugin for one VM. It makes no hostcall, so it may run
 // during module initialisation.
 func New(h proxy.Host) *Plugin {
-	return &Plugin{host: h, roots: map[uint32]*root{}, streams: map[uint32]*stream{}}
+	return &Plugin{
+		host:      h,
+		roots:     map[uint32]*root{},
+		streams:   map[uint32]*stream{},
+		httpCalls: map[uint32]func(int, int, int){},
+		grpcCalls: map[uint32]grpcCall{},
+	}
 }
 
 // root is a plugin context: one configuration, compiled once.
 type root struct {
+	p       *Plugin
 	id      uint32
 	policy  *policy.Policy
 	metrics *metrics
+
+	// Per-feature plugin-wide state, each defined in its feature's file.
+	auth   authRoot
+	limits rateRoot
+
+	// tickPeriod is the shortest tick any feature asked for (0: none).
+	tickPeriod uint32
+}
+
+// features configure their plugin-wide state once the policy compiled; an
+// error is a *config.Error naming the path and stops the plugin.
+var features = [...]func(*root) error{
+	(*root).configureAuth,       // auth.go
+	(*root).configureRateLimits, // ratelimit.go
+}
+
+// wantTicks asks for proxy_on_tick at least every ms milliseconds.
+func (r *root) wantTicks(ms uint32) {
+	if ms > 0 && (r.tickPeriod == 0 || ms < r.tickPeriod) {
+		r.tickPeriod = ms
+	}
 }
 
 // OnVMStart implements proxy.Handler. The VM configuration is unused.
@@ -44,7 +84,7 @@ func (p *Plugin) OnVMStart(rootID uint32, vmConfigSize int) bool { return true }
 // OnContextCreate implements proxy.Handler.
 func (p *Plugin) OnContextCreate(contextID, parentID uint32) {
 	if parentID == 0 {
-		p.roots[contextID] = &root{id: contextID, metrics: newMetrics(p.host)}
+		p.roots[contextID] = p.newRoot(contextID)
 		return
 	}
 	r := p.roots[parentID]
@@ -58,7 +98,7 @@ func (p *Plugin) OnContextCreate(contextID, parentID uint32) {
 func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	r := p.roots[rootID]
 	if r == nil {
-		r = &root{id: rootID, metrics: newMetrics(p.host)}
+		r = p.newRoot(rootID)
 		p.roots[rootID] = r
 	}
 	var data []byte
@@ -81,27 +121,97 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 		return false
 	}
 	r.policy = pol
+	for _, configure := range features {
+		if err := configure(r); err != nil {
+			p.host.Log(proxy.LogCritical, "apiguard: config: "+err.Error())
+			return false
+		}
+	}
+	if r.tickPeriod > 0 {
+		p.host.SetTickPeriod(r.tickPeriod)
+	}
 	p.host.Log(proxy.LogInfo, "apiguard: configured "+strconv.Itoa(len(cfg.Routes))+" routes")
 	return true
 }
 
-// OnTick implements proxy.Handler.
-func (p *Plugin) OnTick(rootID uint32) {}
+func (p *Plugin) newRoot(id uint32) *root {
+	return &root{p: p, id: id, metrics: newMetrics(p.host)}
+}
+
+// OnTick implements proxy.Handler: each feature's periodic work.
+func (p *Plugin) OnTick(rootID uint32) {
+	r := p.roots[rootID]
+	if r == nil || r.policy == nil {
+		return
+	}
+	p.safely("proxy_on_tick", func() {
+		r.tickAuth()
+	})
+}
 
 // OnHttpCallResponse implements proxy.Handler.
-func (p *Plugin) OnHttpCallResponse(rootID, token uint32, numHeaders, bodySize, numTrailers int) {}
+func (p *Plugin) OnHttpCallResponse(rootID, token uint32, numHeaders, bodySize, numTrailers int) {
+	f := p.httpCalls[token]
+	delete(p.httpCalls, token)
+	if f != nil {
+		p.safely("proxy_on_http_call_response", func() { f(numHeaders, bodySize, numTrailers) })
+	}
+}
 
 // OnGrpcReceiveInitialMetadata implements proxy.Handler.
 func (p *Plugin) OnGrpcReceiveInitialMetadata(contextID, token uint32, numHeaders int) {}
 
-// OnGrpcReceive implements proxy.Handler.
-func (p *Plugin) OnGrpcReceive(contextID, token uint32, size int) {}
+// OnGrpcReceive implements proxy.Handler: a unary call's answer.
+func (p *Plugin) OnGrpcReceive(contextID, token uint32, size int) {
+	c, ok := p.grpcCalls[token]
+	delete(p.grpcCalls, token)
+	if ok && c.receive != nil {
+		p.safely("proxy_on_grpc_receive", func() { c.receive(size) })
+	}
+}
 
 // OnGrpcReceiveTrailingMetadata implements proxy.Handler.
 func (p *Plugin) OnGrpcReceiveTrailingMetadata(contextID, token uint32, numTrailers int) {}
 
-// OnGrpcClose implements proxy.Handler.
-func (p *Plugin) OnGrpcClose(contextID, token uint32, statusCode uint32) {}
+// OnGrpcClose implements proxy.Handler: a unary call that failed.
+func (p *Plugin) OnGrpcClose(contextID, token uint32, statusCode uint32) {
+	c, ok := p.grpcCalls[token]
+	delete(p.grpcCalls, token)
+	if ok && c.close != nil {
+		p.safely("proxy_on_grpc_close", func() { c.close(statusCode) })
+	}
+}
+
+// safely runs root-context work under recovery: a panic is logged and the
+// VM goes on (streams waiting on that work time out and fail closed).
+func (p *Plugin) safely(export string, f func()) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.host.Log(proxy.LogCritical, "apiguard: panic in "+export+": "+panicText(v))
+		}
+	}()
+	f()
+}
+
+// withStream switches the host to a stream context from root-context work
+// (a callout answer, a tick) and runs f on it; streams that are gone are
+// skipped.
+func (p *Plugin) withStream(id uint32, f func(s *stream)) {
+	s := p.streams[id]
+	if s == nil || s.r == nil {
+		return
+	}
+	if p.host.SetEffectiveContext(id) != proxy.StatusOK {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.host.Log(proxy.LogCritical, "apiguard: panic in stream resume: "+panicText(v))
+			s.fail()
+		}
+	}()
+	f(s)
+}
 
 // OnLog implements proxy.Handler: the stream's audit line, when configured.
 func (p *Plugin) OnLog(contextID uint32) {

@@ -21,10 +21,38 @@ const (
 	decisionDeny
 )
 
-// stream is one HTTP stream context. It runs DESIGN.md's "Order of checks":
-// steps 1-11 in the request-headers phase, step 12 in the body phase, and
-// the response steps on the way back. Each step is one method, so each
-// feature fills in its own.
+// result is what one check step says.
+type result uint8
+
+const (
+	// next: the step passed; run the next one.
+	next result = iota
+	// stop: the step answered (a refusal was sent, or a report-only policy
+	// recorded a would-be refusal and lets the request go): no later check
+	// runs.
+	stop
+	// wait: the step waits on a callout or a tick; the pipeline resumes at
+	// the same step when stream.resume is called.
+	wait
+)
+
+// headerSteps are steps 3 to 11 of DESIGN.md's "Order of checks", run in the
+// request-headers phase after hygiene (1) and the route match (2). Each step
+// lives in the file of its feature.
+var headerSteps = [...]func(*stream) result{
+	(*stream).stepRequireTLS,      // 3  tls.go
+	(*stream).stepCORSPreflight,   // 4  cors.go
+	(*stream).stepSunset,          // 5  deprecation.go
+	(*stream).stepForbiddenQuery,  // 6  request.go
+	(*stream).stepDeclaredLength,  // 7  request.go
+	(*stream).stepFailedAuthLimit, // 8  ratelimit.go
+	(*stream).stepAuthenticate,    // 9  auth.go
+	(*stream).stepAuthorize,       // 10 auth.go
+	(*stream).stepRateLimits,      // 11 ratelimit.go
+}
+
+// stream is one HTTP stream context. Each feature keeps its per-stream state
+// in its own field, defined in its own file.
 type stream struct {
 	p    *Plugin
 	r    *root
@@ -33,7 +61,17 @@ type stream struct {
 
 	route     *policy.Route
 	params    route.Params
+	method    string
+	path      string // without the query
+	query     string // without the '?'
 	requestID string
+
+	// step is the next header step to run; waiting says the pipeline is
+	// paused on a callout.
+	step    int
+	waiting bool
+	// checked says every header step passed (or reported).
+	checked bool
 
 	// replied is set once the filter answered the client itself: its own
 	// local reply then passes back through the response callbacks untouched.
@@ -42,6 +80,13 @@ type stream struct {
 	reason   problem.Reason
 	status   int
 	reported bool // an enforce:false policy would have refused
+
+	auth  authState
+	rl    rateState
+	body  bodyState
+	resp  responseState
+	cors  corsState
+	authd bool // a credential was verified (security headers: no-store)
 }
 
 func newStream(p *Plugin, r *root, id uint32) *stream {
@@ -74,6 +119,9 @@ func (s *stream) guard(export string, f func()) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.host.Log(proxy.LogCritical, "apiguard: panic in "+export+": "+panicText(v))
+			if !s.replied && s.decision != decisionAllow {
+				s.fail()
+			}
 		}
 	}()
 	if s.r != nil && s.r.policy != nil {
@@ -99,58 +147,125 @@ func (s *stream) fail() proxy.Action {
 	return proxy.StopIteration
 }
 
-// onRequestHeaders runs steps 1 to 11 of the order of checks.
+// onRequestHeaders runs steps 1 and 2, then the header steps.
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	pol := s.r.policy
 	s.r.metrics.inc(metricRequests)
 	s.requestID, _ = s.host.GetHeaderMapValue(reqHeaders, "x-request-id")
+	s.method, _ = s.host.GetHeaderMapValue(reqHeaders, ":method")
+	rawPath, _ := s.host.GetHeaderMapValue(reqHeaders, ":path")
+	s.path, s.query = route.SplitPath(rawPath)
+	s.body.endOfStream = endOfStream
 
-	// 1. Header hygiene. Runs before a route is known and always applies.
-	for _, name := range pol.StripHeaders {
-		s.host.RemoveHeaderMapValue(reqHeaders, name)
+	// 1. Header hygiene: before a route is known, always enforced.
+	if s.hygiene() == stop {
+		return proxy.StopIteration
 	}
 
 	// 2. Route match.
-	method, _ := s.host.GetHeaderMapValue(reqHeaders, ":method")
-	rawPath, _ := s.host.GetHeaderMapValue(reqHeaders, ":path")
-	path, _ := route.SplitPath(rawPath)
-	rt, params, ok := pol.Match(method, path)
+	rt, params, ok := pol.Match(s.method, s.path)
 	if !ok {
-		return s.refuse(404, problem.ReasonRouteNotFound, nil)
+		s.refuse(404, problem.ReasonRouteNotFound, nil)
+		return proxy.StopIteration
 	}
 	s.route, s.params = rt, params
+	return s.runHeaderSteps()
+}
 
-	// Steps 3 (require_tls) to 11 (rate limits) land with their features.
+// runHeaderSteps runs (or resumes) steps 3 to 11 and decides what the
+// headers do next: go upstream, or wait for the body checks of step 12.
+func (s *stream) runHeaderSteps() proxy.Action {
+	for s.step < len(headerSteps) {
+		switch headerSteps[s.step](s) {
+		case next:
+			s.step++
+		case stop:
+			s.step = len(headerSteps)
+			if s.replied {
+				return proxy.StopIteration
+			}
+			return s.passHeaders()
+		case wait:
+			s.waiting = true
+			return proxy.StopIteration
+		}
+	}
+	return s.passHeaders()
+}
 
-	return s.allow()
+// resume continues a pipeline that waited on a callout or tick, from the
+// root context after switching to this stream.
+func (s *stream) resume() {
+	if !s.waiting || s.replied {
+		return
+	}
+	s.waiting = false
+	if s.runHeaderSteps() == proxy.Continue && !s.replied {
+		s.host.ContinueStream(proxy.StreamRequest)
+	}
+}
+
+// passHeaders is reached when every header step passed or a report-only
+// policy let the request go.
+func (s *stream) passHeaders() proxy.Action {
+	if !s.checked {
+		s.checked = true
+		if !s.reported {
+			s.decision = decisionAllow
+			s.r.metrics.inc(metricAllowed)
+		}
+		s.addRequestHeaders()
+	}
+	return s.headersVerdict()
 }
 
 func (s *stream) onRequestBody(bodySize int, endOfStream bool) proxy.Action {
-	// 12. Body checks land with request protection.
-	return proxy.Continue
+	if s.waiting {
+		// Headers are still being checked (a callout is in flight): keep
+		// what arrives until the verdict.
+		return proxy.StopIterationAndBuffer
+	}
+	return s.requestBody(bodySize, endOfStream) // 12: request.go
 }
 
-func (s *stream) onRequestTrailers() proxy.Action { return proxy.Continue }
+func (s *stream) onRequestTrailers() proxy.Action {
+	if s.waiting {
+		return proxy.StopIteration
+	}
+	return s.requestTrailers() // request.go
+}
 
 // onResponseHeaders applies the response steps to upstream's answer.
 func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
 	if v, st := s.host.GetHeaderMapValue(respHeaders, ":status"); st == proxy.StatusOK {
 		s.status = atoi(v)
 	}
-	if s.r.policy.SecurityHeaders {
-		s.securityHeaders()
+	if a, done := s.responseChecks(endOfStream); done { // response.go: 5xx, inspection
+		return a
 	}
-	return proxy.Continue
+	s.decorateResponse()
+	return s.responseHeadersVerdict(endOfStream) // response.go
 }
 
 func (s *stream) onResponseBody(bodySize int, endOfStream bool) proxy.Action {
-	return proxy.Continue
+	return s.responseBody(bodySize, endOfStream) // response.go
 }
 
-func (s *stream) onResponseTrailers() proxy.Action { return proxy.Continue }
+func (s *stream) onResponseTrailers() proxy.Action { return s.responseTrailers() }
+
+// decorateResponse adds the headers every checked response carries: CORS,
+// deprecation, rate limit, then security headers.
+func (s *stream) decorateResponse() {
+	s.corsResponseHeaders()
+	s.deprecationHeaders()
+	s.rateLimitHeaders()
+	if s.r.policy.SecurityHeaders {
+		s.securityHeaders()
+	}
+}
 
 func (s *stream) onLog() {
-	if s.decision == decisionNone && !s.replied {
+	if s.decision == decisionNone && !s.replied && !s.reported {
 		// A stream that ended before its headers were checked (reset).
 		return
 	}
@@ -159,25 +274,22 @@ func (s *stream) onLog() {
 	}
 }
 
-// allow records that the request passed the header-phase checks.
-func (s *stream) allow() proxy.Action {
-	s.decision = decisionAllow
-	s.r.metrics.inc(metricAllowed)
-	return proxy.Continue
-}
+// enforced says whether refusals of steps 3-12 are applied.
+func (s *stream) enforced() bool { return s.route == nil || s.route.Enforce }
 
-// refuse applies a failed check. Steps 1 and 2 always enforce; later steps of
-// a policy with enforce:false only log and count (report-only).
-func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) proxy.Action {
-	if s.route != nil && !s.route.Enforce {
+// refuse applies a failed check and returns stop. Steps 1 and 2 always
+// enforce; on a policy with enforce:false later steps only log and count
+// the would-be refusal, and the request goes on unchecked.
+func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) result {
+	if !s.enforced() {
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
 		s.p.logDeny(s.routeName(), status, string(reason), s.requestID, true)
-		return proxy.Continue
+		return stop
 	}
 	s.sendRefusal(status, reason, extra)
-	return proxy.StopIteration
+	return stop
 }
 
 // sendRefusal is the one place a refusal leaves the filter.
@@ -193,12 +305,22 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
 	}
 	headers = append(headers, extra...)
+	headers = append(headers, s.refusalHeaders()...)
 	body := problem.Body(status, s.requestID)
 	s.host.SendLocalResponse(uint32(status), "apiguard_"+string(reason), body, headers, -1)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
 	s.p.logDeny(s.routeName(), status, string(reason), s.requestID, false)
+}
+
+// refusalHeaders are the route headers every refusal of a checked route
+// carries (CORS, Vary).
+func (s *stream) refusalHeaders() []proxy.Pair {
+	if s.route == nil {
+		return nil
+	}
+	return s.corsRefusalHeaders()
 }
 
 func (s *stream) routeName() string {
@@ -213,11 +335,15 @@ var securityHeaderPairs = []proxy.Pair{
 	{Key: "x-content-type-options", Value: "nosniff"},
 }
 
-// securityHeaders adds HSTS and nosniff to upstream's response and removes
-// the headers that fingerprint the upstream.
+// securityHeaders adds HSTS and nosniff to upstream's response, no-store on
+// authenticated responses, and removes the headers that fingerprint the
+// upstream.
 func (s *stream) securityHeaders() {
 	for _, h := range securityHeaderPairs {
 		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
+	}
+	if s.authd {
+		s.host.ReplaceHeaderMapValue(respHeaders, "cache-control", "no-store")
 	}
 	s.host.RemoveHeaderMapValue(respHeaders, "server")
 	s.host.RemoveHeaderMapValue(respHeaders, "x-powered-by")

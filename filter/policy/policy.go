@@ -34,7 +34,11 @@ type Policy struct {
 
 // Route is one route's (or the default's) compiled policy.
 type Route struct {
-	Name string
+	// Index is the route's position in the configuration; the default
+	// policy's Index is the number of routes. Features keep per-route
+	// runtime state in slices indexed by it.
+	Index int
+	Name  string
 	// Enforce false makes steps 3-12 and the response checks report-only.
 	Enforce bool
 	// Config is the route's policy as parsed, for the checks that read it
@@ -66,17 +70,17 @@ func Compile(c *config.Config) (*Policy, error) {
 	p.routes = make([]Route, len(c.Routes))
 	for i := range c.Routes {
 		r := &c.Routes[i]
-		p.routes[i] = compileRoute(r.Name, &r.Policy)
+		p.routes[i] = compileRoute(i, r.Name, &r.Policy)
 	}
 	if c.Default != nil {
-		d := compileRoute(DefaultRouteName, c.Default)
+		d := compileRoute(len(c.Routes), DefaultRouteName, c.Default)
 		p.dflt = &d
 	}
 	return p, nil
 }
 
-func compileRoute(name string, cp *config.Policy) Route {
-	return Route{Name: name, Enforce: cp.Enforce, Config: cp}
+func compileRoute(index int, name string, cp *config.Policy) Route {
+	return Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp}
 }
 
 // Match returns the policy for a request: the first route whose match fits
@@ -90,4 +94,19 @@ func (p *Policy) Match(method, path string) (r *Route, params route.Params, ok b
 		return p.dflt, route.Params{}, true
 	}
 	return nil, route.Params{}, false
+}
+
+// NumRoutes is the number of route indexes, the default's included.
+func (p *Policy) NumRoutes() int { return len(p.routes) + 1 }
+
+// Route returns the route with the given index (the default's index is the
+// number of configured routes); nil when there is none.
+func (p *Policy) Route(index int) *Route {
+	if index >= 0 && index < len(p.routes) {
+		return &p.routes[index]
+	}
+	if index == len(p.routes) {
+		return p.dflt
+	}
+	return nil
 }
