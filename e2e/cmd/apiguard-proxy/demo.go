@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apiguard/apiguard/e2e/localproxy"
+)
+
+// demoRequest is one request the demo sends, with what it shows.
+type demoRequest struct {
+	method, path string
+	headers      map[string]string
+	body         string
+	note         string
+}
+
+// demoRequests exercise envoy/apiguard.demo.json.
+var demoRequests = []demoRequest{
+	{method: "GET", path: "/healthz", note: "exact route"},
+	{method: "HEAD", path: "/healthz", note: "HEAD matches where GET is listed"},
+	{method: "POST", path: "/healthz", note: "method not listed, no default"},
+	{method: "GET", path: "/users/7/orders", note: "template route"},
+	{method: "GET", path: "/public/docs/index.json", note: "prefix route"},
+	{method: "GET", path: "/publicity", note: "prefix matches whole segments only"},
+	{method: "GET", path: "/admin", headers: map[string]string{"x-request-id": "demo-7"}, note: "no route: 404 problem+json"},
+}
+
+// demoUpstream answers every request with a JSON echo of what reached it.
+func demoUpstream() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("content-type", "application/json")
+		w.Header().Set("server", "demo-upstream/1.0")
+		json.NewEncoder(w).Encode(map[string]any{"method": r.Method, "path": r.URL.RequestURI(), "body_bytes": len(body)})
+	})
+}
+
+// runDemo starts the upstream and the proxy on loopback ports, sends the demo
+// requests and prints each outcome.
+func runDemo(cfg localproxy.Config, out io.Writer) error {
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	upSrv := &http.Server{Handler: demoUpstream()}
+	go upSrv.Serve(upLn)
+	defer upSrv.Close()
+	cfg.Upstream = upLn.Addr().String()
+
+	p, err := localproxy.New(cfg)
+	if err != nil {
+		return fmt.Errorf("the plugin refused to start: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrc := make(chan net.Addr, 1)
+	errc := make(chan error, 1)
+	go func() { errc <- p.Listen(ctx, "127.0.0.1:0", func(a net.Addr) { addrc <- a }) }()
+	var addr net.Addr
+	select {
+	case addr = <-addrc:
+	case err := <-errc:
+		return err
+	}
+	fmt.Fprintf(out, "apiguard demo: module loaded into the wazero host (%d workers), proxy http://%s -> upstream http://%s\n\n",
+		cfg.Workers, addr, cfg.Upstream)
+	client := &http.Client{Timeout: 10 * time.Second}
+	for _, d := range demoRequests {
+		req, err := http.NewRequest(d.method, "http://"+addr.String()+d.path, strings.NewReader(d.body))
+		if err != nil {
+			return err
+		}
+		for k, v := range d.headers {
+			req.Header.Set(k, v)
+		}
+		logsBefore := len(p.Envoy().Logs())
+		resp, err := client.Do(req)
+		if err != nil {
+			return fmt.Errorf("%s %s: %v", d.method, d.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		verdict := "allowed, upstream answered"
+		if ct := resp.Header.Get("content-type"); strings.HasPrefix(ct, "application/problem+json") {
+			verdict = "refused by apiguard"
+			for _, l := range p.Envoy().Logs()[logsBefore:] {
+				if i := strings.Index(l.Msg, "reason="); i >= 0 && strings.Contains(l.Msg, "apiguard: deny") {
+					verdict += " (" + strings.Fields(l.Msg[i:])[0] + ")"
+				}
+			}
+		}
+		fmt.Fprintf(out, "%-5s %-28s -> %d %s\n      %s\n", d.method, d.path, resp.StatusCode, verdict, d.note)
+		if len(body) > 0 {
+			fmt.Fprintf(out, "      body: %s\n", strings.TrimSpace(string(body)))
+		}
+	}
+	fmt.Fprintf(out, "\nmetrics:\n")
+	m := p.Envoy().Metrics()
+	names := make([]string, 0, len(m))
+	for k := range m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		fmt.Fprintf(out, "  %s = %d\n", k, m[k])
+	}
+	return nil
+}

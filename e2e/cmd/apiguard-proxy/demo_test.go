@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apiguard/apiguard/e2e/localproxy"
+	"github.com/apiguard/apiguard/e2e/wasmguest"
+)
+
+// The demo of `make demo`, run for real: the built module, real HTTP on
+// loopback, and the outcomes it prints.
+func TestDemo(t *testing.T) {
+	mod, err := wasmguest.CompileFile(filepath.Join("..", "..", "..", "build", "apiguard.wasm"))
+	if err != nil {
+		t.Fatalf("%v (run make build)", err)
+	}
+	config, err := os.ReadFile(filepath.Join("..", "..", "..", "envoy", "apiguard.demo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = runDemo(localproxy.Config{Guest: mod.Factory(wasmguest.Options{}), PluginConfig: config, Workers: 2}, &out)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{
+		"GET   /healthz                     -> 200 allowed, upstream answered",
+		"POST  /healthz                     -> 404 refused by apiguard (reason=route_not_found)",
+		`"instance":"demo-7"`,
+		"wasmcustom.apiguard.requests = 7",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/problem"
+)
+
+const routesConfig = `{
+  "routes": [
+    {"name": "health", "match": {"path": "/healthz", "methods": ["GET"]}},
+    {"name": "user-orders", "match": {"path": "/users/{user_id}/orders", "methods": ["GET", "POST"]}},
+    {"name": "users", "match": {"prefix": "/users"}},
+    {"name": "public", "match": {"prefix": "/public/"}}
+  ]
+}`
+
+func TestRouting(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig)
+		runTable(t, e, []exchange{
+			{name: "exact path", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "HEAD matches where GET is listed", req: host.Request{Method: "HEAD", Path: "/healthz"}, want: 200},
+			{name: "method not listed and no default", req: host.Request{Method: "POST", Path: "/healthz"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "query is not part of the path", req: host.Request{Path: "/healthz?x=1"}, want: 200},
+			{name: "one trailing slash ignored", req: host.Request{Path: "/healthz/"}, want: 200},
+			{name: "template binds one segment", req: host.Request{Path: "/users/7/orders"}, want: 200},
+			{name: "template then prefix", req: host.Request{Method: "DELETE", Path: "/users/7/orders"}, want: 200},
+			{name: "prefix whole segments", req: host.Request{Path: "/users"}, want: 200},
+			{name: "prefix never partial segment", req: host.Request{Path: "/users-admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "paths are case-sensitive", req: host.Request{Path: "/HEALTHZ"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "nothing matches", req: host.Request{Path: "/internal/admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "instance is the request id", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "req-42")}, want: 404},
+			{name: "instance escapes hostile ids", req: host.Request{Path: "/nope", Headers: headers("x-request-id", `a"b\c`)}, want: 404},
+		})
+		if got := metric(e, "apiguard.denied.route_not_found"); got != 6 {
+			t.Errorf("denied.route_not_found = %d, want 6", got)
+		}
+		if got := metric(e, "apiguard.allowed"); got != 7 {
+			t.Errorf("allowed = %d, want 7", got)
+		}
+		if got := metric(e, "apiguard.requests"); got != 13 {
+			t.Errorf("requests = %d, want 13", got)
+		}
+	})
+}
+
+func TestDefaultPolicy(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"default": {}, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
+		runTable(t, e, []exchange{
+			{name: "route", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "default", req: host.Request{Path: "/anything/else"}, want: 200},
+		})
+	})
+}
+
+// Every way a configuration can be wrong stops the plugin from starting,
+// with one line naming the JSON path, in both runs.
+func TestConfigRefused(t *testing.T) {
+	cases := []struct {
+		config string
+		want   string
+	}{
+		{``, "apiguard: config: "},
+		{`{"routes": [{"name": "a", "match": {"pth": "/"}}]}`, `apiguard: config: routes[0].match: unknown field "pth"`},
+		{`{"routes": [{"name": "a", "match": {"path": "/"}, "rate_limits": [{"name": "r", "key": "ip", "limit": 1, "window": "1x"}]}]}`,
+			`apiguard: config: routes[0].rate_limits[0].window: "1x" is not a duration`},
+		{`{"default": {"enforce": "yes"}}`, `apiguard: config: default.enforce: `},
+		{`{"routes": [{"name": "a", "match": {"path": "/"}}, {"name": "a", "match": {"path": "/b"}}]}`, `apiguard: config: routes[1].name: `},
+		{`{"default": {}, "default": {}}`, `apiguard: config: `},
+	}
+	each(t, func(t *testing.T, g guest) {
+		for i, c := range cases {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				_, err := newEnvoy(g, c.config)
+				if err == nil {
+					t.Fatalf("plugin started with a bad config %s", c.config)
+				}
+				if !strings.Contains(err.Error(), c.want) {
+					t.Fatalf("error %q does not contain %q", err, c.want)
+				}
+			})
+		}
+	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	upstream := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
+		"server", "nginx/1.2", "x-powered-by", "PHP/5", "cache-control", "max-age=60"), Body: []byte(`{}`)}
+	each(t, func(t *testing.T, g guest) {
+		on := start(t, g, routesConfig)
+		runTable(t, on, []exchange{
+			{name: "upstream response", req: host.Request{Path: "/healthz"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"server": "", "x-powered-by": "", "cache-control": "max-age=60"}},
+			{name: "refusal", req: host.Request{Path: "/nope"}, want: 404, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"cache-control": "no-store"}},
+		})
+		off := start(t, g, `{"security_headers": false, "default": {}}`)
+		runTable(t, off, []exchange{
+			{name: "off", req: host.Request{Path: "/x"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "", "server": "nginx/1.2", "x-powered-by": "PHP/5"}},
+		})
+	})
+}
+
+func TestDenyLogLines(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig)
+		vm := e.Worker(0)
+		for i := 0; i < 150; i++ {
+			vm.RoundTrip(host.Request{Path: "/nope", Headers: headers("x-request-id", fmt.Sprint("r", i))}, nil)
+		}
+		lines := e.LogsContaining("apiguard: deny route=")
+		if len(lines) != 100 {
+			t.Fatalf("%d deny lines in one second, want 100", len(lines))
+		}
+		if got, want := lines[0].Msg, `apiguard: deny route=- status=404 reason=route_not_found request_id="r0"`; got != want {
+			t.Errorf("line %q, want %q", got, want)
+		}
+		e.Advance(time.Second)
+		vm.RoundTrip(host.Request{Path: "/nope"}, nil)
+		if d := e.LogsContaining("dropped 50 lines"); len(d) != 1 {
+			t.Errorf("want one line counting 50 dropped lines, got %v", d)
+		}
+		if got := len(e.LogsContaining("apiguard: deny route=")); got != 101 {
+			t.Errorf("%d deny lines after the second passed, want 101", got)
+		}
+	})
+}
+
+func TestAuditLog(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"audit_log": true, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
+		e.Worker(0).RoundTrip(host.Request{Path: "/healthz"}, func(host.UpstreamRequest) host.Response { return defaultResponse })
+		e.Worker(0).RoundTrip(host.Request{Path: "/nope"}, nil)
+		lines := e.LogsContaining("apiguard: audit ")
+		want := []string{
+			`apiguard: audit {"route":"health","decision":"allow","status":200}`,
+			`apiguard: audit {"route":"-","decision":"deny","reason":"route_not_found","status":404}`,
+		}
+		if len(lines) != len(want) {
+			t.Fatalf("audit lines %v, want %d", lines, len(want))
+		}
+		for i := range want {
+			if lines[i].Msg != want[i] {
+				t.Errorf("audit line %q, want %q", lines[i].Msg, want[i])
+			}
+		}
+	})
+}
+
+// Several workers each run their own VM of the same module.
+func TestWorkers(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig, workers(3))
+		for i := 0; i < 3; i++ {
+			r := e.Worker(i).RoundTrip(host.Request{Path: "/healthz"}, func(host.UpstreamRequest) host.Response { return defaultResponse })
+			if r.Downstream.Status != 200 {
+				t.Fatalf("worker %d: status %d", i, r.Downstream.Status)
+			}
+		}
+		if got := metric(e, "apiguard.allowed"); got != 3 {
+			t.Errorf("allowed across workers = %d, want 3", got)
+		}
+	})
+}

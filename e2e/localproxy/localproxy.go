@@ -1,0 +1,364 @@
+// Package localproxy runs apiguard for real without Envoy: an HTTP server on
+// loopback that passes every request through the Envoy emulator (e2e/host)
+// with the module loaded on wazero (e2e/wasmguest), forwards what the filter
+// lets through to an upstream, and passes the answer back through the
+// filter. It is what `make demo` and `apiguard-proxy` run, so operators can
+// try a policy before they deploy it to Envoy.
+//
+// The emulator is single-threaded per Envoy, like one worker's event loop:
+// the proxy holds one lock while it drives the filter and releases it while
+// it waits for the upstream, so slow upstreams do not stall other requests.
+package localproxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// Config describes one local proxy.
+type Config struct {
+	// Guest is the plugin (usually a wasmguest factory for the built module).
+	Guest host.GuestFactory
+	// PluginConfig is apiguard's JSON configuration.
+	PluginConfig []byte
+	// Upstream is the host:port requests are forwarded to.
+	Upstream string
+	// Workers is the number of worker VMs (default 2), used round-robin.
+	Workers int
+	// NoHold emulates a host without allow_on_headers_stop_iteration (Istio).
+	NoHold bool
+	// Clusters maps Envoy cluster names the plugin calls out to (remote
+	// JWKS, rate limit service) to host:port addresses on this machine.
+	Clusters map[string]string
+	// ChunkSize is the size of the body chunks handed to the filter
+	// (default 16 KiB), as Envoy's codec would deliver them.
+	ChunkSize int
+	// BufferLimit is Envoy's per_connection_buffer_limit_bytes (default 1 MiB + 64 KiB).
+	BufferLimit int
+}
+
+// Proxy is a running local proxy.
+type Proxy struct {
+	cfg    Config
+	mu     sync.Mutex // guards the emulator
+	envoy  *host.Envoy
+	next   int
+	client *http.Client
+	last   time.Time
+}
+
+// New starts the emulated Envoy with the plugin. It fails when the plugin
+// refuses its configuration; the error carries the plugin's log line.
+func New(cfg Config) (*Proxy, error) {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.ChunkSize <= 0 {
+		cfg.ChunkSize = 16 << 10
+	}
+	if cfg.BufferLimit <= 0 {
+		cfg.BufferLimit = 1<<20 + 64<<10
+	}
+	p := &Proxy{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}}
+	clusters := map[string]host.Cluster{}
+	for name, addr := range cfg.Clusters {
+		clusters[name] = host.Cluster{HTTP: p.httpCluster(addr)}
+	}
+	now := time.Now()
+	e, err := host.New(host.Config{
+		PluginName:                  "apiguard",
+		RootID:                      "apiguard",
+		VMID:                        "apiguard",
+		PluginConfig:                cfg.PluginConfig,
+		Workers:                     cfg.Workers,
+		AllowOnHeadersStopIteration: !cfg.NoHold,
+		BufferLimit:                 cfg.BufferLimit,
+		Clock:                       host.NewClock(now),
+		Clusters:                    clusters,
+	}, cfg.Guest)
+	if err != nil {
+		return nil, err
+	}
+	p.envoy, p.last = e, now
+	return p, nil
+}
+
+// Envoy exposes the emulator (metrics, logs) to callers holding no lock;
+// read it only when no request is in flight.
+func (p *Proxy) Envoy() *host.Envoy { return p.envoy }
+
+// tick moves the emulated clock to wall time, firing the plugin's ticks.
+// Called with p.mu held.
+func (p *Proxy) tick() {
+	now := time.Now()
+	if d := now.Sub(p.last); d > 0 {
+		p.envoy.Advance(d)
+		p.last = now
+	}
+}
+
+// Run advances the emulated clock every interval until ctx ends, so ticks
+// (key refreshes, ...) happen without traffic.
+func (p *Proxy) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			p.mu.Lock()
+			p.tick()
+			p.mu.Unlock()
+		}
+	}
+}
+
+// httpCluster answers the plugin's HTTP callouts with real requests.
+func (p *Proxy) httpCluster(addr string) func(host.HTTPRequest) (host.HTTPResponse, error) {
+	return func(r host.HTTPRequest) (host.HTTPResponse, error) {
+		var method, path, authority string
+		var hdrs []proxy.Pair
+		for _, h := range r.Headers {
+			switch h.Key {
+			case ":method":
+				method = h.Value
+			case ":path":
+				path = h.Value
+			case ":authority":
+				authority = h.Value
+			default:
+				if !strings.HasPrefix(h.Key, ":") {
+					hdrs = append(hdrs, h)
+				}
+			}
+		}
+		ctx := context.Background()
+		if r.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, r.Timeout)
+			defer cancel()
+		}
+		req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, bytes.NewReader(r.Body))
+		if err != nil {
+			return host.HTTPResponse{}, err
+		}
+		req.Host = authority
+		for _, h := range hdrs {
+			req.Header.Add(h.Key, h.Value)
+		}
+		resp, err := p.client.Do(req)
+		if err != nil {
+			return host.HTTPResponse{}, err
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		if err != nil {
+			return host.HTTPResponse{}, err
+		}
+		out := host.HTTPResponse{Headers: []proxy.Pair{{Key: ":status", Value: strconv.Itoa(resp.StatusCode)}}, Body: body}
+		for k, vs := range resp.Header {
+			for _, v := range vs {
+				out.Headers = append(out.Headers, proxy.Pair{Key: strings.ToLower(k), Value: v})
+			}
+		}
+		return out, nil
+	}
+}
+
+// hopByHop headers are connection-scoped and never forwarded.
+var hopByHop = map[string]bool{
+	"connection": true, "keep-alive": true, "proxy-connection": true, "te": true,
+	"trailer": true, "transfer-encoding": true, "upgrade": true,
+}
+
+// ServeHTTP implements http.Handler: one stream through the filter.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hs := []proxy.Pair{
+		{Key: ":method", Value: r.Method},
+		{Key: ":scheme", Value: "http"},
+		{Key: ":authority", Value: r.Host},
+		{Key: ":path", Value: r.URL.RequestURI()},
+	}
+	for k, vs := range r.Header {
+		lk := strings.ToLower(k)
+		if hopByHop[lk] {
+			continue
+		}
+		for _, v := range vs {
+			hs = append(hs, proxy.Pair{Key: lk, Value: v})
+		}
+	}
+	if r.ContentLength > 0 {
+		hs = append(hs, proxy.Pair{Key: "content-length", Value: strconv.FormatInt(r.ContentLength, 10)})
+	}
+	props := host.StreamProps{SourceAddress: r.RemoteAddr, DestinationAddress: r.Host}
+
+	p.mu.Lock()
+	p.tick()
+	vm := p.envoy.Worker(p.next % p.cfg.Workers)
+	p.next++
+	s := vm.NewStream(props)
+	hasBody := r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody
+	s.RequestHeaders(hs, !hasBody)
+	p.mu.Unlock()
+
+	if hasBody {
+		buf := make([]byte, p.cfg.ChunkSize)
+		for {
+			n, err := io.ReadFull(r.Body, buf)
+			eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+			if err != nil && !eof {
+				http.Error(w, "request body: "+err.Error(), http.StatusBadRequest)
+				p.finish(s)
+				return
+			}
+			p.mu.Lock()
+			if !s.Ended() {
+				s.RequestBody(buf[:n], eof)
+			}
+			p.mu.Unlock()
+			if eof {
+				break
+			}
+		}
+	}
+
+	p.mu.Lock()
+	up := s.Upstream()
+	reach := !s.Ended() && up.EndOfStream && !up.Reset && s.Downstream().Status == 0
+	var upReq *http.Request
+	if reach {
+		upReq = p.upstreamRequest(r.Context(), up)
+	}
+	p.mu.Unlock()
+
+	if upReq != nil {
+		resp, err := p.client.Do(upReq)
+		p.mu.Lock()
+		if err != nil {
+			// Envoy's own answer when the upstream cannot be reached.
+			s.ResponseHeaders([]proxy.Pair{{Key: ":status", Value: "503"}, {Key: "content-type", Value: "text/plain"}}, false)
+			s.ResponseBody([]byte("upstream connect error"), true)
+		} else {
+			p.relayResponse(s, resp)
+		}
+		p.mu.Unlock()
+	}
+	p.finish(s)
+	p.write(w, s)
+}
+
+// relayResponse feeds upstream's response through the filter; p.mu held.
+func (p *Proxy) relayResponse(s *host.Stream, resp *http.Response) {
+	defer resp.Body.Close()
+	rh := []proxy.Pair{{Key: ":status", Value: strconv.Itoa(resp.StatusCode)}}
+	for k, vs := range resp.Header {
+		lk := strings.ToLower(k)
+		if hopByHop[lk] {
+			continue
+		}
+		for _, v := range vs {
+			rh = append(rh, proxy.Pair{Key: lk, Value: v})
+		}
+	}
+	// Reading the whole upstream body under the lock keeps the stream's
+	// events ordered; the body is bounded by Envoy's buffer limit anyway.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(p.cfg.BufferLimit)*4))
+	s.ResponseHeaders(rh, len(body) == 0)
+	for off := 0; off < len(body) && !s.Ended(); off += p.cfg.ChunkSize {
+		end := min(off+p.cfg.ChunkSize, len(body))
+		s.ResponseBody(body[off:end], end == len(body))
+	}
+}
+
+func (p *Proxy) upstreamRequest(ctx context.Context, up host.Upstream) *http.Request {
+	var method, path, authority string
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+p.cfg.Upstream+"/", bytes.NewReader(up.Body))
+	for _, h := range up.Headers {
+		switch h.Key {
+		case ":method":
+			method = h.Value
+		case ":path":
+			path = h.Value
+		case ":authority":
+			authority = h.Value
+		case ":scheme", "content-length":
+		default:
+			req.Header.Add(h.Key, h.Value)
+		}
+	}
+	req.Method = method
+	if u, err := req.URL.Parse(path); err == nil {
+		req.URL = u
+		req.URL.Scheme, req.URL.Host = "http", p.cfg.Upstream
+	}
+	req.Host = authority
+	req.ContentLength = int64(len(up.Body))
+	return req
+}
+
+func (p *Proxy) finish(s *host.Stream) {
+	p.mu.Lock()
+	if !s.Ended() {
+		s.Complete()
+	}
+	p.mu.Unlock()
+}
+
+// write sends what the client received in the emulator.
+func (p *Proxy) write(w http.ResponseWriter, s *host.Stream) {
+	p.mu.Lock()
+	d := s.Downstream()
+	p.mu.Unlock()
+	if d.Status == 0 || d.Reset {
+		// Envoy resets the stream: the closest a Go server comes is
+		// aborting the handler.
+		panic(http.ErrAbortHandler)
+	}
+	for _, h := range d.Headers {
+		if strings.HasPrefix(h.Key, ":") || hopByHop[h.Key] || h.Key == "content-length" {
+			continue
+		}
+		w.Header().Add(h.Key, h.Value)
+	}
+	w.Header().Set("content-length", strconv.Itoa(len(d.Body)))
+	w.WriteHeader(d.Status)
+	w.Write(d.Body)
+}
+
+// Listen serves the proxy on addr until ctx ends. It returns the bound
+// address through ready (useful with port 0).
+func (p *Proxy) Listen(ctx context.Context, addr string, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	go p.Run(ctx, 100*time.Millisecond)
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+// Package e2e holds apiguard's behaviour suite: every case runs twice, once
+// with the plugin compiled natively into the test binary and once with the
+// built module build/apiguard.wasm on wazero, both inside the same Envoy
+// emulator (e2e/host). A missing .wasm fails the run; it never skips.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/wasmguest"
+	"github.com/apiguard/apiguard/filter/plugin"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// guest is one way to run the plugin.
+type guest struct {
+	name    string
+	factory host.GuestFactory
+	wasm    bool
+}
+
+func nativeFactory(h proxy.Host) (proxy.Handler, error) { return plugin.New(h), nil }
+
+var (
+	modOnce sync.Once
+	mod     *wasmguest.Module
+	modErr  error
+)
+
+// wasmPath finds build/apiguard.wasm from the module root.
+func wasmPath() string {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "build", "apiguard.wasm")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "build/apiguard.wasm"
+		}
+		dir = parent
+	}
+}
+
+// wasmModule compiles the module once per test binary.
+func wasmModule(t testing.TB) *wasmguest.Module {
+	t.Helper()
+	modOnce.Do(func() { mod, modErr = wasmguest.CompileFile(wasmPath()) })
+	if modErr != nil {
+		t.Fatalf("the wasm run needs the module: %v (run `make build`)", modErr)
+	}
+	return mod
+}
+
+// guests are the two runs of every behaviour, under the default (1.39+) profile.
+func guests(t testing.TB) []guest {
+	return []guest{
+		{name: "native", factory: nativeFactory},
+		{name: "wasm", factory: wasmModule(t).Factory(wasmguest.Options{}), wasm: true},
+	}
+}
+
+// each runs f once per guest as subtests.
+func each(t *testing.T, f func(t *testing.T, g guest)) {
+	t.Helper()
+	for _, g := range guests(t) {
+		t.Run(g.name, func(t *testing.T) { f(t, g) })
+	}
+}
+
+// envoyOpt adjusts the emulated Envoy.
+type envoyOpt func(*host.Config)
+
+func workers(n int) envoyOpt { return func(c *host.Config) { c.Workers = n } }
+func noHold() envoyOpt {
+	return func(c *host.Config) { c.AllowOnHeadersStopIteration = false }
+}
+
+// start boots an Envoy with the given plugin configuration; it fails the test
+// when the plugin refuses to start.
+func start(t testing.TB, g guest, config string, opts ...envoyOpt) *host.Envoy {
+	t.Helper()
+	e, err := newEnvoy(g, config, opts...)
+	if err != nil {
+		t.Fatalf("plugin did not start: %v", err)
+	}
+	return e
+}
+
+func newEnvoy(g guest, config string, opts ...envoyOpt) (*host.Envoy, error) {
+	cfg := host.Config{
+		PluginName:                  "apiguard",
+		RootID:                      "apiguard",
+		VMID:                        "apiguard",
+		PluginConfig:                []byte(config),
+		Workers:                     1,
+		AllowOnHeadersStopIteration: true,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return host.New(cfg, g.factory)
+}
+
+// exchange is one row of a behaviour table.
+type exchange struct {
+	name string
+	req  host.Request
+	// resp is upstream's answer; the default is 200 with a small JSON body.
+	resp *host.Response
+	// want is the status the client must see.
+	want int
+	// reason, for refusals, is the metric reason that must be counted.
+	reason problem.Reason
+	// headers the client must see; "" means the header must be absent.
+	headers map[string]string
+	// upHeaders the upstream must see; "" means absent.
+	upHeaders map[string]string
+	// body the client must see exactly (refusals are checked automatically).
+	body *string
+}
+
+var defaultResponse = host.Response{
+	Status:  200,
+	Headers: []proxy.Pair{{Key: "content-type", Value: "application/json"}},
+	Body:    []byte(`{"ok":true}`),
+}
+
+// runTable runs every exchange against a fresh stream of e and checks the
+// outcome; refusals must carry the generic problem+json of their status and
+// never reach upstream.
+func runTable(t *testing.T, e *host.Envoy, cases []exchange) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Helper()
+			check(t, e, c, roundTrip(e.Worker(0), c))
+		})
+	}
+}
+
+func roundTrip(vm *host.VM, c exchange) host.Result {
+	resp := defaultResponse
+	if c.resp != nil {
+		resp = *c.resp
+	}
+	return vm.RoundTrip(c.req, func(host.UpstreamRequest) host.Response { return resp })
+}
+
+func check(t *testing.T, e *host.Envoy, c exchange, r host.Result) {
+	t.Helper()
+	d := r.Downstream
+	if d.Status != c.want {
+		t.Fatalf("status %d, want %d (details %q, body %s)\nlogs:\n%s", d.Status, c.want, d.Details, d.Body, logText(e))
+	}
+	refused := d.LocalReply != "" && strings.HasPrefix(d.LocalReply, "apiguard_")
+	if refused {
+		if r.UpstreamCalled {
+			t.Errorf("a refused request reached upstream")
+		}
+		if got := d.Header("content-type"); got != problem.ContentType {
+			t.Errorf("content-type %q, want %q", got, problem.ContentType)
+		}
+		want := problem.Body(c.want, requestID(c.req))
+		if !bytes.Equal(d.Body, want) {
+			t.Errorf("body %s, want %s", d.Body, want)
+		}
+		if c.reason != "" && d.LocalReply != "apiguard_"+string(c.reason) {
+			t.Errorf("details %q, want apiguard_%s", d.LocalReply, c.reason)
+		}
+	} else if c.reason != "" {
+		t.Errorf("expected a refusal with reason %s, got details %q", c.reason, d.LocalReply)
+	}
+	for k, v := range c.headers {
+		if got, ok := header(d.Headers, k); v == "" && ok {
+			t.Errorf("response header %s = %q, want absent", k, got)
+		} else if v != "" && got != v {
+			t.Errorf("response header %s = %q, want %q", k, got, v)
+		}
+	}
+	for k, v := range c.upHeaders {
+		if !r.UpstreamCalled {
+			t.Errorf("upstream not called, cannot check %s", k)
+			continue
+		}
+		if got, ok := header(r.Upstream.Headers, k); v == "" && ok {
+			t.Errorf("upstream header %s = %q, want absent", k, got)
+		} else if v != "" && got != v {
+			t.Errorf("upstream header %s = %q, want %q", k, got, v)
+		}
+	}
+	if c.body != nil && string(d.Body) != *c.body {
+		t.Errorf("body %q, want %q", d.Body, *c.body)
+	}
+}
+
+func requestID(r host.Request) string {
+	v, _ := header(r.Headers, "x-request-id")
+	return v
+}
+
+func header(h []proxy.Pair, key string) (string, bool) {
+	for _, p := range h {
+		if strings.EqualFold(p.Key, key) {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+func headers(kv ...string) []proxy.Pair {
+	if len(kv)%2 != 0 {
+		panic("headers: odd arguments")
+	}
+	out := make([]proxy.Pair, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		out = append(out, proxy.Pair{Key: kv[i], Value: kv[i+1]})
+	}
+	return out
+}
+
+func logText(e *host.Envoy) string {
+	var b strings.Builder
+	for _, l := range e.Logs() {
+		fmt.Fprintln(&b, l.String())
+	}
+	return b.String()
+}
+
+func metric(e *host.Envoy, name string) int64 {
+	v, _ := e.Metric("wasmcustom." + name)
+	return v
+}
+
+func strp(s string) *string { return &s }
