@@ -35,8 +35,12 @@ var (
 	modErr  error
 )
 
-// wasmPath finds build/apiguard.wasm from the module root.
+// wasmPath finds build/apiguard.wasm from the module root, or the module
+// named by $APIGUARD_WASM.
 func wasmPath() string {
+	if p := os.Getenv("APIGUARD_WASM"); p != "" {
+		return p
+	}
 	dir, _ := os.Getwd()
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {

@@ -22,3 +22,8 @@ func (s *stream) stepAuthorize() result { return next }
 // addRequestHeaders runs once the header steps passed: claims_to_headers,
 // and removal of the credential when forward is false.
 func (s *stream) addRequestHeaders() {}
+
+// credentialCached reports whether the request's credential is already in
+// the verified-token cache: step 8 lets such requests through a failed-auth
+// lockout, so a locked-out address does not lock out verified users.
+func (s *stream) credentialCached() bool { return false }

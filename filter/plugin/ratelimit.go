@@ -17,3 +17,7 @@ func (s *stream) stepRateLimits() result { return next }
 
 // rateLimitHeaders adds RateLimit and RateLimit-Policy to a response.
 func (s *stream) rateLimitHeaders() {}
+
+// countFailedAuth counts a request with a missing or invalid credential
+// against its failed_auth_limit key. Authentication (step 9) calls it.
+func (s *stream) countFailedAuth() {}
