@@ -27,3 +27,7 @@ func (s *stream) addRequestHeaders() {}
 // the verified-token cache: step 8 lets such requests through a failed-auth
 // lockout, so a locked-out address does not lock out verified users.
 func (s *stream) credentialCached() bool { return false }
+
+// checkBodyOwner is the body_owner part of step 12, run by the body checks
+// once the request body is complete and well-formed JSON (403).
+func (s *stream) checkBodyOwner(body []byte) result { return next }

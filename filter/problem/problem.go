@@ -72,23 +72,23 @@ func Detail(status int) string {
 func Body(status int, instance string) []byte {
 	b := make([]byte, 0, 160+len(instance))
 	b = append(b, `{"type":"about:blank","title":`...)
-	b = appendString(b, Title(status))
+	b = AppendString(b, Title(status))
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	b = append(b, `,"detail":`...)
-	b = appendString(b, Detail(status))
+	b = AppendString(b, Detail(status))
 	if instance != "" {
 		b = append(b, `,"instance":`...)
-		b = appendString(b, instance)
+		b = AppendString(b, instance)
 	}
 	return append(b, '}')
 }
 
 const hex = "0123456789abcdef"
 
-// appendString appends s as a JSON string. Invalid UTF-8 and every control
+// AppendString appends s as a JSON string (also used for audit lines). Invalid UTF-8 and every control
 // character are escaped, so the body is valid JSON whatever the client sent.
-func appendString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
