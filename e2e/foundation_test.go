@@ -20,7 +20,7 @@ const routesConfig = `{
 }`
 
 func TestRouting(t *testing.T) {
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig)
 		runTable(t, e, []exchange{
 			{name: "exact path", req: host.Request{Path: "/healthz"}, want: 200},
@@ -74,7 +74,7 @@ func TestConfigRefused(t *testing.T) {
 		{`{"routes": [{"name": "a", "match": {"path": "/"}}, {"name": "a", "match": {"path": "/b"}}]}`, `apiguard: config: routes[1].name: `},
 		{`{"default": {}, "default": {}}`, `apiguard: config: `},
 	}
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		for i, c := range cases {
 			t.Run(fmt.Sprint(i), func(t *testing.T) {
 				_, err := newEnvoy(g, c.config)

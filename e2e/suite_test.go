@@ -72,6 +72,17 @@ func guests(t testing.TB) []guest {
 	}
 }
 
+// eachProfile is each plus a run of the module under the Envoy 1.33-1.38
+// WASI profile, for behaviours that must hold on those releases too.
+func eachProfile(t *testing.T, f func(t *testing.T, g guest)) {
+	t.Helper()
+	gs := append(guests(t), guest{name: "wasm-envoy133",
+		factory: wasmModule(t).Factory(wasmguest.Options{Profile: wasmguest.Envoy133}), wasm: true})
+	for _, g := range gs {
+		t.Run(g.name, func(t *testing.T) { f(t, g) })
+	}
+}
+
 // each runs f once per guest as subtests.
 func each(t *testing.T, f func(t *testing.T, g guest)) {
 	t.Helper()

@@ -1,0 +1,51 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/apiguard/apiguard/e2e/host"
+)
+
+// benchGuests runs a benchmark natively and through the .wasm, so the cost
+// of the wasm boundary is visible next to the plugin's own cost.
+func benchGuests(b *testing.B, f func(b *testing.B, g guest)) {
+	for _, g := range guests(b) {
+		b.Run(g.name, func(b *testing.B) { f(b, g) })
+	}
+}
+
+// BenchmarkPassThrough is the per-request cost of a route with an empty
+// policy: route match, header hygiene, metrics and response decoration, plus
+// the emulator's own overhead (see e2e/host BenchmarkRoundTrip for that
+// alone).
+func BenchmarkPassThrough(b *testing.B) {
+	benchGuests(b, func(b *testing.B, g guest) {
+		e := start(b, g, routesConfig)
+		vm := e.Worker(0)
+		req := host.Request{Path: "/users/7/orders", Headers: headers("x-request-id", "bench")}
+		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
+				b.Fatalf("status %d", r.Downstream.Status)
+			}
+		}
+	})
+}
+
+// BenchmarkRefusal is the cost of a 404 problem+json refusal.
+func BenchmarkRefusal(b *testing.B) {
+	benchGuests(b, func(b *testing.B, g guest) {
+		e := start(b, g, routesConfig)
+		vm := e.Worker(0)
+		req := host.Request{Path: "/nope"}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if r := vm.RoundTrip(req, nil); r.Downstream.Status != 404 {
+				b.Fatalf("status %d", r.Downstream.Status)
+			}
+		}
+	})
+}
