@@ -86,8 +86,9 @@ func Body(status int, instance string) []byte {
 
 const hex = "0123456789abcdef"
 
-// AppendString appends s as a JSON string (also used for audit lines). Invalid UTF-8 and every control
-// character are escaped, so the body is valid JSON whatever the client sent.
+// AppendString appends s as a JSON string; audit lines use it too. Invalid
+// UTF-8 and every control character are escaped, so the output is valid JSON
+// whatever the client sent.
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
