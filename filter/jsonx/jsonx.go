@@ -48,7 +48,9 @@ type Limits struct {
 	// MaxDepth caps container nesting. A container at the top level is at
 	// depth 1, a container inside it at depth 2; scalars do not add depth
 	// (a top-level scalar passes any MaxDepth). The check happens when the
-	// opening bracket is read.
+	// opening bracket is read. Without it, scratch memory grows with the
+	// nesting (a few dozen bytes per level), so callers handling untrusted
+	// input should set it.
 	MaxDepth int
 	// MaxKeys caps the number of members of each object, counted per object.
 	MaxKeys int

@@ -157,6 +157,48 @@ func TestScannerTokens(t *testing.T) {
 	}
 }
 
+func TestSkipValue(t *testing.T) {
+	in := []byte(`{"a":{"x":[1,{"y":2}],"z":"s"},"b":[[],{}],"c":"v","d":{"e":1}}`)
+	var s Scanner
+	s.Reset(in, Limits{})
+	var got []string
+	for {
+		tok, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.Kind == TokenEnd {
+			break
+		}
+		switch {
+		case tok.Kind == TokenKey && string(s.Key()) != "d":
+			// Skip every member value except d's, and record its span.
+			end, err := s.SkipValue()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, string(s.Key())+"="+string(in[tok.End+1:end.End]))
+		case tok.Kind == TokenBeginObject && s.Depth() == 2:
+			end, err := s.SkipValue() // skip the rest of d's object
+			if err != nil || end.Kind != TokenEndObject {
+				t.Fatal(end, err)
+			}
+			got = append(got, "d="+string(in[tok.Start:end.End]))
+		}
+	}
+	want := []string{`a={"x":[1,{"y":2}],"z":"s"}`, `b=[[],{}]`, `c="v"`, `d={"e":1}`}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Skipped parts are still validated.
+	s.Reset([]byte(`{"a":{"k":1,"k":2},"b":1}`), Limits{})
+	s.Next()
+	s.Next()
+	if _, err := s.SkipValue(); err == nil || err.(*Error).Reason != ReasonDuplicateKey {
+		t.Errorf("SkipValue over a duplicate: %v", err)
+	}
+}
+
 func TestScannerErrorIsSticky(t *testing.T) {
 	var s Scanner
 	if _, err := s.Next(); err == nil {

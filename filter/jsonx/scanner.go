@@ -190,6 +190,29 @@ var strPlain = func() (t [256]bool) {
 // same error on every later call.
 func (s *Scanner) Next() (Token, error) { return s.scan(^uint16(0)) }
 
+// SkipValue consumes a whole value and returns its last token. Called
+// after a TokenKey it skips the member's value; called after a
+// TokenBeginObject or TokenBeginArray it skips the rest of that container
+// and returns its closing token. Tok.End is then the end of the value, so a
+// rewriter can drop or replace the span without looking inside. The
+// skipped part is still fully validated, without producing its tokens.
+func (s *Scanner) SkipValue() (Token, error) {
+	d := len(s.stack)
+	if s.state == stColon {
+		tok, err := s.Next()
+		if err != nil || (tok.Kind != TokenBeginObject && tok.Kind != TokenBeginArray) {
+			return tok, err
+		}
+		d = len(s.stack)
+	}
+	for {
+		tok, err := s.scan(1<<TokenEndObject | 1<<TokenEndArray)
+		if err != nil || len(s.stack) < d || tok.Kind == TokenEnd {
+			return tok, err
+		}
+	}
+}
+
 // scan runs the state machine until it produces a token whose kind is in
 // the bit set stop (or TokenEnd, or an error). Validate passes an empty
 // set and so walks the whole document in this one loop, without a call and

@@ -143,6 +143,11 @@ func TestJSONTestSuite(t *testing.T) {
 			}
 		}
 	}
+	for name := range yRefusedByPolicy {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("yRefusedByPolicy lists %s: %v", name, err)
+		}
+	}
 	for name := range iDecisions {
 		if !seenI[name] {
 			t.Errorf("iDecisions lists %s, which is not in the suite", name)
