@@ -1,0 +1,160 @@
+package jwt
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/asn1"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkVerify puts, for each algorithm, a full Verify of a token (no
+// cache) next to the bare standard-library signature check of the same
+// token on its pre-hashed input, so the overhead of parsing and policy is
+// the ratio of the two in one run.
+func BenchmarkVerify(b *testing.B) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA", "HS256"} {
+		v := publicVerifier(b)
+		if alg == "HS256" {
+			v = hmacVerifier(b)
+		}
+		tok := valid(b, alg)
+		i := strings.LastIndexByte(tok, '.')
+		msg, sig := []byte(tok[:i]), unb64(b, tok[i+1:])
+		digest := sha256.Sum256(msg)
+		b.Run(alg+"/verify", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(tok, testNow); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		bare := bareVerify(b, alg, msg, sig, digest[:])
+		b.Run(alg+"/bare", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if !bare() {
+					b.Fatal("bad")
+				}
+			}
+		})
+	}
+}
+
+// bareVerify returns the standard library's verification of sig alone,
+// on the pre-hashed input, with the key already parsed.
+func bareVerify(b *testing.B, alg string, msg, sig, digest []byte) func() bool {
+	ks := testKeys(b)
+	switch alg {
+	case "RS256":
+		pub := &ks.rsa2048.PublicKey
+		return func() bool { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest, sig) == nil }
+	case "ES256":
+		pub := &ks.ec["P-256"].PublicKey
+		der, _ := asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
+		return func() bool { return ecdsa.VerifyASN1(pub, digest, der) }
+	case "EdDSA":
+		pub := ks.ed.Public().(ed25519.PublicKey)
+		return func() bool { return ed25519.Verify(pub, msg, sig) }
+	default: // HS256
+		return func() bool {
+			m := hmac.New(sha256.New, ks.hmac32)
+			m.Write(msg)
+			return hmac.Equal(m.Sum(nil), sig)
+		}
+	}
+}
+
+// BenchmarkOverhead interleaves a full Verify and the bare signature
+// check of the same token in one loop, so that load from other processes
+// hits both alike, and reports the ratio of their times (verify/bare).
+func BenchmarkOverhead(b *testing.B) {
+	for _, alg := range []string{"RS256", "ES256", "EdDSA", "HS256"} {
+		b.Run(alg, func(b *testing.B) {
+			v := publicVerifier(b)
+			if alg == "HS256" {
+				v = hmacVerifier(b)
+			}
+			tok := valid(b, alg)
+			i := strings.LastIndexByte(tok, '.')
+			msg, sig := []byte(tok[:i]), unb64(b, tok[i+1:])
+			digest := sha256.Sum256(msg)
+			bare := bareVerify(b, alg, msg, sig, digest[:])
+			var tv, tb time.Duration
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := v.Verify(tok, testNow); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if !bare() {
+					b.Fatal("bad")
+				}
+				tv += t1.Sub(t0)
+				tb += time.Since(t1)
+			}
+			b.ReportMetric(float64(tv)/float64(b.N), "verify-ns/op")
+			b.ReportMetric(float64(tb)/float64(b.N), "bare-ns/op")
+			b.ReportMetric(float64(tv)/float64(tb), "verify/bare")
+		})
+	}
+}
+
+// BenchmarkCacheHit is the cost of a repeated RS256 token: a cache Get.
+func BenchmarkCacheHit(b *testing.B) {
+	v := publicVerifier(b)
+	tokStr := valid(b, "RS256")
+	tok, err := v.Verify(tokStr, testNow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := NewCache(1024, 5*time.Minute)
+	for i := range 1000 { // a realistically filled cache
+		c.Put("idp", tokStr+string(rune('a'+i%26))+string(rune('a'+i/26)), 1, tok, testNow)
+	}
+	c.Put("idp", tokStr, v.Keys().Generation(), tok, testNow)
+	b.ReportAllocs()
+	for b.Loop() {
+		if c.Get("idp", tokStr, v.Keys().Generation(), testNow) == nil {
+			b.Fatal("miss")
+		}
+	}
+}
+
+// BenchmarkParseJWKS is the cost of loading the six-key test set.
+func BenchmarkParseJWKS(b *testing.B) {
+	doc := []byte(testKeys(b).publicJWKS)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseJWKS(doc, JWKSOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyRefused is the cost of refusing garbage (malformed and
+// too-large tokens are refused before any signature work).
+func BenchmarkVerifyRefused(b *testing.B) {
+	v := publicVerifier(b)
+	for name, tok := range map[string]string{
+		"dots":      strings.Repeat(".", 8000),
+		"too_large": strings.Repeat("a", 1<<20),
+		"bad_sig":   flipSig(b, valid(b, "ES256")),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(tok, testNow); err == nil {
+					b.Fatal("accepted")
+				}
+			}
+		})
+	}
+}

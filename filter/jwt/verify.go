@@ -1,0 +1,436 @@
+package jwt
+
+import (
+	"strings"
+	"time"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+// MaxTokenBytes is the longest token Verify reads (DESIGN.md: tokens over
+// 8 KiB are refused unread).
+const MaxTokenBytes = 8 << 10
+
+// jsonLimits bound the header and claims. The token size already bounds
+// everything; the depth limit keeps what callers walk shallow.
+var jsonLimits = jsonx.Limits{MaxDepth: 32}
+
+// NumericDate range: 0 (1970) to 253402300799 (9999-12-31T23:59:59Z).
+// Anything else, including negative dates, is refused as invalid_claim.
+const maxNumericDate = 253402300799
+
+// Config is one JWT provider's verification policy (DESIGN.md providers).
+type Config struct {
+	// Issuer is compared exactly with the iss claim. An empty Issuer
+	// matches no token.
+	Issuer string
+	// Audiences: the aud claim must name at least one. None matches no
+	// token.
+	Audiences []string
+	// Algorithms allowed for this provider. Names are exact JWS names;
+	// names this package does not support (and "none") are ignored, so an
+	// allow-list that names nothing supported accepts nothing.
+	Algorithms []string
+	// ClockSkew is tolerated on exp, nbf and iat, in whole seconds;
+	// negative counts as zero.
+	ClockSkew time.Duration
+	// MaxLifetime, when positive, refuses tokens whose exp is further than
+	// this from iat (from nbf when there is no iat, from now when there is
+	// neither). It requires exp.
+	MaxLifetime time.Duration
+	// RequireExpiration refuses tokens without exp.
+	RequireExpiration bool
+}
+
+// Verifier checks compact JWS tokens against one provider's policy and
+// key set. It is immutable and safe for concurrent use. It never fetches
+// anything: the only keys it knows are the KeySet it was given; jku, x5u,
+// jwk, x5c and x5t in a token header are ignored.
+type Verifier struct {
+	issuer     string
+	audiences  []string
+	allowed    uint32 // bit alg.bucket
+	skew       int64  // seconds
+	maxLife    int64  // seconds, 0 = none
+	requireExp bool
+	keys       *KeySet
+}
+
+// NewVerifier builds a Verifier. keys may be nil (every token is then
+// refused with ReasonNoKeys); a key rotation builds a new Verifier with
+// WithKeys, which is cheap.
+func NewVerifier(c Config, keys *KeySet) *Verifier {
+	v := &Verifier{
+		issuer:     c.Issuer,
+		audiences:  append([]string(nil), c.Audiences...),
+		skew:       int64(max(c.ClockSkew, 0) / time.Second),
+		maxLife:    int64(max(c.MaxLifetime, 0) / time.Second),
+		requireExp: c.RequireExpiration,
+		keys:       keys,
+	}
+	if c.MaxLifetime > 0 && v.maxLife == 0 {
+		v.maxLife = 1
+	}
+	for _, name := range c.Algorithms {
+		if a := lookupAlg(name); a != nil {
+			v.allowed |= 1 << a.bucket
+		}
+	}
+	return v
+}
+
+// WithKeys returns a copy of v that verifies with keys.
+func (v *Verifier) WithKeys(keys *KeySet) *Verifier {
+	w := *v
+	w.keys = keys
+	return &w
+}
+
+// Keys returns the verifier's key set (nil if none).
+func (v *Verifier) Keys() *KeySet { return v.keys }
+
+// Token is a verified token. It is shared by the verified-token cache:
+// treat it, and Claims, as read-only.
+type Token struct {
+	// Claims is the payload, a JSON object.
+	Claims jsonx.Value
+	// Algorithm is the header alg that verified.
+	Algorithm string
+	// KeyID is the header kid ("" when absent).
+	KeyID string
+	// Expires is exp (truncated to the second), zero when the token has
+	// none.
+	Expires time.Time
+}
+
+// parsed is a token after the parse step: header checked, parts decoded,
+// claims not yet parsed.
+type parsed struct {
+	alg     *alg   // nil when alg names nothing supported
+	kid     string // valid when hasKid
+	hasKid  bool
+	msg     []byte // the signing input: ASCII(header64 "." payload64)
+	payload []byte
+	sig     []byte
+}
+
+// parseCompact splits and decodes a compact JWS and checks its header.
+// The dots are counted before anything is split (CVE-2025-30204: a split
+// on untrusted input costs memory proportional to the number of dots).
+func parseCompact(token string) (*parsed, *Error) {
+	if len(token) > MaxTokenBytes {
+		return nil, errTooLarge
+	}
+	if token == "" {
+		return nil, errEmpty
+	}
+	if strings.Count(token, ".") != 2 {
+		return nil, errParts
+	}
+	i := strings.IndexByte(token, '.')
+	j := i + 1 + strings.IndexByte(token[i+1:], '.')
+	h64, p64, s64 := token[:i], token[i+1:j], token[j+1:]
+	if len(h64)%4 == 1 {
+		return nil, errBase64Header
+	}
+	if len(p64)%4 == 1 {
+		return nil, errBase64Payload
+	}
+	if len(s64)%4 == 1 {
+		return nil, errBase64Sig
+	}
+	// One allocation holds the signing input and every decoded part.
+	hn, pn, sn := decodedLen(len(h64)), decodedLen(len(p64)), decodedLen(len(s64))
+	buf := make([]byte, 0, j+hn+pn+sn)
+	buf = append(buf, token[:j]...)
+	p := &parsed{msg: buf[:j:j]}
+	rest := buf[j:j]
+	hdr, ok := appendB64(rest, h64)
+	if !ok {
+		return nil, errBase64Header
+	}
+	rest = hdr[len(hdr):len(hdr)]
+	if p.payload, ok = appendB64(rest, p64); !ok {
+		return nil, errBase64Payload
+	}
+	rest = p.payload[len(p.payload):len(p.payload)]
+	if p.sig, ok = appendB64(rest, s64); !ok {
+		return nil, errBase64Sig
+	}
+	if err := p.readHeader(hdr); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// readHeader checks the JOSE header (RFC 7515 §4.1). It decides nothing
+// from jku, x5u, jwk, x5c or x5t: keys come only from the configured set.
+func (p *parsed) readHeader(data []byte) *Error {
+	h, err := jsonx.Parse(data, jsonLimits)
+	if err != nil || h.Kind != jsonx.KindObject {
+		return errHeaderJSON
+	}
+	var algName string
+	var hasAlg, jwe, crit, b64 bool
+	for i := range h.Members {
+		m := &h.Members[i]
+		switch m.Key {
+		case "alg":
+			if m.Value.Kind != jsonx.KindString {
+				return errAlgType
+			}
+			algName, hasAlg = m.Value.Str, true
+		case "kid":
+			if m.Value.Kind != jsonx.KindString {
+				return errKidType
+			}
+			p.kid, p.hasKid = m.Value.Str, true
+		case "typ", "cty":
+			// cty "JWT" (a nested token) is not followed: the payload must
+			// itself be the claims object.
+			if m.Value.Kind != jsonx.KindString {
+				return errTypType
+			}
+		case "enc", "zip":
+			jwe = true
+		case "crit":
+			// RFC 7515 §4.1.11: a recipient must refuse crit naming an
+			// extension it does not understand. None is understood, and an
+			// empty or malformed crit is invalid, so any crit refuses.
+			crit = true
+		case "b64":
+			b64 = true
+		}
+	}
+	switch {
+	case !hasAlg:
+		return errAlgType
+	case jwe:
+		return errJWE
+	case crit:
+		return errCrit
+	case b64:
+		return errB64
+	}
+	p.alg = lookupAlg(algName)
+	return nil
+}
+
+// allows reports whether a is in the provider's allow-list.
+func (v *Verifier) allows(a *alg) bool { return a != nil && v.allowed&(1<<a.bucket) != 0 }
+
+// Verify checks token at time now, in the order DESIGN.md fixes: parse,
+// issuer, key and algorithm, signature, then time (exp, nbf, iat,
+// lifetime), then audience. Every failure is an *Error whose Reason says
+// which step refused; since the signature is checked before any time or
+// audience rule, a forged token is always reported as bad_signature, never
+// as merely expired.
+//
+// NumericDates (exp, nbf, iat) must be JSON numbers between 0 and
+// 253402300799; a fraction is allowed and truncated toward zero (1.9 is 1).
+func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
+	p, perr := parseCompact(token)
+	if perr != nil {
+		return nil, perr
+	}
+	if !v.allows(p.alg) {
+		return nil, errAlgNotAllowed
+	}
+	claims, err := jsonx.Parse(p.payload, jsonLimits)
+	if err != nil || claims.Kind != jsonx.KindObject {
+		return nil, errPayloadJSON
+	}
+	if iss := claims.Get("iss"); iss == nil || iss.Kind != jsonx.KindString || iss.Str == "" || iss.Str != v.issuer {
+		return nil, errIssuer
+	}
+	if e := v.checkSignature(p); e != nil {
+		return nil, e
+	}
+	exp, hasExp, e := v.checkTimes(&claims, now.Unix())
+	if e != nil {
+		return nil, e
+	}
+	if e := v.checkAudience(claims.Get("aud")); e != nil {
+		return nil, e
+	}
+	t := &Token{Claims: claims, Algorithm: p.alg.name, KeyID: p.kid}
+	if hasExp {
+		t.Expires = time.Unix(exp, 0)
+	}
+	return t, nil
+}
+
+// checkSignature picks the keys that may verify p and checks the
+// signature. With a kid, the candidates are the key of that kid and the
+// keys that have no kid (as Envoy's jwt_authn does, so a key pasted
+// without kid still verifies tokens that carry one); without a kid, every
+// key. Only keys that fit the algorithm are tried (key type, curve, the
+// key's own alg, HMAC key length). The set is operator- or IdP-controlled,
+// so trying each candidate is bounded by its size.
+func (v *Verifier) checkSignature(p *parsed) *Error {
+	ks := v.keys
+	if ks == nil || len(ks.keys) == 0 {
+		return errNoKeys
+	}
+	a := p.alg
+	var dbuf [digestSize]byte
+	var digest []byte
+	switch a.fam {
+	case famRSA, famPSS, famECDSA:
+		digest = a.digest(p.msg, &dbuf)
+	}
+	tried := false
+	for _, k := range ks.keys {
+		if p.hasKid && k.hasKid && k.kid != p.kid {
+			continue
+		}
+		if !k.fits(a) {
+			continue
+		}
+		tried = true
+		if verifySig(a, k, p.msg, digest, p.sig) {
+			return nil
+		}
+	}
+	if !tried {
+		return errUnknownKey
+	}
+	return errBadSignature
+}
+
+// numericDate reads a NumericDate (RFC 7519 §2): a JSON number in range,
+// truncated to whole seconds.
+func numericDate(v *jsonx.Value) (int64, bool) {
+	if v.Kind != jsonx.KindNumber {
+		return 0, false
+	}
+	if n, ok := v.Int64(); ok {
+		return n, n >= 0 && n <= maxNumericDate
+	}
+	f, ok := v.Float64()
+	if !ok || f < 0 || f >= maxNumericDate+1 {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// checkTimes applies exp, nbf, iat and the lifetime cap at now (Unix
+// seconds). It returns exp when present.
+func (v *Verifier) checkTimes(claims *jsonx.Value, now int64) (exp int64, hasExp bool, _ *Error) {
+	var nbf, iat int64
+	var hasNbf, hasIat bool
+	if c := claims.Get("exp"); c != nil {
+		var ok bool
+		if exp, ok = numericDate(c); !ok {
+			return 0, false, errExpType
+		}
+		hasExp = true
+	}
+	if c := claims.Get("nbf"); c != nil {
+		var ok bool
+		if nbf, ok = numericDate(c); !ok {
+			return 0, false, errNbfType
+		}
+		hasNbf = true
+	}
+	if c := claims.Get("iat"); c != nil {
+		var ok bool
+		if iat, ok = numericDate(c); !ok {
+			return 0, false, errIatType
+		}
+		hasIat = true
+	}
+	switch {
+	case !hasExp && (v.requireExp || v.maxLife > 0):
+		return 0, false, errMissingExp
+	case hasExp && now >= exp+v.skew:
+		return 0, false, errExpired
+	case hasNbf && now+v.skew < nbf:
+		return 0, false, errNotYetValid
+	case hasIat && iat > now+v.skew:
+		return 0, false, errIssuedInFuture
+	}
+	if v.maxLife > 0 {
+		start := now
+		if hasIat {
+			start = iat
+		} else if hasNbf {
+			start = nbf
+		}
+		if exp-start > v.maxLife {
+			return 0, false, errLifetime
+		}
+	}
+	return exp, hasExp, nil
+}
+
+// checkAudience requires aud (a string, or a non-empty array of strings)
+// to name one of the provider's audiences (RFC 7519 §4.1.3).
+func (v *Verifier) checkAudience(aud *jsonx.Value) *Error {
+	if aud == nil {
+		return errAudience
+	}
+	switch aud.Kind {
+	case jsonx.KindString:
+		if v.audience(aud.Str) {
+			return nil
+		}
+	case jsonx.KindArray:
+		if len(aud.Items) == 0 {
+			return errAudType
+		}
+		match := false
+		for i := range aud.Items {
+			it := &aud.Items[i]
+			if it.Kind != jsonx.KindString {
+				return errAudType
+			}
+			match = match || v.audience(it.Str)
+		}
+		if match {
+			return nil
+		}
+	default:
+		return errAudType
+	}
+	return errAudience
+}
+
+func (v *Verifier) audience(s string) bool {
+	for _, a := range v.audiences {
+		if a == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Unverified is what PeekUnverified reads from a token without checking
+// its signature or anything else.
+type Unverified struct {
+	Issuer    string // "" when iss is absent or not a string
+	KeyID     string
+	Algorithm string
+}
+
+// PeekUnverified reads iss, kid and alg of a well-formed token WITHOUT
+// VERIFYING IT. It exists only to route a token to the one provider (of
+// those a route accepts) whose issuer it names, so that one Verify runs;
+// nothing read here may decide anything else, since an attacker chooses
+// every byte of it. ok is false when the token would be refused as
+// malformed, too large or unsupported anyway.
+func PeekUnverified(token string) (u Unverified, ok bool) {
+	p, err := parseCompact(token)
+	if err != nil || p.alg == nil {
+		return Unverified{}, false
+	}
+	claims, jerr := jsonx.Parse(p.payload, jsonLimits)
+	if jerr != nil || claims.Kind != jsonx.KindObject {
+		return Unverified{}, false
+	}
+	if iss := claims.Get("iss"); iss != nil && iss.Kind == jsonx.KindString {
+		u.Issuer = iss.Str
+	}
+	u.KeyID, u.Algorithm = p.kid, p.alg.name
+	return u, true
+}
