@@ -1,15 +1,275 @@
 package plugin
 
-import "github.com/apiguard/apiguard/filter/proxy"
+import (
+	"runtime"
+	"sync"
+	"weak"
 
-// corsState is the per-stream CORS state.
-type corsState struct{}
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
 
-// stepCORSPreflight is step 4: a CORS preflight is answered here (204 or 403).
-func (s *stream) stepCORSPreflight() result { return next }
+// Metric and local-reply names of the edge features.
+const (
+	// metricCORSPreflight counts preflights the filter answered with 204.
+	metricCORSPreflight = "apiguard.cors_preflight"
+	// detailsPreflight is the response code details of a preflight answer.
+	// It deliberately does not start with "apiguard_", the prefix of
+	// refusals.
+	detailsPreflight = "cors_preflight"
+)
 
-// corsResponseHeaders adds the allow-origin headers and Vary to a response.
-func (s *stream) corsResponseHeaders() {}
+var (
+	propOrigin = []string{"request", "headers", "origin"}
+	propACRM   = []string{"request", "headers", "access-control-request-method"}
+	propACRH   = []string{"request", "headers", "access-control-request-headers"}
 
-// corsRefusalHeaders are the CORS headers a refusal of this route carries.
-func (s *stream) corsRefusalHeaders() []proxy.Pair { return nil }
+	varyOrigin = proxy.Pair{Key: "vary", Value: "Origin"}
+)
+
+// corsState is the per-stream state of the edge features: the route's
+// compiled cors and deprecation, and what the request said about its
+// origin. It is filled while the request headers are readable (steps 3
+// and 4), because refusals and the response path need it after Envoy has
+// taken the request headers away.
+type corsState struct {
+	loaded bool // loadEdge ran for the current route
+
+	policy *edge.CORS        // the route's cors, nil without
+	dep    *edge.Deprecation // the route's deprecation, nil without
+
+	originRead bool
+	origin     string // Origin ("" when absent or empty)
+	acrmRead   bool
+	acrm       string // Access-Control-Request-Method on OPTIONS
+
+	allowed   bool   // origin allowed by policy
+	echo      string // Access-Control-Allow-Origin value when allowed
+	preflight bool   // the request is a preflight answered by this route
+}
+
+// loadEdge loads the current route's compiled edge policies and judges the
+// request's Origin against its cors.
+func (s *stream) loadEdge() {
+	c := &s.cors
+	if c.loaded {
+		return
+	}
+	c.loaded = true
+	pol := s.route.Config
+	c.policy, c.dep, c.allowed, c.echo = nil, nil, false, ""
+	if pol.CORS != nil {
+		c.policy = corsCompiled.get(pol.CORS)
+		c.echo, c.allowed = c.policy.AllowOrigin(s.requestOrigin())
+	}
+	if pol.Deprecation != nil {
+		c.dep = deprecationCompiled.get(pol.Deprecation)
+	}
+}
+
+// requestOrigin reads the Origin once. The attribute joins repeated
+// headers with ",", which no configured origin contains, so a request
+// sending several origins is never allowed.
+func (s *stream) requestOrigin() string {
+	c := &s.cors
+	if !c.originRead {
+		c.originRead = true
+		c.origin = s.requestHeaderAll(propOrigin)
+	}
+	return c.origin
+}
+
+// requestHeaderAll returns every value of a request header, joined with
+// ",", or "" when the header is absent or empty.
+func (s *stream) requestHeaderAll(path []string) string {
+	v, st := s.host.GetProperty(path)
+	if st != proxy.StatusOK || len(v) == 0 {
+		return ""
+	}
+	return string(v)
+}
+
+// preflightMethod reports whether the request is a CORS preflight (OPTIONS
+// with Origin and Access-Control-Request-Method) and returns the requested
+// method.
+func (s *stream) preflightMethod() (string, bool) {
+	if s.method != "OPTIONS" {
+		return "", false
+	}
+	c := &s.cors
+	if !c.acrmRead {
+		c.acrmRead = true
+		c.acrm = s.requestHeaderAll(propACRM)
+	}
+	if c.acrm == "" || s.requestOrigin() == "" {
+		return "", false
+	}
+	return c.acrm, true
+}
+
+// routeMethod is the method the route match of step 2 should use: for a
+// preflight, the requested method, so that a route listing only GET and
+// POST still owns the preflights for them. stream.go matches with the
+// request's own method today; step 4 re-matches, which covers every case
+// where the OPTIONS request matched some route (or the default).
+func (s *stream) routeMethod() string {
+	if m, ok := s.preflightMethod(); ok {
+		return m
+	}
+	return s.method
+}
+
+// stepCORSPreflight is step 4: a CORS preflight is answered here (204 or
+// 403). It is matched on the path and the requested method; when that
+// route has no cors, the OPTIONS request is not a preflight this filter
+// answers and goes on as an ordinary request of its own route. A preflight
+// carries no credential and needs none; with enforce:false an allowed
+// preflight is still answered, and a refused one is reported and goes on.
+func (s *stream) stepCORSPreflight() result {
+	method, ok := s.preflightMethod()
+	if !ok {
+		return next
+	}
+	rt, params, ok := s.r.policy.Match(method, s.path)
+	if !ok || rt.Config.CORS == nil {
+		return next
+	}
+	if rt != s.route {
+		// The policy of the requested method's route applies, its
+		// require_tls included (step 3 judged the OPTIONS route).
+		s.route, s.params = rt, params
+		s.cors.loaded = false
+		s.loadEdge()
+		if !s.tlsSatisfied() {
+			return s.refuse(403, problem.ReasonTLSRequired, nil)
+		}
+	}
+	c := &s.cors
+	c.preflight = true
+	echo, v := c.policy.Preflight(c.origin, method, s.requestHeaderAll(propACRH))
+	switch v {
+	case edge.PreflightAllowed:
+		return s.answerPreflight(echo)
+	case edge.PreflightBadOrigin:
+		return s.refuse(403, problem.ReasonCORSOrigin, nil)
+	case edge.PreflightBadMethod:
+		return s.refuse(403, problem.ReasonCORSMethod, nil)
+	default:
+		return s.refuse(403, problem.ReasonCORSHeader, nil)
+	}
+}
+
+// answerPreflight sends the 204. It is not a refusal: the stream is marked
+// replied (so the reply passes the response callbacks untouched) and
+// allowed.
+func (s *stream) answerPreflight(echo string) result {
+	p := s.cors.policy
+	hs := make([]proxy.Pair, 0, 12)
+	hs = append(hs,
+		proxy.Pair{Key: "access-control-allow-origin", Value: echo},
+		proxy.Pair{Key: "access-control-allow-methods", Value: p.AllowMethodsValue()})
+	if v := p.AllowHeadersValue(); v != "" {
+		hs = append(hs, proxy.Pair{Key: "access-control-allow-headers", Value: v})
+	}
+	if v := p.MaxAgeValue(); v != "" {
+		hs = append(hs, proxy.Pair{Key: "access-control-max-age", Value: v})
+	}
+	if p.Credentials() {
+		hs = append(hs, proxy.Pair{Key: "access-control-allow-credentials", Value: "true"})
+	}
+	hs = append(hs, varyOrigin)
+	hs = s.appendDeprecationPairs(hs)
+	if s.r.policy.SecurityHeaders {
+		hs = append(hs, securityHeaderPairs...)
+		hs = append(hs, proxy.Pair{Key: "cache-control", Value: "no-store"})
+	}
+	s.replied = true
+	s.decision = decisionAllow
+	s.status = 204
+	s.host.SendLocalResponse(204, detailsPreflight, nil, hs, -1)
+	s.r.metrics.inc(metricAllowed)
+	s.r.metrics.inc(metricCORSPreflight)
+	return stop
+}
+
+// corsResponseHeaders adds the allow-origin headers and Vary to upstream's
+// response. On an enforced route the filter's decision replaces whatever
+// upstream said: a disallowed origin gets no allow headers at all. A
+// report-only route adds its headers but removes nothing.
+func (s *stream) corsResponseHeaders() {
+	c := &s.cors
+	if c.policy == nil {
+		return
+	}
+	enforce := s.enforced()
+	if c.allowed {
+		s.host.ReplaceHeaderMapValue(respHeaders, "access-control-allow-origin", c.echo)
+	} else if enforce {
+		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-origin")
+	}
+	if c.allowed && c.policy.Credentials() {
+		s.host.ReplaceHeaderMapValue(respHeaders, "access-control-allow-credentials", "true")
+	} else if enforce {
+		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-credentials")
+	}
+	s.host.AddHeaderMapValue(respHeaders, varyOrigin.Key, varyOrigin.Value)
+}
+
+// corsRefusalHeaders are the route headers a refusal of this route
+// carries, for both edge features: Vary: Origin and, for an allowed origin,
+// the allow headers (so the caller's script can read the problem), then
+// the deprecation headers. A refused preflight gets no allow headers.
+func (s *stream) corsRefusalHeaders() []proxy.Pair {
+	c := &s.cors
+	if c.policy == nil && c.dep == nil {
+		return nil
+	}
+	out := make([]proxy.Pair, 0, 6)
+	if c.policy != nil {
+		if c.allowed && !c.preflight {
+			out = append(out, proxy.Pair{Key: "access-control-allow-origin", Value: c.echo})
+			if c.policy.Credentials() {
+				out = append(out, proxy.Pair{Key: "access-control-allow-credentials", Value: "true"})
+			}
+		}
+		out = append(out, varyOrigin)
+	}
+	return s.appendDeprecationPairs(out)
+}
+
+// originAllowed reports whether the request's Origin is one the route's
+// cors lists by name (exactly: scheme, host, port). `*` and `null` never
+// count. Authentication asks this for cookie credentials on unsafe
+// methods (DESIGN.md "Guarantees"); it is valid from step 3 on.
+func (s *stream) originAllowed() bool {
+	c := &s.cors
+	return c.policy != nil && c.policy.Listed(c.origin)
+}
+
+// compiledCache holds the compiled form of a configuration block, built on
+// first use and shared by every stream (and every VM of a native test
+// process). Entries are keyed by a weak pointer to the parsed block, so a
+// configuration that is replaced and collected takes its entries with it.
+type compiledCache[K, V any] struct {
+	m     sync.Map // weak.Pointer[K] -> *V
+	build func(*K) *V
+}
+
+func (c *compiledCache[K, V]) get(k *K) *V {
+	key := weak.Make(k)
+	if v, ok := c.m.Load(key); ok {
+		return v.(*V)
+	}
+	v, loaded := c.m.LoadOrStore(key, c.build(k))
+	if !loaded {
+		runtime.AddCleanup(k, func(key weak.Pointer[K]) { c.m.Delete(key) }, key)
+	}
+	return v.(*V)
+}
+
+var (
+	corsCompiled        = &compiledCache[config.CORS, edge.CORS]{build: edge.NewCORS}
+	deprecationCompiled = &compiledCache[config.Deprecation, edge.Deprecation]{build: edge.NewDeprecation}
+)
