@@ -224,6 +224,24 @@ func TestEdgeCORSPreflightNoDefault(t *testing.T) {
 	})
 }
 
+// A route whose methods list only the actual methods (DESIGN.md's
+// user-orders) owns the preflights for them: step 2 matches a preflight
+// with the requested method, so it needs no default.
+func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"routes": [{"name": "orders", "match": {"path": "/users/{id}/orders", "methods": ["GET", "POST"]},
+		  "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["GET", "POST"]}}]}`)
+		runEdgeTable(t, e, []edgeCase{
+			{exchange: exchange{name: "preflight for POST", req: opts("/users/7/orders", appOrig, "POST", ""), want: 204,
+				headers: map[string]string{"access-control-allow-origin": appOrig}}},
+			{exchange: exchange{name: "preflight for DELETE matches no route", req: opts("/users/7/orders", appOrig, "DELETE", ""),
+				want: 404, reason: problem.ReasonRouteNotFound}},
+			{exchange: exchange{name: "plain OPTIONS is not a preflight", req: host.Request{Method: "OPTIONS", Path: "/users/7/orders"},
+				want: 404, reason: problem.ReasonRouteNotFound}},
+		})
+	})
+}
+
 func TestEdgeCORSActual(t *testing.T) {
 	upstreamCORS := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
 		"access-control-allow-origin", "*", "access-control-allow-credentials", "true", "vary", "Accept-Encoding"), Body: []byte(`{}`)}

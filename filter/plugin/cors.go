@@ -1,11 +1,6 @@
 package plugin
 
 import (
-	"runtime"
-	"sync"
-	"weak"
-
-	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/edge"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -61,11 +56,11 @@ func (s *stream) loadEdge() {
 	pol := s.route.Config
 	c.policy, c.dep, c.allowed, c.echo = nil, nil, false, ""
 	if pol.CORS != nil {
-		c.policy = corsCompiled.get(pol.CORS)
+		c.policy = s.r.edge.cors[s.route.Index]
 		c.echo, c.allowed = c.policy.AllowOrigin(s.requestOrigin())
 	}
 	if pol.Deprecation != nil {
-		c.dep = deprecationCompiled.get(pol.Deprecation)
+		c.dep = s.r.edge.dep[s.route.Index]
 	}
 }
 
@@ -248,28 +243,28 @@ func (s *stream) originAllowed() bool {
 	return c.policy != nil && c.policy.Listed(c.origin)
 }
 
-// compiledCache holds the compiled form of a configuration block, built on
-// first use and shared by every stream (and every VM of a native test
-// process). Entries are keyed by a weak pointer to the parsed block, so a
-// configuration that is replaced and collected takes its entries with it.
-type compiledCache[K, V any] struct {
-	m     sync.Map // weak.Pointer[K] -> *V
-	build func(*K) *V
+// edgeRoot holds the compiled cors and deprecation blocks of every route,
+// indexed by route index, built once per configuration.
+type edgeRoot struct {
+	cors []*edge.CORS
+	dep  []*edge.Deprecation
 }
 
-func (c *compiledCache[K, V]) get(k *K) *V {
-	key := weak.Make(k)
-	if v, ok := c.m.Load(key); ok {
-		return v.(*V)
+// configureEdge compiles the cors and deprecation blocks of every route.
+func (r *root) configureEdge() error {
+	n := r.policy.NumRoutes()
+	r.edge = edgeRoot{cors: make([]*edge.CORS, n), dep: make([]*edge.Deprecation, n)}
+	for i := 0; i < n; i++ {
+		rt := r.policy.Route(i)
+		if rt == nil {
+			continue
+		}
+		if rt.Config.CORS != nil {
+			r.edge.cors[i] = edge.NewCORS(rt.Config.CORS)
+		}
+		if rt.Config.Deprecation != nil {
+			r.edge.dep[i] = edge.NewDeprecation(rt.Config.Deprecation)
+		}
 	}
-	v, loaded := c.m.LoadOrStore(key, c.build(k))
-	if !loaded {
-		runtime.AddCleanup(k, func(key weak.Pointer[K]) { c.m.Delete(key) }, key)
-	}
-	return v.(*V)
+	return nil
 }
-
-var (
-	corsCompiled        = &compiledCache[config.CORS, edge.CORS]{build: edge.NewCORS}
-	deprecationCompiled = &compiledCache[config.Deprecation, edge.Deprecation]{build: edge.NewDeprecation}
-)

@@ -59,6 +59,7 @@ type root struct {
 	// Per-feature plugin-wide state, each defined in its feature's file.
 	auth   authRoot
 	limits rateRoot
+	edge   edgeRoot
 
 	// tickPeriod is the shortest tick any feature asked for (0: none).
 	tickPeriod uint32
@@ -67,6 +68,7 @@ type root struct {
 // features configure their plugin-wide state once the policy compiled; an
 // error is a *config.Error naming the path and stops the plugin.
 var features = [...]func(*root) error{
+	(*root).configureEdge,       // cors.go
 	(*root).configureAuth,       // auth.go
 	(*root).configureRateLimits, // ratelimit.go
 }

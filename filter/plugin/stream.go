@@ -163,7 +163,8 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	}
 
 	// 2. Route match.
-	rt, params, ok := pol.Match(s.method, s.path)
+	// A CORS preflight is matched with the method it asks about.
+	rt, params, ok := pol.Match(s.routeMethod(), s.path)
 	if !ok {
 		s.refuse(404, problem.ReasonRouteNotFound, nil)
 		return proxy.StopIteration
