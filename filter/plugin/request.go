@@ -1,26 +1,276 @@
 package plugin
 
-import "github.com/apiguard/apiguard/filter/proxy"
+import (
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/reqcheck"
+)
+
+// bodyMode says what step 12 does with a request body.
+type bodyMode uint8
+
+const (
+	// bodyPass: the route checks no body; it is never buffered or counted.
+	bodyPass bodyMode = iota
+	// bodyCount: the route only caps (request.max_body_bytes): chunks go
+	// upstream as they come and are counted; crossing the cap answers 413
+	// and Envoy resets the upstream request.
+	bodyCount
+	// bodyRead: the route reads the body (request.json, auth.body_owner):
+	// it is buffered (up to the cap) until complete, then checked; with
+	// hold_headers the headers wait too, so nothing of a refused request
+	// reaches upstream.
+	bodyRead
+)
 
 // bodyState is the per-stream request-body state.
 type bodyState struct {
 	// endOfStream says the request headers ended the request (no body).
 	endOfStream bool
+
+	mode  bodyMode
+	limit int64
+	// seen is the number of body bytes counted (bodyCount) or buffered
+	// (bodyRead) so far.
+	seen int64
+	// done says the body verdict was reached (passed, refused, or reported
+	// by a report-only policy): later chunks and trailers just pass.
+	done bool
+
+	// Body that arrived while a header step waited on a callout
+	// (bodyWhileWaiting): early says some did, earlyEnd that the request
+	// is complete, over that it crossed the cap (the excess was dropped).
+	early, earlyEnd, over bool
 }
 
-// stepForbiddenQuery is step 6: forbid_query_params (400).
-func (s *stream) stepForbiddenQuery() result { return next }
+// stepForbiddenQuery is step 6: forbid_query_params (400). Names are
+// compared normalised (reqcheck.FindQueryParam); values are never read.
+func (s *stream) stepForbiddenQuery() result {
+	req := s.route.Config.Request
+	if req == nil || len(req.ForbidQueryParams) == 0 || s.query == "" {
+		return next
+	}
+	if reqcheck.FindQueryParam(s.query, req.ForbidQueryParams) >= 0 {
+		return s.refuse(400, problem.ReasonForbiddenQueryParam, nil)
+	}
+	return next
+}
 
 // stepDeclaredLength is step 7: a declared Content-Length over the cap
-// (413), an upgrade on a route that reads bodies (400).
-func (s *stream) stepDeclaredLength() result { return next }
+// (413), an upgrade on a route that reads bodies or inspects responses
+// (400). It also decides the body mode of step 12.
+func (s *stream) stepDeclaredLength() result {
+	cfg := s.route.Config
+	if limit, capped := cfg.RequestBodyLimit(); capped {
+		s.body.limit = limit
+		s.body.mode = bodyCount
+		if cfg.ReadsRequestBody() {
+			s.body.mode = bodyRead
+		}
+		if v, st := s.host.GetHeaderMapValue(reqHeaders, "content-length"); st == proxy.StatusOK {
+			n, ok := reqcheck.ParseContentLength(v)
+			if !ok {
+				return s.refuse(400, problem.ReasonBadContentLength, nil)
+			}
+			if n > limit {
+				return s.refuse(413, problem.ReasonBodyTooLarge, nil)
+			}
+		}
+	}
+	if cfg.RefusesUpgrade() && s.isUpgrade() {
+		return s.refuse(400, problem.ReasonUpgradeRefused, nil)
+	}
+	return next
+}
+
+// isUpgrade reports an HTTP/1.1 upgrade (any Upgrade header), an HTTP/2
+// extended CONNECT (:protocol) or a CONNECT tunnel: streams that are not a
+// request body and are never buffered.
+func (s *stream) isUpgrade() bool {
+	if s.method == "CONNECT" {
+		return true
+	}
+	if _, st := s.host.GetHeaderMapValue(reqHeaders, "upgrade"); st == proxy.StatusOK {
+		return true
+	}
+	_, st := s.host.GetHeaderMapValue(reqHeaders, ":protocol")
+	return st == proxy.StatusOK
+}
 
 // headersVerdict decides, once the header steps passed, whether the headers
 // go upstream now or are held for the body checks of step 12.
-func (s *stream) headersVerdict() proxy.Action { return proxy.Continue }
+func (s *stream) headersVerdict() proxy.Action {
+	b := &s.body
+	if s.reported || b.mode == bodyPass {
+		// A report-only refusal ends the checks: the body goes on unread.
+		b.mode = bodyPass
+		return proxy.Continue
+	}
+	if b.endOfStream {
+		if b.mode == bodyRead {
+			return s.bodyAction(s.checkBody(nil), proxy.StopIteration)
+		}
+		return proxy.Continue
+	}
+	if b.early {
+		// Body came while a header step waited; the headers are held.
+		if b.over {
+			b.done = true
+			return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIteration)
+		}
+		if b.mode == bodyRead {
+			if b.earlyEnd {
+				body, ok := s.readBody(b.seen)
+				if !ok {
+					return s.fail()
+				}
+				return s.bodyAction(s.checkBody(body), proxy.StopIteration)
+			}
+			// The host delivered body callbacks while the headers were
+			// stopped, so it honours StopIteration: keep holding whatever
+			// hold_headers says, or the buffered part would leave unchecked.
+			return proxy.StopIteration
+		}
+		if b.earlyEnd {
+			b.done = true
+		}
+		return proxy.Continue
+	}
+	if b.mode == bodyRead && s.r.policy.HoldHeaders {
+		return proxy.StopIteration
+	}
+	return proxy.Continue
+}
 
 // requestBody is step 12: streaming cap, JSON validation, body_owner.
-func (s *stream) requestBody(bodySize int, endOfStream bool) proxy.Action { return proxy.Continue }
+func (s *stream) requestBody(bodySize int, endOfStream bool) proxy.Action {
+	b := &s.body
+	if b.done || b.mode == bodyPass {
+		return proxy.Continue
+	}
+	if b.mode == bodyCount {
+		// Each chunk was released with Continue, so bodySize is this chunk.
+		b.seen += int64(bodySize)
+		if b.seen > b.limit {
+			b.done = true
+			return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIterationNoBuffer)
+		}
+		return proxy.Continue
+	}
+	// bodyRead: every earlier chunk was kept with StopIterationAndBuffer,
+	// so bodySize is the whole buffered body. Refusing as soon as it
+	// crosses the cap keeps the buffer within max_body_bytes (plus the
+	// last chunk, which Envoy added before calling).
+	b.seen = int64(bodySize)
+	if b.seen > b.limit {
+		b.done = true
+		return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIterationNoBuffer)
+	}
+	if !endOfStream {
+		return proxy.StopIterationAndBuffer
+	}
+	body, ok := s.readBody(b.seen)
+	if !ok {
+		return s.fail()
+	}
+	return s.bodyAction(s.checkBody(body), proxy.StopIterationNoBuffer)
+}
 
-// requestTrailers ends a body that trailers follow.
-func (s *stream) requestTrailers() proxy.Action { return proxy.Continue }
+// requestTrailers ends a body that trailers follow: the buffered body is
+// complete now and is checked before anything is released, so trailers
+// cannot carry a request past the body checks.
+func (s *stream) requestTrailers() proxy.Action {
+	b := &s.body
+	if b.done || b.mode != bodyRead {
+		return proxy.Continue
+	}
+	body, ok := s.readBody(b.seen)
+	if !ok {
+		return s.fail()
+	}
+	return s.bodyAction(s.checkBody(body), proxy.StopIteration)
+}
+
+// bodyWhileWaiting is what a body callback does while a header step waits
+// on a callout (the headers are stopped): it records what came, keeps it
+// buffered, and past the cap drops the excess of an enforcing route (which
+// will be refused with 413 once the header steps pass, keeping the order of
+// checks). stream.onRequestBody should call it in its waiting branch.
+func (s *stream) bodyWhileWaiting(bodySize int, endOfStream bool) proxy.Action {
+	b := &s.body
+	b.early = true
+	b.earlyEnd = b.earlyEnd || endOfStream
+	if b.over {
+		return proxy.StopIterationNoBuffer
+	}
+	// Everything so far was kept with StopIterationAndBuffer.
+	b.seen = int64(bodySize)
+	if b.mode != bodyPass && b.seen > b.limit && s.enforced() {
+		b.over = true
+		return proxy.StopIterationNoBuffer
+	}
+	return proxy.StopIterationAndBuffer
+}
+
+// trailersWhileWaiting records that the request is complete while a header
+// step waits. stream.onRequestTrailers should call it in its waiting branch.
+func (s *stream) trailersWhileWaiting() proxy.Action {
+	s.body.early = true
+	s.body.earlyEnd = true
+	return proxy.StopIteration
+}
+
+// readBody returns the buffered request body (size bytes at most). A host
+// that cannot give it makes the filter fail closed.
+func (s *stream) readBody(size int64) ([]byte, bool) {
+	if size <= 0 {
+		return nil, true
+	}
+	body, st := s.host.GetBufferBytes(proxy.BufferRequestBody, 0, int(size))
+	return body, st == proxy.StatusOK
+}
+
+// checkBody runs the checks of a complete body: request.json (an empty
+// body passes unless json.required), or on a body_owner route without
+// request.json well-formedness alone; then body_owner. JSON failures are
+// 400 with the generic detail; the precise reason goes to the log and the
+// metrics only.
+func (s *stream) checkBody(body []byte) result {
+	s.body.done = true
+	cfg := s.route.Config
+	j := cfg.Request
+	switch {
+	case j != nil && j.JSON != nil:
+		if len(body) == 0 {
+			if j.JSON.Required {
+				return s.refuse(400, problem.ReasonJSONEmpty, nil)
+			}
+			break
+		}
+		if f := reqcheck.CheckBody(body, j.JSON.Limits(), j.JSON.Fields); f != reqcheck.OK {
+			return s.refuse(400, problem.Reason(f.String()), nil)
+		}
+	case len(body) > 0:
+		if f := reqcheck.CheckBody(body, jsonx.Limits{}, nil); f != reqcheck.OK {
+			return s.refuse(400, problem.Reason(f.String()), nil)
+		}
+	}
+	return s.checkBodyOwner(body)
+}
+
+// bodyAction turns the result of the body checks into the callback's
+// action: stopped when the filter answered (Envoy forces a stop after a
+// local reply anyway), Continue otherwise, which releases held headers and
+// the buffered body. A report-only refusal also continues. The body
+// checks cannot wait: a wait result fails closed.
+func (s *stream) bodyAction(r result, stopped proxy.Action) proxy.Action {
+	if s.replied {
+		return stopped
+	}
+	if r == wait {
+		s.fail()
+		return stopped
+	}
+	return proxy.Continue
+}

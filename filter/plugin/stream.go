@@ -222,16 +222,16 @@ func (s *stream) passHeaders() proxy.Action {
 
 func (s *stream) onRequestBody(bodySize int, endOfStream bool) proxy.Action {
 	if s.waiting {
-		// Headers are still being checked (a callout is in flight): keep
-		// what arrives until the verdict.
-		return proxy.StopIterationAndBuffer
+		// Headers are still being checked (a callout is in flight): the
+		// body checks record what arrives and judge it after the verdict.
+		return s.bodyWhileWaiting(bodySize, endOfStream) // request.go
 	}
 	return s.requestBody(bodySize, endOfStream) // 12: request.go
 }
 
 func (s *stream) onRequestTrailers() proxy.Action {
 	if s.waiting {
-		return proxy.StopIteration
+		return s.trailersWhileWaiting() // request.go
 	}
 	return s.requestTrailers() // request.go
 }

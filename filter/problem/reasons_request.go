@@ -1,0 +1,33 @@
+package problem
+
+// Reasons of request protection (DESIGN.md step 1 and the `request` block).
+// ReasonUnsafePath and ReasonMethodOverride (step 1) are declared with the
+// foundation's reasons. The json_* reasons name reqcheck.Failure values one
+// for one (a plugin test holds them equal).
+const (
+	// 400: a forbid_query_params name in the query string.
+	ReasonForbiddenQueryParam Reason = "forbidden_query_param"
+	// 413: a declared Content-Length or a counted body over max_body_bytes.
+	ReasonBodyTooLarge Reason = "body_too_large"
+	// 400: a Content-Length that is not a decimal number, on a capped route.
+	ReasonBadContentLength Reason = "bad_content_length"
+	// 400: an upgrade (WebSocket) or CONNECT request on a route that reads
+	// bodies or inspects responses.
+	ReasonUpgradeRefused Reason = "upgrade_refused"
+
+	// 400: the JSON body checks (request.json, and well-formedness on
+	// body_owner routes).
+	ReasonJSONSyntax           Reason = "json_syntax"
+	ReasonJSONDepth            Reason = "json_depth"
+	ReasonJSONKeys             Reason = "json_keys"
+	ReasonJSONItems            Reason = "json_items"
+	ReasonJSONStringSize       Reason = "json_string_size"
+	ReasonJSONDuplicateKey     Reason = "json_duplicate_key"
+	ReasonJSONDuplicateKeyCase Reason = "json_duplicate_key_case"
+	ReasonJSONUTF8             Reason = "json_utf8"
+	ReasonJSONTrailingData     Reason = "json_trailing_data"
+	ReasonJSONEmpty            Reason = "json_empty"
+	ReasonJSONInvalid          Reason = "json_invalid"
+	ReasonJSONFieldMissing     Reason = "json_field_missing"
+	ReasonJSONFieldType        Reason = "json_field_type"
+)

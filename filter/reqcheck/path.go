@@ -1,0 +1,106 @@
+// Package reqcheck is the pure logic of apiguard's request protection
+// (DESIGN.md step 1 and the `request` block): path safety, method-override
+// detection, query-parameter name matching, Content-Length parsing and the
+// JSON body checks (limits, duplicate keys, `fields`).
+//
+// Everything here runs on the request path, so it is written to allocate
+// nothing per request once warm, and to do work linear in what it inspects.
+// It has no host dependency: the plugin feeds it strings and bytes it read
+// through proxy.Host.
+package reqcheck
+
+// UnsafePath reports whether a request path (without its query) must be
+// refused by step 1 of the order of checks. A path is unsafe when it holds
+//
+//   - an encoded slash, backslash, NUL or dot (%2F, %5C, %00, %2E, any case),
+//     which upstreams decode differently from the route matcher;
+//   - a malformed percent escape ('%' not followed by two hex digits), which
+//     upstreams either reject, keep or decode leniently (IIS's %u);
+//   - ';' (matrix parameters and Tomcat's path-parameter stripping);
+//   - a raw backslash, which some servers read as '/';
+//   - a dot segment ("." or "..") or an empty segment ("//"). One trailing
+//     slash is not an empty segment.
+//
+// Rejecting rather than normalising means the route matcher, the owner
+// checks and the upstream can never see different paths.
+func UnsafePath(p string) bool {
+	segStart := 0 // index of the first byte of the current segment
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
+		case ';', '\\':
+			return true
+		case '%':
+			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+				return true
+			}
+			switch hexByte(p[i+1], p[i+2]) {
+			case '/', '\\', 0, '.':
+				return true
+			}
+			i += 2
+		case '/':
+			if i > 0 && badSegment(p[segStart:i], segStart > 0) {
+				return true
+			}
+			segStart = i + 1
+		}
+	}
+	// The last segment may be empty (a trailing slash) but not a dot segment.
+	last := p[segStart:]
+	return last == "." || last == ".."
+}
+
+// badSegment reports whether a segment followed by '/' is empty (when it
+// follows a slash itself, i.e. "//") or a dot segment.
+func badSegment(seg string, afterSlash bool) bool {
+	return (seg == "" && afterSlash) || seg == "." || seg == ".."
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+func hexByte(hi, lo byte) byte { return unhex(hi)<<4 | unhex(lo) }
+
+// MethodOverrideHeaders are the request headers that ask a framework to
+// treat the request as another method; step 1 refuses any request carrying
+// one (whatever its value), since the proxy checked the real method.
+var MethodOverrideHeaders = [...]string{"x-http-method-override", "x-http-method", "x-method-override"}
+
+// MethodParam is the normalised name of the `_method` query parameter
+// (Rails, Laravel, Symfony), refused by step 1 in any spelling that
+// normalises to it (see AppendQueryName).
+var MethodParam = []string{"_method"}
+
+// ParseContentLength parses a Content-Length value: ASCII digits only. A
+// value too large for int64 saturates to the largest int64, which is over
+// any cap. ok is false for anything else (empty, a sign, spaces, a list).
+func ParseContentLength(v string) (n int64, ok bool) {
+	if v == "" {
+		return 0, false
+	}
+	const max = 1<<63 - 1
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d := int64(c - '0')
+		if n > (max-d)/10 {
+			n = max
+			continue
+		}
+		n = n*10 + d
+	}
+	return n, true
+}

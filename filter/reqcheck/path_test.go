@@ -1,0 +1,126 @@
+package reqcheck
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestUnsafePath(t *testing.T) {
+	cases := []struct {
+		path   string
+		unsafe bool
+	}{
+		{"/", false},
+		{"", false},
+		{"/users/7/orders", false},
+		{"/users/7/orders/", false},
+		{"/a.b/c..d/.e/f.", false},
+		{"/...", false},
+		{"/caf%C3%A9/%20x%41", false},
+		{"/%25", false},
+		{"/a%2Fb", true},
+		{"/a%2fb", true},
+		{"/a%5Cb", true},
+		{"/a%5cb", true},
+		{"/a%00b", true},
+		{"/%2E%2E/admin", true},
+		{"/%2e", true},
+		{"/a;b", true},
+		{"/users;jsessionid=1/orders", true},
+		{`/a\b`, true},
+		{"/.", true},
+		{"/..", true},
+		{"/./a", true},
+		{"/a/../b", true},
+		{"/a/./", true},
+		{"/a/..", true},
+		{"//", true},
+		{"//a", true},
+		{"/a//b", true},
+		{"/a/b//", true},
+		{"../a", true},
+		{"./a", true},
+		{"a/b", false},
+		{"/%", true},
+		{"/%4", true},
+		{"/%zz", true},
+		{"/%u002e", true},
+		{"/a%4", true},
+		{"/a%41", false},
+	}
+	for _, c := range cases {
+		if got := UnsafePath(c.path); got != c.unsafe {
+			t.Errorf("UnsafePath(%q) = %v, want %v", c.path, got, c.unsafe)
+		}
+	}
+}
+
+// unsafePathRef is a slow, obviously correct statement of the rules.
+func unsafePathRef(p string) bool {
+	if strings.ContainsAny(p, `;\`) {
+		return true
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' {
+			continue
+		}
+		if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+			return true
+		}
+		switch strings.ToUpper(p[i+1 : i+3]) {
+		case "2F", "5C", "00", "2E":
+			return true
+		}
+		i += 2
+	}
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if s == "." || s == ".." {
+			return true
+		}
+		// Empty segments other than before a leading slash or after a
+		// trailing one.
+		if s == "" && i > 0 && i < len(segs)-1 {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzUnsafePath(f *testing.F) {
+	for _, s := range []string{"/", "/a//b", "/a/./b", "/%2e", "/a%2", "/a;b", "/x/", "//", "a/../b", "/%41/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		if got, want := UnsafePath(p), unsafePathRef(p); got != want {
+			t.Fatalf("UnsafePath(%q) = %v, reference says %v", p, got, want)
+		}
+	})
+}
+
+func TestParseContentLength(t *testing.T) {
+	cases := []struct {
+		v  string
+		n  int64
+		ok bool
+	}{
+		{"0", 0, true},
+		{"65536", 65536, true},
+		{"007", 7, true},
+		{"9223372036854775807", 1<<63 - 1, true},
+		{"9223372036854775808", 1<<63 - 1, true},
+		{"99999999999999999999999999", 1<<63 - 1, true},
+		{"", 0, false},
+		{"-1", 0, false},
+		{"+1", 0, false},
+		{" 1", 0, false},
+		{"1,1", 0, false},
+		{"0x10", 0, false},
+	}
+	for _, c := range cases {
+		n, ok := ParseContentLength(c.v)
+		if n != c.n || ok != c.ok {
+			t.Errorf("ParseContentLength(%q) = %d, %v; want %d, %v", c.v, n, ok, c.n, c.ok)
+		}
+	}
+}

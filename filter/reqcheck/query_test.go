@@ -1,0 +1,155 @@
+package reqcheck
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/apiguard/apiguard/filter/config"
+)
+
+func TestAppendQueryName(t *testing.T) {
+	cases := []struct {
+		raw, want string
+		bracket   int
+	}{
+		{"access_token", "access_token", -1},
+		{"ACCESS.TOKEN", "access_token", -1},
+		{"access+token", "access_token", -1},
+		{"access%20token", "access_token", -1},
+		{"access[token", "access_token", 6},
+		{"access%5Btoken", "access_token", 6},
+		{"%61ccess_token", "access_token", -1},
+		{"%5Fmethod", "_method", -1},
+		{"ACCESS_TO\u212AEN", "access_token", -1}, // Kelvin sign folds to k
+		{"access_token[]", "access_token_]", 12},
+		{"a%zzb", "a%zzb", -1},
+		{"a%4", "a%4", -1},
+		{"%ff", "\xff", -1},
+		{"%C3%89t%C3%A9", "\u00e9t\u00e9", -1},
+	}
+	for _, c := range cases {
+		got, bracket := AppendQueryName(nil, c.raw)
+		if string(got) != c.want || bracket != c.bracket {
+			t.Errorf("AppendQueryName(%q) = %q, %d; want %q, %d", c.raw, got, bracket, c.want, c.bracket)
+		}
+	}
+}
+
+// The request path's normalisation must be the configuration's, or a name
+// written in the config could be missed in requests.
+func FuzzQueryNameMatchesConfig(f *testing.F) {
+	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, bracket := AppendQueryName(nil, raw)
+		if want := config.NormalizeQueryName(raw); string(got) != want {
+			t.Fatalf("AppendQueryName(%q) = %q, config says %q", raw, got, want)
+		}
+		if bracket > len(got) {
+			t.Fatalf("bracket %d past the name %q", bracket, got)
+		}
+	})
+}
+
+func TestFindQueryParam(t *testing.T) {
+	names := []string{"access_token", "api_key", "password"}
+	cases := []struct {
+		query string
+		want  int
+	}{
+		{"", -1},
+		{"a=1&b=2", -1},
+		{"access_token=x", 0},
+		{"a=1&api_key=secret", 1},
+		{"password", 2},
+		{"password=", 2},
+		{"%61ccess_token=x", 0},
+		{"ACCESS.TOKEN=x", 0},
+		{"access+token=x", 0},
+		{"access[token=x", 0},
+		{"access%5btoken=x", 0},
+		{"access_token[]=x", 0},
+		{"access_token[a]=x", 0},
+		{"access[token]=x", -1},
+		{"a=1;access_token=x", 0},
+		{"x=access_token", -1},
+		{"access_tokens=x", -1},
+		{"access_toke=x", -1},
+		{"q=a&&&=b&", -1},
+		{"ACCESS_TO\u212AEN=1", 0},
+		{"API%2EKEY=1", 1},
+		{strings.Repeat("a", 300) + "=1&password=1", 2},
+		{strings.Repeat("%41", 300) + "=1", -1},
+	}
+	for _, c := range cases {
+		if got := FindQueryParam(c.query, names); got != c.want {
+			t.Errorf("FindQueryParam(%q) = %d, want %d", c.query, got, c.want)
+		}
+	}
+	if got := FindQueryParam("_METHOD=DELETE", MethodParam); got != 0 {
+		t.Errorf("_METHOD not found: %d", got)
+	}
+	if got := FindQueryParam("x", nil); got != -1 {
+		t.Errorf("no names: %d", got)
+	}
+}
+
+// findQueryParamRef states the matching rule with the configuration's own
+// normaliser and no shortcuts.
+func findQueryParamRef(query string, names []string) int {
+	for _, param := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, _, _ := strings.Cut(param, "=")
+		if name == "" {
+			continue
+		}
+		norm := config.NormalizeQueryName(name)
+		prefix := ""
+		hasBracket := false
+		// The part before the first '[' of the decoded name.
+		dec := []byte{}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c == '+' {
+				c = ' '
+			} else if c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]) {
+				c = hexByte(name[i+1], name[i+2])
+				i += 2
+			}
+			if c == '[' {
+				hasBracket = true
+				break
+			}
+			dec = append(dec, c)
+		}
+		if hasBracket {
+			prefix = config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(string(dec), "%", "%25"), "+", "%2B"))
+		}
+		for k, n := range names {
+			if norm == n || hasBracket && prefix == n {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+func FuzzFindQueryParam(f *testing.F) {
+	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token"} {
+		f.Add(s)
+	}
+	names := []string{"access_token", "a_b", "\u00e9t\u00e9"}
+	f.Fuzz(func(t *testing.T, q string) {
+		if got, want := FindQueryParam(q, names), findQueryParamRef(q, names); got != want {
+			t.Fatalf("FindQueryParam(%q) = %d, reference says %d", q, got, want)
+		}
+	})
+}
+
+func TestFindQueryParamAllocs(t *testing.T) {
+	names := []string{"access_token", "api_key", "password"}
+	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&ACCESS.TOKEN2=x&caf%C3%A9=1"
+	if n := testing.AllocsPerRun(100, func() { FindQueryParam(q, names) }); n != 0 {
+		t.Errorf("FindQueryParam allocates %.0f times per call", n)
+	}
+}
