@@ -74,3 +74,12 @@ tidy:
 
 clean:
 	rm -rf build
+
+# The OCI Wasm image without a Docker daemon: both variants (Istio compat and
+# OCI artifact) as an OCI image layout in build/image. PUSH=registry/repo:tag
+# also pushes the compat variant, PUSH_OCI=... the artifact variant;
+# INSECURE=1 for a plain-HTTP registry.
+.PHONY: image
+image: build
+	$(GO) run ./tools/image -wasm $(WASM) -out build/image \
+	  $(if $(PUSH),-push $(PUSH)) $(if $(PUSH_OCI),-push-oci $(PUSH_OCI)) $(if $(INSECURE),-insecure)
