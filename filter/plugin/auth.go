@@ -1,33 +1,661 @@
 package plugin
 
+import (
+	"time"
+
+	"github.com/apiguard/apiguard/filter/apikey"
+	"github.com/apiguard/apiguard/filter/claims"
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/jwt"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// Authentication (DESIGN.md providers and auth; order of checks steps 9,
+// 10 and the body_owner part of 12). The files split the work:
+//
+//	auth.go         providers and routes compiled once, steps 9 and 10
+//	auth_source.go  finding the one credential of a request, removing it
+//	auth_owner.go   owner and body_owner
+//	auth_jwks.go    remote JWKS through shared data, waiting for keys
+const (
+	// verifiedCacheSize bounds the verified-token cache of one VM; each
+	// entry holds one token's parsed claims (about a kilobyte).
+	verifiedCacheSize = 2048
+	// verifiedCacheTTL bounds how long a verdict is reused, whatever the
+	// token's exp says.
+	verifiedCacheTTL = 5 * time.Minute
+
+	// metricCacheHit counts requests whose token was found in the
+	// verified-token cache (no signature check).
+	metricCacheHit = "apiguard.auth.cache_hit"
+)
+
+// The WWW-Authenticate challenges of DESIGN.md "Responses the filter
+// sends". realm is fixed: it must not reveal anything about the route.
+var (
+	challengeMissing = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer realm="apiguard"`}}
+	challengeInvalid = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer realm="apiguard", error="invalid_token"`}}
+	challengeScope   = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer error="insufficient_scope"`}}
+)
+
+// tokenReasons maps the verifier's reasons to the plugin's metric reasons.
+var tokenReasons = map[string]problem.Reason{
+	jwt.ReasonMalformed:         problem.ReasonTokenMalformed,
+	jwt.ReasonTooLarge:          problem.ReasonTokenTooLarge,
+	jwt.ReasonUnsupported:       problem.ReasonTokenUnsupported,
+	jwt.ReasonAlgNotAllowed:     problem.ReasonTokenAlgNotAllowed,
+	jwt.ReasonWrongIssuer:       problem.ReasonTokenWrongIssuer,
+	jwt.ReasonNoKeys:            problem.ReasonTokenNoKeys,
+	jwt.ReasonUnknownKey:        problem.ReasonTokenUnknownKey,
+	jwt.ReasonBadSignature:      problem.ReasonTokenBadSignature,
+	jwt.ReasonInvalidClaim:      problem.ReasonTokenInvalidClaim,
+	jwt.ReasonMissingExpiration: problem.ReasonTokenMissingExpiration,
+	jwt.ReasonExpired:           problem.ReasonTokenExpired,
+	jwt.ReasonNotYetValid:       problem.ReasonTokenNotYetValid,
+	jwt.ReasonIssuedInFuture:    problem.ReasonTokenIssuedInFuture,
+	jwt.ReasonLifetimeExceeded:  problem.ReasonTokenLifetimeExceeded,
+	jwt.ReasonWrongAudience:     problem.ReasonTokenWrongAudience,
+}
+
+func tokenReason(err error) problem.Reason {
+	if r, ok := tokenReasons[jwt.ReasonOf(err)]; ok {
+		return r
+	}
+	return problem.ReasonTokenInvalid
+}
+
+// authRoot is the plugin-wide authentication state: the providers and
+// routes compiled once per configuration, remote key sets, the verified
+// token cache and the streams waiting for keys.
+type authRoot struct {
+	providers map[string]*authProvider
+	// remotes are the providers with remote_jwks, in configuration order.
+	remotes []*authProvider
+	// routes holds each route's compiled auth by policy.Route.Index; nil
+	// where the route has no auth.
+	routes []*authRoute
+	cache  *jwt.Cache
+
+	// Remote JWKS (auth_jwks.go).
+	keyPrefix string // <plugin>/jwks1/
+	owner     uint64 // this VM's id in the fetch lock
+	waiters   []uint32
+	spare     []uint32
+}
+
+// authProvider is one provider, compiled.
+type authProvider struct {
+	name    string
+	sources []config.Source
+	headers []config.ClaimHeader
+	// forward keeps the credential on the upstream request (JWT forward:
+	// true); API keys are always removed.
+	forward bool
+
+	// JWT providers: issuer, a verifier (whose key set is nil until a
+	// remote set arrived) and the remote state.
+	jwt      *config.JWTProvider
+	verifier *jwt.Verifier
+	remote   *remoteKeys
+
+	// API-key providers.
+	keys       *apikey.Set
+	keyClaims  []*jsonx.Value
+	keyMetrics []string // apiguard.apikey.<id>.used
+}
+
+func (p *authProvider) isJWT() bool { return p.jwt != nil }
+
+// authRoute is one route's auth, compiled.
+type authRoute struct {
+	cfg       *config.Auth
+	sources   []*routeSource
+	hasCookie bool
+	hasHeader bool
+	// jwtOnly is set when every source is read by exactly one provider, a
+	// JWT one: the token then goes straight to that provider's cache and
+	// verifier, which checks the issuer itself, without a separate peek.
+	jwtOnly   bool
+	claims    []claims.Rule
+	owner     []ownerRule
+	bodyOwner []bodyOwnerRule
+}
+
+// routeSource is one place a credential is looked for on a route, with the
+// providers of the route that read it.
+type routeSource struct {
+	src       config.Source
+	qname     string // normalised query parameter name (query sources)
+	providers []*authProvider
+}
+
 // authState is the per-stream authentication state.
-type authState struct{}
+type authState struct {
+	// extracted says the credential search ran (it runs once, in step 8
+	// or 9, and step 9 reuses it).
+	extracted bool
+	// count is the number of credentials found; cred is the one when
+	// count is 1.
+	count int
+	cred  credential
+	pairs []proxy.Pair // request headers, read once for header and cookie sources
 
-// authRoot is the plugin-wide authentication state (providers, key sets,
-// the verified-token cache).
-type authRoot struct{}
+	peeked   bool
+	peekOK   bool
+	peek     jwt.Unverified
+	provider *authProvider // the provider that verified the credential
+	claims   *jsonx.Value
+	headers  []proxy.Pair // claims_to_headers values, set in addRequestHeaders
 
-// configureAuth compiles the providers once per configuration.
-func (r *root) configureAuth() error { return nil }
+	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
+	// waiting), what for, and the key generation the request saw.
+	deadline int64
+	waitFor  waitReason
+	waitGen  uint64
+}
 
-// tickAuth does the periodic work of authentication (remote JWKS).
-func (r *root) tickAuth() {}
+type waitReason uint8
 
-// stepAuthenticate is step 9: verify the credential (401, 503, 403).
-func (s *stream) stepAuthenticate() result { return next }
+const (
+	waitNone waitReason = iota
+	waitKeys
+	waitRotation
+)
 
-// stepAuthorize is step 10: claims and owner checks on the path (403).
-func (s *stream) stepAuthorize() result { return next }
+// configureAuth compiles the providers and each route's auth once per
+// configuration. Inline key sets are validated here (an invalid one stops
+// the plugin, naming the provider); remote ones are only ever fetched from
+// ticks.
+func (r *root) configureAuth() error {
+	cfg := r.policy.Config
+	ar := &r.auth
+	*ar = authRoot{providers: make(map[string]*authProvider, len(cfg.Providers))}
+	for _, cp := range cfg.Providers {
+		p, err := compileProvider(cp)
+		if err != nil {
+			return err
+		}
+		ar.providers[cp.Name] = p
+		if p.remote != nil {
+			ar.remotes = append(ar.remotes, p)
+		}
+	}
+	ar.routes = make([]*authRoute, r.policy.NumRoutes())
+	for i := range ar.routes {
+		rt := r.policy.Route(i)
+		if rt == nil || rt.Config == nil || rt.Config.Auth == nil {
+			continue
+		}
+		ar.routes[i] = compileAuthRoute(rt.Config.Auth, ar.providers)
+	}
+	ar.cache = jwt.NewCache(verifiedCacheSize, verifiedCacheTTL)
+	if len(ar.remotes) > 0 {
+		r.configureRemoteKeys()
+	}
+	return nil
+}
 
-// addRequestHeaders runs once the header steps passed: claims_to_headers,
-// and removal of the credential when forward is false.
-func (s *stream) addRequestHeaders() {}
+func providerPath(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c == '.' {
+			return `providers["` + name + `"]`
+		}
+	}
+	return "providers." + name
+}
+
+func compileProvider(cp *config.Provider) (*authProvider, error) {
+	p := &authProvider{name: cp.Name, sources: cp.From(), headers: cp.ClaimsToHeaders}
+	if cp.APIKeys != nil {
+		keys := make([]apikey.Key, len(cp.APIKeys.Keys))
+		p.keyClaims = make([]*jsonx.Value, len(keys))
+		p.keyMetrics = make([]string, len(keys))
+		for i := range cp.APIKeys.Keys {
+			k := &cp.APIKeys.Keys[i]
+			keys[i] = apikey.Key{ID: k.ID, SHA256: k.SHA256, Expires: k.Expires}
+			p.keyClaims[i] = &k.Claims
+			p.keyMetrics[i] = "apiguard.apikey." + k.ID + ".used"
+		}
+		p.keys = apikey.NewSet(keys)
+		return p, nil
+	}
+	j := cp.JWT
+	p.jwt, p.forward = j, j.Forward
+	conf := jwt.Config{
+		Issuer:            j.Issuer,
+		Audiences:         j.Audiences,
+		Algorithms:        j.Algorithms,
+		ClockSkew:         j.ClockSkew,
+		MaxLifetime:       j.MaxLifetime,
+		RequireExpiration: j.RequireExpiration,
+	}
+	if j.RemoteJWKS != nil {
+		p.verifier = jwt.NewVerifier(conf, nil)
+		p.remote = newRemoteKeys(cp.Name, j.RemoteJWKS)
+		return p, nil
+	}
+	ks, err := jwt.ParseJWKS(j.JWKS, jwt.JWKSOptions{AllowHMAC: true})
+	if err != nil {
+		// KeyError messages hold paths and fixed texts, never key material.
+		return nil, &config.Error{Path: providerPath(cp.Name) + ".jwks", Msg: err.Error()}
+	}
+	p.verifier = jwt.NewVerifier(conf, ks)
+	return p, nil
+}
+
+func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authRoute {
+	ar := &authRoute{cfg: a, jwtOnly: true}
+	for _, name := range a.Providers {
+		p := providers[name]
+		if p == nil {
+			continue // config.Parse refuses unknown providers
+		}
+		for _, src := range p.sources {
+			rs := findSource(ar.sources, src)
+			if rs == nil {
+				rs = &routeSource{src: src}
+				if src.Kind == config.SourceQuery {
+					rs.qname = config.NormalizeQueryName(src.Name)
+				}
+				ar.sources = append(ar.sources, rs)
+			}
+			rs.providers = append(rs.providers, p)
+			switch src.Kind {
+			case config.SourceCookie:
+				ar.hasCookie = true
+			case config.SourceHeader:
+				ar.hasHeader = true
+			}
+		}
+	}
+	for _, rs := range ar.sources {
+		if len(rs.providers) != 1 || !rs.providers[0].isJWT() {
+			ar.jwtOnly = false
+		}
+	}
+	for i := range a.Claims {
+		ar.claims = append(ar.claims, claimRule(&a.Claims[i]))
+	}
+	for i := range a.Owner {
+		ar.owner = append(ar.owner, compileOwner(&a.Owner[i]))
+	}
+	for i := range a.BodyOwner {
+		ar.bodyOwner = append(ar.bodyOwner, compileBodyOwner(&a.BodyOwner[i]))
+	}
+	return ar
+}
+
+// findSource finds a source read the same way: same kind and name, and for
+// headers the same prefix.
+func findSource(list []*routeSource, src config.Source) *routeSource {
+	for _, rs := range list {
+		if rs.src.Kind == src.Kind && rs.src.Name == src.Name && rs.src.Prefix == src.Prefix {
+			return rs
+		}
+	}
+	return nil
+}
+
+// claimRule turns a configured rule into the claims package's form.
+func claimRule(c *config.ClaimRule) claims.Rule {
+	r := claims.Rule{Path: c.Claim}
+	switch c.Op {
+	case config.ClaimEquals:
+		r.Equals = &c.Equals
+	case config.ClaimAnyOf:
+		r.AnyOf = c.Values
+	case config.ClaimContains:
+		r.Contains = c.Values
+	}
+	return r
+}
+
+// authRoute returns the compiled auth of the stream's route, or nil.
+func (s *stream) authRoute() *authRoute {
+	if s.route == nil {
+		return nil
+	}
+	routes := s.r.auth.routes
+	if i := s.route.Index; i >= 0 && i < len(routes) {
+		return routes[i]
+	}
+	return nil
+}
+
+func (s *stream) now() time.Time { return time.Unix(0, s.host.Now()) }
+
+// stepAuthenticate is step 9: find the one credential, verify it against
+// the route's providers (401), wait for a remote key set (503 after
+// timeout_ms), refuse cookie credentials on unsafe methods from foreign
+// origins (403).
+func (s *stream) stepAuthenticate() result {
+	ar := s.authRoute()
+	if ar == nil {
+		return next
+	}
+	a := &s.auth
+	s.extractCredential(ar)
+	switch {
+	case a.count > 1:
+		s.countFailedAuth()
+		return s.refuse(401, problem.ReasonCredentialMultiple, challengeInvalid)
+	case a.count == 0:
+		if ar.cfg.AllowMissing {
+			return next // anonymous: claims and owner rules will fail
+		}
+		s.countFailedAuth()
+		return s.refuse(401, problem.ReasonCredentialMissing, challengeMissing)
+	}
+	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.method) && !s.cookieOriginAllowed() {
+		return s.refuse(403, problem.ReasonCookieOrigin, nil)
+	}
+	return s.verifyCredential(ar)
+}
+
+// unsafeMethod reports methods that may change state (not GET, HEAD,
+// OPTIONS); a cookie credential on them needs a trusted origin.
+func unsafeMethod(m string) bool { return m != "GET" && m != "HEAD" && m != "OPTIONS" }
+
+// cookieOriginAllowed: an Origin the route's cors lists by name, or
+// exactly one Sec-Fetch-Site: same-origin (DESIGN.md Guarantees, cookie
+// credentials).
+func (s *stream) cookieOriginAllowed() bool {
+	s.loadEdge()
+	if s.originAllowed() {
+		return true
+	}
+	n, same := 0, false
+	for _, p := range s.auth.pairs {
+		if p.Key == "sec-fetch-site" {
+			n++
+			same = p.Value == "same-origin"
+		}
+	}
+	return n == 1 && same
+}
+
+// verifyCredential picks the provider of the one credential and verifies
+// it. Among the route's providers that read the credential's source, a JWT
+// goes to the provider whose issuer it names (PeekUnverified, used for
+// nothing else), anything else to the API-key providers; a token naming
+// another issuer is refused, allow_missing or not.
+func (s *stream) verifyCredential(ar *authRoute) result {
+	a := &s.auth
+	cands := a.cred.src.providers
+	if ar.jwtOnly {
+		return s.verifyJWT(cands[0])
+	}
+	s.peekCredential()
+	var firstJWT, match *authProvider
+	hasKeys := false
+	for _, p := range cands {
+		if !p.isJWT() {
+			hasKeys = true
+			continue
+		}
+		if firstJWT == nil {
+			firstJWT = p
+		}
+		if a.peekOK && a.peek.Issuer == p.jwt.Issuer {
+			if match != nil {
+				// Several providers trust this issuer (say, with
+				// different audiences): any of them may accept it.
+				if tok := s.tryJWT(match); tok != nil {
+					return s.authenticated(match, &tok.Claims, "")
+				}
+			}
+			match = p
+		}
+	}
+	if match != nil {
+		return s.verifyJWT(match)
+	}
+	if hasKeys {
+		p, i, st := s.lookupAPIKey(cands)
+		switch {
+		case st == apikey.Valid:
+			return s.authenticated(p, p.keyClaims[i], p.keyMetrics[i])
+		case st == apikey.Expired:
+			s.countFailedAuth()
+			return s.refuse(401, problem.ReasonAPIKeyExpired, challengeInvalid)
+		case !a.peekOK || firstJWT == nil:
+			// Not a token either (or no JWT provider reads here).
+			s.countFailedAuth()
+			return s.refuse(401, problem.ReasonAPIKeyUnknown, challengeInvalid)
+		}
+	}
+	if a.peekOK {
+		// A well-formed token from an issuer none of the route's
+		// providers trusts.
+		s.countFailedAuth()
+		return s.refuse(401, problem.ReasonTokenWrongIssuer, challengeInvalid)
+	}
+	// Not a well-formed token: the verifier names the precise reason
+	// (malformed, too large, unsupported, algorithm) before it needs keys.
+	_, err := firstJWT.verifier.Verify(a.cred.value, s.now())
+	s.countFailedAuth()
+	return s.refuse(401, tokenReason(err), challengeInvalid)
+}
+
+func (s *stream) peekCredential() {
+	a := &s.auth
+	if !a.peeked {
+		a.peeked = true
+		a.peek, a.peekOK = jwt.PeekUnverified(a.cred.value)
+	}
+}
+
+// verifyJWT verifies the credential as a token of provider p, through the
+// verified-token cache.
+func (s *stream) verifyJWT(p *authProvider) result {
+	a := &s.auth
+	ks := p.verifier.Keys()
+	if ks == nil {
+		// A remote set that has not arrived yet.
+		return s.awaitKeys(p, waitKeys)
+	}
+	now := s.now()
+	gen := ks.Generation()
+	cache := s.r.auth.cache
+	if tok := cache.Get(p.name, a.cred.value, gen, now); tok != nil {
+		s.r.metrics.inc(metricCacheHit)
+		return s.authenticated(p, &tok.Claims, "")
+	}
+	tok, err := p.verifier.Verify(a.cred.value, now)
+	if err != nil {
+		if p.remote != nil && jwt.ReasonOf(err) == jwt.ReasonUnknownKey {
+			if res, waiting := s.awaitRotation(p, gen); waiting {
+				return res
+			}
+		}
+		s.countFailedAuth()
+		return s.refuse(401, tokenReason(err), challengeInvalid)
+	}
+	cache.Put(p.name, a.cred.value, gen, tok, now)
+	return s.authenticated(p, &tok.Claims, "")
+}
+
+// tryJWT verifies the credential with p, through the cache, and returns
+// the token or nil; it refuses nothing, waits for nothing.
+func (s *stream) tryJWT(p *authProvider) *jwt.Token {
+	ks := p.verifier.Keys()
+	if ks == nil {
+		return nil
+	}
+	now, gen, value := s.now(), ks.Generation(), s.auth.cred.value
+	if tok := s.r.auth.cache.Get(p.name, value, gen, now); tok != nil {
+		return tok
+	}
+	tok, err := p.verifier.Verify(value, now)
+	if err != nil {
+		return nil
+	}
+	s.r.auth.cache.Put(p.name, value, gen, tok, now)
+	return tok
+}
+
+// lookupAPIKey looks the credential up in every API-key provider among
+// cands: the provider and entry of a valid key, else whether some provider
+// has it expired.
+func (s *stream) lookupAPIKey(cands []*authProvider) (*authProvider, int, apikey.Status) {
+	now := s.now()
+	status := apikey.Unknown
+	for _, p := range cands {
+		if p.keys == nil {
+			continue
+		}
+		switch i, st := p.keys.Lookup(s.auth.cred.value, now); st {
+		case apikey.Valid:
+			return p, i, st
+		case apikey.Expired:
+			status = st
+		}
+	}
+	return nil, -1, status
+}
+
+// authenticated records a verified credential: its claims (for steps 10
+// to 12 and claim: rate-limit keys) and the claims_to_headers values, which
+// must all be safe to forward (401 otherwise). A claim the token does not
+// carry sets no header; the client's copies were removed in step 1.
+func (s *stream) authenticated(p *authProvider, c *jsonx.Value, usedMetric string) result {
+	a := &s.auth
+	if len(p.headers) > 0 {
+		hs := make([]proxy.Pair, 0, len(p.headers))
+		for _, h := range p.headers {
+			v := claims.Lookup(c, h.Claim)
+			if v == nil {
+				continue
+			}
+			text, ok := claims.HeaderValue(v)
+			if !ok {
+				return s.refuse(401, problem.ReasonClaimHeaderUnsafe, challengeInvalid)
+			}
+			hs = append(hs, proxy.Pair{Key: h.Header, Value: text})
+		}
+		a.headers = hs
+	}
+	a.provider, a.claims = p, c
+	s.authd = true
+	s.rl.claimValue = s.claimValue
+	if usedMetric != "" {
+		s.r.metrics.inc(usedMetric)
+	}
+	return next
+}
+
+// claims returns the verified claims of the request's credential (a token's
+// payload or an API key entry's claims), or nil for an anonymous request.
+// Treat it as read-only: cached tokens share it.
+func (s *stream) claims() *jsonx.Value { return s.auth.claims }
+
+// claimValue is rateState.claimValue: a claim of the verified credential as
+// a string.
+func (s *stream) claimValue(path []string) (string, bool) {
+	return claimText(s.auth.claims, path)
+}
+
+// claimText is a claim's string form for comparisons with request data
+// (owner, body_owner, rate-limit keys): strings as they are, numbers as
+// written, booleans as true or false. Other types, and missing claims,
+// have none.
+func claimText(c *jsonx.Value, path []string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	return valueText(claims.Lookup(c, path))
+}
+
+func valueText(v *jsonx.Value) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	switch v.Kind {
+	case jsonx.KindString, jsonx.KindNumber:
+		return v.Str, true
+	case jsonx.KindBool:
+		if v.Bool {
+			return "true", true
+		}
+		return "false", true
+	}
+	return "", false
+}
+
+// stepAuthorize is step 10: auth.claims, then auth.owner on the path (403
+// with insufficient_scope). An anonymous request (allow_missing) fails
+// every rule.
+func (s *stream) stepAuthorize() result {
+	ar := s.authRoute()
+	if ar == nil {
+		return next
+	}
+	c := s.auth.claims
+	for i := range ar.claims {
+		if c == nil || !ar.claims[i].Holds(c) {
+			return s.refuse(403, problem.ReasonClaimsNotSatisfied, challengeScope)
+		}
+	}
+	for i := range ar.owner {
+		if !s.ownerHolds(&ar.owner[i], c) {
+			return s.refuse(403, problem.ReasonOwnerMismatch, challengeScope)
+		}
+	}
+	return next
+}
+
+// addRequestHeaders runs once the header steps passed: it sets the
+// claims_to_headers values and removes the credential when its provider
+// does not forward it (API keys never are). A request a report-only policy
+// would have refused goes on untouched.
+func (s *stream) addRequestHeaders() {
+	a := &s.auth
+	if s.reported || a.provider == nil {
+		return
+	}
+	for _, h := range a.headers {
+		s.host.ReplaceHeaderMapValue(reqHeaders, h.Key, h.Value)
+	}
+	if !a.provider.forward {
+		s.removeCredential()
+	}
+}
 
 // credentialCached reports whether the request's credential is already in
 // the verified-token cache: step 8 lets such requests through a failed-auth
-// lockout, so a locked-out address does not lock out verified users.
-func (s *stream) credentialCached() bool { return false }
-
-// checkBodyOwner is the body_owner part of step 12, run by the body checks
-// once the request body is complete and well-formed JSON (403).
-func (s *stream) checkBodyOwner(body []byte) result { return next }
+// lockout, so a locked-out address does not lock out verified users. API
+// keys never count: letting a locked-out client learn whether a guessed
+// key is valid would defeat the lockout.
+func (s *stream) credentialCached() bool {
+	ar := s.authRoute()
+	if ar == nil {
+		return false
+	}
+	s.extractCredential(ar)
+	a := &s.auth
+	if a.count != 1 {
+		return false
+	}
+	var p *authProvider
+	if ar.jwtOnly {
+		p = a.cred.src.providers[0]
+	} else {
+		s.peekCredential()
+		if !a.peekOK {
+			return false
+		}
+		for _, c := range a.cred.src.providers {
+			if c.isJWT() && c.jwt.Issuer == a.peek.Issuer {
+				p = c
+				break
+			}
+		}
+	}
+	if p == nil {
+		return false
+	}
+	ks := p.verifier.Keys()
+	return ks != nil && s.r.auth.cache.Get(p.name, a.cred.value, ks.Generation(), s.now()) != nil
+}

@@ -1,23 +1,517 @@
 package plugin
 
+import (
+	"crypto/rand"
+	"strconv"
+	"time"
+
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
+)
+
+// Shared-data layout. Every key starts with the plugin's name (property
+// plugin_name: Istio puts every WasmPlugin in the one "" vm_id namespace)
+// and a layout version, so a change of slot format gets new keys instead
+// of misreading old ones:
+//
+//	<plugin>/rl1/~seed           the 16-byte hash seed, shared by all workers
+//	<plugin>/rl1/<limit>/<hex>   group <hex> of a local limit's slots
+//	<plugin>/rl1/~fa/<hex>       group <hex> of failed_auth_limit's slots
+//
+// Limit names are letters, digits, '.', '_' and '-', so none of them can
+// be "~seed" or "~fa" or reach into another limit's keys.
+const (
+	layoutVersion  = "/rl1/"
+	seedKey        = "~seed"
+	failedAuthKeys = "~fa/"
+	// failedAuthPolicyName names failed_auth_limit in the RateLimit headers
+	// of its lockout answer.
+	failedAuthPolicyName = "failed_auth"
+	// defaultPluginName prefixes the keys when Envoy gives no plugin name.
+	defaultPluginName = "apiguard"
+	// seedAttempts bounds the rounds of agreeing on the seed in one call.
+	seedAttempts = 4
+)
+
+// Metrics of rate limiting besides the apiguard.denied.<reason> counters.
+const (
+	// metricCASConflict counts decisions that lost at least one CAS race
+	// and retried.
+	metricCASConflict = "apiguard.ratelimit.cas_conflict"
+	// metricCASExhausted counts updates abandoned after
+	// ratelimit.MaxAttempts lost races: a refused request (step 11) or an
+	// uncounted failure (failed_auth_limit).
+	metricCASExhausted = "apiguard.ratelimit.cas_exhausted"
+	// metricLimitedPrefix + <limit name> counts each local limit's refusals.
+	metricLimitedPrefix = "apiguard.rate_limited."
+	// metricFailedAuthCounted counts failures counted by failed_auth_limit.
+	metricFailedAuthCounted = "apiguard.failed_auth.counted"
+	// metricFailedAuthLockouts counts failures that locked their key out.
+	metricFailedAuthLockouts = "apiguard.failed_auth.lockouts"
+	// metricFailedAuthBypass counts requests from a locked-out key let
+	// through because their credential was already verified.
+	metricFailedAuthBypass = "apiguard.failed_auth.cached_bypass"
+)
+
+// Tweaks that keep the kinds of key values apart in the hash: an absent
+// value, an address, an address Envoy gave as text (not an IP), a header, a
+// claim, the route.
+const (
+	tagAbsent   uint64 = 0x9e3779b97f4a7c15
+	tagAddr     uint64 = 0x3c6ef372fe94f82a
+	tagAddrText uint64 = 0xdaa66d2c7ddf743f
+	tagHeader   uint64 = 0x78dde6e5fd29f054
+	tagClaim    uint64 = 0x1715609d7c746c69
+	tagRoute    uint64 = 0xb54cda56bbbfe87e
+)
+
+var (
+	sourceAddressPath = []string{"source", "address"}
+	pluginNamePath    = []string{"plugin_name"}
+)
+
 // rateState is the per-stream rate-limit state.
-type rateState struct{}
+type rateState struct {
+	// claimValue reads a claim of the request's verified credential for
+	// `claim:` keys: the value at path as a string (strings as they are,
+	// numbers and booleans as JSON text), and false when the claim is
+	// missing or has no string form. Authentication sets it once a
+	// credential verified; nil (no credential) makes every claim key absent.
+	claimValue func(path []string) (string, bool)
+
+	// The client address, read once per stream.
+	addrRead bool
+	addrKind uint8 // addrAbsent, addrIP, addrText
+	addrN    int
+	addr     [ratelimit.AddrKeyBytes]byte
+	addrText string
+
+	// The failed_auth_limit key's hash, computed once per stream.
+	faHash    uint64
+	faHashed  bool
+	faCounted bool
+
+	// policy and current are the RateLimit-Policy and RateLimit values of
+	// an admitted request, added to the response.
+	policy  string
+	current string
+}
+
+const (
+	addrAbsent uint8 = iota
+	addrIP
+	addrText
+)
 
 // rateRoot is the plugin-wide rate-limit state.
-type rateRoot struct{}
+type rateRoot struct {
+	prefix string // <plugin>/rl1/
+	store  *hostStore
+	// hasher is ready once seeded; the seed is agreed through shared data
+	// at configure time, or on the first request that needs it.
+	hasher ratelimit.Hasher
+	seeded bool
+	routes []routeLimits // by policy.Route.Index
+	failed *failedAuth   // nil without failed_auth_limit
+	// Scratch for Take: a VM runs one callback at a time.
+	reqs   []ratelimit.Request
+	states []ratelimit.State
+}
 
-// configureRateLimits compiles the limits once per configuration.
-func (r *root) configureRateLimits() error { return nil }
+// routeLimits are one route's compiled limits.
+type routeLimits struct {
+	local []*localLimit
+	// global are the route's `"global": true` limits, decided by the rate
+	// limit service after the local ones (globalLimits).
+	global []*config.RateLimit
+	// policy is the RateLimit-Policy value listing every limit of the
+	// route, local and global ("" when the route has none).
+	policy string
+}
 
-// stepFailedAuthLimit is step 8: a key locked out by failed_auth_limit (429).
-func (s *stream) stepFailedAuthLimit() result { return next }
+type localLimit struct {
+	name   string
+	key    config.Key
+	tweak  uint64
+	limit  *ratelimit.Limit
+	metric string
+}
 
-// stepRateLimits is step 11: local limits, then global ones (429).
-func (s *stream) stepRateLimits() result { return next }
+type failedAuth struct {
+	key    config.Key
+	tweak  uint64
+	lock   *ratelimit.Lockout
+	policy string
+}
 
-// rateLimitHeaders adds RateLimit and RateLimit-Policy to a response.
-func (s *stream) rateLimitHeaders() {}
+// hostStore is shared data as ratelimit.Store.
+type hostStore struct{ h proxy.Host }
+
+func (s *hostStore) Get(key string) ([]byte, uint32, ratelimit.Status) {
+	v, cas, st := s.h.GetSharedData(key)
+	switch st {
+	case proxy.StatusOK:
+		return v, cas, ratelimit.OK
+	case proxy.StatusNotFound:
+		return nil, 0, ratelimit.NotFound
+	}
+	return nil, 0, ratelimit.Failed
+}
+
+func (s *hostStore) Set(key string, value []byte, cas uint32) ratelimit.Status {
+	switch s.h.SetSharedData(key, value, cas) {
+	case proxy.StatusOK:
+		return ratelimit.OK
+	case proxy.StatusCasMismatch:
+		return ratelimit.CasMismatch
+	}
+	return ratelimit.Failed
+}
+
+// configureRateLimits compiles the limits once per configuration: per
+// route its local limits, its global ones (for the rate limit service) and
+// its RateLimit-Policy value; and failed_auth_limit.
+func (r *root) configureRateLimits() error {
+	pol := r.policy
+	cfg := pol.Config
+	rr := &r.limits
+	*rr = rateRoot{store: &hostStore{h: r.p.host}}
+	name := defaultPluginName
+	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
+		name = string(v)
+	}
+	rr.prefix = name + layoutVersion
+	layout := ratelimit.NewLayout(cfg.RateLimitSlots)
+	rr.routes = make([]routeLimits, pol.NumRoutes())
+	most := 0
+	for i := range rr.routes {
+		rt := pol.Route(i)
+		if rt == nil || rt.Config == nil || len(rt.Config.RateLimits) == 0 {
+			continue
+		}
+		rl := &rr.routes[i]
+		var policy []byte
+		for j := range rt.Config.RateLimits {
+			c := &rt.Config.RateLimits[j]
+			policy = appendPolicyItem(policy, c.Name, c.Limit, c.Window)
+			if c.Global {
+				rl.global = append(rl.global, c)
+				continue
+			}
+			rate := ratelimit.NewRate(c.Limit, c.Window, c.Burst)
+			rl.local = append(rl.local, &localLimit{
+				name:   c.Name,
+				key:    c.Key,
+				tweak:  ratelimit.Tweak(c.Name),
+				limit:  ratelimit.NewLimit(rr.prefix+c.Name+"/", rate, layout),
+				metric: metricLimitedPrefix + c.Name,
+			})
+		}
+		rl.policy = string(policy)
+		most = max(most, len(rl.local))
+	}
+	if fa := cfg.FailedAuthLimit; fa != nil {
+		rr.failed = &failedAuth{
+			key:    fa.Key,
+			tweak:  ratelimit.Tweak(failedAuthKeys),
+			lock:   ratelimit.NewLockout(rr.prefix+failedAuthKeys, fa.Limit, fa.Window, layout),
+			policy: string(appendPolicyItem(nil, failedAuthPolicyName, fa.Limit, fa.Window)),
+		}
+	}
+	rr.reqs = make([]ratelimit.Request, most)
+	rr.states = make([]ratelimit.State, most)
+	if most > 0 || rr.failed != nil {
+		// Agree on the seed now, so requests need not; a failure here is
+		// retried by the first request that needs it.
+		rr.ensureSeed()
+	}
+	return nil
+}
+
+// ensureSeed makes sure this VM hashes with the seed every worker uses.
+// The first worker to find none stores a random one; creating it with a
+// non-zero CAS makes two workers racing to create it disagree visibly (the
+// loser's write is a CasMismatch), and the loser then reads the winner's.
+func (rr *rateRoot) ensureSeed() bool {
+	if rr.seeded {
+		return true
+	}
+	key := rr.prefix + seedKey
+	for i := 0; i < seedAttempts; i++ {
+		v, cas, st := rr.store.Get(key)
+		switch {
+		case st == ratelimit.OK && len(v) == ratelimit.SeedBytes:
+			rr.hasher = ratelimit.NewHasher(v)
+			rr.seeded = true
+			return true
+		case st == ratelimit.NotFound:
+			cas = ratelimit.InsertCAS
+		case st != ratelimit.OK:
+			return false
+		}
+		// Missing (or not a seed: replaced under its CAS).
+		seed := make([]byte, ratelimit.SeedBytes)
+		rand.Read(seed)
+		switch rr.store.Set(key, seed, cas) {
+		case ratelimit.OK:
+			rr.hasher = ratelimit.NewHasher(seed)
+			rr.seeded = true
+			return true
+		case ratelimit.CasMismatch:
+			continue
+		}
+		return false
+	}
+	return false
+}
+
+// appendPolicyItem appends one RateLimit-Policy item, `"name";q=N;w=S`
+// (names are letters, digits, '.', '_' and '-': a valid sf-string as is).
+func appendPolicyItem(b []byte, name string, limit int64, window time.Duration) []byte {
+	if len(b) > 0 {
+		b = append(b, ", "...)
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `";q=`...)
+	b = strconv.AppendInt(b, limit, 10)
+	b = append(b, ";w="...)
+	return strconv.AppendInt(b, ratelimit.WindowSeconds(window), 10)
+}
+
+// rateLimitValue is a RateLimit value: `"name";r=N;t=S`.
+func rateLimitValue(name string, remaining, seconds int64) string {
+	b := make([]byte, 0, len(name)+32)
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `";r=`...)
+	b = strconv.AppendInt(b, remaining, 10)
+	b = append(b, ";t="...)
+	b = strconv.AppendInt(b, seconds, 10)
+	return string(b)
+}
+
+// limitHeaders are the headers of a 429: Retry-After, the policy of the
+// route (or of failed_auth_limit) and RateLimit for the limit that refused,
+// with no quota left until Retry-After.
+func limitHeaders(policy, name string, seconds int64) []proxy.Pair {
+	secs := strconv.FormatInt(seconds, 10)
+	h := make([]proxy.Pair, 0, 3)
+	h = append(h, proxy.Pair{Key: "retry-after", Value: secs})
+	if policy != "" {
+		h = append(h, proxy.Pair{Key: "ratelimit-policy", Value: policy})
+	}
+	return append(h, proxy.Pair{Key: "ratelimit", Value: rateLimitValue(name, 0, seconds)})
+}
+
+// readAddr reads the client address once per stream: Envoy's
+// source.address, never X-Forwarded-For (Envoy resolves that itself with
+// use_remote_address and xff_num_trusted_hops).
+func (s *stream) readAddr() {
+	if s.rl.addrRead {
+		return
+	}
+	s.rl.addrRead = true
+	v, st := s.host.GetProperty(sourceAddressPath)
+	if st != proxy.StatusOK || len(v) == 0 {
+		return
+	}
+	text := string(v)
+	if k, n, ok := ratelimit.AddrKey(text); ok {
+		s.rl.addrKind, s.rl.addr, s.rl.addrN = addrIP, k, n
+		return
+	}
+	s.rl.addrKind, s.rl.addrText = addrText, text
+}
+
+// keyHash hashes the request's value of a limit key. Values are only ever
+// hashed (with the secret seed), so no credential or address reaches shared
+// data; a request without the value hashes to the limit's one "absent"
+// bucket, so leaving a header out never skips a limit.
+func (s *stream) keyHash(k *config.Key, tweak uint64) uint64 {
+	h := &s.r.limits.hasher
+	switch k.Kind {
+	case config.KeyIP:
+		s.readAddr()
+		switch s.rl.addrKind {
+		case addrIP:
+			return h.SumBytes(tweak^tagAddr, s.rl.addr[:s.rl.addrN])
+		case addrText:
+			return h.Sum(tweak^tagAddrText, s.rl.addrText)
+		}
+	case config.KeyHeader:
+		if v, st := s.host.GetHeaderMapValue(reqHeaders, k.Header); st == proxy.StatusOK && v != "" {
+			return h.Sum(tweak^tagHeader, v)
+		}
+	case config.KeyClaim:
+		if s.rl.claimValue != nil {
+			if v, ok := s.rl.claimValue(k.Claim); ok {
+				return h.Sum(tweak^tagClaim, v)
+			}
+		}
+	case config.KeyRoute:
+		return h.Sum(tweak^tagRoute, "")
+	}
+	return h.Sum(tweak^tagAbsent, "")
+}
+
+// failedAuthApplies says whether step 8 guards this route: failures are
+// counted, and lockouts enforced, where credentials are verified (routes
+// with `auth`); a locked-out address can still reach public routes.
+func (s *stream) failedAuthApplies() bool {
+	return s.r.limits.failed != nil && s.route != nil && s.route.Config != nil && s.route.Config.Auth != nil
+}
+
+func (s *stream) failedAuthHash() uint64 {
+	if !s.rl.faHashed {
+		fa := s.r.limits.failed
+		s.rl.faHash = s.keyHash(&fa.key, fa.tweak)
+		s.rl.faHashed = true
+	}
+	return s.rl.faHash
+}
+
+// stepFailedAuthLimit is step 8: a key locked out by failed_auth_limit
+// gets 429 before any verification, unless its credential is already in
+// the verified-token cache (a locked-out address must not lock out the
+// verified users behind it). One shared-data read.
+func (s *stream) stepFailedAuthLimit() result {
+	if !s.failedAuthApplies() {
+		return next
+	}
+	rr := &s.r.limits
+	fa := rr.failed
+	if !rr.ensureSeed() {
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(fa.policy, failedAuthPolicyName, 1))
+	}
+	locked, wait, st := fa.lock.Check(rr.store, s.host.Now(), s.failedAuthHash())
+	if st != ratelimit.OK {
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(fa.policy, failedAuthPolicyName, 1))
+	}
+	if !locked {
+		return next
+	}
+	if s.credentialCached() {
+		s.r.metrics.inc(metricFailedAuthBypass)
+		return next
+	}
+	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(fa.policy, failedAuthPolicyName, ratelimit.Seconds(wait)))
+}
 
 // countFailedAuth counts a request with a missing or invalid credential
-// against its failed_auth_limit key. Authentication (step 9) calls it.
-func (s *stream) countFailedAuth() {}
+// against its failed_auth_limit key. Authentication (step 9) calls it,
+// before refusing; it counts once per request. The failure that reaches
+// `limit` within `window` locks the key out for a whole window. When the
+// count cannot be written (CAS retries exhausted, shared data failing) the
+// failure is dropped and counted in a metric: the request is being refused
+// anyway, and refusing others for it would be worse.
+func (s *stream) countFailedAuth() {
+	if !s.failedAuthApplies() || s.rl.faCounted {
+		return
+	}
+	s.rl.faCounted = true
+	rr := &s.r.limits
+	if !rr.ensureSeed() {
+		return
+	}
+	v, locked, conflicts := rr.failed.lock.Fail(rr.store, s.host.Now(), s.failedAuthHash())
+	if conflicts > 0 {
+		s.r.metrics.inc(metricCASConflict)
+	}
+	switch v {
+	case ratelimit.Allowed:
+		s.r.metrics.inc(metricFailedAuthCounted)
+		if locked {
+			s.r.metrics.inc(metricFailedAuthLockouts)
+		}
+	case ratelimit.Contended:
+		s.r.metrics.inc(metricCASExhausted)
+	}
+}
+
+// stepRateLimits is step 11: local limits, then global ones (429).
+func (s *stream) stepRateLimits() result {
+	rr := &s.r.limits
+	if s.route == nil || s.route.Index >= len(rr.routes) {
+		return next
+	}
+	rl := &rr.routes[s.route.Index]
+	if rl.policy == "" {
+		return next
+	}
+	if res := s.localLimits(rl); res != next {
+		return res
+	}
+	s.rl.policy = rl.policy
+	return s.globalLimits(rl)
+}
+
+// localLimits takes a token from every local limit of the route, or from
+// none: ratelimit.Take reads and decides them all before it writes any, so
+// a request refused by one limit consumes nothing from the others. One
+// shared-data get and one set per limit.
+func (s *stream) localLimits(rl *routeLimits) result {
+	n := len(rl.local)
+	if n == 0 {
+		return next
+	}
+	rr := &s.r.limits
+	if !rr.ensureSeed() {
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.policy, rl.local[0].name, 1))
+	}
+	reqs, states := rr.reqs[:n], rr.states[:n]
+	for i, l := range rl.local {
+		reqs[i] = ratelimit.Request{Limit: l.limit, Hash: s.keyHash(&l.key, l.tweak)}
+	}
+	o := ratelimit.Take(rr.store, s.host.Now(), reqs, states)
+	if o.Conflicts > 0 {
+		s.r.metrics.inc(metricCASConflict)
+	}
+	switch o.Verdict {
+	case ratelimit.Allowed:
+		// RateLimit reports the limit closest to refusing.
+		least := 0
+		for i := 1; i < n; i++ {
+			if states[i].Remaining < states[least].Remaining {
+				least = i
+			}
+		}
+		st := &states[least]
+		s.rl.current = rateLimitValue(rl.local[least].name, st.Remaining, ratelimit.Seconds(st.Reset))
+		return next
+	case ratelimit.Limited:
+		l := rl.local[o.Index]
+		s.r.metrics.inc(l.metric)
+		return s.refuse(429, problem.ReasonRateLimited, limitHeaders(rl.policy, l.name, ratelimit.Seconds(o.Wait)))
+	case ratelimit.Contended:
+		// Fail closed: a limit that cannot be updated is not skipped.
+		s.r.metrics.inc(metricCASExhausted)
+		return s.refuse(429, problem.ReasonRateLimitContended, limitHeaders(rl.policy, rl.local[o.Index].name, 1))
+	}
+	return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.policy, rl.local[o.Index].name, 1))
+}
+
+// globalLimits is the second half of step 11, run once every local limit
+// admitted the request: the route's `"global": true` limits (rl.global),
+// decided by Envoy's rate limit service (DESIGN.md "global limits"). That
+// is a later issue: it will send one descriptor per global limit in one
+// gRPC call here and return wait, resuming the pipeline from the answer.
+// Until then global limits are listed in RateLimit-Policy but not
+// enforced.
+func (s *stream) globalLimits(rl *routeLimits) result { return next }
+
+// rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
+// a request the local limits admitted: RateLimit reports the limit with
+// the least remaining. Upstream's own values are replaced. A report-only
+// policy leaves the response untouched.
+func (s *stream) rateLimitHeaders() {
+	if s.rl.policy == "" || !s.enforced() {
+		return
+	}
+	s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit-policy", s.rl.policy)
+	if s.rl.current != "" {
+		s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit", s.rl.current)
+	}
+}

@@ -1,0 +1,59 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/apiguard/apiguard/e2e/host"
+)
+
+// rlBenchConfig has one local limit that never refuses, so every request
+// takes the whole admitted path: key, one shared-data get, one set, the
+// RateLimit headers on the response.
+const rlBenchConfig = `{"routes": [{"name": "api", "match": {"prefix": "/"},
+  "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1000000000, "window": "1s"}]}]}`
+
+// BenchmarkRateLimit is one rate-limited request (one limit, uncontended)
+// natively and through the .wasm, with its shared-data round trips per
+// request (shared/op). Compare with BenchmarkPassThrough for the cost of
+// the limit alone.
+func BenchmarkRateLimit(b *testing.B) {
+	benchGuests(b, func(b *testing.B, g guest) {
+		var c rlCounter
+		e := start(b, counted(g, &c), rlBenchConfig)
+		vm := e.Worker(0)
+		req := host.Request{Path: "/orders", Headers: headers("x-request-id", "bench"),
+			Props: host.StreamProps{SourceAddress: "203.0.113.7:40000"}}
+		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		c.reset()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
+				b.Fatalf("status %d", r.Downstream.Status)
+			}
+		}
+		b.ReportMetric(float64(c.total())/float64(b.N), "shared/op")
+	})
+}
+
+// BenchmarkRateLimitRefused is a request refused by its limit: one get, a
+// 429 with the RateLimit headers.
+func BenchmarkRateLimitRefused(b *testing.B) {
+	benchGuests(b, func(b *testing.B, g guest) {
+		var c rlCounter
+		e := start(b, counted(g, &c), `{"routes": [{"name": "api", "match": {"prefix": "/"},
+		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1d"}]}]}`)
+		vm := e.Worker(0)
+		req := host.Request{Path: "/orders"}
+		vm.RoundTrip(req, nil)
+		c.reset()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if r := vm.RoundTrip(req, nil); r.Downstream.Status != 429 {
+				b.Fatalf("status %d", r.Downstream.Status)
+			}
+		}
+		b.ReportMetric(float64(c.total())/float64(b.N), "shared/op")
+	})
+}

@@ -1,0 +1,446 @@
+package plugin
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jwt"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// Remote JWKS. Key sets are fetched with an HTTP call through the
+// provider's cluster, from ticks only (never in proxy_on_configure, when
+// the cluster may not exist yet). The answer reaches only the worker that
+// called, so the fetched document goes to shared data, where every worker
+// picks it up on its next tick. Shared-data layout, under the plugin's
+// name (property plugin_name) so two plugins sharing a vm_id never mix
+// key sets, and under a hash of cluster, authority and path so that a
+// configuration pointing a provider elsewhere never reuses the old keys:
+//
+//	<plugin>/jwks1/<provider>/<16 hex>/state  jwksState, 48 bytes
+//	<plugin>/jwks1/<provider>/<16 hex>/keys   8-byte version, then the JWKS
+//
+// The state holds the version of the stored set, when the next fetch is
+// due, the fetch lock (owner and expiry: only one worker fetches at a
+// time, and a worker that died holding it is replaced once it expires),
+// the failure count for backoff and the early-refetch request an unknown
+// kid makes (at most once a minute).
+const (
+	jwksLayout = "/jwks1/"
+	// earlyRefetchEvery rate-limits refetches caused by unknown kids.
+	earlyRefetchEvery = time.Minute
+	// maxBackoff caps the delay between failed fetches.
+	maxBackoff = time.Minute
+	// lockSlack is added to timeout_ms for the fetch lock's lifetime.
+	lockSlack = time.Second
+	// stateAttempts bounds the CAS rounds of one state update.
+	stateAttempts = 8
+)
+
+// remoteKeys is one remote provider's per-VM state.
+type remoteKeys struct {
+	cfg                    *config.RemoteJWKS
+	stateKey, keysKey      string
+	metricOK, metricFailed string
+	// version is the version of the set this VM loaded (0: none).
+	version uint64
+	// inFlight says this VM's fetch has not been answered yet.
+	inFlight bool
+	// nextFetch is when the last state read said the next fetch is due
+	// (Unix ns), for Retry-After.
+	nextFetch int64
+}
+
+func newRemoteKeys(name string, cfg *config.RemoteJWKS) *remoteKeys {
+	return &remoteKeys{
+		cfg:          cfg,
+		metricOK:     "apiguard.jwks." + name + ".fetch_ok",
+		metricFailed: "apiguard.jwks." + name + ".fetch_failed",
+	}
+}
+
+// jwksState is the shared fetch state of one remote provider.
+type jwksState struct {
+	version   uint64 // of the stored set; 0 = none yet
+	nextFetch int64  // Unix ns
+	lockUntil int64  // Unix ns; the lock is free at or after it
+	lockOwner uint64 // 0 = free
+	earlyAt   int64  // Unix ns of the last early-refetch request
+	failures  uint32
+	early     bool // an early refetch is wanted and not done yet
+}
+
+const jwksStateBytes = 48
+
+func (st *jwksState) encode() []byte {
+	b := make([]byte, jwksStateBytes)
+	binary.LittleEndian.PutUint64(b[0:], st.version)
+	binary.LittleEndian.PutUint64(b[8:], uint64(st.nextFetch))
+	binary.LittleEndian.PutUint64(b[16:], uint64(st.lockUntil))
+	binary.LittleEndian.PutUint64(b[24:], st.lockOwner)
+	binary.LittleEndian.PutUint64(b[32:], uint64(st.earlyAt))
+	binary.LittleEndian.PutUint32(b[40:], st.failures)
+	if st.early {
+		b[44] = 1
+	}
+	return b
+}
+
+func decodeJWKSState(b []byte) (jwksState, bool) {
+	if len(b) != jwksStateBytes {
+		return jwksState{}, false
+	}
+	return jwksState{
+		version:   binary.LittleEndian.Uint64(b[0:]),
+		nextFetch: int64(binary.LittleEndian.Uint64(b[8:])),
+		lockUntil: int64(binary.LittleEndian.Uint64(b[16:])),
+		lockOwner: binary.LittleEndian.Uint64(b[24:]),
+		earlyAt:   int64(binary.LittleEndian.Uint64(b[32:])),
+		failures:  binary.LittleEndian.Uint32(b[40:]),
+		early:     b[44] == 1,
+	}, true
+}
+
+// configureRemoteKeys names the shared-data keys, asks for ticks short
+// enough to poll for keys within timeout_ms, and loads a set another
+// worker may already have fetched. It makes no HTTP call.
+func (r *root) configureRemoteKeys() {
+	ar := &r.auth
+	name := defaultPluginName
+	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
+		name = string(v)
+	}
+	ar.keyPrefix = name + jwksLayout
+	var b [8]byte
+	rand.Read(b[:])
+	ar.owner = binary.LittleEndian.Uint64(b[:]) | 1
+	for _, p := range ar.remotes {
+		rk := p.remote
+		h := fnv.New64a()
+		h.Write([]byte(rk.cfg.Cluster + "\x00" + rk.cfg.Authority + "\x00" + rk.cfg.Path))
+		base := ar.keyPrefix + p.name + "/" + hex.EncodeToString(h.Sum(nil)) + "/"
+		rk.stateKey, rk.keysKey = base+"state", base+"keys"
+		r.wantTicks(tickPeriodFor(rk.cfg.Timeout))
+		r.loadKeys(p)
+	}
+}
+
+// tickPeriodFor polls for keys a few times within timeout, between 25 ms
+// and 100 ms.
+func tickPeriodFor(timeout time.Duration) uint32 {
+	ms := timeout.Milliseconds() / 4
+	return uint32(min(max(ms, 25), 100))
+}
+
+// tickAuth does the periodic work of authentication: per remote provider,
+// load a set another worker stored, fetch when due and nobody else is
+// fetching; then resume the requests waiting for keys, which decide for
+// themselves whether they can go on or timed out.
+func (r *root) tickAuth() {
+	ar := &r.auth
+	if len(ar.remotes) == 0 {
+		return
+	}
+	now := r.p.host.Now()
+	for _, p := range ar.remotes {
+		r.loadKeys(p)
+		r.maybeFetch(p, now)
+	}
+	r.resumeWaiters()
+}
+
+func (r *root) readState(rk *remoteKeys) (st jwksState, cas uint32, found bool) {
+	v, cas, s := r.p.host.GetSharedData(rk.stateKey)
+	if s != proxy.StatusOK {
+		return jwksState{}, 0, false
+	}
+	st, ok := decodeJWKSState(v)
+	if !ok {
+		// Not ours (or an older layout): replace it under its CAS.
+		return jwksState{}, cas, true
+	}
+	return st, cas, true
+}
+
+func (r *root) writeState(rk *remoteKeys, st *jwksState, cas uint32, found bool) bool {
+	if !found {
+		// A new key accepts any CAS, but a non-zero one makes a second
+		// worker creating it at the same time fail instead of overwrite.
+		cas = ^uint32(0)
+	}
+	return r.p.host.SetSharedData(rk.stateKey, st.encode(), cas) == proxy.StatusOK
+}
+
+// loadKeys installs the stored set when its version is not the one this VM
+// has.
+func (r *root) loadKeys(p *authProvider) {
+	rk := p.remote
+	st, _, found := r.readState(rk)
+	if !found {
+		return
+	}
+	rk.nextFetch = st.nextFetch
+	if st.version == 0 || st.version == rk.version {
+		return
+	}
+	v, _, s := r.p.host.GetSharedData(rk.keysKey)
+	if s != proxy.StatusOK || len(v) < 8 {
+		return
+	}
+	ver := binary.LittleEndian.Uint64(v)
+	if ver == rk.version {
+		return
+	}
+	rk.version = ver
+	ks, err := jwt.ParseJWKS(v[8:], jwt.JWKSOptions{SkipUnsupported: true})
+	if err != nil {
+		// The fetcher validated it with the same code; keep what we have.
+		r.p.host.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": stored key set refused: "+err.Error())
+		return
+	}
+	p.verifier = p.verifier.WithKeys(ks)
+}
+
+// maybeFetch starts a fetch when one is due (first tick, refresh_seconds,
+// backoff after a failure, an early refetch) and no worker holds the lock.
+func (r *root) maybeFetch(p *authProvider, now int64) {
+	rk := p.remote
+	if rk.inFlight {
+		return
+	}
+	st, cas, found := r.readState(rk)
+	if found && now < st.nextFetch {
+		return
+	}
+	if st.lockOwner != 0 && now < st.lockUntil {
+		return
+	}
+	st.lockOwner = r.auth.owner
+	st.lockUntil = now + int64(rk.cfg.Timeout+lockSlack)
+	if !r.writeState(rk, &st, cas, found) {
+		return // another worker took the lock first
+	}
+	headers := []proxy.Pair{
+		{Key: ":method", Value: "GET"},
+		{Key: ":path", Value: rk.cfg.Path},
+		{Key: ":authority", Value: rk.cfg.Authority},
+		{Key: "accept", Value: "application/jwk-set+json, application/json"},
+	}
+	token, s := r.p.host.HttpCall(rk.cfg.Cluster, headers, nil, nil, uint32(rk.cfg.Timeout.Milliseconds()))
+	if s != proxy.StatusOK {
+		r.fetchFailed(p, "http call not sent: "+s.String())
+		return
+	}
+	rk.inFlight = true
+	r.p.httpCalls[token] = func(numHeaders, bodySize, _ int) { r.onJWKS(p, numHeaders, bodySize) }
+}
+
+// onJWKS receives the fetch's answer: a 200 whose body is a valid key set
+// with at least one usable signing key (oct keys and keys of other uses
+// skipped) replaces the stored set; anything else is a failure and the last
+// good set keeps serving.
+func (r *root) onJWKS(p *authProvider, numHeaders, bodySize int) {
+	rk := p.remote
+	rk.inFlight = false
+	h := r.p.host
+	if numHeaders == 0 {
+		r.fetchFailed(p, "no response (reset or timeout)")
+		return
+	}
+	status, _ := h.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
+	if status != "200" {
+		r.fetchFailed(p, "status "+strconv.Itoa(atoi(status)))
+		return
+	}
+	if bodySize > jwt.MaxJWKSBytes {
+		r.fetchFailed(p, "body larger than "+strconv.Itoa(jwt.MaxJWKSBytes)+" bytes")
+		return
+	}
+	var body []byte
+	if bodySize > 0 {
+		b, s := h.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
+		if s != proxy.StatusOK {
+			r.fetchFailed(p, "body not readable: "+s.String())
+			return
+		}
+		body = b
+	}
+	ks, err := jwt.ParseJWKS(body, jwt.JWKSOptions{SkipUnsupported: true})
+	if err != nil {
+		// KeyError and jsonx errors hold paths, offsets and fixed texts,
+		// never key material.
+		r.fetchFailed(p, err.Error())
+		return
+	}
+	r.storeKeys(p, body, ks)
+}
+
+// storeKeys publishes a fetched set under a new version, schedules the
+// next refresh and installs the set in this VM.
+func (r *root) storeKeys(p *authProvider, body []byte, ks *jwt.KeySet) {
+	rk := p.remote
+	h := r.p.host
+	now := h.Now()
+	value := make([]byte, 8+len(body))
+	copy(value[8:], body)
+	var ver uint64
+	for range stateAttempts {
+		st, cas, found := r.readState(rk)
+		ver = max(st.version, rk.version) + 1
+		binary.LittleEndian.PutUint64(value, ver)
+		// The set first, then the state that announces it.
+		if h.SetSharedData(rk.keysKey, value, 0) != proxy.StatusOK {
+			break
+		}
+		st.version = ver
+		st.nextFetch = now + int64(rk.cfg.Refresh)
+		st.failures, st.early = 0, false
+		if st.lockOwner == r.auth.owner {
+			st.lockOwner, st.lockUntil = 0, 0
+		}
+		if r.writeState(rk, &st, cas, found) {
+			rk.nextFetch = st.nextFetch
+			break
+		}
+	}
+	rk.version = ver
+	p.verifier = p.verifier.WithKeys(ks)
+	r.metrics.inc(rk.metricOK)
+	msg := "apiguard: jwks " + p.name + ": loaded " + strconv.Itoa(ks.Len()) + " keys"
+	if n := len(ks.Skipped()); n > 0 {
+		msg += " (" + strconv.Itoa(n) + " skipped)"
+	}
+	h.Log(proxy.LogInfo, msg)
+	r.resumeWaiters()
+}
+
+// fetchFailed schedules a retry with exponential backoff (1 s doubling, at
+// most a minute and at most refresh_seconds) and releases the lock; the
+// set already loaded keeps serving.
+func (r *root) fetchFailed(p *authProvider, why string) {
+	rk := p.remote
+	h := r.p.host
+	now := h.Now()
+	for range stateAttempts {
+		st, cas, found := r.readState(rk)
+		st.failures++
+		st.nextFetch = now + int64(backoff(st.failures, rk.cfg.Refresh))
+		st.early = false
+		if st.lockOwner == r.auth.owner {
+			st.lockOwner, st.lockUntil = 0, 0
+		}
+		if r.writeState(rk, &st, cas, found) {
+			rk.nextFetch = st.nextFetch
+			break
+		}
+	}
+	r.metrics.inc(rk.metricFailed)
+	keeping := "no keys yet"
+	if ks := p.verifier.Keys(); ks != nil {
+		keeping = "keeping the last good set"
+	}
+	h.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": fetch failed: "+why+"; "+keeping)
+	r.resumeWaiters()
+}
+
+// backoff is the delay before the next attempt after n failures.
+func backoff(n uint32, refresh time.Duration) time.Duration {
+	d := time.Second << min(n-1, 6)
+	return max(min(d, maxBackoff, refresh), time.Second)
+}
+
+// requestEarlyRefetch asks for a refetch because a token named a kid the
+// set does not have, at most once per earlyRefetchEvery across workers. It
+// reports whether a refetch is pending (asked now or earlier and not done),
+// so the request may wait for it.
+func (r *root) requestEarlyRefetch(p *authProvider) bool {
+	rk := p.remote
+	now := r.p.host.Now()
+	for range stateAttempts {
+		st, cas, found := r.readState(rk)
+		if st.early {
+			return true
+		}
+		if found && st.earlyAt != 0 && now-st.earlyAt < int64(earlyRefetchEvery) {
+			return false
+		}
+		st.early, st.earlyAt = true, now
+		st.nextFetch = min(st.nextFetch, now)
+		if r.writeState(rk, &st, cas, found) {
+			return true
+		}
+	}
+	return false
+}
+
+// earlyPending reports whether an early refetch is still wanted.
+func (r *root) earlyPending(p *authProvider) bool {
+	st, _, _ := r.readState(p.remote)
+	return st.early
+}
+
+// resumeWaiters resumes every stream waiting for keys; each re-runs step 9,
+// which goes on, waits again or times out. The host is switched back to the
+// root context afterwards.
+func (r *root) resumeWaiters() {
+	ar := &r.auth
+	if len(ar.waiters) == 0 {
+		return
+	}
+	ids := ar.waiters
+	ar.waiters, ar.spare = ar.spare[:0], nil
+	for _, id := range ids {
+		if s := r.p.streams[id]; s != nil && s.r == r && s.waiting {
+			r.p.withStream(id, func(s *stream) { s.resume() })
+		}
+	}
+	ar.spare = ids[:0]
+	r.p.host.SetEffectiveContext(r.id)
+}
+
+// awaitKeys makes the request wait for p's remote set (a tick resumes it);
+// past timeout_ms it is refused with 503 and Retry-After.
+func (s *stream) awaitKeys(p *authProvider, why waitReason) result {
+	a := &s.auth
+	now := s.host.Now()
+	if a.deadline == 0 || a.waitFor != why {
+		a.deadline = now + int64(p.remote.cfg.Timeout)
+		a.waitFor = why
+	} else if now >= a.deadline {
+		a.deadline, a.waitFor = 0, waitNone
+		secs := (p.remote.nextFetch - now + int64(time.Second) - 1) / int64(time.Second)
+		secs = min(max(secs, 1), 60)
+		return s.refuse(503, problem.ReasonKeysUnavailable,
+			[]proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(secs, 10)}})
+	}
+	s.r.auth.waiters = append(s.r.auth.waiters, s.id)
+	return wait
+}
+
+// awaitRotation is called when a token names a kid p's remote set does not
+// have. The first time, it asks for an early refetch and, if one is
+// pending, waits for it; when resumed with the same set while the refetch
+// is still pending and time remains, it waits on. waiting is false when
+// the request must be refused now (no refetch allowed, the refetch brought
+// no such key, or timeout_ms passed).
+func (s *stream) awaitRotation(p *authProvider, gen uint64) (result, bool) {
+	a := &s.auth
+	if a.waitFor != waitRotation {
+		if !s.r.requestEarlyRefetch(p) {
+			return next, false
+		}
+		a.waitFor, a.waitGen = waitRotation, gen
+		a.deadline = s.host.Now() + int64(p.remote.cfg.Timeout)
+	} else if gen != a.waitGen || s.host.Now() >= a.deadline || !s.r.earlyPending(p) {
+		a.waitFor, a.deadline = waitNone, 0
+		return next, false
+	}
+	s.r.auth.waiters = append(s.r.auth.waiters, s.id)
+	return wait, true
+}
