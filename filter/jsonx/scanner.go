@@ -107,9 +107,10 @@ type Scanner struct {
 	err   *Error
 	stack []frame
 
-	key    []byte // unescaped key of the last TokenKey
-	esc    bool   // the last TokenKey or TokenString had escapes
-	keyBuf []byte // decoding buffer for escaped keys
+	kf     *KeyFilter // NextIn's filter during its scan, else nil
+	key    []byte     // unescaped key of the last TokenKey
+	esc    bool       // the last TokenKey or TokenString had escapes
+	keyBuf []byte     // decoding buffer for escaped keys
 
 	// duplicate-key index, see keys.go
 	keys      []keyEntry
@@ -234,6 +235,7 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	}
 	var (
 		esc        bool
+		plain      bool // the key is printable ASCII without escapes
 		key        []byte
 		kind       TokenKind
 		state      scanState
@@ -369,7 +371,7 @@ key: // an object key at data[i] for the object top
 	}
 	start = i
 	if end = plainString(data, i, strCap); end > 0 {
-		esc = false
+		esc, plain = false, true
 		// Fast path of addKey for the common case: a small object whose
 		// Bloom filter has not seen this key's fingerprint.
 		if !top.indexed && end+7 <= len(data) && !s.FoldDuplicates {
@@ -383,6 +385,7 @@ key: // an object key at data[i] for the object top
 		}
 		key = data[i+1 : end-1]
 	} else {
+		plain = false
 		var ok bool
 		if end, esc, ok = s.scanString(i, -end); !ok {
 			return Token{}, s.err
@@ -400,6 +403,9 @@ keyDone:
 	i = end
 	kind, state = TokenKey, stColon
 	if stop&(1<<TokenKey) != 0 {
+		if plain && s.kf != nil && !s.kf.has(keyPrint(data[start+1:end-1])) {
+			goto colon // NextIn: a key the filter rules out
+		}
 		if esc {
 			s.key = s.keyBuf
 		} else {

@@ -71,6 +71,7 @@ var features = [...]func(*root) error{
 	(*root).configureEdge,       // cors.go
 	(*root).configureAuth,       // auth.go
 	(*root).configureRateLimits, // ratelimit.go
+	(*root).configureResponse,   // response.go
 }
 
 // wantTicks asks for proxy_on_tick at least every ms milliseconds.

@@ -216,6 +216,7 @@ func (s *stream) passHeaders() proxy.Action {
 			s.r.metrics.inc(metricAllowed)
 		}
 		s.addRequestHeaders()
+		s.prepareResponseInspection() // response.go
 	}
 	return s.headersVerdict()
 }
