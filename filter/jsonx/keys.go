@@ -50,7 +50,7 @@ func (s *Scanner) resetKeys() {
 func (s *Scanner) addKey(f *frame, start, end int, key []byte, esc bool) string {
 	newKey := key
 	if s.FoldDuplicates {
-		s.foldBuf = appendFolded(s.foldBuf[:0], key)
+		s.foldBuf = AppendFold(s.foldBuf[:0], key)
 		key = s.foldBuf
 	}
 	if !f.indexed {
@@ -121,7 +121,7 @@ func (s *Scanner) appendKey(dst []byte, start, end int) []byte {
 	}
 	if s.FoldDuplicates {
 		n := len(dst)
-		dst = appendFolded(dst, dst[base:n])
+		dst = AppendFold(dst, dst[base:n])
 		dst = append(dst[:base], dst[n:]...)
 	}
 	return dst
@@ -258,10 +258,12 @@ func (s *Scanner) tableDelete(j int) {
 	s.tableLive--
 }
 
-// appendFolded appends the canonical case folding of key: every rune is
+// AppendFold appends the canonical case folding of key: every rune is
 // replaced by the smallest rune of its unicode.SimpleFold orbit, so two
-// keys have the same folding exactly when bytes.EqualFold holds.
-func appendFolded(dst, key []byte) []byte {
+// keys have the same folding exactly when bytes.EqualFold holds. Duplicate
+// detection (FoldDuplicates) and redaction's key matching share it, so the
+// two can never disagree on which keys are "the same".
+func AppendFold(dst, key []byte) []byte {
 	for i := 0; i < len(key); {
 		c := key[i]
 		if c < utf8.RuneSelf {

@@ -49,7 +49,7 @@ type KeyFilter struct {
 // non-ASCII key is always a "maybe".
 func (f *KeyFilter) Add(key []byte) {
 	var buf [64]byte
-	folded := appendFolded(buf[:0], key)
+	folded := AppendFold(buf[:0], key)
 	for _, c := range folded {
 		if c >= 0x80 {
 			return

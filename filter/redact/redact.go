@@ -42,8 +42,6 @@ package redact
 
 import (
 	"slices"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
@@ -123,7 +121,7 @@ func Compile(r *config.Response) *Rules {
 			}
 		}
 		for _, k := range d.Keys {
-			rs.keys.add(appendFold(nil, []byte(k)))
+			rs.keys.add(jsonx.AppendFold(nil, []byte(k)))
 		}
 		if d.Action == config.RedactMask {
 			rs.mask = problem.AppendString(nil, d.Mask)
@@ -163,7 +161,7 @@ func (n *node) insert(segs []config.Segment, fold bool) {
 		}
 		k := []byte(sg.Key)
 		if fold {
-			k = appendFold(nil, k)
+			k = jsonx.AppendFold(nil, k)
 		}
 		c := n.child(k)
 		if c == nil {
@@ -243,32 +241,6 @@ func (ks *keySet) has(f []byte) bool {
 		}
 	}
 	return false
-}
-
-// appendFold appends the canonical case folding of the UTF-8 text k: each
-// rune becomes the smallest rune of its unicode.SimpleFold orbit, so two
-// keys fold alike exactly when strings.EqualFold holds (the same canonical
-// form jsonx uses for FoldDuplicates).
-func appendFold(dst, k []byte) []byte {
-	for i := 0; i < len(k); {
-		c := k[i]
-		if c < utf8.RuneSelf {
-			if c-'a' < 26 {
-				c -= 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(k[i:])
-		i += size
-		m := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			m = min(m, f)
-		}
-		dst = utf8.AppendRune(dst, m)
-	}
-	return dst
 }
 
 // Stats describes one rewrite.
@@ -405,7 +377,7 @@ func (w *Rewriter) walk() error {
 			if d == f.depth {
 				err = w.member(f, tok)
 			} else if k := s.Key(); w.rules.keys.filter.MayMatch(k) {
-				w.fold = appendFold(w.fold[:0], k)
+				w.fold = jsonx.AppendFold(w.fold[:0], k)
 				if w.rules.keys.has(w.fold) {
 					err = w.redactMember(tok)
 				}
@@ -448,7 +420,7 @@ func (w *Rewriter) member(f *frame, key jsonx.Token) error {
 		}
 	}
 	if !drop && f.cand.MayMatch(k) {
-		w.fold = appendFold(w.fold[:0], k)
+		w.fold = jsonx.AppendFold(w.fold[:0], k)
 		if f.paths != nil {
 			if pch = f.paths.child(w.fold); pch != nil && pch.leaf {
 				redact, pch = true, nil

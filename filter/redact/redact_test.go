@@ -166,14 +166,14 @@ func TestFoldMatchesEqualFold(t *testing.T) {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		f := string(appendFold(nil, []byte(string(r))))
+		f := string(jsonx.AppendFold(nil, []byte(string(r))))
 		byFold[f] = append(byFold[f], r)
 	}
 	for _, r := range runes {
 		if !utf8.ValidRune(r) {
 			continue
 		}
-		f := string(appendFold(nil, []byte(string(r))))
+		f := string(jsonx.AppendFold(nil, []byte(string(r))))
 		if len(f) > len(string(r)) {
 			t.Errorf("folding %U grows it", r)
 		}
@@ -183,7 +183,7 @@ func TestFoldMatchesEqualFold(t *testing.T) {
 			}
 		}
 		for f2 := unicode.SimpleFold(r); f2 != r; f2 = unicode.SimpleFold(f2) {
-			if string(appendFold(nil, []byte(string(f2)))) != f {
+			if string(jsonx.AppendFold(nil, []byte(string(f2)))) != f {
 				t.Errorf("%U and %U are EqualFold but fold differently", r, f2)
 			}
 		}
