@@ -65,6 +65,11 @@ func (c *Cache) keyOf(provider, token string, gen uint64) cacheKey {
 	return cacheKey{provider: provider, digest: sha256.Sum256(c.scratch), gen: gen}
 }
 
+// Digest is the cache key of a token: its SHA-256. A caller that looks a
+// token up and may then store it computes it once and uses GetDigest and
+// PutDigest, since hashing is a large part of a cache hit's cost in wasm.
+func Digest(token string) [sha256.Size]byte { return sha256.Sum256([]byte(token)) }
+
 // Get returns the cached verdict for token, verified for provider with
 // the key set of generation gen, or nil.
 func (c *Cache) Get(provider, token string, gen uint64, now time.Time) *Token {
@@ -73,7 +78,17 @@ func (c *Cache) Get(provider, token string, gen uint64, now time.Time) *Token {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := c.keyOf(provider, token, gen)
+	return c.get(c.keyOf(provider, token, gen), now)
+}
+
+// GetDigest is Get for a token whose Digest the caller already has.
+func (c *Cache) GetDigest(provider string, digest [sha256.Size]byte, gen uint64, now time.Time) *Token {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.get(cacheKey{provider: provider, digest: digest, gen: gen}, now)
+}
+
+func (c *Cache) get(k cacheKey, now time.Time) *Token {
 	i, ok := c.index[k]
 	if !ok {
 		return nil
@@ -90,7 +105,22 @@ func (c *Cache) Get(provider, token string, gen uint64, now time.Time) *Token {
 // Put stores t, the result of verifying token for provider with the key
 // set of generation gen at time now.
 func (c *Cache) Put(provider, token string, gen uint64, t *Token, now time.Time) {
-	if t == nil || len(token) > MaxTokenBytes || c.ttl <= 0 {
+	if len(token) > MaxTokenBytes {
+		return
+	}
+	c.mu.Lock()
+	k := c.keyOf(provider, token, gen)
+	c.mu.Unlock()
+	c.put(k, t, now)
+}
+
+// PutDigest is Put for a token whose Digest the caller already has.
+func (c *Cache) PutDigest(provider string, digest [sha256.Size]byte, gen uint64, t *Token, now time.Time) {
+	c.put(cacheKey{provider: provider, digest: digest, gen: gen}, t, now)
+}
+
+func (c *Cache) put(k cacheKey, t *Token, now time.Time) {
+	if t == nil || c.ttl <= 0 {
 		return
 	}
 	expires := now.Add(c.ttl).UnixNano()
@@ -103,7 +133,6 @@ func (c *Cache) Put(provider, token string, gen uint64, t *Token, now time.Time)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	k := c.keyOf(provider, token, gen)
 	if i, ok := c.index[k]; ok {
 		s := &c.slots[i]
 		s.tok, s.expires = t, expires

@@ -28,6 +28,15 @@ func TestCache_keying(t *testing.T) {
 		if (got == tok) != cs.hit || (got != nil && got != tok) {
 			t.Errorf("%s: Get = %v, want hit=%v", cs.name, got, cs.hit)
 		}
+		// The digest forms key exactly like the token forms.
+		if byDigest := c.GetDigest(cs.provider, Digest(cs.token), cs.gen, testNow); byDigest != got {
+			t.Errorf("%s: GetDigest = %v, Get = %v", cs.name, byDigest, got)
+		}
+	}
+	tok2 := cacheToken(testNow.Add(time.Hour))
+	c.PutDigest("idp", Digest("tok-b"), 1, tok2, testNow)
+	if got := c.Get("idp", "tok-b", 1, testNow); got != tok2 {
+		t.Errorf("Get after PutDigest = %v, want the stored token", got)
 	}
 }
 

@@ -129,6 +129,10 @@ type routeSource struct {
 	src       config.Source
 	qname     string // normalised query parameter name (query sources)
 	providers []*authProvider
+	// jwtCount is the number of JWT providers among providers; soleJWT
+	// is the one when there is exactly one.
+	jwtCount int
+	soleJWT  *authProvider
 }
 
 // authState is the per-stream authentication state.
@@ -142,9 +146,15 @@ type authState struct {
 	cred  credential
 	pairs []proxy.Pair // request headers, read once for header and cookie sources
 
-	peeked   bool
-	peekOK   bool
-	peek     jwt.Unverified
+	peeked bool
+	peekOK bool
+	peek   jwt.Unverified
+	// digest is the credential's jwt.Digest, computed once per stream:
+	// a cache miss looks it up and then stores it.
+	digest   [32]byte
+	digested bool
+	hit      *jwt.Token // a verified-token cache hit, for provider hitBy
+	hitBy    *authProvider
 	provider *authProvider // the provider that verified the credential
 	claims   *jsonx.Value
 	headers  []proxy.Pair // claims_to_headers values, set in addRequestHeaders
@@ -271,7 +281,16 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 		}
 	}
 	for _, rs := range ar.sources {
-		if len(rs.providers) != 1 || !rs.providers[0].isJWT() {
+		for _, p := range rs.providers {
+			if p.isJWT() {
+				rs.jwtCount++
+				rs.soleJWT = p
+			}
+		}
+		if rs.jwtCount != 1 {
+			rs.soleJWT = nil
+		}
+		if len(rs.providers) != 1 || rs.soleJWT == nil {
 			ar.jwtOnly = false
 		}
 	}
@@ -383,11 +402,21 @@ func (s *stream) cookieOriginAllowed() bool {
 // another issuer is refused, allow_missing or not.
 func (s *stream) verifyCredential(ar *authRoute) result {
 	a := &s.auth
-	cands := a.cred.src.providers
+	rs := a.cred.src
+	cands := rs.providers
 	if ar.jwtOnly {
 		return s.verifyJWT(cands[0])
 	}
-	s.peekCredential()
+	if rs.soleJWT != nil {
+		// A token this source's one JWT provider verified before needs
+		// no peek: the cache entry names the provider.
+		if tok := s.cachedToken(rs.soleJWT); tok != nil {
+			return s.authenticated(rs.soleJWT, &tok.Claims, "")
+		}
+	}
+	if rs.jwtCount > 0 {
+		s.peekCredential()
+	}
 	var firstJWT, match *authProvider
 	hasKeys := false
 	for _, p := range cands {
@@ -456,13 +485,11 @@ func (s *stream) verifyJWT(p *authProvider) result {
 		// A remote set that has not arrived yet.
 		return s.awaitKeys(p, waitKeys)
 	}
-	now := s.now()
-	gen := ks.Generation()
-	cache := s.r.auth.cache
-	if tok := cache.Get(p.name, a.cred.value, gen, now); tok != nil {
-		s.r.metrics.inc(metricCacheHit)
+	if tok := s.cachedToken(p); tok != nil {
 		return s.authenticated(p, &tok.Claims, "")
 	}
+	now := s.now()
+	gen := ks.Generation()
 	tok, err := p.verifier.Verify(a.cred.value, now)
 	if err != nil {
 		if p.remote != nil && jwt.ReasonOf(err) == jwt.ReasonUnknownKey {
@@ -473,8 +500,38 @@ func (s *stream) verifyJWT(p *authProvider) result {
 		s.countFailedAuth()
 		return s.refuse(401, tokenReason(err), challengeInvalid)
 	}
-	cache.Put(p.name, a.cred.value, gen, tok, now)
+	s.r.auth.cache.PutDigest(p.name, s.tokenDigest(), gen, tok, now)
 	return s.authenticated(p, &tok.Claims, "")
+}
+
+// cachedToken returns the credential's entry in the verified-token cache
+// for provider p (with p's current key set), or nil.
+// A hit is remembered on the stream, so step 8 (credentialCached) and step
+// 9 look it up once.
+func (s *stream) cachedToken(p *authProvider) *jwt.Token {
+	a := &s.auth
+	if a.hit != nil && a.hitBy == p {
+		return a.hit
+	}
+	ks := p.verifier.Keys()
+	if ks == nil {
+		return nil
+	}
+	tok := s.r.auth.cache.GetDigest(p.name, s.tokenDigest(), ks.Generation(), s.now())
+	if tok != nil {
+		a.hit, a.hitBy = tok, p
+		s.r.metrics.inc(metricCacheHit)
+	}
+	return tok
+}
+
+// tokenDigest is the credential's cache key, hashed once per stream.
+func (s *stream) tokenDigest() [32]byte {
+	a := &s.auth
+	if !a.digested {
+		a.digest, a.digested = jwt.Digest(a.cred.value), true
+	}
+	return a.digest
 }
 
 // tryJWT verifies the credential with p, through the cache, and returns
@@ -484,15 +541,15 @@ func (s *stream) tryJWT(p *authProvider) *jwt.Token {
 	if ks == nil {
 		return nil
 	}
-	now, gen, value := s.now(), ks.Generation(), s.auth.cred.value
-	if tok := s.r.auth.cache.Get(p.name, value, gen, now); tok != nil {
+	if tok := s.cachedToken(p); tok != nil {
 		return tok
 	}
+	now, gen, value := s.now(), ks.Generation(), s.auth.cred.value
 	tok, err := p.verifier.Verify(value, now)
 	if err != nil {
 		return nil
 	}
-	s.r.auth.cache.Put(p.name, value, gen, tok, now)
+	s.r.auth.cache.PutDigest(p.name, s.tokenDigest(), gen, tok, now)
 	return tok
 }
 
@@ -638,24 +695,19 @@ func (s *stream) credentialCached() bool {
 	if a.count != 1 {
 		return false
 	}
-	var p *authProvider
-	if ar.jwtOnly {
-		p = a.cred.src.providers[0]
-	} else {
+	rs := a.cred.src
+	p := rs.soleJWT
+	if p == nil && rs.jwtCount > 1 {
 		s.peekCredential()
 		if !a.peekOK {
 			return false
 		}
-		for _, c := range a.cred.src.providers {
-			if c.isJWT() && c.jwt.Issuer == a.peek.Issuer {
-				p = c
-				break
+		for _, c := range rs.providers {
+			if c.isJWT() && c.jwt.Issuer == a.peek.Issuer && s.cachedToken(c) != nil {
+				return true
 			}
 		}
-	}
-	if p == nil {
 		return false
 	}
-	ks := p.verifier.Keys()
-	return ks != nil && s.r.auth.cache.Get(p.name, a.cred.value, ks.Generation(), s.now()) != nil
+	return p != nil && s.cachedToken(p) != nil
 }
