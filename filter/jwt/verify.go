@@ -233,15 +233,17 @@ func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	if !v.allows(p.alg) {
-		return nil, errAlgNotAllowed
-	}
 	claims, err := jsonx.Parse(p.payload, jsonLimits)
 	if err != nil || claims.Kind != jsonx.KindObject {
 		return nil, errPayloadJSON
 	}
 	if iss := claims.Get("iss"); iss == nil || iss.Kind != jsonx.KindString || iss.Str == "" || iss.Str != v.issuer {
 		return nil, errIssuer
+	}
+	// Key and algorithm (DESIGN.md's order: issuer first, so a foreign
+	// token is reported as foreign whatever its algorithm).
+	if !v.allows(p.alg) {
+		return nil, errAlgNotAllowed
 	}
 	if e := v.checkSignature(p); e != nil {
 		return nil, e

@@ -324,6 +324,8 @@ func catalogue(t testing.TB) []verifyCase {
 		{name: "iss array", token: es256(header("ES256", "ec256"), claims(`iss=["`+testIssuer+`"]`)), want: ReasonWrongIssuer},
 		{name: "iss missing", token: es256(header("ES256", "ec256"), claims(`-iss`)), want: ReasonWrongIssuer},
 		{name: "iss other", token: es256(header("ES256", "ec256"), claims(`iss="https://evil.example.com/"`)), want: ReasonWrongIssuer},
+		// Issuer is checked before the algorithm (DESIGN.md's order).
+		{name: "iss other, alg none", token: compact(`{"alg":"none"}`, claims(`iss="https://evil.example.com/"`), nil), want: ReasonWrongIssuer},
 		{name: "iss without trailing slash", token: es256(header("ES256", "ec256"), claims(`iss="https://idp.example.com"`)), want: ReasonWrongIssuer},
 		{name: "iss empty vs empty config", token: es256(header("ES256", "ec256"), claims(`iss=""`)), v: NewVerifier(Config{Audiences: []string{"orders-api"}, Algorithms: []string{"ES256"}}, publicVerifier(t).Keys()), want: ReasonWrongIssuer},
 
