@@ -22,15 +22,28 @@ type demoRequest struct {
 	note         string
 }
 
+// demoKey is the demo's API key; envoy/apiguard.demo.json holds only its
+// SHA-256, as every apiguard configuration does.
+const demoKey = "demo-key-123"
+
+var withKey = map[string]string{"x-api-key": demoKey}
+
 // demoRequests exercise envoy/apiguard.demo.json.
 var demoRequests = []demoRequest{
-	{method: "GET", path: "/healthz", note: "exact route"},
+	{method: "GET", path: "/healthz", note: "exact route, empty policy"},
 	{method: "HEAD", path: "/healthz", note: "HEAD matches where GET is listed"},
-	{method: "POST", path: "/healthz", note: "method not listed, no default"},
-	{method: "GET", path: "/users/7/orders", note: "template route"},
-	{method: "GET", path: "/public/docs/index.json", note: "prefix route"},
-	{method: "GET", path: "/publicity", note: "prefix matches whole segments only"},
-	{method: "GET", path: "/admin", headers: map[string]string{"x-request-id": "demo-7"}, note: "no route: 404 problem+json"},
+	{method: "POST", path: "/healthz", note: "method not listed, no default: 404"},
+	{method: "GET", path: "/admin", headers: map[string]string{"x-request-id": "demo-7"}, note: "no route: 404 problem+json with the request id"},
+	{method: "GET", path: "/public/%2e%2e/admin", note: "encoded dot segment: refused before routing"},
+	{method: "GET", path: "/users/acme/orders", note: "no credential: 401"},
+	{method: "GET", path: "/users/acme/orders", headers: map[string]string{"x-api-key": "guessed"}, note: "unknown API key: 401"},
+	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "valid key, own orders: allowed, ssn masked in the response"},
+	{method: "GET", path: "/users/globex/orders", headers: withKey, note: "someone else's orders: 403 (object-level authorization)"},
+	{method: "GET", path: "/users/acme/orders?access_token=x", headers: withKey, note: "credential in the query string: 400"},
+	{method: "POST", path: "/users/acme/orders", headers: withKey, body: `{"items":[1],"items":[2]}`, note: "duplicate JSON key: 400"},
+	{method: "POST", path: "/users/acme/orders", headers: withKey, body: `{"items":[1,2]}`, note: "valid JSON body: allowed"},
+	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "fourth request of the minute: allowed"},
+	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "fifth: over the 4-per-minute limit, 429"},
 }
 
 // demoUpstream answers every request with a JSON echo of what reached it.
@@ -39,7 +52,11 @@ func demoUpstream() http.Handler {
 		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("content-type", "application/json")
 		w.Header().Set("server", "demo-upstream/1.0")
-		json.NewEncoder(w).Encode(map[string]any{"method": r.Method, "path": r.URL.RequestURI(), "body_bytes": len(body)})
+		json.NewEncoder(w).Encode(map[string]any{
+			"method": r.Method, "path": r.URL.RequestURI(), "body_bytes": len(body),
+			"partner":  r.Header.Get("x-partner-id"),
+			"customer": map[string]string{"name": "Acme", "ssn": "123-45-6789"},
+		})
 	})
 }
 
@@ -98,6 +115,11 @@ func runDemo(cfg localproxy.Config, out io.Writer) error {
 			}
 		}
 		fmt.Fprintf(out, "%-5s %-28s -> %d %s\n      %s\n", d.method, d.path, resp.StatusCode, verdict, d.note)
+		for _, h := range []string{"WWW-Authenticate", "Retry-After", "RateLimit-Policy", "RateLimit"} {
+			if v := resp.Header.Get(h); v != "" {
+				fmt.Fprintf(out, "      %s: %s\n", h, v)
+			}
+		}
 		if len(body) > 0 {
 			fmt.Fprintf(out, "      body: %s\n", strings.TrimSpace(string(body)))
 		}

@@ -31,7 +31,17 @@ func TestDemo(t *testing.T) {
 		"GET   /healthz                     -> 200 allowed, upstream answered",
 		"POST  /healthz                     -> 404 refused by apiguard (reason=route_not_found)",
 		`"instance":"demo-7"`,
-		"wasmcustom.apiguard.requests = 7",
+		"-> 400 refused by apiguard (reason=unsafe_path)",
+		"-> 401 refused by apiguard (reason=credential_missing)",
+		"-> 401 refused by apiguard (reason=apikey_unknown)",
+		`"partner":"acme"`,
+		`"ssn":"****"`,
+		"-> 403 refused by apiguard (reason=owner_mismatch)",
+		"-> 400 refused by apiguard (reason=forbidden_query_param)",
+		"-> 400 refused by apiguard (reason=json_duplicate_key)",
+		"-> 429 refused by apiguard (reason=rate_limited)",
+		"Retry-After: ",
+		"wasmcustom.apiguard.requests = 14",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
