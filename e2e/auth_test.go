@@ -829,9 +829,10 @@ func remoteConfig() string {
 }`
 }
 
+// startRemote starts an Envoy with two workers whose cluster "idp" is srv.
 func startRemote(t *testing.T, g guest, srv *jwksServer, opts ...envoyOpt) *host.Envoy {
 	t.Helper()
-	opts = append(opts, func(c *host.Config) {
+	opts = append(opts, workers(2), func(c *host.Config) {
 		c.Clusters = map[string]host.Cluster{"idp": {HTTP: srv.serve}}
 	})
 	return start(t, g, remoteConfig(), opts...)
@@ -878,7 +879,7 @@ func TestAuthRemoteJWKSFirstRequestWaits(t *testing.T) {
 			strings.TrimPrefix(strings.Replace(jwksOf(t, "ec256"), `"use":"sig"`, `"use":"enc"`, 1), `{"keys":[`)
 		srv := &jwksServer{}
 		srv.set(200, set, false)
-		e := startRemote(t, g, srv, workers(2))
+		e := startRemote(t, g, srv)
 		if n := srv.count(); n != 0 {
 			t.Fatalf("%d fetches before the first tick", n)
 		}
@@ -929,7 +930,7 @@ func TestAuthRemoteJWKSSharedFetch(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
-		e := startRemote(t, g, srv, workers(2), manual())
+		e := startRemote(t, g, srv, manual())
 		s1 := openReq(e.Worker(1), "/r", remoteToken(t, "rsa-a"))
 		e.Advance(100 * time.Millisecond)
 		// Both workers ticked at the same instant, worker 0 first: it took
@@ -961,7 +962,7 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 		srv.set(0, "", true)
 		e := startRemote(t, g, srv)
 		tok := remoteToken(t, "rsa-a")
-		s := openReq(e.Worker(0), "/r", tok)
+		s := openReq(e.Worker(1), "/r", tok)
 		e.Advance(100 * time.Millisecond)
 		if !waiting(s) || srv.count() != 1 {
 			t.Fatalf("after a failed fetch: waiting %v, fetches %d", waiting(s), srv.count())
@@ -1010,8 +1011,10 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 		}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
 		e.Advance(70 * time.Second)
-		if d := finish(openReq(e.Worker(0), "/r", tok)); d.Status != 200 {
-			t.Fatalf("after recovery: status %d (%s)", d.Status, d.LocalReply)
+		for i := range 2 {
+			if d := finish(openReq(e.Worker(i), "/r", tok)); d.Status != 200 {
+				t.Fatalf("worker %d after recovery: status %d (%s)", i, d.Status, d.LocalReply)
+			}
 		}
 	})
 }
@@ -1041,9 +1044,9 @@ func TestAuthRemoteJWKSStaleOnError(t *testing.T) {
 			t.Errorf("fetch_failed = %d", got)
 		}
 		fresh := mint(t, "rsa-a", "RS256", claimsAt(e.Clock().Now(), remoteIssuer, nil))
-		for _, tk := range []string{tok, fresh} {
-			if d := finish(openReq(e.Worker(0), "/r", tk)); d.Status != 200 {
-				t.Fatalf("stale set: status %d (%s)", d.Status, d.LocalReply)
+		for i, tk := range []string{tok, fresh} {
+			if d := finish(openReq(e.Worker(i), "/r", tk)); d.Status != 200 {
+				t.Fatalf("stale set on worker %d: status %d (%s)", i, d.Status, d.LocalReply)
 			}
 		}
 	})
@@ -1064,7 +1067,7 @@ func TestAuthRemoteJWKSRotation(t *testing.T) {
 		}
 		// The IdP rotates: rsa-b appears.
 		srv.set(200, jwksOf(t, "rsa-a", "rsa-b"), false)
-		s := openReq(e.Worker(0), "/r", remoteToken(t, "rsa-b"))
+		s := openReq(e.Worker(1), "/r", remoteToken(t, "rsa-b"))
 		if !waiting(s) {
 			t.Fatalf("new kid did not wait for a refetch: %d %s", s.Downstream().Status, s.Downstream().LocalReply)
 		}
@@ -1075,9 +1078,13 @@ func TestAuthRemoteJWKSRotation(t *testing.T) {
 		if n := srv.count(); n != 2 {
 			t.Fatalf("%d fetches, want 2", n)
 		}
+		// The other worker picked the new set up from shared data.
+		if d := finish(openReq(e.Worker(0), "/r", remoteToken(t, "rsa-b"))); d.Status != 200 {
+			t.Fatalf("rotated key on the other worker: status %d (%s)", d.Status, d.LocalReply)
+		}
 		// Another unknown kid within the minute: refused at once, no fetch.
 		evil := craft(`{"alg":"RS256","kid":"rsa-evil"}`, mustJSON(t, claimsAt(host.DefaultStart, remoteIssuer, nil)), rs256(t, "rsa-evil"))
-		d := finish(openReq(e.Worker(0), "/r", evil))
+		d := finish(openReq(e.Worker(1), "/r", evil))
 		if d.Status != 401 || d.LocalReply != "apiguard_"+string(problem.ReasonTokenUnknownKey) || srv.count() != 2 {
 			t.Fatalf("unknown kid within a minute: %d %s, fetches %d", d.Status, d.LocalReply, srv.count())
 		}
