@@ -1,7 +1,8 @@
 // Package envoy holds the shipped Envoy and Istio configuration. Its tests
 // check every file against Envoy's own API definitions (go-control-plane),
 // apiguard's configuration parser, and the Envoy settings DESIGN.md "Where it
-// runs" requires, so that a typo fails `make test` instead of an Envoy start.
+// runs" requires, and start the plugin on every policy in the Envoy
+// emulator, so that a typo fails `make test` instead of an Envoy start.
 package envoy
 
 import (
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,7 +35,10 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 	"sigs.k8s.io/yaml"
 
+	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/plugin"
+	"github.com/apiguard/apiguard/filter/proxy"
 
 	// Extension types a shipped YAML may name in a typed_config "@type".
 	// protojson resolves them from the global registry, so a type used in a
@@ -316,8 +321,32 @@ func checkBootstrapIn(data []byte, loopbackAdmin bool) []error {
 			continue
 		}
 		errs = append(errs, checkDeploymentIn(b, f, cfg, loopbackAdmin)...)
+		sv := &wrapperspb.StringValue{}
+		if err := f.plugin.GetConfiguration().UnmarshalTo(sv); err == nil {
+			if err := pluginStarts([]byte(sv.GetValue()), f.plugin.GetAllowOnHeadersStopIteration().GetValue()); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", f.where, err))
+			}
+		}
 	}
 	return errs
+}
+
+// pluginStarts runs apiguard's proxy_on_configure on the configuration, the
+// plugin compiled natively into the Envoy emulator (e2e/host) with two
+// workers: beyond config.Parse, it compiles the policy and configures every
+// feature, as Envoy's canary VM does before it accepts a configuration.
+func pluginStarts(configJSON []byte, allowOnHeadersStopIteration bool) error {
+	_, err := host.New(host.Config{
+		PluginName: "apiguard", RootID: "apiguard", VMID: "apiguard",
+		PluginConfig:                configJSON,
+		Workers:                     2,
+		AllowOnHeadersStopIteration: allowOnHeadersStopIteration,
+		BufferLimit:                 host.DefaultBufferLimit + 64<<10,
+	}, func(h proxy.Host) (proxy.Handler, error) { return plugin.New(h), nil })
+	if err != nil {
+		return fmt.Errorf("the plugin refuses to start: %w", err)
+	}
+	return nil
 }
 
 var docSeparator = regexp.MustCompile(`(?m)^---[ \t]*$`)
@@ -523,6 +552,12 @@ func checkIstio(path string, data []byte) []error {
 		if err != nil {
 			return []error{err}
 		}
+		if k, _ := d.top["kind"].(string); !istioKinds[k] {
+			// A RequestAuthentication or AuthorizationPolicy beside
+			// apiguard would check every request twice.
+			fail("%s: kind %q: a manifest here holds only %v", d.path, k, slices.Sorted(maps.Keys(istioKinds)))
+			continue
+		}
 		switch d.top["kind"] {
 		case "WasmPlugin":
 			var p wasmPlugin
@@ -596,25 +631,59 @@ func checkIstio(path string, data []byte) []error {
 		if pr.JWT == nil || pr.JWT.RemoteJWKS == nil {
 			continue
 		}
-		m := outboundCluster.FindStringSubmatch(pr.JWT.RemoteJWKS.Cluster)
-		if m == nil {
-			fail("provider %q: JWKS cluster %q is not an Istio outbound cluster name", pr.Name, pr.JWT.RemoteJWKS.Cluster)
-		} else if !external[m[2]+":"+m[1]] {
+		rj := pr.JWT.RemoteJWKS
+		m := outboundCluster.FindStringSubmatch(rj.Cluster)
+		switch {
+		case m == nil:
+			fail("provider %q: JWKS cluster %q is not an Istio outbound cluster name", pr.Name, rj.Cluster)
+		case !external[m[2]+":"+m[1]] && !strings.HasSuffix(m[2], meshServiceSuffix):
 			fail("provider %q: no ServiceEntry for %s port %s", pr.Name, m[2], m[1])
+		}
+		if rj.Authority == rj.Cluster {
+			fail("provider %q: set remote_jwks.authority: it defaults to the cluster name %q, which is no host name", pr.Name, rj.Cluster)
+		}
+	}
+	if len(errs) == 0 {
+		if err := pluginStarts(js, false); err != nil {
+			fail("pluginConfig: %v", err)
 		}
 	}
 	return errs
 }
 
+// istioKinds are the Kubernetes objects an apiguard manifest may hold.
+var istioKinds = map[string]bool{"WasmPlugin": true, "ServiceEntry": true, "DestinationRule": true}
+
+// meshServiceSuffix marks a Kubernetes service of the mesh: the sidecar has
+// its outbound cluster without a ServiceEntry.
+const meshServiceSuffix = ".svc.cluster.local"
+
 const istioManifest = "istio/wasmplugin.yaml"
 
+// istioManifests are the shipped Istio examples; each is checked.
+var istioManifests = []string{istioManifest, "istio/instead-of-requestauthentication.yaml"}
+
 func TestIstioWasmPlugin(t *testing.T) {
-	data, err := os.ReadFile(filepath.FromSlash(istioManifest))
+	found, err := filepath.Glob(filepath.Join("istio", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, err := range checkIstio(istioManifest, data) {
-		t.Errorf("%s: %v", istioManifest, err)
+	for i := range found {
+		found[i] = filepath.ToSlash(found[i])
+	}
+	slices.Sort(found)
+	want := slices.Sorted(slices.Values(istioManifests))
+	if !slices.Equal(found, want) {
+		t.Errorf("istio/ holds %v, the test checks %v: add new manifests to istioManifests", found, want)
+	}
+	for _, path := range istioManifests {
+		data, err := os.ReadFile(filepath.FromSlash(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, err := range checkIstio(path, data) {
+			t.Errorf("%s: %v", path, err)
+		}
 	}
 }
 
@@ -633,6 +702,8 @@ func TestBrokenWasmPluginFails(t *testing.T) {
 		{"headers held", `(?m)^    hold_headers: false`, "    hold_headers: true", `hold_headers must be false`},
 		{"bad policy", `window: 1m`, "window: 1x", `is not a duration`},
 		{"JWKS port without ServiceEntry", `outbound\|443\|`, "outbound|8443|", `no ServiceEntry`},
+		{"JWKS authority defaulted", `(?m)^ *authority: idp\.example\.com\n`, "", `set remote_jwks.authority`},
+		{"Istio authentication beside apiguard", `kind: ServiceEntry`, "kind: RequestAuthentication", `kind "RequestAuthentication"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			re := regexp.MustCompile(tc.re)
@@ -726,6 +797,31 @@ func TestClusterReferences(t *testing.T) {
 			msg := fmt.Sprint(checkDeployment(b, f, cfg))
 			if tc.want == "" && msg != "[]" || !strings.Contains(msg, tc.want) {
 				t.Errorf("errors %s, want %q", msg, tc.want)
+			}
+		})
+	}
+}
+
+// TestPluginStarts: pluginStarts catches what only proxy_on_configure sees
+// (a config that parses but cannot be compiled), not just parse errors.
+func TestPluginStarts(t *testing.T) {
+	for _, tc := range []struct{ name, config, want string }{
+		{"starts", `{"default": {}}`, ""},
+		{"parse error", `{"routez": []}`, `unknown field "routez"`},
+		{"bad inline key", `{"providers": {"p": {"issuer": "i", "audiences": ["a"], "algorithms": ["RS256"],
+			"jwks": {"keys": [{"kty": "RSA", "kid": "k", "n": "AQAB", "e": "AQAB"}]}}},
+			"default": {"auth": {"providers": ["p"]}}}`, `providers.p.jwks`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := config.Parse([]byte(tc.config)); tc.name == "bad inline key" && err != nil {
+				t.Fatalf("config.Parse refuses it already (%v): pick a config only configure refuses", err)
+			}
+			err := pluginStarts([]byte(tc.config), true)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("error %v, want one mentioning %q", err, tc.want)
 			}
 		})
 	}

@@ -1,32 +1,44 @@
 // Package docker holds the end-to-end tests that run apiguard inside a real
-// Envoy with docker compose. They need a Docker engine that can pull the
-// Envoy image; elsewhere they skip with one line saying so.
+// Envoy (docker-compose.yaml: Envoy 1.39 with --concurrency 2, the
+// testserver as upstream and JWKS server). They need a Docker engine that
+// can pull the images; elsewhere TestDockerEnvoy skips with one line saying
+// why, unless APIGUARD_E2E_DOCKER=1 (`make e2e`) demands it.
+//
+// The same suite also runs against the local proxy (TestLocalProxy: the
+// module on wazero in the Envoy emulator), which needs no Docker, so the
+// suite itself is exercised on every `make test`.
 package docker
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
-
-const envoyURL = "http://127.0.0.1:10000"
 
 // dockerUsable reports why docker compose cannot run here, or "".
 func dockerUsable() string {
 	if _, err := exec.LookPath("docker"); err != nil {
 		return "no docker client on PATH"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
 		return "no Docker engine reachable (" + firstLine(string(out)) + ")"
+	}
+	if out, err := exec.CommandContext(ctx, "docker", "compose", "version").CombinedOutput(); err != nil {
+		return "no docker compose plugin (" + firstLine(string(out)) + ")"
 	}
 	return ""
 }
@@ -42,68 +54,216 @@ func firstLine(s string) string {
 	return s
 }
 
-func compose(t *testing.T, args ...string) {
+// stack is one docker compose project of docker-compose.yaml.
+type stack struct {
+	project string
+	env     []string
+}
+
+func (s *stack) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, "docker", append([]string{"compose", "-p", s.project, "-f", "docker-compose.yaml"}, args...)...)
+	cmd.Env = append(os.Environ(), s.env...)
+	return cmd
+}
+
+// run runs one compose command, failing the test with its output.
+func (s *stack) run(t *testing.T, timeout time.Duration, args ...string) {
 	t.Helper()
-	cmd := exec.Command("docker", append([]string{"compose", "-f", "docker-compose.yaml"}, args...)...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if out, err := s.command(ctx, args...).CombinedOutput(); err != nil {
 		t.Fatalf("docker compose %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 
-// TestDockerEnvoy starts Envoy with the module, waits for readiness, and
-// checks the basic contract over real HTTP.
-func TestDockerEnvoy(t *testing.T) {
-	if why := dockerUsable(); why != "" {
-		t.Skip("Envoy docker tests skipped: " + why)
+// logs returns the services' logs (all of them when none is named).
+func (s *stack) logs(services ...string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := s.command(ctx, append([]string{"logs", "--no-color"}, services...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("docker compose logs: %v\n%s", err, out)
 	}
-	wasm, _ := filepath.Abs("../../build/apiguard.wasm")
-	if _, err := os.Stat(wasm); err != nil {
-		t.Fatalf("%s missing: run make build", wasm)
-	}
-	compose(t, "up", "-d")
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := exec.Command("docker", "compose", "-f", "docker-compose.yaml", "logs", "envoy").CombinedOutput()
-			t.Logf("envoy logs:\n%s", out)
-		}
-		exec.Command("docker", "compose", "-f", "docker-compose.yaml", "down", "-v").Run()
-	})
-	waitReady(t)
-
-	cases := []struct {
-		method, path string
-		want         int
-	}{
-		{"GET", "/healthz", 200},
-		{"GET", "/anything", 200},
-	}
-	for _, c := range cases {
-		req, _ := http.NewRequest(c.method, envoyURL+c.path, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatalf("%s %s: %v", c.method, c.path, err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != c.want {
-			t.Errorf("%s %s: status %d, want %d; body %s", c.method, c.path, resp.StatusCode, c.want, body)
-		}
-	}
+	return string(out)
 }
 
-func waitReady(t *testing.T) {
+// freePort returns a loopback port nothing listens on right now.
+func freePort(t *testing.T) int {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://127.0.0.1:9901/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		time.Sleep(500 * time.Millisecond)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal(fmt.Errorf("envoy not ready after 60s"))
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// wasmFile is the module the proxies load: $APIGUARD_WASM or the one
+// `make build` writes.
+func wasmFile(t *testing.T) string {
+	t.Helper()
+	p := os.Getenv("APIGUARD_WASM")
+	if p == "" {
+		p = filepath.Join("..", "..", "build", "apiguard.wasm")
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(abs); err != nil {
+		t.Fatalf("%s missing: run make build", abs)
+	}
+	return abs
+}
+
+// TestDockerEnvoy starts docker-compose.yaml, waits for Envoy's readiness,
+// runs the suite over real HTTP, dumps every service's log when anything
+// failed, and always tears the stack down.
+func TestDockerEnvoy(t *testing.T) {
+	required := os.Getenv("APIGUARD_E2E_DOCKER") == "1"
+	if why := dockerUsable(); why != "" {
+		if required {
+			t.Fatalf("APIGUARD_E2E_DOCKER=1 but Docker cannot run: %s", why)
+		}
+		t.Skip("Envoy docker tests skipped: " + why)
+	}
+	if testing.Short() && !required {
+		t.Skip("Envoy docker tests skipped: -short")
+	}
+	wasm := wasmFile(t)
+	data := t.TempDir()
+	// The JWKS server reads it as whatever user the engine maps root to.
+	if err := os.Chmod(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	httpPort, adminPort := freePort(t), freePort(t)
+	s := &stack{
+		project: fmt.Sprintf("apiguard-e2e-%d", os.Getpid()),
+		env: []string{
+			"APIGUARD_WASM=" + wasm,
+			"APIGUARD_E2E_DATA=" + data,
+			"APIGUARD_E2E_HTTP_PORT=" + strconv.Itoa(httpPort),
+			"APIGUARD_E2E_ADMIN_PORT=" + strconv.Itoa(adminPort),
+		},
+	}
+	tg := &target{
+		base:  fmt.Sprintf("http://127.0.0.1:%d", httpPort),
+		envoy: true,
+		idp:   newIDP(t, data), // the JWKS exists before the JWKS server starts
+	}
+	admin := fmt.Sprintf("http://127.0.0.1:%d", adminPort)
+	tg.metric = func(name string) (int64, bool) {
+		stats, err := adminStats(admin, "^"+regexp.QuoteMeta(name)+"$")
+		if err != nil {
+			t.Logf("admin stats: %v", err)
+			return 0, false
+		}
+		v, ok := stats[name]
+		return v, ok
+	}
+	tg.logs = func() string { return s.logs("envoy") }
+	tg.workers = func() (map[string]int64, error) { return workerConnections(admin) }
+	tg.prometheus = func() (string, error) { return adminGet(admin + "/stats/prometheus") }
+
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("docker compose logs:\n%s", s.logs())
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if out, err := s.command(ctx, "down", "-v", "--remove-orphans", "--timeout", "5").CombinedOutput(); err != nil {
+			t.Logf("docker compose down: %v\n%s", err, out)
+		}
+	})
+	// Pulls the images the first time; waits for the upstream and the JWKS
+	// server to be healthy (go run compiles them) before Envoy starts.
+	s.run(t, 8*time.Minute, "up", "-d")
+
+	waitFor(t, "Envoy's /ready", 2*time.Minute, func() bool {
+		body, err := adminGet(admin + "/ready")
+		return err == nil && strings.TrimSpace(body) == "LIVE"
+	})
+	waitFor(t, "the upstream through Envoy", time.Minute, func() bool {
+		resp, err := client.Get(tg.base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	runSuite(t, tg)
+}
+
+// adminGet returns the body of a 200 from Envoy's admin interface.
+func adminGet(u string) (string, error) {
+	resp, err := client.Get(u)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return "", err
+	}
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, firstLine(string(b)))
+	}
+	return string(b), nil
+}
+
+// adminStats reads the counters and gauges whose names match filter.
+func adminStats(admin, filter string) (map[string]int64, error) {
+	body, err := adminGet(admin + "/stats?format=json&filter=" + url.QueryEscape(filter))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Stats []struct {
+			Name  string          `json:"name"`
+			Value json.RawMessage `json:"value"`
+		} `json:"stats"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		return nil, fmt.Errorf("admin /stats: %w", err)
+	}
+	out := map[string]int64{}
+	for _, st := range doc.Stats {
+		if st.Name == "" {
+			continue // the histograms entry
+		}
+		n, err := strconv.ParseInt(string(st.Value), 10, 64)
+		if err != nil {
+			continue // a text readout
+		}
+		out[st.Name] = n
+	}
+	return out, nil
+}
+
+var workerStat = regexp.MustCompile(`\.(worker_\d+)\.downstream_cx_total$`)
+
+// workerConnections returns the connections each worker thread accepted on
+// the ingress listener (Envoy's per-worker listener stats).
+func workerConnections(admin string) (map[string]int64, error) {
+	stats, err := adminStats(admin, `^listener\..*\.worker_\d+\.downstream_cx_total$`)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for name, v := range stats {
+		if m := workerStat.FindStringSubmatch(name); m != nil && !strings.HasPrefix(name, "listener.admin.") {
+			out[m[1]] += v
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no per-worker listener stats")
+	}
+	return out, nil
+}
+
+// The suite's HTTP client must never follow redirects or reuse the
+// environment's proxy settings toward loopback.
+func init() {
+	client.Transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 }
