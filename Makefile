@@ -54,7 +54,7 @@ fuzz:
 
 # Envoy in docker compose (needs a Docker engine; see e2e/docker/README section in README.md).
 e2e: build
-	APIGUARD_E2E_DOCKER=1 $(GO) test -count=1 -v -run 'TestDocker' ./e2e/docker/...
+	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
 
 check: fmt vet tidy
 
