@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build demo proxy test test-short bench fuzz e2e check fmt vet tidy clean
+.PHONY: all build demo proxy test test-short bench bench-wasm fuzz e2e check fmt vet tidy clean
 
 all: build
 
@@ -41,6 +41,21 @@ test-short: build
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+# The policy packages' own benchmarks compiled to wasm and run on wazero, so
+# the cost of Go's wasm code generation is visible per package (make bench
+# shows whole requests through the module in the emulator).
+BENCH_WASM_PKGS ?= ./filter/jwt ./filter/jsonx ./filter/redact ./filter/reqcheck ./filter/ratelimit
+bench-wasm:
+	@mkdir -p build/benchwasm
+	$(GO) build -o build/benchwasm/wazero github.com/tetratelabs/wazero/cmd/wazero
+	@set -e; for pkg in $(BENCH_WASM_PKGS); do \
+	  name=$$(basename $$pkg); \
+	  $(WASM_ENV) $(GO) test -c -o build/benchwasm/$$name.wasm $$pkg; \
+	  echo "== $$pkg (wasm)"; \
+	  (cd $$pkg && ../../build/benchwasm/wazero run -mount .:/ -env PWD=/ ../../build/benchwasm/$$name.wasm \
+	    -test.run '^$$' -test.bench . -test.benchmem -test.benchtime $(BENCHTIME)); \
+	done
 
 # Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make test).
 fuzz:
