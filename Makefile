@@ -33,7 +33,14 @@ proxy: build
 
 # Every test: native, against the compiled .wasm in the wazero host, and the
 # Envoy docker tests (which skip with one line where no Docker engine runs).
-test: build
+# test-deps first installs what the tests need beyond Go (redis-server, for
+# the global rate-limit integration test), as root or with passwordless sudo;
+# it is quiet when everything is there.
+.PHONY: test-deps
+test-deps:
+	@bash scripts/test-deps.sh
+
+test: build test-deps
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
 
 test-short: build

@@ -218,26 +218,6 @@ func TestRateLimitReportOnly(t *testing.T) {
 	})
 }
 
-// Global limits belong to the rate limit service (a later issue): they are
-// listed in RateLimit-Policy, the local limit of the route applies, and
-// nothing breaks or calls out.
-func TestRateLimitGlobalNotYetEnforced(t *testing.T) {
-	const policy = `"fleet-local";q=5;w=60, "fleet-global";q=1;w=60`
-	r := rlReq("/fleet", "203.0.113.7:1")
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, rlConfig, workers(2))
-		runAlternating(t, e, []rlCase{
-			allowed("fleet", "1", r, policy, `"fleet-local";r=4;t=12`),
-			allowed("fleet", "2 (over the global limit)", r, policy, `"fleet-local";r=3;t=24`),
-		})
-		for _, vm := range e.Workers() {
-			if p := vm.PendingCallouts(); len(p) != 0 {
-				t.Errorf("callouts made: %v", p)
-			}
-		}
-	})
-}
-
 // rlCounter counts the shared-data calls of every VM of an Envoy.
 type rlCounter struct{ gets, sets atomic.Int64 }
 

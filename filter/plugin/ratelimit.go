@@ -94,9 +94,17 @@ type rateState struct {
 	faCounted bool
 
 	// policy and current are the RateLimit-Policy and RateLimit values of
-	// an admitted request, added to the response.
-	policy  string
-	current string
+	// an admitted request, added to the response; currentRemaining is the
+	// remaining count current reports.
+	policy           string
+	current          string
+	currentRemaining int64
+
+	// localDone says the local limits admitted the request, so that the
+	// step, resumed after the global check's callout, does not take their
+	// tokens again.
+	localDone bool
+	global    globalState
 }
 
 const (
@@ -118,6 +126,8 @@ type rateRoot struct {
 	// Scratch for Take: a VM runs one callback at a time.
 	reqs   []ratelimit.Request
 	states []ratelimit.State
+	// global is the rate limit service's side (ratelimit_global.go).
+	global globalRoot
 }
 
 // routeLimits are one route's compiled limits.
@@ -125,7 +135,7 @@ type routeLimits struct {
 	local []*localLimit
 	// global are the route's `"global": true` limits, decided by the rate
 	// limit service after the local ones (globalLimits).
-	global []*config.RateLimit
+	global []*globalLimit
 	// policy is the RateLimit-Policy value listing every limit of the
 	// route, local and global ("" when the route has none).
 	policy string
@@ -195,9 +205,13 @@ func (r *root) configureRateLimits() error {
 		var policy []byte
 		for j := range rt.Config.RateLimits {
 			c := &rt.Config.RateLimits[j]
+			start := len(policy)
+			if start > 0 {
+				start += len(", ")
+			}
 			policy = appendPolicyItem(policy, c.Name, c.Limit, c.Window)
 			if c.Global {
-				rl.global = append(rl.global, c)
+				rl.global = append(rl.global, newGlobalLimit(c, start, len(policy)))
 				continue
 			}
 			rate := ratelimit.NewRate(c.Limit, c.Window, c.Burst)
@@ -220,6 +234,7 @@ func (r *root) configureRateLimits() error {
 			policy: string(appendPolicyItem(nil, failedAuthPolicyName, fa.Limit, fa.Window)),
 		}
 	}
+	rr.configureGlobalRoot(cfg.RateLimitService)
 	rr.reqs = make([]ratelimit.Request, most)
 	rr.states = make([]ratelimit.State, most)
 	if most > 0 || rr.failed != nil {
@@ -270,6 +285,11 @@ func (rr *rateRoot) ensureSeed() bool {
 // appendPolicyItem appends one RateLimit-Policy item, `"name";q=N;w=S`
 // (names are letters, digits, '.', '_' and '-': a valid sf-string as is).
 func appendPolicyItem(b []byte, name string, limit int64, window time.Duration) []byte {
+	return appendPolicyItemSeconds(b, name, limit, ratelimit.WindowSeconds(window))
+}
+
+// appendPolicyItemSeconds is appendPolicyItem with the window in seconds.
+func appendPolicyItemSeconds(b []byte, name string, limit, seconds int64) []byte {
 	if len(b) > 0 {
 		b = append(b, ", "...)
 	}
@@ -278,7 +298,7 @@ func appendPolicyItem(b []byte, name string, limit int64, window time.Duration) 
 	b = append(b, `";q=`...)
 	b = strconv.AppendInt(b, limit, 10)
 	b = append(b, ";w="...)
-	return strconv.AppendInt(b, ratelimit.WindowSeconds(window), 10)
+	return strconv.AppendInt(b, seconds, 10)
 }
 
 // rateLimitValue is a RateLimit value: `"name";r=N;t=S`.
@@ -331,7 +351,12 @@ func (s *stream) readAddr() {
 // data; a request without the value hashes to the limit's one "absent"
 // bucket, so leaving a header out never skips a limit.
 func (s *stream) keyHash(k *config.Key, tweak uint64) uint64 {
-	h := &s.r.limits.hasher
+	return s.keyHashWith(&s.r.limits.hasher, k, tweak)
+}
+
+// keyHashWith is keyHash under the given hasher (the global limits' one
+// is shared by the fleet).
+func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) uint64 {
 	switch k.Kind {
 	case config.KeyIP:
 		s.readAddr()
@@ -441,10 +466,13 @@ func (s *stream) stepRateLimits() result {
 	if rl.policy == "" {
 		return next
 	}
-	if res := s.localLimits(rl); res != next {
-		return res
+	if !s.rl.localDone {
+		if res := s.localLimits(rl); res != next {
+			return res
+		}
+		s.rl.localDone = true
+		s.rl.policy = rl.policy
 	}
-	s.rl.policy = rl.policy
 	return s.globalLimits(rl)
 }
 
@@ -480,6 +508,7 @@ func (s *stream) localLimits(rl *routeLimits) result {
 		}
 		st := &states[least]
 		s.rl.current = rateLimitValue(rl.local[least].name, st.Remaining, ratelimit.Seconds(st.Reset))
+		s.rl.currentRemaining = st.Remaining
 		return next
 	case ratelimit.Limited:
 		l := rl.local[o.Index]
@@ -493,17 +522,8 @@ func (s *stream) localLimits(rl *routeLimits) result {
 	return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.policy, rl.local[o.Index].name, 1))
 }
 
-// globalLimits is the second half of step 11, run once every local limit
-// admitted the request: the route's `"global": true` limits (rl.global),
-// decided by Envoy's rate limit service (DESIGN.md "global limits"). That
-// is a later issue: it will send one descriptor per global limit in one
-// gRPC call here and return wait, resuming the pipeline from the answer.
-// Until then global limits are listed in RateLimit-Policy but not
-// enforced.
-func (s *stream) globalLimits(rl *routeLimits) result { return next }
-
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
-// a request the local limits admitted: RateLimit reports the limit with
+// a request its limits (local, then global) admitted: RateLimit reports the limit with
 // the least remaining. Upstream's own values are replaced. A report-only
 // policy leaves the response untouched.
 func (s *stream) rateLimitHeaders() {
