@@ -13,6 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/apiguard/apiguard/tools/rlsconfig/rlsgen"
 	"io"
 	"net"
 	"net/http"
@@ -136,6 +137,7 @@ func TestDockerEnvoy(t *testing.T) {
 	if err := os.Chmod(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	writeRateLimitConfig(t, data)
 	httpPort, adminPort := freePort(t), freePort(t)
 	s := &stack{
 		project: fmt.Sprintf("apiguard-e2e-%d", os.Getpid()),
@@ -266,4 +268,30 @@ func workerConnections(admin string) (map[string]int64, error) {
 func init() {
 	client.Transport = &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4}
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+}
+
+// writeRateLimitConfig generates envoyproxy/ratelimit's configuration from
+// envoy.yaml's apiguard policy, as an operator would with tools/rlsconfig,
+// into the directory the compose file mounts for the service.
+func writeRateLimitConfig(t *testing.T, data string) {
+	t.Helper()
+	bootstrap, err := os.ReadFile("envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := rlsgen.Extract(bootstrap)
+	if err != nil {
+		t.Fatalf("envoy.yaml: %v", err)
+	}
+	out, err := rlsgen.Generate(cfg)
+	if err != nil {
+		t.Fatalf("generating the rate limit service config: %v", err)
+	}
+	dir := filepath.Join(data, "ratelimit", "config")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "apiguard.yaml"), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

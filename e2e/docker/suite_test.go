@@ -52,6 +52,12 @@ func runSuite(t *testing.T, tg *target) {
 	t.Run("request bodies", func(t *testing.T) { testBodies(t, tg) })
 	t.Run("response redaction", func(t *testing.T) { testRedaction(t, tg) })
 	t.Run("rate limit shared by workers", func(t *testing.T) { testSharedRateLimit(t, tg) })
+	if tg.envoy {
+		// The compose stack runs envoyproxy/ratelimit over Redis; the
+		// local run has no rate limit service (e2e/global_test.go runs
+		// the real one against the emulator).
+		t.Run("fleet-wide limit", func(t *testing.T) { testFleetLimit(t, tg) })
+	}
 	t.Run("remote JWKS rotation", func(t *testing.T) { testJWKSRotation(t, tg) })
 	t.Run("audit log", func(t *testing.T) { testAuditLog(t, tg) })
 	if tg.envoy {
@@ -398,6 +404,30 @@ var (
 	rateLimitPolicy = regexp.MustCompile(`^"shared";q=5;w=3600$`)
 	rateLimitState  = regexp.MustCompile(`^"shared";r=(\d+);t=(\d+)$`)
 )
+
+// testFleetLimit: /fleet allows 3 requests an hour across the fleet,
+// decided by the rate limit service: the fourth and fifth get 429.
+func testFleetLimit(t *testing.T, tg *target) {
+	for i := 1; i <= 5; i++ {
+		x := do(t, newRequest(t, "GET", tg.base+"/fleet", nil), true)
+		want := 200
+		if i > 3 {
+			want = 429
+		}
+		if x.resp.StatusCode != want {
+			t.Fatalf("request %d: status %d, want %d; body %s", i, x.resp.StatusCode, want, x.body)
+		}
+		if want == 429 {
+			checkProblem(t, tg, x, 429)
+			if x.resp.Header.Get("Retry-After") == "" {
+				t.Errorf("request %d: 429 without Retry-After", i)
+			}
+		}
+	}
+	if n, _ := tg.metric("wasmcustom.apiguard.denied.global_rate_limited"); n != 2 {
+		t.Errorf("denied.global_rate_limited = %d, want 2", n)
+	}
+}
 
 // testSharedRateLimit: /limited allows 5 requests an hour for the whole
 // route. Each request opens its own connection, so Envoy's two workers both

@@ -40,7 +40,8 @@ type Config struct {
 	// NoHold emulates a host without allow_on_headers_stop_iteration (Istio).
 	NoHold bool
 	// Clusters maps Envoy cluster names the plugin calls out to (remote
-	// JWKS, rate limit service) to host:port addresses on this machine.
+	// JWKS over HTTP, the rate limit service over gRPC) to host:port
+	// addresses on this machine.
 	Clusters map[string]string
 	// ChunkSize is the size of the body chunks handed to the filter
 	// (default 16 KiB), as Envoy's codec would deliver them.
@@ -74,7 +75,14 @@ func New(cfg Config) (*Proxy, error) {
 	p := &Proxy{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}}
 	clusters := map[string]host.Cluster{}
 	for name, addr := range cfg.Clusters {
-		clusters[name] = host.Cluster{HTTP: p.httpCluster(addr)}
+		// gRPC connections are made lazily, on the first call, so one
+		// address serves whichever kind of callout the plugin makes to it
+		// (remote JWKS over HTTP, the rate limit service over gRPC).
+		up, err := host.DialGRPC(addr)
+		if err != nil {
+			return nil, err
+		}
+		clusters[name] = host.Cluster{HTTP: p.httpCluster(addr), GRPC: up.Call}
 	}
 	now := time.Now()
 	e, err := host.New(host.Config{
