@@ -75,8 +75,12 @@ func failStream(export string, action *uint32) {
 	if v := recover(); v != nil {
 		logPanic(export, v)
 		body := []byte(internalErrorBody)
-		proxySendLocalResponse(500, "apiguard_panic", &body[0], uint32(len(body)),
-			&internalErrorHeaders[0], uint32(len(internalErrorHeaders)), -1)
+		if proxySendLocalResponse(500, "apiguard_panic", &body[0], uint32(len(body)),
+			&internalErrorHeaders[0], uint32(len(internalErrorHeaders)), -1) != uint32(proxy.StatusOK) {
+			// No answer will come: reset rather than leave the stream
+			// to whatever the host does with a stopped callback.
+			proxyCloseStream(uint32(proxy.StreamRequest))
+		}
 		*action = uint32(proxy.StopIteration)
 	}
 }

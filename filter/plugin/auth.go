@@ -127,7 +127,7 @@ type authRoute struct {
 // providers of the route that read it.
 type routeSource struct {
 	src       config.Source
-	qname     string // normalised query parameter name (query sources)
+	qname     string // normalised query parameter or cookie name (query and cookie sources)
 	providers []*authProvider
 	// jwtCount is the number of JWT providers among providers; soleJWT
 	// is the one when there is exactly one.
@@ -266,7 +266,7 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 			rs := findSource(ar.sources, src)
 			if rs == nil {
 				rs = &routeSource{src: src}
-				if src.Kind == config.SourceQuery {
+				if src.Kind == config.SourceQuery || src.Kind == config.SourceCookie {
 					rs.qname = config.NormalizeQueryName(src.Name)
 				}
 				ar.sources = append(ar.sources, rs)

@@ -116,12 +116,26 @@ func (s *stream) fromCookies(rs *routeSource) {
 			continue
 		}
 		forEachCookie(p.Value, func(name, value string, _, _ int) bool {
-			if name == rs.src.Name && value != "" {
+			if value != "" && cookieNameMatches(name, rs.qname) {
 				a.found(value, rs)
 			}
 			return true
 		})
 	}
+}
+
+// cookieNameMatches reports whether a cookie of the Cookie header is the
+// source's cookie as some upstream framework reads it: qname is the
+// source's name normalised as query names are, and name matches when it
+// normalises the same way (or to `qname[...]`). ASP.NET compares cookie
+// names without regard to case, and PHP decodes them and turns '.', ' '
+// and '[' into '_' as it does query names, so `ACCESS_TOKEN` or
+// `access.token` next to `access_token` is a second credential, never a
+// passenger the upstream might read instead of the verified one.
+func cookieNameMatches(name, qname string) bool {
+	var buf [128]byte
+	norm, bracket := reqcheck.AppendQueryName(buf[:0], name)
+	return string(norm) == qname || bracket >= 0 && string(norm[:bracket]) == qname
 }
 
 // forEachCookie calls f with each `name=value` pair of a Cookie header
@@ -250,7 +264,7 @@ func (s *stream) removeCredential() {
 			if p.Key != "cookie" {
 				continue
 			}
-			v, cut := withoutCookie(p.Value, rs.src.Name)
+			v, cut := withoutCookie(p.Value, rs.qname)
 			changed = changed || cut
 			if v != "" {
 				kept = append(kept, v)
@@ -276,9 +290,10 @@ func (s *stream) removeCredential() {
 	}
 }
 
-// withoutCookie returns a Cookie header value without the pairs named
-// name, the others kept as they were, joined with "; ".
-func withoutCookie(v, name string) (string, bool) {
+// withoutCookie returns a Cookie header value without the pairs whose
+// name matches qname (cookieNameMatches), the others kept as they were,
+// joined with "; ".
+func withoutCookie(v, qname string) (string, bool) {
 	var b strings.Builder
 	cut := false
 	for i := 0; i < len(v); {
@@ -293,7 +308,7 @@ func withoutCookie(v, name string) (string, bool) {
 		if pair == "" {
 			continue
 		}
-		if eq := strings.IndexByte(pair, '='); eq > 0 && strings.TrimRight(pair[:eq], " \t") == name {
+		if eq := strings.IndexByte(pair, '='); eq > 0 && cookieNameMatches(strings.TrimRight(pair[:eq], " \t"), qname) {
 			cut = true
 			continue
 		}

@@ -2,8 +2,10 @@ package plugin
 
 import (
 	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 // Metric and local-reply names of the edge features.
@@ -104,16 +106,18 @@ func (s *stream) preflightMethod() (string, bool) {
 	return c.acrm, true
 }
 
-// routeMethod is the method the route match of step 2 should use: for a
-// preflight, the requested method, so that a route listing only GET and
-// POST still owns the preflights for them. stream.go matches with the
-// request's own method today; step 4 re-matches, which covers every case
-// where the OPTIONS request matched some route (or the default).
-func (s *stream) routeMethod() string {
+// preflightRoute is the route of a CORS preflight whose OPTIONS request
+// matched no route (and there is no default): the route of the requested
+// method, when it has cors and so answers the preflight in step 4. The
+// requested method never picks the policy of an OPTIONS request that step
+// 4 does not answer: that request is checked as what it is.
+func (s *stream) preflightRoute() (*policy.Route, route.Params, bool) {
 	if m, ok := s.preflightMethod(); ok {
-		return m
+		if rt, params, ok := s.r.policy.Match(m, s.matchPath); ok && rt.Config.CORS != nil {
+			return rt, params, true
+		}
 	}
-	return s.method
+	return nil, route.Params{}, false
 }
 
 // stepCORSPreflight is step 4: a CORS preflight is answered here (204 or
@@ -127,7 +131,7 @@ func (s *stream) stepCORSPreflight() result {
 	if !ok {
 		return next
 	}
-	rt, params, ok := s.r.policy.Match(method, s.path)
+	rt, params, ok := s.r.policy.Match(method, s.matchPath)
 	if !ok || rt.Config.CORS == nil {
 		return next
 	}

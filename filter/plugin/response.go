@@ -189,8 +189,12 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 	}
 	s.resp = responseState{rules: rr, inspect: true, untyped: mt == ""}
 	if s.enforced() {
-		// The body will change: its length is unknown until it is read.
-		s.host.RemoveHeaderMapValue(respHeaders, "content-length")
+		// The body will change: its length is unknown until it is read. A
+		// stale length would frame a rewritten body wrongly (a longer mask
+		// would spill into the connection's next response).
+		if s.host.RemoveHeaderMapValue(respHeaders, "content-length") != proxy.StatusOK {
+			return s.refuseResponse(problem.ReasonInternal)
+		}
 		s.resp.held = s.r.policy.HoldHeaders
 	}
 	return proxy.Continue, false
@@ -212,7 +216,6 @@ func (s *stream) refuseResponse(reason problem.Reason) (proxy.Action, bool) {
 // not a refusal (the request was allowed; the decision stays), and it is
 // the top-level `errors` setting, so report-only policies get it too.
 func (s *stream) sanitize5xx() {
-	s.replied = true
 	headers := make([]proxy.Pair, 0, 6)
 	headers = append(headers, proxy.Pair{Key: "content-type", Value: problem.ContentType})
 	if s.r.policy.SecurityHeaders {
@@ -220,7 +223,7 @@ func (s *stream) sanitize5xx() {
 		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
 	}
 	headers = append(headers, s.refusalHeaders()...)
-	s.host.SendLocalResponse(uint32(s.status), detailsSanitized5xx, problem.Body(s.status, s.requestID), headers, -1)
+	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.requestID), headers)
 	s.r.metrics.inc(metricSanitized5xx)
 }
 

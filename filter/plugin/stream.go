@@ -1,9 +1,12 @@
 package plugin
 
 import (
+	"strconv"
+
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/reqcheck"
 	"github.com/apiguard/apiguard/filter/route"
 )
 
@@ -59,10 +62,14 @@ type stream struct {
 	id   uint32
 	host proxy.Host
 
-	route     *policy.Route
-	params    route.Params
-	method    string
-	path      string // without the query
+	route  *policy.Route
+	params route.Params
+	method string
+	path   string // without the query
+	// matchPath is path with escaped unreserved characters decoded
+	// (reqcheck.DecodeUnreserved): routes and their parameters are
+	// matched on it.
+	matchPath string
 	query     string // without the '?'
 	requestID string
 
@@ -75,7 +82,12 @@ type stream struct {
 
 	// replied is set once the filter answered the client itself: its own
 	// local reply then passes back through the response callbacks untouched.
-	replied  bool
+	replied bool
+	// replyLost says the host refused that local reply: the stream was reset
+	// instead, and every later callback stops, since nothing of our own
+	// travels through them.
+	replyLost bool
+
 	decision decision
 	reason   problem.Reason
 	status   int
@@ -103,13 +115,18 @@ func (s *stream) run(export string, f func(*stream) proxy.Action) (action proxy.
 			action = s.fail()
 		}
 	}()
+	if s.replied {
+		// Our own local reply travelling through the encoder callbacks
+		// (checked first: a stream without a plugin context answered 500,
+		// and that answer must reach the client).
+		if s.replyLost {
+			return proxy.StopIterationNoBuffer
+		}
+		return proxy.Continue
+	}
 	if s.r == nil || s.r.policy == nil {
 		s.host.Log(proxy.LogCritical, "apiguard: stream without a configured plugin context")
 		return s.fail()
-	}
-	if s.replied {
-		// Our own local reply travelling through the encoder callbacks.
-		return proxy.Continue
 	}
 	return f(s)
 }
@@ -158,13 +175,19 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	s.body.endOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
-	if s.hygiene() == stop {
+	if s.hygiene(rawPath) == stop {
 		return proxy.StopIteration
 	}
 
-	// 2. Route match.
-	// A CORS preflight is matched with the method it asks about.
-	rt, params, ok := pol.Match(s.routeMethod(), s.path)
+	// 2. Route match, with the request's own method. Step 4 re-matches a
+	// CORS preflight with the method it asks about; a preflight whose
+	// OPTIONS request matches nothing belongs to that method's route only
+	// when that route answers it (preflightRoute).
+	s.matchPath = reqcheck.DecodeUnreserved(s.path)
+	rt, params, ok := pol.Match(s.method, s.matchPath)
+	if !ok {
+		rt, params, ok = s.preflightRoute()
+	}
 	if !ok {
 		s.refuse(404, problem.ReasonRouteNotFound, nil)
 		return proxy.StopIteration
@@ -239,9 +262,14 @@ func (s *stream) onRequestTrailers() proxy.Action {
 
 // onResponseHeaders applies the response steps to upstream's answer.
 func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
-	if v, st := s.host.GetHeaderMapValue(respHeaders, ":status"); st == proxy.StatusOK {
-		s.status = atoi(v)
+	v, st := s.host.GetHeaderMapValue(respHeaders, ":status")
+	if st != proxy.StatusOK {
+		// Without the status the filter cannot tell an upstream 5xx (whose
+		// body must not be forwarded) from any other answer.
+		s.sendRefusal(502, problem.ReasonInternal, nil)
+		return proxy.StopIteration
 	}
+	s.status = atoi(v)
 	if a, done := s.responseChecks(endOfStream); done { // response.go: 5xx, inspection
 		return a
 	}
@@ -308,12 +336,26 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	}
 	headers = append(headers, extra...)
 	headers = append(headers, s.refusalHeaders()...)
-	body := problem.Body(status, s.requestID)
-	s.host.SendLocalResponse(uint32(status), "apiguard_"+string(reason), body, headers, -1)
+	s.sendLocal(status, "apiguard_"+string(reason), problem.Body(status, s.requestID), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
 	s.p.logDeny(s.routeName(), status, string(reason), s.requestID, false)
+}
+
+// sendLocal answers the client from the filter. Should the host refuse the
+// reply, the stream is reset instead: a refusal that is not sent must not
+// leave the stream to go on with what it refused (run stops every later
+// callback).
+func (s *stream) sendLocal(status int, details string, body []byte, headers []proxy.Pair) {
+	s.replied = true
+	st := s.host.SendLocalResponse(uint32(status), details, body, headers, -1)
+	if st == proxy.StatusOK {
+		return
+	}
+	s.replyLost = true
+	s.host.Log(proxy.LogCritical, "apiguard: local reply "+strconv.Itoa(status)+" refused by the host ("+st.String()+"); resetting the stream")
+	s.host.CloseStream(proxy.StreamRequest)
 }
 
 // refusalHeaders are the route headers every refusal of a checked route

@@ -131,3 +131,21 @@ func BenchmarkUnsafePath(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeUnreserved: the route-match form of a path without
+// escapes (the common case, no allocation) and with some.
+func BenchmarkDecodeUnreserved(b *testing.B) {
+	for _, p := range []string{
+		"/api/v2/users/8f14e45f-ceea-467f-a1b2-0c9d1e2f3a4b/orders/12345/items",
+		"/api/v2/users/%61lice%40example.com/orders/%31%32",
+	} {
+		b.Run(strconv.Itoa(len(p)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if DecodeUnreserved(p) == "" {
+					b.Fatal("empty")
+				}
+			}
+		})
+	}
+}

@@ -104,3 +104,100 @@ func ParseContentLength(v string) (n int64, ok bool) {
 	}
 	return n, true
 }
+
+// OriginForm reports whether a raw :path (query included) is an
+// origin-form request target: it starts with '/' and holds no '#'. The
+// asterisk form, an absolute URI, a relative or empty path match no route
+// and would get the `default` policy while an upstream resolves them to
+// some path of its own; a fragment never belongs in a request target and
+// an upstream that drops it serves a path other than the one matched.
+func OriginForm(raw string) bool {
+	if raw == "" || raw[0] != '/' {
+		return false
+	}
+	for i := 1; i < len(raw); i++ {
+		if raw[i] == '#' {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidMethod reports whether m is a request method the route matcher can
+// judge: a non-empty token (RFC 9110 §5.6.2) without lower-case letters.
+// Methods compare exactly, so `get` would miss a route listing GET and
+// fall to a weaker one, while frameworks that upper-case the method serve
+// it as GET; every registered method is upper-case.
+func ValidMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case c >= 'a' && c <= 'z':
+			return false
+		default:
+			switch c {
+			case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// DecodeUnreserved returns p with every percent-escape of an unreserved
+// character (RFC 3986 §2.3: letters, digits, '-', '.', '_', '~') decoded,
+// and every other byte as it is. URIs that differ only there are the same
+// URI (RFC 3986 §6.2.2.2) and upstreams decode them alike, so routes are
+// matched on this form: `/%75sers/7` gets the checks of `/users/{id}`
+// instead of falling to a weaker route or the default. Step 1 has already
+// refused %2E, so decoding creates no dot segment, and malformed escapes:
+// a path holding one is returned as it is, since a stray '%' followed by
+// decoded hex digits would form an escape that was not there. It allocates
+// only when there is something to decode.
+func DecodeUnreserved(p string) string {
+	first := -1
+	for i := 0; i < len(p); i++ {
+		if p[i] != '%' {
+			continue
+		}
+		if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+			return p
+		}
+		if first < 0 && unreserved(hexByte(p[i+1], p[i+2])) {
+			first = i
+		}
+		i += 2
+	}
+	if first < 0 {
+		return p
+	}
+	i := first
+	b := make([]byte, 0, len(p))
+	b = append(b, p[:i]...)
+	for ; i < len(p); i++ {
+		c := p[i]
+		if c == '%' {
+			// Every escape is well-formed here. Another escape stays
+			// whole, so its hex digits are never read as one.
+			if d := hexByte(p[i+1], p[i+2]); unreserved(d) {
+				b = append(b, d)
+			} else {
+				b = append(b, p[i:i+3]...)
+			}
+			i += 2
+			continue
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+func unreserved(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
+}

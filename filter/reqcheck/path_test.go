@@ -124,3 +124,73 @@ func TestParseContentLength(t *testing.T) {
 		}
 	}
 }
+
+func TestOriginFormAndMethod(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/": true, "/a?b=#": false, "/a#": false, "": false, "*": false, "a/b": false,
+		"http://h/a": false, "/a?b=1": true,
+	} {
+		if got := OriginForm(p); got != want {
+			t.Errorf("OriginForm(%q) = %v, want %v", p, got, want)
+		}
+	}
+	for m, want := range map[string]bool{
+		"GET": true, "PROPFIND": true, "M-SEARCH": true, "X_1!": true,
+		"": false, "get": false, "Get": false, "GET ": false, "G\x00T": false, "GÉT": false,
+	} {
+		if got := ValidMethod(m); got != want {
+			t.Errorf("ValidMethod(%q) = %v, want %v", m, got, want)
+		}
+	}
+}
+
+func TestDecodeUnreserved(t *testing.T) {
+	for in, want := range map[string]string{
+		"/users/7":          "/users/7",
+		"/%75sers/%61lice":  "/users/alice",
+		"/%7e%7E%2d%5F%30":  "/~~-_0",
+		"/%2561lice":        "/%2561lice",
+		"/%40x/%20y/%C3%A9": "/%40x/%20y/%C3%A9",
+		"/%%41":             "/%%41",
+		"/%%410":            "/%%410",
+		"/%4":               "/%4",
+		"/a%2F%41":          "/a%2FA",
+		"/%41%":             "/%41%",
+	} {
+		if got := DecodeUnreserved(in); got != want {
+			t.Errorf("DecodeUnreserved(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// decodeAll is percent-decoding of every well-formed escape, once.
+func decodeAll(p string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]) {
+			b.WriteByte(hexByte(p[i+1], p[i+2]))
+			i += 2
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// FuzzDecodeUnreserved: the result means the same once decoded (so an
+// upstream that decodes sees the same path), and no escape of an
+// unreserved character is left for a route to miss.
+func FuzzDecodeUnreserved(f *testing.F) {
+	for _, s := range []string{"/%75sers/%61lice", "/%2561", "/%%41", "/%%410", "/%4", "/%41%", "/a%2F%7e"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		out := DecodeUnreserved(p)
+		if decodeAll(out) != decodeAll(p) {
+			t.Fatalf("DecodeUnreserved(%q) = %q changes the decoded path", p, out)
+		}
+		if DecodeUnreserved(out) != out {
+			t.Fatalf("DecodeUnreserved(%q) = %q leaves an unreserved escape", p, out)
+		}
+	})
+}
