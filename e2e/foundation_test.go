@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
@@ -168,6 +170,37 @@ func TestWorkers(t *testing.T) {
 		}
 		if got := metric(e, "apiguard.allowed"); got != 3 {
 			t.Errorf("allowed across workers = %d, want 3", got)
+		}
+	})
+}
+
+// An authenticated request's audit line carries the subject hashed with its
+// provider, never in clear.
+func TestAuditLogSubject(t *testing.T) {
+	const cfg = `{"audit_log": true,
+	  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
+	    "keys": [{"id": "k1", "sha256": "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0",
+	              "claims": {"sub": "alice@example.com"}}]}}},
+	  "routes": [{"name": "api", "match": {"prefix": "/"}, "auth": {"providers": ["keys"]}}]}`
+	sum := sha256.Sum256([]byte("apiguard-audit\x00keys\x00alice@example.com"))
+	want := `apiguard: audit {"route":"api","decision":"allow","status":200,"subject":"` + hex.EncodeToString(sum[:8]) + `"}`
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cfg)
+		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		e.Worker(0).RoundTrip(host.Request{Path: "/x", Headers: headers("x-api-key", "k1")}, up)
+		e.Worker(0).RoundTrip(host.Request{Path: "/x"}, up)
+		lines := e.LogsContaining("apiguard: audit ")
+		if len(lines) != 2 {
+			t.Fatalf("audit lines %v, want 2", lines)
+		}
+		if lines[0].Msg != want {
+			t.Errorf("audit line %q, want %q", lines[0].Msg, want)
+		}
+		if strings.Contains(lines[1].Msg, "subject") {
+			t.Errorf("anonymous request has a subject: %q", lines[1].Msg)
+		}
+		if len(e.LogsContaining("alice")) != 0 {
+			t.Error("the subject appears in clear in the log")
 		}
 	})
 }

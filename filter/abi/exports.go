@@ -24,10 +24,13 @@ func proxyABIVersion021() {}
 // calls the allocator at most once per hostcall, so one slot suffices.
 var pending []byte
 
-// maxAlloc bounds what the host may ask for in one allocation: V8 caps a
-// module's memory at 1 GiB, and an impossible request must return 0 (the
-// ABI's failure value) rather than crash the runtime.
-const maxAlloc = 1 << 30
+// maxAlloc bounds what the host may ask for in one allocation. Nothing the
+// plugin reads is larger than a body (at most 64 MiB by configuration, and
+// Envoy's buffer limit), while V8 caps a module's memory at 1 GiB: a request
+// near that would exhaust the Go heap and trap the VM (failing every stream
+// of the worker) instead of returning 0, the ABI's failure value, which
+// fails only the hostcall that asked.
+const maxAlloc = 128 << 20
 
 // proxy_on_memory_allocate only allocates: V8 runs it in restricted-callback
 // mode, where any import but proxy_log, fd_write and clock_time_get traps on

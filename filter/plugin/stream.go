@@ -131,14 +131,13 @@ func (s *stream) run(export string, f func(*stream) proxy.Action) (action proxy.
 	return f(s)
 }
 
-// guard runs a callback without a result under the same recovery.
+// guard runs a callback without a result (the access-log phase) under
+// recovery. The stream is over by then, so a panic is only logged: there is
+// nothing left to refuse, and a local reply would target a finished stream.
 func (s *stream) guard(export string, f func()) {
 	defer func() {
 		if v := recover(); v != nil {
 			s.host.Log(proxy.LogCritical, "apiguard: panic in "+export+": "+panicText(v))
-			if !s.replied && s.decision != decisionAllow {
-				s.fail()
-			}
 		}
 	}()
 	if s.r != nil && s.r.policy != nil {
