@@ -60,6 +60,7 @@ type root struct {
 	auth   authRoot
 	limits rateRoot
 	edge   edgeRoot
+	resp   *responseRoot
 
 	// tickPeriod is the shortest tick any feature asked for (0: none).
 	tickPeriod uint32

@@ -1,10 +1,11 @@
 package plugin
 
 import (
+	"sync"
+
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
@@ -68,10 +69,7 @@ type routeResponse struct {
 // configureResponse compiles every route's response rules once per
 // configuration and defines the redaction counters.
 func (r *root) configureResponse() error {
-	rr := compileResponse(r)
-	responseMu.Lock()
-	responseRoots[r] = rr
-	responseMu.Unlock()
+	r.resp = compileResponse(r)
 	return nil
 }
 
@@ -96,33 +94,12 @@ func compileResponse(r *root) *responseRoot {
 	return rr
 }
 
-// responseRoots keeps each root's compiled rules. It stands in for a
-// field of root (see the report: `resp responseRoot` and configureResponse
-// in features); roots live as long as their VM, and a configuration
-// change is noticed by the policy pointer.
-var (
-	responseMu    sync.Mutex
-	responseRoots = map[*root]*responseRoot{}
-)
-
-// response returns the root's compiled response rules.
-func (r *root) response() *responseRoot {
-	responseMu.Lock()
-	defer responseMu.Unlock()
-	rr := responseRoots[r]
-	if rr == nil || rr.policy != r.policy {
-		rr = compileResponse(r)
-		responseRoots[r] = rr
-	}
-	return rr
-}
-
 // routeRules returns the response rules of the stream's route, or nil.
 func (s *stream) routeRules() *routeResponse {
 	if s.route == nil || s.route.Config.Response == nil {
 		return nil
 	}
-	routes := s.r.response().routes
+	routes := s.r.resp.routes
 	if s.route.Index >= len(routes) {
 		return nil
 	}
