@@ -248,8 +248,17 @@ func compileProvider(cp *config.Provider) (*authProvider, error) {
 	}
 	ks, err := jwt.ParseJWKS(j.JWKS, jwt.JWKSOptions{AllowHMAC: true})
 	if err != nil {
-		// KeyError messages hold paths and fixed texts, never key material.
-		return nil, &config.Error{Path: providerPath(cp.Name) + ".jwks", Msg: err.Error()}
+		// KeyError paths and messages are fixed texts, never key material.
+		// The key's own path extends the provider's, so the one log line
+		// names the offending member (providers.idp.jwks.keys[0].n).
+		path, msg := providerPath(cp.Name)+".jwks", err.Error()
+		if ke, ok := err.(*jwt.KeyError); ok {
+			msg = ke.Msg
+			if ke.Path != "" {
+				path += "." + ke.Path
+			}
+		}
+		return nil, &config.Error{Path: path, Msg: msg}
 	}
 	p.verifier = jwt.NewVerifier(conf, ks)
 	return p, nil

@@ -1,0 +1,64 @@
+package plugin
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// metricLiteral is a metric name or name prefix as the plugin's source
+// spells it: "apiguard.requests", "apiguard.denied.", "apiguard.apikey.".
+var metricLiteral = regexp.MustCompile(`^apiguard\.[a-z0-9_.]*$`)
+
+// TestAudit_metricNamesInREADME: every metric name (or prefix of a name
+// built from configuration, such as apiguard.apikey.<id>.used) that the
+// plugin's code spells appears in the README as the Envoy stat
+// `wasmcustom.<name>`, so the documented names cannot drift from the code
+// (DESIGN.md "Observability"; issue 2: "wasmcustom. names documented in
+// README").
+func TestAudit_metricNamesInREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	names := map[string]string{} // literal -> file
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(af, func(n ast.Node) bool {
+			lit, ok := n.(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				return true
+			}
+			s, err := strconv.Unquote(lit.Value)
+			if err == nil && metricLiteral.MatchString(s) {
+				names[s] = f
+			}
+			return true
+		})
+	}
+	if len(names) < 10 {
+		t.Fatalf("found only %d metric literals: %v", len(names), names)
+	}
+	for name, file := range names {
+		if !strings.Contains(string(readme), "`wasmcustom."+name) {
+			t.Errorf("metric %q (%s) is not documented in README.md as `wasmcustom.%s...`", name, file, name)
+		}
+	}
+}
