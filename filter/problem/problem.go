@@ -19,7 +19,6 @@ const (
 	ReasonMethodOverride Reason = "method_override"
 	ReasonBadRequest     Reason = "bad_request"
 	ReasonInternal       Reason = "internal_error"
-	ReasonFilterFailed   Reason = "filter_failed"
 )
 
 type entry struct {
