@@ -524,7 +524,10 @@ func (s *stream) localLimits(rl *routeLimits) result {
 
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
 // a request its limits (local, then global) admitted: RateLimit reports the limit with
-// the least remaining. Upstream's own values are replaced. A report-only
+// the least remaining. Upstream's own values are replaced; when no limit
+// reported a remaining count (a global-only route whose service gave no
+// statuses, or failed open), upstream's RateLimit is removed, since it
+// would name a limit the policy beside it does not list. A report-only
 // policy leaves the response untouched.
 func (s *stream) rateLimitHeaders() {
 	if s.rl.policy == "" || !s.enforced() {
@@ -533,5 +536,7 @@ func (s *stream) rateLimitHeaders() {
 	s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit-policy", s.rl.policy)
 	if s.rl.current != "" {
 		s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit", s.rl.current)
+	} else {
+		s.host.RemoveHeaderMapValue(respHeaders, "ratelimit")
 	}
 }

@@ -104,7 +104,17 @@ func (s *stream) headersVerdict() proxy.Action {
 	b := &s.body
 	if s.reported || b.mode == bodyPass {
 		// A report-only refusal ends the checks: the body goes on unread.
+		// Part of a body that was to be read may have come while a header
+		// step waited, kept with StopIterationAndBuffer: Envoy then moves
+		// the next chunk into that buffer too, and only a Continue given
+		// while this filter is stopped sends it on. So the headers stay
+		// held until that chunk (or the trailers) comes, and its Continue
+		// releases everything.
+		held := b.early && !b.earlyEnd && b.mode == bodyRead
 		b.mode = bodyPass
+		if held {
+			return proxy.StopIteration
+		}
 		return proxy.Continue
 	}
 	if b.endOfStream {
@@ -193,10 +203,19 @@ func (s *stream) requestTrailers() proxy.Action {
 }
 
 // bodyWhileWaiting is what a body callback does while a header step waits
-// on a callout (the headers are stopped): it records what came, keeps it
-// buffered, and past the cap drops the excess of an enforcing route (which
-// will be refused with 413 once the header steps pass, keeping the order of
+// on a callout (the headers are stopped): it records what came, keeps it,
+// and past the cap drops the excess of an enforcing route (which will be
+// refused with 413 once the header steps pass, keeping the order of
 // checks). stream.onRequestBody should call it in its waiting branch.
+//
+// A body that will be read (bodyRead) is kept with StopIterationAndBuffer,
+// so that the checks can read it whole. Any other body is kept with
+// StopIterationAndWatermark: Envoy holds the chunks for this filter (with
+// flow control rather than a 413 past its buffer limit) without setting
+// the Wasm buffering flag. After StopIterationAndBuffer Envoy would move
+// the next chunk into the filter manager's buffer before calling the
+// filter, and the Continue of a stream whose headers already went on
+// would leave that chunk behind: a body streamed upstream would lose it.
 func (s *stream) bodyWhileWaiting(bodySize int, endOfStream bool) proxy.Action {
 	b := &s.body
 	b.early = true
@@ -204,13 +223,23 @@ func (s *stream) bodyWhileWaiting(bodySize int, endOfStream bool) proxy.Action {
 	if b.over {
 		return proxy.StopIterationNoBuffer
 	}
-	// Everything so far was kept with StopIterationAndBuffer.
-	b.seen = int64(bodySize)
+	if b.mode == bodyRead {
+		// Everything so far was kept with StopIterationAndBuffer: bodySize
+		// is the whole buffered body.
+		b.seen = int64(bodySize)
+	} else {
+		// Each chunk was kept with StopIterationAndWatermark: bodySize is
+		// this chunk.
+		b.seen += int64(bodySize)
+	}
 	if b.mode != bodyPass && b.seen > b.limit && s.enforced() {
 		b.over = true
 		return proxy.StopIterationNoBuffer
 	}
-	return proxy.StopIterationAndBuffer
+	if b.mode == bodyRead {
+		return proxy.StopIterationAndBuffer
+	}
+	return proxy.StopIterationAndWatermark
 }
 
 // trailersWhileWaiting records that the request is complete while a header
