@@ -481,3 +481,15 @@ func (v *vm) action(idx, n int, args ...uint32) proxy.Action {
 	}
 	return proxy.Action(uint32(v.call(idx, n, args...)))
 }
+
+// MemoryPages reports the linear memory size, in 64 KiB pages, of a VM this
+// package created; false for any other proxy.Handler. Tests use it to show a
+// guest's memory stays bounded under sustained traffic (wasm memory never
+// shrinks, so growth that does not stop is a leak).
+func MemoryPages(h proxy.Handler) (uint32, bool) {
+	v, ok := h.(*vm)
+	if !ok || v.mem == nil {
+		return 0, false
+	}
+	return v.mem.Size() / 65536, true
+}
