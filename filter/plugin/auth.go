@@ -426,7 +426,8 @@ func (s *stream) verifyCredential(ar *authRoute) result {
 	if rs.jwtCount > 0 {
 		s.peekCredential()
 	}
-	var firstJWT, match *authProvider
+	var firstJWT, match, stale *authProvider
+	var staleGen uint64
 	hasKeys := false
 	for _, p := range cands {
 		if !p.isJWT() {
@@ -440,14 +441,33 @@ func (s *stream) verifyCredential(ar *authRoute) result {
 			if match != nil {
 				// Several providers trust this issuer (say, with
 				// different audiences): any of them may accept it.
-				if tok := s.tryJWT(match); tok != nil {
+				tok, st, gen := s.tryJWT(match)
+				if tok != nil {
 					return s.authenticated(match, &tok.Claims, "")
+				}
+				if st && stale == nil {
+					stale, staleGen = match, gen
 				}
 			}
 			match = p
 		}
 	}
 	if match != nil {
+		if stale != nil {
+			// An earlier provider's remote set may be the one that lacks
+			// the token's key: unless the last provider accepts the token
+			// now, wait for that set (or its early refetch) as if it were
+			// the only provider, then decide again.
+			if tok, _, _ := s.tryJWT(match); tok != nil {
+				return s.authenticated(match, &tok.Claims, "")
+			}
+			if stale.verifier.Keys() == nil {
+				return s.awaitKeys(stale, waitKeys)
+			}
+			if res, waiting := s.awaitRotation(stale, staleGen); waiting {
+				return res
+			}
+		}
 		return s.verifyJWT(match)
 	}
 	if hasKeys {
@@ -544,22 +564,25 @@ func (s *stream) tokenDigest() [32]byte {
 }
 
 // tryJWT verifies the credential with p, through the cache, and returns
-// the token or nil; it refuses nothing, waits for nothing.
-func (s *stream) tryJWT(p *authProvider) *jwt.Token {
+// the token or nil; it refuses nothing, waits for nothing. stale reports a
+// failure a remote set may cure: its keys have not arrived, or it has no
+// key for the token (gen is then the generation of the set tried).
+func (s *stream) tryJWT(p *authProvider) (tok *jwt.Token, stale bool, gen uint64) {
 	ks := p.verifier.Keys()
 	if ks == nil {
-		return nil
+		return nil, p.remote != nil, 0
 	}
 	if tok := s.cachedToken(p); tok != nil {
-		return tok
+		return tok, false, 0
 	}
-	now, gen, value := s.now(), ks.Generation(), s.auth.cred.value
+	now, value := s.now(), s.auth.cred.value
+	gen = ks.Generation()
 	tok, err := p.verifier.Verify(value, now)
 	if err != nil {
-		return nil
+		return nil, p.remote != nil && jwt.ReasonOf(err) == jwt.ReasonUnknownKey, gen
 	}
 	s.r.auth.cache.PutDigest(p.name, s.tokenDigest(), gen, tok, now)
-	return tok
+	return tok, false, 0
 }
 
 // lookupAPIKey looks the credential up in every API-key provider among

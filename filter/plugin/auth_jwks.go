@@ -215,10 +215,14 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 		return
 	}
 	st, cas, found := r.readState(rk)
-	if found && now < st.nextFetch {
+	// Times further ahead than this plugin ever schedules them come from a
+	// wall clock that has since stepped back (or from a foreign writer):
+	// they count as passed, or fetching would stop until the clock caught
+	// up with them.
+	if found && now < st.nextFetch && st.nextFetch-now <= int64(rk.cfg.Refresh) {
 		return
 	}
-	if st.lockOwner != 0 && now < st.lockUntil {
+	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.cfg.Timeout+lockSlack) {
 		return
 	}
 	st.lockOwner = r.auth.owner
@@ -367,7 +371,7 @@ func (r *root) requestEarlyRefetch(p *authProvider) bool {
 		if st.early {
 			return true
 		}
-		if found && st.earlyAt != 0 && now-st.earlyAt < int64(earlyRefetchEvery) {
+		if found && st.earlyAt != 0 && now >= st.earlyAt && now-st.earlyAt < int64(earlyRefetchEvery) {
 			return false
 		}
 		st.early, st.earlyAt = true, now

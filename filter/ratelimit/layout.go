@@ -152,10 +152,32 @@ func (p *Place) estimate(v []byte) int64 {
 }
 
 // state is the key's TAT as a decision uses it: never before now (an idle
-// bucket is simply full) and never more than maxTolerance ahead, so a
-// value no limiter wrote cannot overflow the arithmetic.
-func (p *Place) state(v []byte, now int64) int64 {
-	return min(max(p.estimate(v), now), now+maxTolerance)
+// bucket is simply full) and never more than ceiling ahead (see
+// Limit.ceiling), so a value written under a clock that has since stepped
+// back counts as an empty bucket, not as one empty until the clock
+// catches up, and a value no limiter wrote cannot overflow the arithmetic.
+func (p *Place) state(v []byte, now, ceiling int64) int64 {
+	return min(max(p.estimate(v), now), now+ceiling)
+}
+
+// lower brings the key's slots that run more than ceiling ahead of now
+// back to now + ceiling, and reports whether it changed any. No limiter
+// writes a slot that far ahead under a clock that only moves forward, so
+// this takes nothing from any key's legitimate state: it repairs slots
+// written before the clock stepped back, which would otherwise refuse
+// every key on them until the clock caught up.
+func (p *Place) lower(v []byte, now, ceiling int64) bool {
+	if v == nil {
+		return false
+	}
+	changed := false
+	for _, c := range p.cell[:p.n] {
+		if cell(v, c)-now > ceiling {
+			setCell(v, c, now+ceiling)
+			changed = true
+		}
+	}
+	return changed
 }
 
 // raise lifts every slot of the key to at least tat (conservative update:

@@ -16,6 +16,12 @@ const MaxAttempts = 8
 // now + tolerance + interval never overflows int64 (2^62 ns is 146 years).
 const maxTolerance = 1 << 62
 
+// clockSlack is how far past a limit's own bound a stored TAT may run
+// before it is taken for one written under a wall clock that has since
+// stepped back (see Limit.ceiling). It is far above the difference between
+// two workers' readings of now for requests decided at the same time.
+const clockSlack = int64(time.Second)
+
 // Rate is a token bucket in GCRA form: a request costs Interval of
 // "theoretical arrival time" (TAT), and is admitted while the TAT it would
 // leave runs at most Tolerance ahead of now. limit per window with a bucket
@@ -54,13 +60,27 @@ type Limit struct {
 	prefix string
 	rate   Rate
 	layout Layout
+	// ceiling is the furthest ahead of now a slot of this limit is ever
+	// written, plus clockSlack: Tolerance for a limit (an admitted
+	// request leaves its TAT at most Tolerance ahead), more for a
+	// Lockout. A slot further ahead was written before the host's wall
+	// clock stepped back; it is read as ceiling ahead and lowered to it.
+	ceiling int64
 }
 
 // NewLimit returns a limit whose entries are named prefix + group (the
 // prefix carries the plugin name and the limit name; it must not be a
 // prefix of another limit's).
 func NewLimit(prefix string, rate Rate, layout Layout) *Limit {
-	return &Limit{prefix: prefix, rate: rate, layout: layout}
+	return &Limit{prefix: prefix, rate: rate, layout: layout, ceiling: ceilingFor(rate.Tolerance, 0)}
+}
+
+// ceilingFor is bound + extra + clockSlack, at most maxTolerance.
+func ceilingFor(bound, extra int64) int64 {
+	if bound >= maxTolerance-clockSlack || extra >= maxTolerance-clockSlack-bound {
+		return maxTolerance
+	}
+	return bound + extra + clockSlack
 }
 
 // Rate returns the limit's rate.
@@ -197,9 +217,16 @@ func (s *State) read(st Store, l *Limit, now int64) (Verdict, bool) {
 		return Unavailable, false
 	}
 	s.value, s.cas = v, cas
-	tat := s.place.state(v, now) + l.rate.Interval
+	repaired := s.place.lower(v, now, l.ceiling)
+	tat := s.place.state(v, now, l.ceiling) + l.rate.Interval
 	if tat-now > l.rate.Tolerance {
 		s.tat = tat - l.rate.Tolerance - now
+		if repaired {
+			// A refusal writes nothing, except the repair of slots from
+			// before a clock step (best effort: a lost race leaves it to
+			// the next request).
+			st.Set(s.key, v, cas)
+		}
 		return Limited, false
 	}
 	s.tat = tat
@@ -219,7 +246,8 @@ func (s *State) write(l *Limit) {
 // one Get.
 func (l *Limit) Peek(st Store, now int64, hash uint64) (admit bool, wait int64, status Status) {
 	p := l.layout.Locate(hash)
-	v, _, status := st.Get(EntryKey(l.prefix, p.Group))
+	key := EntryKey(l.prefix, p.Group)
+	v, cas, status := st.Get(key)
 	switch status {
 	case OK:
 		if len(v) != l.layout.EntryBytes() {
@@ -230,7 +258,10 @@ func (l *Limit) Peek(st Store, now int64, hash uint64) (admit bool, wait int64, 
 	default:
 		return false, 0, status
 	}
-	tat := p.state(v, now) + l.rate.Interval
+	if p.lower(v, now, l.ceiling) {
+		st.Set(key, v, cas) // repair after a clock step; best effort
+	}
+	tat := p.state(v, now, l.ceiling) + l.rate.Interval
 	if d := tat - now - l.rate.Tolerance; d > 0 {
 		return false, d, OK
 	}
@@ -257,7 +288,8 @@ func (l *Limit) raiseTo(st Store, now int64, hash uint64, tat func(est int64) in
 		default:
 			return Unavailable, conflicts
 		}
-		p.raise(v, tat(p.state(v, now)))
+		p.lower(v, now, l.ceiling)
+		p.raise(v, tat(p.state(v, now, l.ceiling)))
 		switch st.Set(key, v, cas) {
 		case OK:
 			return Allowed, conflicts

@@ -22,7 +22,11 @@ type Lockout struct {
 // entries named prefix + group.
 func NewLockout(prefix string, limit int64, window time.Duration, layout Layout) *Lockout {
 	r := NewRate(limit, window, limit)
-	return &Lockout{limit: Limit{prefix: prefix, rate: r, layout: layout}, window: int64(window)}
+	// A failure that locks the key raises it to a window plus Tolerance
+	// ahead, and failures racing it a few intervals more; a second window
+	// covers them all.
+	ceiling := ceilingFor(r.Tolerance, 2*min(int64(window), maxTolerance))
+	return &Lockout{limit: Limit{prefix: prefix, rate: r, layout: layout, ceiling: ceiling}, window: int64(window)}
 }
 
 // Limit returns the lockout's slot space (its rate is one failure per
