@@ -211,6 +211,16 @@ func (e *Envoy) Logs() []LogLine {
 	return append([]LogLine(nil), e.logs...)
 }
 
+// DrainLogs returns the lines captured so far and forgets them, so a
+// long-running user of the emulator (the local proxy) keeps no history.
+func (e *Envoy) DrainLogs() []LogLine {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.logs
+	e.logs = nil
+	return out
+}
+
 // LogsContaining returns the lines whose message contains substr.
 func (e *Envoy) LogsContaining(substr string) []LogLine {
 	e.mu.Lock()

@@ -696,3 +696,24 @@ func TestEnvoy_workersConcurrently(t *testing.T) {
 		t.Errorf("counter = %d", n)
 	}
 }
+
+// DrainLogs hands out every captured line once and keeps none.
+func TestEnvoy_drainLogs(t *testing.T) {
+	ts := &toys{setup: func(g *toy) {
+		g.configure = func(t *toy) bool { t.h.Log(proxy.LogInfo, "configured"); return true }
+	}}
+	e, err := New(Config{Workers: 2}, ts.factory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := e.DrainLogs()
+	if got := len(first); got < 2 {
+		t.Fatalf("drained %d lines, want the canary's and each worker's", got)
+	}
+	if again := e.DrainLogs(); len(again) != 0 {
+		t.Errorf("second drain returned %v, want nothing", again)
+	}
+	if all := e.Logs(); len(all) != 0 {
+		t.Errorf("Logs after drain = %v, want none", all)
+	}
+}

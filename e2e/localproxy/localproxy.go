@@ -48,6 +48,11 @@ type Config struct {
 	ChunkSize int
 	// BufferLimit is Envoy's per_connection_buffer_limit_bytes (default 1 MiB + 64 KiB).
 	BufferLimit int
+	// Log, when set, receives every line the plugin logs (deny and audit
+	// lines, JWKS fetch failures, ...) as it is logged, one per line, so an
+	// operator trying a policy sees why a request was refused, as Envoy's
+	// log would show it.
+	Log io.Writer
 }
 
 // Proxy is a running local proxy.
@@ -100,6 +105,7 @@ func New(cfg Config) (*Proxy, error) {
 		return nil, err
 	}
 	p.envoy, p.last = e, now
+	p.flushLogs()
 	return p, nil
 }
 
@@ -114,6 +120,19 @@ func (p *Proxy) tick() {
 	if d := now.Sub(p.last); d > 0 {
 		p.envoy.Advance(d)
 		p.last = now
+	}
+	p.flushLogs()
+}
+
+// flushLogs writes the plugin's new log lines to cfg.Log. Called with p.mu
+// held, so lines keep their order.
+func (p *Proxy) flushLogs() {
+	if p.cfg.Log == nil {
+		return
+	}
+	// Drained, not copied: a proxy that runs for days keeps no history.
+	for _, l := range p.envoy.DrainLogs() {
+		fmt.Fprintln(p.cfg.Log, l.String())
 	}
 }
 
@@ -323,8 +342,15 @@ func (p *Proxy) finish(s *host.Stream) {
 	if !s.Ended() {
 		s.Complete()
 	}
+	p.flushLogs()
 	p.mu.Unlock()
 }
+
+// noAnswer explains a connection closed without an answer: the filter still
+// held the request or its response when the exchange was over.
+const noAnswer = "apiguard-proxy: the filter held this stream and never answered; connection closed " +
+	"(Envoy would wait until its stream timeout). With -no-hold the policy needs \"hold_headers\": false; " +
+	"a request held across ticks (a JWKS refetch) is not waited for here"
 
 // write sends what the client received in the emulator.
 func (p *Proxy) write(w http.ResponseWriter, s *host.Stream) {
@@ -332,6 +358,11 @@ func (p *Proxy) write(w http.ResponseWriter, s *host.Stream) {
 	d := s.Downstream()
 	p.mu.Unlock()
 	if d.Status == 0 || d.Reset {
+		if d.Status == 0 && !d.Reset && p.cfg.Log != nil {
+			// Where Envoy would keep waiting, the local proxy gives up
+			// at once; say so, or the dropped connection is a mystery.
+			fmt.Fprintln(p.cfg.Log, noAnswer)
+		}
 		// Envoy resets the stream: the closest a Go server comes is
 		// aborting the handler.
 		panic(http.ErrAbortHandler)

@@ -82,6 +82,9 @@ func main() {
 		}
 		return
 	}
+	// The plugin's log lines (deny, audit, JWKS failures) go to stderr, as
+	// Envoy's log would carry them.
+	cfg.Log = os.Stderr
 	p, err := localproxy.New(cfg)
 	if err != nil {
 		fatal(fmt.Errorf("the plugin refused to start: %v", err))
