@@ -78,9 +78,6 @@ type parser struct {
 func (ps *parser) later(check func() *Error) { ps.deferred = append(ps.deferred, check) }
 
 func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
-	if err := wantObject(v, root); err != nil {
-		return nil, err
-	}
 	cfg := &Config{
 		HoldHeaders:     true,
 		RateLimitSlots:  DefaultRateLimitSlots,
@@ -88,11 +85,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		SecurityHeaders: true,
 	}
 	ps.cfg = cfg
-	hasRoutes := false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := root.field(m.Key)
-		var err *Error
+	err := eachMember(v, root, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "providers":
 			err = ps.parseProviders(&m.Value, mp)
@@ -102,7 +95,6 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			cfg.Default = &Policy{}
 			err = ps.parsePolicyObject(&m.Value, mp, cfg.Default)
 		case "routes":
-			hasRoutes = true
 			err = ps.parseRoutes(&m.Value, mp)
 		case "failed_auth_limit":
 			cfg.FailedAuthLimit, err = ps.parseFailedAuthLimit(&m.Value, mp)
@@ -122,13 +114,14 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		case "audit_log":
 			cfg.AuditLog, err = getBool(&m.Value, mp)
 		default:
-			err = unknownField(root, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !hasRoutes && cfg.Default == nil {
+	if v.Get("routes") == nil && cfg.Default == nil {
 		return nil, root.errorf(`needs "routes" or "default" (without either, every request is refused with 404)`)
 	}
 	for _, check := range ps.deferred {
@@ -136,16 +129,16 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			return nil, err
 		}
 	}
-	table, err := route.Compile(cfg.RouteSpecs())
-	if err != nil {
+	table, cerr := route.Compile(cfg.RouteSpecs())
+	if cerr != nil {
 		// Each match was checked with the same rules while parsing, so this
 		// cannot happen; report it at the route rather than start without
 		// a table.
 		var re *route.Error
-		if errors.As(err, &re) {
+		if errors.As(cerr, &re) {
 			return nil, root.field("routes").at(re.Index).field("match").errorf("%s", re.Msg)
 		}
-		return nil, root.field("routes").errorf("%s", err.Error())
+		return nil, root.field("routes").errorf("%s", cerr.Error())
 	}
 	cfg.Table = table
 	cfg.ClaimHeaders = claimHeaders(cfg.Providers)
@@ -171,23 +164,13 @@ func claimHeaders(providers []*Provider) []string {
 }
 
 func (ps *parser) parseErrors(v *jsonx.Value, p *path) *Error {
-	if err := wantObject(v, p); err != nil {
-		return err
-	}
-	for i := range v.Members {
-		m := &v.Members[i]
-		switch m.Key {
-		case "sanitize_upstream_5xx":
-			var err *Error
-			ps.cfg.Errors.SanitizeUpstream5xx, err = getBool(&m.Value, p.field(m.Key))
-			if err != nil {
-				return err
-			}
-		default:
-			return unknownField(p, m.Key)
+	return eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
+		if m.Key != "sanitize_upstream_5xx" {
+			return false, nil
 		}
-	}
-	return nil
+		ps.cfg.Errors.SanitizeUpstream5xx, err = getBool(&m.Value, mp)
+		return true, err
+	})
 }
 
 func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
@@ -205,18 +188,10 @@ func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
 }
 
 func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
-	if err := wantObject(v, p); err != nil {
-		return err
-	}
 	r.Policy = Policy{Enforce: true}
-	hasName, hasMatch := false, false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "name":
-			hasName = true
 			r.Name, err = getString(&m.Value, mp)
 			if err == nil {
 				if msg := checkName(r.Name); msg != "" {
@@ -227,40 +202,22 @@ func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
 				ps.routeNames[r.Name] = true
 			}
 		case "match":
-			hasMatch = true
 			err = parseMatch(&m.Value, mp, &r.Match)
 		default:
-			var known bool
-			known, err = ps.policyField(m, mp, &r.Policy, r)
-			if !known {
-				err = unknownField(p, m.Key)
-			}
+			return ps.policyField(m, mp, &r.Policy, r)
 		}
-		if err != nil {
-			return err
-		}
+		return true, err
+	})
+	if err != nil {
+		return err
 	}
-	if !hasName {
-		return missingField(p, "name")
-	}
-	if !hasMatch {
-		return missingField(p, "match")
-	}
-	return nil
+	return requireFields(v, p, "name", "match")
 }
 
 func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
-	if err := wantObject(v, p); err != nil {
-		return err
-	}
-	hasPath, hasPrefix := false, false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "path":
-			hasPath = true
 			mt.Path, err = getString(&m.Value, mp)
 			if err == nil {
 				var perr error
@@ -269,7 +226,6 @@ func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
 				}
 			}
 		case "prefix":
-			hasPrefix = true
 			mt.Prefix, err = getString(&m.Value, mp)
 			if err == nil {
 				if perr := route.CheckPrefix(mt.Prefix); perr != nil {
@@ -290,12 +246,14 @@ func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
 				err = mp.errorf("must not be empty (omit it to match any method)")
 			}
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return err
-		}
+		return true, err
+	})
+	if err != nil {
+		return err
 	}
+	hasPath, hasPrefix := v.Get("path") != nil, v.Get("prefix") != nil
 	switch {
 	case hasPath && hasPrefix:
 		return p.errorf(`needs exactly one of "path" and "prefix", not both`)
@@ -306,55 +264,35 @@ func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
 }
 
 func (ps *parser) parseFailedAuthLimit(v *jsonx.Value, p *path) (*FailedAuthLimit, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	f := &FailedAuthLimit{}
-	var hasKey, hasLimit, hasWindow bool
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "key":
-			hasKey = true
 			f.Key, err = parseKey(&m.Value, mp)
 			if err == nil && f.Key.Kind != KeyIP && f.Key.Kind != KeyHeader {
 				err = mp.errorf(`must be "ip" or "header:NAME" (no credential is verified when it counts)`)
 			}
 		case "limit":
-			hasLimit = true
 			f.Limit, err = getInt(&m.Value, mp, 1, maxLimit)
 		case "window":
-			hasWindow = true
 			f.Window, err = getDuration(&m.Value, mp, maxWindow)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case !hasKey:
-		return nil, missingField(p, "key")
-	case !hasLimit:
-		return nil, missingField(p, "limit")
-	case !hasWindow:
-		return nil, missingField(p, "window")
+	if err := requireFields(v, p, "key", "limit", "window"); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
 
 func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitService, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	s := &RateLimitService{Timeout: DefaultRateLimitSvcTimeout, FailureMode: FailureDeny}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "cluster":
 			s.Cluster, err = getText(&m.Value, mp)
@@ -378,17 +316,15 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 				}
 			}
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if s.Cluster == "" {
-		return nil, missingField(p, "cluster")
-	}
-	if s.Domain == "" {
-		return nil, missingField(p, "domain")
+	if err := requireFields(v, p, "cluster", "domain"); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

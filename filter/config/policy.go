@@ -15,21 +15,10 @@ const (
 
 // parsePolicyObject reads `default`: a policy and nothing else.
 func (ps *parser) parsePolicyObject(v *jsonx.Value, p *path, pol *Policy) *Error {
-	if err := wantObject(v, p); err != nil {
-		return err
-	}
 	pol.Enforce = true
-	for i := range v.Members {
-		m := &v.Members[i]
-		known, err := ps.policyField(m, p.field(m.Key), pol, nil)
-		if !known {
-			return unknownField(p, m.Key)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachMember(v, p, func(m *jsonx.Member, mp *path) (bool, *Error) {
+		return ps.policyField(m, mp, pol, nil)
+	})
 }
 
 // policyField reads one policy member into pol; known is false when the
@@ -72,18 +61,10 @@ func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *Policy, rt *Route)
 }
 
 func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	c := &CORS{AllowMethods: []string{"GET", "HEAD", "POST"}}
-	hasOrigins := false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "allow_origins":
-			hasOrigins = true
 			c.AllowOrigins, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: func(s string) (string, string) {
 				return s, checkOrigin(s)
 			}})
@@ -114,14 +95,15 @@ func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
 			n, err = getInt(&m.Value, mp, 0, 86400)
 			c.MaxAge, c.HasMaxAge = time.Duration(n)*time.Second, true
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !hasOrigins {
-		return nil, missingField(p, "allow_origins")
+	if err := requireFields(v, p, "allow_origins"); err != nil {
+		return nil, err
 	}
 	op := p.field("allow_origins")
 	for i, o := range c.AllowOrigins {
@@ -137,21 +119,12 @@ func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
 }
 
 func parseDeprecation(v *jsonx.Value, p *path) (*Deprecation, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	d := &Deprecation{}
-	hasSince, hasSunset := false, false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "since":
-			hasSince = true
 			d.Since, err = getTime(&m.Value, mp)
 		case "sunset":
-			hasSunset = true
 			d.Sunset, err = getTime(&m.Value, mp)
 		case "link":
 			d.Link, err = getString(&m.Value, mp)
@@ -163,15 +136,17 @@ func parseDeprecation(v *jsonx.Value, p *path) (*Deprecation, *Error) {
 		case "refuse_after_sunset":
 			d.RefuseAfterSunset, err = getBool(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !hasSince {
-		return nil, missingField(p, "since")
+	if err := requireFields(v, p, "since"); err != nil {
+		return nil, err
 	}
+	hasSunset := v.Get("sunset") != nil
 	if hasSunset && !d.Sunset.After(d.Since) {
 		return nil, p.field("sunset").errorf(`must be after "since"`)
 	}
@@ -182,18 +157,10 @@ func parseDeprecation(v *jsonx.Value, p *path) (*Deprecation, *Error) {
 }
 
 func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	a := &Auth{}
-	hasProviders := false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "providers":
-			hasProviders = true
 			a.Providers, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
 			for j, name := range a.Providers {
 				jp := mp.at(j)
@@ -208,28 +175,28 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 			a.AllowMissing, err = getBool(&m.Value, mp)
 		case "claims":
 			if err = wantArray(&m.Value, mp, false); err != nil {
-				return nil, err
+				return true, err
 			}
 			a.Claims = make([]ClaimRule, 0, len(m.Value.Items))
 			for j := range m.Value.Items {
 				var r ClaimRule
 				if r, err = parseClaimRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return nil, err
+					return true, err
 				}
 				a.Claims = append(a.Claims, r)
 			}
 		case "owner":
 			if rt == nil {
-				return nil, mp.errorf("not allowed in default (it has no path parameters)")
+				return true, mp.errorf("not allowed in default (it has no path parameters)")
 			}
 			if err = wantArray(&m.Value, mp, false); err != nil {
-				return nil, err
+				return true, err
 			}
 			a.Owner = make([]OwnerRule, 0, len(m.Value.Items))
 			for j := range m.Value.Items {
 				var r OwnerRule
 				if r, err = parseOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return nil, err
+					return true, err
 				}
 				a.Owner = append(a.Owner, r)
 				pp := mp.at(j).field("param")
@@ -248,25 +215,26 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 			}
 		case "body_owner":
 			if err = wantArray(&m.Value, mp, false); err != nil {
-				return nil, err
+				return true, err
 			}
 			a.BodyOwner = make([]BodyOwnerRule, 0, len(m.Value.Items))
 			for j := range m.Value.Items {
 				var r BodyOwnerRule
 				if r, err = parseBodyOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return nil, err
+					return true, err
 				}
 				a.BodyOwner = append(a.BodyOwner, r)
 			}
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !hasProviders {
-		return nil, missingField(p, "providers")
+	if err := requireFields(v, p, "providers"); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -286,19 +254,13 @@ func getClaimPath(v *jsonx.Value, p *path) ([]string, string, *Error) {
 
 func parseClaimRule(v *jsonx.Value, p *path) (ClaimRule, *Error) {
 	var r ClaimRule
-	if err := wantObject(v, p); err != nil {
-		return r, err
-	}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "claim":
 			r.Claim, r.ClaimName, err = getClaimPath(&m.Value, mp)
 		case "equals", "any_of", "contains":
 			if r.Op != 0 {
-				return r, p.errorf(`needs exactly one of "equals", "any_of" and "contains"`)
+				return true, p.errorf(`needs exactly one of "equals", "any_of" and "contains"`)
 			}
 			switch m.Key {
 			case "equals":
@@ -311,14 +273,15 @@ func parseClaimRule(v *jsonx.Value, p *path) (ClaimRule, *Error) {
 				r.Values, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
 			}
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return r, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return r, err
 	}
-	if r.Claim == nil {
-		return r, missingField(p, "claim")
+	if err := requireFields(v, p, "claim"); err != nil {
+		return r, err
 	}
 	if r.Op == 0 {
 		return r, p.errorf(`needs exactly one of "equals", "any_of" and "contains"`)
@@ -328,13 +291,7 @@ func parseClaimRule(v *jsonx.Value, p *path) (ClaimRule, *Error) {
 
 func parseOwnerRule(v *jsonx.Value, p *path) (OwnerRule, *Error) {
 	var r OwnerRule
-	if err := wantObject(v, p); err != nil {
-		return r, err
-	}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "param":
 			r.Param, err = getText(&m.Value, mp)
@@ -345,60 +302,44 @@ func parseOwnerRule(v *jsonx.Value, p *path) (OwnerRule, *Error) {
 			u, err = parseClaimRule(&m.Value, mp)
 			r.Unless = &u
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return r, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return r, err
 	}
-	if r.Param == "" {
-		return r, missingField(p, "param")
-	}
-	if r.Claim == nil {
-		return r, missingField(p, "claim")
+	if err := requireFields(v, p, "param", "claim"); err != nil {
+		return r, err
 	}
 	return r, nil
 }
 
 func parseBodyOwnerRule(v *jsonx.Value, p *path) (BodyOwnerRule, *Error) {
 	var r BodyOwnerRule
-	if err := wantObject(v, p); err != nil {
-		return r, err
-	}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "field":
 			r.Field, r.FieldName, err = getClaimPath(&m.Value, mp)
 		case "claim":
 			r.Claim, r.ClaimName, err = getClaimPath(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return r, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return r, err
 	}
-	if r.Field == nil {
-		return r, missingField(p, "field")
-	}
-	if r.Claim == nil {
-		return r, missingField(p, "claim")
+	if err := requireFields(v, p, "field", "claim"); err != nil {
+		return r, err
 	}
 	return r, nil
 }
 
 func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	r := &Request{MaxBodyBytes: DefaultMaxBodyBytes}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "max_body_bytes":
 			r.MaxBodyBytes, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
@@ -417,11 +358,12 @@ func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, 
 		case "json":
 			r.JSON, err = parseJSONRules(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -455,19 +397,13 @@ func queryConflict(cfg *Config, pol *Policy, name string, p *path) *Error {
 }
 
 func parseJSONRules(v *jsonx.Value, p *path) (*JSONRules, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	j := &JSONRules{
 		MaxDepth:       DefaultJSONMaxDepth,
 		MaxKeys:        DefaultJSONMaxKeys,
 		MaxArrayItems:  DefaultJSONMaxItems,
 		MaxStringBytes: DefaultJSONMaxString,
 	}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		var n int64
 		switch m.Key {
 		case "required":
@@ -487,11 +423,12 @@ func parseJSONRules(v *jsonx.Value, p *path) (*JSONRules, *Error) {
 		case "fields":
 			j.Fields, err = parseFieldRules(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return j, nil
 }
@@ -510,20 +447,12 @@ func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
 	for i := range v.Items {
 		ip := p.at(i)
 		item := &v.Items[i]
-		if err := wantObject(item, ip); err != nil {
-			return nil, err
-		}
 		var f FieldRule
-		hasType := false
-		for k := range item.Members {
-			m := &item.Members[k]
-			mp := ip.field(m.Key)
-			var err *Error
+		err := eachMember(item, ip, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 			switch m.Key {
 			case "path":
 				f.Path, f.PathName, err = getClaimPath(&m.Value, mp)
 			case "type":
-				hasType = true
 				var t string
 				if t, err = getString(&m.Value, mp); err == nil {
 					var ok bool
@@ -534,16 +463,17 @@ func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
 			case "required":
 				f.Required, err = getBool(&m.Value, mp)
 			default:
-				err = unknownField(ip, m.Key)
+				return false, nil
 			}
-			if err != nil {
-				return nil, err
-			}
+			return true, err
+		})
+		if err != nil {
+			return nil, err
 		}
-		if f.Path == nil {
-			return nil, missingField(ip, "path")
+		if err := requireFields(item, ip, "path"); err != nil {
+			return nil, err
 		}
-		if !hasType && !f.Required {
+		if item.Get("type") == nil && !f.Required {
 			return nil, ip.errorf(`checks nothing: give "type", or "required": true`)
 		}
 		key := strings.Join(f.Path, "\x00")
@@ -557,14 +487,8 @@ func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
 }
 
 func parseResponse(v *jsonx.Value, p *path) (*Response, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	r := &Response{MaxBodyBytes: DefaultMaxBodyBytes}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "max_body_bytes":
 			r.MaxBodyBytes, err = getInt(&m.Value, mp, 1, MaxBodyBytesLimit)
@@ -575,11 +499,12 @@ func parseResponse(v *jsonx.Value, p *path) (*Response, *Error) {
 		case "pass_types":
 			r.PassTypes, err = getStrings(&m.Value, mp, listOpts{check: checkMediaType})
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -627,14 +552,8 @@ func samePath(a, b ResponsePath) bool {
 }
 
 func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	r := &Redact{Action: RedactRemove, Mask: DefaultMask}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "paths":
 			r.Paths, err = getResponsePaths(&m.Value, mp, "omit it to redact by keys only")
@@ -663,11 +582,12 @@ func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
 		case "mask":
 			r.Mask, err = getString(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if r.Paths == nil && r.Keys == nil {
 		return nil, p.errorf(`needs "paths" or "keys"`)
@@ -697,17 +617,9 @@ var globalWindows = map[time.Duration]bool{
 
 func (ps *parser) parseRateLimit(v *jsonx.Value, p *path) (RateLimit, *Error) {
 	var rl RateLimit
-	if err := wantObject(v, p); err != nil {
-		return rl, err
-	}
-	var hasName, hasKey, hasLimit, hasWindow, hasBurst bool
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "name":
-			hasName = true
 			if rl.Name, err = getString(&m.Value, mp); err == nil {
 				if msg := checkName(rl.Name); msg != "" {
 					err = mp.errorf("%s", msg)
@@ -717,36 +629,27 @@ func (ps *parser) parseRateLimit(v *jsonx.Value, p *path) (RateLimit, *Error) {
 				ps.limitNames[rl.Name] = true
 			}
 		case "key":
-			hasKey = true
 			rl.Key, err = parseKey(&m.Value, mp)
 		case "limit":
-			hasLimit = true
 			rl.Limit, err = getInt(&m.Value, mp, 1, maxLimit)
 		case "window":
-			hasWindow = true
 			rl.Window, err = getDuration(&m.Value, mp, maxWindow)
 		case "burst":
-			hasBurst = true
 			rl.Burst, err = getInt(&m.Value, mp, 1, maxLimit)
 		case "global":
 			rl.Global, err = getBool(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return rl, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return rl, err
 	}
-	switch {
-	case !hasName:
-		return rl, missingField(p, "name")
-	case !hasKey:
-		return rl, missingField(p, "key")
-	case !hasLimit:
-		return rl, missingField(p, "limit")
-	case !hasWindow:
-		return rl, missingField(p, "window")
+	if err := requireFields(v, p, "name", "key", "limit", "window"); err != nil {
+		return rl, err
 	}
+	hasBurst := v.Get("burst") != nil
 	if !rl.Global {
 		if !hasBurst {
 			rl.Burst = rl.Limit

@@ -33,29 +33,21 @@ func defaultFrom() []Source {
 }
 
 func (ps *parser) parseProviders(v *jsonx.Value, p *path) *Error {
-	if err := wantObject(v, p); err != nil {
-		return err
-	}
 	ps.cfg.Providers = make([]*Provider, 0, len(v.Members))
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
+	// Every key names a provider, so none is unknown.
+	return eachMember(v, p, func(m *jsonx.Member, mp *path) (bool, *Error) {
 		if msg := checkName(m.Key); msg != "" {
-			return mp.errorf("provider name %s", msg)
+			return true, mp.errorf("provider name %s", msg)
 		}
 		prov, err := ps.parseProvider(&m.Value, mp, m.Key)
-		if err != nil {
-			return err
+		if err == nil {
+			ps.cfg.Providers = append(ps.cfg.Providers, prov)
 		}
-		ps.cfg.Providers = append(ps.cfg.Providers, prov)
-	}
-	return nil
+		return true, err
+	})
 }
 
 func (ps *parser) parseProvider(v *jsonx.Value, p *path, name string) (*Provider, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	prov := &Provider{Name: name}
 	isKeys := v.Get("api_keys") != nil
 	var jwt *JWTProvider
@@ -72,10 +64,7 @@ func (ps *parser) parseProvider(v *jsonx.Value, p *path, name string) (*Provider
 	}
 	seen := map[string]bool{}
 	var algsPath *path
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch {
 		case m.Key == "api_keys":
 			prov.APIKeys, err = ps.parseAPIKeys(&m.Value, mp)
@@ -90,11 +79,12 @@ func (ps *parser) parseProvider(v *jsonx.Value, p *path, name string) (*Provider
 			}
 			err = ps.jwtField(m, mp, jwt, seen)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	if isKeys {
 		return prov, nil
@@ -102,10 +92,8 @@ func (ps *parser) parseProvider(v *jsonx.Value, p *path, name string) (*Provider
 	if len(seen) == 0 {
 		return nil, p.errorf(`needs "api_keys", or the fields of a JWT provider ("issuer", "audiences", "algorithms", and "jwks" or "remote_jwks")`)
 	}
-	for _, f := range []string{"issuer", "audiences", "algorithms"} {
-		if !seen[f] {
-			return nil, missingField(p, f)
-		}
+	if err := requireFields(v, p, "issuer", "audiences", "algorithms"); err != nil {
+		return nil, err
 	}
 	if !seen["jwks"] && !seen["remote_jwks"] {
 		return nil, p.errorf(`needs one of "jwks" and "remote_jwks"`)
@@ -222,14 +210,8 @@ func rawObject(data []byte, off int) []byte {
 }
 
 func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh}
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "cluster":
 			r.Cluster, err = getText(&m.Value, mp)
@@ -252,17 +234,15 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 			n, err = getInt(&m.Value, mp, 1, 7*24*3600)
 			r.Refresh = time.Duration(n) * time.Second
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if r.Cluster == "" {
-		return nil, missingField(p, "cluster")
-	}
-	if r.Path == "" {
-		return nil, missingField(p, "path")
+	if err := requireFields(v, p, "cluster", "path"); err != nil {
+		return nil, err
 	}
 	if r.Authority == "" {
 		r.Authority = r.Cluster
@@ -297,21 +277,15 @@ func parseFrom(v *jsonx.Value, p *path) ([]Source, *Error) {
 
 func parseSource(v *jsonx.Value, p *path) (Source, *Error) {
 	var s Source
-	if err := wantObject(v, p); err != nil {
-		return s, err
-	}
-	hasPrefix := false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "header", "cookie", "query":
 			if s.Kind != 0 {
-				return s, p.errorf(`needs exactly one of "header", "cookie" and "query"`)
+				return true, p.errorf(`needs exactly one of "header", "cookie" and "query"`)
 			}
-			name, err := getString(&m.Value, mp)
-			if err != nil {
-				return s, err
+			var name string
+			if name, err = getString(&m.Value, mp); err != nil {
+				return true, err
 			}
 			var msg string
 			switch m.Key {
@@ -333,54 +307,49 @@ func parseSource(v *jsonx.Value, p *path) (Source, *Error) {
 				}
 			}
 			if msg != "" {
-				return s, mp.errorf("%s", msg)
+				return true, mp.errorf("%s", msg)
 			}
 			s.Name = name
 		case "prefix":
-			hasPrefix = true
-			var err *Error
 			s.Prefix, err = getString(&m.Value, mp)
-			if err != nil {
-				return s, err
-			}
-			if hasControl(s.Prefix) {
-				return s, mp.errorf("must not contain control characters")
+			if err == nil && hasControl(s.Prefix) {
+				err = mp.errorf("must not contain control characters")
 			}
 		default:
-			return s, unknownField(p, m.Key)
+			return false, nil
 		}
+		return true, err
+	})
+	if err != nil {
+		return s, err
 	}
 	if s.Kind == 0 {
 		return s, p.errorf(`needs exactly one of "header", "cookie" and "query"`)
 	}
-	if hasPrefix && s.Kind != SourceHeader {
+	if v.Get("prefix") != nil && s.Kind != SourceHeader {
 		return s, p.field("prefix").errorf(`only allowed with "header"`)
 	}
 	return s, nil
 }
 
 func (ps *parser) parseClaimsToHeaders(v *jsonx.Value, p *path) ([]ClaimHeader, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	out := make([]ClaimHeader, 0, len(v.Members))
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
+	// Every key names a claim, so none is unknown.
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (bool, *Error) {
 		claim, perr := SplitClaimPath(m.Key)
 		if perr != nil {
-			return nil, mp.errorf("%s", perr.Error())
+			return true, mp.errorf("%s", perr.Error())
 		}
 		h, err := getString(&m.Value, mp)
 		if err != nil {
-			return nil, err
+			return true, err
 		}
 		if msg := checkHeaderSet(h); msg != "" {
-			return nil, mp.errorf("%s", msg)
+			return true, mp.errorf("%s", msg)
 		}
 		for _, prev := range out {
 			if prev.Header == h {
-				return nil, mp.errorf("header %s is already set from claim %s", quote(h), quote(prev.ClaimName))
+				return true, mp.errorf("header %s is already set from claim %s", quote(h), quote(prev.ClaimName))
 			}
 		}
 		out = append(out, ClaimHeader{Claim: claim, ClaimName: m.Key, Header: h})
@@ -396,62 +365,51 @@ func (ps *parser) parseClaimsToHeaders(v *jsonx.Value, p *path) ([]ClaimHeader, 
 			}
 			return nil
 		})
+		return true, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
 func (ps *parser) parseAPIKeys(v *jsonx.Value, p *path) (*APIKeysProvider, *Error) {
-	if err := wantObject(v, p); err != nil {
-		return nil, err
-	}
 	ak := &APIKeysProvider{From: defaultFrom()}
-	hasKeys := false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "from":
 			ak.From, err = parseFrom(&m.Value, mp)
 		case "keys":
-			hasKeys = true
 			if err = wantArray(&m.Value, mp, false); err != nil {
-				return nil, err
+				return true, err
 			}
 			ak.Keys = make([]APIKey, 0, len(m.Value.Items))
 			for j := range m.Value.Items {
 				var k APIKey
 				if k, err = ps.parseAPIKey(&m.Value.Items[j], mp.at(j)); err != nil {
-					return nil, err
+					return true, err
 				}
 				ak.Keys = append(ak.Keys, k)
 			}
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return nil, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	if !hasKeys {
-		return nil, missingField(p, "keys")
+	if err := requireFields(v, p, "keys"); err != nil {
+		return nil, err
 	}
 	return ak, nil
 }
 
 func (ps *parser) parseAPIKey(v *jsonx.Value, p *path) (APIKey, *Error) {
 	k := APIKey{Claims: jsonx.Value{Kind: jsonx.KindObject}}
-	if err := wantObject(v, p); err != nil {
-		return k, err
-	}
-	hasID, hasHash := false, false
-	for i := range v.Members {
-		m := &v.Members[i]
-		mp := p.field(m.Key)
-		var err *Error
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "id":
-			hasID = true
 			k.ID, err = getString(&m.Value, mp)
 			if err == nil {
 				if msg := checkKeyID(k.ID); msg != "" {
@@ -462,20 +420,19 @@ func (ps *parser) parseAPIKey(v *jsonx.Value, p *path) (APIKey, *Error) {
 				ps.keyIDs[k.ID] = true
 			}
 		case "sha256":
-			hasHash = true
 			if m.Value.Kind != jsonx.KindString {
-				return k, typeError(&m.Value, mp, "a string")
+				return true, typeError(&m.Value, mp, "a string")
 			}
 			// The message never quotes the value.
 			s := m.Value.Str
 			if len(s) != 64 {
-				return k, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
+				return true, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
 			}
 			if _, derr := hex.Decode(k.SHA256[:], []byte(s)); derr != nil {
-				return k, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
+				return true, mp.errorf("must be 64 hex digits (the SHA-256 of the key)")
 			}
 			if other, dup := ps.keyHashes[k.SHA256]; dup {
-				return k, mp.errorf("same hash as key %s", quote(other))
+				return true, mp.errorf("same hash as key %s", quote(other))
 			}
 		case "claims":
 			if err = wantObject(&m.Value, mp); err == nil {
@@ -484,17 +441,15 @@ func (ps *parser) parseAPIKey(v *jsonx.Value, p *path) (APIKey, *Error) {
 		case "expires":
 			k.Expires, err = getTime(&m.Value, mp)
 		default:
-			err = unknownField(p, m.Key)
+			return false, nil
 		}
-		if err != nil {
-			return k, err
-		}
+		return true, err
+	})
+	if err != nil {
+		return k, err
 	}
-	if !hasID {
-		return k, missingField(p, "id")
-	}
-	if !hasHash {
-		return k, missingField(p, "sha256")
+	if err := requireFields(v, p, "id", "sha256"); err != nil {
+		return k, err
 	}
 	ps.keyHashes[k.SHA256] = k.ID
 	return k, nil

@@ -48,6 +48,39 @@ func wantObject(v *jsonx.Value, p *path) *Error {
 	return nil
 }
 
+// eachMember reads the object v at p member by member, in document order:
+// f reads one member at mp and reports known false for a key that is not a
+// field of the object. The first unknown field or error ends the walk, so the
+// error reported is the first one in the document.
+func eachMember(v *jsonx.Value, p *path, f func(m *jsonx.Member, mp *path) (known bool, err *Error)) *Error {
+	if err := wantObject(v, p); err != nil {
+		return err
+	}
+	for i := range v.Members {
+		m := &v.Members[i]
+		known, err := f(m, p.field(m.Key))
+		if !known {
+			return unknownField(p, m.Key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// requireFields reports the first of keys, in the order given, that the
+// object v lacks. It is meant for after eachMember has read v without
+// error: every field present was then read successfully.
+func requireFields(v *jsonx.Value, p *path, keys ...string) *Error {
+	for _, k := range keys {
+		if v.Get(k) == nil {
+			return missingField(p, k)
+		}
+	}
+	return nil
+}
+
 func wantArray(v *jsonx.Value, p *path, nonEmpty bool) *Error {
 	if v.Kind != jsonx.KindArray {
 		return typeError(v, p, "an array")
