@@ -38,6 +38,9 @@ type hostFunc struct {
 	profiles profileMask
 	abi021   bool // registered only for ABI 0.2.1 modules
 	fn       func(v *vm, stack []uint64)
+	// call is set instead of fn for an env function whose one result is
+	// a proxy.Status; init wraps it into fn.
+	call func(c hostcall) proxy.Status
 }
 
 func (f *hostFunc) qualified() string { return f.module + "." + f.name }
@@ -52,52 +55,50 @@ const (
 	maxMetricType = uint32(proxy.MetricHistogram)
 )
 
-func ret(stack []uint64, st proxy.Status) { stack[0] = uint64(st) }
-
 func u32(v uint64) uint32 { return uint32(v) }
 
 // envFuncs are the `env` imports of ABI 0.2.x (shared/PROXY-WASM.md §1.2),
 // with the signatures cpp-host registers (Word → i32, 64-bit → i64).
 var envFuncs = []*hostFunc{
-	{name: "proxy_log", sig: sig{threI, oneI}, allow: allowInit | allowAlloc, fn: hProxyLog},
-	{name: "proxy_get_log_level", sig: sig{oneI, oneI}, abi021: true, fn: hGetLogLevel},
-	{name: "proxy_get_current_time_nanoseconds", sig: sig{oneI, oneI}, fn: hGetCurrentTime},
-	{name: "proxy_set_tick_period_milliseconds", sig: sig{oneI, oneI}, fn: hSetTickPeriod},
-	{name: "proxy_get_status", sig: sig{threI, oneI}, fn: hGetStatus},
-	{name: "proxy_get_property", sig: sig{ints(4), oneI}, fn: hGetProperty},
-	{name: "proxy_set_property", sig: sig{ints(4), oneI}, fn: hSetProperty},
-	{name: "proxy_send_local_response", sig: sig{ints(8), oneI}, fn: hSendLocalResponse},
-	{name: "proxy_get_shared_data", sig: sig{ints(5), oneI}, fn: hGetSharedData},
-	{name: "proxy_set_shared_data", sig: sig{ints(5), oneI}, fn: hSetSharedData},
-	{name: "proxy_register_shared_queue", sig: sig{threI, oneI}, fn: hRegisterSharedQueue},
-	{name: "proxy_resolve_shared_queue", sig: sig{ints(5), oneI}, fn: hResolveSharedQueue},
-	{name: "proxy_enqueue_shared_queue", sig: sig{threI, oneI}, fn: hEnqueueSharedQueue},
-	{name: "proxy_dequeue_shared_queue", sig: sig{threI, oneI}, fn: hDequeueSharedQueue},
-	{name: "proxy_get_header_map_value", sig: sig{ints(5), oneI}, fn: hGetHeaderMapValue},
-	{name: "proxy_add_header_map_value", sig: sig{ints(5), oneI}, fn: hAddHeaderMapValue},
-	{name: "proxy_replace_header_map_value", sig: sig{ints(5), oneI}, fn: hReplaceHeaderMapValue},
-	{name: "proxy_remove_header_map_value", sig: sig{threI, oneI}, fn: hRemoveHeaderMapValue},
-	{name: "proxy_get_header_map_pairs", sig: sig{threI, oneI}, fn: hGetHeaderMapPairs},
-	{name: "proxy_set_header_map_pairs", sig: sig{threI, oneI}, fn: hSetHeaderMapPairs},
-	{name: "proxy_get_header_map_size", sig: sig{twoI, oneI}, fn: hGetHeaderMapSize},
-	{name: "proxy_get_buffer_status", sig: sig{threI, oneI}, fn: hGetBufferStatus},
-	{name: "proxy_get_buffer_bytes", sig: sig{ints(5), oneI}, fn: hGetBufferBytes},
-	{name: "proxy_set_buffer_bytes", sig: sig{ints(5), oneI}, fn: hSetBufferBytes},
-	{name: "proxy_continue_stream", sig: sig{oneI, oneI}, fn: hContinueStream},
-	{name: "proxy_close_stream", sig: sig{oneI, oneI}, fn: hCloseStream},
-	{name: "proxy_http_call", sig: sig{ints(10), oneI}, fn: hHttpCall},
-	{name: "proxy_grpc_call", sig: sig{ints(12), oneI}, fn: hGrpcCall},
-	{name: "proxy_grpc_stream", sig: sig{ints(9), oneI}, fn: hGrpcStream},
-	{name: "proxy_grpc_send", sig: sig{ints(4), oneI}, fn: hGrpcSend},
-	{name: "proxy_grpc_cancel", sig: sig{oneI, oneI}, fn: hGrpcCancel},
-	{name: "proxy_grpc_close", sig: sig{oneI, oneI}, fn: hGrpcClose},
-	{name: "proxy_define_metric", sig: sig{ints(4), oneI}, fn: hDefineMetric},
-	{name: "proxy_increment_metric", sig: sig{[]api.ValueType{i32, i64}, oneI}, fn: hIncrementMetric},
-	{name: "proxy_record_metric", sig: sig{[]api.ValueType{i32, i64}, oneI}, fn: hRecordMetric},
-	{name: "proxy_get_metric", sig: sig{twoI, oneI}, fn: hGetMetric},
-	{name: "proxy_set_effective_context", sig: sig{oneI, oneI}, fn: hSetEffectiveContext},
-	{name: "proxy_done", sig: sig{none, oneI}, fn: hDone},
-	{name: "proxy_call_foreign_function", sig: sig{ints(6), oneI}, fn: hCallForeignFunction},
+	{name: "proxy_log", sig: sig{threI, oneI}, allow: allowInit | allowAlloc, call: hProxyLog},
+	{name: "proxy_get_log_level", sig: sig{oneI, oneI}, abi021: true, call: hGetLogLevel},
+	{name: "proxy_get_current_time_nanoseconds", sig: sig{oneI, oneI}, call: hGetCurrentTime},
+	{name: "proxy_set_tick_period_milliseconds", sig: sig{oneI, oneI}, call: hSetTickPeriod},
+	{name: "proxy_get_status", sig: sig{threI, oneI}, call: hGetStatus},
+	{name: "proxy_get_property", sig: sig{ints(4), oneI}, call: hGetProperty},
+	{name: "proxy_set_property", sig: sig{ints(4), oneI}, call: hSetProperty},
+	{name: "proxy_send_local_response", sig: sig{ints(8), oneI}, call: hSendLocalResponse},
+	{name: "proxy_get_shared_data", sig: sig{ints(5), oneI}, call: hGetSharedData},
+	{name: "proxy_set_shared_data", sig: sig{ints(5), oneI}, call: hSetSharedData},
+	{name: "proxy_register_shared_queue", sig: sig{threI, oneI}, call: hRegisterSharedQueue},
+	{name: "proxy_resolve_shared_queue", sig: sig{ints(5), oneI}, call: hResolveSharedQueue},
+	{name: "proxy_enqueue_shared_queue", sig: sig{threI, oneI}, call: hEnqueueSharedQueue},
+	{name: "proxy_dequeue_shared_queue", sig: sig{threI, oneI}, call: hDequeueSharedQueue},
+	{name: "proxy_get_header_map_value", sig: sig{ints(5), oneI}, call: hGetHeaderMapValue},
+	{name: "proxy_add_header_map_value", sig: sig{ints(5), oneI}, call: hAddHeaderMapValue},
+	{name: "proxy_replace_header_map_value", sig: sig{ints(5), oneI}, call: hReplaceHeaderMapValue},
+	{name: "proxy_remove_header_map_value", sig: sig{threI, oneI}, call: hRemoveHeaderMapValue},
+	{name: "proxy_get_header_map_pairs", sig: sig{threI, oneI}, call: hGetHeaderMapPairs},
+	{name: "proxy_set_header_map_pairs", sig: sig{threI, oneI}, call: hSetHeaderMapPairs},
+	{name: "proxy_get_header_map_size", sig: sig{twoI, oneI}, call: hGetHeaderMapSize},
+	{name: "proxy_get_buffer_status", sig: sig{threI, oneI}, call: hGetBufferStatus},
+	{name: "proxy_get_buffer_bytes", sig: sig{ints(5), oneI}, call: hGetBufferBytes},
+	{name: "proxy_set_buffer_bytes", sig: sig{ints(5), oneI}, call: hSetBufferBytes},
+	{name: "proxy_continue_stream", sig: sig{oneI, oneI}, call: hContinueStream},
+	{name: "proxy_close_stream", sig: sig{oneI, oneI}, call: hCloseStream},
+	{name: "proxy_http_call", sig: sig{ints(10), oneI}, call: hHttpCall},
+	{name: "proxy_grpc_call", sig: sig{ints(12), oneI}, call: hGrpcCall},
+	{name: "proxy_grpc_stream", sig: sig{ints(9), oneI}, call: hGrpcStream},
+	{name: "proxy_grpc_send", sig: sig{ints(4), oneI}, call: hGrpcSend},
+	{name: "proxy_grpc_cancel", sig: sig{oneI, oneI}, call: hGrpcCancel},
+	{name: "proxy_grpc_close", sig: sig{oneI, oneI}, call: hGrpcClose},
+	{name: "proxy_define_metric", sig: sig{ints(4), oneI}, call: hDefineMetric},
+	{name: "proxy_increment_metric", sig: sig{[]api.ValueType{i32, i64}, oneI}, call: hIncrementMetric},
+	{name: "proxy_record_metric", sig: sig{[]api.ValueType{i32, i64}, oneI}, call: hRecordMetric},
+	{name: "proxy_get_metric", sig: sig{twoI, oneI}, call: hGetMetric},
+	{name: "proxy_set_effective_context", sig: sig{oneI, oneI}, call: hSetEffectiveContext},
+	{name: "proxy_done", sig: sig{none, oneI}, call: hDone},
+	{name: "proxy_call_foreign_function", sig: sig{ints(6), oneI}, call: hCallForeignFunction},
 	// Emscripten leftovers cpp-host always registers.
 	{name: "pthread_equal", sig: sig{twoI, oneI}, fn: hPthreadEqual},
 	{name: "emscripten_notify_memory_growth", sig: sig{oneI, none}, allow: allowInit, fn: func(*vm, []uint64) {}},
@@ -107,425 +108,323 @@ func init() {
 	for _, f := range envFuncs {
 		f.module = modEnv
 		f.profiles = inAll
+		if call := f.call; call != nil {
+			f.fn = func(v *vm, s []uint64) { s[0] = uint64(call(hostcall{v: v, s: s})) }
+		}
 	}
 }
 
-func hProxyLog(v *vm, s []uint64) {
-	level := u32(s[0])
-	if level > maxLogLevel {
-		ret(s, proxy.StatusBadArgument)
-		return
+// Each hostcall below decodes its arguments, calls the Host once nothing
+// failed, and writes its results back (see hostcall for the order rules).
+
+func hProxyLog(c hostcall) proxy.Status {
+	level, msg := c.enum(0, maxLogLevel), c.str(1)
+	if c.failed() {
+		return c.st
 	}
-	msg, ok := v.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.Log(proxy.LogLevel(level), msg))
+	return c.v.host.Log(proxy.LogLevel(level), msg)
 }
 
-func hGetLogLevel(v *vm, s []uint64) {
-	lvl, st := v.host.GetLogLevel()
+func hGetLogLevel(c hostcall) proxy.Status {
+	lvl, st := c.v.host.GetLogLevel()
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.putU32(u32(s[0]), uint32(lvl)))
+	return c.putU32(0, uint32(lvl))
 }
 
-func hGetCurrentTime(v *vm, s []uint64) {
-	ret(s, v.putU64(u32(s[0]), uint64(v.host.Now())))
-}
+func hGetCurrentTime(c hostcall) proxy.Status { return c.putU64(0, uint64(c.v.host.Now())) }
 
-func hSetTickPeriod(v *vm, s []uint64) {
-	ret(s, v.host.SetTickPeriod(u32(s[0])))
-}
+func hSetTickPeriod(c hostcall) proxy.Status { return c.v.host.SetTickPeriod(c.arg(0)) }
 
-func hGetStatus(v *vm, s []uint64) {
-	code, msg, st := v.host.GetStatus()
+func hGetStatus(c hostcall) proxy.Status {
+	code, msg, st := c.v.host.GetStatus()
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	if st := v.putU32(u32(s[0]), code); st != proxy.StatusOK {
-		ret(s, st)
-		return
-	}
-	ret(s, v.copyOutString(msg, u32(s[1]), u32(s[2])))
+	c.putU32(0, code)
+	return c.outString(1, msg)
 }
 
-func hGetProperty(v *vm, s []uint64) {
-	path, ok := v.read(u32(s[0]), u32(s[1]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hGetProperty(c hostcall) proxy.Status {
+	path := c.view(0)
+	if c.failed() {
+		return c.st
 	}
-	val, st := v.host.GetProperty(proxy.DecodePath(path))
+	val, st := c.v.host.GetProperty(proxy.DecodePath(path))
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.copyOut(val, u32(s[2]), u32(s[3])))
+	return c.outBytes(2, val)
 }
 
-func hSetProperty(v *vm, s []uint64) {
-	path, ok1 := v.read(u32(s[0]), u32(s[1]))
-	val, ok2 := v.readCopy(u32(s[2]), u32(s[3]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hSetProperty(c hostcall) proxy.Status {
+	path, val := c.view(0), c.bytes(2)
+	if c.failed() {
+		return c.st
 	}
-	ret(s, v.host.SetProperty(proxy.DecodePath(path), val))
+	return c.v.host.SetProperty(proxy.DecodePath(path), val)
 }
 
-func hSendLocalResponse(v *vm, s []uint64) {
-	details, ok1 := v.readString(u32(s[1]), u32(s[2]))
-	body, ok2 := v.readCopy(u32(s[3]), u32(s[4]))
-	hdrs, ok3 := v.readPairs(u32(s[5]), u32(s[6]))
-	if !ok1 || !ok2 || !ok3 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hSendLocalResponse(c hostcall) proxy.Status {
+	details, body, hdrs := c.str(1), c.bytes(3), c.pairs(5)
+	if c.failed() {
+		return c.st
 	}
-	ret(s, v.host.SendLocalResponse(u32(s[0]), details, body, hdrs, int32(u32(s[7]))))
+	return c.v.host.SendLocalResponse(c.arg(0), details, body, hdrs, int32(c.arg(7)))
 }
 
-func hGetSharedData(v *vm, s []uint64) {
-	key, ok := v.readString(u32(s[0]), u32(s[1]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hGetSharedData(c hostcall) proxy.Status {
+	key := c.str(0)
+	if c.failed() {
+		return c.st
 	}
-	val, cas, st := v.host.GetSharedData(key)
+	val, cas, st := c.v.host.GetSharedData(key)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	if st := v.copyOut(val, u32(s[2]), u32(s[3])); st != proxy.StatusOK {
-		ret(s, st)
-		return
-	}
-	ret(s, v.putU32(u32(s[4]), cas))
+	c.outBytes(2, val)
+	return c.putU32(4, cas)
 }
 
-func hSetSharedData(v *vm, s []uint64) {
-	key, ok1 := v.readString(u32(s[0]), u32(s[1]))
-	val, ok2 := v.readCopy(u32(s[2]), u32(s[3]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hSetSharedData(c hostcall) proxy.Status {
+	key, val := c.str(0), c.bytes(2)
+	if c.failed() {
+		return c.st
 	}
-	ret(s, v.host.SetSharedData(key, val, u32(s[4])))
+	return c.v.host.SetSharedData(key, val, c.arg(4))
 }
 
 // Shared queues are not part of proxy.Host (apiguard does not use them);
 // arguments are still validated like cpp-host before answering.
-func hRegisterSharedQueue(v *vm, s []uint64) {
-	if _, ok := v.read(u32(s[0]), u32(s[1])); !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, proxy.StatusUnimplemented)
+func hRegisterSharedQueue(c hostcall) proxy.Status {
+	c.view(0)
+	return c.orElse(proxy.StatusUnimplemented)
 }
 
-func hResolveSharedQueue(v *vm, s []uint64) {
-	_, ok1 := v.read(u32(s[0]), u32(s[1]))
-	_, ok2 := v.read(u32(s[2]), u32(s[3]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, proxy.StatusUnimplemented)
+func hResolveSharedQueue(c hostcall) proxy.Status {
+	c.view(0)
+	c.view(2)
+	return c.orElse(proxy.StatusUnimplemented)
 }
 
-func hEnqueueSharedQueue(v *vm, s []uint64) {
-	if _, ok := v.read(u32(s[1]), u32(s[2])); !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, proxy.StatusUnimplemented)
+func hEnqueueSharedQueue(c hostcall) proxy.Status {
+	c.view(1)
+	return c.orElse(proxy.StatusUnimplemented)
 }
 
-func hDequeueSharedQueue(_ *vm, s []uint64) { ret(s, proxy.StatusUnimplemented) }
+func hDequeueSharedQueue(hostcall) proxy.Status { return proxy.StatusUnimplemented }
 
-func hGetHeaderMapValue(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hGetHeaderMapValue(c hostcall) proxy.Status {
+	typ, key := proxy.MapType(c.enum(0, maxMapType)), c.str(1)
+	if c.failed() {
+		return c.st
 	}
-	key, ok := v.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	val, st := v.host.GetHeaderMapValue(proxy.MapType(u32(s[0])), key)
+	val, st := c.v.host.GetHeaderMapValue(typ, key)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.copyOutString(val, u32(s[3]), u32(s[4])))
+	return c.outString(3, val)
 }
 
-func hAddHeaderMapValue(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hAddHeaderMapValue(c hostcall) proxy.Status {
+	typ, key, val := proxy.MapType(c.enum(0, maxMapType)), c.str(1), c.str(3)
+	if c.failed() {
+		return c.st
 	}
-	key, ok1 := v.readString(u32(s[1]), u32(s[2]))
-	val, ok2 := v.readString(u32(s[3]), u32(s[4]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.AddHeaderMapValue(proxy.MapType(u32(s[0])), key, val))
+	return c.v.host.AddHeaderMapValue(typ, key, val)
 }
 
-func hReplaceHeaderMapValue(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hReplaceHeaderMapValue(c hostcall) proxy.Status {
+	typ, key, val := proxy.MapType(c.enum(0, maxMapType)), c.str(1), c.str(3)
+	if c.failed() {
+		return c.st
 	}
-	key, ok1 := v.readString(u32(s[1]), u32(s[2]))
-	val, ok2 := v.readString(u32(s[3]), u32(s[4]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.ReplaceHeaderMapValue(proxy.MapType(u32(s[0])), key, val))
+	return c.v.host.ReplaceHeaderMapValue(typ, key, val)
 }
 
-func hRemoveHeaderMapValue(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hRemoveHeaderMapValue(c hostcall) proxy.Status {
+	typ, key := proxy.MapType(c.enum(0, maxMapType)), c.str(1)
+	if c.failed() {
+		return c.st
 	}
-	key, ok := v.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.RemoveHeaderMapValue(proxy.MapType(u32(s[0])), key))
+	return c.v.host.RemoveHeaderMapValue(typ, key)
 }
 
-func hGetHeaderMapPairs(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hGetHeaderMapPairs(c hostcall) proxy.Status {
+	typ := proxy.MapType(c.enum(0, maxMapType))
+	if c.failed() {
+		return c.st
 	}
-	pairs, st := v.host.GetHeaderMapPairs(proxy.MapType(u32(s[0])))
+	pairs, st := c.v.host.GetHeaderMapPairs(typ)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.copyOut(proxy.EncodePairs(pairs), u32(s[1]), u32(s[2])))
+	return c.outBytes(1, proxy.EncodePairs(pairs))
 }
 
-func hSetHeaderMapPairs(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hSetHeaderMapPairs(c hostcall) proxy.Status {
+	typ, pairs := proxy.MapType(c.enum(0, maxMapType)), c.pairs(1)
+	if c.failed() {
+		return c.st
 	}
-	pairs, ok := v.readPairs(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.SetHeaderMapPairs(proxy.MapType(u32(s[0])), pairs))
+	return c.v.host.SetHeaderMapPairs(typ, pairs)
 }
 
 // hGetHeaderMapSize answers Envoy's HeaderMap::byteSize(): the sum of key
 // and value lengths. proxy.Host has no dedicated method, so the size is
 // derived from the pairs.
-func hGetHeaderMapSize(v *vm, s []uint64) {
-	if u32(s[0]) > maxMapType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hGetHeaderMapSize(c hostcall) proxy.Status {
+	typ := proxy.MapType(c.enum(0, maxMapType))
+	if c.failed() {
+		return c.st
 	}
-	pairs, st := v.host.GetHeaderMapPairs(proxy.MapType(u32(s[0])))
+	pairs, st := c.v.host.GetHeaderMapPairs(typ)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
 	size := 0
 	for _, p := range pairs {
 		size += len(p.Key) + len(p.Value)
 	}
-	ret(s, v.putU32(u32(s[1]), uint32(size)))
+	return c.putU32(1, uint32(size))
 }
 
-func hGetBufferStatus(v *vm, s []uint64) {
-	if u32(s[0]) > maxBufferType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hGetBufferStatus(c hostcall) proxy.Status {
+	typ := proxy.BufferType(c.enum(0, maxBufferType))
+	if c.failed() {
+		return c.st
 	}
-	n, flags, st := v.host.GetBufferStatus(proxy.BufferType(u32(s[0])))
+	n, flags, st := c.v.host.GetBufferStatus(typ)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	if st := v.putU32(u32(s[1]), uint32(n)); st != proxy.StatusOK {
-		ret(s, st)
-		return
-	}
-	ret(s, v.putU32(u32(s[2]), flags))
+	c.putU32(1, uint32(n))
+	return c.putU32(2, flags)
 }
 
-func hGetBufferBytes(v *vm, s []uint64) {
-	typ, start, length := u32(s[0]), u32(s[1]), u32(s[2])
-	if typ > maxBufferType || start+length < start {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hGetBufferBytes(c hostcall) proxy.Status {
+	typ, start, length := proxy.BufferType(c.enum(0, maxBufferType)), c.arg(1), c.arg(2)
+	if start+length < start {
+		c.fail(proxy.StatusBadArgument)
 	}
-	data, st := v.host.GetBufferBytes(proxy.BufferType(typ), int(start), int(length))
+	if c.failed() {
+		return c.st
+	}
+	data, st := c.v.host.GetBufferBytes(typ, int(start), int(length))
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.copyOut(data, u32(s[3]), u32(s[4])))
+	return c.outBytes(3, data)
 }
 
-func hSetBufferBytes(v *vm, s []uint64) {
-	if u32(s[0]) > maxBufferType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hSetBufferBytes(c hostcall) proxy.Status {
+	typ, data := proxy.BufferType(c.enum(0, maxBufferType)), c.bytes(3)
+	if c.failed() {
+		return c.st
 	}
-	data, ok := v.readCopy(u32(s[3]), u32(s[4]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, v.host.SetBufferBytes(proxy.BufferType(u32(s[0])), int(u32(s[1])), int(u32(s[2])), data))
+	return c.v.host.SetBufferBytes(typ, int(c.arg(1)), int(c.arg(2)), data)
 }
 
-func hContinueStream(v *vm, s []uint64) {
-	if u32(s[0]) > maxStreamType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hContinueStream(c hostcall) proxy.Status {
+	typ := proxy.StreamType(c.enum(0, maxStreamType))
+	if c.failed() {
+		return c.st
 	}
-	ret(s, v.host.ContinueStream(proxy.StreamType(u32(s[0]))))
+	return c.v.host.ContinueStream(typ)
 }
 
-func hCloseStream(v *vm, s []uint64) {
-	if u32(s[0]) > maxStreamType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hCloseStream(c hostcall) proxy.Status {
+	typ := proxy.StreamType(c.enum(0, maxStreamType))
+	if c.failed() {
+		return c.st
 	}
-	ret(s, v.host.CloseStream(proxy.StreamType(u32(s[0]))))
+	return c.v.host.CloseStream(typ)
 }
 
-func hHttpCall(v *vm, s []uint64) {
-	cluster, ok1 := v.readString(u32(s[0]), u32(s[1]))
-	hdrs, ok2 := v.readPairs(u32(s[2]), u32(s[3]))
-	body, ok3 := v.readCopy(u32(s[4]), u32(s[5]))
-	trls, ok4 := v.readPairs(u32(s[6]), u32(s[7]))
-	if !ok1 || !ok2 || !ok3 || !ok4 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	tokenPtr := u32(s[9])
+func hHttpCall(c hostcall) proxy.Status {
+	cluster, hdrs, body, trls := c.str(0), c.pairs(2), c.bytes(4), c.pairs(6)
 	// cpp-host writes the token once before starting the callout so that a
 	// bad pointer fails before any side effect.
-	if st := v.putU32(tokenPtr, 0); st != proxy.StatusOK {
-		ret(s, st)
-		return
+	if st := c.putU32(9, 0); st != proxy.StatusOK {
+		return st
 	}
-	token, st := v.host.HttpCall(cluster, hdrs, body, trls, u32(s[8]))
-	v.putU32(tokenPtr, token)
-	ret(s, st)
+	token, st := c.v.host.HttpCall(cluster, hdrs, body, trls, c.arg(8))
+	c.putU32(9, token)
+	return st
 }
 
-func hGrpcCall(v *vm, s []uint64) {
-	service, ok1 := v.readString(u32(s[0]), u32(s[1]))
-	serviceName, ok2 := v.readString(u32(s[2]), u32(s[3]))
-	method, ok3 := v.readString(u32(s[4]), u32(s[5]))
-	md, ok4 := v.readPairs(u32(s[6]), u32(s[7]))
-	msg, ok5 := v.readCopy(u32(s[8]), u32(s[9]))
-	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
+func hGrpcCall(c hostcall) proxy.Status {
+	service, serviceName, method := c.str(0), c.str(2), c.str(4)
+	md, msg := c.pairs(6), c.bytes(8)
+	if c.failed() {
+		return c.st
 	}
-	token, st := v.host.GrpcCall(service, serviceName, method, md, msg, u32(s[10]))
+	token, st := c.v.host.GrpcCall(service, serviceName, method, md, msg, c.arg(10))
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.putU32(u32(s[11]), token))
+	return c.putU32(11, token)
 }
 
 // gRPC streams are not part of proxy.Host.
-func hGrpcStream(v *vm, s []uint64) {
+func hGrpcStream(c hostcall) proxy.Status {
 	for i := 0; i < 8; i += 2 {
-		if _, ok := v.read(u32(s[i]), u32(s[i+1])); !ok {
-			ret(s, proxy.StatusInvalidMemoryAccess)
-			return
-		}
+		c.view(i)
 	}
-	ret(s, proxy.StatusUnimplemented)
+	return c.orElse(proxy.StatusUnimplemented)
 }
 
-func hGrpcSend(v *vm, s []uint64) {
-	if _, ok := v.read(u32(s[1]), u32(s[2])); !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, proxy.StatusUnimplemented)
+func hGrpcSend(c hostcall) proxy.Status {
+	c.view(1)
+	return c.orElse(proxy.StatusUnimplemented)
 }
 
-func hGrpcCancel(v *vm, s []uint64) { ret(s, v.host.GrpcCancel(u32(s[0]))) }
+func hGrpcCancel(c hostcall) proxy.Status { return c.v.host.GrpcCancel(c.arg(0)) }
 
-func hGrpcClose(v *vm, s []uint64) { ret(s, v.host.GrpcClose(u32(s[0]))) }
+func hGrpcClose(c hostcall) proxy.Status { return c.v.host.GrpcClose(c.arg(0)) }
 
-func hDefineMetric(v *vm, s []uint64) {
-	if u32(s[0]) > maxMetricType {
-		ret(s, proxy.StatusBadArgument)
-		return
+func hDefineMetric(c hostcall) proxy.Status {
+	typ, name := proxy.MetricType(c.enum(0, maxMetricType)), c.str(1)
+	if c.failed() {
+		return c.st
 	}
-	name, ok := v.readString(u32(s[1]), u32(s[2]))
-	if !ok {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	id, st := v.host.DefineMetric(proxy.MetricType(u32(s[0])), name)
+	id, st := c.v.host.DefineMetric(typ, name)
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.putU32(u32(s[3]), id))
+	return c.putU32(3, id)
 }
 
-func hIncrementMetric(v *vm, s []uint64) {
-	ret(s, v.host.IncrementMetric(u32(s[0]), int64(s[1])))
+func hIncrementMetric(c hostcall) proxy.Status {
+	return c.v.host.IncrementMetric(c.arg(0), int64(c.s[1]))
 }
 
-func hRecordMetric(v *vm, s []uint64) {
-	ret(s, v.host.RecordMetric(u32(s[0]), int64(s[1])))
+func hRecordMetric(c hostcall) proxy.Status {
+	return c.v.host.RecordMetric(c.arg(0), int64(c.s[1]))
 }
 
-func hGetMetric(v *vm, s []uint64) {
-	val, st := v.host.GetMetric(u32(s[0]))
+func hGetMetric(c hostcall) proxy.Status {
+	val, st := c.v.host.GetMetric(c.arg(0))
 	if st != proxy.StatusOK {
-		ret(s, st)
-		return
+		return st
 	}
-	ret(s, v.putU64(u32(s[1]), val))
+	return c.putU64(1, val)
 }
 
-func hSetEffectiveContext(v *vm, s []uint64) {
-	ret(s, v.host.SetEffectiveContext(u32(s[0])))
+func hSetEffectiveContext(c hostcall) proxy.Status {
+	return c.v.host.SetEffectiveContext(c.arg(0))
 }
 
-func hDone(v *vm, s []uint64) { ret(s, v.host.Done()) }
+func hDone(c hostcall) proxy.Status { return c.v.host.Done() }
 
 // hCallForeignFunction: no foreign functions are registered in the
 // emulator, so after validating the arguments the answer is NotFound, as
 // cpp-host answers for an unregistered name.
-func hCallForeignFunction(v *vm, s []uint64) {
-	_, ok1 := v.read(u32(s[0]), u32(s[1]))
-	_, ok2 := v.read(u32(s[2]), u32(s[3]))
-	if !ok1 || !ok2 {
-		ret(s, proxy.StatusInvalidMemoryAccess)
-		return
-	}
-	ret(s, proxy.StatusNotFound)
+func hCallForeignFunction(c hostcall) proxy.Status {
+	c.view(0)
+	c.view(2)
+	return c.orElse(proxy.StatusNotFound)
 }
 
 func hPthreadEqual(_ *vm, s []uint64) {
