@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"testing"
 	"time"
@@ -166,5 +167,22 @@ func TestCache_hitDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("Get allocates %.1f times per hit", allocs)
+	}
+}
+
+// Digest hashes in chunks to avoid copying the token; it must equal the
+// plain SHA-256 at every length around the chunk size.
+func TestDigest_equalsSHA256(t *testing.T) {
+	for _, n := range []int{0, 1, 511, 512, 513, 1024, 5000, MaxTokenBytes} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + i%26)
+		}
+		if Digest(string(b)) != sha256.Sum256(b) {
+			t.Errorf("Digest of %d bytes differs from sha256.Sum256", n)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = Digest("header.payload.signature") }); n != 0 {
+		t.Errorf("Digest allocates %v times", n)
 	}
 }

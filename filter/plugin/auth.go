@@ -145,6 +145,9 @@ type authState struct {
 	count int
 	cred  credential
 	pairs []proxy.Pair // request headers, read once for header and cookie sources
+	// pairsRead says pairs already holds the request headers (step 1 read
+	// them to strip the claims headers' spellings).
+	pairsRead bool
 
 	peeked bool
 	peekOK bool
@@ -628,7 +631,7 @@ func (s *stream) authenticated(p *authProvider, c *jsonx.Value, usedMetric strin
 	}
 	a.provider, a.claims = p, c
 	s.authd = true
-	s.rl.claimValue = s.claimValue
+	s.rl.claimValue = (*stream).claimValue
 	if usedMetric != "" {
 		s.r.metrics.inc(usedMetric)
 	}

@@ -35,7 +35,7 @@ func (s *stream) extractCredential(ar *authRoute) {
 		return
 	}
 	a.extracted = true
-	if ar.hasHeader || ar.hasCookie {
+	if (ar.hasHeader || ar.hasCookie) && !a.pairsRead {
 		pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 		if st == proxy.StatusOK {
 			a.pairs = pairs

@@ -47,23 +47,36 @@ func (s *stream) hygiene(rawPath string) result {
 // PHP, Rack) read as the same variable as x-user-id, and which the fixed
 // list (the name and its all-underscore form) does not hold. It reports
 // false when the host cannot list the headers: step 1 then fails closed.
+//
+// The pairs it read, less the ones it removed, are exactly the request
+// headers every later header step sees (nothing else changes them before
+// the checks pass), so they are kept for authentication's credential
+// search instead of being read again (extractCredential).
 func (s *stream) stripSpellings(strip []string) bool {
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	if st != proxy.StatusOK {
 		return st == proxy.StatusNotFound
 	}
+	kept := pairs[:0]
 	for _, p := range pairs {
-		if strings.IndexByte(p.Key, '_') < 0 {
+		if strings.IndexByte(p.Key, '_') >= 0 && spellingOf(p.Key, strip) {
+			s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
 			continue
 		}
-		for _, name := range strip {
-			if sameHeaderSpelling(p.Key, name) {
-				s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
-				break
-			}
+		kept = append(kept, p)
+	}
+	s.auth.pairs, s.auth.pairsRead = kept, true
+	return true
+}
+
+// spellingOf reports whether key is a spelling of one of the names.
+func spellingOf(key string, names []string) bool {
+	for _, name := range names {
+		if sameHeaderSpelling(key, name) {
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // sameHeaderSpelling compares header names as CGI-style upstreams do:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/policy"
+	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
@@ -61,6 +62,10 @@ type root struct {
 	limits rateRoot
 	edge   edgeRoot
 	resp   *responseRoot
+
+	// details caches the response code details of each refusal reason
+	// (refusalDetails).
+	details map[problem.Reason]string
 
 	// tickPeriod is the shortest tick any feature asked for (0: none).
 	tickPeriod uint32

@@ -79,7 +79,9 @@ type rateState struct {
 	// numbers and booleans as JSON text), and false when the claim is
 	// missing or has no string form. Authentication sets it once a
 	// credential verified; nil (no credential) makes every claim key absent.
-	claimValue func(path []string) (string, bool)
+	// It takes the stream as an argument, so that setting it is a method
+	// expression, not a per-request closure.
+	claimValue func(s *stream, path []string) (string, bool)
 
 	// The client address, read once per stream.
 	addrRead bool
@@ -303,7 +305,9 @@ func appendPolicyItemSeconds(b []byte, name string, limit, seconds int64) []byte
 
 // rateLimitValue is a RateLimit value: `"name";r=N;t=S`.
 func rateLimitValue(name string, remaining, seconds int64) string {
-	b := make([]byte, 0, len(name)+32)
+	// Built on the stack: only the returned string is allocated.
+	var buf [64]byte
+	b := buf[:0]
 	b = append(b, '"')
 	b = append(b, name...)
 	b = append(b, `";r=`...)
@@ -372,7 +376,7 @@ func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) u
 		}
 	case config.KeyClaim:
 		if s.rl.claimValue != nil {
-			if v, ok := s.rl.claimValue(k.Claim); ok {
+			if v, ok := s.rl.claimValue(s, k.Claim); ok {
 				return h.Sum(tweak^tagClaim, v)
 			}
 		}

@@ -335,11 +335,29 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	}
 	headers = append(headers, extra...)
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(status, "apiguard_"+string(reason), problem.Body(status, s.requestID), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.requestID), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
 	s.p.logDeny(s.routeName(), status, string(reason), s.requestID, false)
+}
+
+// refusalDetails is the response code details of a refusal,
+// "apiguard_<reason>", built once per reason and root rather than on every
+// refusal. A stream without a root builds it each time.
+func (r *root) refusalDetails(reason problem.Reason) string {
+	if r == nil {
+		return "apiguard_" + string(reason)
+	}
+	d, ok := r.details[reason]
+	if !ok {
+		if r.details == nil {
+			r.details = map[problem.Reason]string{}
+		}
+		d = "apiguard_" + string(reason)
+		r.details[reason] = d
+	}
+	return d
 }
 
 // sendLocal answers the client from the filter. Should the host refuse the
