@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/apiguard/apiguard/filter/route"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
 				if s == "*" {
 					return "", `"*" is not allowed: list the methods`
 				}
-				if !isToken(s) {
+				if !route.IsToken(s) {
 					return "", quote(s) + " is not an HTTP method"
 				}
 				if strings.ToUpper(s) != s {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/hex"
+	"github.com/apiguard/apiguard/filter/route"
 	"strings"
 	"time"
 
@@ -297,7 +298,7 @@ func parseSource(v *jsonx.Value, p *path) (Source, *Error) {
 				}
 			case "cookie":
 				s.Kind = SourceCookie
-				if !isToken(name) {
+				if !route.IsToken(name) {
 					msg = quote(name) + " is not a valid cookie name"
 				}
 			case "query":

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/apiguard/apiguard/filter/route"
 	"strconv"
 	"strings"
 	"unicode"
@@ -42,27 +43,6 @@ func checkKeyID(s string) string {
 	return ""
 }
 
-// isToken reports an RFC 9110 token.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !isTokenChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
-}
-
 // checkHeaderRead validates the name of a header the filter reads (a `from`
 // source, a `header:` key, a CORS allowed header) and lower-cases it:
 // header names compare case-insensitively.
@@ -70,7 +50,7 @@ func checkHeaderRead(s string) (string, string) {
 	if strings.HasPrefix(s, ":") {
 		return "", quote(s) + " is a pseudo-header"
 	}
-	if !isToken(s) {
+	if !route.IsToken(s) {
 		return "", quote(s) + " is not a valid header name"
 	}
 	return strings.ToLower(s), ""
@@ -95,7 +75,7 @@ func checkHeaderSet(s string) string {
 	if strings.HasPrefix(s, ":") {
 		return quote(s) + " is a pseudo-header"
 	}
-	if !isToken(s) {
+	if !route.IsToken(s) {
 		return quote(s) + " is not a valid header name"
 	}
 	if strings.ToLower(s) != s {
@@ -218,7 +198,7 @@ func checkLink(s string) string {
 // checkMediaType validates and lower-cases a `pass_types` entry.
 func checkMediaType(s string) (string, string) {
 	t, sub, ok := strings.Cut(s, "/")
-	if !ok || !isToken(t) || !isToken(sub) {
+	if !ok || !route.IsToken(t) || !route.IsToken(sub) {
 		return "", quote(s) + ` is not a media type (want "type/subtype", no parameters)`
 	}
 	s = strings.ToLower(s)

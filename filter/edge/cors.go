@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"github.com/apiguard/apiguard/filter/route"
 	"strconv"
 	"strings"
 
@@ -137,7 +138,7 @@ func (c *CORS) HeadersAllowed(list string) bool {
 }
 
 func (c *CORS) headerListed(name string) bool {
-	if !isToken(name) {
+	if !route.IsToken(name) {
 		return false
 	}
 	for _, h := range c.headers {

@@ -9,6 +9,8 @@
 // through proxy.Host.
 package reqcheck
 
+import "github.com/apiguard/apiguard/filter/route"
+
 // UnsafePath reports whether a request path (without its query) must be
 // refused by step 1 of the order of checks. A path is unsafe when it holds
 //
@@ -129,24 +131,12 @@ func OriginForm(raw string) bool {
 // fall to a weaker one, while frameworks that upper-case the method serve
 // it as GET; every registered method is upper-case.
 func ValidMethod(m string) bool {
-	if m == "" {
-		return false
-	}
 	for i := 0; i < len(m); i++ {
-		c := m[i]
-		switch {
-		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'z':
+		if c := m[i]; c >= 'a' && c <= 'z' {
 			return false
-		default:
-			switch c {
-			case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-			default:
-				return false
-			}
 		}
 	}
-	return true
+	return route.IsToken(m)
 }
 
 // DecodeUnreserved returns p with every percent-escape of an unreserved

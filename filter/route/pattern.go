@@ -40,7 +40,7 @@ func CheckMethod(m string) error {
 		if c >= 'a' && c <= 'z' {
 			return errors.New(strconv.Quote(m) + " must be upper-case")
 		}
-		if !isTokenChar(c) {
+		if !IsTokenChar(c) {
 			return errors.New(strconv.Quote(m) + " is not an HTTP method")
 		}
 	}
@@ -171,8 +171,23 @@ func isPathChar(c byte) bool {
 	return false
 }
 
-// isTokenChar reports RFC 9110 tchar.
-func isTokenChar(c byte) bool {
+// IsToken reports whether s is an RFC 9110 token (§5.6.2): the syntax of
+// methods and header names. It is the one definition the configuration,
+// the request checks and CORS share.
+func IsToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !IsTokenChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsTokenChar reports RFC 9110 tchar.
+func IsTokenChar(c byte) bool {
 	switch {
 	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
 		return true
