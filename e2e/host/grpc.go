@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -72,7 +73,7 @@ func (u *GRPCUpstream) Call(req GRPCRequest) (GRPCResponse, error) {
 	if err == nil {
 		return GRPCResponse{Message: out}, nil
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if timedOut(ctx) {
 		return GRPCResponse{Status: grpcUnavailable, StatusMessage: "upstream request timeout"}, nil
 	}
 	st, ok := grpcstatus.FromError(err)
@@ -85,6 +86,18 @@ func (u *GRPCUpstream) Call(req GRPCRequest) (GRPCResponse, error) {
 		return GRPCResponse{}, err
 	}
 	return GRPCResponse{Status: uint32(st.Code()), StatusMessage: st.Message()}, nil
+}
+
+// timedOut reports whether the call's deadline has passed. ctx.Err() alone
+// is not enough: the server (or gRPC itself, on the server's RST_STREAM)
+// can end the call a moment before the context's timer goroutine runs,
+// and a timeout must read as a timeout however the race goes.
+func timedOut(ctx context.Context) bool {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 // rawCodec passes message bytes through: requests and answers are
