@@ -454,12 +454,24 @@ func TestHammer(t *testing.T) {
 
 // TestHammerRefill is the hammer with the clock moving: over [start, end]
 // a bucket admits at most burst + (end-start)/interval requests.
+//
+// Each goroutine reads the shared clock just before it takes, but the
+// scheduler may park it between the two for as long as it likes; a reading
+// older than the limit's ceiling (tolerance + clockSlack) is then rightly
+// taken for a clock that stepped back. Real workers take within
+// microseconds of reading the clock, so the whole run spans less than the
+// ceiling: no reading can be that stale however the goroutines are
+// scheduled, and the bound holds exactly.
 func TestHammerRefill(t *testing.T) {
 	const burst = 50
 	st := NewMemStore()
 	st.BeforeSet = func(string) { runtime.Gosched() }
-	rate := NewRate(burst, time.Second, burst) // 20 ms a token
+	rate := NewRate(burst, 100*time.Millisecond, burst) // 2 ms a token
 	l := NewLimit("t/", rate, NewLayout(16))
+	const step = 250 * time.Microsecond // 8 × 400 takes span 800 ms
+	if span := int64(8 * 400 * step); span >= l.ceiling {
+		t.Fatalf("the run spans %v, not under the ceiling %v", time.Duration(span), time.Duration(l.ceiling))
+	}
 	var clock atomic.Int64
 	clock.Store(t0)
 	var admitted atomic.Int64
@@ -470,7 +482,7 @@ func TestHammerRefill(t *testing.T) {
 			defer wg.Done()
 			states := make([]State, 1)
 			for i := 0; i < 400; i++ {
-				now := clock.Add(int64(time.Millisecond))
+				now := clock.Add(int64(step))
 				if Take(st, now, []Request{{l, 42}}, states).Verdict == Allowed {
 					admitted.Add(1)
 				}
