@@ -38,7 +38,7 @@ proxy: build
 # it is quiet when everything is there.
 .PHONY: test-deps
 test-deps:
-	@bash scripts/test-deps.sh
+	@bash e2e/test-deps.sh
 
 test: build test-deps
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
@@ -103,5 +103,5 @@ clean:
 # INSECURE=1 for a plain-HTTP registry.
 .PHONY: image
 image: build
-	$(GO) run ./tools/image -wasm $(WASM) -out build/image \
+	$(GO) run ./envoy/image -wasm $(WASM) -out build/image \
 	  $(if $(PUSH),-push $(PUSH)) $(if $(PUSH_OCI),-push-oci $(PUSH_OCI)) $(if $(INSECURE),-insecure)

@@ -24,10 +24,10 @@ import (
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/rlsproto"
-	"github.com/apiguard/apiguard/tools/rlsconfig/rlsgen"
 )
 
 // globalConfig exercises global limits: beside a local limit, alone, on a
@@ -768,7 +768,7 @@ func startRedis(t *testing.T) (*process, string) {
 	t.Helper()
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
-		t.Fatal("global: redis-server is not on PATH; `make test` installs it (scripts/test-deps.sh), or run `apt-get install redis-server`; `go test -short` skips this test")
+		t.Fatal("global: redis-server is not on PATH; `make test` installs it (e2e/test-deps.sh), or run `apt-get install redis-server`; `go test -short` skips this test")
 	}
 	port := strconv.Itoa(freePort(t))
 	p := startProcess(t, "redis-server", []string{"PATH=" + os.Getenv("PATH")}, path,
@@ -863,7 +863,7 @@ type rlsEnvoy struct {
 // TestGlobalRealService runs the whole chain for real: two Envoys (each
 // with its own shared data and two workers) whose plugin calls
 // envoyproxy/ratelimit over gRPC, configured from the same apiguard
-// document by tools/rlsconfig, counting in one Redis. Across both Envoys
+// document by envoy/rlsconfig, counting in one Redis. Across both Envoys
 // no more than `limit` requests pass per window; a request the local
 // limits refuse never reaches the service; with Redis or the service down,
 // failure_mode decides.

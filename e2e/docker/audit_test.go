@@ -17,7 +17,7 @@ import (
 // the upstream and the rate limit service present, and ports published on
 // loopback only.
 func TestComposeFileShape(t *testing.T) {
-	data, err := os.ReadFile("docker-compose.yaml")
+	data, err := os.ReadFile(composeFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestComposeFileShape(t *testing.T) {
 	if cfgArg == nil || !strings.HasPrefix(mounts[cfgArg[1]], "./envoy.yaml:") {
 		t.Errorf("envoy command %q does not load the mounted ./envoy.yaml (mounts %v)", cmd, mounts)
 	}
-	bootstrap, err := os.ReadFile("envoy.yaml")
+	bootstrap, err := os.ReadFile(bootstrapFile)
 	if err != nil {
 		t.Fatal(err)
 	}

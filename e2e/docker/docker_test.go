@@ -13,7 +13,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/apiguard/apiguard/tools/rlsconfig/rlsgen"
+	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 	"io"
 	"net"
 	"net/http"
@@ -55,14 +55,23 @@ func firstLine(s string) string {
 	return s
 }
 
-// stack is one docker compose project of docker-compose.yaml.
+// The stack lives with the rest of the Envoy configuration: the compose
+// file and the bootstrap it mounts are in envoy/compose/, the small servers
+// it builds are in ./testserver.
+const (
+	composeDir    = "../../envoy/compose"
+	composeFile   = composeDir + "/docker-compose.yaml"
+	bootstrapFile = composeDir + "/envoy.yaml"
+)
+
+// stack is one docker compose project of envoy/compose/docker-compose.yaml.
 type stack struct {
 	project string
 	env     []string
 }
 
 func (s *stack) command(ctx context.Context, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, "docker", append([]string{"compose", "-p", s.project, "-f", "docker-compose.yaml"}, args...)...)
+	cmd := exec.CommandContext(ctx, "docker", append([]string{"compose", "-p", s.project, "-f", composeFile}, args...)...)
 	cmd.Env = append(os.Environ(), s.env...)
 	return cmd
 }
@@ -271,11 +280,11 @@ func init() {
 }
 
 // writeRateLimitConfig generates envoyproxy/ratelimit's configuration from
-// envoy.yaml's apiguard policy, as an operator would with tools/rlsconfig,
+// envoy.yaml's apiguard policy, as an operator would with envoy/rlsconfig,
 // into the directory the compose file mounts for the service.
 func writeRateLimitConfig(t *testing.T, data string) {
 	t.Helper()
-	bootstrap, err := os.ReadFile("envoy.yaml")
+	bootstrap, err := os.ReadFile(bootstrapFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func TestLocalProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	config, err := pluginConfig("envoy.yaml")
+	config, err := pluginConfig(bootstrapFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,7 +69,7 @@ func runSuite(t *testing.T, tg *target) {
 // TestAPIKeyMatchesConfig keeps e2eAPIKey and envoy.yaml in step (it runs
 // without Docker).
 func TestAPIKeyMatchesConfig(t *testing.T) {
-	b, err := os.ReadFile("envoy.yaml")
+	b, err := os.ReadFile(bootstrapFile)
 	if err != nil {
 		t.Fatal(err)
 	}

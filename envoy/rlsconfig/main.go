@@ -2,7 +2,7 @@
 // from an apiguard configuration, so the apiguard document stays the one
 // source of truth for `"global": true` limits:
 //
-//	go run ./tools/rlsconfig envoy/envoy.yaml > ratelimit/config/apiguard.yaml
+//	go run ./envoy/rlsconfig envoy/envoy.yaml > ratelimit/config/apiguard.yaml
 //
 // The input is the apiguard JSON itself, an Envoy bootstrap whose Wasm
 // filter carries it as a StringValue `configuration`, or an Istio
@@ -17,7 +17,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/apiguard/apiguard/tools/rlsconfig/rlsgen"
+	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 )
 
 func main() {

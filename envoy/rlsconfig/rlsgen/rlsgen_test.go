@@ -42,7 +42,7 @@ func parseService(t *testing.T, y []byte) serviceConfig {
 
 // The shipped example (envoy/envoy.yaml) generates exactly this file.
 func TestExampleConfig(t *testing.T) {
-	doc, err := os.ReadFile("../../../envoy/envoy.yaml")
+	doc, err := os.ReadFile("../../envoy.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	const want = `# envoyproxy/ratelimit configuration generated from the apiguard configuration
-# by tools/rlsconfig: edit the apiguard document and regenerate, not this file.
+# by envoy/rlsconfig: edit the apiguard document and regenerate, not this file.
 # apiguard sends cluster "ratelimit", domain "apiguard", one descriptor [{key: <limit name>,
 # value: <hashed key value>}] per global limit; no value here = one counter per value.
 domain: "apiguard"

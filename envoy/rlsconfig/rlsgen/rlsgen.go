@@ -95,7 +95,7 @@ func Generate(cfg *config.Config) ([]byte, error) {
 	}
 	var b bytes.Buffer
 	b.WriteString("# envoyproxy/ratelimit configuration generated from the apiguard configuration\n")
-	b.WriteString("# by tools/rlsconfig: edit the apiguard document and regenerate, not this file.\n")
+	b.WriteString("# by envoy/rlsconfig: edit the apiguard document and regenerate, not this file.\n")
 	fmt.Fprintf(&b, "# apiguard sends cluster %s, domain %s, one descriptor [{key: <limit name>,\n", quote(cfg.RateLimitService.Cluster), quote(cfg.RateLimitService.Domain))
 	b.WriteString("# value: <hashed key value>}] per global limit; no value here = one counter per value.\n")
 	b.WriteString("domain: " + quote(cfg.RateLimitService.Domain) + "\n")

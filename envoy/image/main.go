@@ -2,7 +2,7 @@
 // Docker daemon (`make image`), in the two variants Istio's fetcher accepts
 // (PROXY-WASM.md §5.3), and writes them as one OCI image layout:
 //
-//	go run ./tools/image [-wasm build/apiguard.wasm] [-out build/image]
+//	go run ./envoy/image [-wasm build/apiguard.wasm] [-out build/image]
 //	    [-push REGISTRY/REPO:TAG] [-push-oci REGISTRY/REPO:TAG] [-insecure]
 //
 // The layout's index names the variants `compat` and `oci`
