@@ -622,6 +622,11 @@ func checkIstio(path string, data []byte) []error {
 	if len(cfg.Routes) == 0 || len(cfg.Providers) == 0 {
 		fail("the example policy should route and authenticate something")
 	}
+	// A sidecar's inbound listener keeps Envoy's default buffer limit, which
+	// a WasmPlugin cannot raise (README.md, "Istio").
+	if largest, fits := largestBody(cfg), int64(istioBufferLimit-64<<10); largest > fits {
+		fail("a policy reads bodies up to %d bytes, over the %d that fit under a sidecar's default %d-byte buffer limit", largest, fits, istioBufferLimit)
+	}
 	// Under Istio a JWKS cluster is the outbound cluster of a ServiceEntry.
 	for _, pr := range cfg.Providers {
 		if pr.JWT == nil || pr.JWT.RemoteJWKS == nil {
@@ -655,6 +660,10 @@ var istioKinds = map[string]bool{"WasmPlugin": true, "ServiceEntry": true, "Dest
 const meshServiceSuffix = ".svc.cluster.local"
 
 const istioManifest = "istio/wasmplugin.yaml"
+
+// istioBufferLimit is Envoy's default per_connection_buffer_limit_bytes,
+// which a sidecar's inbound listener keeps.
+const istioBufferLimit = 1 << 20
 
 // istioManifests are the shipped Istio examples; each is checked.
 var istioManifests = []string{istioManifest, "istio/instead-of-requestauthentication.yaml"}
@@ -697,6 +706,7 @@ func TestBrokenWasmPluginFails(t *testing.T) {
 		{"not an image", `(?m)^  url: oci://`, "  url: https://", `not an oci://`},
 		{"headers held", `(?m)^    hold_headers: false`, "    hold_headers: true", `hold_headers must be false`},
 		{"bad policy", `window: 1m`, "window: 1x", `is not a duration`},
+		{"body over the sidecar's buffer limit", `max_body_bytes: 983040`, "max_body_bytes: 983041", `over the 983040 that fit`},
 		{"JWKS port without ServiceEntry", `outbound\|443\|`, "outbound|8443|", `no ServiceEntry`},
 		{"JWKS authority defaulted", `(?m)^ *authority: idp\.example\.com\n`, "", `set remote_jwks.authority`},
 		{"Istio authentication beside apiguard", `kind: ServiceEntry`, "kind: RequestAuthentication", `kind "RequestAuthentication"`},
