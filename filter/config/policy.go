@@ -612,6 +612,10 @@ func (ps *parser) parseRateLimits(v *jsonx.Value, p *path) ([]RateLimit, *Error)
 }
 
 // globalWindows are the windows the rate limit service knows (its units).
+// FailedAuthLimitName is the name failed_auth_limit goes by in the
+// RateLimit-Policy and RateLimit headers; no rate limit may take it.
+const FailedAuthLimitName = "failed_auth"
+
 var globalWindows = map[time.Duration]bool{
 	time.Second: true, time.Minute: true, time.Hour: true, 24 * time.Hour: true,
 }
@@ -624,6 +628,8 @@ func (ps *parser) parseRateLimit(v *jsonx.Value, p *path) (RateLimit, *Error) {
 			if rl.Name, err = getString(&m.Value, mp); err == nil {
 				if msg := checkName(rl.Name); msg != "" {
 					err = mp.errorf("%s", msg)
+				} else if rl.Name == FailedAuthLimitName {
+					err = mp.errorf("%s is reserved: RateLimit headers name failed_auth_limit so", quote(rl.Name))
 				} else if ps.limitNames[rl.Name] {
 					err = mp.errorf("duplicate rate limit name %s (names are unique across the configuration)", quote(rl.Name))
 				}

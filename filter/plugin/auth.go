@@ -700,11 +700,13 @@ func (s *stream) stepAuthorize() result {
 
 // addRequestHeaders runs once the header steps passed: it sets the
 // claims_to_headers values and removes the credential when its provider
-// does not forward it (API keys never are). A request a report-only policy
-// would have refused goes on untouched.
+// does not forward it (API keys never are). A report-only policy
+// (enforce: false) never edits the request, whether or not one of its
+// checks would have refused it: the credential stays where it was and no
+// claims header is set (step 1 still removed the client's copies).
 func (s *stream) addRequestHeaders() {
 	a := &s.auth
-	if s.reported || a.provider == nil {
+	if !s.enforced() || a.provider == nil {
 		return
 	}
 	for _, h := range a.headers {

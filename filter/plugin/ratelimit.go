@@ -28,7 +28,7 @@ const (
 	failedAuthKeys = "~fa/"
 	// failedAuthPolicyName names failed_auth_limit in the RateLimit headers
 	// of its lockout answer.
-	failedAuthPolicyName = "failed_auth"
+	failedAuthPolicyName = config.FailedAuthLimitName
 	// defaultPluginName prefixes the keys when Envoy gives no plugin name.
 	defaultPluginName = "apiguard"
 	// seedAttempts bounds the rounds of agreeing on the seed in one call.
@@ -141,6 +141,11 @@ type routeLimits struct {
 	// policy is the RateLimit-Policy value listing every limit of the
 	// route, local and global ("" when the route has none).
 	policy string
+	// lockoutPolicy is the RateLimit-Policy value of a 429 from step 8
+	// (failed_auth_limit): every limit of the route, then failed_auth, the
+	// limit its RateLimit names. Built once per configuration; "" without
+	// failed_auth_limit.
+	lockoutPolicy string
 }
 
 type localLimit struct {
@@ -235,6 +240,13 @@ func (r *root) configureRateLimits() error {
 			lock:   ratelimit.NewLockout(rr.prefix+failedAuthKeys, fa.Limit, fa.Window, layout),
 			policy: string(appendPolicyItem(nil, failedAuthPolicyName, fa.Limit, fa.Window)),
 		}
+		for i := range rr.routes {
+			rl := &rr.routes[i]
+			rl.lockoutPolicy = rr.failed.policy
+			if rl.policy != "" {
+				rl.lockoutPolicy = rl.policy + ", " + rr.failed.policy
+			}
+		}
 	}
 	rr.configureGlobalRoot(cfg.RateLimitService)
 	rr.reqs = make([]ratelimit.Request, most)
@@ -318,8 +330,9 @@ func rateLimitValue(name string, remaining, seconds int64) string {
 }
 
 // limitHeaders are the headers of a 429: Retry-After, the policy of the
-// route (or of failed_auth_limit) and RateLimit for the limit that refused,
-// with no quota left until Retry-After.
+// route (for failed_auth_limit, the route's limits then failed_auth) and
+// RateLimit for the limit that refused, with no quota left until
+// Retry-After.
 func limitHeaders(policy, name string, seconds int64) []proxy.Pair {
 	secs := strconv.FormatInt(seconds, 10)
 	h := make([]proxy.Pair, 0, 3)
@@ -411,13 +424,12 @@ func (s *stream) stepFailedAuthLimit() result {
 		return next
 	}
 	rr := &s.r.limits
-	fa := rr.failed
 	if !rr.ensureSeed() {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(fa.policy, failedAuthPolicyName, 1))
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, 1))
 	}
-	locked, wait, st := fa.lock.Check(rr.store, s.host.Now(), s.failedAuthHash())
+	locked, wait, st := rr.failed.lock.Check(rr.store, s.host.Now(), s.failedAuthHash())
 	if st != ratelimit.OK {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(fa.policy, failedAuthPolicyName, 1))
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, 1))
 	}
 	if !locked {
 		return next
@@ -426,7 +438,18 @@ func (s *stream) stepFailedAuthLimit() result {
 		s.r.metrics.inc(metricFailedAuthBypass)
 		return next
 	}
-	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(fa.policy, failedAuthPolicyName, ratelimit.Seconds(wait)))
+	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, ratelimit.Seconds(wait)))
+}
+
+// lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of
+// the route (DESIGN.md), then failed_auth, which their RateLimit names.
+// Only refusals read it; it was built at configure time.
+func (s *stream) lockoutPolicy() string {
+	rr := &s.r.limits
+	if i := s.route.Index; i >= 0 && i < len(rr.routes) {
+		return rr.routes[i].lockoutPolicy
+	}
+	return rr.failed.policy
 }
 
 // countFailedAuth counts a request with a missing or invalid credential
