@@ -150,7 +150,11 @@ func (p *Plugin) newRoot(id uint32) *root {
 // OnTick implements proxy.Handler: each feature's periodic work.
 func (p *Plugin) OnTick(rootID uint32) {
 	r := p.roots[rootID]
-	if r == nil || r.policy == nil {
+	if r == nil {
+		return
+	}
+	p.safely("proxy_on_tick", func() { p.tickDenyLog(r) })
+	if r.policy == nil {
 		return
 	}
 	p.safely("proxy_on_tick", func() {
@@ -241,6 +245,7 @@ func (p *Plugin) OnDelete(contextID uint32) {
 // OnRequestHeaders implements proxy.Handler.
 func (p *Plugin) OnRequestHeaders(contextID uint32, numHeaders int, endOfStream bool) proxy.Action {
 	return p.stream(contextID).run("proxy_on_request_headers", func(s *stream) proxy.Action {
+		p.flushDroppedSoon() // a refusal count left by a flood that stopped
 		return s.onRequestHeaders(endOfStream)
 	})
 }
