@@ -323,6 +323,16 @@ func TestRequestUpgrade(t *testing.T) {
 			{name: "open route", req: host.Request{Path: "/open", Headers: ws}, want: 200},
 			{name: "open route CONNECT", req: host.Request{Method: "CONNECT", Path: "/open"}, want: 200},
 		})
+		// auth.body_owner reads the body as well: an upgrade is refused
+		// even with a valid credential (step 7 runs before step 9).
+		owner := start(t, g, `{"providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
+  "keys": [{"id": "k1", "sha256": "6f05445cd02d50952714c41e70450ceb77a4fd30cf93e13b914417c86e0d0ec4", "claims": {"sub": "acme"}}]}}},
+  "routes": [{"name": "orders", "match": {"prefix": "/orders"},
+    "auth": {"providers": ["keys"], "body_owner": [{"field": "customer_id", "claim": "sub"}]}}]}`)
+		runTable(t, owner, []exchange{
+			{name: "body_owner route", req: host.Request{Path: "/orders", Headers: append(headers("x-api-key", "resp-key-1"), ws...)},
+				want: 400, reason: problem.ReasonUpgradeRefused},
+		})
 		// An upgraded stream on a capping route, and any body on a route
 		// without body checks, is streamed as it comes, never held.
 		for _, p := range []string{"/capped", "/open"} {
