@@ -19,6 +19,16 @@ var _ proxy.Host = wasmHost{}
 // hostBytes turns the (address, length) a hostcall wrote into a byte slice.
 // The memory was allocated by our own allocation export for this one call,
 // so the slice owns it: no copy is needed.
+//
+// hostString does the same as a string, and that is safe for the same
+// reasons, which make the bytes immutable from then on, as a string's must
+// be: proxyOnMemoryAllocate made a fresh Go []byte for this one hostcall
+// and kept it only in pending; the host wrote into it before the hostcall
+// returned and never touches it again (every later hostcall gets a block
+// of its own); releaseAlloc drops pending, so the string is the only
+// reference left and nothing in the module can write those bytes. The
+// block is ordinary Go heap memory, so the garbage collector keeps it alive
+// as long as the string, or any substring of it, is held.
 func hostBytes(p *byte, n uint32) []byte {
 	if p == nil || n == 0 {
 		return nil
@@ -115,7 +125,9 @@ func (wasmHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) 
 	if st != proxy.StatusOK {
 		return nil, st
 	}
-	pairs, ok := proxy.DecodePairs(hostBytes(p, n))
+	// The keys and values are substrings of the host's block, not copies
+	// (hostString says why that is safe).
+	pairs, ok := proxy.DecodePairsString(hostString(p, n))
 	if !ok {
 		return nil, proxy.StatusSerializationFailure
 	}

@@ -145,8 +145,9 @@ type authState struct {
 	count int
 	cred  credential
 	pairs []proxy.Pair // request headers, read once for header and cookie sources
-	// pairsRead says pairs already holds the request headers (step 1 read
-	// them to strip the claims headers' spellings).
+	// pairsRead says pairs already holds the request headers: step 1 reads
+	// them once per request and leaves here what it did not strip
+	// (stripClaimHeaders).
 	pairsRead bool
 
 	peeked bool

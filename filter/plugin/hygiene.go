@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"strings"
-
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
@@ -17,21 +15,20 @@ import (
 // and unsafe paths (reqcheck.UnsafePath). It runs before a route is
 // known, so s.route is nil and s.refuse always enforces: step 1 has no
 // report-only mode.
-func (s *stream) hygiene(rawPath string) result {
-	strip := s.r.policy.StripHeaders
-	for _, name := range strip {
-		s.host.RemoveHeaderMapValue(reqHeaders, name)
-	}
-	if len(strip) > 0 && !s.stripSpellings(strip) {
+//
+// pairs are the request headers as onRequestHeaders read them; listed is
+// false when the host could not list them, and step 1 then fails closed
+// (500): nothing about the request can be checked.
+func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result {
+	if !listed {
 		return s.refuse(500, problem.ReasonInternal, nil)
 	}
+	kept := s.stripClaimHeaders(pairs)
 	if !reqcheck.ValidMethod(s.method) {
 		return s.refuse(400, problem.ReasonBadRequest, nil)
 	}
-	for _, name := range reqcheck.MethodOverrideHeaders {
-		if _, st := s.host.GetHeaderMapValue(reqHeaders, name); st == proxy.StatusOK {
-			return s.refuse(400, problem.ReasonMethodOverride, nil)
-		}
+	if hasMethodOverride(kept) {
+		return s.refuse(400, problem.ReasonMethodOverride, nil)
 	}
 	if reqcheck.FindQueryParam(s.query, reqcheck.MethodParam) >= 0 {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
@@ -42,30 +39,74 @@ func (s *stream) hygiene(rawPath string) result {
 	return next
 }
 
-// stripSpellings removes the remaining spellings of the claims headers:
-// names that mix '-' and '_' (x-user_id), which CGI-style upstreams (WSGI,
-// PHP, Rack) read as the same variable as x-user-id, and which the fixed
-// list (the name and its all-underscore form) does not hold. It reports
-// false when the host cannot list the headers: step 1 then fails closed.
+// stripClaimHeaders removes every spelling of the claims headers from the
+// request and returns pairs without them. The fixed list (each name and its
+// all-underscore form) is removed by name; the names that mix '-' and '_'
+// (x-user_id), which CGI-style upstreams (WSGI, PHP, Rack) read as the same
+// variable as x-user-id, are removed one by one as pairs shows them.
 //
-// The pairs it read, less the ones it removed, are exactly the request
-// headers every later header step sees (nothing else changes them before
-// the checks pass), so they are kept for authentication's credential
-// search instead of being read again (extractCredential).
-func (s *stream) stripSpellings(strip []string) bool {
-	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
-	if st != proxy.StatusOK {
-		return st == proxy.StatusNotFound
+// What it returns is exactly the request headers every later header step
+// sees (nothing else changes them before the checks pass), so it is kept
+// for authentication's credential search instead of being read again
+// (extractCredential). It filters pairs in place.
+func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
+	strip := s.r.policy.StripHeaders
+	for _, name := range strip {
+		s.host.RemoveHeaderMapValue(reqHeaders, name)
 	}
-	kept := pairs[:0]
-	for _, p := range pairs {
-		if strings.IndexByte(p.Key, '_') >= 0 && spellingOf(p.Key, strip) {
-			s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
-			continue
+	kept := pairs
+	if len(strip) > 0 {
+		kept = pairs[:0]
+		for _, p := range pairs {
+			if !spellingOf(p.Key, strip) {
+				kept = append(kept, p)
+				continue
+			}
+			if !listedName(p.Key, strip) {
+				// A spelling the removals by name above did not reach.
+				s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
+			}
 		}
-		kept = append(kept, p)
 	}
 	s.auth.pairs, s.auth.pairsRead = kept, true
+	return kept
+}
+
+// hasMethodOverride reports whether the request carries one of the method
+// override headers, whatever its value.
+func hasMethodOverride(pairs []proxy.Pair) bool {
+	for _, p := range pairs {
+		for _, name := range reqcheck.MethodOverrideHeaders {
+			if headerIs(p.Key, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// listedName reports whether key is one of the names, as the host matches
+// a header name (without regard to ASCII case).
+func listedName(key string, names []string) bool {
+	for _, name := range names {
+		if headerIs(key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerIs reports whether the header name key is name, a lower-case
+// name, without regard to ASCII case.
+func headerIs(key, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if lowerASCII(key[i]) != name[i] {
+			return false
+		}
+	}
 	return true
 }
 

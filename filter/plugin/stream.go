@@ -164,17 +164,25 @@ func (s *stream) fail() proxy.Action {
 }
 
 // onRequestHeaders runs steps 1 and 2, then the header steps.
+//
+// The request headers are read once, as pairs (each hostcall that returns
+// bytes costs the host a call into the module's allocator on top of its
+// own): x-request-id, :method and :path come from them, step 1 checks and
+// strips them, and authentication searches what step 1 left
+// (s.auth.pairs).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	pol := s.r.policy
 	s.r.metrics.inc(metricRequests)
-	s.requestID, _ = s.host.GetHeaderMapValue(reqHeaders, "x-request-id")
-	s.method, _ = s.host.GetHeaderMapValue(reqHeaders, ":method")
-	rawPath, _ := s.host.GetHeaderMapValue(reqHeaders, ":path")
+	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
+	var rawPath string
+	if st == proxy.StatusOK {
+		s.requestID, s.method, rawPath = requestLine(pairs)
+	}
 	s.path, s.query = route.SplitPath(rawPath)
 	s.body.endOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
-	if s.hygiene(rawPath) == stop {
+	if s.hygiene(rawPath, pairs, st == proxy.StatusOK) == stop {
 		return proxy.StopIteration
 	}
 
@@ -193,6 +201,25 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	}
 	s.route, s.params = rt, params
 	return s.runHeaderSteps()
+}
+
+// requestLine picks x-request-id, :method and :path out of the request
+// headers. Each is the first value of its name, as proxy_get_header_map_value
+// answers for a repeated header; names compare without regard to ASCII case
+// (Envoy hands them over lower-case), and an absent header reads as "".
+func requestLine(pairs []proxy.Pair) (requestID, method, path string) {
+	var haveID, haveMethod, havePath bool
+	for _, p := range pairs {
+		switch {
+		case !haveMethod && headerIs(p.Key, ":method"):
+			method, haveMethod = p.Value, true
+		case !havePath && headerIs(p.Key, ":path"):
+			path, havePath = p.Value, true
+		case !haveID && headerIs(p.Key, "x-request-id"):
+			requestID, haveID = p.Value, true
+		}
+	}
+	return requestID, method, path
 }
 
 // runHeaderSteps runs (or resumes) steps 3 to 11 and decides what the

@@ -41,39 +41,54 @@ func EncodePairs(pairs []Pair) []byte {
 
 // DecodePairs parses the serialization EncodePairs produces. It returns
 // false for a truncated or inconsistent buffer. Empty input (or a lone NUL)
-// is an empty map.
+// is an empty map. The keys and values are substrings of one copy of buf,
+// so buf may be reused afterwards; a caller that owns a buffer nobody will
+// write again can skip that copy with DecodePairsString.
 func DecodePairs(buf []byte) ([]Pair, bool) {
-	if len(buf) == 0 || (len(buf) == 1 && buf[0] == 0) {
+	return DecodePairsString(string(buf))
+}
+
+// DecodePairsString is DecodePairs over a string: every key and value is a
+// substring of s (one allocation, the slice of pairs, whatever the number
+// of headers), so they keep all of s alive for as long as any is held.
+func DecodePairsString(s string) ([]Pair, bool) {
+	if len(s) == 0 || (len(s) == 1 && s[0] == 0) {
 		return nil, true
 	}
-	if len(buf) < 4 {
+	if len(s) < 4 {
 		return nil, false
 	}
-	n := binary.LittleEndian.Uint32(buf)
-	if uint64(n)*8 > uint64(len(buf)-4) {
+	n := u32(s)
+	if uint64(n)*8 > uint64(len(s)-4) {
 		return nil, false
 	}
 	pairs := make([]Pair, n)
-	sizes := buf[4:]
-	data := buf[4+8*int(n):]
+	sizes := s[4:]
+	data := s[4+8*int(n):]
 	for i := range pairs {
-		kl := int(binary.LittleEndian.Uint32(sizes[8*i:]))
-		vl := int(binary.LittleEndian.Uint32(sizes[8*i+4:]))
+		kl := int(u32(sizes[8*i:]))
+		vl := int(u32(sizes[8*i+4:]))
 		if kl < 0 || vl < 0 || kl+vl+2 > len(data) || kl+1+vl+1 < kl {
 			return nil, false
 		}
-		pairs[i].Key = string(data[:kl])
 		if data[kl] != 0 {
 			return nil, false
 		}
+		pairs[i].Key = data[:kl]
 		data = data[kl+1:]
-		pairs[i].Value = string(data[:vl])
 		if data[vl] != 0 {
 			return nil, false
 		}
+		pairs[i].Value = data[:vl]
 		data = data[vl+1:]
 	}
 	return pairs, true
+}
+
+// u32 reads a little-endian u32 from the start of s (len(s) >= 4).
+func u32(s string) uint32 {
+	_ = s[3]
+	return uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
 }
 
 // EncodePath joins property path segments with NUL bytes (no trailing NUL).

@@ -3,6 +3,7 @@ package proxy
 import (
 	"bytes"
 	"reflect"
+	"runtime"
 	"testing"
 )
 
@@ -49,6 +50,43 @@ func TestDecodePairsRejectsBadInput(t *testing.T) {
 	}
 }
 
+// DecodePairs copies its input once and slices keys and values out of the
+// copy: they must not change when the caller reuses the buffer.
+func TestDecodePairsOutlivesBuffer(t *testing.T) {
+	want := []Pair{{":path", "/users/7"}, {"x-request-id", "abc"}, {"", ""}, {"cookie", "a=b; c=d"}}
+	buf := EncodePairs(want)
+	got, ok := DecodePairs(buf)
+	if !ok {
+		t.Fatal("DecodePairs failed")
+	}
+	for i := range buf {
+		buf[i] = 'X'
+	}
+	buf = nil
+	runtime.GC()
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the buffer was overwritten and dropped: %q, want %q", got, want)
+	}
+}
+
+// DecodePairsString takes substrings of its input without copying them:
+// one allocation (the pairs) whatever the number of headers, and
+// DecodePairs one more (its copy of the buffer).
+func TestDecodePairsAllocations(t *testing.T) {
+	pairs := []Pair{{":method", "GET"}, {":path", "/"}, {"accept", "*/*"}, {"user-agent", "t"}}
+	buf := EncodePairs(pairs)
+	enc := string(buf)
+	if got, ok := DecodePairsString(enc); !ok || !reflect.DeepEqual(got, pairs) {
+		t.Fatalf("DecodePairsString = %q, %v", got, ok)
+	}
+	if n := testing.AllocsPerRun(100, func() { DecodePairsString(enc) }); n != 1 {
+		t.Errorf("DecodePairsString allocates %v times, want 1", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { DecodePairs(buf) }); n != 2 {
+		t.Errorf("DecodePairs allocates %v times, want 2", n)
+	}
+}
+
 func TestPath(t *testing.T) {
 	p := []string{"request", "headers", "x-a"}
 	enc := EncodePath(p)
@@ -71,6 +109,9 @@ func FuzzDecodePairs(f *testing.F) {
 		again, ok := DecodePairs(EncodePairs(pairs))
 		if !ok || len(again) != len(pairs) {
 			t.Fatalf("re-encoding %q failed", pairs)
+		}
+		if fromString, ok := DecodePairsString(string(b)); !ok || !reflect.DeepEqual(fromString, pairs) {
+			t.Fatalf("DecodePairsString(%q) = %q, %v; DecodePairs gave %q", b, fromString, ok, pairs)
 		}
 	})
 }
