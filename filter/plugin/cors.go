@@ -18,13 +18,7 @@ const (
 	detailsPreflight = "cors_preflight"
 )
 
-var (
-	propOrigin = []string{"request", "headers", "origin"}
-	propACRM   = []string{"request", "headers", "access-control-request-method"}
-	propACRH   = []string{"request", "headers", "access-control-request-headers"}
-
-	varyOrigin = proxy.Pair{Key: "vary", Value: "Origin"}
-)
+var varyOrigin = proxy.Pair{Key: "vary", Value: "Origin"}
 
 // corsState is the per-stream state of the edge features: the route's
 // compiled cors and deprecation, and what the request said about its
@@ -73,19 +67,9 @@ func (s *stream) requestOrigin() string {
 	c := &s.cors
 	if !c.originRead {
 		c.originRead = true
-		c.origin = s.requestHeaderAll(propOrigin)
+		c.origin = s.requestHeaderAll("origin")
 	}
 	return c.origin
-}
-
-// requestHeaderAll returns every value of a request header, joined with
-// ",", or "" when the header is absent or empty.
-func (s *stream) requestHeaderAll(path []string) string {
-	v, st := s.host.GetProperty(path)
-	if st != proxy.StatusOK || len(v) == 0 {
-		return ""
-	}
-	return string(v)
 }
 
 // preflightMethod reports whether the request is a CORS preflight (OPTIONS
@@ -98,7 +82,7 @@ func (s *stream) preflightMethod() (string, bool) {
 	c := &s.cors
 	if !c.acrmRead {
 		c.acrmRead = true
-		c.acrm = s.requestHeaderAll(propACRM)
+		c.acrm = s.requestHeaderAll("access-control-request-method")
 	}
 	if c.acrm == "" || s.requestOrigin() == "" {
 		return "", false
@@ -147,7 +131,7 @@ func (s *stream) stepCORSPreflight() result {
 	}
 	c := &s.cors
 	c.preflight = true
-	echo, v := c.policy.Preflight(c.origin, method, s.requestHeaderAll(propACRH))
+	echo, v := c.policy.Preflight(c.origin, method, s.requestHeaderAll("access-control-request-headers"))
 	switch v {
 	case edge.PreflightAllowed:
 		return s.answerPreflight(echo)

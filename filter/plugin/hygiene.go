@@ -97,13 +97,18 @@ func listedName(key string, names []string) bool {
 }
 
 // headerIs reports whether the header name key is name, a lower-case
-// name, without regard to ASCII case.
-func headerIs(key, name string) bool {
-	if len(key) != len(name) {
+// name, without regard to ASCII case (as the host matches names).
+func headerIs(key, name string) bool { return equalFoldASCII(key, name) }
+
+// equalFoldASCII reports whether s equals lower, a lower-case ASCII
+// string, without regard to ASCII letter case. Unlike strings.EqualFold it
+// folds no other letters (the Kelvin sign is not a k).
+func equalFoldASCII(s, lower string) bool {
+	if len(s) != len(lower) {
 		return false
 	}
-	for i := 0; i < len(key); i++ {
-		if lowerASCII(key[i]) != name[i] {
+	for i := 0; i < len(s); i++ {
+		if lowerASCII(s[i]) != lower[i] {
 			return false
 		}
 	}

@@ -384,7 +384,7 @@ func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) u
 			return h.Sum(tweak^tagAddrText, s.rl.addrText)
 		}
 	case config.KeyHeader:
-		if v, st := s.host.GetHeaderMapValue(reqHeaders, k.Header); st == proxy.StatusOK && v != "" {
+		if v, _ := s.requestHeader(k.Header); v != "" {
 			return h.Sum(tweak^tagHeader, v)
 		}
 	case config.KeyClaim:

@@ -68,7 +68,7 @@ func (s *stream) stepDeclaredLength() result {
 		if cfg.ReadsRequestBody() {
 			s.body.mode = bodyRead
 		}
-		if v, st := s.host.GetHeaderMapValue(reqHeaders, "content-length"); st == proxy.StatusOK {
+		if v, ok := s.requestHeader("content-length"); ok {
 			n, ok := reqcheck.ParseContentLength(v)
 			if !ok {
 				return s.refuse(400, problem.ReasonBadContentLength, nil)
@@ -91,11 +91,11 @@ func (s *stream) isUpgrade() bool {
 	if s.method == "CONNECT" {
 		return true
 	}
-	if _, st := s.host.GetHeaderMapValue(reqHeaders, "upgrade"); st == proxy.StatusOK {
+	if _, ok := s.requestHeader("upgrade"); ok {
 		return true
 	}
-	_, st := s.host.GetHeaderMapValue(reqHeaders, ":protocol")
-	return st == proxy.StatusOK
+	_, ok := s.requestHeader(":protocol")
+	return ok
 }
 
 // headersVerdict decides, once the header steps passed, whether the headers

@@ -222,6 +222,37 @@ func requestLine(pairs []proxy.Pair) (requestID, method, path string) {
 	return requestID, method, path
 }
 
+// requestHeader returns the first value of a request header, as
+// proxy_get_header_map_value answers, from the list step 1 read (its
+// removals already applied; nothing else edits the request headers before
+// the header steps pass).
+func (s *stream) requestHeader(name string) (string, bool) {
+	for _, p := range s.auth.pairs {
+		if headerIs(p.Key, name) {
+			return p.Value, true
+		}
+	}
+	return "", false
+}
+
+// requestHeaderAll returns every value of a request header joined with
+// ",", as Envoy's request.headers.<name> property answers, or "" when the
+// header is absent or empty. Only a repeated header allocates.
+func (s *stream) requestHeaderAll(name string) string {
+	v, joined := "", false
+	for _, p := range s.auth.pairs {
+		if !headerIs(p.Key, name) {
+			continue
+		}
+		if !joined {
+			v, joined = p.Value, true
+			continue
+		}
+		v += "," + p.Value
+	}
+	return v
+}
+
 // runHeaderSteps runs (or resumes) steps 3 to 11 and decides what the
 // headers do next: go upstream, or wait for the body checks of step 12.
 func (s *stream) runHeaderSteps() proxy.Action {

@@ -6,12 +6,9 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Property paths read by the edge features, built once: the slices are
-// only read, so every stream may share them.
-var (
-	propTLSVersion     = []string{"connection", "tls_version"}
-	propForwardedProto = []string{"request", "headers", "x-forwarded-proto"}
-)
+// propTLSVersion is the property path of the connection's TLS version,
+// built once: it is only read, so every stream may share it.
+var propTLSVersion = []string{"connection", "tls_version"}
 
 // stepRequireTLS is step 3: require_tls (403). It first loads the route's
 // edge state (see loadEdge), because this is the first step that runs with
@@ -51,24 +48,6 @@ func (s *stream) downstreamTLS() bool {
 // that sent several values never passes, whichever one a proxy before
 // Envoy would have honoured.
 func (s *stream) forwardedHTTPS() bool {
-	v, st := s.host.GetProperty(propForwardedProto)
-	return st == proxy.StatusOK && len(v) == 5 && equalFoldASCII(v, "https")
-}
-
-// equalFoldASCII compares bytes with a lower-case ASCII string ignoring
-// letter case, without converting b to a string.
-func equalFoldASCII(b []byte, lower string) bool {
-	if len(b) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lower[i] {
-			return false
-		}
-	}
-	return true
+	v := s.requestHeaderAll("x-forwarded-proto")
+	return equalFoldASCII(v, "https")
 }
