@@ -73,11 +73,12 @@ func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
 }
 
 // hasMethodOverride reports whether the request carries one of the method
-// override headers, whatever its value.
+// override headers, whatever its value, in any spelling a CGI-style
+// upstream reads as that header (x_http_method_override, X-HTTP_Method).
 func hasMethodOverride(pairs []proxy.Pair) bool {
 	for _, p := range pairs {
 		for _, name := range reqcheck.MethodOverrideHeaders {
-			if headerIs(p.Key, name) {
+			if sameHeaderSpelling(p.Key, name) {
 				return true
 			}
 		}

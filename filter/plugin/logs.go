@@ -24,13 +24,16 @@ type logLimiter struct {
 	used    int
 	dropped int
 	// ticking says the limiter asked for ticks itself (denyLogTickMs) to
-	// write a pending count, and must stop them once it has.
-	ticking bool
+	// write a pending count, and must stop them once it has; tickRoot is
+	// the root they run on (the root of the stream that asked).
+	ticking  bool
+	tickRoot uint32
 }
 
 // admitDenyLine reports whether a refusal line may be written at now (Unix
-// ns). A count of an earlier second still pending is written first.
-func (p *Plugin) admitDenyLine(now int64) bool {
+// ns) by a stream of root rootID. A count of an earlier second still
+// pending is written first.
+func (p *Plugin) admitDenyLine(now int64, rootID uint32) bool {
 	l := &p.denyLog
 	p.flushDropped(now)
 	if sec := now / 1e9; sec != l.second {
@@ -38,9 +41,7 @@ func (p *Plugin) admitDenyLine(now int64) bool {
 	}
 	if l.used >= denyLogsPerSecond {
 		l.dropped++
-		if l.dropped == 1 {
-			p.tickForDropped()
-		}
+		p.tickForDropped(rootID)
 		return false
 	}
 	l.used++
@@ -81,11 +82,12 @@ func (p *Plugin) flushDroppedSoon() {
 }
 
 // tickForDropped makes sure a tick will come to write the count of the
-// first line just dropped, should no request follow: when no root of this
-// VM ticks for its own work, it asks for a tick (on the current stream's
-// root; Envoy runs it on the worker's dispatcher, no runtime timer) until
-// the count is written.
-func (p *Plugin) tickForDropped() {
+// line just dropped, should no request follow: when no root of this VM
+// ticks for its own work, it asks for a tick (on rootID, the current
+// stream's root; Envoy runs it on the worker's dispatcher, no runtime
+// timer) until the count is written. It runs on every dropped line, so a
+// root deleted since (with its ticks) is replaced by the next drop.
+func (p *Plugin) tickForDropped(rootID uint32) {
 	if p.denyLog.ticking {
 		return
 	}
@@ -95,7 +97,15 @@ func (p *Plugin) tickForDropped() {
 		}
 	}
 	if p.host.SetTickPeriod(denyLogTickMs) == proxy.StatusOK {
-		p.denyLog.ticking = true
+		p.denyLog.ticking, p.denyLog.tickRoot = true, rootID
+	}
+}
+
+// rootGone forgets the drop-count ticks of a deleted root: they died with
+// it, and the next dropped line asks again on a live root.
+func (p *Plugin) rootGone(rootID uint32) {
+	if p.denyLog.ticking && p.denyLog.tickRoot == rootID {
+		p.denyLog.ticking = false
 	}
 }
 
@@ -112,8 +122,8 @@ func (p *Plugin) tickDenyLog(r *root) {
 
 // logDeny writes the refusal line. Every field is filter-chosen except the
 // request id, which is quoted so a client cannot forge log fields.
-func (p *Plugin) logDeny(route string, status int, reason string, requestID string, reported bool) {
-	if !p.admitDenyLine(p.host.Now()) {
+func (p *Plugin) logDeny(rootID uint32, route string, status int, reason string, requestID string, reported bool) {
+	if !p.admitDenyLine(p.host.Now(), rootID) {
 		return
 	}
 	verb := "deny"

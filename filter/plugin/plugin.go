@@ -239,7 +239,10 @@ func (p *Plugin) OnDone(contextID uint32) bool { return true }
 // OnDelete implements proxy.Handler.
 func (p *Plugin) OnDelete(contextID uint32) {
 	delete(p.streams, contextID)
-	delete(p.roots, contextID)
+	if _, ok := p.roots[contextID]; ok {
+		delete(p.roots, contextID)
+		p.rootGone(contextID)
+	}
 }
 
 // OnRequestHeaders implements proxy.Handler.

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -72,6 +73,9 @@ type stream struct {
 	matchPath string
 	query     string // without the '?'
 	requestID string
+	// headerBytes is the size of the request header list as the host
+	// handed it over (names and values).
+	headerBytes int
 
 	// step is the next header step to run; waiting says the pipeline is
 	// paused on a callout.
@@ -176,7 +180,7 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
-		s.requestID, s.method, rawPath = requestLine(pairs)
+		s.requestID, s.method, rawPath, s.headerBytes = requestLine(pairs)
 	}
 	s.path, s.query = route.SplitPath(rawPath)
 	s.body.endOfStream = endOfStream
@@ -204,12 +208,14 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 }
 
 // requestLine picks x-request-id, :method and :path out of the request
-// headers. Each is the first value of its name, as proxy_get_header_map_value
-// answers for a repeated header; names compare without regard to ASCII case
-// (Envoy hands them over lower-case), and an absent header reads as "".
-func requestLine(pairs []proxy.Pair) (requestID, method, path string) {
+// headers, and sums the list's size. Each is the first value of its name,
+// as proxy_get_header_map_value answers for a repeated header; names
+// compare without regard to ASCII case (Envoy hands them over lower-case),
+// and an absent header reads as "".
+func requestLine(pairs []proxy.Pair) (requestID, method, path string, size int) {
 	var haveID, haveMethod, havePath bool
 	for _, p := range pairs {
+		size += len(p.Key) + len(p.Value)
 		switch {
 		case !haveMethod && headerIs(p.Key, ":method"):
 			method, haveMethod = p.Value, true
@@ -219,7 +225,7 @@ func requestLine(pairs []proxy.Pair) (requestID, method, path string) {
 			requestID, haveID = p.Value, true
 		}
 	}
-	return requestID, method, path
+	return requestID, method, path, size
 }
 
 // requestHeader returns the first value of a request header, as
@@ -251,6 +257,48 @@ func (s *stream) requestHeaderAll(name string) string {
 		v += "," + p.Value
 	}
 	return v
+}
+
+// keepHeaderBytes is the largest request header list an open stream may
+// keep referencing once its header steps are done. The list's strings are
+// substrings of the one block the host handed over (filter/abi), so any of
+// them kept for the body and response phases keeps the whole block; past
+// this size, the few that are kept are copied out instead.
+const keepHeaderBytes = 4096
+
+// releaseHeaders runs when the header steps are done and the request goes
+// on: the header list and the credential are no longer needed, and for a
+// large list the strings the later phases read (request id, method, path,
+// query, Origin) are copied into one small allocation, so a stream that
+// stays open (a slow upstream, a long body) does not pin up to Envoy's
+// header limit of module memory. Route parameters served steps 10 and 12
+// and are dropped with the path they pointed into.
+func (s *stream) releaseHeaders() {
+	s.auth.pairs = nil
+	s.auth.cred.value = ""
+	if s.headerBytes <= keepHeaderBytes {
+		return
+	}
+	c := &s.cors
+	var b strings.Builder
+	b.Grow(len(s.requestID) + len(s.method) + len(s.path) + len(s.matchPath) + len(s.query) + len(c.origin))
+	for _, v := range []string{s.requestID, s.method, s.path, s.matchPath, s.query, c.origin} {
+		b.WriteString(v)
+	}
+	all := b.String()
+	take := func(n int) string {
+		v := all[:n]
+		all = all[n:]
+		return v
+	}
+	s.requestID = take(len(s.requestID))
+	s.method = take(len(s.method))
+	s.path = take(len(s.path))
+	s.matchPath = take(len(s.matchPath))
+	s.query = take(len(s.query))
+	c.origin = take(len(c.origin))
+	c.acrm = ""
+	s.params = route.Params{}
 }
 
 // runHeaderSteps runs (or resumes) steps 3 to 11 and decides what the
@@ -297,6 +345,7 @@ func (s *stream) passHeaders() proxy.Action {
 		}
 		s.addRequestHeaders()
 		s.prepareResponseInspection() // response.go
+		s.releaseHeaders()
 	}
 	return s.headersVerdict()
 }
@@ -372,7 +421,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
-		s.p.logDeny(s.routeName(), status, string(reason), s.requestID, true)
+		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.requestID, true)
 		return stop
 	}
 	s.sendRefusal(status, reason, extra)
@@ -397,7 +446,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
-	s.p.logDeny(s.routeName(), status, string(reason), s.requestID, false)
+	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.requestID, false)
 }
 
 // refusalDetails is the response code details of a refusal,
