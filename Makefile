@@ -74,7 +74,7 @@ fuzz:
 	  done; \
 	done
 
-# Envoy in docker compose (needs a Docker engine; see e2e/docker/README section in README.md).
+# Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; README.md "End-to-end tests in Envoy").
 e2e: build
 	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
 

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -66,8 +67,8 @@ func TestComposeFileShape(t *testing.T) {
 		mounts[container] = v
 	}
 	cfgArg := regexp.MustCompile(`-c (\S+)`).FindStringSubmatch(cmd)
-	if cfgArg == nil || !strings.HasPrefix(mounts[cfgArg[1]], "./envoy.yaml:") {
-		t.Errorf("envoy command %q does not load the mounted ./envoy.yaml (mounts %v)", cmd, mounts)
+	if cfgArg == nil || !strings.HasPrefix(mounts[cfgArg[1]], bootstrapMount+":") {
+		t.Errorf("envoy command %q does not load the mounted %s (mounts %v)", cmd, bootstrapMount, mounts)
 	}
 	bootstrap, err := os.ReadFile(bootstrapFile)
 	if err != nil {
@@ -79,6 +80,20 @@ func TestComposeFileShape(t *testing.T) {
 	}
 	if v := mounts[string(wasm[1])]; !strings.Contains(v, "apiguard.wasm") {
 		t.Errorf("envoy.yaml loads %s, which no volume mounts the module at (mounts %v)", wasm[1], mounts)
+	}
+	// Every host path a volume names (other than ${VAR:-default} ones,
+	// which the tests set) exists, relative to the compose file as
+	// docker compose reads it.
+	for name, s := range doc.Services {
+		for _, v := range s.Volumes {
+			src := strings.Split(v, ":")[0]
+			if strings.HasPrefix(src, "${") || !strings.HasPrefix(src, ".") {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(filepath.Dir(composeFile), src)); err != nil {
+				t.Errorf("service %s mounts %s, which does not exist: %v", name, src, err)
+			}
+		}
 	}
 	for name, s := range doc.Services {
 		for _, p := range s.Ports {

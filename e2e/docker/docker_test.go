@@ -55,16 +55,17 @@ func firstLine(s string) string {
 	return s
 }
 
-// The stack lives with the rest of the Envoy configuration: the compose
-// file and the bootstrap it mounts are in envoy/compose/, the small servers
-// it builds are in ./testserver.
+// The stack: e2e/docker-compose.yaml, which mounts the Envoy bootstrap
+// kept with the rest of the Envoy configuration (envoy/compose/envoy.yaml)
+// and builds the small servers in ./testserver.
 const (
-	composeDir    = "../../envoy/compose"
-	composeFile   = composeDir + "/docker-compose.yaml"
-	bootstrapFile = composeDir + "/envoy.yaml"
+	composeFile   = "../docker-compose.yaml"
+	bootstrapFile = "../../envoy/compose/envoy.yaml"
+	// bootstrapMount is bootstrapFile as the compose file names it.
+	bootstrapMount = "../envoy/compose/envoy.yaml"
 )
 
-// stack is one docker compose project of envoy/compose/docker-compose.yaml.
+// stack is one docker compose project of e2e/docker-compose.yaml.
 type stack struct {
 	project string
 	env     []string
