@@ -746,10 +746,10 @@ func TestIstioPluginConfigBroken(t *testing.T) {
 	}
 }
 
-// TestClusterReferences checks the cross-references between apiguard's
-// configuration and the bootstrap on a copy of envoy.yaml with clusters of
-// known shape, whatever policy envoy.yaml carries today.
-func TestClusterReferences(t *testing.T) {
+// shippedFilters reads and validates envoy.yaml and returns it with its
+// apiguard filters (at least one).
+func shippedFilters(t *testing.T) (*bootstrapv3.Bootstrap, []apiguardFilter) {
+	t.Helper()
 	data, err := os.ReadFile("envoy.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -762,6 +762,14 @@ func TestClusterReferences(t *testing.T) {
 	if err != nil || len(filters) == 0 {
 		t.Fatalf("no apiguard filter in envoy.yaml (%v)", err)
 	}
+	return b, filters
+}
+
+// TestClusterReferences checks the cross-references between apiguard's
+// configuration and the bootstrap on a copy of envoy.yaml with clusters of
+// known shape, whatever policy envoy.yaml carries today.
+func TestClusterReferences(t *testing.T) {
+	b, filters := shippedFilters(t)
 	h2, err := anypb.New(&upstreamhttpv3.HttpProtocolOptions{
 		UpstreamProtocolOptions: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig_{
 			ExplicitHttpConfig: &upstreamhttpv3.HttpProtocolOptions_ExplicitHttpConfig{
@@ -842,17 +850,9 @@ func TestPluginStarts(t *testing.T) {
 // under a sidecar's buffer limit), and the two must then be equal. Both
 // also parse: TestShippedBootstraps and TestIstioWasmPlugin check that.
 func TestIstioPolicyMatchesEnvoy(t *testing.T) {
-	data, err := os.ReadFile("envoy.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := validateBootstrap(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	filters, err := apiguardFilters(b)
-	if err != nil || len(filters) != 1 {
-		t.Fatalf("envoy.yaml: %d apiguard filters (%v), want 1", len(filters), err)
+	_, filters := shippedFilters(t)
+	if len(filters) != 1 {
+		t.Fatalf("envoy.yaml: %d apiguard filters, want 1", len(filters))
 	}
 	sv := &wrapperspb.StringValue{}
 	if err := filters[0].plugin.GetConfiguration().UnmarshalTo(sv); err != nil {
