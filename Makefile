@@ -64,15 +64,27 @@ bench-wasm:
 	    -test.run '^$$' -test.bench . -test.benchmem -test.benchtime $(BENCHTIME)); \
 	done
 
-# Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make test).
+# Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make
+# test). A real finding (a failing input written to testdata/fuzz) fails the
+# run after every target had its turn. A bare "context deadline exceeded" at
+# the FUZZTIME boundary with no failing input is Go's own coordinator race
+# (golang/go#75804, fixed in Go 1.27): it is reported, not counted.
 fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@mkdir -p build; failed=""; \
+	for pkg in $$($(GO) list ./...); do \
 	  dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
 	    echo "== $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    if $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg > build/fuzz.log 2>&1; then \
+	      tail -n 1 build/fuzz.log; \
+	    elif grep -q 'context deadline exceeded' build/fuzz.log && ! grep -q 'Failing input written' build/fuzz.log; then \
+	      echo "   no failing input: Go's fuzztime shutdown race (golang/go#75804), not a finding"; \
+	    else \
+	      cat build/fuzz.log; failed="$$failed $$f"; \
+	    fi; \
 	  done; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed"; exit 1; fi
 
 # Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; README.md "End-to-end tests in Envoy").
 e2e: build
