@@ -356,13 +356,14 @@ const noAnswer = "apiguard-proxy: the filter held this stream and never answered
 func (p *Proxy) write(w http.ResponseWriter, s *host.Stream) {
 	p.mu.Lock()
 	d := s.Downstream()
+	if d.Status == 0 && !d.Reset && p.cfg.Log != nil {
+		// Where Envoy would keep waiting, the local proxy gives up at
+		// once; say so, or the dropped connection is a mystery. (Under
+		// p.mu, like every write to cfg.Log: handlers run concurrently.)
+		fmt.Fprintln(p.cfg.Log, noAnswer)
+	}
 	p.mu.Unlock()
 	if d.Status == 0 || d.Reset {
-		if d.Status == 0 && !d.Reset && p.cfg.Log != nil {
-			// Where Envoy would keep waiting, the local proxy gives up
-			// at once; say so, or the dropped connection is a mystery.
-			fmt.Fprintln(p.cfg.Log, noAnswer)
-		}
 		// Envoy resets the stream: the closest a Go server comes is
 		// aborting the handler.
 		panic(http.ErrAbortHandler)

@@ -116,6 +116,7 @@ func TestNoAnswerIsExplained(t *testing.T) {
 			if status != tt.wantStatus {
 				t.Errorf("status %d (err %v), want %d", status, err, tt.wantStatus)
 			}
+			srv.Close() // waits for the handler, the log's writer
 			if got := strings.Contains(buf.String(), noAnswer); got != tt.wantNote {
 				t.Errorf("note logged = %v, want %v; log:\n%s", got, tt.wantNote, buf.String())
 			}
