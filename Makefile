@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build demo proxy test test-short bench bench-wasm fuzz e2e check fmt vet tidy clean
+.PHONY: all build demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean
 
 all: build
 
@@ -42,6 +42,12 @@ test-deps:
 
 test: build test-deps
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 ./...
+
+# The native tests under the race detector (the .wasm runs too, slower):
+# the emulator, the local proxy and the plugin's host-facing code are
+# concurrent Go. Not part of make test, to keep it quick.
+race: build
+	$(GO) test -race -timeout 20m -count=1 ./...
 
 test-short: build
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
