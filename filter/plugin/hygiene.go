@@ -40,10 +40,12 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 }
 
 // stripClaimHeaders removes every spelling of the claims headers from the
-// request and returns pairs without them. The fixed list (each name and its
-// all-underscore form) is removed by name; the names that mix '-' and '_'
-// (x-user_id), which CGI-style upstreams (WSGI, PHP, Rack) read as the same
-// variable as x-user-id, are removed one by one as pairs shows them.
+// request and returns pairs without them: each name, its all-underscore
+// form, and the names that mix '-' and '_' (x-user_id), which CGI-style
+// upstreams (WSGI, PHP, Rack) read as the same variable as x-user-id. pairs
+// is the whole request header map as the host holds it, so only the
+// spellings it shows are removed (one hostcall per distinct name present,
+// none on the usual request that carries none).
 //
 // What it returns is exactly the request headers every later header step
 // sees (nothing else changes them before the checks pass), so it is kept
@@ -51,25 +53,43 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 // (extractCredential). It filters pairs in place.
 func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
 	strip := s.r.policy.StripHeaders
-	for _, name := range strip {
-		s.host.RemoveHeaderMapValue(reqHeaders, name)
-	}
 	kept := pairs
 	if len(strip) > 0 {
 		kept = pairs[:0]
+		var removed []string // distinct names removed, usually none
 		for _, p := range pairs {
 			if !spellingOf(p.Key, strip) {
 				kept = append(kept, p)
 				continue
 			}
-			if !listedName(p.Key, strip) {
-				// A spelling the removals by name above did not reach.
+			if !removedAlready(removed, p.Key) {
+				// The host removes every value of the name, whatever
+				// its letter case.
 				s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
+				removed = append(removed, p.Key)
 			}
 		}
 	}
 	s.auth.pairs, s.auth.pairsRead = kept, true
 	return kept
+}
+
+// removedAlready reports whether key, compared as the host compares header
+// names (ASCII case ignored), is among the names already removed.
+func removedAlready(removed []string, key string) bool {
+	for _, r := range removed {
+		if len(r) != len(key) {
+			continue
+		}
+		same := true
+		for i := 0; i < len(r) && same; i++ {
+			same = lowerASCII(r[i]) == lowerASCII(key[i])
+		}
+		if same {
+			return true
+		}
+	}
+	return false
 }
 
 // hasMethodOverride reports whether the request carries one of the method
@@ -81,17 +101,6 @@ func hasMethodOverride(pairs []proxy.Pair) bool {
 			if sameHeaderSpelling(p.Key, name) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// listedName reports whether key is one of the names, as the host matches
-// a header name (without regard to ASCII case).
-func listedName(key string, names []string) bool {
-	for _, name := range names {
-		if headerIs(key, name) {
-			return true
 		}
 	}
 	return false
