@@ -236,6 +236,138 @@ func TestGlobalRequest(t *testing.T) {
 	})
 }
 
+// withHashSecret adds rate_limit_service.hash_secret to a configuration
+// made by globalCfg or realConfig.
+func withHashSecret(cfg, secret string) string {
+	out := regexp.MustCompile(`"failure_mode": "(deny|allow)"}`).ReplaceAllString(cfg, `"failure_mode": "$1", "hash_secret": `+strconv.Quote(secret)+`}`)
+	if out == cfg {
+		panic("withHashSecret: no rate_limit_service to extend")
+	}
+	return out
+}
+
+// TestGlobalHashSecret: rate_limit_service.hash_secret keys the
+// descriptor hash. Without it the values are exactly those sent before
+// the field existed (pinned: a fleet that does not set it keeps its
+// counters); Envoys sharing a secret send the same values, and another
+// secret, or none, gives other values. The values with a secret are
+// pinned too: changing the seed's encoding would reset every fleet's
+// counters. The secret shows in no log line, metric or shared data.
+func TestGlobalHashSecret(t *testing.T) {
+	const (
+		secretA = "fleet-secret-A: 0123456789abcdef"
+		secretB = "fleet-secret-B: 0123456789abcdef"
+	)
+	// Values for client 203.0.113.7 with x-client-id "a" in domain
+	// apiguard-test: [fleet-ip, fleet-client].
+	pinned := map[string]string{
+		"":      "[f2afe893f5850328 8e46bcc5675c272c]", // as sent before hash_secret existed
+		secretA: "[925aa9296cc5872e 6ea3e56d52b87579]",
+	}
+	each(t, func(t *testing.T, g guest) {
+		type envoy struct {
+			name, secret string
+			e            *host.Envoy
+			f            *fakeRLS
+		}
+		var envoys []envoy
+		for _, c := range []struct{ name, secret string }{
+			{"no secret", ""}, {"secret A, envoy 1", secretA}, {"secret A, envoy 2", secretA}, {"secret B", secretB},
+		} {
+			cfg := globalCfg("deny")
+			if c.secret != "" {
+				cfg = withHashSecret(cfg, c.secret)
+			}
+			f := &fakeRLS{t: t}
+			envoys = append(envoys, envoy{c.name, c.secret, start(t, g, cfg, withRLS(f), workers(2)), f})
+		}
+		// values[envoy][client] are the two descriptor values sent.
+		clients := []host.Request{
+			rlReq("/fleet", "203.0.113.7:40000", "x-client-id", "a"),
+			rlReq("/fleet", "198.51.100.1:1", "x-client-id", "b"),
+			rlReq("/fleet", "198.51.100.1:1"), // x-client-id absent
+		}
+		values := make([][]string, len(envoys))
+		for i, ev := range envoys {
+			for j, r := range clients {
+				res := roundTrip(ev.e.Worker(j%2), exchange{req: r})
+				if res.Downstream.Status != 200 {
+					t.Fatalf("%s, client %d: status %d\n%s", ev.name, j, res.Downstream.Status, logText(ev.e))
+				}
+				_, req := ev.f.last()
+				values[i] = append(values[i], fmt.Sprint(descriptorValues(t, req, "fleet-ip", "fleet-client")))
+			}
+		}
+		for secret, want := range pinned {
+			for i, ev := range envoys {
+				if ev.secret == secret && values[i][0] != want {
+					t.Errorf("%s: values %s, want %s", ev.name, values[i][0], want)
+				}
+			}
+		}
+		for j := range clients {
+			if values[1][j] != values[2][j] {
+				t.Errorf("client %d: two Envoys with the same secret send %s and %s", j, values[1][j], values[2][j])
+			}
+			for _, pair := range [][2]int{{0, 1}, {0, 3}, {1, 3}} {
+				a, b := pair[0], pair[1]
+				va := strings.Fields(strings.Trim(values[a][j], "[]"))
+				vb := strings.Fields(strings.Trim(values[b][j], "[]"))
+				for k := range va {
+					if va[k] == vb[k] {
+						t.Errorf("client %d, descriptor %d: %q and %q both send %s", j, k, envoys[a].name, envoys[b].name, va[k])
+					}
+				}
+			}
+		}
+		// Within one secret, clients still differ.
+		if values[1][0] == values[1][1] {
+			t.Errorf("secret A: clients a and b send the same values %s", values[1][0])
+		}
+		for _, ev := range envoys[1:] {
+			where := logText(ev.e) + fmt.Sprint(ev.e.Metrics())
+			for _, k := range ev.e.SharedDataKeys() {
+				v, _, _ := ev.e.SharedData(k)
+				where += k + string(v)
+			}
+			if strings.Contains(where, ev.secret) || strings.Contains(where, ev.secret[:14]) {
+				t.Errorf("%s: the secret shows in the logs, metrics or shared data", ev.name)
+			}
+			if len(ev.e.LogsContaining("apiguard: configured")) == 0 {
+				t.Errorf("%s: no configured line\n%s", ev.name, logText(ev.e))
+			}
+		}
+	})
+}
+
+// TestGlobalHashSecretRefused: a malformed hash_secret stops the plugin
+// with a configuration error that names the field and never the value.
+func TestGlobalHashSecretRefused(t *testing.T) {
+	for name, secret := range map[string]string{
+		"too short": "Sh0rt-S3cr3t",
+		"control":   `Ctl-S3cr3t-Value\nwith-a-newline`, // a JSON escape
+		"too long":  strings.Repeat("L0ng-S3cr3t", 100),
+	} {
+		// The secret goes in as written, JSON escapes included.
+		cfg := strings.Replace(withHashSecret(globalCfg("deny"), "PLACEHOLDER"), `"PLACEHOLDER"`, `"`+secret+`"`, 1)
+		t.Run(name, func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				_, err := newEnvoy(g, cfg)
+				if err == nil {
+					t.Fatalf("plugin started with hash_secret %.20q...", secret)
+				}
+				const want = "apiguard: config: rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters"
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+				if strings.Contains(err.Error(), secret[:8]) {
+					t.Errorf("error %q shows the secret", err)
+				}
+			})
+		})
+	}
+}
+
 // globalCase is one request with the service's answer to it.
 type globalCase struct {
 	exchange
@@ -881,6 +1013,17 @@ func TestGlobalRealService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// hash_secret changes the descriptor values only: the service's
+	// configuration, generated with or without it, is the same, and
+	// never shows it.
+	const secret = "real-service-secret-0123456789"
+	secretCfg, err := config.Parse([]byte(withHashSecret(realConfig("deny", 2000), secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y, err := rlsgen.Generate(secretCfg); err != nil || string(y) != string(serviceYAML) {
+		t.Fatalf("with hash_secret rlsgen generates (%v)\n%s\nwithout\n%s", err, y, serviceYAML)
+	}
 	svc, addr := startRateLimit(t, bin, redisAddr, "apiguard-e2e", serviceYAML)
 	up, err := host.DialGRPC(addr)
 	if err != nil {
@@ -891,6 +1034,13 @@ func TestGlobalRealService(t *testing.T) {
 	boot := func(t *testing.T, g guest, mode string, timeoutMs int) rlsEnvoy {
 		c := &countingUpstream{up: up}
 		e := start(t, g, realConfig(mode, timeoutMs), workers(2), func(cfg *host.Config) {
+			cfg.Clusters = map[string]host.Cluster{"ratelimit": {GRPC: c.call}}
+		})
+		return rlsEnvoy{e, c}
+	}
+	bootSecret := func(t *testing.T, g guest, secret string) rlsEnvoy {
+		c := &countingUpstream{up: up}
+		e := start(t, g, withHashSecret(realConfig("deny", 2000), secret), workers(2), func(cfg *host.Config) {
 			cfg.Clusters = map[string]host.Cluster{"ratelimit": {GRPC: c.call}}
 		})
 		return rlsEnvoy{e, c}
@@ -915,6 +1065,38 @@ func TestGlobalRealService(t *testing.T) {
 					break
 				}
 				t.Logf("an hour boundary passed during the run; repeating it")
+			}
+		})
+		t.Run("one fleet-wide limit with a hash secret", func(t *testing.T) {
+			// Two Envoys sharing hash_secret share the counter.
+			for attempt := 0; ; attempt++ {
+				hour := time.Now().Unix() / 3600
+				ok := fleetOnce(t, bootSecret(t, g, secret), bootSecret(t, g, secret), clientID(g))
+				if ok || time.Now().Unix()/3600 == hour || attempt > 0 {
+					if !ok {
+						t.Fatal("the fleet-wide limit did not hold with a hash secret")
+					}
+					break
+				}
+				t.Logf("an hour boundary passed during the run; repeating it")
+			}
+		})
+		t.Run("a hash secret is another counter", func(t *testing.T) {
+			// One client exhausts its limit through Envoys without a
+			// secret; an Envoy with a secret sends another value, which the
+			// service counts afresh.
+			client := clientID(g)
+			r := rlReq("/fleet", "203.0.113.7:1", "x-client-id", client)
+			plain, keyed := boot(t, g, "deny", 2000), bootSecret(t, g, secret)
+			for i := 0; i < 6; i++ {
+				roundTrip(plain.e.Worker(i%2), exchange{req: r})
+			}
+			if d := roundTrip(plain.e.Worker(0), exchange{req: r}).Downstream; d.Status != 429 {
+				t.Skipf("the client is not limited without a secret (%d): a window boundary passed?", d.Status)
+			}
+			if d := roundTrip(keyed.e.Worker(0), exchange{req: r}).Downstream; d.Status != 200 ||
+				!strings.HasPrefix(d.Header("ratelimit"), `"fleet-per-client";r=4;t=`) {
+				t.Errorf("with a secret: %d, RateLimit %q, want 200 and a fresh counter (r=4)", d.Status, d.Header("ratelimit"))
 			}
 		})
 		t.Run("local limits first", func(t *testing.T) {

@@ -49,7 +49,8 @@
 // is none, the first reference error (an unknown provider, an owner
 // parameter missing from the path template, a global limit without
 // rate_limit_service, ...) in document order. Messages never echo secret
-// material: API-key hashes and JWKS contents are never quoted.
+// material: API-key hashes, JWKS contents and
+// `rate_limit_service.hash_secret` are never quoted.
 package config
 
 import (
@@ -718,7 +719,35 @@ type RateLimitService struct {
 	Timeout time.Duration
 	// FailureMode is `failure_mode` (default deny).
 	FailureMode FailureMode
+	// HashSecret is `hash_secret`, empty when absent: 16 to 1024
+	// printable ASCII characters mixed into the seed of the descriptor
+	// values' hash (see MinHashSecret). It is secret material: no error,
+	// log line or metric shows it, and it formats as "[redacted]".
+	HashSecret Secret
 }
+
+// Bounds of `rate_limit_service.hash_secret`, in bytes (each one a
+// printable ASCII character).
+const (
+	MinHashSecret = 16
+	MaxHashSecret = 1024
+)
+
+// Secret is secret configuration material. fmt prints it as "[redacted]"
+// (empty when it is empty), so that printing a configuration value never
+// shows it; string(s) is the value itself.
+type Secret string
+
+// String implements fmt.Stringer without revealing s.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString implements fmt.GoStringer (the %#v verb) without revealing s.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
 
 // Errors is `errors`.
 type Errors struct {

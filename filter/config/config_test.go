@@ -3,9 +3,11 @@ package config
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,6 +261,7 @@ func TestParse_defaults(t *testing.T) {
 		{"rate_limit_slots", cfg.RateLimitSlots, 65536},
 		{"rate_limit_service.timeout_ms", cfg.RateLimitService.Timeout, 50 * time.Millisecond},
 		{"rate_limit_service.failure_mode", cfg.RateLimitService.FailureMode, FailureDeny},
+		{"rate_limit_service.hash_secret", cfg.RateLimitService.HashSecret, Secret("")},
 		{"failed_auth_limit", cfg.FailedAuthLimit, (*FailedAuthLimit)(nil)},
 		{"errors.sanitize_upstream_5xx", cfg.Errors.SanitizeUpstream5xx, true},
 		{"security_headers", cfg.SecurityHeaders, true},
@@ -283,7 +286,7 @@ func TestParse_values(t *testing.T) {
 		cfg := mustParse(t, `{"hold_headers":false,"security_headers":false,"audit_log":true,
 			"errors":{"sanitize_upstream_5xx":false},"rate_limit_slots":1024,
 			"default":{"enforce":false},
-			"rate_limit_service":{"cluster":"c","domain":"d","timeout_ms":250,"failure_mode":"allow"},
+			"rate_limit_service":{"cluster":"c","domain":"d","timeout_ms":250,"failure_mode":"allow","hash_secret":"0123456789abcdef"},
 			"failed_auth_limit":{"key":"header:X-Client","limit":3,"window":"90s"}}`)
 		check(t, "hold_headers", cfg.HoldHeaders, false)
 		check(t, "security_headers", cfg.SecurityHeaders, false)
@@ -291,7 +294,7 @@ func TestParse_values(t *testing.T) {
 		check(t, "sanitize", cfg.Errors.SanitizeUpstream5xx, false)
 		check(t, "slots", cfg.RateLimitSlots, 1024)
 		check(t, "enforce", cfg.Default.Enforce, false)
-		check(t, "rls", *cfg.RateLimitService, RateLimitService{Cluster: "c", Domain: "d", Timeout: 250 * time.Millisecond, FailureMode: FailureAllow})
+		check(t, "rls", *cfg.RateLimitService, RateLimitService{Cluster: "c", Domain: "d", Timeout: 250 * time.Millisecond, FailureMode: FailureAllow, HashSecret: "0123456789abcdef"})
 		check(t, "fal", *cfg.FailedAuthLimit, FailedAuthLimit{Key: Key{Kind: KeyHeader, Header: "x-client", Raw: "header:X-Client"}, Limit: 3, Window: 90 * time.Second})
 		check(t, "routes", cfg.Routes, []Route(nil))
 		check(t, "table", cfg.Table.Len(), 0)
@@ -563,4 +566,34 @@ func BenchmarkParse(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestParse_hashSecret: rate_limit_service.hash_secret accepts 16 to 1024
+// printable ASCII characters (space and punctuation included), kept as
+// written; fmt never shows it.
+func TestParse_hashSecret(t *testing.T) {
+	for _, secret := range []string{
+		"0123456789abcdef",
+		" !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ Zz",
+		strings.Repeat("k", MaxHashSecret),
+	} {
+		js, _ := json.Marshal(secret)
+		cfg := mustParse(t, `{"default":{},"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":`+string(js)+`}}`)
+		rls := cfg.RateLimitService
+		if string(rls.HashSecret) != secret {
+			t.Errorf("hash_secret = %q, want %q", string(rls.HashSecret), secret)
+		}
+		for _, f := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+			out := fmt.Sprintf(f, rls) + fmt.Sprintf(f, *rls) + fmt.Sprintf(f, rls.HashSecret)
+			if strings.Contains(out, secret) || strings.Contains(out, hex.EncodeToString([]byte(secret))) {
+				t.Errorf("%s shows the secret: %s", f, out)
+			}
+			if f != "%x" && !strings.Contains(out, "[redacted]") {
+				t.Errorf("%s: no [redacted] in %s", f, out)
+			}
+		}
+	}
+	if got := fmt.Sprint(Secret("")); got != "" {
+		t.Errorf("empty Secret prints %q", got)
+	}
 }

@@ -104,6 +104,15 @@ func TestParse_errors(t *testing.T) {
 		{"rls timeout zero", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","timeout_ms":0}`), `rate_limit_service.timeout_ms: must be between 1 and 10000`},
 		{"rls failure mode", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","failure_mode":"open"}`), `rate_limit_service.failure_mode: must be "deny" or "allow", not "open"`},
 		{"rls unknown", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","grpc":true}`), `rate_limit_service: unknown field "grpc"`},
+		{"rls hash_secret type", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":1234567890123456}`), `rate_limit_service.hash_secret: must be a string, not a number`},
+		{"rls hash_secret null", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":null}`), `rate_limit_service.hash_secret: must be a string, not null`},
+		{"rls hash_secret empty", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":""}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret too short", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789abcde"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret too long", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"` + strings.Repeat("s", 1025) + `"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret control", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789\nabcdef"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret tab", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789\tabcdef"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret DEL", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789\u007fabcdef"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
+		{"rls hash_secret non-ASCII", withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789abcdéf"}`), `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters`},
 
 		// providers.
 		{"providers type", `{"providers":[],"default":{}}`, `providers: must be an object, not an array`},
@@ -502,6 +511,35 @@ func TestParse_noSecretsInErrors(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), tc.secret) || strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.secret[:16])) {
 			t.Errorf("case %d: error echoes secret material: %v", i, err)
+		}
+	}
+}
+
+// TestParse_hashSecretNotEchoed checks that a refused
+// rate_limit_service.hash_secret never appears in the error, in whole or
+// in part.
+func TestParse_hashSecretNotEchoed(t *testing.T) {
+	secrets := []struct{ json, value string }{
+		{`"Sh0rtS3cr3tXyz"`, "Sh0rtS3cr3tXyz"},
+		{`"` + strings.Repeat("L0ngS3cr3t", 103) + `"`, strings.Repeat("L0ngS3cr3t", 103)},
+		{`"Ctl-S3cr3t-Value\u0001Xyz"`, "Ctl-S3cr3t-Value\x01Xyz"},
+		{`"Utf8-S3cr3t-Välue-Xyz"`, "Utf8-S3cr3t-Välue-Xyz"},
+	}
+	for _, s := range secrets {
+		_, err := Parse([]byte(withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":` + s.json + `}`)))
+		if err == nil {
+			t.Errorf("%.20s...: accepted", s.json)
+			continue
+		}
+		msg := err.Error()
+		if msg != `rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters` {
+			t.Errorf("error %q", msg)
+		}
+		for i := 0; i+6 <= len(s.value); i++ {
+			if strings.Contains(msg, s.value[i:i+6]) {
+				t.Errorf("error %q echoes part of the secret (%q)", msg, s.value[i:i+6])
+				break
+			}
 		}
 	}
 }

@@ -27,6 +27,7 @@ func FuzzParse(f *testing.F) {
 		`{"routes":[{"name":"r","match":{"prefix":"/"}}]}`,
 		withRoute(`,"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}`),
 		withRoute(`,"rate_limits":[{"name":"g","key":"claim:sub","limit":1,"window":"1m","global":true}]`),
+		withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789abcdef"}`),
 		withKeys(`[{"id":"k","sha256":"` + hash64 + `","claims":{"sub":"x"}}]`),
 		withJWT(`,"jwks":{"keys":[{"kty":"oct","k":"AAAA"}]},"from":[{"query":"t"}]`),
 		`{"providers":{"a.b":{}},"default":{}}`,

@@ -315,6 +315,8 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 					err = mp.errorf(`must be "deny" or "allow", not %s`, quote(f))
 				}
 			}
+		case "hash_secret":
+			s.HashSecret, err = getHashSecret(&m.Value, mp)
 		default:
 			return false, nil
 		}
@@ -327,4 +329,21 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 		return nil, err
 	}
 	return s, nil
+}
+
+// getHashSecret reads `rate_limit_service.hash_secret`. Whatever is wrong
+// with it, the message is the same and never quotes the value.
+func getHashSecret(v *jsonx.Value, p *path) (Secret, *Error) {
+	s, err := getString(v, p)
+	if err != nil {
+		return "", err
+	}
+	ok := len(s) >= MinHashSecret && len(s) <= MaxHashSecret
+	for i := 0; ok && i < len(s); i++ {
+		ok = s[i] >= 0x20 && s[i] <= 0x7e
+	}
+	if !ok {
+		return "", p.errorf("must be %d to %d printable ASCII characters", MinHashSecret, MaxHashSecret)
+	}
+	return Secret(s), nil
 }

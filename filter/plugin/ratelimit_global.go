@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"strconv"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -33,8 +34,10 @@ const (
 	failureLogPeriod = int64(60e9)
 
 	// globalSeedLabel derives the fleet-wide hash seed from the domain
-	// (see globalSeed).
+	// alone, without hash_secret (see globalSeed).
 	globalSeedLabel = "apiguard/global-rate-limit/v1\x00"
+	// globalSecretSeedLabel derives it from the domain and hash_secret.
+	globalSecretSeedLabel = "apiguard/global-rate-limit-secret/v1\x00"
 )
 
 // Metrics of global limits besides the apiguard.denied.<reason> counters
@@ -120,12 +123,34 @@ type globalState struct {
 // globalSeed derives the fleet-wide hash seed. Every Envoy of a fleet
 // must send the same descriptor value for the same client, so the seed
 // cannot be the per-Envoy random one of the local limits; it is derived
-// from the rate limit service's domain, which the whole fleet shares.
+// from what the whole fleet shares: the rate limit service's domain and,
+// when configured, rate_limit_service.hash_secret.
+//
+// Without a secret the seed is SHA-256(label || domain), as before the
+// secret existed, so a fleet that does not set one keeps its counters.
 // Values stay pseudonymous (no credential, header or address is sent as
 // is), but whoever knows the domain can test guesses of low-entropy
 // values such as IPv4 addresses (README: global limits, privacy).
-func globalSeed(domain string) []byte {
-	sum := sha256.Sum256([]byte(globalSeedLabel + domain))
+//
+// With a secret it is SHA-256(label' || len(domain) || domain ||
+// len(secret) || secret), lengths as 8-byte big-endian integers, so that
+// no two (domain, secret) pairs share an encoding; guessing then needs the
+// secret too. The secret is used here only: it is never logged, counted
+// or sent.
+func globalSeed(domain, secret string) []byte {
+	var sum [sha256.Size]byte
+	if secret == "" {
+		sum = sha256.Sum256([]byte(globalSeedLabel + domain))
+	} else {
+		b := make([]byte, 0, len(globalSecretSeedLabel)+16+len(domain)+len(secret))
+		b = append(b, globalSecretSeedLabel...)
+		b = binary.BigEndian.AppendUint64(b, uint64(len(domain)))
+		b = append(b, domain...)
+		b = binary.BigEndian.AppendUint64(b, uint64(len(secret)))
+		b = append(b, secret...)
+		sum = sha256.Sum256(b)
+		clear(b)
+	}
 	return sum[:ratelimit.SeedBytes]
 }
 
@@ -160,7 +185,7 @@ func (rr *rateRoot) configureGlobalRoot(svc *config.RateLimitService) {
 	if rlsproto.MayParseAsMessage([]byte(svc.Cluster)) {
 		g.service = string(rlsproto.AppendGrpcService(nil, svc.Cluster))
 	}
-	g.hasher = ratelimit.NewHasher(globalSeed(svc.Domain))
+	g.hasher = ratelimit.NewHasher(globalSeed(svc.Domain, string(svc.HashSecret)))
 	g.msg = make([]byte, 0, 256)
 	g.onAnswer = (*stream).onServiceAnswer
 	g.onClosed = (*stream).onServiceClosed

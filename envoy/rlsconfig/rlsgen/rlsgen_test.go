@@ -224,3 +224,48 @@ func TestExtract(t *testing.T) {
 		})
 	}
 }
+
+// TestHashSecretIgnored: rate_limit_service.hash_secret changes the
+// descriptor values only, which the service's configuration does not
+// list: the generated file is the same with or without it, and never
+// shows it; a refused secret is not echoed either.
+func TestHashSecretIgnored(t *testing.T) {
+	const secret = "rlsgen-hash-secret-0123456789"
+	doc := func(rls string) string {
+		return `{"rate_limit_service": {` + rls + `},
+		  "routes": [{"name": "r", "match": {"prefix": "/"},
+		    "rate_limits": [{"name": "g", "key": "ip", "limit": 9, "window": "1m", "global": true}]}]}`
+	}
+	generate := func(d string) string {
+		t.Helper()
+		cfg, err := Extract([]byte(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, err := Generate(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(y)
+	}
+	plain := generate(doc(`"cluster": "rls", "domain": "d"`))
+	istio := "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nspec:\n  pluginConfig:\n" +
+		"    rate_limit_service: {cluster: rls, domain: d, hash_secret: \"" + secret + "\"}\n" +
+		"    routes: [{name: r, match: {prefix: /}, rate_limits: [{name: g, key: ip, limit: 9, window: 1m, global: true}]}]\n"
+	for name, d := range map[string]string{
+		"json":  doc(`"cluster": "rls", "domain": "d", "hash_secret": "` + secret + `"`),
+		"istio": istio,
+	} {
+		if got := generate(d); got != plain {
+			t.Errorf("%s: with hash_secret\n%s\nwithout\n%s", name, got, plain)
+		} else if strings.Contains(got, secret) {
+			t.Errorf("%s: the secret shows in\n%s", name, got)
+		}
+	}
+	bad := "rlsgen-bad-secret\\u0007-0123456789"
+	_, err := Extract([]byte(doc(`"cluster": "rls", "domain": "d", "hash_secret": "` + bad + `"`)))
+	if err == nil || !strings.Contains(err.Error(), "rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters") ||
+		strings.Contains(err.Error(), "rlsgen-bad") {
+		t.Errorf("bad hash_secret: error %v", err)
+	}
+}
