@@ -189,7 +189,7 @@ func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
 
 func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
 	r.Policy = Policy{Enforce: true}
-	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
+	return eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "name":
 			r.Name, err = getString(&m.Value, mp)
@@ -207,11 +207,7 @@ func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
 			return ps.policyField(m, mp, &r.Policy, r)
 		}
 		return true, err
-	})
-	if err != nil {
-		return err
-	}
-	return requireFields(v, p, "name", "match")
+	}, "name", "match")
 }
 
 func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
@@ -280,11 +276,8 @@ func (ps *parser) parseFailedAuthLimit(v *jsonx.Value, p *path) (*FailedAuthLimi
 			return false, nil
 		}
 		return true, err
-	})
+	}, "key", "limit", "window")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "key", "limit", "window"); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -321,11 +314,8 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 			return false, nil
 		}
 		return true, err
-	})
+	}, "cluster", "domain")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "cluster", "domain"); err != nil {
 		return nil, err
 	}
 	return s, nil

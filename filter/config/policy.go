@@ -99,11 +99,8 @@ func parseCORS(v *jsonx.Value, p *path) (*CORS, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "allow_origins")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "allow_origins"); err != nil {
 		return nil, err
 	}
 	op := p.field("allow_origins")
@@ -140,11 +137,8 @@ func parseDeprecation(v *jsonx.Value, p *path) (*Deprecation, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "since")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "since"); err != nil {
 		return nil, err
 	}
 	hasSunset := v.Get("sunset") != nil
@@ -230,11 +224,8 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 			return false, nil
 		}
 		return true, err
-	})
+	}, "providers")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "providers"); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -277,11 +268,8 @@ func parseClaimRule(v *jsonx.Value, p *path) (ClaimRule, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "claim")
 	if err != nil {
-		return r, err
-	}
-	if err := requireFields(v, p, "claim"); err != nil {
 		return r, err
 	}
 	if r.Op == 0 {
@@ -306,14 +294,8 @@ func parseOwnerRule(v *jsonx.Value, p *path) (OwnerRule, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
-	if err != nil {
-		return r, err
-	}
-	if err := requireFields(v, p, "param", "claim"); err != nil {
-		return r, err
-	}
-	return r, nil
+	}, "param", "claim")
+	return r, err
 }
 
 func parseBodyOwnerRule(v *jsonx.Value, p *path) (BodyOwnerRule, *Error) {
@@ -328,14 +310,8 @@ func parseBodyOwnerRule(v *jsonx.Value, p *path) (BodyOwnerRule, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
-	if err != nil {
-		return r, err
-	}
-	if err := requireFields(v, p, "field", "claim"); err != nil {
-		return r, err
-	}
-	return r, nil
+	}, "field", "claim")
+	return r, err
 }
 
 func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, *Error) {
@@ -467,11 +443,8 @@ func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
 				return false, nil
 			}
 			return true, err
-		})
+		}, "path")
 		if err != nil {
-			return nil, err
-		}
-		if err := requireFields(item, ip, "path"); err != nil {
 			return nil, err
 		}
 		if item.Get("type") == nil && !f.Required {
@@ -649,11 +622,8 @@ func (ps *parser) parseRateLimit(v *jsonx.Value, p *path) (RateLimit, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "name", "key", "limit", "window")
 	if err != nil {
-		return rl, err
-	}
-	if err := requireFields(v, p, "name", "key", "limit", "window"); err != nil {
 		return rl, err
 	}
 	hasBurst := v.Get("burst") != nil

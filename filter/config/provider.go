@@ -238,11 +238,8 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "cluster", "path")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "cluster", "path"); err != nil {
 		return nil, err
 	}
 	if r.Authority == "" {
@@ -396,11 +393,8 @@ func (ps *parser) parseAPIKeys(v *jsonx.Value, p *path) (*APIKeysProvider, *Erro
 			return false, nil
 		}
 		return true, err
-	})
+	}, "keys")
 	if err != nil {
-		return nil, err
-	}
-	if err := requireFields(v, p, "keys"); err != nil {
 		return nil, err
 	}
 	return ak, nil
@@ -445,11 +439,8 @@ func (ps *parser) parseAPIKey(v *jsonx.Value, p *path) (APIKey, *Error) {
 			return false, nil
 		}
 		return true, err
-	})
+	}, "id", "sha256")
 	if err != nil {
-		return k, err
-	}
-	if err := requireFields(v, p, "id", "sha256"); err != nil {
 		return k, err
 	}
 	ps.keyHashes[k.SHA256] = k.ID

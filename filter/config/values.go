@@ -51,8 +51,9 @@ func wantObject(v *jsonx.Value, p *path) *Error {
 // eachMember reads the object v at p member by member, in document order:
 // f reads one member at mp and reports known false for a key that is not a
 // field of the object. The first unknown field or error ends the walk, so the
-// error reported is the first one in the document.
-func eachMember(v *jsonx.Value, p *path, f func(m *jsonx.Member, mp *path) (known bool, err *Error)) *Error {
+// error reported is the first one in the document; then the first of the
+// required keys the object lacks is reported.
+func eachMember(v *jsonx.Value, p *path, f func(m *jsonx.Member, mp *path) (known bool, err *Error), required ...string) *Error {
 	if err := wantObject(v, p); err != nil {
 		return err
 	}
@@ -66,12 +67,12 @@ func eachMember(v *jsonx.Value, p *path, f func(m *jsonx.Member, mp *path) (know
 			return err
 		}
 	}
-	return nil
+	return requireFields(v, p, required...)
 }
 
 // requireFields reports the first of keys, in the order given, that the
-// object v lacks. It is meant for after eachMember has read v without
-// error: every field present was then read successfully.
+// object v lacks. eachMember runs it once every member present was read
+// without error; it stands alone where a check must come in between.
 func requireFields(v *jsonx.Value, p *path, keys ...string) *Error {
 	for _, k := range keys {
 		if v.Get(k) == nil {
