@@ -399,13 +399,9 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 		if !algFits(famHMAC) {
 			return nil, "", keyErr(path, "alg", "does not fit kty oct")
 		}
-		ks, present, ok := member(v, "k")
-		if !present || !ok {
-			return nil, "", keyErr(path, "k", "missing or not a string")
-		}
-		secret, good := decodeB64(ks)
-		if !good {
-			return nil, "", keyErr(path, "k", "not strict base64url")
+		secret, err := b64Member(v, path, "k")
+		if err != nil {
+			return nil, "", err
 		}
 		min := minHMACBytes
 		if k.alg != nil {
@@ -444,8 +440,8 @@ func checkKeyOps(ops *jsonx.Value, path string) (bool, *KeyError) {
 	return verify, nil
 }
 
-// bigEndian decodes a base64url unsigned integer member.
-func bigEndian(v *jsonx.Value, path, name string) ([]byte, *KeyError) {
+// b64Member decodes a required member holding strict base64url.
+func b64Member(v *jsonx.Value, path, name string) ([]byte, *KeyError) {
 	s, present, ok := member(v, name)
 	if !present || !ok {
 		return nil, keyErr(path, name, "missing or not a string")
@@ -453,6 +449,15 @@ func bigEndian(v *jsonx.Value, path, name string) ([]byte, *KeyError) {
 	b, good := decodeB64(s)
 	if !good {
 		return nil, keyErr(path, name, "not strict base64url")
+	}
+	return b, nil
+}
+
+// bigEndian decodes a base64url unsigned integer member.
+func bigEndian(v *jsonx.Value, path, name string) ([]byte, *KeyError) {
+	b, err := b64Member(v, path, name)
+	if err != nil {
+		return nil, err
 	}
 	for len(b) > 0 && b[0] == 0 {
 		b = b[1:]
@@ -496,13 +501,9 @@ func parseRSA(v *jsonx.Value, path string) (*rsa.PublicKey, *KeyError) {
 
 // coordinate decodes a fixed-length base64url member.
 func coordinate(v *jsonx.Value, path, name string, size int) ([]byte, *KeyError) {
-	s, present, ok := member(v, name)
-	if !present || !ok {
-		return nil, keyErr(path, name, "missing or not a string")
-	}
-	b, good := decodeB64(s)
-	if !good {
-		return nil, keyErr(path, name, "not strict base64url")
+	b, err := b64Member(v, path, name)
+	if err != nil {
+		return nil, err
 	}
 	if len(b) != size {
 		return nil, keyErr(path, name, "not "+strconv.Itoa(size)+" bytes")
