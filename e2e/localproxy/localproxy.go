@@ -156,22 +156,7 @@ func (p *Proxy) Run(ctx context.Context, interval time.Duration) {
 // httpCluster answers the plugin's HTTP callouts with real requests.
 func (p *Proxy) httpCluster(addr string) func(host.HTTPRequest) (host.HTTPResponse, error) {
 	return func(r host.HTTPRequest) (host.HTTPResponse, error) {
-		var method, path, authority string
-		var hdrs []proxy.Pair
-		for _, h := range r.Headers {
-			switch h.Key {
-			case ":method":
-				method = h.Value
-			case ":path":
-				path = h.Value
-			case ":authority":
-				authority = h.Value
-			default:
-				if !strings.HasPrefix(h.Key, ":") {
-					hdrs = append(hdrs, h)
-				}
-			}
-		}
+		method, path, authority, hdrs := splitPseudo(r.Headers)
 		ctx := context.Background()
 		if r.Timeout > 0 {
 			var cancel context.CancelFunc
@@ -311,10 +296,10 @@ func (p *Proxy) relayResponse(s *host.Stream, resp *http.Response) {
 	}
 }
 
-func (p *Proxy) upstreamRequest(ctx context.Context, up host.Upstream) *http.Request {
-	var method, path, authority string
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+p.cfg.Upstream+"/", bytes.NewReader(up.Body))
-	for _, h := range up.Headers {
+// splitPseudo takes :method, :path and :authority out of a request's
+// headers and returns the regular headers apart.
+func splitPseudo(hs []proxy.Pair) (method, path, authority string, rest []proxy.Pair) {
+	for _, h := range hs {
 		switch h.Key {
 		case ":method":
 			method = h.Value
@@ -322,8 +307,20 @@ func (p *Proxy) upstreamRequest(ctx context.Context, up host.Upstream) *http.Req
 			path = h.Value
 		case ":authority":
 			authority = h.Value
-		case ":scheme", "content-length":
 		default:
+			if !strings.HasPrefix(h.Key, ":") {
+				rest = append(rest, h)
+			}
+		}
+	}
+	return method, path, authority, rest
+}
+
+func (p *Proxy) upstreamRequest(ctx context.Context, up host.Upstream) *http.Request {
+	method, path, authority, hdrs := splitPseudo(up.Headers)
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+p.cfg.Upstream+"/", bytes.NewReader(up.Body))
+	for _, h := range hdrs {
+		if h.Key != "content-length" {
 			req.Header.Add(h.Key, h.Value)
 		}
 	}
