@@ -1,8 +1,12 @@
 package wasmguest
 
 import (
+	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -41,6 +45,25 @@ const (
 	scQueue
 	scOOM
 )
+
+// TestScenarioNumbers keeps the constants above and the guest's own copy
+// (testdata/hostcalls is a separate program) the same list in the same
+// order, so a scenario number means the same thing on both sides.
+func TestScenarioNumbers(t *testing.T) {
+	block := regexp.MustCompile(`(?s)const \(\n\tscHeader = 1 \+ iota\n.*?\n\)`)
+	mine, err := os.ReadFile("vm_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest, err := os.ReadFile(filepath.Join("testdata", "hostcalls", "main.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, g := block.Find(mine), block.Find(guest)
+	if m == nil || g == nil || !bytes.Equal(m, g) {
+		t.Errorf("the scenario constants differ:\nvm_test.go:\n%s\ntestdata/hostcalls/main.go:\n%s", m, g)
+	}
+}
 
 func TestVM_Hostcalls(t *testing.T) {
 	tests := []struct {
