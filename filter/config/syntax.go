@@ -304,42 +304,97 @@ func splitPath(s string) ([]string, []bool, error) {
 // are decoded and `+` is a space, letters are case-folded, and `.`, space
 // and `[` become `_`. So `Access.Token`, `access%5Btoken` and `access+token`
 // all normalise to `access_token`. A '%' not followed by two hex digits is
-// kept as it is. Invalid UTF-8 is kept byte for byte.
+// kept as it is. Invalid UTF-8 is kept byte for byte. It is AppendQueryName
+// as a string.
 func NormalizeQueryName(name string) string {
-	b := make([]byte, 0, len(name))
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]):
-			c = unhex(name[i+1])<<4 | unhex(name[i+2])
-			i += 2
+	var buf [128]byte
+	out, _ := AppendQueryName(buf[:0], name)
+	return string(out)
+}
+
+// AppendQueryName appends the normalised form of a raw query-parameter name
+// (NormalizeQueryName) to dst: AppendQueryDecoded, then each rune is
+// case-folded (foldRune) and '.', ' ' and '[' become '_'. A '%' not
+// followed by two hex digits and invalid UTF-8 are kept byte for byte.
+//
+// bracket is the length of the output before the rune that came from the
+// first '[' of the decoded name, or -1: PHP and Rails read `name[...]` as
+// an array parameter called `name`, so callers compare that prefix too
+// (QueryNameIndex).
+//
+// With a dst of enough capacity (a stack array) it allocates nothing for
+// names whose decoded form fits in 256 bytes.
+func AppendQueryName(dst []byte, raw string) (out []byte, bracket int) {
+	var buf [256]byte
+	dec := AppendQueryDecoded(buf[:0], raw)
+	bracket = -1
+	for i := 0; i < len(dec); {
+		c := dec[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '[':
+				if bracket < 0 {
+					bracket = len(dst)
+				}
+				c = '_'
+			case c == '.' || c == ' ':
+				c = '_'
+			case c >= 'A' && c <= 'Z':
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+			i++
+			continue
 		}
-		b = append(b, c)
-	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); {
-		r, n := utf8.DecodeRune(b[i:])
+		r, n := utf8.DecodeRune(dec[i:])
 		if r == utf8.RuneError && n == 1 {
-			out = append(out, b[i])
+			dst = append(dst, c)
 			i++
 			continue
 		}
 		i += n
-		switch r {
-		case '.', ' ', '[':
-			r = '_'
-		default:
-			r = foldRune(r)
-		}
-		out = utf8.AppendRune(out, r)
+		dst = utf8.AppendRune(dst, foldRune(r))
 	}
-	return string(out)
+	return dst, bracket
 }
 
-// foldRune maps a rune to one representative of its case-folding orbit, so
-// that runes equal under simple folding map to the same rune.
+// AppendQueryDecoded appends raw, a query-string name or value, to dst
+// decoded as form data is: '+' is a space and every "%XY" escape is its
+// byte, once; a '%' not followed by two hex digits stays as it is.
+func AppendQueryDecoded(dst []byte, raw string) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '+' {
+			c = ' '
+		} else if d, ok := route.PercentByte(raw, i); ok {
+			c = d
+			i += 2
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// QueryNameIndex returns the index of the first of names (each normalised
+// with NormalizeQueryName) that the raw query-parameter or cookie name raw
+// stands for, or -1. raw matches a name when it normalises to it, or when
+// the part of its normalised form before the first '[' does: `name[...]`
+// is the array parameter `name` to PHP and Rails. It allocates nothing for
+// names whose normalised form fits in 128 bytes.
+func QueryNameIndex(raw string, names ...string) int {
+	var buf [128]byte
+	norm, bracket := AppendQueryName(buf[:0], raw)
+	for k, n := range names {
+		if string(norm) == n || bracket >= 0 && string(norm[:bracket]) == n {
+			return k
+		}
+	}
+	return -1
+}
+
+// foldRune maps a rune to one representative of its simple case-folding
+// orbit (the smallest member, lower-cased), so that runes equal under
+// folding map to the same rune: the Kelvin sign folds to 'k'.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if r >= 'A' && r <= 'Z' {
@@ -363,18 +418,4 @@ func foldKey(s string) string {
 		b.WriteRune(foldRune(r))
 	}
 	return b.String()
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }

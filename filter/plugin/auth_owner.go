@@ -6,6 +6,7 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/reqcheck"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 // ownerRule is one auth.owner entry, compiled.
@@ -47,10 +48,11 @@ func decodedEquals(raw, want string) bool {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '%' {
-			if i+2 >= len(raw) || !isHexDigit(raw[i+1]) || !isHexDigit(raw[i+2]) {
+			d, ok := route.PercentByte(raw, i)
+			if !ok {
 				return false
 			}
-			c = unhexDigit(raw[i+1])<<4 | unhexDigit(raw[i+2])
+			c = d
 			i += 2
 		}
 		if j >= len(want) || want[j] != c {

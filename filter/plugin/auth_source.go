@@ -133,9 +133,7 @@ func (s *stream) fromCookies(rs *routeSource) {
 // `access.token` next to `access_token` is a second credential, never a
 // passenger the upstream might read instead of the verified one.
 func cookieNameMatches(name, qname string) bool {
-	var buf [128]byte
-	norm, bracket := reqcheck.AppendQueryName(buf[:0], name)
-	return string(norm) == qname || bracket >= 0 && string(norm[:bracket]) == qname
+	return config.QueryNameIndex(name, qname) >= 0
 }
 
 // forEachCookie calls f with each `name=value` pair of a Cookie header
@@ -183,67 +181,30 @@ func (s *stream) fromQuery(rs *routeSource) {
 }
 
 // forEachQueryParam calls f for each parameter of query whose name
-// normalises to qname (reqcheck.AppendQueryName; `qname[...]` too), with
-// its raw value and its span [start, end) in query. Parameters are
-// separated by '&' or ';', as reqcheck.FindQueryParam reads them.
+// normalises to qname (config.QueryNameIndex; `qname[...]` too), with its
+// raw value and its span [start, end) in query. Parameters are split as
+// reqcheck.FindQueryParam splits them (reqcheck.EachQueryParam).
 func forEachQueryParam(query, qname string, f func(rawValue string, start, end int)) {
 	if query == "" || qname == "" {
 		return
 	}
-	var buf [128]byte
-	start := 0
-	for i := 0; i <= len(query); i++ {
-		if i < len(query) && query[i] != '&' && query[i] != ';' {
-			continue
+	for i := 0; i <= len(query); {
+		name, value, start, end, next := reqcheck.NextQueryParam(query, i)
+		i = next
+		if name != "" && config.QueryNameIndex(name, qname) >= 0 {
+			f(value, start, end)
 		}
-		param := query[start:i]
-		name, value := param, ""
-		if eq := strings.IndexByte(param, '='); eq >= 0 {
-			name, value = param[:eq], param[eq+1:]
-		}
-		if name != "" {
-			norm, bracket := reqcheck.AppendQueryName(buf[:0], name)
-			if string(norm) == qname || bracket >= 0 && string(norm[:bracket]) == qname {
-				f(value, start, i)
-			}
-		}
-		start = i + 1
 	}
 }
 
 // decodeQueryValue percent-decodes a query value ('+' is a space); a '%'
-// not followed by two hex digits stays as it is.
+// not followed by two hex digits stays as it is. It allocates only when
+// there is something to decode.
 func decodeQueryValue(v string) string {
 	if strings.IndexByte(v, '%') < 0 && strings.IndexByte(v, '+') < 0 {
 		return v
 	}
-	b := make([]byte, 0, len(v))
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(v) && isHexDigit(v[i+1]) && isHexDigit(v[i+2]):
-			c = unhexDigit(v[i+1])<<4 | unhexDigit(v[i+2])
-			i += 2
-		}
-		b = append(b, c)
-	}
-	return string(b)
-}
-
-func isHexDigit(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhexDigit(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
+	return string(config.AppendQueryDecoded(make([]byte, 0, len(v)), v))
 }
 
 // removeCredential removes the verified credential from the upstream

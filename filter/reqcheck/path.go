@@ -32,10 +32,11 @@ func UnsafePath(p string) bool {
 		case ';', '\\':
 			return true
 		case '%':
-			if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+			d, ok := route.PercentByte(p, i)
+			if !ok {
 				return true
 			}
-			switch hexByte(p[i+1], p[i+2]) {
+			switch d {
 			case '/', '\\', 0, '.':
 				return true
 			}
@@ -58,22 +59,6 @@ func badSegment(seg string, afterSlash bool) bool {
 	return (seg == "" && afterSlash) || seg == "." || seg == ".."
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
-}
-
-func hexByte(hi, lo byte) byte { return unhex(hi)<<4 | unhex(lo) }
-
 // MethodOverrideHeaders are the request headers that ask a framework to
 // treat the request as another method; step 1 refuses any request carrying
 // one (whatever its value), since the proxy checked the real method.
@@ -81,7 +66,7 @@ var MethodOverrideHeaders = [...]string{"x-http-method-override", "x-http-method
 
 // MethodParam is the normalised name of the `_method` query parameter
 // (Rails, Laravel, Symfony), refused by step 1 in any spelling that
-// normalises to it (see AppendQueryName).
+// normalises to it (see config.NormalizeQueryName).
 var MethodParam = []string{"_method"}
 
 // ParseContentLength parses a Content-Length value: ASCII digits only. A
@@ -155,10 +140,11 @@ func DecodeUnreserved(p string) string {
 		if p[i] != '%' {
 			continue
 		}
-		if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+		d, ok := route.PercentByte(p, i)
+		if !ok {
 			return p
 		}
-		if first < 0 && unreserved(hexByte(p[i+1], p[i+2])) {
+		if first < 0 && unreserved(d) {
 			first = i
 		}
 		i += 2
@@ -174,7 +160,7 @@ func DecodeUnreserved(p string) string {
 		if c == '%' {
 			// Every escape is well-formed here. Another escape stays
 			// whole, so its hex digits are never read as one.
-			if d := hexByte(p[i+1], p[i+2]); unreserved(d) {
+			if d, _ := route.PercentByte(p, i); unreserved(d) {
 				b = append(b, d)
 			} else {
 				b = append(b, p[i:i+3]...)

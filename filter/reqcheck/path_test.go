@@ -1,9 +1,20 @@
 package reqcheck
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
+
+// refPercent decodes the escape "%XY" at p[i] with strconv, independently
+// of route.PercentByte, for the reference implementations of the tests.
+func refPercent(p string, i int) (byte, bool) {
+	if p[i] != '%' || i+2 >= len(p) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(p[i+1:i+3], 16, 8)
+	return byte(n), err == nil
+}
 
 func TestUnsafePath(t *testing.T) {
 	cases := []struct {
@@ -64,7 +75,7 @@ func unsafePathRef(p string) bool {
 		if p[i] != '%' {
 			continue
 		}
-		if i+2 >= len(p) || !isHex(p[i+1]) || !isHex(p[i+2]) {
+		if _, ok := refPercent(p, i); !ok {
 			return true
 		}
 		switch strings.ToUpper(p[i+1 : i+3]) {
@@ -167,8 +178,8 @@ func TestDecodeUnreserved(t *testing.T) {
 func decodeAll(p string) string {
 	var b strings.Builder
 	for i := 0; i < len(p); i++ {
-		if p[i] == '%' && i+2 < len(p) && isHex(p[i+1]) && isHex(p[i+2]) {
-			b.WriteByte(hexByte(p[i+1], p[i+2]))
+		if d, ok := refPercent(p, i); ok {
+			b.WriteByte(d)
 			i += 2
 			continue
 		}

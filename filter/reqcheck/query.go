@@ -1,97 +1,47 @@
 package reqcheck
 
 import (
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/config"
 )
 
-// AppendQueryName appends the normalised form of a raw query-parameter name
-// to dst, exactly as config.NormalizeQueryName computes it for
-// `forbid_query_params` (a fuzz test holds the two equal): percent-escapes
-// are decoded and '+' is a space, then each rune is case-folded and '.',
-// ' ' and '[' become '_'. A '%' not followed by two hex digits and invalid
-// UTF-8 are kept byte for byte.
+// NextQueryParam reads the parameter of query that starts at i (0 for the
+// first): its name (up to the first '='), its value, its span [start, end)
+// in query, and next, where the parameter after it starts. Parameters are
+// separated by '&' and by ';' (which some frameworks still split on); a
+// name may be empty ("a&&b"). Callers loop while i <= len(query):
 //
-// bracket is the length of the output before the rune that came from the
-// first '[' of the decoded name, or -1: PHP and Rails read `name[...]` as
-// an array parameter called `name`, so callers compare that prefix too.
-//
-// With a dst of enough capacity (a stack array) it allocates nothing for
-// names whose decoded form fits in 256 bytes.
-func AppendQueryName(dst []byte, raw string) (out []byte, bracket int) {
-	var buf [256]byte
-	dec := buf[:0]
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '+':
-			c = ' '
-		case c == '%' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]):
-			c = hexByte(raw[i+1], raw[i+2])
-			i += 2
-		}
-		dec = append(dec, c)
+//	for i := 0; i <= len(query); {
+//		name, value, start, end, next := NextQueryParam(query, i)
+//		i = next
+//		...
+//	}
+func NextQueryParam(query string, i int) (name, value string, start, end, next int) {
+	start, end = i, i
+	for end < len(query) && query[end] != '&' && query[end] != ';' {
+		end++
 	}
-	bracket = -1
-	for i := 0; i < len(dec); {
-		c := dec[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '[':
-				if bracket < 0 {
-					bracket = len(dst)
-				}
-				c = '_'
-			case c == '.' || c == ' ':
-				c = '_'
-			case c >= 'A' && c <= 'Z':
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRune(dec[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, c)
-			i++
-			continue
-		}
-		i += n
-		dst = utf8.AppendRune(dst, foldRune(r))
-	}
-	return dst, bracket
-}
-
-// foldRune maps a non-ASCII rune to one representative of its simple
-// case-folding orbit (the smallest member, lower-cased), so that runes equal
-// under folding compare equal: the Kelvin sign folds to 'k'.
-func foldRune(r rune) rune {
-	min := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < min {
-			min = f
+	name = query[start:end]
+	for j := 0; j < len(name); j++ {
+		if name[j] == '=' {
+			name, value = name[:j], name[j+1:]
+			break
 		}
 	}
-	if min < utf8.RuneSelf {
-		if min >= 'A' && min <= 'Z' {
-			return min + 'a' - 'A'
-		}
-		return min
-	}
-	return unicode.ToLower(min)
+	return name, value, start, end, end + 1
 }
 
 // FindQueryParam returns the index in names of the first name (each already
 // normalised with config.NormalizeQueryName) that a parameter of query (the
 // raw query string, without '?') carries, or -1. A parameter matches when
 // its normalised name equals one of names, or when the part of it before a
-// '[' does (`access_token[]`). Parameters are separated by '&' and by ';'
-// (which some frameworks still split on), and a name ends at the first '='.
-// Only names are looked at; values are never read, let alone kept.
+// '[' does (`access_token[]`): config.QueryNameIndex. Parameters are split
+// as NextQueryParam splits them. Only names are looked at; values are never
+// read, let alone kept.
 //
-// It allocates nothing unless a parameter name longer than 256 bytes could
-// still match.
+// It allocates nothing unless a parameter that could still match (see
+// mayMatch) normalises to more than 128 bytes (config.QueryNameIndex).
 func FindQueryParam(query string, names []string) int {
 	if len(names) == 0 || query == "" {
 		return -1
@@ -100,26 +50,11 @@ func FindQueryParam(query string, names []string) int {
 	for _, n := range names {
 		maxLen = max(maxLen, len(n))
 	}
-	var buf [128]byte
-	start := 0
-	for i := 0; i <= len(query); i++ {
-		if i < len(query) && query[i] != '&' && query[i] != ';' {
-			continue
-		}
-		param := query[start:i]
-		start = i + 1
-		for j := 0; j < len(param); j++ {
-			if param[j] == '=' {
-				param = param[:j]
-				break
-			}
-		}
-		if param == "" || !mayMatch(param, maxLen) {
-			continue
-		}
-		norm, bracket := AppendQueryName(buf[:0], param)
-		for k, n := range names {
-			if string(norm) == n || bracket >= 0 && string(norm[:bracket]) == n {
+	for i := 0; i <= len(query); {
+		name, _, _, _, next := NextQueryParam(query, i)
+		i = next
+		if name != "" && mayMatch(name, maxLen) {
+			if k := config.QueryNameIndex(name, names...); k >= 0 {
 				return k
 			}
 		}

@@ -3,6 +3,7 @@ package route
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // MaxPatternLen bounds a `match.path` or `match.prefix`.
@@ -117,13 +118,13 @@ func checkSegment(seg string, params bool) (string, error) {
 		case c == ';':
 			return "", errors.New(`";" is refused in request paths, so it can never match`)
 		case c == '%':
-			if i+2 >= len(seg) || !isHex(seg[i+1]) || !isHex(seg[i+2]) {
+			d, ok := PercentByte(seg, i)
+			if !ok {
 				return "", errors.New(`"%" must start a two-hex-digit escape`)
 			}
-			esc := [2]byte{upper(seg[i+1]), upper(seg[i+2])}
-			switch string(esc[:]) {
-			case "2F", "5C", "00", "2E":
-				return "", errors.New(strconv.Quote("%"+string(esc[:])) + " is refused in request paths, so it can never match")
+			switch d {
+			case '/', '\\', 0, '.':
+				return "", errors.New(strconv.Quote("%"+strings.ToUpper(seg[i+1:i+3])) + " is refused in request paths, so it can never match")
 			}
 			i += 2
 		case !isPathChar(c):
@@ -144,15 +145,24 @@ func isIdent(s string) bool {
 	return s != ""
 }
 
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+// PercentByte returns the byte that the percent-escape "%XY" at s[i]
+// stands for. ok is false when s[i] is not '%' or two hex digits (either
+// case) do not follow it. It is apiguard's one percent-escape decoder
+// (patterns, configuration, request checks, auth), small enough to inline.
+func PercentByte(s string, i int) (b byte, ok bool) {
+	if i < 0 || i+2 >= len(s) || s[i] != '%' {
+		return 0, false
+	}
+	hi, lo := hexDigits[s[i+1]], hexDigits[s[i+2]]
+	return hi<<4 | lo&0xF, hi&lo&0x10 != 0
 }
 
-func upper(c byte) byte {
-	if c >= 'a' && c <= 'z' {
-		return c - 'a' + 'A'
-	}
-	return c
+// hexDigits maps a hex digit to 0x10 plus its value, anything else to 0.
+var hexDigits = [256]byte{
+	'0': 0x10, '1': 0x11, '2': 0x12, '3': 0x13, '4': 0x14,
+	'5': 0x15, '6': 0x16, '7': 0x17, '8': 0x18, '9': 0x19,
+	'a': 0x1A, 'b': 0x1B, 'c': 0x1C, 'd': 0x1D, 'e': 0x1E, 'f': 0x1F,
+	'A': 0x1A, 'B': 0x1B, 'C': 0x1C, 'D': 0x1D, 'E': 0x1E, 'F': 0x1F,
 }
 
 // isPathChar reports RFC 3986 pchar characters other than '%' (handled as

@@ -1,0 +1,77 @@
+package config
+
+import "testing"
+
+func TestAppendQueryName(t *testing.T) {
+	cases := []struct {
+		raw, want string
+		bracket   int
+	}{
+		{"access_token", "access_token", -1},
+		{"ACCESS.TOKEN", "access_token", -1},
+		{"access+token", "access_token", -1},
+		{"access%20token", "access_token", -1},
+		{"access[token", "access_token", 6},
+		{"access%5Btoken", "access_token", 6},
+		{"%61ccess_token", "access_token", -1},
+		{"%5Fmethod", "_method", -1},
+		{"ACCESS_TO\u212AEN", "access_token", -1}, // Kelvin sign folds to k
+		{"access_token[]", "access_token_]", 12},
+		{"a%zzb", "a%zzb", -1},
+		{"a%4", "a%4", -1},
+		{"%ff", "\xff", -1},
+		{"%C3%89t%C3%A9", "\u00e9t\u00e9", -1},
+	}
+	for _, c := range cases {
+		got, bracket := AppendQueryName(nil, c.raw)
+		if string(got) != c.want || bracket != c.bracket {
+			t.Errorf("AppendQueryName(%q) = %q, %d; want %q, %d", c.raw, got, bracket, c.want, c.bracket)
+		}
+	}
+}
+
+// NormalizeQueryName (the configuration's names) and AppendQueryName (the
+// request's names) must agree, or a name written in the config could be
+// missed in requests.
+func FuzzQueryNameMatchesConfig(f *testing.F) {
+	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		got, bracket := AppendQueryName(nil, raw)
+		if want := NormalizeQueryName(raw); string(got) != want {
+			t.Fatalf("AppendQueryName(%q) = %q, config says %q", raw, got, want)
+		}
+		if bracket > len(got) {
+			t.Fatalf("bracket %d past the name %q", bracket, got)
+		}
+	})
+}
+
+func TestAppendQueryDecoded(t *testing.T) {
+	for in, want := range map[string]string{
+		"abc": "abc", "a%2Bb": "a+b", "a+b": "a b", "%zz": "%zz", "%4": "%4", "%41%42": "AB", "": "", "%%41": "%A", "%2541": "%41",
+	} {
+		if got := string(AppendQueryDecoded([]byte("x"), in)); got != "x"+want {
+			t.Errorf("AppendQueryDecoded(%q) = %q, want %q", in, got, "x"+want)
+		}
+	}
+}
+
+func TestQueryNameIndex(t *testing.T) {
+	names := []string{"access_token", "api_key"}
+	for raw, want := range map[string]int{
+		"access_token": 0, "ACCESS.TOKEN": 0, "access_token[]": 0, "access_token[a]": 0,
+		"Api%5Bkey": 1, "api_key[x": 1, "access[token]": -1, "access_tokens": -1, "": -1,
+	} {
+		if got := QueryNameIndex(raw, names...); got != want {
+			t.Errorf("QueryNameIndex(%q) = %d, want %d", raw, got, want)
+		}
+	}
+	if got := QueryNameIndex("x"); got != -1 {
+		t.Errorf("no names: %d", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { QueryNameIndex("ACCESS%2Etoken[0]", "api_key", "access_token") }); n != 0 {
+		t.Errorf("QueryNameIndex allocates %.0f times per call", n)
+	}
+}
