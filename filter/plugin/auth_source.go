@@ -143,20 +143,8 @@ func cookieNameMatches(name, qname string) bool {
 // false to stop.
 func forEachCookie(v string, f func(name, value string, start, end int) bool) {
 	for i := 0; i < len(v); {
-		end := strings.IndexByte(v[i:], ';')
-		if end < 0 {
-			end = len(v)
-		} else {
-			end += i
-		}
-		start, stop := i, end
-		for start < stop && (v[start] == ' ' || v[start] == '\t') {
-			start++
-		}
-		for stop > start && (v[stop-1] == ' ' || v[stop-1] == '\t') {
-			stop--
-		}
-		pair := v[start:stop]
+		pair, start, stop, next := nextCookiePair(v, i)
+		i = next
 		if eq := strings.IndexByte(pair, '='); eq > 0 {
 			name := strings.TrimRight(pair[:eq], " \t")
 			value := strings.TrimLeft(pair[eq+1:], " \t")
@@ -167,8 +155,28 @@ func forEachCookie(v string, f func(name, value string, start, end int) bool) {
 				return
 			}
 		}
-		i = end + 1
 	}
+}
+
+// nextCookiePair reads the pair of a Cookie header value v that starts at
+// i: pairs are separated by ';', and pair is v[start:stop], the text up to
+// the next ';' without surrounding spaces and tabs. next is where the pair
+// after it starts. Callers loop while i < len(v).
+func nextCookiePair(v string, i int) (pair string, start, stop, next int) {
+	end := strings.IndexByte(v[i:], ';')
+	if end < 0 {
+		end = len(v)
+	} else {
+		end += i
+	}
+	start, stop = i, end
+	for start < stop && (v[start] == ' ' || v[start] == '\t') {
+		start++
+	}
+	for stop > start && (v[stop-1] == ' ' || v[stop-1] == '\t') {
+		stop--
+	}
+	return v[start:stop], start, stop, end + 1
 }
 
 func (s *stream) fromQuery(rs *routeSource) {
@@ -258,14 +266,8 @@ func withoutCookie(v, qname string) (string, bool) {
 	var b strings.Builder
 	cut := false
 	for i := 0; i < len(v); {
-		end := strings.IndexByte(v[i:], ';')
-		if end < 0 {
-			end = len(v)
-		} else {
-			end += i
-		}
-		pair := strings.Trim(v[i:end], " \t")
-		i = end + 1
+		pair, _, _, next := nextCookiePair(v, i)
+		i = next
 		if pair == "" {
 			continue
 		}
