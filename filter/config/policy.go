@@ -54,7 +54,7 @@ func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *Policy, rt *Route)
 	case "response":
 		pol.Response, err = parseResponse(v, mp)
 	case "rate_limits":
-		pol.RateLimits, err = ps.parseRateLimits(v, mp)
+		pol.RateLimits, err = getList(v, mp, ps.parseRateLimit)
 	default:
 		return false, nil
 	}
@@ -169,31 +169,15 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 		case "allow_missing":
 			a.AllowMissing, err = getBool(&m.Value, mp)
 		case "claims":
-			if err = wantArray(&m.Value, mp, false); err != nil {
-				return true, err
-			}
-			a.Claims = make([]ClaimRule, 0, len(m.Value.Items))
-			for j := range m.Value.Items {
-				var r ClaimRule
-				if r, err = parseClaimRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return true, err
-				}
-				a.Claims = append(a.Claims, r)
-			}
+			a.Claims, err = getList(&m.Value, mp, parseClaimRule)
 		case "owner":
 			if rt == nil {
 				return true, mp.errorf("not allowed in default (it has no path parameters)")
 			}
-			if err = wantArray(&m.Value, mp, false); err != nil {
+			if a.Owner, err = getList(&m.Value, mp, parseOwnerRule); err != nil {
 				return true, err
 			}
-			a.Owner = make([]OwnerRule, 0, len(m.Value.Items))
-			for j := range m.Value.Items {
-				var r OwnerRule
-				if r, err = parseOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return true, err
-				}
-				a.Owner = append(a.Owner, r)
+			for j, r := range a.Owner {
 				pp := mp.at(j).field("param")
 				param := r.Param
 				ps.later(func() *Error {
@@ -209,17 +193,7 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 				})
 			}
 		case "body_owner":
-			if err = wantArray(&m.Value, mp, false); err != nil {
-				return true, err
-			}
-			a.BodyOwner = make([]BodyOwnerRule, 0, len(m.Value.Items))
-			for j := range m.Value.Items {
-				var r BodyOwnerRule
-				if r, err = parseBodyOwnerRule(&m.Value.Items[j], mp.at(j)); err != nil {
-					return true, err
-				}
-				a.BodyOwner = append(a.BodyOwner, r)
-			}
+			a.BodyOwner, err = getList(&m.Value, mp, parseBodyOwnerRule)
 		default:
 			return false, nil
 		}
@@ -569,26 +543,11 @@ func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
 	return r, nil
 }
 
-func (ps *parser) parseRateLimits(v *jsonx.Value, p *path) ([]RateLimit, *Error) {
-	if err := wantArray(v, p, false); err != nil {
-		return nil, err
-	}
-	out := make([]RateLimit, 0, len(v.Items))
-	for i := range v.Items {
-		rl, err := ps.parseRateLimit(&v.Items[i], p.at(i))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, rl)
-	}
-	return out, nil
-}
-
-// globalWindows are the windows the rate limit service knows (its units).
 // FailedAuthLimitName is the name failed_auth_limit goes by in the
 // RateLimit-Policy and RateLimit headers; no rate limit may take it.
 const FailedAuthLimitName = "failed_auth"
 
+// globalWindows are the windows the rate limit service knows (its units).
 var globalWindows = map[time.Duration]bool{
 	time.Second: true, time.Minute: true, time.Hour: true, 24 * time.Hour: true,
 }

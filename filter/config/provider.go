@@ -378,17 +378,7 @@ func (ps *parser) parseAPIKeys(v *jsonx.Value, p *path) (*APIKeysProvider, *Erro
 		case "from":
 			ak.From, err = parseFrom(&m.Value, mp)
 		case "keys":
-			if err = wantArray(&m.Value, mp, false); err != nil {
-				return true, err
-			}
-			ak.Keys = make([]APIKey, 0, len(m.Value.Items))
-			for j := range m.Value.Items {
-				var k APIKey
-				if k, err = ps.parseAPIKey(&m.Value.Items[j], mp.at(j)); err != nil {
-					return true, err
-				}
-				ak.Keys = append(ak.Keys, k)
-			}
+			ak.Keys, err = getList(&m.Value, mp, ps.parseAPIKey)
 		default:
 			return false, nil
 		}

@@ -82,6 +82,23 @@ func requireFields(v *jsonx.Value, p *path, keys ...string) *Error {
 	return nil
 }
 
+// getList reads the array v at p item by item with parse, in order; the
+// first error ends it.
+func getList[T any](v *jsonx.Value, p *path, parse func(*jsonx.Value, *path) (T, *Error)) ([]T, *Error) {
+	if err := wantArray(v, p, false); err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(v.Items))
+	for i := range v.Items {
+		x, err := parse(&v.Items[i], p.at(i))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
 func wantArray(v *jsonx.Value, p *path, nonEmpty bool) *Error {
 	if v.Kind != jsonx.KindArray {
 		return typeError(v, p, "an array")
