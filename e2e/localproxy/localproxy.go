@@ -181,11 +181,7 @@ func (p *Proxy) httpCluster(addr string) func(host.HTTPRequest) (host.HTTPRespon
 			return host.HTTPResponse{}, err
 		}
 		out := host.HTTPResponse{Headers: []proxy.Pair{{Key: ":status", Value: strconv.Itoa(resp.StatusCode)}}, Body: body}
-		for k, vs := range resp.Header {
-			for _, v := range vs {
-				out.Headers = append(out.Headers, proxy.Pair{Key: strings.ToLower(k), Value: v})
-			}
-		}
+		out.Headers = appendHeaders(out.Headers, resp.Header)
 		return out, nil
 	}
 }
@@ -204,15 +200,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		{Key: ":authority", Value: r.Host},
 		{Key: ":path", Value: r.URL.RequestURI()},
 	}
-	for k, vs := range r.Header {
-		lk := strings.ToLower(k)
-		if hopByHop[lk] {
-			continue
-		}
-		for _, v := range vs {
-			hs = append(hs, proxy.Pair{Key: lk, Value: v})
-		}
-	}
+	hs = appendHeaders(hs, r.Header)
 	if r.ContentLength > 0 {
 		hs = append(hs, proxy.Pair{Key: "content-length", Value: strconv.FormatInt(r.ContentLength, 10)})
 	}
@@ -277,15 +265,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) relayResponse(s *host.Stream, resp *http.Response) {
 	defer resp.Body.Close()
 	rh := []proxy.Pair{{Key: ":status", Value: strconv.Itoa(resp.StatusCode)}}
-	for k, vs := range resp.Header {
-		lk := strings.ToLower(k)
-		if hopByHop[lk] {
-			continue
-		}
-		for _, v := range vs {
-			rh = append(rh, proxy.Pair{Key: lk, Value: v})
-		}
-	}
+	rh = appendHeaders(rh, resp.Header)
 	// Reading the whole upstream body under the lock keeps the stream's
 	// events ordered; the body is bounded by Envoy's buffer limit anyway.
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, int64(p.cfg.BufferLimit)*4))
@@ -294,6 +274,21 @@ func (p *Proxy) relayResponse(s *host.Stream, resp *http.Response) {
 		end := min(off+p.cfg.ChunkSize, len(body))
 		s.ResponseBody(body[off:end], end == len(body))
 	}
+}
+
+// appendHeaders appends h as lower-case pairs, as Envoy's codecs hand
+// headers over, without the hop-by-hop ones, which Envoy never passes on.
+func appendHeaders(dst []proxy.Pair, h http.Header) []proxy.Pair {
+	for k, vs := range h {
+		lk := strings.ToLower(k)
+		if hopByHop[lk] {
+			continue
+		}
+		for _, v := range vs {
+			dst = append(dst, proxy.Pair{Key: lk, Value: v})
+		}
+	}
+	return dst
 }
 
 // splitPseudo takes :method, :path and :authority out of a request's
