@@ -509,7 +509,8 @@ func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
 			folded := map[string]int{}
 			r.Keys, err = getStrings(&m.Value, mp, listOpts{nonEmpty: true, check: checkText})
 			for j, k := range r.Keys {
-				f := foldKey(k)
+				// The folding redaction matches keys with at run time.
+				f := string(jsonx.AppendFold(nil, []byte(k)))
 				if prev, dup := folded[f]; dup && err == nil {
 					err = mp.at(j).errorf("duplicate of %s at [%d] (keys compare case-insensitively)", quote(r.Keys[prev]), prev)
 				}

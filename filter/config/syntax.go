@@ -2,11 +2,13 @@ package config
 
 import (
 	"errors"
-	"github.com/apiguard/apiguard/filter/route"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 // This file holds the grammars of the strings the configuration carries:
@@ -393,8 +395,8 @@ func QueryNameIndex(raw string, names ...string) int {
 }
 
 // foldRune maps a rune to one representative of its simple case-folding
-// orbit (the smallest member, lower-cased), so that runes equal under
-// folding map to the same rune: the Kelvin sign folds to 'k'.
+// orbit (jsonx.FoldRune, the smallest member, lower-cased), so that runes
+// equal under folding map to the same rune: the Kelvin sign folds to 'k'.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if r >= 'A' && r <= 'Z' {
@@ -402,20 +404,5 @@ func foldRune(r rune) rune {
 		}
 		return r
 	}
-	min := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < min {
-			min = f
-		}
-	}
-	return unicode.ToLower(min)
-}
-
-// foldKey case-folds a key for duplicate detection in `redact.keys`.
-func foldKey(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
+	return unicode.ToLower(jsonx.FoldRune(r))
 }

@@ -276,12 +276,14 @@ func AppendFold(dst, key []byte) []byte {
 		}
 		r, size := utf8.DecodeRune(key[i:])
 		i += size
-		dst = utf8.AppendRune(dst, foldRune(r))
+		dst = utf8.AppendRune(dst, FoldRune(r))
 	}
 	return dst
 }
 
-func foldRune(r rune) rune {
+// FoldRune is the representative of r's unicode.SimpleFold orbit that
+// AppendFold uses: its smallest member.
+func FoldRune(r rune) rune {
 	m := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		if f < m {
