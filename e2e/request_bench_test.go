@@ -4,10 +4,11 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/reqcheck"
-	"github.com/tidwall/gjson"
 )
 
 // benchOrder builds a deterministic order-creation body of about size

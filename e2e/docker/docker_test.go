@@ -13,7 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 	"io"
 	"net"
 	"net/http"
@@ -26,6 +25,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 )
 
 // dockerUsable reports why docker compose cannot run here, or "".

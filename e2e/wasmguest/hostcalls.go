@@ -1,8 +1,9 @@
 package wasmguest
 
 import (
-	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // allowMask says in which V8 restricted-callback windows a host function

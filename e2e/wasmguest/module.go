@@ -13,10 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
+
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // Profile selects which Envoy generation's cpp-host is emulated: its WASI

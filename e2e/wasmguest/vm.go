@@ -7,8 +7,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // TrapError is how a VM reports that the guest trapped: wasm `unreachable`

@@ -4,8 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 
-	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // WASI errno values cpp-host returns.

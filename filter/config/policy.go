@@ -1,9 +1,10 @@
 package config
 
 import (
-	"github.com/apiguard/apiguard/filter/route"
 	"strings"
 	"time"
+
+	"github.com/apiguard/apiguard/filter/route"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
 )

@@ -2,9 +2,10 @@ package config
 
 import (
 	"encoding/hex"
-	"github.com/apiguard/apiguard/filter/route"
 	"strings"
 	"time"
+
+	"github.com/apiguard/apiguard/filter/route"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
 )

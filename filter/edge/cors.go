@@ -1,9 +1,10 @@
 package edge
 
 import (
-	"github.com/apiguard/apiguard/filter/route"
 	"strconv"
 	"strings"
+
+	"github.com/apiguard/apiguard/filter/route"
 
 	"github.com/apiguard/apiguard/filter/config"
 )

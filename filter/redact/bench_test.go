@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apiguard/apiguard/filter/config"
 	"github.com/tidwall/gjson"
+
+	"github.com/apiguard/apiguard/filter/config"
 )
 
 // BenchDocument builds a deterministic API response of about size bytes: a

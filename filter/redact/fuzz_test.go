@@ -9,9 +9,10 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
-	"github.com/tidwall/gjson"
 )
 
 // fuzzRules builds a rule set from '|'-separated lists; path entries that

@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apiguard/apiguard/filter/config"
 	"github.com/tidwall/gjson"
+
+	"github.com/apiguard/apiguard/filter/config"
 )
 
 // The leak oracle reads a rewritten document three ways, independently of

@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
-	"github.com/tidwall/gjson"
 )
 
 // OrderBody builds a deterministic order-creation request body of about
