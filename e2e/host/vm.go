@@ -233,6 +233,12 @@ func (vm *VM) setTickPeriod(ms uint32) {
 	vm.tickAt = vm.env.clock.Now().Add(vm.tickPeriod)
 }
 
+// Ticking reports whether the plugin asked for ticks on this VM (and the
+// VM still runs): a stream it holds may still be resumed by one.
+func (vm *VM) Ticking() bool {
+	return vm.tickPeriod > 0 && !vm.failed && !vm.discarded
+}
+
 func (vm *VM) nextTickAt() (time.Time, bool) {
 	if !vm.tickOn || vm.failed || vm.discarded {
 		return time.Time{}, false

@@ -48,6 +48,10 @@ type Config struct {
 	ChunkSize int
 	// BufferLimit is Envoy's per_connection_buffer_limit_bytes (default 1 MiB + 64 KiB).
 	BufferLimit int
+	// HoldTimeout bounds how long a request the filter holds for a tick (a
+	// remote key set it waits for) is waited on, as Envoy's stream timeout
+	// would (default 65 s: above the plugin's longest timeout_ms).
+	HoldTimeout time.Duration
 	// Log, when set, receives every line the plugin logs (deny and audit
 	// lines, JWKS fetch failures, ...) as it is logged, one per line, so an
 	// operator trying a policy sees why a request was refused, as Envoy's
@@ -76,6 +80,9 @@ func New(cfg Config) (*Proxy, error) {
 	}
 	if cfg.BufferLimit <= 0 {
 		cfg.BufferLimit = 1<<20 + 64<<10
+	}
+	if cfg.HoldTimeout <= 0 {
+		cfg.HoldTimeout = 65 * time.Second
 	}
 	p := &Proxy{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}}
 	clusters := map[string]host.Cluster{}
@@ -236,6 +243,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	p.waitHeld(r.Context(), vm, s)
+
 	p.mu.Lock()
 	up := s.Upstream()
 	reach := !s.Ended() && up.EndOfStream && !up.Reset && s.Downstream().Status == 0
@@ -259,6 +268,32 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.finish(s)
 	p.write(w, s)
+}
+
+// holdPoll is how often a held request looks for the tick that resumes it.
+const holdPoll = 5 * time.Millisecond
+
+// waitHeld waits, as Envoy does, while the filter holds the whole request
+// (nothing sent upstream, nothing answered) on a VM whose ticks may still
+// resume it: a request waiting for a remote key set is resumed or answered
+// on a tick. It drives the clock itself, so ticks come without Run. A VM
+// without ticks can never resume the stream; that case is reported by
+// write (noAnswer) at once rather than after HoldTimeout.
+func (p *Proxy) waitHeld(ctx context.Context, vm *host.VM, s *host.Stream) {
+	deadline := time.Now().Add(p.cfg.HoldTimeout)
+	for {
+		p.mu.Lock()
+		up := s.Upstream()
+		held := !s.Ended() && s.Downstream().Status == 0 && up.Headers == nil && vm.Ticking()
+		if held {
+			p.tick()
+		}
+		p.mu.Unlock()
+		if !held || ctx.Err() != nil || time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(holdPoll)
+	}
 }
 
 // relayResponse feeds upstream's response through the filter; p.mu held.
@@ -341,8 +376,7 @@ func (p *Proxy) finish(s *host.Stream) {
 // noAnswer explains a connection closed without an answer: the filter still
 // held the request or its response when the exchange was over.
 const noAnswer = "apiguard-proxy: the filter held this stream and never answered; connection closed " +
-	"(Envoy would wait until its stream timeout). With -no-hold the policy needs \"hold_headers\": false; " +
-	"a request held across ticks (a JWKS refetch) is not waited for here"
+	"(Envoy would wait until its stream timeout). With -no-hold the policy needs \"hold_headers\": false"
 
 // write sends what the client received in the emulator.
 func (p *Proxy) write(w http.ResponseWriter, s *host.Stream) {
