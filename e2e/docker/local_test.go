@@ -24,15 +24,16 @@ import (
 // one shared-data store, in front of the same testserver (built natively).
 // It checks the suite itself wherever Go runs; what only a real Envoy can
 // show (its admin interface, its own request checks, HTTP/1 framing of a
-// rewritten body, holding a request across ticks) is left to
-// TestDockerEnvoy.
+// rewritten body) is left to TestDockerEnvoy.
 func TestLocalProxy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("local proxy suite skipped: -short")
 	}
+	// go test itself puts the go command on PATH; its absence is a broken
+	// environment, never a reason to skip the .wasm run.
 	goTool, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("local proxy suite skipped: no go command on PATH to build the testserver")
+		t.Fatalf("no go command on PATH to build the testserver: %v", err)
 	}
 	mod, err := wasmguest.CompileFile(wasmFile(t))
 	if err != nil {
