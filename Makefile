@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean
+.PHONY: all build demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone
 
 all: build
 
@@ -48,6 +48,12 @@ test: build test-deps
 # concurrent Go. Not part of make test, to keep it quick.
 race: build
 	$(GO) test -race -timeout 20m -count=1 ./...
+
+# The README's promise: a clone of the committed HEAD in an empty temporary
+# directory, with nothing beside it, passes `make demo` and `make test`
+# (CI runs this; see e2e/fresh-clone.sh).
+fresh-clone:
+	@bash e2e/fresh-clone.sh demo test
 
 test-short: build
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...

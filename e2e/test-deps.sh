@@ -36,10 +36,21 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The package lists may be missing or stale on a fresh machine: update
 # once, then install without recommends (no service gets enabled here).
-if ! { "${sudo[@]}" apt-get update -qq && \
-       "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "test-deps: could not install ${missing[*]}; the tests that need it will fail and say so" >&2
-  exit 0
+# Another apt-get (an unattended upgrade, a parallel job) may hold the dpkg
+# lock: apt waits up to two minutes for it, and the whole step is tried a
+# second time before it gives up.
+apt_opts=(-o DPkg::Lock::Timeout=120)
+install() {
+  "${sudo[@]}" apt-get "${apt_opts[@]}" update -qq && \
+    "${sudo[@]}" apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"
+}
+if ! install >"$log" 2>&1; then
+  echo "test-deps: first attempt failed; retrying once" >&2
+  sleep 5
+  if ! install >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "test-deps: could not install ${missing[*]}; the tests that need it will fail and say so" >&2
+    exit 0
+  fi
 fi
 command -v redis-server >/dev/null 2>&1 || echo "test-deps: redis-server still missing after install" >&2

@@ -1,6 +1,8 @@
 package jsonx
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,26 +10,16 @@ import (
 	"testing"
 )
 
-// testdataDir finds shared/testdata by walking up from the package
-// directory, so the tests work from any checkout layout that keeps the
-// shared tree next to (or above) the module.
+// testdataDir is the package's own copy of a test corpus under testdata/
+// (see testdata/jsontestsuite/README.md for where it comes from). Tests
+// read nothing outside the repository, so a fresh clone passes alone.
 func testdataDir(t testing.TB, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	p := filepath.Join("testdata", rel)
+	if st, err := os.Stat(p); err != nil || !st.IsDir() {
+		t.Fatalf("test corpus %s missing from the repository: %v", p, err)
 	}
-	for {
-		p := filepath.Join(dir, "shared", "testdata", rel)
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatalf("shared/testdata/%s not found above the package directory", rel)
-		}
-		dir = parent
-	}
+	return p
 }
 
 // iDecisions records the decision for every implementation-defined file of
@@ -155,5 +147,33 @@ func TestJSONTestSuite(t *testing.T) {
 	}
 	if counts['y'] == 0 || counts['n'] == 0 || counts['i'] == 0 {
 		t.Fatalf("suite incomplete: %v", counts)
+	}
+}
+
+// TestJSONTestSuite_corpusDigest pins the copied corpus to the digest its
+// README names, so a file lost or changed in the copy is noticed.
+func TestJSONTestSuite_corpusDigest(t *testing.T) {
+	dir := testdataDir(t, "jsontestsuite/test_parsing")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	// The README's shell line: sha256sum of each "./name", then of that list.
+	var list strings.Builder
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&list, "%x  ./%s\n", sha256.Sum256(data), name)
+	}
+	got := fmt.Sprintf("%x", sha256.Sum256([]byte(list.String())))[:16]
+	if want := "af980be5d524abab"; got != want {
+		t.Fatalf("corpus digest = %s, want %s (testdata/jsontestsuite/README.md)", got, want)
 	}
 }
