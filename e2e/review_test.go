@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +26,6 @@ import (
 // handler directly.
 
 type rootsHost struct {
-	mu      sync.Mutex
 	cur     uint32
 	parent  map[uint32]uint32
 	period  map[uint32]uint32 // per root, as Envoy's Wasm::setTimerPeriod keeps it

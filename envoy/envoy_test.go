@@ -361,9 +361,6 @@ type yamlDoc struct {
 
 func (d yamlDoc) isKubernetes() bool { return d.top["apiVersion"] != nil && d.top["kind"] != nil }
 func (d yamlDoc) isCompose() bool    { return d.top["services"] != nil }
-func (d yamlDoc) isBootstrap() bool {
-	return d.top["static_resources"] != nil || d.top["dynamic_resources"] != nil || d.top["admin"] != nil
-}
 
 // splitDocs splits a YAML file into its non-empty documents.
 func splitDocs(path string, data []byte) ([]yamlDoc, error) {

@@ -123,13 +123,12 @@ type Envoy struct {
 	factory GuestFactory
 	workers []*VM
 
-	mu       sync.Mutex
-	logs     []LogLine
-	stats    map[string]*stat
-	shared   map[string]sharedEntry
-	nextCas  uint32
-	connSeq  uint64
-	streamNo uint64
+	mu      sync.Mutex
+	logs    []LogLine
+	stats   map[string]*stat
+	shared  map[string]sharedEntry
+	nextCas uint32
+	connSeq uint64
 }
 
 // New starts an Envoy the way Envoy loads a Wasm filter: a canary VM runs

@@ -510,10 +510,10 @@ func TestSharedData_casSkipsZero(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	type res struct {
-		ids                                  []uint32
-		incZero, incNeg, incHist, getHist    proxy.Status
-		badType, unknown, gaugeSub, recCount proxy.Status
-		get                                  uint64
+		ids                               []uint32
+		incZero, incNeg, incHist, getHist proxy.Status
+		badType, unknown                  proxy.Status
+		get                               uint64
 	}
 	var r res
 	e, ts := newEnvoy(t, Config{Workers: 2}, func(g *toy) {
