@@ -1,5 +1,10 @@
 //go:build wasip1
 
+// The host calls these functions through //go:wasmexport, which the linter
+// does not count as a use.
+//
+//lint:file-ignore U1000 exported to the host with //go:wasmexport
+
 package abi
 
 import (
