@@ -642,6 +642,13 @@ func TestAuthBodyOwner(t *testing.T) {
 		p("exact duplicate", "/orders", `{"customer_id":"alice","customer_id":"bob","meta":{"tenant":"t1"}}`, 400, problem.ReasonJSONDuplicateKey),
 		p("query parameter of the same name", "/orders?customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
 		p("query parameter of a nested field's name", "/orders?Tenant=t2", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		// Spellings PHP, Rack and ASP.NET read as customer_id (issue 13).
+		p("query shadow with a leading space", "/orders?+customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow escaped space", "/orders?%20customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow as an array", "/orders?customer_id[]=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow after a semicolon", "/orders?a=1;CUSTOMER.ID=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow dotless i", "/orders?customer_%C4%B1d=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query name in a value", "/orders?x=customer_id", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 200, ""),
 		p("number is not the claim", "/orders", `{"customer_id":7,"meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMismatch),
 		p("object is not the claim", "/orders", `{"customer_id":{"id":"alice"},"meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMismatch),
 		p("empty body", "/orders", ``, 403, problem.ReasonBodyOwnerMissing),

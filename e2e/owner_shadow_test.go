@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -91,7 +92,7 @@ func TestAuthOwner_queryShadow(t *testing.T) {
 		exchange{name: "unless holds", req: getWith("/users/bob/orders?user_id=carol&+USER.ID[]=dave", admin), want: 200,
 			upHeaders: map[string]string{":path": "/users/bob/orders?user_id=carol&+USER.ID[]=dave"}},
 	)
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
 				// Step 10 decides on the headers: nothing of a refused
@@ -167,7 +168,7 @@ func TestAuthOwner_formShadow(t *testing.T) {
 		formCase{"capped form over the cap", "/users/alice/notes", "note=" + strings.Repeat("x", 60), "", alice, 413, problem.ReasonBodyTooLarge},
 		formCase{"capped form shadow", "/users/alice/notes", "user_id=bob", "", alice, 403, problem.ReasonOwnerAmbiguous},
 	)
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
 				e := start(t, g, ownerShadowConfig(t, m.hold), m.opts...)
@@ -244,7 +245,7 @@ func TestAuthOwner_formReadOnlyWhenNeeded(t *testing.T) {
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
 	ws := headers("connection", "upgrade", "upgrade", "websocket")
 	big := strings.Repeat("x", 1<<20+1)
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		e := start(t, g, ownerShadowConfig(t, true))
 		runTable(t, e, []exchange{
 			{name: "big JSON body is not read", req: host.Request{Method: "POST", Path: "/users/alice/orders", Body: []byte(`"` + big + `"`),
@@ -358,7 +359,7 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 		kc{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
 		kc{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
 	)
-	each(t, func(t *testing.T, g guest) {
+	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
 				e := start(t, g, keyCaseConfig(t, m.hold), m.opts...)
@@ -376,6 +377,88 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
 						})
 					}
+				}
+			})
+		}
+	})
+}
+
+// A form body that arrives while authentication waits for remote keys is
+// kept and judged once the header steps pass: a shadowing one is refused
+// and never reaches upstream, in both header modes.
+func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
+	cfg := `{
+  "hold_headers": %v,
+  "providers": {
+    "remote": {"issuer": "` + remoteIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["RS256"],
+               "remote_jwks": {"cluster": "idp", "authority": "idp.example.com", "path": "/.well-known/jwks.json",
+                               "timeout_ms": 400, "refresh_seconds": 600}}
+  },
+  "routes": [{"name": "ro", "match": {"path": "/users/{user_id}/orders"}, "auth": {"providers": ["remote"],
+               "owner": [{"param": "user_id", "claim": "sub"}]}}]
+}`
+	eachProfile(t, func(t *testing.T, g guest) {
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				srv := &jwksServer{}
+				srv.set(200, jwksOf(t, "rsa-a"), false)
+				opts := append([]envoyOpt{func(c *host.Config) { c.Clusters = map[string]host.Cluster{"idp": {HTTP: srv.serve}} }}, m.opts...)
+				e := start(t, g, fmt.Sprintf(cfg, m.hold), opts...)
+				tok := remoteToken(t, "rsa-a")
+				cases := []struct {
+					body string
+					want int
+				}{{"note=hi&x=1", 200}, {"note=hi&+USER.ID[]=bob", 403}, {"note=hi;user_id=alice", 403}}
+				streams := make([]*host.Stream, len(cases))
+				for i, c := range cases {
+					s := e.Worker(0).NewStream(host.StreamProps{})
+					s.RequestHeaders(headers(":method", "POST", ":scheme", "https", ":authority", "api.example.com", ":path", "/users/alice/orders",
+						"authorization", "Bearer "+tok, "content-type", "application/x-www-form-urlencoded"), false)
+					s.RequestBody([]byte(c.body[:4]), false)
+					s.RequestBody([]byte(c.body[4:]), true)
+					if !waiting(s) {
+						t.Fatalf("%s: did not wait (status %d)", c.body, s.Downstream().Status)
+					}
+					streams[i] = s
+				}
+				e.Advance(100 * time.Millisecond)
+				for i, c := range cases {
+					s := streams[i]
+					up := s.Upstream()
+					if c.want == 200 && string(up.Body) != c.body {
+						t.Errorf("%s: upstream body %q", c.body, up.Body)
+					}
+					if c.want != 200 && (len(up.Body) > 0 || up.Headers != nil && !up.Reset) {
+						t.Errorf("%s: refused request reached upstream (headers %v, body %q)", c.body, up.Headers != nil, up.Body)
+					}
+					if d := finish(s); d.Status != c.want {
+						t.Errorf("%s: status %d (%s), want %d", c.body, d.Status, d.LocalReply, c.want)
+					}
+				}
+				if got := metric(e, "apiguard.denied.owner_ambiguous"); got != 2 {
+					t.Errorf("denied.owner_ambiguous = %d, want 2", got)
+				}
+			})
+		}
+	})
+}
+
+// On a report-only route a shadowing form is counted and goes on whole.
+func TestAuthOwner_formReportOnly(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	eachProfile(t, func(t *testing.T, g guest) {
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				e := start(t, g, ownerShadowConfig(t, m.hold), m.opts...)
+				body := "a=1&user_id=bob"
+				req := host.Request{Method: "POST", Path: "/report/alice", Body: []byte(body), ChunkSize: 4,
+					Headers: append(headers("content-type", "application/x-www-form-urlencoded"), alice...)}
+				r := roundTrip(e.Worker(0), exchange{req: req})
+				if r.Downstream.Status != 200 || string(r.Upstream.Body) != body {
+					t.Errorf("status %d, upstream body %q", r.Downstream.Status, r.Upstream.Body)
+				}
+				if got := metric(e, "apiguard.reported.owner_ambiguous"); got != 1 {
+					t.Errorf("reported.owner_ambiguous = %d, want 1", got)
 				}
 			})
 		}

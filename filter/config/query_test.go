@@ -45,7 +45,7 @@ func TestAppendQueryName(t *testing.T) {
 // request's names) must agree, or a name written in the config could be
 // missed in requests.
 func FuzzQueryNameMatchesConfig(f *testing.F) {
-	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c"} {
+	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c", "+a", "%20+[b", "++"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
