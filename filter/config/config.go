@@ -368,12 +368,13 @@ func (p *Policy) ReadsRequestBody() bool {
 }
 
 // ReadsFormBody reports whether the policy reads request bodies sent as
-// application/x-www-form-urlencoded: its `auth.owner` checks refuse a form
-// field named like their `param` (DESIGN.md auth.owner), so such a body is
-// held and read like a JSON one (the plugin decides per request, from the
-// Content-Type).
+// application/x-www-form-urlencoded as forms: its `auth.owner` checks
+// refuse a form field named like their `param` (DESIGN.md auth.owner), and
+// its `auth.body_owner` checks one named like their field, so such a body
+// is held and read like a JSON one (the plugin decides per request, from
+// the Content-Type).
 func (p *Policy) ReadsFormBody() bool {
-	return p.Auth != nil && len(p.Auth.Owner) > 0
+	return p.Auth != nil && (len(p.Auth.Owner) > 0 || len(p.Auth.BodyOwner) > 0)
 }
 
 // RefusesUpgrade reports whether upgrade (WebSocket) requests are refused

@@ -394,7 +394,7 @@ func TestPolicy_RequestBodyLimit(t *testing.T) {
 		{"explicit cap", `{"request":{"max_body_bytes":100}}`, 100, true, false, false},
 		{"json default cap", `{"request":{"json":{}}}`, 1 << 20, true, true, false},
 		{"json explicit cap", `{"request":{"json":{},"max_body_bytes":7}}`, 7, true, true, false},
-		{"body owner without request", `{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`, 1 << 20, true, true, false},
+		{"body owner without request", `{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`, 1 << 20, true, true, true},
 		// An owner route reads a body only when it is form-encoded,
 		// which the plugin learns per request (DESIGN.md auth.owner).
 		{"owner only", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}}`, 0, false, false, true},

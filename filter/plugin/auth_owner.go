@@ -55,18 +55,16 @@ func (s *stream) checkOwner(o *ownerRule, c *jsonx.Value) result {
 
 // checkOwnerForm is the form part of the owner checks, run by the body
 // checks of step 12 on a complete application/x-www-form-urlencoded body
-// (bodyState.form): a field named like the param of a rule whose `unless`
-// does not hold is refused (403 with insufficient_scope), as a query
-// parameter is in step 10. Fields are split and named exactly as query
-// parameters are; values are never read.
-func (s *stream) checkOwnerForm(body []byte) result {
+// (bodyState.form; form is the body, or "" when it is not a form): a field
+// named like the param of a rule whose `unless` does not hold is refused
+// (403 with insufficient_scope), as a query parameter is in step 10. Fields
+// are split and named exactly as query parameters are; values are never
+// read.
+func (s *stream) checkOwnerForm(form string) result {
 	ar := s.authRoute()
-	if !s.body.form || ar == nil || len(body) == 0 {
+	if ar == nil || form == "" {
 		return next
 	}
-	// One copy of the body: the splitter and the name normaliser read
-	// strings.
-	form := string(body)
 	for i := range ar.owner {
 		o := &ar.owner[i]
 		if !o.excepted(s.auth.claims) && reqcheck.FindQueryParam(form, o.qname) >= 0 {
@@ -131,15 +129,18 @@ func compileBodyOwner(b *config.BodyOwnerRule) bodyOwnerRule {
 // once the request body is complete and well-formed JSON (403 with
 // insufficient_scope). Each rule's field must be present exactly once at
 // every level of its path (no second key equal to it in any letter case),
-// must not be shadowed by a query parameter named like its last segment,
-// and must equal the claim as a string. An anonymous request fails.
-func (s *stream) checkBodyOwner(body []byte) result {
+// must not be shadowed by a query parameter named like its last segment
+// (nor by such a field of the body read as a form, when the request says
+// it is one: form is then the body), and must equal the claim as a string.
+// An anonymous request fails.
+func (s *stream) checkBodyOwner(body []byte, form string) result {
 	ar := s.authRoute()
 	if ar == nil || len(ar.bodyOwner) == 0 {
 		return next
 	}
 	for i := range ar.bodyOwner {
-		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 {
+		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
+			reqcheck.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
 			return s.refuse(403, problem.ReasonBodyOwnerAmbiguous, challengeScope)
 		}
 	}

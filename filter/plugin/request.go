@@ -34,9 +34,9 @@ type bodyState struct {
 
 	mode  bodyMode
 	limit int64
-	// form says the body is read for the owner checks' form shadows: the
-	// route has auth.owner rules and the request is
-	// application/x-www-form-urlencoded.
+	// form says the body is also read as a form, for the form shadows of
+	// auth.owner and auth.body_owner: the route has such rules and the
+	// request is application/x-www-form-urlencoded.
 	form bool
 	// seen is the number of body bytes counted (bodyCount) or buffered
 	// (bodyRead) so far.
@@ -70,7 +70,8 @@ func (s *stream) stepForbiddenQuery() result {
 //
 // A form-encoded request on a route with auth.owner rules is read too, for
 // the form shadows of those rules (checkOwnerForm), within max_body_bytes
-// or the 1 MiB default; any other request to such a route is not.
+// or the 1 MiB default; any other request to such a route is not (unless
+// another rule reads it).
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
 	limit, capped := cfg.RequestBodyLimit()
@@ -325,10 +326,16 @@ func (s *stream) checkBody(body []byte) result {
 			return s.refuse(400, problem.Reason(f.String()), nil)
 		}
 	}
-	if r := s.checkOwnerForm(body); r != next {
+	var form string
+	if s.body.form {
+		// One copy of the body for the form checks: the splitter and the
+		// name normaliser read strings.
+		form = string(body)
+	}
+	if r := s.checkOwnerForm(form); r != next {
 		return r
 	}
-	return s.checkBodyOwner(body)
+	return s.checkBodyOwner(body, form)
 }
 
 // bodyAction turns the result of the body checks into the callback's
