@@ -626,6 +626,11 @@ func TestAuthBodyOwner(t *testing.T) {
 		}
 		return x
 	}
+	pf := func(name, body, ct string, want int, reason problem.Reason) exchange {
+		x := p(name, "/orders", body, want, reason)
+		x.req.Headers = append(headers("content-type", ct), tok...)
+		return x
+	}
 	cases := []exchange{
 		p("own ids", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"items":[]}`, 200, ""),
 		p("escaped own id", "/orders", `{"customer_id":"\u0061lice","meta":{"tenant":"t1"}}`, 200, ""),
@@ -634,11 +639,28 @@ func TestAuthBodyOwner(t *testing.T) {
 		p("field missing", "/orders", `{"meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing),
 		p("nested field missing", "/orders", `{"customer_id":"alice","meta":{}}`, 403, problem.ReasonBodyOwnerMissing),
 		p("only another letter case", "/orders", `{"Customer_ID":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing),
-		p("field twice in another case", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
-		p("nested field twice in another case", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		// Keys equal under case folding are duplicates of the JSON check
+		// first (json.case_sensitive_keys is false by default); with it
+		// true body_owner still refuses them (TestRequestJSON_caseFoldedKeys).
+		p("field twice in another case", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 400, problem.ReasonJSONDuplicateKeyCase),
+		p("nested field twice in another case", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 400, problem.ReasonJSONDuplicateKeyCase),
 		p("exact duplicate", "/orders", `{"customer_id":"alice","customer_id":"bob","meta":{"tenant":"t1"}}`, 400, problem.ReasonJSONDuplicateKey),
 		p("query parameter of the same name", "/orders?customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
 		p("query parameter of a nested field's name", "/orders?Tenant=t2", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		// Spellings PHP, Rack and ASP.NET read as customer_id (issue 13).
+		p("query shadow with a leading space", "/orders?+customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow escaped space", "/orders?%20customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow as an array", "/orders?customer_id[]=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow after a semicolon", "/orders?a=1;CUSTOMER.ID=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query shadow dotless i", "/orders?customer_%C4%B1d=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous),
+		p("query name in a value", "/orders?x=customer_id", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 200, ""),
+		// A JSON body sent as a form is a form to PHP ($_POST) and
+		// Laravel: a field named like a body_owner field shadows it.
+		pf("JSON as a form with a shadowing field", `{"customer_id":"alice","meta":{"tenant":"t1"},"x":"&customer_id=bob"}`, "application/x-www-form-urlencoded", 403, problem.ReasonBodyOwnerAmbiguous),
+		pf("JSON as a form, shadow spelled for PHP", `{"customer_id":"alice","meta":{"tenant":"t1"},"x":"&+Customer.ID[]=bob"}`, "Application/X-WWW-Form-Urlencoded; charset=utf-8", 403, problem.ReasonBodyOwnerAmbiguous),
+		pf("JSON as a form, nested field's shadow", `{"customer_id":"alice","meta":{"tenant":"t1"},"x":";TENANT=t2"}`, "application/x-www-form-urlencoded", 403, problem.ReasonBodyOwnerAmbiguous),
+		pf("JSON as a form without a shadow", `{"customer_id":"alice","meta":{"tenant":"t1"},"x":"&y=1"}`, "application/x-www-form-urlencoded", 200, ""),
+		pf("JSON as JSON with form-like text", `{"customer_id":"alice","meta":{"tenant":"t1"},"x":"&customer_id=bob"}`, "application/json", 200, ""),
 		p("number is not the claim", "/orders", `{"customer_id":7,"meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMismatch),
 		p("object is not the claim", "/orders", `{"customer_id":{"id":"alice"},"meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMismatch),
 		p("empty body", "/orders", ``, 403, problem.ReasonBodyOwnerMissing),

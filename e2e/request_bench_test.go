@@ -72,7 +72,7 @@ func BenchmarkRequestJSON64K(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if f := reqcheck.CheckBody(doc, v.j.Limits(), v.j.Fields); f != reqcheck.OK {
+				if f := reqcheck.CheckBody(doc, v.j.Limits(), v.j.Fields, reqcheck.KeysFold); f != reqcheck.OK {
 					b.Fatal(f)
 				}
 			}

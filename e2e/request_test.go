@@ -62,7 +62,7 @@ func TestRequestHygiene(t *testing.T) {
 				exchange{name: "header " + h, req: host.Request{Path: "/open", Headers: headers(h, "DELETE")}, want: 400, reason: problem.ReasonMethodOverride},
 				exchange{name: "empty header " + h, req: host.Request{Path: "/open", Headers: headers(h, "")}, want: 400, reason: problem.ReasonMethodOverride})
 		}
-		for _, q := range []string{"_method=DELETE", "a=1&_METHOD=PUT", "%5Fmethod=PUT", ".method=PUT", "+method=PUT", "[method=PUT", "_method", "_method[]=x", "a=1;_method=x"} {
+		for _, q := range []string{"_method=DELETE", "a=1&_METHOD=PUT", "%5Fmethod=PUT", ".method=PUT", "+_method=PUT", "[method=PUT", "_method", "_method[]=x", "a=1;_method=x"} {
 			cases = append(cases, exchange{name: "query " + q, req: host.Request{Path: "/open?" + q}, want: 400, reason: problem.ReasonMethodOverride})
 		}
 		for _, p := range []string{"/open/a%2Fb", "/open/a%2fb", "/open/a%5Cb", "/open/a%5cb", "/open/a%00", "/open/%2E%2E/admin",

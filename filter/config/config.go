@@ -367,6 +367,16 @@ func (p *Policy) ReadsRequestBody() bool {
 	return p.Request != nil && p.Request.JSON != nil || p.Auth != nil && len(p.Auth.BodyOwner) > 0
 }
 
+// ReadsFormBody reports whether the policy reads request bodies sent as
+// application/x-www-form-urlencoded as forms: its `auth.owner` checks
+// refuse a form field named like their `param` (DESIGN.md auth.owner), and
+// its `auth.body_owner` checks one named like their field, so such a body
+// is held and read like a JSON one (the plugin decides per request, from
+// the Content-Type).
+func (p *Policy) ReadsFormBody() bool {
+	return p.Auth != nil && (len(p.Auth.Owner) > 0 || len(p.Auth.BodyOwner) > 0)
+}
+
 // RefusesUpgrade reports whether upgrade (WebSocket) requests are refused
 // with 400 on this policy: it must read a body (`request.json`,
 // `auth.body_owner`) or inspect responses (`response`), and an upgraded
@@ -518,6 +528,10 @@ type JSONRules struct {
 	MaxDepth, MaxKeys, MaxArrayItems, MaxStringBytes int
 	// Fields is `fields`.
 	Fields []FieldRule
+	// CaseSensitiveKeys is `case_sensitive_keys` (default false): keys
+	// equal only under case folding ("qty" and "QTY") are then not
+	// duplicates. It never relaxes body_owner's letter-case rule.
+	CaseSensitiveKeys bool
 }
 
 // Limits returns the rules' limits in the form jsonx takes.

@@ -251,6 +251,7 @@ func TestParse_defaults(t *testing.T) {
 		{"json.max_keys", pol.Request.JSON.MaxKeys, 1000},
 		{"json.max_array_items", pol.Request.JSON.MaxArrayItems, 1000},
 		{"json.max_string_bytes", pol.Request.JSON.MaxStringBytes, 65536},
+		{"json.case_sensitive_keys", pol.Request.JSON.CaseSensitiveKeys, false},
 		{"response.max_body_bytes", pol.Response.MaxBodyBytes, int64(1 << 20)},
 		{"response.allow", pol.Response.Allow, []ResponsePath(nil)},
 		{"redact.action", pol.Response.Redact.Action, RedactRemove},
@@ -362,6 +363,12 @@ func TestParse_values(t *testing.T) {
 		check(t, "mask", *resp.Redact, Redact{Paths: []ResponsePath{{Raw: "x", Segments: []Segment{{Key: "x"}}}}, Action: RedactMask, Mask: ""})
 		check(t, "pass types", resp.PassTypes, []string{"text/csv", "application/octet-stream"})
 	})
+	t.Run("case_sensitive_keys", func(t *testing.T) {
+		cfg := mustParse(t, `{"default":{"request":{"json":{"case_sensitive_keys":true}}}}`)
+		check(t, "case_sensitive_keys", cfg.Default.Request.JSON.CaseSensitiveKeys, true)
+		cfg = mustParse(t, `{"default":{"request":{"json":{"case_sensitive_keys":false}}}}`)
+		check(t, "case_sensitive_keys false", cfg.Default.Request.JSON.CaseSensitiveKeys, false)
+	})
 	t.Run("api key hash upper case", func(t *testing.T) {
 		cfg := mustParse(t, withKeys(`[{"id":"k:1","sha256":"`+hexUpper(hash64)+`","claims":{"sub":"x","n":[1]},"expires":"2027-01-01T12:00:00+02:00"}]`))
 		k := cfg.Provider("p").APIKeys.Keys[0]
@@ -380,15 +387,20 @@ func TestPolicy_RequestBodyLimit(t *testing.T) {
 		wantLimit   int64
 		wantOn      bool
 		wantUpgrade bool
+		wantForm    bool
 	}{
-		{"nothing", `{}`, 0, false, false},
-		{"forbid only", `{"request":{"forbid_query_params":["a"]}}`, 0, false, false},
-		{"explicit cap", `{"request":{"max_body_bytes":100}}`, 100, true, false},
-		{"json default cap", `{"request":{"json":{}}}`, 1 << 20, true, true},
-		{"json explicit cap", `{"request":{"json":{},"max_body_bytes":7}}`, 7, true, true},
-		{"body owner without request", `{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`, 1 << 20, true, true},
-		{"owner only", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}}`, 0, false, false},
-		{"response rules", `{"response":{}}`, 0, false, true},
+		{"nothing", `{}`, 0, false, false, false},
+		{"forbid only", `{"request":{"forbid_query_params":["a"]}}`, 0, false, false, false},
+		{"explicit cap", `{"request":{"max_body_bytes":100}}`, 100, true, false, false},
+		{"json default cap", `{"request":{"json":{}}}`, 1 << 20, true, true, false},
+		{"json explicit cap", `{"request":{"json":{},"max_body_bytes":7}}`, 7, true, true, false},
+		{"body owner without request", `{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`, 1 << 20, true, true, true},
+		// An owner route reads a body only when it is form-encoded,
+		// which the plugin learns per request (DESIGN.md auth.owner).
+		{"owner only", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}}`, 0, false, false, true},
+		{"owner and cap", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]},"request":{"max_body_bytes":9}}`, 9, true, false, true},
+		{"claims only", `{"auth":{"providers":["idp"],"claims":[{"claim":"sub","equals":"a"}]}}`, 0, false, false, false},
+		{"response rules", `{"response":{}}`, 0, false, true, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -400,6 +412,9 @@ func TestPolicy_RequestBodyLimit(t *testing.T) {
 			}
 			if got := pol.RefusesUpgrade(); got != tc.wantUpgrade {
 				t.Errorf("RefusesUpgrade = %v, want %v", got, tc.wantUpgrade)
+			}
+			if got := pol.ReadsFormBody(); got != tc.wantForm {
+				t.Errorf("ReadsFormBody = %v, want %v", got, tc.wantForm)
 			}
 		})
 	}

@@ -344,6 +344,7 @@ func TestParse_errors(t *testing.T) {
 		{"request unknown", withRoute(`,"request":{"max_body":1}`), `routes[0].request: unknown field "max_body"`},
 		{"json type", withRoute(`,"request":{"json":true}`), `routes[0].request.json: must be an object, not a boolean`},
 		{"json required type", withRoute(`,"request":{"json":{"required":1}}`), `routes[0].request.json.required: must be a boolean, not a number`},
+		{"json case_sensitive_keys type", withRoute(`,"request":{"json":{"case_sensitive_keys":"yes"}}`), `routes[0].request.json.case_sensitive_keys: must be a boolean, not a string`},
 		{"json depth zero", withRoute(`,"request":{"json":{"max_depth":0}}`), `routes[0].request.json.max_depth: must be between 1 and 1024`},
 		{"json depth huge", withRoute(`,"request":{"json":{"max_depth":1025}}`), `routes[0].request.json.max_depth: must be between 1 and 1024`},
 		{"json keys negative", withRoute(`,"request":{"json":{"max_keys":-1}}`), `routes[0].request.json.max_keys: must be between 1 and 67108864`},

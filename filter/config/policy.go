@@ -374,6 +374,8 @@ func parseJSONRules(v *jsonx.Value, p *path) (*JSONRules, *Error) {
 			j.MaxStringBytes = int(n)
 		case "fields":
 			j.Fields, err = parseFieldRules(&m.Value, mp)
+		case "case_sensitive_keys":
+			j.CaseSensitiveKeys, err = getBool(&m.Value, mp)
 		default:
 			return false, nil
 		}

@@ -21,6 +21,17 @@ func TestAppendQueryName(t *testing.T) {
 		{"a%4", "a%4", -1},
 		{"%ff", "\xff", -1},
 		{"%C3%89t%C3%A9", "\u00e9t\u00e9", -1},
+		// Leading spaces are dropped, as PHP does (DESIGN.md "Query and
+		// cookie names"); inner and trailing ones become '_'.
+		{"+user_id", "user_id", -1},
+		{"%20user_id", "user_id", -1},
+		{"++%20+user_id+", "user_id_", -1},
+		{"user+id", "user_id", -1},
+		{"+[user_id", "_user_id", 0},
+		{"+", "", -1},
+		{"%09user_id", "\tuser_id", -1}, // only spaces: control characters are step 1's
+		{"USER_\u0130D", "user_id", -1}, // dotted capital I folds to i
+		{"user_\u0131d", "user_id", -1}, // dotless i folds to i
 	}
 	for _, c := range cases {
 		got, bracket := AppendQueryName(nil, c.raw)
@@ -34,7 +45,7 @@ func TestAppendQueryName(t *testing.T) {
 // request's names) must agree, or a name written in the config could be
 // missed in requests.
 func FuzzQueryNameMatchesConfig(f *testing.F) {
-	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c"} {
+	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c", "+a", "%20+[b", "++"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -63,6 +74,7 @@ func TestQueryNameIndex(t *testing.T) {
 	for raw, want := range map[string]int{
 		"access_token": 0, "ACCESS.TOKEN": 0, "access_token[]": 0, "access_token[a]": 0,
 		"Api%5Bkey": 1, "api_key[x": 1, "access[token]": -1, "access_tokens": -1, "": -1,
+		"+access_token": 0, "%20api_key[]": 1, "_access_token": -1,
 	} {
 		if got := QueryNameIndex(raw, names...); got != want {
 			t.Errorf("QueryNameIndex(%q) = %d, want %d", raw, got, want)

@@ -302,10 +302,11 @@ func splitPath(s string) ([]string, []bool, error) {
 }
 
 // NormalizeQueryName canonicalises a query parameter name the way
-// `forbid_query_params` compares names (DESIGN.md "request"): percent-escapes
-// are decoded and `+` is a space, letters are case-folded, and `.`, space
-// and `[` become `_`. So `Access.Token`, `access%5Btoken` and `access+token`
-// all normalise to `access_token`. A '%' not followed by two hex digits is
+// `forbid_query_params` compares names (DESIGN.md "Query and cookie names"):
+// percent-escapes are decoded and `+` is a space, leading spaces are
+// dropped, letters are case-folded, and `.`, space and `[` become `_`. So
+// `Access.Token`, `access%5Btoken`, `access+token` and `+access_token` all
+// normalise to `access_token`. A '%' not followed by two hex digits is
 // kept as it is. Invalid UTF-8 is kept byte for byte. It is AppendQueryName
 // as a string.
 func NormalizeQueryName(name string) string {
@@ -315,8 +316,9 @@ func NormalizeQueryName(name string) string {
 }
 
 // AppendQueryName appends the normalised form of a raw query-parameter name
-// (NormalizeQueryName) to dst: AppendQueryDecoded, then each rune is
-// case-folded (foldRune) and '.', ' ' and '[' become '_'. A '%' not
+// (NormalizeQueryName) to dst: AppendQueryDecoded, then leading spaces are
+// dropped (as PHP does: `?+user_id=` is user_id), each rune is case-folded
+// (foldRune) and '.', ' ' and '[' become '_'. A '%' not
 // followed by two hex digits and invalid UTF-8 are kept byte for byte.
 //
 // bracket is the length of the output before the rune that came from the
@@ -329,6 +331,9 @@ func NormalizeQueryName(name string) string {
 func AppendQueryName(dst []byte, raw string) (out []byte, bracket int) {
 	var buf [256]byte
 	dec := AppendQueryDecoded(buf[:0], raw)
+	for len(dec) > 0 && dec[0] == ' ' {
+		dec = dec[1:]
+	}
 	bracket = -1
 	for i := 0; i < len(dec); {
 		c := dec[i]

@@ -84,6 +84,20 @@ func BenchmarkValidate64K(b *testing.B) {
 	}
 }
 
+// BenchmarkValidateFold64K is BenchmarkValidate64K with keys also compared
+// under case folding, as request bodies are unless json.case_sensitive_keys.
+func BenchmarkValidateFold64K(b *testing.B) {
+	doc := benchDocument(64 << 10)
+	v := Validator{FoldDuplicates: true}
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.Validate(doc, benchLimits); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkValidatePooled64K measures the package-level Validate (pooled
 // Validator).
 func BenchmarkValidatePooled64K(b *testing.B) {

@@ -348,7 +348,37 @@ func TestDuplicateKeysFold(t *testing.T) {
 		{"sharp s is not SS", "{\"\u00df\":1,\"SS\":2}", Limits{}, "", 0},
 		{"different levels", `{"a":{"A":1}}`, Limits{}, "", 0},
 		{"no false positive", `{"ab":1,"ba":2,"AC":3}`, Limits{}, "", 0},
+		// DESIGN.md "request": {"qty":1,"QTY":-5} sets Qty to -5 in Go's
+		// encoding/json, Jackson and System.Text.Json.
+		{"qty", `{"qty":1,"QTY":-5}`, Limits{}, ReasonDuplicateKeyCase, 9},
+		{"qty escaped", `{"qty":1,"\u0051TY":-5}`, Limits{}, ReasonDuplicateKeyCase, 9},
+		{"qty escaped first", `{"\u0051TY":-5,"qty":1}`, Limits{}, ReasonDuplicateKeyCase, 15},
+		{"qty escaped lower", `{"QTY":1,"\u0071ty":2}`, Limits{}, ReasonDuplicateKeyCase, 9},
+		{"qty long keys", `{"quantity_total":1,"QUANTITY_TOTAL":2}`, Limits{}, ReasonDuplicateKeyCase, 20},
+		{"kelvin sign raw", "{\"k\":1,\"\u212a\":2}", Limits{}, ReasonDuplicateKeyCase, 7},
+		{"kelvin sign raw upper", "{\"sKu\":1,\"s\u212au\":2}", Limits{}, ReasonDuplicateKeyCase, 9},
+		{"long s upper", "{\"\u017fku\":1,\"SKU\":2}", Limits{}, ReasonDuplicateKeyCase, 10},
+		{"long s escaped", `{"s":1,"\u017f":2}`, Limits{}, ReasonDuplicateKeyCase, 7},
+		{"dotted I", "{\"id\":1,\"\u0130d\":2}", Limits{}, ReasonDuplicateKeyCase, 8},
+		{"dotless i", "{\"ID\":1,\"\u0131d\":2}", Limits{}, ReasonDuplicateKeyCase, 8},
+		{"dotted and dotless", `{"\u0130":1,"\u0131":2}`, Limits{}, ReasonDuplicateKeyCase, 12},
+		{"dotted I escaped in a big object", `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,` +
+			`"a9":9,"b0":0,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"is_admin":0,"\u0130S_ADM\u0131N":1}`, Limits{}, ReasonDuplicateKeyCase, -1},
+		{"micro sign and mu", "{\"\u00b5\":1,\"\u039c\":2}", Limits{}, ReasonDuplicateKeyCase, 8},
+		{"title case dz", "{\"\u01c4\":1,\"\u01c5\":2}", Limits{}, ReasonDuplicateKeyCase, 8},
+		{"i is not j", `{"i":1,"j":2,"\u0130x":3,"\u0131y":4}`, Limits{}, "", 0},
+		{"exact escaped duplicate", `{"qty":1,"\u0071ty":2}`, Limits{}, ReasonDuplicateKey, 9},
+		{"nested", `{"items":[{"sku":"A","qty":1,"Qty":-5}]}`, Limits{}, ReasonDuplicateKeyCase, 29},
+		{"keys of 8 bytes and more", `{"abcdefgh":1,"abcdefgi":2,"ABCDEFGHI":3,"abcdefghi":4}`, Limits{}, ReasonDuplicateKeyCase, 41},
+		{"bytes that are letters only in one case", `{"@":1,"` + "`" + `":2,"[":3,"{":4,"^":5,"~":6}`, Limits{}, "", 0},
 	}, true)
+	// Without the option every case variant above is a different key.
+	runCases(t, []vcase{
+		{"qty", `{"qty":1,"QTY":-5}`, Limits{}, "", 0},
+		{"qty escaped", `{"qty":1,"\u0051TY":-5}`, Limits{}, "", 0},
+		{"dotted I", "{\"id\":1,\"\u0130d\":2}", Limits{}, "", 0},
+		{"exact escaped duplicate", `{"qty":1,"\u0071ty":2}`, Limits{}, ReasonDuplicateKey, 9},
+	}, false)
 	// Big objects go through the hash table with folded hashes.
 	var b strings.Builder
 	b.WriteString("{")

@@ -148,6 +148,26 @@ func prefix8(w []byte, n int) uint64 {
 	return a ^ uint64(n)<<56
 }
 
+// prefix8Fold is prefix8 of the case folding of a key of n printable
+// ASCII bytes (AppendFold upper-cases ASCII letters): fingerprint of the
+// folded key, without folding it.
+func prefix8Fold(w []byte, n int) uint64 {
+	a := binary.LittleEndian.Uint64(w)
+	if n < 8 {
+		a &= 1<<(8*uint(n)) - 1
+	}
+	return upperASCII8(a) ^ uint64(n)<<56
+}
+
+// upperASCII8 upper-cases the ASCII letters among the eight bytes of a,
+// each of which must be below 0x80: a lane from 'a' to 'z' has bit 7 set
+// after adding 0x80-'a' and clear after adding 0x80-'z'-1 (no lane
+// carries into the next), and loses 0x20.
+func upperASCII8(a uint64) uint64 {
+	lower := (a + lanes01*(0x80-'a')) &^ (a + lanes01*(0x80-'z'-1)) & lanes80
+	return a - lower>>2
+}
+
 // pushKey records a key, writing the entry in place (see push).
 func (s *Scanner) pushKey(h uint64, start, end int) {
 	n := len(s.keys)
@@ -259,10 +279,12 @@ func (s *Scanner) tableDelete(j int) {
 }
 
 // AppendFold appends the canonical case folding of key: every rune is
-// replaced by the smallest rune of its unicode.SimpleFold orbit, so two
-// keys have the same folding exactly when bytes.EqualFold holds. Duplicate
-// detection (FoldDuplicates) and redaction's key matching share it, so the
-// two can never disagree on which keys are "the same".
+// replaced by FoldRune's representative of its case-folding class, so two
+// keys have the same folding exactly when they are equal under Unicode
+// simple case folding with 'İ' (U+0130) and 'ı' (U+0131) also taken as 'i'
+// (EqualFold). Duplicate detection (FoldDuplicates), body_owner's
+// letter-case rule (Value.CountFold) and redaction's key matching share it,
+// so none of them can disagree on which keys are "the same".
 func AppendFold(dst, key []byte) []byte {
 	for i := 0; i < len(key); {
 		c := key[i]
@@ -281,9 +303,16 @@ func AppendFold(dst, key []byte) []byte {
 	return dst
 }
 
-// FoldRune is the representative of r's unicode.SimpleFold orbit that
-// AppendFold uses: its smallest member.
+// FoldRune is the representative of r's case-folding class that AppendFold
+// uses: the smallest member of its unicode.SimpleFold orbit, so the Kelvin
+// sign folds to 'K' and 'ſ' to 'S'. 'İ' (U+0130) and 'ı' (U+0131), which
+// simple folding leaves alone, fold to 'I' with 'i': Go's encoding/json
+// (which upper-cases lower-cased runes), Java's and .NET's
+// case-insensitive comparisons read them as i.
 func FoldRune(r rune) rune {
+	if r == '\u0130' || r == '\u0131' {
+		return 'I'
+	}
 	m := r
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		if f < m {
@@ -291,4 +320,27 @@ func FoldRune(r rune) rune {
 		}
 	}
 	return m
+}
+
+// EqualFold reports whether a and b are equal under FoldRune's folding,
+// exactly when AppendFold gives the same bytes for both (invalid UTF-8
+// reads as U+FFFD, as there). It allocates nothing.
+func EqualFold(a, b string) bool {
+	for a != "" && b != "" {
+		ca, cb := a[0], b[0]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
+			if ca != cb && (ca|0x20 != cb|0x20 || (ca|0x20)-'a' >= 26) {
+				return false
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb && FoldRune(ra) != FoldRune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == b
 }

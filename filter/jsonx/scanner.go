@@ -373,9 +373,13 @@ key: // an object key at data[i] for the object top
 	if end = plainString(data, i, strCap); end > 0 {
 		esc, plain = false, true
 		// Fast path of addKey for the common case: a small object whose
-		// Bloom filter has not seen this key's fingerprint.
-		if !top.indexed && end+7 <= len(data) && !s.FoldDuplicates {
+		// Bloom filter has not seen this key's fingerprint. A plain key
+		// is ASCII, so its case folding is its letters upper-cased.
+		if !top.indexed && end+7 <= len(data) {
 			h := prefix8(data[i+1:i+9], end-i-2)
+			if s.FoldDuplicates {
+				h = prefix8Fold(data[i+1:i+9], end-i-2)
+			}
 			bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
 			if top.bloom&bit == 0 && len(s.keys)-top.base < linearKeys {
 				top.bloom |= bit

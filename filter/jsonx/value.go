@@ -83,17 +83,18 @@ func (v *Value) Lookup(path []string) *Value {
 }
 
 // CountFold returns how many members of object v have a key equal to key
-// under Unicode simple case folding (0 if v is not an object). Parse has
-// already refused exact duplicates, so a count above 1 means keys that
-// differ only in letter case, e.g. "customer_id" and "Customer_ID"
-// (DESIGN.md auth.owner body_owner).
+// under case folding (EqualFold: Unicode simple case folding, with 'İ' and
+// 'ı' as 'i'; 0 if v is not an object). Parse has already refused exact
+// duplicates, so a count above 1 means keys that differ only in letter
+// case, e.g. "customer_id" and "Customer_ID" (DESIGN.md auth.owner
+// body_owner).
 func (v *Value) CountFold(key string) int {
 	if v == nil || v.Kind != KindObject {
 		return 0
 	}
 	n := 0
 	for i := range v.Members {
-		if strings.EqualFold(v.Members[i].Key, key) {
+		if EqualFold(v.Members[i].Key, key) {
 			n++
 		}
 	}

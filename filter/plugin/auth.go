@@ -677,9 +677,9 @@ func valueText(v *jsonx.Value) (string, bool) {
 	return "", false
 }
 
-// stepAuthorize is step 10: auth.claims, then auth.owner on the path (403
-// with insufficient_scope). An anonymous request (allow_missing) fails
-// every rule.
+// stepAuthorize is step 10: auth.claims, then auth.owner on the path and
+// its query shadows (403 with insufficient_scope). An anonymous request
+// (allow_missing) fails every rule.
 func (s *stream) stepAuthorize() result {
 	ar := s.authRoute()
 	if ar == nil {
@@ -692,8 +692,8 @@ func (s *stream) stepAuthorize() result {
 		}
 	}
 	for i := range ar.owner {
-		if !s.ownerHolds(&ar.owner[i], c) {
-			return s.refuse(403, problem.ReasonOwnerMismatch, challengeScope)
+		if r := s.checkOwner(&ar.owner[i], c); r != next {
+			return r
 		}
 	}
 	return next

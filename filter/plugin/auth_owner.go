@@ -14,10 +14,13 @@ type ownerRule struct {
 	param  string
 	claim  []string
 	unless *claims.Rule
+	// qname is param normalised as query names are: a query parameter or
+	// form field of that name shadows the path parameter.
+	qname []string
 }
 
 func compileOwner(o *config.OwnerRule) ownerRule {
-	r := ownerRule{param: o.Param, claim: o.Claim}
+	r := ownerRule{param: o.Param, claim: o.Claim, qname: []string{config.NormalizeQueryName(o.Param)}}
 	if o.Unless != nil {
 		u := claimRule(o.Unless)
 		r.unless = &u
@@ -25,13 +28,55 @@ func compileOwner(o *config.OwnerRule) ownerRule {
 	return r
 }
 
-// ownerHolds: the path parameter, percent-decoded once, equals the claim as
-// a string, unless the rule's `unless` holds (a missing claim, or an
-// anonymous request, makes it false).
-func (s *stream) ownerHolds(o *ownerRule, c *jsonx.Value) bool {
-	if o.unless != nil && c != nil && o.unless.Holds(c) {
-		return true
+// excepted reports whether the rule's `unless` holds for the claims c (a
+// missing claim, or an anonymous request, makes it false): the rule, its
+// shadows included, is then not checked.
+func (o *ownerRule) excepted(c *jsonx.Value) bool {
+	return o.unless != nil && c != nil && o.unless.Holds(c)
+}
+
+// checkOwner is one owner rule in step 10 (403 with insufficient_scope):
+// unless `unless` holds, the query string must not carry a parameter named
+// like param (DESIGN.md auth.owner: frameworks that merge path, query and
+// form parameters may read that value instead), and the path parameter
+// must be the caller's.
+func (s *stream) checkOwner(o *ownerRule, c *jsonx.Value) result {
+	if o.excepted(c) {
+		return next
 	}
+	if reqcheck.FindQueryParam(s.query, o.qname) >= 0 {
+		return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
+	}
+	if !s.ownerMatches(o, c) {
+		return s.refuse(403, problem.ReasonOwnerMismatch, challengeScope)
+	}
+	return next
+}
+
+// checkOwnerForm is the form part of the owner checks, run by the body
+// checks of step 12 on a complete application/x-www-form-urlencoded body
+// (bodyState.form; form is the body, or "" when it is not a form): a field
+// named like the param of a rule whose `unless` does not hold is refused
+// (403 with insufficient_scope), as a query parameter is in step 10. Fields
+// are split and named exactly as query parameters are; values are never
+// read.
+func (s *stream) checkOwnerForm(form string) result {
+	ar := s.authRoute()
+	if ar == nil || form == "" {
+		return next
+	}
+	for i := range ar.owner {
+		o := &ar.owner[i]
+		if !o.excepted(s.auth.claims) && reqcheck.FindQueryParam(form, o.qname) >= 0 {
+			return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
+		}
+	}
+	return next
+}
+
+// ownerMatches: the path parameter, percent-decoded once, equals the claim
+// as a string.
+func (s *stream) ownerMatches(o *ownerRule, c *jsonx.Value) bool {
 	want, ok := claimText(c, o.claim)
 	if !ok || want == "" {
 		return false
@@ -84,15 +129,18 @@ func compileBodyOwner(b *config.BodyOwnerRule) bodyOwnerRule {
 // once the request body is complete and well-formed JSON (403 with
 // insufficient_scope). Each rule's field must be present exactly once at
 // every level of its path (no second key equal to it in any letter case),
-// must not be shadowed by a query parameter named like its last segment,
-// and must equal the claim as a string. An anonymous request fails.
-func (s *stream) checkBodyOwner(body []byte) result {
+// must not be shadowed by a query parameter named like its last segment
+// (nor by such a field of the body read as a form, when the request says
+// it is one: form is then the body), and must equal the claim as a string.
+// An anonymous request fails.
+func (s *stream) checkBodyOwner(body []byte, form string) result {
 	ar := s.authRoute()
 	if ar == nil || len(ar.bodyOwner) == 0 {
 		return next
 	}
 	for i := range ar.bodyOwner {
-		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 {
+		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
+			reqcheck.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
 			return s.refuse(403, problem.ReasonBodyOwnerAmbiguous, challengeScope)
 		}
 	}

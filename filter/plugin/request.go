@@ -1,6 +1,9 @@
 package plugin
 
 import (
+	"strings"
+
+	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -17,10 +20,10 @@ const (
 	// upstream as they come and are counted; crossing the cap answers 413
 	// and Envoy resets the upstream request.
 	bodyCount
-	// bodyRead: the route reads the body (request.json, auth.body_owner):
-	// it is buffered (up to the cap) until complete, then checked; with
-	// hold_headers the headers wait too, so nothing of a refused request
-	// reaches upstream.
+	// bodyRead: the route reads the body (request.json, auth.body_owner,
+	// or auth.owner on a form-encoded request): it is buffered (up to the
+	// cap) until complete, then checked; with hold_headers the headers
+	// wait too, so nothing of a refused request reaches upstream.
 	bodyRead
 )
 
@@ -31,6 +34,10 @@ type bodyState struct {
 
 	mode  bodyMode
 	limit int64
+	// form says the body is also read as a form, for the form shadows of
+	// auth.owner and auth.body_owner: the route has such rules and the
+	// request is application/x-www-form-urlencoded.
+	form bool
 	// seen is the number of body bytes counted (bodyCount) or buffered
 	// (bodyRead) so far.
 	seen int64
@@ -60,12 +67,22 @@ func (s *stream) stepForbiddenQuery() result {
 // stepDeclaredLength is step 7: a declared Content-Length over the cap
 // (413), an upgrade on a route that reads bodies or inspects responses
 // (400). It also decides the body mode of step 12.
+//
+// A form-encoded request on a route with auth.owner rules is read too, for
+// the form shadows of those rules (checkOwnerForm), within max_body_bytes
+// or the 1 MiB default; any other request to such a route is not (unless
+// another rule reads it).
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
-	if limit, capped := cfg.RequestBodyLimit(); capped {
+	limit, capped := cfg.RequestBodyLimit()
+	s.body.form = cfg.ReadsFormBody() && s.formEncoded()
+	if s.body.form && !capped {
+		limit, capped = config.DefaultMaxBodyBytes, true
+	}
+	if capped {
 		s.body.limit = limit
 		s.body.mode = bodyCount
-		if cfg.ReadsRequestBody() {
+		if cfg.ReadsRequestBody() || s.body.form {
 			s.body.mode = bodyRead
 		}
 		if v, ok := s.requestHeader("content-length"); ok {
@@ -78,10 +95,32 @@ func (s *stream) stepDeclaredLength() result {
 			}
 		}
 	}
-	if cfg.RefusesUpgrade() && s.isUpgrade() {
+	if (cfg.RefusesUpgrade() || s.body.form) && s.isUpgrade() {
 		return s.refuse(400, problem.ReasonUpgradeRefused, nil)
 	}
 	return next
+}
+
+// formEncoded reports whether a Content-Type of the request names
+// application/x-www-form-urlencoded, read as leniently as any framework
+// reads it: letter case aside, the media type ends at the first ';', ','
+// or blank (PHP stops there too), and any of several Content-Type headers
+// counts.
+func (s *stream) formEncoded() bool {
+	for _, p := range s.auth.pairs {
+		if headerIs(p.Key, "content-type") && isFormType(p.Value) {
+			return true
+		}
+	}
+	return false
+}
+
+func isFormType(v string) bool {
+	v = strings.TrimLeft(v, " \t")
+	if i := strings.IndexAny(v, ";, \t"); i >= 0 {
+		v = v[:i]
+	}
+	return equalFoldASCII(v, "application/x-www-form-urlencoded")
 }
 
 // isUpgrade reports an HTTP/1.1 upgrade (any Upgrade header), an HTTP/2
@@ -262,9 +301,11 @@ func (s *stream) readBody(size int64) ([]byte, bool) {
 
 // checkBody runs the checks of a complete body: request.json (an empty
 // body passes unless json.required), or on a body_owner route without
-// request.json well-formedness alone; then body_owner. JSON failures are
-// 400 with the generic detail; the precise reason goes to the log and the
-// metrics only.
+// request.json well-formedness alone; then the owner checks' form shadows
+// (a form-encoded body on an owner route), then body_owner. Keys equal
+// under case folding are duplicates unless json.case_sensitive_keys. JSON
+// failures are 400 with the generic detail; the precise reason goes to the
+// log and the metrics only.
 func (s *stream) checkBody(body []byte) result {
 	s.body.done = true
 	cfg := s.route.Config
@@ -277,15 +318,24 @@ func (s *stream) checkBody(body []byte) result {
 			}
 			break
 		}
-		if f := reqcheck.CheckBody(body, j.JSON.Limits(), j.JSON.Fields); f != reqcheck.OK {
+		if f := reqcheck.CheckBody(body, j.JSON.Limits(), j.JSON.Fields, reqcheck.KeyCaseOf(j.JSON)); f != reqcheck.OK {
 			return s.refuse(400, problem.Reason(f.String()), nil)
 		}
-	case len(body) > 0:
-		if f := reqcheck.CheckBody(body, jsonx.Limits{}, nil); f != reqcheck.OK {
+	case len(body) > 0 && cfg.ReadsRequestBody():
+		if f := reqcheck.CheckBody(body, jsonx.Limits{}, nil, reqcheck.KeysFold); f != reqcheck.OK {
 			return s.refuse(400, problem.Reason(f.String()), nil)
 		}
 	}
-	return s.checkBodyOwner(body)
+	var form string
+	if s.body.form {
+		// One copy of the body for the form checks: the splitter and the
+		// name normaliser read strings.
+		form = string(body)
+	}
+	if r := s.checkOwnerForm(form); r != next {
+		return r
+	}
+	return s.checkBodyOwner(body, form)
 }
 
 // bodyAction turns the result of the body checks into the callback's

@@ -51,11 +51,13 @@ const (
 	// 403 with WWW-Authenticate insufficient_scope: the auth refusals.
 	// claims_not_satisfied: an auth.claims rule failed (or the request is
 	// anonymous); owner_mismatch: a path parameter is not the caller's;
-	// body_owner_*: the body field is missing, not the caller's, or made
-	// ambiguous (present twice in any letter case, or shadowed by a query
-	// parameter of the same name).
+	// owner_ambiguous: a query parameter or form field named like an owner
+	// param shadows the path parameter; body_owner_*: the body field is
+	// missing, not the caller's, or made ambiguous (present twice in any
+	// letter case, or shadowed by a query parameter of the same name).
 	ReasonClaimsNotSatisfied Reason = "claims_not_satisfied"
 	ReasonOwnerMismatch      Reason = "owner_mismatch"
+	ReasonOwnerAmbiguous     Reason = "owner_ambiguous"
 	ReasonBodyOwnerMissing   Reason = "body_owner_missing"
 	ReasonBodyOwnerMismatch  Reason = "body_owner_mismatch"
 	ReasonBodyOwnerAmbiguous Reason = "body_owner_ambiguous"

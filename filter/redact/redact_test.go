@@ -153,9 +153,12 @@ func TestRemoveEverySubset(t *testing.T) {
 	}
 }
 
-// appendFold is a canonical form of strings.EqualFold (simple folding):
-// two runes fold alike exactly when EqualFold says they are equal.
+// appendFold is a canonical form of strings.EqualFold (simple folding)
+// with 'İ' and 'ı' read as 'i' (jsonx.FoldRune): two runes fold alike
+// exactly when EqualFold says they are equal once those two are replaced.
 func TestFoldMatchesEqualFold(t *testing.T) {
+	dotless := strings.NewReplacer("\u0130", "i", "\u0131", "i")
+	equalFold := func(a, b string) bool { return strings.EqualFold(dotless.Replace(a), dotless.Replace(b)) }
 	var runes []rune
 	for r := rune(0); r < 0x3000; r++ {
 		runes = append(runes, r)
@@ -178,7 +181,7 @@ func TestFoldMatchesEqualFold(t *testing.T) {
 			t.Errorf("folding %U grows it", r)
 		}
 		for _, o := range byFold[f] {
-			if !strings.EqualFold(string(r), string(o)) {
+			if !equalFold(string(r), string(o)) {
 				t.Errorf("%U and %U fold alike but EqualFold disagrees", r, o)
 			}
 		}

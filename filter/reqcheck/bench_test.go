@@ -49,7 +49,7 @@ func TestOrderBody(t *testing.T) {
 	if len(doc) < 63<<10 || len(doc) > 64<<10 || !json.Valid(doc) || !gjson.ValidBytes(doc) {
 		t.Fatalf("bench body: %d bytes, valid %v", len(doc), json.Valid(doc))
 	}
-	if f := CheckBody(doc, benchLimits, benchFields); f != OK {
+	if f := CheckBody(doc, benchLimits, benchFields, KeysFold); f != OK {
 		t.Fatalf("bench body refused: %v", f)
 	}
 }
@@ -72,9 +72,9 @@ func BenchmarkBody64K(b *testing.B) {
 	}
 	var c Checker
 	run("gjson_valid", func() bool { return gjson.ValidBytes(doc) })
-	run("limits", func() bool { return c.Check(doc, benchLimits, nil) == OK })
-	run("limits_fields", func() bool { return c.Check(doc, benchLimits, benchFields) == OK })
-	run("pooled_limits_fields", func() bool { return CheckBody(doc, benchLimits, benchFields) == OK })
+	run("limits", func() bool { return c.Check(doc, benchLimits, nil, KeysFold) == OK })
+	run("limits_fields", func() bool { return c.Check(doc, benchLimits, benchFields, KeysFold) == OK })
+	run("pooled_limits_fields", func() bool { return CheckBody(doc, benchLimits, benchFields, KeysFold) == OK })
 }
 
 // BenchmarkBodyVsGjson64K alternates the request path's body check and
@@ -94,7 +94,7 @@ func BenchmarkBodyVsGjson64K(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				t0 := time.Now()
-				if f := c.Check(doc, benchLimits, v.fields); f != OK {
+				if f := c.Check(doc, benchLimits, v.fields, KeysFold); f != OK {
 					b.Fatal(f)
 				}
 				t1 := time.Now()

@@ -23,7 +23,7 @@ const (
 	JSONItems                    // an array with more than max_array_items elements
 	JSONStringSize               // a key or string over max_string_bytes
 	JSONDuplicateKey             // the same key twice in one object
-	JSONDuplicateKeyCase         // keys equal up to case (case-folding validation only)
+	JSONDuplicateKeyCase         // keys equal up to case (unless KeysExact)
 	JSONUTF8                     // invalid UTF-8 or a lone surrogate escape
 	JSONTrailingData             // something after the JSON value
 	JSONEmpty                    // no JSON value (an empty body where one is required)
@@ -156,18 +156,46 @@ type Checker struct {
 	found []uint8  // kind each rule's value was found with
 }
 
+// KeyCase says which keys of one object are duplicates.
+type KeyCase uint8
+
+const (
+	// KeysFold: keys equal after unescaping and case folding (jsonx
+	// FoldDuplicates: "qty" and "QTY", "k" and the Kelvin sign, "i" and
+	// "İ"), since Go's encoding/json, Jackson and System.Text.Json bind
+	// member names without regard to case (DESIGN.md "request"). The
+	// default.
+	KeysFold KeyCase = iota
+	// KeysExact: keys equal after unescaping only
+	// (json.case_sensitive_keys).
+	KeysExact
+)
+
+// KeyCaseOf is the KeyCase of a route's `request.json` (nil: none, so the
+// default).
+func KeyCaseOf(j *config.JSONRules) KeyCase {
+	if j != nil && j.CaseSensitiveKeys {
+		return KeysExact
+	}
+	return KeysFold
+}
+
 // Check validates body as exactly one JSON value within lim, with valid
-// UTF-8 and no duplicate keys, and checks the `fields` rules against it,
-// in one pass. It returns the first failure, or OK. An empty body fails
-// with JSONEmpty; callers that allow an empty body test for it first.
+// UTF-8 and no duplicate keys (compared as keys says), and checks the
+// `fields` rules against it, in one pass. It returns the first failure, or
+// OK. An empty body fails with JSONEmpty; callers that allow an empty body
+// test for it first.
 //
 // Without fields this is jsonx's Validate, the project's fastest walk; with
 // fields the same checks run through jsonx.Scanner, and only keys at the
 // depths the rules reach are compared.
-func (c *Checker) Check(body []byte, lim jsonx.Limits, fields []config.FieldRule) Failure {
+func (c *Checker) Check(body []byte, lim jsonx.Limits, fields []config.FieldRule, keys KeyCase) Failure {
+	fold := keys != KeysExact
 	if len(fields) == 0 {
+		c.v.FoldDuplicates = fold
 		return fromError(c.v.Validate(body, lim))
 	}
+	c.s.FoldDuplicates = fold
 	return c.checkFields(body, lim, fields)
 }
 
@@ -312,9 +340,9 @@ func grow(s []uint64, n int) []uint64 {
 var checkers = sync.Pool{New: func() any { return new(Checker) }}
 
 // CheckBody is Checker.Check with a pooled Checker.
-func CheckBody(body []byte, lim jsonx.Limits, fields []config.FieldRule) Failure {
+func CheckBody(body []byte, lim jsonx.Limits, fields []config.FieldRule, keys KeyCase) Failure {
 	c := checkers.Get().(*Checker)
-	f := c.Check(body, lim, fields)
+	f := c.Check(body, lim, fields, keys)
 	checkers.Put(c)
 	return f
 }

@@ -39,7 +39,7 @@ func TestCheckLimitsAndGrammar(t *testing.T) {
 		{"duplicate key", `{"a":1,"a":2}`, JSONDuplicateKey},
 		{"duplicate after unescape", `{"a":1,"\u0061":2}`, JSONDuplicateKey},
 		{"duplicate nested", `{"a":{"b":1,"b":1}}`, JSONDuplicateKey},
-		{"case differs is fine", `{"a":1,"A":2}`, OK},
+		{"case differs", `{"a":1,"A":2}`, JSONDuplicateKeyCase},
 		{"invalid utf-8", "\"\xff\"", JSONUTF8},
 		{"lone surrogate", `"\ud800"`, JSONUTF8},
 		{"trailing data", `{}{}`, JSONTrailingData},
@@ -52,7 +52,7 @@ func TestCheckLimitsAndGrammar(t *testing.T) {
 	}
 	for _, c := range cases {
 		for _, fields := range [][]config.FieldRule{nil, {field("zz", config.TypeAny, false)}} {
-			if got := CheckBody([]byte(c.body), testLimits, fields); got != c.want {
+			if got := CheckBody([]byte(c.body), testLimits, fields, KeysFold); got != c.want {
 				t.Errorf("%s (fields %d): got %v, want %v", c.name, len(fields), got, c.want)
 			}
 		}
@@ -90,7 +90,7 @@ func TestCheckFields(t *testing.T) {
 	}
 	lim := jsonx.Limits{MaxDepth: 8, MaxKeys: 3}
 	for _, c := range cases {
-		if got := CheckBody([]byte(c.body), lim, rules); got != c.want {
+		if got := CheckBody([]byte(c.body), lim, rules, KeysFold); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -119,7 +119,7 @@ func TestCheckFieldTypes(t *testing.T) {
 					want = OK
 				}
 			}
-			got := CheckBody([]byte(`{"a":{"b":`+v+`}}`), jsonx.Limits{}, []config.FieldRule{field("a.b", typ, true)})
+			got := CheckBody([]byte(`{"a":{"b":`+v+`}}`), jsonx.Limits{}, []config.FieldRule{field("a.b", typ, true)}, KeysFold)
 			if got != want {
 				t.Errorf("type %v, value %s: got %v, want %v", typ, v, got, want)
 			}
@@ -141,11 +141,11 @@ func TestCheckManyFields(t *testing.T) {
 		b.WriteString(`"` + k + `":1`)
 	}
 	b.WriteString(`}}`)
-	if got := CheckBody([]byte(b.String()), jsonx.Limits{}, rules); got != OK {
+	if got := CheckBody([]byte(b.String()), jsonx.Limits{}, rules, KeysFold); got != OK {
 		t.Fatalf("got %v", got)
 	}
 	rules = append(rules, field("o.missing", config.TypeAny, true))
-	if got := CheckBody([]byte(b.String()), jsonx.Limits{}, rules); got != FieldMissing {
+	if got := CheckBody([]byte(b.String()), jsonx.Limits{}, rules, KeysFold); got != FieldMissing {
 		t.Fatalf("got %v", got)
 	}
 }
@@ -164,18 +164,70 @@ func TestFailureNames(t *testing.T) {
 	}
 }
 
+// TestCheckKeyCase: keys equal under case folding are duplicates unless
+// json.case_sensitive_keys (KeysExact), with and without `fields` (the two
+// walks), at every depth and however the key is spelled.
+func TestCheckKeyCase(t *testing.T) {
+	cases := []struct {
+		name, body  string
+		fold, exact Failure
+	}{
+		{"qty", `{"qty":1,"QTY":-5}`, JSONDuplicateKeyCase, OK},
+		{"escaped", `{"qty":1,"\u0051TY":-5}`, JSONDuplicateKeyCase, OK},
+		{"all escaped", `{"\u0071\u0074\u0079":1,"\u0051\u0054\u0059":-5}`, JSONDuplicateKeyCase, OK},
+		{"kelvin sign", "{\"sku\":\"a\",\"s\u212au\":\"b\"}", JSONDuplicateKeyCase, OK},
+		{"long s", "{\"sku\":\"a\",\"\u017fku\":\"b\"}", JSONDuplicateKeyCase, OK},
+		{"dotted capital I", "{\"is_admin\":false,\"\u0130S_ADMIN\":true}", JSONDuplicateKeyCase, OK},
+		{"dotless i", "{\"is_admin\":false,\"\u0131s_admin\":true}", JSONDuplicateKeyCase, OK},
+		{"nested in an array", `{"items":[{"qty":1},{"qty":2,"Qty":-5}]}`, JSONDuplicateKeyCase, OK},
+		{"exact duplicate either way", `{"qty":1,"q\u0074y":2}`, JSONDuplicateKey, JSONDuplicateKey},
+		{"different levels", `{"qty":1,"o":{"QTY":2}}`, OK, OK},
+		{"sharp s is not ss", "{\"stra\u00dfe\":1,\"strasse\":2}", OK, OK},
+	}
+	lim := jsonx.Limits{MaxDepth: 8, MaxKeys: 100, MaxArrayItems: 100, MaxStringBytes: 100}
+	for _, c := range cases {
+		for _, fields := range [][]config.FieldRule{nil, {field("items", config.TypeArray, false), field("o.QTY", config.TypeAny, false)}} {
+			if got := CheckBody([]byte(c.body), lim, fields, KeysFold); got != c.fold {
+				t.Errorf("%s (fields %d, fold): got %v, want %v", c.name, len(fields), got, c.fold)
+			}
+			if got := CheckBody([]byte(c.body), lim, fields, KeysExact); got != c.exact {
+				t.Errorf("%s (fields %d, exact): got %v, want %v", c.name, len(fields), got, c.exact)
+			}
+		}
+	}
+	if KeyCaseOf(nil) != KeysFold || KeyCaseOf(&config.JSONRules{}) != KeysFold ||
+		KeyCaseOf(&config.JSONRules{CaseSensitiveKeys: true}) != KeysExact {
+		t.Error("KeyCaseOf")
+	}
+	// A pooled Checker used for one route must not carry its key rule
+	// to the next.
+	var ch Checker
+	for range 3 {
+		if got := ch.Check([]byte(`{"a":1,"A":2}`), lim, nil, KeysExact); got != OK {
+			t.Errorf("exact after fold: %v", got)
+		}
+		if got := ch.Check([]byte(`{"a":1,"A":2}`), lim, nil, KeysFold); got != JSONDuplicateKeyCase {
+			t.Errorf("fold after exact: %v", got)
+		}
+	}
+}
+
 func TestCheckAllocs(t *testing.T) {
 	body := []byte(`{"items":[1,2,{"a":"b"}],"customer":{"id":7,"name":"x\u00e9"},"note":"hello"}`)
 	rules := []config.FieldRule{field("items", config.TypeArray, true), field("customer.id", config.TypeInteger, true)}
 	lim := jsonx.Limits{MaxDepth: 8, MaxKeys: 100, MaxArrayItems: 100, MaxStringBytes: 100}
 	var c Checker
-	c.Check(body, lim, rules)
-	c.Check(body, lim, nil)
-	if n := testing.AllocsPerRun(100, func() { c.Check(body, lim, rules) }); n != 0 {
+	c.Check(body, lim, rules, KeysFold)
+	c.Check(body, lim, nil, KeysFold)
+	if n := testing.AllocsPerRun(100, func() { c.Check(body, lim, rules, KeysFold) }); n != 0 {
 		t.Errorf("Check with fields allocates %.0f times", n)
 	}
-	if n := testing.AllocsPerRun(100, func() { c.Check(body, lim, nil) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { c.Check(body, lim, nil, KeysFold) }); n != 0 {
 		t.Errorf("Check without fields allocates %.0f times", n)
+	}
+	c.Check(body, lim, nil, KeysExact)
+	if n := testing.AllocsPerRun(100, func() { c.Check(body, lim, nil, KeysExact) }); n != 0 {
+		t.Errorf("Check with exact keys allocates %.0f times", n)
 	}
 }
 
@@ -198,8 +250,10 @@ func lookupKind(v *jsonx.Value) uint8 {
 }
 
 func FuzzCheckFields(f *testing.F) {
-	for _, s := range []string{`{"a":{"b":1}}`, `{"a":[{"b":1}]}`, `{"b":"x","a":{}}`, `[1]`, `{"a":{"b":{"c":null}},"c":true}`, `{"a":1,"a":2}`, `{"a":{"b":1.5}}`} {
-		f.Add([]byte(s))
+	for _, s := range []string{`{"a":{"b":1}}`, `{"a":[{"b":1}]}`, `{"b":"x","a":{}}`, `[1]`, `{"a":{"b":{"c":null}},"c":true}`, `{"a":1,"a":2}`, `{"a":{"b":1.5}}`,
+		`{"a":{"b":1,"B":"x"}}`, `{"A":{"b":1},"a":{}}`, `{"\u0061":{"b":1},"c":true,"C":false}`} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
 	}
 	rules := []config.FieldRule{
 		field("a.b", config.TypeInteger, true),
@@ -208,9 +262,14 @@ func FuzzCheckFields(f *testing.F) {
 		field("a.b.c", config.TypeNull, false),
 	}
 	lim := jsonx.Limits{MaxDepth: 16}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		got := CheckBody(body, lim, rules)
-		v, err := jsonx.Parse(body, lim)
+	f.Fuzz(func(t *testing.T, body []byte, exact bool) {
+		keys := KeysFold
+		if exact {
+			keys = KeysExact
+		}
+		got := CheckBody(body, lim, rules, keys)
+		jv := jsonx.Validator{FoldDuplicates: !exact}
+		v, err := jv.Parse(body, lim)
 		if err != nil {
 			if want := fromError(err); got != want {
 				t.Fatalf("%q: got %v, jsonx says %v", body, got, want)

@@ -64,14 +64,14 @@ func FindQueryParam(query string, names []string) int {
 
 // mayMatch is a cheap pre-filter: every normalised rune comes from at most
 // 12 raw bytes (four percent-escaped UTF-8 bytes) and is at least one byte,
-// so a raw name with neither '[' nor '%' nor a non-ASCII byte normalises to
-// exactly its own length.
+// so a raw name with neither '[' nor '%' nor '+' (a leading space, which is
+// dropped) nor a non-ASCII byte normalises to exactly its own length.
 func mayMatch(raw string, maxLen int) bool {
 	if len(raw) <= maxLen {
 		return true
 	}
 	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c == '[' || c == '%' || c >= utf8.RuneSelf {
+		if c := raw[i]; c == '[' || c == '%' || c == '+' || c >= utf8.RuneSelf {
 			return true
 		}
 	}

@@ -36,6 +36,14 @@ func TestFindQueryParam(t *testing.T) {
 		{"API%2EKEY=1", 1},
 		{strings.Repeat("a", 300) + "=1&password=1", 2},
 		{strings.Repeat("%41", 300) + "=1", -1},
+		// Leading spaces are dropped (PHP): `+password` is password,
+		// however long the run of spaces before it.
+		{"+password=1", 2},
+		{"%20password=1", 2},
+		{strings.Repeat("+", 40) + "password=1", 2},
+		{"+api_key[]=1", 1},
+		{"a=1;+ACCESS.TOKEN=x", 0},
+		{"_password=1", -1},
 	}
 	for _, c := range cases {
 		if got := FindQueryParam(c.query, names); got != c.want {
@@ -90,7 +98,8 @@ func findQueryParamRef(query string, names []string) int {
 }
 
 func FuzzFindQueryParam(f *testing.F) {
-	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token"} {
+	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token",
+		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b"} {
 		f.Add(s)
 	}
 	names := []string{"access_token", "a_b", "\u00e9t\u00e9"}
