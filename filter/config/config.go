@@ -83,6 +83,7 @@ const (
 	DefaultClockSkew           = 60 * time.Second
 	DefaultRemoteJWKSTimeout   = 2 * time.Second
 	DefaultRemoteJWKSRefresh   = 600 * time.Second
+	DefaultRemoteJWKSMaxStale  = 86400 * time.Second
 	DefaultRateLimitSvcTimeout = 50 * time.Millisecond
 )
 
@@ -226,6 +227,11 @@ type RemoteJWKS struct {
 	Timeout time.Duration
 	// Refresh is `refresh_seconds` (default 600s).
 	Refresh time.Duration
+	// MaxStale is `max_stale_seconds` (default 86400s): how old the last
+	// good set may grow while fetches fail before it stops serving. It is
+	// more than Refresh plus Timeout, so a working endpoint never lets a
+	// set go stale.
+	MaxStale time.Duration
 }
 
 // APIKeysProvider is `api_keys`.

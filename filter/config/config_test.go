@@ -65,7 +65,7 @@ func TestParse_designExample(t *testing.T) {
 		Audiences:  []string{"orders-api"},
 		Algorithms: []string{"RS256", "ES256", "EdDSA"},
 		RemoteJWKS: &RemoteJWKS{Cluster: "idp", Authority: "idp.example.com", Path: "/.well-known/jwks.json",
-			Timeout: 2 * time.Second, Refresh: 600 * time.Second},
+			Timeout: 2 * time.Second, Refresh: 600 * time.Second, MaxStale: 86400 * time.Second},
 		From: []Source{{Kind: SourceHeader, Name: "authorization", Prefix: "Bearer "},
 			{Kind: SourceCookie, Name: "access_token"}},
 		ClockSkew:         30 * time.Second,
@@ -237,6 +237,7 @@ func TestParse_defaults(t *testing.T) {
 		{"remote_jwks.authority", j.RemoteJWKS.Authority, "idp"},
 		{"remote_jwks.timeout_ms", j.RemoteJWKS.Timeout, 2 * time.Second},
 		{"remote_jwks.refresh_seconds", j.RemoteJWKS.Refresh, 600 * time.Second},
+		{"remote_jwks.max_stale_seconds", j.RemoteJWKS.MaxStale, 86400 * time.Second},
 		{"api key claims", k.Keys[0].Claims.Kind, jsonx.KindObject},
 		{"api key claims empty", len(k.Keys[0].Claims.Members), 0},
 		{"api key expires", k.Keys[0].Expires.IsZero(), true},
@@ -595,5 +596,21 @@ func TestParse_hashSecret(t *testing.T) {
 	}
 	if got := fmt.Sprint(Secret("")); got != "" {
 		t.Errorf("empty Secret prints %q", got)
+	}
+}
+
+func TestParse_remoteJWKSMaxStale(t *testing.T) {
+	for _, c := range []struct {
+		remote string
+		want   time.Duration
+	}{
+		{`{"cluster":"idp","path":"/jwks","max_stale_seconds":3600}`, time.Hour},
+		{`{"cluster":"idp","path":"/jwks","refresh_seconds":60,"timeout_ms":999,"max_stale_seconds":61}`, 61 * time.Second},
+		{`{"cluster":"idp","path":"/jwks","refresh_seconds":604800,"max_stale_seconds":2592000}`, 30 * 24 * time.Hour},
+	} {
+		doc := strings.Replace(defaultsDoc, `{"cluster": "idp", "path": "/jwks"}`, c.remote, 1)
+		if got := mustParse(t, doc).Provider("j").JWT.RemoteJWKS.MaxStale; got != c.want {
+			t.Errorf("%s: max_stale = %v, want %v", c.remote, got, c.want)
+		}
 	}
 }

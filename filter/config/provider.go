@@ -212,7 +212,8 @@ func rawObject(data []byte, off int) []byte {
 }
 
 func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
-	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh}
+	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh, MaxStale: DefaultRemoteJWKSMaxStale}
+	var refreshPath, stalePath *path
 	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "cluster":
@@ -235,6 +236,12 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 			var n int64
 			n, err = getInt(&m.Value, mp, 1, 7*24*3600)
 			r.Refresh = time.Duration(n) * time.Second
+			refreshPath = mp
+		case "max_stale_seconds":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, maxStaleSeconds)
+			r.MaxStale = time.Duration(n) * time.Second
+			stalePath = mp
 		default:
 			return false, nil
 		}
@@ -246,8 +253,20 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 	if r.Authority == "" {
 		r.Authority = r.Cluster
 	}
+	// A set that goes stale before its refresh could be answered would
+	// answer 503 every refresh_seconds while the endpoint works.
+	if r.MaxStale <= r.Refresh+r.Timeout {
+		need := (r.Refresh+r.Timeout)/time.Second + 1
+		if stalePath != nil {
+			return nil, stalePath.errorf("must be more than refresh_seconds plus timeout_ms (at least %d), or the last good set goes stale before its refresh is answered", need)
+		}
+		return nil, refreshPath.errorf("with max_stale_seconds at its default %d, must be under it minus timeout_ms; raise max_stale_seconds to at least %d", int64(DefaultRemoteJWKSMaxStale/time.Second), need)
+	}
 	return r, nil
 }
+
+// maxStaleSeconds bounds max_stale_seconds (30 days).
+const maxStaleSeconds = 30 * 24 * 3600
 
 func msDuration(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 
