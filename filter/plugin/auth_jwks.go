@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -62,6 +65,9 @@ type remoteKeys struct {
 	// staleLogged says this VM logged that it went stale.
 	fetchedAt   int64
 	staleLogged bool
+	// jwksURI is the jwks_uri of the discovery document being followed
+	// (discovery only), for log lines.
+	jwksURI string
 	// inFlight says this VM's fetch has not been answered yet.
 	inFlight bool
 	// nextFetch is when the last state read said the next fetch is due
@@ -154,6 +160,14 @@ func (r *root) configureRemoteKeys() {
 		rk := p.remote
 		h := fnv.New64a()
 		h.Write([]byte(rk.cfg.Cluster + "\x00" + rk.cfg.Authority + "\x00" + rk.cfg.Path))
+		if rk.cfg.Discovery {
+			// Where the keys come from also depends on which clusters
+			// may serve a jwks_uri.
+			h.Write([]byte("\x00discovery"))
+			for _, a := range slices.Sorted(maps.Keys(rk.cfg.Clusters)) {
+				h.Write([]byte("\x00" + a + "\x00" + rk.cfg.Clusters[a]))
+			}
+		}
 		base := ar.keyPrefix + p.name + "/" + hex.EncodeToString(h.Sum(nil)) + "/"
 		rk.stateKey, rk.keysKey = base+"state", base+"keys"
 		r.wantTicks(tickPeriodFor(rk.cfg.Timeout))
@@ -275,28 +289,155 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 	if found && now < st.nextFetch && st.nextFetch-now <= int64(rk.cfg.Refresh) {
 		return
 	}
-	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.cfg.Timeout+lockSlack) {
+	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.lockFor()) {
 		return
 	}
 	st.lockOwner = r.auth.owner
-	st.lockUntil = now + int64(rk.cfg.Timeout+lockSlack)
+	st.lockUntil = now + int64(rk.lockFor())
 	if !r.writeState(rk, &st, cas, found) {
 		return // another worker took the lock first
 	}
-	headers := []proxy.Pair{
-		{Key: ":method", Value: "GET"},
-		{Key: ":path", Value: rk.cfg.Path},
-		{Key: ":authority", Value: rk.cfg.Authority},
-		{Key: "accept", Value: "application/jwk-set+json, application/json"},
-	}
-	token, s := r.p.host.HttpCall(rk.cfg.Cluster, headers, nil, nil, uint32(rk.cfg.Timeout.Milliseconds()))
-	if s != proxy.StatusOK {
-		r.fetchFailed(p, "http call not sent: "+s.String())
+	if rk.cfg.Discovery {
+		r.fetch(p, rk.cfg.Cluster, rk.cfg.Authority, rk.cfg.Path, "application/json", "discovery document: ", r.onDiscovery)
 		return
 	}
-	rk.inFlight = true
-	r.p.httpCalls[token] = func(numHeaders, bodySize, _ int) { r.onJWKS(p, numHeaders, bodySize) }
+	r.fetch(p, rk.cfg.Cluster, rk.cfg.Authority, rk.cfg.Path, jwksAccept, "", r.onJWKS)
 }
+
+// jwksAccept is the accept header of a JWKS fetch.
+const jwksAccept = "application/jwk-set+json, application/json"
+
+// lockFor is how long a fetch holds the lock: one call, or with discovery
+// two (the document, then the JWKS), each within timeout_ms.
+func (rk *remoteKeys) lockFor() time.Duration {
+	d := rk.cfg.Timeout
+	if rk.cfg.Discovery {
+		d *= 2
+	}
+	return d + lockSlack
+}
+
+// fetch sends GET path to authority through cluster; then receives the
+// answer. A call the host refuses is a failed fetch (why prefixed with
+// stage).
+func (r *root) fetch(p *authProvider, cluster, authority, path, accept, stage string, then func(p *authProvider, numHeaders, bodySize int)) {
+	headers := []proxy.Pair{
+		{Key: ":method", Value: "GET"},
+		{Key: ":path", Value: path},
+		{Key: ":authority", Value: authority},
+		{Key: "accept", Value: accept},
+	}
+	token, s := r.p.host.HttpCall(cluster, headers, nil, nil, uint32(p.remote.cfg.Timeout.Milliseconds()))
+	if s != proxy.StatusOK {
+		r.fetchFailed(p, stage+"http call to cluster "+quoteLog(cluster)+" not sent: "+s.String())
+		return
+	}
+	p.remote.inFlight = true
+	r.p.httpCalls[token] = func(numHeaders, bodySize, _ int) { then(p, numHeaders, bodySize) }
+}
+
+// fetchResponse reads the answer to a fetch: the body of a 200 of at most
+// limit bytes, or why it is not one.
+func (r *root) fetchResponse(numHeaders, bodySize, limit int) ([]byte, string) {
+	h := r.p.host
+	if numHeaders == 0 {
+		return nil, "no response (reset or timeout)"
+	}
+	status, _ := h.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
+	if status != "200" {
+		return nil, "status " + strconv.Itoa(atoi(status))
+	}
+	if bodySize > limit {
+		return nil, "body larger than " + strconv.Itoa(limit) + " bytes"
+	}
+	if bodySize == 0 {
+		return nil, ""
+	}
+	b, s := h.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
+	if s != proxy.StatusOK {
+		return nil, "body not readable: " + s.String()
+	}
+	return b, ""
+}
+
+// maxDiscoveryBytes caps an OpenID discovery document (real ones are a
+// few KiB).
+const maxDiscoveryBytes = 256 << 10
+
+// onDiscovery receives the discovery document and fetches the JWKS its
+// jwks_uri names, through the cluster configured for its authority; any
+// other answer is a failed fetch whose log line says what to configure.
+func (r *root) onDiscovery(p *authProvider, numHeaders, bodySize int) {
+	rk := p.remote
+	rk.inFlight = false
+	body, why := r.fetchResponse(numHeaders, bodySize, maxDiscoveryBytes)
+	if why != "" {
+		r.fetchFailed(p, "discovery document: "+why)
+		return
+	}
+	d, why := discoverJWKS(body, p.jwt.Issuer, rk.cfg)
+	if why != "" {
+		r.fetchFailed(p, "discovery document: "+why)
+		return
+	}
+	rk.jwksURI = d.uri
+	r.fetch(p, d.cluster, d.authority, d.path, jwksAccept, "jwks_uri "+quoteLog(d.uri)+": ", r.onJWKS)
+}
+
+// discovered is where a discovery document says the JWKS is.
+type discovered struct {
+	uri, cluster, authority, path string
+}
+
+// discoverJWKS reads an OpenID discovery document (OpenID Connect
+// Discovery 1.0 §3): a strict JSON object whose issuer is the provider's
+// issuer, exactly, and whose jwks_uri is an http(s) URL on the configured
+// authority (fetched through cluster) or on one remote_jwks.clusters
+// names. why says what is wrong, and what to configure, otherwise.
+func discoverJWKS(doc []byte, issuer string, cfg *config.RemoteJWKS) (discovered, string) {
+	v, err := jsonx.Parse(doc, jsonx.Limits{MaxDepth: 16})
+	if err != nil {
+		return discovered{}, "not strict JSON: " + err.Error()
+	}
+	if v.Kind != jsonx.KindObject {
+		return discovered{}, "not a JSON object"
+	}
+	iss := v.Get("issuer")
+	if iss == nil || iss.Kind != jsonx.KindString {
+		return discovered{}, `no "issuer" string`
+	}
+	if iss.Str != issuer {
+		return discovered{}, "issuer " + quoteLog(iss.Str) + " is not the provider's issuer " + quoteLog(issuer) +
+			": check the provider's issuer and remote_jwks (authority, path or url)"
+	}
+	u := v.Get("jwks_uri")
+	if u == nil || u.Kind != jsonx.KindString {
+		return discovered{}, `no "jwks_uri" string`
+	}
+	d := discovered{uri: u.Str}
+	var msg string
+	if d.authority, d.path, msg = config.SplitFetchURL(d.uri, true); msg != "" {
+		return discovered{}, "jwks_uri " + quoteLog(d.uri) + " " + msg
+	}
+	if d.path == "" {
+		d.path = "/"
+	}
+	if config.SameAuthority(d.authority, cfg.Authority) {
+		d.cluster = cfg.Cluster
+		return d, ""
+	}
+	for a, c := range cfg.Clusters {
+		if config.SameAuthority(d.authority, a) {
+			d.cluster = c
+			return d, ""
+		}
+	}
+	return discovered{}, "jwks_uri " + quoteLog(d.uri) + " is on " + quoteLog(d.authority) + ", not on authority " +
+		quoteLog(cfg.Authority) + `: add "clusters": {` + quoteLog(d.authority) + `: "<cluster>"} to remote_jwks, naming an Envoy cluster for that host`
+}
+
+// quoteLog quotes an outside text for a log line, cut to 128 bytes.
+func quoteLog(s string) string { return strconv.Quote(truncate(s, 128)) }
 
 // onJWKS receives the fetch's answer: a 200 whose body is a JWKS (a strict
 // JSON object with a "keys" array, within the size and key-count caps)
@@ -307,34 +448,20 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 func (r *root) onJWKS(p *authProvider, numHeaders, bodySize int) {
 	rk := p.remote
 	rk.inFlight = false
-	h := r.p.host
-	if numHeaders == 0 {
-		r.fetchFailed(p, "no response (reset or timeout)")
-		return
+	stage := ""
+	if rk.cfg.Discovery {
+		stage = "jwks_uri " + quoteLog(rk.jwksURI) + ": "
 	}
-	status, _ := h.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
-	if status != "200" {
-		r.fetchFailed(p, "status "+strconv.Itoa(atoi(status)))
+	body, why := r.fetchResponse(numHeaders, bodySize, jwt.MaxJWKSBytes)
+	if why != "" {
+		r.fetchFailed(p, stage+why)
 		return
-	}
-	if bodySize > jwt.MaxJWKSBytes {
-		r.fetchFailed(p, "body larger than "+strconv.Itoa(jwt.MaxJWKSBytes)+" bytes")
-		return
-	}
-	var body []byte
-	if bodySize > 0 {
-		b, s := h.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
-		if s != proxy.StatusOK {
-			r.fetchFailed(p, "body not readable: "+s.String())
-			return
-		}
-		body = b
 	}
 	ks, err := jwt.ParseJWKS(body, jwt.JWKSOptions{Fetched: true})
 	if err != nil {
 		// KeyError and jsonx errors hold paths, offsets and fixed texts,
 		// never key material.
-		r.fetchFailed(p, err.Error())
+		r.fetchFailed(p, stage+err.Error())
 		return
 	}
 	r.storeKeys(p, body, ks)

@@ -65,3 +65,49 @@ func TestLoadedLine(t *testing.T) {
 		t.Error("a kid broke the log line")
 	}
 }
+
+func TestDiscoverJWKS(t *testing.T) {
+	cfg := &config.RemoteJWKS{Cluster: "idp", Authority: "login.example.com", Path: "/.well-known/openid-configuration",
+		Discovery: true, Clusters: map[string]string{"keys.example.com": "keys"}}
+	const iss = "https://login.example.com/tenant/v2.0"
+	doc := func(members string) []byte { return []byte(`{"issuer":"` + iss + `",` + members + `}`) }
+	for _, c := range []struct {
+		name string
+		doc  []byte
+		want discovered
+		why  string
+	}{
+		{"same authority", doc(`"jwks_uri":"https://login.example.com/tenant/discovery/v2.0/keys"`),
+			discovered{"https://login.example.com/tenant/discovery/v2.0/keys", "idp", "login.example.com", "/tenant/discovery/v2.0/keys"}, ""},
+		{"same authority, other case and default port", doc(`"jwks_uri":"https://LOGIN.example.com:443/keys"`),
+			discovered{"https://LOGIN.example.com:443/keys", "idp", "LOGIN.example.com:443", "/keys"}, ""},
+		{"mapped authority", doc(`"jwks_uri":"https://keys.example.com/jwks?tenant=a","token_endpoint":"x"`),
+			discovered{"https://keys.example.com/jwks?tenant=a", "keys", "keys.example.com", "/jwks?tenant=a"}, ""},
+		{"no path", doc(`"jwks_uri":"https://keys.example.com"`),
+			discovered{"https://keys.example.com", "keys", "keys.example.com", "/"}, ""},
+		{"unmapped authority", doc(`"jwks_uri":"https://cdn.example.net/jwks"`), discovered{},
+			`jwks_uri "https://cdn.example.net/jwks" is on "cdn.example.net", not on authority "login.example.com": add "clusters": {"cdn.example.net": "<cluster>"} to remote_jwks, naming an Envoy cluster for that host`},
+		{"lookalike authority", doc(`"jwks_uri":"https://login.example.com.evil.net/jwks"`), discovered{},
+			`jwks_uri "https://login.example.com.evil.net/jwks" is on "login.example.com.evil.net", not on authority "login.example.com": add "clusters": {"login.example.com.evil.net": "<cluster>"} to remote_jwks, naming an Envoy cluster for that host`},
+		{"userinfo trick", doc(`"jwks_uri":"https://login.example.com@evil.net/jwks"`), discovered{},
+			`jwks_uri "https://login.example.com@evil.net/jwks" has no host[:port] (or user information in it)`},
+		{"not a URL", doc(`"jwks_uri":"/keys"`), discovered{}, `jwks_uri "/keys" is not an https (or http) URL`},
+		{"fragment", doc(`"jwks_uri":"https://login.example.com/keys#a"`), discovered{}, `jwks_uri "https://login.example.com/keys#a" has a fragment (#)`},
+		{"other issuer", []byte(`{"issuer":"https://evil.example.com/","jwks_uri":"https://login.example.com/keys"}`), discovered{},
+			`issuer "https://evil.example.com/" is not the provider's issuer "https://login.example.com/tenant/v2.0": check the provider's issuer and remote_jwks (authority, path or url)`},
+		{"issuer with trailing slash", []byte(`{"issuer":"` + iss + `/","jwks_uri":"https://login.example.com/keys"}`), discovered{},
+			`issuer "https://login.example.com/tenant/v2.0/" is not the provider's issuer "https://login.example.com/tenant/v2.0": check the provider's issuer and remote_jwks (authority, path or url)`},
+		{"no issuer", []byte(`{"jwks_uri":"https://login.example.com/keys"}`), discovered{}, `no "issuer" string`},
+		{"issuer not a string", []byte(`{"issuer":1,"jwks_uri":"https://login.example.com/keys"}`), discovered{}, `no "issuer" string`},
+		{"no jwks_uri", doc(`"jwks":"x"`), discovered{}, `no "jwks_uri" string`},
+		{"jwks_uri array", doc(`"jwks_uri":["https://login.example.com/keys"]`), discovered{}, `no "jwks_uri" string`},
+		{"duplicate jwks_uri", doc(`"jwks_uri":"https://login.example.com/keys","jwks_uri":"https://cdn.example.net/k"`), discovered{}, "not strict JSON: "},
+		{"array", []byte(`[]`), discovered{}, "not a JSON object"},
+		{"empty", nil, discovered{}, "not strict JSON: "},
+	} {
+		got, why := discoverJWKS(c.doc, iss, cfg)
+		if got != c.want || !strings.HasPrefix(why, c.why) || (c.why == "") != (why == "") {
+			t.Errorf("%s:\n got %+v %q\nwant %+v %q", c.name, got, why, c.want, c.why)
+		}
+	}
+}
