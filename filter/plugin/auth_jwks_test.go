@@ -111,3 +111,40 @@ func TestDiscoverJWKS(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDiscoverJWKS: a discovery document, which the identity provider (or
+// whoever answers on its cluster) writes, never panics the reader, and a
+// jwks_uri it accepts is always fetched through a configured cluster for
+// that authority, on a path.
+func FuzzDiscoverJWKS(f *testing.F) {
+	const iss = "https://login.example.com/"
+	for _, s := range []string{
+		`{"issuer":"` + iss + `","jwks_uri":"https://login.example.com/keys"}`,
+		`{"issuer":"` + iss + `","jwks_uri":"https://keys.example.com:8443?x=1"}`,
+		`{"issuer":"` + iss + `","jwks_uri":"https://login.example.com@evil/keys"}`,
+		`{"issuer":"` + iss + `","jwks_uri":"HTTP://LOGIN.EXAMPLE.COM:443"}`,
+		`{"issuer":"x"}`, `[]`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	cfg := &config.RemoteJWKS{Cluster: "idp", Authority: "login.example.com", Discovery: true,
+		Clusters: map[string]string{"keys.example.com:8443": "keys"}}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		d, why := discoverJWKS(doc, iss, cfg)
+		if why != "" {
+			if d != (discovered{}) {
+				t.Fatalf("refused with a result: %+v", d)
+			}
+			return
+		}
+		switch {
+		case d.cluster == "idp" && config.SameAuthority(d.authority, "login.example.com"):
+		case d.cluster == "keys" && config.SameAuthority(d.authority, "keys.example.com:8443"):
+		default:
+			t.Fatalf("jwks_uri %q fetched from %q through %q", d.uri, d.authority, d.cluster)
+		}
+		if d.path == "" || d.path[0] != '/' || strings.ContainsAny(d.path+d.authority, "# \\\x00\r\n") || strings.Contains(d.authority, "@") {
+			t.Fatalf("accepted %+v", d)
+		}
+	})
+}
