@@ -282,8 +282,16 @@ func checkDeploymentIn(b *bootstrapv3.Bootstrap, f apiguardFilter, cfg *config.C
 		}
 	}
 	for _, p := range cfg.Providers {
-		if p.JWT != nil && p.JWT.RemoteJWKS != nil && clusters[p.JWT.RemoteJWKS.Cluster] == nil {
+		if p.JWT == nil || p.JWT.RemoteJWKS == nil {
+			continue
+		}
+		if clusters[p.JWT.RemoteJWKS.Cluster] == nil {
 			fail("provider %q fetches its JWKS through cluster %q, which is not defined", p.Name, p.JWT.RemoteJWKS.Cluster)
+		}
+		for authority, c := range p.JWT.RemoteJWKS.Clusters {
+			if clusters[c] == nil {
+				fail("provider %q fetches keys on %q through cluster %q, which is not defined", p.Name, authority, c)
+			}
 		}
 	}
 	if rls := cfg.RateLimitService; rls != nil {

@@ -83,6 +83,7 @@ const (
 	DefaultClockSkew           = 60 * time.Second
 	DefaultRemoteJWKSTimeout   = 2 * time.Second
 	DefaultRemoteJWKSRefresh   = 600 * time.Second
+	DefaultRemoteJWKSMaxStale  = 86400 * time.Second
 	DefaultRateLimitSvcTimeout = 50 * time.Millisecond
 )
 
@@ -218,14 +219,29 @@ type JWTProvider struct {
 type RemoteJWKS struct {
 	// Cluster is `cluster` (required).
 	Cluster string
-	// Authority is `authority` (default: Cluster).
+	// Authority is `authority` (default: Cluster). `url` sets Authority
+	// and Path.
 	Authority string
-	// Path is `path` (required, starts with "/").
+	// Path is `path` (starts with "/"; required unless url or discovery
+	// gives it).
 	Path string
 	// Timeout is `timeout_ms` (default 2s).
 	Timeout time.Duration
 	// Refresh is `refresh_seconds` (default 600s).
 	Refresh time.Duration
+	// MaxStale is `max_stale_seconds` (default 86400s): how old the last
+	// good set may grow while fetches fail before it stops serving. It is
+	// more than Refresh plus Timeout, so a working endpoint never lets a
+	// set go stale.
+	MaxStale time.Duration
+	// Discovery is `discovery`: Path (default DefaultDiscoveryPath) names
+	// the OpenID discovery document, whose issuer must be the provider's
+	// and whose jwks_uri is the JWKS to fetch.
+	Discovery bool
+	// Clusters is `clusters` (discovery only): the cluster through which a
+	// jwks_uri on another authority than Authority is fetched, by
+	// authority (compare with SameAuthority).
+	Clusters map[string]string
 }
 
 // APIKeysProvider is `api_keys`.

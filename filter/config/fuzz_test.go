@@ -30,6 +30,8 @@ func FuzzParse(f *testing.F) {
 		withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789abcdef"}`),
 		withKeys(`[{"id":"k","sha256":"` + hash64 + `","claims":{"sub":"x"}}]`),
 		withJWT(`,"jwks":{"keys":[{"kty":"oct","k":"AAAA"}]},"from":[{"query":"t"}]`),
+		withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp.example/k","max_stale_seconds":7200}`),
+		withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp.example","discovery":true,"clusters":{"keys.example:8443":"k"}}`),
 		`{"providers":{"a.b":{}},"default":{}}`,
 		``,
 		`[]`,
@@ -104,6 +106,14 @@ func FuzzParse(f *testing.F) {
 			if prov.JWT != nil && (prov.JWT.JWKS == nil) == (prov.JWT.RemoteJWKS == nil) {
 				t.Fatalf("provider %q: exactly one of jwks and remote_jwks", prov.Name)
 			}
+			if r := remoteOf(prov); r != nil {
+				if r.Path == "" || r.Path[0] != '/' || r.Authority == "" || r.Cluster == "" || r.MaxStale <= r.Refresh+r.Timeout {
+					t.Fatalf("provider %q: remote_jwks %+v", prov.Name, r)
+				}
+				if len(r.Clusters) > 0 && !r.Discovery {
+					t.Fatalf("provider %q: clusters without discovery", prov.Name)
+				}
+			}
 			if prov.JWT != nil && prov.JWT.JWKS != nil {
 				if v, err := jsonx.Parse(prov.JWT.JWKS, docLimits); err != nil || v.Kind != jsonx.KindObject {
 					t.Fatalf("provider %q: raw JWKS is not one object: %v", prov.Name, err)
@@ -111,4 +121,11 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func remoteOf(p *Provider) *RemoteJWKS {
+	if p.JWT == nil {
+		return nil
+	}
+	return p.JWT.RemoteJWKS
 }

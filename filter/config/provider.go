@@ -212,14 +212,16 @@ func rawObject(data []byte, off int) []byte {
 }
 
 func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
-	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh}
+	r := &RemoteJWKS{Timeout: DefaultRemoteJWKSTimeout, Refresh: DefaultRemoteJWKSRefresh, MaxStale: DefaultRemoteJWKSMaxStale}
+	var refreshPath, stalePath, urlPath, clustersPath *path
+	var urlAuthority, urlPathQuery string
 	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "cluster":
 			r.Cluster, err = getText(&m.Value, mp)
 		case "authority":
 			r.Authority, err = getText(&m.Value, mp)
-			if err == nil && strings.ContainsAny(r.Authority, "/@ ?#") {
+			if err == nil && !validAuthority(r.Authority) {
 				err = mp.errorf("%s is not a host[:port]", quote(r.Authority))
 			}
 		case "path":
@@ -227,6 +229,21 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 			if err == nil && (r.Path[0] != '/' || strings.ContainsAny(r.Path, " #")) {
 				err = mp.errorf(`must start with "/" and hold no space or "#"`)
 			}
+		case "url":
+			var u string
+			if u, err = getText(&m.Value, mp); err != nil {
+				return true, err
+			}
+			urlPath = mp
+			var msg string
+			if urlAuthority, urlPathQuery, msg = splitFetchURL(u, false); msg != "" {
+				err = mp.errorf("%s %s", quote(u), msg)
+			}
+		case "discovery":
+			r.Discovery, err = getBool(&m.Value, mp)
+		case "clusters":
+			clustersPath = mp
+			r.Clusters, err = parseJWKSClusters(&m.Value, mp)
 		case "timeout_ms":
 			var n int64
 			n, err = getInt(&m.Value, mp, 1, 60000)
@@ -235,19 +252,142 @@ func parseRemoteJWKS(v *jsonx.Value, p *path) (*RemoteJWKS, *Error) {
 			var n int64
 			n, err = getInt(&m.Value, mp, 1, 7*24*3600)
 			r.Refresh = time.Duration(n) * time.Second
+			refreshPath = mp
+		case "max_stale_seconds":
+			var n int64
+			n, err = getInt(&m.Value, mp, 1, maxStaleSeconds)
+			r.MaxStale = time.Duration(n) * time.Second
+			stalePath = mp
 		default:
 			return false, nil
 		}
 		return true, err
-	}, "cluster", "path")
+	}, "cluster")
 	if err != nil {
 		return nil, err
+	}
+	if urlPath != nil {
+		if v.Get("authority") != nil || v.Get("path") != nil {
+			return nil, urlPath.errorf(`not allowed together with "authority" or "path" (url stands for both)`)
+		}
+		r.Authority, r.Path = urlAuthority, urlPathQuery
+		if r.Path == "" && !r.Discovery {
+			return nil, urlPath.errorf(`needs a path: the JWKS's (or set "discovery": true for the OpenID discovery document at %s)`, DefaultDiscoveryPath)
+		}
+	}
+	if r.Path == "" {
+		if !r.Discovery {
+			return nil, p.errorf(`missing required field "path" (or "url")`)
+		}
+		r.Path = DefaultDiscoveryPath
 	}
 	if r.Authority == "" {
 		r.Authority = r.Cluster
 	}
+	if clustersPath != nil && !r.Discovery {
+		return nil, clustersPath.errorf(`only allowed with "discovery": true (clusters for the authorities a discovery document's jwks_uri may name)`)
+	}
+	for a := range r.Clusters {
+		if SameAuthority(a, r.Authority) {
+			return nil, clustersPath.field(a).errorf(`is the authority itself, fetched through "cluster"`)
+		}
+	}
+	// A set that goes stale before its refresh could be answered would
+	// answer 503 every refresh_seconds while the endpoint works.
+	fetch := r.Timeout
+	if r.Discovery {
+		fetch *= 2 // the discovery document, then the JWKS
+	}
+	if r.MaxStale <= r.Refresh+fetch {
+		need := (r.Refresh+fetch)/time.Second + 1
+		if stalePath != nil {
+			return nil, stalePath.errorf("must be more than refresh_seconds plus timeout_ms (at least %d), or the last good set goes stale before its refresh is answered", need)
+		}
+		return nil, refreshPath.errorf("with max_stale_seconds at its default %d, must be under it minus timeout_ms; raise max_stale_seconds to at least %d", int64(DefaultRemoteJWKSMaxStale/time.Second), need)
+	}
 	return r, nil
 }
+
+// DefaultDiscoveryPath is remote_jwks.path with "discovery": true.
+const DefaultDiscoveryPath = "/.well-known/openid-configuration"
+
+// parseJWKSClusters reads remote_jwks.clusters: host[:port] to cluster.
+func parseJWKSClusters(v *jsonx.Value, p *path) (map[string]string, *Error) {
+	out := make(map[string]string, len(v.Members))
+	// Every key names an authority, so none is unknown.
+	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (bool, *Error) {
+		if !validAuthority(m.Key) {
+			return true, mp.errorf("%s is not a host[:port]", quote(m.Key))
+		}
+		for prev := range out {
+			if SameAuthority(prev, m.Key) {
+				return true, mp.errorf("same authority as %s", quote(prev))
+			}
+		}
+		c, err := getText(&m.Value, mp)
+		out[m.Key] = c
+		return true, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// validAuthority reports a non-empty host[:port] without user information,
+// path, query, fragment, spaces or control characters.
+func validAuthority(a string) bool {
+	return a != "" && !hasControl(a) && !strings.ContainsAny(a, "/@ ?#\\")
+}
+
+// SplitFetchURL splits an http or https URL into its authority and its
+// path (with the query when query is true; "" when the URL has none). msg
+// says what is wrong, "" when nothing is. It is how remote_jwks.url is read
+// and how the plugin reads a discovery document's jwks_uri.
+func SplitFetchURL(u string, query bool) (authority, pathQuery, msg string) {
+	return splitFetchURL(u, query)
+}
+
+func splitFetchURL(u string, query bool) (authority, pathQuery, msg string) {
+	var rest string
+	switch {
+	case len(u) >= 8 && strings.EqualFold(u[:8], "https://"):
+		rest = u[8:]
+	case len(u) >= 7 && strings.EqualFold(u[:7], "http://"):
+		rest = u[7:]
+	default:
+		return "", "", "is not an https (or http) URL"
+	}
+	if hasControl(u) || strings.ContainsAny(u, " \\") {
+		return "", "", "holds a space, a backslash or a control character"
+	}
+	if strings.IndexByte(u, '#') >= 0 {
+		return "", "", "has a fragment (#)"
+	}
+	if !query && strings.IndexByte(u, '?') >= 0 {
+		return "", "", "has a query (?)"
+	}
+	authority, pathQuery = rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority, pathQuery = rest[:i], rest[i:]
+	}
+	if !validAuthority(authority) {
+		return "", "", "has no host[:port] (or user information in it)"
+	}
+	if pathQuery != "" && pathQuery[0] == '?' {
+		pathQuery = "/" + pathQuery
+	}
+	return authority, pathQuery, ""
+}
+
+// SameAuthority compares two host[:port] authorities as HTTP does: the
+// host without regard to case, and a port of 443 the same as none.
+func SameAuthority(a, b string) bool {
+	return strings.EqualFold(strings.TrimSuffix(a, ":443"), strings.TrimSuffix(b, ":443"))
+}
+
+// maxStaleSeconds bounds max_stale_seconds (30 days).
+const maxStaleSeconds = 30 * 24 * 3600
 
 func msDuration(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/asn1"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +154,35 @@ func BenchmarkVerifyRefused(b *testing.B) {
 			for b.Loop() {
 				if _, err := v.Verify(tok, testNow); err == nil {
 					b.Fatal("accepted")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkVerifyWorstKeys is the most one token can cost: its kid names
+// five RSA keys of MaxRSABits (a fetched set may publish them), so it is
+// checked against MaxKeyTries of them and fails. The moduli are odd
+// numbers of the right size, not real keys: a failing check costs the
+// same modular exponentiation.
+func BenchmarkVerifyWorstKeys(b *testing.B) {
+	for _, bits := range []int{MinRSABits, MaxRSABits} {
+		keys := make([]map[string]any, MaxKeyTries+1)
+		for i := range keys {
+			n := new(big.Int).Lsh(big.NewInt(1), uint(bits-1))
+			n.Add(n, big.NewInt(int64(2*i+1)))
+			n.SetBit(n, bits/3, 1)
+			keys[i] = map[string]any{"kty": "RSA", "kid": "k", "n": b64s(n.Bytes()), "e": "AQAB"}
+		}
+		v := NewVerifier(testConfig(), mustJWKS(b, jwksJSON(keys...), JWKSOptions{Fetched: true}))
+		sig := make([]byte, bits/8)
+		sig[1] = 1 // below every modulus
+		input := b64s([]byte(header("RS256", "k"))) + "." + b64s([]byte(claims()))
+		tok := input + "." + b64s(sig)
+		b.Run(strconv.Itoa(bits), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := v.Verify(tok, testNow); ReasonOf(err) != ReasonBadSignature {
+					b.Fatal(err)
 				}
 			}
 		})

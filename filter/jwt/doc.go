@@ -28,12 +28,14 @@
 //     cap; aud a string or a non-empty array of strings naming one of the
 //     provider's audiences.
 //
-// Keys (ParseJWKS): RSA of 2048 to 8192 bits with an odd exponent of at
-// least 65537 and no ROCA fingerprint; EC points on P-256/P-384/P-521 with
-// exact-length coordinates; canonical Ed25519 points not of small order;
-// HMAC keys of at least their hash size, only in sets that allow them and
-// never mixed with public keys; no private members; use "sig" and key_ops
-// with "verify" when present.
+// Keys (ParseJWKS): RSA of 2048 to 16384 bits with an odd exponent from
+// 65537 to 2^31-1 and no ROCA fingerprint; EC points on P-256/P-384/P-521
+// with exact-length coordinates; canonical Ed25519 points not of small
+// order; HMAC keys of at least their hash size, only in inline sets that
+// allow them and never mixed with public keys; no private members; use
+// "sig" and key_ops with "verify" when present. An inline set with any
+// other key is refused; a fetched set skips such keys and uses the rest.
+// A token is checked against at most MaxKeyTries keys.
 //
 // The verified-token Cache keys entries by provider, token SHA-256 and key
 // set generation, so removing a key revokes the tokens it verified.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
 // FuzzVerify runs arbitrary tokens through a public-key and an HMAC
@@ -95,7 +97,7 @@ func FuzzParseJWKS(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, flags uint8) {
-		o := JWKSOptions{AllowHMAC: flags&1 != 0, SkipUnsupported: flags&2 != 0}
+		o := JWKSOptions{AllowHMAC: flags&1 != 0, Fetched: flags&2 != 0}
 		s, err := ParseJWKS(data, o)
 		if err != nil {
 			if _, ok := err.(*KeyError); !ok {
@@ -104,6 +106,13 @@ func FuzzParseJWKS(f *testing.F) {
 			return
 		}
 		checkInvariants(t, s, o)
+		if o.Fetched {
+			// Every listed key is either used or skipped.
+			doc, _ := jsonx.Parse(data, jsonx.Limits{MaxDepth: 16})
+			if n := len(doc.Get("keys").Items); s.Len()+len(s.Skipped()) != n {
+				t.Fatalf("%d keys listed, %d used, %d skipped", n, s.Len(), len(s.Skipped()))
+			}
+		}
 	})
 }
 

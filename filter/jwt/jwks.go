@@ -21,9 +21,16 @@ const (
 	MaxJWKSKeys = 256
 	// MinRSABits is the smallest RSA modulus accepted.
 	MinRSABits = 2048
-	// MaxRSABits is the largest RSA modulus accepted: it keeps one
-	// verification under a few milliseconds.
-	MaxRSABits = 8192
+	// MaxRSABits is the largest RSA modulus accepted: the limit of
+	// BoringSSL (Envoy's verify_signature), so both verification paths
+	// accept the same keys. A verification with a 16384-bit key costs
+	// about 64 times one with a 2048-bit key; Verify tries at most
+	// MaxKeyTries keys per token.
+	MaxRSABits = 16384
+	// MaxKeyTries is the most signature checks one token costs: a kid
+	// naming several keys (or a set of keys without kid) is tried key by
+	// key up to this many.
+	MaxKeyTries = 4
 	// minHMACBytes is the shortest HMAC key without an alg: the hash size
 	// of HS256, the smallest HMAC algorithm. At verification a key must
 	// also be at least the hash size of the token's alg.
@@ -41,16 +48,23 @@ type JWKSOptions struct {
 	// so a secret in it is no secret. Without it, oct keys are skipped
 	// (listed in Skipped), never used.
 	AllowHMAC bool
-	// SkipUnsupported skips, instead of refusing the whole set, keys that
-	// are not for JWS verification by this package: an unknown kty or
-	// curve (Ed448, X25519, secp256k1, a future post-quantum type), an alg
-	// that is not a supported JWS algorithm (RSA-OAEP, ES256K), use other
-	// than "sig", key_ops without "verify". Set it for fetched sets, where
-	// an identity provider may publish encryption keys or new key types
-	// next to its signing keys; leave it off for inline sets, where the
-	// operator wrote each key. Keys of a supported type that are malformed
-	// or weak refuse the set either way.
-	SkipUnsupported bool
+	// Fetched says the set comes from an identity provider's endpoint.
+	// Every key this package cannot use safely is then skipped (listed in
+	// Skipped with its path, kid and reason) instead of refusing the set,
+	// so one bad key an identity provider publishes never takes
+	// authentication down: keys not for JWS verification (an unknown kty
+	// or curve such as Ed448, X25519, secp256k1 or a post-quantum type, an
+	// alg that is no supported JWS algorithm, use other than "sig",
+	// key_ops without "verify"), weak or malformed keys (an RSA modulus
+	// outside MinRSABits..MaxRSABits, an even or out-of-range exponent, an
+	// EC point off its curve, bad base64url, private members) and every
+	// oct key (AllowHMAC is ignored). Several usable keys may share a kid,
+	// and a set left with no usable key is valid and empty: an identity
+	// provider that withdraws its keys is obeyed. Only a document that is
+	// not a strict JSON object with a "keys" array, is over MaxJWKSBytes or
+	// lists over MaxJWKSKeys keys is refused. Leave it off for inline sets,
+	// where the operator wrote each key and any unusable one is an error.
+	Fetched bool
 	// Generation, when non-zero, is the set's generation. Otherwise it is
 	// derived from the usable keys (see KeySet.Generation).
 	Generation uint64
@@ -66,8 +80,11 @@ type KeySet struct {
 
 // SkippedKey is a key ParseJWKS left out without refusing the set.
 type SkippedKey struct {
-	Path   string // e.g. "keys[3]"
-	Reason string // fixed text, e.g. "use is not sig"
+	Path string // of the offending member, e.g. "keys[3].n" or "keys[3]"
+	// Kid is the key's kid when it has a string one ("" otherwise). It is
+	// the identity provider's text: quote it before logging it.
+	Kid    string
+	Reason string // fixed text, e.g. "use is not sig"; never key material
 }
 
 // Generation identifies the set's content for the verified-token cache.
@@ -77,7 +94,7 @@ type SkippedKey struct {
 // it, which makes every cached token miss. It is never 0.
 func (s *KeySet) Generation() uint64 { return s.gen }
 
-// Len returns the number of usable keys.
+// Len returns the number of usable keys (0 only for an empty fetched set).
 func (s *KeySet) Len() int { return len(s.keys) }
 
 // Skipped lists the keys that were left out, for a log line.
@@ -121,8 +138,8 @@ func (k *key) fits(a *alg) bool {
 var privateMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth"}
 
 // ParseJWKS parses and validates a JWK Set (RFC 7517 §5) with the strict
-// JSON parser. It refuses the whole set, with a *KeyError naming the JSON
-// path, for: a document that is not strict JSON (duplicate keys included)
+// JSON parser. Unless JWKSOptions.Fetched, it refuses the whole set, with a
+// *KeyError naming the JSON path, for: a document that is not strict JSON (duplicate keys included)
 // or has no "keys" array; a key that is not an object or lacks kty;
 // private key members (d, p, q, dp, dq, qi, oth) anywhere; a kid, use,
 // key_ops or alg of the wrong JSON type, an empty kid, key_ops with
@@ -132,11 +149,11 @@ var privateMembers = [...]string{"d", "p", "q", "dp", "dq", "qi", "oth"}
 // moduli; EC coordinates not of the curve's exact length or not on the
 // curve; Ed25519 keys that are not 32 bytes, not canonical, not on the
 // curve or of small order; HMAC keys shorter than their alg's hash (32
-// bytes without alg); oct keys next to asymmetric ones (AllowHMAC); and a
-// set left with no usable key. Keys of an unsupported kind are refused or
-// skipped as JWKSOptions.SkipUnsupported says; oct keys without AllowHMAC
-// are always skipped. Members it does not know (x5c, x5t, issuer, ...) are
-// ignored.
+// bytes without alg); oct keys next to asymmetric ones (AllowHMAC); keys of
+// an unsupported kind; and a set left with no usable key. oct keys without
+// AllowHMAC are skipped. With Fetched, every one of these key-level faults
+// skips the key instead (see JWKSOptions.Fetched). Members it does not
+// know (x5c, x5t, issuer, ...) are ignored.
 //
 // Leading zero octets in n and e are accepted and ignored (RFC 7518 says
 // not to send them, some producers do, and the value is unambiguous).
@@ -167,15 +184,21 @@ func ParseJWKS(data []byte, o JWKSOptions) (*KeySet, error) {
 	var symmetric, asymmetric bool
 	for i := range list.Items {
 		path := "keys[" + strconv.Itoa(i) + "]"
-		k, skip, kerr := parseJWK(&list.Items[i], path, o)
-		if kerr != nil {
+		item := &list.Items[i]
+		k, skip, kerr := parseJWK(item, path, o)
+		if kerr != nil && o.Fetched {
+			skip, path = kerr.Msg, kerr.Path
+		} else if kerr != nil {
 			return nil, kerr
 		}
 		if skip != "" {
-			s.skipped = append(s.skipped, SkippedKey{Path: path, Reason: skip})
+			s.skipped = append(s.skipped, SkippedKey{Path: path, Kid: kidOf(item), Reason: skip})
 			continue
 		}
-		if k.hasKid {
+		if k.hasKid && !o.Fetched {
+			// An operator who writes two keys under one kid has made a
+			// mistake; an identity provider may publish them (a rotation
+			// that keeps the kid), and Verify tries each.
 			if kids[k.kid] {
 				return nil, &KeyError{Path: path + ".kid", Msg: "same kid as an earlier key"}
 			}
@@ -194,7 +217,7 @@ func ParseJWKS(data []byte, o JWKSOptions) (*KeySet, error) {
 		// jws_mixedSymmetryKeyset).
 		return nil, &KeyError{Path: "keys", Msg: "mixes symmetric (oct) and asymmetric keys"}
 	}
-	if len(s.keys) == 0 {
+	if len(s.keys) == 0 && !o.Fetched {
 		return nil, &KeyError{Path: "keys", Msg: "no usable signing key"}
 	}
 	s.gen = o.Generation
@@ -251,6 +274,15 @@ func (s *KeySet) fingerprint() uint64 {
 	return 1
 }
 
+// kidOf returns the kid of a JWK that has a string one, for SkippedKey.
+func kidOf(v *jsonx.Value) string {
+	if v.Kind != jsonx.KindObject {
+		return ""
+	}
+	kid, _, _ := member(v, "kid")
+	return kid
+}
+
 // member returns the string member name of obj: present reports whether
 // it exists, ok whether it is a string.
 func member(obj *jsonx.Value, name string) (v string, present, ok bool) {
@@ -296,14 +328,6 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 	}
 	k.hasKid = hasKid
 
-	// unusable handles a key that is well-formed but not for us.
-	unusable := func(name, msg string) (*key, string, *KeyError) {
-		if o.SkipUnsupported {
-			return nil, msg, nil
-		}
-		return nil, "", keyErr(path, name, msg)
-	}
-
 	use, hasUse, ok := member(v, "use")
 	if !ok {
 		return nil, "", keyErr(path, "use", "not a string")
@@ -314,11 +338,11 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 			return nil, "", err
 		}
 		if !verify {
-			return unusable("key_ops", "key_ops does not allow verify")
+			return nil, "", keyErr(path, "key_ops", "key_ops does not allow verify")
 		}
 	}
 	if hasUse && use != "sig" {
-		return unusable("use", "use is not sig")
+		return nil, "", keyErr(path, "use", "use is not sig")
 	}
 	algName, hasAlg, ok := member(v, "alg")
 	if !ok {
@@ -326,7 +350,7 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 	}
 	if hasAlg {
 		if k.alg = lookupAlg(algName); k.alg == nil {
-			return unusable("alg", "alg is not a supported JWS algorithm")
+			return nil, "", keyErr(path, "alg", "alg is not a supported JWS algorithm")
 		}
 	}
 	algFits := func(fams ...family) bool {
@@ -363,7 +387,7 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 			}
 		}
 		if curveAlg == nil {
-			return unusable("crv", "unsupported curve")
+			return nil, "", keyErr(path, "crv", "unsupported curve")
 		}
 		if k.alg != nil && k.alg != curveAlg {
 			return nil, "", keyErr(path, "alg", "does not fit the key's curve")
@@ -379,7 +403,7 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 			return nil, "", keyErr(path, "crv", "missing or not a string")
 		}
 		if crv != "Ed25519" {
-			return unusable("crv", "unsupported curve")
+			return nil, "", keyErr(path, "crv", "unsupported curve")
 		}
 		if !algFits(famEd25519) {
 			return nil, "", keyErr(path, "alg", "does not fit an Ed25519 key")
@@ -393,7 +417,7 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 		}
 		k.ed, k.crv = ed25519.PublicKey(x), crv
 	case "oct":
-		if !o.AllowHMAC {
+		if !o.AllowHMAC || o.Fetched {
 			return nil, "symmetric key where only public keys are allowed", nil
 		}
 		if !algFits(famHMAC) {
@@ -412,7 +436,7 @@ func parseJWK(v *jsonx.Value, path string, o JWKSOptions) (*key, string, *KeyErr
 		}
 		k.secret = secret
 	default:
-		return unusable("kty", "unsupported kty")
+		return nil, "", keyErr(path, "kty", "unsupported kty")
 	}
 	return k, "", nil
 }

@@ -46,17 +46,18 @@ func TestParseJWKS(t *testing.T) {
 	small := jwkOf(&ks.rsa2048.PublicKey, "", "")
 	small["n"] = b64s(ks.rsa2048.N.Bytes()[:128]) // 1024 bits
 	even := new(big.Int).Add(ks.rsa2048.N, big.NewInt(1)).Bytes()
-	huge := make([]byte, 1025) // 8200 bits, odd
+	huge := make([]byte, MaxRSABits/8+1) // 16392 bits, odd
 	for i := range huge {
 		huge[i] = 0xff
 	}
+	largest := huge[1:] // 16384 bits, odd
 
 	R := func(mods map[string]any) string { return jwkWith(t, rsaJWK, mods) }
 	E := func(mods map[string]any) string { return jwkWith(t, ecJWK, mods) }
 	O := func(mods map[string]any) string { return jwkWith(t, edJWK, mods) }
 	K := func(mods map[string]any) string { return jwkWith(t, octJWK, mods) }
 
-	skip, hmacOK := JWKSOptions{SkipUnsupported: true}, JWKSOptions{AllowHMAC: true}
+	fetched, hmacOK := JWKSOptions{Fetched: true}, JWKSOptions{AllowHMAC: true}
 	cases := []struct {
 		name    string
 		doc     string
@@ -64,6 +65,7 @@ func TestParseJWKS(t *testing.T) {
 		errPath string // "" = accepted
 		keys    int    // usable keys when accepted
 		skipped int
+		empty   bool // accepted with no usable key (fetched sets only)
 	}{
 		{name: "all types", doc: setOf(R(nil), E(nil), O(nil)), keys: 3},
 		{name: "unknown members ignored", doc: setOf(R(map[string]any{"x5c": []string{"MIIB"}, "x5t": "abc", "issuer": "https://idp", "ext": true})), keys: 1},
@@ -85,7 +87,7 @@ func TestParseJWKS(t *testing.T) {
 		{name: "kid number", doc: setOf(R(map[string]any{"kid": 7})), errPath: "keys[0].kid"},
 		{name: "kid empty", doc: setOf(R(map[string]any{"kid": ""})), errPath: "keys[0].kid"},
 		{name: "duplicate kid", doc: setOf(R(nil), E(map[string]any{"kid": "r"})), errPath: "keys[1].kid"},
-		{name: "duplicate kid of a skipped key", doc: setOf(R(nil), E(map[string]any{"kid": "r", "use": "enc"})), o: skip, keys: 1, skipped: 1},
+		{name: "duplicate kid of a skipped key", doc: setOf(R(nil), E(map[string]any{"kid": "r", "use": "enc"})), o: fetched, keys: 1, skipped: 1},
 
 		{name: "private d in RSA", doc: setOf(R(map[string]any{"d": "AQAB"})), errPath: "keys[0].d"},
 		{name: "private p in RSA", doc: setOf(R(map[string]any{"p": "AQAB"})), errPath: "keys[0].p"},
@@ -93,59 +95,62 @@ func TestParseJWKS(t *testing.T) {
 		{name: "private oth in RSA", doc: setOf(R(map[string]any{"oth": []string{}})), errPath: "keys[0].oth"},
 		{name: "private d in EC", doc: setOf(E(map[string]any{"d": "AQAB"})), errPath: "keys[0].d"},
 		{name: "private d in OKP", doc: setOf(O(map[string]any{"d": "AQAB"})), errPath: "keys[0].d"},
-		{name: "private d in skipped key", doc: setOf(R(nil), E(map[string]any{"use": "enc", "d": "AQAB"})), o: skip, errPath: "keys[1].d"},
+		{name: "private d in a key of another use", doc: setOf(R(nil), E(map[string]any{"use": "enc", "d": "AQAB"})), errPath: "keys[1].d"},
+		{name: "private d skipped in a fetched set", doc: setOf(R(nil), E(map[string]any{"d": "AQAB"})), o: fetched, keys: 1, skipped: 1},
 
 		{name: "use enc", doc: setOf(R(map[string]any{"use": "enc"})), errPath: "keys[0].use"},
-		{name: "use enc skipped", doc: setOf(R(map[string]any{"use": "enc"}), E(nil)), o: skip, keys: 1, skipped: 1},
-		{name: "use number", doc: setOf(R(map[string]any{"use": 1})), o: skip, errPath: "keys[0].use"},
+		{name: "use enc skipped", doc: setOf(R(map[string]any{"use": "enc"}), E(nil)), o: fetched, keys: 1, skipped: 1},
+		{name: "use number", doc: setOf(R(map[string]any{"use": 1})), errPath: "keys[0].use"},
 		{name: "key_ops encrypt", doc: setOf(R(map[string]any{"key_ops": []string{"encrypt"}})), errPath: "keys[0].key_ops"},
-		{name: "key_ops encrypt skipped", doc: setOf(R(map[string]any{"key_ops": []string{"encrypt"}}), E(nil)), o: skip, keys: 1, skipped: 1},
+		{name: "key_ops encrypt skipped", doc: setOf(R(map[string]any{"key_ops": []string{"encrypt"}}), E(nil)), o: fetched, keys: 1, skipped: 1},
 		{name: "key_ops one malformed string", doc: setOf(R(map[string]any{"key_ops": []string{"sign, verify"}})), errPath: "keys[0].key_ops"},
-		{name: "key_ops duplicate", doc: setOf(R(map[string]any{"key_ops": []string{"verify", "verify"}})), o: skip, errPath: "keys[0].key_ops[1]"},
-		{name: "key_ops string", doc: setOf(R(map[string]any{"key_ops": "verify"})), o: skip, errPath: "keys[0].key_ops"},
-		{name: "key_ops number element", doc: setOf(R(map[string]any{"key_ops": []any{1}})), o: skip, errPath: "keys[0].key_ops[0]"},
+		{name: "key_ops duplicate", doc: setOf(R(map[string]any{"key_ops": []string{"verify", "verify"}})), errPath: "keys[0].key_ops[1]"},
+		{name: "key_ops string", doc: setOf(R(map[string]any{"key_ops": "verify"})), errPath: "keys[0].key_ops"},
+		{name: "key_ops number element", doc: setOf(R(map[string]any{"key_ops": []any{1}})), errPath: "keys[0].key_ops[0]"},
 		{name: "use enc with key_ops verify", doc: setOf(R(map[string]any{"use": "enc", "key_ops": []string{"verify"}})), errPath: "keys[0].use"},
 
 		{name: "alg RSA-OAEP", doc: setOf(R(map[string]any{"alg": "RSA-OAEP"})), errPath: "keys[0].alg"},
-		{name: "alg RSA-OAEP skipped", doc: setOf(R(map[string]any{"alg": "RSA-OAEP"}), E(nil)), o: skip, keys: 1, skipped: 1},
+		{name: "alg RSA-OAEP skipped", doc: setOf(R(map[string]any{"alg": "RSA-OAEP"}), E(nil)), o: fetched, keys: 1, skipped: 1},
 		{name: "alg ES521 typo", doc: setOf(E(map[string]any{"alg": "ES521"})), errPath: "keys[0].alg"},
 		{name: "alg none", doc: setOf(R(map[string]any{"alg": "none"})), errPath: "keys[0].alg"},
-		{name: "alg number", doc: setOf(R(map[string]any{"alg": 256})), o: skip, errPath: "keys[0].alg"},
-		{name: "alg RS256 on EC", doc: setOf(E(map[string]any{"alg": "RS256"})), o: skip, errPath: "keys[0].alg"},
-		{name: "alg ES384 on P-256", doc: setOf(E(map[string]any{"alg": "ES384"})), o: skip, errPath: "keys[0].alg"},
-		{name: "alg HS256 on RSA", doc: setOf(R(map[string]any{"alg": "HS256"})), o: skip, errPath: "keys[0].alg"},
-		{name: "alg EdDSA on EC", doc: setOf(E(map[string]any{"alg": "EdDSA"})), o: skip, errPath: "keys[0].alg"},
-		{name: "alg ES256 on OKP", doc: setOf(O(map[string]any{"alg": "ES256"})), o: skip, errPath: "keys[0].alg"},
+		{name: "alg number", doc: setOf(R(map[string]any{"alg": 256})), errPath: "keys[0].alg"},
+		{name: "alg RS256 on EC", doc: setOf(E(map[string]any{"alg": "RS256"})), errPath: "keys[0].alg"},
+		{name: "alg ES384 on P-256", doc: setOf(E(map[string]any{"alg": "ES384"})), errPath: "keys[0].alg"},
+		{name: "alg HS256 on RSA", doc: setOf(R(map[string]any{"alg": "HS256"})), errPath: "keys[0].alg"},
+		{name: "alg EdDSA on EC", doc: setOf(E(map[string]any{"alg": "EdDSA"})), errPath: "keys[0].alg"},
+		{name: "alg ES256 on OKP", doc: setOf(O(map[string]any{"alg": "ES256"})), errPath: "keys[0].alg"},
 		{name: "alg PS512 on RSA", doc: setOf(R(map[string]any{"alg": "PS512"})), keys: 1},
 		{name: "alg Ed25519 on OKP", doc: setOf(O(map[string]any{"alg": "Ed25519"})), keys: 1},
 
-		{name: "RSA 1024 bits", doc: setOf(jwkWith(t, small, nil)), o: skip, errPath: "keys[0].n"},
-		{name: "RSA 8200 bits", doc: setOf(R(map[string]any{"n": b64s(huge)})), o: skip, errPath: "keys[0].n"},
-		{name: "RSA even modulus", doc: setOf(R(map[string]any{"n": b64s(even)})), o: skip, errPath: "keys[0].n"},
-		{name: "RSA e=1", doc: setOf(R(map[string]any{"e": "AQ"})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA e=3", doc: setOf(R(map[string]any{"e": "Aw"})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA e=65536", doc: setOf(R(map[string]any{"e": "AQAA"})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA e=2^31+1", doc: setOf(R(map[string]any{"e": "gAAAAQ"})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA e 5 bytes", doc: setOf(R(map[string]any{"e": "AQAAAAE"})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA e empty", doc: setOf(R(map[string]any{"e": ""})), o: skip, errPath: "keys[0].e"},
-		{name: "RSA n padded", doc: setOf(R(map[string]any{"n": b64s(ks.rsa2048.N.Bytes()) + "=="})), o: skip, errPath: "keys[0].n"},
+		{name: "RSA 1024 bits", doc: setOf(jwkWith(t, small, nil)), errPath: "keys[0].n"},
+		{name: "RSA 16392 bits", doc: setOf(R(map[string]any{"n": b64s(huge)})), errPath: "keys[0].n"},
+		{name: "RSA 16384 bits", doc: setOf(R(map[string]any{"n": b64s(largest)})), keys: 1},
+		{name: "RSA e=2^31-1", doc: setOf(R(map[string]any{"e": "f____w"})), keys: 1},
+		{name: "RSA even modulus", doc: setOf(R(map[string]any{"n": b64s(even)})), errPath: "keys[0].n"},
+		{name: "RSA e=1", doc: setOf(R(map[string]any{"e": "AQ"})), errPath: "keys[0].e"},
+		{name: "RSA e=3", doc: setOf(R(map[string]any{"e": "Aw"})), errPath: "keys[0].e"},
+		{name: "RSA e=65536", doc: setOf(R(map[string]any{"e": "AQAA"})), errPath: "keys[0].e"},
+		{name: "RSA e=2^31+1", doc: setOf(R(map[string]any{"e": "gAAAAQ"})), errPath: "keys[0].e"},
+		{name: "RSA e 5 bytes", doc: setOf(R(map[string]any{"e": "AQAAAAE"})), errPath: "keys[0].e"},
+		{name: "RSA e empty", doc: setOf(R(map[string]any{"e": ""})), errPath: "keys[0].e"},
+		{name: "RSA n padded", doc: setOf(R(map[string]any{"n": b64s(ks.rsa2048.N.Bytes()) + "=="})), errPath: "keys[0].n"},
 		{name: "RSA n std base64", doc: setOf(R(map[string]any{"n": strings.NewReplacer("-", "+", "_", "/").Replace(b64s(ks.rsa2048.N.Bytes()))})), errPath: "keys[0].n"},
-		{name: "RSA n missing", doc: setOf(R(map[string]any{"n": nil})), o: skip, errPath: "keys[0].n"},
-		{name: "RSA n number", doc: setOf(R(map[string]any{"n": 5})), o: skip, errPath: "keys[0].n"},
+		{name: "RSA n missing", doc: setOf(R(map[string]any{"n": nil})), errPath: "keys[0].n"},
+		{name: "RSA n number", doc: setOf(R(map[string]any{"n": 5})), errPath: "keys[0].n"},
 
-		{name: "EC x 33 bytes", doc: setOf(E(map[string]any{"x": b64s(append([]byte{0}, ecPoint.X.FillBytes(make([]byte, 32))...))})), o: skip, errPath: "keys[0].x"},
-		{name: "EC y 31 bytes", doc: setOf(E(map[string]any{"y": b64s(make([]byte, 31))})), o: skip, errPath: "keys[0].y"},
-		{name: "EC off curve", doc: setOf(E(map[string]any{"y": b64s(offY)})), o: skip, errPath: "keys[0]"},
-		{name: "EC zero point", doc: setOf(E(map[string]any{"x": b64s(make([]byte, 32)), "y": b64s(make([]byte, 32))})), o: skip, errPath: "keys[0]"},
-		{name: "EC P-384 label on P-256 point", doc: setOf(E(map[string]any{"crv": "P-384"})), o: skip, errPath: "keys[0].x"},
-		{name: "EC P-256 label on P-384 point", doc: setOf(jwkWith(t, ec384, map[string]any{"crv": "P-256"})), o: skip, errPath: "keys[0].x"},
+		{name: "EC x 33 bytes", doc: setOf(E(map[string]any{"x": b64s(append([]byte{0}, ecPoint.X.FillBytes(make([]byte, 32))...))})), errPath: "keys[0].x"},
+		{name: "EC y 31 bytes", doc: setOf(E(map[string]any{"y": b64s(make([]byte, 31))})), errPath: "keys[0].y"},
+		{name: "EC off curve", doc: setOf(E(map[string]any{"y": b64s(offY)})), errPath: "keys[0]"},
+		{name: "EC zero point", doc: setOf(E(map[string]any{"x": b64s(make([]byte, 32)), "y": b64s(make([]byte, 32))})), errPath: "keys[0]"},
+		{name: "EC P-384 label on P-256 point", doc: setOf(E(map[string]any{"crv": "P-384"})), errPath: "keys[0].x"},
+		{name: "EC P-256 label on P-384 point", doc: setOf(jwkWith(t, ec384, map[string]any{"crv": "P-256"})), errPath: "keys[0].x"},
 		{name: "EC secp256k1", doc: setOf(E(map[string]any{"crv": "secp256k1"})), errPath: "keys[0].crv"},
-		{name: "EC secp256k1 skipped", doc: setOf(E(map[string]any{"crv": "secp256k1"}), R(nil)), o: skip, keys: 1, skipped: 1},
-		{name: "EC crv missing", doc: setOf(E(map[string]any{"crv": nil})), o: skip, errPath: "keys[0].crv"},
+		{name: "EC secp256k1 skipped", doc: setOf(E(map[string]any{"crv": "secp256k1"}), R(nil)), o: fetched, keys: 1, skipped: 1},
+		{name: "EC crv missing", doc: setOf(E(map[string]any{"crv": nil})), errPath: "keys[0].crv"},
 
-		{name: "OKP 31 bytes", doc: setOf(O(map[string]any{"x": b64s(make([]byte, 31))})), o: skip, errPath: "keys[0].x"},
+		{name: "OKP 31 bytes", doc: setOf(O(map[string]any{"x": b64s(make([]byte, 31))})), errPath: "keys[0].x"},
 		{name: "OKP Ed448", doc: setOf(O(map[string]any{"crv": "Ed448"})), errPath: "keys[0].crv"},
-		{name: "OKP X25519 skipped", doc: setOf(O(map[string]any{"crv": "X25519"}), R(nil)), o: skip, keys: 1, skipped: 1},
+		{name: "OKP X25519 skipped", doc: setOf(O(map[string]any{"crv": "X25519"}), R(nil)), o: fetched, keys: 1, skipped: 1},
 
 		{name: "oct skipped without AllowHMAC", doc: setOf(K(nil), R(nil)), keys: 1, skipped: 1},
 		{name: "only oct without AllowHMAC", doc: setOf(K(nil)), errPath: "keys"},
@@ -160,15 +165,22 @@ func TestParseJWKS(t *testing.T) {
 		{name: "oct alg A256GCM", doc: setOf(K(map[string]any{"alg": "A256GCM"})), o: hmacOK, errPath: "keys[0].alg"},
 
 		{name: "unknown kty", doc: setOf(`{"kty":"AKP","pub":"AAAA"}`), errPath: "keys[0].kty"},
-		{name: "unknown kty skipped", doc: setOf(`{"kty":"AKP","alg":"ML-DSA-44","pub":"AAAA"}`, E(nil)), o: skip, keys: 1, skipped: 1},
-		{name: "only skipped keys", doc: setOf(R(map[string]any{"use": "enc"})), o: skip, errPath: "keys"},
-		{name: "too many keys", doc: setOf(strings.Repeat(`{"kty":"x"},`, MaxJWKSKeys) + `{"kty":"x"}`), o: skip, errPath: "keys"},
+		{name: "unknown kty skipped", doc: setOf(`{"kty":"AKP","alg":"ML-DSA-44","pub":"AAAA"}`, E(nil)), o: fetched, keys: 1, skipped: 1},
+		{name: "only skipped keys", doc: setOf(R(map[string]any{"use": "enc"})), o: fetched, skipped: 1, empty: true},
+		{name: "only skipped keys inline", doc: setOf(R(map[string]any{"use": "enc"})), errPath: "keys[0].use"},
+		{name: "fetched empty keys", doc: `{"keys":[]}`, o: fetched, empty: true},
+		{name: "fetched duplicate kid", doc: setOf(R(nil), E(map[string]any{"kid": "r"}), R(nil)), o: fetched, keys: 3},
+		{name: "fetched oct with AllowHMAC", doc: setOf(K(nil), R(nil)), o: JWKSOptions{Fetched: true, AllowHMAC: true}, keys: 1, skipped: 1},
+		{name: "fetched keys missing", doc: `{}`, o: fetched, errPath: "keys"},
+		{name: "fetched not JSON", doc: `{"keys":[`, o: fetched, errPath: ""},
+		{name: "fetched duplicate member", doc: `{"keys":[],"keys":[]}`, o: fetched, errPath: ""},
+		{name: "too many keys", doc: setOf(strings.Repeat(`{"kty":"x"},`, MaxJWKSKeys) + `{"kty":"x"}`), o: fetched, errPath: "keys"},
 		{name: "too large", doc: `{"keys":[],"pad":"` + strings.Repeat("a", MaxJWKSBytes) + `"}`, errPath: ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			set, err := ParseJWKS([]byte(c.doc), c.o)
-			wantErr := c.keys == 0
+			wantErr := c.keys == 0 && !c.empty
 			if wantErr {
 				var ke *KeyError
 				if !errors.As(err, &ke) {
@@ -198,7 +210,7 @@ func TestParseJWKS(t *testing.T) {
 // checkInvariants asserts what every accepted set guarantees.
 func checkInvariants(t testing.TB, s *KeySet, o JWKSOptions) {
 	t.Helper()
-	if s.Len() == 0 || s.Generation() == 0 {
+	if (s.Len() == 0 && !o.Fetched) || s.Generation() == 0 {
 		t.Fatalf("set with %d keys, generation %d", s.Len(), s.Generation())
 	}
 	kids := map[string]bool{}
@@ -214,7 +226,7 @@ func checkInvariants(t testing.TB, s *KeySet, o JWKSOptions) {
 			t.Fatalf("key %d has %d materials", i, n)
 		}
 		if k.hasKid {
-			if k.kid == "" || kids[k.kid] {
+			if k.kid == "" || (kids[k.kid] && !o.Fetched) {
 				t.Fatalf("key %d: empty or duplicate kid", i)
 			}
 			kids[k.kid] = true
@@ -251,7 +263,7 @@ func checkInvariants(t testing.TB, s *KeySet, o JWKSOptions) {
 			}
 		default:
 			sym = true
-			if !o.AllowHMAC || len(k.secret) < minHMACBytes || (k.alg != nil && len(k.secret) < k.alg.hash.Size()) {
+			if !o.AllowHMAC || o.Fetched || len(k.secret) < minHMACBytes || (k.alg != nil && len(k.secret) < k.alg.hash.Size()) {
 				t.Fatalf("key %d: HMAC key not allowed or too short", i)
 			}
 		}
@@ -274,7 +286,7 @@ func TestParseJWKS_generation(t *testing.T) {
 		t.Fatal("whitespace changed the generation")
 	}
 	withEnc := setOf(jwkWith(t, a, nil), jwkWith(t, b, nil), `{"kty":"RSA","use":"enc"}`)
-	if gen(withEnc, JWKSOptions{SkipUnsupported: true}) != gen(ab, JWKSOptions{}) {
+	if gen(withEnc, JWKSOptions{Fetched: true}) != gen(ab, JWKSOptions{}) {
 		t.Fatal("a skipped key changed the generation")
 	}
 	for name, doc := range map[string]string{
@@ -384,5 +396,87 @@ func TestIsROCA(t *testing.T) {
 	n := new(big.Int).Mul(prime(1234, 1<<40), prime(987, 1<<41))
 	if !isROCA(n.Bytes()) {
 		t.Fatal("a ROCA-form modulus was not detected")
+	}
+}
+
+// TestParseJWKS_fetchedSkipsUnusableKeys: every key an inline set refuses
+// is, in a fetched set, skipped with the same path and reason (and its
+// kid, never key material); the rest of the set is used, even keys under
+// the skipped key's kid, and a set of nothing but such keys is empty.
+func TestParseJWKS_fetchedSkipsUnusableKeys(t *testing.T) {
+	ks := testKeys(t)
+	rsaJWK := jwkOf(&ks.rsa2048.PublicKey, "bad", "")
+	ecJWK := jwkOf(&ks.ec["P-256"].PublicKey, "bad", "")
+	edJWK := jwkOf(ks.ed.Public(), "bad", "")
+	R := func(mods map[string]any) string { return jwkWith(t, rsaJWK, mods) }
+	E := func(mods map[string]any) string { return jwkWith(t, ecJWK, mods) }
+	O := func(mods map[string]any) string { return jwkWith(t, edJWK, mods) }
+	ecPoint := ks.ec["P-256"].PublicKey
+	offY := new(big.Int).Add(ecPoint.Y, big.NewInt(1)).FillBytes(make([]byte, 32))
+	huge := make([]byte, MaxRSABits/8+1)
+	for i := range huge {
+		huge[i] = 0xff
+	}
+	cases := []struct {
+		name, jwk, path, kid string
+	}{
+		{"RSA 1024 bits", R(map[string]any{"n": b64s(ks.rsa2048.N.Bytes()[:128])}), ".n", "bad"},
+		{"RSA over 16384 bits", R(map[string]any{"n": b64s(huge)}), ".n", "bad"},
+		{"RSA even modulus", R(map[string]any{"n": b64s(new(big.Int).Add(ks.rsa2048.N, big.NewInt(1)).Bytes())}), ".n", "bad"},
+		{"RSA e=3", R(map[string]any{"e": "Aw"}), ".e", "bad"},
+		{"RSA even e", R(map[string]any{"e": "AQAC"}), ".e", "bad"},
+		{"RSA e=2^31+1", R(map[string]any{"e": "gAAAAQ"}), ".e", "bad"},
+		{"RSA e of 5 bytes", R(map[string]any{"e": "AQAAAAE"}), ".e", "bad"},
+		{"RSA n not base64url", R(map[string]any{"n": "AQAB=="}), ".n", "bad"},
+		{"EC off its curve", E(map[string]any{"y": b64s(offY)}), "", "bad"},
+		{"EC short coordinate", E(map[string]any{"x": b64s(make([]byte, 31))}), ".x", "bad"},
+		{"EC secp256k1", E(map[string]any{"crv": "secp256k1"}), ".crv", "bad"},
+		{"OKP Ed448", O(map[string]any{"crv": "Ed448"}), ".crv", "bad"},
+		{"Ed25519 small order", O(map[string]any{"x": b64s(make([]byte, 32))}), ".x", "bad"},
+		{"use enc", R(map[string]any{"use": "enc"}), ".use", "bad"},
+		{"key_ops encrypt", R(map[string]any{"key_ops": []string{"encrypt"}}), ".key_ops", "bad"},
+		{"alg RSA-OAEP", R(map[string]any{"alg": "RSA-OAEP-256"}), ".alg", "bad"},
+		{"alg of another type", E(map[string]any{"alg": "RS256"}), ".alg", "bad"},
+		{"unknown kty", `{"kty":"AKP","kid":"bad","pub":"AAAA"}`, ".kty", "bad"},
+		{"unknown alg", `{"kty":"AKP","alg":"ML-DSA-44","kid":"bad","pub":"AAAA"}`, ".alg", "bad"},
+		{"private key member", R(map[string]any{"d": "AQAB"}), ".d", "bad"},
+		{"kid a number", R(map[string]any{"kid": 7}), ".kid", ""},
+		{"kid empty", R(map[string]any{"kid": ""}), ".kid", ""},
+		{"not an object", `"bad"`, "", ""},
+		{"oct", `{"kty":"oct","kid":"bad","k":"` + b64s(ks.hmac64) + `"}`, "", "bad"},
+	}
+	good := jwkOf(&ks.ec["P-384"].PublicKey, "bad", "")
+	tok := sign(t, "ES384", ks.ec["P-384"], header("ES384", "bad"), claims())
+	secrets := []string{b64s(ks.rsa2048.N.Bytes())[:16], b64s(ks.hmac64)[:16], b64s(ecPoint.X.Bytes())[:16]}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := "keys[0]" + c.path
+			_, err := ParseJWKS([]byte(setOf(c.jwk)), JWKSOptions{AllowHMAC: true})
+			var ke *KeyError
+			if c.name != "oct" && (!errors.As(err, &ke) || ke.Path != path) {
+				t.Fatalf("inline: err = %v, want a *KeyError at %s", err, path)
+			}
+			alone, err := ParseJWKS([]byte(setOf(c.jwk)), JWKSOptions{Fetched: true})
+			if err != nil || alone.Len() != 0 || len(alone.Skipped()) != 1 {
+				t.Fatalf("fetched alone: %v, %+v", err, alone)
+			}
+			sk := alone.Skipped()[0]
+			if sk.Path != path || sk.Kid != c.kid || sk.Reason == "" || (ke != nil && sk.Reason != ke.Msg) {
+				t.Fatalf("skipped %+v, want path %s, kid %q, reason %v", sk, path, c.kid, ke)
+			}
+			for _, s := range secrets {
+				if strings.Contains(sk.Reason, s) || strings.Contains(sk.Path, s) {
+					t.Fatalf("skip reason echoes key material: %+v", sk)
+				}
+			}
+			set, err := ParseJWKS([]byte(setOf(c.jwk, jwkWith(t, good, nil))), JWKSOptions{Fetched: true})
+			if err != nil || set.Len() != 1 || len(set.Skipped()) != 1 || set.Skipped()[0] != sk {
+				t.Fatalf("fetched with a good key: %v, %+v", err, set)
+			}
+			c := testConfig()
+			if _, err := NewVerifier(c, set).Verify(tok, testNow); err != nil {
+				t.Fatalf("the good key beside the skipped one: %v", err)
+			}
+		})
 	}
 }

@@ -263,38 +263,56 @@ func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
 }
 
 // checkSignature picks the keys that may verify p and checks the
-// signature. With a kid, the candidates are the key of that kid and the
-// keys that have no kid (as Envoy's jwt_authn does, so a key pasted
-// without kid still verifies tokens that carry one); without a kid, every
-// key. Only keys that fit the algorithm are tried (key type, curve, the
-// key's own alg, HMAC key length). The set is operator- or IdP-controlled,
-// so trying each candidate is bounded by its size.
+// signature. With a kid, the candidates are the keys of that kid (a
+// fetched set may hold several), then the keys that have no kid (as
+// Envoy's jwt_authn does, so a key pasted without kid still verifies
+// tokens that carry one); without a kid, every key. Only keys that fit the
+// algorithm are candidates (key type, curve, the key's own alg, HMAC key
+// length), tried in set order, at most MaxKeyTries of them: a token costs
+// at most that many signature checks whatever the set holds. A set with
+// no key at all (a fetched set whose keys were all withdrawn or skipped)
+// knows no key, like a set without the token's kid.
 func (v *Verifier) checkSignature(p *parsed) *Error {
 	ks := v.keys
-	if ks == nil || len(ks.keys) == 0 {
+	if ks == nil {
 		return errNoKeys
 	}
 	a := p.alg
 	var dbuf [digestSize]byte
 	var digest []byte
-	switch a.fam {
-	case famRSA, famPSS, famECDSA:
-		digest = a.digest(p.msg, &dbuf)
-	}
-	tried := false
-	for _, k := range ks.keys {
-		if p.hasKid && k.hasKid && k.kid != p.kid {
-			continue
-		}
+	tries := 0
+	try := func(k *key) bool {
 		if !k.fits(a) {
-			continue
+			return false
 		}
-		tried = true
-		if verifySig(a, k, p.msg, digest, p.sig) {
+		if tries == 0 {
+			switch a.fam {
+			case famRSA, famPSS, famECDSA:
+				digest = a.digest(p.msg, &dbuf)
+			}
+		}
+		tries++
+		return verifySig(a, k, p.msg, digest, p.sig)
+	}
+	if p.hasKid {
+		for _, k := range ks.keys {
+			if tries == MaxKeyTries {
+				return errBadSignature
+			}
+			if k.hasKid && k.kid == p.kid && try(k) {
+				return nil
+			}
+		}
+	}
+	for _, k := range ks.keys {
+		if tries == MaxKeyTries {
+			return errBadSignature
+		}
+		if (!p.hasKid || !k.hasKid) && try(k) {
 			return nil
 		}
 	}
-	if !tried {
+	if tries == 0 {
 		return errUnknownKey
 	}
 	return errBadSignature

@@ -426,7 +426,7 @@ func TestVerify_kidlessKeys(t *testing.T) {
 			t.Errorf("kid %q: %v", kid, err)
 		}
 	}
-	// Without kid, every fitting key of a set is tried.
+	// Without kid, every fitting key of a set is tried (up to MaxKeyTries).
 	pub := publicVerifier(t)
 	for _, alg := range asymmetricAlgs {
 		priv, _ := ks.privFor(alg)
@@ -527,6 +527,80 @@ func TestNumericDate(t *testing.T) {
 		got, ok := numericDate(&v)
 		if ok != c.ok || (ok && got != c.want) {
 			t.Errorf("numericDate(%s) = %d, %v; want %d, %v", c.in, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestVerify_keyTries: a kid naming several keys (a fetched set may hold
+// them) is tried against each, keys of that kid before keys without one,
+// and no token costs more than MaxKeyTries signature checks.
+func TestVerify_keyTries(t *testing.T) {
+	ks := testKeys(t)
+	privs := make([]*ecdsa.PrivateKey, MaxKeyTries+1)
+	for i := range privs {
+		k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		privs[i] = k
+	}
+	ec := func(i int, kid string) map[string]any { return jwkOf(&privs[i].PublicKey, kid, "") }
+	rsaK := jwkOf(&ks.rsa2048.PublicKey, "k", "")
+	fetched := JWKSOptions{Fetched: true}
+	verifier := func(keys ...map[string]any) *Verifier {
+		return NewVerifier(testConfig(), mustJWKS(t, jwksJSON(keys...), fetched))
+	}
+	five := make([]map[string]any, len(privs))
+	fiveKidless := make([]map[string]any, len(privs))
+	for i := range privs {
+		five[i], fiveKidless[i] = ec(i, "k"), ec(i, "")
+	}
+	// Keys of other types under the same kid are not candidates: they do
+	// not count against the limit.
+	withRSA := append([]map[string]any{rsaK, rsaK, rsaK, rsaK}, ec(0, "k"))
+	// Keys of the token's kid are tried before keys without one.
+	kidLast := append(append([]map[string]any(nil), fiveKidless[1:]...), ec(0, "k"))
+	cases := []struct {
+		name   string
+		v      *Verifier
+		signer int
+		kid    string
+		want   string // "" = verifies
+	}{
+		{"first of two keys of a kid", verifier(ec(0, "k"), ec(1, "k")), 0, "k", ""},
+		{"second of two keys of a kid", verifier(ec(0, "k"), ec(1, "k")), 1, "k", ""},
+		{"fourth of five keys of a kid", verifier(five...), 3, "k", ""},
+		{"fifth of five keys of a kid", verifier(five...), 4, "k", ReasonBadSignature},
+		{"none of a kid", verifier(ec(0, "k"), ec(1, "k")), 2, "k", ReasonBadSignature},
+		{"fourth of five keys without kid", verifier(fiveKidless...), 3, "", ""},
+		{"fifth of five keys without kid", verifier(fiveKidless...), 4, "", ReasonBadSignature},
+		{"fifth of five keys, token without kid", verifier(five...), 4, "", ReasonBadSignature},
+		{"kid named after four kidless keys", verifier(kidLast...), 0, "k", ""},
+		{"kidless key after a wrong key of the kid", verifier(ec(1, "k"), ec(0, "")), 0, "k", ""},
+		{"unfitting keys of the kid do not count", verifier(withRSA...), 0, "k", ""},
+		{"another kid", verifier(ec(0, "k")), 0, "other", ReasonUnknownKey},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tok := sign(t, "ES256", privs[c.signer], header("ES256", c.kid), claims())
+			_, err := c.v.Verify(tok, testNow)
+			if ReasonOf(err) != c.want || (c.want == "") != (err == nil) {
+				t.Fatalf("err = %v, want reason %q", err, c.want)
+			}
+		})
+	}
+}
+
+// TestVerify_emptyFetchedSet: a fetched set left with no usable key knows
+// no key (the plugin answers 401 and may refetch early), which is not the
+// same as no set at all (the plugin waits for one).
+func TestVerify_emptyFetchedSet(t *testing.T) {
+	for _, doc := range []string{`{"keys":[]}`, setOf(`{"kty":"RSA","use":"enc"}`)} {
+		v := NewVerifier(testConfig(), mustJWKS(t, doc, JWKSOptions{Fetched: true}))
+		for _, alg := range asymmetricAlgs {
+			if _, err := v.Verify(valid(t, alg), testNow); ReasonOf(err) != ReasonUnknownKey {
+				t.Errorf("%s: %v", alg, err)
+			}
 		}
 	}
 }

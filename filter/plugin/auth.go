@@ -79,7 +79,7 @@ type authRoot struct {
 	cache  *jwt.Cache
 
 	// Remote JWKS (auth_jwks.go).
-	keyPrefix string // <plugin>/jwks1/
+	keyPrefix string // <plugin>/jwks2/
 	owner     uint64 // this VM's id in the fetch lock
 	waiters   []uint32
 	spare     []uint32
@@ -465,7 +465,7 @@ func (s *stream) verifyCredential(ar *authRoute) result {
 			if tok, _, _ := s.tryJWT(match); tok != nil {
 				return s.authenticated(match, &tok.Claims, "")
 			}
-			if stale.verifier.Keys() == nil {
+			if stale.keySet(s.host.Now()) == nil {
 				return s.awaitKeys(stale, waitKeys)
 			}
 			if res, waiting := s.awaitRotation(stale, staleGen); waiting {
@@ -513,7 +513,7 @@ func (s *stream) peekCredential() {
 // verified-token cache.
 func (s *stream) verifyJWT(p *authProvider) result {
 	a := &s.auth
-	ks := p.verifier.Keys()
+	ks := p.keySet(s.host.Now())
 	if ks == nil {
 		// A remote set that has not arrived yet.
 		return s.awaitKeys(p, waitKeys)
@@ -546,7 +546,7 @@ func (s *stream) cachedToken(p *authProvider) *jwt.Token {
 	if a.hit != nil && a.hitBy == p {
 		return a.hit
 	}
-	ks := p.verifier.Keys()
+	ks := p.keySet(s.host.Now())
 	if ks == nil {
 		return nil
 	}
@@ -572,7 +572,7 @@ func (s *stream) tokenDigest() [32]byte {
 // failure a remote set may cure: its keys have not arrived, or it has no
 // key for the token (gen is then the generation of the set tried).
 func (s *stream) tryJWT(p *authProvider) (tok *jwt.Token, stale bool, gen uint64) {
-	ks := p.verifier.Keys()
+	ks := p.keySet(s.host.Now())
 	if ks == nil {
 		return nil, p.remote != nil, 0
 	}

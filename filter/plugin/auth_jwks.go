@@ -5,10 +5,13 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"hash/fnv"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -23,16 +26,23 @@ import (
 // key sets, and under a hash of cluster, authority and path so that a
 // configuration pointing a provider elsewhere never reuses the old keys:
 //
-//	<plugin>/jwks1/<provider>/<16 hex>/state  jwksState, 48 bytes
-//	<plugin>/jwks1/<provider>/<16 hex>/keys   8-byte version, then the JWKS
+//	<plugin>/jwks2/<provider>/<16 hex>/state  jwksState, 48 bytes
+//	<plugin>/jwks2/<provider>/<16 hex>/keys   8-byte version, 8-byte fetch
+//	                                          time (Unix ns), then the JWKS
 //
 // The state holds the version of the stored set, when the next fetch is
 // due, the fetch lock (owner and expiry: only one worker fetches at a
 // time, and a worker that died holding it is replaced once it expires),
 // the failure count for backoff and the early-refetch request an unknown
-// kid makes (at most once a minute).
+// kid makes (at most once a minute). The fetch time goes with the set, so
+// every worker knows how old the set it serves is (max_stale_seconds).
+// (Layout 1 had no fetch time; its values are never read.)
 const (
-	jwksLayout = "/jwks1/"
+	jwksLayout = "/jwks2/"
+	// keysHeader is the version and fetch time before the stored JWKS.
+	keysHeader = 16
+	// maxSkippedLogged bounds the skipped keys one log line details.
+	maxSkippedLogged = 8
 	// earlyRefetchEvery rate-limits refetches caused by unknown kids.
 	earlyRefetchEvery = time.Minute
 	// maxBackoff caps the delay between failed fetches.
@@ -48,8 +58,16 @@ type remoteKeys struct {
 	cfg                    *config.RemoteJWKS
 	stateKey, keysKey      string
 	metricOK, metricFailed string
+	metricSkipped          string
 	// version is the version of the set this VM loaded (0: none).
 	version uint64
+	// fetchedAt is when the loaded set was fetched (Unix ns; 0: none);
+	// staleLogged says this VM logged that it went stale.
+	fetchedAt   int64
+	staleLogged bool
+	// jwksURI is the jwks_uri of the discovery document being followed
+	// (discovery only), for log lines.
+	jwksURI string
 	// inFlight says this VM's fetch has not been answered yet.
 	inFlight bool
 	// nextFetch is when the last state read said the next fetch is due
@@ -59,10 +77,28 @@ type remoteKeys struct {
 
 func newRemoteKeys(name string, cfg *config.RemoteJWKS) *remoteKeys {
 	return &remoteKeys{
-		cfg:          cfg,
-		metricOK:     "apiguard.jwks." + name + ".fetch_ok",
-		metricFailed: "apiguard.jwks." + name + ".fetch_failed",
+		cfg:           cfg,
+		metricOK:      "apiguard.jwks." + name + ".fetch_ok",
+		metricFailed:  "apiguard.jwks." + name + ".fetch_failed",
+		metricSkipped: "apiguard.jwks." + name + ".keys_skipped",
 	}
+}
+
+// stale reports a loaded set older than max_stale_seconds at now: it no
+// longer serves (requests wait for a fetch, then get 503). A fetch time
+// ahead of now (a wall clock that stepped back) counts as fresh.
+func (rk *remoteKeys) stale(now int64) bool {
+	return rk.fetchedAt != 0 && now-rk.fetchedAt > int64(rk.cfg.MaxStale)
+}
+
+// keySet is the key set p may verify with at now: nil while a remote set
+// has not arrived or has gone stale.
+func (p *authProvider) keySet(now int64) *jwt.KeySet {
+	ks := p.verifier.Keys()
+	if ks != nil && p.remote != nil && p.remote.stale(now) {
+		return nil
+	}
+	return ks
 }
 
 // jwksState is the shared fetch state of one remote provider.
@@ -124,6 +160,14 @@ func (r *root) configureRemoteKeys() {
 		rk := p.remote
 		h := fnv.New64a()
 		h.Write([]byte(rk.cfg.Cluster + "\x00" + rk.cfg.Authority + "\x00" + rk.cfg.Path))
+		if rk.cfg.Discovery {
+			// Where the keys come from also depends on which clusters
+			// may serve a jwks_uri.
+			h.Write([]byte("\x00discovery"))
+			for _, a := range slices.Sorted(maps.Keys(rk.cfg.Clusters)) {
+				h.Write([]byte("\x00" + a + "\x00" + rk.cfg.Clusters[a]))
+			}
+		}
 		base := ar.keyPrefix + p.name + "/" + hex.EncodeToString(h.Sum(nil)) + "/"
 		rk.stateKey, rk.keysKey = base+"state", base+"keys"
 		r.wantTicks(tickPeriodFor(rk.cfg.Timeout))
@@ -151,8 +195,23 @@ func (r *root) tickAuth() {
 	for _, p := range ar.remotes {
 		r.loadKeys(p)
 		r.maybeFetch(p, now)
+		r.logStale(p, now)
 	}
 	r.resumeWaiters()
+}
+
+// logStale writes, once per VM and stale set, that p's last good set
+// stopped serving.
+func (r *root) logStale(p *authProvider, now int64) {
+	rk := p.remote
+	if rk.staleLogged || !rk.stale(now) {
+		return
+	}
+	rk.staleLogged = true
+	r.p.host.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": the last good key set, fetched "+
+		time.Unix(0, rk.fetchedAt).UTC().Format(time.RFC3339)+", is older than max_stale_seconds ("+
+		strconv.FormatInt(int64(rk.cfg.MaxStale/time.Second), 10)+
+		") and no fetch has succeeded since: requests that need it get 503 until one does")
 }
 
 func (r *root) readState(rk *remoteKeys) (st jwksState, cas uint32, found bool) {
@@ -190,7 +249,7 @@ func (r *root) loadKeys(p *authProvider) {
 		return
 	}
 	v, _, s := r.p.host.GetSharedData(rk.keysKey)
-	if s != proxy.StatusOK || len(v) < 8 {
+	if s != proxy.StatusOK || len(v) < keysHeader {
 		return
 	}
 	ver := binary.LittleEndian.Uint64(v)
@@ -198,13 +257,21 @@ func (r *root) loadKeys(p *authProvider) {
 		return
 	}
 	rk.version = ver
-	ks, err := jwt.ParseJWKS(v[8:], jwt.JWKSOptions{SkipUnsupported: true})
+	ks, err := jwt.ParseJWKS(v[keysHeader:], jwt.JWKSOptions{Fetched: true})
 	if err != nil {
 		// The fetcher validated it with the same code; keep what we have.
 		r.p.host.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": stored key set refused: "+err.Error())
 		return
 	}
+	r.installKeys(p, ks, int64(binary.LittleEndian.Uint64(v[8:])))
+}
+
+// installKeys makes ks, fetched at fetchedAt, the set p verifies with in
+// this VM.
+func (r *root) installKeys(p *authProvider, ks *jwt.KeySet, fetchedAt int64) {
+	rk := p.remote
 	p.verifier = p.verifier.WithKeys(ks)
+	rk.fetchedAt, rk.staleLogged = fetchedAt, false
 }
 
 // maybeFetch starts a fetch when one is due (first tick, refresh_seconds,
@@ -222,64 +289,179 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 	if found && now < st.nextFetch && st.nextFetch-now <= int64(rk.cfg.Refresh) {
 		return
 	}
-	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.cfg.Timeout+lockSlack) {
+	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.lockFor()) {
 		return
 	}
 	st.lockOwner = r.auth.owner
-	st.lockUntil = now + int64(rk.cfg.Timeout+lockSlack)
+	st.lockUntil = now + int64(rk.lockFor())
 	if !r.writeState(rk, &st, cas, found) {
 		return // another worker took the lock first
 	}
-	headers := []proxy.Pair{
-		{Key: ":method", Value: "GET"},
-		{Key: ":path", Value: rk.cfg.Path},
-		{Key: ":authority", Value: rk.cfg.Authority},
-		{Key: "accept", Value: "application/jwk-set+json, application/json"},
-	}
-	token, s := r.p.host.HttpCall(rk.cfg.Cluster, headers, nil, nil, uint32(rk.cfg.Timeout.Milliseconds()))
-	if s != proxy.StatusOK {
-		r.fetchFailed(p, "http call not sent: "+s.String())
+	if rk.cfg.Discovery {
+		r.fetch(p, rk.cfg.Cluster, rk.cfg.Authority, rk.cfg.Path, "application/json", "discovery document: ", r.onDiscovery)
 		return
 	}
-	rk.inFlight = true
-	r.p.httpCalls[token] = func(numHeaders, bodySize, _ int) { r.onJWKS(p, numHeaders, bodySize) }
+	r.fetch(p, rk.cfg.Cluster, rk.cfg.Authority, rk.cfg.Path, jwksAccept, "", r.onJWKS)
 }
 
-// onJWKS receives the fetch's answer: a 200 whose body is a valid key set
-// with at least one usable signing key (oct keys and keys of other uses
-// skipped) replaces the stored set; anything else is a failure and the last
-// good set keeps serving.
-func (r *root) onJWKS(p *authProvider, numHeaders, bodySize int) {
-	rk := p.remote
-	rk.inFlight = false
+// jwksAccept is the accept header of a JWKS fetch.
+const jwksAccept = "application/jwk-set+json, application/json"
+
+// lockFor is how long a fetch holds the lock: one call, or with discovery
+// two (the document, then the JWKS), each within timeout_ms.
+func (rk *remoteKeys) lockFor() time.Duration {
+	d := rk.cfg.Timeout
+	if rk.cfg.Discovery {
+		d *= 2
+	}
+	return d + lockSlack
+}
+
+// fetch sends GET path to authority through cluster; then receives the
+// answer. A call the host refuses is a failed fetch (why prefixed with
+// stage).
+func (r *root) fetch(p *authProvider, cluster, authority, path, accept, stage string, then func(p *authProvider, numHeaders, bodySize int)) {
+	headers := []proxy.Pair{
+		{Key: ":method", Value: "GET"},
+		{Key: ":path", Value: path},
+		{Key: ":authority", Value: authority},
+		{Key: "accept", Value: accept},
+	}
+	token, s := r.p.host.HttpCall(cluster, headers, nil, nil, uint32(p.remote.cfg.Timeout.Milliseconds()))
+	if s != proxy.StatusOK {
+		r.fetchFailed(p, stage+"http call to cluster "+quoteLog(cluster)+" not sent: "+s.String())
+		return
+	}
+	p.remote.inFlight = true
+	r.p.httpCalls[token] = func(numHeaders, bodySize, _ int) { then(p, numHeaders, bodySize) }
+}
+
+// fetchResponse reads the answer to a fetch: the body of a 200 of at most
+// limit bytes, or why it is not one.
+func (r *root) fetchResponse(numHeaders, bodySize, limit int) ([]byte, string) {
 	h := r.p.host
 	if numHeaders == 0 {
-		r.fetchFailed(p, "no response (reset or timeout)")
-		return
+		return nil, "no response (reset or timeout)"
 	}
 	status, _ := h.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
 	if status != "200" {
-		r.fetchFailed(p, "status "+strconv.Itoa(atoi(status)))
+		return nil, "status " + strconv.Itoa(atoi(status))
+	}
+	if bodySize > limit {
+		return nil, "body larger than " + strconv.Itoa(limit) + " bytes"
+	}
+	if bodySize == 0 {
+		return nil, ""
+	}
+	b, s := h.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
+	if s != proxy.StatusOK {
+		return nil, "body not readable: " + s.String()
+	}
+	return b, ""
+}
+
+// maxDiscoveryBytes caps an OpenID discovery document (real ones are a
+// few KiB).
+const maxDiscoveryBytes = 256 << 10
+
+// onDiscovery receives the discovery document and fetches the JWKS its
+// jwks_uri names, through the cluster configured for its authority; any
+// other answer is a failed fetch whose log line says what to configure.
+func (r *root) onDiscovery(p *authProvider, numHeaders, bodySize int) {
+	rk := p.remote
+	rk.inFlight = false
+	body, why := r.fetchResponse(numHeaders, bodySize, maxDiscoveryBytes)
+	if why != "" {
+		r.fetchFailed(p, "discovery document: "+why)
 		return
 	}
-	if bodySize > jwt.MaxJWKSBytes {
-		r.fetchFailed(p, "body larger than "+strconv.Itoa(jwt.MaxJWKSBytes)+" bytes")
+	d, why := discoverJWKS(body, p.jwt.Issuer, rk.cfg)
+	if why != "" {
+		r.fetchFailed(p, "discovery document: "+why)
 		return
 	}
-	var body []byte
-	if bodySize > 0 {
-		b, s := h.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
-		if s != proxy.StatusOK {
-			r.fetchFailed(p, "body not readable: "+s.String())
-			return
+	rk.jwksURI = d.uri
+	r.fetch(p, d.cluster, d.authority, d.path, jwksAccept, "jwks_uri "+quoteLog(d.uri)+": ", r.onJWKS)
+}
+
+// discovered is where a discovery document says the JWKS is.
+type discovered struct {
+	uri, cluster, authority, path string
+}
+
+// discoverJWKS reads an OpenID discovery document (OpenID Connect
+// Discovery 1.0 §3): a strict JSON object whose issuer is the provider's
+// issuer, exactly, and whose jwks_uri is an http(s) URL on the configured
+// authority (fetched through cluster) or on one remote_jwks.clusters
+// names. why says what is wrong, and what to configure, otherwise.
+func discoverJWKS(doc []byte, issuer string, cfg *config.RemoteJWKS) (discovered, string) {
+	v, err := jsonx.Parse(doc, jsonx.Limits{MaxDepth: 16})
+	if err != nil {
+		return discovered{}, "not strict JSON: " + err.Error()
+	}
+	if v.Kind != jsonx.KindObject {
+		return discovered{}, "not a JSON object"
+	}
+	iss := v.Get("issuer")
+	if iss == nil || iss.Kind != jsonx.KindString {
+		return discovered{}, `no "issuer" string`
+	}
+	if iss.Str != issuer {
+		return discovered{}, "issuer " + quoteLog(iss.Str) + " is not the provider's issuer " + quoteLog(issuer) +
+			": check the provider's issuer and remote_jwks (authority, path or url)"
+	}
+	u := v.Get("jwks_uri")
+	if u == nil || u.Kind != jsonx.KindString {
+		return discovered{}, `no "jwks_uri" string`
+	}
+	d := discovered{uri: u.Str}
+	var msg string
+	if d.authority, d.path, msg = config.SplitFetchURL(d.uri, true); msg != "" {
+		return discovered{}, "jwks_uri " + quoteLog(d.uri) + " " + msg
+	}
+	if d.path == "" {
+		d.path = "/"
+	}
+	if config.SameAuthority(d.authority, cfg.Authority) {
+		d.cluster = cfg.Cluster
+		return d, ""
+	}
+	for a, c := range cfg.Clusters {
+		if config.SameAuthority(d.authority, a) {
+			d.cluster = c
+			return d, ""
 		}
-		body = b
 	}
-	ks, err := jwt.ParseJWKS(body, jwt.JWKSOptions{SkipUnsupported: true})
+	return discovered{}, "jwks_uri " + quoteLog(d.uri) + " is on " + quoteLog(d.authority) + ", not on authority " +
+		quoteLog(cfg.Authority) + `: add "clusters": {` + quoteLog(d.authority) + `: "<cluster>"} to remote_jwks, naming an Envoy cluster for that host`
+}
+
+// quoteLog quotes an outside text for a log line, cut to 128 bytes.
+func quoteLog(s string) string { return strconv.Quote(truncate(s, 128)) }
+
+// onJWKS receives the fetch's answer: a 200 whose body is a JWKS (a strict
+// JSON object with a "keys" array, within the size and key-count caps)
+// replaces the stored set, even when none of its keys is usable: keys
+// apiguard cannot use safely are skipped, counted and logged, and an
+// identity provider that withdraws every key is obeyed. Anything else is a
+// failure and the last good set keeps serving (up to max_stale_seconds).
+func (r *root) onJWKS(p *authProvider, numHeaders, bodySize int) {
+	rk := p.remote
+	rk.inFlight = false
+	stage := ""
+	if rk.cfg.Discovery {
+		stage = "jwks_uri " + quoteLog(rk.jwksURI) + ": "
+	}
+	body, why := r.fetchResponse(numHeaders, bodySize, jwt.MaxJWKSBytes)
+	if why != "" {
+		r.fetchFailed(p, stage+why)
+		return
+	}
+	ks, err := jwt.ParseJWKS(body, jwt.JWKSOptions{Fetched: true})
 	if err != nil {
 		// KeyError and jsonx errors hold paths, offsets and fixed texts,
 		// never key material.
-		r.fetchFailed(p, err.Error())
+		r.fetchFailed(p, stage+err.Error())
 		return
 	}
 	r.storeKeys(p, body, ks)
@@ -291,8 +473,9 @@ func (r *root) storeKeys(p *authProvider, body []byte, ks *jwt.KeySet) {
 	rk := p.remote
 	h := r.p.host
 	now := h.Now()
-	value := make([]byte, 8+len(body))
-	copy(value[8:], body)
+	value := make([]byte, keysHeader+len(body))
+	binary.LittleEndian.PutUint64(value[8:], uint64(now))
+	copy(value[keysHeader:], body)
 	var ver uint64
 	for range stateAttempts {
 		st, cas, found := r.readState(rk)
@@ -314,14 +497,59 @@ func (r *root) storeKeys(p *authProvider, body []byte, ks *jwt.KeySet) {
 		}
 	}
 	rk.version = ver
-	p.verifier = p.verifier.WithKeys(ks)
+	r.installKeys(p, ks, now)
 	r.metrics.inc(rk.metricOK)
-	msg := "apiguard: jwks " + p.name + ": loaded " + strconv.Itoa(ks.Len()) + " keys"
-	if n := len(ks.Skipped()); n > 0 {
-		msg += " (" + strconv.Itoa(n) + " skipped)"
+	level := proxy.LogInfo
+	if ks.Len() == 0 {
+		level = proxy.LogWarn
 	}
-	h.Log(proxy.LogInfo, msg)
+	skipped := ks.Skipped()
+	if len(skipped) > 0 {
+		r.metrics.add(rk.metricSkipped, int64(len(skipped)))
+	}
+	h.Log(level, loadedLine(p.name, ks.Len(), skipped))
 	r.resumeWaiters()
+}
+
+// loadedLine is the one log line of a fetch that loaded a set: how many
+// keys it has and, for the first maxSkippedLogged skipped keys, their
+// path, kid (quoted, at most 128 bytes) and why. It never holds key
+// material: paths and reasons are fixed texts.
+func loadedLine(provider string, n int, skipped []jwt.SkippedKey) string {
+	b := make([]byte, 0, 96+64*min(len(skipped), maxSkippedLogged))
+	b = append(b, "apiguard: jwks "...)
+	b = append(b, provider...)
+	b = append(b, ": loaded "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, " keys"...)
+	if len(skipped) > 0 {
+		b = append(b, " ("...)
+		b = strconv.AppendInt(b, int64(len(skipped)), 10)
+		b = append(b, " skipped: "...)
+		for i, sk := range skipped {
+			if i == maxSkippedLogged {
+				b = append(b, "; and "...)
+				b = strconv.AppendInt(b, int64(len(skipped)-i), 10)
+				b = append(b, " more"...)
+				break
+			}
+			if i > 0 {
+				b = append(b, "; "...)
+			}
+			b = append(b, sk.Path...)
+			if sk.Kid != "" {
+				b = append(b, " kid "...)
+				b = strconv.AppendQuote(b, truncate(sk.Kid, 128))
+			}
+			b = append(b, ": "...)
+			b = append(b, sk.Reason...)
+		}
+		b = append(b, ')')
+	}
+	if n == 0 {
+		b = append(b, "; no usable key: every token of this provider is refused (401)"...)
+	}
+	return string(b)
 }
 
 // fetchFailed schedules a retry with exponential backoff (1 s doubling, at
@@ -346,8 +574,12 @@ func (r *root) fetchFailed(p *authProvider, why string) {
 	}
 	r.metrics.inc(rk.metricFailed)
 	keeping := "no keys yet"
-	if ks := p.verifier.Keys(); ks != nil {
-		keeping = "keeping the last good set"
+	switch {
+	case p.verifier.Keys() == nil:
+	case rk.stale(now):
+		keeping = "the last good set is older than max_stale_seconds and no longer serves"
+	default:
+		keeping = "keeping the last good set, fetched " + time.Unix(0, rk.fetchedAt).UTC().Format(time.RFC3339)
 	}
 	h.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": fetch failed: "+why+"; "+keeping)
 	r.resumeWaiters()

@@ -38,7 +38,10 @@ func (m *metrics) define(name string) (uint32, bool) {
 }
 
 // inc counts one event under a fixed name.
-func (m *metrics) inc(name string) {
+func (m *metrics) inc(name string) { m.add(name, 1) }
+
+// add counts n events under a fixed name.
+func (m *metrics) add(name string, n int64) {
 	id, ok := m.named[name]
 	if !ok {
 		if id, ok = m.define(name); !ok {
@@ -46,7 +49,7 @@ func (m *metrics) inc(name string) {
 		}
 		m.named[name] = id
 	}
-	m.host.IncrementMetric(id, 1)
+	m.host.IncrementMetric(id, n)
 }
 
 func (m *metrics) incReason(ids map[problem.Reason]uint32, prefix string, r problem.Reason) {
