@@ -31,6 +31,8 @@ func FuzzParse(f *testing.F) {
 		withKeys(`[{"id":"k","sha256":"` + hash64 + `","claims":{"sub":"x"}}]`),
 		withJWT(`,"jwks":{"keys":[{"kty":"oct","k":"AAAA"}]},"from":[{"query":"t"}]`),
 		`{"providers":{"a.b":{}},"default":{}}`,
+		withRoute(`,"pass_credentials":["header:authorization","cookie:x","query:+y"]`),
+		`{"providers":{"k":{"api_keys":{"from":[{"header":"authorization","prefix":"Basic "},{"cookie":"s"}],"keys":[]}}},"default":{"auth":{"providers":["k"]},"pass_credentials":["cookie:S"]}}`,
 		``,
 		`[]`,
 		`{"default":{},"default":{}}`,
