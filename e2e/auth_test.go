@@ -445,11 +445,13 @@ func TestAuthSources(t *testing.T) {
 		{name: "bearer header", req: getWith("/hdr", bearer(idp)), want: 200, upHeaders: map[string]string{"authorization": ""}},
 		{name: "scheme in any case", req: getWith("/hdr", headers("authorization", "bEARER "+idp)), want: 200},
 		{name: "missing", req: getWith("/hdr", nil), want: 401, reason: problem.ReasonCredentialMissing, headers: chMissing},
-		{name: "other scheme is no credential", req: getWith("/hdr", headers("authorization", "Basic YTpi")), want: 401, reason: problem.ReasonCredentialMissing, headers: chMissing},
+		// A header the route reads is a credential present, whatever its
+		// form: one no source accepts is invalid, never missing.
+		invalid("other scheme is an invalid credential", getWith("/hdr", headers("authorization", "Basic YTpi")), problem.ReasonCredentialScheme),
 		invalid("two Authorization headers", getWith("/hdr", headers("authorization", "Bearer "+idp, "authorization", "Bearer "+idp)), problem.ReasonCredentialMultiple),
 		invalid("Authorization twice, one of another scheme", getWith("/hdr", headers("authorization", "Basic YTpi", "authorization", "Bearer "+idp)), problem.ReasonCredentialMultiple),
 		invalid("two tokens in one header", getWith("/hdr", headers("authorization", "Bearer "+idp+", Bearer "+idp)), problem.ReasonTokenMalformed),
-		invalid("empty bearer token", getWith("/hdr", headers("authorization", "Bearer  ")), problem.ReasonTokenMalformed),
+		invalid("empty bearer token", getWith("/hdr", headers("authorization", "Bearer  ")), problem.ReasonCredentialScheme),
 		{name: "cookie among others, removed upstream", req: getWith("/web", headers("cookie", "theme=dark; session="+web+"; lang=en")), want: 200,
 			upHeaders: map[string]string{"cookie": "theme=dark; lang=en"}},
 		{name: "quoted cookie", req: getWith("/web", headers("cookie", `session="`+web+`"`)), want: 200, upHeaders: map[string]string{"cookie": ""}},
@@ -469,7 +471,7 @@ func TestAuthSources(t *testing.T) {
 		{name: "mixed route by query", req: getWith("/mix?access_token="+q, nil), want: 200},
 		{name: "forward true keeps the header", req: getWith("/fwd", bearer(fwd)), want: 200, upHeaders: map[string]string{"authorization": "Bearer " + fwd}},
 		{name: "custom header and prefix", req: getWith("/custom", headers("x-auth", "Token "+custom)), want: 200, upHeaders: map[string]string{"x-auth": ""}},
-		{name: "custom header without its prefix", req: getWith("/custom", headers("x-auth", "Bearer "+custom)), want: 401, reason: problem.ReasonCredentialMissing, headers: chMissing},
+		invalid("custom header without its prefix", getWith("/custom", headers("x-auth", "Bearer "+custom)), problem.ReasonCredentialScheme),
 		// Cookie credentials on unsafe methods (DESIGN.md Guarantees).
 		{name: "cookie POST from the allowed origin", req: post("/web", "cookie", "session="+web, "origin", app), want: 200},
 		{name: "cookie POST same-origin", req: post("/web", "cookie", "session="+web, "sec-fetch-site", "same-origin"), want: 200},

@@ -280,6 +280,20 @@ func testClaimsToHeaders(t *testing.T, tg *target) {
 			}
 		})
 	})
+	t.Run("credentials without auth are removed", func(t *testing.T) {
+		// DESIGN.md "What reaches upstream": Authorization and every
+		// location a provider reads never reach upstream unverified,
+		// whatever their scheme, on a route without auth too.
+		e := decodeEcho(t, get(t, tg, "/echo", "Authorization", "Basic YWRtaW46YWRtaW4=", "X-Api-Key", e2eAPIKey, "X-Other", "kept"))
+		for _, h := range []string{"authorization", "x-api-key"} {
+			if got, ok := e.Headers[h]; ok {
+				t.Errorf("client-sent %s reached upstream: %q", h, got)
+			}
+		}
+		if got := e.Headers["x-other"]; fmt.Sprint(got) != "[kept]" {
+			t.Errorf("upstream saw x-other %q, want [kept]", got)
+		}
+	})
 	t.Run("spoofed claim headers without auth", func(t *testing.T) {
 		e := decodeEcho(t, get(t, tg, "/echo", "X-User-Id", "mallory", "X-Partner-Id", "mallory"))
 		for _, h := range []string{"x-user-id", "x-partner-id"} {

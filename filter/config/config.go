@@ -375,6 +375,22 @@ type Policy struct {
 	// RateLimits is `rate_limits`, in order (local and global mixed; local
 	// ones are checked first).
 	RateLimits []RateLimit
+	// PassCredentials is `pass_credentials`: credential locations that
+	// reach upstream as the client sent them although apiguard did not
+	// verify them (DESIGN.md "What reaches upstream").
+	PassCredentials []PassCredential
+}
+
+// PassCredential is one entry of `pass_credentials`, written
+// "header:NAME", "cookie:NAME" or "query:NAME".
+type PassCredential struct {
+	// Kind is the location's kind.
+	Kind SourceKind
+	// Name is the header name lower-cased, or the cookie or query
+	// parameter name normalised with NormalizeQueryName.
+	Name string
+	// Raw is the entry as written, for messages.
+	Raw string
 }
 
 // ReadsRequestBody reports whether the policy needs the whole request body:

@@ -514,12 +514,37 @@ func TestNormalizeQueryName(t *testing.T) {
 		{"\u212Aey", "key"}, // Kelvin sign folds to k
 		{"%ff", "\xff"},
 		{"_method", "_method"},
+		{"+_method", "_method"},
+		{"%20%20jwt", "jwt"},
+		{"jwt+", "jwt_"},
 	}
 	for _, tc := range tests {
 		if got := NormalizeQueryName(tc.in); got != tc.want {
 			t.Errorf("NormalizeQueryName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// TestParse_passCredentials: each kind, names canonicalised (header names
+// lower-cased, cookie and query names normalised), Authorization allowed
+// without a provider reading it; prefixes that differ only in letter case
+// are one source, not a conflict.
+func TestParse_passCredentials(t *testing.T) {
+	cfg := mustParse(t, `{"providers":{
+		"k":{"api_keys":{"from":[{"header":"X-Api-Key"},{"cookie":"Session"},{"query":"api.key"}],"keys":[]}},
+		"b":{"api_keys":{"from":[{"header":"authorization","prefix":"bearer "}],"keys":[]}},
+		"j":{"issuer":"i","audiences":["a"],"algorithms":["RS256"],"jwks":{"keys":[{}]}}},
+		"routes":[{"name":"r","match":{"path":"/"},"auth":{"providers":["b","j"]},
+		  "pass_credentials":["header:Authorization","header:x-api-key","cookie:SESSION","query:+API[key"]}],
+		"default":{"pass_credentials":[]}}`)
+	want := []PassCredential{
+		{Kind: SourceHeader, Name: "authorization", Raw: "header:Authorization"},
+		{Kind: SourceHeader, Name: "x-api-key", Raw: "header:x-api-key"},
+		{Kind: SourceCookie, Name: "session", Raw: "cookie:SESSION"},
+		{Kind: SourceQuery, Name: "api_key", Raw: "query:+API[key"},
+	}
+	check(t, "route", cfg.Routes[0].Policy.PassCredentials, want)
+	check(t, "default", len(cfg.Default.PassCredentials), 0)
 }
 
 func TestError_path(t *testing.T) {

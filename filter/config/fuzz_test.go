@@ -33,6 +33,8 @@ func FuzzParse(f *testing.F) {
 		withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp.example/k","max_stale_seconds":7200}`),
 		withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp.example","discovery":true,"clusters":{"keys.example:8443":"k"}}`),
 		`{"providers":{"a.b":{}},"default":{}}`,
+		withRoute(`,"pass_credentials":["header:authorization","cookie:x","query:+y"]`),
+		`{"providers":{"k":{"api_keys":{"from":[{"header":"authorization","prefix":"Basic "},{"cookie":"s"}],"keys":[]}}},"default":{"auth":{"providers":["k"]},"pass_credentials":["cookie:S"]}}`,
 		``,
 		`[]`,
 		`{"default":{},"default":{}}`,

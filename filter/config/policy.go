@@ -56,6 +56,8 @@ func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *Policy, rt *Route)
 		pol.Response, err = parseResponse(v, mp)
 	case "rate_limits":
 		pol.RateLimits, err = getList(v, mp, ps.parseRateLimit)
+	case "pass_credentials":
+		pol.PassCredentials, err = ps.parsePassCredentials(v, mp, pol)
 	default:
 		return false, nil
 	}
@@ -166,6 +168,10 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 					}
 					return nil
 				})
+			}
+			if err == nil {
+				pp := mp
+				ps.later(func() *Error { return prefixConflict(ps.cfg, a, pp) })
 			}
 		case "allow_missing":
 			a.AllowMissing, err = getBool(&m.Value, mp)
@@ -321,10 +327,171 @@ func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, 
 }
 
 func checkQueryName(s string) string {
-	if s == "" || hasControl(s) || strings.ContainsAny(s, "&=#") {
-		return "must be a query parameter name (non-empty, no control characters, no \"&\", \"=\" or \"#\")"
+	if s == "" || hasControl(s) || strings.ContainsAny(s, "&;=#") || NormalizeQueryName(s) == "" {
+		return "must be a query parameter name (not empty or spaces only, no control characters, no \"&\", \";\", \"=\" or \"#\")"
 	}
 	return ""
+}
+
+// prefixConflict refuses a route whose providers read one header with
+// prefixes of which one starts the other ("Bearer " and the empty prefix,
+// "Bearer " and "Bearer key-"): a value of that header would be a
+// credential of either source, and DESIGN.md counts it as one credential of
+// one source.
+// Prefixes equal but for ASCII letter case are the same source. p is the
+// path of `auth.providers`.
+func prefixConflict(cfg *Config, a *Auth, p *path) *Error {
+	type read struct {
+		provider string
+		from     int
+		src      Source
+	}
+	var seen []read
+	for j, name := range a.Providers {
+		prov := cfg.Provider(name)
+		if prov == nil {
+			continue // reported as an unknown provider
+		}
+		for k, src := range prov.From() {
+			if src.Kind != SourceHeader {
+				continue
+			}
+			for _, o := range seen {
+				if o.src.Name != src.Name || o.provider == name || equalFoldASCII(o.src.Prefix, src.Prefix) {
+					continue
+				}
+				if hasPrefixFoldASCII(o.src.Prefix, src.Prefix) || hasPrefixFoldASCII(src.Prefix, o.src.Prefix) {
+					return p.at(j).errorf("provider %s reads header %s with prefix %s (from[%d]) and provider %s with prefix %s (from[%d]): one prefix starts the other, so one value would be a credential of both",
+						quote(name), quote(src.Name), quote(src.Prefix), k, quote(o.provider), quote(o.src.Prefix), o.from)
+				}
+			}
+			seen = append(seen, read{name, k, src})
+		}
+	}
+	return nil
+}
+
+// equalFoldASCII compares ASCII letters without regard to case, and every
+// other byte exactly (as header prefixes are matched).
+func equalFoldASCII(a, b string) bool {
+	return len(a) == len(b) && hasPrefixFoldASCII(a, b)
+}
+
+// hasPrefixFoldASCII reports whether s starts with prefix, ASCII letters
+// compared without regard to case.
+func hasPrefixFoldASCII(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		a, b := s[i], prefix[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// parsePassCredentials reads `pass_credentials`: each entry names one
+// credential location, "header:NAME", "cookie:NAME" or "query:NAME", that
+// reaches upstream as the client sent it. Header names compare as HTTP
+// does (ASCII case ignored); cookie and query names as every name lookup
+// does (NormalizeQueryName), so an entry passes every spelling of its name.
+// The location must be one apiguard would otherwise remove (Authorization,
+// or a source of some provider), and a query parameter the same policy
+// forbids never passes: both are config errors, since the entry would do
+// nothing.
+func (ps *parser) parsePassCredentials(v *jsonx.Value, p *path, pol *Policy) ([]PassCredential, *Error) {
+	if err := wantArray(v, p, false); err != nil {
+		return nil, err
+	}
+	out := make([]PassCredential, 0, len(v.Items))
+	for i := range v.Items {
+		ip := p.at(i)
+		s, err := getString(&v.Items[i], ip)
+		if err != nil {
+			return nil, err
+		}
+		pc, msg := parsePassCredential(s)
+		if msg != "" {
+			return nil, ip.errorf("%s", msg)
+		}
+		for j, prev := range out {
+			if prev.Kind == pc.Kind && prev.Name == pc.Name {
+				return nil, ip.errorf("duplicate of %s at [%d]", quote(prev.Raw), j)
+			}
+		}
+		out = append(out, pc)
+		ps.later(func() *Error { return passRemovable(ps.cfg, pol, pc, ip) })
+	}
+	return out, nil
+}
+
+const passSyntax = `must be "header:NAME", "cookie:NAME" or "query:NAME"`
+
+func parsePassCredential(s string) (PassCredential, string) {
+	pc := PassCredential{Raw: s}
+	kind, name, ok := strings.Cut(s, ":")
+	if !ok {
+		return pc, passSyntax + ", not " + quote(s)
+	}
+	switch kind {
+	case "header":
+		n, msg := checkHeaderRead(name)
+		if msg == "" && n == "cookie" {
+			msg = `use "cookie:NAME" to pass a cookie`
+		}
+		if msg != "" {
+			return pc, msg
+		}
+		pc.Kind, pc.Name = SourceHeader, n
+	case "cookie":
+		if !route.IsToken(name) {
+			return pc, quote(name) + " is not a valid cookie name"
+		}
+		pc.Kind, pc.Name = SourceCookie, NormalizeQueryName(name)
+	case "query":
+		if msg := checkQueryName(name); msg != "" {
+			return pc, msg
+		}
+		pc.Kind, pc.Name = SourceQuery, NormalizeQueryName(name)
+	default:
+		return pc, passSyntax + ", not " + quote(s)
+	}
+	return pc, ""
+}
+
+// passRemovable refuses a pass_credentials entry that names nothing
+// apiguard removes, or a query parameter the same policy forbids.
+func passRemovable(cfg *Config, pol *Policy, pc PassCredential, p *path) *Error {
+	if pc.Kind == SourceQuery && pol.Request != nil {
+		for _, f := range pol.Request.ForbidQueryParams {
+			if f == pc.Name {
+				return p.errorf("%s is in this policy's forbid_query_params, so it never passes", quote(pc.Raw))
+			}
+		}
+	}
+	if pc.Kind == SourceHeader && pc.Name == "authorization" {
+		return nil
+	}
+	for _, prov := range cfg.Providers {
+		for _, src := range prov.From() {
+			if src.Kind != pc.Kind {
+				continue
+			}
+			if src.Kind == SourceHeader && src.Name == pc.Name ||
+				src.Kind != SourceHeader && NormalizeQueryName(src.Name) == pc.Name {
+				return nil
+			}
+		}
+	}
+	return p.errorf("no provider reads %s, so apiguard never removes it: pass_credentials lists only Authorization and providers' sources", quote(pc.Raw))
 }
 
 // queryConflict refuses a forbidden query parameter that one of the

@@ -441,9 +441,7 @@ func parseSource(v *jsonx.Value, p *path) (Source, *Error) {
 				}
 			case "query":
 				s.Kind = SourceQuery
-				if name == "" || hasControl(name) || strings.ContainsAny(name, "&=#") {
-					msg = "must be a query parameter name (non-empty, no control characters, no \"&\", \"=\" or \"#\")"
-				}
+				msg = checkQueryName(name)
 			}
 			if msg != "" {
 				return true, mp.errorf("%s", msg)

@@ -32,6 +32,16 @@ func TestAppendQueryName(t *testing.T) {
 		{"%09user_id", "\tuser_id", -1}, // only spaces: control characters are step 1's
 		{"USER_\u0130D", "user_id", -1}, // dotted capital I folds to i
 		{"user_\u0131d", "user_id", -1}, // dotless i folds to i
+		// Leading spaces, however written, are dropped (PHP); inner and
+		// trailing ones are '_'.
+		{"+jwt", "jwt", -1},
+		{"%20jwt", "jwt", -1},
+		{" jwt", "jwt", -1},
+		{"++%20+jwt+", "jwt_", -1},
+		{"+[jwt", "_jwt", 0},
+		{"+ +", "", -1},
+		{"%09jwt", "\tjwt", -1}, // a tab is not a space (step 1 refuses it)
+		{"jwt%00", "jwt\x00", -1},
 	}
 	for _, c := range cases {
 		got, bracket := AppendQueryName(nil, c.raw)
@@ -45,7 +55,7 @@ func TestAppendQueryName(t *testing.T) {
 // request's names) must agree, or a name written in the config could be
 // missed in requests.
 func FuzzQueryNameMatchesConfig(f *testing.F) {
-	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c", "+a", "%20+[b", "++"} {
+	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c", "+a", "%20%20a", "%20+[b", "++"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -74,7 +84,7 @@ func TestQueryNameIndex(t *testing.T) {
 	for raw, want := range map[string]int{
 		"access_token": 0, "ACCESS.TOKEN": 0, "access_token[]": 0, "access_token[a]": 0,
 		"Api%5Bkey": 1, "api_key[x": 1, "access[token]": -1, "access_tokens": -1, "": -1,
-		"+access_token": 0, "%20api_key[]": 1, "_access_token": -1,
+		"+access_token": 0, "%20%20api.key[]": 1, "+": -1, "++": -1, "%20api_key[]": 1, "_access_token": -1,
 	} {
 		if got := QueryNameIndex(raw, names...); got != want {
 			t.Errorf("QueryNameIndex(%q) = %d, want %d", raw, got, want)

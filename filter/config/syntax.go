@@ -301,25 +301,31 @@ func splitPath(s string) ([]string, []bool, error) {
 	return segs, each, nil
 }
 
-// NormalizeQueryName canonicalises a query parameter name the way
-// `forbid_query_params` compares names (DESIGN.md "Query and cookie names"):
+// NormalizeQueryName canonicalises a query parameter or cookie name the way
+// every name lookup compares names (DESIGN.md "Query and cookie names"):
 // percent-escapes are decoded and `+` is a space, leading spaces are
 // dropped, letters are case-folded, and `.`, space and `[` become `_`. So
 // `Access.Token`, `access%5Btoken`, `access+token` and `+access_token` all
-// normalise to `access_token`. A '%' not followed by two hex digits is
-// kept as it is. Invalid UTF-8 is kept byte for byte. It is AppendQueryName
-// as a string.
+// normalise to `access_token`. A '%' not followed by two hex digits is kept
+// as it is. Invalid UTF-8 is kept byte for byte. It is AppendQueryName as a
+// string.
+//
+// This is the one name comparison of the filter: the configuration's names
+// go through NormalizeQueryName, the request's through AppendQueryName or
+// QueryNameIndex (reqcheck.FindQueryParam for a whole query string), so the
+// two always agree.
 func NormalizeQueryName(name string) string {
 	var buf [128]byte
 	out, _ := AppendQueryName(buf[:0], name)
 	return string(out)
 }
 
-// AppendQueryName appends the normalised form of a raw query-parameter name
-// (NormalizeQueryName) to dst: AppendQueryDecoded, then leading spaces are
-// dropped (as PHP does: `?+user_id=` is user_id), each rune is case-folded
-// (foldRune) and '.', ' ' and '[' become '_'. A '%' not
-// followed by two hex digits and invalid UTF-8 are kept byte for byte.
+// AppendQueryName appends the normalised form of a raw query-parameter or
+// cookie name (NormalizeQueryName) to dst: AppendQueryDecoded, then leading
+// spaces are dropped (PHP ignores them: `?+jwt=` and `?%20jwt=` are `jwt`
+// to it), each rune is case-folded (foldRune) and '.', ' ' and '[' become
+// '_'. A '%' not followed by two hex digits and invalid UTF-8 are kept byte
+// for byte.
 //
 // bracket is the length of the output before the rune that came from the
 // first '[' of the decoded name, or -1: PHP and Rails read `name[...]` as

@@ -16,7 +16,8 @@ import (
 // 10 and the body_owner part of 12). The files split the work:
 //
 //	auth.go         providers and routes compiled once, steps 9 and 10
-//	auth_source.go  finding the one credential of a request, removing it
+//	auth_source.go  finding the one credential of a request; removing the
+//	                credentials apiguard did not verify
 //	auth_owner.go   owner and body_owner
 //	auth_jwks.go    remote JWKS through shared data, waiting for keys
 const (
@@ -77,6 +78,11 @@ type authRoot struct {
 	// where the route has no auth.
 	routes []*authRoute
 	cache  *jwt.Cache
+	// creds are the locations removed before upstream on enforcing
+	// routes; pass holds each route's pass_credentials by
+	// policy.Route.Index (auth_source.go).
+	creds credNames
+	pass  []credNames
 
 	// Remote JWKS (auth_jwks.go).
 	keyPrefix string // <plugin>/jwks2/
@@ -110,8 +116,11 @@ func (p *authProvider) isJWT() bool { return p.jwt != nil }
 
 // authRoute is one route's auth, compiled.
 type authRoute struct {
-	cfg       *config.Auth
-	sources   []*routeSource
+	cfg     *config.Auth
+	sources []*routeSource
+	// headers groups the header sources by header name: every instance
+	// of one of them is a credential (headerGroup.match).
+	headers   []headerGroup
 	hasCookie bool
 	hasHeader bool
 	// jwtOnly is set when every source is read by exactly one provider, a
@@ -204,6 +213,7 @@ func (r *root) configureAuth() error {
 		}
 		ar.routes[i] = compileAuthRoute(rt.Config.Auth, ar.providers)
 	}
+	r.compileCredNames()
 	ar.cache = jwt.NewCache(verifiedCacheSize, verifiedCacheTTL)
 	if len(ar.remotes) > 0 {
 		r.configureRemoteKeys()
@@ -294,6 +304,17 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 		}
 	}
 	for _, rs := range ar.sources {
+		if rs.src.Kind != config.SourceHeader {
+			continue
+		}
+		g := findHeaderGroup(ar.headers, rs.src.Name)
+		if g == nil {
+			ar.headers = append(ar.headers, headerGroup{name: rs.src.Name})
+			g = &ar.headers[len(ar.headers)-1]
+		}
+		g.sources = append(g.sources, rs)
+	}
+	for _, rs := range ar.sources {
 		for _, p := range rs.providers {
 			if p.isJWT() {
 				rs.jwtCount++
@@ -319,12 +340,32 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 	return ar
 }
 
-// findSource finds a source read the same way: same kind and name, and for
-// headers the same prefix.
+// findSource finds a source read the same way, so that one location is one
+// credential however many providers read it: a header of the same name
+// with the same prefix but for ASCII letter case (prefixes compare so), or
+// a cookie or query parameter whose name normalises the same.
 func findSource(list []*routeSource, src config.Source) *routeSource {
 	for _, rs := range list {
-		if rs.src.Kind == src.Kind && rs.src.Name == src.Name && rs.src.Prefix == src.Prefix {
+		if rs.src.Kind != src.Kind {
+			continue
+		}
+		if src.Kind == config.SourceHeader {
+			if rs.src.Name == src.Name && len(rs.src.Prefix) == len(src.Prefix) {
+				if _, ok := cutPrefixFold(rs.src.Prefix, src.Prefix); ok {
+					return rs
+				}
+			}
+		} else if rs.qname == config.NormalizeQueryName(src.Name) {
 			return rs
+		}
+	}
+	return nil
+}
+
+func findHeaderGroup(list []headerGroup, name string) *headerGroup {
+	for i := range list {
+		if list[i].name == name {
+			return &list[i]
 		}
 	}
 	return nil
@@ -379,6 +420,11 @@ func (s *stream) stepAuthenticate() result {
 		}
 		s.countFailedAuth()
 		return s.refuse(401, problem.ReasonCredentialMissing, challengeMissing)
+	case a.cred.invalid:
+		// A header the route reads, in a form none of its sources
+		// accepts: present, so never anonymous, even with allow_missing.
+		s.countFailedAuth()
+		return s.refuse(401, problem.ReasonCredentialScheme, challengeInvalid)
 	}
 	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.method) && !s.cookieOriginAllowed() {
 		return s.refuse(403, problem.ReasonCookieOrigin, nil)
@@ -699,22 +745,20 @@ func (s *stream) stepAuthorize() result {
 	return next
 }
 
-// addRequestHeaders runs once the header steps passed: it sets the
-// claims_to_headers values and removes the credential when its provider
-// does not forward it (API keys never are). A report-only policy
-// (enforce: false) never edits the request, whether or not one of its
-// checks would have refused it: the credential stays where it was and no
-// claims header is set (step 1 still removed the client's copies).
+// addRequestHeaders runs once the header steps passed: it removes every
+// credential apiguard did not verify, and the verified one unless its
+// provider forwards it (removeCredentials; API keys never are forwarded),
+// then sets the claims_to_headers values. A report-only policy (enforce:
+// false) never edits the request, whether or not one of its checks would
+// have refused it: credentials stay where they were and no claims header
+// is set (step 1 still removed the client's copies).
 func (s *stream) addRequestHeaders() {
-	a := &s.auth
-	if !s.enforced() || a.provider == nil {
+	if !s.enforced() {
 		return
 	}
-	for _, h := range a.headers {
+	s.removeCredentials()
+	for _, h := range s.auth.headers {
 		s.host.ReplaceHeaderMapValue(reqHeaders, h.Key, h.Value)
-	}
-	if !a.provider.forward {
-		s.removeCredential()
 	}
 }
 
@@ -730,7 +774,7 @@ func (s *stream) credentialCached() bool {
 	}
 	s.extractCredential(ar)
 	a := &s.auth
-	if a.count != 1 {
+	if a.count != 1 || a.cred.src == nil {
 		return false
 	}
 	rs := a.cred.src

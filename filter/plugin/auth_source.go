@@ -8,27 +8,42 @@ import (
 	"github.com/apiguard/apiguard/filter/reqcheck"
 )
 
-// credential is the one credential of a request and where it was found.
+// credential is one credential of a request and where it was found.
 type credential struct {
 	value string
 	src   *routeSource
+	// invalid marks a header a source of the route reads whose value
+	// starts with none of the route's prefixes for it: a credential
+	// present and invalid (src is nil).
+	invalid bool
+	// at is the index in the request header pairs of the header that
+	// holds it (a header source, or the Cookie header of a cookie); off is
+	// where the cookie pair starts in that header's value, or where the
+	// query parameter starts in the query string.
+	at, off int
 }
 
 // extractCredential looks in every source of the route's providers, once
 // per stream, and counts the credentials it finds (s.auth.count); the one
-// credential, when there is exactly one, is s.auth.cred. Header sources
-// are read from the header pairs, not a header's first value, so two
-// Authorization headers are two credentials.
+// credential, when there is exactly one, is s.auth.cred. Credentials count
+// by location (DESIGN.md "auth.providers"): a header instance, a cookie, a
+// query parameter, however many providers read it.
 //
-// What counts as a credential: a header value that starts with the
-// source's prefix (compared without regard to ASCII case, as HTTP
-// authentication schemes are) followed by at least one byte; a cookie or
-// query parameter with a non-empty value. A header of a credential's name
-// that appears more than once makes the request carry several credentials
-// even when only one of its values has the prefix. Query parameter names
-// match as forbid_query_params names do (percent-decoded, case-folded, `.`
-// and `[` as `_`, `name[...]` as `name`), so no spelling an upstream
-// framework would read as the same parameter slips past the count.
+// What counts as a credential:
+//   - every instance of a header a source of the route reads
+//     (headerGroup.match): when its value starts with one of the route's
+//     prefixes for that header (ASCII letters compared without regard to
+//     case, as HTTP authentication schemes are) followed by the credential
+//     itself (neither empty nor starting with a space or tab: exactly one
+//     space follows a scheme), that source's credential; otherwise a
+//     credential present and invalid (`Basic ...` or `Bearer<TAB>x` where
+//     `Bearer ` is read), never an absent one;
+//   - a cookie or query parameter with a non-empty value whose name
+//     matches the source's as every name lookup compares names
+//     (config.QueryNameIndex: percent-decoded, leading spaces dropped,
+//     case-folded, `.`, space and `[` as `_`, `name[...]` as `name`), so
+//     no spelling an upstream framework would read as the same name slips
+//     past the count.
 func (s *stream) extractCredential(ar *authRoute) {
 	a := &s.auth
 	if a.extracted {
@@ -41,10 +56,11 @@ func (s *stream) extractCredential(ar *authRoute) {
 			a.pairs = pairs
 		}
 	}
+	for i := range ar.headers {
+		s.fromHeader(&ar.headers[i])
+	}
 	for _, rs := range ar.sources {
 		switch rs.src.Kind {
-		case config.SourceHeader:
-			s.fromHeader(rs)
 		case config.SourceCookie:
 			s.fromCookies(rs)
 		case config.SourceQuery:
@@ -54,36 +70,45 @@ func (s *stream) extractCredential(ar *authRoute) {
 }
 
 // found records one credential.
-func (a *authState) found(value string, rs *routeSource) {
+func (a *authState) found(c credential) {
 	a.count++
 	if a.count == 1 {
-		a.cred = credential{value: value, src: rs}
+		a.cred = c
 	}
 }
 
-func (s *stream) fromHeader(rs *routeSource) {
-	a := &s.auth
-	name, prefix := rs.src.Name, rs.src.Prefix
-	seen, creds := 0, 0
-	var value string
-	for _, p := range a.pairs {
-		if p.Key != name {
-			continue
-		}
-		seen++
-		if v, ok := cutPrefixFold(p.Value, prefix); ok && v != "" {
-			creds++
-			value = v
+// headerGroup is one header the route's sources read, with those sources
+// (one per prefix; config.Parse refuses prefixes of which one starts
+// another, and findSource merges prefixes equal but for letter case).
+type headerGroup struct {
+	name    string // lower-case
+	sources []*routeSource
+}
+
+// match returns the source whose prefix v starts with, followed by the
+// credential, and the credential; nil when v is no credential of any of
+// them.
+func (g *headerGroup) match(v string) (*routeSource, string) {
+	for _, rs := range g.sources {
+		rest, ok := cutPrefixFold(v, rs.src.Prefix)
+		if ok && rest != "" && rest[0] != ' ' && rest[0] != '\t' {
+			return rs, rest
 		}
 	}
-	switch {
-	case creds == 0:
-	case seen == 1:
-		a.found(value, rs)
-	default:
-		// The same credential header twice, in any combination of
-		// values: refused as several credentials.
-		a.count += max(seen, 2)
+	return nil, ""
+}
+
+func (s *stream) fromHeader(g *headerGroup) {
+	a := &s.auth
+	for i, p := range a.pairs {
+		if !headerIs(p.Key, g.name) {
+			continue
+		}
+		if rs, v := g.match(p.Value); rs != nil {
+			a.found(credential{value: v, src: rs, at: i})
+		} else {
+			a.found(credential{invalid: true, at: i})
+		}
 	}
 }
 
@@ -111,13 +136,13 @@ func lowerASCII(c byte) byte {
 
 func (s *stream) fromCookies(rs *routeSource) {
 	a := &s.auth
-	for _, p := range a.pairs {
-		if p.Key != "cookie" {
+	for i, p := range a.pairs {
+		if !headerIs(p.Key, "cookie") {
 			continue
 		}
-		forEachCookie(p.Value, func(name, value string, _, _ int) bool {
+		forEachCookie(p.Value, func(name, value string, start, _ int) bool {
 			if value != "" && cookieNameMatches(name, rs.qname) {
-				a.found(value, rs)
+				a.found(credential{value: value, src: rs, at: i, off: start})
 			}
 			return true
 		})
@@ -128,8 +153,8 @@ func (s *stream) fromCookies(rs *routeSource) {
 // source's cookie as some upstream framework reads it: qname is the
 // source's name normalised as query names are, and name matches when it
 // normalises the same way (or to `qname[...]`). ASP.NET compares cookie
-// names without regard to case, and PHP decodes them and turns '.', ' '
-// and '[' into '_' as it does query names, so `ACCESS_TOKEN` or
+// names without regard to case, and PHP and Rack decode them and PHP turns
+// '.', ' ' and '[' into '_' as it does query names, so `ACCESS_TOKEN` or
 // `access.token` next to `access_token` is a second credential, never a
 // passenger the upstream might read instead of the verified one.
 func cookieNameMatches(name, qname string) bool {
@@ -143,7 +168,7 @@ func cookieNameMatches(name, qname string) bool {
 // false to stop.
 func forEachCookie(v string, f func(name, value string, start, end int) bool) {
 	for i := 0; i < len(v); {
-		pair, start, stop, next := nextCookiePair(v, i)
+		pair, start, stop, next := reqcheck.NextCookiePair(v, i)
 		i = next
 		if eq := strings.IndexByte(pair, '='); eq > 0 {
 			name := strings.TrimRight(pair[:eq], " \t")
@@ -158,32 +183,11 @@ func forEachCookie(v string, f func(name, value string, start, end int) bool) {
 	}
 }
 
-// nextCookiePair reads the pair of a Cookie header value v that starts at
-// i: pairs are separated by ';', and pair is v[start:stop], the text up to
-// the next ';' without surrounding spaces and tabs. next is where the pair
-// after it starts. Callers loop while i < len(v).
-func nextCookiePair(v string, i int) (pair string, start, stop, next int) {
-	end := strings.IndexByte(v[i:], ';')
-	if end < 0 {
-		end = len(v)
-	} else {
-		end += i
-	}
-	start, stop = i, end
-	for start < stop && (v[start] == ' ' || v[start] == '\t') {
-		start++
-	}
-	for stop > start && (v[stop-1] == ' ' || v[stop-1] == '\t') {
-		stop--
-	}
-	return v[start:stop], start, stop, end + 1
-}
-
 func (s *stream) fromQuery(rs *routeSource) {
 	a := &s.auth
-	forEachQueryParam(s.query, rs.qname, func(rawValue string, _, _ int) {
+	forEachQueryParam(s.query, rs.qname, func(rawValue string, start, _ int) {
 		if v := decodeQueryValue(rawValue); v != "" {
-			a.found(v, rs)
+			a.found(credential{value: v, src: rs, off: start})
 		}
 	})
 }
@@ -191,7 +195,7 @@ func (s *stream) fromQuery(rs *routeSource) {
 // forEachQueryParam calls f for each parameter of query whose name
 // normalises to qname (config.QueryNameIndex; `qname[...]` too), with its
 // raw value and its span [start, end) in query. Parameters are split as
-// reqcheck.FindQueryParam splits them (reqcheck.EachQueryParam).
+// reqcheck.FindQueryParam splits them (reqcheck.NextQueryParam).
 func forEachQueryParam(query, qname string, f func(rawValue string, start, end int)) {
 	if query == "" || qname == "" {
 		return
@@ -215,64 +219,195 @@ func decodeQueryValue(v string) string {
 	return string(config.AppendQueryDecoded(make([]byte, 0, len(v)), v))
 }
 
-// removeCredential removes the verified credential from the upstream
-// request, wherever it was: the header, the one cookie from the Cookie
-// header(s), or the query parameter from :path.
-func (s *stream) removeCredential() {
-	rs := s.auth.cred.src
-	if rs == nil {
-		return
-	}
-	switch rs.src.Kind {
-	case config.SourceHeader:
-		s.host.RemoveHeaderMapValue(reqHeaders, rs.src.Name)
+// credNames are credential locations by name: those apiguard removes
+// (authRoot.creds: Authorization and every source of every provider), or
+// those a route passes (pass_credentials).
+type credNames struct {
+	headers []string // lower-case
+	cookies []string // normalised (config.NormalizeQueryName)
+	queries []string // normalised
+}
+
+// add records one location once; name is already lower-cased (headers) or
+// normalised (cookies, query parameters).
+func (c *credNames) add(kind config.SourceKind, name string) {
+	list := &c.headers
+	switch kind {
 	case config.SourceCookie:
-		var kept []string
-		changed := false
-		for _, p := range s.auth.pairs {
-			if p.Key != "cookie" {
-				continue
-			}
-			v, cut := withoutCookie(p.Value, rs.qname)
-			changed = changed || cut
-			if v != "" {
-				kept = append(kept, v)
-			}
-		}
-		if !changed {
-			return
-		}
-		s.host.RemoveHeaderMapValue(reqHeaders, "cookie")
-		for _, v := range kept {
-			s.host.AddHeaderMapValue(reqHeaders, "cookie", v)
-		}
+		list = &c.cookies
 	case config.SourceQuery:
-		q, cut := withoutQueryParam(s.query, rs.qname)
-		if !cut {
+		list = &c.queries
+	}
+	for _, n := range *list {
+		if n == name {
 			return
 		}
-		path := s.path
-		if q != "" {
-			path += "?" + q
+	}
+	*list = append(*list, name)
+}
+
+// hasHeader reports whether key is a spelling of one of the header names
+// (sameHeaderSpelling: ASCII case ignored, '-' and '_' alike, as CGI-style
+// upstreams read them).
+func (c *credNames) hasHeader(key string) bool { return c != nil && spellingOf(key, c.headers) }
+
+func (c *credNames) hasCookie(name string) bool {
+	return c != nil && len(c.cookies) > 0 && config.QueryNameIndex(name, c.cookies...) >= 0
+}
+
+func (c *credNames) hasQuery(name string) bool {
+	return c != nil && len(c.queries) > 0 && config.QueryNameIndex(name, c.queries...) >= 0
+}
+
+// compileCredNames collects what is removed on enforcing routes
+// (Authorization and every provider's sources) and what each route passes.
+func (r *root) compileCredNames() {
+	ar := &r.auth
+	ar.creds.add(config.SourceHeader, "authorization")
+	for _, p := range r.policy.Config.Providers {
+		for _, src := range p.From() {
+			name := src.Name
+			if src.Kind != config.SourceHeader {
+				name = config.NormalizeQueryName(name)
+			}
+			ar.creds.add(src.Kind, name)
 		}
-		s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
+	}
+	ar.pass = make([]credNames, r.policy.NumRoutes())
+	for i := range ar.pass {
+		rt := r.policy.Route(i)
+		if rt == nil || rt.Config == nil {
+			continue
+		}
+		for _, pc := range rt.Config.PassCredentials {
+			ar.pass[i].add(pc.Kind, pc.Name)
+		}
 	}
 }
 
-// withoutCookie returns a Cookie header value without the pairs whose
-// name matches qname (cookieNameMatches), the others kept as they were,
-// joined with "; ".
-func withoutCookie(v, qname string) (string, bool) {
+// removeCredentials runs on an enforcing route once its header checks
+// passed (DESIGN.md "What reaches upstream"): Authorization and every
+// header, cookie and query parameter that any provider reads, in every
+// spelling that matches, are removed from the upstream request, whatever
+// their scheme or value, except the verified credential of a provider with
+// `forward: true` (that one location, not other spellings of its name) and
+// the names the route lists in pass_credentials.
+func (s *stream) removeCredentials() {
+	ar := &s.r.auth
+	var pass *credNames
+	if s.route != nil && s.route.Index >= 0 && s.route.Index < len(ar.pass) {
+		pass = &ar.pass[s.route.Index]
+	}
+	var keep *credential
+	if a := &s.auth; a.provider != nil && a.provider.forward && a.cred.src != nil {
+		keep = &a.cred
+	}
+	s.removeCredentialHeaders(&ar.creds, pass, keep)
+	s.removeCredentialCookies(&ar.creds, pass, keep)
+	s.removeCredentialQuery(&ar.creds, pass, keep)
+}
+
+func (s *stream) removeCredentialHeaders(creds, pass *credNames, keep *credential) {
+	var removed []string // distinct names removed
+	for _, p := range s.auth.pairs {
+		if !creds.hasHeader(p.Key) || pass.hasHeader(p.Key) {
+			continue
+		}
+		if keep != nil && keep.src.src.Kind == config.SourceHeader && headerIs(p.Key, keep.src.src.Name) {
+			// The one instance of the verified header (several would
+			// have been several credentials).
+			continue
+		}
+		if !removedAlready(removed, p.Key) {
+			// The host removes every value of the name, whatever its
+			// letter case.
+			s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
+			removed = append(removed, p.Key)
+		}
+	}
+}
+
+func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credential) {
+	if len(creds.cookies) == 0 {
+		return
+	}
+	var kept []string
+	changed := false
+	for i, p := range s.auth.pairs {
+		if !headerIs(p.Key, "cookie") {
+			continue
+		}
+		keepAt := -1
+		if keep != nil && keep.src.src.Kind == config.SourceCookie && keep.at == i {
+			keepAt = keep.off
+		}
+		v, cut := withoutCookies(p.Value, func(name string, start int) bool {
+			return start != keepAt && creds.hasCookie(name) && !pass.hasCookie(name)
+		})
+		changed = changed || cut
+		if v != "" {
+			kept = append(kept, v)
+		}
+	}
+	if !changed {
+		return
+	}
+	s.host.RemoveHeaderMapValue(reqHeaders, "cookie")
+	for _, v := range kept {
+		s.host.AddHeaderMapValue(reqHeaders, "cookie", v)
+	}
+}
+
+func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential) {
+	if len(creds.queries) == 0 || s.query == "" {
+		return
+	}
+	keepAt := -1
+	if keep != nil && keep.src.src.Kind == config.SourceQuery {
+		keepAt = keep.off
+	}
+	q, cut := withoutQueryParams(s.query, func(name string, start int) bool {
+		return start != keepAt && creds.hasQuery(name) && !pass.hasQuery(name)
+	})
+	if !cut {
+		return
+	}
+	path := s.path
+	if q != "" {
+		path += "?" + q
+	}
+	s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
+}
+
+// withoutCookies returns a Cookie header value without the pairs drop
+// says to remove (called with each pair's name, as forEachCookie reads it,
+// or the whole pair when it has no '=', and where the pair starts in v),
+// the others kept as they were, joined with "; ". A value that keeps every
+// pair is returned as it is, without allocating.
+func withoutCookies(v string, drop func(name string, start int) bool) (string, bool) {
+	first := -1 // where the first pair to drop starts
+	for i := 0; i < len(v) && first < 0; {
+		pair, start, _, next := reqcheck.NextCookiePair(v, i)
+		i = next
+		if name := cookiePairName(pair); name != "" && drop(name, start) {
+			first = start
+		}
+	}
+	if first < 0 {
+		return v, false
+	}
 	var b strings.Builder
-	cut := false
+	b.Grow(len(v))
 	for i := 0; i < len(v); {
-		pair, _, _, next := nextCookiePair(v, i)
+		pair, start, _, next := reqcheck.NextCookiePair(v, i)
 		i = next
 		if pair == "" {
 			continue
 		}
-		if eq := strings.IndexByte(pair, '='); eq > 0 && cookieNameMatches(strings.TrimRight(pair[:eq], " \t"), qname) {
-			cut = true
+		if start == first {
+			continue
+		}
+		if name := cookiePairName(pair); start > first && name != "" && drop(name, start) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -280,20 +415,31 @@ func withoutCookie(v, qname string) (string, bool) {
 		}
 		b.WriteString(pair)
 	}
-	if !cut {
-		return v, false
-	}
 	return b.String(), true
 }
 
-// withoutQueryParam returns query without the parameters whose name
-// normalises to qname; every other byte, separators included, is kept.
-func withoutQueryParam(query, qname string) (string, bool) {
+// cookiePairName is the name of a cookie pair: the text before '=' without
+// trailing whitespace, or the whole pair when it has no '='.
+func cookiePairName(pair string) string {
+	if eq := strings.IndexByte(pair, '='); eq >= 0 {
+		return strings.TrimRight(pair[:eq], " \t")
+	}
+	return pair
+}
+
+// withoutQueryParams returns query without the parameters drop says to
+// remove (called with each non-empty name and where the parameter starts
+// in query); every other byte, separators included, is kept.
+func withoutQueryParams(query string, drop func(name string, start int) bool) (string, bool) {
 	type span struct{ start, end int }
 	var cuts []span
-	forEachQueryParam(query, qname, func(_ string, start, end int) {
-		cuts = append(cuts, span{start, end})
-	})
+	for i := 0; i <= len(query); {
+		name, _, start, end, next := reqcheck.NextQueryParam(query, i)
+		i = next
+		if name != "" && drop(name, start) {
+			cuts = append(cuts, span{start, end})
+		}
+	}
 	if len(cuts) == 0 {
 		return query, false
 	}

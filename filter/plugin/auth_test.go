@@ -93,7 +93,13 @@ func TestForEachCookie(t *testing.T) {
 	}
 }
 
-func TestWithoutCookie(t *testing.T) {
+// dropNamed is a withoutCookies/withoutQueryParams predicate: names that
+// match qname in any spelling.
+func dropNamed(qname string) func(string, int) bool {
+	return func(name string, _ int) bool { return config.QueryNameIndex(name, qname) >= 0 }
+}
+
+func TestWithoutCookies(t *testing.T) {
 	for _, c := range []struct {
 		in, name, want string
 		cut            bool
@@ -103,18 +109,35 @@ func TestWithoutCookie(t *testing.T) {
 		{"session=t;other=1", "session", "other=1", true},
 		{"sessions=t; x=1", "session", "sessions=t; x=1", false},
 		{" session = t ; x=1", "session", "x=1", true},
+		// Every spelling a framework reads as the name goes.
+		{"session=t; SESSION=f; +session=f; %20session=f; session[]=f; session[x]=f; Session.=k; x=1", "session", "Session.=k; x=1", true},
+		{"session; x=1", "session", "x=1", true}, // no '=': a cookie with an empty value
+		{"sess%69on=f", "session", "", true},
+		{"=x; ;x=1", "session", "=x; ;x=1", false},
 	} {
-		got, cut := withoutCookie(c.in, c.name)
+		got, cut := withoutCookies(c.in, dropNamed(config.NormalizeQueryName(c.name)))
 		if got != c.want || cut != c.cut {
-			t.Errorf("withoutCookie(%q, %q) = %q, %v; want %q, %v", c.in, c.name, got, cut, c.want, c.cut)
+			t.Errorf("withoutCookies(%q, %q) = %q, %v; want %q, %v", c.in, c.name, got, cut, c.want, c.cut)
 		}
+	}
+	if n := testing.AllocsPerRun(100, func() { withoutCookies("theme=dark; lang=en; sid=1", dropNamed("session")) }); n != 0 {
+		t.Errorf("withoutCookies allocates %.0f times when it keeps every pair", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { withoutQueryParams("page=2&sort=name&q=a+b", dropNamed("access_token")) }); n != 0 {
+		t.Errorf("withoutQueryParams allocates %.0f times when it keeps every parameter", n)
+	}
+	// The predicate sees where each pair starts: one location is kept.
+	v := "session=a; x=1; session=b"
+	got, _ := withoutCookies(v, func(name string, start int) bool { return name == "session" && start != 16 })
+	if got != "x=1; session=b" {
+		t.Errorf("keeping the pair at 16 of %q: %q", v, got)
 	}
 }
 
-// FuzzWithoutCookie: the named cookie is gone, every other pair is kept
+// FuzzWithoutCookies: the named cookie is gone, every other pair is kept
 // in order, and nothing panics.
-func FuzzWithoutCookie(f *testing.F) {
-	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;=="} {
+func FuzzWithoutCookies(f *testing.F) {
+	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;==", "+session=1", "session%00=1"} {
 		f.Add(s, "session")
 	}
 	f.Fuzz(func(t *testing.T, v, name string) {
@@ -122,7 +145,7 @@ func FuzzWithoutCookie(f *testing.F) {
 			return
 		}
 		qname := config.NormalizeQueryName(name)
-		out, _ := withoutCookie(v, qname)
+		out, _ := withoutCookies(v, dropNamed(qname))
 		var want []authCookiePair
 		for _, p := range authCookies(v) {
 			if !cookieNameMatches(p.name, qname) {
@@ -131,16 +154,16 @@ func FuzzWithoutCookie(f *testing.F) {
 		}
 		for _, p := range authCookies(out) {
 			if cookieNameMatches(p.name, qname) {
-				t.Fatalf("withoutCookie(%q, %q) = %q still holds it", v, name, out)
+				t.Fatalf("withoutCookies(%q, %q) = %q still holds it", v, name, out)
 			}
 		}
 		if got := authCookies(out); !slices.Equal(got, want) {
-			t.Fatalf("withoutCookie(%q, %q) = %q: pairs %v, want %v", v, name, out, got, want)
+			t.Fatalf("withoutCookies(%q, %q) = %q: pairs %v, want %v", v, name, out, got, want)
 		}
 	})
 }
 
-func TestWithoutQueryParam(t *testing.T) {
+func TestWithoutQueryParams(t *testing.T) {
 	q := config.NormalizeQueryName("access_token")
 	for _, c := range []struct {
 		in, want string
@@ -154,18 +177,25 @@ func TestWithoutQueryParam(t *testing.T) {
 		{"Access.Token=x&access%5Ftoken=y&access_token[]=z&c=3", "c=3", true},
 		{"access_tokens=x&b", "access_tokens=x&b", false},
 		{"a=1&&access_token=x", "a=1&", true},
+		// The shadows PHP reads as access_token.
+		{"access_token=v&+access_token=f&%20access_token=f&access_token", "", true},
+		{"x=1&++access[token=f", "x=1", true},
 	} {
-		got, cut := withoutQueryParam(c.in, q)
+		got, cut := withoutQueryParams(c.in, dropNamed(q))
 		if got != c.want || cut != c.cut {
-			t.Errorf("withoutQueryParam(%q) = %q, %v; want %q, %v", c.in, got, cut, c.want, c.cut)
+			t.Errorf("withoutQueryParams(%q) = %q, %v; want %q, %v", c.in, got, cut, c.want, c.cut)
 		}
+	}
+	got, _ := withoutQueryParams("jwt=a&x=1&jwt=b", func(name string, start int) bool { return name == "jwt" && start != 0 })
+	if got != "jwt=a&x=1" {
+		t.Errorf("keeping the parameter at 0: %q", got)
 	}
 }
 
-// FuzzWithoutQueryParam: no parameter of the name survives, and the other
-// parameters keep their order and bytes.
-func FuzzWithoutQueryParam(f *testing.F) {
-	for _, s := range []string{"a=1&access_token=x&b=2", "access_token", "&&;", "ACCESS.TOKEN=1;x=2", "access%5ftoken=%zz"} {
+// FuzzWithoutQueryParams: no parameter of the name survives, and the
+// other parameters keep their order and bytes.
+func FuzzWithoutQueryParams(f *testing.F) {
+	for _, s := range []string{"a=1&access_token=x&b=2", "access_token", "&&;", "ACCESS.TOKEN=1;x=2", "access%5ftoken=%zz", "+access_token=1"} {
 		f.Add(s)
 	}
 	q := config.NormalizeQueryName("access_token")
@@ -179,11 +209,11 @@ func FuzzWithoutQueryParam(f *testing.F) {
 		return out
 	}
 	f.Fuzz(func(t *testing.T, query string) {
-		out, _ := withoutQueryParam(query, q)
+		out, _ := withoutQueryParams(query, dropNamed(q))
 		n := 0
 		forEachQueryParam(out, q, func(string, int, int) { n++ })
 		if n != 0 {
-			t.Fatalf("withoutQueryParam(%q) = %q still holds the parameter", query, out)
+			t.Fatalf("withoutQueryParams(%q) = %q still holds the parameter", query, out)
 		}
 		var want []string
 		for _, p := range params(query) {
@@ -195,9 +225,88 @@ func FuzzWithoutQueryParam(f *testing.F) {
 			}
 		}
 		if got := params(out); !slices.Equal(got, want) {
-			t.Fatalf("withoutQueryParam(%q) = %q: params %q, want %q", query, out, got, want)
+			t.Fatalf("withoutQueryParams(%q) = %q: params %q, want %q", query, out, got, want)
 		}
 	})
+}
+
+// TestHeaderGroupMatch: a header value is a source's credential when it
+// starts with the source's prefix in any letter case, followed by the
+// credential, which neither is empty nor starts with a space or tab;
+// otherwise no source's (a credential present and invalid).
+func TestHeaderGroupMatch(t *testing.T) {
+	bearer := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Bearer "}}
+	basic := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Basic "}}
+	g := headerGroup{name: "authorization", sources: []*routeSource{bearer, basic}}
+	for _, c := range []struct {
+		v    string
+		want *routeSource
+		rest string
+	}{
+		{"Bearer abc", bearer, "abc"},
+		{"bEARER abc", bearer, "abc"},
+		{"Basic YTpi", basic, "YTpi"},
+		{"Bearer\tabc", nil, ""},
+		{"Bearer  abc", nil, ""},
+		{"Bearer \tabc", nil, ""},
+		{"Bearer ", nil, ""},
+		{"Bearer", nil, ""},
+		{"Token abc", nil, ""},
+		{"", nil, ""},
+		{"Bearerabc", nil, ""},
+		{"abc", nil, ""},
+	} {
+		rs, rest := g.match(c.v)
+		if rs != c.want || rest != c.rest {
+			t.Errorf("match(%q) = %v, %q; want %v, %q", c.v, rs, rest, c.want, c.rest)
+		}
+	}
+	key := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "x-api-key"}}
+	kg := headerGroup{name: "x-api-key", sources: []*routeSource{key}}
+	for v, ok := range map[string]bool{"k1": true, "": false, " k1": false, "\tk1": false, "Bearer k": true} {
+		if rs, _ := kg.match(v); (rs != nil) != ok {
+			t.Errorf("x-api-key %q: match %v, want %v", v, rs != nil, ok)
+		}
+	}
+}
+
+// TestFindSource: one location is one source however providers spell it.
+func TestFindSource(t *testing.T) {
+	mk := func(kind config.SourceKind, name, prefix string) *routeSource {
+		rs := &routeSource{src: config.Source{Kind: kind, Name: name, Prefix: prefix}}
+		if kind != config.SourceHeader {
+			rs.qname = config.NormalizeQueryName(name)
+		}
+		return rs
+	}
+	list := []*routeSource{
+		mk(config.SourceHeader, "authorization", "Bearer "),
+		mk(config.SourceCookie, "Session", ""),
+		mk(config.SourceQuery, "access.token", ""),
+	}
+	for _, c := range []struct {
+		src  config.Source
+		want int
+	}{
+		{config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "bearer "}, 0},
+		{config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Bearer"}, -1},
+		{config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Basic "}, -1},
+		{config.Source{Kind: config.SourceHeader, Name: "x-token", Prefix: "Bearer "}, -1},
+		{config.Source{Kind: config.SourceCookie, Name: "session"}, 1},
+		{config.Source{Kind: config.SourceCookie, Name: "sessions"}, -1},
+		{config.Source{Kind: config.SourceQuery, Name: "ACCESS_TOKEN"}, 2},
+		{config.Source{Kind: config.SourceQuery, Name: "session"}, -1},
+		{config.Source{Kind: config.SourceCookie, Name: "access_token"}, -1},
+	} {
+		got := findSource(list, c.src)
+		want := (*routeSource)(nil)
+		if c.want >= 0 {
+			want = list[c.want]
+		}
+		if got != want {
+			t.Errorf("findSource(%+v) = %v, want source %d", c.src, got, c.want)
+		}
+	}
 }
 
 func TestDecodeQueryValue(t *testing.T) {

@@ -11,8 +11,10 @@ import (
 // then refuses (400) a method that is not an upper-case token
 // (reqcheck.ValidMethod), method overrides (the three override headers, a
 // `_method` query parameter in any spelling forbid_query_params would
-// match), a request target that is not origin-form (reqcheck.OriginForm)
-// and unsafe paths (reqcheck.UnsafePath). It runs before a route is
+// match), a request target that is not origin-form (reqcheck.OriginForm),
+// unsafe paths (reqcheck.UnsafePath), and query parameters and cookies
+// whose names hold control characters or whose values hold NUL
+// (reqcheck.UnsafeQuery, reqcheck.UnsafeCookie). It runs before a route is
 // known, so s.route is nil and s.refuse always enforces: step 1 has no
 // report-only mode.
 //
@@ -35,6 +37,14 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 	}
 	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.path) {
 		return s.refuse(400, problem.ReasonUnsafePath, nil)
+	}
+	if reqcheck.UnsafeQuery(s.query) {
+		return s.refuse(400, problem.ReasonUnsafeQuery, nil)
+	}
+	for _, p := range kept {
+		if headerIs(p.Key, "cookie") && reqcheck.UnsafeCookie(p.Value) {
+			return s.refuse(400, problem.ReasonUnsafeCookie, nil)
+		}
 	}
 	return next
 }

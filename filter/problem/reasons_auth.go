@@ -11,6 +11,11 @@ const (
 	// 401: more than one credential (two Authorization headers, a header
 	// and a cookie, a token and an API key, a query parameter twice).
 	ReasonCredentialMultiple Reason = "credential_multiple"
+	// 401: a header a source of the route reads whose value starts with
+	// none of the route's prefixes for it (`Basic` or `Token` where
+	// `Bearer ` is read, `Bearer<TAB>x`, `Bearer  x`, an empty value): a
+	// credential present and invalid, never a missing one.
+	ReasonCredentialScheme Reason = "credential_scheme"
 
 	// 401: the token was refused by the verifier, one reason per
 	// jwt.Reason* value (a plugin test holds them in step).

@@ -31,3 +31,13 @@ const (
 	ReasonJSONFieldMissing     Reason = "json_field_missing"
 	ReasonJSONFieldType        Reason = "json_field_type"
 )
+
+// Reasons of step 1's query and cookie checks (DESIGN.md "Query and cookie
+// names").
+const (
+	// 400: a query parameter whose name holds a control character (C0 or
+	// DEL) after percent-decoding, or whose value holds NUL.
+	ReasonUnsafeQuery Reason = "unsafe_query"
+	// 400: the same for a cookie of a Cookie header.
+	ReasonUnsafeCookie Reason = "unsafe_cookie"
+)

@@ -150,3 +150,16 @@ func BenchmarkDecodeUnreserved(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStep1QueryCookie is what step 1 adds per request for query and
+// cookie names: a typical query string and Cookie header.
+func BenchmarkStep1QueryCookie(b *testing.B) {
+	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&q=caf%C3%A9+au+lait"
+	c := "theme=dark; lang=en-GB; _ga=GA1.2.1234567890.1234567890; session=eyJhbGciOiJFZERTQSJ9.e30.c2ln"
+	b.ReportAllocs()
+	for b.Loop() {
+		if UnsafeQuery(q) || UnsafeCookie(c) {
+			b.Fatal("refused")
+		}
+	}
+}

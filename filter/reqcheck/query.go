@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 // NextQueryParam reads the parameter of query that starts at i (0 for the
@@ -64,14 +65,118 @@ func FindQueryParam(query string, names []string) int {
 
 // mayMatch is a cheap pre-filter: every normalised rune comes from at most
 // 12 raw bytes (four percent-escaped UTF-8 bytes) and is at least one byte,
-// so a raw name with neither '[' nor '%' nor '+' (a leading space, which is
-// dropped) nor a non-ASCII byte normalises to exactly its own length.
+// and only leading spaces are dropped, so a raw name with neither '[' nor
+// '%' nor '+' nor ' ' nor a non-ASCII byte normalises to exactly its own
+// length.
 func mayMatch(raw string, maxLen int) bool {
 	if len(raw) <= maxLen {
 		return true
 	}
 	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c == '[' || c == '%' || c == '+' || c >= utf8.RuneSelf {
+		if c := raw[i]; c == '[' || c == '%' || c == '+' || c == ' ' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// UnsafeQuery reports whether a query string (without '?') is refused in
+// step 1 (DESIGN.md "Query and cookie names"): a parameter whose name,
+// percent-decoded ('+' is a space), holds a C0 control character or DEL, or
+// whose value, percent-decoded, holds NUL. PHP cuts a name at NUL and
+// other frameworks keep control characters in names, so `password%00` or
+// `jwt%0A` could be read as a name the filter looks up; a NUL in a value
+// truncates it in C-based upstreams. Other control characters in values
+// pass (a textarea's newlines). Parameters are split as NextQueryParam
+// splits them. It allocates nothing.
+func UnsafeQuery(query string) bool {
+	for i := 0; i < len(query); {
+		name, value, _, _, next := NextQueryParam(query, i)
+		i = next
+		if controlInName(name) || nulInValue(value) {
+			return true
+		}
+	}
+	return false
+}
+
+// UnsafeCookie reports whether one Cookie header value is refused in step
+// 1: a cookie whose name (NextCookiePair's, the text before '=', or the
+// whole pair without one), percent-decoded as query names are ('+' is a
+// space), holds a C0 control character or DEL, or whose value,
+// percent-decoded, holds NUL. So `session%00=<forged>` beside a verified
+// `session=<token>` never reaches a framework that decodes cookie names.
+// It allocates nothing.
+func UnsafeCookie(v string) bool {
+	for i := 0; i < len(v); {
+		pair, _, _, next := NextCookiePair(v, i)
+		i = next
+		name, value := pair, ""
+		for j := 0; j < len(pair); j++ {
+			if pair[j] == '=' {
+				name, value = trimOWSRight(pair[:j]), pair[j+1:]
+				break
+			}
+		}
+		if controlInName(name) || nulInValue(value) {
+			return true
+		}
+	}
+	return false
+}
+
+// NextCookiePair reads the pair of a Cookie header value v that starts at
+// i: pairs are separated by ';', and pair is v[start:stop], the text up to
+// the next ';' without surrounding spaces and tabs. next is where the pair
+// after it starts. Callers loop while i < len(v).
+func NextCookiePair(v string, i int) (pair string, start, stop, next int) {
+	end := i
+	for end < len(v) && v[end] != ';' {
+		end++
+	}
+	start, stop = i, end
+	for start < stop && (v[start] == ' ' || v[start] == '\t') {
+		start++
+	}
+	for stop > start && (v[stop-1] == ' ' || v[stop-1] == '\t') {
+		stop--
+	}
+	return v[start:stop], start, stop, end + 1
+}
+
+func trimOWSRight(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// controlInName reports whether a raw name, percent-decoded, holds a C0
+// control character or DEL ('+' decodes to a space, which is not one).
+func controlInName(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if d, ok := route.PercentByte(raw, i); ok {
+			c = d
+			i += 2
+		}
+		if c < 0x20 || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// nulInValue reports whether a raw value holds NUL, as it is or
+// percent-encoded.
+func nulInValue(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if d, ok := route.PercentByte(raw, i); ok {
+			c = d
+			i += 2
+		}
+		if c == 0 {
 			return true
 		}
 	}

@@ -44,6 +44,14 @@ func TestFindQueryParam(t *testing.T) {
 		{"+api_key[]=1", 1},
 		{"a=1;+ACCESS.TOKEN=x", 0},
 		{"_password=1", -1},
+		// Leading spaces are dropped (PHP), however many and however
+		// written: the pre-filter must not skip a long name of them.
+		{"+password=1", 2},
+		{"%20api_key=1", 1},
+		{"+%20+access_token[]=1", 0},
+		{strings.Repeat("+", 300) + "password=1", 2},
+		{strings.Repeat(" ", 300) + "password=1", 2},
+		{"pass+word=1", -1},
 	}
 	for _, c := range cases {
 		if got := FindQueryParam(c.query, names); got != c.want {
@@ -132,4 +140,163 @@ func TestNextQueryParam(t *testing.T) {
 	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("NextQueryParam over %q = %q, want %q", q, got, want)
 	}
+}
+
+// TestUnsafeQuery: names with control characters in any spelling, and NUL
+// in values, are refused; other control characters in values pass.
+func TestUnsafeQuery(t *testing.T) {
+	for q, want := range map[string]bool{
+		"":                       false,
+		"a=1&b=2":                false,
+		"password%00=x":          true,
+		"%00password=x":          true,
+		"pass%0Aword=x":          true,
+		"pass%0aword=x":          true,
+		"jwt%09=x":               true,
+		"jwt%7F=x":               true,
+		"jwt%7f":                 true,
+		"jwt\x01=x":              true,
+		"a=1;b%1F=2":             true,
+		"a=1&&b%0D":              true,
+		"a=%00":                  true,
+		"a=x%00y&b=1":            true,
+		"a=\x00":                 true,
+		"note=line%0Aline%0D%09": false, // a textarea's newlines and tabs
+		"a=%7F%1B":               false,
+		"+jwt=x&%20jwt=y":        false, // spaces are not control characters
+		"a%2500=1":               false, // %25 is '%': the name is "a%00" as text
+		"a=%2500":                false,
+		"%=1&a%0=2&a%G0=3":       false,
+		"caf%C3%A9=1":            false,
+		"x%C2%85=1":              false, // C1 controls are not C0
+		"a=1&b=%0":               false,
+		"=%00":                   true,
+	} {
+		if got := UnsafeQuery(q); got != want {
+			t.Errorf("UnsafeQuery(%q) = %v, want %v", q, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { UnsafeQuery("page=2&a%20b=c%0Ad&x=%41") }); n != 0 {
+		t.Errorf("UnsafeQuery allocates %.0f times per call", n)
+	}
+}
+
+// TestUnsafeCookie: the same rules for the pairs of one Cookie header.
+func TestUnsafeCookie(t *testing.T) {
+	for v, want := range map[string]bool{
+		"":                              false,
+		"a=1; b=2":                      false,
+		"session=t; session%00=forged":  true,
+		"session=t;session%0A=forged":   true,
+		"ses\tsion=x":                   true,
+		"session\x7f=x":                 true,
+		"a=1; b=x%00":                   true,
+		"a=1; b=x\x00":                  true,
+		"lonely%00":                     true, // a pair without '=' is a name
+		"lonely":                        false,
+		" \tsession=t\t; x=1 ":          false, // whitespace around pairs is not part of names
+		"session \t=t":                  false,
+		"msg=line%0Aline":               false,
+		"+session=x; %20session=y":      false,
+		"a=%2500":                       false,
+		";;; ; =x":                      false,
+		"a=\"q%00\"":                    true,
+		"theme=dark; lang=en; x=%7F%0D": false,
+	} {
+		if got := UnsafeCookie(v); got != want {
+			t.Errorf("UnsafeCookie(%q) = %v, want %v", v, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { UnsafeCookie("theme=dark; session=abc.def; lang=en") }); n != 0 {
+		t.Errorf("UnsafeCookie allocates %.0f times per call", n)
+	}
+}
+
+func TestNextCookiePair(t *testing.T) {
+	v := " a=1 ;\tb = 2;;c;  "
+	var got []string
+	for i := 0; i < len(v); {
+		pair, start, stop, next := NextCookiePair(v, i)
+		i = next
+		if pair != v[start:stop] {
+			t.Fatalf("pair %q is not v[%d:%d]", pair, start, stop)
+		}
+		got = append(got, pair)
+	}
+	if want := []string{"a=1", "b = 2", "", "c", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("NextCookiePair over %q = %q, want %q", v, got, want)
+	}
+}
+
+// unsafeRef states the step 1 rule with net/url-free decoding and no
+// shortcuts: split, decode names and values ('+' aside), look at bytes.
+func unsafeRef(parts []string, nameOnly func(string) (string, string, bool)) bool {
+	decode := func(s string) string {
+		var b []byte
+		for i := 0; i < len(s); i++ {
+			if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+				b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+				i += 2
+				continue
+			}
+			b = append(b, s[i])
+		}
+		return string(b)
+	}
+	for _, p := range parts {
+		name, value, _ := nameOnly(p)
+		for _, c := range []byte(decode(name)) {
+			if c < 0x20 || c == 0x7f {
+				return true
+			}
+		}
+		if strings.IndexByte(decode(value), 0) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
+
+func FuzzUnsafeQuery(f *testing.F) {
+	for _, s := range []string{"a=1", "password%00=x", "a=%00", "a=%0A", "%0=1", "a;b%7f", "x=%2500", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		parts := strings.FieldsFunc(q, func(r rune) bool { return r == '&' || r == ';' })
+		want := unsafeRef(parts, func(p string) (string, string, bool) { return strings.Cut(p, "=") })
+		if got := UnsafeQuery(q); got != want {
+			t.Fatalf("UnsafeQuery(%q) = %v, reference says %v", q, got, want)
+		}
+	})
+}
+
+func FuzzUnsafeCookie(f *testing.F) {
+	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var parts []string
+		for _, p := range strings.Split(v, ";") {
+			parts = append(parts, strings.Trim(p, " \t"))
+		}
+		want := unsafeRef(parts, func(p string) (string, string, bool) {
+			name, value, ok := strings.Cut(p, "=")
+			return strings.TrimRight(name, " \t"), value, ok
+		})
+		if got := UnsafeCookie(v); got != want {
+			t.Fatalf("UnsafeCookie(%q) = %v, reference says %v", v, got, want)
+		}
+	})
 }
