@@ -61,7 +61,7 @@ func Compile(c *config.Config) (*Policy, error) {
 		matcher:             c.Table,
 	}
 	if p.matcher == nil {
-		t, err := route.Compile(c.RouteSpecs())
+		t, err := route.CompileWith(c.RouteSpecs(), c.RouteOptions())
 		if err != nil {
 			return nil, err
 		}

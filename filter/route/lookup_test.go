@@ -1,7 +1,9 @@
 package route
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"testing"
 	"unicode"
 )
@@ -303,5 +305,48 @@ func TestTable_LookupAllocs(t *testing.T) {
 				t.Errorf("Lookup(%s %q) allocates %v times", c.method, c.path, n)
 			}
 		}
+	}
+}
+
+func TestTable_CaseShadow(t *testing.T) {
+	tests := []struct {
+		name   string
+		specs  []Spec
+		j, i   int
+		method string
+		ok     bool
+	}{
+		{"none", []Spec{{Path: "/a"}, {Path: "/b"}, {Prefix: "/a"}}, 0, 0, "", false},
+		{"exact", []Spec{{Path: "/a"}, {Path: "/A"}}, 1, 0, "", true},
+		{"escape", []Spec{{Path: "/%61"}, {Path: "/A"}}, 1, 0, "", true},
+		{"same spelling is plain shadowing", []Spec{{Path: "/a"}, {Path: "/%61"}}, 0, 0, "", false},
+		{"template", []Spec{{Path: "/{x}/B"}, {Path: "/users/b", Methods: []string{"GET"}}}, 1, 0, "GET", true},
+		{"param never meets a literal", []Spec{{Path: "/x/X"}, {Path: "/x/{p}"}}, 0, 0, "", false},
+		{"methods apart", []Spec{{Path: "/a", Methods: []string{"GET"}}, {Path: "/A", Methods: []string{"POST"}}}, 0, 0, "", false},
+		{"HEAD follows GET", []Spec{{Path: "/a", Methods: []string{"GET"}}, {Path: "/A", Methods: []string{"HEAD"}}}, 1, 0, "HEAD", true},
+		{"prefix behind prefix", []Spec{{Prefix: "/API"}, {Prefix: "/api/v1"}}, 1, 0, "", true},
+		{"prefix behind exact is reachable", []Spec{{Path: "/API"}, {Prefix: "/api"}}, 0, 0, "", false},
+		{"exact behind prefix", []Spec{{Prefix: "/API"}, {Path: "/api/v1/{x}"}}, 1, 0, "", true},
+		{"root", []Spec{{Path: "/"}, {Prefix: "/"}}, 0, 0, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			j, i, m, ok := mustCompile(t, tc.specs).CaseShadow()
+			if ok != tc.ok || ok && (j != tc.j || i != tc.i || m != tc.method) {
+				t.Errorf("CaseShadow() = %d, %d, %q, %v; want %d, %d, %q, %v", j, i, m, ok, tc.j, tc.i, tc.method, tc.ok)
+			}
+			ins, _ := CompileWith(tc.specs, Options{CaseInsensitive: true})
+			if _, _, _, ok := ins.CaseShadow(); ok {
+				t.Error("a case-insensitive table reports a case shadow")
+			}
+			if !tc.ok {
+				return
+			}
+			// The shadowed route's own pattern gets WrongCase at i.
+			idx, _, out := mustCompile(t, tc.specs).Lookup(cmp.Or(tc.method, "GET"), strings.ReplaceAll(tc.specs[tc.j].Path+tc.specs[tc.j].Prefix, "{", "x"))
+			if idx != tc.i || out != WrongCase {
+				t.Errorf("Lookup of route %d's path = %d %v, want %d wrong-case", tc.j, idx, out, tc.i)
+			}
+		})
 	}
 }

@@ -405,6 +405,58 @@ func (t *Table) CaseMatches(path string, yield func(index int) bool) {
 	}
 }
 
+// CaseShadow finds a route that a case-sensitive table can never give
+// for some method: an earlier route i, which takes that method too, matches
+// every path route j matches only when case is ignored (their literals
+// differ in case alone), so Lookup answers WrongCase at i instead. A prefix
+// route j counts only behind a prefix route i (behind an exact path or a
+// template, it is shadowed only at its own root). method is one method
+// both take, "" when both take any. ok is false when there is none, and
+// always on a CaseInsensitive table, where an earlier route simply wins.
+func (t *Table) CaseShadow() (j, i int, method string, ok bool) {
+	if t.fold {
+		return 0, 0, "", false
+	}
+	var params Params
+	for j = range t.routes {
+		rj := &t.routes[j]
+		// The pattern itself is a path of route j: its `{name}` segments
+		// match a parameter of i and never a literal.
+		for i = 0; i < j; i++ {
+			ri := &t.routes[i]
+			if rj.kind == kindPrefix && ri.kind != kindPrefix {
+				continue
+			}
+			m, shared := sharedMethod(ri.methods, rj.methods)
+			if !shared {
+				continue
+			}
+			if ri.match(rj.pattern, isPlain(rj.pattern), &params) == eqFold {
+				return j, i, m, true
+			}
+		}
+	}
+	return 0, 0, "", false
+}
+
+// sharedMethod returns a method both lists take ("" when both take any).
+func sharedMethod(a, b []string) (string, bool) {
+	switch {
+	case a == nil && b == nil:
+		return "", true
+	case a == nil:
+		return b[0], true
+	case b == nil:
+		return a[0], true
+	}
+	for _, m := range b {
+		if hasMethod(a, m) {
+			return m, true
+		}
+	}
+	return "", false
+}
+
 // maxPathLen keeps parameter offsets within int32. Envoy's header limits
 // are far below it.
 const maxPathLen = 1 << 30
