@@ -386,6 +386,23 @@ func (t *Table) PathMatches(path string, yield func(index int) bool) {
 	}
 }
 
+// Bind returns the parameters of route i on path, as Lookup would give
+// them had it chosen route i; the zero Params when route i's path does not
+// match (with case ignored).
+func (t *Table) Bind(i int, path string) Params {
+	var params Params
+	if len(path) == 0 || path[0] != '/' || len(path) > maxPathLen {
+		return params
+	}
+	path = trimSlash(path)
+	r := &t.routes[i]
+	if r.match(path, isPlain(path), &params) == eqNone {
+		return Params{}
+	}
+	r.bind(path, &params)
+	return params
+}
+
 // CaseMatches calls yield with the index of every route whose path
 // matches only when case is ignored (whatever their methods), in order,
 // until yield returns false. It is empty on a CaseInsensitive table.
