@@ -350,3 +350,34 @@ func TestTable_CaseShadow(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkLookup covers what case handling adds: a case-insensitive
+// table, case variants, escaped and non-ASCII paths, and the 405 scan.
+func BenchmarkLookup(b *testing.B) {
+	specs := benchSpecs()
+	sens := mustCompile(b, specs[:len(specs)-1]) // no catch-all: 405s exist
+	ins, _ := CompileWith(specs[:len(specs)-1], Options{CaseInsensitive: true})
+	cases := []struct {
+		name, method, path string
+		tab                *Table
+	}{
+		{"sensitive/template-late", "GET", "/v1/users/42/orders/77", sens},
+		{"sensitive/wrong-case", "GET", "/V1/users/42/orders/77", sens},
+		{"sensitive/wrong-method", "POST", "/v1/products/abc", sens},
+		{"sensitive/escaped", "GET", "/v1/users/42/%6Frders/77", sens},
+		{"sensitive/no-match", "GET", "/unknown/path/here", sens},
+		{"insensitive/template-late", "GET", "/v1/users/42/orders/77", ins},
+		{"insensitive/upper", "GET", "/V1/USERS/42/ORDERS/77", ins},
+		{"insensitive/unicode", "GET", "/v1/u\u017fers/42/orders/77", ins},
+		{"insensitive/no-match", "GET", "/unknown/path/here", ins},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, p, _ := c.tab.Lookup(c.method, c.path)
+				_, _ = p.Get("order_id")
+			}
+		})
+	}
+}
