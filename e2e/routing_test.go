@@ -43,7 +43,10 @@ func routingConfig(t testing.TB, insensitive bool) string {
     {"name": "shadow", "match": {"path": "/shadow/{id}", "methods": ["GET"]}, "enforce": false,
      "auth": {"providers": ["idp"], "claims": [{"claim": "roles", "any_of": ["admin"]}]}},
     {"name": "mixed", "match": {"prefix": "/mixed", "methods": ["GET"]}, "enforce": false},
-    {"name": "mixed-put", "match": {"path": "/mixed/x", "methods": ["PUT"]}}
+    {"name": "mixed-put", "match": {"path": "/mixed/x", "methods": ["PUT"]}},
+    {"name": "shadow-cors", "match": {"prefix": "/sc", "methods": ["GET"]}, "enforce": false, "require_tls": true,
+     "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["GET", "DELETE"]}},
+    {"name": "sc-put", "match": {"path": "/sc/x", "methods": ["PUT"]}}
   ]
 }`
 }
@@ -118,6 +121,12 @@ func TestRouting_methodsAndCase(t *testing.T) {
 			reason: problem.ReasonMethodNotAllowed, headers: map[string]string{"allow": "GET, HEAD, PUT"}},
 		{name: "405 of report-only routes only", req: withMethod("DELETE", as("/mixed/y")), want: 200},
 		notFound("case variant enforced by another route of the path", "/MIXED/x"),
+		// A preflight for an unlisted method, where the route with cors is
+		// report-only (and over plain HTTP would only report its
+		// require_tls): refused when another route of the path enforces.
+		{name: "preflight refused for an enforcing route of the path", req: preflight("", "/sc/x", "DELETE"),
+			want: 403, reason: problem.ReasonCORSMethod},
+		{name: "preflight of report-only routes only", req: preflight("", "/sc/y", "DELETE"), want: 200},
 	}
 	for _, mode := range headerModes {
 		t.Run(mode.name, func(t *testing.T) {
@@ -127,7 +136,8 @@ func TestRouting_methodsAndCase(t *testing.T) {
 				for name, want := range map[string]int64{
 					"denied.method_not_allowed":      6,
 					"denied.route_case_mismatch":     16,
-					"denied.cors_method_not_allowed": 1,
+					"denied.cors_method_not_allowed": 2,
+					"reported.tls_required":          1,
 					"reported.method_not_allowed":    2,
 					"reported.route_case_mismatch":   1,
 					"denied.route_not_found":         0,

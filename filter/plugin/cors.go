@@ -100,7 +100,9 @@ func (s *stream) preflightMethod() (string, bool) {
 // cors, it is the stream's route and answers in step 4. When the path
 // matches routes none of which lists that method, the first of them with
 // cors refuses the preflight in step 4 (403), enforced unless every route of
-// the path is report-only. A path that matches a route only when case is
+// the path is report-only (when that route is report-only but another route
+// of the path enforces, it is refused here, before the route's own checks
+// could only report). A path that matches a route only when case is
 // ignored is refused (404). Anything else is no preflight this filter
 // answers (a route without cors, no route): the OPTIONS request is matched
 // as what it is (done false).
@@ -127,6 +129,14 @@ func (s *stream) preflightRoute() (res result, done bool) {
 		}
 		s.route, s.params = rt, params
 		c.answer, c.wrongMethod, c.enforceRefusal = true, true, !m.ReportOnly
+		if c.enforceRefusal && !rt.Enforce {
+			// A report-only route would only report its own checks of
+			// steps 3 and 4 and let the preflight go: refuse it now.
+			s.loadEdge()
+			c.preflight = true
+			s.sendRefusal(403, c.wrongMethodReason(), nil)
+			return stop, true
+		}
 		return next, true
 	case route.WrongCase:
 		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil), true
@@ -147,15 +157,11 @@ func (s *stream) stepCORSPreflight() result {
 	}
 	c.preflight = true
 	if c.wrongMethod {
-		reason := problem.ReasonCORSMethod
-		if !c.allowed {
-			reason = problem.ReasonCORSOrigin
-		}
 		if c.enforceRefusal {
-			s.sendRefusal(403, reason, nil)
+			s.sendRefusal(403, c.wrongMethodReason(), nil)
 			return stop
 		}
-		return s.refuse(403, reason, nil)
+		return s.refuse(403, c.wrongMethodReason(), nil)
 	}
 	echo, v := c.policy.Preflight(c.origin, c.acrm, s.requestHeaderAll("access-control-request-headers"))
 	switch v {
@@ -168,6 +174,16 @@ func (s *stream) stepCORSPreflight() result {
 	default:
 		return s.refuse(403, problem.ReasonCORSHeader, nil)
 	}
+}
+
+// wrongMethodReason is the reason of a preflight refused for asking for a
+// method none of the path's routes lists: the origin first, as Preflight
+// judges it.
+func (c *corsState) wrongMethodReason() problem.Reason {
+	if !c.allowed {
+		return problem.ReasonCORSOrigin
+	}
+	return problem.ReasonCORSMethod
 }
 
 // answerPreflight sends the 204. It is not a refusal: the stream is marked
