@@ -181,7 +181,12 @@ func TestEdgeCORSPreflight(t *testing.T) {
 				want: 403, reason: problem.ReasonCORSMethod, headers: noOrig}, all: vary},
 			{exchange: exchange{name: "header not allowed", req: opts("/orders", appOrig, "PUT", "content-type,x-secret"),
 				want: 403, reason: problem.ReasonCORSHeader, headers: noOrig}, all: vary},
-			{exchange: exchange{name: "requested method without a cors route is an ordinary OPTIONS", req: opts("/orders", appOrig, "PATCH", ""),
+			// The route lists GET, POST, PUT and DELETE: the path's routes
+			// refuse PATCH, and so does step 4 refuse its preflight (never
+			// the default).
+			{exchange: exchange{name: "requested method no route of the path lists", req: opts("/orders", appOrig, "PATCH", ""),
+				want: 403, reason: problem.ReasonCORSMethod, headers: noOrig}, all: vary},
+			{exchange: exchange{name: "requested method without a cors route is an ordinary OPTIONS", req: opts("/plain/x", appOrig, "PATCH", ""),
 				want: 200, headers: noOrig}, upstream: true},
 			{exchange: exchange{name: "OPTIONS without requested method is an actual request", req: opts("/public/x", appOrig, "", ""),
 				want: 200, headers: map[string]string{"access-control-allow-origin": appOrig}}, upstream: true, all: vary},
@@ -199,7 +204,7 @@ func TestEdgeCORSPreflight(t *testing.T) {
 		if got := metric(e, "apiguard.cors_preflight"); got != 5 {
 			t.Errorf("cors_preflight = %d, want 5", got)
 		}
-		for reason, want := range map[string]int64{"denied.cors_origin_not_allowed": 7, "denied.cors_method_not_allowed": 1,
+		for reason, want := range map[string]int64{"denied.cors_origin_not_allowed": 7, "denied.cors_method_not_allowed": 2,
 			"denied.cors_header_not_allowed": 1, "denied.tls_required": 1, "reported.cors_method_not_allowed": 1} {
 			if got := metric(e, "apiguard."+reason); got != want {
 				t.Errorf("%s = %d, want %d", reason, got, want)
@@ -226,7 +231,9 @@ func TestEdgeCORSPreflightNoDefault(t *testing.T) {
 
 // A route whose methods list only the actual methods (DESIGN.md's
 // user-orders) owns the preflights for them: step 2 matches a preflight
-// with the requested method, so it needs no default.
+// with the requested method, so it needs no default. A preflight for a
+// method the route does not list is refused by step 4; a plain OPTIONS is
+// an unlisted method (405, Allow naming OPTIONS for the cors route).
 func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"routes": [{"name": "orders", "match": {"path": "/users/{id}/orders", "methods": ["GET", "POST"]},
@@ -234,10 +241,14 @@ func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
 		runEdgeTable(t, e, []edgeCase{
 			{exchange: exchange{name: "preflight for POST", req: opts("/users/7/orders", appOrig, "POST", ""), want: 204,
 				headers: map[string]string{"access-control-allow-origin": appOrig}}},
-			{exchange: exchange{name: "preflight for DELETE matches no route", req: opts("/users/7/orders", appOrig, "DELETE", ""),
-				want: 404, reason: problem.ReasonRouteNotFound}},
+			{exchange: exchange{name: "preflight for a method the route does not list", req: opts("/users/7/orders", appOrig, "DELETE", ""),
+				want: 403, reason: problem.ReasonCORSMethod, headers: noOrig}, all: map[string][]string{"vary": {"Origin"}}},
+			{exchange: exchange{name: "preflight for an unlisted method from another origin", req: opts("/users/7/orders", "https://evil.example", "DELETE", ""),
+				want: 403, reason: problem.ReasonCORSOrigin, headers: noOrig}},
 			{exchange: exchange{name: "plain OPTIONS is not a preflight", req: host.Request{Method: "OPTIONS", Path: "/users/7/orders"},
-				want: 404, reason: problem.ReasonRouteNotFound}},
+				want: 405, reason: problem.ReasonMethodNotAllowed, headers: map[string]string{"allow": "GET, HEAD, OPTIONS, POST"}}},
+			{exchange: exchange{name: "preflight on a case variant", req: opts("/USERS/7/orders", appOrig, "POST", ""),
+				want: 404, reason: problem.ReasonRouteCaseMismatch}},
 		})
 	})
 }

@@ -102,7 +102,8 @@ func TestRedteamRequestHeaderNames(t *testing.T) {
 				first := "first"
 				runTable(t, e, []exchange{
 					{name: "match on method and path", req: host.Request{Path: "/healthz"}, want: 200},
-					{name: "method of the route checked", req: host.Request{Method: "POST", Path: "/healthz"}, want: 404, reason: problem.ReasonRouteNotFound},
+					{name: "method of the route checked", req: host.Request{Method: "POST", Path: "/healthz"}, want: 405, reason: problem.ReasonMethodNotAllowed,
+						headers: map[string]string{"allow": "GET, HEAD"}},
 					{name: "request id in a refusal", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "rq-7")}, want: 404},
 					{name: "first request id of two", req: host.Request{Path: "/nope", Headers: headers("x-request-id", first, "x-request-id", "second")}, want: 404},
 					{name: "method override", req: host.Request{Path: "/healthz", Headers: headers("x-http-method-override", "DELETE")}, want: 400, reason: problem.ReasonMethodOverride},

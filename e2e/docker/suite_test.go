@@ -231,6 +231,31 @@ func testRefusals(t *testing.T, tg *target) {
 			}
 		})
 	}
+	// A method the path's routes do not list, and another letter case of
+	// a route (which Express or ASP.NET would serve): never another
+	// policy. %55 is U, decoded by Envoy's normalize_path or by apiguard.
+	for _, c := range []struct {
+		name, method, path string
+		status             int
+		reason, allow      string
+	}{
+		{"method not listed", "DELETE", "/users/alice/orders", 405, "method_not_allowed", "GET, HEAD, POST"},
+		{"method not listed on a GET route", "POST", "/healthz", 405, "method_not_allowed", "GET, HEAD"},
+		{"upper-case segment", "GET", "/Users/alice/orders", 404, "route_case_mismatch", ""},
+		{"upper-case last segment", "GET", "/users/alice/ORDERS", 404, "route_case_mismatch", ""},
+		{"escaped upper-case letter", "GET", "/%55sers/alice/orders", 404, "route_case_mismatch", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var x exchange
+			counted(t, tg, "wasmcustom.apiguard.denied."+c.reason, func() {
+				x = do(t, newRequest(t, c.method, tg.base+c.path, nil, "Authorization", "Bearer "+alice), false)
+			})
+			checkProblem(t, tg, x, c.status)
+			if got := x.resp.Header.Get("Allow"); got != c.allow {
+				t.Errorf("Allow %q, want %q", got, c.allow)
+			}
+		})
+	}
 }
 
 // echoed is the testserver's echo of the request it received.

@@ -39,6 +39,9 @@
 //   - a request.json.fields entry must check something (type or required);
 //     redact needs paths or keys; pass_types are exact media types and may
 //     not name a JSON type (JSON responses are always inspected);
+//   - while case_insensitive_paths is false, a route that an earlier route
+//     matches only when case is ignored, for a method both take, is refused
+//     (route.Table.CaseShadow): every such request would get 404;
 //   - a policy caps the request body where it reads one (`request.json`,
 //     `auth.body_owner`) or where `request.max_body_bytes` is written; see
 //     Policy.RequestBodyLimit.
@@ -93,6 +96,9 @@ type Config struct {
 	Providers []*Provider
 	// HoldHeaders is `hold_headers` (default true).
 	HoldHeaders bool
+	// CaseInsensitivePaths is `case_insensitive_paths` (default false):
+	// Table compares literal path segments after case folding.
+	CaseInsensitivePaths bool
 	// Default is `default`, or nil when absent (an unmatched request then
 	// gets 404).
 	Default *Policy
@@ -129,14 +135,20 @@ func (c *Config) Provider(name string) *Provider {
 	return nil
 }
 
-// RouteSpecs returns the `match` of every route, ready for route.Compile
-// (Parse has already compiled them into Table).
+// RouteSpecs returns the `match` of every route, ready for
+// route.CompileWith with RouteOptions (Parse has already compiled them into
+// Table).
 func (c *Config) RouteSpecs() []route.Spec {
 	specs := make([]route.Spec, len(c.Routes))
 	for i, r := range c.Routes {
 		specs[i] = route.Spec{Path: r.Match.Path, Prefix: r.Match.Prefix, Methods: r.Match.Methods}
 	}
 	return specs
+}
+
+// RouteOptions returns the table-wide matching options.
+func (c *Config) RouteOptions() route.Options {
+	return route.Options{CaseInsensitive: c.CaseInsensitivePaths}
 }
 
 // ProviderKind tells the two shapes of a provider apart.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 func readExample(t testing.TB) []byte {
@@ -100,6 +101,7 @@ func TestParse_designExample(t *testing.T) {
 	check(t, "no provider", cfg.Provider("nope"), (*Provider)(nil))
 
 	check(t, "hold_headers", cfg.HoldHeaders, true)
+	check(t, "case_insensitive_paths", cfg.CaseInsensitivePaths, false)
 	check(t, "default", *cfg.Default, Policy{Enforce: true, Auth: &Auth{Providers: []string{"idp"}}})
 
 	if len(cfg.Routes) != 2 {
@@ -225,6 +227,8 @@ func TestParse_defaults(t *testing.T) {
 		got, want any
 	}{
 		{"hold_headers", cfg.HoldHeaders, true},
+		{"case_insensitive_paths", cfg.CaseInsensitivePaths, false},
+		{"table case-insensitive", cfg.Table.CaseInsensitive(), false},
 		{"default", cfg.Default, (*Policy)(nil)},
 		{"enforce", pol.Enforce, true},
 		{"require_tls", pol.RequireTLS, TLSOff},
@@ -300,6 +304,26 @@ func TestParse_values(t *testing.T) {
 		check(t, "fal", *cfg.FailedAuthLimit, FailedAuthLimit{Key: Key{Kind: KeyHeader, Header: "x-client", Raw: "header:X-Client"}, Limit: 3, Window: 90 * time.Second})
 		check(t, "routes", cfg.Routes, []Route(nil))
 		check(t, "table", cfg.Table.Len(), 0)
+	})
+	t.Run("case_insensitive_paths", func(t *testing.T) {
+		// Routes that differ only in case are a config error while paths
+		// are case-sensitive (see TestParse_errors); ignoring case, the
+		// first simply wins.
+		doc := `"routes":[{"name":"a","match":{"path":"/Users/{id}","methods":["GET"]}},{"name":"b","match":{"path":"/users/{uid}"}}]}`
+		cfg := mustParse(t, `{"case_insensitive_paths":true,`+doc)
+		check(t, "field", cfg.CaseInsensitivePaths, true)
+		check(t, "table", cfg.Table.CaseInsensitive(), true)
+		check(t, "options", cfg.RouteOptions(), route.Options{CaseInsensitive: true})
+		if idx, params, ok := cfg.Table.Match("GET", "/USERS/BoB"); !ok || idx != 0 {
+			t.Errorf("GET /USERS/BoB = %d, %v", idx, ok)
+		} else if v, _ := params.Get("id"); v != "BoB" {
+			t.Errorf("id = %q, want the request's spelling", v)
+		}
+		if idx, _, ok := cfg.Table.Match("DELETE", "/users/bob"); !ok || idx != 1 {
+			t.Errorf("DELETE /users/bob = %d, %v", idx, ok)
+		}
+		cfg = mustParse(t, `{"case_insensitive_paths":false,"routes":[{"name":"a","match":{"path":"/a"}}]}`)
+		check(t, "explicit false", cfg.Table.CaseInsensitive(), false)
 	})
 	t.Run("inline jwks kept byte for byte", func(t *testing.T) {
 		jwks := `{ "keys" : [ {"kty":"oct","k":"c2VjcmV0\u002d","alg":"HS256"} , {"kty":"EC","x":"a}b]"} ], "x-extra": {"n":[1,2,{}]} }`

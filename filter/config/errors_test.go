@@ -68,6 +68,8 @@ func TestParse_errors(t *testing.T) {
 		// Top-level scalars.
 		{"hold_headers type", withTop(`,"hold_headers":"yes"`), `hold_headers: must be a boolean, not a string`},
 		{"security_headers type", withTop(`,"security_headers":1`), `security_headers: must be a boolean, not a number`},
+		{"case_insensitive_paths type", withTop(`,"case_insensitive_paths":"true"`), `case_insensitive_paths: must be a boolean, not a string`},
+		{"case_insensitive_paths null", withTop(`,"case_insensitive_paths":null`), `case_insensitive_paths: must be a boolean, not null`},
 		{"audit_log null", withTop(`,"audit_log":null`), `audit_log: must be a boolean, not null`},
 		{"errors type", withTop(`,"errors":[]`), `errors: must be an object, not an array`},
 		{"errors unknown", withTop(`,"errors":{"sanitize":true}`), `errors: unknown field "sanitize"`},
@@ -265,6 +267,19 @@ func TestParse_errors(t *testing.T) {
 		{"methods lower", `{"routes":[{"name":"r","match":{"path":"/","methods":["GET","post"]}}]}`, `routes[0].match.methods[1]: "post" must be upper-case`},
 		{"methods number", `{"routes":[{"name":"r","match":{"path":"/","methods":[1]}}]}`, `routes[0].match.methods[0]: must be a string, not a number`},
 		{"methods duplicate", `{"routes":[{"name":"r","match":{"path":"/","methods":["GET","GET"]}}]}`, `routes[0].match.methods[1]: duplicate of "GET" at [0]`},
+
+		// Routes an earlier one refuses as a case variant (404) while
+		// case_insensitive_paths is false.
+		{"case shadow exact", `{"routes":[{"name":"a","match":{"path":"/Users/{id}"}},{"name":"b","match":{"path":"/users/{uid}"}}]}`,
+			`routes[1].match.path: no request can reach this route: routes[0] ("a") comes first and matches it when case is ignored, so it is refused with 404 while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`},
+		{"case shadow method", `{"routes":[{"name":"a","match":{"path":"/x","methods":["PUT","GET"]}},{"name":"b","match":{"path":"/X/","methods":["POST","GET"]}}]}`,
+			`routes[1].match.path: no GET request can reach this route: routes[0] ("a") comes first and matches it when case is ignored, so it is refused with 404 while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`},
+		{"case shadow any method", `{"routes":[{"name":"a","match":{"prefix":"/API"}},{"name":"b","match":{"path":"/api/{v}/x","methods":["DELETE"]}}]}`,
+			`routes[1].match.path: no DELETE request can reach this route: routes[0] ("a") comes first and matches it when case is ignored, so it is refused with 404 while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`},
+		{"case shadow prefix", `{"routes":[{"name":"a","match":{"path":"/ok"}},{"name":"b","match":{"prefix":"/v1"}},{"name":"c","match":{"prefix":"/V1/x"}}]}`,
+			`routes[2].match.prefix: no request can reach this route: routes[1] ("b") comes first and matches it when case is ignored, so it is refused with 404 while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`},
+		{"case shadow escape", `{"routes":[{"name":"a","match":{"path":"/caf%C3%A9"}},{"name":"b","match":{"path":"/CAF%C3%89"}}]}`,
+			`routes[1].match.path: no request can reach this route: routes[0] ("a") comes first and matches it when case is ignored, so it is refused with 404 while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`},
 
 		// Policy scalars and default.
 		{"default type", `{"default":[]}`, `default: must be an object, not an array`},

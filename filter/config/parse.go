@@ -91,6 +91,8 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			err = ps.parseProviders(&m.Value, mp)
 		case "hold_headers":
 			cfg.HoldHeaders, err = getBool(&m.Value, mp)
+		case "case_insensitive_paths":
+			cfg.CaseInsensitivePaths, err = getBool(&m.Value, mp)
 		case "default":
 			cfg.Default = &Policy{}
 			err = ps.parsePolicyObject(&m.Value, mp, cfg.Default)
@@ -129,7 +131,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			return nil, err
 		}
 	}
-	table, cerr := route.Compile(cfg.RouteSpecs())
+	table, cerr := route.CompileWith(cfg.RouteSpecs(), cfg.RouteOptions())
 	if cerr != nil {
 		// Each match was checked with the same rules while parsing, so this
 		// cannot happen; report it at the route rather than start without
@@ -139,6 +141,23 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			return nil, root.field("routes").at(re.Index).field("match").errorf("%s", re.Msg)
 		}
 		return nil, root.field("routes").errorf("%s", cerr.Error())
+	}
+	if j, i, method, ok := table.CaseShadow(); ok {
+		// A route that an earlier one refuses with 404 (WrongCase) for
+		// every request it could match.
+		mt := &cfg.Routes[j].Match
+		field := "path"
+		if mt.Prefix != "" {
+			field = "prefix"
+		}
+		what := "request"
+		if method != "" {
+			what = method + " request"
+		}
+		return nil, root.field("routes").at(j).field("match").field(field).errorf(
+			"no %s can reach this route: routes[%d] (%s) comes first and matches it when case is ignored, so it is refused with 404 "+
+				`while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`,
+			what, i, quote(cfg.Routes[i].Name))
 	}
 	cfg.Table = table
 	cfg.ClaimHeaders = claimHeaders(cfg.Providers)

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"github.com/apiguard/apiguard/filter/edge"
-	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/route"
@@ -39,6 +38,12 @@ type corsState struct {
 	allowed   bool   // origin allowed by policy
 	echo      string // Access-Control-Allow-Origin value when allowed
 	preflight bool   // the request is a preflight answered by this route
+
+	// answer says step 2 gave the stream the route that answers its
+	// preflight in step 4; wrongMethod that the preflight asks for a method
+	// none of the path's routes lists (refused in step 4), and
+	// enforceRefusal that some of those routes enforce.
+	answer, wrongMethod, enforceRefusal bool
 }
 
 // loadEdge loads the current route's compiled edge policies and judges the
@@ -90,48 +95,75 @@ func (s *stream) preflightMethod() (string, bool) {
 	return c.acrm, true
 }
 
-// preflightRoute is the route of a CORS preflight whose OPTIONS request
-// matched no route (and there is no default): the route of the requested
-// method, when it has cors and so answers the preflight in step 4. The
-// requested method never picks the policy of an OPTIONS request that step
-// 4 does not answer: that request is checked as what it is.
-func (s *stream) preflightRoute() (*policy.Route, route.Params, bool) {
-	if m, ok := s.preflightMethod(); ok {
-		if rt, params, ok := s.r.policy.Match(m, s.matchPath); ok && rt.Config.CORS != nil {
-			return rt, params, true
-		}
-	}
-	return nil, route.Params{}, false
-}
-
-// stepCORSPreflight is step 4: a CORS preflight is answered here (204 or
-// 403). It is matched on the path and the requested method; when that
-// route has no cors, the OPTIONS request is not a preflight this filter
-// answers and goes on as an ordinary request of its own route. A preflight
-// carries no credential and needs none; with enforce:false an allowed
-// preflight is still answered, and a refused one is reported and goes on.
-func (s *stream) stepCORSPreflight() result {
+// preflightRoute is step 2 for a CORS preflight, matched with the method
+// it asks about (DESIGN.md "routes", "cors"). When that method's route has
+// cors, it is the stream's route and answers in step 4. When the path
+// matches routes none of which lists that method, the first of them with
+// cors refuses the preflight in step 4 (403), enforced unless every route of
+// the path is report-only (when that route is report-only but another route
+// of the path enforces, it is refused here, before the route's own checks
+// could only report). A path that matches a route only when case is
+// ignored is refused (404). Anything else is no preflight this filter
+// answers (a route without cors, no route): the OPTIONS request is matched
+// as what it is (done false).
+func (s *stream) preflightRoute() (res result, done bool) {
 	method, ok := s.preflightMethod()
 	if !ok {
-		return next
+		return next, false
 	}
-	rt, params, ok := s.r.policy.Match(method, s.matchPath)
-	if !ok || rt.Config.CORS == nil {
-		return next
-	}
-	if rt != s.route {
-		// The policy of the requested method's route applies, its
-		// require_tls included (step 3 judged the OPTIONS route).
-		s.route, s.params = rt, params
-		s.cors.loaded = false
-		s.loadEdge()
-		if !s.tlsSatisfied() {
-			return s.refuse(403, problem.ReasonTLSRequired, nil)
-		}
-	}
+	pol := s.r.policy
+	m := pol.Lookup(method, s.matchPath)
 	c := &s.cors
+	switch m.Outcome {
+	case route.Matched:
+		if m.Route.Config.CORS == nil {
+			return next, false
+		}
+		s.route, s.params = m.Route, m.Params
+		c.answer = true
+		return next, true
+	case route.WrongMethod:
+		rt, params, ok := pol.CORSRoute(s.matchPath)
+		if !ok {
+			return next, false
+		}
+		s.route, s.params = rt, params
+		c.answer, c.wrongMethod, c.enforceRefusal = true, true, !m.ReportOnly
+		if c.enforceRefusal && !rt.Enforce {
+			// A report-only route would only report its own checks of
+			// steps 3 and 4 and let the preflight go: refuse it now.
+			s.loadEdge()
+			c.preflight = true
+			s.sendRefusal(403, c.wrongMethodReason(), nil)
+			return stop, true
+		}
+		return next, true
+	case route.WrongCase:
+		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil), true
+	}
+	return next, false
+}
+
+// stepCORSPreflight is step 4: a CORS preflight whose route step 2 chose
+// for it is answered here (204 or 403); the route's require_tls already
+// applied in step 3. A preflight carries no credential and needs none;
+// with enforce:false an allowed preflight is still answered, and a refused
+// one is reported and goes on. A preflight for a method none of the path's
+// routes lists is refused whatever the route's cors allows.
+func (s *stream) stepCORSPreflight() result {
+	c := &s.cors
+	if !c.answer {
+		return next
+	}
 	c.preflight = true
-	echo, v := c.policy.Preflight(c.origin, method, s.requestHeaderAll("access-control-request-headers"))
+	if c.wrongMethod {
+		if c.enforceRefusal {
+			s.sendRefusal(403, c.wrongMethodReason(), nil)
+			return stop
+		}
+		return s.refuse(403, c.wrongMethodReason(), nil)
+	}
+	echo, v := c.policy.Preflight(c.origin, c.acrm, s.requestHeaderAll("access-control-request-headers"))
 	switch v {
 	case edge.PreflightAllowed:
 		return s.answerPreflight(echo)
@@ -142,6 +174,16 @@ func (s *stream) stepCORSPreflight() result {
 	default:
 		return s.refuse(403, problem.ReasonCORSHeader, nil)
 	}
+}
+
+// wrongMethodReason is the reason of a preflight refused for asking for a
+// method none of the path's routes lists: the origin first, as Preflight
+// judges it.
+func (c *corsState) wrongMethodReason() problem.Reason {
+	if !c.allowed {
+		return problem.ReasonCORSOrigin
+	}
+	return problem.ReasonCORSMethod
 }
 
 // answerPreflight sends the 204. It is not a refusal: the stream is marked

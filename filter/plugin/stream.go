@@ -175,7 +175,6 @@ func (s *stream) fail() proxy.Action {
 // strips them, and authentication searches what step 1 left
 // (s.auth.pairs).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
-	pol := s.r.policy
 	s.r.metrics.inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
@@ -190,21 +189,57 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 		return proxy.StopIteration
 	}
 
-	// 2. Route match, with the request's own method. Step 4 re-matches a
-	// CORS preflight with the method it asks about; a preflight whose
-	// OPTIONS request matches nothing belongs to that method's route only
-	// when that route answers it (preflightRoute).
+	// 2. Route match (405 and 404 included).
 	s.matchPath = reqcheck.DecodeUnreserved(s.path)
-	rt, params, ok := pol.Match(s.method, s.matchPath)
-	if !ok {
-		rt, params, ok = s.preflightRoute()
+	if s.stepRoute() == stop {
+		s.step = len(headerSteps)
+		if s.replied {
+			return proxy.StopIteration
+		}
+		return s.passHeaders() // a report-only refusal
 	}
-	if !ok {
-		s.refuse(404, problem.ReasonRouteNotFound, nil)
-		return proxy.StopIteration
-	}
-	s.route, s.params = rt, params
 	return s.runHeaderSteps()
+}
+
+// stepRoute is step 2: pick the policy of the request, or refuse it (405
+// when the path matches routes none of which lists the method, 404 when it
+// matches a route only when case is ignored or matches nothing and there is
+// no default). A CORS preflight is matched with the method it asks about
+// (preflightRoute); routes are matched on matchPath.
+func (s *stream) stepRoute() result {
+	pol := s.r.policy
+	if res, done := s.preflightRoute(); done {
+		return res
+	}
+	m := pol.Lookup(s.method, s.matchPath)
+	switch m.Outcome {
+	case route.Matched:
+		s.route, s.params = m.Route, m.Params
+		return next
+	case route.WrongMethod:
+		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.matchPath)}}
+		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
+	case route.WrongCase:
+		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)
+	}
+	return s.routeRefusal(m, 404, problem.ReasonRouteNotFound, nil)
+}
+
+// routeRefusal refuses a request in step 2, on behalf of the route the
+// refusal belongs to (its CORS and deprecation headers go with it, and logs
+// name it). When every route concerned is report-only the refusal is only
+// reported and the request goes on under that route; otherwise it is sent
+// even if that route itself is report-only.
+func (s *stream) routeRefusal(m policy.Match, status int, reason problem.Reason, extra []proxy.Pair) result {
+	s.route, s.params = m.Route, m.Params
+	if s.route != nil {
+		s.loadEdge()
+	}
+	if m.ReportOnly {
+		return s.refuse(status, reason, extra)
+	}
+	s.sendRefusal(status, reason, extra)
+	return stop
 }
 
 // requestLine picks x-request-id, :method and :path out of the request

@@ -5,12 +5,19 @@
 package policy
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/route"
 )
 
 // DefaultRouteName names the `default` policy in logs, metrics and audit lines.
 const DefaultRouteName = "default"
+
+// NoRouteName names the empty report-only policy a request gets when it
+// matches nothing, there is no default and every route is report-only.
+const NoRouteName = "-"
 
 // Policy is a compiled configuration. It is never mutated after Compile, so
 // every stream of a VM may share it.
@@ -30,6 +37,10 @@ type Policy struct {
 	routes  []Route
 	dflt    *Route
 	matcher *route.Table
+	// none is the empty report-only policy of a request that matches no
+	// route when there is no default and every route is report-only; nil
+	// otherwise.
+	none *Route
 }
 
 // Route is one route's (or the default's) compiled policy.
@@ -61,7 +72,7 @@ func Compile(c *config.Config) (*Policy, error) {
 		matcher:             c.Table,
 	}
 	if p.matcher == nil {
-		t, err := route.Compile(c.RouteSpecs())
+		t, err := route.CompileWith(c.RouteSpecs(), c.RouteOptions())
 		if err != nil {
 			return nil, err
 		}
@@ -75,6 +86,10 @@ func Compile(c *config.Config) (*Policy, error) {
 	if c.Default != nil {
 		d := compileRoute(len(c.Routes), DefaultRouteName, c.Default)
 		p.dflt = &d
+	} else if len(p.routes) > 0 && !slices.ContainsFunc(p.routes, func(r Route) bool { return r.Enforce }) {
+		// It takes the default's index, which no policy uses then; every
+		// feature finds nothing configured there.
+		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Config: &config.Policy{}}
 	}
 	return p, nil
 }
@@ -85,15 +100,105 @@ func compileRoute(index int, name string, cp *config.Policy) Route {
 
 // Match returns the policy for a request: the first route whose match fits
 // method and path (the path without its query), else the default. ok is
-// false when neither applies (404).
+// false for every other outcome of Lookup.
 func (p *Policy) Match(method, path string) (r *Route, params route.Params, ok bool) {
-	if i, params, ok := p.matcher.Match(method, path); ok {
-		return &p.routes[i], params, true
+	m := p.Lookup(method, path)
+	if m.Outcome != route.Matched {
+		return nil, route.Params{}, false
+	}
+	return m.Route, m.Params, true
+}
+
+// Match is what step 2 of the order of checks found for a request.
+type Match struct {
+	// Outcome is route.Matched when Route applies (a route or the
+	// default); otherwise the request is refused: route.WrongMethod with
+	// 405, route.WrongCase and route.NoMatch with 404.
+	Outcome route.Outcome
+	// Route is the policy that applies, or for a refusal the route it
+	// belongs to: the first route whose path matches (WrongMethod), the
+	// route matched only when case is ignored (WrongCase), the empty
+	// report-only policy NoRouteName (NoMatch, when ReportOnly), or nil.
+	Route *Route
+	// Params are Route's path parameters.
+	Params route.Params
+	// ReportOnly says a refusal is only logged and counted: every route
+	// the path matches (with case ignored, for WrongCase) is report-only,
+	// or, for NoMatch, there is no default and every route is. The request
+	// then goes on, report-only, under Route.
+	ReportOnly bool
+}
+
+// Lookup applies DESIGN.md "routes" to a request: the first route whose
+// path and method match; else 405 when the path matches routes none of
+// which lists the method, 404 when it matches a route only when case is
+// ignored (case_insensitive_paths false), the default, or 404. Only a
+// refusal allocates (to see which routes are report-only).
+func (p *Policy) Lookup(method, path string) Match {
+	i, params, out := p.matcher.Lookup(method, path)
+	switch out {
+	case route.Matched:
+		return Match{Outcome: out, Route: &p.routes[i], Params: params}
+	case route.WrongMethod:
+		return Match{Outcome: out, Route: &p.routes[i], Params: params,
+			ReportOnly: !p.anyEnforced(path, p.matcher.PathMatches)}
+	case route.WrongCase:
+		return Match{Outcome: out, Route: &p.routes[i], Params: params,
+			ReportOnly: !p.anyEnforced(path, p.matcher.PathMatches) && !p.anyEnforced(path, p.matcher.CaseMatches)}
 	}
 	if p.dflt != nil {
-		return p.dflt, route.Params{}, true
+		return Match{Outcome: route.Matched, Route: p.dflt}
 	}
-	return nil, route.Params{}, false
+	if p.none != nil {
+		return Match{Outcome: out, Route: p.none, ReportOnly: true}
+	}
+	return Match{Outcome: out}
+}
+
+// anyEnforced reports whether a route that each yields for path enforces.
+func (p *Policy) anyEnforced(path string, each func(string, func(int) bool)) bool {
+	found := false
+	each(path, func(i int) bool {
+		found = p.routes[i].Enforce
+		return !found
+	})
+	return found
+}
+
+// Allow is the value of the Allow header of a 405 for path: the methods of
+// every route whose path matches, HEAD where GET is listed and OPTIONS
+// where the route has cors, sorted and joined with ", ".
+func (p *Policy) Allow(path string) string {
+	var methods []string
+	p.matcher.PathMatches(path, func(i int) bool {
+		for _, m := range p.matcher.Methods(i) {
+			if !slices.Contains(methods, m) {
+				methods = append(methods, m)
+			}
+		}
+		if p.routes[i].Config.CORS != nil && !slices.Contains(methods, "OPTIONS") {
+			methods = append(methods, "OPTIONS")
+		}
+		return true
+	})
+	slices.Sort(methods)
+	return strings.Join(methods, ", ")
+}
+
+// CORSRoute returns the first route with cors whose path matches path
+// (whatever its methods): the route whose cors refuses a preflight asking
+// for a method none of the path's routes lists.
+func (p *Policy) CORSRoute(path string) (r *Route, params route.Params, ok bool) {
+	p.matcher.PathMatches(path, func(i int) bool {
+		if p.routes[i].Config.CORS != nil {
+			r, ok = &p.routes[i], true
+		}
+		return !ok
+	})
+	if ok {
+		params = p.matcher.Bind(r.Index, path)
+	}
+	return r, params, ok
 }
 
 // NumRoutes is the number of route indexes, the default's included.

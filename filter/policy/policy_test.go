@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/route"
 )
 
 func TestMatch(t *testing.T) {
@@ -62,5 +63,128 @@ func TestNoDefault(t *testing.T) {
 	}
 	if p.Route(1) != nil {
 		t.Fatal("Route(1) must be nil without default")
+	}
+}
+
+func compile(t *testing.T, doc string) *Policy {
+	t.Helper()
+	cfg, err := config.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestLookup_refusals: 405 and the case-mismatch 404 never fall through
+// to the default; report-only only when every route concerned is.
+func TestLookup_refusals(t *testing.T) {
+	p := compile(t, `{
+	  "default": {},
+	  "routes": [
+	    {"name": "orders", "match": {"path": "/users/{user_id}/orders", "methods": ["GET", "POST"]}},
+	    {"name": "orders-put", "match": {"path": "/users/{uid}/orders", "methods": ["PUT"]}, "enforce": false,
+	     "cors": {"allow_origins": ["https://a.example"]}},
+	    {"name": "shadow", "match": {"prefix": "/shadow", "methods": ["GET"]}, "enforce": false},
+	    {"name": "shadow-post", "match": {"path": "/shadow/x", "methods": ["POST"]}, "enforce": false},
+	    {"name": "mixed", "match": {"prefix": "/mixed", "methods": ["GET"]}, "enforce": false},
+	    {"name": "mixed-enforced", "match": {"prefix": "/mixed/x", "methods": ["POST"]}},
+	    {"name": "dav", "match": {"path": "/dav", "methods": ["PROPFIND", "DELETE"]}}
+	  ]}`)
+	tests := []struct {
+		method, path string
+		out          route.Outcome
+		route        string
+		param        string
+		report       bool
+		allow        string
+	}{
+		{"GET", "/users/bob/orders", route.Matched, "orders", "bob", false, ""},
+		{"DELETE", "/users/bob/orders", route.WrongMethod, "orders", "bob", false, "GET, HEAD, OPTIONS, POST, PUT"},
+		{"DELETE", "/users/bob/orders/", route.WrongMethod, "orders", "bob", false, "GET, HEAD, OPTIONS, POST, PUT"},
+		{"GET", "/Users/bob/orders", route.WrongCase, "orders", "bob", false, ""},
+		{"PUT", "/users/bob/ORDERS", route.WrongCase, "orders-put", "", false, ""},
+		{"DELETE", "/shadow/x", route.WrongMethod, "shadow", "", true, "GET, HEAD, POST"},
+		{"GET", "/SHADOW/x", route.WrongCase, "shadow", "", true, ""},
+		{"DELETE", "/mixed/x", route.WrongMethod, "mixed", "", false, "GET, HEAD, POST"},
+		{"DELETE", "/mixed/y", route.WrongMethod, "mixed", "", true, "GET, HEAD"},
+		{"GET", "/MIXED/x", route.WrongCase, "mixed", "", false, ""},
+		{"GET", "/dav", route.WrongMethod, "dav", "", false, "DELETE, PROPFIND"},
+		{"GET", "/elsewhere", route.Matched, DefaultRouteName, "", false, ""},
+	}
+	for _, tt := range tests {
+		m := p.Lookup(tt.method, tt.path)
+		if m.Outcome != tt.out || m.Route == nil || m.Route.Name != tt.route || m.ReportOnly != tt.report {
+			t.Errorf("Lookup(%s %s) = %v %+v report=%v; want %v %s report=%v", tt.method, tt.path, m.Outcome, m.Route, m.ReportOnly, tt.out, tt.route, tt.report)
+			continue
+		}
+		if got, _ := m.Params.Get("user_id"); got != tt.param {
+			t.Errorf("Lookup(%s %s) user_id = %q, want %q", tt.method, tt.path, got, tt.param)
+		}
+		if tt.out == route.WrongMethod {
+			if got := p.Allow(tt.path); got != tt.allow {
+				t.Errorf("Allow(%s) = %q, want %q", tt.path, got, tt.allow)
+			}
+		}
+		if _, _, ok := p.Match(tt.method, tt.path); ok != (tt.out == route.Matched) {
+			t.Errorf("Match(%s %s) ok = %v", tt.method, tt.path, ok)
+		}
+	}
+	r, params, ok := p.CORSRoute("/users/al/orders")
+	if !ok || r.Name != "orders-put" {
+		t.Fatalf("CORSRoute = %+v, %v; want orders-put", r, ok)
+	}
+	if got, _ := params.Get("uid"); got != "al" {
+		t.Errorf("CORSRoute uid = %q", got)
+	}
+	if _, _, ok := p.CORSRoute("/dav"); ok {
+		t.Error("CORSRoute found a route without cors")
+	}
+}
+
+// TestLookup_noDefault: without a default, a path matching nothing is
+// 404, report-only only when every route is.
+func TestLookup_noDefault(t *testing.T) {
+	p := compile(t, `{"routes": [{"name": "a", "match": {"path": "/a"}, "enforce": false},
+	  {"name": "b", "match": {"path": "/b"}}]}`)
+	if m := p.Lookup("GET", "/c"); m.Outcome != route.NoMatch || m.Route != nil || m.ReportOnly {
+		t.Errorf("Lookup(/c) = %+v, want an enforced 404", m)
+	}
+	p = compile(t, `{"routes": [{"name": "a", "match": {"path": "/a"}, "enforce": false},
+	  {"name": "b", "match": {"path": "/b", "methods": ["GET"]}, "enforce": false}]}`)
+	m := p.Lookup("GET", "/c")
+	if m.Outcome != route.NoMatch || m.Route == nil || !m.ReportOnly {
+		t.Fatalf("Lookup(/c) = %+v, want a report-only 404", m)
+	}
+	if r := m.Route; r.Name != NoRouteName || r.Enforce || r.Index != 2 || r.Config.CORS != nil || r.Config.Auth != nil {
+		t.Errorf("no-route policy = %+v", r)
+	}
+	if p.Route(2) != nil {
+		t.Error("Route(2) must stay nil: the no-route policy is no default")
+	}
+	if m := p.Lookup("POST", "/b"); m.Outcome != route.WrongMethod || m.Route.Name != "b" || !m.ReportOnly {
+		t.Errorf("Lookup(POST /b) = %+v", m)
+	}
+}
+
+func TestLookup_caseInsensitive(t *testing.T) {
+	p := compile(t, `{"case_insensitive_paths": true, "routes": [
+	  {"name": "orders", "match": {"path": "/users/{user_id}/orders", "methods": ["GET"]}}]}`)
+	for _, path := range []string{"/Users/BoB/orders", "/USERS/BoB/ORDERS/", "/u\u017fers/BoB/orders"} {
+		m := p.Lookup("GET", path)
+		if m.Outcome != route.Matched || m.Route.Name != "orders" {
+			t.Errorf("Lookup(%s) = %+v", path, m)
+		}
+		if got, _ := m.Params.Get("user_id"); got != "BoB" {
+			t.Errorf("Lookup(%s) user_id = %q, want the request's spelling", path, got)
+		}
+	}
+	if m := p.Lookup("DELETE", "/USERS/bob/orders"); m.Outcome != route.WrongMethod {
+		t.Errorf("DELETE = %v, want wrong-method", m.Outcome)
+	} else if got := p.Allow("/USERS/bob/orders"); got != "GET, HEAD" {
+		t.Errorf("Allow = %q", got)
 	}
 }

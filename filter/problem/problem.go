@@ -19,6 +19,12 @@ const (
 	ReasonMethodOverride Reason = "method_override"
 	ReasonBadRequest     Reason = "bad_request"
 	ReasonInternal       Reason = "internal_error"
+	// ReasonMethodNotAllowed (405): the path matches routes, none of which
+	// lists the method.
+	ReasonMethodNotAllowed Reason = "method_not_allowed"
+	// ReasonRouteCaseMismatch (404): the path matches a route only when
+	// letter case is ignored, and case_insensitive_paths is false.
+	ReasonRouteCaseMismatch Reason = "route_case_mismatch"
 )
 
 type entry struct {
@@ -31,6 +37,7 @@ var entries = map[int]entry{
 	401: {"Unauthorized", "A valid credential is required."},
 	403: {"Forbidden", "The request is not allowed."},
 	404: {"Not Found", "No such resource."},
+	405: {"Method Not Allowed", "The method is not allowed for this resource."},
 	410: {"Gone", "This API is no longer available."},
 	413: {"Content Too Large", "The request body is too large."},
 	429: {"Too Many Requests", "Too many requests; retry later."},

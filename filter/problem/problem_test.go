@@ -14,6 +14,7 @@ func TestBody(t *testing.T) {
 		want     string
 	}{
 		{404, "", `{"type":"about:blank","title":"Not Found","status":404,"detail":"No such resource."}`},
+		{405, "", `{"type":"about:blank","title":"Method Not Allowed","status":405,"detail":"The method is not allowed for this resource."}`},
 		{401, "abc-1", `{"type":"about:blank","title":"Unauthorized","status":401,"detail":"A valid credential is required.","instance":"abc-1"}`},
 		{400, "q\"\\\n\x00", `{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is malformed or not allowed.","instance":"q\"\\\u000a\u0000"}`},
 		{400, "\xff\xfe", `{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is malformed or not allowed.","instance":"\ufffd\ufffd"}`},

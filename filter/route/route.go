@@ -2,7 +2,8 @@
 // configure time, and matches requests against them on the request path
 // without allocating.
 //
-// The rules are those of DESIGN.md "Field reference", routes:
+// The rules are those of DESIGN.md "Field reference", routes and
+// case_insensitive_paths:
 //
 //   - `path` is an exact path, or a template in which a segment written
 //     `{name}` matches exactly one non-empty segment of the request path;
@@ -10,12 +11,19 @@
 //     `/users/7`, never `/users-admin`; the prefix `/` matches every path that
 //     starts with `/`;
 //   - one trailing slash is ignored, on the pattern and on the request;
-//   - paths compare byte for byte: case-sensitive, and without percent
-//     decoding (Envoy has normalised the path before the filter sees it, and
-//     the filter refuses encoded slashes and dot segments in step 1);
+//   - literal segments compare after percent-decoding (`%41` is `A`, `%e9`
+//     is `%E9`), segment by segment, so an escape never joins two segments;
+//   - letter case: by default paths are case-sensitive, and a path that
+//     matches a route only when case is ignored is reported (WrongCase) so
+//     that it is refused rather than given a later route or the default;
+//     with Options.CaseInsensitive, literals compare after Unicode simple
+//     case folding (FoldRune). Parameters are always the request's own
+//     bytes;
 //   - `methods` are upper-case and exact; `HEAD` matches where `GET` is
 //     listed; no methods means any method;
-//   - the first route that matches wins, in configuration order.
+//   - the first route whose path and method match wins, in configuration
+//     order; a path that some routes match while none lists the method is
+//     reported (WrongMethod), for a 405.
 //
 // A request path that does not start with `/` (`*`, an absolute URI) matches
 // no route.
@@ -23,6 +31,7 @@ package route
 
 import (
 	"strconv"
+	"unicode/utf8"
 )
 
 // MaxParams is the largest number of `{name}` segments one template may
@@ -71,31 +80,47 @@ const (
 	kindPrefix
 )
 
-// segment is one `/`-separated piece of a template: a literal, or a
+// segment is one `/`-separated piece of a pattern: a literal, or a
 // parameter when param >= 0.
 type segment struct {
 	lit   string
 	param int
+	plain bool // lit holds no percent-escape
 }
 
 type compiled struct {
 	kind    kind
 	pattern string    // normalised: no trailing slash, except the root "/"
-	segs    []segment // templates only
+	segs    []segment // every segment of the pattern; none for the root
 	names   []string  // template parameter names, in order
 	methods []string  // nil: any method; otherwise includes HEAD when GET is listed
+	plain   bool      // the pattern holds no percent-escape
+}
+
+// Options are the table-wide matching options.
+type Options struct {
+	// CaseInsensitive is `case_insensitive_paths`: literal segments and
+	// prefixes compare after Unicode simple case folding.
+	CaseInsensitive bool
 }
 
 // Table is a compiled, immutable list of routes. It is safe for concurrent
 // use (though a proxy-wasm VM is single-threaded anyway).
 type Table struct {
 	routes []compiled
+	fold   bool
 }
 
-// Compile checks and compiles specs. Match reports indexes into specs.
-// The error, if any, is an *Error for the first bad Spec.
+// Compile checks and compiles specs with the default (case-sensitive)
+// options. Match reports indexes into specs. The error, if any, is an
+// *Error for the first bad Spec.
 func Compile(specs []Spec) (*Table, error) {
-	t := &Table{routes: make([]compiled, len(specs))}
+	return CompileWith(specs, Options{})
+}
+
+// CompileWith is Compile with explicit options.
+func CompileWith(specs []Spec, opts Options) (*Table, error) {
+	t := &Table{routes: make([]compiled, len(specs)), fold: opts.CaseInsensitive}
 	for i, s := range specs {
 		c, err := compile(s)
 		if err != nil {
@@ -118,12 +143,10 @@ func compile(s Spec) (compiled, *Error) {
 			return c, &Error{Field: "path", Msg: err.Error()}
 		}
 		c.pattern = trimSlash(s.Path)
-		if names == nil {
-			c.kind = kindExact
-		} else {
+		c.kind = kindExact
+		if names != nil {
 			c.kind = kindTemplate
 			c.names = names
-			c.segs = splitTemplate(c.pattern)
 		}
 	case s.Prefix != "":
 		if err := CheckPrefix(s.Prefix); err != nil {
@@ -134,6 +157,8 @@ func compile(s Spec) (compiled, *Error) {
 	default:
 		return c, &Error{Msg: `needs exactly one of "path" and "prefix"`}
 	}
+	c.segs = splitPattern(c.pattern)
+	c.plain = isPlain(c.pattern)
 	if len(s.Methods) > 0 {
 		hasGet, hasHead := false, false
 		for i, m := range s.Methods {
@@ -156,8 +181,12 @@ func compile(s Spec) (compiled, *Error) {
 	return c, nil
 }
 
-// splitTemplate cuts a checked, normalised template into segments.
-func splitTemplate(p string) []segment {
+// splitPattern cuts a checked, normalised pattern into segments; the root
+// "/" has none.
+func splitPattern(p string) []segment {
+	if p == "/" {
+		return nil
+	}
 	var segs []segment
 	rest := p[1:]
 	n := 0
@@ -168,7 +197,7 @@ func splitTemplate(p string) []segment {
 			segs = append(segs, segment{param: n})
 			n++
 		} else {
-			segs = append(segs, segment{lit: s, param: -1})
+			segs = append(segs, segment{lit: s, param: -1, plain: isPlain(s)})
 		}
 		if end == len(rest) {
 			break
@@ -181,9 +210,17 @@ func splitTemplate(p string) []segment {
 // Len is the number of routes in the table.
 func (t *Table) Len() int { return len(t.routes) }
 
+// CaseInsensitive reports Options.CaseInsensitive.
+func (t *Table) CaseInsensitive() bool { return t.fold }
+
+// Methods returns the methods route i matches (HEAD included where GET is
+// listed), or nil when it matches any method. The slice is shared: callers
+// must not modify it.
+func (t *Table) Methods(i int) []string { return t.routes[i].methods }
+
 // Params is the set of template parameters of a match: raw substrings of the
-// request path, not percent-decoded (the owner check decodes once). The zero
-// value holds no parameter.
+// request path, not percent-decoded (the owner check decodes once) and
+// never case-folded. The zero value holds no parameter.
 type Params struct {
 	names []string
 	path  string
@@ -208,37 +245,233 @@ func (p *Params) Get(name string) (raw string, ok bool) {
 	return "", false
 }
 
+// Outcome says what Lookup found.
+type Outcome uint8
+
+const (
+	// Matched: the route at the index applies.
+	Matched Outcome = iota
+	// WrongMethod: the path matches one or more routes, none of which
+	// lists the method (405). The index is the first of them, the params
+	// its parameters.
+	WrongMethod
+	// WrongCase: the path matches the route at the index only when case
+	// is ignored, and that route comes before any route that matches it
+	// as written (404). Never reported by a CaseInsensitive table.
+	WrongCase
+	// NoMatch: no route matches the path, whatever the method.
+	NoMatch
+)
+
+// String names the outcome, for tests and logs.
+func (o Outcome) String() string {
+	switch o {
+	case Matched:
+		return "matched"
+	case WrongMethod:
+		return "wrong-method"
+	case WrongCase:
+		return "wrong-case"
+	}
+	return "no-match"
+}
+
 // Match finds the first route that fits method and path, and returns its
-// index in the Specs given to Compile. path is the request path without the
-// query string (see SplitPath). Match does not allocate.
+// index in the Specs given to Compile; ok is false for every outcome of
+// Lookup but Matched. path is the request path without the query string
+// (see SplitPath). Match does not allocate.
 func (t *Table) Match(method, path string) (index int, params Params, ok bool) {
+	if index, out := t.lookup(method, path, &params); out == Matched {
+		return index, params, true
+	}
+	return -1, Params{}, false
+}
+
+// Lookup matches method and path against the table (DESIGN.md "routes"):
+//
+//   - the first route whose path and method match is Matched;
+//   - on a case-sensitive table, the route found that way is looked for
+//     with case ignored: when the first route whose method fits and whose
+//     path matches when case is ignored does not match as written, the
+//     outcome is WrongCase at it, even if a later route (a catch-all
+//     prefix) matches as written, because an upstream that ignores case
+//     serves the earlier route's resource;
+//   - when no route's method fits a path that matches, WrongMethod at the
+//     first route whose path matches (as written; when none does but one
+//     matches with case ignored, WrongCase at that one);
+//   - NoMatch otherwise (index -1).
+//
+// Lookup does not allocate, and its work is linear in the length of path
+// for each route.
+func (t *Table) Lookup(method, path string) (index int, params Params, out Outcome) {
+	index, out = t.lookup(method, path, &params)
+	return index, params, out
+}
+
+func (t *Table) lookup(method, path string, params *Params) (int, Outcome) {
 	if len(path) == 0 || path[0] != '/' || len(path) > maxPathLen {
-		return -1, Params{}, false
+		*params = Params{}
+		return -1, NoMatch
 	}
 	path = trimSlash(path)
+	plain := isPlain(path)
 	for i := range t.routes {
 		r := &t.routes[i]
 		if r.methods != nil && !hasMethod(r.methods, method) {
 			continue
 		}
-		switch r.kind {
-		case kindExact:
-			if path == r.pattern {
-				return i, Params{}, true
+		switch r.match(path, plain, params) {
+		case eqSame:
+			r.bind(path, params)
+			return i, Matched
+		case eqFold:
+			r.bind(path, params)
+			if t.fold {
+				return i, Matched
 			}
-		case kindPrefix:
-			if hasSegmentPrefix(path, r.pattern) {
-				return i, Params{}, true
-			}
-		case kindTemplate:
-			if matchTemplate(r.segs, path, &params) {
-				params.names = r.names
-				params.path = path
-				return i, params, true
+			return i, WrongCase
+		}
+	}
+	// No route takes the method: which routes does the path match at all?
+	for i := range t.routes {
+		r := &t.routes[i]
+		if r.methods == nil {
+			continue // it would have matched above
+		}
+		if eq := r.match(path, plain, params); eq == eqSame || eq == eqFold && t.fold {
+			r.bind(path, params)
+			return i, WrongMethod
+		}
+	}
+	for i := range t.routes {
+		r := &t.routes[i]
+		if r.methods != nil && r.match(path, plain, params) == eqFold {
+			r.bind(path, params)
+			return i, WrongCase
+		}
+	}
+	*params = Params{}
+	return -1, NoMatch
+}
+
+// bind completes params for r matched on path.
+func (r *compiled) bind(path string, params *Params) {
+	if r.kind != kindTemplate {
+		*params = Params{}
+		return
+	}
+	params.names = r.names
+	params.path = path
+}
+
+// PathMatches calls yield with the index of every route whose path
+// matches (whatever their methods), in order, until yield returns false.
+// A case-sensitive table counts only paths that match as written. It is
+// for the refusals of Lookup's WrongMethod (the Allow header, report-only
+// routes), not for the common case.
+func (t *Table) PathMatches(path string, yield func(index int) bool) {
+	if len(path) == 0 || path[0] != '/' || len(path) > maxPathLen {
+		return
+	}
+	path = trimSlash(path)
+	plain := isPlain(path)
+	var params Params
+	for i := range t.routes {
+		eq := t.routes[i].match(path, plain, &params)
+		if eq == eqSame || eq == eqFold && t.fold {
+			if !yield(i) {
+				return
 			}
 		}
 	}
-	return -1, Params{}, false
+}
+
+// Bind returns the parameters of route i on path, as Lookup would give
+// them had it chosen route i; the zero Params when route i's path does not
+// match (with case ignored).
+func (t *Table) Bind(i int, path string) Params {
+	var params Params
+	if len(path) == 0 || path[0] != '/' || len(path) > maxPathLen {
+		return params
+	}
+	path = trimSlash(path)
+	r := &t.routes[i]
+	if r.match(path, isPlain(path), &params) == eqNone {
+		return Params{}
+	}
+	r.bind(path, &params)
+	return params
+}
+
+// CaseMatches calls yield with the index of every route whose path
+// matches only when case is ignored (whatever their methods), in order,
+// until yield returns false. It is empty on a CaseInsensitive table.
+func (t *Table) CaseMatches(path string, yield func(index int) bool) {
+	if t.fold || len(path) == 0 || path[0] != '/' || len(path) > maxPathLen {
+		return
+	}
+	path = trimSlash(path)
+	plain := isPlain(path)
+	var params Params
+	for i := range t.routes {
+		if t.routes[i].match(path, plain, &params) == eqFold {
+			if !yield(i) {
+				return
+			}
+		}
+	}
+}
+
+// CaseShadow finds a route that a case-sensitive table can never give
+// for some method: an earlier route i, which takes that method too, matches
+// every path route j matches only when case is ignored (their literals
+// differ in case alone), so Lookup answers WrongCase at i instead. A prefix
+// route j counts only behind a prefix route i (behind an exact path or a
+// template, it is shadowed only at its own root). method is one method
+// both take, "" when both take any. ok is false when there is none, and
+// always on a CaseInsensitive table, where an earlier route simply wins.
+func (t *Table) CaseShadow() (j, i int, method string, ok bool) {
+	if t.fold {
+		return 0, 0, "", false
+	}
+	var params Params
+	for j = range t.routes {
+		rj := &t.routes[j]
+		// The pattern itself is a path of route j: its `{name}` segments
+		// match a parameter of i and never a literal.
+		for i = 0; i < j; i++ {
+			ri := &t.routes[i]
+			if rj.kind == kindPrefix && ri.kind != kindPrefix {
+				continue
+			}
+			m, shared := sharedMethod(ri.methods, rj.methods)
+			if !shared {
+				continue
+			}
+			if ri.match(rj.pattern, isPlain(rj.pattern), &params) == eqFold {
+				return j, i, m, true
+			}
+		}
+	}
+	return 0, 0, "", false
+}
+
+// sharedMethod returns a method both lists take ("" when both take any).
+func sharedMethod(a, b []string) (string, bool) {
+	switch {
+	case a == nil && b == nil:
+		return "", true
+	case a == nil:
+		return b[0], true
+	case b == nil:
+		return a[0], true
+	}
+	for _, m := range b {
+		if hasMethod(a, m) {
+			return m, true
+		}
+	}
+	return "", false
 }
 
 // maxPathLen keeps parameter offsets within int32. Envoy's header limits
@@ -254,11 +487,71 @@ func hasMethod(methods []string, m string) bool {
 	return false
 }
 
+// match compares the normalised path p with the route's pattern: eqSame
+// when it matches as written (after percent-decoding), eqFold when it
+// matches only with case ignored, eqNone otherwise. Parameter spans go to
+// params. plain says p is ASCII without escapes: then an exact or prefix
+// pattern without escapes is compared with one ASCII case-blind string
+// comparison instead of segment by segment. The caller decides what eqFold
+// means for its table.
+func (r *compiled) match(p string, plain bool, params *Params) uint8 {
+	switch r.kind {
+	case kindExact:
+		if p == r.pattern {
+			return eqSame
+		}
+		if r.pattern == "/" {
+			return eqNone
+		}
+		if plain && r.plain {
+			if len(p) == len(r.pattern) && equalFoldASCII(p, r.pattern) {
+				return eqFold
+			}
+			return eqNone
+		}
+	case kindPrefix:
+		if hasSegmentPrefix(p, r.pattern) {
+			return eqSame
+		}
+		if r.pattern == "/" {
+			return eqNone // every path starts with '/'
+		}
+		if plain && r.plain {
+			n := len(r.pattern)
+			if len(p) >= n && (len(p) == n || p[n] == '/') && equalFoldASCII(p[:n], r.pattern) {
+				return eqFold
+			}
+			return eqNone
+		}
+	}
+	return matchSegments(r.segs, p, plain, r.kind == kindPrefix, params)
+}
+
+// isPlain reports whether s is ASCII without a '%'.
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || s[i] == '%' {
+			return false
+		}
+	}
+	return true
+}
+
+// equalFoldASCII compares two strings of equal length, ignoring ASCII case.
+func equalFoldASCII(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // hasSegmentPrefix reports whether the normalised path p starts with the
 // normalised prefix at a segment boundary.
 func hasSegmentPrefix(p, prefix string) bool {
 	if prefix == "/" {
-		return true // p starts with '/', checked by Match
+		return true // p starts with '/', checked by Lookup
 	}
 	if len(p) < len(prefix) || p[:len(prefix)] != prefix {
 		return false
@@ -266,27 +559,46 @@ func hasSegmentPrefix(p, prefix string) bool {
 	return len(p) == len(prefix) || p[len(prefix)] == '/'
 }
 
-// matchTemplate walks p segment by segment against segs, recording parameter
-// spans in params. p is normalised and starts with '/'.
-func matchTemplate(segs []segment, p string, params *Params) bool {
+// matchSegments walks p segment by segment against segs, recording
+// parameter spans in params; with prefix, p may go on after the last
+// segment at a '/'. p is normalised and starts with '/'; plain says it is
+// ASCII without escapes. It returns the lowest equality level of the
+// literal segments.
+func matchSegments(segs []segment, p string, plain, prefix bool, params *Params) uint8 {
+	level := eqSame
 	i := 0
 	for _, s := range segs {
 		if i >= len(p) || p[i] != '/' {
-			return false
+			return eqNone
 		}
 		i++
 		end := indexSlash(p, i)
 		if s.param >= 0 {
 			if end == i {
-				return false
+				return eqNone
 			}
 			params.spans[s.param] = [2]int32{int32(i), int32(end)}
-		} else if p[i:end] != s.lit {
-			return false
+		} else if seg := p[i:end]; seg != s.lit {
+			switch {
+			case plain && s.plain:
+				if len(seg) != len(s.lit) || !equalFoldASCII(seg, s.lit) {
+					return eqNone
+				}
+				level = eqFold
+			default:
+				eq := cmpSeg(seg, s.lit)
+				if eq == eqNone {
+					return eqNone
+				}
+				level = min(level, eq)
+			}
 		}
 		i = end
 	}
-	return i == len(p)
+	if i == len(p) || prefix && p[i] == '/' {
+		return level
+	}
+	return eqNone
 }
 
 // indexSlash returns the index of the first '/' in s at or after from, or

@@ -32,13 +32,15 @@ var withKey = map[string]string{"x-api-key": demoKey}
 var demoRequests = []demoRequest{
 	{method: "GET", path: "/healthz", note: "exact route, empty policy"},
 	{method: "HEAD", path: "/healthz", note: "HEAD matches where GET is listed"},
-	{method: "POST", path: "/healthz", note: "method not listed, no default: 404"},
+	{method: "POST", path: "/healthz", note: "method not listed: 405 with Allow, never another policy"},
 	{method: "GET", path: "/admin", headers: map[string]string{"x-request-id": "demo-7"}, note: "no route: 404 problem+json with the request id"},
 	{method: "GET", path: "/public/%2e%2e/admin", note: "encoded dot segment: refused before routing"},
 	{method: "GET", path: "/users/acme/orders", note: "no credential: 401"},
 	{method: "GET", path: "/users/acme/orders", headers: map[string]string{"x-api-key": "guessed"}, note: "unknown API key: 401"},
 	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "valid key, own orders: allowed, ssn masked in the response"},
 	{method: "GET", path: "/users/globex/orders", headers: withKey, note: "someone else's orders: 403 (object-level authorization)"},
+	{method: "DELETE", path: "/users/globex/orders", headers: withKey, note: "a method the route does not list: 405"},
+	{method: "GET", path: "/USERS/globex/orders", headers: withKey, note: "another letter case (Express would serve it): 404"},
 	{method: "GET", path: "/users/acme/orders?access_token=x", headers: withKey, note: "credential in the query string: 400"},
 	{method: "POST", path: "/users/acme/orders", headers: withKey, body: `{"items":[1],"items":[2]}`, note: "duplicate JSON key: 400"},
 	{method: "POST", path: "/users/acme/orders", headers: withKey, body: `{"items":[1,2]}`, note: "valid JSON body: allowed"},
@@ -115,7 +117,7 @@ func runDemo(cfg localproxy.Config, out io.Writer) error {
 			}
 		}
 		fmt.Fprintf(out, "%-5s %-28s -> %d %s\n      %s\n", d.method, d.path, resp.StatusCode, verdict, d.note)
-		for _, h := range []string{"WWW-Authenticate", "Retry-After", "RateLimit-Policy", "RateLimit"} {
+		for _, h := range []string{"Allow", "WWW-Authenticate", "Retry-After", "RateLimit-Policy", "RateLimit"} {
 			if v := resp.Header.Get(h); v != "" {
 				fmt.Fprintf(out, "      %s: %s\n", h, v)
 			}

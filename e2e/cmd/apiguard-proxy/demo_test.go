@@ -29,7 +29,12 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"GET   /healthz                     -> 200 allowed, upstream answered",
-		"POST  /healthz                     -> 404 refused by apiguard (reason=route_not_found)",
+		"POST  /healthz                     -> 405 refused by apiguard (reason=method_not_allowed)\n" +
+			"      method not listed: 405 with Allow, never another policy\n" +
+			"      Allow: GET, HEAD\n",
+		"DELETE /users/globex/orders         -> 405 refused by apiguard (reason=method_not_allowed)",
+		"Allow: GET, HEAD, POST\n",
+		"GET   /USERS/globex/orders         -> 404 refused by apiguard (reason=route_case_mismatch)",
 		`"instance":"demo-7"`,
 		"-> 400 refused by apiguard (reason=unsafe_path)",
 		"-> 401 refused by apiguard (reason=credential_missing)",
@@ -41,7 +46,7 @@ func TestDemo(t *testing.T) {
 		"-> 400 refused by apiguard (reason=json_duplicate_key)",
 		"-> 429 refused by apiguard (reason=rate_limited)",
 		"Retry-After: ",
-		"wasmcustom.apiguard.requests = 14",
+		"wasmcustom.apiguard.requests = 16",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
