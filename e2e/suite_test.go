@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,7 +111,19 @@ func start(t testing.TB, g guest, config string, opts ...envoyOpt) *host.Envoy {
 	return e
 }
 
+// newEnvoy boots an Envoy; a configuration that does not write
+// hold_headers gets the value the emulated host needs (withHoldHeaders).
 func newEnvoy(g guest, config string, opts ...envoyOpt) (*host.Envoy, error) {
+	return bootEnvoy(g, config, true, opts...)
+}
+
+// newEnvoyAsWritten boots an Envoy with the configuration exactly as the
+// test wrote it.
+func newEnvoyAsWritten(g guest, config string, opts ...envoyOpt) (*host.Envoy, error) {
+	return bootEnvoy(g, config, false, opts...)
+}
+
+func bootEnvoy(g guest, config string, fillHold bool, opts ...envoyOpt) (*host.Envoy, error) {
 	cfg := host.Config{
 		PluginName:                  "apiguard",
 		RootID:                      "apiguard",
@@ -122,7 +135,33 @@ func newEnvoy(g guest, config string, opts ...envoyOpt) (*host.Envoy, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if fillHold {
+		cfg.PluginConfig = withHoldHeaders(cfg.PluginConfig, cfg.AllowOnHeadersStopIteration)
+	}
 	return host.New(cfg, g.factory)
+}
+
+// withHoldHeaders writes `"hold_headers": hold` into a configuration
+// object that does not write it, as an operator must for a host that can
+// (Envoy with allow_on_headers_stop_iteration) or cannot (Istio) hold
+// headers: DESIGN makes the field required wherever a route reads bodies or
+// inspects responses. Anything that is not a JSON object stays as it is,
+// so tests of invalid configurations see their own bytes.
+func withHoldHeaders(config []byte, hold bool) []byte {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(config, &top) != nil {
+		return config
+	}
+	if _, ok := top["hold_headers"]; ok {
+		return config
+	}
+	i := bytes.IndexByte(config, '{')
+	out := append([]byte{}, config[:i+1]...)
+	out = append(out, fmt.Sprintf(`"hold_headers": %v`, hold)...)
+	if len(top) > 0 {
+		out = append(out, ',')
+	}
+	return append(out, config[i+1:]...)
 }
 
 // exchange is one row of a behaviour table.

@@ -801,7 +801,7 @@ func TestClusterReferences(t *testing.T) {
 		{"JWKS cluster missing", `{` + provider("no-such") + `, "default": {}}`, `cluster "no-such", which is not defined`},
 		{"rate limit cluster missing", `{"rate_limit_service": {"cluster": "no-such", "domain": "d"}, "default": {}}`, `rate_limit_service.cluster "no-such" is not defined`},
 		{"rate limit cluster HTTP/1", `{"rate_limit_service": {"cluster": "test-h1", "domain": "d"}, "default": {}}`, `must speak HTTP/2`},
-		{"body over the buffer limit", `{"default": {"response": {"max_body_bytes": 67108864}}}`, `per_connection_buffer_limit_bytes is`},
+		{"body over the buffer limit", `{"hold_headers": true, "default": {"response": {"max_body_bytes": 67108864}}}`, `per_connection_buffer_limit_bytes is`},
 		{"hold_headers false needs no flag", `{"hold_headers": false, "default": {}}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -200,6 +200,7 @@ func TestParse_designExample(t *testing.T) {
 
 // defaultsDoc sets only what is required, so that every default applies.
 const defaultsDoc = `{
+  "hold_headers": true,
   "providers": {
     "j": {"issuer": "i", "audiences": ["a"], "algorithms": ["ES256"],
           "remote_jwks": {"cluster": "idp", "path": "/jwks"}},
@@ -373,7 +374,7 @@ func TestParse_values(t *testing.T) {
 		check(t, "claim headers", cfg.ClaimHeaders, []string{"x-user-id", "x_user_id"})
 	})
 	t.Run("fields and response paths", func(t *testing.T) {
-		cfg := mustParse(t, `{"default":{"request":{"json":{"fields":[
+		cfg := mustParse(t, `{"hold_headers":true,"default":{"request":{"json":{"fields":[
 			{"path":"a\\.b.c","type":"integer"},{"path":"n","type":"null","required":true},{"path":"h\\#","required":true}]}},
 			"response":{"allow":["#.id","k\\#.v"],"redact":{"paths":["x"],"action":"mask","mask":""},"pass_types":["Text/CSV","application/octet-stream"]}}}`)
 		f := cfg.Default.Request.JSON.Fields
@@ -389,9 +390,9 @@ func TestParse_values(t *testing.T) {
 		check(t, "pass types", resp.PassTypes, []string{"text/csv", "application/octet-stream"})
 	})
 	t.Run("case_sensitive_keys", func(t *testing.T) {
-		cfg := mustParse(t, `{"default":{"request":{"json":{"case_sensitive_keys":true}}}}`)
+		cfg := mustParse(t, `{"hold_headers":true,"default":{"request":{"json":{"case_sensitive_keys":true}}}}`)
 		check(t, "case_sensitive_keys", cfg.Default.Request.JSON.CaseSensitiveKeys, true)
-		cfg = mustParse(t, `{"default":{"request":{"json":{"case_sensitive_keys":false}}}}`)
+		cfg = mustParse(t, `{"hold_headers":true,"default":{"request":{"json":{"case_sensitive_keys":false}}}}`)
 		check(t, "case_sensitive_keys false", cfg.Default.Request.JSON.CaseSensitiveKeys, false)
 	})
 	t.Run("api key hash upper case", func(t *testing.T) {
@@ -429,7 +430,7 @@ func TestPolicy_RequestBodyLimit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := mustParse(t, `{"providers":{`+jwtIdp+`},"routes":[`+routeWith(tc.policy)+`]}`)
+			cfg := mustParse(t, `{"hold_headers":true,"providers":{`+jwtIdp+`},"routes":[`+routeWith(tc.policy)+`]}`)
 			pol := &cfg.Routes[0].Policy
 			limit, on := pol.RequestBodyLimit()
 			if limit != tc.wantLimit || on != tc.wantOn {
@@ -727,5 +728,52 @@ func TestSplitFetchURL(t *testing.T) {
 	if !SameAuthority("Keys.Example.com:443", "keys.example.com") || SameAuthority("keys.example.com:8443", "keys.example.com") ||
 		SameAuthority("keys.example.com.evil", "keys.example.com") {
 		t.Error("SameAuthority")
+	}
+}
+
+// TestParse_holdHeadersRequired pins DESIGN's hold_headers default: a
+// configuration with a rule that reads a body or inspects responses must
+// write hold_headers (its default would hang such routes under Istio), and
+// the error names the rule and says when true and when false are right.
+func TestParse_holdHeadersRequired(t *testing.T) {
+	idp := `"providers":{` + jwtIdp + `},`
+	tests := []struct {
+		name    string
+		doc     string
+		wantErr string // "" = accepted
+		want    bool   // HoldHeaders when accepted
+	}{
+		{"no body rule: default true", `{` + idp + `"routes":[` + routeWith(`{"request":{"max_body_bytes":10}}`) + `]}`, "", true},
+		{"json", `{` + idp + `"routes":[` + routeWith(`{"request":{"json":{}}}`) + `]}`, "routes[0].request.json", false},
+		{"body_owner", `{` + idp + `"routes":[` + routeWith(`{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`) + `]}`, "routes[0].auth.body_owner", false},
+		{"owner (form shadow)", `{` + idp + `"routes":[` + routeWith(`{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}}`) + `]}`, "routes[0].auth.owner", false},
+		{"response", `{` + idp + `"routes":[` + routeWith(`{"response":{}}`) + `]}`, "routes[0].response", false},
+		{"in default", `{"default":{"response":{"redact":{"keys":["k"]}}}}`, "default.response", false},
+		{"first in document order", `{` + idp + `"routes":[` + routeWith(`{}`) + `,{"name":"b","match":{"path":"/b"},"response":{}}],"default":{"request":{"json":{}}}}`, "routes[1].response", false},
+		{"written true", `{"hold_headers":true,"default":{"request":{"json":{}}}}`, "", true},
+		{"written false", `{"hold_headers":false,"default":{"request":{"json":{}}}}`, "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := Parse([]byte(tc.doc))
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Parse: %v", err)
+				}
+				if cfg.HoldHeaders != tc.want {
+					t.Fatalf("HoldHeaders = %v, want %v", cfg.HoldHeaders, tc.want)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted without hold_headers")
+			}
+			msg := err.Error()
+			for _, want := range []string{"hold_headers: required: " + tc.wantErr + " ", "true for Envoy 1.35", "allow_on_headers_stop_iteration: true", "false for Istio"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("error %q lacks %q", msg, want)
+				}
+			}
+		})
 	}
 }

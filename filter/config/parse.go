@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,6 +132,11 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			return nil, err
 		}
 	}
+	if v.Get("hold_headers") == nil {
+		if where := cfg.firstHoldingPolicy(); where != "" {
+			return nil, root.field("hold_headers").errorf("%s", holdHeadersRequired(where))
+		}
+	}
 	table, cerr := route.CompileWith(cfg.RouteSpecs(), cfg.RouteOptions())
 	if cerr != nil {
 		// Each match was checked with the same rules while parsing, so this
@@ -162,6 +168,51 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 	cfg.Table = table
 	cfg.ClaimHeaders = claimHeaders(cfg.Providers)
 	return cfg, nil
+}
+
+// firstHoldingPolicy names the first policy (in document order: routes,
+// then default) whose checks depend on whether the host lets the filter
+// hold request headers while it reads a body, or response headers while it
+// inspects a response: a `json`, `body_owner`, `owner` (its form shadow)
+// or `response` rule. "" when there is none.
+func (c *Config) firstHoldingPolicy() string {
+	for i := range c.Routes {
+		if what := c.Routes[i].Policy.holdingRule(); what != "" {
+			return fmt.Sprintf("routes[%d].%s", i, what)
+		}
+	}
+	if c.Default != nil {
+		if what := c.Default.holdingRule(); what != "" {
+			return "default." + what
+		}
+	}
+	return ""
+}
+
+// holdingRule names the policy's first rule that reads a body or inspects
+// responses, as a JSON path below the policy, or "".
+func (p *Policy) holdingRule() string {
+	switch {
+	case p.Request != nil && p.Request.JSON != nil:
+		return "request.json"
+	case p.Auth != nil && len(p.Auth.BodyOwner) > 0:
+		return "auth.body_owner"
+	case p.Auth != nil && len(p.Auth.Owner) > 0:
+		return "auth.owner"
+	case p.Response != nil:
+		return "response"
+	}
+	return ""
+}
+
+// holdHeadersRequired is the message for a configuration that must write
+// `hold_headers` (DESIGN.md defaults): its default would hang body and
+// response routes on hosts that cannot hold headers, so the operator says
+// which host it runs on.
+func holdHeadersRequired(where string) string {
+	return "required: " + where + ` reads a body or inspects responses, so the configuration must say whether the host can hold headers: ` +
+		`write true for Envoy 1.35 or later with allow_on_headers_stop_iteration: true on the Wasm filter, ` +
+		`false for Istio's WasmPlugin, Envoy Gateway or an Envoy before 1.35 (headers then reach upstream before a body verdict; a refusal resets the upstream request)`
 }
 
 // claimHeaders collects every header set from claims, with the underscore

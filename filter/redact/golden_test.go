@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden .out.json files")
 // part of a whole configuration, with every default applied.
 func responseConfig(t testing.TB, response []byte) *config.Response {
 	t.Helper()
-	doc := `{"routes":[{"name":"golden","match":{"prefix":"/"},"response":` + string(response) + `}]}`
+	doc := `{"hold_headers":true,"routes":[{"name":"golden","match":{"prefix":"/"},"response":` + string(response) + `}]}`
 	cfg, err := config.Parse([]byte(doc))
 	if err != nil {
 		t.Fatalf("config: %v", err)
