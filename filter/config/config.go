@@ -97,15 +97,14 @@ type Config struct {
 	// HoldHeaders is `hold_headers` (default true).
 	HoldHeaders bool
 	// CaseInsensitivePaths is `case_insensitive_paths` (default false):
-	// Table compares literal path segments after case folding.
+	// the route table compares literal path segments after case folding.
 	CaseInsensitivePaths bool
 	// Default is `default`, or nil when absent (an unmatched request then
 	// gets 404).
 	Default *Policy
-	// Routes is `routes`, in order; Table.Match returns indexes into it.
+	// Routes is `routes`, in order; the route table policy.Compile builds
+	// from RouteSpecs answers indexes into it.
 	Routes []Route
-	// Table is the compiled `match` of Routes, built once by Parse.
-	Table *route.Table
 	// FailedAuthLimit is `failed_auth_limit`, or nil.
 	FailedAuthLimit *FailedAuthLimit
 	// RateLimitService is `rate_limit_service`, or nil.
@@ -136,8 +135,8 @@ func (c *Config) Provider(name string) *Provider {
 }
 
 // RouteSpecs returns the `match` of every route, ready for
-// route.CompileWith with RouteOptions (Parse has already compiled them into
-// Table).
+// route.CompileWith with RouteOptions (Parse validates them that way;
+// policy.Compile builds the table the filter uses).
 func (c *Config) RouteSpecs() []route.Spec {
 	specs := make([]route.Spec, len(c.Routes))
 	for i, r := range c.Routes {

@@ -180,20 +180,20 @@ func TestParse_designExample(t *testing.T) {
 	check(t, "claim headers", cfg.ClaimHeaders, []string{"x-partner-id", "x-tenant-id", "x-user-id", "x_partner_id", "x_tenant_id", "x_user_id"})
 
 	// The compiled table follows Routes.
-	idx, params, ok := cfg.Table.Match("GET", "/users/42/orders")
+	idx, params, ok := routeTable(t, cfg).Match("GET", "/users/42/orders")
 	if !ok || idx != 0 {
 		t.Fatalf("Match = %d, %v", idx, ok)
 	}
 	if v, _ := params.Get("user_id"); v != "42" {
 		t.Errorf("user_id = %q", v)
 	}
-	if idx, _, ok := cfg.Table.Match("HEAD", "/healthz/"); !ok || idx != 1 {
+	if idx, _, ok := routeTable(t, cfg).Match("HEAD", "/healthz/"); !ok || idx != 1 {
 		t.Errorf("HEAD /healthz/ = %d, %v", idx, ok)
 	}
-	if _, _, ok := cfg.Table.Match("DELETE", "/users/42/orders"); ok {
+	if _, _, ok := routeTable(t, cfg).Match("DELETE", "/users/42/orders"); ok {
 		t.Error("DELETE matched a GET/POST route")
 	}
-	if _, _, ok := cfg.Table.Match("GET", "/nope"); ok {
+	if _, _, ok := routeTable(t, cfg).Match("GET", "/nope"); ok {
 		t.Error("/nope matched")
 	}
 }
@@ -229,7 +229,7 @@ func TestParse_defaults(t *testing.T) {
 	}{
 		{"hold_headers", cfg.HoldHeaders, true},
 		{"case_insensitive_paths", cfg.CaseInsensitivePaths, false},
-		{"table case-insensitive", cfg.Table.CaseInsensitive(), false},
+		{"table case-insensitive", routeTable(t, cfg).CaseInsensitive(), false},
 		{"default", cfg.Default, (*Policy)(nil)},
 		{"enforce", pol.Enforce, true},
 		{"require_tls", pol.RequireTLS, TLSOff},
@@ -304,7 +304,7 @@ func TestParse_values(t *testing.T) {
 		check(t, "rls", *cfg.RateLimitService, RateLimitService{Cluster: "c", Domain: "d", Timeout: 250 * time.Millisecond, FailureMode: FailureAllow, HashSecret: "0123456789abcdef"})
 		check(t, "fal", *cfg.FailedAuthLimit, FailedAuthLimit{Key: Key{Kind: KeyHeader, Header: "x-client", Raw: "header:X-Client"}, Limit: 3, Window: 90 * time.Second})
 		check(t, "routes", cfg.Routes, []Route(nil))
-		check(t, "table", cfg.Table.Len(), 0)
+		check(t, "table", routeTable(t, cfg).Len(), 0)
 	})
 	t.Run("case_insensitive_paths", func(t *testing.T) {
 		// Routes that differ only in case are a config error while paths
@@ -313,18 +313,18 @@ func TestParse_values(t *testing.T) {
 		doc := `"routes":[{"name":"a","match":{"path":"/Users/{id}","methods":["GET"]}},{"name":"b","match":{"path":"/users/{uid}"}}]}`
 		cfg := mustParse(t, `{"case_insensitive_paths":true,`+doc)
 		check(t, "field", cfg.CaseInsensitivePaths, true)
-		check(t, "table", cfg.Table.CaseInsensitive(), true)
+		check(t, "table", routeTable(t, cfg).CaseInsensitive(), true)
 		check(t, "options", cfg.RouteOptions(), route.Options{CaseInsensitive: true})
-		if idx, params, ok := cfg.Table.Match("GET", "/USERS/BoB"); !ok || idx != 0 {
+		if idx, params, ok := routeTable(t, cfg).Match("GET", "/USERS/BoB"); !ok || idx != 0 {
 			t.Errorf("GET /USERS/BoB = %d, %v", idx, ok)
 		} else if v, _ := params.Get("id"); v != "BoB" {
 			t.Errorf("id = %q, want the request's spelling", v)
 		}
-		if idx, _, ok := cfg.Table.Match("DELETE", "/users/bob"); !ok || idx != 1 {
+		if idx, _, ok := routeTable(t, cfg).Match("DELETE", "/users/bob"); !ok || idx != 1 {
 			t.Errorf("DELETE /users/bob = %d, %v", idx, ok)
 		}
 		cfg = mustParse(t, `{"case_insensitive_paths":false,"routes":[{"name":"a","match":{"path":"/a"}}]}`)
-		check(t, "explicit false", cfg.Table.CaseInsensitive(), false)
+		check(t, "explicit false", routeTable(t, cfg).CaseInsensitive(), false)
 	})
 	t.Run("inline jwks kept byte for byte", func(t *testing.T) {
 		jwks := `{ "keys" : [ {"kty":"oct","k":"c2VjcmV0\u002d","alg":"HS256"} , {"kty":"EC","x":"a}b]"} ], "x-extra": {"n":[1,2,{}]} }`
@@ -776,4 +776,14 @@ func TestParse_holdHeadersRequired(t *testing.T) {
 			}
 		})
 	}
+}
+
+// routeTable compiles cfg's routes the way policy.Compile does.
+func routeTable(t testing.TB, cfg *Config) *route.Table {
+	t.Helper()
+	tab, err := route.CompileWith(cfg.RouteSpecs(), cfg.RouteOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tab
 }

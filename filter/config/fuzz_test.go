@@ -62,7 +62,7 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		if cfg.Table == nil || cfg.Table.Len() != len(cfg.Routes) {
+		if routeTable(t, cfg) == nil || routeTable(t, cfg).Len() != len(cfg.Routes) {
 			t.Fatal("table does not follow routes")
 		}
 		if cfg.RateLimitSlots <= 0 || cfg.RateLimitSlots&(cfg.RateLimitSlots-1) != 0 {

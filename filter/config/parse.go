@@ -137,6 +137,9 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			return nil, root.field("hold_headers").errorf("%s", holdHeadersRequired(where))
 		}
 	}
+	// The route table is compiled here only to validate it (policy.Compile
+	// builds the one the filter uses): a match route rejects, or a route
+	// that an earlier one shadows, is a configuration error with its path.
 	table, cerr := route.CompileWith(cfg.RouteSpecs(), cfg.RouteOptions())
 	if cerr != nil {
 		// Each match was checked with the same rules while parsing, so this
@@ -165,7 +168,6 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 				`while "case_insensitive_paths" is false; spell both alike, reorder them, or set "case_insensitive_paths"`,
 			what, i, quote(cfg.Routes[i].Name))
 	}
-	cfg.Table = table
 	cfg.ClaimHeaders = claimHeaders(cfg.Providers)
 	return cfg, nil
 }

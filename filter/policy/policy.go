@@ -69,15 +69,12 @@ func Compile(c *config.Config) (*Policy, error) {
 		AuditLog:            c.AuditLog,
 		SanitizeUpstream5xx: c.Errors.SanitizeUpstream5xx,
 		StripHeaders:        c.ClaimHeaders,
-		matcher:             c.Table,
 	}
-	if p.matcher == nil {
-		t, err := route.CompileWith(c.RouteSpecs(), c.RouteOptions())
-		if err != nil {
-			return nil, err
-		}
-		p.matcher = t
+	t, err := route.CompileWith(c.RouteSpecs(), c.RouteOptions())
+	if err != nil {
+		return nil, err
 	}
+	p.matcher = t
 	p.routes = make([]Route, len(c.Routes))
 	for i := range c.Routes {
 		r := &c.Routes[i]
