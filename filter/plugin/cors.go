@@ -54,14 +54,9 @@ func (s *stream) loadEdge() {
 		return
 	}
 	c.loaded = true
-	pol := s.route.Config
-	c.policy, c.dep, c.allowed, c.echo = nil, nil, false, ""
-	if pol.CORS != nil {
-		c.policy = s.r.edge.cors[s.route.Index]
+	c.policy, c.dep, c.allowed, c.echo = s.route.CORS, s.route.Deprecation, false, ""
+	if c.policy != nil {
 		c.echo, c.allowed = c.policy.AllowOrigin(s.requestOrigin())
-	}
-	if pol.Deprecation != nil {
-		c.dep = s.r.edge.dep[s.route.Index]
 	}
 }
 
@@ -116,7 +111,7 @@ func (s *stream) preflightRoute() (res result, done bool) {
 	c := &s.cors
 	switch m.Outcome {
 	case route.Matched:
-		if m.Route.Config.CORS == nil {
+		if m.Route.CORS == nil {
 			return next, false
 		}
 		s.route, s.params = m.Route, m.Params
@@ -271,30 +266,4 @@ func (s *stream) corsRefusalHeaders() []proxy.Pair {
 func (s *stream) originAllowed() bool {
 	c := &s.cors
 	return c.policy != nil && c.policy.Listed(c.origin)
-}
-
-// edgeRoot holds the compiled cors and deprecation blocks of every route,
-// indexed by route index, built once per configuration.
-type edgeRoot struct {
-	cors []*edge.CORS
-	dep  []*edge.Deprecation
-}
-
-// configureEdge compiles the cors and deprecation blocks of every route.
-func (r *root) configureEdge() error {
-	n := r.policy.NumRoutes()
-	r.edge = edgeRoot{cors: make([]*edge.CORS, n), dep: make([]*edge.Deprecation, n)}
-	for i := 0; i < n; i++ {
-		rt := r.policy.Route(i)
-		if rt == nil {
-			continue
-		}
-		if rt.Config.CORS != nil {
-			r.edge.cors[i] = edge.NewCORS(rt.Config.CORS)
-		}
-		if rt.Config.Deprecation != nil {
-			r.edge.dep[i] = edge.NewDeprecation(rt.Config.Deprecation)
-		}
-	}
-	return nil
 }

@@ -65,3 +65,19 @@ func (m *metrics) incReason(ids map[problem.Reason]uint32, prefix string, r prob
 
 func (m *metrics) deny(r problem.Reason)   { m.incReason(m.denied, prefixDenied, r) }
 func (m *metrics) report(r problem.Reason) { m.incReason(m.reported, prefixReported, r) }
+
+// predefine defines a counter at configuration time, so that it shows
+// before its first event; a counter the host refuses stays undefined and
+// addDefined never counts it.
+func (m *metrics) predefine(name string) {
+	if id, ok := m.define(name); ok {
+		m.named[name] = id
+	}
+}
+
+// addDefined counts n events under a name predefine defined.
+func (m *metrics) addDefined(name string, n int64) {
+	if id, ok := m.named[name]; ok {
+		m.host.IncrementMetric(id, n)
+	}
+}

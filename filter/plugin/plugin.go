@@ -60,8 +60,6 @@ type root struct {
 	// Per-feature plugin-wide state, each defined in its feature's file.
 	auth   authRoot
 	limits rateRoot
-	edge   edgeRoot
-	resp   *responseRoot
 
 	// details caches the response code details of each refusal reason
 	// (refusalDetails).
@@ -74,10 +72,9 @@ type root struct {
 // features configure their plugin-wide state once the policy compiled; an
 // error is a *config.Error naming the path and stops the plugin.
 var features = [...]func(*root) error{
-	(*root).configureEdge,       // cors.go
 	(*root).configureAuth,       // auth.go
 	(*root).configureRateLimits, // ratelimit.go
-	(*root).configureResponse,   // response.go
+	(*root).defineRedactionMetrics, // response.go
 }
 
 // wantTicks asks for proxy_on_tick at least every ms milliseconds.

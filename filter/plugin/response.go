@@ -3,15 +3,10 @@ package plugin
 import (
 	"sync"
 
-	"errors"
-	"strconv"
-	"strings"
-
-	"github.com/apiguard/apiguard/filter/jsonx"
-	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/redact"
+	"github.com/apiguard/apiguard/filter/respcheck"
 )
 
 // Response protection (DESIGN.md `response`, `errors`; "Upstream's response
@@ -33,12 +28,9 @@ const (
 	maxPooledResponse = 1 << 20
 )
 
-// redactionsMetric is the per-route counter of redacted values.
-func redactionsMetric(route string) string { return "apiguard.route." + route + ".redactions" }
-
 // responseState is the per-stream response-inspection state.
 type responseState struct {
-	rules *routeResponse // the route's response rules while inspecting
+	plan *respcheck.Plan // the route's response rules while inspecting
 	// inspect: the body is buffered and rewritten at its end.
 	inspect bool
 	// held: the response headers wait for the body verdict (hold_headers).
@@ -49,61 +41,15 @@ type responseState struct {
 	done bool
 }
 
-// responseRoot is the plugin-wide response state: each route's compiled
-// rules, by policy.Route.Index (nil for routes without `response`).
-type responseRoot struct {
-	policy *policy.Policy
-	routes []*routeResponse
-}
-
-// routeResponse is one route's compiled `response`.
-type routeResponse struct {
-	rules     *redact.Rules
-	maxBody   int64
-	passTypes []string
-	metric    string // the route's redactions counter
-	metricID  uint32
-	hasMetric bool
-}
-
-// configureResponse compiles every route's response rules once per
-// configuration and defines the redaction counters.
-func (r *root) configureResponse() error {
-	r.resp = compileResponse(r)
+// defineRedactionMetrics defines each route's redaction counter once per
+// configuration, so that it shows (at zero) before any redaction.
+func (r *root) defineRedactionMetrics() error {
+	for i := 0; i < r.policy.NumRoutes(); i++ {
+		if rt := r.policy.Route(i); rt != nil && rt.Response != nil {
+			r.metrics.predefine(rt.Response.Metric)
+		}
+	}
 	return nil
-}
-
-func compileResponse(r *root) *responseRoot {
-	pol := r.policy
-	rr := &responseRoot{policy: pol, routes: make([]*routeResponse, pol.NumRoutes())}
-	for i := range rr.routes {
-		rt := pol.Route(i)
-		if rt == nil || rt.Config.Response == nil {
-			continue
-		}
-		resp := rt.Config.Response
-		c := &routeResponse{
-			rules:     redact.Compile(resp),
-			maxBody:   resp.MaxBodyBytes,
-			passTypes: resp.PassTypes,
-			metric:    redactionsMetric(rt.Name),
-		}
-		c.metricID, c.hasMetric = r.metrics.define(c.metric)
-		rr.routes[i] = c
-	}
-	return rr
-}
-
-// routeRules returns the response rules of the stream's route, or nil.
-func (s *stream) routeRules() *routeResponse {
-	if s.route == nil || s.route.Config.Response == nil {
-		return nil
-	}
-	routes := s.r.resp.routes
-	if s.route.Index >= len(routes) {
-		return nil
-	}
-	return routes[s.route.Index]
 }
 
 // prepareResponseInspection edits the request of a route with `response`
@@ -112,7 +58,7 @@ func (s *stream) routeRules() *routeResponse {
 // not decompress). passHeaders calls it at the end of the request-header
 // checks. A report-only route's request goes on untouched.
 func (s *stream) prepareResponseInspection() {
-	if s.route == nil || s.route.Config.Response == nil || !s.route.Enforce {
+	if s.route == nil || s.route.Response == nil || !s.route.Enforce {
 		return
 	}
 	s.host.RemoveHeaderMapValue(reqHeaders, "range")
@@ -127,8 +73,8 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 		s.sanitize5xx()
 		return proxy.StopIteration, true
 	}
-	rr := s.routeRules()
-	if rr == nil || endOfStream {
+	plan := s.route.Response
+	if plan == nil || endOfStream {
 		// No rules, or no body: nothing can leak.
 		return proxy.Continue, false
 	}
@@ -136,35 +82,18 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 	if st != proxy.StatusOK {
 		return s.refuseResponse(problem.ReasonInternal)
 	}
-	var ctype, clen string
-	types, encoded := 0, false
+	var head respcheck.Head
 	for _, p := range pairs {
-		switch strings.ToLower(p.Key) {
-		case "content-type":
-			ctype = p.Value
-			types++
-		case "content-encoding":
-			encoded = encoded || !identityEncoding(p.Value)
-		case "content-length":
-			clen = p.Value
-		}
+		head.Add(p.Key, p.Value)
 	}
-	mt := mediaType(ctype)
-	if types == 1 && mt != "" && rr.passes(mt) {
+	v := plan.Classify(s.status, &head)
+	switch v.Action {
+	case respcheck.Pass:
 		return proxy.Continue, false // untouched and unbuffered
+	case respcheck.Refuse:
+		return s.refuseResponse(v.Reason)
 	}
-	switch {
-	case s.status == 206:
-		return s.refuseResponse(problem.ReasonResponsePartial)
-	case encoded:
-		return s.refuseResponse(problem.ReasonResponseCompressed)
-	case types > 1 || mt != "" && !jsonType(mt):
-		return s.refuseResponse(problem.ReasonResponseNotJSON)
-	}
-	if n, err := strconv.ParseInt(strings.TrimSpace(clen), 10, 64); clen != "" && err == nil && n > rr.maxBody {
-		return s.refuseResponse(problem.ReasonResponseTooLarge)
-	}
-	s.resp = responseState{rules: rr, inspect: true, untyped: mt == ""}
+	s.resp = responseState{plan: plan, inspect: true, untyped: v.Untyped}
 	if s.enforced() {
 		// The body will change: its length is unknown until it is read. A
 		// stale length would frame a rewritten body wrongly (a longer mask
@@ -219,7 +148,7 @@ func (s *stream) responseBody(bodySize int, endOfStream bool) proxy.Action {
 	if !s.resp.inspect || s.resp.done {
 		return proxy.Continue
 	}
-	if int64(bodySize) > s.resp.rules.maxBody {
+	if int64(bodySize) > s.resp.plan.MaxBody {
 		return s.refuseBody(problem.ReasonResponseTooLarge)
 	}
 	if !endOfStream {
@@ -237,7 +166,7 @@ func (s *stream) responseTrailers() proxy.Action {
 	if st != proxy.StatusOK {
 		return s.refuseBody(problem.ReasonInternal)
 	}
-	if int64(size) > s.resp.rules.maxBody {
+	if int64(size) > s.resp.plan.MaxBody {
 		return s.refuseBody(problem.ReasonResponseTooLarge)
 	}
 	return s.finishResponse(size)
@@ -283,16 +212,16 @@ func (s *stream) finishResponse(size int) proxy.Action {
 		}
 		scratchPool.Put(sc)
 	}()
-	rr := s.resp.rules
-	out, stats, err := sc.w.Rewrite(rr.rules, sc.out[:0], body)
+	plan := s.resp.plan
+	out, stats, err := sc.w.Rewrite(plan.Rules, sc.out[:0], body)
 	if err != nil {
-		return s.refuseBody(s.parseReason(err))
+		return s.refuseBody(respcheck.BodyReason(err, s.resp.untyped))
 	}
 	if stats.Changed {
 		sc.out = out
 	}
-	if stats.Redactions > 0 && rr.hasMetric {
-		s.host.IncrementMetric(rr.metricID, int64(stats.Redactions))
+	if stats.Redactions > 0 {
+		s.r.metrics.addDefined(plan.Metric, int64(stats.Redactions))
 	}
 	if !s.enforced() || !stats.Changed {
 		return proxy.Continue
@@ -301,55 +230,4 @@ func (s *stream) finishResponse(size int) proxy.Action {
 		return s.refuseBody(problem.ReasonInternal)
 	}
 	return proxy.Continue
-}
-
-// parseReason names why a body was refused. An untyped body that does not
-// parse is simply not JSON.
-func (s *stream) parseReason(err error) problem.Reason {
-	var je *jsonx.Error
-	switch {
-	case errors.As(err, &je) && je.Reason == jsonx.ReasonDuplicateKey:
-		return problem.ReasonResponseDuplicateKey
-	case s.resp.untyped:
-		return problem.ReasonResponseNotJSON
-	}
-	return problem.ReasonResponseInvalidJSON
-}
-
-// passes reports whether the media type mt is listed in pass_types.
-func (rr *routeResponse) passes(mt string) bool {
-	for _, t := range rr.passTypes {
-		if t == mt {
-			return true
-		}
-	}
-	return false
-}
-
-// mediaType returns the lower-cased type/subtype of a Content-Type value,
-// without parameters; "" when there is none.
-func mediaType(v string) string {
-	if i := strings.IndexByte(v, ';'); i >= 0 {
-		v = v[:i]
-	}
-	return strings.ToLower(strings.Trim(v, " \t"))
-}
-
-// jsonType reports whether a media type is JSON: application/json or any
-// structured-syntax "+json" type (RFC 6839).
-func jsonType(mt string) bool {
-	t, sub, ok := strings.Cut(mt, "/")
-	return ok && t != "" && (mt == "application/json" || len(sub) > len("+json") && strings.HasSuffix(sub, "+json"))
-}
-
-// identityEncoding reports whether a Content-Encoding value leaves the body
-// as it is: only "identity" codings (or empty list elements).
-func identityEncoding(v string) bool {
-	for _, c := range strings.Split(v, ",") {
-		c = strings.Trim(c, " \t")
-		if c != "" && !strings.EqualFold(c, "identity") {
-			return false
-		}
-	}
-	return true
 }

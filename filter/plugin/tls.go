@@ -24,7 +24,7 @@ func (s *stream) stepRequireTLS() result {
 
 // tlsSatisfied applies the current route's require_tls.
 func (s *stream) tlsSatisfied() bool {
-	switch s.route.Config.RequireTLS {
+	switch s.route.TLS {
 	case config.TLSOff:
 		return true
 	case config.TLSConnection:

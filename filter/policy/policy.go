@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
 )
 
@@ -55,6 +57,17 @@ type Route struct {
 	// Config is the route's policy as parsed, for the checks that read it
 	// directly.
 	Config *config.Policy
+
+	// TLS is require_tls (step 3).
+	TLS config.TLSMode
+	// CORS is the compiled cors (steps 2, 4 and every answer), nil without.
+	CORS *edge.CORS
+	// Deprecation is the compiled deprecation (step 5 and every answer),
+	// nil without.
+	Deprecation *edge.Deprecation
+	// Response is the compiled `response` (the response checks), nil
+	// without.
+	Response *respcheck.Plan
 }
 
 // Compile builds the runtime policy. The configuration has already been
@@ -92,7 +105,15 @@ func Compile(c *config.Config) (*Policy, error) {
 }
 
 func compileRoute(index int, name string, cp *config.Policy) Route {
-	return Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp}
+	r := Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp, TLS: cp.RequireTLS,
+		Response: respcheck.Compile(name, cp.Response)}
+	if cp.CORS != nil {
+		r.CORS = edge.NewCORS(cp.CORS)
+	}
+	if cp.Deprecation != nil {
+		r.Deprecation = edge.NewDeprecation(cp.Deprecation)
+	}
+	return r
 }
 
 // Match returns the policy for a request: the first route whose match fits
@@ -173,7 +194,7 @@ func (p *Policy) Allow(path string) string {
 				methods = append(methods, m)
 			}
 		}
-		if p.routes[i].Config.CORS != nil && !slices.Contains(methods, "OPTIONS") {
+		if p.routes[i].CORS != nil && !slices.Contains(methods, "OPTIONS") {
 			methods = append(methods, "OPTIONS")
 		}
 		return true
@@ -187,7 +208,7 @@ func (p *Policy) Allow(path string) string {
 // for a method none of the path's routes lists.
 func (p *Policy) CORSRoute(path string) (r *Route, params route.Params, ok bool) {
 	p.matcher.PathMatches(path, func(i int) bool {
-		if p.routes[i].Config.CORS != nil {
+		if p.routes[i].CORS != nil {
 			r, ok = &p.routes[i], true
 		}
 		return !ok
