@@ -72,8 +72,8 @@ type root struct {
 // features configure their plugin-wide state once the policy compiled; an
 // error is a *config.Error naming the path and stops the plugin.
 var features = [...]func(*root) error{
-	(*root).configureAuth,       // auth.go
-	(*root).configureRateLimits, // ratelimit.go
+	(*root).configureAuth,          // auth.go
+	(*root).configureRateLimits,    // ratelimit.go
 	(*root).defineRedactionMetrics, // response.go
 }
 
