@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/route"
 )
@@ -544,8 +545,8 @@ func TestNormalizeQueryName(t *testing.T) {
 		{"jwt+", "jwt_"},
 	}
 	for _, tc := range tests {
-		if got := NormalizeQueryName(tc.in); got != tc.want {
-			t.Errorf("NormalizeQueryName(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := httpx.NormalizeQueryName(tc.in); got != tc.want {
+			t.Errorf("httpx.NormalizeQueryName(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/route"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
@@ -307,7 +308,7 @@ func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, 
 				if msg := checkQueryName(s); msg != "" {
 					return "", msg
 				}
-				return NormalizeQueryName(s), ""
+				return httpx.NormalizeQueryName(s), ""
 			}})
 			for j, name := range r.ForbidQueryParams {
 				jp := mp.at(j)
@@ -327,7 +328,7 @@ func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, 
 }
 
 func checkQueryName(s string) string {
-	if s == "" || hasControl(s) || strings.ContainsAny(s, "&;=#") || NormalizeQueryName(s) == "" {
+	if s == "" || hasControl(s) || strings.ContainsAny(s, "&;=#") || httpx.NormalizeQueryName(s) == "" {
 		return "must be a query parameter name (not empty or spaces only, no control characters, no \"&\", \";\", \"=\" or \"#\")"
 	}
 	return ""
@@ -357,10 +358,10 @@ func prefixConflict(cfg *Config, a *Auth, p *path) *Error {
 				continue
 			}
 			for _, o := range seen {
-				if o.src.Name != src.Name || o.provider == name || equalFoldASCII(o.src.Prefix, src.Prefix) {
+				if o.src.Name != src.Name || o.provider == name || httpx.EqualFold(o.src.Prefix, src.Prefix) {
 					continue
 				}
-				if hasPrefixFoldASCII(o.src.Prefix, src.Prefix) || hasPrefixFoldASCII(src.Prefix, o.src.Prefix) {
+				if httpx.HasPrefixFold(o.src.Prefix, src.Prefix) || httpx.HasPrefixFold(src.Prefix, o.src.Prefix) {
 					return p.at(j).errorf("provider %s reads header %s with prefix %s (from[%d]) and provider %s with prefix %s (from[%d]): one prefix starts the other, so one value would be a credential of both",
 						quote(name), quote(src.Name), quote(src.Prefix), k, quote(o.provider), quote(o.src.Prefix), o.from)
 				}
@@ -369,33 +370,6 @@ func prefixConflict(cfg *Config, a *Auth, p *path) *Error {
 		}
 	}
 	return nil
-}
-
-// equalFoldASCII compares ASCII letters without regard to case, and every
-// other byte exactly (as header prefixes are matched).
-func equalFoldASCII(a, b string) bool {
-	return len(a) == len(b) && hasPrefixFoldASCII(a, b)
-}
-
-// hasPrefixFoldASCII reports whether s starts with prefix, ASCII letters
-// compared without regard to case.
-func hasPrefixFoldASCII(s, prefix string) bool {
-	if len(s) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		a, b := s[i], prefix[i]
-		if 'A' <= a && a <= 'Z' {
-			a += 'a' - 'A'
-		}
-		if 'A' <= b && b <= 'Z' {
-			b += 'a' - 'A'
-		}
-		if a != b {
-			return false
-		}
-	}
-	return true
 }
 
 // parsePassCredentials reads `pass_credentials`: each entry names one
@@ -455,12 +429,12 @@ func parsePassCredential(s string) (PassCredential, string) {
 		if !route.IsToken(name) {
 			return pc, quote(name) + " is not a valid cookie name"
 		}
-		pc.Kind, pc.Name = SourceCookie, NormalizeQueryName(name)
+		pc.Kind, pc.Name = SourceCookie, httpx.NormalizeQueryName(name)
 	case "query":
 		if msg := checkQueryName(name); msg != "" {
 			return pc, msg
 		}
-		pc.Kind, pc.Name = SourceQuery, NormalizeQueryName(name)
+		pc.Kind, pc.Name = SourceQuery, httpx.NormalizeQueryName(name)
 	default:
 		return pc, passSyntax + ", not " + quote(s)
 	}
@@ -486,7 +460,7 @@ func passRemovable(cfg *Config, pol *Policy, pc PassCredential, p *path) *Error 
 				continue
 			}
 			if src.Kind == SourceHeader && src.Name == pc.Name ||
-				src.Kind != SourceHeader && NormalizeQueryName(src.Name) == pc.Name {
+				src.Kind != SourceHeader && httpx.NormalizeQueryName(src.Name) == pc.Name {
 				return nil
 			}
 		}
@@ -507,7 +481,7 @@ func queryConflict(cfg *Config, pol *Policy, name string, p *path) *Error {
 			continue
 		}
 		for j, src := range prov.From() {
-			if src.Kind == SourceQuery && NormalizeQueryName(src.Name) == name {
+			if src.Kind == SourceQuery && httpx.NormalizeQueryName(src.Name) == name {
 				return p.errorf("provider %s reads its credential from this query parameter (from[%d])", quote(pn), j)
 			}
 		}

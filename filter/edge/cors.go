@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/route"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -143,7 +144,7 @@ func (c *CORS) headerListed(name string) bool {
 		return false
 	}
 	for _, h := range c.headers {
-		if asciiEqualFold(h, name) {
+		if httpx.EqualFold(h, name) {
 			return true
 		}
 	}

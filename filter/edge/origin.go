@@ -137,25 +137,3 @@ func parsePort(p string) (int, bool) {
 	}
 	return n, n <= 65535
 }
-
-// asciiEqualFold compares two ASCII strings ignoring letter case, without
-// Unicode folding (header names are ASCII tokens; a non-ASCII byte only
-// ever equals itself).
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
-}

@@ -6,6 +6,7 @@ import (
 	"github.com/apiguard/apiguard/filter/apikey"
 	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -290,7 +291,7 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 			if rs == nil {
 				rs = &routeSource{src: src}
 				if src.Kind == config.SourceQuery || src.Kind == config.SourceCookie {
-					rs.qname = config.NormalizeQueryName(src.Name)
+					rs.qname = httpx.NormalizeQueryName(src.Name)
 				}
 				ar.sources = append(ar.sources, rs)
 			}
@@ -351,11 +352,11 @@ func findSource(list []*routeSource, src config.Source) *routeSource {
 		}
 		if src.Kind == config.SourceHeader {
 			if rs.src.Name == src.Name && len(rs.src.Prefix) == len(src.Prefix) {
-				if _, ok := cutPrefixFold(rs.src.Prefix, src.Prefix); ok {
+				if _, ok := httpx.CutPrefixFold(rs.src.Prefix, src.Prefix); ok {
 					return rs
 				}
 			}
-		} else if rs.qname == config.NormalizeQueryName(src.Name) {
+		} else if rs.qname == httpx.NormalizeQueryName(src.Name) {
 			return rs
 		}
 	}

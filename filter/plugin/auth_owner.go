@@ -3,10 +3,9 @@ package plugin
 import (
 	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
-	"github.com/apiguard/apiguard/filter/reqcheck"
-	"github.com/apiguard/apiguard/filter/route"
 )
 
 // ownerRule is one auth.owner entry, compiled.
@@ -20,7 +19,7 @@ type ownerRule struct {
 }
 
 func compileOwner(o *config.OwnerRule) ownerRule {
-	r := ownerRule{param: o.Param, claim: o.Claim, qname: []string{config.NormalizeQueryName(o.Param)}}
+	r := ownerRule{param: o.Param, claim: o.Claim, qname: []string{httpx.NormalizeQueryName(o.Param)}}
 	if o.Unless != nil {
 		u := claimRule(o.Unless)
 		r.unless = &u
@@ -44,7 +43,7 @@ func (s *stream) checkOwner(o *ownerRule, c *jsonx.Value) result {
 	if o.excepted(c) {
 		return next
 	}
-	if reqcheck.FindQueryParam(s.query, o.qname) >= 0 {
+	if httpx.FindQueryParam(s.query, o.qname) >= 0 {
 		return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
 	}
 	if !s.ownerMatches(o, c) {
@@ -67,7 +66,7 @@ func (s *stream) checkOwnerForm(form string) result {
 	}
 	for i := range ar.owner {
 		o := &ar.owner[i]
-		if !o.excepted(s.auth.claims) && reqcheck.FindQueryParam(form, o.qname) >= 0 {
+		if !o.excepted(s.auth.claims) && httpx.FindQueryParam(form, o.qname) >= 0 {
 			return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
 		}
 	}
@@ -93,7 +92,7 @@ func decodedEquals(raw, want string) bool {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
 		if c == '%' {
-			d, ok := route.PercentByte(raw, i)
+			d, ok := httpx.PercentByte(raw, i)
 			if !ok {
 				return false
 			}
@@ -120,7 +119,7 @@ type bodyOwnerRule struct {
 func compileBodyOwner(b *config.BodyOwnerRule) bodyOwnerRule {
 	r := bodyOwnerRule{field: b.Field, claim: b.Claim}
 	if n := len(b.Field); n > 0 {
-		r.qname = []string{config.NormalizeQueryName(b.Field[n-1])}
+		r.qname = []string{httpx.NormalizeQueryName(b.Field[n-1])}
 	}
 	return r
 }
@@ -139,8 +138,8 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 		return next
 	}
 	for i := range ar.bodyOwner {
-		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
-			reqcheck.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
+		if httpx.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
+			httpx.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
 			return s.refuse(403, problem.ReasonBodyOwnerAmbiguous, challengeScope)
 		}
 	}

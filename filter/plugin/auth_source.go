@@ -1,11 +1,9 @@
 package plugin
 
 import (
-	"strings"
-
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/proxy"
-	"github.com/apiguard/apiguard/filter/reqcheck"
 )
 
 // credential is one credential of a request and where it was found.
@@ -40,7 +38,7 @@ type credential struct {
 //     `Bearer ` is read), never an absent one;
 //   - a cookie or query parameter with a non-empty value whose name
 //     matches the source's as every name lookup compares names
-//     (config.QueryNameIndex: percent-decoded, leading spaces dropped,
+//     (httpx.QueryNameIndex: percent-decoded, leading spaces dropped,
 //     case-folded, `.`, space and `[` as `_`, `name[...]` as `name`), so
 //     no spelling an upstream framework would read as the same name slips
 //     past the count.
@@ -90,7 +88,7 @@ type headerGroup struct {
 // them.
 func (g *headerGroup) match(v string) (*routeSource, string) {
 	for _, rs := range g.sources {
-		rest, ok := cutPrefixFold(v, rs.src.Prefix)
+		rest, ok := httpx.CutPrefixFold(v, rs.src.Prefix)
 		if ok && rest != "" && rest[0] != ' ' && rest[0] != '\t' {
 			return rs, rest
 		}
@@ -112,36 +110,14 @@ func (s *stream) fromHeader(g *headerGroup) {
 	}
 }
 
-// cutPrefixFold cuts prefix from v, comparing ASCII letters without regard
-// to case ("bearer x" has the prefix "Bearer ").
-func cutPrefixFold(v, prefix string) (string, bool) {
-	if len(v) < len(prefix) {
-		return "", false
-	}
-	for i := 0; i < len(prefix); i++ {
-		a, b := v[i], prefix[i]
-		if a != b && lowerASCII(a) != lowerASCII(b) {
-			return "", false
-		}
-	}
-	return v[len(prefix):], true
-}
-
-func lowerASCII(c byte) byte {
-	if c >= 'A' && c <= 'Z' {
-		return c + 'a' - 'A'
-	}
-	return c
-}
-
 func (s *stream) fromCookies(rs *routeSource) {
 	a := &s.auth
 	for i, p := range a.pairs {
 		if !headerIs(p.Key, "cookie") {
 			continue
 		}
-		forEachCookie(p.Value, func(name, value string, start, _ int) bool {
-			if value != "" && cookieNameMatches(name, rs.qname) {
+		httpx.ForEachCookie(p.Value, func(name, value string, start, _ int) bool {
+			if value != "" && httpx.CookieNameMatches(name, rs.qname) {
 				a.found(credential{value: value, src: rs, at: i, off: start})
 			}
 			return true
@@ -149,74 +125,13 @@ func (s *stream) fromCookies(rs *routeSource) {
 	}
 }
 
-// cookieNameMatches reports whether a cookie of the Cookie header is the
-// source's cookie as some upstream framework reads it: qname is the
-// source's name normalised as query names are, and name matches when it
-// normalises the same way (or to `qname[...]`). ASP.NET compares cookie
-// names without regard to case, and PHP and Rack decode them and PHP turns
-// '.', ' ' and '[' into '_' as it does query names, so `ACCESS_TOKEN` or
-// `access.token` next to `access_token` is a second credential, never a
-// passenger the upstream might read instead of the verified one.
-func cookieNameMatches(name, qname string) bool {
-	return config.QueryNameIndex(name, qname) >= 0
-}
-
-// forEachCookie calls f with each `name=value` pair of a Cookie header
-// value (RFC 6265 §4.2.1: pairs separated by ';', optional whitespace),
-// the value without one pair of surrounding double quotes, and the span
-// [start, end) of the pair in v. Pairs without '=' are skipped. f returns
-// false to stop.
-func forEachCookie(v string, f func(name, value string, start, end int) bool) {
-	for i := 0; i < len(v); {
-		pair, start, stop, next := reqcheck.NextCookiePair(v, i)
-		i = next
-		if eq := strings.IndexByte(pair, '='); eq > 0 {
-			name := strings.TrimRight(pair[:eq], " \t")
-			value := strings.TrimLeft(pair[eq+1:], " \t")
-			if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
-				value = value[1 : len(value)-1]
-			}
-			if !f(name, value, start, stop) {
-				return
-			}
-		}
-	}
-}
-
 func (s *stream) fromQuery(rs *routeSource) {
 	a := &s.auth
-	forEachQueryParam(s.query, rs.qname, func(rawValue string, start, _ int) {
-		if v := decodeQueryValue(rawValue); v != "" {
+	httpx.ForEachQueryParam(s.query, rs.qname, func(rawValue string, start, _ int) {
+		if v := httpx.DecodeQueryValue(rawValue); v != "" {
 			a.found(credential{value: v, src: rs, off: start})
 		}
 	})
-}
-
-// forEachQueryParam calls f for each parameter of query whose name
-// normalises to qname (config.QueryNameIndex; `qname[...]` too), with its
-// raw value and its span [start, end) in query. Parameters are split as
-// reqcheck.FindQueryParam splits them (reqcheck.NextQueryParam).
-func forEachQueryParam(query, qname string, f func(rawValue string, start, end int)) {
-	if query == "" || qname == "" {
-		return
-	}
-	for i := 0; i <= len(query); {
-		name, value, start, end, next := reqcheck.NextQueryParam(query, i)
-		i = next
-		if name != "" && config.QueryNameIndex(name, qname) >= 0 {
-			f(value, start, end)
-		}
-	}
-}
-
-// decodeQueryValue percent-decodes a query value ('+' is a space); a '%'
-// not followed by two hex digits stays as it is. It allocates only when
-// there is something to decode.
-func decodeQueryValue(v string) string {
-	if strings.IndexByte(v, '%') < 0 && strings.IndexByte(v, '+') < 0 {
-		return v
-	}
-	return string(config.AppendQueryDecoded(make([]byte, 0, len(v)), v))
 }
 
 // credNames are credential locations by name: those apiguard removes
@@ -224,7 +139,7 @@ func decodeQueryValue(v string) string {
 // those a route passes (pass_credentials).
 type credNames struct {
 	headers []string // lower-case
-	cookies []string // normalised (config.NormalizeQueryName)
+	cookies []string // normalised (httpx.NormalizeQueryName)
 	queries []string // normalised
 }
 
@@ -252,11 +167,11 @@ func (c *credNames) add(kind config.SourceKind, name string) {
 func (c *credNames) hasHeader(key string) bool { return c != nil && spellingOf(key, c.headers) }
 
 func (c *credNames) hasCookie(name string) bool {
-	return c != nil && len(c.cookies) > 0 && config.QueryNameIndex(name, c.cookies...) >= 0
+	return c != nil && len(c.cookies) > 0 && httpx.QueryNameIndex(name, c.cookies...) >= 0
 }
 
 func (c *credNames) hasQuery(name string) bool {
-	return c != nil && len(c.queries) > 0 && config.QueryNameIndex(name, c.queries...) >= 0
+	return c != nil && len(c.queries) > 0 && httpx.QueryNameIndex(name, c.queries...) >= 0
 }
 
 // compileCredNames collects what is removed on enforcing routes
@@ -268,7 +183,7 @@ func (r *root) compileCredNames() {
 		for _, src := range p.From() {
 			name := src.Name
 			if src.Kind != config.SourceHeader {
-				name = config.NormalizeQueryName(name)
+				name = httpx.NormalizeQueryName(name)
 			}
 			ar.creds.add(src.Kind, name)
 		}
@@ -341,7 +256,7 @@ func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credentia
 		if keep != nil && keep.src.src.Kind == config.SourceCookie && keep.at == i {
 			keepAt = keep.off
 		}
-		v, cut := withoutCookies(p.Value, func(name string, start int) bool {
+		v, cut := httpx.WithoutCookies(p.Value, func(name string, start int) bool {
 			return start != keepAt && creds.hasCookie(name) && !pass.hasCookie(name)
 		})
 		changed = changed || cut
@@ -366,7 +281,7 @@ func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential)
 	if keep != nil && keep.src.src.Kind == config.SourceQuery {
 		keepAt = keep.off
 	}
-	q, cut := withoutQueryParams(s.query, func(name string, start int) bool {
+	q, cut := httpx.WithoutQueryParams(s.query, func(name string, start int) bool {
 		return start != keepAt && creds.hasQuery(name) && !pass.hasQuery(name)
 	})
 	if !cut {
@@ -377,85 +292,4 @@ func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential)
 		path += "?" + q
 	}
 	s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
-}
-
-// withoutCookies returns a Cookie header value without the pairs drop
-// says to remove (called with each pair's name, as forEachCookie reads it,
-// or the whole pair when it has no '=', and where the pair starts in v),
-// the others kept as they were, joined with "; ". A value that keeps every
-// pair is returned as it is, without allocating.
-func withoutCookies(v string, drop func(name string, start int) bool) (string, bool) {
-	first := -1 // where the first pair to drop starts
-	for i := 0; i < len(v) && first < 0; {
-		pair, start, _, next := reqcheck.NextCookiePair(v, i)
-		i = next
-		if name := cookiePairName(pair); name != "" && drop(name, start) {
-			first = start
-		}
-	}
-	if first < 0 {
-		return v, false
-	}
-	var b strings.Builder
-	b.Grow(len(v))
-	for i := 0; i < len(v); {
-		pair, start, _, next := reqcheck.NextCookiePair(v, i)
-		i = next
-		if pair == "" {
-			continue
-		}
-		if start == first {
-			continue
-		}
-		if name := cookiePairName(pair); start > first && name != "" && drop(name, start) {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(pair)
-	}
-	return b.String(), true
-}
-
-// cookiePairName is the name of a cookie pair: the text before '=' without
-// trailing whitespace, or the whole pair when it has no '='.
-func cookiePairName(pair string) string {
-	if eq := strings.IndexByte(pair, '='); eq >= 0 {
-		return strings.TrimRight(pair[:eq], " \t")
-	}
-	return pair
-}
-
-// withoutQueryParams returns query without the parameters drop says to
-// remove (called with each non-empty name and where the parameter starts
-// in query); every other byte, separators included, is kept.
-func withoutQueryParams(query string, drop func(name string, start int) bool) (string, bool) {
-	type span struct{ start, end int }
-	var cuts []span
-	for i := 0; i <= len(query); {
-		name, _, start, end, next := reqcheck.NextQueryParam(query, i)
-		i = next
-		if name != "" && drop(name, start) {
-			cuts = append(cuts, span{start, end})
-		}
-	}
-	if len(cuts) == 0 {
-		return query, false
-	}
-	b := make([]byte, 0, len(query))
-	prev := 0
-	for _, c := range cuts {
-		// Keep what lies between the previous cut and this one, and drop
-		// the separator that follows the cut parameter (or, for the
-		// last parameter, the one before it).
-		b = append(b, query[prev:c.start]...)
-		prev = c.end + 1
-	}
-	if prev < len(query) {
-		b = append(b, query[prev:]...)
-	} else if n := len(b); n > 0 && (b[n-1] == '&' || b[n-1] == ';') {
-		b = b[:n-1]
-	}
-	return string(b), true
 }

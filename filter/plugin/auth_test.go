@@ -2,12 +2,11 @@ package plugin
 
 import (
 	"net/url"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
 )
@@ -41,193 +40,6 @@ func TestTokenReasonsCoverVerifier(t *testing.T) {
 	if tokenReason(nil) != problem.ReasonTokenInvalid {
 		t.Errorf("an error without a reason is not token_invalid")
 	}
-}
-
-func TestCutPrefixFold(t *testing.T) {
-	for _, c := range []struct {
-		v, prefix, rest string
-		ok              bool
-	}{
-		{"Bearer abc", "Bearer ", "abc", true},
-		{"bearer abc", "Bearer ", "abc", true},
-		{"BEARER abc", "Bearer ", "abc", true},
-		{"Bearer", "Bearer ", "", false},
-		{"Basic abc", "Bearer ", "", false},
-		{"Bearerabc", "Bearer ", "", false},
-		{"abc", "", "abc", true},
-		{"Bearer\tabc", "Bearer ", "", false},
-	} {
-		rest, ok := cutPrefixFold(c.v, c.prefix)
-		if rest != c.rest || ok != c.ok {
-			t.Errorf("cutPrefixFold(%q, %q) = %q, %v; want %q, %v", c.v, c.prefix, rest, ok, c.rest, c.ok)
-		}
-	}
-}
-
-type authCookiePair struct{ name, value string }
-
-func authCookies(v string) []authCookiePair {
-	var out []authCookiePair
-	forEachCookie(v, func(n, val string, _, _ int) bool {
-		out = append(out, authCookiePair{n, val})
-		return true
-	})
-	return out
-}
-
-func TestForEachCookie(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want []authCookiePair
-	}{
-		{"a=1", []authCookiePair{{"a", "1"}}},
-		{"a=1; b=2;c=3", []authCookiePair{{"a", "1"}, {"b", "2"}, {"c", "3"}}},
-		{` a = "q" ;;b=`, []authCookiePair{{"a", "q"}, {"b", ""}}},
-		{"noval; =x; d=e=f", []authCookiePair{{"d", "e=f"}}},
-		{`s="`, []authCookiePair{{"s", `"`}}},
-		{"", nil},
-	} {
-		if got := authCookies(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("authCookies(%q) = %v, want %v", c.in, got, c.want)
-		}
-	}
-}
-
-// dropNamed is a withoutCookies/withoutQueryParams predicate: names that
-// match qname in any spelling.
-func dropNamed(qname string) func(string, int) bool {
-	return func(name string, _ int) bool { return config.QueryNameIndex(name, qname) >= 0 }
-}
-
-func TestWithoutCookies(t *testing.T) {
-	for _, c := range []struct {
-		in, name, want string
-		cut            bool
-	}{
-		{"theme=dark; session=t; lang=en", "session", "theme=dark; lang=en", true},
-		{"session=t", "session", "", true},
-		{"session=t;other=1", "session", "other=1", true},
-		{"sessions=t; x=1", "session", "sessions=t; x=1", false},
-		{" session = t ; x=1", "session", "x=1", true},
-		// Every spelling a framework reads as the name goes.
-		{"session=t; SESSION=f; +session=f; %20session=f; session[]=f; session[x]=f; Session.=k; x=1", "session", "Session.=k; x=1", true},
-		{"session; x=1", "session", "x=1", true}, // no '=': a cookie with an empty value
-		{"sess%69on=f", "session", "", true},
-		{"=x; ;x=1", "session", "=x; ;x=1", false},
-	} {
-		got, cut := withoutCookies(c.in, dropNamed(config.NormalizeQueryName(c.name)))
-		if got != c.want || cut != c.cut {
-			t.Errorf("withoutCookies(%q, %q) = %q, %v; want %q, %v", c.in, c.name, got, cut, c.want, c.cut)
-		}
-	}
-	if n := testing.AllocsPerRun(100, func() { withoutCookies("theme=dark; lang=en; sid=1", dropNamed("session")) }); n != 0 {
-		t.Errorf("withoutCookies allocates %.0f times when it keeps every pair", n)
-	}
-	if n := testing.AllocsPerRun(100, func() { withoutQueryParams("page=2&sort=name&q=a+b", dropNamed("access_token")) }); n != 0 {
-		t.Errorf("withoutQueryParams allocates %.0f times when it keeps every parameter", n)
-	}
-	// The predicate sees where each pair starts: one location is kept.
-	v := "session=a; x=1; session=b"
-	got, _ := withoutCookies(v, func(name string, start int) bool { return name == "session" && start != 16 })
-	if got != "x=1; session=b" {
-		t.Errorf("keeping the pair at 16 of %q: %q", v, got)
-	}
-}
-
-// FuzzWithoutCookies: the named cookie is gone, every other pair is kept
-// in order, and nothing panics.
-func FuzzWithoutCookies(f *testing.F) {
-	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;==", "+session=1", "session%00=1"} {
-		f.Add(s, "session")
-	}
-	f.Fuzz(func(t *testing.T, v, name string) {
-		if name == "" || strings.ContainsAny(name, "=; \t") {
-			return
-		}
-		qname := config.NormalizeQueryName(name)
-		out, _ := withoutCookies(v, dropNamed(qname))
-		var want []authCookiePair
-		for _, p := range authCookies(v) {
-			if !cookieNameMatches(p.name, qname) {
-				want = append(want, p)
-			}
-		}
-		for _, p := range authCookies(out) {
-			if cookieNameMatches(p.name, qname) {
-				t.Fatalf("withoutCookies(%q, %q) = %q still holds it", v, name, out)
-			}
-		}
-		if got := authCookies(out); !slices.Equal(got, want) {
-			t.Fatalf("withoutCookies(%q, %q) = %q: pairs %v, want %v", v, name, out, got, want)
-		}
-	})
-}
-
-func TestWithoutQueryParams(t *testing.T) {
-	q := config.NormalizeQueryName("access_token")
-	for _, c := range []struct {
-		in, want string
-		cut      bool
-	}{
-		{"access_token=x", "", true},
-		{"a=1&access_token=x&b=2", "a=1&b=2", true},
-		{"access_token=x&b=2", "b=2", true},
-		{"a=1&access_token=x", "a=1", true},
-		{"a=1;access_token=x;b=2", "a=1;b=2", true},
-		{"Access.Token=x&access%5Ftoken=y&access_token[]=z&c=3", "c=3", true},
-		{"access_tokens=x&b", "access_tokens=x&b", false},
-		{"a=1&&access_token=x", "a=1&", true},
-		// The shadows PHP reads as access_token.
-		{"access_token=v&+access_token=f&%20access_token=f&access_token", "", true},
-		{"x=1&++access[token=f", "x=1", true},
-	} {
-		got, cut := withoutQueryParams(c.in, dropNamed(q))
-		if got != c.want || cut != c.cut {
-			t.Errorf("withoutQueryParams(%q) = %q, %v; want %q, %v", c.in, got, cut, c.want, c.cut)
-		}
-	}
-	got, _ := withoutQueryParams("jwt=a&x=1&jwt=b", func(name string, start int) bool { return name == "jwt" && start != 0 })
-	if got != "jwt=a&x=1" {
-		t.Errorf("keeping the parameter at 0: %q", got)
-	}
-}
-
-// FuzzWithoutQueryParams: no parameter of the name survives, and the
-// other parameters keep their order and bytes.
-func FuzzWithoutQueryParams(f *testing.F) {
-	for _, s := range []string{"a=1&access_token=x&b=2", "access_token", "&&;", "ACCESS.TOKEN=1;x=2", "access%5ftoken=%zz", "+access_token=1"} {
-		f.Add(s)
-	}
-	q := config.NormalizeQueryName("access_token")
-	params := func(s string) []string {
-		var out []string
-		for p := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == '&' || r == ';' }) {
-			if !strings.HasPrefix(p, "=") {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	f.Fuzz(func(t *testing.T, query string) {
-		out, _ := withoutQueryParams(query, dropNamed(q))
-		n := 0
-		forEachQueryParam(out, q, func(string, int, int) { n++ })
-		if n != 0 {
-			t.Fatalf("withoutQueryParams(%q) = %q still holds the parameter", query, out)
-		}
-		var want []string
-		for _, p := range params(query) {
-			name, _, _ := strings.Cut(p, "=")
-			k := 0
-			forEachQueryParam(name, q, func(string, int, int) { k++ })
-			if k == 0 {
-				want = append(want, p)
-			}
-		}
-		if got := params(out); !slices.Equal(got, want) {
-			t.Fatalf("withoutQueryParams(%q) = %q: params %q, want %q", query, out, got, want)
-		}
-	})
 }
 
 // TestHeaderGroupMatch: a header value is a source's credential when it
@@ -275,7 +87,7 @@ func TestFindSource(t *testing.T) {
 	mk := func(kind config.SourceKind, name, prefix string) *routeSource {
 		rs := &routeSource{src: config.Source{Kind: kind, Name: name, Prefix: prefix}}
 		if kind != config.SourceHeader {
-			rs.qname = config.NormalizeQueryName(name)
+			rs.qname = httpx.NormalizeQueryName(name)
 		}
 		return rs
 	}
@@ -305,16 +117,6 @@ func TestFindSource(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("findSource(%+v) = %v, want source %d", c.src, got, c.want)
-		}
-	}
-}
-
-func TestDecodeQueryValue(t *testing.T) {
-	for in, want := range map[string]string{
-		"abc": "abc", "a%2Bb": "a+b", "a+b": "a b", "%zz": "%zz", "%4": "%4", "%41%42": "AB", "": "",
-	} {
-		if got := decodeQueryValue(in); got != want {
-			t.Errorf("decodeQueryValue(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

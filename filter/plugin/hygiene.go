@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
@@ -14,7 +15,7 @@ import (
 // match), a request target that is not origin-form (reqcheck.OriginForm),
 // unsafe paths (reqcheck.UnsafePath), and query parameters and cookies
 // whose names hold control characters or whose values hold NUL
-// (reqcheck.UnsafeQuery, reqcheck.UnsafeCookie). It runs before a route is
+// (httpx.UnsafeQuery, httpx.UnsafeCookie). It runs before a route is
 // known, so s.route is nil and s.refuse always enforces: step 1 has no
 // report-only mode.
 //
@@ -32,17 +33,17 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 	if hasMethodOverride(kept) {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
 	}
-	if reqcheck.FindQueryParam(s.query, reqcheck.MethodParam) >= 0 {
+	if httpx.FindQueryParam(s.query, reqcheck.MethodParam) >= 0 {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
 	}
 	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.path) {
 		return s.refuse(400, problem.ReasonUnsafePath, nil)
 	}
-	if reqcheck.UnsafeQuery(s.query) {
+	if httpx.UnsafeQuery(s.query) {
 		return s.refuse(400, problem.ReasonUnsafeQuery, nil)
 	}
 	for _, p := range kept {
-		if headerIs(p.Key, "cookie") && reqcheck.UnsafeCookie(p.Value) {
+		if headerIs(p.Key, "cookie") && httpx.UnsafeCookie(p.Value) {
 			return s.refuse(400, problem.ReasonUnsafeCookie, nil)
 		}
 	}
@@ -93,7 +94,7 @@ func removedAlready(removed []string, key string) bool {
 		}
 		same := true
 		for i := 0; i < len(r) && same; i++ {
-			same = lowerASCII(r[i]) == lowerASCII(key[i])
+			same = httpx.LowerASCII(r[i]) == httpx.LowerASCII(key[i])
 		}
 		if same {
 			return true
@@ -118,22 +119,7 @@ func hasMethodOverride(pairs []proxy.Pair) bool {
 
 // headerIs reports whether the header name key is name, a lower-case
 // name, without regard to ASCII case (as the host matches names).
-func headerIs(key, name string) bool { return equalFoldASCII(key, name) }
-
-// equalFoldASCII reports whether s equals lower, a lower-case ASCII
-// string, without regard to ASCII letter case. Unlike strings.EqualFold it
-// folds no other letters (the Kelvin sign is not a k).
-func equalFoldASCII(s, lower string) bool {
-	if len(s) != len(lower) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if lowerASCII(s[i]) != lower[i] {
-			return false
-		}
-	}
-	return true
-}
+func headerIs(key, name string) bool { return httpx.EqualFoldLower(key, name) }
 
 // spellingOf reports whether key is a spelling of one of the names.
 func spellingOf(key string, names []string) bool {
@@ -152,7 +138,7 @@ func sameHeaderSpelling(a, b string) bool {
 		return false
 	}
 	for i := 0; i < len(a); i++ {
-		x, y := lowerASCII(a[i]), lowerASCII(b[i])
+		x, y := httpx.LowerASCII(a[i]), httpx.LowerASCII(b[i])
 		if x == '_' {
 			x = '-'
 		}

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -52,13 +53,13 @@ type bodyState struct {
 }
 
 // stepForbiddenQuery is step 6: forbid_query_params (400). Names are
-// compared normalised (reqcheck.FindQueryParam); values are never read.
+// compared normalised (httpx.FindQueryParam); values are never read.
 func (s *stream) stepForbiddenQuery() result {
 	req := s.route.Config.Request
 	if req == nil || len(req.ForbidQueryParams) == 0 || s.query == "" {
 		return next
 	}
-	if reqcheck.FindQueryParam(s.query, req.ForbidQueryParams) >= 0 {
+	if httpx.FindQueryParam(s.query, req.ForbidQueryParams) >= 0 {
 		return s.refuse(400, problem.ReasonForbiddenQueryParam, nil)
 	}
 	return next
@@ -120,7 +121,7 @@ func isFormType(v string) bool {
 	if i := strings.IndexAny(v, ";, \t"); i >= 0 {
 		v = v[:i]
 	}
-	return equalFoldASCII(v, "application/x-www-form-urlencoded")
+	return httpx.EqualFoldLower(v, "application/x-www-form-urlencoded")
 }
 
 // isUpgrade reports an HTTP/1.1 upgrade (any Upgrade header), an HTTP/2

@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -49,5 +50,5 @@ func (s *stream) downstreamTLS() bool {
 // Envoy would have honoured.
 func (s *stream) forwardedHTTPS() bool {
 	v := s.requestHeaderAll("x-forwarded-proto")
-	return equalFoldASCII(v, "https")
+	return httpx.EqualFoldLower(v, "https")
 }

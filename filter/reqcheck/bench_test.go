@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
@@ -117,7 +118,7 @@ func BenchmarkFindQueryParam(b *testing.B) {
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&fields=id,name,email&caf%C3%A9=1"
 	b.ReportAllocs()
 	for b.Loop() {
-		if FindQueryParam(q, names) >= 0 {
+		if httpx.FindQueryParam(q, names) >= 0 {
 			b.Fatal("matched")
 		}
 	}
@@ -158,7 +159,7 @@ func BenchmarkStep1QueryCookie(b *testing.B) {
 	c := "theme=dark; lang=en-GB; _ga=GA1.2.1234567890.1234567890; session=eyJhbGciOiJFZERTQSJ9.e30.c2ln"
 	b.ReportAllocs()
 	for b.Loop() {
-		if UnsafeQuery(q) || UnsafeCookie(c) {
+		if httpx.UnsafeQuery(q) || httpx.UnsafeCookie(c) {
 			b.Fatal("refused")
 		}
 	}

@@ -9,7 +9,10 @@
 // through proxy.Host.
 package reqcheck
 
-import "github.com/apiguard/apiguard/filter/route"
+import (
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/route"
+)
 
 // UnsafePath reports whether a request path (without its query) must be
 // refused by step 1 of the order of checks. A path is unsafe when it holds
@@ -32,7 +35,7 @@ func UnsafePath(p string) bool {
 		case ';', '\\':
 			return true
 		case '%':
-			d, ok := route.PercentByte(p, i)
+			d, ok := httpx.PercentByte(p, i)
 			if !ok {
 				return true
 			}
@@ -66,7 +69,7 @@ var MethodOverrideHeaders = [...]string{"x-http-method-override", "x-http-method
 
 // MethodParam is the normalised name of the `_method` query parameter
 // (Rails, Laravel, Symfony), refused by step 1 in any spelling that
-// normalises to it (see config.NormalizeQueryName).
+// normalises to it (see httpx.NormalizeQueryName).
 var MethodParam = []string{"_method"}
 
 // ParseContentLength parses a Content-Length value: ASCII digits only. A
@@ -140,7 +143,7 @@ func DecodeUnreserved(p string) string {
 		if p[i] != '%' {
 			continue
 		}
-		d, ok := route.PercentByte(p, i)
+		d, ok := httpx.PercentByte(p, i)
 		if !ok {
 			return p
 		}
@@ -160,7 +163,7 @@ func DecodeUnreserved(p string) string {
 		if c == '%' {
 			// Every escape is well-formed here. Another escape stays
 			// whole, so its hex digits are never read as one.
-			if d, _ := route.PercentByte(p, i); unreserved(d) {
+			if d, _ := httpx.PercentByte(p, i); unreserved(d) {
 				b = append(b, d)
 			} else {
 				b = append(b, p[i:i+3]...)

@@ -7,7 +7,7 @@ import (
 )
 
 // refPercent decodes the escape "%XY" at p[i] with strconv, independently
-// of route.PercentByte, for the reference implementations of the tests.
+// of httpx.PercentByte, for the reference implementations of the tests.
 func refPercent(p string, i int) (byte, bool) {
 	if p[i] != '%' || i+2 >= len(p) {
 		return 0, false

@@ -3,6 +3,8 @@ package route
 import (
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/httpx"
 )
 
 // Literal segments and prefixes are compared the way upstreams read a
@@ -36,7 +38,7 @@ func cmpSeg(s, l string) uint8 {
 		a, b := s[i], l[j]
 		if a < utf8.RuneSelf && b < utf8.RuneSelf && a != '%' && b != '%' {
 			if a != b {
-				if lowerASCII(a) != lowerASCII(b) {
+				if httpx.LowerASCII(a) != httpx.LowerASCII(b) {
 					return eqNone
 				}
 				level = eqFold
@@ -64,7 +66,7 @@ func cmpSeg(s, l string) uint8 {
 // nextByte decodes the byte at s[i]: a percent-escape or the byte itself.
 func nextByte(s string, i int) (b byte, next int) {
 	if s[i] == '%' {
-		if d, ok := PercentByte(s, i); ok {
+		if d, ok := httpx.PercentByte(s, i); ok {
 			return d, i + 3
 		}
 	}
@@ -93,13 +95,6 @@ func nextRune(s string, i int) (r rune, next int) {
 		return invalidRune + rune(b), n
 	}
 	return r, ends[size-1]
-}
-
-func lowerASCII(c byte) byte {
-	if c-'A' < 26 {
-		return c + 'a' - 'A'
-	}
-	return c
 }
 
 // FoldRune maps r to one representative of its Unicode simple case-folding

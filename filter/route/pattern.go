@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/apiguard/apiguard/filter/httpx"
 )
 
 // MaxPatternLen bounds a `match.path` or `match.prefix`.
@@ -118,7 +120,7 @@ func checkSegment(seg string, params bool) (string, error) {
 		case c == ';':
 			return "", errors.New(`";" is refused in request paths, so it can never match`)
 		case c == '%':
-			d, ok := PercentByte(seg, i)
+			d, ok := httpx.PercentByte(seg, i)
 			if !ok {
 				return "", errors.New(`"%" must start a two-hex-digit escape`)
 			}
@@ -143,26 +145,6 @@ func isIdent(s string) bool {
 		return false
 	}
 	return s != ""
-}
-
-// PercentByte returns the byte that the percent-escape "%XY" at s[i]
-// stands for. ok is false when s[i] is not '%' or two hex digits (either
-// case) do not follow it. It is apiguard's one percent-escape decoder
-// (patterns, configuration, request checks, auth), small enough to inline.
-func PercentByte(s string, i int) (b byte, ok bool) {
-	if i < 0 || i+2 >= len(s) || s[i] != '%' {
-		return 0, false
-	}
-	hi, lo := hexDigits[s[i+1]], hexDigits[s[i+2]]
-	return hi<<4 | lo&0xF, hi&lo&0x10 != 0
-}
-
-// hexDigits maps a hex digit to 0x10 plus its value, anything else to 0.
-var hexDigits = [256]byte{
-	'0': 0x10, '1': 0x11, '2': 0x12, '3': 0x13, '4': 0x14,
-	'5': 0x15, '6': 0x16, '7': 0x17, '8': 0x18, '9': 0x19,
-	'a': 0x1A, 'b': 0x1B, 'c': 0x1C, 'd': 0x1D, 'e': 0x1E, 'f': 0x1F,
-	'A': 0x1A, 'B': 0x1B, 'C': 0x1C, 'D': 0x1D, 'E': 0x1E, 'F': 0x1F,
 }
 
 // isPathChar reports RFC 3986 pchar characters other than '%' (handled as

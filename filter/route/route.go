@@ -32,6 +32,8 @@ package route
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/httpx"
 )
 
 // MaxParams is the largest number of `{name}` segments one template may
@@ -504,7 +506,7 @@ func (r *compiled) match(p string, plain bool, params *Params) uint8 {
 			return eqNone
 		}
 		if plain && r.plain {
-			if len(p) == len(r.pattern) && equalFoldASCII(p, r.pattern) {
+			if len(p) == len(r.pattern) && httpx.EqualFold(p, r.pattern) {
 				return eqFold
 			}
 			return eqNone
@@ -518,7 +520,7 @@ func (r *compiled) match(p string, plain bool, params *Params) uint8 {
 		}
 		if plain && r.plain {
 			n := len(r.pattern)
-			if len(p) >= n && (len(p) == n || p[n] == '/') && equalFoldASCII(p[:n], r.pattern) {
+			if len(p) >= n && (len(p) == n || p[n] == '/') && httpx.EqualFold(p[:n], r.pattern) {
 				return eqFold
 			}
 			return eqNone
@@ -531,16 +533,6 @@ func (r *compiled) match(p string, plain bool, params *Params) uint8 {
 func isPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf || s[i] == '%' {
-			return false
-		}
-	}
-	return true
-}
-
-// equalFoldASCII compares two strings of equal length, ignoring ASCII case.
-func equalFoldASCII(a, b string) bool {
-	for i := 0; i < len(a); i++ {
-		if a[i] != b[i] && lowerASCII(a[i]) != lowerASCII(b[i]) {
 			return false
 		}
 	}
@@ -581,7 +573,7 @@ func matchSegments(segs []segment, p string, plain, prefix bool, params *Params)
 		} else if seg := p[i:end]; seg != s.lit {
 			switch {
 			case plain && s.plain:
-				if len(seg) != len(s.lit) || !equalFoldASCII(seg, s.lit) {
+				if len(seg) != len(s.lit) || !httpx.EqualFold(seg, s.lit) {
 					return eqNone
 				}
 				level = eqFold

@@ -1,10 +1,8 @@
-package reqcheck
+package httpx
 
 import (
 	"strings"
 	"testing"
-
-	"github.com/apiguard/apiguard/filter/config"
 )
 
 func TestFindQueryParam(t *testing.T) {
@@ -58,7 +56,7 @@ func TestFindQueryParam(t *testing.T) {
 			t.Errorf("FindQueryParam(%q) = %d, want %d", c.query, got, c.want)
 		}
 	}
-	if got := FindQueryParam("_METHOD=DELETE", MethodParam); got != 0 {
+	if got := FindQueryParam("_METHOD=DELETE", []string{"_method"}); got != 0 {
 		t.Errorf("_METHOD not found: %d", got)
 	}
 	if got := FindQueryParam("x", nil); got != -1 {
@@ -74,7 +72,7 @@ func findQueryParamRef(query string, names []string) int {
 		if name == "" {
 			continue
 		}
-		norm := config.NormalizeQueryName(name)
+		norm := NormalizeQueryName(name)
 		prefix := ""
 		hasBracket := false
 		// The part before the first '[' of the decoded name.
@@ -94,7 +92,7 @@ func findQueryParamRef(query string, names []string) int {
 			dec = append(dec, c)
 		}
 		if hasBracket {
-			prefix = config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(string(dec), "%", "%25"), "+", "%2B"))
+			prefix = NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(string(dec), "%", "%25"), "+", "%2B"))
 		}
 		for k, n := range names {
 			if norm == n || hasBracket && prefix == n {

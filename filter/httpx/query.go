@@ -1,11 +1,6 @@
-package reqcheck
+package httpx
 
-import (
-	"unicode/utf8"
-
-	"github.com/apiguard/apiguard/filter/config"
-	"github.com/apiguard/apiguard/filter/route"
-)
+import "unicode/utf8"
 
 // NextQueryParam reads the parameter of query that starts at i (0 for the
 // first): its name (up to the first '='), its value, its span [start, end)
@@ -34,15 +29,15 @@ func NextQueryParam(query string, i int) (name, value string, start, end, next i
 }
 
 // FindQueryParam returns the index in names of the first name (each already
-// normalised with config.NormalizeQueryName) that a parameter of query (the
+// normalised with NormalizeQueryName) that a parameter of query (the
 // raw query string, without '?') carries, or -1. A parameter matches when
 // its normalised name equals one of names, or when the part of it before a
-// '[' does (`access_token[]`): config.QueryNameIndex. Parameters are split
+// '[' does (`access_token[]`): QueryNameIndex. Parameters are split
 // as NextQueryParam splits them. Only names are looked at; values are never
 // read, let alone kept.
 //
 // It allocates nothing unless a parameter that could still match (see
-// mayMatch) normalises to more than 128 bytes (config.QueryNameIndex).
+// mayMatch) normalises to more than 128 bytes (QueryNameIndex).
 func FindQueryParam(query string, names []string) int {
 	if len(names) == 0 || query == "" {
 		return -1
@@ -55,7 +50,7 @@ func FindQueryParam(query string, names []string) int {
 		name, _, _, _, next := NextQueryParam(query, i)
 		i = next
 		if name != "" && mayMatch(name, maxLen) {
-			if k := config.QueryNameIndex(name, names...); k >= 0 {
+			if k := QueryNameIndex(name, names...); k >= 0 {
 				return k
 			}
 		}
@@ -156,7 +151,7 @@ func trimOWSRight(s string) string {
 func controlInName(raw string) bool {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if d, ok := route.PercentByte(raw, i); ok {
+		if d, ok := PercentByte(raw, i); ok {
 			c = d
 			i += 2
 		}
@@ -172,7 +167,7 @@ func controlInName(raw string) bool {
 func nulInValue(raw string) bool {
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
-		if d, ok := route.PercentByte(raw, i); ok {
+		if d, ok := PercentByte(raw, i); ok {
 			c = d
 			i += 2
 		}

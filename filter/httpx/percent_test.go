@@ -1,4 +1,4 @@
-package route
+package httpx
 
 import (
 	"strconv"
@@ -29,4 +29,14 @@ func TestPercentByte(t *testing.T) {
 	if got, ok := PercentByte("a/%2f", 2); !ok || got != '/' {
 		t.Errorf("PercentByte(a/%%2f, 2) = %#x, %v", got, ok)
 	}
+}
+
+// refPercent decodes the escape "%XY" at p[i] with strconv, independently
+// of PercentByte, for the reference implementations of the tests.
+func refPercent(p string, i int) (byte, bool) {
+	if p[i] != '%' || i+2 >= len(p) {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(p[i+1:i+3], 16, 8)
+	return byte(n), err == nil
 }
