@@ -185,7 +185,7 @@ func pluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, error) {
 
 // largestBody is the most any policy of cfg buffers (request or response).
 func largestBody(cfg *config.Config) int64 {
-	policies := []*config.Policy{cfg.Default}
+	policies := []*config.RoutePolicy{cfg.Default}
 	for i := range cfg.Routes {
 		policies = append(policies, &cfg.Routes[i].Policy)
 	}

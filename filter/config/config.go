@@ -101,7 +101,7 @@ type Config struct {
 	CaseInsensitivePaths bool
 	// Default is `default`, or nil when absent (an unmatched request then
 	// gets 404).
-	Default *Policy
+	Default *RoutePolicy
 	// Routes is `routes`, in order; the route table policy.Compile builds
 	// from RouteSpecs answers indexes into it.
 	Routes []Route
@@ -328,7 +328,7 @@ type Route struct {
 	// Match is `match`.
 	Match Match
 	// Policy holds the route's policy fields.
-	Policy Policy
+	Policy RoutePolicy
 }
 
 // Match is a route's `match`.
@@ -366,9 +366,9 @@ func (m TLSMode) String() string {
 	return "invalid"
 }
 
-// Policy is `default` or the policy part of a route. A field that is absent
+// RoutePolicy is `default` or the policy part of a route. A field that is absent
 // from the document is nil (or empty), and checks nothing.
-type Policy struct {
+type RoutePolicy struct {
 	// Enforce is `enforce` (default true; false is report-only).
 	Enforce bool
 	// RequireTLS is `require_tls` (default off).
@@ -406,7 +406,7 @@ type PassCredential struct {
 
 // ReadsRequestBody reports whether the policy needs the whole request body:
 // it validates JSON (`request.json`) or checks `auth.body_owner`.
-func (p *Policy) ReadsRequestBody() bool {
+func (p *RoutePolicy) ReadsRequestBody() bool {
 	return p.Request != nil && p.Request.JSON != nil || p.Auth != nil && len(p.Auth.BodyOwner) > 0
 }
 
@@ -416,7 +416,7 @@ func (p *Policy) ReadsRequestBody() bool {
 // its `auth.body_owner` checks one named like their field, so such a body
 // is held and read like a JSON one (the plugin decides per request, from
 // the Content-Type).
-func (p *Policy) ReadsFormBody() bool {
+func (p *RoutePolicy) ReadsFormBody() bool {
 	return p.Auth != nil && (len(p.Auth.Owner) > 0 || len(p.Auth.BodyOwner) > 0)
 }
 
@@ -424,7 +424,7 @@ func (p *Policy) ReadsFormBody() bool {
 // with 400 on this policy: it must read a body (`request.json`,
 // `auth.body_owner`) or inspect responses (`response`), and an upgraded
 // stream is never buffered (DESIGN.md "Guarantees").
-func (p *Policy) RefusesUpgrade() bool {
+func (p *RoutePolicy) RefusesUpgrade() bool {
 	return p.ReadsRequestBody() || p.Response != nil
 }
 
@@ -432,7 +432,7 @@ func (p *Policy) RefusesUpgrade() bool {
 // applies where `request.max_body_bytes` is written, and wherever the
 // policy reads the body (with the 1 MiB default); otherwise the body is not
 // counted.
-func (p *Policy) RequestBodyLimit() (limit int64, enforced bool) {
+func (p *RoutePolicy) RequestBodyLimit() (limit int64, enforced bool) {
 	if p.Request != nil && p.Request.MaxBodyBytesSet {
 		return p.Request.MaxBodyBytes, true
 	}

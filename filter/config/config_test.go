@@ -103,7 +103,7 @@ func TestParse_designExample(t *testing.T) {
 
 	check(t, "hold_headers", cfg.HoldHeaders, true)
 	check(t, "case_insensitive_paths", cfg.CaseInsensitivePaths, false)
-	check(t, "default", *cfg.Default, Policy{Enforce: true, Auth: &Auth{Providers: []string{"idp"}}})
+	check(t, "default", *cfg.Default, RoutePolicy{Enforce: true, Auth: &Auth{Providers: []string{"idp"}}})
 
 	if len(cfg.Routes) != 2 {
 		t.Fatalf("routes = %d", len(cfg.Routes))
@@ -170,7 +170,7 @@ func TestParse_designExample(t *testing.T) {
 		{Name: "per-ip", Key: Key{Kind: KeyIP, Raw: "ip"}, Limit: 1000, Window: time.Minute, Burst: 1000},
 		{Name: "fleet-per-user", Key: Key{Kind: KeyClaim, Claim: []string{"sub"}, Raw: "claim:sub"}, Limit: 5000, Window: time.Hour, Global: true},
 	})
-	check(t, "health", cfg.Routes[1], Route{Name: "health", Match: Match{Path: "/healthz", Methods: []string{"GET"}}, Policy: Policy{Enforce: true}})
+	check(t, "health", cfg.Routes[1], Route{Name: "health", Match: Match{Path: "/healthz", Methods: []string{"GET"}}, Policy: RoutePolicy{Enforce: true}})
 
 	check(t, "failed_auth_limit", *cfg.FailedAuthLimit, FailedAuthLimit{Key: Key{Kind: KeyIP, Raw: "ip"}, Limit: 10, Window: time.Minute})
 	check(t, "rate_limit_service", *cfg.RateLimitService, RateLimitService{Cluster: "ratelimit", Domain: "apiguard", Timeout: 50 * time.Millisecond, FailureMode: FailureDeny})
@@ -231,7 +231,7 @@ func TestParse_defaults(t *testing.T) {
 		{"hold_headers", cfg.HoldHeaders, true},
 		{"case_insensitive_paths", cfg.CaseInsensitivePaths, false},
 		{"table case-insensitive", routeTable(t, cfg).CaseInsensitive(), false},
-		{"default", cfg.Default, (*Policy)(nil)},
+		{"default", cfg.Default, (*RoutePolicy)(nil)},
 		{"enforce", pol.Enforce, true},
 		{"require_tls", pol.RequireTLS, TLSOff},
 		{"jwt from", j.From, bearer},

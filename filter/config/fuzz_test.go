@@ -71,7 +71,7 @@ func FuzzParse(f *testing.F) {
 		if !sort.StringsAreSorted(cfg.ClaimHeaders) {
 			t.Fatal("claim headers not sorted")
 		}
-		policies := []*Policy{cfg.Default}
+		policies := []*RoutePolicy{cfg.Default}
 		for i := range cfg.Routes {
 			policies = append(policies, &cfg.Routes[i].Policy)
 		}

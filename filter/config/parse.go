@@ -95,7 +95,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		case "case_insensitive_paths":
 			cfg.CaseInsensitivePaths, err = getBool(&m.Value, mp)
 		case "default":
-			cfg.Default = &Policy{}
+			cfg.Default = &RoutePolicy{}
 			err = ps.parsePolicyObject(&m.Value, mp, cfg.Default)
 		case "routes":
 			err = ps.parseRoutes(&m.Value, mp)
@@ -193,7 +193,7 @@ func (c *Config) firstHoldingPolicy() string {
 
 // holdingRule names the policy's first rule that reads a body or inspects
 // responses, as a JSON path below the policy, or "".
-func (p *Policy) holdingRule() string {
+func (p *RoutePolicy) holdingRule() string {
 	switch {
 	case p.Request != nil && p.Request.JSON != nil:
 		return "request.json"
@@ -260,7 +260,7 @@ func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
 }
 
 func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
-	r.Policy = Policy{Enforce: true}
+	r.Policy = RoutePolicy{Enforce: true}
 	return eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
 		case "name":

@@ -17,7 +17,7 @@ const (
 )
 
 // parsePolicyObject reads `default`: a policy and nothing else.
-func (ps *parser) parsePolicyObject(v *jsonx.Value, p *path, pol *Policy) *Error {
+func (ps *parser) parsePolicyObject(v *jsonx.Value, p *path, pol *RoutePolicy) *Error {
 	pol.Enforce = true
 	return eachMember(v, p, func(m *jsonx.Member, mp *path) (bool, *Error) {
 		return ps.policyField(m, mp, pol, nil)
@@ -27,7 +27,7 @@ func (ps *parser) parsePolicyObject(v *jsonx.Value, p *path, pol *Policy) *Error
 // policyField reads one policy member into pol; known is false when the
 // member is not a policy field. rt is the route the policy belongs to, or
 // nil for `default`.
-func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *Policy, rt *Route) (known bool, err *Error) {
+func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *RoutePolicy, rt *Route) (known bool, err *Error) {
 	v := &m.Value
 	switch m.Key {
 	case "enforce":
@@ -296,7 +296,7 @@ func parseBodyOwnerRule(v *jsonx.Value, p *path) (BodyOwnerRule, *Error) {
 	return r, err
 }
 
-func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *Policy) (*Request, *Error) {
+func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *RoutePolicy) (*Request, *Error) {
 	r := &Request{MaxBodyBytes: DefaultMaxBodyBytes}
 	err := eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
 		switch m.Key {
@@ -381,7 +381,7 @@ func prefixConflict(cfg *Config, a *Auth, p *path) *Error {
 // or a source of some provider), and a query parameter the same policy
 // forbids never passes: both are config errors, since the entry would do
 // nothing.
-func (ps *parser) parsePassCredentials(v *jsonx.Value, p *path, pol *Policy) ([]PassCredential, *Error) {
+func (ps *parser) parsePassCredentials(v *jsonx.Value, p *path, pol *RoutePolicy) ([]PassCredential, *Error) {
 	if err := wantArray(v, p, false); err != nil {
 		return nil, err
 	}
@@ -443,7 +443,7 @@ func parsePassCredential(s string) (PassCredential, string) {
 
 // passRemovable refuses a pass_credentials entry that names nothing
 // apiguard removes, or a query parameter the same policy forbids.
-func passRemovable(cfg *Config, pol *Policy, pc PassCredential, p *path) *Error {
+func passRemovable(cfg *Config, pol *RoutePolicy, pc PassCredential, p *path) *Error {
 	if pc.Kind == SourceQuery && pol.Request != nil {
 		for _, f := range pol.Request.ForbidQueryParams {
 			if f == pc.Name {
@@ -471,7 +471,7 @@ func passRemovable(cfg *Config, pol *Policy, pc PassCredential, p *path) *Error 
 // queryConflict refuses a forbidden query parameter that one of the
 // policy's own providers reads its credential from: every such request
 // would be refused.
-func queryConflict(cfg *Config, pol *Policy, name string, p *path) *Error {
+func queryConflict(cfg *Config, pol *RoutePolicy, name string, p *path) *Error {
 	if pol.Auth == nil {
 		return nil
 	}

@@ -56,7 +56,7 @@ type Route struct {
 	Enforce bool
 	// Config is the route's policy as parsed, for the checks that read it
 	// directly.
-	Config *config.Policy
+	Config *config.RoutePolicy
 
 	// TLS is require_tls (step 3).
 	TLS config.TLSMode
@@ -99,12 +99,12 @@ func Compile(c *config.Config) (*Policy, error) {
 	} else if len(p.routes) > 0 && !slices.ContainsFunc(p.routes, func(r Route) bool { return r.Enforce }) {
 		// It takes the default's index, which no policy uses then; every
 		// feature finds nothing configured there.
-		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Config: &config.Policy{}}
+		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Config: &config.RoutePolicy{}}
 	}
 	return p, nil
 }
 
-func compileRoute(index int, name string, cp *config.Policy) Route {
+func compileRoute(index int, name string, cp *config.RoutePolicy) Route {
 	r := Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp, TLS: cp.RequireTLS,
 		Response: respcheck.Compile(name, cp.Response)}
 	if cp.CORS != nil {

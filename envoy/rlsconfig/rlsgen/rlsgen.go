@@ -41,7 +41,7 @@ type Limit struct {
 // first, then the routes).
 func Limits(cfg *config.Config) ([]Limit, error) {
 	var out []Limit
-	add := func(where string, p *config.Policy) error {
+	add := func(where string, p *config.RoutePolicy) error {
 		if p == nil {
 			return nil
 		}

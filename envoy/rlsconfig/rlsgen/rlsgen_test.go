@@ -83,7 +83,7 @@ func checkAgainst(t *testing.T, cfg *config.Config, sc serviceConfig) {
 	t.Helper()
 	seconds := map[string]int64{"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 	var globals []config.RateLimit
-	for _, p := range append([]*config.Policy{cfg.Default}, policies(cfg)...) {
+	for _, p := range append([]*config.RoutePolicy{cfg.Default}, policies(cfg)...) {
 		if p == nil {
 			continue
 		}
@@ -108,8 +108,8 @@ func checkAgainst(t *testing.T, cfg *config.Config, sc serviceConfig) {
 	}
 }
 
-func policies(cfg *config.Config) []*config.Policy {
-	var out []*config.Policy
+func policies(cfg *config.Config) []*config.RoutePolicy {
+	var out []*config.RoutePolicy
 	for i := range cfg.Routes {
 		out = append(out, &cfg.Routes[i].Policy)
 	}
