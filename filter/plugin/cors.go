@@ -19,15 +19,15 @@ const (
 
 var varyOrigin = proxy.Pair{Key: "vary", Value: "Origin"}
 
-// corsState is the per-stream state of the edge features: the route's
+// edgeState is the per-stream state of the edge features: the route's
 // compiled cors and deprecation, and what the request said about its
 // origin. It is filled while the request headers are readable (steps 3
 // and 4), because refusals and the response path need it after Envoy has
 // taken the request headers away.
-type corsState struct {
+type edgeState struct {
 	loaded bool // loadEdge ran for the current route
 
-	policy *edge.CORS        // the route's cors, nil without
+	cors *edge.CORS        // the route's cors, nil without
 	dep    *edge.Deprecation // the route's deprecation, nil without
 
 	originRead bool
@@ -49,14 +49,14 @@ type corsState struct {
 // loadEdge loads the current route's compiled edge policies and judges the
 // request's Origin against its cors.
 func (s *stream) loadEdge() {
-	c := &s.cors
+	c := &s.edge
 	if c.loaded {
 		return
 	}
 	c.loaded = true
-	c.policy, c.dep, c.allowed, c.echo = s.route.CORS, s.route.Deprecation, false, ""
-	if c.policy != nil {
-		c.echo, c.allowed = c.policy.AllowOrigin(s.requestOrigin())
+	c.cors, c.dep, c.allowed, c.echo = s.route.CORS, s.route.Deprecation, false, ""
+	if c.cors != nil {
+		c.echo, c.allowed = c.cors.AllowOrigin(s.requestOrigin())
 	}
 }
 
@@ -64,7 +64,7 @@ func (s *stream) loadEdge() {
 // headers with ",", which no configured origin contains, so a request
 // sending several origins is never allowed.
 func (s *stream) requestOrigin() string {
-	c := &s.cors
+	c := &s.edge
 	if !c.originRead {
 		c.originRead = true
 		c.origin = s.requestHeaderAll("origin")
@@ -79,7 +79,7 @@ func (s *stream) preflightMethod() (string, bool) {
 	if s.method != "OPTIONS" {
 		return "", false
 	}
-	c := &s.cors
+	c := &s.edge
 	if !c.acrmRead {
 		c.acrmRead = true
 		c.acrm = s.requestHeaderAll("access-control-request-method")
@@ -108,7 +108,7 @@ func (s *stream) preflightRoute() (res result, done bool) {
 	}
 	pol := s.r.policy
 	m := pol.Lookup(method, s.matchPath)
-	c := &s.cors
+	c := &s.edge
 	switch m.Outcome {
 	case route.Matched:
 		if m.Route.CORS == nil {
@@ -146,7 +146,7 @@ func (s *stream) preflightRoute() (res result, done bool) {
 // one is reported and goes on. A preflight for a method none of the path's
 // routes lists is refused whatever the route's cors allows.
 func (s *stream) stepCORSPreflight() result {
-	c := &s.cors
+	c := &s.edge
 	if !c.answer {
 		return next
 	}
@@ -158,7 +158,7 @@ func (s *stream) stepCORSPreflight() result {
 		}
 		return s.refuse(403, c.wrongMethodReason(), nil)
 	}
-	echo, v := c.policy.Preflight(c.origin, c.acrm, s.requestHeaderAll("access-control-request-headers"))
+	echo, v := c.cors.Preflight(c.origin, c.acrm, s.requestHeaderAll("access-control-request-headers"))
 	switch v {
 	case edge.PreflightAllowed:
 		return s.answerPreflight(echo)
@@ -174,7 +174,7 @@ func (s *stream) stepCORSPreflight() result {
 // wrongMethodReason is the reason of a preflight refused for asking for a
 // method none of the path's routes lists: the origin first, as Preflight
 // judges it.
-func (c *corsState) wrongMethodReason() problem.Reason {
+func (c *edgeState) wrongMethodReason() problem.Reason {
 	if !c.allowed {
 		return problem.ReasonCORSOrigin
 	}
@@ -185,7 +185,7 @@ func (c *corsState) wrongMethodReason() problem.Reason {
 // replied (so the reply passes the response callbacks untouched) and
 // allowed.
 func (s *stream) answerPreflight(echo string) result {
-	p := s.cors.policy
+	p := s.edge.cors
 	hs := make([]proxy.Pair, 0, 12)
 	hs = append(hs,
 		proxy.Pair{Key: "access-control-allow-origin", Value: echo},
@@ -219,8 +219,8 @@ func (s *stream) answerPreflight(echo string) result {
 // upstream said: a disallowed origin gets no allow headers at all. A
 // report-only route adds its headers but removes nothing.
 func (s *stream) corsResponseHeaders() {
-	c := &s.cors
-	if c.policy == nil {
+	c := &s.edge
+	if c.cors == nil {
 		return
 	}
 	enforce := s.enforced()
@@ -229,7 +229,7 @@ func (s *stream) corsResponseHeaders() {
 	} else if enforce {
 		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-origin")
 	}
-	if c.allowed && c.policy.Credentials() {
+	if c.allowed && c.cors.Credentials() {
 		s.host.ReplaceHeaderMapValue(respHeaders, "access-control-allow-credentials", "true")
 	} else if enforce {
 		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-credentials")
@@ -242,15 +242,15 @@ func (s *stream) corsResponseHeaders() {
 // the allow headers (so the caller's script can read the problem), then
 // the deprecation headers. A refused preflight gets no allow headers.
 func (s *stream) corsRefusalHeaders() []proxy.Pair {
-	c := &s.cors
-	if c.policy == nil && c.dep == nil {
+	c := &s.edge
+	if c.cors == nil && c.dep == nil {
 		return nil
 	}
 	out := make([]proxy.Pair, 0, 6)
-	if c.policy != nil {
+	if c.cors != nil {
 		if c.allowed && !c.preflight {
 			out = append(out, proxy.Pair{Key: "access-control-allow-origin", Value: c.echo})
-			if c.policy.Credentials() {
+			if c.cors.Credentials() {
 				out = append(out, proxy.Pair{Key: "access-control-allow-credentials", Value: "true"})
 			}
 		}
@@ -264,6 +264,6 @@ func (s *stream) corsRefusalHeaders() []proxy.Pair {
 // count. Authentication asks this for cookie credentials on unsafe
 // methods (DESIGN.md "Guarantees"); it is valid from step 3 on.
 func (s *stream) originAllowed() bool {
-	c := &s.cors
-	return c.policy != nil && c.policy.Listed(c.origin)
+	c := &s.edge
+	return c.cors != nil && c.cors.Listed(c.origin)
 }

@@ -9,7 +9,7 @@ import (
 // answers 410. The refusal carries Deprecation, Sunset and Link through
 // corsRefusalHeaders, like every refusal of the route.
 func (s *stream) stepSunset() result {
-	d := s.cors.dep
+	d := s.edge.dep
 	if d == nil || !d.Gone(s.host.Now()) {
 		return next
 	}
@@ -21,7 +21,7 @@ func (s *stream) stepSunset() result {
 // upstream's; Link is a list, so upstream's own links stay. They are
 // informational, so report-only routes get them too.
 func (s *stream) deprecationHeaders() {
-	d := s.cors.dep
+	d := s.edge.dep
 	if d == nil {
 		return
 	}
@@ -37,7 +37,7 @@ func (s *stream) deprecationHeaders() {
 // appendDeprecationPairs appends the deprecation headers of the route, for
 // the responses the filter generates itself.
 func (s *stream) appendDeprecationPairs(out []proxy.Pair) []proxy.Pair {
-	d := s.cors.dep
+	d := s.edge.dep
 	if d == nil {
 		return out
 	}

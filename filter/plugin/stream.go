@@ -101,7 +101,7 @@ type stream struct {
 	rl    rateState
 	body  bodyState
 	resp  responseState
-	cors  corsState
+	edge  edgeState
 	authd bool // a credential was verified (security headers: no-store)
 }
 
@@ -314,7 +314,7 @@ func (s *stream) releaseHeaders() {
 	if s.headerBytes <= keepHeaderBytes {
 		return
 	}
-	c := &s.cors
+	c := &s.edge
 	var b strings.Builder
 	b.Grow(len(s.requestID) + len(s.method) + len(s.path) + len(s.matchPath) + len(s.query) + len(c.origin))
 	for _, v := range []string{s.requestID, s.method, s.path, s.matchPath, s.query, c.origin} {
