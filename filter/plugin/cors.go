@@ -28,7 +28,7 @@ type edgeState struct {
 	loaded bool // loadEdge ran for the current route
 
 	cors *edge.CORS        // the route's cors, nil without
-	dep    *edge.Deprecation // the route's deprecation, nil without
+	dep  *edge.Deprecation // the route's deprecation, nil without
 
 	originRead bool
 	origin     string // Origin ("" when absent or empty)
