@@ -51,7 +51,7 @@ func (s *stream) auditSubject() (string, bool) {
 	if s.auth.provider == nil {
 		return "", false
 	}
-	sub, ok := claimText(s.auth.claims, subPath)
+	sub, ok := claimText(s.identity, subPath)
 	if !ok {
 		return "", false
 	}

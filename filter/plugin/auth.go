@@ -154,11 +154,6 @@ type authState struct {
 	// count is 1.
 	count int
 	cred  credential
-	pairs []proxy.Pair // request headers, read once for header and cookie sources
-	// pairsRead says pairs already holds the request headers: step 1 reads
-	// them once per request and leaves here what it did not strip
-	// (stripClaimHeaders).
-	pairsRead bool
 
 	peeked bool
 	peekOK bool
@@ -170,8 +165,7 @@ type authState struct {
 	hit      *jwt.Token // a verified-token cache hit, for provider hitBy
 	hitBy    *authProvider
 	provider *authProvider // the provider that verified the credential
-	claims   *jsonx.Value
-	headers  []proxy.Pair // claims_to_headers values, set in addRequestHeaders
+	headers  []proxy.Pair  // claims_to_headers values, set in addRequestHeaders
 
 	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
 	// waiting), what for, and the key generation the request saw.
@@ -427,7 +421,7 @@ func (s *stream) stepAuthenticate() result {
 		s.countFailedAuth()
 		return s.refuse(401, problem.ReasonCredentialScheme, challengeInvalid)
 	}
-	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.method) && !s.cookieOriginAllowed() {
+	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.req.method) && !s.cookieOriginAllowed() {
 		return s.refuse(403, problem.ReasonCookieOrigin, nil)
 	}
 	return s.verifyCredential(ar)
@@ -446,7 +440,7 @@ func (s *stream) cookieOriginAllowed() bool {
 		return true
 	}
 	n, same := 0, false
-	for _, p := range s.auth.pairs {
+	for _, p := range s.req.headers {
 		if p.Key == "sec-fetch-site" {
 			n++
 			same = p.Value == "same-origin"
@@ -677,24 +671,12 @@ func (s *stream) authenticated(p *authProvider, c *jsonx.Value, usedMetric strin
 		}
 		a.headers = hs
 	}
-	a.provider, a.claims = p, c
+	a.provider, s.identity = p, c
 	s.authd = true
-	s.rl.claimValue = (*stream).claimValue
 	if usedMetric != "" {
 		s.r.metrics.inc(usedMetric)
 	}
 	return next
-}
-
-// claims returns the verified claims of the request's credential (a token's
-// payload or an API key entry's claims), or nil for an anonymous request.
-// Treat it as read-only: cached tokens share it.
-func (s *stream) claims() *jsonx.Value { return s.auth.claims }
-
-// claimValue is rateState.claimValue: a claim of the verified credential as
-// a string.
-func (s *stream) claimValue(path []string) (string, bool) {
-	return claimText(s.auth.claims, path)
 }
 
 // claimText is a claim's string form for comparisons with request data
@@ -732,7 +714,7 @@ func (s *stream) stepAuthorize() result {
 	if ar == nil {
 		return next
 	}
-	c := s.auth.claims
+	c := s.identity
 	for i := range ar.claims {
 		if c == nil || !ar.claims[i].Holds(c) {
 			return s.refuse(403, problem.ReasonClaimsNotSatisfied, challengeScope)

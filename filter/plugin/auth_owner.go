@@ -43,7 +43,7 @@ func (s *stream) checkOwner(o *ownerRule, c *jsonx.Value) result {
 	if o.excepted(c) {
 		return next
 	}
-	if httpx.FindQueryParam(s.query, o.qname) >= 0 {
+	if httpx.FindQueryParam(s.req.query, o.qname) >= 0 {
 		return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
 	}
 	if !s.ownerMatches(o, c) {
@@ -66,7 +66,7 @@ func (s *stream) checkOwnerForm(form string) result {
 	}
 	for i := range ar.owner {
 		o := &ar.owner[i]
-		if !o.excepted(s.auth.claims) && httpx.FindQueryParam(form, o.qname) >= 0 {
+		if !o.excepted(s.identity) && httpx.FindQueryParam(form, o.qname) >= 0 {
 			return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
 		}
 	}
@@ -138,7 +138,7 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 		return next
 	}
 	for i := range ar.bodyOwner {
-		if httpx.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
+		if httpx.FindQueryParam(s.req.query, ar.bodyOwner[i].qname) >= 0 ||
 			httpx.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
 			return s.refuse(403, problem.ReasonBodyOwnerAmbiguous, challengeScope)
 		}
@@ -151,7 +151,7 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 		// The body checks let only well-formed JSON through; fail closed.
 		return s.refuse(403, problem.ReasonBodyOwnerMissing, challengeScope)
 	}
-	c := s.auth.claims
+	c := s.identity
 	for i := range ar.bodyOwner {
 		r := &ar.bodyOwner[i]
 		v := &doc

@@ -48,10 +48,10 @@ func (s *stream) extractCredential(ar *authRoute) {
 		return
 	}
 	a.extracted = true
-	if (ar.hasHeader || ar.hasCookie) && !a.pairsRead {
+	if (ar.hasHeader || ar.hasCookie) && !s.req.headersRead {
 		pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 		if st == proxy.StatusOK {
-			a.pairs = pairs
+			s.req.headers = pairs
 		}
 	}
 	for i := range ar.headers {
@@ -98,7 +98,7 @@ func (g *headerGroup) match(v string) (*routeSource, string) {
 
 func (s *stream) fromHeader(g *headerGroup) {
 	a := &s.auth
-	for i, p := range a.pairs {
+	for i, p := range s.req.headers {
 		if !headerIs(p.Key, g.name) {
 			continue
 		}
@@ -112,7 +112,7 @@ func (s *stream) fromHeader(g *headerGroup) {
 
 func (s *stream) fromCookies(rs *routeSource) {
 	a := &s.auth
-	for i, p := range a.pairs {
+	for i, p := range s.req.headers {
 		if !headerIs(p.Key, "cookie") {
 			continue
 		}
@@ -127,7 +127,7 @@ func (s *stream) fromCookies(rs *routeSource) {
 
 func (s *stream) fromQuery(rs *routeSource) {
 	a := &s.auth
-	httpx.ForEachQueryParam(s.query, rs.qname, func(rawValue string, start, _ int) {
+	httpx.ForEachQueryParam(s.req.query, rs.qname, func(rawValue string, start, _ int) {
 		if v := httpx.DecodeQueryValue(rawValue); v != "" {
 			a.found(credential{value: v, src: rs, off: start})
 		}
@@ -224,7 +224,7 @@ func (s *stream) removeCredentials() {
 
 func (s *stream) removeCredentialHeaders(creds, pass *credNames, keep *credential) {
 	var removed []string // distinct names removed
-	for _, p := range s.auth.pairs {
+	for _, p := range s.req.headers {
 		if !creds.hasHeader(p.Key) || pass.hasHeader(p.Key) {
 			continue
 		}
@@ -248,7 +248,7 @@ func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credentia
 	}
 	var kept []string
 	changed := false
-	for i, p := range s.auth.pairs {
+	for i, p := range s.req.headers {
 		if !headerIs(p.Key, "cookie") {
 			continue
 		}
@@ -274,20 +274,20 @@ func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credentia
 }
 
 func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential) {
-	if len(creds.queries) == 0 || s.query == "" {
+	if len(creds.queries) == 0 || s.req.query == "" {
 		return
 	}
 	keepAt := -1
 	if keep != nil && keep.src.src.Kind == config.SourceQuery {
 		keepAt = keep.off
 	}
-	q, cut := httpx.WithoutQueryParams(s.query, func(name string, start int) bool {
+	q, cut := httpx.WithoutQueryParams(s.req.query, func(name string, start int) bool {
 		return start != keepAt && creds.hasQuery(name) && !pass.hasQuery(name)
 	})
 	if !cut {
 		return
 	}
-	path := s.path
+	path := s.req.path
 	if q != "" {
 		path += "?" + q
 	}

@@ -27,19 +27,19 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 		return s.refuse(500, problem.ReasonInternal, nil)
 	}
 	kept := s.stripClaimHeaders(pairs)
-	if !reqcheck.ValidMethod(s.method) {
+	if !reqcheck.ValidMethod(s.req.method) {
 		return s.refuse(400, problem.ReasonBadRequest, nil)
 	}
 	if hasMethodOverride(kept) {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
 	}
-	if httpx.FindQueryParam(s.query, reqcheck.MethodParam) >= 0 {
+	if httpx.FindQueryParam(s.req.query, reqcheck.MethodParam) >= 0 {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
 	}
-	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.path) {
+	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.req.path) {
 		return s.refuse(400, problem.ReasonUnsafePath, nil)
 	}
-	if httpx.UnsafeQuery(s.query) {
+	if httpx.UnsafeQuery(s.req.query) {
 		return s.refuse(400, problem.ReasonUnsafeQuery, nil)
 	}
 	for _, p := range kept {
@@ -81,7 +81,7 @@ func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
 			}
 		}
 	}
-	s.auth.pairs, s.auth.pairsRead = kept, true
+	s.req.headers, s.req.headersRead = kept, true
 	return kept
 }
 

@@ -74,15 +74,6 @@ var (
 
 // rateState is the per-stream rate-limit state.
 type rateState struct {
-	// claimValue reads a claim of the request's verified credential for
-	// `claim:` keys: the value at path as a string (strings as they are,
-	// numbers and booleans as JSON text), and false when the claim is
-	// missing or has no string form. Authentication sets it once a
-	// credential verified; nil (no credential) makes every claim key absent.
-	// It takes the stream as an argument, so that setting it is a method
-	// expression, not a per-request closure.
-	claimValue func(s *stream, path []string) (string, bool)
-
 	// The client address, read once per stream.
 	addrRead bool
 	addrKind uint8 // addrAbsent, addrIP, addrText
@@ -384,14 +375,14 @@ func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) u
 			return h.Sum(tweak^tagAddrText, s.rl.addrText)
 		}
 	case config.KeyHeader:
-		if v, _ := s.requestHeader(k.Header); v != "" {
+		if v, _ := s.req.header(k.Header); v != "" {
 			return h.Sum(tweak^tagHeader, v)
 		}
 	case config.KeyClaim:
-		if s.rl.claimValue != nil {
-			if v, ok := s.rl.claimValue(s, k.Claim); ok {
-				return h.Sum(tweak^tagClaim, v)
-			}
+		// The verified identity (step 9's verdict); an anonymous
+		// request has none and counts in the absent bucket.
+		if v, ok := claimText(s.identity, k.Claim); ok {
+			return h.Sum(tweak^tagClaim, v)
 		}
 	case config.KeyRoute:
 		return h.Sum(tweak^tagRoute, "")

@@ -56,10 +56,10 @@ type bodyState struct {
 // compared normalised (httpx.FindQueryParam); values are never read.
 func (s *stream) stepForbiddenQuery() result {
 	req := s.route.Config.Request
-	if req == nil || len(req.ForbidQueryParams) == 0 || s.query == "" {
+	if req == nil || len(req.ForbidQueryParams) == 0 || s.req.query == "" {
 		return next
 	}
-	if httpx.FindQueryParam(s.query, req.ForbidQueryParams) >= 0 {
+	if httpx.FindQueryParam(s.req.query, req.ForbidQueryParams) >= 0 {
 		return s.refuse(400, problem.ReasonForbiddenQueryParam, nil)
 	}
 	return next
@@ -86,7 +86,7 @@ func (s *stream) stepDeclaredLength() result {
 		if cfg.ReadsRequestBody() || s.body.form {
 			s.body.mode = bodyRead
 		}
-		if v, ok := s.requestHeader("content-length"); ok {
+		if v, ok := s.req.header("content-length"); ok {
 			n, ok := reqcheck.ParseContentLength(v)
 			if !ok {
 				return s.refuse(400, problem.ReasonBadContentLength, nil)
@@ -108,7 +108,7 @@ func (s *stream) stepDeclaredLength() result {
 // or blank (PHP stops there too), and any of several Content-Type headers
 // counts.
 func (s *stream) formEncoded() bool {
-	for _, p := range s.auth.pairs {
+	for _, p := range s.req.headers {
 		if headerIs(p.Key, "content-type") && isFormType(p.Value) {
 			return true
 		}
@@ -128,13 +128,13 @@ func isFormType(v string) bool {
 // extended CONNECT (:protocol) or a CONNECT tunnel: streams that are not a
 // request body and are never buffered.
 func (s *stream) isUpgrade() bool {
-	if s.method == "CONNECT" {
+	if s.req.method == "CONNECT" {
 		return true
 	}
-	if _, ok := s.requestHeader("upgrade"); ok {
+	if _, ok := s.req.header("upgrade"); ok {
 		return true
 	}
-	_, ok := s.requestHeader(":protocol")
+	_, ok := s.req.header(":protocol")
 	return ok
 }
 

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -63,19 +64,15 @@ type stream struct {
 	id   uint32
 	host proxy.Host
 
+	// req is the request as read once in the request-headers phase.
+	req    requestView
 	route  *policy.Route
 	params route.Params
-	method string
-	path   string // without the query
-	// matchPath is path with escaped unreserved characters decoded
-	// (reqcheck.DecodeUnreserved): routes and their parameters are
-	// matched on it.
-	matchPath string
-	query     string // without the '?'
-	requestID string
-	// headerBytes is the size of the request header list as the host
-	// handed it over (names and values).
-	headerBytes int
+	// identity is step 9's verdict: the verified credential's claims (a
+	// token's payload or an API key entry's), nil for an anonymous
+	// request. Steps 10 to 12, rate-limit keys and the audit line read it;
+	// treat it as read-only (cached tokens share it).
+	identity *jsonx.Value
 
 	// step is the next header step to run; waiting says the pipeline is
 	// paused on a callout.
@@ -173,15 +170,15 @@ func (s *stream) fail() proxy.Action {
 // bytes costs the host a call into the module's allocator on top of its
 // own): x-request-id, :method and :path come from them, step 1 checks and
 // strips them, and authentication searches what step 1 left
-// (s.auth.pairs).
+// (s.req.headers).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	s.r.metrics.inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
-		s.requestID, s.method, rawPath, s.headerBytes = requestLine(pairs)
+		s.req.requestID, s.req.method, rawPath, s.req.headerBytes = requestLine(pairs)
 	}
-	s.path, s.query = route.SplitPath(rawPath)
+	s.req.path, s.req.query = route.SplitPath(rawPath)
 	s.body.endOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
@@ -190,7 +187,7 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	}
 
 	// 2. Route match (405 and 404 included).
-	s.matchPath = reqcheck.DecodeUnreserved(s.path)
+	s.req.matchPath = reqcheck.DecodeUnreserved(s.req.path)
 	if s.stepRoute() == stop {
 		s.step = len(headerSteps)
 		if s.replied {
@@ -211,13 +208,13 @@ func (s *stream) stepRoute() result {
 	if res, done := s.preflightRoute(); done {
 		return res
 	}
-	m := pol.Lookup(s.method, s.matchPath)
+	m := pol.Lookup(s.req.method, s.req.matchPath)
 	switch m.Outcome {
 	case route.Matched:
 		s.route, s.params = m.Route, m.Params
 		return next
 	case route.WrongMethod:
-		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.matchPath)}}
+		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.matchPath)}}
 		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
 	case route.WrongCase:
 		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)
@@ -242,58 +239,6 @@ func (s *stream) routeRefusal(m policy.Match, status int, reason problem.Reason,
 	return stop
 }
 
-// requestLine picks x-request-id, :method and :path out of the request
-// headers, and sums the list's size. Each is the first value of its name,
-// as proxy_get_header_map_value answers for a repeated header; names
-// compare without regard to ASCII case (Envoy hands them over lower-case),
-// and an absent header reads as "".
-func requestLine(pairs []proxy.Pair) (requestID, method, path string, size int) {
-	var haveID, haveMethod, havePath bool
-	for _, p := range pairs {
-		size += len(p.Key) + len(p.Value)
-		switch {
-		case !haveMethod && headerIs(p.Key, ":method"):
-			method, haveMethod = p.Value, true
-		case !havePath && headerIs(p.Key, ":path"):
-			path, havePath = p.Value, true
-		case !haveID && headerIs(p.Key, "x-request-id"):
-			requestID, haveID = p.Value, true
-		}
-	}
-	return requestID, method, path, size
-}
-
-// requestHeader returns the first value of a request header, as
-// proxy_get_header_map_value answers, from the list step 1 read (its
-// removals already applied; nothing else edits the request headers before
-// the header steps pass).
-func (s *stream) requestHeader(name string) (string, bool) {
-	for _, p := range s.auth.pairs {
-		if headerIs(p.Key, name) {
-			return p.Value, true
-		}
-	}
-	return "", false
-}
-
-// requestHeaderAll returns every value of a request header joined with
-// ",", as Envoy's request.headers.<name> property answers, or "" when the
-// header is absent or empty. Only a repeated header allocates.
-func (s *stream) requestHeaderAll(name string) string {
-	v, joined := "", false
-	for _, p := range s.auth.pairs {
-		if !headerIs(p.Key, name) {
-			continue
-		}
-		if !joined {
-			v, joined = p.Value, true
-			continue
-		}
-		v += "," + p.Value
-	}
-	return v
-}
-
 // keepHeaderBytes is the largest request header list an open stream may
 // keep referencing once its header steps are done. The list's strings are
 // substrings of the one block the host handed over (filter/abi), so any of
@@ -309,15 +254,15 @@ const keepHeaderBytes = 4096
 // header limit of module memory. Route parameters served steps 10 and 12
 // and are dropped with the path they pointed into.
 func (s *stream) releaseHeaders() {
-	s.auth.pairs = nil
+	s.req.headers = nil
 	s.auth.cred.value = ""
-	if s.headerBytes <= keepHeaderBytes {
+	if s.req.headerBytes <= keepHeaderBytes {
 		return
 	}
 	c := &s.edge
 	var b strings.Builder
-	b.Grow(len(s.requestID) + len(s.method) + len(s.path) + len(s.matchPath) + len(s.query) + len(c.origin))
-	for _, v := range []string{s.requestID, s.method, s.path, s.matchPath, s.query, c.origin} {
+	b.Grow(len(s.req.requestID) + len(s.req.method) + len(s.req.path) + len(s.req.matchPath) + len(s.req.query) + len(c.origin))
+	for _, v := range []string{s.req.requestID, s.req.method, s.req.path, s.req.matchPath, s.req.query, c.origin} {
 		b.WriteString(v)
 	}
 	all := b.String()
@@ -326,11 +271,11 @@ func (s *stream) releaseHeaders() {
 		all = all[n:]
 		return v
 	}
-	s.requestID = take(len(s.requestID))
-	s.method = take(len(s.method))
-	s.path = take(len(s.path))
-	s.matchPath = take(len(s.matchPath))
-	s.query = take(len(s.query))
+	s.req.requestID = take(len(s.req.requestID))
+	s.req.method = take(len(s.req.method))
+	s.req.path = take(len(s.req.path))
+	s.req.matchPath = take(len(s.req.matchPath))
+	s.req.query = take(len(s.req.query))
 	c.origin = take(len(c.origin))
 	c.acrm = ""
 	s.params = route.Params{}
@@ -456,7 +401,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
-		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.requestID, true)
+		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, true)
 		return stop
 	}
 	s.sendRefusal(status, reason, extra)
@@ -477,11 +422,11 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	}
 	headers = append(headers, extra...)
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.requestID), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.requestID), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
-	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.requestID, false)
+	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, false)
 }
 
 // refusalDetails is the response code details of a refusal,
