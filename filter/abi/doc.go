@@ -16,4 +16,7 @@
 //
 // On other platforms the package is empty: policy code never imports it, and
 // native tests drive the plugin through e2e/host's emulator instead.
+//
+// Room: the shim. It is the only package that touches unsafe and the host's
+// imports and exports; it imports proxy and nothing else of the filter.
 package abi

@@ -1,12 +1,3 @@
-// Package edge holds the pure decisions behind apiguard's edge features
-// (DESIGN.md `require_tls`, `cors`, `deprecation`): origin syntax and
-// comparison, the CORS preflight verdict, the request-header list of a
-// preflight, and the header values the filter writes (RFC 9745
-// `Deprecation`, RFC 8594 `Sunset`, `Link`).
-//
-// It makes no host call and keeps no state: the plugin compiles a route's
-// configuration into a CORS or Deprecation value once, and every request
-// only compares strings against it. Nothing here allocates per request.
 package edge
 
 // MaxOriginLen bounds the Origin values the filter considers at all. A

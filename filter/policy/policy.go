@@ -1,7 +1,3 @@
-// Package policy compiles a parsed configuration into the immutable runtime
-// form the plugin consults on every request: the route table and, per route,
-// the compiled checks of each feature. Compile runs once per configuration
-// (proxy_on_configure); nothing is re-parsed per request.
 package policy
 
 import (

@@ -19,4 +19,7 @@
 //
 // The package is plain Go: time comes from the caller (the host clock),
 // there are no timers, and it is tested natively with MemStore.
+//
+// Room: a leaf (rate-limit maths over a Store). It imports no other filter
+// package.
 package ratelimit

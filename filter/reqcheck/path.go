@@ -1,12 +1,3 @@
-// Package reqcheck is the pure logic of apiguard's request protection
-// (DESIGN.md step 1 and the `request` block): path safety, method-override
-// detection, query-parameter name matching, Content-Length parsing and the
-// JSON body checks (limits, duplicate keys, `fields`).
-//
-// Everything here runs on the request path, so it is written to allocate
-// nothing per request once warm, and to do work linear in what it inspects.
-// It has no host dependency: the plugin feeds it strings and bytes it read
-// through proxy.Host.
 package reqcheck
 
 import (
