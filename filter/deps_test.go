@@ -19,9 +19,9 @@ const module = "github.com/apiguard/apiguard/filter/"
 // chapter of the order of checks over the model and the leaves; policy
 // compiles them; plugin is the glue; abi is the shim to the host.
 var (
-	leaves   = []string{"apikey", "claims", "httpx", "jsonx", "jwt", "problem", "proxy", "ratelimit", "rlsproto", "route"}
+	leaves   = []string{"apikey", "claims", "httpx", "jsonx", "jwt", "problem", "proxy", "rlsproto", "route"}
 	syntax   = []string{"httpx", "jsonx"}
-	features = []string{"edge", "redact", "reqcheck", "respcheck"}
+	features = []string{"edge", "ratelimit", "redact", "reqcheck", "respcheck"}
 )
 
 // imports lists, per filter package (by its directory name; "" is the

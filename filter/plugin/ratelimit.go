@@ -3,7 +3,6 @@ package plugin
 import (
 	"crypto/rand"
 	"strconv"
-	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -11,28 +10,12 @@ import (
 	"github.com/apiguard/apiguard/filter/ratelimit"
 )
 
-// Shared-data layout. Every key starts with the plugin's name (property
-// plugin_name: Istio puts every WasmPlugin in the one "" vm_id namespace)
-// and a layout version, so a change of slot format gets new keys instead
-// of misreading old ones:
-//
-//	<plugin>/rl1/~seed           the 16-byte hash seed, shared by all workers
-//	<plugin>/rl1/<limit>/<hex>   group <hex> of a local limit's slots
-//	<plugin>/rl1/~fa/<hex>       group <hex> of failed_auth_limit's slots
-//
-// Limit names are letters, digits, '.', '_' and '-', so none of them can
-// be "~seed" or "~fa" or reach into another limit's keys.
 const (
-	layoutVersion  = "/rl1/"
-	seedKey        = "~seed"
-	failedAuthKeys = "~fa/"
-	// failedAuthPolicyName names failed_auth_limit in the RateLimit headers
-	// of its lockout answer.
-	failedAuthPolicyName = config.FailedAuthLimitName
-	// defaultPluginName prefixes the keys when Envoy gives no plugin name.
-	defaultPluginName = "apiguard"
 	// seedAttempts bounds the rounds of agreeing on the seed in one call.
 	seedAttempts = 4
+	// defaultPluginName names the shared-data namespaces (rate limits,
+	// JWKS) when Envoy gives no plugin name.
+	defaultPluginName = ratelimit.DefaultPluginName
 )
 
 // Metrics of rate limiting besides the apiguard.denied.<reason> counters.
@@ -53,18 +36,6 @@ const (
 	// metricFailedAuthBypass counts requests from a locked-out key let
 	// through because their credential was already verified.
 	metricFailedAuthBypass = "apiguard.failed_auth.cached_bypass"
-)
-
-// Tweaks that keep the kinds of key values apart in the hash: an absent
-// value, an address, an address Envoy gave as text (not an IP), a header, a
-// claim, the route.
-const (
-	tagAbsent   uint64 = 0x9e3779b97f4a7c15
-	tagAddr     uint64 = 0x3c6ef372fe94f82a
-	tagAddrText uint64 = 0xdaa66d2c7ddf743f
-	tagHeader   uint64 = 0x78dde6e5fd29f054
-	tagClaim    uint64 = 0x1715609d7c746c69
-	tagRoute    uint64 = 0xb54cda56bbbfe87e
 )
 
 var (
@@ -106,52 +77,25 @@ const (
 	addrText
 )
 
-// rateRoot is the plugin-wide rate-limit state.
+// rateRoot is the plugin-wide rate-limit state: what each VM keeps of the
+// compiled limits (policy.Route.Limits, policy.Policy.FailedAuth) at run
+// time.
 type rateRoot struct {
-	prefix string // <plugin>/rl1/
+	prefix string // the namespace: <plugin>/rl1/
 	store  *hostStore
 	// hasher is ready once seeded; the seed is agreed through shared data
 	// at configure time, or on the first request that needs it.
 	hasher ratelimit.Hasher
 	seeded bool
-	routes []routeLimits // by policy.Route.Index
-	failed *failedAuth   // nil without failed_auth_limit
+	// limits are the local limits' slot spaces, by ratelimit.LocalLimit.Slot.
+	limits  []*ratelimit.Limit
+	failed  *ratelimit.FailedAuth // nil without failed_auth_limit
+	lockout *ratelimit.Lockout
 	// Scratch for Take: a VM runs one callback at a time.
 	reqs   []ratelimit.Request
 	states []ratelimit.State
 	// global is the rate limit service's side (ratelimit_global.go).
 	global globalRoot
-}
-
-// routeLimits are one route's compiled limits.
-type routeLimits struct {
-	local []*localLimit
-	// global are the route's `"global": true` limits, decided by the rate
-	// limit service after the local ones (globalLimits).
-	global []*globalLimit
-	// policy is the RateLimit-Policy value listing every limit of the
-	// route, local and global ("" when the route has none).
-	policy string
-	// lockoutPolicy is the RateLimit-Policy value of a 429 from step 8
-	// (failed_auth_limit): every limit of the route, then failed_auth, the
-	// limit its RateLimit names. Built once per configuration; "" without
-	// failed_auth_limit.
-	lockoutPolicy string
-}
-
-type localLimit struct {
-	name   string
-	key    config.Key
-	tweak  uint64
-	limit  *ratelimit.Limit
-	metric string
-}
-
-type failedAuth struct {
-	key    config.Key
-	tweak  uint64
-	lock   *ratelimit.Lockout
-	policy string
 }
 
 // hostStore is shared data as ratelimit.Store.
@@ -178,66 +122,34 @@ func (s *hostStore) Set(key string, value []byte, cas uint32) ratelimit.Status {
 	return ratelimit.Failed
 }
 
-// configureRateLimits compiles the limits once per configuration: per
-// route its local limits, its global ones (for the rate limit service) and
-// its RateLimit-Policy value; and failed_auth_limit.
+// configureRateLimits sets up the per-VM side of the compiled limits: the
+// shared-data namespace (the plugin's name), each local limit's slot space
+// and failed_auth_limit's, and the hash seed.
 func (r *root) configureRateLimits() error {
 	pol := r.policy
 	cfg := pol.Config
 	rr := &r.limits
-	*rr = rateRoot{store: &hostStore{h: r.p.host}}
-	name := defaultPluginName
+	*rr = rateRoot{store: &hostStore{h: r.p.host}, failed: pol.FailedAuth}
+	name := ""
 	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
 		name = string(v)
 	}
-	rr.prefix = name + layoutVersion
+	rr.prefix = ratelimit.Namespace(name)
 	layout := ratelimit.NewLayout(cfg.RateLimitSlots)
-	rr.routes = make([]routeLimits, pol.NumRoutes())
+	rr.limits = make([]*ratelimit.Limit, pol.LocalLimits)
 	most := 0
-	for i := range rr.routes {
+	for i := 0; i < pol.NumRoutes(); i++ {
 		rt := pol.Route(i)
-		if rt == nil || rt.Config == nil || len(rt.Config.RateLimits) == 0 {
+		if rt == nil || rt.Limits == nil {
 			continue
 		}
-		rl := &rr.routes[i]
-		var policy []byte
-		for j := range rt.Config.RateLimits {
-			c := &rt.Config.RateLimits[j]
-			start := len(policy)
-			if start > 0 {
-				start += len(", ")
-			}
-			policy = appendPolicyItem(policy, c.Name, c.Limit, c.Window)
-			if c.Global {
-				rl.global = append(rl.global, newGlobalLimit(c, start, len(policy)))
-				continue
-			}
-			rate := ratelimit.NewRate(c.Limit, c.Window, c.Burst)
-			rl.local = append(rl.local, &localLimit{
-				name:   c.Name,
-				key:    c.Key,
-				tweak:  ratelimit.Tweak(c.Name),
-				limit:  ratelimit.NewLimit(rr.prefix+c.Name+"/", rate, layout),
-				metric: metricLimitedPrefix + c.Name,
-			})
+		for _, l := range rt.Limits.Local {
+			rr.limits[l.Slot] = ratelimit.NewLimit(l.KeyPrefix(rr.prefix), l.Rate, layout)
 		}
-		rl.policy = string(policy)
-		most = max(most, len(rl.local))
+		most = max(most, len(rt.Limits.Local))
 	}
-	if fa := cfg.FailedAuthLimit; fa != nil {
-		rr.failed = &failedAuth{
-			key:    fa.Key,
-			tweak:  ratelimit.Tweak(failedAuthKeys),
-			lock:   ratelimit.NewLockout(rr.prefix+failedAuthKeys, fa.Limit, fa.Window, layout),
-			policy: string(appendPolicyItem(nil, failedAuthPolicyName, fa.Limit, fa.Window)),
-		}
-		for i := range rr.routes {
-			rl := &rr.routes[i]
-			rl.lockoutPolicy = rr.failed.policy
-			if rl.policy != "" {
-				rl.lockoutPolicy = rl.policy + ", " + rr.failed.policy
-			}
-		}
+	if fa := rr.failed; fa != nil {
+		rr.lockout = ratelimit.NewLockout(fa.KeyPrefix(rr.prefix), fa.Limit, fa.Window, layout)
 	}
 	rr.configureGlobalRoot(cfg.RateLimitService)
 	rr.reqs = make([]ratelimit.Request, most)
@@ -258,7 +170,7 @@ func (rr *rateRoot) ensureSeed() bool {
 	if rr.seeded {
 		return true
 	}
-	key := rr.prefix + seedKey
+	key := ratelimit.SeedKey(rr.prefix)
 	for i := 0; i < seedAttempts; i++ {
 		v, cas, st := rr.store.Get(key)
 		switch {
@@ -287,39 +199,6 @@ func (rr *rateRoot) ensureSeed() bool {
 	return false
 }
 
-// appendPolicyItem appends one RateLimit-Policy item, `"name";q=N;w=S`
-// (names are letters, digits, '.', '_' and '-': a valid sf-string as is).
-func appendPolicyItem(b []byte, name string, limit int64, window time.Duration) []byte {
-	return appendPolicyItemSeconds(b, name, limit, ratelimit.WindowSeconds(window))
-}
-
-// appendPolicyItemSeconds is appendPolicyItem with the window in seconds.
-func appendPolicyItemSeconds(b []byte, name string, limit, seconds int64) []byte {
-	if len(b) > 0 {
-		b = append(b, ", "...)
-	}
-	b = append(b, '"')
-	b = append(b, name...)
-	b = append(b, `";q=`...)
-	b = strconv.AppendInt(b, limit, 10)
-	b = append(b, ";w="...)
-	return strconv.AppendInt(b, seconds, 10)
-}
-
-// rateLimitValue is a RateLimit value: `"name";r=N;t=S`.
-func rateLimitValue(name string, remaining, seconds int64) string {
-	// Built on the stack: only the returned string is allocated.
-	var buf [64]byte
-	b := buf[:0]
-	b = append(b, '"')
-	b = append(b, name...)
-	b = append(b, `";r=`...)
-	b = strconv.AppendInt(b, remaining, 10)
-	b = append(b, ";t="...)
-	b = strconv.AppendInt(b, seconds, 10)
-	return string(b)
-}
-
 // limitHeaders are the headers of a 429: Retry-After, the policy of the
 // route (for failed_auth_limit, the route's limits then failed_auth) and
 // RateLimit for the limit that refused, with no quota left until
@@ -331,7 +210,7 @@ func limitHeaders(policy, name string, seconds int64) []proxy.Pair {
 	if policy != "" {
 		h = append(h, proxy.Pair{Key: "ratelimit-policy", Value: policy})
 	}
-	return append(h, proxy.Pair{Key: "ratelimit", Value: rateLimitValue(name, 0, seconds)})
+	return append(h, proxy.Pair{Key: "ratelimit", Value: ratelimit.Value(name, 0, seconds)})
 }
 
 // readAddr reads the client address once per stream: Envoy's
@@ -354,40 +233,39 @@ func (s *stream) readAddr() {
 	s.rl.addrKind, s.rl.addrText = addrText, text
 }
 
-// keyHash hashes the request's value of a limit key. Values are only ever
-// hashed (with the secret seed), so no credential or address reaches shared
-// data; a request without the value hashes to the limit's one "absent"
-// bucket, so leaving a header out never skips a limit.
+// keyHash hashes the request's value of a limit key
+// (ratelimit.Hasher.KeySum).
 func (s *stream) keyHash(k *config.Key, tweak uint64) uint64 {
 	return s.keyHashWith(&s.r.limits.hasher, k, tweak)
 }
 
 // keyHashWith is keyHash under the given hasher (the global limits' one
-// is shared by the fleet).
+// is shared by the fleet). The values come from the request view, the
+// client address and the verified identity (step 9's verdict).
 func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) uint64 {
 	switch k.Kind {
 	case config.KeyIP:
 		s.readAddr()
 		switch s.rl.addrKind {
 		case addrIP:
-			return h.SumBytes(tweak^tagAddr, s.rl.addr[:s.rl.addrN])
+			return h.KeySumBytes(ratelimit.ValueAddr, tweak, s.rl.addr[:s.rl.addrN])
 		case addrText:
-			return h.Sum(tweak^tagAddrText, s.rl.addrText)
+			return h.KeySum(ratelimit.ValueAddrText, tweak, s.rl.addrText)
 		}
 	case config.KeyHeader:
 		if v, _ := s.req.header(k.Header); v != "" {
-			return h.Sum(tweak^tagHeader, v)
+			return h.KeySum(ratelimit.ValueHeader, tweak, v)
 		}
 	case config.KeyClaim:
-		// The verified identity (step 9's verdict); an anonymous
-		// request has none and counts in the absent bucket.
+		// An anonymous request has no identity and counts in the absent
+		// bucket.
 		if v, ok := claimText(s.identity, k.Claim); ok {
-			return h.Sum(tweak^tagClaim, v)
+			return h.KeySum(ratelimit.ValueClaim, tweak, v)
 		}
 	case config.KeyRoute:
-		return h.Sum(tweak^tagRoute, "")
+		return h.KeySum(ratelimit.ValueRoute, tweak, "")
 	}
-	return h.Sum(tweak^tagAbsent, "")
+	return h.KeySum(ratelimit.ValueAbsent, tweak, "")
 }
 
 // failedAuthApplies says whether step 8 guards this route: failures are
@@ -400,7 +278,7 @@ func (s *stream) failedAuthApplies() bool {
 func (s *stream) failedAuthHash() uint64 {
 	if !s.rl.faHashed {
 		fa := s.r.limits.failed
-		s.rl.faHash = s.keyHash(&fa.key, fa.tweak)
+		s.rl.faHash = s.keyHash(&fa.Key, fa.Tweak)
 		s.rl.faHashed = true
 	}
 	return s.rl.faHash
@@ -416,11 +294,11 @@ func (s *stream) stepFailedAuthLimit() result {
 	}
 	rr := &s.r.limits
 	if !rr.ensureSeed() {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, 1))
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
 	}
-	locked, wait, st := rr.failed.lock.Check(rr.store, s.host.Now(), s.failedAuthHash())
+	locked, wait, st := rr.lockout.Check(rr.store, s.host.Now(), s.failedAuthHash())
 	if st != ratelimit.OK {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, 1))
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
 	}
 	if !locked {
 		return next
@@ -429,18 +307,17 @@ func (s *stream) stepFailedAuthLimit() result {
 		s.r.metrics.inc(metricFailedAuthBypass)
 		return next
 	}
-	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(s.lockoutPolicy(), failedAuthPolicyName, ratelimit.Seconds(wait)))
+	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, ratelimit.Seconds(wait)))
 }
 
 // lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of
 // the route (DESIGN.md), then failed_auth, which their RateLimit names.
 // Only refusals read it; it was built at configure time.
 func (s *stream) lockoutPolicy() string {
-	rr := &s.r.limits
-	if i := s.route.Index; i >= 0 && i < len(rr.routes) {
-		return rr.routes[i].lockoutPolicy
+	if l := s.route.Limits; l != nil {
+		return l.LockoutPolicy
 	}
-	return rr.failed.policy
+	return s.r.limits.failed.Policy
 }
 
 // countFailedAuth counts a request with a missing or invalid credential
@@ -459,7 +336,7 @@ func (s *stream) countFailedAuth() {
 	if !rr.ensureSeed() {
 		return
 	}
-	v, locked, conflicts := rr.failed.lock.Fail(rr.store, s.host.Now(), s.failedAuthHash())
+	v, locked, conflicts := rr.lockout.Fail(rr.store, s.host.Now(), s.failedAuthHash())
 	if conflicts > 0 {
 		s.r.metrics.inc(metricCASConflict)
 	}
@@ -476,20 +353,16 @@ func (s *stream) countFailedAuth() {
 
 // stepRateLimits is step 11: local limits, then global ones (429).
 func (s *stream) stepRateLimits() result {
-	rr := &s.r.limits
-	if s.route == nil || s.route.Index >= len(rr.routes) {
+	if s.route == nil || s.route.Limits == nil {
 		return next
 	}
-	rl := &rr.routes[s.route.Index]
-	if rl.policy == "" {
-		return next
-	}
+	rl := s.route.Limits
 	if !s.rl.localDone {
 		if res := s.localLimits(rl); res != next {
 			return res
 		}
 		s.rl.localDone = true
-		s.rl.policy = rl.policy
+		s.rl.policy = rl.Policy
 	}
 	return s.globalLimits(rl)
 }
@@ -498,18 +371,18 @@ func (s *stream) stepRateLimits() result {
 // none: ratelimit.Take reads and decides them all before it writes any, so
 // a request refused by one limit consumes nothing from the others. One
 // shared-data get and one set per limit.
-func (s *stream) localLimits(rl *routeLimits) result {
-	n := len(rl.local)
+func (s *stream) localLimits(rl *ratelimit.RoutePlan) result {
+	n := len(rl.Local)
 	if n == 0 {
 		return next
 	}
 	rr := &s.r.limits
 	if !rr.ensureSeed() {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.policy, rl.local[0].name, 1))
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.Policy, rl.Local[0].Name, 1))
 	}
 	reqs, states := rr.reqs[:n], rr.states[:n]
-	for i, l := range rl.local {
-		reqs[i] = ratelimit.Request{Limit: l.limit, Hash: s.keyHash(&l.key, l.tweak)}
+	for i, l := range rl.Local {
+		reqs[i] = ratelimit.Request{Limit: rr.limits[l.Slot], Hash: s.keyHash(&l.Key, l.Tweak)}
 	}
 	o := ratelimit.Take(rr.store, s.host.Now(), reqs, states)
 	if o.Conflicts > 0 {
@@ -525,19 +398,19 @@ func (s *stream) localLimits(rl *routeLimits) result {
 			}
 		}
 		st := &states[least]
-		s.rl.current = rateLimitValue(rl.local[least].name, st.Remaining, ratelimit.Seconds(st.Reset))
+		s.rl.current = ratelimit.Value(rl.Local[least].Name, st.Remaining, ratelimit.Seconds(st.Reset))
 		s.rl.currentRemaining = st.Remaining
 		return next
 	case ratelimit.Limited:
-		l := rl.local[o.Index]
-		s.r.metrics.inc(l.metric)
-		return s.refuse(429, problem.ReasonRateLimited, limitHeaders(rl.policy, l.name, ratelimit.Seconds(o.Wait)))
+		l := rl.Local[o.Index]
+		s.r.metrics.inc(l.Metric)
+		return s.refuse(429, problem.ReasonRateLimited, limitHeaders(rl.Policy, l.Name, ratelimit.Seconds(o.Wait)))
 	case ratelimit.Contended:
 		// Fail closed: a limit that cannot be updated is not skipped.
 		s.r.metrics.inc(metricCASExhausted)
-		return s.refuse(429, problem.ReasonRateLimitContended, limitHeaders(rl.policy, rl.local[o.Index].name, 1))
+		return s.refuse(429, problem.ReasonRateLimitContended, limitHeaders(rl.Policy, rl.Local[o.Index].Name, 1))
 	}
-	return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.policy, rl.local[o.Index].name, 1))
+	return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(rl.Policy, rl.Local[o.Index].Name, 1))
 }
 
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of

@@ -52,20 +52,6 @@ const (
 	metricServiceFailedOpen = "apiguard.ratelimit_service.failed_open"
 )
 
-// globalLimit is one compiled `"global": true` limit.
-type globalLimit struct {
-	name   string
-	key    config.Key
-	tweak  uint64
-	limit  int64
-	window int64 // seconds
-	metric string
-	// The limit's item in its route's RateLimit-Policy value, as the
-	// byte range [policyStart, policyEnd), so a limit the service reports
-	// differently can be spliced in.
-	policyStart, policyEnd int
-}
-
 // globalRoot is the plugin-wide state of global limits.
 type globalRoot struct {
 	svc       *config.RateLimitService // nil: no rate_limit_service
@@ -154,21 +140,6 @@ func globalSeed(domain, secret string) []byte {
 	return sum[:ratelimit.SeedBytes]
 }
 
-// newGlobalLimit compiles one global limit of a route whose
-// RateLimit-Policy item spans policy[start:end].
-func newGlobalLimit(c *config.RateLimit, start, end int) *globalLimit {
-	return &globalLimit{
-		name:        c.Name,
-		key:         c.Key,
-		tweak:       ratelimit.Tweak(c.Name),
-		limit:       c.Limit,
-		window:      ratelimit.WindowSeconds(c.Window),
-		metric:      metricLimitedPrefix + c.Name,
-		policyStart: start,
-		policyEnd:   end,
-	}
-}
-
 // configureGlobalRoot sets up the service call once per configuration.
 func (rr *rateRoot) configureGlobalRoot(svc *config.RateLimitService) {
 	g := &rr.global
@@ -194,8 +165,8 @@ func (rr *rateRoot) configureGlobalRoot(svc *config.RateLimitService) {
 // globalLimits is the second half of step 11, run once every local limit
 // admitted the request: it asks the service (and waits), then applies the
 // verdict when the pipeline resumes at this step.
-func (s *stream) globalLimits(rl *routeLimits) result {
-	if len(rl.global) == 0 {
+func (s *stream) globalLimits(rl *ratelimit.RoutePlan) result {
+	if len(rl.Global) == 0 {
 		return next
 	}
 	g := &s.rl.global
@@ -215,16 +186,16 @@ func (s *stream) globalLimits(rl *routeLimits) result {
 
 // askService starts the call; a status other than OK says the host
 // refused it (ParseFailure: no such cluster).
-func (s *stream) askService(rl *routeLimits) proxy.Status {
+func (s *stream) askService(rl *ratelimit.RoutePlan) proxy.Status {
 	gr := &s.r.limits.global
 	if gr.svc == nil {
 		return proxy.StatusNotFound
 	}
 	b := rlsproto.AppendDomain(gr.msg[:0], gr.svc.Domain)
 	var hex [16]byte
-	for _, l := range rl.global {
-		h := s.keyHashWith(&gr.hasher, &l.key, l.tweak)
-		b = rlsproto.AppendEntryDescriptor(b, l.name, appendHex16(hex[:0], h))
+	for _, l := range rl.Global {
+		h := s.keyHashWith(&gr.hasher, &l.Key, l.Tweak)
+		b = rlsproto.AppendEntryDescriptor(b, l.Name, appendHex16(hex[:0], h))
 	}
 	b = rlsproto.AppendHitsAddend(b, 1)
 	gr.msg = b
@@ -262,7 +233,7 @@ func (s *stream) onServiceAnswer(msg []byte, ok bool) {
 	if g.phase != globalWaiting {
 		return
 	}
-	rl := s.routeLimits()
+	rl := s.route.Limits
 	gr := &s.r.limits.global
 	r := &gr.resp
 	switch {
@@ -291,29 +262,21 @@ func (s *stream) onServiceClosed(status uint32, msg string) {
 	s.resume()
 }
 
-func (s *stream) routeLimits() *routeLimits {
-	rr := &s.r.limits
-	if s.route == nil || s.route.Index >= len(rr.routes) {
-		return nil
-	}
-	return &rr.routes[s.route.Index]
-}
-
 // globalRefused records an OVER_LIMIT: the first descriptor the service
 // marks OVER_LIMIT names the limit (the first global limit when the
 // statuses do not say), and its duration_until_reset gives Retry-After.
-func (s *stream) globalRefused(rl *routeLimits, r *rlsproto.Response) {
+func (s *stream) globalRefused(rl *ratelimit.RoutePlan, r *rlsproto.Response) {
 	g := &s.rl.global
 	g.phase, g.verdict, g.index = globalDecided, globalOver, 0
 	var st *rlsproto.Status
 	for i := range r.Statuses {
-		if i < len(rl.global) && r.Statuses[i].Code == rlsproto.CodeOverLimit {
+		if i < len(rl.Global) && r.Statuses[i].Code == rlsproto.CodeOverLimit {
 			g.index, st = i, &r.Statuses[i]
 			break
 		}
 	}
-	l := rl.global[g.index]
-	window := l.window
+	l := rl.Global[g.index]
+	window := l.Window
 	if st != nil && st.HasLimit && st.Limit.WindowSeconds() > 0 {
 		window = st.Limit.WindowSeconds()
 	}
@@ -324,19 +287,19 @@ func (s *stream) globalRefused(rl *routeLimits, r *rlsproto.Response) {
 		g.retry = max(1, window-(s.host.Now()/1e9)%window)
 	}
 	s.derivePolicy(rl, r)
-	s.r.metrics.inc(l.metric)
+	s.r.metrics.inc(l.Metric)
 }
 
 // globalAdmitted records an OK and lets RateLimit report a global limit
 // when it has less remaining than the local one reported so far. Only
 // statuses with current_limit count: the service sends none for a
 // descriptor its configuration does not know.
-func (s *stream) globalAdmitted(rl *routeLimits, r *rlsproto.Response) {
+func (s *stream) globalAdmitted(rl *ratelimit.RoutePlan, r *rlsproto.Response) {
 	g := &s.rl.global
 	g.phase, g.verdict = globalDecided, globalAdmit
 	for i := range r.Statuses {
 		st := &r.Statuses[i]
-		if i >= len(rl.global) || !st.HasLimit {
+		if i >= len(rl.Global) || !st.HasLimit {
 			continue
 		}
 		remaining := int64(st.Remaining)
@@ -349,7 +312,7 @@ func (s *stream) globalAdmitted(rl *routeLimits, r *rlsproto.Response) {
 		} else if w := st.Limit.WindowSeconds(); w > 0 {
 			secs = max(1, w-(s.host.Now()/1e9)%w)
 		}
-		s.rl.current = rateLimitValue(rl.global[i].name, remaining, secs)
+		s.rl.current = ratelimit.Value(rl.Global[i].Name, remaining, secs)
 		s.rl.currentRemaining = remaining
 	}
 	s.derivePolicy(rl, r)
@@ -358,19 +321,19 @@ func (s *stream) globalAdmitted(rl *routeLimits, r *rlsproto.Response) {
 // derivePolicy replaces, in RateLimit-Policy, the quota and window of a
 // global limit the service reports differently from the configuration
 // (its answer is what applies); the configured value stays otherwise.
-func (s *stream) derivePolicy(rl *routeLimits, r *rlsproto.Response) {
-	policy := rl.policy
+func (s *stream) derivePolicy(rl *ratelimit.RoutePlan, r *rlsproto.Response) {
+	policy := rl.Policy
 	changed := false
 	// Back to front, so earlier byte ranges stay valid.
-	for i := min(len(r.Statuses), len(rl.global)) - 1; i >= 0; i-- {
+	for i := min(len(r.Statuses), len(rl.Global)) - 1; i >= 0; i-- {
 		st := &r.Statuses[i]
-		l := rl.global[i]
+		l := rl.Global[i]
 		w := st.Limit.WindowSeconds()
-		if !st.HasLimit || w == 0 || (int64(st.Limit.RequestsPerUnit) == l.limit && w == l.window) {
+		if !st.HasLimit || w == 0 || (int64(st.Limit.RequestsPerUnit) == l.Limit && w == l.Window) {
 			continue
 		}
-		item := appendPolicyItemSeconds(nil, l.name, int64(st.Limit.RequestsPerUnit), w)
-		policy = policy[:l.policyStart] + string(item) + policy[l.policyEnd:]
+		item := ratelimit.AppendPolicyItemSeconds(nil, l.Name, int64(st.Limit.RequestsPerUnit), w)
+		policy = policy[:l.PolicyStart] + string(item) + policy[l.PolicyEnd:]
 		changed = true
 	}
 	if changed {
@@ -405,12 +368,12 @@ func (s *stream) globalFailure(what string) {
 }
 
 // applyGlobal turns the recorded verdict into the step's result.
-func (s *stream) applyGlobal(rl *routeLimits) result {
+func (s *stream) applyGlobal(rl *ratelimit.RoutePlan) result {
 	g := &s.rl.global
 	switch g.verdict {
 	case globalOver:
-		l := rl.global[g.index]
-		return s.refuse(429, problem.ReasonGlobalRateLimited, limitHeaders(s.rl.policy, l.name, g.retry))
+		l := rl.Global[g.index]
+		return s.refuse(429, problem.ReasonGlobalRateLimited, limitHeaders(s.rl.policy, l.Name, g.retry))
 	case globalFailed:
 		gr := &s.r.limits.global
 		if gr.svc != nil && gr.svc.FailureMode == config.FailureAllow {

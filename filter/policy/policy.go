@@ -6,6 +6,7 @@ import (
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
 )
@@ -31,6 +32,12 @@ type Policy struct {
 	// StripHeaders are removed from every request in step 1: each header a
 	// provider sets from claims, and its underscore spelling.
 	StripHeaders []string
+
+	// FailedAuth is the compiled failed_auth_limit (step 8), nil without.
+	FailedAuth *ratelimit.FailedAuth
+	// LocalLimits is the number of local limits of every route together
+	// (ratelimit.LocalLimit.Slot numbers them).
+	LocalLimits int
 
 	routes  []Route
 	dflt    *Route
@@ -64,6 +71,8 @@ type Route struct {
 	// Response is the compiled `response` (the response checks), nil
 	// without.
 	Response *respcheck.Plan
+	// Limits is the compiled `rate_limits` (step 11), nil without.
+	Limits *ratelimit.RoutePlan
 }
 
 // Compile builds the runtime policy. The configuration has already been
@@ -84,25 +93,27 @@ func Compile(c *config.Config) (*Policy, error) {
 		return nil, err
 	}
 	p.matcher = t
+	limits := ratelimit.NewCompiler(c.FailedAuthLimit)
 	p.routes = make([]Route, len(c.Routes))
 	for i := range c.Routes {
 		r := &c.Routes[i]
-		p.routes[i] = compileRoute(i, r.Name, &r.Policy)
+		p.routes[i] = compileRoute(i, r.Name, &r.Policy, limits)
 	}
 	if c.Default != nil {
-		d := compileRoute(len(c.Routes), DefaultRouteName, c.Default)
+		d := compileRoute(len(c.Routes), DefaultRouteName, c.Default, limits)
 		p.dflt = &d
 	} else if len(p.routes) > 0 && !slices.ContainsFunc(p.routes, func(r Route) bool { return r.Enforce }) {
 		// It takes the default's index, which no policy uses then; every
 		// feature finds nothing configured there.
 		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Config: &config.RoutePolicy{}}
 	}
+	p.FailedAuth, p.LocalLimits = limits.Failed, limits.Slots()
 	return p, nil
 }
 
-func compileRoute(index int, name string, cp *config.RoutePolicy) Route {
+func compileRoute(index int, name string, cp *config.RoutePolicy, limits *ratelimit.Compiler) Route {
 	r := Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp, TLS: cp.RequireTLS,
-		Response: respcheck.Compile(name, cp.Response)}
+		Response: respcheck.Compile(name, cp.Response), Limits: limits.Route(cp.RateLimits)}
 	if cp.CORS != nil {
 		r.CORS = edge.NewCORS(cp.CORS)
 	}

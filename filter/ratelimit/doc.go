@@ -20,6 +20,9 @@
 // The package is plain Go: time comes from the caller (the host clock),
 // there are no timers, and it is tested natively with MemStore.
 //
-// Room: a leaf (rate-limit maths over a Store). It imports no other filter
-// package.
+// Room: a feature (step 8 and 11): the rate-limit maths over a Store, the
+// compiled plans of each route's limits (Compiler, which policy.Compile
+// runs), the shared-data key layout, the key hashing and the values of the
+// RateLimit headers. It imports only the model (config); never policy,
+// plugin or proxy.
 package ratelimit

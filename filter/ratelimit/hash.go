@@ -93,3 +93,41 @@ func sipRound(v0, v1, v2, v3 uint64) (uint64, uint64, uint64, uint64) {
 	v2 = bits.RotateLeft64(v2, 32)
 	return v0, v1, v2, v3
 }
+
+// ValueKind tells what a key value is, so that kinds hash apart: an absent
+// value, an address, an address Envoy gave as text (not an IP), a header,
+// a claim, the route.
+type ValueKind uint8
+
+const (
+	ValueAbsent ValueKind = iota
+	ValueAddr
+	ValueAddrText
+	ValueHeader
+	ValueClaim
+	ValueRoute
+)
+
+// valueTags are the tweaks of each kind.
+var valueTags = [...]uint64{
+	ValueAbsent:   0x9e3779b97f4a7c15,
+	ValueAddr:     0x3c6ef372fe94f82a,
+	ValueAddrText: 0xdaa66d2c7ddf743f,
+	ValueHeader:   0x78dde6e5fd29f054,
+	ValueClaim:    0x1715609d7c746c69,
+	ValueRoute:    0xb54cda56bbbfe87e,
+}
+
+// KeySum hashes a limit key's value of the given kind under the limit's
+// tweak. Values are only ever hashed (with the secret seed), so no
+// credential or address reaches shared data; a request without the value
+// hashes to the limit's one absent bucket (ValueAbsent, ""), so leaving a
+// header out never skips a limit.
+func (h Hasher) KeySum(kind ValueKind, tweak uint64, value string) uint64 {
+	return h.Sum(tweak^valueTags[kind], value)
+}
+
+// KeySumBytes is KeySum for an address's bytes.
+func (h Hasher) KeySumBytes(kind ValueKind, tweak uint64, value []byte) uint64 {
+	return h.SumBytes(tweak^valueTags[kind], value)
+}
