@@ -3,15 +3,12 @@ package plugin
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"encoding/hex"
-	"hash/fnv"
-	"maps"
-	"slices"
 	"strconv"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -21,42 +18,30 @@ import (
 // provider's cluster, from ticks only (never in proxy_on_configure, when
 // the cluster may not exist yet). The answer reaches only the worker that
 // called, so the fetched document goes to shared data, where every worker
-// picks it up on its next tick. Shared-data layout, under the plugin's
-// name (property plugin_name) so two plugins sharing a vm_id never mix
-// key sets, and under a hash of cluster, authority and path so that a
-// configuration pointing a provider elsewhere never reuses the old keys:
-//
-//	<plugin>/jwks2/<provider>/<16 hex>/state  jwksState, 48 bytes
-//	<plugin>/jwks2/<provider>/<16 hex>/keys   8-byte version, 8-byte fetch
-//	                                          time (Unix ns), then the JWKS
-//
-// The state holds the version of the stored set, when the next fetch is
-// due, the fetch lock (owner and expiry: only one worker fetches at a
-// time, and a worker that died holding it is replaced once it expires),
-// the failure count for backoff and the early-refetch request an unknown
-// kid makes (at most once a minute). The fetch time goes with the set, so
-// every worker knows how old the set it serves is (max_stale_seconds).
-// (Layout 1 had no fetch time; its values are never read.)
+// picks it up on its next tick; filter/jwks keeps that shared state (its
+// layout, the fetch lock, backoff, early refetches) over jwksStore.
 const (
-	jwksLayout = "/jwks2/"
-	// keysHeader is the version and fetch time before the stored JWKS.
-	keysHeader = 16
 	// maxSkippedLogged bounds the skipped keys one log line details.
 	maxSkippedLogged = 8
-	// earlyRefetchEvery rate-limits refetches caused by unknown kids.
-	earlyRefetchEvery = time.Minute
-	// maxBackoff caps the delay between failed fetches.
-	maxBackoff = time.Minute
-	// lockSlack is added to timeout_ms for the fetch lock's lifetime.
-	lockSlack = time.Second
-	// stateAttempts bounds the CAS rounds of one state update.
-	stateAttempts = 8
 )
+
+// jwksStore is shared data as jwks.Store.
+type jwksStore struct{ h proxy.Host }
+
+func (s jwksStore) Get(key string) ([]byte, uint32, bool) {
+	v, cas, st := s.h.GetSharedData(key)
+	return v, cas, st == proxy.StatusOK
+}
+
+func (s jwksStore) Set(key string, value []byte, cas uint32) bool {
+	return s.h.SetSharedData(key, value, cas) == proxy.StatusOK
+}
 
 // remoteKeys is one remote provider's per-VM state.
 type remoteKeys struct {
-	cfg                    *config.RemoteJWKS
-	stateKey, keysKey      string
+	cfg *config.RemoteJWKS
+	// src is where its set and fetch state live in shared data.
+	src                    *jwks.Source
 	metricOK, metricFailed string
 	metricSkipped          string
 	// version is the version of the set this VM loaded (0: none).
@@ -101,85 +86,25 @@ func (p *authProvider) keySet(now int64) *jwt.KeySet {
 	return ks
 }
 
-// jwksState is the shared fetch state of one remote provider.
-type jwksState struct {
-	version   uint64 // of the stored set; 0 = none yet
-	nextFetch int64  // Unix ns
-	lockUntil int64  // Unix ns; the lock is free at or after it
-	lockOwner uint64 // 0 = free
-	earlyAt   int64  // Unix ns of the last early-refetch request
-	failures  uint32
-	early     bool // an early refetch is wanted and not done yet
-}
-
-const jwksStateBytes = 48
-
-func (st *jwksState) encode() []byte {
-	b := make([]byte, jwksStateBytes)
-	binary.LittleEndian.PutUint64(b[0:], st.version)
-	binary.LittleEndian.PutUint64(b[8:], uint64(st.nextFetch))
-	binary.LittleEndian.PutUint64(b[16:], uint64(st.lockUntil))
-	binary.LittleEndian.PutUint64(b[24:], st.lockOwner)
-	binary.LittleEndian.PutUint64(b[32:], uint64(st.earlyAt))
-	binary.LittleEndian.PutUint32(b[40:], st.failures)
-	if st.early {
-		b[44] = 1
-	}
-	return b
-}
-
-func decodeJWKSState(b []byte) (jwksState, bool) {
-	if len(b) != jwksStateBytes {
-		return jwksState{}, false
-	}
-	return jwksState{
-		version:   binary.LittleEndian.Uint64(b[0:]),
-		nextFetch: int64(binary.LittleEndian.Uint64(b[8:])),
-		lockUntil: int64(binary.LittleEndian.Uint64(b[16:])),
-		lockOwner: binary.LittleEndian.Uint64(b[24:]),
-		earlyAt:   int64(binary.LittleEndian.Uint64(b[32:])),
-		failures:  binary.LittleEndian.Uint32(b[40:]),
-		early:     b[44] == 1,
-	}, true
-}
-
 // configureRemoteKeys names the shared-data keys, asks for ticks short
 // enough to poll for keys within timeout_ms, and loads a set another
 // worker may already have fetched. It makes no HTTP call.
 func (r *root) configureRemoteKeys() {
 	ar := &r.auth
-	name := defaultPluginName
+	name := ""
 	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
 		name = string(v)
 	}
-	ar.keyPrefix = name + jwksLayout
+	ar.keyPrefix = jwks.Namespace(name, defaultPluginName)
 	var b [8]byte
 	rand.Read(b[:])
 	ar.owner = binary.LittleEndian.Uint64(b[:]) | 1
 	for _, p := range ar.remotes {
 		rk := p.remote
-		h := fnv.New64a()
-		h.Write([]byte(rk.cfg.Cluster + "\x00" + rk.cfg.Authority + "\x00" + rk.cfg.Path))
-		if rk.cfg.Discovery {
-			// Where the keys come from also depends on which clusters
-			// may serve a jwks_uri.
-			h.Write([]byte("\x00discovery"))
-			for _, a := range slices.Sorted(maps.Keys(rk.cfg.Clusters)) {
-				h.Write([]byte("\x00" + a + "\x00" + rk.cfg.Clusters[a]))
-			}
-		}
-		base := ar.keyPrefix + p.name + "/" + hex.EncodeToString(h.Sum(nil)) + "/"
-		rk.stateKey, rk.keysKey = base+"state", base+"keys"
-		r.wantTicks(tickPeriodFor(rk.cfg.Timeout))
+		rk.src = jwks.NewSource(ar.keyPrefix, p.name, rk.cfg)
+		r.wantTicks(jwks.TickPeriod(rk.cfg.Timeout))
 		r.loadKeys(p)
 	}
-}
-
-// tickPeriodFor polls for keys a few times within timeout, between 25 ms
-// and 100 ms.
-func tickPeriodFor(timeout time.Duration) uint32 {
-	ms := timeout.Milliseconds() / 4
-	return uint32(min(max(ms, 25), 100))
 }
 
 // tickAuth does the periodic work of authentication: per remote provider,
@@ -214,56 +139,31 @@ func (r *root) logStale(p *authProvider, now int64) {
 		") and no fetch has succeeded since: requests that need it get 503 until one does")
 }
 
-func (r *root) readState(rk *remoteKeys) (st jwksState, cas uint32, found bool) {
-	v, cas, s := r.p.host.GetSharedData(rk.stateKey)
-	if s != proxy.StatusOK {
-		return jwksState{}, 0, false
-	}
-	st, ok := decodeJWKSState(v)
-	if !ok {
-		// Not ours (or an older layout): replace it under its CAS.
-		return jwksState{}, cas, true
-	}
-	return st, cas, true
-}
-
-func (r *root) writeState(rk *remoteKeys, st *jwksState, cas uint32, found bool) bool {
-	if !found {
-		// A new key accepts any CAS, but a non-zero one makes a second
-		// worker creating it at the same time fail instead of overwrite.
-		cas = ^uint32(0)
-	}
-	return r.p.host.SetSharedData(rk.stateKey, st.encode(), cas) == proxy.StatusOK
-}
-
 // loadKeys installs the stored set when its version is not the one this VM
 // has.
 func (r *root) loadKeys(p *authProvider) {
 	rk := p.remote
-	st, _, found := r.readState(rk)
+	store := jwksStore{r.p.host}
+	st, _, found := rk.src.Read(store)
 	if !found {
 		return
 	}
-	rk.nextFetch = st.nextFetch
-	if st.version == 0 || st.version == rk.version {
+	rk.nextFetch = st.NextFetch
+	if st.Version == 0 || st.Version == rk.version {
 		return
 	}
-	v, _, s := r.p.host.GetSharedData(rk.keysKey)
-	if s != proxy.StatusOK || len(v) < keysHeader {
-		return
-	}
-	ver := binary.LittleEndian.Uint64(v)
-	if ver == rk.version {
+	ver, fetchedAt, body, ok := rk.src.Stored(store)
+	if !ok || ver == rk.version {
 		return
 	}
 	rk.version = ver
-	ks, err := jwt.ParseJWKS(v[keysHeader:], jwt.JWKSOptions{Fetched: true})
+	ks, err := jwt.ParseJWKS(body, jwt.JWKSOptions{Fetched: true})
 	if err != nil {
 		// The fetcher validated it with the same code; keep what we have.
 		r.p.host.Log(proxy.LogWarn, "apiguard: jwks "+p.name+": stored key set refused: "+err.Error())
 		return
 	}
-	r.installKeys(p, ks, int64(binary.LittleEndian.Uint64(v[8:])))
+	r.installKeys(p, ks, fetchedAt)
 }
 
 // installKeys makes ks, fetched at fetchedAt, the set p verifies with in
@@ -281,21 +181,8 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 	if rk.inFlight {
 		return
 	}
-	st, cas, found := r.readState(rk)
-	// Times further ahead than this plugin ever schedules them come from a
-	// wall clock that has since stepped back (or from a foreign writer):
-	// they count as passed, or fetching would stop until the clock caught
-	// up with them.
-	if found && now < st.nextFetch && st.nextFetch-now <= int64(rk.cfg.Refresh) {
-		return
-	}
-	if st.lockOwner != 0 && now < st.lockUntil && st.lockUntil-now <= int64(rk.lockFor()) {
-		return
-	}
-	st.lockOwner = r.auth.owner
-	st.lockUntil = now + int64(rk.lockFor())
-	if !r.writeState(rk, &st, cas, found) {
-		return // another worker took the lock first
+	if !rk.src.TryLock(jwksStore{r.p.host}, r.auth.owner, now) {
+		return // not due, or another worker holds the lock
 	}
 	if rk.cfg.Discovery {
 		r.fetch(p, rk.cfg.Cluster, rk.cfg.Authority, rk.cfg.Path, "application/json", "discovery document: ", r.onDiscovery)
@@ -306,16 +193,6 @@ func (r *root) maybeFetch(p *authProvider, now int64) {
 
 // jwksAccept is the accept header of a JWKS fetch.
 const jwksAccept = "application/jwk-set+json, application/json"
-
-// lockFor is how long a fetch holds the lock: one call, or with discovery
-// two (the document, then the JWKS), each within timeout_ms.
-func (rk *remoteKeys) lockFor() time.Duration {
-	d := rk.cfg.Timeout
-	if rk.cfg.Discovery {
-		d *= 2
-	}
-	return d + lockSlack
-}
 
 // fetch sends GET path to authority through cluster; then receives the
 // answer. A call the host refuses is a failed fetch (why prefixed with
@@ -473,28 +350,9 @@ func (r *root) storeKeys(p *authProvider, body []byte, ks *jwt.KeySet) {
 	rk := p.remote
 	h := r.p.host
 	now := h.Now()
-	value := make([]byte, keysHeader+len(body))
-	binary.LittleEndian.PutUint64(value[8:], uint64(now))
-	copy(value[keysHeader:], body)
-	var ver uint64
-	for range stateAttempts {
-		st, cas, found := r.readState(rk)
-		ver = max(st.version, rk.version) + 1
-		binary.LittleEndian.PutUint64(value, ver)
-		// The set first, then the state that announces it.
-		if h.SetSharedData(rk.keysKey, value, 0) != proxy.StatusOK {
-			break
-		}
-		st.version = ver
-		st.nextFetch = now + int64(rk.cfg.Refresh)
-		st.failures, st.early = 0, false
-		if st.lockOwner == r.auth.owner {
-			st.lockOwner, st.lockUntil = 0, 0
-		}
-		if r.writeState(rk, &st, cas, found) {
-			rk.nextFetch = st.nextFetch
-			break
-		}
+	ver, next, ok := rk.src.Publish(jwksStore{h}, r.auth.owner, now, rk.version, body)
+	if ok {
+		rk.nextFetch = next
 	}
 	rk.version = ver
 	r.installKeys(p, ks, now)
@@ -559,18 +417,8 @@ func (r *root) fetchFailed(p *authProvider, why string) {
 	rk := p.remote
 	h := r.p.host
 	now := h.Now()
-	for range stateAttempts {
-		st, cas, found := r.readState(rk)
-		st.failures++
-		st.nextFetch = now + int64(backoff(st.failures, rk.cfg.Refresh))
-		st.early = false
-		if st.lockOwner == r.auth.owner {
-			st.lockOwner, st.lockUntil = 0, 0
-		}
-		if r.writeState(rk, &st, cas, found) {
-			rk.nextFetch = st.nextFetch
-			break
-		}
+	if next, ok := rk.src.Failed(jwksStore{h}, r.auth.owner, now); ok {
+		rk.nextFetch = next
 	}
 	r.metrics.inc(rk.metricFailed)
 	keeping := "no keys yet"
@@ -585,40 +433,15 @@ func (r *root) fetchFailed(p *authProvider, why string) {
 	r.resumeWaiters()
 }
 
-// backoff is the delay before the next attempt after n failures.
-func backoff(n uint32, refresh time.Duration) time.Duration {
-	d := time.Second << min(n-1, 6)
-	return max(min(d, maxBackoff, refresh), time.Second)
-}
-
 // requestEarlyRefetch asks for a refetch because a token named a kid the
-// set does not have, at most once per earlyRefetchEvery across workers. It
-// reports whether a refetch is pending (asked now or earlier and not done),
-// so the request may wait for it.
+// set does not have (jwks.Source.RequestEarly): whether one is pending.
 func (r *root) requestEarlyRefetch(p *authProvider) bool {
-	rk := p.remote
-	now := r.p.host.Now()
-	for range stateAttempts {
-		st, cas, found := r.readState(rk)
-		if st.early {
-			return true
-		}
-		if found && st.earlyAt != 0 && now >= st.earlyAt && now-st.earlyAt < int64(earlyRefetchEvery) {
-			return false
-		}
-		st.early, st.earlyAt = true, now
-		st.nextFetch = min(st.nextFetch, now)
-		if r.writeState(rk, &st, cas, found) {
-			return true
-		}
-	}
-	return false
+	return p.remote.src.RequestEarly(jwksStore{r.p.host}, r.p.host.Now())
 }
 
 // earlyPending reports whether an early refetch is still wanted.
 func (r *root) earlyPending(p *authProvider) bool {
-	st, _, _ := r.readState(p.remote)
-	return st.early
+	return p.remote.src.EarlyPending(jwksStore{r.p.host})
 }
 
 // resumeWaiters resumes every stream waiting for keys; each re-runs step 9,

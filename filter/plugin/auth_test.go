@@ -3,7 +3,6 @@ package plugin
 import (
 	"net/url"
 	"testing"
-	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/httpx"
@@ -159,47 +158,6 @@ func FuzzDecodedEquals(f *testing.F) {
 			t.Fatalf("decodedEquals(%q, %q) is false", raw, dec)
 		}
 	})
-}
-
-func TestJWKSStateRoundTrip(t *testing.T) {
-	st := jwksState{version: 7, nextFetch: 1 << 62, lockUntil: 99, lockOwner: ^uint64(0), earlyAt: 5, failures: 3, early: true}
-	got, ok := decodeJWKSState(st.encode())
-	if !ok || got != st {
-		t.Fatalf("round trip = %+v, %v", got, ok)
-	}
-	if _, ok := decodeJWKSState([]byte("short")); ok {
-		t.Fatal("a short value decoded")
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	for _, c := range []struct {
-		n       uint32
-		refresh time.Duration
-		want    time.Duration
-	}{
-		{1, time.Hour, time.Second},
-		{2, time.Hour, 2 * time.Second},
-		{6, time.Hour, 32 * time.Second},
-		{7, time.Hour, time.Minute},
-		{100, time.Hour, time.Minute},
-		{5, 5 * time.Second, 5 * time.Second},
-		{1, time.Second, time.Second},
-	} {
-		if got := backoff(c.n, c.refresh); got != c.want {
-			t.Errorf("backoff(%d, %v) = %v, want %v", c.n, c.refresh, got, c.want)
-		}
-	}
-}
-
-func TestTickPeriodFor(t *testing.T) {
-	for in, want := range map[time.Duration]uint32{
-		2 * time.Second: 100, 400 * time.Millisecond: 100, 200 * time.Millisecond: 50, time.Millisecond: 25,
-	} {
-		if got := tickPeriodFor(in); got != want {
-			t.Errorf("tickPeriodFor(%v) = %d, want %d", in, got, want)
-		}
-	}
 }
 
 func TestProviderPath(t *testing.T) {
