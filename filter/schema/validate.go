@@ -1,0 +1,954 @@
+package schema
+
+import (
+	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+// Mode is the direction of a body: it decides the required exemptions
+// (readOnly in requests, writeOnly in responses) and what happens to
+// members the schema does not declare.
+type Mode uint8
+
+const (
+	// Request refuses readOnly members, undeclared members and case
+	// variants of declared names, besides every schema violation.
+	Request Mode = iota
+	// Response validates, then projects: undeclared and writeOnly members
+	// are listed in Result.Drops.
+	Response
+)
+
+// Options are the per-route settings of one validation.
+type Options struct {
+	Mode Mode
+	// AllowUndeclared is `request.json.undeclared: "allow"`: members no
+	// applicable subschema declares pass (Request only).
+	AllowUndeclared bool
+	// CaseSensitive is `request.json.case_sensitive_keys: true`: a member
+	// whose name equals a declared one only after case folding is then
+	// judged like any other undeclared member (Request only).
+	CaseSensitive bool
+	// Limits and FoldDuplicates are the JSON rules of the same walk
+	// (jsonx): the body is validated as JSON in the same pass.
+	Limits         jsonx.Limits
+	FoldDuplicates bool
+}
+
+// Violation is one reason a body fails: where (a JSON Pointer of at most
+// MaxPointer bytes) and which rule (the schema keyword, or RuleNotAllowed).
+// It never holds a value from the body.
+type Violation struct {
+	Pointer string
+	Rule    string
+}
+
+// Range is a byte span [Start, End) of the body.
+type Range struct{ Start, End int }
+
+// Result is the outcome of Validator.Validate. Its slices alias the
+// Validator's scratch memory: they are valid until its next use.
+type Result struct {
+	// Valid: the body satisfies the schema (and, for a Request, carries no
+	// readOnly, undeclared or case-variant member).
+	Valid bool
+	// Violations are the first MaxViolations reasons in document order
+	// (empty when Valid).
+	Violations []Violation
+	// Drops (Response mode) are the byte ranges to remove to project the
+	// body onto its schema: whole members, with the comma that separates
+	// them, in document order and disjoint; valid JSON minus these ranges
+	// is valid JSON. See AppendProjected.
+	Drops []Range
+}
+
+// MaxViolations and MaxPointer bound Result.Violations (DESIGN
+// errors.validation_details).
+const (
+	MaxViolations = 10
+	MaxPointer    = 256
+)
+
+// RuleNotAllowed is the rule of a readOnly, undeclared or case-variant
+// member (and of a `false` schema): one name for all, so a client cannot
+// probe for hidden properties.
+const RuleNotAllowed = "not-allowed"
+
+// Rule codes, indexes of ruleNames.
+const (
+	rFalse uint8 = iota
+	rType
+	rEnum
+	rConst
+	rMinimum
+	rMaximum
+	rExMin
+	rExMax
+	rMultipleOf
+	rMinLength
+	rMaxLength
+	rPattern
+	rFormat
+	rMinItems
+	rMaxItems
+	rUnique
+	rMinProps
+	rMaxProps
+	rRequired
+	rAnyOf
+	rOneOf
+	rNot
+	rDiscriminator
+)
+
+var ruleNames = [...]string{
+	rFalse: RuleNotAllowed, rType: "type", rEnum: "enum", rConst: "const", rMinimum: "minimum",
+	rMaximum: "maximum", rExMin: "exclusiveMinimum", rExMax: "exclusiveMaximum",
+	rMultipleOf: "multipleOf", rMinLength: "minLength", rMaxLength: "maxLength",
+	rPattern: "pattern", rFormat: "format", rMinItems: "minItems", rMaxItems: "maxItems",
+	rUnique: "uniqueItems", rMinProps: "minProperties", rMaxProps: "maxProperties",
+	rRequired: "required", rAnyOf: "anyOf", rOneOf: "oneOf", rNot: "not",
+	rDiscriminator: "discriminator",
+}
+
+// act is an activation: one subschema applied at one place in the body.
+// Each (place, subschema) pair has at most one: that is the memoisation
+// that bounds the work by body size times schema size.
+type act struct {
+	node       int32
+	loc        int32
+	sel        int32 // discriminator: the selected branch, -1 none
+	req        int32 // required members seen
+	outA, outB int32 // in-place edges out of this activation
+	ok         bool  // no failure so far
+	valid      bool  // final verdict, once the place closed
+	inS        bool  // phase 2: applies (annotations count)
+	rep        bool  // phase 2: its failures are reported
+	discOn     bool  // a discriminator applies (the instance is an object)
+	noneValid  bool  // no anyOf/oneOf branch validated
+}
+
+type edge struct {
+	from, to int32 // activations; from -1: the root
+	kind     uint8
+	idx      uint16
+}
+
+// Location flags (phase 2).
+const (
+	lfDeclaredProp uint8 = 1 << iota // a `properties` of an applicable schema names it
+	lfDeclaredAddl                   // an explicit additionalProperties covers it
+	lfReadOnly
+	lfWriteOnly
+	lfDenied      // an applicable schema is false
+	lfDeclaresAny // (objects) an applicable schema has `properties`
+	lfDone        // phase 2 visited it
+)
+
+// loc is one place in the body that schemas apply to (or a member that
+// none declares).
+type loc struct {
+	start, end       int32
+	keyStart, keyEnd int32 // member key token, -1 for items and the root
+	parent           int32
+	index            int32 // array index
+	actA, actB       int32
+	entA, entB       int32
+	flags            uint8
+	keyEsc           bool
+}
+
+// frame is an open container.
+type frame struct {
+	loc       int32 // -1: walked only for its hash
+	start     int32
+	count     int32
+	isObj     bool
+	needHash  bool // compute this container's hash
+	childHash bool // children report their hashes
+	declares  bool // a schema here has properties: record every member
+	needObj   bool // a schema here looks at members
+	discKey   bool // the current key is a discriminator property
+	hacc      uint64
+	keyHash   uint64
+	keyStart  int32
+	keyEnd    int32
+	keyEsc    bool
+	ieA, ieB  int32 // item entries (arrays)
+	hbase     int32 // item hashes (arrays) in Validator.hs
+}
+
+type pend struct {
+	node, from int32
+	kind       uint8
+}
+
+type failure struct {
+	act, loc int32
+	rule     uint8
+}
+
+type hitem struct {
+	hash       uint64
+	start, end int32
+}
+
+// Validator validates bodies against compiled schemas. It keeps its
+// scratch memory across calls, so a warm Validator allocates nothing on
+// the common path (a valid body; pointers are built only for failures).
+// It is not safe for concurrent use; the zero value is ready.
+type Validator struct {
+	s     jsonx.Scanner
+	nodes []node
+	mode  Mode
+	opts  Options
+	data  []byte
+
+	acts     []act
+	edges    []edge
+	locs     []loc
+	frames   []frame
+	ents     []pend
+	itemEnts []pend
+	hs       []hitem
+	fails    []failure
+	gather   []int32
+	stamp    []uint32
+	slot     []int32
+	serial   uint32
+
+	num      dec
+	numAt    int
+	str      []byte
+	buf      []byte
+	discKey  []byte
+	tab      []int32
+	drops    []Range
+	viol     []Violation
+	cands    []failure
+	objStack []objState
+	steps    int
+}
+
+// Steps is the work the last Validate did: activations, edges, members
+// looked up and places visited. Tests bound it to show the cost stays
+// linear whatever the combinators do.
+func (v *Validator) Steps() int { return v.steps }
+
+// Validate walks data once: it checks it as JSON (o.Limits,
+// o.FoldDuplicates) and evaluates sc on it. A body that is not acceptable
+// JSON returns a *jsonx.Error and an empty Result. sc must not be zero.
+func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) {
+	v.nodes = sc.set.nodes
+	v.mode = o.Mode
+	v.opts = o
+	v.data = data
+	v.acts = v.acts[:0]
+	v.edges = v.edges[:0]
+	v.locs = v.locs[:0]
+	v.frames = v.frames[:0]
+	v.itemEnts = v.itemEnts[:0]
+	v.hs = v.hs[:0]
+	v.fails = v.fails[:0]
+	v.drops = v.drops[:0]
+	v.viol = v.viol[:0]
+	v.steps = 0
+	v.numAt = -1
+	if len(v.stamp) < len(v.nodes) {
+		v.stamp = make([]uint32, len(v.nodes))
+		v.slot = make([]int32, len(v.nodes))
+		v.serial = 0
+	}
+	s := &v.s
+	s.FoldDuplicates = o.FoldDuplicates
+	s.Reset(data, o.Limits)
+	defer func() {
+		s.Reset(nil, jsonx.Limits{})
+		v.data = nil
+	}()
+	v.ents = append(v.ents[:0], pend{node: sc.root, from: -1, kind: eRoot})
+	for {
+		tok, err := s.Next()
+		if err != nil {
+			return Result{}, err
+		}
+		switch tok.Kind {
+		case jsonx.TokenEnd:
+			return v.resolve(), nil
+		case jsonx.TokenKey:
+			v.key(tok)
+		case jsonx.TokenEndObject, jsonx.TokenEndArray:
+			v.closeContainer(tok)
+		default:
+			if err := v.value(tok); err != nil {
+				return Result{}, err
+			}
+		}
+	}
+}
+
+func (v *Validator) top() *frame {
+	if len(v.frames) == 0 {
+		return nil
+	}
+	return &v.frames[len(v.frames)-1]
+}
+
+// key handles a member name: it counts required names and gathers the
+// schemas that apply to the member's value.
+func (v *Validator) key(tok jsonx.Token) {
+	f := v.top()
+	f.count++
+	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
+	f.keyEsc = v.s.Escaped()
+	key := v.s.Key()
+	if f.needHash {
+		f.keyHash = hashStr(key)
+	}
+	v.ents = v.ents[:0]
+	if f.loc < 0 || !f.needObj {
+		return
+	}
+	l := &v.locs[f.loc]
+	for i := l.actA; i < l.actB; i++ {
+		a := &v.acts[i]
+		n := &v.nodes[a.node]
+		if n.flags&nfNeedObj == 0 {
+			continue
+		}
+		v.steps++
+		child, kind := int32(-1), eProp
+		if j := n.lookup(key); j >= 0 {
+			e := &n.names[j]
+			if e.req&(1<<v.mode) != 0 {
+				a.req++
+			}
+			child = e.child
+		}
+		if child < 0 && n.addl >= 0 {
+			child, kind = n.addl, eAddl
+		}
+		if child >= 0 {
+			v.ents = append(v.ents, pend{node: child, from: i, kind: kind})
+		}
+		if n.disc != nil && n.disc.prop == string(key) {
+			f.discKey = true
+			v.discKey = append(v.discKey[:0], key...)
+		}
+	}
+}
+
+func (n *node) lookup(key []byte) int {
+	if n.nameIndex != nil {
+		if j, ok := n.nameIndex[string(key)]; ok {
+			return int(j)
+		}
+		return -1
+	}
+	for j := range n.names {
+		if n.names[j].name == string(key) {
+			return j
+		}
+	}
+	return -1
+}
+
+// value handles the first token of a value: a scalar, or the opening of a
+// container.
+func (v *Validator) value(tok jsonx.Token) error {
+	parent := v.top()
+	var entries []pend
+	isMember := parent != nil && parent.isObj
+	switch {
+	case parent == nil:
+		entries = v.ents
+	case parent.loc < 0:
+	case isMember:
+		entries = v.ents
+	default:
+		entries = v.itemEnts[parent.ieA:parent.ieB]
+	}
+	needHash := parent != nil && parent.childHash
+	record := len(entries) > 0 || isMember && parent.declares
+	container := tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray
+	index := int32(-1)
+	if parent != nil && !parent.isObj {
+		index = parent.count
+		parent.count++
+	}
+	if !record {
+		if !needHash {
+			if container {
+				if _, err := v.s.SkipValue(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if container {
+			v.push(tok, -1, true)
+			return nil
+		}
+		v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+		return nil
+	}
+	v.steps++
+	li := int32(len(v.locs))
+	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: -1, index: index}
+	if parent != nil {
+		l.parent = parent.loc
+		if isMember {
+			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
+		}
+	}
+	v.locs = append(v.locs, l)
+	v.activate(li, entries)
+	if isMember && parent.discKey {
+		parent.discKey = false
+		if tok.Kind == jsonx.TokenString {
+			v.selectBranch(parent.loc, v.strVal(tok))
+		}
+	}
+	if container {
+		return v.open(tok, li, needHash)
+	}
+	v.scalar(tok, li)
+	v.finishLoc(li, nil)
+	if needHash {
+		v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+	}
+	return nil
+}
+
+// activate applies the entry schemas and everything they apply in place
+// ($ref, allOf, anyOf, oneOf, not) at location li, each subschema once.
+func (v *Validator) activate(li int32, entries []pend) {
+	l := &v.locs[li]
+	l.actA = int32(len(v.acts))
+	l.entA = int32(len(v.edges))
+	if len(entries) == 0 {
+		l.actB, l.entB = l.actA, l.entA
+		return
+	}
+	if len(entries) == 1 && len(v.nodes[entries[0].node].kids) == 0 {
+		// The common case: one schema, nothing in place.
+		e := entries[0]
+		ai := int32(len(v.acts))
+		v.acts = append(v.acts, act{node: e.node, loc: li, sel: -1, ok: true})
+		v.edges = append(v.edges, edge{from: e.from, to: ai, kind: e.kind})
+		l.actB = int32(len(v.acts))
+		l.entB = int32(len(v.edges))
+		v.steps += 2
+		return
+	}
+	v.serial++
+	if v.serial == 0 {
+		clear(v.stamp)
+		v.serial = 1
+	}
+	g := v.gather[:0]
+	for _, e := range entries {
+		if v.stamp[e.node] != v.serial {
+			v.stamp[e.node] = v.serial
+			g = append(g, e.node)
+		}
+	}
+	for i := 0; i < len(g); i++ {
+		for _, k := range v.nodes[g[i]].kids {
+			if v.stamp[k.node] != v.serial {
+				v.stamp[k.node] = v.serial
+				g = append(g, k.node)
+			}
+		}
+	}
+	// Parents before children: in-place verdicts combine in reverse.
+	for i := 1; i < len(g); i++ {
+		for j := i; j > 0 && v.nodes[g[j]].rank < v.nodes[g[j-1]].rank; j-- {
+			g[j], g[j-1] = g[j-1], g[j]
+		}
+	}
+	for _, n := range g {
+		v.slot[n] = int32(len(v.acts))
+		v.acts = append(v.acts, act{node: n, loc: li, sel: -1, ok: true})
+	}
+	for _, e := range entries {
+		v.edges = append(v.edges, edge{from: e.from, to: v.slot[e.node], kind: e.kind})
+	}
+	l.entB = int32(len(v.edges))
+	for ai := l.actA; ai < int32(len(v.acts)); ai++ {
+		a := &v.acts[ai]
+		a.outA = int32(len(v.edges))
+		for _, k := range v.nodes[a.node].kids {
+			v.edges = append(v.edges, edge{from: ai, to: v.slot[k.node], kind: k.kind, idx: k.idx})
+		}
+		a.outB = int32(len(v.edges))
+	}
+	l.actB = int32(len(v.acts))
+	v.gather = g
+	v.steps += len(g) + int(int32(len(v.edges))-l.entA)
+}
+
+func (v *Validator) fail(ai int32, rule uint8) {
+	a := &v.acts[ai]
+	a.ok = false
+	v.fails = append(v.fails, failure{act: ai, loc: a.loc, rule: rule})
+}
+
+// typeOK checks the type keyword for a value of the given kind.
+func (v *Validator) typeOK(n *node, kind jsonx.TokenKind, tok jsonx.Token) bool {
+	var b uint8
+	switch kind {
+	case jsonx.TokenBeginObject:
+		b = tObject
+	case jsonx.TokenBeginArray:
+		b = tArray
+	case jsonx.TokenString:
+		b = tString
+	case jsonx.TokenTrue, jsonx.TokenFalse:
+		b = tBool
+	case jsonx.TokenNull:
+		b = tNull
+	case jsonx.TokenNumber:
+		if n.types&tNumber != 0 {
+			return true
+		}
+		if n.types&tInteger == 0 {
+			return false
+		}
+		return v.number(tok).isInteger()
+	}
+	return n.types&b != 0
+}
+
+// number parses the number token (once per token).
+func (v *Validator) number(tok jsonx.Token) *dec {
+	if v.numAt != tok.Start {
+		parseDec(&v.num, v.data[tok.Start:tok.End])
+		v.numAt = tok.Start
+	}
+	return &v.num
+}
+
+// strVal returns the decoded string of the current string token.
+func (v *Validator) strVal(tok jsonx.Token) []byte {
+	raw := v.data[tok.Start+1 : tok.End-1]
+	if !v.s.Escaped() {
+		return raw
+	}
+	v.str = jsonx.AppendUnquoted(v.str[:0], raw)
+	return v.str
+}
+
+// scalar evaluates every activation at li on a scalar token.
+func (v *Validator) scalar(tok jsonx.Token, li int32) {
+	l := &v.locs[li]
+	var num *dec
+	var str []byte
+	strDone := false
+	for ai := l.actA; ai < l.actB; ai++ {
+		n := &v.nodes[v.acts[ai].node]
+		if n.flags&nfTrivial != 0 {
+			continue
+		}
+		if n.flags&nfFalse != 0 {
+			v.fail(ai, rFalse)
+			continue
+		}
+		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+			v.fail(ai, rType)
+		}
+		switch tok.Kind {
+		case jsonx.TokenString:
+			if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&nfEnum == 0 {
+				continue
+			}
+			if !strDone {
+				str, strDone = v.strVal(tok), true
+			}
+			if n.minLen >= 0 || n.maxLen >= 0 {
+				c := int64(utf8.RuneCount(str))
+				if n.minLen >= 0 && c < n.minLen {
+					v.fail(ai, rMinLength)
+				}
+				if n.maxLen >= 0 && c > n.maxLen {
+					v.fail(ai, rMaxLength)
+				}
+			}
+			if n.pattern != nil && !n.pattern.Match(str) {
+				v.fail(ai, rPattern)
+			}
+			if n.format != fmtNone && !checkFormat(n.format, str) {
+				v.fail(ai, rFormat)
+			}
+			if n.flags&nfEnum != 0 && !enumHasString(n.enum, str) {
+				v.fail(ai, enumRule(n))
+			}
+		case jsonx.TokenNumber:
+			if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
+				n.multipleOf == nil && n.flags&nfEnum == 0 {
+				continue
+			}
+			if num == nil {
+				num = v.number(tok)
+			}
+			if n.minimum != nil && cmpDec(num, n.minimum) < 0 {
+				v.fail(ai, rMinimum)
+			}
+			if n.maximum != nil && cmpDec(num, n.maximum) > 0 {
+				v.fail(ai, rMaximum)
+			}
+			if n.exMin != nil && cmpDec(num, n.exMin) <= 0 {
+				v.fail(ai, rExMin)
+			}
+			if n.exMax != nil && cmpDec(num, n.exMax) >= 0 {
+				v.fail(ai, rExMax)
+			}
+			if n.multipleOf != nil && !n.multipleOf.multipleOf(num) {
+				v.fail(ai, rMultipleOf)
+			}
+			if n.flags&nfEnum != 0 && !enumHasNumber(n.enum, num) {
+				v.fail(ai, enumRule(n))
+			}
+		default:
+			if n.flags&nfEnum != 0 && !enumHasLiteral(n.enum, tok.Kind) {
+				v.fail(ai, enumRule(n))
+			}
+		}
+	}
+}
+
+func enumRule(n *node) uint8 {
+	if n.flags&nfConst != 0 {
+		return rConst
+	}
+	return rEnum
+}
+
+func enumHasString(enum []constVal, s []byte) bool {
+	for i := range enum {
+		if enum[i].kind == jsonx.KindString && enum[i].str == string(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func enumHasNumber(enum []constVal, d *dec) bool {
+	for i := range enum {
+		if enum[i].kind == jsonx.KindNumber && cmpDec(&enum[i].num, d) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func enumHasLiteral(enum []constVal, k jsonx.TokenKind) bool {
+	for i := range enum {
+		e := &enum[i]
+		switch {
+		case k == jsonx.TokenNull && e.kind == jsonx.KindNull,
+			k == jsonx.TokenTrue && e.kind == jsonx.KindBool && e.b,
+			k == jsonx.TokenFalse && e.kind == jsonx.KindBool && !e.b:
+			return true
+		}
+	}
+	return false
+}
+
+// open starts a container at li: type checks, then a frame, or a skip when
+// nothing inside matters.
+func (v *Validator) open(tok jsonx.Token, li int32, needHash bool) error {
+	l := &v.locs[li]
+	isObj := tok.Kind == jsonx.TokenBeginObject
+	inside := needHash
+	for ai := l.actA; ai < l.actB; ai++ {
+		a := &v.acts[ai]
+		n := &v.nodes[a.node]
+		if n.flags&nfTrivial != 0 {
+			continue
+		}
+		if n.flags&nfFalse != 0 {
+			v.fail(ai, rFalse)
+			continue
+		}
+		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+			v.fail(ai, rType)
+		}
+		if isObj && n.flags&(nfNeedObj|nfHashSelf|nfEnum) != 0 || !isObj && n.flags&(nfNeedArr|nfHashSelf|nfEnum) != 0 {
+			inside = true
+		}
+		if isObj && n.disc != nil {
+			a.discOn = true
+		}
+	}
+	if !inside {
+		end, err := v.s.SkipValue()
+		if err != nil {
+			return err
+		}
+		v.locs[li].end = int32(end.End)
+		v.finishLoc(li, nil)
+		return nil
+	}
+	f := v.push(tok, li, needHash)
+	l = &v.locs[li]
+	for ai := l.actA; ai < l.actB; ai++ {
+		n := &v.nodes[v.acts[ai].node]
+		if n.flags&nfEnum != 0 {
+			f.needHash, f.childHash = true, true
+		}
+		if isObj {
+			f.needObj = f.needObj || n.flags&nfNeedObj != 0
+			f.declares = f.declares || n.flags&nfHasProps != 0
+		} else {
+			if n.flags&nfUnique != 0 {
+				f.childHash = true
+			}
+			if n.items >= 0 {
+				v.itemEnts = append(v.itemEnts, pend{node: n.items, from: ai, kind: eItems})
+			}
+		}
+	}
+	f.ieB = int32(len(v.itemEnts))
+	return nil
+}
+
+func (v *Validator) push(tok jsonx.Token, li int32, needHash bool) *frame {
+	v.frames = append(v.frames, frame{
+		loc: li, start: int32(tok.Start), isObj: tok.Kind == jsonx.TokenBeginObject, needHash: needHash, childHash: needHash,
+		ieA: int32(len(v.itemEnts)), ieB: int32(len(v.itemEnts)), hbase: int32(len(v.hs)),
+	})
+	return &v.frames[len(v.frames)-1]
+}
+
+// selectBranch records the discriminator value of the object at li.
+func (v *Validator) selectBranch(li int32, val []byte) {
+	l := &v.locs[li]
+	for ai := l.actA; ai < l.actB; ai++ {
+		a := &v.acts[ai]
+		d := v.nodes[a.node].disc
+		if d == nil || d.prop != string(v.discKey) {
+			continue
+		}
+		if b, ok := d.values[string(val)]; ok {
+			a.sel = int32(b)
+		}
+	}
+}
+
+func (v *Validator) closeContainer(tok jsonx.Token) {
+	f := v.frames[len(v.frames)-1]
+	v.frames = v.frames[:len(v.frames)-1]
+	var h uint64
+	if f.needHash {
+		if f.isObj {
+			h = objectEnd(f.hacc, int(f.count))
+		} else {
+			h = arrayEnd(f.hacc, int(f.count))
+		}
+	}
+	if f.loc >= 0 {
+		v.locs[f.loc].end = int32(tok.End)
+		if f.needHash {
+			v.containerEnum(f.loc, h)
+		}
+		v.finishLoc(f.loc, &f)
+	}
+	v.itemEnts = v.itemEnts[:f.ieA]
+	v.hs = v.hs[:f.hbase]
+	if parent := v.top(); parent != nil && parent.childHash {
+		v.reportHash(parent, h, f.start, int32(tok.End))
+	}
+}
+
+// reportHash folds a child's hash into its container.
+func (v *Validator) reportHash(p *frame, h uint64, start, end int32) {
+	if p.isObj {
+		p.hacc += memberHash(p.keyHash, h)
+		return
+	}
+	p.hacc = arrayStep(p.hacc, h)
+	v.hs = append(v.hs, hitem{hash: h, start: start, end: end})
+}
+
+func (v *Validator) scalarHash(tok jsonx.Token) uint64 {
+	switch tok.Kind {
+	case jsonx.TokenNull:
+		return hashNull
+	case jsonx.TokenTrue:
+		return hashTrue
+	case jsonx.TokenFalse:
+		return hashFalse
+	case jsonx.TokenString:
+		return hashStr(v.strVal(tok))
+	}
+	var h uint64
+	h, v.buf = hashDec(v.number(tok), v.buf)
+	return h
+}
+
+// finishLoc ends location li: the container keywords (f non-nil), then the
+// in-place verdicts, children first, then the entry edges tell the parent
+// schemas whether this member or item passed.
+func (v *Validator) finishLoc(li int32, f *frame) {
+	l := &v.locs[li]
+	for ai := l.actB - 1; ai >= l.actA; ai-- {
+		a := &v.acts[ai]
+		n := &v.nodes[a.node]
+		if f != nil && n.flags&(nfNeedObj|nfNeedArr) != 0 && n.flags&nfFalse == 0 {
+			c := int64(f.count)
+			if f.isObj {
+				if n.minProps >= 0 && c < n.minProps {
+					v.fail(ai, rMinProps)
+				}
+				if n.maxProps >= 0 && c > n.maxProps {
+					v.fail(ai, rMaxProps)
+				}
+				if a.req < n.nReq[v.mode] {
+					v.fail(ai, rRequired)
+				}
+				if a.discOn && a.sel < 0 {
+					v.fail(ai, rDiscriminator)
+				}
+			} else {
+				if n.minItems >= 0 && c < n.minItems {
+					v.fail(ai, rMinItems)
+				}
+				if n.maxItems >= 0 && c > n.maxItems {
+					v.fail(ai, rMaxItems)
+				}
+				if n.flags&nfUnique != 0 && !v.unique(f) {
+					v.fail(ai, rUnique)
+				}
+			}
+		}
+		if len(n.kids) > 0 {
+			anyValid, oneValid := 0, 0
+			for ei := a.outA; ei < a.outB; ei++ {
+				e := &v.edges[ei]
+				c := &v.acts[e.to]
+				switch e.kind {
+				case eRef, eAllOf:
+					if !c.valid {
+						a.ok = false
+					}
+				case eNot:
+					if c.valid {
+						v.fail(ai, rNot)
+					}
+				case eAnyOf, eOneOf:
+					if c.valid {
+						if e.kind == eAnyOf {
+							anyValid++
+						} else {
+							oneValid++
+						}
+					}
+					if a.discOn && int32(e.idx) == a.sel && !c.valid {
+						a.ok = false
+					}
+				}
+			}
+			if n.nAny > 0 {
+				a.noneValid = anyValid == 0
+				if !a.discOn && anyValid == 0 {
+					v.fail(ai, rAnyOf)
+				}
+			}
+			if n.nOne > 0 {
+				a.noneValid = oneValid == 0
+				if !a.discOn && oneValid != 1 {
+					v.fail(ai, rOneOf)
+				}
+			}
+		}
+		a.valid = a.ok
+	}
+	for ei := l.entA; ei < l.entB; ei++ {
+		e := &v.edges[ei]
+		if e.from >= 0 && !v.acts[e.to].valid {
+			v.acts[e.from].ok = false
+		}
+	}
+}
+
+// unique reports whether the items of the array frame f are pairwise
+// distinct: a hash table over their canonical hashes, with an exact
+// comparison when two hashes meet.
+func (v *Validator) unique(f *frame) bool {
+	items := v.hs[f.hbase:]
+	if len(items) < 2 {
+		return true
+	}
+	size := 4
+	for size < 2*len(items) {
+		size <<= 1
+	}
+	if cap(v.tab) < size {
+		v.tab = make([]int32, size)
+	}
+	tab := v.tab[:size]
+	for i := range tab {
+		tab[i] = -1
+	}
+	mask := uint64(size - 1)
+	for i := range items {
+		v.steps++
+		for j := items[i].hash & mask; ; j = (j + 1) & mask {
+			o := tab[j]
+			if o < 0 {
+				tab[j] = int32(i)
+				break
+			}
+			if items[o].hash == items[i].hash && v.sameSpan(items[o], items[i]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// sameSpan compares two values of the body exactly (the rare path after
+// equal hashes).
+func (v *Validator) sameSpan(a, b hitem) bool {
+	return string(v.canonSpan(a.start, a.end)) == string(v.canonSpan(b.start, b.end))
+}
+
+func (v *Validator) canonSpan(start, end int32) []byte {
+	val, err := jsonx.Parse(v.data[start:end], jsonx.Limits{})
+	if err != nil {
+		return nil
+	}
+	return appendCanon(nil, &val)
+}
+
+// containerEnum checks enum and const against an object or array whose
+// hash is h.
+func (v *Validator) containerEnum(li int32, h uint64) {
+	l := &v.locs[li]
+	var canon []byte
+	for ai := l.actA; ai < l.actB; ai++ {
+		n := &v.nodes[v.acts[ai].node]
+		if n.flags&nfEnum == 0 || n.flags&nfFalse != 0 {
+			continue
+		}
+		found := false
+		for i := range n.enum {
+			e := &n.enum[i]
+			if e.canon == nil || e.hash != h {
+				continue
+			}
+			if canon == nil {
+				canon = v.canonSpan(l.start, l.end)
+			}
+			if string(canon) == string(e.canon) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			v.fail(ai, enumRule(n))
+		}
+	}
+}
