@@ -38,7 +38,7 @@ const (
 	nfHasProps                        // a `properties` keyword (it declares)
 	nfReadOnly                        // readOnly: true
 	nfWriteOnly                       // writeOnly: true
-	nfConst                           // enum holds the `const` (for the rule name)
+	nfConst                           // a const keyword (in node.cnst)
 	nfUnique                          // uniqueItems: true
 	nfNeedObj                         // looks at an object's members
 	nfNeedArr                         // looks at an array's items
@@ -46,7 +46,7 @@ const (
 	nfAddlExplicit                    // additionalProperties present and not false
 	nfNullable                        // OpenAPI 3.0 nullable: true
 	nfTrivial                         // checks nothing at all (true, {}, annotations only)
-	nfEnum                            // an enum or const keyword (enum may be empty)
+	nfEnum                            // an enum keyword (enum may be empty)
 )
 
 // Edge kinds: entry edges carry a schema into a member or item; in-place
@@ -84,7 +84,8 @@ type node struct {
 	minimum, maximum, exMin, exMax *dec
 	multipleOf                     *divisor
 
-	enum []constVal // enum, or the const as one value
+	enum []constVal // enum
+	cnst []constVal // const, as a list of one
 
 	names     []nameEntry      // properties ∪ required
 	nameIndex map[string]int32 // names by name, when there are many
@@ -688,13 +689,11 @@ func (c *compiler) compileNode(w work) *Error {
 		_ = enumP
 	}
 	if constV != nil {
-		if enumV != nil {
-			return constP.errorf("const beside enum is not supported; use one of them")
-		}
-		nd.enum = []constVal{makeConst(constV)}
+		nd.cnst = []constVal{makeConst(constV)}
 		nd.flags |= nfConst
 	}
-	if enumV != nil || constV != nil {
+	_ = constP
+	if enumV != nil {
 		nd.flags |= nfEnum
 	}
 	if nd.flags&nfNullable != 0 {
@@ -711,7 +710,7 @@ func (c *compiler) compileNode(w work) *Error {
 			}
 		}
 	}
-	for _, e := range nd.enum {
+	for _, e := range append(nd.enum[:len(nd.enum):len(nd.enum)], nd.cnst...) {
 		if e.kind == jsonx.KindObject || e.kind == jsonx.KindArray {
 			nd.flags |= nfHashSelf
 		}
@@ -955,7 +954,7 @@ func (c *compiler) finish() {
 				}
 			}
 		}
-		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum) == 0 && n.types == 0 && n.format == fmtNone &&
+		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum|nfConst) == 0 && n.types == 0 && n.format == fmtNone &&
 			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil && len(n.kids) == 0 {
 			n.flags |= nfTrivial

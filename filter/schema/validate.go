@@ -560,7 +560,7 @@ func (v *Validator) scalar(tok jsonx.Token, li int32) {
 		}
 		switch tok.Kind {
 		case jsonx.TokenString:
-			if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&nfEnum == 0 {
+			if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
 				continue
 			}
 			if !strDone {
@@ -582,11 +582,14 @@ func (v *Validator) scalar(tok jsonx.Token, li int32) {
 				v.fail(ai, rFormat)
 			}
 			if n.flags&nfEnum != 0 && !enumHasString(n.enum, str) {
-				v.fail(ai, enumRule(n))
+				v.fail(ai, rEnum)
+			}
+			if n.flags&nfConst != 0 && !enumHasString(n.cnst, str) {
+				v.fail(ai, rConst)
 			}
 		case jsonx.TokenNumber:
 			if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
-				n.multipleOf == nil && n.flags&nfEnum == 0 {
+				n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
 				continue
 			}
 			if num == nil {
@@ -608,21 +611,20 @@ func (v *Validator) scalar(tok jsonx.Token, li int32) {
 				v.fail(ai, rMultipleOf)
 			}
 			if n.flags&nfEnum != 0 && !enumHasNumber(n.enum, num) {
-				v.fail(ai, enumRule(n))
+				v.fail(ai, rEnum)
+			}
+			if n.flags&nfConst != 0 && !enumHasNumber(n.cnst, num) {
+				v.fail(ai, rConst)
 			}
 		default:
 			if n.flags&nfEnum != 0 && !enumHasLiteral(n.enum, tok.Kind) {
-				v.fail(ai, enumRule(n))
+				v.fail(ai, rEnum)
+			}
+			if n.flags&nfConst != 0 && !enumHasLiteral(n.cnst, tok.Kind) {
+				v.fail(ai, rConst)
 			}
 		}
 	}
-}
-
-func enumRule(n *node) uint8 {
-	if n.flags&nfConst != 0 {
-		return rConst
-	}
-	return rEnum
 }
 
 func enumHasString(enum []constVal, s []byte) bool {
@@ -675,7 +677,7 @@ func (v *Validator) open(tok jsonx.Token, li int32, needHash bool) error {
 		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
 			v.fail(ai, rType)
 		}
-		if isObj && n.flags&(nfNeedObj|nfHashSelf|nfEnum) != 0 || !isObj && n.flags&(nfNeedArr|nfHashSelf|nfEnum) != 0 {
+		if isObj && n.flags&(nfNeedObj|nfHashSelf|nfEnum|nfConst) != 0 || !isObj && n.flags&(nfNeedArr|nfHashSelf|nfEnum|nfConst) != 0 {
 			inside = true
 		}
 		if isObj && n.disc != nil {
@@ -695,7 +697,7 @@ func (v *Validator) open(tok jsonx.Token, li int32, needHash bool) error {
 	l = &v.locs[li]
 	for ai := l.actA; ai < l.actB; ai++ {
 		n := &v.nodes[v.acts[ai].node]
-		if n.flags&nfEnum != 0 {
+		if n.flags&(nfEnum|nfConst) != 0 {
 			f.needHash, f.childHash = true, true
 		}
 		if isObj {
@@ -928,14 +930,9 @@ func (v *Validator) canonSpan(start, end int32) []byte {
 func (v *Validator) containerEnum(li int32, h uint64) {
 	l := &v.locs[li]
 	var canon []byte
-	for ai := l.actA; ai < l.actB; ai++ {
-		n := &v.nodes[v.acts[ai].node]
-		if n.flags&nfEnum == 0 || n.flags&nfFalse != 0 {
-			continue
-		}
-		found := false
-		for i := range n.enum {
-			e := &n.enum[i]
+	has := func(list []constVal) bool {
+		for i := range list {
+			e := &list[i]
 			if e.canon == nil || e.hash != h {
 				continue
 			}
@@ -943,12 +940,21 @@ func (v *Validator) containerEnum(li int32, h uint64) {
 				canon = v.canonSpan(l.start, l.end)
 			}
 			if string(canon) == string(e.canon) {
-				found = true
-				break
+				return true
 			}
 		}
-		if !found {
-			v.fail(ai, enumRule(n))
+		return false
+	}
+	for ai := l.actA; ai < l.actB; ai++ {
+		n := &v.nodes[v.acts[ai].node]
+		if n.flags&nfFalse != 0 {
+			continue
+		}
+		if n.flags&nfEnum != 0 && !has(n.enum) {
+			v.fail(ai, rEnum)
+		}
+		if n.flags&nfConst != 0 && !has(n.cnst) {
+			v.fail(ai, rConst)
 		}
 	}
 }
