@@ -49,7 +49,6 @@ func TestCompile_errors(t *testing.T) {
 		{`{"A": {"oneOf": [true], "discriminator": {"mapping": {}}}}`, `schemas.A.discriminator: needs a propertyName`},
 		{`{"A": {"properties": {"a.b": {"x-ok": 1, "bad": 1}}}}`, `schemas.A.properties["a.b"].bad: unsupported keyword`},
 		{`{"A": {"$defs": {"D": {"minimum": "1"}}}}`, `schemas.A["$defs"].D.minimum: must be a number`},
-		
 	}
 	for _, tc := range cases {
 		_, err := CompileJSON([]byte(tc.src))
