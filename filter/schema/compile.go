@@ -99,6 +99,12 @@ type node struct {
 	nOne int   // oneOf branches
 	disc *discriminator
 	rank int32 // topological rank over in-place edges
+
+	// pure: everything this node applies in place comes through $ref and
+	// allOf only (no anyOf, oneOf, not, discriminator), so it applies
+	// unconditionally; closure then lists those nodes, itself first.
+	pure    bool
+	closure []int32
 }
 
 // nameEntry is a property or required name of a node.
@@ -340,6 +346,7 @@ func (c *compiler) run(v *jsonx.Value) *Error {
 		return err
 	}
 	c.finish()
+	c.closures()
 	return nil
 }
 
@@ -959,6 +966,47 @@ func (c *compiler) finish() {
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil && len(n.kids) == 0 {
 			n.flags |= nfTrivial
 		}
+	}
+}
+
+// maxClosures bounds the precomputed closures of pure nodes (in node
+// indexes, summed): past it, nodes are evaluated by the general path.
+const maxClosures = 1 << 20
+
+// closures marks the pure nodes and lists what each applies in place.
+func (c *compiler) closures() {
+	nodes := c.set.nodes
+	total := 0
+	seen := make([]int32, len(nodes))
+	for i := range seen {
+		seen[i] = -1
+	}
+	for _, i := range c.order { // children first
+		n := &nodes[i]
+		pure := n.disc == nil
+		for _, k := range n.kids {
+			if k.kind != eRef && k.kind != eAllOf || !nodes[k.node].pure {
+				pure = false
+			}
+		}
+		if !pure {
+			continue
+		}
+		cl := []int32{i}
+		seen[i] = i
+		for _, k := range n.kids {
+			for _, m := range nodes[k.node].closure {
+				if seen[m] != i {
+					seen[m] = i
+					cl = append(cl, m)
+				}
+			}
+		}
+		if total+len(cl) > maxClosures {
+			continue
+		}
+		total += len(cl)
+		n.pure, n.closure = true, cl
 	}
 }
 

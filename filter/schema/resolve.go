@@ -86,7 +86,7 @@ func (v *Validator) resolve() Result {
 	}
 	v.steps += len(v.edges) + len(v.locs)
 
-	valid := true
+	valid := !v.invalid
 	if len(v.locs) > 0 {
 		l := &v.locs[0]
 		for ei := l.entA; ei < l.entB; ei++ {
@@ -95,7 +95,7 @@ func (v *Validator) resolve() Result {
 	}
 	cands := v.cands[:0]
 	for _, f := range v.fails {
-		if v.acts[f.act].rep {
+		if f.act < 0 || v.acts[f.act].rep {
 			cands = append(cands, f)
 		}
 	}

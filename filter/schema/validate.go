@@ -126,6 +126,7 @@ type act struct {
 	inS        bool  // phase 2: applies (annotations count)
 	rep        bool  // phase 2: its failures are reported
 	discOn     bool  // a discriminator applies (the instance is an object)
+	cert       bool  // applies unconditionally (see certain)
 	noneValid  bool  // no anyOf/oneOf branch validated
 }
 
@@ -182,10 +183,12 @@ type frame struct {
 type pend struct {
 	node, from int32
 	kind       uint8
+	cert       bool // from the root or a certain activation
+	explicit   bool // eAddl from an explicit additionalProperties
 }
 
 type failure struct {
-	act, loc int32
+	act, loc int32 // act -1: a certain place, always reported
 	rule     uint8
 }
 
@@ -220,6 +223,9 @@ type Validator struct {
 
 	num      dec
 	numAt    int
+	strAt    int
+	strCache []byte
+	invalid  bool // a certain activation failed: the body fails
 	str      []byte
 	buf      []byte
 	discKey  []byte
@@ -255,6 +261,8 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 	v.viol = v.viol[:0]
 	v.steps = 0
 	v.numAt = -1
+	v.strAt = -1
+	v.invalid = false
 	if len(v.stamp) < len(v.nodes) {
 		v.stamp = make([]uint32, len(v.nodes))
 		v.slot = make([]int32, len(v.nodes))
@@ -267,7 +275,7 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		s.Reset(nil, jsonx.Limits{})
 		v.data = nil
 	}()
-	v.ents = append(v.ents[:0], pend{node: sc.root, from: -1, kind: eRoot})
+	v.ents = append(v.ents[:0], pend{node: sc.root, from: -1, kind: eRoot, cert: true})
 	for {
 		tok, err := s.Next()
 		if err != nil {
@@ -330,7 +338,8 @@ func (v *Validator) key(tok jsonx.Token) {
 			child, kind = n.addl, eAddl
 		}
 		if child >= 0 {
-			v.ents = append(v.ents, pend{node: child, from: i, kind: kind})
+			v.ents = append(v.ents, pend{node: child, from: i, kind: kind, cert: a.cert,
+				explicit: kind == eAddl && n.flags&nfAddlExplicit != 0})
 		}
 		if n.disc != nil && n.disc.prop == string(key) {
 			f.discKey = true
@@ -403,6 +412,20 @@ func (v *Validator) value(tok jsonx.Token) error {
 		}
 	}
 	v.locs = append(v.locs, l)
+	if v.certain(entries) {
+		// Every schema here applies unconditionally: no activation
+		// records for scalars, no edges for containers.
+		v.certainFlags(li, entries)
+		if !container {
+			v.scalarCertain(tok, li, entries)
+			if needHash {
+				v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+			}
+			return nil
+		}
+		v.activateCertain(li, entries)
+		return v.open(tok, li, needHash)
+	}
 	v.activate(li, entries)
 	if isMember && parent.discKey {
 		parent.discKey = false
@@ -543,88 +566,196 @@ func (v *Validator) strVal(tok jsonx.Token) []byte {
 // scalar evaluates every activation at li on a scalar token.
 func (v *Validator) scalar(tok jsonx.Token, li int32) {
 	l := &v.locs[li]
-	var num *dec
-	var str []byte
-	strDone := false
 	for ai := l.actA; ai < l.actB; ai++ {
-		n := &v.nodes[v.acts[ai].node]
-		if n.flags&nfTrivial != 0 {
-			continue
+		v.checkScalar(&v.nodes[v.acts[ai].node], tok, ai, li)
+	}
+}
+
+// failAt records a failure of activation ai, or, with ai -1, of a certain
+// schema at li (which fails the body).
+func (v *Validator) failAt(ai, li int32, rule uint8) {
+	if ai >= 0 {
+		v.fail(ai, rule)
+		return
+	}
+	v.invalid = true
+	v.fails = append(v.fails, failure{act: -1, loc: li, rule: rule})
+}
+
+// str returns the decoded string of the current string token, decoded
+// once however many schemas ask.
+func (v *Validator) strOnce(tok jsonx.Token) []byte {
+	if v.strAt != tok.Start {
+		v.strCache = v.strVal(tok)
+		v.strAt = tok.Start
+	}
+	return v.strCache
+}
+
+// checkScalar applies the keywords of node n to a scalar token.
+func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
+	if n.flags&nfTrivial != 0 {
+		return
+	}
+	if n.flags&nfFalse != 0 {
+		v.failAt(ai, li, rFalse)
+		return
+	}
+	if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+		v.failAt(ai, li, rType)
+	}
+	switch tok.Kind {
+	case jsonx.TokenString:
+		if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
+			return
 		}
-		if n.flags&nfFalse != 0 {
-			v.fail(ai, rFalse)
-			continue
+		str := v.strOnce(tok)
+		if n.minLen >= 0 || n.maxLen >= 0 {
+			c := int64(utf8.RuneCount(str))
+			if n.minLen >= 0 && c < n.minLen {
+				v.failAt(ai, li, rMinLength)
+			}
+			if n.maxLen >= 0 && c > n.maxLen {
+				v.failAt(ai, li, rMaxLength)
+			}
 		}
-		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
-			v.fail(ai, rType)
+		if n.pattern != nil && !n.pattern.Match(str) {
+			v.failAt(ai, li, rPattern)
 		}
-		switch tok.Kind {
-		case jsonx.TokenString:
-			if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
-				continue
-			}
-			if !strDone {
-				str, strDone = v.strVal(tok), true
-			}
-			if n.minLen >= 0 || n.maxLen >= 0 {
-				c := int64(utf8.RuneCount(str))
-				if n.minLen >= 0 && c < n.minLen {
-					v.fail(ai, rMinLength)
-				}
-				if n.maxLen >= 0 && c > n.maxLen {
-					v.fail(ai, rMaxLength)
-				}
-			}
-			if n.pattern != nil && !n.pattern.Match(str) {
-				v.fail(ai, rPattern)
-			}
-			if n.format != fmtNone && !checkFormat(n.format, str) {
-				v.fail(ai, rFormat)
-			}
-			if n.flags&nfEnum != 0 && !enumHasString(n.enum, str) {
-				v.fail(ai, rEnum)
-			}
-			if n.flags&nfConst != 0 && !enumHasString(n.cnst, str) {
-				v.fail(ai, rConst)
-			}
-		case jsonx.TokenNumber:
-			if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
-				n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
-				continue
-			}
-			if num == nil {
-				num = v.number(tok)
-			}
-			if n.minimum != nil && cmpDec(num, n.minimum) < 0 {
-				v.fail(ai, rMinimum)
-			}
-			if n.maximum != nil && cmpDec(num, n.maximum) > 0 {
-				v.fail(ai, rMaximum)
-			}
-			if n.exMin != nil && cmpDec(num, n.exMin) <= 0 {
-				v.fail(ai, rExMin)
-			}
-			if n.exMax != nil && cmpDec(num, n.exMax) >= 0 {
-				v.fail(ai, rExMax)
-			}
-			if n.multipleOf != nil && !n.multipleOf.multipleOf(num) {
-				v.fail(ai, rMultipleOf)
-			}
-			if n.flags&nfEnum != 0 && !enumHasNumber(n.enum, num) {
-				v.fail(ai, rEnum)
-			}
-			if n.flags&nfConst != 0 && !enumHasNumber(n.cnst, num) {
-				v.fail(ai, rConst)
-			}
-		default:
-			if n.flags&nfEnum != 0 && !enumHasLiteral(n.enum, tok.Kind) {
-				v.fail(ai, rEnum)
-			}
-			if n.flags&nfConst != 0 && !enumHasLiteral(n.cnst, tok.Kind) {
-				v.fail(ai, rConst)
+		if n.format != fmtNone && !checkFormat(n.format, str) {
+			v.failAt(ai, li, rFormat)
+		}
+		if n.flags&nfEnum != 0 && !enumHasString(n.enum, str) {
+			v.failAt(ai, li, rEnum)
+		}
+		if n.flags&nfConst != 0 && !enumHasString(n.cnst, str) {
+			v.failAt(ai, li, rConst)
+		}
+	case jsonx.TokenNumber:
+		if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
+			n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
+			return
+		}
+		num := v.number(tok)
+		if n.minimum != nil && cmpDec(num, n.minimum) < 0 {
+			v.failAt(ai, li, rMinimum)
+		}
+		if n.maximum != nil && cmpDec(num, n.maximum) > 0 {
+			v.failAt(ai, li, rMaximum)
+		}
+		if n.exMin != nil && cmpDec(num, n.exMin) <= 0 {
+			v.failAt(ai, li, rExMin)
+		}
+		if n.exMax != nil && cmpDec(num, n.exMax) >= 0 {
+			v.failAt(ai, li, rExMax)
+		}
+		if n.multipleOf != nil && !n.multipleOf.multipleOf(num) {
+			v.failAt(ai, li, rMultipleOf)
+		}
+		if n.flags&nfEnum != 0 && !enumHasNumber(n.enum, num) {
+			v.failAt(ai, li, rEnum)
+		}
+		if n.flags&nfConst != 0 && !enumHasNumber(n.cnst, num) {
+			v.failAt(ai, li, rConst)
+		}
+	default:
+		if n.flags&nfEnum != 0 && !enumHasLiteral(n.enum, tok.Kind) {
+			v.failAt(ai, li, rEnum)
+		}
+		if n.flags&nfConst != 0 && !enumHasLiteral(n.cnst, tok.Kind) {
+			v.failAt(ai, li, rConst)
+		}
+	}
+}
+
+// certain reports whether every entry schema applies unconditionally (it
+// comes from the root or from a certain activation) and applies in place
+// only through $ref and allOf. Such a place needs no phase 2: its
+// schemas apply and report whatever happens elsewhere, and any failure
+// fails the body.
+func (v *Validator) certain(entries []pend) bool {
+	if len(entries) == 0 {
+		return false
+	}
+	for i := range entries {
+		if !entries[i].cert || !v.nodes[entries[i].node].pure {
+			return false
+		}
+	}
+	return true
+}
+
+// certainNodes calls f for each node the certain entries apply, once.
+func (v *Validator) certainNodes(entries []pend) []int32 {
+	if len(entries) == 1 {
+		return v.nodes[entries[0].node].closure
+	}
+	v.serial++
+	if v.serial == 0 {
+		clear(v.stamp)
+		v.serial = 1
+	}
+	g := v.gather[:0]
+	for _, e := range entries {
+		for _, n := range v.nodes[e.node].closure {
+			if v.stamp[n] != v.serial {
+				v.stamp[n] = v.serial
+				g = append(g, n)
 			}
 		}
 	}
+	v.gather = g
+	return g
+}
+
+// certainFlags sets what phase 2 would have found at a certain place.
+func (v *Validator) certainFlags(li int32, entries []pend) {
+	l := &v.locs[li]
+	for i := range entries {
+		switch e := &entries[i]; {
+		case e.kind == eProp:
+			l.flags |= lfDeclaredProp
+		case e.explicit:
+			l.flags |= lfDeclaredAddl
+		}
+	}
+	for _, ni := range v.certainNodes(entries) {
+		f := v.nodes[ni].flags
+		if f&nfReadOnly != 0 {
+			l.flags |= lfReadOnly
+		}
+		if f&nfWriteOnly != 0 {
+			l.flags |= lfWriteOnly
+		}
+		if f&nfFalse != 0 {
+			l.flags |= lfDenied
+		}
+		if f&nfHasProps != 0 {
+			l.flags |= lfDeclaresAny
+		}
+	}
+}
+
+func (v *Validator) scalarCertain(tok jsonx.Token, li int32, entries []pend) {
+	nodes := v.certainNodes(entries)
+	v.steps += len(nodes)
+	for _, ni := range nodes {
+		v.checkScalar(&v.nodes[ni], tok, -1, li)
+	}
+}
+
+// activateCertain creates the activations of a certain container: they
+// hold its per-member state, and need no edges.
+func (v *Validator) activateCertain(li int32, entries []pend) {
+	l := &v.locs[li]
+	l.actA = int32(len(v.acts))
+	l.entA = int32(len(v.edges))
+	l.entB = l.entA
+	for _, ni := range v.certainNodes(entries) {
+		v.acts = append(v.acts, act{node: ni, loc: li, sel: -1, ok: true, cert: true, inS: true, rep: true})
+	}
+	l.actB = int32(len(v.acts))
+	v.steps += int(l.actB - l.actA)
 }
 
 func enumHasString(enum []constVal, s []byte) bool {
@@ -708,7 +839,7 @@ func (v *Validator) open(tok jsonx.Token, li int32, needHash bool) error {
 				f.childHash = true
 			}
 			if n.items >= 0 {
-				v.itemEnts = append(v.itemEnts, pend{node: n.items, from: ai, kind: eItems})
+				v.itemEnts = append(v.itemEnts, pend{node: n.items, from: ai, kind: eItems, cert: v.acts[ai].cert})
 			}
 		}
 	}
@@ -866,6 +997,9 @@ func (v *Validator) finishLoc(li int32, f *frame) {
 			}
 		}
 		a.valid = a.ok
+		if a.cert && !a.ok {
+			v.invalid = true
+		}
 	}
 	for ei := l.entA; ei < l.entB; ei++ {
 		e := &v.edges[ei]

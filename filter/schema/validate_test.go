@@ -39,7 +39,9 @@ const apiSchemas = `{
  "Nullable": {"type": "string", "nullable": true, "enum": ["a", "b"]},
  "Tree": {"type": "object", "properties": {"name": {"type": "string"},
    "kids": {"type": "array", "items": {"$ref": "#/schemas/Tree"}}}},
- "Secretive": {"type": "object", "properties": {"a": {"type": "integer"}, "hidden": false}}
+ "Secretive": {"type": "object", "properties": {"a": {"type": "integer"}, "hidden": false}},
+ "Mixed": {"type": "object", "properties": {"shape": {"$ref": "#/schemas/Shape"}, "n": {"type": "integer"},
+   "pets": {"type": "array", "items": {"$ref": "#/schemas/Pet"}}}}
 }`
 
 func mustSet(t testing.TB, src string) *Set {
@@ -133,6 +135,11 @@ func TestValidate_request(t *testing.T) {
 		{"Tree", `{"name":"a","kids":[{"name":"b","kids":[{"name":1}]}]}`, Options{}, "/kids/0/kids/0/name type"},
 		{"Secretive", `{"a":1}`, Options{}, ""},
 		{"Secretive", `{"a":1,"hidden":0}`, Options{}, "/hidden not-allowed"},
+		// Conditional places (anyOf, discriminator) inside unconditional ones.
+		{"Mixed", `{"shape":{"r":1},"n":1,"pets":[{"kind":"cat"}]}`, Options{}, ""},
+		{"Mixed", `{"shape":{"w":1},"n":1}`, Options{}, "/shape anyOf"},
+		{"Mixed", `{"shape":{"r":1,"x":1},"n":"a"}`, Options{}, "/shape/x not-allowed, /n type"},
+		{"Mixed", `{"pets":[{"kind":"cat"},{"kind":"Dog","bark":1}],"n":1.5}`, Options{}, "/pets/1/bark type, /n type"},
 	}
 	var v Validator
 	for _, tc := range cases {
@@ -177,6 +184,8 @@ func TestValidate_response(t *testing.T) {
 		{"Tree", `{"name":"a","kids":[{"name":"b","x":1,"kids":[]}],"y":[1]}`, true,
 			`{"name":"a","kids":[{"name":"b","kids":[]}]}`},
 		{"Order", `[{"a":1}]`, false, `[{"a":1}]`},
+		{"Mixed", `{"x":0,"shape":{"r":1,"w":2},"pets":[{"kind":"cat","bark":true,"lives":1}],"n":1}`, true,
+			`{"shape":{"r":1},"pets":[{"kind":"cat","lives":1}],"n":1}`},
 	}
 	var v Validator
 	for _, tc := range cases {
