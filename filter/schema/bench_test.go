@@ -120,6 +120,9 @@ func TestValidate_noAllocations(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("mode %d: %.1f allocations per 64 KiB body", mode, allocs)
 		}
+		if n := v.ScratchBytes(); n < len(doc) || n > 64*len(doc) {
+			t.Errorf("mode %d: %d bytes of scratch for %d bytes", mode, n, len(doc))
+		}
 	}
 }
 

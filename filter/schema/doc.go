@@ -49,7 +49,7 @@
 // RuleNotAllowed for readOnly, undeclared and case-variant members; never
 // a value from the body. A warm Validator allocates nothing for a valid
 // body; it is not safe for concurrent use (pool one per VM, as
-// reqcheck.Checker is).
+// reqcheck.Checker is, and drop one whose ScratchBytes grew large).
 //
 // # Integration (for config and plugin)
 //

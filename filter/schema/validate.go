@@ -237,6 +237,15 @@ type Validator struct {
 	steps    int
 }
 
+// ScratchBytes is roughly how much scratch memory v keeps between calls,
+// so that a pool can drop a Validator that one huge body grew (as jsonx's
+// pool does) instead of pinning that memory.
+func (v *Validator) ScratchBytes() int {
+	return cap(v.acts)*48 + cap(v.edges)*12 + cap(v.locs)*48 + cap(v.frames)*80 +
+		(cap(v.ents)+cap(v.itemEnts))*16 + cap(v.hs)*16 + cap(v.fails)*12 + cap(v.cands)*12 +
+		cap(v.tab)*4 + cap(v.str) + cap(v.buf) + cap(v.drops)*16 + cap(v.objStack)*20
+}
+
 // Steps is the work the last Validate did: activations, edges, members
 // looked up and places visited. Tests bound it to show the cost stays
 // linear whatever the combinators do.
