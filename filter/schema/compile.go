@@ -45,7 +45,7 @@ const (
 	nfHashSelf                        // enum/const with a container: needs the instance's hash
 	nfAddlExplicit                    // additionalProperties present and not false
 	nfNullable                        // OpenAPI 3.0 nullable: true
-	nfTrivial                         // checks nothing at all (true, {}, annotations only)
+	nfTrivial                         // checks nothing itself (its in-place kids may)
 	nfEnum                            // an enum keyword (enum may be empty)
 )
 
@@ -105,6 +105,7 @@ type node struct {
 	// unconditionally; closure then lists those nodes, itself first.
 	pure    bool
 	closure []int32
+	cflags  uint32 // the flags of the closure's nodes, or-ed
 }
 
 // nameEntry is a property or required name of a node.
@@ -963,7 +964,7 @@ func (c *compiler) finish() {
 		}
 		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum|nfConst) == 0 && n.types == 0 && n.format == fmtNone &&
 			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&
-			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil && len(n.kids) == 0 {
+			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil {
 			n.flags |= nfTrivial
 		}
 	}
@@ -1007,6 +1008,9 @@ func (c *compiler) closures() {
 		}
 		total += len(cl)
 		n.pure, n.closure = true, cl
+		for _, m := range cl {
+			n.cflags |= nodes[m].flags
+		}
 	}
 }
 

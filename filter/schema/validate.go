@@ -365,7 +365,8 @@ func (n *node) lookup(key []byte) int {
 		return -1
 	}
 	for j := range n.names {
-		if n.names[j].name == string(key) {
+		name := n.names[j].name
+		if len(name) == len(key) && (len(key) == 0 || name[0] == key[0]) && name == string(key) {
 			return j
 		}
 	}
@@ -720,28 +721,28 @@ func (v *Validator) certainNodes(entries []pend) []int32 {
 // certainFlags sets what phase 2 would have found at a certain place.
 func (v *Validator) certainFlags(li int32, entries []pend) {
 	l := &v.locs[li]
+	var f uint32
 	for i := range entries {
-		switch e := &entries[i]; {
+		e := &entries[i]
+		switch {
 		case e.kind == eProp:
 			l.flags |= lfDeclaredProp
 		case e.explicit:
 			l.flags |= lfDeclaredAddl
 		}
+		f |= v.nodes[e.node].cflags
 	}
-	for _, ni := range v.certainNodes(entries) {
-		f := v.nodes[ni].flags
-		if f&nfReadOnly != 0 {
-			l.flags |= lfReadOnly
-		}
-		if f&nfWriteOnly != 0 {
-			l.flags |= lfWriteOnly
-		}
-		if f&nfFalse != 0 {
-			l.flags |= lfDenied
-		}
-		if f&nfHasProps != 0 {
-			l.flags |= lfDeclaresAny
-		}
+	if f&nfReadOnly != 0 {
+		l.flags |= lfReadOnly
+	}
+	if f&nfWriteOnly != 0 {
+		l.flags |= lfWriteOnly
+	}
+	if f&nfFalse != 0 {
+		l.flags |= lfDenied
+	}
+	if f&nfHasProps != 0 {
+		l.flags |= lfDeclaresAny
 	}
 }
 
@@ -749,7 +750,9 @@ func (v *Validator) scalarCertain(tok jsonx.Token, li int32, entries []pend) {
 	nodes := v.certainNodes(entries)
 	v.steps += len(nodes)
 	for _, ni := range nodes {
-		v.checkScalar(&v.nodes[ni], tok, -1, li)
+		if n := &v.nodes[ni]; n.flags&nfTrivial == 0 {
+			v.checkScalar(n, tok, -1, li)
+		}
 	}
 }
 
