@@ -54,7 +54,8 @@ const (
 const (
 	eRoot uint8 = iota
 	eProp
-	eAddl
+	eAddl  // additionalProperties: false (it does not declare)
+	eAddlX // additionalProperties: true or a schema (it declares)
 	eItems
 	eRef
 	eAllOf
@@ -106,6 +107,7 @@ type node struct {
 	pure    bool
 	closure []int32
 	cflags  uint32 // the flags of the closure's nodes, or-ed
+	plan    *plan  // pure nodes: the closure's member and item rules, merged
 }
 
 // nameEntry is a property or required name of a node.
@@ -348,6 +350,7 @@ func (c *compiler) run(v *jsonx.Value) *Error {
 	}
 	c.finish()
 	c.closures()
+	c.plans()
 	return nil
 }
 
@@ -1011,6 +1014,130 @@ func (c *compiler) closures() {
 		for _, m := range cl {
 			n.cflags |= nodes[m].flags
 		}
+	}
+}
+
+// plan is what an unconditional place does with its members and items:
+// the rules of every node of a pure node's closure, merged, so that a
+// member costs one lookup whatever $ref and allOf combine.
+type plan struct {
+	nodes     []int32 // the closure
+	names     []planName
+	nameIndex map[string]int32
+	addl      []pend // entries of a member no node of the closure names
+	items     []pend
+	nReq      [2]int32        // distinct required names per mode
+	folds     map[string]bool // case foldings of the declared properties
+	needObj   bool
+}
+
+type planName struct {
+	name string
+	ents []pend
+	req  uint8 // 1<<Mode: required in that mode by some node
+	decl bool  // a properties keyword names it
+}
+
+func (p *plan) lookup(key []byte) int {
+	if p.nameIndex != nil {
+		if j, ok := p.nameIndex[string(key)]; ok {
+			return int(j)
+		}
+		return -1
+	}
+	for j := range p.names {
+		name := p.names[j].name
+		if len(name) == len(key) && (len(key) == 0 || name[0] == key[0]) && name == string(key) {
+			return j
+		}
+	}
+	return -1
+}
+
+// plans builds the plan of every pure node, within the closure budget.
+func (c *compiler) plans() {
+	nodes := c.set.nodes
+	budget := maxClosures
+	addlPend := func(n *node) (pend, bool) {
+		if n.addl < 0 {
+			return pend{}, false
+		}
+		k := eAddl
+		if n.flags&nfAddlExplicit != 0 {
+			k = eAddlX
+		}
+		return pend{node: n.addl, from: -1, kind: k, cert: true}, true
+	}
+	for i := range nodes {
+		P := &nodes[i]
+		if !P.pure {
+			continue
+		}
+		p := &plan{nodes: P.closure}
+		index := map[string]int{}
+		for _, ci := range P.closure {
+			n := &nodes[ci]
+			if n.flags&nfNeedObj != 0 {
+				p.needObj = true
+			}
+			for _, e := range n.names {
+				if _, ok := index[e.name]; !ok {
+					index[e.name] = len(p.names)
+					p.names = append(p.names, planName{name: e.name})
+				}
+			}
+			if n.items >= 0 {
+				p.items = append(p.items, pend{node: n.items, from: -1, kind: eItems, cert: true})
+			}
+			if e, ok := addlPend(n); ok {
+				p.addl = append(p.addl, e)
+			}
+			for name := range n.folds {
+				if p.folds == nil {
+					p.folds = map[string]bool{}
+				}
+				p.folds[name] = true
+			}
+		}
+		for j := range p.names {
+			pn := &p.names[j]
+			for _, ci := range P.closure {
+				n := &nodes[ci]
+				if n.flags&nfNeedObj == 0 {
+					continue
+				}
+				k := n.lookup([]byte(pn.name))
+				if k >= 0 {
+					e := &n.names[k]
+					pn.req |= e.req
+					if e.child >= 0 {
+						pn.ents = append(pn.ents, pend{node: e.child, from: -1, kind: eProp, cert: true})
+						pn.decl = true
+						continue
+					}
+				}
+				if e, ok := addlPend(n); ok {
+					pn.ents = append(pn.ents, e)
+				}
+			}
+			for m := Request; m <= Response; m++ {
+				if pn.req&(1<<m) != 0 {
+					p.nReq[m]++
+				}
+			}
+			budget -= len(pn.ents) + 1
+		}
+		if len(p.names) > smallNames {
+			p.nameIndex = make(map[string]int32, len(p.names))
+			for j, pn := range p.names {
+				p.nameIndex[pn.name] = int32(j)
+			}
+		}
+		budget -= len(p.items) + len(p.addl) + 1
+		if budget < 0 {
+			return
+		}
+		P.plan = p
 	}
 }
 

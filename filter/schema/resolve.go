@@ -62,10 +62,8 @@ func (v *Validator) resolve() Result {
 		switch e.kind {
 		case eProp:
 			l.flags |= lfDeclaredProp
-		case eAddl:
-			if v.nodes[p.node].flags&nfAddlExplicit != 0 {
-				l.flags |= lfDeclaredAddl
-			}
+		case eAddlX:
+			l.flags |= lfDeclaredAddl
 		}
 		if !c.inS {
 			c.inS = true
@@ -108,7 +106,7 @@ func (v *Validator) resolve() Result {
 			bad := l.flags&lfReadOnly != 0
 			if v.locs[l.parent].flags&lfDeclaresAny != 0 && l.flags&lfDeclaredProp == 0 {
 				undeclared := l.flags&lfDeclaredAddl == 0 && !v.opts.AllowUndeclared
-				bad = bad || undeclared || !v.opts.CaseSensitive && v.caseVariant(l)
+				bad = bad || undeclared || !v.opts.CaseSensitive && (l.flags&lfCaseVariant != 0 || v.caseVariant(l))
 			}
 			if bad {
 				valid = false

@@ -144,7 +144,7 @@ const (
 	lfWriteOnly
 	lfDenied      // an applicable schema is false
 	lfDeclaresAny // (objects) an applicable schema has `properties`
-	lfDone        // phase 2 visited it
+	lfCaseVariant // the walk found it a case variant of a declared name
 )
 
 // loc is one place in the body that schemas apply to (or a member that
@@ -159,6 +159,8 @@ type loc struct {
 	flags            uint8
 	keyEsc           bool
 }
+
+// The entries of the root; plans hold the others of unconditional places.
 
 // frame is an open container.
 type frame struct {
@@ -178,13 +180,15 @@ type frame struct {
 	keyEsc    bool
 	ieA, ieB  int32 // item entries (arrays)
 	hbase     int32 // item hashes (arrays) in Validator.hs
+	plan      *plan // an unconditional place evaluated by its plan
+	req       int32 // plan: required names seen
+	caseVar   bool  // plan: the current key is a case variant
 }
 
 type pend struct {
 	node, from int32
 	kind       uint8
-	cert       bool // from the root or a certain activation
-	explicit   bool // eAddl from an explicit additionalProperties
+	cert       bool // from the root or a certain place
 }
 
 type failure struct {
@@ -212,7 +216,8 @@ type Validator struct {
 	edges    []edge
 	locs     []loc
 	frames   []frame
-	ents     []pend
+	ents     []pend // entries of the next value (may alias a plan)
+	entBuf   []pend
 	itemEnts []pend
 	hs       []hitem
 	fails    []failure
@@ -284,7 +289,8 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		s.Reset(nil, jsonx.Limits{})
 		v.data = nil
 	}()
-	v.ents = append(v.ents[:0], pend{node: sc.root, from: -1, kind: eRoot, cert: true})
+	v.entBuf = append(v.entBuf[:0], pend{node: sc.root, from: -1, kind: eRoot, cert: true})
+	v.ents = v.entBuf
 	for {
 		tok, err := s.Next()
 		if err != nil {
@@ -323,7 +329,26 @@ func (v *Validator) key(tok jsonx.Token) {
 	if f.needHash {
 		f.keyHash = hashStr(key)
 	}
-	v.ents = v.ents[:0]
+	if p := f.plan; p != nil {
+		v.steps++
+		f.caseVar = false
+		j := p.lookup(key)
+		if j < 0 {
+			v.ents = p.addl
+		} else {
+			pn := &p.names[j]
+			if pn.req&(1<<v.mode) != 0 {
+				f.req++
+			}
+			v.ents = pn.ents
+		}
+		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
+			v.buf = jsonx.AppendFold(v.buf[:0], key)
+			f.caseVar = p.folds[string(v.buf)]
+		}
+		return
+	}
+	v.ents = v.entBuf[:0]
 	if f.loc < 0 || !f.needObj {
 		return
 	}
@@ -345,10 +370,13 @@ func (v *Validator) key(tok jsonx.Token) {
 		}
 		if child < 0 && n.addl >= 0 {
 			child, kind = n.addl, eAddl
+			if n.flags&nfAddlExplicit != 0 {
+				kind = eAddlX
+			}
 		}
 		if child >= 0 {
-			v.ents = append(v.ents, pend{node: child, from: i, kind: kind, cert: a.cert,
-				explicit: kind == eAddl && n.flags&nfAddlExplicit != 0})
+			v.ents = append(v.ents, pend{node: child, from: i, kind: kind, cert: a.cert})
+			v.entBuf = v.ents
 		}
 		if n.disc != nil && n.disc.prop == string(key) {
 			f.discKey = true
@@ -385,6 +413,8 @@ func (v *Validator) value(tok jsonx.Token) error {
 	case parent.loc < 0:
 	case isMember:
 		entries = v.ents
+	case parent.plan != nil:
+		entries = parent.plan.items
 	default:
 		entries = v.itemEnts[parent.ieA:parent.ieB]
 	}
@@ -419,6 +449,9 @@ func (v *Validator) value(tok jsonx.Token) error {
 		l.parent = parent.loc
 		if isMember {
 			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
+			if parent.caseVar {
+				l.flags |= lfCaseVariant
+			}
 		}
 	}
 	v.locs = append(v.locs, l)
@@ -432,6 +465,11 @@ func (v *Validator) value(tok jsonx.Token) error {
 				v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
 			}
 			return nil
+		}
+		if len(entries) == 1 {
+			if p := v.nodes[entries[0].node].plan; p != nil {
+				return v.openPlan(tok, li, p, needHash)
+			}
 		}
 		v.activateCertain(li, entries)
 		return v.open(tok, li, needHash)
@@ -727,7 +765,7 @@ func (v *Validator) certainFlags(li int32, entries []pend) {
 		switch {
 		case e.kind == eProp:
 			l.flags |= lfDeclaredProp
-		case e.explicit:
+		case e.kind == eAddlX:
 			l.flags |= lfDeclaredAddl
 		}
 		f |= v.nodes[e.node].cflags
@@ -893,7 +931,10 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 			h = arrayEnd(f.hacc, int(f.count))
 		}
 	}
-	if f.loc >= 0 {
+	if f.plan != nil {
+		v.locs[f.loc].end = int32(tok.End)
+		v.closePlan(&f, h)
+	} else if f.loc >= 0 {
 		v.locs[f.loc].end = int32(tok.End)
 		if f.needHash {
 			v.containerEnum(f.loc, h)
@@ -1015,8 +1056,13 @@ func (v *Validator) finishLoc(li int32, f *frame) {
 	}
 	for ei := l.entA; ei < l.entB; ei++ {
 		e := &v.edges[ei]
-		if e.from >= 0 && !v.acts[e.to].valid {
-			v.acts[e.from].ok = false
+		if !v.acts[e.to].valid {
+			if e.from >= 0 {
+				v.acts[e.from].ok = false
+			} else {
+				// From the root or a certain place: the body fails.
+				v.invalid = true
+			}
 		}
 	}
 }
@@ -1076,31 +1122,120 @@ func (v *Validator) canonSpan(start, end int32) []byte {
 func (v *Validator) containerEnum(li int32, h uint64) {
 	l := &v.locs[li]
 	var canon []byte
+	for ai := l.actA; ai < l.actB; ai++ {
+		v.nodeEnum(&v.nodes[v.acts[ai].node], ai, li, h, &canon)
+	}
+}
+
+// nodeEnum checks n's enum and const on the container at li; canon caches
+// the container's canonical text.
+func (v *Validator) nodeEnum(n *node, ai, li int32, h uint64, canon *[]byte) {
+	if n.flags&nfFalse != 0 || n.flags&(nfEnum|nfConst) == 0 {
+		return
+	}
+	l := &v.locs[li]
 	has := func(list []constVal) bool {
 		for i := range list {
 			e := &list[i]
 			if e.canon == nil || e.hash != h {
 				continue
 			}
-			if canon == nil {
-				canon = v.canonSpan(l.start, l.end)
+			if *canon == nil {
+				*canon = v.canonSpan(l.start, l.end)
 			}
-			if string(canon) == string(e.canon) {
+			if string(*canon) == string(e.canon) {
 				return true
 			}
 		}
 		return false
 	}
-	for ai := l.actA; ai < l.actB; ai++ {
-		n := &v.nodes[v.acts[ai].node]
+	if n.flags&nfEnum != 0 && !has(n.enum) {
+		v.failAt(ai, li, rEnum)
+	}
+	if n.flags&nfConst != 0 && !has(n.cnst) {
+		v.failAt(ai, li, rConst)
+	}
+}
+
+// openPlan starts an unconditional container: the closure's type checks,
+// then a frame that its plan drives (no activations), or a skip.
+func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) error {
+	isObj := tok.Kind == jsonx.TokenBeginObject
+	inside := needHash
+	var cf uint32
+	for _, ni := range p.nodes {
+		n := &v.nodes[ni]
+		cf |= n.flags
+		if n.flags&nfTrivial != 0 {
+			continue
+		}
+		if n.flags&nfFalse != 0 {
+			v.failAt(-1, li, rFalse)
+			continue
+		}
+		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+			v.failAt(-1, li, rType)
+		}
+	}
+	if isObj && cf&(nfNeedObj|nfEnum|nfConst) != 0 || !isObj && cf&(nfNeedArr|nfEnum|nfConst) != 0 {
+		inside = true
+	}
+	if !inside {
+		end, err := v.s.SkipValue()
+		if err != nil {
+			return err
+		}
+		v.locs[li].end = int32(end.End)
+		return nil
+	}
+	f := v.push(tok, li, needHash)
+	f.plan = p
+	if cf&(nfEnum|nfConst) != 0 {
+		f.needHash, f.childHash = true, true
+	}
+	if isObj {
+		f.needObj = p.needObj
+		f.declares = cf&nfHasProps != 0
+	} else if cf&nfUnique != 0 {
+		f.childHash = true
+	}
+	return nil
+}
+
+// closePlan ends an unconditional container: each node's count, unique
+// and enum checks, and the merged required names.
+func (v *Validator) closePlan(f *frame, h uint64) {
+	li := f.loc
+	c := int64(f.count)
+	var canon []byte
+	for _, ni := range f.plan.nodes {
+		n := &v.nodes[ni]
 		if n.flags&nfFalse != 0 {
 			continue
 		}
-		if n.flags&nfEnum != 0 && !has(n.enum) {
-			v.fail(ai, rEnum)
+		if f.isObj {
+			if n.minProps >= 0 && c < n.minProps {
+				v.failAt(-1, li, rMinProps)
+			}
+			if n.maxProps >= 0 && c > n.maxProps {
+				v.failAt(-1, li, rMaxProps)
+			}
+		} else {
+			if n.minItems >= 0 && c < n.minItems {
+				v.failAt(-1, li, rMinItems)
+			}
+			if n.maxItems >= 0 && c > n.maxItems {
+				v.failAt(-1, li, rMaxItems)
+			}
+			if n.flags&nfUnique != 0 && !v.unique(f) {
+				v.failAt(-1, li, rUnique)
+			}
 		}
-		if n.flags&nfConst != 0 && !has(n.cnst) {
-			v.fail(ai, rConst)
+		if f.needHash {
+			v.nodeEnum(n, -1, li, h, &canon)
 		}
+	}
+	if f.isObj && f.req < f.plan.nReq[v.mode] {
+		v.failAt(-1, li, rRequired)
 	}
 }
