@@ -47,6 +47,7 @@ const (
 	nfNullable                        // OpenAPI 3.0 nullable: true
 	nfTrivial                         // checks nothing itself (its in-place kids may)
 	nfEnum                            // an enum keyword (enum may be empty)
+	nfTypeOnly                        // type is its only check on a scalar
 )
 
 // Edge kinds: entry edges carry a schema into a member or item; in-place
@@ -964,6 +965,11 @@ func (c *compiler) finish() {
 					n.folds[string(jsonx.AppendFold(nil, []byte(e.name)))] = true
 				}
 			}
+		}
+		if n.types != 0 && n.flags&(nfFalse|nfEnum|nfConst) == 0 && n.format == fmtNone &&
+			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&
+			n.exMin == nil && n.exMax == nil && n.multipleOf == nil {
+			n.flags |= nfTypeOnly
 		}
 		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum|nfConst) == 0 && n.types == 0 && n.format == fmtNone &&
 			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&

@@ -455,6 +455,42 @@ func (v *Validator) value(tok jsonx.Token) error {
 		}
 	}
 	v.locs = append(v.locs, l)
+	if len(entries) == 1 && entries[0].cert {
+		// The most common place: one unconditional schema. Everything is
+		// decided here, with as few calls as possible (calls are dear in
+		// wasm).
+		e := &entries[0]
+		if n := &v.nodes[e.node]; n.pure {
+			lp := &v.locs[li]
+			switch e.kind {
+			case eProp:
+				lp.flags |= lfDeclaredProp
+			case eAddlX:
+				lp.flags |= lfDeclaredAddl
+			}
+			if cf := n.cflags; cf&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) != 0 {
+				lp.flags |= closureLocFlags(cf)
+			}
+			if !container {
+				bit := tokTypeBit[tok.Kind]
+				for _, ni := range n.closure {
+					cn := &v.nodes[ni]
+					if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
+						continue
+					}
+					v.checkScalar(cn, tok, -1, li)
+				}
+				v.steps += len(n.closure)
+				if needHash {
+					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+				}
+				return nil
+			}
+			if p := n.plan; p != nil {
+				return v.openPlan(tok, li, p, needHash)
+			}
+		}
+	}
 	if v.certain(entries) {
 		// Every schema here applies unconditionally: no activation
 		// records for scalars, no edges for containers.
@@ -566,6 +602,14 @@ func (v *Validator) fail(ai int32, rule uint8) {
 	v.fails = append(v.fails, failure{act: ai, loc: a.loc, rule: rule})
 }
 
+// tokTypeBit is the type bit of each scalar token kind (a number is a
+// "number"; whether it is also an "integer" takes a look at its digits).
+var tokTypeBit = [...]uint8{
+	jsonx.TokenBeginObject: tObject, jsonx.TokenBeginArray: tArray, jsonx.TokenString: tString,
+	jsonx.TokenNumber: tNumber, jsonx.TokenTrue: tBool, jsonx.TokenFalse: tBool, jsonx.TokenNull: tNull,
+	jsonx.TokenEnd: 0,
+}
+
 // typeOK checks the type keyword for a value of the given kind.
 func (v *Validator) typeOK(n *node, kind jsonx.TokenKind, tok jsonx.Token) bool {
 	var b uint8
@@ -649,7 +693,8 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		v.failAt(ai, li, rFalse)
 		return
 	}
-	if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+	if n.types != 0 && n.types&tokTypeBit[tok.Kind] == 0 &&
+		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.number(tok).isInteger()) {
 		v.failAt(ai, li, rType)
 	}
 	switch tok.Kind {
@@ -770,18 +815,25 @@ func (v *Validator) certainFlags(li int32, entries []pend) {
 		}
 		f |= v.nodes[e.node].cflags
 	}
+	l.flags |= closureLocFlags(f)
+}
+
+// closureLocFlags maps node flags to the location flags they imply.
+func closureLocFlags(f uint32) uint8 {
+	var lf uint8
 	if f&nfReadOnly != 0 {
-		l.flags |= lfReadOnly
+		lf |= lfReadOnly
 	}
 	if f&nfWriteOnly != 0 {
-		l.flags |= lfWriteOnly
+		lf |= lfWriteOnly
 	}
 	if f&nfFalse != 0 {
-		l.flags |= lfDenied
+		lf |= lfDenied
 	}
 	if f&nfHasProps != 0 {
-		l.flags |= lfDeclaresAny
+		lf |= lfDeclaresAny
 	}
+	return lf
 }
 
 func (v *Validator) scalarCertain(tok jsonx.Token, li int32, entries []pend) {
