@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -81,7 +80,7 @@ type node struct {
 	minLen, maxLen     int64 // -1: absent
 	minItems, maxItems int64
 	minProps, maxProps int64
-	pattern            *regexp.Regexp
+	pattern            *matcher
 
 	minimum, maximum, exMin, exMax *dec
 	multipleOf                     *divisor

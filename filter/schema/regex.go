@@ -484,12 +484,12 @@ func (t *translator) class() error {
 }
 
 // compilePattern translates and compiles an ECMA-262 pattern.
-func compilePattern(p string) (*regexp.Regexp, error) {
+func compilePattern(p string) (*matcher, error) {
 	src, err := translateECMA(p)
 	if err != nil {
 		return nil, err
 	}
-	re, err := regexp.Compile(src)
+	re, err := newMatcher(src)
 	if err != nil {
 		return nil, errRegex("does not translate to RE2: " + rePrefixTrim(err.Error()))
 	}

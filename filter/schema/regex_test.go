@@ -52,7 +52,7 @@ func TestPattern_ecmaMeanings(t *testing.T) {
 			t.Errorf("%s: %v", tc.pattern, err)
 			continue
 		}
-		if got := re.MatchString(tc.s); got != tc.match {
+		if got := re.Match([]byte(tc.s)); got != tc.match {
 			t.Errorf("%s on %q: %v, want %v (RE2 %s)", tc.pattern, tc.s, got, tc.match, re)
 		}
 	}
