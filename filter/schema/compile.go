@@ -88,12 +88,12 @@ type node struct {
 	enum []constVal // enum
 	cnst []constVal // const, as a list of one
 
-	names     []nameEntry      // properties ∪ required
-	nameIndex map[string]int32 // names by name, when there are many
-	folds     map[string]bool  // case foldings of the declared properties
-	nReq      [2]int32         // required names per mode (after the readOnly/writeOnly exemption)
-	addl      int32            // additionalProperties, -1: absent
-	items     int32            // -1: absent
+	names     []nameEntry     // properties ∪ required
+	nameIndex *nameTable      // names by name, when there are many
+	folds     map[string]bool // case foldings of the declared properties
+	nReq      [2]int32        // required names per mode (after the readOnly/writeOnly exemption)
+	addl      int32           // additionalProperties, -1: absent
+	items     int32           // -1: absent
 
 	kids []kid // in-place: $ref, allOf, anyOf, oneOf, not
 	nAny int   // anyOf branches
@@ -952,10 +952,11 @@ func (c *compiler) finish() {
 			}
 		}
 		if len(n.names) > smallNames {
-			n.nameIndex = make(map[string]int32, len(n.names))
+			names := make([]string, len(n.names))
 			for j, e := range n.names {
-				n.nameIndex[e.name] = int32(j)
+				names[j] = e.name
 			}
+			n.nameIndex = newNameTable(names)
 		}
 		if n.flags&nfHasProps != 0 {
 			n.folds = map[string]bool{}
@@ -1028,7 +1029,7 @@ func (c *compiler) closures() {
 type plan struct {
 	nodes     []int32 // the closure
 	names     []planName
-	nameIndex map[string]int32
+	nameIndex *nameTable
 	addl      []pend // entries of a member no node of the closure names
 	items     []pend
 	nReq      [2]int32        // distinct required names per mode
@@ -1045,10 +1046,7 @@ type planName struct {
 
 func (p *plan) lookup(key []byte) int {
 	if p.nameIndex != nil {
-		if j, ok := p.nameIndex[string(key)]; ok {
-			return int(j)
-		}
-		return -1
+		return p.nameIndex.find(key)
 	}
 	for j := range p.names {
 		name := p.names[j].name
@@ -1133,10 +1131,11 @@ func (c *compiler) plans() {
 			budget -= len(pn.ents) + 1
 		}
 		if len(p.names) > smallNames {
-			p.nameIndex = make(map[string]int32, len(p.names))
+			names := make([]string, len(p.names))
 			for j, pn := range p.names {
-				p.nameIndex[pn.name] = int32(j)
+				names[j] = pn.name
 			}
+			p.nameIndex = newNameTable(names)
 		}
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
@@ -1148,3 +1147,54 @@ func (c *compiler) plans() {
 
 // smallNames is the size up to which a node's names are searched linearly.
 const smallNames = 8
+
+// nameTable finds a name among many: open addressing over an FNV-1a hash
+// (no runtime map: its hashing is slow under wasm). The table is built at
+// configure time and never changes, so a client's keys cannot lengthen
+// its probes.
+type nameTable struct {
+	names []string
+	slots []int32
+	mask  uint32
+}
+
+func nameHash(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+func newNameTable(names []string) *nameTable {
+	size := 4
+	for size < 2*len(names) {
+		size <<= 1
+	}
+	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1)}
+	for i := range t.slots {
+		t.slots[i] = -1
+	}
+	for j, name := range names {
+		h := nameHash([]byte(name)) & t.mask
+		for t.slots[h] >= 0 {
+			h = (h + 1) & t.mask
+		}
+		t.slots[h] = int32(j)
+	}
+	return t
+}
+
+// find returns the index of key among the names, or -1.
+func (t *nameTable) find(key []byte) int {
+	for h := nameHash(key) & t.mask; ; h = (h + 1) & t.mask {
+		j := t.slots[h]
+		if j < 0 {
+			return -1
+		}
+		if t.names[j] == string(key) {
+			return int(j)
+		}
+	}
+}

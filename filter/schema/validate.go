@@ -387,10 +387,7 @@ func (v *Validator) key(tok jsonx.Token) {
 
 func (n *node) lookup(key []byte) int {
 	if n.nameIndex != nil {
-		if j, ok := n.nameIndex[string(key)]; ok {
-			return int(j)
-		}
-		return -1
+		return n.nameIndex.find(key)
 	}
 	for j := range n.names {
 		name := n.names[j].name
