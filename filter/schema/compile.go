@@ -438,10 +438,8 @@ func (c *compiler) compileNode(w work) *Error {
 	// node slice grows, so every write goes through the index.
 	node := func() *node { return &c.set.nodes[w.idx] }
 	var required []string
-	var reqPath *path
 	var kids []kid
 	var enumV, constV *jsonx.Value
-	var enumP, constP *path
 	hasDisc := false
 	for i := range w.v.Members {
 		m := &w.v.Members[i]
@@ -516,7 +514,6 @@ func (c *compiler) compileNode(w work) *Error {
 				seen[it.Str] = true
 				required = append(required, it.Str)
 			}
-			reqPath = p
 			node().flags |= nfNeedObj
 		case "additionalProperties":
 			idx, err := c.child(v, p, w.doc, ptr)
@@ -571,9 +568,9 @@ func (c *compiler) compileNode(w work) *Error {
 			if v.Kind != jsonx.KindArray {
 				return p.errorf("must be an array")
 			}
-			enumV, enumP = v, p
+			enumV = v
 		case "const":
-			constV, constP = v, p
+			constV = v
 		case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
 			if v.Kind != jsonx.KindNumber {
 				if v.Kind == jsonx.KindBool {
@@ -691,19 +688,16 @@ func (c *compiler) compileNode(w work) *Error {
 			nd.names = append(nd.names, nameEntry{name: r, child: -1, required: true})
 		}
 	}
-	_ = reqPath
 	if enumV != nil {
 		nd.enum = nil
 		for j := range enumV.Items {
 			nd.enum = append(nd.enum, makeConst(&enumV.Items[j]))
 		}
-		_ = enumP
 	}
 	if constV != nil {
 		nd.cnst = []constVal{makeConst(constV)}
 		nd.flags |= nfConst
 	}
-	_ = constP
 	if enumV != nil {
 		nd.flags |= nfEnum
 	}
