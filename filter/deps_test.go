@@ -19,7 +19,7 @@ const module = "github.com/apiguard/apiguard/filter/"
 // chapter of the order of checks over the model and the leaves; policy
 // compiles them; plugin is the glue; abi is the shim to the host.
 var (
-	leaves   = []string{"apikey", "claims", "httpx", "jsonx", "jwt", "problem", "proxy", "rlsproto", "route"}
+	leaves   = []string{"apikey", "claims", "httpx", "jsonx", "jwt", "problem", "proxy", "rlsproto", "route", "schema"}
 	syntax   = []string{"httpx", "jsonx"}
 	features = []string{"edge", "jwks", "ratelimit", "redact", "reqcheck", "respcheck"}
 )
