@@ -21,7 +21,7 @@ const module = "github.com/apiguard/apiguard/filter/"
 var (
 	leaves   = []string{"apikey", "claims", "httpx", "jsonx", "jwt", "problem", "proxy", "rlsproto", "route", "schema"}
 	syntax   = []string{"httpx", "jsonx"}
-	features = []string{"edge", "jwks", "ratelimit", "redact", "reqcheck", "respcheck"}
+	features = []string{"authn", "edge", "jwks", "ratelimit", "redact", "reqcheck", "respcheck"}
 )
 
 // imports lists, per filter package (by its directory name; "" is the

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strconv"
 
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -51,7 +52,7 @@ func (s *stream) auditSubject() (string, bool) {
 	if s.auth.provider == nil {
 		return "", false
 	}
-	sub, ok := claimText(s.identity, subPath)
+	sub, ok := authn.ClaimText(s.identity, subPath)
 	if !ok {
 		return "", false
 	}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/apikey"
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/httpx"
@@ -42,31 +43,8 @@ var (
 	challengeScope   = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer error="insufficient_scope"`}}
 )
 
-// tokenReasons maps the verifier's reasons to the plugin's metric reasons.
-var tokenReasons = map[string]problem.Reason{
-	jwt.ReasonMalformed:         problem.ReasonTokenMalformed,
-	jwt.ReasonTooLarge:          problem.ReasonTokenTooLarge,
-	jwt.ReasonUnsupported:       problem.ReasonTokenUnsupported,
-	jwt.ReasonAlgNotAllowed:     problem.ReasonTokenAlgNotAllowed,
-	jwt.ReasonWrongIssuer:       problem.ReasonTokenWrongIssuer,
-	jwt.ReasonNoKeys:            problem.ReasonTokenNoKeys,
-	jwt.ReasonUnknownKey:        problem.ReasonTokenUnknownKey,
-	jwt.ReasonBadSignature:      problem.ReasonTokenBadSignature,
-	jwt.ReasonInvalidClaim:      problem.ReasonTokenInvalidClaim,
-	jwt.ReasonMissingExpiration: problem.ReasonTokenMissingExpiration,
-	jwt.ReasonExpired:           problem.ReasonTokenExpired,
-	jwt.ReasonNotYetValid:       problem.ReasonTokenNotYetValid,
-	jwt.ReasonIssuedInFuture:    problem.ReasonTokenIssuedInFuture,
-	jwt.ReasonLifetimeExceeded:  problem.ReasonTokenLifetimeExceeded,
-	jwt.ReasonWrongAudience:     problem.ReasonTokenWrongAudience,
-}
-
-func tokenReason(err error) problem.Reason {
-	if r, ok := tokenReasons[jwt.ReasonOf(err)]; ok {
-		return r
-	}
-	return problem.ReasonTokenInvalid
-}
+// tokenReason is the refusal reason of a verifier error.
+func tokenReason(err error) problem.Reason { return authn.TokenReason(err) }
 
 // authRoot is the plugin-wide authentication state: the providers and
 // routes compiled once per configuration, remote key sets, the verified
@@ -129,8 +107,8 @@ type authRoute struct {
 	// verifier, which checks the issuer itself, without a separate peek.
 	jwtOnly   bool
 	claims    []claims.Rule
-	owner     []ownerRule
-	bodyOwner []bodyOwnerRule
+	owner     []authn.Owner
+	bodyOwner []authn.BodyOwner
 }
 
 // routeSource is one place a credential is looked for on a route, with the
@@ -324,13 +302,13 @@ func compileAuthRoute(a *config.Auth, providers map[string]*authProvider) *authR
 		}
 	}
 	for i := range a.Claims {
-		ar.claims = append(ar.claims, claimRule(&a.Claims[i]))
+		ar.claims = append(ar.claims, authn.ClaimRule(&a.Claims[i]))
 	}
 	for i := range a.Owner {
-		ar.owner = append(ar.owner, compileOwner(&a.Owner[i]))
+		ar.owner = append(ar.owner, authn.CompileOwner(&a.Owner[i]))
 	}
 	for i := range a.BodyOwner {
-		ar.bodyOwner = append(ar.bodyOwner, compileBodyOwner(&a.BodyOwner[i]))
+		ar.bodyOwner = append(ar.bodyOwner, authn.CompileBodyOwner(&a.BodyOwner[i]))
 	}
 	return ar
 }
@@ -364,20 +342,6 @@ func findHeaderGroup(list []headerGroup, name string) *headerGroup {
 		}
 	}
 	return nil
-}
-
-// claimRule turns a configured rule into the claims package's form.
-func claimRule(c *config.ClaimRule) claims.Rule {
-	r := claims.Rule{Path: c.Claim}
-	switch c.Op {
-	case config.ClaimEquals:
-		r.Equals = &c.Equals
-	case config.ClaimAnyOf:
-		r.AnyOf = c.Values
-	case config.ClaimContains:
-		r.Contains = c.Values
-	}
-	return r
 }
 
 // authRoute returns the compiled auth of the stream's route, or nil.
@@ -679,33 +643,6 @@ func (s *stream) authenticated(p *authProvider, c *jsonx.Value, usedMetric strin
 	return next
 }
 
-// claimText is a claim's string form for comparisons with request data
-// (owner, body_owner, rate-limit keys): strings as they are, numbers as
-// written, booleans as true or false. Other types, and missing claims,
-// have none.
-func claimText(c *jsonx.Value, path []string) (string, bool) {
-	if c == nil {
-		return "", false
-	}
-	return valueText(claims.Lookup(c, path))
-}
-
-func valueText(v *jsonx.Value) (string, bool) {
-	if v == nil {
-		return "", false
-	}
-	switch v.Kind {
-	case jsonx.KindString, jsonx.KindNumber:
-		return v.Str, true
-	case jsonx.KindBool:
-		if v.Bool {
-			return "true", true
-		}
-		return "false", true
-	}
-	return "", false
-}
-
 // stepAuthorize is step 10: auth.claims, then auth.owner on the path and
 // its query shadows (403 with insufficient_scope). An anonymous request
 // (allow_missing) fails every rule.
@@ -721,8 +658,8 @@ func (s *stream) stepAuthorize() result {
 		}
 	}
 	for i := range ar.owner {
-		if r := s.checkOwner(&ar.owner[i], c); r != next {
-			return r
+		if v := ar.owner[i].Check(c, s.req.query, s.params); !v.Pass() {
+			return s.refuseFor(v)
 		}
 	}
 	return next

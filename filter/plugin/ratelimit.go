@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"strconv"
 
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -259,7 +260,7 @@ func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) u
 	case config.KeyClaim:
 		// An anonymous request has no identity and counts in the absent
 		// bucket.
-		if v, ok := claimText(s.identity, k.Claim); ok {
+		if v, ok := authn.ClaimText(s.identity, k.Claim); ok {
 			return h.KeySum(ratelimit.ValueClaim, tweak, v)
 		}
 	case config.KeyRoute:

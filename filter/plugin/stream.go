@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -406,6 +407,24 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 	}
 	s.sendRefusal(status, reason, extra)
 	return stop
+}
+
+// refuseFor maps a feature's verdict to the answer: next when it passes,
+// otherwise the refusal with its status, reason and WWW-Authenticate
+// challenge (refuse).
+func (s *stream) refuseFor(v authn.Verdict) result {
+	if v.Pass() {
+		return next
+	}
+	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+}
+
+// challenges are the WWW-Authenticate headers of each authn.Challenge.
+var challenges = [...][]proxy.Pair{
+	authn.NoChallenge:      nil,
+	authn.ChallengeMissing: challengeMissing,
+	authn.ChallengeInvalid: challengeInvalid,
+	authn.ChallengeScope:   challengeScope,
 }
 
 // sendRefusal is the one place a refusal leaves the filter.

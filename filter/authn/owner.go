@@ -1,0 +1,167 @@
+package authn
+
+import (
+	"github.com/apiguard/apiguard/filter/claims"
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/route"
+)
+
+// Owner is one auth.owner entry, compiled.
+type Owner struct {
+	param  string
+	claim  []string
+	unless *claims.Rule
+	// qname is param normalised as query names are: a query parameter or
+	// form field of that name shadows the path parameter.
+	qname []string
+}
+
+// CompileOwner compiles one auth.owner entry.
+func CompileOwner(o *config.OwnerRule) Owner {
+	r := Owner{param: o.Param, claim: o.Claim, qname: []string{httpx.NormalizeQueryName(o.Param)}}
+	if o.Unless != nil {
+		u := ClaimRule(o.Unless)
+		r.unless = &u
+	}
+	return r
+}
+
+// excepted reports whether the rule's `unless` holds for the identity c (a
+// missing claim, or an anonymous request, makes it false): the rule, its
+// shadows included, is then not checked.
+func (o *Owner) excepted(c *jsonx.Value) bool {
+	return o.unless != nil && c != nil && o.unless.Holds(c)
+}
+
+// Check is one owner rule in step 10 (403 with insufficient_scope): unless
+// `unless` holds, the query string must not carry a parameter named like
+// param (DESIGN.md auth.owner: frameworks that merge path, query and form
+// parameters may read that value instead), and the path parameter must be
+// the caller's: percent-decoded once, it equals the claim as a string.
+func (o *Owner) Check(identity *jsonx.Value, query string, params route.Params) Verdict {
+	if o.excepted(identity) {
+		return Verdict{}
+	}
+	if httpx.FindQueryParam(query, o.qname) >= 0 {
+		return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
+	}
+	want, ok := ClaimText(identity, o.claim)
+	if !ok || want == "" {
+		return deny(403, problem.ReasonOwnerMismatch, ChallengeScope)
+	}
+	if raw, ok := params.Get(o.param); !ok || !DecodedEquals(raw, want) {
+		return deny(403, problem.ReasonOwnerMismatch, ChallengeScope)
+	}
+	return Verdict{}
+}
+
+// CheckForm is the form part of the owner checks, run by the body checks
+// of step 12 on a complete application/x-www-form-urlencoded body (form;
+// "" when the body is not a form): a field named like the param of a rule
+// whose `unless` does not hold is refused (403 with insufficient_scope), as
+// a query parameter is in step 10. Fields are split and named exactly as
+// query parameters are; values are never read.
+func CheckForm(rules []Owner, identity *jsonx.Value, form string) Verdict {
+	if form == "" {
+		return Verdict{}
+	}
+	for i := range rules {
+		o := &rules[i]
+		if !o.excepted(identity) && httpx.FindQueryParam(form, o.qname) >= 0 {
+			return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
+		}
+	}
+	return Verdict{}
+}
+
+// DecodedEquals reports whether raw, percent-decoded once, is want. A '%'
+// not followed by two hex digits never matches ('+' is a plus sign in a
+// path). It allocates nothing.
+func DecodedEquals(raw, want string) bool {
+	j := 0
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c == '%' {
+			d, ok := httpx.PercentByte(raw, i)
+			if !ok {
+				return false
+			}
+			c = d
+			i += 2
+		}
+		if j >= len(want) || want[j] != c {
+			return false
+		}
+		j++
+	}
+	return j == len(want)
+}
+
+// BodyOwner is one auth.body_owner entry, compiled.
+type BodyOwner struct {
+	field []string
+	claim []string
+	// qname is the normalised last segment of field: a query parameter
+	// of that name makes the request ambiguous.
+	qname []string
+}
+
+// CompileBodyOwner compiles one auth.body_owner entry.
+func CompileBodyOwner(b *config.BodyOwnerRule) BodyOwner {
+	r := BodyOwner{field: b.Field, claim: b.Claim}
+	if n := len(b.Field); n > 0 {
+		r.qname = []string{httpx.NormalizeQueryName(b.Field[n-1])}
+	}
+	return r
+}
+
+// CheckBodyOwner is the body_owner part of step 12, run once the request
+// body is complete and well-formed JSON (403 with insufficient_scope).
+// Each rule's field must be present exactly once at every level of its
+// path (no second key equal to it in any letter case), must not be
+// shadowed by a query parameter named like its last segment (nor by such a
+// field of the body read as a form, when the request says it is one: form
+// is then the body), and must equal the claim as a string. An anonymous
+// request fails.
+func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body []byte, form string) Verdict {
+	if len(rules) == 0 {
+		return Verdict{}
+	}
+	for i := range rules {
+		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || httpx.FindQueryParam(form, rules[i].qname) >= 0 {
+			return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope)
+		}
+	}
+	if len(body) == 0 {
+		return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+	}
+	doc, err := jsonx.Parse(body, jsonx.Limits{})
+	if err != nil {
+		// The body checks let only well-formed JSON through; fail closed.
+		return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+	}
+	for i := range rules {
+		r := &rules[i]
+		v := &doc
+		for _, seg := range r.field {
+			if v.Kind != jsonx.KindObject {
+				return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+			}
+			if v.CountFold(seg) > 1 {
+				return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope)
+			}
+			if v = v.Get(seg); v == nil {
+				return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+			}
+		}
+		got, ok := ValueText(v)
+		want, wok := ClaimText(identity, r.claim)
+		if !ok || !wok || want == "" || got != want {
+			return deny(403, problem.ReasonBodyOwnerMismatch, ChallengeScope)
+		}
+	}
+	return Verdict{}
+}
