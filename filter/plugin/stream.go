@@ -1,10 +1,6 @@
 package plugin
 
 import (
-	"strconv"
-	"strings"
-
-	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -240,48 +236,6 @@ func (s *stream) routeRefusal(m policy.Match, status int, reason problem.Reason,
 	return stop
 }
 
-// keepHeaderBytes is the largest request header list an open stream may
-// keep referencing once its header steps are done. The list's strings are
-// substrings of the one block the host handed over (filter/abi), so any of
-// them kept for the body and response phases keeps the whole block; past
-// this size, the few that are kept are copied out instead.
-const keepHeaderBytes = 4096
-
-// releaseHeaders runs when the header steps are done and the request goes
-// on: the header list and the credential are no longer needed, and for a
-// large list the strings the later phases read (request id, method, path,
-// query, Origin) are copied into one small allocation, so a stream that
-// stays open (a slow upstream, a long body) does not pin up to Envoy's
-// header limit of module memory. Route parameters served steps 10 and 12
-// and are dropped with the path they pointed into.
-func (s *stream) releaseHeaders() {
-	s.req.headers = nil
-	s.auth.cred.value = ""
-	if s.req.headerBytes <= keepHeaderBytes {
-		return
-	}
-	c := &s.edge
-	var b strings.Builder
-	b.Grow(len(s.req.requestID) + len(s.req.method) + len(s.req.path) + len(s.req.matchPath) + len(s.req.query) + len(c.origin))
-	for _, v := range []string{s.req.requestID, s.req.method, s.req.path, s.req.matchPath, s.req.query, c.origin} {
-		b.WriteString(v)
-	}
-	all := b.String()
-	take := func(n int) string {
-		v := all[:n]
-		all = all[n:]
-		return v
-	}
-	s.req.requestID = take(len(s.req.requestID))
-	s.req.method = take(len(s.req.method))
-	s.req.path = take(len(s.req.path))
-	s.req.matchPath = take(len(s.req.matchPath))
-	s.req.query = take(len(s.req.query))
-	c.origin = take(len(c.origin))
-	c.acrm = ""
-	s.params = route.Params{}
-}
-
 // runHeaderSteps runs (or resumes) steps 3 to 11 and decides what the
 // headers do next: go upstream, or wait for the body checks of step 12.
 func (s *stream) runHeaderSteps() proxy.Action {
@@ -389,131 +343,6 @@ func (s *stream) onLog() {
 	if s.r.policy.AuditLog {
 		s.auditLine()
 	}
-}
-
-// enforced says whether refusals of steps 3-12 are applied.
-func (s *stream) enforced() bool { return s.route == nil || s.route.Enforce }
-
-// refuse applies a failed check and returns stop. Steps 1 and 2 always
-// enforce; on a policy with enforce:false later steps only log and count
-// the would-be refusal, and the request goes on unchecked.
-func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) result {
-	if !s.enforced() {
-		s.reported = true
-		s.reason = reason
-		s.r.metrics.report(reason)
-		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, true)
-		return stop
-	}
-	s.sendRefusal(status, reason, extra)
-	return stop
-}
-
-// refuseFor maps a feature's verdict to the answer: next when it passes,
-// otherwise the refusal with its status, reason and WWW-Authenticate
-// challenge (refuse).
-func (s *stream) refuseFor(v authn.Verdict) result {
-	if v.Pass() {
-		return next
-	}
-	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
-}
-
-// challenges are the WWW-Authenticate headers of each authn.Challenge.
-var challenges = [...][]proxy.Pair{
-	authn.NoChallenge:      nil,
-	authn.ChallengeMissing: challengeMissing,
-	authn.ChallengeInvalid: challengeInvalid,
-	authn.ChallengeScope:   challengeScope,
-}
-
-// sendRefusal is the one place a refusal leaves the filter.
-func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pair) {
-	s.replied = true
-	s.decision = decisionDeny
-	s.reason = reason
-	s.status = status
-	headers := make([]proxy.Pair, 0, 4+len(extra))
-	headers = append(headers, proxy.Pair{Key: "content-type", Value: problem.ContentType})
-	if s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders {
-		headers = append(headers, securityHeaderPairs...)
-		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
-	}
-	headers = append(headers, extra...)
-	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.requestID), headers)
-	if s.r != nil {
-		s.r.metrics.deny(reason)
-	}
-	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, false)
-}
-
-// refusalDetails is the response code details of a refusal,
-// "apiguard_<reason>", built once per reason and root rather than on every
-// refusal. A stream without a root builds it each time.
-func (r *root) refusalDetails(reason problem.Reason) string {
-	if r == nil {
-		return "apiguard_" + string(reason)
-	}
-	d, ok := r.details[reason]
-	if !ok {
-		if r.details == nil {
-			r.details = map[problem.Reason]string{}
-		}
-		d = "apiguard_" + string(reason)
-		r.details[reason] = d
-	}
-	return d
-}
-
-// sendLocal answers the client from the filter. Should the host refuse the
-// reply, the stream is reset instead: a refusal that is not sent must not
-// leave the stream to go on with what it refused (run stops every later
-// callback).
-func (s *stream) sendLocal(status int, details string, body []byte, headers []proxy.Pair) {
-	s.replied = true
-	st := s.host.SendLocalResponse(uint32(status), details, body, headers, -1)
-	if st == proxy.StatusOK {
-		return
-	}
-	s.replyLost = true
-	s.host.Log(proxy.LogCritical, "apiguard: local reply "+strconv.Itoa(status)+" refused by the host ("+st.String()+"); resetting the stream")
-	s.host.CloseStream(proxy.StreamRequest)
-}
-
-// refusalHeaders are the route headers every refusal of a checked route
-// carries (CORS, Vary).
-func (s *stream) refusalHeaders() []proxy.Pair {
-	if s.route == nil {
-		return nil
-	}
-	return s.corsRefusalHeaders()
-}
-
-func (s *stream) routeName() string {
-	if s.route == nil {
-		return "-"
-	}
-	return s.route.Name
-}
-
-var securityHeaderPairs = []proxy.Pair{
-	{Key: "strict-transport-security", Value: "max-age=31536000"},
-	{Key: "x-content-type-options", Value: "nosniff"},
-}
-
-// securityHeaders adds HSTS and nosniff to upstream's response, no-store on
-// authenticated responses, and removes the headers that fingerprint the
-// upstream.
-func (s *stream) securityHeaders() {
-	for _, h := range securityHeaderPairs {
-		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
-	}
-	if s.authd {
-		s.host.ReplaceHeaderMapValue(respHeaders, "cache-control", "no-store")
-	}
-	s.host.RemoveHeaderMapValue(respHeaders, "server")
-	s.host.RemoveHeaderMapValue(respHeaders, "x-powered-by")
 }
 
 // atoi parses a small non-negative decimal such as a :status; 0 otherwise.

@@ -1,6 +1,11 @@
 package plugin
 
-import "github.com/apiguard/apiguard/filter/proxy"
+import (
+	"strings"
+
+	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/route"
+)
 
 // requestView is the request as the request-headers phase read it, once:
 // the request line and the header list. Steps 1 and 2 fill it; every later
@@ -74,4 +79,46 @@ func (v *requestView) headerAll(name string) string {
 		all += "," + p.Value
 	}
 	return all
+}
+
+// keepHeaderBytes is the largest request header list an open stream may
+// keep referencing once its header steps are done. The list's strings are
+// substrings of the one block the host handed over (filter/abi), so any of
+// them kept for the body and response phases keeps the whole block; past
+// this size, the few that are kept are copied out instead.
+const keepHeaderBytes = 4096
+
+// releaseHeaders runs when the header steps are done and the request goes
+// on: the header list and the credential are no longer needed, and for a
+// large list the strings the later phases read (request id, method, path,
+// query, Origin) are copied into one small allocation, so a stream that
+// stays open (a slow upstream, a long body) does not pin up to Envoy's
+// header limit of module memory. Route parameters served steps 10 and 12
+// and are dropped with the path they pointed into.
+func (s *stream) releaseHeaders() {
+	s.req.headers = nil
+	s.auth.cred.value = ""
+	if s.req.headerBytes <= keepHeaderBytes {
+		return
+	}
+	c := &s.edge
+	var b strings.Builder
+	b.Grow(len(s.req.requestID) + len(s.req.method) + len(s.req.path) + len(s.req.matchPath) + len(s.req.query) + len(c.origin))
+	for _, v := range []string{s.req.requestID, s.req.method, s.req.path, s.req.matchPath, s.req.query, c.origin} {
+		b.WriteString(v)
+	}
+	all := b.String()
+	take := func(n int) string {
+		v := all[:n]
+		all = all[n:]
+		return v
+	}
+	s.req.requestID = take(len(s.req.requestID))
+	s.req.method = take(len(s.req.method))
+	s.req.path = take(len(s.req.path))
+	s.req.matchPath = take(len(s.req.matchPath))
+	s.req.query = take(len(s.req.query))
+	c.origin = take(len(c.origin))
+	c.acrm = ""
+	s.params = route.Params{}
 }

@@ -1,0 +1,91 @@
+package plugin
+
+import (
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/ratelimit"
+)
+
+// failed_auth_limit (step 8, and the count step 9 makes of each failure).
+
+// failedAuthApplies says whether step 8 guards this route: failures are
+// counted, and lockouts enforced, where credentials are verified (routes
+// with `auth`); a locked-out address can still reach public routes.
+func (s *stream) failedAuthApplies() bool {
+	return s.r.limits.failed != nil && s.route != nil && s.route.Config != nil && s.route.Config.Auth != nil
+}
+
+func (s *stream) failedAuthHash() uint64 {
+	if !s.rl.faHashed {
+		fa := s.r.limits.failed
+		s.rl.faHash = s.keyHash(&fa.Key, fa.Tweak)
+		s.rl.faHashed = true
+	}
+	return s.rl.faHash
+}
+
+// stepFailedAuthLimit is step 8: a key locked out by failed_auth_limit
+// gets 429 before any verification, unless its credential is already in
+// the verified-token cache (a locked-out address must not lock out the
+// verified users behind it). One shared-data read.
+func (s *stream) stepFailedAuthLimit() result {
+	if !s.failedAuthApplies() {
+		return next
+	}
+	rr := &s.r.limits
+	if !rr.ensureSeed() {
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
+	}
+	locked, wait, st := rr.lockout.Check(rr.store, s.host.Now(), s.failedAuthHash())
+	if st != ratelimit.OK {
+		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
+	}
+	if !locked {
+		return next
+	}
+	if s.credentialCached() {
+		s.r.metrics.inc(metricFailedAuthBypass)
+		return next
+	}
+	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, ratelimit.Seconds(wait)))
+}
+
+// lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of
+// the route (DESIGN.md), then failed_auth, which their RateLimit names.
+// Only refusals read it; it was built at configure time.
+func (s *stream) lockoutPolicy() string {
+	if l := s.route.Limits; l != nil {
+		return l.LockoutPolicy
+	}
+	return s.r.limits.failed.Policy
+}
+
+// countFailedAuth counts a request with a missing or invalid credential
+// against its failed_auth_limit key. Authentication (step 9) calls it,
+// before refusing; it counts once per request. The failure that reaches
+// `limit` within `window` locks the key out for a whole window. When the
+// count cannot be written (CAS retries exhausted, shared data failing) the
+// failure is dropped and counted in a metric: the request is being refused
+// anyway, and refusing others for it would be worse.
+func (s *stream) countFailedAuth() {
+	if !s.failedAuthApplies() || s.rl.faCounted {
+		return
+	}
+	s.rl.faCounted = true
+	rr := &s.r.limits
+	if !rr.ensureSeed() {
+		return
+	}
+	v, locked, conflicts := rr.lockout.Fail(rr.store, s.host.Now(), s.failedAuthHash())
+	if conflicts > 0 {
+		s.r.metrics.inc(metricCASConflict)
+	}
+	switch v {
+	case ratelimit.Allowed:
+		s.r.metrics.inc(metricFailedAuthCounted)
+		if locked {
+			s.r.metrics.inc(metricFailedAuthLockouts)
+		}
+	case ratelimit.Contended:
+		s.r.metrics.inc(metricCASExhausted)
+	}
+}

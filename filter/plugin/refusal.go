@@ -1,0 +1,139 @@
+package plugin
+
+import (
+	"strconv"
+
+	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
+)
+
+// The refusal exit: every refusal of the filter, whatever step or feature
+// decided it, leaves through refuse (or refuseFor, for a feature's
+// verdict) and sendRefusal, with the headers every answer of the route
+// carries.
+
+// enforced says whether refusals of steps 3-12 are applied.
+func (s *stream) enforced() bool { return s.route == nil || s.route.Enforce }
+
+// refuse applies a failed check and returns stop. Steps 1 and 2 always
+// enforce; on a policy with enforce:false later steps only log and count
+// the would-be refusal, and the request goes on unchecked.
+func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) result {
+	if !s.enforced() {
+		s.reported = true
+		s.reason = reason
+		s.r.metrics.report(reason)
+		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, true)
+		return stop
+	}
+	s.sendRefusal(status, reason, extra)
+	return stop
+}
+
+// refuseFor maps a feature's verdict to the answer: next when it passes,
+// otherwise the refusal with its status, reason and WWW-Authenticate
+// challenge (refuse).
+func (s *stream) refuseFor(v authn.Verdict) result {
+	if v.Pass() {
+		return next
+	}
+	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+}
+
+// challenges are the WWW-Authenticate headers of each authn.Challenge.
+var challenges = [...][]proxy.Pair{
+	authn.NoChallenge:      nil,
+	authn.ChallengeMissing: challengeMissing,
+	authn.ChallengeInvalid: challengeInvalid,
+	authn.ChallengeScope:   challengeScope,
+}
+
+// sendRefusal is the one place a refusal leaves the filter.
+func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pair) {
+	s.replied = true
+	s.decision = decisionDeny
+	s.reason = reason
+	s.status = status
+	headers := make([]proxy.Pair, 0, 4+len(extra))
+	headers = append(headers, proxy.Pair{Key: "content-type", Value: problem.ContentType})
+	if s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders {
+		headers = append(headers, securityHeaderPairs...)
+		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
+	}
+	headers = append(headers, extra...)
+	headers = append(headers, s.refusalHeaders()...)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.requestID), headers)
+	if s.r != nil {
+		s.r.metrics.deny(reason)
+	}
+	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, false)
+}
+
+// refusalDetails is the response code details of a refusal,
+// "apiguard_<reason>", built once per reason and root rather than on every
+// refusal. A stream without a root builds it each time.
+func (r *root) refusalDetails(reason problem.Reason) string {
+	if r == nil {
+		return "apiguard_" + string(reason)
+	}
+	d, ok := r.details[reason]
+	if !ok {
+		if r.details == nil {
+			r.details = map[problem.Reason]string{}
+		}
+		d = "apiguard_" + string(reason)
+		r.details[reason] = d
+	}
+	return d
+}
+
+// sendLocal answers the client from the filter. Should the host refuse the
+// reply, the stream is reset instead: a refusal that is not sent must not
+// leave the stream to go on with what it refused (run stops every later
+// callback).
+func (s *stream) sendLocal(status int, details string, body []byte, headers []proxy.Pair) {
+	s.replied = true
+	st := s.host.SendLocalResponse(uint32(status), details, body, headers, -1)
+	if st == proxy.StatusOK {
+		return
+	}
+	s.replyLost = true
+	s.host.Log(proxy.LogCritical, "apiguard: local reply "+strconv.Itoa(status)+" refused by the host ("+st.String()+"); resetting the stream")
+	s.host.CloseStream(proxy.StreamRequest)
+}
+
+// refusalHeaders are the route headers every refusal of a checked route
+// carries (CORS, Vary).
+func (s *stream) refusalHeaders() []proxy.Pair {
+	if s.route == nil {
+		return nil
+	}
+	return s.corsRefusalHeaders()
+}
+
+func (s *stream) routeName() string {
+	if s.route == nil {
+		return "-"
+	}
+	return s.route.Name
+}
+
+var securityHeaderPairs = []proxy.Pair{
+	{Key: "strict-transport-security", Value: "max-age=31536000"},
+	{Key: "x-content-type-options", Value: "nosniff"},
+}
+
+// securityHeaders adds HSTS and nosniff to upstream's response, no-store on
+// authenticated responses, and removes the headers that fingerprint the
+// upstream.
+func (s *stream) securityHeaders() {
+	for _, h := range securityHeaderPairs {
+		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
+	}
+	if s.authd {
+		s.host.ReplaceHeaderMapValue(respHeaders, "cache-control", "no-store")
+	}
+	s.host.RemoveHeaderMapValue(respHeaders, "server")
+	s.host.RemoveHeaderMapValue(respHeaders, "x-powered-by")
+}
