@@ -54,6 +54,10 @@ type Verifier struct {
 	maxLife    int64  // seconds, 0 = none
 	requireExp bool
 	keys       *KeySet
+	// host verifies RS* and ES* natively where it earned trust (WithHost;
+	// hostsig.go); bound holds keys as the host reads them.
+	host  *HostVerifier
+	bound *hostBinding
 }
 
 // NewVerifier builds a Verifier. keys may be nil (every token is then
@@ -79,10 +83,22 @@ func NewVerifier(c Config, keys *KeySet) *Verifier {
 	return v
 }
 
-// WithKeys returns a copy of v that verifies with keys.
+// WithKeys returns a copy of v that verifies with keys. With a host
+// (WithHost), the keys are converted and probed for the host here, once.
 func (v *Verifier) WithKeys(keys *KeySet) *Verifier {
 	w := *v
 	w.keys = keys
+	w.bound = w.host.bind(keys)
+	return &w
+}
+
+// WithHost returns a copy of v that has h verify the algorithms it
+// earned trust for, with v's keys and every key set given to WithKeys
+// later (nil h: everything in Go).
+func (v *Verifier) WithHost(h *HostVerifier) *Verifier {
+	w := *v
+	w.host = h
+	w.bound = h.bind(w.keys)
 	return &w
 }
 
@@ -101,6 +117,9 @@ type Token struct {
 	// Expires is exp (truncated to the second), zero when the token has
 	// none.
 	Expires time.Time
+	// ByHost says the host's native crypto verified the signature (the
+	// module did otherwise).
+	ByHost bool
 }
 
 // parsed is a token after the parse step: header checked, parts decoded,
@@ -112,6 +131,7 @@ type parsed struct {
 	msg     []byte // the signing input: ASCII(header64 "." payload64)
 	payload []byte
 	sig     []byte
+	byHost  bool // the host verified the signature
 }
 
 // parseCompact splits and decodes a compact JWS and checks its header.
@@ -255,7 +275,7 @@ func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
 	if e := v.checkAudience(claims.Get("aud")); e != nil {
 		return nil, e
 	}
-	t := &Token{Claims: claims, Algorithm: p.alg.name, KeyID: p.kid}
+	t := &Token{Claims: claims, Algorithm: p.alg.name, KeyID: p.kid, ByHost: p.byHost}
 	if hasExp {
 		t.Expires = time.Unix(exp, 0)
 	}
@@ -277,12 +297,8 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 	a := p.alg
 	var dbuf [digestSize]byte
 	var digest []byte
-	switch a.fam {
-	case famRSA, famPSS, famECDSA:
-		digest = a.digest(p.msg, &dbuf)
-	}
 	tried := false
-	for _, k := range ks.keys {
+	for i, k := range ks.keys {
 		if p.hasKid && k.hasKid && k.kid != p.kid {
 			continue
 		}
@@ -290,7 +306,8 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 			continue
 		}
 		tried = true
-		if verifySig(a, k, p.msg, digest, p.sig) {
+		if ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &dbuf); ok {
+			p.byHost = byHost
 			return nil
 		}
 	}
