@@ -115,14 +115,14 @@ func BenchmarkCacheHit(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := NewCache(1024, 5*time.Minute)
+	c := NewCache(1024, 4<<20)
 	for i := range 1000 { // a realistically filled cache
-		c.Put("idp", tokStr+string(rune('a'+i%26))+string(rune('a'+i/26)), 1, tok, testNow)
+		c.Put("idp", v, tokStr+string(rune('a'+i%26))+string(rune('a'+i/26)), tok, testNow)
 	}
-	c.Put("idp", tokStr, v.Keys().Generation(), tok, testNow)
+	c.Put("idp", v, tokStr, tok, testNow)
 	b.ReportAllocs()
 	for b.Loop() {
-		if c.Get("idp", tokStr, v.Keys().Generation(), testNow) == nil {
+		if c.Get("idp", v, tokStr, testNow) == nil {
 			b.Fatal("miss")
 		}
 	}
