@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Signatures in the host's native crypto (DESIGN "Guarantees", Signatures).
@@ -254,6 +255,10 @@ type hostKey struct {
 type hostBinding struct {
 	h    *HostVerifier
 	keys []hostKey
+	// args is reused for the arguments of every call: in wasm each byte
+	// allocated costs about as much again in garbage collection.
+	mu   sync.Mutex
+	args []byte
 }
 
 // bind converts the RSA and EC keys of ks that fit an algorithm the host
@@ -327,7 +332,13 @@ func (b *hostBinding) verify(a *alg, i int, k *key, msg, sig []byte) hostAnswer 
 		var buf [2*(2+1+66) + 3]byte
 		sig = derSignature(buf[:0], sig[:size], sig[size:])
 	}
-	ans, _ := b.h.ask(appendHostArgsField(nil, hostHash(a), field, sig, msg))
+	b.mu.Lock()
+	b.args = appendHostArgsField(b.args[:0], hostHash(a), field, sig, msg)
+	ans, _ := b.h.ask(b.args)
+	if cap(b.args) > 16<<10 {
+		b.args = nil // an unusually long token: do not keep its buffer
+	}
+	b.mu.Unlock()
 	if ans == hostFailed && b.h.Fallback != nil {
 		b.h.Fallback()
 	}
@@ -408,8 +419,8 @@ func appendHostArgs(dst []byte, hash string, key, sig, text []byte) []byte {
 // appendHostArgsField is appendHostArgs with the key's field already
 // encoded.
 func appendHostArgsField(dst []byte, hash string, keyField, sig, text []byte) []byte {
-	if dst == nil {
-		dst = make([]byte, 0, 2+len(hash)+len(keyField)+2*10+len(sig)+len(text))
+	if n := 2 + len(hash) + len(keyField) + 2*10 + len(sig) + len(text); cap(dst)-len(dst) < n {
+		dst = append(make([]byte, 0, len(dst)+n), dst...)
 	}
 	dst = append(dst, 1<<3|2, byte(len(hash)))
 	dst = append(dst, hash...)
