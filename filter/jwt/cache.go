@@ -15,9 +15,13 @@ import (
 // it:
 //
 //   - the index is an open-addressing table over a 64-bit hash of the
-//     provider and the token, seeded per cache (hash/maphash, so per VM),
-//     so nobody outside can aim tokens at one place; a hit compares the
-//     provider and the whole token, never the hash alone;
+//     provider, the token's length and its last hashedTail bytes, seeded
+//     per cache (hash/maphash, so per VM), so nobody outside can aim
+//     tokens at one place; a hit compares the provider and the whole
+//     token, never the hash alone. The tail of a token is its signature,
+//     which differs between any two valid tokens, and only verified tokens
+//     are ever stored, so hashing the tail spreads entries as well as
+//     hashing everything, at a fraction of the cost in wasm (where a byte costs about as much to hash as to compare, and both run a byte at a time);
 //   - a hit also requires the verifier's key set to still hold the key
 //     that verified the token, unchanged: every key has a generation, a
 //     seeded hash of its kid, alg and material, so a refresh that keeps a
@@ -78,6 +82,8 @@ const (
 	MaxCachedToken = 4 << 10
 	// probeWindow bounds the cells a lookup reads.
 	probeWindow = 8
+	// hashedTail is how much of the end of a token the index hashes.
+	hashedTail = 64
 	// entryOverhead is the fixed part of an entry's cost: the slot, the
 	// index cells, the Token and its parsed claims' bookkeeping. Measured
 	// natively, an entry takes about 1.9 times the token's length plus
@@ -114,8 +120,10 @@ func (c *Cache) hash(provider, token string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(c.seed)
 	h.WriteString(provider)
-	h.WriteByte(0)
-	h.WriteString(token)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(token)))
+	h.Write(n[:])
+	h.WriteString(token[max(len(token)-hashedTail, 0):])
 	return h.Sum64()
 }
 
