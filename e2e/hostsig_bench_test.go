@@ -35,77 +35,80 @@ import (
 // verify_signature run on it, so the figures are the work done, not the
 // time other processes on a shared machine held the core.
 func BenchmarkAuthGoals(b *testing.B) {
+	benchGuests(b, benchGoals)
+}
+
+// benchGoals is one guest's run of BenchmarkAuthGoals.
+func benchGoals(b *testing.B, g guest) {
 	rs, es := benchToken(b, "RS256", "rsa-a"), benchToken(b, "ES256", "ec256")
 	bareRS, bareES := bareVerifier(b, "RS256", "rsa-a", rs), bareVerifier(b, "ES256", "ec256", es)
-	benchGuests(b, func(b *testing.B, g guest) {
-		var inHost time.Duration
-		timed := func(args []byte) ([]byte, proxy.Status) {
-			t0 := threadCPU()
-			out, st := verifysig.Call(args)
-			inHost += threadCPU() - t0
-			return out, st
+	var inHost time.Duration
+	timed := func(args []byte) ([]byte, proxy.Status) {
+		t0 := threadCPU()
+		out, st := verifysig.Call(args)
+		inHost += threadCPU() - t0
+		return out, st
+	}
+	ec := start(b, g, authBenchPolicy(b, true))
+	ef := start(b, g, authBenchPolicy(b, false), withVerifySignature(timed))
+	vc, vf := ec.Worker(0), ef.Worker(0)
+	plain, rsReq, esReq := authRequest("/p", rs), authRequest("/t", rs), authRequest("/t", es)
+	up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+	benchPath(b, ef, vf, rsReq, true, true)
+	benchPath(b, ef, vf, esReq, true, true)
+	benchPath(b, ec, vc, rsReq, true, true)
+	benchPath(b, ec, vc, rsReq, false, false)
+	if r := vc.RoundTrip(plain, up); r.Downstream.Status != 200 {
+		b.Fatalf("pass-through: status %d", r.Downstream.Status)
+	}
+	defer lockThread()()
+	var tPass, tRS, tES, tCached, tBareRS, tBareES, hRS, hES time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := threadCPU()
+		vc.RoundTrip(plain, up)
+		t1 := threadCPU()
+		h0 := inHost
+		if r := vf.RoundTrip(rsReq, up); r.Downstream.Status != 200 {
+			b.Fatalf("RS256: status %d", r.Downstream.Status)
 		}
-		ec := start(b, g, authBenchPolicy(b, true))
-		ef := start(b, g, authBenchPolicy(b, false), withVerifySignature(timed))
-		vc, vf := ec.Worker(0), ef.Worker(0)
-		plain, rsReq, esReq := authRequest("/p", rs), authRequest("/t", rs), authRequest("/t", es)
-		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
-		benchPath(b, ef, vf, rsReq, true, true)
-		benchPath(b, ef, vf, esReq, true, true)
-		benchPath(b, ec, vc, rsReq, true, true)
-		benchPath(b, ec, vc, rsReq, false, false)
-		if r := vc.RoundTrip(plain, up); r.Downstream.Status != 200 {
-			b.Fatalf("pass-through: status %d", r.Downstream.Status)
+		t2 := threadCPU()
+		h1 := inHost
+		if r := vf.RoundTrip(esReq, up); r.Downstream.Status != 200 {
+			b.Fatalf("ES256: status %d", r.Downstream.Status)
 		}
-		defer lockThread()()
-		var tPass, tRS, tES, tCached, tBareRS, tBareES, hRS, hES time.Duration
-		n := 0
-		for b.Loop() {
-			t0 := threadCPU()
-			vc.RoundTrip(plain, up)
-			t1 := threadCPU()
-			h0 := inHost
-			if r := vf.RoundTrip(rsReq, up); r.Downstream.Status != 200 {
-				b.Fatalf("RS256: status %d", r.Downstream.Status)
-			}
-			t2 := threadCPU()
-			h1 := inHost
-			if r := vf.RoundTrip(esReq, up); r.Downstream.Status != 200 {
-				b.Fatalf("ES256: status %d", r.Downstream.Status)
-			}
-			t3 := threadCPU()
-			hRS += h1 - h0
-			hES += inHost - h1
-			vc.RoundTrip(rsReq, up)
-			t4 := threadCPU()
-			bareRS()
-			t5 := threadCPU()
-			bareES()
-			t6 := threadCPU()
-			tPass += (t1 - t0)
-			tRS += (t2 - t1)
-			tES += (t3 - t2)
-			tCached += (t4 - t3)
-			tBareRS += (t5 - t4)
-			tBareES += (t6 - t5)
-			n++
-		}
-		us := func(d time.Duration) float64 { return float64(d) / float64(n) / 1e3 }
-		b.ReportMetric(us(tPass), "pass-us")
-		b.ReportMetric(us(tRS), "fresh-rs256-us")
-		b.ReportMetric(us(tES), "fresh-es256-us")
-		b.ReportMetric(us(tCached), "cached-us")
-		b.ReportMetric(us(tBareRS), "bare-rs256-us")
-		b.ReportMetric(us(tBareES), "bare-es256-us")
-		b.ReportMetric(float64(tRS-tPass)/float64(tBareRS), "rs256-auth/bare")
-		b.ReportMetric(float64(tES-tPass)/float64(tBareES), "es256-auth/bare")
-		b.ReportMetric(float64(tCached)/float64(tPass), "cached/pass")
-		b.ReportMetric(us(hRS), "host-rs256-us")
-		b.ReportMetric(us(hES), "host-es256-us")
-		b.ReportMetric(us(tRS-tPass-hRS), "rs256-module-us")
-		b.ReportMetric(us(tES-tPass-hES), "es256-module-us")
-		if m := metric(ef, "apiguard.auth.verified_by_module") + metric(ec, "apiguard.auth.verified_by_module"); m != 0 {
-			b.Fatalf("%d tokens verified by the module", m)
-		}
-	})
+		t3 := threadCPU()
+		hRS += h1 - h0
+		hES += inHost - h1
+		vc.RoundTrip(rsReq, up)
+		t4 := threadCPU()
+		bareRS()
+		t5 := threadCPU()
+		bareES()
+		t6 := threadCPU()
+		tPass += (t1 - t0)
+		tRS += (t2 - t1)
+		tES += (t3 - t2)
+		tCached += (t4 - t3)
+		tBareRS += (t5 - t4)
+		tBareES += (t6 - t5)
+		n++
+	}
+	us := func(d time.Duration) float64 { return float64(d) / float64(n) / 1e3 }
+	b.ReportMetric(us(tPass), "pass-us")
+	b.ReportMetric(us(tRS), "fresh-rs256-us")
+	b.ReportMetric(us(tES), "fresh-es256-us")
+	b.ReportMetric(us(tCached), "cached-us")
+	b.ReportMetric(us(tBareRS), "bare-rs256-us")
+	b.ReportMetric(us(tBareES), "bare-es256-us")
+	b.ReportMetric(float64(tRS-tPass)/float64(tBareRS), "rs256-auth/bare")
+	b.ReportMetric(float64(tES-tPass)/float64(tBareES), "es256-auth/bare")
+	b.ReportMetric(float64(tCached)/float64(tPass), "cached/pass")
+	b.ReportMetric(us(hRS), "host-rs256-us")
+	b.ReportMetric(us(hES), "host-es256-us")
+	b.ReportMetric(us(tRS-tPass-hRS), "rs256-module-us")
+	b.ReportMetric(us(tES-tPass-hES), "es256-module-us")
+	if m := metric(ef, "apiguard.auth.verified_by_module") + metric(ec, "apiguard.auth.verified_by_module"); m != 0 {
+		b.Fatalf("%d tokens verified by the module", m)
+	}
 }
