@@ -35,8 +35,8 @@ import (
 //     then asks the host. Ok with true accepts; Ok with false (an empty
 //     result included) refuses, without a second check in Go, so a forged
 //     token costs one native verification; any other answer (another
-//     status, a result that does not parse) is verified in Go, never
-//     accepted.
+//     status, a result that does not parse, a false whose error says the
+//     host could not set the check up) is verified in Go, never accepted.
 //   - PS*, EdDSA and HS* never go to the host (Envoy has no PSS, cannot use
 //     Ed25519 with a digest, and has no HMAC).
 
@@ -151,8 +151,8 @@ func (h *HostVerifier) ask(args []byte) (hostAnswer, error) {
 	if err != nil {
 		return hostFailed, err
 	}
-	switch r, parsed := parseHostResult(res); {
-	case !parsed:
+	switch r, unusable, parsed := parseHostResult(res); {
+	case !parsed, !r && unusable:
 		return hostFailed, nil
 	case r:
 		return hostTrue, nil
@@ -183,7 +183,7 @@ func (h *HostVerifier) selfTest(a *alg) (selfTestOutcome, string) {
 	case errors.Is(err, ErrNoHostFunction):
 		return selfTestAbsent, ""
 	case ans == hostFailed:
-		return selfTestFailed, "did not answer Ok for a valid signature"
+		return selfTestFailed, "did not answer Ok with a verdict for a valid signature"
 	case ans == hostFalse:
 		return selfTestFailed, "answered false for a valid signature"
 	}
@@ -200,7 +200,7 @@ func (h *HostVerifier) selfTest(a *alg) (selfTestOutcome, string) {
 		case hostTrue:
 			return selfTestLied, "answered true for " + q.what
 		case hostFailed:
-			return selfTestFailed, "did not answer Ok for " + q.what
+			return selfTestFailed, "did not answer Ok with a verdict for " + q.what
 		}
 	}
 	return selfTestPassed, ""
@@ -304,7 +304,7 @@ func (h *HostVerifier) bind(ks *KeySet) *hostBinding {
 		case err != nil:
 			why = "the host refused it (" + err.Error() + ")"
 		case ans == hostFailed:
-			why = "the host's answer did not parse"
+			why = "the host cannot use it (its answer did not parse or says so)"
 		case ans == hostTrue:
 			why = "the host said true for a junk signature"
 		}
@@ -430,20 +430,24 @@ func appendHostArgsField(dst []byte, hash string, keyField, sig, text []byte) []
 }
 
 // parseHostResult reads a VerifySignatureResult: result is field 1 (the
-// last one wins); field 2, the error text, and unknown fields are skipped.
-// An empty result is false.
-func parseHostResult(b []byte) (result, ok bool) {
+// last one wins); unknown fields are skipped. An empty result is false.
+// unusable reports an error text (field 2) saying the host could not set
+// the verification up rather than that the signature is wrong: Envoy
+// answers "Failed to initialize digest verify." for a key it cannot use
+// and "<hash> is not supported." for a hash it does not know. Such a false
+// is the host's failure, not a verdict, so the module verifies in Go.
+func parseHostResult(b []byte) (result, unusable, ok bool) {
 	for len(b) > 0 {
 		tag, n := readVarint(b)
 		if n == 0 {
-			return false, false
+			return false, false, false
 		}
 		b = b[n:]
 		switch tag & 7 {
 		case 0:
 			v, m := readVarint(b)
 			if m == 0 {
-				return false, false
+				return false, false, false
 			}
 			if tag>>3 == 1 {
 				result = v != 0
@@ -451,25 +455,29 @@ func parseHostResult(b []byte) (result, ok bool) {
 			b = b[m:]
 		case 1:
 			if len(b) < 8 {
-				return false, false
+				return false, false, false
 			}
 			b = b[8:]
 		case 2:
 			l, m := readVarint(b)
 			if m == 0 || l > uint64(len(b)-m) {
-				return false, false
+				return false, false, false
+			}
+			if tag>>3 == 2 {
+				text := string(b[m : m+int(l)])
+				unusable = strings.Contains(text, "initialize") || strings.Contains(text, "not supported")
 			}
 			b = b[m+int(l):]
 		case 5:
 			if len(b) < 4 {
-				return false, false
+				return false, false, false
 			}
 			b = b[4:]
 		default:
-			return false, false
+			return false, false, false
 		}
 	}
-	return result, true
+	return result, unusable, true
 }
 
 // readVarint reads a protobuf varint; n is 0 when it is truncated or

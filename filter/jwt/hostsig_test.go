@@ -231,6 +231,7 @@ func TestHostArgs_wireFormat(t *testing.T) {
 	}{
 		{"true", verifysig.Result{OK: true}.Marshal(), true, true},
 		{"false with an error", verifysig.Result{Error: "Failed to verify digest. Error code: 0"}.Marshal(), false, true},
+		{"false: key unusable", verifysig.Result{Error: "Failed to initialize digest verify."}.Marshal(), false, true},
 		{"empty is false", nil, false, true},
 		{"last value wins", []byte{0x08, 0x01, 0x08, 0x00}, false, true},
 		{"long varint true", []byte{0x08, 0x81, 0x80, 0x00}, true, true},
@@ -241,7 +242,10 @@ func TestHostArgs_wireFormat(t *testing.T) {
 		{"group", []byte{0x0b, 0x0c}, false, false},
 		{"varint over ten bytes", []byte{0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, false, false},
 	} {
-		r, good := parseHostResult(c.in)
+		r, unusable, good := parseHostResult(c.in)
+		if want := strings.Contains(c.name, "unusable"); unusable != want {
+			t.Errorf("%s: unusable %v", c.name, unusable)
+		}
 		if r != c.result || good != c.good {
 			t.Errorf("%s: result %v parsed %v, want %v %v", c.name, r, good, c.result, c.good)
 		}
@@ -280,8 +284,8 @@ func TestHostSelfTest_decides(t *testing.T) {
 		{verifysig.AlwaysFalse, "answered false for a valid signature"},
 		{verifysig.IgnoreText, "answered true for one bit of the text changed"},
 		{verifysig.IgnoreHash, "answered true for the wrong hash name"},
-		{verifysig.FailBadArgument, "did not answer Ok for a valid signature"},
-		{verifysig.FailInternal, "did not answer Ok for a valid signature"},
+		{verifysig.FailBadArgument, "did not answer Ok with a verdict for a valid signature"},
+		{verifysig.FailInternal, "did not answer Ok with a verdict for a valid signature"},
 	} {
 		f := verifysig.NewFaulty(c.fault)
 		h, report, warn := NewHostVerifier(hostCallOf(f.Call), all)
@@ -307,7 +311,7 @@ func TestHostSelfTest_decides(t *testing.T) {
 		return verifysig.Call(args)
 	}
 	h, report, warn = NewHostVerifier(hostCallOf(noSHA512), all)
-	if got := strings.Join(h.Trusted(), ","); got != "RS256,RS384,ES256,ES384" || !warn || !strings.Contains(report, "RS512 did not answer Ok") {
+	if got := strings.Join(h.Trusted(), ","); got != "RS256,RS384,ES256,ES384" || !warn || !strings.Contains(report, "RS512 did not answer Ok with a verdict") {
 		t.Errorf("no SHA-512: trusted %q, report %q", got, report)
 	}
 }
@@ -474,5 +478,40 @@ func TestHostBind_probesEachKeyOnce(t *testing.T) {
 		if err != nil || tok.ByHost {
 			t.Errorf("%s with a refused key: %v, ByHost %v", alg, err, tok != nil && tok.ByHost)
 		}
+	}
+}
+
+// TestHostVerify_cannotUseIsNotAVerdict: Envoy 1.30 to 1.36 answer a key
+// they cannot import with Ok and false ("Failed to initialize digest
+// verify.") rather than BadArgument; such a false, at the probe or at
+// request time, is the host's failure, and the module verifies.
+func TestHostVerify_cannotUseIsNotAVerdict(t *testing.T) {
+	cannot := verifysig.Result{Error: "Failed to initialize digest verify."}.Marshal()
+	refuseRSA := false
+	call := func(args []byte) ([]byte, proxy.Status) {
+		if a, _ := verifysig.ParseArgs(args); refuseRSA && len(a.PublicKey) > 200 {
+			return cannot, proxy.StatusOK
+		}
+		return verifysig.Call(args)
+	}
+	h, _, _ := NewHostVerifier(hostCallOf(call), SupportedAlgorithms())
+	var refused []string
+	h.Refused = func(msg string) { refused = append(refused, msg) }
+	fallbacks := 0
+	h.Fallback = func() { fallbacks++ }
+	refuseRSA = true
+	v := publicVerifier(t).WithHost(h)
+	if len(refused) != 1 || !strings.Contains(refused[0], `kid "rsa"`) {
+		t.Fatalf("refused %q", refused)
+	}
+	if tok, err := v.Verify(valid(t, "RS256"), testNow); err != nil || tok.ByHost {
+		t.Fatalf("RS256 after the probe: %v", err)
+	}
+	// A host that starts saying so after the probe: verified in Go.
+	refuseRSA = false
+	v = publicVerifier(t).WithHost(h)
+	refuseRSA = true
+	if tok, err := v.Verify(valid(t, "RS256"), testNow); err != nil || tok.ByHost || fallbacks != 1 {
+		t.Fatalf("RS256 at request time: %v (fallbacks %d)", err, fallbacks)
 	}
 }
