@@ -439,8 +439,8 @@ func appendHostArgsField(dst []byte, hash string, keyField, sig, text []byte) []
 func parseHostResult(b []byte) (result, unusable, ok bool) {
 	for len(b) > 0 {
 		tag, n := readVarint(b)
-		if n == 0 {
-			return false, false, false
+		if n == 0 || tag>>3 == 0 || tag>>3 > 1<<29-1 {
+			return false, false, false // field numbers are 1 to 2^29-1
 		}
 		b = b[n:]
 		switch tag & 7 {
@@ -480,10 +480,13 @@ func parseHostResult(b []byte) (result, unusable, ok bool) {
 	return result, unusable, true
 }
 
-// readVarint reads a protobuf varint; n is 0 when it is truncated or
-// longer than ten bytes.
+// readVarint reads a protobuf varint; n is 0 when it is truncated, longer
+// than ten bytes or over 64 bits.
 func readVarint(b []byte) (v uint64, n int) {
 	for i := 0; i < len(b) && i < 10; i++ {
+		if i == 9 && b[i] > 1 {
+			return 0, 0
+		}
 		v |= uint64(b[i]&0x7f) << (7 * i)
 		if b[i] < 0x80 {
 			return v, i + 1

@@ -515,3 +515,63 @@ func TestHostVerify_cannotUseIsNotAVerdict(t *testing.T) {
 		t.Fatalf("RS256 at request time: %v (fallbacks %d)", err, fallbacks)
 	}
 }
+
+// FuzzHostResult: the result reader never panics, and whatever it reads
+// protobuf reads the same (groups it refuses outright).
+func FuzzHostResult(f *testing.F) {
+	for _, seed := range [][]byte{nil, {0x08, 0x01}, {0x08, 0x00}, {0x12, 0x01, 'x'},
+		verifysig.Result{Error: "Failed to initialize digest verify."}.Marshal(),
+		{0x08, 0x81, 0x80, 0x00}, {0x0b, 0x0c}, {0x12, 0xff, 0xff, 0xff, 0xff, 0x0f}} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, _, ok := parseHostResult(b)
+		if !ok {
+			return
+		}
+		want, wok := verifysig.ParseResult(b)
+		if !wok || want.OK != r {
+			t.Fatalf("result %v, protobuf says %+v (parsed %v)", r, want, wok)
+		}
+	})
+}
+
+// FuzzDERSignature: r||s in range turns into the DER encoding/asn1 writes.
+func FuzzDERSignature(f *testing.F) {
+	f.Add([]byte{1}, []byte{0x80})
+	f.Add([]byte{0, 0, 7}, []byte{0xff, 0xff})
+	f.Fuzz(func(t *testing.T, r, s []byte) {
+		if len(r) == 0 || len(s) == 0 || len(r) > 66 || len(s) > 66 {
+			return
+		}
+		R, S := new(big.Int).SetBytes(r), new(big.Int).SetBytes(s)
+		if R.Sign() == 0 || S.Sign() == 0 {
+			return
+		}
+		size := max(len(r), len(s))
+		want, _ := asn1.Marshal(struct{ R, S *big.Int }{R, S})
+		var buf [2*(2+1+66) + 3]byte
+		if got := derSignature(buf[:0], R.FillBytes(make([]byte, size)), S.FillBytes(make([]byte, size))); !bytes.Equal(got, want) {
+			t.Fatalf("%x\nwant %x", got, want)
+		}
+	})
+}
+
+// FuzzRSASPKI: any RSA modulus and exponent encode as crypto/x509 does.
+func FuzzRSASPKI(f *testing.F) {
+	f.Add([]byte{0xc3, 0x01}, uint32(65537))
+	f.Add(bytes.Repeat([]byte{0x80}, 300), uint32(3))
+	f.Fuzz(func(t *testing.T, n []byte, e uint32) {
+		N := new(big.Int).SetBytes(n)
+		if N.Sign() == 0 || e == 0 || e > 1<<31-1 {
+			return
+		}
+		want, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: N, E: int(e)})
+		if err != nil {
+			return
+		}
+		if got := rsaSPKI(N.Bytes(), e); !bytes.Equal(got, want) {
+			t.Fatalf("%x\nwant %x", got, want)
+		}
+	})
+}

@@ -240,3 +240,25 @@ func TestFaulty_lies(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCall: verify_signature never panics, answers Ok only with a result
+// that parses, and never says true for arguments Envoy could not verify.
+func FuzzCall(f *testing.F) {
+	text := []byte("a.b")
+	f.Add(Args{"sha256", spki(f, &keys.rsa.PublicKey), signRSA(f, keys.rsa, crypto.SHA256, text), text, ""}.Marshal())
+	f.Add(Args{"SHA256", spki(f, &keys.ec[elliptic.P256()].PublicKey), signEC(f, keys.ec[elliptic.P256()], crypto.SHA256, text), text, ""}.Marshal())
+	f.Add([]byte{0x0a, 0x06, 's', 'h', 'a', '2', '5', '6'})
+	f.Add([]byte{0xff})
+	f.Fuzz(func(t *testing.T, args []byte) {
+		out, st := Call(args)
+		if st != proxy.StatusOK {
+			if out != nil || st != proxy.StatusBadArgument {
+				t.Fatalf("%v with %x", st, out)
+			}
+			return
+		}
+		if _, ok := ParseResult(out); !ok {
+			t.Fatalf("unparsable result %x", out)
+		}
+	})
+}
