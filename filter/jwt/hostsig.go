@@ -42,7 +42,9 @@ import (
 
 // HostCall calls the host's verify_signature with serialized
 // VerifySignatureArguments and returns the serialized result; err is
-// non-nil for any status but Ok (the plugin passes the proxy.Status).
+// ErrNoHostFunction when the host has no such function (NotFound) and
+// non-nil for any other status but Ok (the plugin passes the
+// proxy.Status).
 type HostCall func(args []byte) (result []byte, err error)
 
 // HostVerifier is the host's native signature verification, as far as its
@@ -82,7 +84,7 @@ func hostCapable(a *alg) bool { return a.fam == famRSA || a.fam == famECDSA }
 type hostAnswer uint8
 
 const (
-	hostFailed hostAnswer = iota // any status but Ok, or a result that does not parse
+	hostFailed hostAnswer = iota // any status but Ok, a result that does not parse, a false that is no verdict
 	hostTrue
 	hostFalse
 )
