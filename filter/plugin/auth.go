@@ -70,9 +70,6 @@ type authRoot struct {
 	// where the route has no auth.
 	routes []*authRoute
 	cache  *jwt.Cache
-	// host is the host's verify_signature where it passed the self-test
-	// (auth_hostsig.go), nil otherwise.
-	host *jwt.HostVerifier
 
 	// Remote JWKS (auth_jwks.go).
 	keyPrefix string // <plugin>/jwks1/
@@ -146,9 +143,10 @@ type authState struct {
 	// (stripClaimHeaders).
 	pairsRead bool
 
-	peeked   bool
-	peekOK   bool
-	peek     jwt.Unverified
+	peeked bool
+	peekOK bool
+	peek   jwt.Unverified
+	// The verified-token cache is looked up once per stream (step 8 and 9).
 	hit      *jwt.Token // a verified-token cache hit, for provider hitBy
 	hitBy    *authProvider
 	provider *authProvider // the provider that verified the credential

@@ -46,7 +46,6 @@ func (r *root) configureHostSignatures() {
 		}
 		h.Log(level, "apiguard: "+report)
 	}
-	ar.host = hv
 	if hv == nil {
 		return
 	}
