@@ -28,6 +28,8 @@
 //     set from claims;
 //   - API key ids and hashes are unique across all providers;
 //   - rate_limit_slots must be a power of two (a slot is hash & (slots-1));
+//   - token_cache.max_entries (at most 2^20) and max_bytes (at most 256 MiB)
+//     may be 0, which turns the verified-token cache off;
 //   - a configuration with neither `routes` nor `default` is refused (it
 //     would answer 404 to everything);
 //   - lists that name a set (methods, providers, origins, ...) refuse
@@ -44,7 +46,7 @@
 //     (route.Table.CaseShadow): every such request would get 404;
 //   - a policy caps the request body where it reads one (`request.json`,
 //     `auth.body_owner`) or where `request.max_body_bytes` is written; see
-//     Policy.RequestBodyLimit.
+//     RoutePolicy.RequestBodyLimit.
 //
 // Errors are *Error values whose Path is a JSON path such as
 // `routes[1].rate_limits[0].window`. Parse reports the first structural
