@@ -22,6 +22,8 @@
 // it serves is (max_stale_seconds). (Layout 1 had no fetch time; its values
 // are never read.)
 //
-// Room: a feature (the remote half of step 9). It imports only the model
-// (config); never policy, plugin or proxy.
+// Room: a feature (the remote half of step 9). It imports the model
+// (config) and leaves (jsonx, jwt); never policy, plugin or proxy. Its
+// Discover and LoadedLine read discovery documents and write the log line
+// of a loaded set.
 package jwks

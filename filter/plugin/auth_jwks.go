@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
-	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -20,23 +19,6 @@ import (
 // called, so the fetched document goes to shared data, where every worker
 // picks it up on its next tick; filter/jwks keeps that shared state (its
 // layout, the fetch lock, backoff, early refetches) over jwksStore.
-const (
-	// maxSkippedLogged bounds the skipped keys one log line details.
-	maxSkippedLogged = 8
-)
-
-// jwksStore is shared data as jwks.Store.
-type jwksStore struct{ h proxy.Host }
-
-func (s jwksStore) Get(key string) ([]byte, uint32, bool) {
-	v, cas, st := s.h.GetSharedData(key)
-	return v, cas, st == proxy.StatusOK
-}
-
-func (s jwksStore) Set(key string, value []byte, cas uint32) bool {
-	return s.h.SetSharedData(key, value, cas) == proxy.StatusOK
-}
-
 // remoteKeys is one remote provider's per-VM state.
 type remoteKeys struct {
 	cfg *config.RemoteJWKS
@@ -252,65 +234,13 @@ func (r *root) onDiscovery(p *authProvider, numHeaders, bodySize int) {
 		r.fetchFailed(p, "discovery document: "+why)
 		return
 	}
-	d, why := discoverJWKS(body, p.jwt.Issuer, rk.cfg)
+	d, why := jwks.Discover(body, p.jwt.Issuer, rk.cfg)
 	if why != "" {
 		r.fetchFailed(p, "discovery document: "+why)
 		return
 	}
-	rk.jwksURI = d.uri
-	r.fetch(p, d.cluster, d.authority, d.path, jwksAccept, "jwks_uri "+quoteLog(d.uri)+": ", r.onJWKS)
-}
-
-// discovered is where a discovery document says the JWKS is.
-type discovered struct {
-	uri, cluster, authority, path string
-}
-
-// discoverJWKS reads an OpenID discovery document (OpenID Connect
-// Discovery 1.0 §3): a strict JSON object whose issuer is the provider's
-// issuer, exactly, and whose jwks_uri is an http(s) URL on the configured
-// authority (fetched through cluster) or on one remote_jwks.clusters
-// names. why says what is wrong, and what to configure, otherwise.
-func discoverJWKS(doc []byte, issuer string, cfg *config.RemoteJWKS) (discovered, string) {
-	v, err := jsonx.Parse(doc, jsonx.Limits{MaxDepth: 16})
-	if err != nil {
-		return discovered{}, "not strict JSON: " + err.Error()
-	}
-	if v.Kind != jsonx.KindObject {
-		return discovered{}, "not a JSON object"
-	}
-	iss := v.Get("issuer")
-	if iss == nil || iss.Kind != jsonx.KindString {
-		return discovered{}, `no "issuer" string`
-	}
-	if iss.Str != issuer {
-		return discovered{}, "issuer " + quoteLog(iss.Str) + " is not the provider's issuer " + quoteLog(issuer) +
-			": check the provider's issuer and remote_jwks (authority, path or url)"
-	}
-	u := v.Get("jwks_uri")
-	if u == nil || u.Kind != jsonx.KindString {
-		return discovered{}, `no "jwks_uri" string`
-	}
-	d := discovered{uri: u.Str}
-	var msg string
-	if d.authority, d.path, msg = config.SplitFetchURL(d.uri, true); msg != "" {
-		return discovered{}, "jwks_uri " + quoteLog(d.uri) + " " + msg
-	}
-	if d.path == "" {
-		d.path = "/"
-	}
-	if config.SameAuthority(d.authority, cfg.Authority) {
-		d.cluster = cfg.Cluster
-		return d, ""
-	}
-	for a, c := range cfg.Clusters {
-		if config.SameAuthority(d.authority, a) {
-			d.cluster = c
-			return d, ""
-		}
-	}
-	return discovered{}, "jwks_uri " + quoteLog(d.uri) + " is on " + quoteLog(d.authority) + ", not on authority " +
-		quoteLog(cfg.Authority) + `: add "clusters": {` + quoteLog(d.authority) + `: "<cluster>"} to remote_jwks, naming an Envoy cluster for that host`
+	rk.jwksURI = d.URI
+	r.fetch(p, d.Cluster, d.Authority, d.Path, jwksAccept, "jwks_uri "+quoteLog(d.URI)+": ", r.onJWKS)
 }
 
 // quoteLog quotes an outside text for a log line, cut to 128 bytes.
@@ -365,49 +295,8 @@ func (r *root) storeKeys(p *authProvider, body []byte, ks *jwt.KeySet) {
 	if len(skipped) > 0 {
 		r.metrics.add(rk.metricSkipped, int64(len(skipped)))
 	}
-	h.Log(level, loadedLine(p.name, ks.Len(), skipped))
+	h.Log(level, jwks.LoadedLine(p.name, ks.Len(), skipped))
 	r.resumeWaiters()
-}
-
-// loadedLine is the one log line of a fetch that loaded a set: how many
-// keys it has and, for the first maxSkippedLogged skipped keys, their
-// path, kid (quoted, at most 128 bytes) and why. It never holds key
-// material: paths and reasons are fixed texts.
-func loadedLine(provider string, n int, skipped []jwt.SkippedKey) string {
-	b := make([]byte, 0, 96+64*min(len(skipped), maxSkippedLogged))
-	b = append(b, "apiguard: jwks "...)
-	b = append(b, provider...)
-	b = append(b, ": loaded "...)
-	b = strconv.AppendInt(b, int64(n), 10)
-	b = append(b, " keys"...)
-	if len(skipped) > 0 {
-		b = append(b, " ("...)
-		b = strconv.AppendInt(b, int64(len(skipped)), 10)
-		b = append(b, " skipped: "...)
-		for i, sk := range skipped {
-			if i == maxSkippedLogged {
-				b = append(b, "; and "...)
-				b = strconv.AppendInt(b, int64(len(skipped)-i), 10)
-				b = append(b, " more"...)
-				break
-			}
-			if i > 0 {
-				b = append(b, "; "...)
-			}
-			b = append(b, sk.Path...)
-			if sk.Kid != "" {
-				b = append(b, " kid "...)
-				b = strconv.AppendQuote(b, truncate(sk.Kid, 128))
-			}
-			b = append(b, ": "...)
-			b = append(b, sk.Reason...)
-		}
-		b = append(b, ')')
-	}
-	if n == 0 {
-		b = append(b, "; no usable key: every token of this provider is refused (401)"...)
-	}
-	return string(b)
 }
 
 // fetchFailed schedules a retry with exponential backoff (1 s doubling, at

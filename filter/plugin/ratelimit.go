@@ -99,30 +99,6 @@ type rateRoot struct {
 	global globalRoot
 }
 
-// hostStore is shared data as ratelimit.Store.
-type hostStore struct{ h proxy.Host }
-
-func (s *hostStore) Get(key string) ([]byte, uint32, ratelimit.Status) {
-	v, cas, st := s.h.GetSharedData(key)
-	switch st {
-	case proxy.StatusOK:
-		return v, cas, ratelimit.OK
-	case proxy.StatusNotFound:
-		return nil, 0, ratelimit.NotFound
-	}
-	return nil, 0, ratelimit.Failed
-}
-
-func (s *hostStore) Set(key string, value []byte, cas uint32) ratelimit.Status {
-	switch s.h.SetSharedData(key, value, cas) {
-	case proxy.StatusOK:
-		return ratelimit.OK
-	case proxy.StatusCasMismatch:
-		return ratelimit.CasMismatch
-	}
-	return ratelimit.Failed
-}
-
 // configureRateLimits sets up the per-VM side of the compiled limits: the
 // shared-data namespace (the plugin's name), each local limit's slot space
 // and failed_auth_limit's, and the hash seed.
