@@ -36,8 +36,10 @@ func NextQueryParam(query string, i int) (name, value string, start, end, next i
 // FindQueryParam returns the index in names of the first name (each already
 // normalised with config.NormalizeQueryName) that a parameter of query (the
 // raw query string, without '?') carries, or -1. A parameter matches when
-// its normalised name equals one of names, or when the part of it before a
-// '[' does (`access_token[]`): config.QueryNameIndex. Parameters are split
+// its normalised name equals one of names, when the part of it before a
+// '[' does (`access_token[]`), or when its first bracket-delimited
+// component does (`[access_token]`, `access_token]`):
+// config.QueryNameIndex. Parameters are split
 // as NextQueryParam splits them. Only names are looked at; values are never
 // read, let alone kept.
 //
@@ -67,13 +69,14 @@ func FindQueryParam(query string, names []string) int {
 // 12 raw bytes (four percent-escaped UTF-8 bytes) and is at least one byte,
 // and only leading spaces are dropped, so a raw name with neither '[' nor
 // '%' nor '+' nor ' ' nor a non-ASCII byte normalises to exactly its own
-// length.
+// length (and a name with ']' may match by its first bracket-delimited
+// component, config.QueryNameIndex).
 func mayMatch(raw string, maxLen int) bool {
 	if len(raw) <= maxLen {
 		return true
 	}
 	for i := 0; i < len(raw); i++ {
-		if c := raw[i]; c == '[' || c == '%' || c == '+' || c == ' ' || c >= utf8.RuneSelf {
+		if c := raw[i]; c == '[' || c == ']' || c == '%' || c == '+' || c == ' ' || c >= utf8.RuneSelf {
 			return true
 		}
 	}

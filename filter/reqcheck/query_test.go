@@ -27,6 +27,21 @@ func TestFindQueryParam(t *testing.T) {
 		{"access_token[]=x", 0},
 		{"access_token[a]=x", 0},
 		{"access[token]=x", -1},
+		// The first bracket-delimited component (Rack 2, Express's qs).
+		{"[access_token]=x", 0},
+		{"%5Baccess_token%5D=x", 0},
+		{"%5baccess_token%5d=x", 0},
+		{"access_token]=x", 0},
+		{"]access_token=x", 0},
+		{"[[access_token]]=x", 0},
+		{"[ACCESS.TOKEN]=x", 0},
+		{"+[password]=x", 2},
+		{"][api_key][x]=1", 1},
+		{"[access_token=x", 0}, // `_access_token` to PHP, `access_token` to Rack
+		{"[x]access_token=x", -1},
+		{"[access%2Btoken]=x", -1},
+		{strings.Repeat("[", 300) + "password]=1", 2},
+		{strings.Repeat("]", 300) + "password=1", 2},
 		{"a=1;access_token=x", 0},
 		{"x=access_token", -1},
 		{"access_tokens=x", -1},
@@ -96,8 +111,27 @@ func findQueryParamRef(query string, names []string) int {
 		if hasBracket {
 			prefix = config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(string(dec), "%", "%25"), "+", "%2B"))
 		}
+		// The first bracket-delimited component of the decoded name
+		// (leading spaces, then leading '[' and ']' skipped).
+		full := []byte{}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c == '+' {
+				c = ' '
+			} else if d, ok := refPercent(name, i); ok {
+				c = d
+				i += 2
+			}
+			full = append(full, c)
+		}
+		rest := strings.TrimLeft(strings.TrimLeft(string(full), " "), "[]")
+		comp, hasComp := rest, strings.ContainsAny(string(full), "[]")
+		if j := strings.IndexAny(rest, "[]"); j >= 0 {
+			comp = rest[:j]
+		}
+		compNorm := config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(comp, "%", "%25"), "+", "%2B"))
 		for k, n := range names {
-			if norm == n || hasBracket && prefix == n {
+			if norm == n || hasBracket && prefix == n || hasComp && compNorm == n {
 				return k
 			}
 		}
@@ -107,7 +141,7 @@ func findQueryParamRef(query string, names []string) int {
 
 func FuzzFindQueryParam(f *testing.F) {
 	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token",
-		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b"} {
+		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b", "[access_token]", "]a_b", "%5B%5Ba.b%5D%5D", "+[+a_b]"} {
 		f.Add(s)
 	}
 	names := []string{"access_token", "a_b", "\u00e9t\u00e9"}
