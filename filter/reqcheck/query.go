@@ -129,12 +129,15 @@ func UnsafeCookie(v string) bool {
 }
 
 // NextCookiePair reads the pair of a Cookie header value v that starts at
-// i: pairs are separated by ';', and pair is v[start:stop], the text up to
-// the next ';' without surrounding spaces and tabs. next is where the pair
-// after it starts. Callers loop while i < len(v).
+// i: pairs are separated by ';' and by ',' (ASP.NET Core's cookie parser,
+// Rack before 2.2 and Tomcat's legacy one split on ',' too, so in
+// `theme=dark, session=x` they read a cookie `session`), and pair is
+// v[start:stop], the text up to the next separator without surrounding
+// spaces and tabs. next is where the pair after it starts. Callers loop
+// while i < len(v).
 func NextCookiePair(v string, i int) (pair string, start, stop, next int) {
 	end := i
-	for end < len(v) && v[end] != ';' {
+	for end < len(v) && v[end] != ';' && v[end] != ',' {
 		end++
 	}
 	start, stop = i, end

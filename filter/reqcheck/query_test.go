@@ -236,6 +236,11 @@ func TestUnsafeCookie(t *testing.T) {
 		";;; ; =x":                      false,
 		"a=\"q%00\"":                    true,
 		"theme=dark; lang=en; x=%7F%0D": false,
+		// ',' separates cookies as ';' does (ASP.NET Core, old Rack).
+		"theme=dark, session%00=x":      true,
+		"theme=dark,session%0A=x":       true,
+		"a=1,	b=x%00":                  true,
+		"list=a,b,c":                    false,
 	} {
 		if got := UnsafeCookie(v); got != want {
 			t.Errorf("UnsafeCookie(%q) = %v, want %v", v, got, want)
@@ -247,7 +252,7 @@ func TestUnsafeCookie(t *testing.T) {
 }
 
 func TestNextCookiePair(t *testing.T) {
-	v := " a=1 ;\tb = 2;;c;  "
+	v := " a=1 ;\tb = 2;;c, d=4 ,e=5,  "
 	var got []string
 	for i := 0; i < len(v); {
 		pair, start, stop, next := NextCookiePair(v, i)
@@ -257,7 +262,7 @@ func TestNextCookiePair(t *testing.T) {
 		}
 		got = append(got, pair)
 	}
-	if want := []string{"a=1", "b = 2", "", "c", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+	if want := []string{"a=1", "b = 2", "", "c", "d=4", "e=5", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("NextCookiePair over %q = %q, want %q", v, got, want)
 	}
 }
@@ -317,12 +322,12 @@ func FuzzUnsafeQuery(f *testing.F) {
 }
 
 func FuzzUnsafeCookie(f *testing.F) {
-	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00"} {
+	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00", "a=1, b%00=2", ",;,"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		var parts []string
-		for _, p := range strings.Split(v, ";") {
+		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' }) {
 			parts = append(parts, strings.Trim(p, " \t"))
 		}
 		want := unsafeRef(parts, func(p string) (string, string, bool) {
