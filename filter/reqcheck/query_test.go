@@ -237,10 +237,10 @@ func TestUnsafeCookie(t *testing.T) {
 		"a=\"q%00\"":                    true,
 		"theme=dark; lang=en; x=%7F%0D": false,
 		// ',' separates cookies as ';' does (ASP.NET Core, old Rack).
-		"theme=dark, session%00=x":      true,
-		"theme=dark,session%0A=x":       true,
-		"a=1,	b=x%00":                  true,
-		"list=a,b,c":                    false,
+		"theme=dark, session%00=x": true,
+		"theme=dark,session%0A=x":  true,
+		"a=1,	b=x%00":              true,
+		"list=a,b,c":               false,
 	} {
 		if got := UnsafeCookie(v); got != want {
 			t.Errorf("UnsafeCookie(%q) = %v, want %v", v, got, want)
