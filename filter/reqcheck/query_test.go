@@ -239,7 +239,7 @@ func TestUnsafeCookie(t *testing.T) {
 		// ',' separates cookies as ';' does (ASP.NET Core, old Rack).
 		"theme=dark, session%00=x": true,
 		"theme=dark,session%0A=x":  true,
-		"a=1,	b=x%00":              true,
+		"a=1,\tb=x%00":             true,
 		"list=a,b,c":               false,
 	} {
 		if got := UnsafeCookie(v); got != want {
