@@ -339,3 +339,96 @@ func FuzzUnsafeCookie(f *testing.F) {
 		}
 	})
 }
+
+// TestUnsafeFormName: a control character in a form field's name, raw or
+// percent-encoded, except raw tabs and line breaks (a JSON body's
+// whitespace).
+func TestUnsafeFormName(t *testing.T) {
+	for form, want := range map[string]bool{
+		"":                       false,
+		"note=hi&user_id=bob":    false,
+		"note=hi&user_id%00=bob": true,
+		"user_id%00junk=bob":     true,
+		"+user.id%00=bob":        true,
+		"a;b%0A=1":               true,
+		"user_id\x00=bob":        true,
+		"x%7F=1":                 true,
+		"x\x7f=1":                true,
+		"msg=%00":                false, // values are not looked at
+		"{\n  \"a\": \"b\"\r\n}": false,
+		"{\t\"a\":1}&x%09=1":     true,
+		"caf%C3%A9=1&%2500=x":    false,
+	} {
+		if got := UnsafeFormName(form); got != want {
+			t.Errorf("UnsafeFormName(%q) = %v, want %v", form, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { UnsafeFormName("a=1&b=2&c%5Bd%5D=3") }); n != 0 {
+		t.Errorf("UnsafeFormName allocates %.0f times per call", n)
+	}
+}
+
+func multipartNames(body string) []string {
+	var out []string
+	EachMultipartName(body, func(name string) bool {
+		out = append(out, name)
+		return true
+	})
+	return out
+}
+
+func TestEachMultipartName(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want []string
+	}{
+		{"--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--B\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nbob\r\n--B--\r\n", []string{"note", "user_id"}},
+		{"content-disposition : form-data;name=_method\r\n", []string{"_method"}},
+		{"CONTENT-DISPOSITION:form-data; NAME=\"a;b\"; filename=\"x\"\n", []string{"a;b"}},
+		{"Content-Disposition: form-data; filename=\"user_id\"\r\n", nil},
+		{"Content-Disposition: form-data; name=\"a\"; name=\"b\"\r\n", []string{"a", "b"}},
+		{"Content-Disposition: form-data; name*=utf-8''user%5Fid\r\n", []string{"user%5Fid"}},
+		{"Content-Disposition: form-data; name=\"us\\\"er\\\\id\"\r\n", []string{"us\"er\\id"}},
+		{"Content-Disposition: form-data; name = \"x\" \r\n", []string{"x"}},
+		{"Content-Disposition: form-data; name=\"unterminated", []string{"unterminated"}},
+		{"X-Content-Disposition: form-data; name=\"x\"\r\n", nil},
+		{"Content-Disposition form-data; name=\"x\"\r\n", nil},
+		{"Content-Dispositions: name=x\r\n", nil},
+		{"", nil},
+		{"Content-Disposition:", nil},
+		{"Content-Disposition: ;;;=;\"", []string(nil)},
+	} {
+		if got := multipartNames(c.body); strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("EachMultipartName(%q) = %q, want %q", c.body, got, c.want)
+		}
+	}
+	// f stops the scan.
+	n := 0
+	EachMultipartName("Content-Disposition: form-data; name=a; name=b\nContent-Disposition: form-data; name=c\n", func(string) bool { n++; return false })
+	if n != 1 {
+		t.Errorf("EachMultipartName went on after false: %d calls", n)
+	}
+	body := "--B\r\nContent-Disposition: form-data; name=\"note\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B--\r\n"
+	if n := testing.AllocsPerRun(100, func() { EachMultipartName(body, func(string) bool { return true }) }); n != 0 {
+		t.Errorf("EachMultipartName allocates %.0f times per call", n)
+	}
+}
+
+// FuzzEachMultipartName: no panic, names are substrings of the body unless
+// escapes were undone, and the scan ends.
+func FuzzEachMultipartName(f *testing.F) {
+	for _, s := range []string{"Content-Disposition: form-data; name=\"a\"\r\n", "content-disposition:name*=x''y", "Content-Disposition: name=\"\\", "Content-Disposition:;=;\"\\\"", "\n\n\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		EachMultipartName(body, func(name string) bool {
+			if !strings.Contains(body, "\\") && !strings.Contains(body, name) {
+				t.Fatalf("name %q is not in %q", name, body)
+			}
+			if strings.ContainsAny(name, "\n") {
+				t.Fatalf("name %q spans lines", name)
+			}
+			return true
+		})
+	})
+}
