@@ -236,7 +236,7 @@ func controlInFormName(raw string) bool {
 // in. So a part the filter reads as content is still looked at when some
 // parser reads its lines as headers: reading more names only refuses more.
 // A quoted value is given without its quotes and with its backslash
-// escapes undone; a `name*` value (RFC 8187, `utf-8”user%5Fid`) without
+// escapes undone; a `name*` value (RFC 8187, `utf-8'en'user%5Fid`) without
 // its charset and language (the caller percent-decodes names anyway). It
 // is linear in the body and allocates only for a quoted name holding a
 // backslash.
