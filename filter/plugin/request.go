@@ -70,10 +70,11 @@ func (s *stream) stepForbiddenQuery() result {
 // (413), an upgrade on a route that reads bodies or inspects responses
 // (400). It also decides the body mode of step 12.
 //
-// A form-encoded request on a route with auth.owner rules is read too, for
-// the form shadows of those rules (checkOwnerForm), within max_body_bytes
-// or the 1 MiB default; any other request to such a route is not (unless
-// another rule reads it).
+// A form-encoded or multipart request (or a POST without a Content-Type)
+// on a route with auth.owner or body_owner rules is read too, for the form
+// shadows of those rules (checkOwnerForm), within max_body_bytes or the
+// 1 MiB default; any other request to such a route is not (unless another
+// rule reads it).
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
 	limit, capped := cfg.RequestBodyLimit()
