@@ -58,19 +58,48 @@ func (o *Owner) Check(identity *jsonx.Value, query string, params route.Params) 
 	return Verdict{}
 }
 
+// Form is a request body read as form fields, for the form shadows of the
+// owner and body_owner rules: URL-encoded (fields split and named exactly
+// as query parameters are) or multipart (its part names). Values are never
+// read.
+type Form struct {
+	// Body is the body; "" when it is not read as a form.
+	Body       string
+	URLEncoded bool
+	Multipart  bool
+}
+
+// Has reports whether a field of the form is named like one of names
+// (each normalised with httpx.NormalizeQueryName).
+func (f Form) Has(names []string) bool {
+	if f.Body == "" {
+		return false
+	}
+	if f.URLEncoded && httpx.FindQueryParam(f.Body, names) >= 0 {
+		return true
+	}
+	found := false
+	if f.Multipart {
+		httpx.EachMultipartName(f.Body, func(name string) bool {
+			found = name != "" && httpx.QueryNameIndex(name, names...) >= 0
+			return !found
+		})
+	}
+	return found
+}
+
 // CheckForm is the form part of the owner checks, run by the body checks
-// of step 12 on a complete application/x-www-form-urlencoded body (form;
-// "" when the body is not a form): a field named like the param of a rule
-// whose `unless` does not hold is refused (403 with insufficient_scope), as
-// a query parameter is in step 10. Fields are split and named exactly as
-// query parameters are; values are never read.
-func CheckForm(rules []Owner, identity *jsonx.Value, form string) Verdict {
-	if form == "" {
+// of step 12 on a complete application/x-www-form-urlencoded or multipart
+// body: a field named like the param of a rule whose `unless` does not
+// hold is refused (403 with insufficient_scope), as a query parameter is
+// in step 10.
+func CheckForm(rules []Owner, identity *jsonx.Value, form Form) Verdict {
+	if form.Body == "" {
 		return Verdict{}
 	}
 	for i := range rules {
 		o := &rules[i]
-		if !o.excepted(identity) && httpx.FindQueryParam(form, o.qname) >= 0 {
+		if !o.excepted(identity) && form.Has(o.qname) {
 			return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
 		}
 	}
@@ -123,15 +152,15 @@ func CompileBodyOwner(b *config.BodyOwnerRule) BodyOwner {
 // Each rule's field must be present exactly once at every level of its
 // path (no second key equal to it in any letter case), must not be
 // shadowed by a query parameter named like its last segment (nor by such a
-// field of the body read as a form, when the request says it is one: form
-// is then the body), and must equal the claim as a string. An anonymous
+// field of the body read as a form, when the request says it is one), and
+// must equal the claim as a string. An anonymous
 // request fails.
-func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body []byte, form string) Verdict {
+func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body []byte, form Form) Verdict {
 	if len(rules) == 0 {
 		return Verdict{}
 	}
 	for i := range rules {
-		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || httpx.FindQueryParam(form, rules[i].qname) >= 0 {
+		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || form.Has(rules[i].qname) {
 			return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope)
 		}
 	}

@@ -60,10 +60,10 @@ func TestOwner_verdicts(t *testing.T) {
 			t.Errorf("%s: Check = %+v, want reason %q", tc.name, v, tc.wantReason)
 		}
 	}
-	if v := CheckForm([]Owner{o}, alice, "name=x&id=bob"); v.Reason != problem.ReasonOwnerAmbiguous {
+	if v := CheckForm([]Owner{o}, alice, Form{Body: "name=x&id=bob", URLEncoded: true}); v.Reason != problem.ReasonOwnerAmbiguous {
 		t.Errorf("form shadow: %+v", v)
 	}
-	if v := CheckForm([]Owner{admin}, root, "id=bob"); !v.Pass() {
+	if v := CheckForm([]Owner{admin}, root, Form{Body: "id=bob", URLEncoded: true}); !v.Pass() {
 		t.Errorf("form shadow under unless: %+v", v)
 	}
 }
@@ -89,12 +89,12 @@ func TestCheckBodyOwner_verdicts(t *testing.T) {
 		{"form shadow", alice, "", `{"order":{"customer":"alice"}}`, "customer=bob", problem.ReasonBodyOwnerAmbiguous},
 	}
 	for _, tc := range tests {
-		v := CheckBodyOwner(rules, tc.id, tc.query, []byte(tc.body), tc.form)
+		v := CheckBodyOwner(rules, tc.id, tc.query, []byte(tc.body), Form{Body: tc.form, URLEncoded: true})
 		if v.Reason != tc.wantReason || (tc.wantReason != "") != (v.Status == 403) {
 			t.Errorf("%s: CheckBodyOwner = %+v, want reason %q", tc.name, v, tc.wantReason)
 		}
 	}
-	if v := CheckBodyOwner(nil, nil, "", nil, ""); !v.Pass() {
+	if v := CheckBodyOwner(nil, nil, "", nil, Form{}); !v.Pass() {
 		t.Errorf("no rules: %+v", v)
 	}
 }

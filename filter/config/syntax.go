@@ -56,8 +56,8 @@ func checkHeaderRead(s string) (string, string) {
 }
 
 // unsettableHeaders may not be set from claims: framing and hop-by-hop
-// headers, credentials, headers Envoy or the filter own, and method
-// overrides the filter refuses.
+// headers, credentials, headers Envoy or the filter own, and method and
+// URL overrides the filter refuses.
 var unsettableHeaders = map[string]bool{
 	"host": true, "content-length": true, "transfer-encoding": true, "connection": true,
 	"te": true, "upgrade": true, "keep-alive": true, "proxy-connection": true, "trailer": true,
@@ -67,6 +67,7 @@ var unsettableHeaders = map[string]bool{
 	"x-forwarded-port": true, "x-real-ip": true, "x-request-id": true, "origin": true,
 	"range": true, "if-range": true, "accept-encoding": true,
 	"x-http-method-override": true, "x-http-method": true, "x-method-override": true,
+	"x-original-url": true, "x-rewrite-url": true,
 }
 
 // checkHeaderSet validates a header the filter writes from claims.
