@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"strings"
-
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
@@ -79,8 +77,8 @@ func (s *stream) stepForbiddenQuery() result {
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
 	limit, capped := cfg.RequestBodyLimit()
-	s.body.form = cfg.ReadsFormBody() && s.formEncoded()
-	s.body.multipart = cfg.ReadsFormBody() && s.multipartEncoded()
+	s.body.form = cfg.ReadsFormBody() && s.req.formEncoded()
+	s.body.multipart = cfg.ReadsFormBody() && s.req.multipartEncoded()
 	formLike := s.body.form || s.body.multipart
 	if formLike && !capped {
 		limit, capped = config.DefaultMaxBodyBytes, true
@@ -101,58 +99,21 @@ func (s *stream) stepDeclaredLength() result {
 			}
 		}
 	}
-	if (cfg.RefusesUpgrade() || formLike) && s.isUpgrade() {
+	if (cfg.RefusesUpgrade() || formLike) && s.req.isUpgrade() {
 		return s.refuse(400, problem.ReasonUpgradeRefused, nil)
 	}
 	return next
 }
 
-// formEncoded reports whether a Content-Type of the request names
-// application/x-www-form-urlencoded, read as leniently as any framework
-// reads it: letter case aside, the media type ends at the first ';', ','
-// or blank (PHP stops there too), and any of several Content-Type headers
-// counts. A POST without a Content-Type (or with only blank ones) is a
-// form too: Rack (Rack::Request#form_data?), and so Rails, parse its body
-// as one.
-func (s *stream) formEncoded() bool {
-	typed := false
-	for _, p := range s.req.headers {
-		if headerIs(p.Key, "content-type") {
-			if isFormType(p.Value) {
-				return true
-			}
-			typed = typed || strings.Trim(p.Value, " \t") != ""
-		}
-	}
-	return !typed && s.req.method == "POST"
-}
-
-// multipartEncoded reports whether a Content-Type of the request is a
-// multipart/ media type (Rack parses any of them as form data; PHP,
-// Spring and ASP.NET multipart/form-data), letter case and leading blanks
-// aside.
-func (s *stream) multipartEncoded() bool {
-	for _, p := range s.req.headers {
-		if !headerIs(p.Key, "content-type") {
-			continue
-		}
-		v := strings.TrimLeft(p.Value, " \t")
-		if len(v) >= len("multipart/") && httpx.EqualFoldLower(v[:len("multipart/")], "multipart/") {
-			return true
-		}
-	}
-	return false
-}
-
 // formHas reports whether the body read as a form (form is the body) has a
 // field named like one of names (each normalised): as query parameters
-// are named (reqcheck.FindQueryParam) when it is form-encoded, or as the
-// names of its parts (reqcheck.EachMultipartName, compared by
-// config.QueryNameIndex) when it is multipart.
+// are named (httpx.FindQueryParam) when it is form-encoded, or as the
+// names of its parts (httpx.EachMultipartName, compared by
+// httpx.QueryNameIndex) when it is multipart (authn.Form).
 func (s *stream) formHas(form string, names []string) bool { return s.bodyForm(form).Has(names) }
 
 // formUnsafe reports whether a field name of the body read as a form holds
-// a control character (reqcheck.UnsafeFormName; each part name of a
+// a control character (httpx.UnsafeFormName; each part name of a
 // multipart body likewise).
 func (s *stream) formUnsafe(form string) bool {
 	if s.body.form && httpx.UnsafeFormName(form) {
@@ -166,28 +127,6 @@ func (s *stream) formUnsafe(form string) bool {
 		})
 	}
 	return unsafe
-}
-
-func isFormType(v string) bool {
-	v = strings.TrimLeft(v, " \t")
-	if i := strings.IndexAny(v, ";, \t"); i >= 0 {
-		v = v[:i]
-	}
-	return httpx.EqualFoldLower(v, "application/x-www-form-urlencoded")
-}
-
-// isUpgrade reports an HTTP/1.1 upgrade (any Upgrade header), an HTTP/2
-// extended CONNECT (:protocol) or a CONNECT tunnel: streams that are not a
-// request body and are never buffered.
-func (s *stream) isUpgrade() bool {
-	if s.req.method == "CONNECT" {
-		return true
-	}
-	if _, ok := s.req.header("upgrade"); ok {
-		return true
-	}
-	_, ok := s.req.header(":protocol")
-	return ok
 }
 
 // headersVerdict decides, once the header steps passed, whether the headers

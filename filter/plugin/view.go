@@ -3,6 +3,7 @@ package plugin
 import (
 	"strings"
 
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/route"
 )
@@ -121,4 +122,63 @@ func (s *stream) releaseHeaders() {
 	c.origin = take(len(c.origin))
 	c.acrm = ""
 	s.params = route.Params{}
+}
+
+// formEncoded reports whether a Content-Type of the request names
+// application/x-www-form-urlencoded, read as leniently as any framework
+// reads it: letter case aside, the media type ends at the first ';', ','
+// or blank (PHP stops there too), and any of several Content-Type headers
+// counts. A POST without a Content-Type (or with only blank ones) is a
+// form too: Rack (Rack::Request#form_data?), and so Rails, parse its body
+// as one.
+func (v *requestView) formEncoded() bool {
+	typed := false
+	for _, p := range v.headers {
+		if headerIs(p.Key, "content-type") {
+			if isFormType(p.Value) {
+				return true
+			}
+			typed = typed || strings.Trim(p.Value, " \t") != ""
+		}
+	}
+	return !typed && v.method == "POST"
+}
+
+// multipartEncoded reports whether a Content-Type of the request is a
+// multipart/ media type (Rack parses any of them as form data; PHP,
+// Spring and ASP.NET multipart/form-data), letter case and leading blanks
+// aside.
+func (v *requestView) multipartEncoded() bool {
+	for _, p := range v.headers {
+		if !headerIs(p.Key, "content-type") {
+			continue
+		}
+		t := strings.TrimLeft(p.Value, " \t")
+		if len(t) >= len("multipart/") && httpx.EqualFoldLower(t[:len("multipart/")], "multipart/") {
+			return true
+		}
+	}
+	return false
+}
+
+func isFormType(t string) bool {
+	t = strings.TrimLeft(t, " \t")
+	if i := strings.IndexAny(t, ";, \t"); i >= 0 {
+		t = t[:i]
+	}
+	return httpx.EqualFoldLower(t, "application/x-www-form-urlencoded")
+}
+
+// isUpgrade reports an HTTP/1.1 upgrade (any Upgrade header), an HTTP/2
+// extended CONNECT (:protocol) or a CONNECT tunnel: streams that are not a
+// request body and are never buffered.
+func (v *requestView) isUpgrade() bool {
+	if v.method == "CONNECT" {
+		return true
+	}
+	if _, ok := v.header("upgrade"); ok {
+		return true
+	}
+	_, ok := v.header(":protocol")
+	return ok
 }
