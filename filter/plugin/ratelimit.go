@@ -28,8 +28,6 @@ const (
 	// ratelimit.MaxAttempts lost races: a refused request (step 11) or an
 	// uncounted failure (failed_auth_limit).
 	metricCASExhausted = "apiguard.ratelimit.cas_exhausted"
-	// metricLimitedPrefix + <limit name> counts each local limit's refusals.
-	metricLimitedPrefix = "apiguard.rate_limited."
 	// metricFailedAuthCounted counts failures counted by failed_auth_limit.
 	metricFailedAuthCounted = "apiguard.failed_auth.counted"
 	// metricFailedAuthLockouts counts failures that locked their key out.
