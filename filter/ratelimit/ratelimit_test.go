@@ -425,15 +425,25 @@ func TestHammer(t *testing.T) {
 	l := NewLimit("t/", NewRate(burst, time.Hour, burst), NewLayout(16))
 	var admitted, contended atomic.Int64
 	var wg sync.WaitGroup
+	// Bounded: a limiter that never refuses (or refuses every take as
+	// contended) fails the test instead of spinning until the timeout.
+	const maxTakes = 100 * burst
 	for g := 0; g < 16; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			states := make([]State, 1)
 			for {
+				if n := admitted.Load() + contended.Load(); n > maxTakes {
+					t.Errorf("%d takes (%d admitted, %d contended) and the limiter has not refused yet", n, admitted.Load(), contended.Load())
+					return
+				}
 				switch Take(st, t0, []Request{{l, 42}}, states).Verdict {
 				case Allowed:
-					admitted.Add(1)
+					if admitted.Add(1) > burst {
+						t.Errorf("more than %d admitted: the limiter lost an update or never refuses", burst)
+						return
+					}
 				case Contended:
 					contended.Add(1)
 				case Limited:
