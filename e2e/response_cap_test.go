@@ -43,7 +43,7 @@ func TestResponse_capBoundary(t *testing.T) {
 					{name: "one over by the last chunk", path: "/orders", resp: chunked(jsonResp(200, over), limit), want: 502, reason: problem.ReasonResponseTooLarge, late: true},
 					{name: "one over, then trailers", path: "/orders", resp: trailers(jsonResp(200, over)), want: 502, reason: problem.ReasonResponseTooLarge, late: true},
 				})
-				if got := metric(e, "apiguard.denied.response_too_large"); got != 6 {
+				if got := metric(t, e, "apiguard.denied.response_too_large"); got != 6 {
 					t.Errorf("denied.response_too_large = %d, want 6", got)
 				}
 			})

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -250,9 +251,51 @@ func logText(e *host.Envoy) string {
 	return b.String()
 }
 
-func metric(e *host.Envoy, name string) int64 {
+// metric returns the counter wasmcustom.<name>, which must exist: the
+// plugin defines a counter when it first counts, so a name that was never
+// defined is misspelled or counts an event that never happened, and a
+// `== 0` check on it must not pass. metricOrZero is for counts that may
+// rightly be zero.
+func metric(t testing.TB, e *host.Envoy, name string) int64 {
+	t.Helper()
+	v, ok := e.Metric("wasmcustom." + name)
+	if !ok {
+		t.Fatalf("metric %s was never defined (a misspelled name, or nothing counted it: use metricOrZero for a count that may be zero)\ndefined: %v", name, definedMetrics(e))
+	}
+	return v
+}
+
+// metricOrZero returns the counter wasmcustom.<name>, 0 when it was never
+// defined (nothing counted it yet). The name must still be one the plugin
+// can define: a metric the README documents and, under apiguard.denied.
+// and apiguard.reported., a reason the problem package declares; so a
+// misspelled name fails here too.
+func metricOrZero(t testing.TB, e *host.Envoy, name string) int64 {
+	t.Helper()
+	if err := knownMetric(name); err != nil {
+		t.Fatalf("metricOrZero(%q): %v", name, err)
+	}
 	v, _ := e.Metric("wasmcustom." + name)
 	return v
+}
+
+// metricWant reads a counter that a table expects to be want: with
+// metric when want is not zero, with metricOrZero when it is.
+func metricWant(t testing.TB, e *host.Envoy, name string, want int64) int64 {
+	t.Helper()
+	if want == 0 {
+		return metricOrZero(t, e, name)
+	}
+	return metric(t, e, name)
+}
+
+func definedMetrics(e *host.Envoy) []string {
+	var names []string
+	for k := range e.Metrics() {
+		names = append(names, strings.TrimPrefix(k, "wasmcustom."))
+	}
+	sort.Strings(names)
+	return names
 }
 
 func strp(s string) *string { return &s }
