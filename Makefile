@@ -16,11 +16,23 @@ all: build
 
 build: $(WASM)
 
-# Rebuild whenever any Go file or the module files change.
-$(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null)
+# Rebuild whenever any Go file or the module files change. After a build,
+# the stamp build/apiguard.wasm.sources records a content hash of these
+# sources and the module's SHA-256 (e2e/buildstamp); the e2e suite refuses
+# a module whose stamp does not match, so its wasm half never tests stale
+# code. File times decide most rebuilds; a module without a matching stamp
+# (built by hand, or sources restored with old times) is rebuilt as well:
+# the check is expanded only when the module is a goal.
+.SECONDEXPANSION:
+WASM_STAMP_STALE = $(shell $(GO) run ./e2e/cmd/buildstamp -check -wasm $(WASM) >/dev/null 2>&1 || echo FORCE)
+$(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null) $$(WASM_STAMP_STALE)
 	@mkdir -p build
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./filter
+	@$(GO) run ./e2e/cmd/buildstamp -write -wasm $@
 	@ls -l $@ | awk '{print "built " $$9 " (" $$5 " bytes)"}'
+
+.PHONY: FORCE
+FORCE:
 
 # Builds the module, then runs it for real in the local proxy (wazero host) in
 # front of a demo upstream and sends a handful of requests through it.

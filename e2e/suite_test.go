@@ -6,6 +6,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apiguard/apiguard/e2e/buildstamp"
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 	"github.com/apiguard/apiguard/filter/plugin"
@@ -55,10 +57,25 @@ func wasmPath() string {
 	}
 }
 
-// wasmModule compiles the module once per test binary.
+// wasmModule compiles the module once per test binary. build/apiguard.wasm
+// must be the module `make build` built from the current sources (its
+// stamp, e2e/buildstamp, compares content hashes), so that a source change
+// without a rebuild fails here instead of testing old code; a module named
+// by $APIGUARD_WASM is taken as it is.
 func wasmModule(t testing.TB) *wasmguest.Module {
 	t.Helper()
-	modOnce.Do(func() { mod, modErr = wasmguest.CompileFile(wasmPath()) })
+	modOnce.Do(func() {
+		p := wasmPath()
+		if os.Getenv("APIGUARD_WASM") == "" {
+			if modErr = buildstamp.Check(filepath.Dir(filepath.Dir(p)), p); modErr != nil {
+				return
+			}
+		}
+		mod, modErr = wasmguest.CompileFile(p)
+	})
+	if errors.Is(modErr, buildstamp.ErrStale) {
+		t.Fatalf("the wasm run needs the current module: %v", modErr)
+	}
 	if modErr != nil {
 		t.Fatalf("the wasm run needs the module: %v (run `make build`)", modErr)
 	}
