@@ -81,12 +81,25 @@ func BenchmarkAuthCached(b *testing.B) {
 		if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
 			b.Fatalf("status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
 		}
+		// The path measured: the token served from the cache, its claims
+		// applied.
+		r := vm.RoundTrip(req, up)
+		if r.Downstream.Status != 200 || r.Upstream.Header("x-user-id") != "alice" {
+			b.Fatalf("status %d, x-user-id %q", r.Downstream.Status, r.Upstream.Header("x-user-id"))
+		}
+		if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != 1 {
+			b.Fatalf("%d cache hits after the second request, want 1", hits)
+		}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
 				b.Fatalf("status %d", r.Downstream.Status)
 			}
+		}
+		b.StopTimer()
+		if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != int64(b.N)+1 {
+			b.Fatalf("%d cache hits for %d cached requests", hits-1, b.N)
 		}
 	})
 }
@@ -101,6 +114,10 @@ func BenchmarkAuthFresh(b *testing.B) {
 				vm := e.Worker(0)
 				req := authRequest(a.path, tok)
 				up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+				// The path measured: a verified token, its claims applied.
+				if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Upstream.Header("x-user-id") != "alice" {
+					b.Fatalf("status %d (%s), x-user-id %q", r.Downstream.Status, r.Downstream.LocalReply, r.Upstream.Header("x-user-id"))
+				}
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
@@ -155,12 +172,25 @@ func bareVerifier(b testing.TB, alg, kid, tok string) func() bool {
 	}
 }
 
+// otherSignature changes one bit in the middle of tok's signature.
+func otherSignature(tok string) string {
+	i := strings.LastIndexByte(tok, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	sig[len(sig)/2] ^= 1
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
+}
+
 // BenchmarkAuthBare is the bare signature check of the tokens of
 // BenchmarkAuthFresh (native only: the module exposes only the proxy-wasm
 // ABI; see the README for the wasm figures of filter/jwt's benchmarks).
 func BenchmarkAuthBare(b *testing.B) {
 	for _, a := range benchAlgs {
-		ok := bareVerifier(b, a.alg, a.kid, benchToken(b, a.alg, a.kid))
+		tok := benchToken(b, a.alg, a.kid)
+		ok := bareVerifier(b, a.alg, a.kid, tok)
+		// The check measured refuses another signature.
+		if bareVerifier(b, a.alg, a.kid, otherSignature(tok))() {
+			b.Fatalf("%s: the bare check accepts a changed signature", a.alg)
+		}
 		b.Run(a.alg, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -200,20 +230,46 @@ func BenchmarkAuthRatios(b *testing.B) {
 				req := authRequest(a.path, tok)
 				plain := authRequest("/p", tok)
 				up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+				// The paths measured, once: the plain route passes the
+				// token on unverified; the fresh request verifies (no cache
+				// hit), the cached one hits the cache; the bare check holds.
+				if r := vm.RoundTrip(plain, up); r.Downstream.Status != 200 || r.Upstream.Header("x-user-id") != "" {
+					b.Fatalf("plain route: status %d, x-user-id %q", r.Downstream.Status, r.Upstream.Header("x-user-id"))
+				}
+				e.Clock().Advance(cacheOutlived)
+				if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Upstream.Header("x-user-id") != "alice" {
+					b.Fatalf("fresh: status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
+				}
+				if hits := metricOrZero(b, e, "apiguard.auth.cache_hit"); hits != 0 {
+					b.Fatalf("fresh: %d cache hits", hits)
+				}
+				if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Upstream.Header("x-user-id") != "alice" {
+					b.Fatalf("cached: status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
+				}
+				if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != 1 {
+					b.Fatalf("cached: %d cache hits, want 1", hits)
+				}
+				if !bare() {
+					b.Fatal("the bare check refuses the token")
+				}
 				var tPlain, tFresh, tCached, tBare time.Duration
 				for b.Loop() {
 					t0 := time.Now()
-					vm.RoundTrip(plain, up)
+					if r := vm.RoundTrip(plain, up); r.Downstream.Status != 200 {
+						b.Fatalf("plain: status %d", r.Downstream.Status)
+					}
 					t1 := time.Now()
 					e.Clock().Advance(cacheOutlived)
 					if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
-						b.Fatalf("status %d", r.Downstream.Status)
+						b.Fatalf("fresh: status %d", r.Downstream.Status)
 					}
 					t2 := time.Now()
-					vm.RoundTrip(req, up)
+					if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
+						b.Fatalf("cached: status %d", r.Downstream.Status)
+					}
 					t3 := time.Now()
-					if !g.wasm {
-						bare()
+					if !g.wasm && !bare() {
+						b.Fatal("bare: refused")
 					}
 					t4 := time.Now()
 					tPlain += t1.Sub(t0)
