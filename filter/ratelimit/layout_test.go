@@ -39,3 +39,23 @@ func TestNewLayout_clamps(t *testing.T) {
 		}
 	}
 }
+
+// TestPlace_lowerExactlyAtCeiling: a slot exactly ceiling ahead is one a
+// limiter may have written; lower leaves it and reports no repair (a
+// repair costs a write). One nanosecond further is repaired.
+func TestPlace_lowerExactlyAtCeiling(t *testing.T) {
+	l := NewLayout(16)
+	p := l.Locate(testHasher.Sum(0, "k"))
+	const now, ceiling = int64(1000), int64(50)
+	v := make([]byte, l.EntryBytes())
+	for _, c := range p.Cells() {
+		setCell(v, c, now+ceiling)
+	}
+	if p.lower(v, now, ceiling) {
+		t.Error("a slot exactly ceiling ahead was repaired")
+	}
+	setCell(v, p.Cells()[0], now+ceiling+1)
+	if !p.lower(v, now, ceiling) || cell(v, p.Cells()[0]) != now+ceiling {
+		t.Error("a slot past the ceiling was not lowered to it")
+	}
+}
