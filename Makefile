@@ -116,14 +116,16 @@ fuzz:
 # run to some packages, MUTATION_EXCLUDE='^jwks\.go$$' leaves files out (a
 # regexp on file names within each package); MUTATION_WORKERS and
 # MUTATION_TIMEOUT_COEFFICIENT (gremlins' test timeout, a multiple of the
-# package's own test time) suit a busy machine.
+# time of the package's coverage run) suit a busy machine. GOFLAGS=-count=1
+# keeps that coverage run out of the test cache: a cached run takes a
+# second or two, and every mutant would then time out.
 # Of filter/plugin, the glue, only credential extraction and the owner
 # checks are security core: its other files are excluded.
 GREMLINS_VERSION := v0.6.0
 GREMLINS := build/gremlins/$(GREMLINS_VERSION)/gremlins
 MUTATION_PKGS ?= jwt apikey claims reqcheck redact ratelimit plugin
 MUTATION_WORKERS ?= 2
-MUTATION_TIMEOUT_COEFFICIENT ?= 3
+MUTATION_TIMEOUT_COEFFICIENT ?= 5
 MUTATION_EXCLUDE ?=
 MUTATION_PLUGIN_FILES := auth_owner.go auth_source.go
 mutation_empty :=
@@ -139,7 +141,7 @@ mutation: $(GREMLINS)
 	  excl=(); if [ $$p = plugin ]; then excl=(-E '$(MUTATION_PLUGIN_EXCLUDE)'); fi; \
 	  if [ -n '$(MUTATION_EXCLUDE)' ]; then excl+=(-E '$(MUTATION_EXCLUDE)'); fi; \
 	  echo "== filter/$$p"; \
-	  $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
+	  GOFLAGS=-count=1 $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
 	    -S lct -o build/mutation/$$p.json "$${excl[@]}" filter/$$p 2>&1 | tee build/mutation/$$p.log | grep -E 'LIVED|NOT COVERED|TIMED OUT|^Killed|^Timed|efficacy'; \
 	done; \
 	bash scripts/mutation-report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt
