@@ -2,7 +2,9 @@ package jwt
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // TestVerify_issuerExact: the iss claim must equal the configured issuer
@@ -50,5 +52,22 @@ func TestVerify_issuerExact(t *testing.T) {
 		if !c.ok && ReasonOf(err) != ReasonWrongIssuer {
 			t.Errorf("%s: iss %q against %q: %v, want %s", c.name, c.iss, c.configured, err, ReasonWrongIssuer)
 		}
+	}
+}
+
+// TestVerify_noMaxLifetime: without max_lifetime a token may live as long
+// as its exp says (no lifetime check runs at all).
+func TestVerify_noMaxLifetime(t *testing.T) {
+	cfg := testConfig()
+	cfg.MaxLifetime = 0
+	v := NewVerifier(cfg, publicVerifier(t).Keys())
+	long := sign(t, "ES256", testKeys(t).ec["P-256"], header("ES256", "ec256"),
+		claims("exp="+strconv.FormatInt(testNow.Unix()+10*365*86400, 10)))
+	if _, err := v.Verify(long, testNow); err != nil {
+		t.Errorf("a ten-year token without max_lifetime: %v", err)
+	}
+	cfg.MaxLifetime = time.Hour
+	if _, err := NewVerifier(cfg, publicVerifier(t).Keys()).Verify(long, testNow); ReasonOf(err) != ReasonLifetimeExceeded {
+		t.Errorf("the same token with a one-hour max_lifetime: %v", err)
 	}
 }
