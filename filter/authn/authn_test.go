@@ -78,3 +78,28 @@ func FuzzDecodedEquals(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodedEquals_caseAndPrefix(t *testing.T) {
+	for _, c := range []struct {
+		raw, want string
+		eq        bool
+	}{
+		{"Alice", "alice", false},
+		{"alice", "Alice", false},
+		{"%41lice", "alice", false},
+		{"%61lice", "Alice", false},
+		{"ALICE", "alice", false},
+		{"alice", "alicex", false},
+		{"alicex", "alice", false},
+		{"alic%65", "alice", true},
+		{"alic%65", "alic", false},
+		{"", "a", false},
+		{"a", "", false},
+		{"%", "%", false},
+		{"%6", "%6", false},
+	} {
+		if got := DecodedEquals(c.raw, c.want); got != c.eq {
+			t.Errorf("DecodedEquals(%q, %q) = %v, want %v", c.raw, c.want, got, c.eq)
+		}
+	}
+}

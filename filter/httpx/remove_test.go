@@ -211,3 +211,52 @@ func TestDecodeQueryValue(t *testing.T) {
 		}
 	}
 }
+
+// Edges of credential removal that mutation testing showed unpinned: the
+// last letter of the alphabet in a case-insensitive prefix, a value that is
+// the prefix alone, a leading '+' in a query value, a removed last
+// parameter followed by one separator, ';' separators.
+
+func TestCutPrefixFold_edges(t *testing.T) {
+	for _, c := range []struct {
+		v, prefix, rest string
+		ok              bool
+	}{
+		{"Bearer ", "Bearer ", "", true},
+		{"zed x", "ZED ", "x", true},
+		{"ZED x", "zed ", "x", true},
+		{"Zed x", "zED ", "x", true},
+		{"AZ x", "az ", "x", true},
+		{"[ x", "{ ", "", false}, // '[' and '{' are not a letter pair
+		{"@ x", "` ", "", false},
+	} {
+		rest, ok := CutPrefixFold(c.v, c.prefix)
+		if rest != c.rest || ok != c.ok {
+			t.Errorf("CutPrefixFold(%q, %q) = %q, %v; want %q, %v", c.v, c.prefix, rest, ok, c.rest, c.ok)
+		}
+	}
+}
+
+func TestDecodeQueryValue_leadingPlus(t *testing.T) {
+	for in, want := range map[string]string{"+a": " a", "%41b": "Ab", "a+": "a ", "+": " ", "%": "%"} {
+		if got := DecodeQueryValue(in); got != want {
+			t.Errorf("DecodeQueryValue(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestWithoutQueryParam_lastSeparators(t *testing.T) {
+	q := NormalizeQueryName("access_token")
+	for _, c := range []struct{ in, want string }{
+		{"a=1&access_token=x&", "a=1"},
+		{"a=1;access_token=x;", "a=1"},
+		{"a=1;access_token=x", "a=1"},
+		{"a=1&b=2;access_token=x", "a=1&b=2"},
+		{"access_token=x;", ""},
+		{"a=1&access_token=x&&", "a=1&&"},
+	} {
+		if got, cut := WithoutQueryParams(c.in, dropNamed(q)); got != c.want || !cut {
+			t.Errorf("WithoutQueryParams(%q) = %q, %v; want %q, true", c.in, got, cut, c.want)
+		}
+	}
+}

@@ -124,28 +124,3 @@ func TestOwner_body(t *testing.T) {
 		expect(t, c.name, send(e, post(c.path, c.body, c.key)), c.want)
 	}
 }
-
-func TestDecodedEquals_caseAndPrefix(t *testing.T) {
-	for _, c := range []struct {
-		raw, want string
-		eq        bool
-	}{
-		{"Alice", "alice", false},
-		{"alice", "Alice", false},
-		{"%41lice", "alice", false},
-		{"%61lice", "Alice", false},
-		{"ALICE", "alice", false},
-		{"alice", "alicex", false},
-		{"alicex", "alice", false},
-		{"alic%65", "alice", true},
-		{"alic%65", "alic", false},
-		{"", "a", false},
-		{"a", "", false},
-		{"%", "%", false},
-		{"%6", "%6", false},
-	} {
-		if got := decodedEquals(c.raw, c.want); got != c.eq {
-			t.Errorf("decodedEquals(%q, %q) = %v, want %v", c.raw, c.want, got, c.eq)
-		}
-	}
-}

@@ -122,7 +122,7 @@ func BenchmarkBodyVsGjson64K(b *testing.B) {
 func BenchmarkFindQueryParam(b *testing.B) {
 	names := []string{"access_token", "api_key", "password"}
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&fields=id,name,email&caf%C3%A9=1"
-	if FindQueryParam(q+"&API%5Fkey=1", names) < 0 {
+	if httpx.FindQueryParam(q+"&API%5Fkey=1", names) < 0 {
 		b.Fatal("a forbidden name in the same query is not found")
 	}
 	b.ReportAllocs()
