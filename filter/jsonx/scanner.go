@@ -104,8 +104,10 @@ type Scanner struct {
 	pos   int
 	lim   Limits
 	state scanState
-	err   *Error
-	stack []frame
+
+	capStr, capKeys, capItems int // lim as bounds (see Reset)
+	err                       *Error
+	stack                     []frame
 
 	kf     *KeyFilter // NextIn's filter during its scan, else nil
 	key    []byte     // unescaped key of the last TokenKey
@@ -126,6 +128,20 @@ func (s *Scanner) Reset(data []byte, lim Limits) {
 	s.data = data
 	s.pos = 0
 	s.lim = lim
+	// The limits as bounds, "unlimited" as one that cannot be reached. The
+	// scanner reads them from here rather than keeping them in locals: in
+	// Go's wasm code every local live across the scan loop's calls is
+	// stored to the stack again at each token.
+	s.capStr, s.capKeys, s.capItems = lim.MaxStringBytes, lim.MaxKeys, lim.MaxArrayItems
+	if s.capStr <= 0 {
+		s.capStr = len(data)
+	}
+	if s.capKeys <= 0 {
+		s.capKeys = len(data)
+	}
+	if s.capItems <= 0 {
+		s.capItems = len(data)
+	}
 	s.state = stBegin
 	s.err = nil
 	s.stack = s.stack[:0]
@@ -176,6 +192,20 @@ func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
 // isSpace marks the four whitespace bytes RFC 8259 allows.
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
+// skipSpace returns the offset of the first byte at or after data[i] that
+// is not whitespace. The scanner calls it only when data[i] may be
+// whitespace: a call is marked unlikely, so the compiler lays the common
+// case (no whitespace) out as a straight line, which matters in Go's wasm
+// code where every taken branch is a jump through a dispatch table.
+//
+//go:noinline
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	return i
+}
+
 // strPlain marks bytes that can appear in a string as themselves with no
 // further check: printable ASCII except '"' and '\\'.
 var strPlain = func() (t [256]bool) {
@@ -222,17 +252,6 @@ func (s *Scanner) SkipValue() (Token, error) {
 func (s *Scanner) scan(stop uint16) (Token, error) {
 	data := s.data
 	i := s.pos
-	// Limits as locals, "unlimited" as a bound that cannot be reached.
-	strCap, maxKeys, maxItems := s.lim.MaxStringBytes, s.lim.MaxKeys, s.lim.MaxArrayItems
-	if strCap <= 0 {
-		strCap = len(data)
-	}
-	if maxKeys <= 0 {
-		maxKeys = len(data)
-	}
-	if maxItems <= 0 {
-		maxItems = len(data)
-	}
 	var (
 		esc        bool
 		plain      bool // the key is printable ASCII without escapes
@@ -254,8 +273,8 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	case stArrayFirst:
 		goto arrayFirst
 	case stBegin:
-		for i < len(data) && isSpace[data[i]] {
-			i++
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
 		}
 		if i >= len(data) {
 			return s.fail(i, ReasonEmpty, "")
@@ -271,8 +290,8 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	return Token{}, s.err
 
 after: // after a value: ',' or the closer of the container, or the end
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	n = len(s.stack)
 	if n == 0 {
@@ -290,8 +309,8 @@ after: // after a value: ',' or the closer of the container, or the end
 	c = data[i]
 	if c == ',' {
 		i++
-		for i < len(data) && isSpace[data[i]] {
-			i++
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
 		}
 		if top.obj {
 			goto key
@@ -313,21 +332,21 @@ after: // after a value: ',' or the closer of the container, or the end
 	return s.fail(i, ReasonSyntax, "expected ',' or ']'")
 
 colon: // after a key
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	if i >= len(data) || data[i] != ':' {
 		return s.fail(i, ReasonSyntax, "expected ':' after object key")
 	}
 	i++
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	goto value
 
 objectFirst: // after '{'
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	top = &s.stack[len(s.stack)-1]
 	if i < len(data) && data[i] == '}' {
@@ -338,8 +357,8 @@ objectFirst: // after '{'
 	goto key
 
 arrayFirst: // after '['
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	if i < len(data) && data[i] == ']' {
 		kind = TokenEndArray
@@ -366,11 +385,11 @@ key: // an object key at data[i] for the object top
 		return s.fail(i, ReasonSyntax, "expected object key")
 	}
 	top.count++
-	if top.count > maxKeys {
+	if top.count > s.capKeys {
 		return s.fail(i, ReasonKeys, "")
 	}
 	start = i
-	if end = plainString(data, i, strCap); end > 0 {
+	if end = plainString(data, i, s.capStr); end > 0 {
 		esc, plain = false, true
 		// Fast path of addKey for the common case: a small object whose
 		// Bloom filter has not seen this key's fingerprint. A plain key
@@ -421,7 +440,7 @@ keyDone:
 
 item: // an array element at data[i] for the array top
 	top.count++
-	if top.count > maxItems && i < len(data) {
+	if top.count > s.capItems && i < len(data) {
 		return s.fail(i, ReasonItems, "")
 	}
 value: // the value that starts at data[i]
@@ -431,7 +450,7 @@ value: // the value that starts at data[i]
 	start = i
 	switch c = data[i]; c {
 	case '"':
-		if end = plainString(data, i, strCap); end > 0 {
+		if end = plainString(data, i, s.capStr); end > 0 {
 			esc = false
 		} else {
 			var ok bool
