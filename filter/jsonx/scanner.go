@@ -479,21 +479,41 @@ value: // the value that starts at data[i]
 		}
 		goto arrayFirst
 	case 't':
+		// The literal and the byte after it compared in one load; the
+		// call checks (and reports) everything else.
 		kind, end = TokenTrue, i+4
-		if !s.literal(i, "true") {
-			return Token{}, s.err
+		if i+5 > len(data) || binary.LittleEndian.Uint32(data[i:i+4:i+4]) != litTrue || !isDelim[data[i+4]] {
+			if !s.literal(i, "true") {
+				return Token{}, s.err
+			}
 		}
 	case 'f':
 		kind, end = TokenFalse, i+5
-		if !s.literal(i, "false") {
-			return Token{}, s.err
+		if i+6 > len(data) || binary.LittleEndian.Uint32(data[i+1:i+5:i+5]) != litAlse || !isDelim[data[i+5]] {
+			if !s.literal(i, "false") {
+				return Token{}, s.err
+			}
 		}
 	case 'n':
 		kind, end = TokenNull, i+4
-		if !s.literal(i, "null") {
-			return Token{}, s.err
+		if i+5 > len(data) || binary.LittleEndian.Uint32(data[i:i+4:i+4]) != litNull || !isDelim[data[i+4]] {
+			if !s.literal(i, "null") {
+				return Token{}, s.err
+			}
 		}
 	default:
+		// A plain integer (no sign, fraction or exponent) is checked here;
+		// scanNumber, a call, takes every other number.
+		if c-'1' < 9 {
+			j := i + 1
+			for j < len(data) && data[j]-'0' < 10 {
+				j++
+			}
+			if j < len(data) && isDelim[data[j]] {
+				kind, end = TokenNumber, j
+				break
+			}
+		}
 		if c != '-' && c-'0' >= 10 {
 			if c == ']' || c == '}' {
 				return s.fail(i, ReasonSyntax, "expected a value")
@@ -568,6 +588,13 @@ func plainString(data []byte, i, strCap int) int {
 	}
 	return -j
 }
+
+// The literals as little-endian words ("false" without its 'f').
+const (
+	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
+	litAlse = 'a' | 'l'<<8 | 's'<<16 | 'e'<<24
+	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+)
 
 func (s *Scanner) literal(i int, lit string) bool {
 	data := s.data
