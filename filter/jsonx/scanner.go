@@ -183,6 +183,12 @@ func (s *Scanner) InObject() bool {
 	return n > 0 && s.stack[n-1].obj
 }
 
+// fail records a refusal. It is not inlined: the dozens of failure paths
+// of scan then stay small calls the compiler lays out of the way, and do
+// not crowd the registers of the hot paths (each spill is a memory store
+// in Go's wasm code).
+//
+//go:noinline
 func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
 	s.err = &Error{Offset: off, Reason: reason, detail: detail}
 	s.state = stFailed
