@@ -256,7 +256,8 @@ func (s *Scanner) SkipValue() (Token, error) {
 // return per token; Next passes every kind. The states are code positions
 // (labels); s.state only records where to resume after a return.
 func (s *Scanner) scan(stop uint16) (Token, error) {
-	data := s.data
+	// cap == len: one value fewer to keep (and spill) across the loop.
+	data := s.data[:len(s.data):len(s.data)]
 	i := s.pos
 	var (
 		esc        bool
