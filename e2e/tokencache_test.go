@@ -38,8 +38,8 @@ func cacheTok(t testing.TB, n int, pad int) string {
 
 // counts are the cache hits and fresh verifications so far.
 func counts(t testing.TB, e *host.Envoy) (hits, fresh int64) {
-	return metric(t, e, "apiguard.auth.cache_hit"),
-		metric(t, e, "apiguard.auth.verified_by_host") + metric(t, e, "apiguard.auth.verified_by_module")
+	return metricOrZero(t, e, "apiguard.auth.cache_hit"),
+		metricOrZero(t, e, "apiguard.auth.verified_by_host") + metricOrZero(t, e, "apiguard.auth.verified_by_module")
 }
 
 func send(t *testing.T, e *host.Envoy, tok string) {

@@ -59,16 +59,16 @@ func TestCredential_extraction(t *testing.T) {
 		{"header, scheme in lower case", "/h", []string{"authorization", "apikey good-key"}, ok},
 		{"header, scheme in upper case", "/h", []string{"authorization", "APIKEY good-key"}, ok},
 		{"header, scheme mixed case", "/h", []string{"authorization", "aPiKeY good-key"}, ok},
-		{"header, another scheme", "/h", []string{"authorization", "Bearer good-key"}, missing},
-		{"header, the scheme alone", "/h", []string{"authorization", "ApiKey "}, missing},
-		{"header, the scheme without its space", "/h", []string{"authorization", "ApiKey"}, missing},
-		{"header, a shorter value", "/h", []string{"authorization", "ApiKe"}, missing},
-		{"header, a tab for the space", "/h", []string{"authorization", "ApiKey\tgood-key"}, missing},
-		{"header, the scheme's letters shifted", "/h", []string{"authorization", "ApiKez good-key"}, missing},
+		{"header, another scheme", "/h", []string{"authorization", "Bearer good-key"}, outcome{401, "credential_scheme"}},               // issue 13: a header a source reads, in no accepted form
+		{"header, the scheme alone", "/h", []string{"authorization", "ApiKey "}, outcome{401, "credential_scheme"}},                     // issue 13: a header a source reads, in no accepted form
+		{"header, the scheme without its space", "/h", []string{"authorization", "ApiKey"}, outcome{401, "credential_scheme"}},          // issue 13: a header a source reads, in no accepted form
+		{"header, a shorter value", "/h", []string{"authorization", "ApiKe"}, outcome{401, "credential_scheme"}},                        // issue 13: a header a source reads, in no accepted form
+		{"header, a tab for the space", "/h", []string{"authorization", "ApiKey\tgood-key"}, outcome{401, "credential_scheme"}},         // issue 13: a header a source reads, in no accepted form
+		{"header, the scheme's letters shifted", "/h", []string{"authorization", "ApiKez good-key"}, outcome{401, "credential_scheme"}}, // issue 13: a header a source reads, in no accepted form
 		{"header, a wrong key", "/h", []string{"authorization", "ApiKey bad-key"}, unknown},
 		{"header twice", "/h", []string{"authorization", "ApiKey good-key", "authorization", "ApiKey good-key"}, multiple},
 		{"header twice, one without the scheme", "/h", []string{"authorization", "ApiKey good-key", "authorization", "Basic x"}, multiple},
-		{"header twice, both without the scheme", "/h", []string{"authorization", "Basic x", "authorization", "Basic y"}, missing},
+		{"header twice, both without the scheme", "/h", []string{"authorization", "Basic x", "authorization", "Basic y"}, outcome{401, "credential_multiple"}}, // two header instances are two credentials
 		{"no header", "/h", nil, missing},
 		{"cookie", "/c", []string{"cookie", "a=1; api_token=good-key; b=2"}, ok},
 		{"cookie quoted", "/c", []string{"cookie", `api_token="good-key"`}, ok},
@@ -99,7 +99,7 @@ func TestCredential_extraction(t *testing.T) {
 		{"all: header and cookie", "/a", []string{"x-api-key", "good-key", "cookie", "api_token=good-key"}, multiple},
 		{"all: header and query", "/a?api_key=good-key", []string{"x-api-key", "good-key"}, multiple},
 		{"all: cookie and query", "/a?api_key=good-key", []string{"cookie", "api_token=good-key"}, multiple},
-		{"all: empty header and query", "/a?api_key=good-key", []string{"x-api-key", ""}, ok},
+		{"all: empty header and query", "/a?api_key=good-key", []string{"x-api-key", ""}, outcome{401, "credential_multiple"}}, // an empty x-api-key is a credential location too
 	} {
 		path, h := withKey(c.path, c.h)
 		expect(t, c.name, send(e, host.Request{Path: path, Headers: pairs(h...)}), c.want)

@@ -9,6 +9,7 @@ import (
 // ownerConfig: API keys whose claims drive owner and body_owner.
 func ownerConfig() string {
 	return `{
+  "hold_headers": true,
   "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}], "keys": [
     {"id": "acme", "sha256": "` + hexKey("acme-key") + `", "claims": {"sub": "acme", "tenant": "t1", "n": 42}},
     {"id": "admin", "sha256": "` + hexKey("admin-key") + `", "claims": {"sub": "root", "roles": ["admin"]}},
@@ -109,9 +110,9 @@ func TestOwner_body(t *testing.T) {
 		{"field null", "/orders", `{"customer_id":null,"meta":{"tenant":"t1"}}`, "acme-key", mismatch},
 		{"field an object", "/orders", `{"customer_id":{"id":"acme"},"meta":{"tenant":"t1"}}`, "acme-key", mismatch},
 		{"top level an array", "/orders", `[{"customer_id":"acme"}]`, "acme-key", missing},
-		{"field twice in another case", "/orders", `{"customer_id":"acme","Customer_ID":"globex","meta":{"tenant":"t1"}}`, "acme-key", ambiguous},
-		{"nested field twice in another case", "/orders", `{"customer_id":"acme","meta":{"tenant":"t1","TENANT":"t2"}}`, "acme-key", ambiguous},
-		{"parent twice in another case", "/orders", `{"customer_id":"acme","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, "acme-key", ambiguous},
+		{"field twice in another case", "/orders", `{"customer_id":"acme","Customer_ID":"globex","meta":{"tenant":"t1"}}`, "acme-key", outcome{400, "json_duplicate_key_case"}},  // keys fold before body_owner looks
+		{"nested field twice in another case", "/orders", `{"customer_id":"acme","meta":{"tenant":"t1","TENANT":"t2"}}`, "acme-key", outcome{400, "json_duplicate_key_case"}},    // keys fold before body_owner looks
+		{"parent twice in another case", "/orders", `{"customer_id":"acme","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, "acme-key", outcome{400, "json_duplicate_key_case"}}, // keys fold before body_owner looks
 		{"shadowed by a query parameter", "/orders?customer_id=acme", `{"customer_id":"acme","meta":{"tenant":"t1"}}`, "acme-key", ambiguous},
 		{"shadowed by a spelling of it", "/orders?Customer.ID=x", `{"customer_id":"acme","meta":{"tenant":"t1"}}`, "acme-key", ambiguous},
 		{"shadowed by the nested field's name", "/orders?tenant=t1", `{"customer_id":"acme","meta":{"tenant":"t1"}}`, "acme-key", ambiguous},

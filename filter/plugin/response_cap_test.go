@@ -14,7 +14,7 @@ import (
 // suite runs the same rows through the .wasm in both hold modes.)
 func TestResponse_capBoundary(t *testing.T) {
 	const limit = 64
-	e := emulated(t, `{"routes": [{"name": "r", "match": {"prefix": "/r"},
+	e := emulated(t, `{"hold_headers": true, "routes": [{"name": "r", "match": {"prefix": "/r"},
 	  "response": {"max_body_bytes": `+strconv.Itoa(limit)+`, "redact": {"keys": ["password"]}}}]}`)
 	doc := func(n int) string { return `{"id":"` + strings.Repeat("y", n-9) + `"}` }
 	for _, c := range []struct {

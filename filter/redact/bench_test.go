@@ -109,7 +109,12 @@ func benchRedact(b *testing.B, size int) {
 	rules := Compile(benchResponse(b))
 	assertRedacts(b, rules, doc)
 	var w Rewriter
-	var buf []byte
+	// The timed path must be a real rewrite: the body accepted and
+	// something redacted.
+	buf, st, err := w.Rewrite(rules, nil, doc)
+	if err != nil || st.Redactions == 0 {
+		b.Fatalf("%d redactions, err %v", st.Redactions, err)
+	}
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -121,7 +126,10 @@ func benchRedact(b *testing.B, size int) {
 	}
 }
 
-func BenchmarkRedact4K(b *testing.B)  { benchRedact(b, 4<<10) }
+func BenchmarkRedact4K(b *testing.B) { benchRedact(b, 4<<10) }
+
+// BenchmarkRedact64K is the redaction target of issue #15 (5 paths, 5
+// keys): through the .wasm (make bench-wasm) at most 3x its native time.
 func BenchmarkRedact64K(b *testing.B) { benchRedact(b, 64<<10) }
 
 // BenchmarkRedactVsGjson64K is the performance target: Rewrite (5 paths,
