@@ -258,3 +258,35 @@ func AppendUnquoted(dst, raw []byte) []byte {
 	}
 	return dst
 }
+
+// plainString returns the end of the string at data[i] if it holds only
+// plain bytes and fits in strCap bytes. Otherwise it returns minus the
+// offset of the first byte that needs a closer look (always < 0), where
+// scanString takes over. Most strings end here.
+func plainString(data []byte, i, strCap int) int {
+	j := i + 1
+	limit := len(data)
+	if strCap < limit-j {
+		limit = j + strCap + 1
+	}
+	// Eight bytes at a time: in Go's wasm code every taken branch costs a
+	// jump through the function's dispatch table, so a word per iteration
+	// instead of a byte is most of the speed there.
+	for j+8 <= limit {
+		if m := specialLanes(binary.LittleEndian.Uint64(data[j : j+8 : j+8])); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			if data[j] == '"' {
+				return j + 1
+			}
+			return -j
+		}
+		j += 8
+	}
+	for j < limit && strPlain[data[j]] {
+		j++
+	}
+	if j < limit && data[j] == '"' {
+		return j + 1
+	}
+	return -j
+}
