@@ -18,203 +18,6 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// ---------------------------------------------------------------------
-// A minimal multi-root host: Envoy shares one VM between the root contexts
-// of every plugin configuration with the same vm_config, and deletes a
-// root (proxy_on_done/proxy_on_delete) when its listener goes away while
-// the VM lives on. The emulator has one root per VM, so this drives the
-// handler directly.
-
-type rootsHost struct {
-	cur     uint32
-	parent  map[uint32]uint32
-	period  map[uint32]uint32 // per root, as Envoy's Wasm::setTimerPeriod keeps it
-	asked   []string          // "root:ms" for every SetTickPeriod
-	now     int64
-	logs    []string
-	config  []byte
-	req     []proxy.Pair
-	replies []uint32
-	metric  uint32
-}
-
-func newRootsHost(cfg string, start time.Time) *rootsHost {
-	return &rootsHost{parent: map[uint32]uint32{}, period: map[uint32]uint32{}, now: start.UnixNano(), config: []byte(cfg)}
-}
-
-func (h *rootsHost) rootOf(id uint32) uint32 {
-	if p, ok := h.parent[id]; ok && p != 0 {
-		return p
-	}
-	return id
-}
-
-func (h *rootsHost) Log(l proxy.LogLevel, msg string) proxy.Status {
-	h.logs = append(h.logs, msg)
-	return proxy.StatusOK
-}
-func (h *rootsHost) GetLogLevel() (proxy.LogLevel, proxy.Status) {
-	return proxy.LogInfo, proxy.StatusOK
-}
-func (h *rootsHost) Now() int64 { return h.now }
-func (h *rootsHost) SetTickPeriod(ms uint32) proxy.Status {
-	r := h.rootOf(h.cur)
-	h.period[r] = ms
-	h.asked = append(h.asked, fmt.Sprintf("%d:%d", r, ms))
-	return proxy.StatusOK
-}
-func (h *rootsHost) GetProperty(path []string) ([]byte, proxy.Status) {
-	return nil, proxy.StatusNotFound
-}
-func (h *rootsHost) SetProperty(path []string, v []byte) proxy.Status { return proxy.StatusNotFound }
-func (h *rootsHost) SendLocalResponse(code uint32, details string, body []byte, hs []proxy.Pair, grpc int32) proxy.Status {
-	h.replies = append(h.replies, code)
-	return proxy.StatusOK
-}
-func (h *rootsHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	return nil, 0, proxy.StatusNotFound
-}
-func (h *rootsHost) SetSharedData(key string, v []byte, cas uint32) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) GetHeaderMapValue(m proxy.MapType, key string) (string, proxy.Status) {
-	if m == proxy.MapRequestHeaders {
-		for _, p := range h.req {
-			if p.Key == key {
-				return p.Value, proxy.StatusOK
-			}
-		}
-	}
-	return "", proxy.StatusNotFound
-}
-func (h *rootsHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
-	if m == proxy.MapRequestHeaders {
-		return append([]proxy.Pair(nil), h.req...), proxy.StatusOK
-	}
-	return nil, proxy.StatusOK
-}
-func (h *rootsHost) SetHeaderMapPairs(m proxy.MapType, p []proxy.Pair) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) AddHeaderMapValue(m proxy.MapType, k, v string) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) ReplaceHeaderMapValue(m proxy.MapType, k, v string) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) RemoveHeaderMapValue(m proxy.MapType, k string) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) GetBufferStatus(b proxy.BufferType) (int, uint32, proxy.Status) {
-	if b == proxy.BufferPluginConfiguration {
-		return len(h.config), 0, proxy.StatusOK
-	}
-	return 0, 0, proxy.StatusNotFound
-}
-func (h *rootsHost) GetBufferBytes(b proxy.BufferType, start, max int) ([]byte, proxy.Status) {
-	if b == proxy.BufferPluginConfiguration {
-		end := min(start+max, len(h.config))
-		return append([]byte(nil), h.config[start:end]...), proxy.StatusOK
-	}
-	return nil, proxy.StatusNotFound
-}
-func (h *rootsHost) SetBufferBytes(b proxy.BufferType, start, size int, d []byte) proxy.Status {
-	return proxy.StatusOK
-}
-func (h *rootsHost) ContinueStream(s proxy.StreamType) proxy.Status { return proxy.StatusOK }
-func (h *rootsHost) CloseStream(s proxy.StreamType) proxy.Status    { return proxy.StatusOK }
-func (h *rootsHost) HttpCall(c string, hs []proxy.Pair, b []byte, tr []proxy.Pair, t uint32) (uint32, proxy.Status) {
-	return 0, proxy.StatusInternalFailure
-}
-func (h *rootsHost) GrpcCall(s, sn, m string, md []proxy.Pair, msg []byte, t uint32) (uint32, proxy.Status) {
-	return 0, proxy.StatusInternalFailure
-}
-func (h *rootsHost) GrpcCancel(t uint32) proxy.Status                { return proxy.StatusOK }
-func (h *rootsHost) GrpcClose(t uint32) proxy.Status                 { return proxy.StatusOK }
-func (h *rootsHost) GetStatus() (uint32, string, proxy.Status)       { return 0, "", proxy.StatusNotFound }
-func (h *rootsHost) IncrementMetric(id uint32, d int64) proxy.Status { return proxy.StatusOK }
-func (h *rootsHost) RecordMetric(id uint32, v int64) proxy.Status    { return proxy.StatusOK }
-func (h *rootsHost) GetMetric(id uint32) (uint64, proxy.Status)      { return 0, proxy.StatusOK }
-func (h *rootsHost) DefineMetric(t proxy.MetricType, name string) (uint32, proxy.Status) {
-	h.metric++
-	return h.metric << 4, proxy.StatusOK
-}
-func (h *rootsHost) SetEffectiveContext(id uint32) proxy.Status { h.cur = id; return proxy.StatusOK }
-func (h *rootsHost) Done() proxy.Status                         { return proxy.StatusOK }
-
-// rootsDriver runs handler callbacks as Envoy would, with the current
-// context set for the host.
-type rootsDriver struct {
-	t     *testing.T
-	h     *rootsHost
-	g     proxy.Handler
-	next  uint32
-	alive map[uint32]bool
-}
-
-func (d *rootsDriver) on(ctx uint32, f func()) { d.h.cur = ctx; f() }
-
-func (d *rootsDriver) addRoot() uint32 {
-	d.next++
-	id := d.next
-	ok := false
-	d.on(id, func() { d.g.OnContextCreate(id, 0) })
-	d.on(id, func() { d.g.OnVMStart(id, 0) })
-	d.on(id, func() { ok = d.g.OnConfigure(id, len(d.h.config)) })
-	if !ok {
-		d.t.Fatalf("root %d did not configure: %v", id, d.h.logs)
-	}
-	d.alive[id] = true
-	return id
-}
-
-func (d *rootsDriver) deleteRoot(id uint32) {
-	d.on(id, func() { d.g.OnDone(id) })
-	d.on(id, func() { d.g.OnDelete(id) })
-	d.alive[id] = false
-}
-
-// refuse sends n requests that no route matches on root.
-func (d *rootsDriver) refuse(root uint32, n int) {
-	for i := 0; i < n; i++ {
-		d.next++
-		id := d.next
-		d.h.parent[id] = root
-		d.h.req = []proxy.Pair{{Key: ":method", Value: "GET"}, {Key: ":scheme", Value: "http"},
-			{Key: ":authority", Value: "api.example.com"}, {Key: ":path", Value: "/nope"}}
-		d.on(id, func() { d.g.OnContextCreate(id, root) })
-		d.on(id, func() { d.g.OnRequestHeaders(id, len(d.h.req), true) })
-		d.on(id, func() { d.g.OnLog(id) })
-		d.on(id, func() { d.g.OnDone(id) })
-		d.on(id, func() { d.g.OnDelete(id) })
-	}
-}
-
-// advance moves the clock and fires the ticks Envoy would: once per period
-// elapsed, for every live root that has a period (a deleted root's timer
-// finds no context and calls nothing).
-func (d *rootsDriver) advance(dur time.Duration) {
-	end := d.h.now + int64(dur)
-	for step := int64(10 * time.Millisecond); d.h.now < end; {
-		d.h.now += step
-		for r, ms := range d.h.period {
-			if ms > 0 && d.alive[r] && (d.h.now/int64(time.Millisecond))%int64(ms) == 0 {
-				d.on(r, func() { d.g.OnTick(r) })
-			}
-		}
-	}
-}
-
-func (d *rootsDriver) dropLines() []string {
-	var out []string
-	for _, l := range d.h.logs {
-		if strings.Contains(l, "apiguard: deny log: dropped") {
-			out = append(out, l)
-		}
-	}
-	return out
-}
-
 // TestDenyLogTickAfterRootDeleted: the limiter's "ticking" flag is
 // per VM but its tick belongs to the root whose stream asked for it. When
 // that root is deleted before its tick turned the flag off, no later drop
@@ -223,34 +26,45 @@ func (d *rootsDriver) dropLines() []string {
 func TestDenyLogTickAfterRootDeleted(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		start := host.DefaultStart.Truncate(time.Second).Add(100 * time.Millisecond)
-		rh := newRootsHost(routesConfig, start)
-		hd, err := g.factory(rh)
+		e, err := newEnvoy(g, routesConfig, func(c *host.Config) { c.Clock = host.NewClock(start) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := &rootsDriver{t: t, h: rh, g: hd, alive: map[uint32]bool{}}
-		a := d.addRoot()
-		b := d.addRoot()
-
-		d.refuse(a, 110) // 10 dropped: root a asks for a 1 s tick
-		if rh.period[a] != 1000 {
-			t.Fatalf("root %d: tick period %d after a flood, want 1000 (asked %v)", a, rh.period[a], rh.asked)
+		vm := e.Worker(0)
+		a := vm.RootID()
+		b, err := vm.AddRoot([]byte(routesConfig))
+		if err != nil {
+			t.Fatalf("second root did not configure: %v\n%s", err, logText(e))
 		}
-		d.deleteRoot(a) // its listener goes away before the tick
-		d.advance(5 * time.Second)
+		// refuse sends n requests that no route matches on root.
+		refuse := func(root uint32, n int) {
+			for i := 0; i < n; i++ {
+				vm.RoundTrip(host.Request{Path: "/nope", Props: host.StreamProps{Root: root}}, nil)
+			}
+		}
 
-		flood2 := time.Unix(0, rh.now)
-		d.refuse(b, 110) // the first request writes the old count; 10 more dropped
-		d.advance(5 * time.Second)
-		lines := d.dropLines()
+		refuse(a, 110) // 10 dropped: root a asks for a 1 s tick
+		if p := vm.TickPeriod(a); p != time.Second {
+			t.Fatalf("root %d: tick period %v after a flood, want 1s (root %d: %v)", a, p, b, vm.TickPeriod(b))
+		}
+		vm.DeleteRoot(a) // its listener goes away before the tick
+		e.Advance(5 * time.Second)
+
+		flood2 := e.Clock().Now()
+		refuse(b, 110) // the first request writes the old count; 10 more dropped
+		e.Advance(5 * time.Second)
+		var lines []string
+		for _, l := range e.LogsContaining("apiguard: deny log: dropped") {
+			lines = append(lines, l.Msg)
+		}
 		want := droppedLine(10, flood2)
 		found := false
 		for _, l := range lines {
 			found = found || l == want
 		}
 		if !found {
-			t.Errorf("flood on root %d that stopped was never counted: drop lines %q, want %q; tick requests %v",
-				b, lines, want, rh.asked)
+			t.Errorf("flood on root %d that stopped was never counted: drop lines %q, want %q; root %d tick period %v",
+				b, lines, want, b, vm.TickPeriod(b))
 		}
 	})
 }
