@@ -60,15 +60,7 @@ func (h recordingHandler) OnResponseBody(id uint32, size int, eos bool) proxy.Ac
 // recorded wraps a guest (native, or the module through wazero) so that
 // its body actions are recorded.
 func recorded(g guest, l *actionLog) guest {
-	f := g.factory
-	g.factory = func(h proxy.Host) (proxy.Handler, error) {
-		inner, err := f(h)
-		if err != nil {
-			return nil, err
-		}
-		return recordingHandler{Handler: inner, log: l}, nil
-	}
-	return g
+	return withHandler(g, func(h proxy.Handler) proxy.Handler { return recordingHandler{Handler: h, log: l} })
 }
 
 // auditNoBufferConfig: routes whose request body is never read (no

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -242,28 +243,19 @@ func TestLockoutRateLimitPolicy(t *testing.T) {
 	})
 }
 
-// confFAFailHost fails shared-data reads of failed_auth_limit's slots
-// while armed.
-type confFAFailHost struct {
-	proxy.Host
-	armed *atomic.Bool
-}
-
-func (h confFAFailHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	if h.armed.Load() && strings.Contains(key, "/~fa/") {
-		return nil, 0, proxy.StatusInternalFailure
-	}
-	return h.Host.GetSharedData(key)
-}
-
 // The same sentence for the 429 step 8 answers when failed_auth_limit's
 // state cannot be read (rate_limit_unavailable): RateLimit names
 // failed_auth, so RateLimit-Policy lists the route's limits and then it.
 func TestLockoutUnavailableRateLimitPolicy(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
+		// Shared-data reads of failed_auth_limit's slots fail once armed.
 		armed := new(atomic.Bool)
-		inner := g.factory
-		g.factory = func(h proxy.Host) (proxy.Handler, error) { return inner(confFAFailHost{Host: h, armed: armed}) }
+		g = withFault(g, fault.Host{Hook: func(c fault.Call) proxy.Status {
+			if armed.Load() && c.Method == "GetSharedData" && strings.Contains(c.Key, "/~fa/") {
+				return proxy.StatusInternalFailure
+			}
+			return proxy.StatusOK
+		}})
 		e := start(t, g, lockoutConfig)
 		armed.Store(true)
 		runTable(t, e, []exchange{

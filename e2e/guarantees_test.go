@@ -8,18 +8,20 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// hostFault makes chosen hostcalls misbehave, for the guarantees that only show
-// when something goes wrong inside the filter.
+// hostFault makes chosen hostcalls misbehave, for the guarantees that only
+// show when something goes wrong inside the filter. Its hook is the
+// fault.Hook of the guest's host (withPanics).
 type hostFault struct {
 	mu sync.Mutex
 	// panicOn, while set, is asked about every intercepted hostcall; the
 	// first call it matches panics (inside the plugin's callback, as a bug
 	// of the plugin would) and disarms it.
-	panicOn func(call string, m proxy.MapType, key string) bool
+	panicOn func(fault.Call) bool
 	// tickStatus, when not OK, is what SetTickPeriod answers.
 	tickStatus proxy.Status
 	// ticks records every period asked for.
@@ -28,22 +30,10 @@ type hostFault struct {
 
 const faultPanic = "injected fault"
 
-func (f *hostFault) arm(match func(call string, m proxy.MapType, key string) bool) {
+func (f *hostFault) arm(match func(fault.Call) bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.panicOn = match
-}
-
-func (f *hostFault) check(call string, m proxy.MapType, key string) {
-	f.mu.Lock()
-	match := f.panicOn != nil && f.panicOn(call, m, key)
-	if match {
-		f.panicOn = nil
-	}
-	f.mu.Unlock()
-	if match {
-		panic(faultPanic + " in " + call)
-	}
 }
 
 func (f *hostFault) armed() bool {
@@ -52,53 +42,36 @@ func (f *hostFault) armed() bool {
 	return f.panicOn != nil
 }
 
-// panicHost wraps the emulator's proxy.Host with a hostFault.
-type panicHost struct {
-	proxy.Host
-	f *hostFault
-}
-
-func (h panicHost) GetHeaderMapValue(m proxy.MapType, key string) (string, proxy.Status) {
-	h.f.check("GetHeaderMapValue", m, key)
-	return h.Host.GetHeaderMapValue(m, key)
-}
-
-func (h panicHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
-	h.f.check("GetHeaderMapPairs", m, "")
-	return h.Host.GetHeaderMapPairs(m)
-}
-
-func (h panicHost) GetBufferBytes(b proxy.BufferType, start, maxSize int) ([]byte, proxy.Status) {
-	h.f.check("GetBufferBytes", proxy.MapType(b), "")
-	return h.Host.GetBufferBytes(b, start, maxSize)
-}
-
-func (h panicHost) HttpCall(cluster string, headers []proxy.Pair, body []byte, trailers []proxy.Pair, timeoutMs uint32) (uint32, proxy.Status) {
-	h.f.check("HttpCall", 0, cluster)
-	return h.Host.HttpCall(cluster, headers, body, trailers, timeoutMs)
-}
-
-func (h panicHost) SetTickPeriod(ms uint32) proxy.Status {
-	h.f.mu.Lock()
-	h.f.ticks = append(h.f.ticks, ms)
-	st := h.f.tickStatus
-	h.f.mu.Unlock()
-	if st != proxy.StatusOK {
+func (f *hostFault) hook(c fault.Call) proxy.Status {
+	f.mu.Lock()
+	if c.Method == "SetTickPeriod" {
+		f.ticks = append(f.ticks, c.N)
+		st := f.tickStatus
+		f.mu.Unlock()
 		return st
 	}
-	return h.Host.SetTickPeriod(ms)
+	match := f.panicOn != nil && f.panicOn(c)
+	if match {
+		f.panicOn = nil
+	}
+	f.mu.Unlock()
+	if match {
+		panic(faultPanic + " in " + c.Method)
+	}
+	return proxy.StatusOK
 }
 
-// faulty wraps a guest so that its hostcalls go through f.
-func withPanics(g guest, f *hostFault) guest {
-	factory := g.factory
-	g.factory = func(h proxy.Host) (proxy.Handler, error) { return factory(panicHost{Host: h, f: f}) }
-	return g
+// withPanics wraps a guest so that its hostcalls go through f.
+func withPanics(g guest, f *hostFault) guest { return withFault(g, fault.Host{Hook: f.hook}) }
+
+// onCall matches one header-map hostcall by name and map.
+func onCall(method string, m proxy.MapType) func(fault.Call) bool {
+	return func(c fault.Call) bool { return c.Method == method && c.Map == m }
 }
 
-// on matches one hostcall by name, and by map (or buffer) type.
-func onCall(call string, m proxy.MapType) func(string, proxy.MapType, string) bool {
-	return func(c string, mt proxy.MapType, _ string) bool { return c == call && mt == m }
+// onBuffer matches one buffer hostcall by name and buffer.
+func onBuffer(method string, b proxy.BufferType) func(fault.Call) bool {
+	return func(c fault.Call) bool { return c.Method == method && c.Buffer == b }
 }
 
 // wantInternalRefusal checks the 500 problem+json a recovered panic must
@@ -139,9 +112,7 @@ func TestGuaranteePanicRecovered(t *testing.T) {
 		vm := e.Worker(0)
 		// At the one read of the request's header list (the request id
 		// comes from it too, so the refusal has none to carry).
-		f.arm(func(c string, m proxy.MapType, key string) bool {
-			return c == "GetHeaderMapPairs" && m == proxy.MapRequestHeaders
-		})
+		f.arm(onCall("GetHeaderMapPairs", proxy.MapRequestHeaders))
 		x := exchange{req: host.Request{Path: "/healthz"}, want: 500, reason: problem.ReasonInternal}
 		r := roundTrip(vm, x)
 		check(t, e, x, r)
@@ -169,7 +140,7 @@ func TestGuaranteePanicRecovered(t *testing.T) {
 		f := &hostFault{}
 		e := start(t, withPanics(g, f), requestConfig(true))
 		vm := e.Worker(0)
-		f.arm(onCall("GetBufferBytes", proxy.MapType(proxy.BufferRequestBody)))
+		f.arm(onBuffer("GetBufferBytes", proxy.BufferRequestBody))
 		x := exchange{req: post("/optional", `{"a":1}`, "x-request-id", "p2"), want: 500, reason: problem.ReasonInternal}
 		r := roundTrip(vm, x)
 		check(t, e, x, r)
@@ -206,7 +177,7 @@ func TestGuaranteePanicRecovered(t *testing.T) {
 		secret := host.Response{Status: 200, Headers: headers("content-type", "application/json"),
 			Body: []byte(`{"id":1,"customer":{"ssn":"123-45-6789"},"ok":true}`)}
 		up := func(host.UpstreamRequest) host.Response { return secret }
-		f.arm(onCall("GetBufferBytes", proxy.MapType(proxy.BufferResponseBody)))
+		f.arm(onBuffer("GetBufferBytes", proxy.BufferResponseBody))
 		r := vm.RoundTrip(host.Request{Path: "/orders/1", Headers: headers("x-request-id", "p4")}, up)
 		wantInternalRefusal(t, e, r.Downstream, "p4")
 		if bytes.Contains(r.Downstream.Body, []byte("123-45")) {
@@ -226,9 +197,9 @@ func TestGuaranteePanicRecovered(t *testing.T) {
 	// closed when their wait runs out; the next fetch succeeds.
 	for _, c := range []struct {
 		name, export string
-		match        func(string, proxy.MapType, string) bool
+		match        func(fault.Call) bool
 	}{
-		{"tick", "proxy_on_tick", onCall("HttpCall", 0)},
+		{"tick", "proxy_on_tick", func(c fault.Call) bool { return c.Method == "HttpCall" }},
 		{"http call response", "proxy_on_http_call_response", onCall("GetHeaderMapValue", proxy.MapHttpCallResponseHeaders)},
 	} {
 		t.Run(c.name, func(t *testing.T) {

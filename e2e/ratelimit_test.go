@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -224,36 +225,30 @@ type rlCounter struct{ gets, sets atomic.Int64 }
 func (c *rlCounter) reset()       { c.gets.Store(0); c.sets.Store(0) }
 func (c *rlCounter) total() int64 { return c.gets.Load() + c.sets.Load() }
 
-type rlCountingHost struct {
-	proxy.Host
-	c *rlCounter
-}
-
-// rlYieldHost yields the goroutine before each shared-data write, so VMs
-// driven concurrently interleave between their read and their write.
-type rlYieldHost struct{ proxy.Host }
-
-func (h rlYieldHost) SetSharedData(key string, v []byte, cas uint32) proxy.Status {
-	runtime.Gosched()
-	return h.Host.SetSharedData(key, v, cas)
-}
-
-func (h rlCountingHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	h.c.gets.Add(1)
-	return h.Host.GetSharedData(key)
-}
-
-func (h rlCountingHost) SetSharedData(key string, v []byte, cas uint32) proxy.Status {
-	h.c.sets.Add(1)
-	return h.Host.SetSharedData(key, v, cas)
-}
-
 // counted wraps a guest so that its hostcalls (native, or the module's
 // through wazero) go through a counter.
 func counted(g guest, c *rlCounter) guest {
-	f := g.factory
-	g.factory = func(h proxy.Host) (proxy.Handler, error) { return f(rlCountingHost{Host: h, c: c}) }
-	return g
+	return withFault(g, fault.Host{Hook: func(call fault.Call) proxy.Status {
+		switch call.Method {
+		case "GetSharedData":
+			c.gets.Add(1)
+		case "SetSharedData":
+			c.sets.Add(1)
+		}
+		return proxy.StatusOK
+	}})
+}
+
+// yielding wraps a guest so that it yields the goroutine before each
+// shared-data write: VMs driven concurrently interleave between their
+// read and their write.
+func yielding(g guest) guest {
+	return withFault(g, fault.Host{Hook: func(call fault.Call) proxy.Status {
+		if call.Method == "SetSharedData" {
+			runtime.Gosched()
+		}
+		return proxy.StatusOK
+	}})
 }
 
 // TestRateLimitRoundTrips: one request under one limit costs one shared
@@ -359,8 +354,7 @@ func TestRateLimitWorkersHammer(t *testing.T) {
 	const cfg = `{"routes": [{"name": "api", "match": {"prefix": "/"},
 	  "rate_limits": [{"name": "all", "key": "route", "limit": 100, "window": "1h"}]}]}`
 	each(t, func(t *testing.T, g guest) {
-		f := g.factory
-		g.factory = func(h proxy.Host) (proxy.Handler, error) { return f(rlYieldHost{h}) }
+		g = yielding(g)
 		e := start(t, g, cfg, workers(4))
 		var ok, refused atomic.Int64
 		var wg sync.WaitGroup

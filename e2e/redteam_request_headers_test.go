@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -15,37 +16,24 @@ import (
 // one proxy_get_header_map_pairs. Each case runs natively and against the
 // .wasm.
 
-// requestPairsHost wraps the Host a guest is given and changes what
-// GetHeaderMapPairs answers for the request headers: a failing status, or
-// the pairs as edit returns them.
-type requestPairsHost struct {
-	proxy.Host
-	status proxy.Status // not OK: the read fails with it
-	edit   func([]proxy.Pair) []proxy.Pair
-}
-
-func (h requestPairsHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
-	if m != proxy.MapRequestHeaders {
-		return h.Host.GetHeaderMapPairs(m)
+// requestPairs is a host whose answer to GetHeaderMapPairs for the
+// request headers fails with status (unless OK), or is the list as edit
+// returns it.
+func requestPairs(status proxy.Status, edit func([]proxy.Pair) []proxy.Pair) fault.Host {
+	return fault.Host{
+		Hook: func(c fault.Call) proxy.Status {
+			if c.Method == "GetHeaderMapPairs" && c.Map == proxy.MapRequestHeaders {
+				return status
+			}
+			return proxy.StatusOK
+		},
+		Pairs: func(m proxy.MapType, ps []proxy.Pair) []proxy.Pair {
+			if m == proxy.MapRequestHeaders && edit != nil {
+				ps = edit(ps)
+			}
+			return ps
+		},
 	}
-	if h.status != proxy.StatusOK {
-		return nil, h.status
-	}
-	ps, st := h.Host.GetHeaderMapPairs(m)
-	if st == proxy.StatusOK && h.edit != nil {
-		ps = h.edit(ps)
-	}
-	return ps, st
-}
-
-func withRequestPairs(g guest, h requestPairsHost) guest {
-	inner := g.factory
-	g.factory = func(host proxy.Host) (proxy.Handler, error) {
-		h := h
-		h.Host = host
-		return inner(h)
-	}
-	return g
 }
 
 // A host that cannot list the request headers gets a 500, never a pass:
@@ -60,7 +48,7 @@ func TestRedteamRequestHeadersUnlisted(t *testing.T) {
 					{"no claims headers", routesConfig, "/healthz"},
 					{"claims headers", authBenchConfig(t), "/p"},
 				} {
-					e := start(t, withRequestPairs(g, requestPairsHost{status: st}), cfg.config)
+					e := start(t, withFault(g, requestPairs(st, nil)), cfg.config)
 					r := e.Worker(0).RoundTrip(host.Request{Path: cfg.path, Headers: headers("x-request-id", "rq-1")},
 						func(host.UpstreamRequest) host.Response { return defaultResponse })
 					d := r.Downstream
@@ -98,7 +86,7 @@ func TestRedteamRequestHeaderNames(t *testing.T) {
 	}{{"lower-case names", nil}, {"upper-case names", upper}} {
 		t.Run(hc.name, func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {
-				e := start(t, withRequestPairs(g, requestPairsHost{edit: hc.edit}), routesConfig)
+				e := start(t, withFault(g, requestPairs(proxy.StatusOK, hc.edit)), routesConfig)
 				first := "first"
 				runTable(t, e, []exchange{
 					{name: "match on method and path", req: host.Request{Path: "/healthz"}, want: 200},

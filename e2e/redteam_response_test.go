@@ -2,12 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -17,90 +18,48 @@ import (
 // context, and a set of content-type, encoding and framing games. Each
 // case runs natively and against the .wasm.
 
-// faultHost wraps the Host a guest is given and fails the hostcalls the
-// armed fault names, as a host returning an unexpected status would.
-type faultHost struct {
-	proxy.Host
-	fault *atomic.Value // of faultFunc; nil: no fault
-}
-
-// faultFunc says whether a hostcall (named after proxy.Host's method and
-// its main argument, e.g. "GetBufferBytes" or "RemoveHeaderMapValue
-// content-length") fails.
-type faultFunc func(call string) bool
-
-func (f faultHost) fails(call string) bool {
-	fn, _ := f.fault.Load().(faultFunc)
-	return fn != nil && fn(call)
-}
-
-func (f faultHost) GetHeaderMapValue(m proxy.MapType, key string) (string, proxy.Status) {
-	if m == proxy.MapResponseHeaders && f.fails("GetHeaderMapValue "+key) {
-		return "", proxy.StatusNotFound
-	}
-	return f.Host.GetHeaderMapValue(m, key)
-}
-
-func (f faultHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
-	if m == proxy.MapResponseHeaders && f.fails("GetHeaderMapPairs") {
-		return nil, proxy.StatusBadArgument
-	}
-	return f.Host.GetHeaderMapPairs(m)
-}
-
-func (f faultHost) RemoveHeaderMapValue(m proxy.MapType, key string) proxy.Status {
-	if m == proxy.MapResponseHeaders && f.fails("RemoveHeaderMapValue "+key) {
-		return proxy.StatusBadArgument
-	}
-	return f.Host.RemoveHeaderMapValue(m, key)
-}
-
-func (f faultHost) GetBufferStatus(b proxy.BufferType) (int, uint32, proxy.Status) {
-	if b == proxy.BufferResponseBody && f.fails("GetBufferStatus") {
-		return 0, 0, proxy.StatusNotFound
-	}
-	return f.Host.GetBufferStatus(b)
-}
-
-func (f faultHost) GetBufferBytes(b proxy.BufferType, start, maxSize int) ([]byte, proxy.Status) {
-	if b == proxy.BufferResponseBody && f.fails("GetBufferBytes") {
-		return nil, proxy.StatusNotFound
-	}
-	return f.Host.GetBufferBytes(b, start, maxSize)
-}
-
-func (f faultHost) SetBufferBytes(b proxy.BufferType, start, size int, data []byte) proxy.Status {
-	if b == proxy.BufferResponseBody && f.fails("SetBufferBytes") {
-		return proxy.StatusBadArgument
-	}
-	return f.Host.SetBufferBytes(b, start, size, data)
-}
-
-func (f faultHost) SendLocalResponse(code uint32, details string, body []byte, hs []proxy.Pair, grpc int32) proxy.Status {
-	if f.fails("SendLocalResponse " + strconv.Itoa(int(code))) {
-		return proxy.StatusInternalFailure
-	}
-	return f.Host.SendLocalResponse(code, details, body, hs, grpc)
-}
-
-// faulty returns g with every VM's host wrapped by a faultHost armed
-// through the returned value.
-func faulty(g guest) (guest, *atomic.Value) {
-	v := new(atomic.Value)
-	inner := g.factory
-	g.factory = func(h proxy.Host) (proxy.Handler, error) { return inner(faultHost{Host: h, fault: v}) }
-	return g, v
-}
-
-func failing(calls ...string) faultFunc {
-	return func(call string) bool {
-		for _, c := range calls {
-			if c == call {
-				return true
-			}
+// failing is a fault.Hook that fails the response-side hostcalls it
+// names, as "Method" or "Method argument" (e.g. "GetBufferBytes",
+// "RemoveHeaderMapValue content-length", "SendLocalResponse 503"), with
+// the status a host returning an unexpected one would answer.
+func failing(calls ...string) fault.Hook {
+	return func(c fault.Call) proxy.Status {
+		name, st := responseCall(c)
+		if st != proxy.StatusOK && slices.Contains(calls, name) {
+			return st
 		}
-		return false
+		return proxy.StatusOK
 	}
+}
+
+// responseCall names a hostcall of the response path as failing lists it,
+// with the status it fails with; StatusOK for the calls it cannot fail.
+func responseCall(c fault.Call) (string, proxy.Status) {
+	switch c.Method {
+	case "GetHeaderMapValue":
+		if c.Map == proxy.MapResponseHeaders {
+			return c.Method + " " + c.Key, proxy.StatusNotFound
+		}
+	case "GetHeaderMapPairs":
+		if c.Map == proxy.MapResponseHeaders {
+			return c.Method, proxy.StatusBadArgument
+		}
+	case "RemoveHeaderMapValue":
+		if c.Map == proxy.MapResponseHeaders {
+			return c.Method + " " + c.Key, proxy.StatusBadArgument
+		}
+	case "GetBufferStatus", "GetBufferBytes":
+		if c.Buffer == proxy.BufferResponseBody {
+			return c.Method, proxy.StatusNotFound
+		}
+	case "SetBufferBytes":
+		if c.Buffer == proxy.BufferResponseBody {
+			return c.Method, proxy.StatusBadArgument
+		}
+	case "SendLocalResponse":
+		return c.Method + " " + strconv.Itoa(int(c.N)), proxy.StatusInternalFailure
+	}
+	return "", proxy.StatusOK
 }
 
 // leaked reports which sensitive values of ordersDoc (or the markers of the
@@ -126,7 +85,7 @@ func TestRedteamResponseHostFaults(t *testing.T) {
 		name  string
 		hold  bool
 		path  string
-		fault faultFunc
+		fault fault.Hook
 		resp  *host.Response
 	}{
 		{name: "status unreadable on an upstream 500", hold: true, path: "/plain",
@@ -167,13 +126,13 @@ func TestRedteamResponseHostFaults(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {
-				g, fault := faulty(g)
-				e := respEnvoy(t, g, c.hold, "")
-				fault.Store(c.fault)
+				var sw fault.Switch
+				e := respEnvoy(t, withFault(g, fault.Host{Hook: sw.Hook}), c.hold, "")
+				sw.Set(c.fault)
 				resp := *c.resp
 				r := e.Worker(0).RoundTrip(host.Request{Path: c.path, Headers: headers("x-request-id", "rq-1")},
 					func(host.UpstreamRequest) host.Response { return resp })
-				fault.Store(faultFunc(nil))
+				sw.Set(nil)
 				d := r.Downstream
 				if l := leaked(d); len(l) > 0 {
 					t.Fatalf("the client got %q (status %d, reset %v, details %q, body %q)\nlogs:\n%s",
@@ -207,15 +166,7 @@ func (r rootless) OnContextCreate(contextID, parentID uint32) {
 // reply must not be held by the same filter's response callbacks.
 func TestRedteamStreamWithoutRoot(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
-		inner := g.factory
-		g.factory = func(h proxy.Host) (proxy.Handler, error) {
-			hd, err := inner(h)
-			if err != nil {
-				return nil, err
-			}
-			return rootless{hd}, nil
-		}
-		e := respEnvoy(t, g, true, "")
+		e := respEnvoy(t, withHandler(g, func(hd proxy.Handler) proxy.Handler { return rootless{hd} }), true, "")
 		r := e.Worker(0).RoundTrip(host.Request{Path: "/plain"}, func(host.UpstreamRequest) host.Response {
 			return *jsonResp(200, `{"x":"SECRET-MARKER"}`)
 		})

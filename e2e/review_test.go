@@ -208,12 +208,8 @@ func TestOpenStreamsReleaseHeaderBlocks(t *testing.T) {
 
 func pinnedPerStream(t *testing.T, config, path string, strict bool) {
 	var last proxy.Handler
-	f := wasmModule(t).Factory(wasmguest.Options{})
-	g := guest{name: "wasm", wasm: true, factory: func(h proxy.Host) (proxy.Handler, error) {
-		x, err := f(h)
-		last = x
-		return x, err
-	}}
+	g := withHandler(guest{name: "wasm", wasm: true, factory: wasmModule(t).Factory(wasmguest.Options{})},
+		func(x proxy.Handler) proxy.Handler { last = x; return x })
 	e := start(t, g, config)
 	vm := e.Worker(0)
 	for i := 0; i < 200; i++ { // warm up

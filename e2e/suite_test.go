@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 	"github.com/apiguard/apiguard/filter/plugin"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -90,6 +91,33 @@ func each(t *testing.T, f func(t *testing.T, g guest)) {
 	for _, g := range guests(t) {
 		t.Run(g.name, func(t *testing.T) { f(t, g) })
 	}
+}
+
+// withFault returns g whose VMs each get their host wrapped in h (a hook
+// that watches, fails or breaks hostcalls; see e2e/host/fault).
+func withFault(g guest, h fault.Host) guest {
+	inner := g.factory
+	g.factory = func(host proxy.Host) (proxy.Handler, error) {
+		h := h
+		h.Host = host
+		return inner(h)
+	}
+	return g
+}
+
+// withHandler returns g whose handlers (native, or the module's through
+// wazero) each pass through wrap, which may record or alter what the host
+// and the plugin tell each other.
+func withHandler(g guest, wrap func(proxy.Handler) proxy.Handler) guest {
+	inner := g.factory
+	g.factory = func(h proxy.Host) (proxy.Handler, error) {
+		hd, err := inner(h)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(hd), nil
+	}
+	return g
 }
 
 // envoyOpt adjusts the emulated Envoy.
