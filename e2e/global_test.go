@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
+	"github.com/apiguard/apiguard/e2e/grpcupstream"
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 	"github.com/apiguard/apiguard/filter/config"
@@ -953,7 +954,7 @@ func startRateLimit(t *testing.T, bin, redisAddr, domain string, serviceYAML []b
 	}
 	p := startProcess(t, "envoyproxy/ratelimit", env, bin)
 	addr := "127.0.0.1:" + strconv.Itoa(grpcPort)
-	up, err := host.DialGRPC(addr)
+	up, err := grpcupstream.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -989,7 +990,7 @@ func realConfig(mode string, timeoutMs int) string {
 
 // countingUpstream counts the calls that reach the real service.
 type countingUpstream struct {
-	up *host.GRPCUpstream
+	up *grpcupstream.Upstream
 	mu sync.Mutex
 	n  int
 }
@@ -1043,7 +1044,7 @@ func TestGlobalRealService(t *testing.T) {
 		t.Fatalf("with hash_secret rlsgen generates (%v)\n%s\nwithout\n%s", err, y, serviceYAML)
 	}
 	svc, addr := startRateLimit(t, bin, redisAddr, "apiguard-e2e", serviceYAML)
-	up, err := host.DialGRPC(addr)
+	up, err := grpcupstream.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,10 +50,13 @@ type GRPCResponse struct {
 	Message       []byte
 }
 
-// gRPC status codes the emulator itself produces.
-const (
-	grpcUnavailable = 14
-)
+// GRPCUnavailable is the gRPC status (14) the emulator gives a call that
+// failed or timed out.
+const GRPCUnavailable = 14
+
+// UpstreamTimeout is the message of a callout that timed out: the body of
+// the router's 504 for HTTP, the status message for gRPC.
+const UpstreamTimeout = "upstream request timeout"
 
 // Callout describes a callout waiting for its answer.
 type Callout struct {
@@ -180,7 +183,7 @@ func (vm *VM) answer(c *callout) bool {
 	}
 	switch {
 	case err != nil:
-		vm.grpcClose(c.root, c.token, grpcUnavailable, err.Error())
+		vm.grpcClose(c.root, c.token, GRPCUnavailable, err.Error())
 	case resp.Status != 0:
 		vm.grpcClose(c.root, c.token, resp.Status, resp.StatusMessage)
 	default:
@@ -256,14 +259,14 @@ func (vm *VM) fireTimeouts() {
 		if c.deadline.IsZero() || c.deadline.After(now) || !vm.removeCallout(c) {
 			continue
 		}
-		const body = "upstream request timeout"
+		const body = UpstreamTimeout
 		if c.http != nil {
 			vm.httpSuccess(c.root, c.token, HTTPResponse{
 				Headers: []proxy.Pair{{Key: ":status", Value: "504"}, {Key: "content-length", Value: strconv.Itoa(len(body))}, {Key: "content-type", Value: "text/plain"}},
 				Body:    []byte(body),
 			})
 		} else {
-			vm.grpcClose(c.root, c.token, grpcUnavailable, body)
+			vm.grpcClose(c.root, c.token, GRPCUnavailable, body)
 		}
 	}
 }

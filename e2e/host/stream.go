@@ -375,7 +375,7 @@ func (s *Stream) failStream() {
 		return
 	}
 	s.failReplySent = true
-	s.localReply(503, nil, nil, grpcUnavailable, "wasm_fail_stream")
+	s.localReply(503, nil, nil, GRPCUnavailable, "wasm_fail_stream")
 }
 
 // --- the filter manager ---
