@@ -401,3 +401,24 @@ func TestResponseAuthenticatedNoStore(t *testing.T) {
 		})
 	})
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	upstream := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
+		"server", "nginx/1.2", "x-powered-by", "PHP/5", "cache-control", "max-age=60"), Body: []byte(`{}`)}
+	each(t, func(t *testing.T, g guest) {
+		on := start(t, g, routesConfig)
+		runTable(t, on, []exchange{
+			{name: "upstream response", req: host.Request{Path: "/healthz"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"server": "", "x-powered-by": "", "cache-control": "max-age=60"}},
+			{name: "refusal", req: host.Request{Path: "/nope"}, want: 404, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"cache-control": "no-store"}},
+		})
+		off := start(t, g, `{"security_headers": false, "default": {}}`)
+		runTable(t, off, []exchange{
+			{name: "off", req: host.Request{Path: "/x"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "", "server": "nginx/1.2", "x-powered-by": "PHP/5"}},
+		})
+	})
+}

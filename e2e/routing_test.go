@@ -265,3 +265,59 @@ func TestRouting_405Headers(t *testing.T) {
 		})
 	})
 }
+
+const routesConfig = `{
+  "routes": [
+    {"name": "health", "match": {"path": "/healthz", "methods": ["GET"]}},
+    {"name": "user-orders", "match": {"path": "/users/{user_id}/orders", "methods": ["GET", "POST"]}},
+    {"name": "users", "match": {"prefix": "/users"}},
+    {"name": "public", "match": {"prefix": "/public/"}}
+  ]
+}`
+
+func TestRouting(t *testing.T) {
+	eachProfile(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig)
+		runTable(t, e, []exchange{
+			{name: "exact path", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "HEAD matches where GET is listed", req: host.Request{Method: "HEAD", Path: "/healthz"}, want: 200},
+			{name: "method not listed", req: host.Request{Method: "POST", Path: "/healthz"}, want: 405, reason: problem.ReasonMethodNotAllowed,
+				headers: map[string]string{"allow": "GET, HEAD"}},
+			{name: "query is not part of the path", req: host.Request{Path: "/healthz?x=1"}, want: 200},
+			{name: "one trailing slash ignored", req: host.Request{Path: "/healthz/"}, want: 200},
+			{name: "template binds one segment", req: host.Request{Path: "/users/7/orders"}, want: 200},
+			{name: "template then prefix", req: host.Request{Method: "DELETE", Path: "/users/7/orders"}, want: 200},
+			{name: "prefix whole segments", req: host.Request{Path: "/users"}, want: 200},
+			{name: "prefix never partial segment", req: host.Request{Path: "/users-admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "paths are case-sensitive", req: host.Request{Path: "/HEALTHZ"}, want: 404, reason: problem.ReasonRouteCaseMismatch},
+			{name: "nothing matches", req: host.Request{Path: "/internal/admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "instance is the request id", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "req-42")}, want: 404},
+			{name: "instance escapes hostile ids", req: host.Request{Path: "/nope", Headers: headers("x-request-id", `a"b\c`)}, want: 404},
+		})
+		if got := metric(e, "apiguard.denied.route_not_found"); got != 4 {
+			t.Errorf("denied.route_not_found = %d, want 4", got)
+		}
+		if got := metric(e, "apiguard.denied.route_case_mismatch"); got != 1 {
+			t.Errorf("denied.route_case_mismatch = %d, want 1", got)
+		}
+		if got := metric(e, "apiguard.denied.method_not_allowed"); got != 1 {
+			t.Errorf("denied.method_not_allowed = %d, want 1", got)
+		}
+		if got := metric(e, "apiguard.allowed"); got != 7 {
+			t.Errorf("allowed = %d, want 7", got)
+		}
+		if got := metric(e, "apiguard.requests"); got != 13 {
+			t.Errorf("requests = %d, want 13", got)
+		}
+	})
+}
+
+func TestDefaultPolicy(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"default": {}, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
+		runTable(t, e, []exchange{
+			{name: "route", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "default", req: host.Request{Path: "/anything/else"}, want: 200},
+		})
+	})
+}
