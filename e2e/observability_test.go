@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 func TestDenyLogLines(t *testing.T) {
@@ -101,5 +102,126 @@ func TestAuditLogSubject(t *testing.T) {
 		if len(e.LogsContaining("alice")) != 0 {
 			t.Error("the subject appears in clear in the log")
 		}
+	})
+}
+
+// floodDenies sends n refusals on worker 0 at the current instant.
+func floodDenies(vm *host.VM, n int) {
+	for i := 0; i < n; i++ {
+		vm.RoundTrip(host.Request{Path: "/nope"}, nil)
+	}
+}
+
+func droppedLine(n int, second time.Time) string {
+	lines := "lines"
+	if n == 1 {
+		lines = "line"
+	}
+	return fmt.Sprintf("apiguard: deny log: dropped %d %s in the second from %s (over 100 a second)",
+		n, lines, second.UTC().Format(time.RFC3339))
+}
+
+// TestGuaranteeDenyLogDropCount: DESIGN.md "Observability": at most 100
+// refusal lines a second per worker, "then one line counting what was
+// dropped". The count is written even when the flood stops (a tick the
+// filter asks for only while a count is pending), names the second it
+// counts, and is written once. The tick is Envoy's (proxy_on_tick), no
+// runtime timer, so it holds on the 1.33 profile too.
+func TestGuaranteeDenyLogDropCount(t *testing.T) {
+	eachProfile(t, func(t *testing.T, g guest) {
+		t.Run("flood stops", func(t *testing.T) {
+			f := &hostFault{}
+			e := start(t, withPanics(g, f), routesConfig)
+			flood := e.Clock().Now()
+			floodDenies(e.Worker(0), 130)
+			if d := e.LogsContaining("dropped"); len(d) != 0 {
+				t.Fatalf("count written within its second: %v", d)
+			}
+			e.Advance(5 * time.Second)
+			d := e.LogsContaining("apiguard: deny log:")
+			if len(d) != 1 || d[0].Msg != droppedLine(30, flood) || d[0].Level != proxy.LogWarn {
+				t.Fatalf("drop lines %v, want one %q", d, droppedLine(30, flood))
+			}
+			// The tick was asked for once and stopped once the count was
+			// written: nothing else ticks on this configuration.
+			if fmt.Sprint(f.ticks) != "[1000 0]" {
+				t.Errorf("tick periods asked for %v, want [1000 0]", f.ticks)
+			}
+			// A second flood, later, is counted on its own.
+			flood2 := e.Clock().Now()
+			floodDenies(e.Worker(0), 110)
+			e.Advance(2 * time.Second)
+			if d := e.LogsContaining("apiguard: deny log:"); len(d) != 2 || d[1].Msg != droppedLine(10, flood2) {
+				t.Errorf("drop lines %v, want a second %q", d, droppedLine(10, flood2))
+			}
+		})
+
+		t.Run("written by the next request", func(t *testing.T) {
+			// Without the tick (the host refuses it), the next request on
+			// the worker writes the count, allowed or refused.
+			f := &hostFault{tickStatus: proxy.StatusBadArgument}
+			e := start(t, withPanics(g, f), routesConfig)
+			flood := e.Clock().Now()
+			floodDenies(e.Worker(0), 120)
+			e.Advance(90 * time.Second)
+			if d := e.LogsContaining("dropped"); len(d) != 0 {
+				t.Fatalf("count written without a tick or a request: %v", d)
+			}
+			e.Worker(0).RoundTrip(host.Request{Path: "/healthz"}, func(host.UpstreamRequest) host.Response { return defaultResponse })
+			d := e.LogsContaining("apiguard: deny log:")
+			if len(d) != 1 || d[0].Msg != droppedLine(20, flood) {
+				t.Fatalf("drop lines %v, want one %q", d, droppedLine(20, flood))
+			}
+			e.Worker(0).RoundTrip(host.Request{Path: "/nope"}, nil)
+			if d := e.LogsContaining("apiguard: deny log:"); len(d) != 1 {
+				t.Errorf("count written twice: %v", d)
+			}
+		})
+
+		t.Run("flood goes on", func(t *testing.T) {
+			f := &hostFault{}
+			e := start(t, withPanics(g, f), routesConfig)
+			first := e.Clock().Now()
+			floodDenies(e.Worker(0), 105)
+			e.Clock().Advance(time.Second) // no tick fires
+			floodDenies(e.Worker(0), 107)
+			d := e.LogsContaining("apiguard: deny log:")
+			if len(d) != 1 || d[0].Msg != droppedLine(5, first) {
+				t.Fatalf("drop lines %v, want one %q", d, droppedLine(5, first))
+			}
+			e.Advance(3 * time.Second)
+			d = e.LogsContaining("apiguard: deny log:")
+			if len(d) != 2 || d[1].Msg != droppedLine(7, first.Add(time.Second)) {
+				t.Fatalf("drop lines %v, want then %q", d, droppedLine(7, first.Add(time.Second)))
+			}
+			if n := len(e.LogsContaining("apiguard: deny route=")); n != 200 {
+				t.Errorf("%d deny lines over two seconds, want 200", n)
+			}
+		})
+
+		t.Run("root ticks already", func(t *testing.T) {
+			// A configuration that ticks for its own work (remote keys)
+			// gets no extra tick: its ticks write the count, and keep
+			// running afterwards.
+			f := &hostFault{}
+			srv := &jwksServer{}
+			srv.set(200, jwksOf(t, "rsa-a"), false)
+			e := startRemote(t, withPanics(g, f), srv)
+			flood := e.Clock().Now()
+			floodDenies(e.Worker(0), 101)
+			e.Advance(1100 * time.Millisecond)
+			if d := e.LogsContaining("apiguard: deny log:"); len(d) != 1 || d[0].Msg != droppedLine(1, flood) {
+				t.Fatalf("drop lines %v, want one %q", d, droppedLine(1, flood))
+			}
+			for _, ms := range f.ticks {
+				if ms == 0 || ms == 1000 {
+					t.Errorf("tick periods asked for %v: the limiter changed the root's ticks", f.ticks)
+					break
+				}
+			}
+			if d := finish(openReq(e.Worker(0), "/r", remoteToken(t, "rsa-a"))); d.Status != 200 {
+				t.Errorf("remote keys after the flood: status %d (%s)", d.Status, d.LocalReply)
+			}
+		})
 	})
 }

@@ -422,3 +422,79 @@ func TestSecurityHeaders(t *testing.T) {
 		})
 	})
 }
+
+// Cases that held: content-type, encoding and framing games on an
+// inspected route. Each either yields the redacted document or a 502.
+func TestRedteamResponseGames(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	for _, hold := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				e := respEnvoy(t, g, hold, "")
+				twoEnc := jsonResp(200, ordersDoc)
+				twoEnc.Headers = append(twoEnc.Headers, proxy.Pair{Key: "content-encoding", Value: "identity"},
+					proxy.Pair{Key: "content-encoding", Value: "gzip"})
+				runResp(t, e, hold, []respCase{
+					{name: "upper-case +json", path: "/orders", resp: typedResp("APPLICATION/PROBLEM+JSON", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "spaces around the type", path: "/orders", resp: typedResp(" application/json ;charset=UTF-8", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "empty type is untyped", path: "/orders", resp: typedResp(";charset=utf-8", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "bare +json subtype", path: "/orders", resp: typedResp("application/+json", ordersDoc), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "json list", path: "/orders", resp: typedResp("application/json, text/html", ordersDoc), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "IDENTITY encoding", path: "/orders", resp: jsonResp(200, ordersDoc, "content-encoding", "IDENTITY"), want: 200, body: ordersRedacted},
+					{name: "gzip, identity", path: "/orders", resp: jsonResp(200, ordersDoc, "content-encoding", "gzip, identity"), want: 502, reason: problem.ReasonResponseCompressed},
+					{name: "two encoding headers", path: "/orders", resp: twoEnc, want: 502, reason: problem.ReasonResponseCompressed},
+					{name: "pass type listed twice", path: "/orders", resp: jsonResp(200, "ssn,hunter2", "content-type", "text/csv"), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "BOM", path: "/orders", resp: jsonResp(200, bom+ordersDoc), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "trailing garbage", path: "/orders", resp: jsonResp(200, ordersDoc+` {"password":"hunter2"}`), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "two documents untyped", path: "/orders", resp: typedResp("", `{"id":1}{"password":"hunter2"}`), want: 502, reason: problem.ReasonResponseNotJSON, late: true},
+					{name: "whitespace only", path: "/orders", resp: jsonResp(200, " \r\n\t"), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "over the cap in one-byte chunks", path: "/orders",
+						resp: chunked(jsonResp(200, `{"password":"hunter2","pad":"`+strings.Repeat("p", 2100)+`"}`), 1),
+						want: 502, reason: problem.ReasonResponseTooLarge, late: true},
+					{name: "declared length smaller than the body", path: "/orders",
+						resp: &host.Response{Status: 200, Headers: headers("content-type", "application/json", "content-length", "10"), Body: []byte(ordersDoc)},
+						want: 200, body: ordersRedacted, headers: map[string]string{"content-length": ""}},
+					{name: "escaped redacted keys", path: "/masked",
+						resp: jsonResp(200, `{"\u0074oken":1,"TOKEN":{"a":[1]},"to\u212Aen":null,"x":[{"Token":true}]}`),
+						want: 200, body: `{"\u0074oken":"[redacted]","TOKEN":"[redacted]","to\u212Aen":"[redacted]","x":[{"Token":"[redacted]"}]}`},
+					{name: "case-folded duplicate is not a duplicate", path: "/masked",
+						resp: jsonResp(200, `{"token":1,"Token":2}`), want: 200, body: `{"token":"[redacted]","Token":"[redacted]"}`},
+					{name: "redacted key deep down", path: "/masked",
+						resp: jsonResp(200, strings.Repeat(`{"a":`, 200)+`{"token":"SECRET-MARKER"}`+strings.Repeat(`}`, 200)),
+						want: 200, body: strings.Repeat(`{"a":`, 200) + `{"token":"[redacted]"}` + strings.Repeat(`}`, 200)},
+					{name: "nesting over the walker's cap", path: "/masked",
+						resp: jsonResp(200, strings.Repeat(`[`, 600)+`{"token":1}`+strings.Repeat(`]`, 600)),
+						want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "upstream 500 with JSON on a redacting route", path: "/orders", resp: jsonResp(500, ordersDoc), want: 500, sanitized: true},
+				})
+				for _, l := range e.Logs() {
+					for _, v := range append([]string{"SECRET-MARKER"}, sensitive...) {
+						if strings.Contains(l.String(), v) {
+							t.Errorf("a response value reached the log: %s", l)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// A HEAD response and a 304 carry headers only (Content-Length describes
+// a body that is not there); they pass untouched.
+func TestRedteamResponseHeadersOnly(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := respEnvoy(t, g, true, "")
+		for _, c := range []struct {
+			method string
+			status int
+		}{{"HEAD", 200}, {"GET", 304}, {"GET", 204}} {
+			r := e.Worker(0).RoundTrip(host.Request{Method: c.method, Path: "/orders"}, func(host.UpstreamRequest) host.Response {
+				return host.Response{Status: c.status, Headers: headers("content-type", "application/json", "content-length", "4096")}
+			})
+			d := r.Downstream
+			if d.Status != c.status || d.Reset || d.Header("content-length") != "4096" {
+				t.Errorf("%s %d: client got %d reset=%v content-length %q", c.method, c.status, d.Status, d.Reset, d.Header("content-length"))
+			}
+		}
+	})
+}
