@@ -760,3 +760,30 @@ func containsItem(list []propItem, it propItem) bool {
 	}
 	return false
 }
+
+// TestRedteamCookieSpellings: a cookie an upstream framework would read as
+// the credential cookie (ASP.NET folds cookie names' case; PHP decodes them
+// and turns '.', ' ' and '[' into '_', as it does query names) counts as a
+// credential, so a verified token cannot ride along with a forged one the
+// upstream might pick instead (the provider forwards its credential).
+func TestRedteamCookieSpellings(t *testing.T) {
+	now := host.DefaultStart
+	web := mint(t, "ec256", "ES256", claimsAt(now, webIssuer, nil))
+	forged := craft(`{"alg":"none"}`, `{"sub":"admin"}`, func([]byte) []byte { return nil })
+	multi := func(name, cookie string) exchange {
+		return invalid(name, getWith("/web", headers("cookie", cookie)), problem.ReasonCredentialMultiple)
+	}
+	cases := []exchange{
+		{name: "one cookie", req: getWith("/web", headers("cookie", "access_token="+web)), want: 200},
+		multi("upper-case twin", "access_token="+web+"; ACCESS_TOKEN="+forged),
+		multi("dotted twin", "access_token="+web+"; access.token="+forged),
+		multi("encoded twin", "access_token="+web+"; access%5Ftoken="+forged),
+		invalid("twin in a second Cookie header", getWith("/web", headers("cookie", "access_token="+web, "cookie", "Access_Token="+forged)),
+			problem.ReasonCredentialMultiple),
+		{name: "unrelated cookie kept", req: getWith("/web", headers("cookie", "access_token_hint=1; access_token="+web)), want: 200,
+			upHeaders: map[string]string{"cookie": "access_token_hint=1; access_token=" + web}},
+	}
+	each(t, func(t *testing.T, g guest) {
+		runTable(t, start(t, g, redteamConfig(t)), cases)
+	})
+}

@@ -321,3 +321,26 @@ func TestDefaultPolicy(t *testing.T) {
 		})
 	})
 }
+
+// TestRedteamPreflightRoute: an OPTIONS request that looks like a CORS
+// preflight is matched with the method it asks about only to find the
+// route that answers it. When that route has no cors, the OPTIONS request
+// is an ordinary request of its own route: it must not borrow the policy
+// of the route of the method it names.
+func TestRedteamPreflightRoute(t *testing.T) {
+	app := "https://app.example.com"
+	preflight := func(path, method string) host.Request {
+		return host.Request{Method: "OPTIONS", Path: path, Headers: headers("origin", app, "access-control-request-method", method)}
+	}
+	cases := []exchange{
+		{name: "OPTIONS route keeps its auth", req: preflight("/x", "POST"), want: 401, reason: problem.ReasonCredentialMissing},
+		{name: "plain OPTIONS", req: host.Request{Method: "OPTIONS", Path: "/x"}, want: 401, reason: problem.ReasonCredentialMissing},
+		// Held: a preflight for a route with cors is answered even when
+		// the OPTIONS request itself falls to the default.
+		{name: "preflight answered by the cors route", req: preflight("/y", "POST"), want: 204,
+			headers: map[string]string{"access-control-allow-origin": app}},
+	}
+	each(t, func(t *testing.T, g guest) {
+		runTable(t, start(t, g, redteamConfig(t)), cases)
+	})
+}
