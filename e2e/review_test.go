@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
-	"github.com/apiguard/apiguard/e2e/wasmguest"
-	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // TestDenyLogTickAfterRootDeleted: the limiter's "ticking" flag is
@@ -64,53 +62,6 @@ func TestDenyLogTickAfterRootDeleted(t *testing.T) {
 				b, lines, want, b, vm.TickPeriod(b))
 		}
 	})
-}
-
-// ---------------------------------------------------------------------
-// Memory: each open stream now keeps its whole request-header block alive
-// (the substrings of s.auth.pairs, s.requestID, s.method, s.path), even on
-// a configuration without claims headers or header credentials, where it
-// used to keep three small copies.
-func TestOpenStreamsReleaseHeaderBlocks(t *testing.T) {
-	for _, c := range []struct {
-		name, config, path string
-		strict             bool
-	}{
-		{"no claims headers", routesConfig, "/public/x", true},
-		{"claims headers", claimsConfig(t), "/public/x", true},
-	} {
-		t.Run(c.name, func(t *testing.T) { pinnedPerStream(t, c.config, c.path, c.strict) })
-	}
-}
-
-func pinnedPerStream(t *testing.T, config, path string, strict bool) {
-	var last proxy.Handler
-	g := withHandler(guest{name: "wasm", wasm: true, factory: wasmModule(t).Factory(wasmguest.Options{})},
-		func(x proxy.Handler) proxy.Handler { last = x; return x })
-	e := start(t, g, config)
-	vm := e.Worker(0)
-	for i := 0; i < 200; i++ { // warm up
-		vm.RoundTrip(host.Request{Path: path}, func(host.UpstreamRequest) host.Response { return defaultResponse })
-	}
-	before, _ := wasmguest.MemoryPages(last)
-	const n, size = 1500, 32 << 10
-	var open []*host.Stream
-	for i := 0; i < n; i++ {
-		s := vm.NewStream(host.StreamProps{})
-		s.RequestHeaders(headers(":method", "GET", ":scheme", "https", ":authority", "api.example.com",
-			":path", path, "x-pad", strings.Repeat("a", size)), true)
-		open = append(open, s)
-	}
-	after, _ := wasmguest.MemoryPages(last)
-	grown := int64(after-before) * 65536
-	t.Logf("%d open streams with a %d-byte header: linear memory %d -> %d pages (+%d KiB, %d B/stream)",
-		n, size, before, after, grown>>10, grown/n)
-	if strict && grown/n > size/2 {
-		t.Errorf("each open stream keeps ~%d bytes of the guest's memory: its request-header block", grown/n)
-	}
-	for _, s := range open {
-		finish(s)
-	}
 }
 
 // ---------------------------------------------------------------------
