@@ -174,35 +174,6 @@ func TestAuditBQueryValuesNeverLogged(t *testing.T) {
 	})
 }
 
-// TestAuditBFailedAuthKeysPrefixed: the failed-auth counters live under
-// the plugin's name like the rate-limit buckets (Istio shares one
-// shared-data namespace between plugins).
-func TestAuditBFailedAuthKeysPrefixed(t *testing.T) {
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, rlAuthFlowConfig(), workers(2), func(c *host.Config) { c.PluginName = "edge-guard" })
-		for i := 0; i < 4; i++ {
-			roundTrip(e.Worker(i%2), exchange{req: rlReq("/key", "203.0.113.7:1", "x-api-key", "wrong-secret-key")})
-			roundTrip(e.Worker(i%2), exchange{req: rlReq("/jwt", "198.51.100.1:1")})
-		}
-		if got := metric(e, "apiguard.failed_auth.counted"); got == 0 {
-			t.Fatalf("no failure was counted: the keys below prove nothing")
-		}
-		keys := e.SharedDataKeys()
-		if len(keys) == 0 {
-			t.Fatal("no shared data written")
-		}
-		for _, k := range keys {
-			if !strings.HasPrefix(k, "edge-guard/") {
-				t.Errorf("shared-data key %q is not under the plugin's name", k)
-			}
-			v, _, _ := e.SharedData(k)
-			if strings.Contains(k+string(v), "wrong-secret-key") || strings.Contains(k+string(v), "203.0.113.7") {
-				t.Errorf("a key value is stored in clear under %q", k)
-			}
-		}
-	})
-}
-
 // TestAuditBGlobalAllowNoCluster: failure_mode allow with a cluster Envoy
 // does not know (the call cannot even start) lets requests through,
 // counts every failure and logs once a minute per worker at most.

@@ -225,3 +225,54 @@ func TestGuaranteeDenyLogDropCount(t *testing.T) {
 		})
 	})
 }
+
+// TestDenyLogTickAfterRootDeleted: the limiter's "ticking" flag is
+// per VM but its tick belongs to the root whose stream asked for it. When
+// that root is deleted before its tick turned the flag off, no later drop
+// count on another root of the VM ever asks for a tick again: a flood that
+// stops is never counted until the next request.
+func TestDenyLogTickAfterRootDeleted(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		start := host.DefaultStart.Truncate(time.Second).Add(100 * time.Millisecond)
+		e, err := newEnvoy(g, routesConfig, func(c *host.Config) { c.Clock = host.NewClock(start) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm := e.Worker(0)
+		a := vm.RootID()
+		b, err := vm.AddRoot([]byte(routesConfig))
+		if err != nil {
+			t.Fatalf("second root did not configure: %v\n%s", err, logText(e))
+		}
+		// refuse sends n requests that no route matches on root.
+		refuse := func(root uint32, n int) {
+			for i := 0; i < n; i++ {
+				vm.RoundTrip(host.Request{Path: "/nope", Props: host.StreamProps{Root: root}}, nil)
+			}
+		}
+
+		refuse(a, 110) // 10 dropped: root a asks for a 1 s tick
+		if p := vm.TickPeriod(a); p != time.Second {
+			t.Fatalf("root %d: tick period %v after a flood, want 1s (root %d: %v)", a, p, b, vm.TickPeriod(b))
+		}
+		vm.DeleteRoot(a) // its listener goes away before the tick
+		e.Advance(5 * time.Second)
+
+		flood2 := e.Clock().Now()
+		refuse(b, 110) // the first request writes the old count; 10 more dropped
+		e.Advance(5 * time.Second)
+		var lines []string
+		for _, l := range e.LogsContaining("apiguard: deny log: dropped") {
+			lines = append(lines, l.Msg)
+		}
+		want := droppedLine(10, flood2)
+		found := false
+		for _, l := range lines {
+			found = found || l == want
+		}
+		if !found {
+			t.Errorf("flood on root %d that stopped was never counted: drop lines %q, want %q; root %d tick period %v",
+				b, lines, want, b, vm.TickPeriod(b))
+		}
+	})
+}

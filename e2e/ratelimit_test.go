@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"runtime"
@@ -384,59 +383,6 @@ func TestRateLimitWorkersHammer(t *testing.T) {
 	})
 }
 
-// rlAuthConfig guards /private with authentication (anonymous allowed, so
-// the route stays reachable once the auth feature verifies credentials)
-// and failed_auth_limit; /public has no auth and is never locked. One slot:
-// every address shares it, so the test can lock it without knowing the
-// hash seed.
-const rlAuthConfig = `{
-  "rate_limit_slots": 1,
-  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
-    "keys": [{"id": "k1", "sha256": "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"}]}}},
-  "failed_auth_limit": {"key": "ip", "limit": 3, "window": "1m"},
-  "routes": [
-    {"name": "private", "match": {"prefix": "/private"}, "auth": {"providers": ["keys"], "allow_missing": true}},
-    {"name": "public", "match": {"prefix": "/public"}}
-  ]
-}`
-
-// TestRateLimitFailedAuthLockout checks step 8 against a lockout as the
-// counting path leaves it (the failure that reaches `limit` raises the
-// key's slot to now + window + (limit-1)·window/limit): 429 before
-// authentication with Retry-After and the failed_auth policy, public routes
-// untouched, and recovery once the window passed. It pins the slot format
-// the README documents; TestRateLimitFailedAuthFlow produces the failures
-// through authentication.
-func TestRateLimitFailedAuthLockout(t *testing.T) {
-	const policy = `"failed_auth";q=3;w=60`
-	locked := map[string]string{"retry-after": "60", "ratelimit-policy": policy, "ratelimit": `"failed_auth";r=0;t=60`}
-	each(t, func(t *testing.T, g guest) {
-		var c rlCounter
-		e := start(t, counted(g, &c), rlAuthConfig, workers(2))
-		vm := e.Worker(0)
-		c.reset()
-		check(t, e, exchange{req: rlReq("/private", "203.0.113.7:1"), want: 200}, roundTrip(vm, exchange{req: rlReq("/private", "203.0.113.7:1")}))
-		if c.total() != 1 {
-			t.Errorf("the lockout check cost %d shared-data calls, want 1", c.total())
-		}
-		now := e.Clock().Now().UnixNano()
-		entry := make([]byte, 8)
-		binary.LittleEndian.PutUint64(entry, uint64(now+int64(time.Minute)+2*int64(20*time.Second)))
-		e.PutSharedData("apiguard/rl1/~fa/0", entry)
-		runAlternating(t, e, []rlCase{
-			{exchange: exchange{name: "locked", req: rlReq("/private", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked, headers: locked}},
-			{exchange: exchange{name: "with a credential", req: rlReq("/private", "203.0.113.7:1", "x-api-key", "k"), want: 429, reason: problem.ReasonFailedAuthLocked, headers: locked}},
-			{exchange: exchange{name: "public route", req: rlReq("/public", "203.0.113.7:1"), want: 200}},
-			{advance: 59 * time.Second, exchange: exchange{name: "almost", req: rlReq("/private", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked,
-				headers: map[string]string{"retry-after": "1"}}},
-			{advance: time.Second, exchange: exchange{name: "window passed", req: rlReq("/private", "203.0.113.7:1"), want: 200}},
-		})
-		if got := metric(e, "apiguard.denied.failed_auth_locked"); got != 3 {
-			t.Errorf("denied.failed_auth_locked = %d, want 3", got)
-		}
-	})
-}
-
 // A corrupted or foreign value under a limit's key is replaced, not
 // trusted and not fatal.
 func TestRateLimitForeignEntry(t *testing.T) {
@@ -488,57 +434,6 @@ func rlAuthFlowConfig() string {
     {"name": "public", "match": {"prefix": "/public"}}
   ]
 }`
-}
-
-// TestRateLimitFailedAuthFlow: missing and invalid credentials count per
-// address; the failure that reaches the limit locks the address out of
-// authenticated routes for a window (429 before verification), except for
-// a token already verified; other addresses and public routes are
-// unaffected; a failure right after the lockout locks again.
-func TestRateLimitFailedAuthFlow(t *testing.T) {
-	const a, b = "203.0.113.7:1", "198.51.100.1:1"
-	lockedFor := func(secs string) map[string]string {
-		return map[string]string{"retry-after": secs, "ratelimit-policy": `"failed_auth";q=3;w=60`, "ratelimit": `"failed_auth";r=0;t=` + secs}
-	}
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, rlAuthFlowConfig(), workers(2))
-		good := rlToken(e.Clock().Now(), "alice")
-		bearerTok := func(tok string) []string { return []string{"authorization", "Bearer " + tok} }
-		locked := func(name string, r host.Request, secs string) rlCase {
-			return rlCase{exchange: exchange{name: name, req: r, want: 429, reason: problem.ReasonFailedAuthLocked, headers: lockedFor(secs)}}
-		}
-		code := func(name string, r host.Request, want int) rlCase {
-			return rlCase{exchange: exchange{name: name, req: r, want: want}}
-		}
-		runAlternating(t, e, []rlCase{
-			code("verified token, now cached", rlReq("/jwt", a, bearerTok(good)...), 200),
-			code("bad key 1", rlReq("/key", a, "x-api-key", "wrong"), 401),
-			code("bad token 2", rlReq("/jwt", a, bearerTok("not.a.token")...), 401),
-			code("missing credential 3", rlReq("/jwt", a), 401),
-			locked("locked: anonymous", rlReq("/key", a), "60"),
-			locked("locked: before verifying a token", rlReq("/jwt", a, bearerTok("x.y.z")...), "60"),
-			// Step 6 runs on worker 0, like step 0: the verified-token cache
-			// is per worker.
-			code("locked, but the token was verified before", rlReq("/jwt", a, bearerTok(good)...), 200),
-			code("another address", rlReq("/key", b, "x-api-key", "wrong"), 401),
-			code("a public route", rlReq("/public", a), 200),
-			{advance: 59 * time.Second, exchange: locked("almost a window", rlReq("/key", a), "1").exchange},
-			{advance: time.Second, exchange: exchange{name: "window passed: anonymous is not a failure", req: rlReq("/key", a), want: 200}},
-			code("valid key", rlReq("/key", a, "x-api-key", rlAPIKey), 200),
-			code("failing again at once", rlReq("/key", a, "x-api-key", "wrong"), 401),
-			locked("locked again for a window", rlReq("/key", a), "60"),
-		})
-		for name, want := range map[string]int64{
-			"apiguard.failed_auth.counted":       5,
-			"apiguard.failed_auth.lockouts":      2,
-			"apiguard.failed_auth.cached_bypass": 1,
-			"apiguard.denied.failed_auth_locked": 4,
-		} {
-			if got := metric(e, name); got != want {
-				t.Errorf("%s = %d, want %d", name, got, want)
-			}
-		}
-	})
 }
 
 // TestRateLimitClaimKey: a claim: key limits per verified subject.
