@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"runtime"
@@ -451,5 +452,54 @@ func TestRateLimitClaimKey(t *testing.T) {
 			limited("claim", "alice 3, another token", rlReq("/user", "203.0.113.7:1", alice2...), policy, `"per-user";r=0;t=30`, "30"),
 			allowed("claim", "bob", rlReq("/user", "203.0.113.7:1", bob...), policy, `"per-user";r=1;t=30`),
 		})
+	})
+}
+
+// TestRedteamRateLimitClockStepsBack: slots written before the host's wall
+// clock stepped back an hour (here: a slot an hour ahead) must not keep a
+// `route` limit, and with it the whole route, refusing for that hour.
+func TestRedteamRateLimitClockStepsBack(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"rate_limit_slots": 1, "routes": [{"name": "api", "match": {"prefix": "/"},
+		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1s"}]}]}`)
+		entry := make([]byte, 8)
+		binary.LittleEndian.PutUint64(entry, uint64(e.Clock().Now().Add(time.Hour).UnixNano()))
+		e.PutSharedData("apiguard/rl1/one/0", entry)
+		vm := e.Worker(0)
+		r := roundTrip(vm, exchange{req: rlReq("/x", "")})
+		if r.Downstream.Status != 429 {
+			t.Fatalf("first request: status %d, want 429 (the bucket reads as empty)", r.Downstream.Status)
+		}
+		if ra := r.Downstream.Header("retry-after"); ra != "1" && ra != "2" && ra != "3" {
+			t.Errorf("Retry-After %q, want a few seconds, not the hour the clock stepped back", ra)
+		}
+		e.Advance(3 * time.Second)
+		check(t, e, exchange{req: rlReq("/x", ""), want: 200}, roundTrip(vm, exchange{req: rlReq("/x", "")}))
+		check(t, e, exchange{req: rlReq("/x", ""), want: 429, reason: problem.ReasonRateLimited}, roundTrip(vm, exchange{req: rlReq("/x", "")}))
+	})
+}
+
+// TestRedteamRateLimitOddKeys: client addresses that are not plain IPs
+// (a Unix socket path, an IPv6 zone, text) and huge header values are
+// counted, never skipped, and never share a bucket with a real client's.
+func TestRedteamRateLimitOddKeys(t *testing.T) {
+	const cfg = `{"rate_limit_slots": 65536, "routes": [
+	  {"name": "ip", "match": {"prefix": "/ip"}, "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1, "window": "1m"}]},
+	  {"name": "hdr", "match": {"prefix": "/hdr"}, "rate_limits": [{"name": "per-hdr", "key": "header:x-client", "limit": 1, "window": "1m"}]}]}`
+	huge := strings.Repeat("k", 60000)
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cfg, workers(2))
+		var cases []rlCase
+		for _, addr := range []string{"203.0.113.7:1", "unix:/var/run/client.sock", "[fe80::1%eth0]:443", "not an address", "@abstract"} {
+			cases = append(cases,
+				rlCase{exchange: exchange{name: addr + " first", req: rlReq("/ip", addr), want: 200}},
+				rlCase{exchange: exchange{name: addr + " again", req: rlReq("/ip", addr), want: 429, reason: problem.ReasonRateLimited}})
+		}
+		for _, v := range []string{huge, huge[:len(huge)-1] + "j"} {
+			cases = append(cases,
+				rlCase{exchange: exchange{name: "huge header first", req: rlReq("/hdr", "203.0.113.7:1", "x-client", v), want: 200}},
+				rlCase{exchange: exchange{name: "huge header again", req: rlReq("/hdr", "203.0.113.7:1", "x-client", v), want: 429, reason: problem.ReasonRateLimited}})
+		}
+		runAlternating(t, e, cases)
 	})
 }
