@@ -73,3 +73,85 @@ func TestConfig_holdHeadersRequired(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditA_ConfigRefused: configuration errors of issues 3 and 8, in
+// both runs, each naming its JSON path in the one log line.
+func TestAuditA_ConfigRefused(t *testing.T) {
+	jwt := func(fields string) string {
+		return `{"providers": {"idp": {"issuer": "https://i/", "algorithms": ["RS256"]` + fields + `}}, "default": {}}`
+	}
+	keys := func(sha string) string {
+		return `{"providers": {"k": {"api_keys": {"keys": [{"id": "a", "sha256": "` + sha + `"}]}}}, "default": {}}`
+	}
+	rsa := func(t testing.TB) string { return jwksOf(t, "rsa-a") }
+	cases := []struct{ name, config, want string }{
+		{"sha256 too short", keys(strings.Repeat("a", 63)), `providers.k.api_keys.keys[0].sha256: `},
+		{"sha256 not hex", keys(strings.Repeat("g", 64)), `providers.k.api_keys.keys[0].sha256: `},
+		{"sha256 holds a key in clear", keys("my-secret-api-key"), `providers.k.api_keys.keys[0].sha256: `},
+		{"audiences empty", jwt(`, "audiences": [], "jwks": ` + rsa(t)), `providers.idp.audiences: must not be empty`},
+		{"audiences missing", jwt(`, "jwks": ` + rsa(t)), `providers.idp: missing required field "audiences"`},
+		{"jwks and remote_jwks", jwt(`, "audiences": ["a"], "jwks": ` + rsa(t) + `, "remote_jwks": {"cluster": "c", "path": "/j"}`), `providers.idp.remote_jwks: `},
+		{"neither jwks nor remote_jwks", jwt(`, "audiences": ["a"]`), `providers.idp: `},
+		{"algorithm none", `{"providers": {"idp": {"issuer": "https://i/", "algorithms": ["none"], "audiences": ["a"], "jwks": ` + rsa(t) + `}}, "default": {}}`,
+			`providers.idp.algorithms[0]: `},
+		{"weak RSA key inline", jwt(`, "audiences": ["a"], "jwks": {"keys": [{"kty": "RSA", "n": "` + strings.Repeat("A", 171) + `", "e": "AQAB"}]}`), `providers.idp.jwks.keys[0].n: RSA modulus under 2048 bits`},
+		{"short HMAC key inline", `{"providers": {"h": {"issuer": "https://h/", "audiences": ["a"], "algorithms": ["HS256"],
+			"jwks": {"keys": [{"kty": "oct", "k": "` + strings.Repeat("A", 20) + `"}]}}}, "default": {}}`, `providers.h.jwks.keys[0].k: HMAC key shorter than 32 bytes`},
+		{"inline JWKS without keys", jwt(`, "audiences": ["a"], "jwks": {"kys": []}`), `providers.idp.jwks: missing required field "keys"`},
+		{"query source forbidden on its route", `{"providers": {"q": {"issuer": "https://q/", "audiences": ["a"], "algorithms": ["RS256"],
+			"jwks": ` + rsa(t) + `, "from": [{"query": "access_token"}]}},
+			"routes": [{"name": "r", "match": {"prefix": "/"}, "auth": {"providers": ["q"]},
+			            "request": {"forbid_query_params": ["access_token"]}}]}`, `routes[0].request.forbid_query_params[0]: `},
+		{"unknown provider on a route", `{"routes": [{"name": "r", "match": {"prefix": "/"}, "auth": {"providers": ["nope"]}}]}`, `routes[0].auth.providers[0]: `},
+		{"claims any_of not strings", `{"providers": {"q": {"issuer": "https://q/", "audiences": ["a"], "algorithms": ["RS256"], "jwks": ` + rsa(t) + `}},
+			"routes": [{"name": "r", "match": {"prefix": "/"}, "auth": {"providers": ["q"], "claims": [{"claim": "x", "any_of": [1]}]}}]}`,
+			`routes[0].auth.claims[0].any_of[0]: `},
+		{"owner param not in the template", `{"providers": {"q": {"issuer": "https://q/", "audiences": ["a"], "algorithms": ["RS256"], "jwks": ` + rsa(t) + `}},
+			"routes": [{"name": "r", "match": {"path": "/u/{id}"}, "auth": {"providers": ["q"], "owner": [{"param": "uid", "claim": "sub"}]}}]}`,
+			`routes[0].auth.owner[0].param: `},
+		{"api key expires not a time", `{"providers": {"k": {"api_keys": {"keys": [{"id": "a", "sha256": "` + strings.Repeat("a", 64) + `", "expires": "tomorrow"}]}}}, "default": {}}`,
+			`providers.k.api_keys.keys[0].expires: `},
+	}
+	each(t, func(t *testing.T, g guest) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := newEnvoy(g, c.config)
+				if err == nil {
+					t.Fatalf("plugin started with %s", c.config)
+				}
+				if !strings.Contains(err.Error(), "apiguard: config: "+c.want) {
+					t.Errorf("error %q does not name %q", err, c.want)
+				}
+				if strings.Contains(err.Error(), "my-secret-api-key") {
+					t.Errorf("error echoes the configured value: %q", err)
+				}
+			})
+		}
+	})
+}
+
+// Origins the browsers never send, and wildcards with credentials, are
+// configuration errors.
+func TestEdgeConfigRefused(t *testing.T) {
+	cases := []struct{ config, want string }{
+		{`{"default": {"cors": {"allow_origins": ["https://app.example.com:443"]}}}`, `default.cors.allow_origins[0]: `},
+		{`{"default": {"cors": {"allow_origins": ["https://App.example.com"]}}}`, `default.cors.allow_origins[0]: `},
+		{`{"default": {"cors": {"allow_origins": ["https://app.example.com/"]}}}`, `default.cors.allow_origins[0]: `},
+		{`{"default": {"cors": {"allow_origins": ["*"], "allow_credentials": true}}}`, `default.cors.allow_origins[0]: `},
+		{`{"default": {"cors": {"allow_origins": ["https://a.example", "null"], "allow_credentials": true}}}`, `default.cors.allow_origins[1]: `},
+		{`{"default": {"require_tls": "yes"}}`, `default.require_tls: `},
+		{`{"default": {"deprecation": {"since": "2026-06-01T00:00:00Z", "refuse_after_sunset": true}}}`, `default.deprecation.refuse_after_sunset: `},
+		{`{"default": {"deprecation": {"since": "2026-06-01T00:00:00Z", "link": "https://x.example/<a>"}}}`, `default.deprecation.link: `},
+	}
+	each(t, func(t *testing.T, g guest) {
+		for _, c := range cases {
+			_, err := newEnvoy(g, c.config)
+			if err == nil {
+				t.Fatalf("plugin started with %s", c.config)
+			}
+			if !strings.Contains(err.Error(), "apiguard: config: "+c.want) {
+				t.Errorf("error %q does not name %q", err, c.want)
+			}
+		}
+	})
+}

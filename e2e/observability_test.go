@@ -276,3 +276,23 @@ func TestDenyLogTickAfterRootDeleted(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditA_DenyLogPerWorker: DESIGN.md Observability, "at most 100 such
+// lines a second per worker": each worker has its own budget.
+func TestAuditA_DenyLogPerWorker(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig, workers(2))
+		for i := range 2 {
+			for range 120 {
+				e.Worker(i).RoundTrip(host.Request{Path: "/nope"}, nil)
+			}
+		}
+		per := map[int]int{}
+		for _, l := range e.LogsContaining("apiguard: deny route=") {
+			per[l.VM]++
+		}
+		if per[0] != 100 || per[1] != 100 {
+			t.Errorf("deny lines per worker %v, want 100 each", per)
+		}
+	})
+}

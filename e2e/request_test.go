@@ -34,22 +34,7 @@ func requestConfig(hold bool) string {
 }`
 }
 
-// holdModes are the two ways Envoy can be set up: allow_on_headers_stop_iteration
-// with hold_headers true (the default), and Istio's hold_headers false.
-var holdModes = []struct {
-	name string
-	hold bool
-	opts []envoyOpt
-}{
-	{"hold", true, nil},
-	{"nohold", false, []envoyOpt{noHold()}},
-}
-
 func bufferLimit(n int) envoyOpt { return func(c *host.Config) { c.BufferLimit = n } }
-
-func post(path string, body string, kv ...string) host.Request {
-	return host.Request{Method: "POST", Path: path, Body: []byte(body), Headers: headers(kv...)}
-}
 
 func TestRequestForbiddenQuery(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {

@@ -323,3 +323,34 @@ func metric(e *host.Envoy, name string) int64 {
 }
 
 func strp(s string) *string { return &s }
+
+func manual() envoyOpt { return func(c *host.Config) { c.Delivery = host.DeliverManually } }
+
+// waiting reports a stream whose headers have neither gone upstream nor
+// been answered.
+func waiting(s *host.Stream) bool { return s.Upstream().Headers == nil && s.Downstream().Status == 0 }
+
+// finish answers upstream (if the request reached it) and returns what the
+// client got.
+func finish(s *host.Stream) host.Downstream {
+	if u := s.Upstream(); u.Headers != nil && u.EndOfStream && !s.Ended() {
+		s.ResponseHeaders(headers(":status", "200"), true)
+	}
+	s.Complete()
+	return s.Downstream()
+}
+
+// holdModes are the two ways Envoy can be set up: allow_on_headers_stop_iteration
+// with hold_headers true (the default), and Istio's hold_headers false.
+var holdModes = []struct {
+	name string
+	hold bool
+	opts []envoyOpt
+}{
+	{"hold", true, nil},
+	{"nohold", false, []envoyOpt{noHold()}},
+}
+
+func post(path string, body string, kv ...string) host.Request {
+	return host.Request{Method: "POST", Path: path, Body: []byte(body), Headers: headers(kv...)}
+}
