@@ -155,3 +155,31 @@ func TestEdgeConfigRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestGlobalHashSecretRefused: a malformed hash_secret stops the plugin
+// with a configuration error that names the field and never the value.
+func TestGlobalHashSecretRefused(t *testing.T) {
+	for name, secret := range map[string]string{
+		"too short": "Sh0rt-S3cr3t",
+		"control":   `Ctl-S3cr3t-Value\nwith-a-newline`, // a JSON escape
+		"too long":  strings.Repeat("L0ng-S3cr3t", 100),
+	} {
+		// The secret goes in as written, JSON escapes included.
+		cfg := strings.Replace(withHashSecret(globalCfg("deny"), "PLACEHOLDER"), `"PLACEHOLDER"`, `"`+secret+`"`, 1)
+		t.Run(name, func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				_, err := newEnvoy(g, cfg)
+				if err == nil {
+					t.Fatalf("plugin started with hash_secret %.20q...", secret)
+				}
+				const want = "apiguard: config: rate_limit_service.hash_secret: must be 16 to 1024 printable ASCII characters"
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not contain %q", err, want)
+				}
+				if strings.Contains(err.Error(), secret[:8]) {
+					t.Errorf("error %q shows the secret", err)
+				}
+			})
+		})
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
@@ -293,6 +294,55 @@ func TestAuditA_DenyLogPerWorker(t *testing.T) {
 		}
 		if per[0] != 100 || per[1] != 100 {
 			t.Errorf("deny lines per worker %v, want 100 each", per)
+		}
+	})
+}
+
+// TestAuditBQueryValuesNeverLogged: forbid_query_params and the `_method`
+// refusal never put a value (or the query) into a log line, the audit
+// line included, on enforcing and report-only routes alike.
+func TestAuditBQueryValuesNeverLogged(t *testing.T) {
+	const cfg = `{"audit_log": true, "routes": [
+	  {"name": "enf", "match": {"prefix": "/enf"}, "request": {"forbid_query_params": ["access_token"]}},
+	  {"name": "rep", "match": {"prefix": "/rep"}, "enforce": false, "request": {"forbid_query_params": ["access_token"]}}]}`
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cfg)
+		runTable(t, e, []exchange{
+			{name: "enforced", req: host.Request{Path: "/enf?Access.Token=SECRET-VALUE-1", Headers: headers("x-request-id", "r1")},
+				want: 400, reason: problem.ReasonForbiddenQueryParam},
+			{name: "reported", req: host.Request{Path: "/rep?x=1&access_token=SECRET-VALUE-2"}, want: 200},
+			{name: "method override", req: host.Request{Path: "/enf?_method=SECRET-VALUE-3"}, want: 400, reason: problem.ReasonMethodOverride},
+		})
+		if n := len(e.LogsContaining(`"route":"enf"`)) + len(e.LogsContaining("route=enf")); n == 0 {
+			t.Fatalf("no log line names the route: the check below would prove nothing\n%s", logText(e))
+		}
+		for _, l := range e.Logs() {
+			if strings.Contains(l.Msg, "SECRET-VALUE") || strings.Contains(l.Msg, "access_token") || strings.Contains(l.Msg, "Access.Token") {
+				t.Errorf("a query parameter reached the log: %s", l.Msg)
+			}
+		}
+		for name := range e.Metrics() {
+			if strings.Contains(name, "SECRET") {
+				t.Errorf("a query value reached a metric name: %s", name)
+			}
+		}
+	})
+}
+
+// Nothing of a body reaches the log: refusal lines carry the reason only.
+func TestRequestLogsNoBody(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, requestConfig(true))
+		vm := e.Worker(0)
+		vm.RoundTrip(post("/json", `{"items":[],"password":"hunter2-SECRET","password":"x"}`, "x-request-id", "r1"), nil)
+		lines := e.LogsContaining("apiguard: deny route=json")
+		if len(lines) != 1 || lines[0].Msg != `apiguard: deny route=json status=400 reason=json_duplicate_key request_id="r1"` {
+			t.Fatalf("deny lines %v", lines)
+		}
+		for _, l := range e.Logs() {
+			if strings.Contains(l.Msg, "SECRET") {
+				t.Errorf("body content in the log: %s", l.Msg)
+			}
 		}
 	})
 }

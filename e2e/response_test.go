@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -497,4 +498,36 @@ func TestRedteamResponseHeadersOnly(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAuditBResponseEveryStatus: "Responses of every status are
+// inspected": 2xx, 3xx and 4xx bodies are redacted or refused like a 200.
+func TestAuditBResponseEveryStatus(t *testing.T) {
+	for _, hold := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				e := respEnvoy(t, g, hold, "")
+				var cases []respCase
+				for _, st := range []int{200, 201, 203, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429} {
+					cases = append(cases,
+						respCase{name: fmt.Sprint(st, " redacted"), path: "/masked", resp: jsonResp(st, `{"token":"tok-SECRET","ok":1}`),
+							want: st, body: `{"token":"[redacted]","ok":1}`},
+						respCase{name: fmt.Sprint(st, " not JSON refused"), path: "/masked", resp: &host.Response{Status: st,
+							Headers: headers("content-type", "text/html"), Body: []byte("<p>tok-SECRET</p>")}, want: 502, reason: problem.ReasonResponseNotJSON},
+					)
+				}
+				runResp(t, e, hold, cases)
+				for _, l := range e.Logs() {
+					if strings.Contains(l.String(), "tok-SECRET") {
+						t.Errorf("a redacted value reached the log: %s", l)
+					}
+				}
+				for name := range e.Metrics() {
+					if strings.Contains(name, "SECRET") {
+						t.Errorf("a redacted value reached a metric name: %s", name)
+					}
+				}
+			})
+		})
+	}
 }
