@@ -40,7 +40,7 @@ func keysConfig(t testing.TB) string {
 }`
 }
 
-func TestAuthAPIKeys(t *testing.T) {
+func TestAuthnAPIKey_verdicts(t *testing.T) {
 	now := host.DefaultStart
 	key := func(k string) []proxy.Pair { return headers("x-api-key", k) }
 	jwtTok := mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"scope": "orders:read"}))
@@ -114,10 +114,10 @@ func TestAuthAPIKeys(t *testing.T) {
 	})
 }
 
-// TestAuditA_APIKeyUsageBounded: issue 8, "a per-key-id usage counter
+// TestAuthnAPIKey_usageCounterBounded: issue 8, "a per-key-id usage counter
 // (bounded by the number of configured keys)": unknown keys define no
 // counter of their own.
-func TestAuditA_APIKeyUsageBounded(t *testing.T) {
+func TestAuthnAPIKey_usageCounterBounded(t *testing.T) {
 	sum := sha256.Sum256([]byte("good-key"))
 	conf := `{
   "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
@@ -146,10 +146,10 @@ func TestAuditA_APIKeyUsageBounded(t *testing.T) {
 	})
 }
 
-// TestAuditA_APIKeyClaimsAndSources: issue 8, key claims drive body_owner
+// TestAuthnAPIKey_claimsAndQuerySource: issue 8, key claims drive body_owner
 // exactly as a token's do, and a key read from a query parameter never
 // reaches upstream.
-func TestAuditA_APIKeyClaimsAndSources(t *testing.T) {
+func TestAuthnAPIKey_claimsAndQuerySource(t *testing.T) {
 	h := func(k string) string { s := sha256.Sum256([]byte(k)); return hex.EncodeToString(s[:]) }
 	conf := `{
   "providers": {

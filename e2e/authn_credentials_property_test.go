@@ -13,7 +13,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// TestCredentials_property: over generated requests (Authorization in
+// TestAuthnCredentials_property: over generated requests (Authorization in
 // many schemes, API-key headers, cookies and query parameters of every
 // provider's sources in spellings that match, on routes with various
 // providers, forward and pass_credentials), on every enforcing route no
@@ -26,7 +26,7 @@ import (
 //
 // APIGUARD_PROPERTY_N sets the number of requests per header mode natively
 // (default 3000; the .wasm runs a tenth of it).
-func TestCredentials_property(t *testing.T) {
+func TestAuthnCredentials_property(t *testing.T) {
 	tk := mintCredTokens(t)
 	n := 3000
 	if v, err := strconv.Atoi(os.Getenv("APIGUARD_PROPERTY_N")); err == nil && v > 0 {

@@ -90,12 +90,12 @@ func eachCredMode(t *testing.T, f func(t *testing.T, g guest, e *host.Envoy)) {
 	})
 }
 
-// TestCredentials_otherProvidersRemoved (class 1): on every enforcing
+// TestAuthnCredentials_otherProvidersRemoved (class 1): on every enforcing
 // route, with or without auth, Authorization and every location any
 // provider reads leave the request before upstream, whatever their scheme
 // or value, except the verified credential of a forward: true provider
 // and what the route passes; report-only routes remove nothing.
-func TestCredentials_otherProvidersRemoved(t *testing.T) {
+func TestAuthnCredentials_otherProvidersRemoved(t *testing.T) {
 	tk := mintCredTokens(t)
 	key := credAPIKey
 	up := func(kv ...string) map[string]string {
@@ -200,11 +200,11 @@ func allValues(h []proxy.Pair, key string) []string {
 	return out
 }
 
-// TestCredentials_headerForms (class 2): a header a source of the route
+// TestAuthnCredentials_headerForms (class 2): a header a source of the route
 // reads is a credential present; in a form none of the route's sources
 // accepts it is invalid (401 invalid_token), never missing, also where
 // allow_missing lets requests without a credential through.
-func TestCredentials_headerForms(t *testing.T) {
+func TestAuthnCredentials_headerForms(t *testing.T) {
 	tk := mintCredTokens(t)
 	var cases []exchange
 	for _, path := range []string{"/tok", "/anon"} {
@@ -248,11 +248,11 @@ func TestCredentials_headerForms(t *testing.T) {
 	})
 }
 
-// TestCredentials_nameSpellings (class 3): query and cookie names compare
+// TestAuthnCredentials_nameSpellings (class 3): query and cookie names compare
 // as PHP, Rack and qs read them, so a shadow of a credential is a second
 // credential, an empty shadow is removed with it, and names with control
 // characters (values with NUL) are refused in step 1.
-func TestCredentials_nameSpellings(t *testing.T) {
+func TestAuthnCredentials_nameSpellings(t *testing.T) {
 	tk := mintCredTokens(t)
 	multiple := func(name, path string, h []proxy.Pair) exchange {
 		return invalid(name, getWith(path, h), problem.ReasonCredentialMultiple)
@@ -307,12 +307,12 @@ func TestCredentials_nameSpellings(t *testing.T) {
 	eachCredMode(t, func(t *testing.T, g guest, e *host.Envoy) { runTable(t, e, cases) })
 }
 
-// TestRedteamCookieSpellings: a cookie an upstream framework would read as
+// TestAuthnCredentials_cookieSpellings: a cookie an upstream framework would read as
 // the credential cookie (ASP.NET folds cookie names' case; PHP decodes them
 // and turns '.', ' ' and '[' into '_', as it does query names) counts as a
 // credential, so a verified token cannot ride along with a forged one the
 // upstream might pick instead (the provider forwards its credential).
-func TestRedteamCookieSpellings(t *testing.T) {
+func TestAuthnCredentials_cookieSpellings(t *testing.T) {
 	now := host.DefaultStart
 	web := mint(t, "ec256", "ES256", claimsAt(now, webIssuer, nil))
 	forged := craft(`{"alg":"none"}`, `{"sub":"admin"}`, func([]byte) []byte { return nil })

@@ -40,13 +40,13 @@ func discoveryDoc(issuer, jwksURI string) string {
 		`"jwks_uri":"` + jwksURI + `","response_types_supported":["code"],"id_token_signing_alg_values_supported":["RS256"]}`
 }
 
-// TestJWKSDiscovery: with "discovery": true the provider's keys are found
+// TestAuthnJWKS_discovery: with "discovery": true the provider's keys are found
 // through the identity provider's OpenID discovery document, whose issuer
 // must be the provider's; its jwks_uri is fetched through cluster on the
 // same authority, or through the cluster remote_jwks.clusters names for
 // another one. Anything else is a failed fetch (503 after timeout_ms) whose
 // log line says what to configure. url stands for authority and path.
-func TestJWKSDiscovery(t *testing.T) {
+func TestAuthnJWKS_discovery(t *testing.T) {
 	const disc = "/.well-known/openid-configuration"
 	keys := jwksOf(t, "rsa-a")
 	cases := []struct {

@@ -40,13 +40,13 @@ func jwksStateBytes(version uint64, nextFetch, lockUntil int64, owner uint64, ea
 	return b
 }
 
-// TestRedteamJWKSStateFromTheFuture: a fetch state whose times lie far
+// TestAuthnJWKS_stateFromTheFuture: a fetch state whose times lie far
 // ahead of now, as a wall clock that stepped back leaves it (or another
 // writer in the vm_id namespace), must not postpone fetching beyond what
 // the plugin itself would schedule: a held lock expires within
 // timeout_ms plus slack, the next fetch is at most refresh_seconds away,
 // and an unknown kid still gets its early refetch.
-func TestRedteamJWKSStateFromTheFuture(t *testing.T) {
+func TestAuthnJWKS_stateFromTheFuture(t *testing.T) {
 	const ahead = 10 * time.Hour
 	each(t, func(t *testing.T, g guest) {
 		t.Run("before the first fetch", func(t *testing.T) {
@@ -97,14 +97,14 @@ func TestRedteamJWKSStateFromTheFuture(t *testing.T) {
 	})
 }
 
-// TestRedteamJWKSBadRefreshKeepsGoodSet: no failing answer to a refresh
+// TestAuthnJWKS_badRefreshKeepsGoodSet: no failing answer to a refresh
 // replaces the set being served, and each is counted as a failure: 500,
 // reset, timeout (an endpoint that never answers), a body over the size
 // cap, more keys than the cap, invalid JSON, duplicate JSON members, no
 // "keys" array. (A JWKS whose keys are all unusable, empty, oct only or
 // private, is an answer, not a failure: it replaces the set, see
-// TestJWKSFetched_emptySet; several keys under one kid are tried each.)
-func TestRedteamJWKSBadRefreshKeepsGoodSet(t *testing.T) {
+// TestAuthnJWKS_emptySetReplaces; several keys under one kid are tried each.)
+func TestAuthnJWKS_badRefreshKeepsGoodSet(t *testing.T) {
 	good := jwksOf(t, "rsa-a")
 	rsaB := strings.TrimSuffix(strings.TrimPrefix(jwksOf(t, "rsa-b"), `{"keys":[`), `]}`)
 	many := `{"keys":[` + strings.TrimSuffix(strings.Repeat(rsaB+",", 257), ",") + `]}`
@@ -192,10 +192,10 @@ func stepToFetch(t *testing.T, e *host.Envoy, what string) {
 	t.Fatalf("%s: no fetch was made", what)
 }
 
-// TestRedteamJWKSUnknownKidStorm: tokens with ever new unknown kids, on
+// TestAuthnJWKS_unknownKidStorm: tokens with ever new unknown kids, on
 // four workers, make at most one early refetch a minute in all; each
 // waits at most timeout_ms and is then refused with 401.
-func TestRedteamJWKSUnknownKidStorm(t *testing.T) {
+func TestAuthnJWKS_unknownKidStorm(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -250,12 +250,12 @@ func sharedIssuerConfig() string {
 }`
 }
 
-// TestRedteamJWKSSharedIssuerRotation: when two providers share an
+// TestAuthnJWKS_sharedIssuerRotation: when two providers share an
 // issuer, a token for either one signed with a newly rotated key is
 // accepted after the early refetch, whichever provider it belongs to: an
 // unknown kid must trigger the refetch of every provider that may accept
 // the token, not only of the last one tried.
-func TestRedteamJWKSSharedIssuerRotation(t *testing.T) {
+func TestAuthnJWKS_sharedIssuerRotation(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)

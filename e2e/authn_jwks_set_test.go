@@ -90,11 +90,11 @@ func kidToken(t testing.TB, key, kid string) string {
 		rs256(t, key))
 }
 
-// TestJWKSFetched_skipsUnusableKeys: the issue's set (a good RSA-2048 key
+// TestAuthnJWKS_skipsUnusableKeys: the issue's set (a good RSA-2048 key
 // beside a 1024-bit one) serves the good key's tokens; every kind of key
 // apiguard cannot use safely is skipped, counted per fetch and logged with
 // its kid, never its material; a token naming a skipped key is unknown.
-func TestJWKSFetched_skipsUnusableKeys(t *testing.T) {
+func TestAuthnJWKS_skipsUnusableKeys(t *testing.T) {
 	weakN := `"` + b64(string(new(big.Int).Rsh(mustModulus(t, "rsa-b"), 1024).Bytes())) + `"`
 	ecKey := authKey(t, "ec256").Key.(*ecdsa.PrivateKey)
 	offY := new(big.Int).Add(ecKey.Y, big.NewInt(1)).FillBytes(make([]byte, 32))
@@ -174,10 +174,10 @@ func mustModulus(t testing.TB, kid string) *big.Int {
 	return authKey(t, kid).Key.(*rsa.PrivateKey).N
 }
 
-// TestJWKSFetched_keyLimits: a fetched RSA key may have 2048 to 16384
+// TestAuthnJWKS_keyLimits: a fetched RSA key may have 2048 to 16384
 // bits, an odd exponent up to 2^31-1, as inline keys: one below or above
 // is skipped (fetched) or refused (inline) alike.
-func TestJWKSFetched_keyLimits(t *testing.T) {
+func TestAuthnJWKS_keyLimits(t *testing.T) {
 	good := pubJWK(t, "rsa-a", "rsa-a", nil)
 	edge := []string{
 		pubJWK(t, "rsa-b", "largest", map[string]string{"n": oddModulus(16384)}),
@@ -223,10 +223,10 @@ func TestJWKSFetched_keyLimits(t *testing.T) {
 	})
 }
 
-// TestJWKSFetched_emptySet: a set that parses but holds no usable key
+// TestAuthnJWKS_emptySetReplaces: a set that parses but holds no usable key
 // replaces the last good one: the withdrawn key's tokens, cached ones
 // included, get 401 on every worker (not 503), until keys come back.
-func TestJWKSFetched_emptySet(t *testing.T) {
+func TestAuthnJWKS_emptySetReplaces(t *testing.T) {
 	enc := keySet(pubJWK(t, "rsa-a", "rsa-a", map[string]string{"use": `"enc"`}))
 	for _, withdrawn := range []struct{ name, body string }{
 		{"empty", `{"keys":[]}`},
@@ -292,11 +292,11 @@ func TestJWKSFetched_emptySet(t *testing.T) {
 	})
 }
 
-// TestJWKSFetched_maxStale: while fetches fail, the last good set serves
+// TestAuthnJWKS_maxStale: while fetches fail, the last good set serves
 // up to max_stale_seconds after it was fetched, cached tokens included,
 // then requests wait timeout_ms and get 503 (keys_unavailable, with
 // Retry-After) on every worker until a fetch succeeds. Both header modes.
-func TestJWKSFetched_maxStale(t *testing.T) {
+func TestAuthnJWKS_maxStale(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		opts []envoyOpt
@@ -354,11 +354,11 @@ func TestJWKSFetched_maxStale(t *testing.T) {
 	}
 }
 
-// TestJWKSFetched_kidNamesSeveralKeys: an identity provider may publish
+// TestAuthnJWKS_kidNamesSeveralKeys: an identity provider may publish
 // several keys under one kid; a token naming it is tried against each in
 // set order, at most four: the key that signed it in fifth place is never
 // tried.
-func TestJWKSFetched_kidNamesSeveralKeys(t *testing.T) {
+func TestAuthnJWKS_kidNamesSeveralKeys(t *testing.T) {
 	a, b := pubJWK(t, "rsa-a", "k", nil), pubJWK(t, "rsa-b", "k", nil)
 	evil := pubJWK(t, "rsa-evil", "k", nil)
 	cases := []struct {
@@ -396,13 +396,13 @@ func TestJWKSFetched_kidNamesSeveralKeys(t *testing.T) {
 	}
 }
 
-// TestAuditA_RemoteSetValidated: issue 3, "key sets validated when
+// TestAuthnJWKS_fetchedSetValidated: issue 3, "key sets validated when
 // loaded", as issue 13 refined it: an RSA key under 2048 bits in a fetched
 // set is skipped, counted and logged, never used, while the rest of the
 // set serves (before issue 13 the whole set was refused and every request
 // got 503). Tokens signed by the weak key are refused, with or without its
 // kid.
-func TestAuditA_RemoteSetValidated(t *testing.T) {
+func TestAuthnJWKS_fetchedSetValidated(t *testing.T) {
 	weak, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		t.Fatal(err)

@@ -84,10 +84,10 @@ func remoteToken(t testing.TB, kid string) string {
 	return mint(t, kid, "RS256", claimsAt(host.DefaultStart, remoteIssuer, map[string]any{"exp": host.DefaultStart.Unix() + 7200}))
 }
 
-// TestAuthRemoteJWKSFirstRequestWaits: no fetch in configure; the first
+// TestAuthnJWKS_firstRequestWaits: no fetch in configure; the first
 // requests (on two workers) wait for the first tick's fetch, which one
 // worker makes for both.
-func TestAuthRemoteJWKSFirstRequestWaits(t *testing.T) {
+func TestAuthnJWKS_firstRequestWaits(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		// A published set may hold keys for other uses; an oct key in a
 		// fetched set is never used.
@@ -141,9 +141,9 @@ func TestAuthRemoteJWKSFirstRequestWaits(t *testing.T) {
 	})
 }
 
-// TestAuthRemoteJWKSSharedFetch: while one worker's fetch is in flight the
+// TestAuthnJWKS_sharedFetch: while one worker's fetch is in flight the
 // other does not fetch; it picks the keys up from shared data on its tick.
-func TestAuthRemoteJWKSSharedFetch(t *testing.T) {
+func TestAuthnJWKS_sharedFetch(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -170,10 +170,10 @@ func TestAuthRemoteJWKSSharedFetch(t *testing.T) {
 	})
 }
 
-// TestAuthRemoteJWKSFailure: a failing endpoint makes waiting requests
+// TestAuthnJWKS_failureFailsClosed: a failing endpoint makes waiting requests
 // fail closed with 503 and Retry-After after timeout_ms; fetches retry
 // with backoff and the first good answer serves.
-func TestAuthRemoteJWKSFailure(t *testing.T) {
+func TestAuthnJWKS_failureFailsClosed(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(0, "", true)
@@ -202,7 +202,7 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 			t.Errorf("no log line for the failed fetch")
 		}
 		// Bad answers are failures too; none is ever loaded. (A JWKS with
-		// no usable key is no failure: see TestJWKSFetched_emptySet.)
+		// no usable key is no failure: see TestAuthnJWKS_emptySetReplaces.)
 		for _, bad := range []struct {
 			status int
 			body   string
@@ -237,9 +237,9 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 	})
 }
 
-// TestAuthRemoteJWKSStaleOnError: the last good set keeps serving when a
+// TestAuthnJWKS_staleOnError: the last good set keeps serving when a
 // refresh fails; refreshes happen every refresh_seconds.
-func TestAuthRemoteJWKSStaleOnError(t *testing.T) {
+func TestAuthnJWKS_staleOnError(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -270,10 +270,10 @@ func TestAuthRemoteJWKSStaleOnError(t *testing.T) {
 	})
 }
 
-// TestAuthRemoteJWKSRotation: a token naming a new kid triggers an early
+// TestAuthnJWKS_rotation: a token naming a new kid triggers an early
 // refetch (at most once a minute) and waits for it; a key removed from the
 // set revokes its cached tokens.
-func TestAuthRemoteJWKSRotation(t *testing.T) {
+func TestAuthnJWKS_rotation(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -318,12 +318,12 @@ func TestAuthRemoteJWKSRotation(t *testing.T) {
 	})
 }
 
-// TestAuditA_EarlyRefetchOncePerMinute: issue 3, "early refetch on an
+// TestAuthnJWKS_earlyRefetchOncePerMinute: issue 3, "early refetch on an
 // unknown kid at most once a minute": within the minute an unknown kid is
 // refused at once without a fetch; once the minute passed, the next
 // unknown kid triggers a refetch again (and is refused when the set still
 // lacks it).
-func TestAuditA_EarlyRefetchOncePerMinute(t *testing.T) {
+func TestAuthnJWKS_earlyRefetchOncePerMinute(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -355,10 +355,10 @@ func TestAuditA_EarlyRefetchOncePerMinute(t *testing.T) {
 	})
 }
 
-// TestAuthRemoteJWKSBodyWhileWaiting: a body that arrives while the
+// TestAuthnJWKS_bodyWhileWaiting: a body that arrives while the
 // request waits for keys is held, then checked (body_owner) once the keys
 // came; nothing reaches upstream before.
-func TestAuthRemoteJWKSBodyWhileWaiting(t *testing.T) {
+func TestAuthnJWKS_bodyWhileWaiting(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)

@@ -44,9 +44,9 @@ func tokenConfig(t testing.TB) string {
 }`
 }
 
-// TestAuthAlgorithms: a token of every algorithm, minted by go-jose, is
+// TestAuthnJWT_algorithms: a token of every algorithm, minted by go-jose, is
 // accepted; the request reaches upstream without it.
-func TestAuthAlgorithms(t *testing.T) {
+func TestAuthnJWT_algorithms(t *testing.T) {
 	now := host.DefaultStart
 	var cases []exchange
 	for _, c := range []struct{ kid, alg, path, iss string }{
@@ -68,9 +68,9 @@ func TestAuthAlgorithms(t *testing.T) {
 	})
 }
 
-// TestAuthAttacks is SECURITY.md §1 as table cases: each refused with 401,
+// TestAuthnJWT_attacks is SECURITY.md §1 as table cases: each refused with 401,
 // `error="invalid_token"`, the generic detail and its precise reason.
-func TestAuthAttacks(t *testing.T) {
+func TestAuthnJWT_attacks(t *testing.T) {
 	now := host.DefaultStart
 	valid := claimsAt(now, idpIssuer, nil)
 	validJSON := mustJSON(t, valid)
@@ -197,9 +197,9 @@ func TestAuthAttacks(t *testing.T) {
 	})
 }
 
-// TestAuthVerifiedCache: a repeated token is served from the cache, which
+// TestAuthnJWT_verifiedCache: a repeated token is served from the cache, which
 // never outlives the token's exp.
-func TestAuthVerifiedCache(t *testing.T) {
+func TestAuthnJWT_verifiedCache(t *testing.T) {
 	now := host.DefaultStart
 	tok := mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, map[string]any{"exp": now.Unix() + 120}))
 	conf := `{"providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["ES256"],
@@ -223,11 +223,11 @@ func TestAuthVerifiedCache(t *testing.T) {
 	})
 }
 
-// TestAuditA_CacheKeyedByProvider: DESIGN.md Guarantees, "the
+// TestAuthnJWT_cacheKeyedByProvider: DESIGN.md Guarantees, "the
 // verified-token cache is keyed by provider": a token verified (and
 // cached) by one provider gains nothing from the cache at another provider
 // of the same issuer and keys but other audiences.
-func TestAuditA_CacheKeyedByProvider(t *testing.T) {
+func TestAuthnJWT_cacheKeyedByProvider(t *testing.T) {
 	now := host.DefaultStart
 	conf := `{
   "providers": {
@@ -252,11 +252,11 @@ func TestAuditA_CacheKeyedByProvider(t *testing.T) {
 	})
 }
 
-// TestAuditA_OversizeTokenRefused: DESIGN.md Guarantees, "tokens over
+// TestAuthnJWT_oversizeTokenRefused: DESIGN.md Guarantees, "tokens over
 // 8 KiB are refused unread": a correctly signed token of 9 KiB is refused
 // on a token-only route and on a route where the same header may also
 // carry an API key.
-func TestAuditA_OversizeTokenRefused(t *testing.T) {
+func TestAuthnJWT_oversizeTokenRefused(t *testing.T) {
 	now := host.DefaultStart
 	big := mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"pad": strings.Repeat("p", 9<<10)}))
 	if len(big) <= 8<<10 {
@@ -283,12 +283,12 @@ func TestAuditA_OversizeTokenRefused(t *testing.T) {
 	})
 }
 
-// TestAuditA_SignatureStrictness: DESIGN.md Guarantees through the whole
+// TestAuthnJWT_signatureStrictness: DESIGN.md Guarantees through the whole
 // filter: a PS256 signature whose PSS salt is not the hash size, a
 // signature whose base64url has non-canonical trailing bits, and an HMAC
 // key shorter than the hash of the algorithm asked for are all refused,
 // beside controls that pass.
-func TestAuditA_SignatureStrictness(t *testing.T) {
+func TestAuthnJWT_signatureStrictness(t *testing.T) {
 	now := host.DefaultStart
 	valid := mustJSON(t, claimsAt(now, idpIssuer, nil))
 	pss := func(salt int) func([]byte) []byte {

@@ -249,9 +249,9 @@ func sourcesConfig(t testing.TB) string {
 }`
 }
 
-// TestAuthSources: where credentials are found, how many a request may
+// TestAuthn_sources: where credentials are found, how many a request may
 // carry, and what reaches upstream.
-func TestAuthSources(t *testing.T) {
+func TestAuthn_sources(t *testing.T) {
 	now := host.DefaultStart
 	idp := mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil))
 	web := mint(t, "ed", "EdDSA", claimsAt(now, webIssuer, nil))

@@ -8,7 +8,7 @@ import (
 
 // Every way a configuration can be wrong stops the plugin from starting,
 // with one line naming the JSON path, in both runs.
-func TestConfigRefused(t *testing.T) {
+func TestConfig_refused(t *testing.T) {
 	cases := []struct {
 		config string
 		want   string
@@ -74,9 +74,9 @@ func TestConfig_holdHeadersRequired(t *testing.T) {
 	})
 }
 
-// TestAuditA_ConfigRefused: configuration errors of issues 3 and 8, in
+// TestConfig_authRefused: configuration errors of issues 3 and 8, in
 // both runs, each naming its JSON path in the one log line.
-func TestAuditA_ConfigRefused(t *testing.T) {
+func TestConfig_authRefused(t *testing.T) {
 	jwt := func(fields string) string {
 		return `{"providers": {"idp": {"issuer": "https://i/", "algorithms": ["RS256"]` + fields + `}}, "default": {}}`
 	}
@@ -132,7 +132,7 @@ func TestAuditA_ConfigRefused(t *testing.T) {
 
 // Origins the browsers never send, and wildcards with credentials, are
 // configuration errors.
-func TestEdgeConfigRefused(t *testing.T) {
+func TestConfig_corsRefused(t *testing.T) {
 	cases := []struct{ config, want string }{
 		{`{"default": {"cors": {"allow_origins": ["https://app.example.com:443"]}}}`, `default.cors.allow_origins[0]: `},
 		{`{"default": {"cors": {"allow_origins": ["https://App.example.com"]}}}`, `default.cors.allow_origins[0]: `},
@@ -156,9 +156,9 @@ func TestEdgeConfigRefused(t *testing.T) {
 	})
 }
 
-// TestGlobalHashSecretRefused: a malformed hash_secret stops the plugin
+// TestConfig_hashSecretRefused: a malformed hash_secret stops the plugin
 // with a configuration error that names the field and never the value.
-func TestGlobalHashSecretRefused(t *testing.T) {
+func TestConfig_hashSecretRefused(t *testing.T) {
 	for name, secret := range map[string]string{
 		"too short": "Sh0rt-S3cr3t",
 		"control":   `Ctl-S3cr3t-Value\nwith-a-newline`, // a JSON escape

@@ -78,7 +78,7 @@ const tlsConfig = `{
   ]
 }`
 
-func TestEdgeRequireTLS(t *testing.T) {
+func TestTLS_required(t *testing.T) {
 	xfp := func(path string, values ...string) host.Request {
 		r := host.Request{Path: path}
 		for _, v := range values {
@@ -142,7 +142,7 @@ const corsConfig = `{
   ]
 }`
 
-func TestEdgeCORSPreflight(t *testing.T) {
+func TestCORS_preflight(t *testing.T) {
 	allowed := map[string]string{
 		"access-control-allow-origin":      appOrig,
 		"access-control-allow-methods":     "GET, POST, PUT",
@@ -215,7 +215,7 @@ func TestEdgeCORSPreflight(t *testing.T) {
 
 // Without a default, a preflight is answered when its OPTIONS request
 // matches the cors route itself.
-func TestEdgeCORSPreflightNoDefault(t *testing.T) {
+func TestCORS_preflightWithoutDefault(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"routes": [{"name": "api", "match": {"prefix": "/api"},
 		  "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["DELETE"]}}]}`)
@@ -234,7 +234,7 @@ func TestEdgeCORSPreflightNoDefault(t *testing.T) {
 // with the requested method, so it needs no default. A preflight for a
 // method the route does not list is refused by step 4; a plain OPTIONS is
 // an unlisted method (405, Allow naming OPTIONS for the cors route).
-func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
+func TestCORS_preflightOnMethodsRoute(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"routes": [{"name": "orders", "match": {"path": "/users/{id}/orders", "methods": ["GET", "POST"]},
 		  "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["GET", "POST"]}}]}`)
@@ -253,7 +253,7 @@ func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
 	})
 }
 
-func TestEdgeCORSActual(t *testing.T) {
+func TestCORS_actualRequest(t *testing.T) {
 	upstreamCORS := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
 		"access-control-allow-origin", "*", "access-control-allow-credentials", "true", "vary", "Accept-Encoding"), Body: []byte(`{}`)}
 	get := func(path string, kv ...string) host.Request { return host.Request{Path: path, Headers: headers(kv...)} }
@@ -310,7 +310,7 @@ const deprecationConfig = `{
   ]
 }`
 
-func TestEdgeDeprecation(t *testing.T) {
+func TestDeprecation_headersAndSunset(t *testing.T) {
 	const (
 		dep    = "@1780272000"
 		sunset = "Tue, 01 Jun 2027 00:00:00 GMT"
@@ -389,12 +389,12 @@ func auditEdgeAuthConfig(t testing.TB) string {
 }`
 }
 
-// TestAuditA_PreflightNeedsNoCredential: issue 8, "preflights never need
+// TestCORS_preflightNeedsNoCredential: issue 8, "preflights never need
 // credentials, and everything else on the route still applies to the
 // actual request"; DESIGN.md deprecation headers "on every response of the
 // route" and Vary: Origin on every response of a cors route, refusals
 // included.
-func TestAuditA_PreflightNeedsNoCredential(t *testing.T) {
+func TestCORS_preflightNeedsNoCredential(t *testing.T) {
 	now := host.DefaultStart
 	tok := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
 	const (

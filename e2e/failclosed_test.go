@@ -94,7 +94,7 @@ func wantInternalRefusal(t *testing.T, e *host.Envoy, d host.Downstream, id stri
 	}
 }
 
-// TestGuaranteePanicRecovered: DESIGN.md "Guarantees": a panic inside the
+// TestFailClosed_panicRecovered: DESIGN.md "Guarantees": a panic inside the
 // module is recovered and answered as a refusal; the VM lives on.
 //
 // Native only. A Go panic of the host itself (this wrapper inside the
@@ -104,7 +104,7 @@ func wantInternalRefusal(t *testing.T, e *host.Envoy, d host.Downstream, id stri
 // plugin check every size, status and encoding the host returns. So the
 // module's recovery (plugin stream.run and safely, filter/abi's exports)
 // can only be driven here, where the plugin runs natively.
-func TestGuaranteePanicRecovered(t *testing.T) {
+func TestFailClosed_panicRecovered(t *testing.T) {
 	g := guest{name: "native", factory: nativeFactory}
 	ok := func(host.UpstreamRequest) host.Response { return defaultResponse }
 
@@ -304,7 +304,7 @@ func leaked(d host.Downstream) []string {
 // status a hostcall returns, the client gets a refusal, a reset, or at
 // worst nothing, never the upstream document unredacted, and never a
 // Content-Length that disagrees with the body it carries.
-func TestRedteamResponseHostFaults(t *testing.T) {
+func TestFailClosed_responseHostFaults(t *testing.T) {
 	secret5xx := `{"trace":"SECRET-MARKER at db.go:12"}`
 	big := `{"pad":"` + strings.Repeat("x", 4000) + `","note":"SECRET-MARKER"}`
 	cases := []struct {
@@ -390,7 +390,7 @@ func (r rootless) OnContextCreate(contextID, parentID uint32) {
 // A stream without a configured plugin context fails closed with the
 // generic 500, and that answer reaches the client: the filter's own local
 // reply must not be held by the same filter's response callbacks.
-func TestRedteamStreamWithoutRoot(t *testing.T) {
+func TestFailClosed_streamWithoutRoot(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, withHandler(g, func(hd proxy.Handler) proxy.Handler { return rootless{hd} }), true, "")
 		r := e.Worker(0).RoundTrip(host.Request{Path: "/plain"}, func(host.UpstreamRequest) host.Response {
@@ -433,7 +433,7 @@ func requestPairs(status proxy.Status, edit func([]proxy.Pair) []proxy.Pair) fau
 // the filter cannot tell the method, the path or the credential, so
 // nothing of the request can be checked. The refusal cannot carry the
 // request id (it is one of the headers that could not be read).
-func TestRedteamRequestHeadersUnlisted(t *testing.T) {
+func TestFailClosed_requestHeadersUnlisted(t *testing.T) {
 	for _, st := range []proxy.Status{proxy.StatusNotFound, proxy.StatusBadArgument, proxy.StatusInternalFailure, proxy.StatusSerializationFailure} {
 		t.Run(st.String(), func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {

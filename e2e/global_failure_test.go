@@ -17,11 +17,11 @@ func openGlobal(vm *host.VM, path, addr string) *host.Stream {
 	return s
 }
 
-// TestGlobalFailureModes: an unknown cluster, a call that times out (the
+// TestGlobal_failureModes: an unknown cluster, a call that times out (the
 // call's own timeout: the filter sets no timer) and errors are failures;
 // deny refuses them with a bare Retry-After, allow lets the request
 // through, and both count them and log at most once a minute per worker.
-func TestGlobalFailureModes(t *testing.T) {
+func TestGlobal_failureModes(t *testing.T) {
 	const addr = "203.0.113.7:1"
 	silent := replyWith(host.GRPCResponse{}, host.ErrNoAnswer)
 	broken := replyWith(host.GRPCResponse{Status: 14, StatusMessage: "upstream connect error"}, nil)
@@ -99,10 +99,10 @@ func TestGlobalFailureModes(t *testing.T) {
 	})
 }
 
-// TestGlobalReportOnly: on an enforce:false route an OVER_LIMIT, and a
+// TestGlobal_reportOnly: on an enforce:false route an OVER_LIMIT, and a
 // failing service, are counted as reported and the request goes on
 // untouched.
-func TestGlobalReportOnly(t *testing.T) {
+func TestGlobal_reportOnly(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		f := &fakeRLS{t: t}
 		e := start(t, g, globalCfg("deny"), withRLS(f))
@@ -125,9 +125,9 @@ func TestGlobalReportOnly(t *testing.T) {
 	})
 }
 
-// TestGlobalStreamGone: an answer for a stream the client already closed
+// TestGlobal_streamGone: an answer for a stream the client already closed
 // is dropped (the stream is not touched), and the VM carries on.
-func TestGlobalStreamGone(t *testing.T) {
+func TestGlobal_streamGone(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, reply := range []func(*rlsv3.RateLimitRequest) (host.GRPCResponse, error){
 			nil, replyWith(answer(&rlsResp{OverallCode: codeOver}), nil), replyWith(host.GRPCResponse{Status: 14}, nil),
@@ -158,10 +158,10 @@ func TestGlobalStreamGone(t *testing.T) {
 	})
 }
 
-// TestAuditBGlobalAllowNoCluster: failure_mode allow with a cluster Envoy
+// TestGlobal_allowWithoutCluster: failure_mode allow with a cluster Envoy
 // does not know (the call cannot even start) lets requests through,
 // counts every failure and logs once a minute per worker at most.
-func TestAuditBGlobalAllowNoCluster(t *testing.T) {
+func TestGlobal_allowWithoutCluster(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, globalCfg("allow"), workers(2)) // no "ratelimit" cluster
 		for i := 0; i < 6; i++ {
@@ -190,12 +190,12 @@ func TestAuditBGlobalAllowNoCluster(t *testing.T) {
 	})
 }
 
-// TestAuditBUpstreamRateLimitReplaced: on a route with limits the client
+// TestGlobal_upstreamRateLimitReplaced: on a route with limits the client
 // sees apiguard's RateLimit fields only. When no limit reports a remaining
 // count (a global-only route whose service answered without statuses, or
 // failed open), upstream's own RateLimit must not stay beside apiguard's
 // RateLimit-Policy: it would name a limit the policy does not list.
-func TestAuditBUpstreamRateLimitReplaced(t *testing.T) {
+func TestGlobal_upstreamRateLimitReplaced(t *testing.T) {
 	upstream := jsonResp(200, `{}`, "ratelimit", `"up";r=9;t=9`, "ratelimit-policy", `"up";q=10;w=10`)
 	each(t, func(t *testing.T, g guest) {
 		f := &fakeRLS{t: t}

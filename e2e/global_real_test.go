@@ -300,14 +300,14 @@ type rlsEnvoy struct {
 	c *countingUpstream
 }
 
-// TestGlobalRealService runs the whole chain for real: two Envoys (each
+// TestGlobal_realService runs the whole chain for real: two Envoys (each
 // with its own shared data and two workers) whose plugin calls
 // envoyproxy/ratelimit over gRPC, configured from the same apiguard
 // document by envoy/rlsconfig, counting in one Redis. Across both Envoys
 // no more than `limit` requests pass per window; a request the local
 // limits refuse never reaches the service; with Redis or the service down,
 // failure_mode decides.
-func TestGlobalRealService(t *testing.T) {
+func TestGlobal_realService(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the real Redis and rate limit service are not started")
 	}

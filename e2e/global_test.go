@@ -156,13 +156,13 @@ func descriptorValues(t *testing.T, req *rlsv3.RateLimitRequest, names ...string
 	return vals
 }
 
-// TestGlobalRequest: what the service receives. One call per admitted
+// TestGlobal_request: what the service receives. One call per admitted
 // request, to ShouldRateLimit on the configured cluster with the
 // configured timeout; the descriptor values are hashes that every Envoy
 // of the fleet (and both builds of the filter) compute alike, so one
 // client is one counter across the fleet, and no address or header value
 // is sent as is.
-func TestGlobalRequest(t *testing.T) {
+func TestGlobal_request(t *testing.T) {
 	const ipA, ipB = "203.0.113.7:40000", "198.51.100.1:1"
 	var first map[string][]string // by request, from the first guest
 	each(t, func(t *testing.T, g guest) {
@@ -236,14 +236,14 @@ func withHashSecret(cfg, secret string) string {
 	return out
 }
 
-// TestGlobalHashSecret: rate_limit_service.hash_secret keys the
+// TestGlobal_hashSecret: rate_limit_service.hash_secret keys the
 // descriptor hash. Without it the values are exactly those sent before
 // the field existed (pinned: a fleet that does not set it keeps its
 // counters); Envoys sharing a secret send the same values, and another
 // secret, or none, gives other values. The values with a secret are
 // pinned too: changing the seed's encoding would reset every fleet's
 // counters. The secret shows in no log line, metric or shared data.
-func TestGlobalHashSecret(t *testing.T) {
+func TestGlobal_hashSecret(t *testing.T) {
 	const (
 		secretA = "fleet-secret-A: 0123456789abcdef"
 		secretB = "fleet-secret-B: 0123456789abcdef"
@@ -367,12 +367,12 @@ func failed(name string, r host.Request, reply func(*rlsv3.RateLimitRequest) (ho
 		headers: map[string]string{"retry-after": "1", "ratelimit-policy": "", "ratelimit": ""}}, reply: reply, calls: -1}
 }
 
-// TestGlobalVerdicts: OK admits (RateLimit then reports whichever limit,
+// TestGlobal_verdicts: OK admits (RateLimit then reports whichever limit,
 // local or global, has the least remaining); OVER_LIMIT refuses with the
 // local limits' 429, its Retry-After and RateLimit taken from the answer;
 // anything else is a failure, which failure_mode deny refuses with a bare
 // Retry-After.
-func TestGlobalVerdicts(t *testing.T) {
+func TestGlobal_verdicts(t *testing.T) {
 	min, hour, sec := rlsv3.RateLimitResponse_RateLimit_MINUTE, rlsv3.RateLimitResponse_RateLimit_HOUR, rlsv3.RateLimitResponse_RateLimit_SECOND
 	// The emulator's clock starts on a whole minute: a window aligned on
 	// the epoch resets in a full window.
@@ -459,10 +459,10 @@ func TestGlobalVerdicts(t *testing.T) {
 	})
 }
 
-// TestGlobalLocalFirst: local limits decide first, and a request they
+// TestGlobal_localFirst: local limits decide first, and a request they
 // refuse never reaches the service; one that they admit is asked once,
 // even though the pipeline resumes at the same step.
-func TestGlobalLocalFirst(t *testing.T) {
+func TestGlobal_localFirst(t *testing.T) {
 	r := rlReq("/fleet", "203.0.113.9:1", "x-client-id", "c")
 	each(t, func(t *testing.T, g guest) {
 		f := &fakeRLS{t: t}
@@ -488,11 +488,11 @@ func TestGlobalLocalFirst(t *testing.T) {
 
 func wrapU32(v uint32) *wrapperspb.UInt32Value { return wrapperspb.UInt32(v) }
 
-// TestGlobalClaimKey: a `claim:` key hashes the verified claim: two API
+// TestGlobal_claimKey: a `claim:` key hashes the verified claim: two API
 // keys of one subject are one counter for the service, another subject
 // another; a request without a credential is refused (401) before any
 // limit, so the service is not asked.
-func TestGlobalClaimKey(t *testing.T) {
+func TestGlobal_claimKey(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		f := &fakeRLS{t: t}
 		e := start(t, g, globalCfg("deny"), withRLS(f))

@@ -9,11 +9,11 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
-// TestGlobalBodyWhileWaiting: a request body that arrives while the
+// TestGlobal_bodyWhileWaiting: a request body that arrives while the
 // service is being asked goes upstream whole once it admits the request,
 // with headers held by StopIteration or (Istio, hold_headers: false) by
 // Envoy's StopAllIteration.
-func TestGlobalBodyWhileWaiting(t *testing.T) {
+func TestGlobal_bodyWhileWaiting(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, hold := range []bool{true, false} {
 			t.Run(fmt.Sprintf("allow_on_headers_stop_iteration=%v", hold), func(t *testing.T) {
@@ -47,11 +47,11 @@ func bodyWhileWaiting(t *testing.T, e *host.Envoy) {
 	}
 }
 
-// TestAuditBHeadersSetAfterGlobalWait: a request that waited for the rate
+// TestGlobal_requestEditsAfterWait: a request that waited for the rate
 // limit service still gets its request edits (Range, If-Range removed,
 // Accept-Encoding: identity on a route with response rules) before the
 // stream continues, and its response is inspected.
-func TestAuditBHeadersSetAfterGlobalWait(t *testing.T) {
+func TestGlobal_requestEditsAfterWait(t *testing.T) {
 	const cfg = `{"rate_limit_service": {"cluster": "ratelimit", "domain": "apiguard-test"},
 	  "routes": [{"name": "g", "match": {"prefix": "/g"},
 	    "response": {"redact": {"keys": ["password"]}},
@@ -88,12 +88,12 @@ const auditWaitConfig = `{"hold_headers": %v,
     {"name": "wr", "match": {"prefix": "/wr"}, "enforce": false, "request": {"json": {}},
      "rate_limits": [{"name": "wr-g", "key": "route", "limit": 9, "window": "1m", "global": true}]}]}`
 
-// TestAuditBBodyWhileWaiting: body chunks (and trailers) that arrive while
+// TestGlobal_bodyChecksAfterWait: body chunks (and trailers) that arrive while
 // a header step waits on a callout are judged once the headers pass, in
 // the order of checks: a 429 from the service wins over a body refusal,
 // the cap and the JSON checks apply to what came early and what comes
 // after, and nothing of a refused body reaches upstream.
-func TestAuditBBodyWhileWaiting(t *testing.T) {
+func TestGlobal_bodyChecksAfterWait(t *testing.T) {
 	type tc struct {
 		name         string
 		path         string

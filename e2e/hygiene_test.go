@@ -14,7 +14,7 @@ import (
 
 // Step 1 always enforces, before any route is known, even on a report-only
 // route.
-func TestRequestHygiene(t *testing.T) {
+func TestHygiene_alwaysEnforced(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
 		var cases []exchange
@@ -61,7 +61,7 @@ func TestRequestHygiene(t *testing.T) {
 // x_user_id as x-user-id. The same upstreams read X_HTTP_METHOD_OVERRIDE
 // as X-HTTP-Method-Override (Rack::MethodOverride reads
 // HTTP_X_HTTP_METHOD_OVERRIDE). Pre-existing, not from this session.
-func TestMethodOverrideUnderscoreSpelling(t *testing.T) {
+func TestHygiene_methodOverrideUnderscoreSpellings(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig)
 		runTable(t, e, []exchange{
@@ -101,10 +101,10 @@ func redteamConfig(t testing.TB) string {
 }`
 }
 
-// TestRedteamRequestTarget: a request target or method the route matcher
+// TestHygiene_requestTarget: a request target or method the route matcher
 // does not read the way an upstream would must be refused, never handed to
 // the (public) default.
-func TestRedteamRequestTarget(t *testing.T) {
+func TestHygiene_requestTarget(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, nil)))
 	bad := func(name string, req host.Request, reason problem.Reason) exchange {
@@ -172,10 +172,10 @@ func TestRedteamRequestTarget(t *testing.T) {
 	})
 }
 
-// TestRedteamIdentityHeaders: no spelling of a claims header a client
+// TestHygiene_claimsHeaderSpellingsRemoved: no spelling of a claims header a client
 // sends reaches upstream, whichever way an upstream maps '-' and '_'
 // (CGI, WSGI and PHP read x-user_id as HTTP_X_USER_ID).
-func TestRedteamIdentityHeaders(t *testing.T) {
+func TestHygiene_claimsHeaderSpellingsRemoved(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, nil)))
 	spoof := headers("x-user_id", "mallory", "x_user-id", "mallory", "x-tenant_id", "evil", "x_tenant_id", "evil")
@@ -217,7 +217,7 @@ func reviewClaimsKeyConfig(t testing.TB) string {
 // A client-sent claims header, in any spelling, is never forwarded and
 // never chooses the client's rate-limit or lockout bucket: every value
 // lands in the one "absent" bucket.
-func TestClaimsHeaderAsLimitKey(t *testing.T) {
+func TestHygiene_claimsHeaderNeverALimitKey(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, reviewClaimsKeyConfig(t))
 		vm := e.Worker(0)
@@ -258,7 +258,7 @@ func sameSpelling(a, b string) bool {
 // Header names compare without regard to ASCII case, and a repeated header
 // counts by its first value, as proxy_get_header_map_value answers: a host
 // that listed names as the client wrote them changes nothing.
-func TestRedteamRequestHeaderNames(t *testing.T) {
+func TestHygiene_headerNamesAnyCase(t *testing.T) {
 	upper := func(ps []proxy.Pair) []proxy.Pair {
 		for i := range ps {
 			ps[i].Key = strings.ToUpper(ps[i].Key)
@@ -292,7 +292,7 @@ func TestRedteamRequestHeaderNames(t *testing.T) {
 // after a wait on keys, with heavy allocation and GC in between, the
 // request id, the claims header, the credential removal and the rate-limit
 // key still read what the client sent.
-func TestHeaderListSurvivesWaitAndGC(t *testing.T) {
+func TestHygiene_headerListSurvivesWaitAndGC(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a"), false)

@@ -9,11 +9,11 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// TestWasmMemoryBounded sends sustained traffic through every request and
+// TestMemory_boundedUnderLoad sends sustained traffic through every request and
 // response feature of one VM (API key, JSON body, rate limit, redaction)
 // and checks that the module's linear memory stops growing once warm: wasm
 // memory never shrinks, so a leak in the plugin would show as growth.
-func TestWasmMemoryBounded(t *testing.T) {
+func TestMemory_boundedUnderLoad(t *testing.T) {
 	const cfg = `{"providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
 	    "keys": [{"id": "k1", "sha256": "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0", "claims": {"sub": "a"}}]}}},
 	  "routes": [{"name": "api", "match": {"prefix": "/api"}, "auth": {"providers": ["keys"]},
@@ -62,7 +62,7 @@ func TestWasmMemoryBounded(t *testing.T) {
 // (the substrings of s.auth.pairs, s.requestID, s.method, s.path), even on
 // a configuration without claims headers or header credentials, where it
 // used to keep three small copies.
-func TestOpenStreamsReleaseHeaderBlocks(t *testing.T) {
+func TestMemory_openStreamsReleaseHeaderBlocks(t *testing.T) {
 	for _, c := range []struct {
 		name, config, path string
 		strict             bool

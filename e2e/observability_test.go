@@ -13,7 +13,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-func TestDenyLogLines(t *testing.T) {
+func TestDenyLog_linesPerSecond(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig)
 		vm := e.Worker(0)
@@ -38,7 +38,7 @@ func TestDenyLogLines(t *testing.T) {
 	})
 }
 
-func TestAuditLog(t *testing.T) {
+func TestAuditLog_lines(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"audit_log": true, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
 		e.Worker(0).RoundTrip(host.Request{Path: "/healthz"}, func(host.UpstreamRequest) host.Response { return defaultResponse })
@@ -60,7 +60,7 @@ func TestAuditLog(t *testing.T) {
 }
 
 // Several workers each run their own VM of the same module.
-func TestWorkers(t *testing.T) {
+func TestMetrics_acrossWorkers(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig, workers(3))
 		for i := 0; i < 3; i++ {
@@ -77,7 +77,7 @@ func TestWorkers(t *testing.T) {
 
 // An authenticated request's audit line carries the subject hashed with its
 // provider, never in clear.
-func TestAuditLogSubject(t *testing.T) {
+func TestAuditLog_subjectHashed(t *testing.T) {
 	const cfg = `{"audit_log": true,
 	  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
 	    "keys": [{"id": "k1", "sha256": "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0",
@@ -122,13 +122,13 @@ func droppedLine(n int, second time.Time) string {
 		n, lines, second.UTC().Format(time.RFC3339))
 }
 
-// TestGuaranteeDenyLogDropCount: DESIGN.md "Observability": at most 100
+// TestDenyLog_dropCount: DESIGN.md "Observability": at most 100
 // refusal lines a second per worker, "then one line counting what was
 // dropped". The count is written even when the flood stops (a tick the
 // filter asks for only while a count is pending), names the second it
 // counts, and is written once. The tick is Envoy's (proxy_on_tick), no
 // runtime timer, so it holds on the 1.33 profile too.
-func TestGuaranteeDenyLogDropCount(t *testing.T) {
+func TestDenyLog_dropCount(t *testing.T) {
 	eachProfile(t, func(t *testing.T, g guest) {
 		t.Run("flood stops", func(t *testing.T) {
 			f := &hostFault{}
@@ -227,12 +227,12 @@ func TestGuaranteeDenyLogDropCount(t *testing.T) {
 	})
 }
 
-// TestDenyLogTickAfterRootDeleted: the limiter's "ticking" flag is
+// TestDenyLog_tickAfterRootDeleted: the limiter's "ticking" flag is
 // per VM but its tick belongs to the root whose stream asked for it. When
 // that root is deleted before its tick turned the flag off, no later drop
 // count on another root of the VM ever asks for a tick again: a flood that
 // stops is never counted until the next request.
-func TestDenyLogTickAfterRootDeleted(t *testing.T) {
+func TestDenyLog_tickAfterRootDeleted(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		start := host.DefaultStart.Truncate(time.Second).Add(100 * time.Millisecond)
 		e, err := newEnvoy(g, routesConfig, func(c *host.Config) { c.Clock = host.NewClock(start) })
@@ -278,9 +278,9 @@ func TestDenyLogTickAfterRootDeleted(t *testing.T) {
 	})
 }
 
-// TestAuditA_DenyLogPerWorker: DESIGN.md Observability, "at most 100 such
+// TestDenyLog_budgetPerWorker: DESIGN.md Observability, "at most 100 such
 // lines a second per worker": each worker has its own budget.
-func TestAuditA_DenyLogPerWorker(t *testing.T) {
+func TestDenyLog_budgetPerWorker(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig, workers(2))
 		for i := range 2 {
@@ -298,10 +298,10 @@ func TestAuditA_DenyLogPerWorker(t *testing.T) {
 	})
 }
 
-// TestAuditBQueryValuesNeverLogged: forbid_query_params and the `_method`
+// TestLogs_queryValuesNeverLogged: forbid_query_params and the `_method`
 // refusal never put a value (or the query) into a log line, the audit
 // line included, on enforcing and report-only routes alike.
-func TestAuditBQueryValuesNeverLogged(t *testing.T) {
+func TestLogs_queryValuesNeverLogged(t *testing.T) {
 	const cfg = `{"audit_log": true, "routes": [
 	  {"name": "enf", "match": {"prefix": "/enf"}, "request": {"forbid_query_params": ["access_token"]}},
 	  {"name": "rep", "match": {"prefix": "/rep"}, "enforce": false, "request": {"forbid_query_params": ["access_token"]}}]}`
@@ -330,7 +330,7 @@ func TestAuditBQueryValuesNeverLogged(t *testing.T) {
 }
 
 // Nothing of a body reaches the log: refusal lines carry the reason only.
-func TestRequestLogsNoBody(t *testing.T) {
+func TestLogs_bodyNeverLogged(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
 		vm := e.Worker(0)

@@ -39,7 +39,7 @@ func orderConfig() string {
 }`
 }
 
-func TestOrderOfChecks(t *testing.T) {
+func TestOrder_earlierStepAnswers(t *testing.T) {
 	const a, b = "203.0.113.7:1", "198.51.100.1:1"
 	bigBody := strings.Repeat("z", 100)
 	postLen := func(path, addr string, kv ...string) host.Request {

@@ -59,7 +59,7 @@ var ownerNotShadows = []string{
 	"user", "userid", "user_ids", "_user_id", "user[id]", "users_id", "x=user_id&y", "user_id_x", "uid",
 }
 
-func TestAuthOwner_queryShadow(t *testing.T) {
+func TestOwner_queryShadow(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"org": "acme"})))
 	admin := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"sub": "root", "roles": []any{"admin"}})))
@@ -127,7 +127,7 @@ type formCase struct {
 	reason problem.Reason
 }
 
-func TestAuthOwner_formShadow(t *testing.T) {
+func TestOwner_formShadow(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"org": "acme"})))
 	admin := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"sub": "root", "roles": []any{"admin"}})))
@@ -240,7 +240,7 @@ func checkOwnerUpstream(t *testing.T, e *host.Envoy, hold bool, x exchange, c fo
 // A form-encoded request is read only on routes with owner rules, and only
 // when it is form-encoded: other bodies to an owner route are neither held
 // nor capped, and an upgrade is refused only when it claims a form body.
-func TestAuthOwner_formReadOnlyWhenNeeded(t *testing.T) {
+func TestOwner_formReadOnlyWhenNeeded(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
 	ws := headers("connection", "upgrade", "upgrade", "websocket")
@@ -289,7 +289,7 @@ func TestAuthOwner_formReadOnlyWhenNeeded(t *testing.T) {
 // A form body that arrives while authentication waits for remote keys is
 // kept and judged once the header steps pass: a shadowing one is refused
 // and never reaches upstream, in both header modes.
-func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
+func TestOwner_formWhileKeysArrive(t *testing.T) {
 	cfg := `{
   "hold_headers": %v,
   "providers": {
@@ -347,7 +347,7 @@ func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
 }
 
 // On a report-only route a shadowing form is counted and goes on whole.
-func TestAuthOwner_formReportOnly(t *testing.T) {
+func TestOwner_formReportOnly(t *testing.T) {
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
 	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {

@@ -40,7 +40,7 @@ func claimsConfig(t testing.TB) string {
 }`
 }
 
-func TestAuthClaimsAndOwner(t *testing.T) {
+func TestOwner_claimsAndPathOwner(t *testing.T) {
 	now := host.DefaultStart
 	tok := func(extra map[string]any) []proxy.Pair {
 		return bearer(mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, extra)))
@@ -138,7 +138,7 @@ func bodyConfig(t testing.TB, hold bool) string {
 }`
 }
 
-func TestAuthBodyOwner(t *testing.T) {
+func TestOwner_bodyOwner(t *testing.T) {
 	now := host.DefaultStart
 	tok := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"tenant": "t1"})))
 	p := func(name, path, body string, want int, reason problem.Reason) exchange {
@@ -220,12 +220,12 @@ func TestAuthBodyOwner(t *testing.T) {
 	})
 }
 
-// TestAuditA_BodyOwnerWithinCap: issue 3, body_owner "needs the body:
+// TestOwner_bodyOwnerWithinCap: issue 3, body_owner "needs the body:
 // hold the request until the body is complete, within the route's cap".
 // A body in many chunks is judged whole, and reaches upstream whole; a
 // body over the route's cap is refused with 413 whether it declares its
 // length or not.
-func TestAuditA_BodyOwnerWithinCap(t *testing.T) {
+func TestOwner_bodyOwnerWithinCap(t *testing.T) {
 	now := host.DefaultStart
 	tok := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
 	conf := `{

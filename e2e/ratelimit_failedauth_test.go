@@ -29,14 +29,14 @@ const rlAuthConfig = `{
   ]
 }`
 
-// TestRateLimitFailedAuthLockout checks step 8 against a lockout as the
+// TestFailedAuthLimit_lockout checks step 8 against a lockout as the
 // counting path leaves it (the failure that reaches `limit` raises the
 // key's slot to now + window + (limit-1)·window/limit): 429 before
 // authentication with Retry-After and the failed_auth policy, public routes
 // untouched, and recovery once the window passed. It pins the slot format
-// the README documents; TestRateLimitFailedAuthFlow produces the failures
+// the README documents; TestFailedAuthLimit_countsFailures produces the failures
 // through authentication.
-func TestRateLimitFailedAuthLockout(t *testing.T) {
+func TestFailedAuthLimit_lockout(t *testing.T) {
 	const policy = `"failed_auth";q=3;w=60`
 	locked := map[string]string{"retry-after": "60", "ratelimit-policy": policy, "ratelimit": `"failed_auth";r=0;t=60`}
 	each(t, func(t *testing.T, g guest) {
@@ -66,12 +66,12 @@ func TestRateLimitFailedAuthLockout(t *testing.T) {
 	})
 }
 
-// TestRateLimitFailedAuthFlow: missing and invalid credentials count per
+// TestFailedAuthLimit_countsFailures: missing and invalid credentials count per
 // address; the failure that reaches the limit locks the address out of
 // authenticated routes for a window (429 before verification), except for
 // a token already verified; other addresses and public routes are
 // unaffected; a failure right after the lockout locks again.
-func TestRateLimitFailedAuthFlow(t *testing.T) {
+func TestFailedAuthLimit_countsFailures(t *testing.T) {
 	const a, b = "203.0.113.7:1", "198.51.100.1:1"
 	lockedFor := func(secs string) map[string]string {
 		return map[string]string{"retry-after": secs, "ratelimit-policy": `"failed_auth";q=3;w=60`, "ratelimit": `"failed_auth";r=0;t=` + secs}
@@ -117,10 +117,10 @@ func TestRateLimitFailedAuthFlow(t *testing.T) {
 	})
 }
 
-// TestAuthFailedAuthLimit: missing and invalid credentials count against
+// TestFailedAuthLimit_onlyCachedTokensWhileLocked: missing and invalid credentials count against
 // failed_auth_limit; once locked out, only a credential already in the
 // verified-token cache passes.
-func TestAuthFailedAuthLimit(t *testing.T) {
+func TestFailedAuthLimit_onlyCachedTokensWhileLocked(t *testing.T) {
 	now := host.DefaultStart
 	conf := `{
   "providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["ES256"],
@@ -164,7 +164,7 @@ func TestAuthFailedAuthLimit(t *testing.T) {
 // failed_auth_limit keyed on header:NAME (only config tests cover it): the
 // lockout follows the header value, not the address; a request without the
 // header counts in the one absent bucket.
-func TestFailedAuthHeaderKey(t *testing.T) {
+func TestFailedAuthLimit_headerKey(t *testing.T) {
 	cfg := strings.Replace(orderConfig(), `"failed_auth_limit": {"key": "ip", "limit": 1, "window": "1m"}`,
 		`"failed_auth_limit": {"key": "header:x-client", "limit": 1, "window": "1m"}`, 1)
 	const a, b = "203.0.113.7:1", "198.51.100.1:1"
@@ -180,10 +180,10 @@ func TestFailedAuthHeaderKey(t *testing.T) {
 	})
 }
 
-// TestAuditBFailedAuthKeysPrefixed: the failed-auth counters live under
+// TestFailedAuthLimit_keysPrefixed: the failed-auth counters live under
 // the plugin's name like the rate-limit buckets (Istio shares one
 // shared-data namespace between plugins).
-func TestAuditBFailedAuthKeysPrefixed(t *testing.T) {
+func TestFailedAuthLimit_keysPrefixed(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, rlAuthFlowConfig(), workers(2), func(c *host.Config) { c.PluginName = "edge-guard" })
 		for i := 0; i < 4; i++ {
@@ -244,7 +244,7 @@ func confLockFailedAuth(e *host.Envoy) {
 // limit of the route (`"per-user";q=100;w=60`), RateLimit reports the limit
 // that refused". A failed_auth_limit lockout lists the route's limits,
 // local and global, then failed_auth, the limit its RateLimit names.
-func TestLockoutRateLimitPolicy(t *testing.T) {
+func TestFailedAuthLimit_lockoutPolicyHeaders(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, lockoutConfig)
 		confLockFailedAuth(e)
@@ -262,7 +262,7 @@ func TestLockoutRateLimitPolicy(t *testing.T) {
 // The same sentence for the 429 step 8 answers when failed_auth_limit's
 // state cannot be read (rate_limit_unavailable): RateLimit names
 // failed_auth, so RateLimit-Policy lists the route's limits and then it.
-func TestLockoutUnavailableRateLimitPolicy(t *testing.T) {
+func TestFailedAuthLimit_unavailablePolicyHeaders(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		// Shared-data reads of failed_auth_limit's slots fail once armed.
 		armed := new(atomic.Bool)
@@ -288,7 +288,7 @@ func TestLockoutUnavailableRateLimitPolicy(t *testing.T) {
 // ---------------------------------------------------------------------
 // Lockout 429: RateLimit-Policy lists the route's limits then
 // failed_auth, on a named route and on the default policy.
-func TestLockoutPolicyOnEveryRoute(t *testing.T) {
+func TestFailedAuthLimit_policyOnEveryRoute(t *testing.T) {
 	cfg := `{
   "providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"], "jwks": ` + jwksOf(t, "ed") + `}},
   "failed_auth_limit": {"key": "ip", "limit": 1, "window": "1m"},

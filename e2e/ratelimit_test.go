@@ -92,7 +92,7 @@ func runAlternating(t *testing.T, e *host.Envoy, cases []rlCase) {
 
 func after(d time.Duration, c rlCase) rlCase { c.advance = d; return c }
 
-func TestRateLimitKeys(t *testing.T) {
+func TestRateLimit_keys(t *testing.T) {
 	const (
 		ipPolicy     = `"per-ip";q=3;w=60`
 		hdrPolicy    = `"per-client";q=2;w=60`
@@ -159,7 +159,7 @@ func TestRateLimitKeys(t *testing.T) {
 
 // Refill and burst: 60 a minute with a burst of 5 admits 5 at once, then
 // one a second.
-func TestRateLimitBurstRefill(t *testing.T) {
+func TestRateLimit_burstRefill(t *testing.T) {
 	const policy = `"bursty";q=60;w=60`
 	r := rlReq("/burst", "203.0.113.7:1")
 	each(t, func(t *testing.T, g guest) {
@@ -182,7 +182,7 @@ func TestRateLimitBurstRefill(t *testing.T) {
 // Several limits on a route all apply; RateLimit shows the one with the
 // least remaining; a request refused by one consumes nothing from the
 // others, before or after it.
-func TestRateLimitSeveralLimits(t *testing.T) {
+func TestRateLimit_severalLimits(t *testing.T) {
 	const policy = `"multi-ip";q=2;w=60, "multi-client";q=1;w=60`
 	const addr = "203.0.113.7:1"
 	each(t, func(t *testing.T, g guest) {
@@ -201,7 +201,7 @@ func TestRateLimitSeveralLimits(t *testing.T) {
 
 // A report-only route counts the would-be refusal and lets the request and
 // its response go on untouched.
-func TestRateLimitReportOnly(t *testing.T) {
+func TestRateLimit_reportOnly(t *testing.T) {
 	r := rlReq("/report", "203.0.113.7:1")
 	untouched := map[string]string{"ratelimit-policy": "", "ratelimit": "", "retry-after": ""}
 	each(t, func(t *testing.T, g guest) {
@@ -251,10 +251,10 @@ func yielding(g guest) guest {
 	}})
 }
 
-// TestRateLimitRoundTrips: one request under one limit costs one shared
+// TestRateLimit_roundTrips: one request under one limit costs one shared
 // data get and one set (the target is at most two round trips); a refusal
 // costs one get; a route without limits none.
-func TestRateLimitRoundTrips(t *testing.T) {
+func TestRateLimit_roundTrips(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		var c rlCounter
 		e := start(t, counted(g, &c), rlConfig, workers(2))
@@ -285,7 +285,7 @@ func TestRateLimitRoundTrips(t *testing.T) {
 
 // Shared-data keys carry the plugin's name (Istio puts every plugin in one
 // namespace), and hold no key value in clear.
-func TestRateLimitSharedDataKeys(t *testing.T) {
+func TestRateLimit_sharedDataKeys(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, rlConfig, workers(2), func(c *host.Config) { c.PluginName = "edge-guard" })
 		for i := 0; i < 4; i++ {
@@ -315,10 +315,10 @@ func TestRateLimitSharedDataKeys(t *testing.T) {
 const rlManyConfig = `{"rate_limit_slots": 1024, "routes": [{"name": "api", "match": {"prefix": "/"},
   "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1000, "window": "1m"}]}]}`
 
-// TestRateLimitManyClients: however many distinct clients come, the state
+// TestRateLimit_manyClients: however many distinct clients come, the state
 // stays within the slot bound (64 entries of 16 slots, plus the seed):
 // 50,000 addresses, natively and through the module (2,000 with -short).
-func TestRateLimitManyClients(t *testing.T) {
+func TestRateLimit_manyClients(t *testing.T) {
 	const bound = 1024/16 + 1
 	each(t, func(t *testing.T, g guest) {
 		n := 50000
@@ -348,9 +348,9 @@ func TestRateLimitManyClients(t *testing.T) {
 	})
 }
 
-// TestRateLimitWorkersHammer drives four worker VMs concurrently on one
+// TestRateLimit_workersHammer drives four worker VMs concurrently on one
 // bucket: exactly the limit is admitted, whatever the interleaving.
-func TestRateLimitWorkersHammer(t *testing.T) {
+func TestRateLimit_workersHammer(t *testing.T) {
 	const cfg = `{"routes": [{"name": "api", "match": {"prefix": "/"},
 	  "rate_limits": [{"name": "all", "key": "route", "limit": 100, "window": "1h"}]}]}`
 	each(t, func(t *testing.T, g guest) {
@@ -386,7 +386,7 @@ func TestRateLimitWorkersHammer(t *testing.T) {
 
 // A corrupted or foreign value under a limit's key is replaced, not
 // trusted and not fatal.
-func TestRateLimitForeignEntry(t *testing.T) {
+func TestRateLimit_foreignEntry(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"rate_limit_slots": 16, "routes": [{"name": "api", "match": {"prefix": "/"},
 		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1m"}]}]}`)
@@ -437,8 +437,8 @@ func rlAuthFlowConfig() string {
 }`
 }
 
-// TestRateLimitClaimKey: a claim: key limits per verified subject.
-func TestRateLimitClaimKey(t *testing.T) {
+// TestRateLimit_claimKey: a claim: key limits per verified subject.
+func TestRateLimit_claimKey(t *testing.T) {
 	const policy = `"per-user";q=2;w=60`
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, rlAuthFlowConfig(), workers(2))
@@ -455,10 +455,10 @@ func TestRateLimitClaimKey(t *testing.T) {
 	})
 }
 
-// TestRedteamRateLimitClockStepsBack: slots written before the host's wall
+// TestRateLimit_clockStepsBack: slots written before the host's wall
 // clock stepped back an hour (here: a slot an hour ahead) must not keep a
 // `route` limit, and with it the whole route, refusing for that hour.
-func TestRedteamRateLimitClockStepsBack(t *testing.T) {
+func TestRateLimit_clockStepsBack(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"rate_limit_slots": 1, "routes": [{"name": "api", "match": {"prefix": "/"},
 		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1s"}]}]}`)
@@ -479,10 +479,10 @@ func TestRedteamRateLimitClockStepsBack(t *testing.T) {
 	})
 }
 
-// TestRedteamRateLimitOddKeys: client addresses that are not plain IPs
+// TestRateLimit_oddKeys: client addresses that are not plain IPs
 // (a Unix socket path, an IPv6 zone, text) and huge header values are
 // counted, never skipped, and never share a bucket with a real client's.
-func TestRedteamRateLimitOddKeys(t *testing.T) {
+func TestRateLimit_oddKeys(t *testing.T) {
 	const cfg = `{"rate_limit_slots": 65536, "routes": [
 	  {"name": "ip", "match": {"prefix": "/ip"}, "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1, "window": "1m"}]},
 	  {"name": "hdr", "match": {"prefix": "/hdr"}, "rate_limits": [{"name": "per-hdr", "key": "header:x-client", "limit": 1, "window": "1m"}]}]}`

@@ -92,7 +92,7 @@ func confSameRequest(t *testing.T, r host.Result, req host.Request) {
 // response go on untouched." A verified credential is neither removed
 // (header, cookie, query parameter, API key) nor turned into
 // claims_to_headers, whether or not a check of the policy would refuse.
-func TestReportOnlyLeavesRequestUntouched(t *testing.T) {
+func TestReportOnly_requestUntouched(t *testing.T) {
 	now := host.DefaultStart
 	tok := mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil))
 	web := mint(t, "ed", "EdDSA", claimsAt(now, webIssuer, nil))
@@ -146,7 +146,7 @@ func TestReportOnlyLeavesRequestUntouched(t *testing.T) {
 // allow headers matching the preflights it still answers, Vary: Origin,
 // and the top-level security_headers (Cache-Control: no-store included,
 // since the request carried a verified credential).
-func TestReportOnlyLeavesResponseUntouched(t *testing.T) {
+func TestReportOnly_responseUntouched(t *testing.T) {
 	tok := mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil))
 	const doc = `{"id":1,"password":"hunter2"}`
 	upstream := jsonResp(200, doc, "content-length", "29", "ratelimit-policy", `"up";q=9;w=9`, "ratelimit", `"up";r=8;t=9`)

@@ -38,7 +38,7 @@ func requestConfig(hold bool) string {
 
 func bufferLimit(n int) envoyOpt { return func(c *host.Config) { c.BufferLimit = n } }
 
-func TestRequestForbiddenQuery(t *testing.T) {
+func TestRequest_forbiddenQuery(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
 		body := `{"items":[]}`
@@ -110,10 +110,10 @@ var jsonBodyCases = []bodyCase{
 	{"open route: anything", "/open", strings.Repeat("{", 5000), "", 200, ""},
 }
 
-// TestRequestBody runs the body table in both hold modes, in one chunk, in
+// TestRequest_body runs the body table in both hold modes, in one chunk, in
 // 1-byte chunks and followed by trailers: every split gives the same
 // answer, and what reached upstream is what each mode promises.
-func TestRequestBody(t *testing.T) {
+func TestRequest_body(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -188,7 +188,7 @@ func checkUpstream(t *testing.T, hold bool, c bodyCase, chunk int, r host.Result
 	}
 }
 
-func TestRequestDeclaredLength(t *testing.T) {
+func TestRequest_declaredLength(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -240,7 +240,7 @@ func TestRequestDeclaredLength(t *testing.T) {
 
 // A route that reads bodies refuses a body-less request when json.required,
 // and otherwise lets it through at once.
-func TestRequestEmptyBody(t *testing.T) {
+func TestRequest_emptyBody(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -258,7 +258,7 @@ func TestRequestEmptyBody(t *testing.T) {
 
 // Upgrades pass the header checks and are never buffered; routes that read
 // bodies or inspect responses refuse them.
-func TestRequestUpgrade(t *testing.T) {
+func TestRequest_upgrade(t *testing.T) {
 	ws := headers("connection", "upgrade", "upgrade", "websocket")
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
@@ -297,7 +297,7 @@ func TestRequestUpgrade(t *testing.T) {
 
 // enforce:false counts apiguard.reported.<reason>, logs a report line and
 // lets the request through untouched.
-func TestRequestReportOnly(t *testing.T) {
+func TestRequest_reportOnly(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -342,7 +342,7 @@ func TestRequestReportOnly(t *testing.T) {
 
 // A 2 MB body of '[' is refused fast by the iterative depth check, and the
 // VM stays healthy: the next request on it passes.
-func TestRequestDepthBomb(t *testing.T) {
+func TestRequest_depthBomb(t *testing.T) {
 	cfg := `{"routes": [{"name": "big", "match": {"prefix": "/big"}, "request": {"max_body_bytes": 4194304, "json": {}}},
 	                    {"name": "dflt", "match": {"prefix": "/dflt"}, "request": {"json": {}}}]}`
 	bomb := bytes.Repeat([]byte("["), 2<<20)
@@ -364,7 +364,7 @@ func TestRequestDepthBomb(t *testing.T) {
 }
 
 // The reasons reqcheck reports are the reasons the plugin declares.
-func TestRequestReasonsDeclared(t *testing.T) {
+func TestRequest_reasonsDeclared(t *testing.T) {
 	declared := map[problem.Reason]bool{}
 	for _, r := range []problem.Reason{
 		problem.ReasonJSONSyntax, problem.ReasonJSONDepth, problem.ReasonJSONKeys, problem.ReasonJSONItems,
@@ -450,12 +450,12 @@ const auditNoBufferConfig = `{
   ]
 }`
 
-// TestAuditBRequestBodyNeverBuffered: DESIGN.md "Routes without body
+// TestRequest_bodyNeverBufferedUnread: DESIGN.md "Routes without body
 // checks never buffer", and a route that only caps streams: every request
 // body callback answers Continue (never StopIterationAndBuffer), and each
 // chunk reaches upstream before the next is sent, in both hold modes. A
 // route without response rules never buffers a response either.
-func TestAuditBRequestBodyNeverBuffered(t *testing.T) {
+func TestRequest_bodyNeverBufferedUnread(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {

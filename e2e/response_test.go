@@ -172,10 +172,10 @@ func checkResp(t *testing.T, e *host.Envoy, hold bool, c respCase, r host.Result
 	}
 }
 
-// TestResponseInspection is the behaviour table of response protection,
+// TestResponse_inspection is the behaviour table of response protection,
 // under both hold modes (hold_headers true with Envoy's
 // allow_on_headers_stop_iteration, and false without it).
-func TestResponseInspection(t *testing.T) {
+func TestResponse_inspection(t *testing.T) {
 	orders := jsonResp(200, ordersDoc, "server", "nginx", "x-powered-by", "php")
 	big := `{"pad":"` + strings.Repeat("x", 2100) + `","password":"hunter2"}`
 	for _, hold := range []bool{true, false} {
@@ -257,7 +257,7 @@ func TestResponseInspection(t *testing.T) {
 }
 
 // The redaction counter counts values redacted, per route.
-func TestResponseRedactionMetric(t *testing.T) {
+func TestResponse_redactionMetric(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		runResp(t, e, true, []respCase{
@@ -278,7 +278,7 @@ func TestResponseRedactionMetric(t *testing.T) {
 
 // errors.sanitize_upstream_5xx: false lets upstream 5xx through; on a route
 // with response rules they are then inspected like any status.
-func TestResponseNoSanitising(t *testing.T) {
+func TestResponse_noSanitising(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, `"errors": {"sanitize_upstream_5xx": false},`)
 		runResp(t, e, true, []respCase{
@@ -292,7 +292,7 @@ func TestResponseNoSanitising(t *testing.T) {
 
 // enforce:false: response checks are logged and counted, and the response
 // goes on untouched; the request is not edited either.
-func TestResponseReportOnly(t *testing.T) {
+func TestResponse_reportOnly(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		doc := `{"password":"hunter2"}`
@@ -332,7 +332,7 @@ func TestResponseReportOnly(t *testing.T) {
 
 // On routes with response rules the request loses Range and If-Range and
 // asks for an identity encoding; other routes pass them on.
-func TestResponseRequestHeaders(t *testing.T) {
+func TestResponse_requestHeadersEdited(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		req := headers("range", "bytes=0-99", "if-range", `"v1"`, "accept-encoding", "gzip, br")
@@ -350,7 +350,7 @@ func TestResponseRequestHeaders(t *testing.T) {
 // Holding: with hold_headers the client sees nothing until the body
 // verdict; without it the headers go at once and only the body is held.
 // Routes without response rules and pass_types never buffer.
-func TestResponseBuffering(t *testing.T) {
+func TestResponse_buffering(t *testing.T) {
 	for _, hold := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {
@@ -391,7 +391,7 @@ func TestResponseBuffering(t *testing.T) {
 
 // no-store on responses to authenticated requests (security_headers),
 // replacing upstream's value; anonymous responses keep theirs.
-func TestResponseAuthenticatedNoStore(t *testing.T) {
+func TestResponse_authenticatedNoStore(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		cached := jsonResp(200, `{"password":"p","ok":true}`, "cache-control", "max-age=600")
@@ -403,7 +403,7 @@ func TestResponseAuthenticatedNoStore(t *testing.T) {
 	})
 }
 
-func TestSecurityHeaders(t *testing.T) {
+func TestResponse_securityHeaders(t *testing.T) {
 	upstream := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
 		"server", "nginx/1.2", "x-powered-by", "PHP/5", "cache-control", "max-age=60"), Body: []byte(`{}`)}
 	each(t, func(t *testing.T, g guest) {
@@ -426,7 +426,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 // Cases that held: content-type, encoding and framing games on an
 // inspected route. Each either yields the redacted document or a 502.
-func TestRedteamResponseGames(t *testing.T) {
+func TestResponse_typeEncodingFramingGames(t *testing.T) {
 	const bom = "\xef\xbb\xbf"
 	for _, hold := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
@@ -482,7 +482,7 @@ func TestRedteamResponseGames(t *testing.T) {
 
 // A HEAD response and a 304 carry headers only (Content-Length describes
 // a body that is not there); they pass untouched.
-func TestRedteamResponseHeadersOnly(t *testing.T) {
+func TestResponse_headersOnlyUntouched(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		for _, c := range []struct {
@@ -500,9 +500,9 @@ func TestRedteamResponseHeadersOnly(t *testing.T) {
 	})
 }
 
-// TestAuditBResponseEveryStatus: "Responses of every status are
+// TestResponse_everyStatusInspected: "Responses of every status are
 // inspected": 2xx, 3xx and 4xx bodies are redacted or refused like a 200.
-func TestAuditBResponseEveryStatus(t *testing.T) {
+func TestResponse_everyStatusInspected(t *testing.T) {
 	for _, hold := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {

@@ -275,7 +275,7 @@ const routesConfig = `{
   ]
 }`
 
-func TestRouting(t *testing.T) {
+func TestRouting_matchTable(t *testing.T) {
 	eachProfile(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig)
 		runTable(t, e, []exchange{
@@ -312,7 +312,7 @@ func TestRouting(t *testing.T) {
 	})
 }
 
-func TestDefaultPolicy(t *testing.T) {
+func TestRouting_defaultPolicy(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"default": {}, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
 		runTable(t, e, []exchange{
@@ -322,12 +322,12 @@ func TestDefaultPolicy(t *testing.T) {
 	})
 }
 
-// TestRedteamPreflightRoute: an OPTIONS request that looks like a CORS
+// TestRouting_preflightOfRouteWithoutCORS: an OPTIONS request that looks like a CORS
 // preflight is matched with the method it asks about only to find the
 // route that answers it. When that route has no cors, the OPTIONS request
 // is an ordinary request of its own route: it must not borrow the policy
 // of the route of the method it names.
-func TestRedteamPreflightRoute(t *testing.T) {
+func TestRouting_preflightOfRouteWithoutCORS(t *testing.T) {
 	app := "https://app.example.com"
 	preflight := func(path, method string) host.Request {
 		return host.Request{Method: "OPTIONS", Path: path, Headers: headers("origin", app, "access-control-request-method", method)}
