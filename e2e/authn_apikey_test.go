@@ -12,6 +12,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// API keys (step 9): what a key unlocks and what reaches upstream, key
+// claims in claims and owner rules, keys read from a query parameter, and
+// the per-key usage counter, bounded by the keys configured.
+
 // keysConfig: API-key providers (issue 8) next to a JWT provider.
 func keysConfig(t testing.TB) string {
 	h := func(k string) string { s := sha256.Sum256([]byte(k)); return hex.EncodeToString(s[:]) }

@@ -307,11 +307,12 @@ func TestAuthnCredentials_nameSpellings(t *testing.T) {
 	eachCredMode(t, func(t *testing.T, g guest, e *host.Envoy) { runTable(t, e, cases) })
 }
 
-// TestAuthnCredentials_cookieSpellings: a cookie an upstream framework would read as
-// the credential cookie (ASP.NET folds cookie names' case; PHP decodes them
-// and turns '.', ' ' and '[' into '_', as it does query names) counts as a
-// credential, so a verified token cannot ride along with a forged one the
-// upstream might pick instead (the provider forwards its credential).
+// TestAuthnCredentials_cookieSpellings: a cookie an upstream framework
+// would read as the credential cookie (ASP.NET folds cookie names' case;
+// PHP decodes them and turns '.', ' ' and '[' into '_', as it does query
+// names) counts as a credential, so a verified token cannot ride along with
+// a forged one the upstream might pick instead (the provider forwards its
+// credential).
 func TestAuthnCredentials_cookieSpellings(t *testing.T) {
 	now := host.DefaultStart
 	web := mint(t, "ec256", "ES256", claimsAt(now, webIssuer, nil))
@@ -330,6 +331,6 @@ func TestAuthnCredentials_cookieSpellings(t *testing.T) {
 			upHeaders: map[string]string{"cookie": "access_token_hint=1; access_token=" + web}},
 	}
 	each(t, func(t *testing.T, g guest) {
-		runTable(t, start(t, g, redteamConfig(t)), cases)
+		runTable(t, start(t, g, publicDefaultConfig(t)), cases)
 	})
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/apiguard/apiguard/e2e/host"
 )
 
+// OpenID discovery of a provider's keys (remote_jwks with "discovery":
+// true).
+
 // idpSite answers fetches by path and records them, for the clusters of
 // an identity provider's discovery document and keys.
 type idpSite struct {

@@ -11,6 +11,11 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
+// Remote key sets (remote_jwks): the fetch on the first tick, one fetch
+// shared by the workers, failures that fail closed, the last good set on
+// error, rotation and the early refetch on an unknown kid, and bodies held
+// while the keys arrive.
+
 // jwksServer is the identity provider's JWKS endpoint behind cluster "idp".
 type jwksServer struct {
 	mu     sync.Mutex

@@ -21,6 +21,10 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
+// JWT verification (step 9, DESIGN.md "Guarantees" on tokens): every
+// algorithm, the attacks of SECURITY.md §1, strict signatures and
+// encodings, oversize tokens, and the verified-token cache.
+
 // tokenConfig has one JWT provider with every asymmetric algorithm, one
 // with HMAC, and a route for each.
 func tokenConfig(t testing.TB) string {
@@ -68,8 +72,8 @@ func TestAuthnJWT_algorithms(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_attacks is SECURITY.md §1 as table cases: each refused with 401,
-// `error="invalid_token"`, the generic detail and its precise reason.
+// TestAuthnJWT_attacks is SECURITY.md §1 as table cases: each refused with
+// 401, `error="invalid_token"`, the generic detail and its precise reason.
 func TestAuthnJWT_attacks(t *testing.T) {
 	now := host.DefaultStart
 	valid := claimsAt(now, idpIssuer, nil)

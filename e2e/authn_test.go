@@ -23,10 +23,14 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Authentication (issue 3) and API keys (issue 8): tokens minted by an
-// independent JOSE library (go-jose) with the fixed test-only keys of
+// Authentication (step 9; issue 3) and API keys (issue 8): tokens minted
+// by an independent JOSE library (go-jose) with the fixed test-only keys of
 // testdata/auth, attacks of SECURITY.md §1 crafted by hand, every case
-// natively and through the .wasm.
+// natively and through the .wasm. This file holds the helpers every
+// authentication test shares and where credentials are found; the
+// chapter goes on in authn_jwt_test.go (tokens), authn_apikey_test.go,
+// authn_jwks*_test.go (remote key sets) and authn_credentials*_test.go
+// (what reaches upstream).
 
 const (
 	idpIssuer    = "https://idp.example.com/"

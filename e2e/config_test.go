@@ -6,6 +6,10 @@ import (
 	"testing"
 )
 
+// Configuration refusals: every invalid configuration stops the plugin
+// from starting, in both runs, with one line naming its JSON path and never
+// the value of a secret.
+
 // Every way a configuration can be wrong stops the plugin from starting,
 // with one line naming the JSON path, in both runs.
 func TestConfig_refused(t *testing.T) {

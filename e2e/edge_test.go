@@ -11,6 +11,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// The edge of a route (steps 3 to 5, and the headers they add to every
+// response of the route): require_tls, CORS preflights and actual
+// requests, deprecation and sunset.
+
 // edgeCase is an exchange plus what the edge features decide beyond the
 // status: whether upstream saw the request, and every value of list headers
 // (Vary, Link) the client got.

@@ -15,6 +15,11 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Fail closed (DESIGN.md "Guarantees"): when the filter cannot decide (a
+// panic inside it, a hostcall that fails, a stream without its plugin
+// context, request headers it cannot list) it refuses, and nothing it was
+// told to check reaches either side unchecked.
+
 // hostFault makes chosen hostcalls misbehave, for the guarantees that only
 // show when something goes wrong inside the filter. Its hook is the
 // fault.Hook of the guest's host (withPanics).

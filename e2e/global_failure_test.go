@@ -6,9 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apiguard/apiguard/e2e/host"
 	rlsv3 "github.com/envoyproxy/go-control-plane/envoy/service/ratelimit/v3"
+
+	"github.com/apiguard/apiguard/e2e/host"
 )
+
+// Global rate limits when the service fails or is not asked:
+// failure_mode, report-only routes, streams gone before the answer, and
+// upstream's own RateLimit headers.
 
 // openGlobal sends bodyless request headers and leaves the stream open.
 func openGlobal(vm *host.VM, path, addr string) *host.Stream {

@@ -20,6 +20,11 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
+// Global rate limits (step 11, rate_limit_service) against a fake service
+// (fakeRLS): what the service receives, hash secrets, verdicts, local
+// limits first, claim keys. global_failure_test.go, global_wait_test.go and
+// global_real_test.go hold the rest of the chapter.
+
 // globalConfig exercises global limits: beside a local limit, alone, on a
 // report-only route, keyed on a verified claim. %s is the failure_mode.
 const globalConfig = `{

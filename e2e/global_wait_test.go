@@ -9,6 +9,10 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
+// Global rate limits while a request waits for the service: bodies and
+// trailers that arrive meanwhile, and the request edits and body checks
+// that follow the answer, in both header modes.
+
 // TestGlobal_bodyWhileWaiting: a request body that arrives while the
 // service is being asked goes upstream whole once it admits the request,
 // with headers held by StopIteration or (Istio, hold_headers: false) by

@@ -12,6 +12,11 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Step 1, header hygiene: method overrides, unsafe paths and request
+// targets, client-sent claims headers in every spelling, header names in
+// any case, and the one read of the request headers that every later step
+// works from.
+
 // Step 1 always enforces, before any route is known, even on a report-only
 // route.
 func TestHygiene_alwaysEnforced(t *testing.T) {
@@ -55,13 +60,13 @@ func TestHygiene_alwaysEnforced(t *testing.T) {
 	})
 }
 
-// redteamConfig is for adversarial request-path cases: ways a request
+// publicDefaultConfig is for adversarial request-path cases: ways a request
 // could reach upstream under a weaker policy than the one meant for it,
 // or carry a credential or an identity header the filter did not check.
 // The configuration has a public default, so every request that slips
 // past its route's match gets through unchecked: that is exactly what
 // each case must not achieve.
-func redteamConfig(t testing.TB) string {
+func publicDefaultConfig(t testing.TB) string {
 	return `{
   "providers": {
     "idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["ES256"],
@@ -122,7 +127,7 @@ func TestHygiene_requestTarget(t *testing.T) {
 		{name: "ordinary path", req: getWith("/users/alice/orders", alice), want: 200},
 	}
 	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, redteamConfig(t))
+		e := start(t, g, publicDefaultConfig(t))
 		runTable(t, e, cases)
 
 		// Held: HEAD gets the checks of the GET route it matches (its
@@ -156,9 +161,9 @@ func TestHygiene_requestTarget(t *testing.T) {
 	})
 }
 
-// TestHygiene_claimsHeaderSpellingsRemoved: no spelling of a claims header a client
-// sends reaches upstream, whichever way an upstream maps '-' and '_'
-// (CGI, WSGI and PHP read x-user_id as HTTP_X_USER_ID).
+// TestHygiene_claimsHeaderSpellingsRemoved: no spelling of a claims header
+// a client sends reaches upstream, whichever way an upstream maps '-' and
+// '_' (CGI, WSGI and PHP read x-user_id as HTTP_X_USER_ID).
 func TestHygiene_claimsHeaderSpellingsRemoved(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, nil)))
@@ -176,13 +181,13 @@ func TestHygiene_claimsHeaderSpellingsRemoved(t *testing.T) {
 			upHeaders: map[string]string{"x_trace_id": "1"}},
 	}
 	each(t, func(t *testing.T, g guest) {
-		runTable(t, start(t, g, redteamConfig(t)), cases)
+		runTable(t, start(t, g, publicDefaultConfig(t)), cases)
 	})
 }
 
-// reviewClaimsKeyConfig makes x-user-id a claims header that is also the
+// claimsKeyConfig makes x-user-id a claims header that is also the
 // header key of a rate limit and of failed_auth_limit.
-func reviewClaimsKeyConfig(t testing.TB) string {
+func claimsKeyConfig(t testing.TB) string {
 	return `{
   "providers": {
     "idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"],
@@ -203,7 +208,7 @@ func reviewClaimsKeyConfig(t testing.TB) string {
 // lands in the one "absent" bucket.
 func TestHygiene_claimsHeaderNeverALimitKey(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, reviewClaimsKeyConfig(t))
+		e := start(t, g, claimsKeyConfig(t))
 		vm := e.Worker(0)
 		up := func(u host.UpstreamRequest) host.Response {
 			for _, p := range u.Headers {

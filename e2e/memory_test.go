@@ -9,6 +9,9 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Bounded memory (DESIGN.md "Guarantees"): the module's linear memory under
+// sustained traffic, and with many streams open at once.
+
 // TestMemory_boundedUnderLoad sends sustained traffic through every request and
 // response feature of one VM (API key, JSON body, rate limit, redaction)
 // and checks that the module's linear memory stops growing once warm: wasm
@@ -57,11 +60,12 @@ func TestMemory_boundedUnderLoad(t *testing.T) {
 	}
 }
 
-// ---------------------------------------------------------------------
-// Memory: each open stream now keeps its whole request-header block alive
-// (the substrings of s.auth.pairs, s.requestID, s.method, s.path), even on
-// a configuration without claims headers or header credentials, where it
-// used to keep three small copies.
+// TestMemory_openStreamsReleaseHeaderBlocks: the plugin reads the request
+// headers as one host block and keeps substrings of it (the request id,
+// the method, the path, the credential), so an open stream could keep the
+// whole block alive, even on a configuration without claims headers or
+// header credentials: each open stream must cost well under the size of
+// its headers.
 func TestMemory_openStreamsReleaseHeaderBlocks(t *testing.T) {
 	for _, c := range []struct {
 		name, config, path string

@@ -13,6 +13,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Observability: refusal (deny) log lines, their budget per worker and
+// the count of lines dropped; audit lines; metrics across workers; no query
+// value and no body in any log line.
+
 func TestDenyLog_linesPerSecond(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, routesConfig)

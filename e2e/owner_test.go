@@ -9,6 +9,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Claims and owner checks (steps 10 and 12): claims rules, the path owner,
+// body_owner and the body cap it reads within. owner_shadow_test.go holds
+// the query and form shadows of a path owner.
+
 // claimsConfig exercises claims rules, owner, claims_to_headers and
 // allow_missing.
 func claimsConfig(t testing.TB) string {

@@ -13,6 +13,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// failed_auth_limit (steps 8 and 9): failures counted per key, the lockout
+// before authentication, what still passes while locked, the keys it
+// stores, and the RateLimit headers of a lockout.
+
 // rlAuthConfig guards /private with authentication (anonymous allowed, so
 // the route stays reachable once the auth feature verifies credentials)
 // and failed_auth_limit; /public has no auth and is never locked. One slot:
@@ -34,8 +38,8 @@ const rlAuthConfig = `{
 // key's slot to now + window + (limit-1)·window/limit): 429 before
 // authentication with Retry-After and the failed_auth policy, public routes
 // untouched, and recovery once the window passed. It pins the slot format
-// the README documents; TestFailedAuthLimit_countsFailures produces the failures
-// through authentication.
+// the README documents; TestFailedAuthLimit_countsFailures produces the
+// failures through authentication.
 func TestFailedAuthLimit_lockout(t *testing.T) {
 	const policy = `"failed_auth";q=3;w=60`
 	locked := map[string]string{"retry-after": "60", "ratelimit-policy": policy, "ratelimit": `"failed_auth";r=0;t=60`}
@@ -117,9 +121,9 @@ func TestFailedAuthLimit_countsFailures(t *testing.T) {
 	})
 }
 
-// TestFailedAuthLimit_onlyCachedTokensWhileLocked: missing and invalid credentials count against
-// failed_auth_limit; once locked out, only a credential already in the
-// verified-token cache passes.
+// TestFailedAuthLimit_onlyCachedTokensWhileLocked: missing and invalid
+// credentials count against failed_auth_limit; once locked out, only a
+// credential already in the verified-token cache passes.
 func TestFailedAuthLimit_onlyCachedTokensWhileLocked(t *testing.T) {
 	now := host.DefaultStart
 	conf := `{
@@ -285,7 +289,6 @@ func TestFailedAuthLimit_unavailablePolicyHeaders(t *testing.T) {
 	})
 }
 
-// ---------------------------------------------------------------------
 // Lockout 429: RateLimit-Policy lists the route's limits then
 // failed_auth, on a named route and on the default policy.
 func TestFailedAuthLimit_policyOnEveryRoute(t *testing.T) {

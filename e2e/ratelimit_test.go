@@ -20,6 +20,11 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Local rate limits (step 11): keys, burst and refill, several limits on a
+// route, report-only routes, shared-data round trips and keys, the slot
+// bound, concurrent workers, foreign entries, clocks that step back and
+// odd client keys.
+
 // rlConfig has one route per key kind, plus burst, several limits, a
 // report-only route, a route mixing a local and a global limit, and a
 // route without limits.

@@ -8,6 +8,8 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
+// JSON request bodies: member names equal under case folding.
+
 // Issue 13, class 6: member names that differ only in case. Go's
 // encoding/json, Jackson and System.Text.Json (in their common settings)
 // bind {"qty":1,"QTY":-5} as qty = -5, so keys equal under case folding

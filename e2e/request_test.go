@@ -13,6 +13,11 @@ import (
 	"github.com/apiguard/apiguard/filter/reqcheck"
 )
 
+// Request bodies (steps 6, 7 and 12): forbidden query parameters, declared
+// and streamed caps, JSON checks in both header modes and in any chunking,
+// upgrades, report-only routes; routes that do not read bodies never
+// buffer them.
+
 // requestConfig has one route per body mode: json (read and held), optional
 // (json with every default), capped (streamed and counted), report (an
 // enforce:false copy of json), resp (response inspection only), open.

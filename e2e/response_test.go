@@ -12,6 +12,11 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Responses (the response side of the order of checks): 5xx sanitising,
+// inspection, redaction and caps, the request edits inspection needs,
+// buffering in both hold modes, security headers, and responses of every
+// status.
+
 // respConfig has a route with every response rule, a masking route, a
 // report-only route, a route with response rules and API-key auth, and
 // routes without response rules. hold_headers is set by respEnvoy.

@@ -9,6 +9,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Routing (step 2): path and method matching, 404 and 405, the default
+// policy, case-insensitive paths, and preflights routed by the method they
+// ask about.
+//
 // Issue #13, class 5: with alice's token, a method the route does not list
 // and another letter case of the path must not reach the weaker default
 // (Express and ASP.NET serve /Users/bob/orders as /users/bob/orders, and an
@@ -322,11 +326,11 @@ func TestRouting_defaultPolicy(t *testing.T) {
 	})
 }
 
-// TestRouting_preflightOfRouteWithoutCORS: an OPTIONS request that looks like a CORS
-// preflight is matched with the method it asks about only to find the
-// route that answers it. When that route has no cors, the OPTIONS request
-// is an ordinary request of its own route: it must not borrow the policy
-// of the route of the method it names.
+// TestRouting_preflightOfRouteWithoutCORS: an OPTIONS request that looks
+// like a CORS preflight is matched with the method it asks about only to
+// find the route that answers it. When that route has no cors, the OPTIONS
+// request is an ordinary request of its own route: it must not borrow the
+// policy of the route of the method it names.
 func TestRouting_preflightOfRouteWithoutCORS(t *testing.T) {
 	app := "https://app.example.com"
 	preflight := func(path, method string) host.Request {
@@ -341,6 +345,6 @@ func TestRouting_preflightOfRouteWithoutCORS(t *testing.T) {
 			headers: map[string]string{"access-control-allow-origin": app}},
 	}
 	each(t, func(t *testing.T, g guest) {
-		runTable(t, start(t, g, redteamConfig(t)), cases)
+		runTable(t, start(t, g, publicDefaultConfig(t)), cases)
 	})
 }
