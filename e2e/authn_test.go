@@ -28,9 +28,10 @@ import (
 // testdata/auth, attacks of SECURITY.md §1 crafted by hand, every case
 // natively and through the .wasm. This file holds the helpers every
 // authentication test shares and where credentials are found; the
-// chapter goes on in authn_jwt_test.go (tokens), authn_apikey_test.go,
-// authn_jwks*_test.go (remote key sets) and authn_credentials*_test.go
-// (what reaches upstream).
+// chapter goes on in authn_jwt_test.go (tokens), authn_tokencache_test.go,
+// authn_hostsig_test.go (signatures in the host's crypto),
+// authn_apikey_test.go, authn_jwks*_test.go (remote key sets) and
+// authn_credentials*_test.go (what reaches upstream).
 
 const (
 	idpIssuer    = "https://idp.example.com/"
