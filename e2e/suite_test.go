@@ -2,6 +2,18 @@
 // with the plugin compiled natively into the test binary and once with the
 // built module build/apiguard.wasm on wazero, both inside the same Envoy
 // emulator (e2e/host). A missing .wasm fails the run; it never skips.
+//
+// Each file covers one chapter of the contract, in the order of checks:
+// order (the order itself), hygiene (step 1), routing (2), edge (TLS,
+// CORS and deprecation: 3 to 5), ratelimit_failedauth (8), authn_* (9:
+// tokens, API keys, key sets, the token cache, host signatures and where
+// credentials are found), owner and owner_shadow (10 and 12), ratelimit
+// and global_* (local and global limits, 11), request and request_json
+// (bodies, 6, 7 and 12), response; then reportonly (enforce: false),
+// failclosed and memory (guarantees), observability and config (the
+// refusals). Tests are named Test<Feature>_<behaviour>; *_bench_test.go
+// are each chapter's benchmarks; this file is the harness, and
+// e2e/host/fault the one wrapper for hosts that fail or misbehave.
 package e2e
 
 import (
