@@ -324,3 +324,21 @@ func TestHygiene_headerListSurvivesWaitAndGC(t *testing.T) {
 		finish(s)
 	})
 }
+
+// TestHygiene_urlOverrideHeaders: X-Original-URL and X-Rewrite-URL re-route
+// old Symfony, Zend and IIS-era upstreams (CVE-2018-14773); step 1 refuses
+// them on every request, report-only routes included.
+func TestHygiene_urlOverrideHeaders(t *testing.T) {
+	var rows []spellRow
+	for _, h := range []string{"x-original-url", "X-Original-URL", "x-rewrite-url", "x_original_url", "X_Rewrite-Url"} {
+		for _, path := range []string{"/elsewhere", "/ro/x"} {
+			rows = append(rows, spellRow{exchange{name: h + " on " + path, req: getWith(path, headers(h, "/users/bob/orders")),
+				want: 400, reason: problem.ReasonURLOverride}, "/users/bob/orders"})
+		}
+	}
+	rows = append(rows, spellRow{exchange{name: "empty value", req: getWith("/elsewhere", headers("x-original-url", "")),
+		want: 400, reason: problem.ReasonURLOverride}, ""},
+		spellRow{exchange{name: "x-original-uri is another header", req: getWith("/elsewhere", headers("x-original-uri", "/a")),
+			want: 200, upHeaders: map[string]string{"x-original-uri": "/a"}}, ""})
+	runSpellRows(t, rows)
+}
