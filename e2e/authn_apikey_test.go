@@ -102,10 +102,10 @@ func TestAuthnAPIKey_verdicts(t *testing.T) {
 		e.Advance(time.Hour)
 		check(t, e, invalid("expired key", getWith("/tenants/globex/orders", key("globex-key")), problem.ReasonAPIKeyExpired),
 			roundTrip(vm, exchange{req: getWith("/tenants/globex/orders", key("globex-key"))}))
-		if got := metric(e, "apiguard.apikey.acme-2026-06.used"); got < 4 {
+		if got := metric(t, e, "apiguard.apikey.acme-2026-06.used"); got < 4 {
 			t.Errorf("apikey.acme-2026-06.used = %d", got)
 		}
-		if got := metric(e, "apiguard.apikey.acme-2026-05.used"); got < 2 {
+		if got := metric(t, e, "apiguard.apikey.acme-2026-05.used"); got < 2 {
 			t.Errorf("apikey.acme-2026-05.used = %d", got)
 		}
 		for _, l := range e.Logs() {
@@ -144,7 +144,7 @@ func TestAuthnAPIKey_usageCounterBounded(t *testing.T) {
 		if len(keyMetrics) != 1 || keyMetrics[0] != "wasmcustom.apiguard.apikey.k1.used" {
 			t.Errorf("API key metrics %v, want only wasmcustom.apiguard.apikey.k1.used", keyMetrics)
 		}
-		if got := metric(e, "apiguard.denied."+string(problem.ReasonAPIKeyUnknown)); got != 20 {
+		if got := metric(t, e, "apiguard.denied."+string(problem.ReasonAPIKeyUnknown)); got != 20 {
 			t.Errorf("denied.%s = %d, want 20", problem.ReasonAPIKeyUnknown, got)
 		}
 	})

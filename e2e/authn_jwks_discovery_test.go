@@ -169,13 +169,13 @@ func TestAuthnJWKS_discovery(t *testing.T) {
 					t.Errorf("no log line %q:\n%s", c.log, logText(e))
 				}
 				if c.want == 200 {
-					if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
+					if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
 						t.Errorf("fetch_ok = %d", got)
 					}
 					if d := finish(openReq(e.Worker(0), "/r", remoteToken(t, "rsa-a"))); d.Status != 200 {
 						t.Errorf("other worker: status %d", d.Status)
 					}
-				} else if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
+				} else if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
 					t.Errorf("fetch_failed = %d", got)
 				}
 			})

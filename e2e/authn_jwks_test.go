@@ -122,7 +122,7 @@ func TestAuthnJWKS_firstRequestWaits(t *testing.T) {
 		if r := srv.last; r.Header(":method") != "GET" || r.Header(":path") != "/.well-known/jwks.json" || r.Header(":authority") != "idp.example.com" {
 			t.Errorf("fetch request %+v", r.Headers)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
 			t.Errorf("fetch_ok = %d", got)
 		}
 		if len(e.LogsContaining("jwks remote: loaded 1 keys (2 skipped: ")) != 1 {
@@ -200,7 +200,7 @@ func TestAuthnJWKS_failureFailsClosed(t *testing.T) {
 		if d.Header("www-authenticate") != "" {
 			t.Errorf("503 carries WWW-Authenticate")
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
 			t.Errorf("fetch_failed = %d", got)
 		}
 		if len(e.LogsContaining("apiguard: jwks remote: fetch failed")) == 0 {
@@ -229,7 +229,7 @@ func TestAuthnJWKS_failureFailsClosed(t *testing.T) {
 				s.Complete()
 			}
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 5 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 5 {
 			t.Errorf("fetch_failed = %d, want at least 5", got)
 		}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -263,7 +263,7 @@ func TestAuthnJWKS_staleOnError(t *testing.T) {
 		if n := srv.count(); n != 2 {
 			t.Fatalf("%d fetches after refresh_seconds, want 2", n)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got != 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got != 1 {
 			t.Errorf("fetch_failed = %d", got)
 		}
 		fresh := mint(t, "rsa-a", "RS256", claimsAt(e.Clock().Now(), remoteIssuer, nil))

@@ -22,6 +22,22 @@ func BenchmarkEdgeWasm(b *testing.B) {
 			pre := opts("/r/1", appOrig, "GET", "")
 			pre.Props = tls13
 			up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+			// The paths measured: the edge policies apply on /r (CORS
+			// headers, Deprecation, and TLS required: the same request
+			// without TLS is refused); none on /p; the preflight answered.
+			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Downstream.Header("deprecation") == "" {
+				b.Fatalf("actual: status %d, deprecation %q", r.Downstream.Status, r.Downstream.Header("deprecation"))
+			}
+			if r := vm.RoundTrip(host.Request{Path: "/r/1", Headers: headers("origin", appOrig)}, up); r.Downstream.Status == 200 {
+				b.Fatal("require_tls let a plain request through")
+			}
+			if r := vm.RoundTrip(host.Request{Path: "/p/1", Headers: headers("origin", appOrig), Props: tls13}, up); r.Downstream.Status != 200 ||
+				r.Downstream.Header("access-control-allow-origin") != "" || r.Downstream.Header("deprecation") != "" {
+				b.Fatalf("baseline: status %d with edge headers", r.Downstream.Status)
+			}
+			if r := vm.RoundTrip(pre, up); r.Downstream.Status != 204 || r.UpstreamCalled || r.Downstream.Header("access-control-allow-origin") != appOrig {
+				b.Fatalf("preflight: status %d, upstream called %v", r.Downstream.Status, r.UpstreamCalled)
+			}
 			b.Run("baseline", func(b *testing.B) {
 				// The same exchange on a route without edge policies.
 				plain := req

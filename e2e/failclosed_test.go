@@ -132,7 +132,7 @@ func TestFailClosed_panicRecovered(t *testing.T) {
 		if l := e.LogsContaining(`apiguard: deny route=- status=500 reason=internal_error`); len(l) != 1 {
 			t.Errorf("deny lines %v", l)
 		}
-		if got := metric(e, "apiguard.denied.internal_error"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.internal_error"); got != 1 {
 			t.Errorf("denied.internal_error = %d, want 1", got)
 		}
 		if failed, why := vm.Failed(); failed {
@@ -459,7 +459,7 @@ func TestFailClosed_requestHeadersUnlisted(t *testing.T) {
 					if want := string(problem.Body(500, "")); string(d.Body) != want {
 						t.Errorf("%s: body %s, want %s", cfg.name, d.Body, want)
 					}
-					if got := metric(e, "apiguard.denied.internal_error"); got != 1 {
+					if got := metric(t, e, "apiguard.denied.internal_error"); got != 1 {
 						t.Errorf("%s: denied.internal_error = %d, want 1", cfg.name, got)
 					}
 				}

@@ -448,7 +448,7 @@ func TestGlobal_verdicts(t *testing.T) {
 			"apiguard.ratelimit_service.failed_open":         0,
 			"apiguard.allowed":                               6,
 		} {
-			if got := metric(e, name); got != want {
+			if got := metricWant(t, e, name, want); got != want {
 				t.Errorf("%s = %d, want %d", name, got, want)
 			}
 		}
@@ -485,7 +485,7 @@ func TestGlobal_localFirst(t *testing.T) {
 			{exchange: exchange{name: "its next request", req: rlReq("/fleet", "203.0.113.10:1"), want: 200,
 				headers: map[string]string{"ratelimit": `"fleet-local";r=1;t=40`}}, calls: 1},
 		})
-		if got := metric(e, "apiguard.denied.rate_limited"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.rate_limited"); got != 1 {
 			t.Errorf("denied.rate_limited = %d, want 1", got)
 		}
 	})

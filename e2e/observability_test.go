@@ -74,7 +74,7 @@ func TestMetrics_acrossWorkers(t *testing.T) {
 				t.Fatalf("worker %d: status %d", i, r.Downstream.Status)
 			}
 		}
-		if got := metric(e, "apiguard.allowed"); got != 3 {
+		if got := metric(t, e, "apiguard.allowed"); got != 3 {
 			t.Errorf("allowed across workers = %d, want 3", got)
 		}
 	})

@@ -64,7 +64,7 @@ func TestFailedAuthLimit_lockout(t *testing.T) {
 				headers: map[string]string{"retry-after": "1"}}},
 			{advance: time.Second, exchange: exchange{name: "window passed", req: rlReq("/private", "203.0.113.7:1"), want: 200}},
 		})
-		if got := metric(e, "apiguard.denied.failed_auth_locked"); got != 3 {
+		if got := metric(t, e, "apiguard.denied.failed_auth_locked"); got != 3 {
 			t.Errorf("denied.failed_auth_locked = %d, want 3", got)
 		}
 	})
@@ -114,7 +114,7 @@ func TestFailedAuthLimit_countsFailures(t *testing.T) {
 			"apiguard.failed_auth.cached_bypass": 1,
 			"apiguard.denied.failed_auth_locked": 4,
 		} {
-			if got := metric(e, name); got != want {
+			if got := metricWant(t, e, name, want); got != want {
 				t.Errorf("%s = %d, want %d", name, got, want)
 			}
 		}
@@ -159,7 +159,7 @@ func TestFailedAuthLimit_onlyCachedTokensWhileLocked(t *testing.T) {
 				t.Fatalf("step %d: status %d (%s), want %d", i, d.Status, d.LocalReply, st.want)
 			}
 		}
-		if got := metric(e, "apiguard.failed_auth.cached_bypass"); got != 1 {
+		if got := metric(t, e, "apiguard.failed_auth.cached_bypass"); got != 1 {
 			t.Errorf("cached_bypass = %d", got)
 		}
 	})
@@ -194,7 +194,7 @@ func TestFailedAuthLimit_keysPrefixed(t *testing.T) {
 			roundTrip(e.Worker(i%2), exchange{req: rlReq("/key", "203.0.113.7:1", "x-api-key", "wrong-secret-key")})
 			roundTrip(e.Worker(i%2), exchange{req: rlReq("/jwt", "198.51.100.1:1")})
 		}
-		if got := metric(e, "apiguard.failed_auth.counted"); got == 0 {
+		if got := metric(t, e, "apiguard.failed_auth.counted"); got == 0 {
 			t.Fatalf("no failure was counted: the keys below prove nothing")
 		}
 		keys := e.SharedDataKeys()

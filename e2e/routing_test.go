@@ -146,7 +146,7 @@ func TestRouting_methodsAndCase(t *testing.T) {
 					"reported.route_case_mismatch":   1,
 					"denied.route_not_found":         0,
 				} {
-					if got := metric(e, "apiguard."+name); got != want {
+					if got := metricOrZero(t, e, "apiguard."+name); got != want {
 						t.Errorf("%s = %d, want %d", name, got, want)
 					}
 				}
@@ -197,10 +197,10 @@ func TestRouting_caseInsensitivePaths(t *testing.T) {
 			eachProfile(t, func(t *testing.T, g guest) {
 				e := start(t, g, routingConfig(t, true), mode.opts...)
 				runTable(t, e, cases)
-				if got := metric(e, "apiguard.denied.route_case_mismatch"); got != 0 {
+				if got := metricOrZero(t, e, "apiguard.denied.route_case_mismatch"); got != 0 {
 					t.Errorf("denied.route_case_mismatch = %d, want 0", got)
 				}
-				if got := metric(e, "apiguard.reported.claims_not_satisfied"); got != 1 {
+				if got := metric(t, e, "apiguard.reported.claims_not_satisfied"); got != 1 {
 					t.Errorf("reported.claims_not_satisfied = %d, want 1 (the shadow route applied)", got)
 				}
 			})
@@ -238,7 +238,7 @@ func TestRouting_reportOnlyNoDefault(t *testing.T) {
 				}
 				for name, want := range map[string]int64{"reported.route_not_found": 1, "reported.method_not_allowed": 1,
 					"reported.route_case_mismatch": 1, "denied.route_not_found": 0, "allowed": 1} {
-					if got := metric(e, "apiguard."+name); got != want {
+					if got := metricOrZero(t, e, "apiguard."+name); got != want {
 						t.Errorf("%s = %d, want %d", name, got, want)
 					}
 				}
@@ -298,19 +298,19 @@ func TestRouting_matchTable(t *testing.T) {
 			{name: "instance is the request id", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "req-42")}, want: 404},
 			{name: "instance escapes hostile ids", req: host.Request{Path: "/nope", Headers: headers("x-request-id", `a"b\c`)}, want: 404},
 		})
-		if got := metric(e, "apiguard.denied.route_not_found"); got != 4 {
+		if got := metric(t, e, "apiguard.denied.route_not_found"); got != 4 {
 			t.Errorf("denied.route_not_found = %d, want 4", got)
 		}
-		if got := metric(e, "apiguard.denied.route_case_mismatch"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.route_case_mismatch"); got != 1 {
 			t.Errorf("denied.route_case_mismatch = %d, want 1", got)
 		}
-		if got := metric(e, "apiguard.denied.method_not_allowed"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.method_not_allowed"); got != 1 {
 			t.Errorf("denied.method_not_allowed = %d, want 1", got)
 		}
-		if got := metric(e, "apiguard.allowed"); got != 7 {
+		if got := metric(t, e, "apiguard.allowed"); got != 7 {
 			t.Errorf("allowed = %d, want 7", got)
 		}
-		if got := metric(e, "apiguard.requests"); got != 13 {
+		if got := metric(t, e, "apiguard.requests"); got != 13 {
 			t.Errorf("requests = %d, want 13", got)
 		}
 	})

@@ -104,8 +104,10 @@ type Scanner struct {
 	pos   int
 	lim   Limits
 	state scanState
-	err   *Error
-	stack []frame
+
+	capStr, capKeys, capItems int // lim as bounds (see Reset)
+	err                       *Error
+	stack                     []frame
 
 	kf     *KeyFilter // NextIn's filter during its scan, else nil
 	key    []byte     // unescaped key of the last TokenKey
@@ -126,6 +128,20 @@ func (s *Scanner) Reset(data []byte, lim Limits) {
 	s.data = data
 	s.pos = 0
 	s.lim = lim
+	// The limits as bounds, "unlimited" as one that cannot be reached. The
+	// scanner reads them from here rather than keeping them in locals: in
+	// Go's wasm code every local live across the scan loop's calls is
+	// stored to the stack again at each token.
+	s.capStr, s.capKeys, s.capItems = lim.MaxStringBytes, lim.MaxKeys, lim.MaxArrayItems
+	if s.capStr <= 0 {
+		s.capStr = len(data)
+	}
+	if s.capKeys <= 0 {
+		s.capKeys = len(data)
+	}
+	if s.capItems <= 0 {
+		s.capItems = len(data)
+	}
 	s.state = stBegin
 	s.err = nil
 	s.stack = s.stack[:0]
@@ -167,6 +183,12 @@ func (s *Scanner) InObject() bool {
 	return n > 0 && s.stack[n-1].obj
 }
 
+// fail records a refusal. It is not inlined: the dozens of failure paths
+// of scan then stay small calls the compiler lays out of the way, and do
+// not crowd the registers of the hot paths (each spill is a memory store
+// in Go's wasm code).
+//
+//go:noinline
 func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
 	s.err = &Error{Offset: off, Reason: reason, detail: detail}
 	s.state = stFailed
@@ -175,6 +197,20 @@ func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
 
 // isSpace marks the four whitespace bytes RFC 8259 allows.
 var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// skipSpace returns the offset of the first byte at or after data[i] that
+// is not whitespace. The scanner calls it only when data[i] may be
+// whitespace: a call is marked unlikely, so the compiler lays the common
+// case (no whitespace) out as a straight line, which matters in Go's wasm
+// code where every taken branch is a jump through a dispatch table.
+//
+//go:noinline
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	return i
+}
 
 // strPlain marks bytes that can appear in a string as themselves with no
 // further check: printable ASCII except '"' and '\\'.
@@ -220,19 +256,9 @@ func (s *Scanner) SkipValue() (Token, error) {
 // return per token; Next passes every kind. The states are code positions
 // (labels); s.state only records where to resume after a return.
 func (s *Scanner) scan(stop uint16) (Token, error) {
-	data := s.data
+	// cap == len: one value fewer to keep (and spill) across the loop.
+	data := s.data[:len(s.data):len(s.data)]
 	i := s.pos
-	// Limits as locals, "unlimited" as a bound that cannot be reached.
-	strCap, maxKeys, maxItems := s.lim.MaxStringBytes, s.lim.MaxKeys, s.lim.MaxArrayItems
-	if strCap <= 0 {
-		strCap = len(data)
-	}
-	if maxKeys <= 0 {
-		maxKeys = len(data)
-	}
-	if maxItems <= 0 {
-		maxItems = len(data)
-	}
 	var (
 		esc        bool
 		plain      bool // the key is printable ASCII without escapes
@@ -254,8 +280,8 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	case stArrayFirst:
 		goto arrayFirst
 	case stBegin:
-		for i < len(data) && isSpace[data[i]] {
-			i++
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
 		}
 		if i >= len(data) {
 			return s.fail(i, ReasonEmpty, "")
@@ -271,8 +297,8 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	return Token{}, s.err
 
 after: // after a value: ',' or the closer of the container, or the end
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	n = len(s.stack)
 	if n == 0 {
@@ -290,8 +316,8 @@ after: // after a value: ',' or the closer of the container, or the end
 	c = data[i]
 	if c == ',' {
 		i++
-		for i < len(data) && isSpace[data[i]] {
-			i++
+		if i < len(data) && data[i] <= ' ' {
+			i = skipSpace(data, i)
 		}
 		if top.obj {
 			goto key
@@ -313,21 +339,21 @@ after: // after a value: ',' or the closer of the container, or the end
 	return s.fail(i, ReasonSyntax, "expected ',' or ']'")
 
 colon: // after a key
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	if i >= len(data) || data[i] != ':' {
 		return s.fail(i, ReasonSyntax, "expected ':' after object key")
 	}
 	i++
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	goto value
 
 objectFirst: // after '{'
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	top = &s.stack[len(s.stack)-1]
 	if i < len(data) && data[i] == '}' {
@@ -338,8 +364,8 @@ objectFirst: // after '{'
 	goto key
 
 arrayFirst: // after '['
-	for i < len(data) && isSpace[data[i]] {
-		i++
+	if i < len(data) && data[i] <= ' ' {
+		i = skipSpace(data, i)
 	}
 	if i < len(data) && data[i] == ']' {
 		kind = TokenEndArray
@@ -366,11 +392,11 @@ key: // an object key at data[i] for the object top
 		return s.fail(i, ReasonSyntax, "expected object key")
 	}
 	top.count++
-	if top.count > maxKeys {
+	if top.count > s.capKeys {
 		return s.fail(i, ReasonKeys, "")
 	}
 	start = i
-	if end = plainString(data, i, strCap); end > 0 {
+	if end = plainString(data, i, s.capStr); end > 0 {
 		esc, plain = false, true
 		// Fast path of addKey for the common case: a small object whose
 		// Bloom filter has not seen this key's fingerprint. A plain key
@@ -421,7 +447,7 @@ keyDone:
 
 item: // an array element at data[i] for the array top
 	top.count++
-	if top.count > maxItems && i < len(data) {
+	if top.count > s.capItems && i < len(data) {
 		return s.fail(i, ReasonItems, "")
 	}
 value: // the value that starts at data[i]
@@ -431,7 +457,7 @@ value: // the value that starts at data[i]
 	start = i
 	switch c = data[i]; c {
 	case '"':
-		if end = plainString(data, i, strCap); end > 0 {
+		if end = plainString(data, i, s.capStr); end > 0 {
 			esc = false
 		} else {
 			var ok bool
@@ -460,21 +486,41 @@ value: // the value that starts at data[i]
 		}
 		goto arrayFirst
 	case 't':
+		// The literal and the byte after it compared in one load; the
+		// call checks (and reports) everything else.
 		kind, end = TokenTrue, i+4
-		if !s.literal(i, "true") {
-			return Token{}, s.err
+		if i+5 > len(data) || binary.LittleEndian.Uint32(data[i:i+4:i+4]) != litTrue || !isDelim[data[i+4]] {
+			if !s.literal(i, "true") {
+				return Token{}, s.err
+			}
 		}
 	case 'f':
 		kind, end = TokenFalse, i+5
-		if !s.literal(i, "false") {
-			return Token{}, s.err
+		if i+6 > len(data) || binary.LittleEndian.Uint32(data[i+1:i+5:i+5]) != litAlse || !isDelim[data[i+5]] {
+			if !s.literal(i, "false") {
+				return Token{}, s.err
+			}
 		}
 	case 'n':
 		kind, end = TokenNull, i+4
-		if !s.literal(i, "null") {
-			return Token{}, s.err
+		if i+5 > len(data) || binary.LittleEndian.Uint32(data[i:i+4:i+4]) != litNull || !isDelim[data[i+4]] {
+			if !s.literal(i, "null") {
+				return Token{}, s.err
+			}
 		}
 	default:
+		// A plain integer (no sign, fraction or exponent) is checked here;
+		// scanNumber, a call, takes every other number.
+		if c-'1' < 9 {
+			j := i + 1
+			for j < len(data) && data[j]-'0' < 10 {
+				j++
+			}
+			if j < len(data) && isDelim[data[j]] {
+				kind, end = TokenNumber, j
+				break
+			}
+		}
 		if c != '-' && c-'0' >= 10 {
 			if c == ']' || c == '}' {
 				return s.fail(i, ReasonSyntax, "expected a value")
@@ -524,17 +570,38 @@ func (s *Scanner) push(obj bool) {
 // scanString takes over. Most strings end here.
 func plainString(data []byte, i, strCap int) int {
 	j := i + 1
-	if strCap < len(data)-j {
-		data = data[:j+strCap+1]
+	limit := len(data)
+	if strCap < limit-j {
+		limit = j + strCap + 1
 	}
-	for j < len(data) && strPlain[data[j]] {
+	// Eight bytes at a time: in Go's wasm code every taken branch costs a
+	// jump through the function's dispatch table, so a word per iteration
+	// instead of a byte is most of the speed there.
+	for j+8 <= limit {
+		if m := specialLanes(binary.LittleEndian.Uint64(data[j : j+8 : j+8])); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			if data[j] == '"' {
+				return j + 1
+			}
+			return -j
+		}
+		j += 8
+	}
+	for j < limit && strPlain[data[j]] {
 		j++
 	}
-	if j < len(data) && data[j] == '"' {
+	if j < limit && data[j] == '"' {
 		return j + 1
 	}
 	return -j
 }
+
+// The literals as little-endian words ("false" without its 'f').
+const (
+	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
+	litAlse = 'a' | 'l'<<8 | 's'<<16 | 'e'<<24
+	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+)
 
 func (s *Scanner) literal(i int, lit string) bool {
 	data := s.data
