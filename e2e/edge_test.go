@@ -11,6 +11,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// The edge of a route (steps 3 to 5, and the headers they add to every
+// response of the route): require_tls, CORS preflights and actual
+// requests, deprecation and sunset.
+
 // edgeCase is an exchange plus what the edge features decide beyond the
 // status: whether upstream saw the request, and every value of list headers
 // (Vary, Link) the client got.
@@ -78,7 +82,7 @@ const tlsConfig = `{
   ]
 }`
 
-func TestEdgeRequireTLS(t *testing.T) {
+func TestTLS_required(t *testing.T) {
 	xfp := func(path string, values ...string) host.Request {
 		r := host.Request{Path: path}
 		for _, v := range values {
@@ -142,7 +146,7 @@ const corsConfig = `{
   ]
 }`
 
-func TestEdgeCORSPreflight(t *testing.T) {
+func TestCORS_preflight(t *testing.T) {
 	allowed := map[string]string{
 		"access-control-allow-origin":      appOrig,
 		"access-control-allow-methods":     "GET, POST, PUT",
@@ -215,7 +219,7 @@ func TestEdgeCORSPreflight(t *testing.T) {
 
 // Without a default, a preflight is answered when its OPTIONS request
 // matches the cors route itself.
-func TestEdgeCORSPreflightNoDefault(t *testing.T) {
+func TestCORS_preflightWithoutDefault(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"routes": [{"name": "api", "match": {"prefix": "/api"},
 		  "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["DELETE"]}}]}`)
@@ -234,7 +238,7 @@ func TestEdgeCORSPreflightNoDefault(t *testing.T) {
 // with the requested method, so it needs no default. A preflight for a
 // method the route does not list is refused by step 4; a plain OPTIONS is
 // an unlisted method (405, Allow naming OPTIONS for the cors route).
-func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
+func TestCORS_preflightOnMethodsRoute(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"routes": [{"name": "orders", "match": {"path": "/users/{id}/orders", "methods": ["GET", "POST"]},
 		  "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["GET", "POST"]}}]}`)
@@ -253,7 +257,7 @@ func TestEdgeCORSPreflightMethodsRoute(t *testing.T) {
 	})
 }
 
-func TestEdgeCORSActual(t *testing.T) {
+func TestCORS_actualRequest(t *testing.T) {
 	upstreamCORS := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
 		"access-control-allow-origin", "*", "access-control-allow-credentials", "true", "vary", "Accept-Encoding"), Body: []byte(`{}`)}
 	get := func(path string, kv ...string) host.Request { return host.Request{Path: path, Headers: headers(kv...)} }
@@ -292,32 +296,6 @@ func TestEdgeCORSActual(t *testing.T) {
 	})
 }
 
-// Origins the browsers never send, and wildcards with credentials, are
-// configuration errors.
-func TestEdgeConfigRefused(t *testing.T) {
-	cases := []struct{ config, want string }{
-		{`{"default": {"cors": {"allow_origins": ["https://app.example.com:443"]}}}`, `default.cors.allow_origins[0]: `},
-		{`{"default": {"cors": {"allow_origins": ["https://App.example.com"]}}}`, `default.cors.allow_origins[0]: `},
-		{`{"default": {"cors": {"allow_origins": ["https://app.example.com/"]}}}`, `default.cors.allow_origins[0]: `},
-		{`{"default": {"cors": {"allow_origins": ["*"], "allow_credentials": true}}}`, `default.cors.allow_origins[0]: `},
-		{`{"default": {"cors": {"allow_origins": ["https://a.example", "null"], "allow_credentials": true}}}`, `default.cors.allow_origins[1]: `},
-		{`{"default": {"require_tls": "yes"}}`, `default.require_tls: `},
-		{`{"default": {"deprecation": {"since": "2026-06-01T00:00:00Z", "refuse_after_sunset": true}}}`, `default.deprecation.refuse_after_sunset: `},
-		{`{"default": {"deprecation": {"since": "2026-06-01T00:00:00Z", "link": "https://x.example/<a>"}}}`, `default.deprecation.link: `},
-	}
-	each(t, func(t *testing.T, g guest) {
-		for _, c := range cases {
-			_, err := newEnvoy(g, c.config)
-			if err == nil {
-				t.Fatalf("plugin started with %s", c.config)
-			}
-			if !strings.Contains(err.Error(), "apiguard: config: "+c.want) {
-				t.Errorf("error %q does not name %q", err, c.want)
-			}
-		}
-	})
-}
-
 const deprecationConfig = `{
   "routes": [
     {"name": "old", "match": {"prefix": "/old"},
@@ -336,7 +314,7 @@ const deprecationConfig = `{
   ]
 }`
 
-func TestEdgeDeprecation(t *testing.T) {
+func TestDeprecation_headersAndSunset(t *testing.T) {
 	const (
 		dep    = "@1780272000"
 		sunset = "Tue, 01 Jun 2027 00:00:00 GMT"
@@ -394,65 +372,69 @@ func TestEdgeDeprecation(t *testing.T) {
 	})
 }
 
-// BenchmarkEdgeWasm is one exchange, natively and through the .wasm, on a
-// route with require_tls, cors (an allowed origin) and deprecation, next to
-// the same exchange on a route without them.
-func BenchmarkEdgeWasm(b *testing.B) {
-	cfg := `{"routes": [{"name": "r", "match": {"prefix": "/r"}, "require_tls": true,
-	  "cors": {"allow_origins": ["https://a.example", "https://app.example.com"], "allow_credentials": true},
-	  "deprecation": {"since": "2026-06-01T00:00:00Z", "sunset": "2030-01-01T00:00:00Z", "link": "https://docs.example.com/m"}},
-	  {"name": "p", "match": {"prefix": "/p"}}]}`
-	for _, g := range guests(b) {
-		b.Run(g.name, func(b *testing.B) {
-			e := start(b, g, cfg)
-			vm := e.Worker(0)
-			req := host.Request{Path: "/r/1", Headers: headers("origin", appOrig), Props: tls13}
-			pre := opts("/r/1", appOrig, "GET", "")
-			pre.Props = tls13
-			up := func(host.UpstreamRequest) host.Response { return defaultResponse }
-			// The paths measured: the edge policies apply on /r (CORS
-			// headers, Deprecation, and TLS required: the same request
-			// without TLS is refused); none on /p; the preflight answered.
-			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Downstream.Header("deprecation") == "" {
-				b.Fatalf("actual: status %d, deprecation %q", r.Downstream.Status, r.Downstream.Header("deprecation"))
-			}
-			if r := vm.RoundTrip(host.Request{Path: "/r/1", Headers: headers("origin", appOrig)}, up); r.Downstream.Status == 200 {
-				b.Fatal("require_tls let a plain request through")
-			}
-			if r := vm.RoundTrip(host.Request{Path: "/p/1", Headers: headers("origin", appOrig), Props: tls13}, up); r.Downstream.Status != 200 ||
-				r.Downstream.Header("access-control-allow-origin") != "" || r.Downstream.Header("deprecation") != "" {
-				b.Fatalf("baseline: status %d with edge headers", r.Downstream.Status)
-			}
-			if r := vm.RoundTrip(pre, up); r.Downstream.Status != 204 || r.UpstreamCalled || r.Downstream.Header("access-control-allow-origin") != appOrig {
-				b.Fatalf("preflight: status %d, upstream called %v", r.Downstream.Status, r.UpstreamCalled)
-			}
-			b.Run("baseline", func(b *testing.B) {
-				// The same exchange on a route without edge policies.
-				plain := req
-				plain.Path = "/p/1"
-				b.ReportAllocs()
-				for b.Loop() {
-					if r := vm.RoundTrip(plain, up); r.Downstream.Status != 200 {
-						b.Fatalf("status %d", r.Downstream.Status)
-					}
-				}
-			})
-			b.Run("actual", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if r := vm.RoundTrip(req, up); r.Downstream.Header("access-control-allow-origin") != appOrig {
-						b.Fatalf("status %d", r.Downstream.Status)
-					}
-				}
-			})
-			b.Run("preflight", func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					if r := vm.RoundTrip(pre, up); r.Downstream.Status != 204 {
-						b.Fatalf("status %d", r.Downstream.Status)
-					}
-				}
-			})
-		})
+// auditEdgeAuthConfig: a browser route that needs a token, with cors and
+// deprecation, so one table shows preflights needing no credential, the
+// actual request still authenticated, and the route's headers on every
+// response, refusals included.
+func auditEdgeAuthConfig(t testing.TB) string {
+	return `{
+  "providers": {
+    "idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"],
+            "jwks": ` + jwksOf(t, "ed") + `}
+  },
+  "routes": [
+    {"name": "orders", "match": {"path": "/orders/{id}", "methods": ["GET", "POST"]},
+     "cors": {"allow_origins": ["https://app.example.com"], "allow_methods": ["GET", "POST"],
+              "allow_headers": ["authorization"], "allow_credentials": true},
+     "deprecation": {"since": "2026-06-01T00:00:00Z", "sunset": "2027-06-01T00:00:00Z",
+                     "link": "https://docs.example.com/migrate"},
+     "auth": {"providers": ["idp"], "owner": [{"param": "id", "claim": "sub"}]}}
+  ]
+}`
+}
+
+// TestCORS_preflightNeedsNoCredential: issue 8, "preflights never need
+// credentials, and everything else on the route still applies to the
+// actual request"; DESIGN.md deprecation headers "on every response of the
+// route" and Vary: Origin on every response of a cors route, refusals
+// included.
+func TestCORS_preflightNeedsNoCredential(t *testing.T) {
+	now := host.DefaultStart
+	tok := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
+	const (
+		dep    = "@1780272000"
+		sunset = "Tue, 01 Jun 2027 00:00:00 GMT"
+		link   = `<https://docs.example.com/migrate>; rel="deprecation"`
+	)
+	route := map[string]string{"deprecation": dep, "sunset": sunset, "link": link,
+		"access-control-allow-origin": appOrig, "access-control-allow-credentials": "true"}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range route {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
 	}
+	get := func(path string, h ...proxy.Pair) host.Request {
+		return host.Request{Path: path, Headers: append(headers("origin", appOrig), h...)}
+	}
+	vary := map[string][]string{"vary": {"Origin"}}
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, auditEdgeAuthConfig(t))
+		runEdgeTable(t, e, []edgeCase{
+			{exchange: exchange{name: "preflight without a credential", req: opts("/orders/alice", appOrig, "POST", "authorization"), want: 204,
+				headers: with(map[string]string{"access-control-allow-methods": "GET, POST", "www-authenticate": ""})}, all: vary},
+			{exchange: exchange{name: "actual request without a credential", req: get("/orders/alice"), want: 401,
+				reason: problem.ReasonCredentialMissing, headers: with(chMissing)}, all: vary},
+			{exchange: exchange{name: "actual request with a bad token", req: get("/orders/alice", bearer("a.b.c")...), want: 401,
+				reason: problem.ReasonTokenMalformed, headers: with(chInvalid)}, all: vary},
+			{exchange: exchange{name: "actual request for another's object", req: get("/orders/bob", tok...), want: 403,
+				reason: problem.ReasonOwnerMismatch, headers: with(chScope)}, all: vary},
+			{exchange: exchange{name: "actual request allowed", req: get("/orders/alice", tok...), want: 200,
+				headers: route}, upstream: true, all: vary},
+		})
+	})
 }

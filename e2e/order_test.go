@@ -39,7 +39,7 @@ func orderConfig() string {
 }`
 }
 
-func TestOrderOfChecks(t *testing.T) {
+func TestOrder_earlierStepAnswers(t *testing.T) {
 	const a, b = "203.0.113.7:1", "198.51.100.1:1"
 	bigBody := strings.Repeat("z", 100)
 	postLen := func(path, addr string, kv ...string) host.Request {
@@ -77,24 +77,5 @@ func TestOrderOfChecks(t *testing.T) {
 		if d := r.Downstream; d.Status != 503 || d.LocalReply != "upstream_5xx_sanitized" {
 			t.Errorf("5xx on an inspected route: %d %q, want 503 upstream_5xx_sanitized", d.Status, d.LocalReply)
 		}
-	})
-}
-
-// failed_auth_limit keyed on header:NAME (only config tests cover it): the
-// lockout follows the header value, not the address; a request without the
-// header counts in the one absent bucket.
-func TestFailedAuthHeaderKey(t *testing.T) {
-	cfg := strings.Replace(orderConfig(), `"failed_auth_limit": {"key": "ip", "limit": 1, "window": "1m"}`,
-		`"failed_auth_limit": {"key": "header:x-client", "limit": 1, "window": "1m"}`, 1)
-	const a, b = "203.0.113.7:1", "198.51.100.1:1"
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, cfg)
-		runTable(t, e, []exchange{
-			{name: "client c1 fails", req: rlReq("/locked", a, "x-client", "c1", "x-api-key", "wrong"), want: 401},
-			{name: "c1 locked from another address", req: rlReq("/locked", b, "x-client", "c1", "x-api-key", "order-reader-key"), want: 429, reason: problem.ReasonFailedAuthLocked},
-			{name: "c2 from the same address is not", req: rlReq("/locked", a, "x-client", "c2", "x-api-key", "order-reader-key"), want: 200},
-			{name: "no header fails", req: rlReq("/locked", a), want: 401},
-			{name: "no header is locked (absent bucket)", req: rlReq("/locked", b, "x-api-key", "order-reader-key"), want: 429, reason: problem.ReasonFailedAuthLocked},
-		})
 	})
 }

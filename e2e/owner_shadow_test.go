@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ var ownerNotShadows = []string{
 	"user", "userid", "user_ids", "_user_id", "user[id]", "users_id", "x=user_id&y", "user_id_x", "uid",
 }
 
-func TestAuthOwner_queryShadow(t *testing.T) {
+func TestOwner_queryShadow(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"org": "acme"})))
 	admin := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"sub": "root", "roles": []any{"admin"}})))
@@ -127,7 +128,7 @@ type formCase struct {
 	reason problem.Reason
 }
 
-func TestAuthOwner_formShadow(t *testing.T) {
+func TestOwner_formShadow(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"org": "acme"})))
 	admin := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"sub": "root", "roles": []any{"admin"}})))
@@ -240,7 +241,7 @@ func checkOwnerUpstream(t *testing.T, e *host.Envoy, hold bool, x exchange, c fo
 // A form-encoded request is read only on routes with owner rules, and only
 // when it is form-encoded: other bodies to an owner route are neither held
 // nor capped, and an upgrade is refused only when it claims a form body.
-func TestAuthOwner_formReadOnlyWhenNeeded(t *testing.T) {
+func TestOwner_formReadOnlyWhenNeeded(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil)))
 	ws := headers("connection", "upgrade", "upgrade", "websocket")
@@ -286,107 +287,10 @@ func TestAuthOwner_formReadOnlyWhenNeeded(t *testing.T) {
 	})
 }
 
-// Issue 13, class 6: member names that differ only in case. Go's
-// encoding/json, Jackson and System.Text.Json (in their common settings)
-// bind {"qty":1,"QTY":-5} as qty = -5, so keys equal under case folding
-// (with İ and ı as i) are duplicates unless json.case_sensitive_keys; that
-// option never relaxes body_owner's letter-case rule.
-func keyCaseConfig(t testing.TB, hold bool) string {
-	return `{
-  "hold_headers": ` + fmt.Sprint(hold) + `,
-  "providers": {
-    "idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"],
-            "jwks": ` + jwksOf(t, "ed") + `}
-  },
-  "routes": [
-    {"name": "items", "match": {"path": "/items"}, "request": {"json": {"fields": [{"path": "qty", "type": "integer"}]}}},
-    {"name": "exact", "match": {"path": "/exact"}, "request": {"json": {"case_sensitive_keys": true}}},
-    {"name": "orders", "match": {"path": "/orders"}, "request": {"json": {"case_sensitive_keys": true}},
-      "auth": {"providers": ["idp"], "body_owner": [{"field": "customer_id", "claim": "sub"}, {"field": "meta.tenant", "claim": "tenant"}]}},
-    {"name": "owned", "match": {"path": "/owned"},
-      "auth": {"providers": ["idp"], "body_owner": [{"field": "customer_id", "claim": "sub"}]}}
-  ]
-}`
-}
-
-func TestRequestJSON_caseFoldedKeys(t *testing.T) {
-	now := host.DefaultStart
-	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"tenant": "t1"})))
-	type kc struct {
-		name, path, body string
-		want             int
-		reason           problem.Reason
-	}
-	// Spellings of one key that an upstream binding case-insensitively
-	// reads as the same member.
-	variants := []struct{ name, body string }{
-		{"QTY", `{"qty":1,"QTY":-5}`},
-		{"Qty last", `{"QTY":-5,"qty":1}`},
-		{"escaped", `{"qty":1,"\u0051TY":-5}`},
-		{"escaped lower", `{"QTY":1,"\u0071\u0074\u0079":-5}`},
-		{"Kelvin sign", "{\"sku\":\"a\",\"s\u212au\":\"b\",\"qty\":1}"},
-		{"Kelvin sign escaped", `{"sku":"a","s\u212Au":"b","qty":1}`},
-		{"Kelvin sign and K", "{\"K\":1,\"\u212a\":2}"},
-		{"long s", "{\"sku\":\"a\",\"\u017fku\":\"b\",\"qty\":1}"},
-		{"long s escaped", `{"sku":"a","\u017fKU":"b","qty":1}`},
-		{"dotted capital I", "{\"is_admin\":false,\"\u0130S_ADMIN\":true,\"qty\":1}"},
-		{"dotless i", "{\"is_admin\":false,\"\u0131s_admin\":true,\"qty\":1}"},
-		{"dotted and dotless", `{"\u0130d":1,"\u0131D":2}`},
-		{"nested", `{"qty":1,"items":[{"sku":"a","SKU":"b"}]}`},
-		{"in a big object", `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,` +
-			`"b0":0,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"role":"user","ROLE":"admin"}`},
-	}
-	var cases []kc
-	for _, v := range variants {
-		cases = append(cases,
-			kc{"fold " + v.name, "/items", v.body, 400, problem.ReasonJSONDuplicateKeyCase},
-			kc{"case_sensitive_keys " + v.name, "/exact", v.body, 200, ""},
-			kc{"body_owner without json " + v.name, "/owned", v.body, 400, problem.ReasonJSONDuplicateKeyCase})
-	}
-	cases = append(cases,
-		kc{"different keys", "/items", `{"qty":1,"qtys":2,"sku":"a","s":{"sku":"b","SKU2":1}}`, 200, ""},
-		kc{"sharp s is not ss", "/items", "{\"stra\u00dfe\":1,\"strasse\":2}", 200, ""},
-		kc{"exact duplicate", "/exact", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
-		kc{"exact duplicate folded", "/items", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
-		// case_sensitive_keys never relaxes body_owner's letter-case rule.
-		kc{"body_owner own", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"qty":1,"QTY":-5}`, 200, ""},
-		kc{"body_owner Customer_ID", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner Customer_ID first", "/orders", `{"Customer_ID":"bob","customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner escaped", "/orders", `{"customer_id":"alice","\u0043USTOMER_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner dotless i", "/orders", "{\"customer_id\":\"alice\",\"customer_\u0131d\":\"bob\",\"meta\":{\"tenant\":\"t1\"}}", 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner dotted I", "/orders", `{"customer_id":"alice","CUSTOMER_\u0130D":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner nested", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
-	)
-	eachProfile(t, func(t *testing.T, g guest) {
-		for _, m := range holdModes {
-			t.Run(m.name, func(t *testing.T) {
-				e := start(t, g, keyCaseConfig(t, m.hold), m.opts...)
-				vm := e.Worker(0)
-				for _, c := range cases {
-					for _, chunk := range []int{0, 3} {
-						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
-							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
-								Headers: append(headers("content-type", "application/json"), alice...)}
-							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
-							if c.want == 403 {
-								x.headers = chScope
-							}
-							r := roundTrip(vm, x)
-							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
-						})
-					}
-				}
-			})
-		}
-	})
-}
-
 // A form body that arrives while authentication waits for remote keys is
 // kept and judged once the header steps pass: a shadowing one is refused
 // and never reaches upstream, in both header modes.
-func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
+func TestOwner_formWhileKeysArrive(t *testing.T) {
 	cfg := `{
   "hold_headers": %v,
   "providers": {
@@ -444,7 +348,7 @@ func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
 }
 
 // On a report-only route a shadowing form is counted and goes on whole.
-func TestAuthOwner_formReportOnly(t *testing.T) {
+func TestOwner_formReportOnly(t *testing.T) {
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
 	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
@@ -462,5 +366,167 @@ func TestAuthOwner_formReportOnly(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// Form bodies read on owner and body_owner routes (spellConfig): control
+// characters in field names (PHP cuts at NUL), `_method` fields, POSTs
+// without a Content-Type (Rack), multipart part names (Spring, PHP,
+// Rails).
+
+func postWith(path, ct, body string, h []proxy.Pair) host.Request {
+	hs := append([]proxy.Pair{}, h...)
+	if ct != "" {
+		hs = append(hs, proxy.Pair{Key: "content-type", Value: ct})
+	}
+	return host.Request{Method: "POST", Path: path, Headers: hs, Body: []byte(body)}
+}
+
+// noContentType in a formCase's ct sends no Content-Type at all.
+const noContentType = "-"
+
+// runFormRows sends each form case natively and through the .wasm, in
+// both header modes, whole and in 3-byte chunks, and checks the answer
+// and what reached upstream (checkOwnerUpstream).
+func runFormRows(t *testing.T, cases []formCase) {
+	t.Helper()
+	eachProfile(t, func(t *testing.T, g guest) {
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				e := start(t, g, spellConfig(t, m.hold), m.opts...)
+				for _, c := range cases {
+					for _, chunk := range []int{0, 3} {
+						t.Run(c.name+"/chunk"+strconv.Itoa(chunk), func(t *testing.T) {
+							ct := c.ct
+							if ct == noContentType {
+								ct = ""
+							}
+							req := postWith(c.path, ct, c.body, c.tok)
+							req.ChunkSize = chunk
+							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
+							if c.want == 403 {
+								x.headers = chScope
+							}
+							checkOwnerUpstream(t, e, m.hold, x, c, roundTrip(e.Worker(0), x))
+						})
+					}
+				}
+			})
+		}
+	})
+}
+
+const formType = "application/x-www-form-urlencoded"
+
+// TestOwner_formUnsafeNames: on routes that read form bodies, a field name
+// holding a control character, raw or percent-encoded, is refused (400
+// unsafe_form), as step 1 refuses one in a query name: PHP cuts
+// `user_id%00junk` to `user_id`. Raw tabs and line breaks (a JSON body's
+// whitespace) pass.
+func TestOwner_formUnsafeNames(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	const o = "/users/alice/orders"
+	runFormRows(t, []formCase{
+		{"user_id%00", o, "note=hi&user_id%00=bob", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"user_id%00junk", o, "note=hi&user_id%00junk=bob", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"+user.id%00", o, "note=hi&+user.id%00=bob", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"raw NUL", o, "note=hi&user_id\x00=bob", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"%0A in another name", o, "no%0Ate=hi", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"%7F", o, "x%7F=1", formType, alice, 400, problem.ReasonUnsafeForm},
+		{"no Content-Type, user_id%00", o, "user_id%00=bob", noContentType, alice, 400, problem.ReasonUnsafeForm},
+		{"multipart, raw NUL in a part name", o, "--B\r\nContent-Disposition: form-data; name=\"user_id\x00x\"\r\n\r\nbob\r\n--B--\r\n",
+			"multipart/form-data; boundary=B", alice, 400, problem.ReasonUnsafeForm},
+		{"body_owner JSON that is also a form", "/owned", `{"customer_id":"alice","x":"&customer_id%00=bob&"}`, formType, alice, 400, problem.ReasonUnsafeForm},
+		{"NUL in a value passes", o, "note=a%00b", formType, alice, 200, ""},
+		{"newline in a value passes", o, "note=a%0Ab", formType, alice, 200, ""},
+		{"pretty JSON sent as a form", "/owned", "{\n\t\"customer_id\": \"alice\"\r\n}", formType, alice, 200, ""},
+	})
+}
+
+// TestOwner_formMethodOverride: on routes that read form bodies, a `_method`
+// field in any spelling, urlencoded or a multipart part, is refused (400
+// method_override): Rack::MethodOverride, Laravel and Symfony read it from
+// the body.
+func TestOwner_formMethodOverride(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	const o = "/users/alice/orders"
+	var cases []formCase
+	for _, n := range []string{"_method", "_METHOD", "+_method", "%5Fmethod", ".method", "_method[]", "[_method]", "_method]"} {
+		cases = append(cases, formCase{"form " + n, o, "note=hi&" + n + "=DELETE", formType, alice, 400, problem.ReasonMethodOverride})
+	}
+	cases = append(cases,
+		formCase{"no Content-Type", o, "_method=DELETE", noContentType, alice, 400, problem.ReasonMethodOverride},
+		formCase{"multipart part", o, "--B\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n",
+			"multipart/form-data; boundary=B", alice, 400, problem.ReasonMethodOverride},
+		formCase{"body_owner JSON that is also a form", "/owned", `{"customer_id":"alice","x":"&_method=DELETE&"}`, formType, alice, 400, problem.ReasonMethodOverride},
+		formCase{"_method only in a value", o, "note=_method%3DDELETE", formType, alice, 200, ""},
+		formCase{"method field", o, "method=DELETE", formType, alice, 200, ""},
+	)
+	runFormRows(t, cases)
+}
+
+// TestOwner_formWithoutContentType: a POST without a Content-Type is a form
+// to Rack (and so Rails' params), so routes that read form bodies read it
+// as one.
+func TestOwner_formWithoutContentType(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	runFormRows(t, []formCase{
+		{"body_owner, JSON hiding a field", "/owned", `{"customer_id":"alice","x":"&customer_id=bob&"}`, noContentType, alice, 403, problem.ReasonBodyOwnerAmbiguous},
+		{"body_owner, blank Content-Type", "/owned", `{"customer_id":"alice","x":"&customer_id=bob&"}`, " ", alice, 403, problem.ReasonBodyOwnerAmbiguous},
+		{"owner form shadow", "/users/alice/orders", "note=hi&user_id=bob", noContentType, alice, 403, problem.ReasonOwnerAmbiguous},
+		{"owner form shadow [user_id]", "/users/alice/orders", "note=hi&[user_id]=bob", noContentType, alice, 403, problem.ReasonOwnerAmbiguous},
+		{"body_owner, plain JSON", "/owned", `{"customer_id":"alice"}`, noContentType, alice, 200, ""},
+		{"owner, no shadow", "/users/alice/orders", "note=hi", noContentType, alice, 200, ""},
+		{"owner, JSON type is not read", "/users/alice/orders", `{"x":"&user_id=bob"}`, "application/json", alice, 200, ""},
+	})
+}
+
+// TestOwner_multipartShadows: Spring's @ModelAttribute binding, PHP's
+// $_POST/$_REQUEST and Rails' params read multipart/form-data fields as
+// urlencoded ones, so owner routes read a multipart body's part names
+// (every Content-Disposition line's name, whatever the boundary).
+func TestOwner_multipartShadows(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	const o = "/users/alice/orders"
+	part := func(disposition, content string) string {
+		return "--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n" +
+			"--XyZ\r\n" + disposition + "\r\nContent-Type: text/plain\r\n\r\n" + content + "\r\n--XyZ--\r\n"
+	}
+	const mp = "multipart/form-data; boundary=XyZ"
+	var cases []formCase
+	for _, d := range []string{
+		`Content-Disposition: form-data; name="user_id"`,
+		`Content-Disposition: form-data; name=user_id`,
+		`content-disposition: FORM-DATA; NAME="User.Id"`,
+		`Content-Disposition : form-data; name="user_id[]"`,
+		`Content-Disposition: form-data; name="[user_id]"`,
+		`Content-Disposition: form-data; name*=utf-8''user%5Fid`,
+		`Content-Disposition: form-data; filename="a.txt"; name="user_id"`,
+		`Content-Disposition: form-data; name="note2"; name="user_id"`,
+		`Content-Disposition: form-data; name="us\er_id"`,
+	} {
+		cases = append(cases, formCase{"part " + d, o, part(d, "bob-multipart"), mp, alice, 403, problem.ReasonOwnerAmbiguous})
+	}
+	cases = append(cases,
+		formCase{"other multipart type", o, part(`Content-Disposition: form-data; name="user_id"`, "bob"), "Multipart/Mixed; boundary=XyZ", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"no shadow", o, part(`Content-Disposition: form-data; name="avatar"; filename="user_id"`, "user_id=bob"), mp, alice, 200, ""},
+		formCase{"name only in part content", o, part(`Content-Disposition: form-data; name="doc"`, `name="user_id"`), mp, alice, 200, ""},
+	)
+	runFormRows(t, cases)
+}
+
+// TestOwner_formUnreadWithoutOwnerRules pins the known limits README
+// "Choices" documents: a route without owner or body_owner rules never
+// reads request bodies (so hold_headers is not needed), and a `_method` or
+// `access_token` field in its form body reaches upstream as sent; the
+// remedy is in the upstream (body method override and form-body tokens
+// turned off).
+func TestOwner_formUnreadWithoutOwnerRules(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil)))
+	runFormRows(t, []formCase{
+		{"_method on a route without form rules", "/reports", "_method=DELETE", formType, alice, 200, ""},
+		{"multipart _method on a route without form rules", "/reports", "--B\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nDELETE\r\n--B--\r\n",
+			"multipart/form-data; boundary=B", alice, 200, ""},
+		{"access_token in a form body", "/keys", "access_token=FORGED-BODY", formType, headers("x-api-key", spellAPIKey), 200, ""},
 	})
 }

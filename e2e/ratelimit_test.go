@@ -15,9 +15,15 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
+
+// Local rate limits (step 11): keys, burst and refill, several limits on a
+// route, report-only routes, shared-data round trips and keys, the slot
+// bound, concurrent workers, foreign entries, clocks that step back and
+// odd client keys.
 
 // rlConfig has one route per key kind, plus burst, several limits, a
 // report-only route, a route mixing a local and a global limit, and a
@@ -91,7 +97,7 @@ func runAlternating(t *testing.T, e *host.Envoy, cases []rlCase) {
 
 func after(d time.Duration, c rlCase) rlCase { c.advance = d; return c }
 
-func TestRateLimitKeys(t *testing.T) {
+func TestRateLimit_keys(t *testing.T) {
 	const (
 		ipPolicy     = `"per-ip";q=3;w=60`
 		hdrPolicy    = `"per-client";q=2;w=60`
@@ -158,7 +164,7 @@ func TestRateLimitKeys(t *testing.T) {
 
 // Refill and burst: 60 a minute with a burst of 5 admits 5 at once, then
 // one a second.
-func TestRateLimitBurstRefill(t *testing.T) {
+func TestRateLimit_burstRefill(t *testing.T) {
 	const policy = `"bursty";q=60;w=60`
 	r := rlReq("/burst", "203.0.113.7:1")
 	each(t, func(t *testing.T, g guest) {
@@ -181,7 +187,7 @@ func TestRateLimitBurstRefill(t *testing.T) {
 // Several limits on a route all apply; RateLimit shows the one with the
 // least remaining; a request refused by one consumes nothing from the
 // others, before or after it.
-func TestRateLimitSeveralLimits(t *testing.T) {
+func TestRateLimit_severalLimits(t *testing.T) {
 	const policy = `"multi-ip";q=2;w=60, "multi-client";q=1;w=60`
 	const addr = "203.0.113.7:1"
 	each(t, func(t *testing.T, g guest) {
@@ -200,7 +206,7 @@ func TestRateLimitSeveralLimits(t *testing.T) {
 
 // A report-only route counts the would-be refusal and lets the request and
 // its response go on untouched.
-func TestRateLimitReportOnly(t *testing.T) {
+func TestRateLimit_reportOnly(t *testing.T) {
 	r := rlReq("/report", "203.0.113.7:1")
 	untouched := map[string]string{"ratelimit-policy": "", "ratelimit": "", "retry-after": ""}
 	each(t, func(t *testing.T, g guest) {
@@ -224,42 +230,36 @@ type rlCounter struct{ gets, sets atomic.Int64 }
 func (c *rlCounter) reset()       { c.gets.Store(0); c.sets.Store(0) }
 func (c *rlCounter) total() int64 { return c.gets.Load() + c.sets.Load() }
 
-type rlCountingHost struct {
-	proxy.Host
-	c *rlCounter
-}
-
-// rlYieldHost yields the goroutine before each shared-data write, so VMs
-// driven concurrently interleave between their read and their write.
-type rlYieldHost struct{ proxy.Host }
-
-func (h rlYieldHost) SetSharedData(key string, v []byte, cas uint32) proxy.Status {
-	runtime.Gosched()
-	return h.Host.SetSharedData(key, v, cas)
-}
-
-func (h rlCountingHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	h.c.gets.Add(1)
-	return h.Host.GetSharedData(key)
-}
-
-func (h rlCountingHost) SetSharedData(key string, v []byte, cas uint32) proxy.Status {
-	h.c.sets.Add(1)
-	return h.Host.SetSharedData(key, v, cas)
-}
-
 // counted wraps a guest so that its hostcalls (native, or the module's
 // through wazero) go through a counter.
 func counted(g guest, c *rlCounter) guest {
-	f := g.factory
-	g.factory = func(h proxy.Host) (proxy.Handler, error) { return f(rlCountingHost{Host: h, c: c}) }
-	return g
+	return withFault(g, fault.Host{Hook: func(call fault.Call) proxy.Status {
+		switch call.Method {
+		case "GetSharedData":
+			c.gets.Add(1)
+		case "SetSharedData":
+			c.sets.Add(1)
+		}
+		return proxy.StatusOK
+	}})
 }
 
-// TestRateLimitRoundTrips: one request under one limit costs one shared
+// yielding wraps a guest so that it yields the goroutine before each
+// shared-data write: VMs driven concurrently interleave between their
+// read and their write.
+func yielding(g guest) guest {
+	return withFault(g, fault.Host{Hook: func(call fault.Call) proxy.Status {
+		if call.Method == "SetSharedData" {
+			runtime.Gosched()
+		}
+		return proxy.StatusOK
+	}})
+}
+
+// TestRateLimit_roundTrips: one request under one limit costs one shared
 // data get and one set (the target is at most two round trips); a refusal
 // costs one get; a route without limits none.
-func TestRateLimitRoundTrips(t *testing.T) {
+func TestRateLimit_roundTrips(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		var c rlCounter
 		e := start(t, counted(g, &c), rlConfig, workers(2))
@@ -290,7 +290,7 @@ func TestRateLimitRoundTrips(t *testing.T) {
 
 // Shared-data keys carry the plugin's name (Istio puts every plugin in one
 // namespace), and hold no key value in clear.
-func TestRateLimitSharedDataKeys(t *testing.T) {
+func TestRateLimit_sharedDataKeys(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, rlConfig, workers(2), func(c *host.Config) { c.PluginName = "edge-guard" })
 		for i := 0; i < 4; i++ {
@@ -320,10 +320,10 @@ func TestRateLimitSharedDataKeys(t *testing.T) {
 const rlManyConfig = `{"rate_limit_slots": 1024, "routes": [{"name": "api", "match": {"prefix": "/"},
   "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1000, "window": "1m"}]}]}`
 
-// TestRateLimitManyClients: however many distinct clients come, the state
+// TestRateLimit_manyClients: however many distinct clients come, the state
 // stays within the slot bound (64 entries of 16 slots, plus the seed):
 // 50,000 addresses, natively and through the module (2,000 with -short).
-func TestRateLimitManyClients(t *testing.T) {
+func TestRateLimit_manyClients(t *testing.T) {
 	const bound = 1024/16 + 1
 	each(t, func(t *testing.T, g guest) {
 		n := 50000
@@ -353,14 +353,13 @@ func TestRateLimitManyClients(t *testing.T) {
 	})
 }
 
-// TestRateLimitWorkersHammer drives four worker VMs concurrently on one
+// TestRateLimit_workersHammer drives four worker VMs concurrently on one
 // bucket: exactly the limit is admitted, whatever the interleaving.
-func TestRateLimitWorkersHammer(t *testing.T) {
+func TestRateLimit_workersHammer(t *testing.T) {
 	const cfg = `{"routes": [{"name": "api", "match": {"prefix": "/"},
 	  "rate_limits": [{"name": "all", "key": "route", "limit": 100, "window": "1h"}]}]}`
 	each(t, func(t *testing.T, g guest) {
-		f := g.factory
-		g.factory = func(h proxy.Host) (proxy.Handler, error) { return f(rlYieldHost{h}) }
+		g = yielding(g)
 		e := start(t, g, cfg, workers(4))
 		var ok, refused atomic.Int64
 		var wg sync.WaitGroup
@@ -390,62 +389,9 @@ func TestRateLimitWorkersHammer(t *testing.T) {
 	})
 }
 
-// rlAuthConfig guards /private with authentication (anonymous allowed, so
-// the route stays reachable once the auth feature verifies credentials)
-// and failed_auth_limit; /public has no auth and is never locked. One slot:
-// every address shares it, so the test can lock it without knowing the
-// hash seed.
-const rlAuthConfig = `{
-  "rate_limit_slots": 1,
-  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
-    "keys": [{"id": "k1", "sha256": "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"}]}}},
-  "failed_auth_limit": {"key": "ip", "limit": 3, "window": "1m"},
-  "routes": [
-    {"name": "private", "match": {"prefix": "/private"}, "auth": {"providers": ["keys"], "allow_missing": true}},
-    {"name": "public", "match": {"prefix": "/public"}}
-  ]
-}`
-
-// TestRateLimitFailedAuthLockout checks step 8 against a lockout as the
-// counting path leaves it (the failure that reaches `limit` raises the
-// key's slot to now + window + (limit-1)·window/limit): 429 before
-// authentication with Retry-After and the failed_auth policy, public routes
-// untouched, and recovery once the window passed. It pins the slot format
-// the README documents; TestRateLimitFailedAuthFlow produces the failures
-// through authentication.
-func TestRateLimitFailedAuthLockout(t *testing.T) {
-	const policy = `"failed_auth";q=3;w=60`
-	locked := map[string]string{"retry-after": "60", "ratelimit-policy": policy, "ratelimit": `"failed_auth";r=0;t=60`}
-	each(t, func(t *testing.T, g guest) {
-		var c rlCounter
-		e := start(t, counted(g, &c), rlAuthConfig, workers(2))
-		vm := e.Worker(0)
-		c.reset()
-		check(t, e, exchange{req: rlReq("/private", "203.0.113.7:1"), want: 200}, roundTrip(vm, exchange{req: rlReq("/private", "203.0.113.7:1")}))
-		if c.total() != 1 {
-			t.Errorf("the lockout check cost %d shared-data calls, want 1", c.total())
-		}
-		now := e.Clock().Now().UnixNano()
-		entry := make([]byte, 8)
-		binary.LittleEndian.PutUint64(entry, uint64(now+int64(time.Minute)+2*int64(20*time.Second)))
-		e.PutSharedData("apiguard/rl1/~fa/0", entry)
-		runAlternating(t, e, []rlCase{
-			{exchange: exchange{name: "locked", req: rlReq("/private", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked, headers: locked}},
-			{exchange: exchange{name: "with a credential", req: rlReq("/private", "203.0.113.7:1", "x-api-key", "k"), want: 429, reason: problem.ReasonFailedAuthLocked, headers: locked}},
-			{exchange: exchange{name: "public route", req: rlReq("/public", "203.0.113.7:1"), want: 200}},
-			{advance: 59 * time.Second, exchange: exchange{name: "almost", req: rlReq("/private", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked,
-				headers: map[string]string{"retry-after": "1"}}},
-			{advance: time.Second, exchange: exchange{name: "window passed", req: rlReq("/private", "203.0.113.7:1"), want: 200}},
-		})
-		if got := metric(t, e, "apiguard.denied.failed_auth_locked"); got != 3 {
-			t.Errorf("denied.failed_auth_locked = %d, want 3", got)
-		}
-	})
-}
-
 // A corrupted or foreign value under a limit's key is replaced, not
 // trusted and not fatal.
-func TestRateLimitForeignEntry(t *testing.T) {
+func TestRateLimit_foreignEntry(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, `{"rate_limit_slots": 16, "routes": [{"name": "api", "match": {"prefix": "/"},
 		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1m"}]}]}`)
@@ -496,59 +442,8 @@ func rlAuthFlowConfig() string {
 }`
 }
 
-// TestRateLimitFailedAuthFlow: missing and invalid credentials count per
-// address; the failure that reaches the limit locks the address out of
-// authenticated routes for a window (429 before verification), except for
-// a token already verified; other addresses and public routes are
-// unaffected; a failure right after the lockout locks again.
-func TestRateLimitFailedAuthFlow(t *testing.T) {
-	const a, b = "203.0.113.7:1", "198.51.100.1:1"
-	lockedFor := func(secs string) map[string]string {
-		return map[string]string{"retry-after": secs, "ratelimit-policy": `"failed_auth";q=3;w=60`, "ratelimit": `"failed_auth";r=0;t=` + secs}
-	}
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, rlAuthFlowConfig(), workers(2))
-		good := rlToken(e.Clock().Now(), "alice")
-		bearerTok := func(tok string) []string { return []string{"authorization", "Bearer " + tok} }
-		locked := func(name string, r host.Request, secs string) rlCase {
-			return rlCase{exchange: exchange{name: name, req: r, want: 429, reason: problem.ReasonFailedAuthLocked, headers: lockedFor(secs)}}
-		}
-		code := func(name string, r host.Request, want int) rlCase {
-			return rlCase{exchange: exchange{name: name, req: r, want: want}}
-		}
-		runAlternating(t, e, []rlCase{
-			code("verified token, now cached", rlReq("/jwt", a, bearerTok(good)...), 200),
-			code("bad key 1", rlReq("/key", a, "x-api-key", "wrong"), 401),
-			code("bad token 2", rlReq("/jwt", a, bearerTok("not.a.token")...), 401),
-			code("missing credential 3", rlReq("/jwt", a), 401),
-			locked("locked: anonymous", rlReq("/key", a), "60"),
-			locked("locked: before verifying a token", rlReq("/jwt", a, bearerTok("x.y.z")...), "60"),
-			// Step 6 runs on worker 0, like step 0: the verified-token cache
-			// is per worker.
-			code("locked, but the token was verified before", rlReq("/jwt", a, bearerTok(good)...), 200),
-			code("another address", rlReq("/key", b, "x-api-key", "wrong"), 401),
-			code("a public route", rlReq("/public", a), 200),
-			{advance: 59 * time.Second, exchange: locked("almost a window", rlReq("/key", a), "1").exchange},
-			{advance: time.Second, exchange: exchange{name: "window passed: anonymous is not a failure", req: rlReq("/key", a), want: 200}},
-			code("valid key", rlReq("/key", a, "x-api-key", rlAPIKey), 200),
-			code("failing again at once", rlReq("/key", a, "x-api-key", "wrong"), 401),
-			locked("locked again for a window", rlReq("/key", a), "60"),
-		})
-		for name, want := range map[string]int64{
-			"apiguard.failed_auth.counted":       5,
-			"apiguard.failed_auth.lockouts":      2,
-			"apiguard.failed_auth.cached_bypass": 1,
-			"apiguard.denied.failed_auth_locked": 4,
-		} {
-			if got := metricWant(t, e, name, want); got != want {
-				t.Errorf("%s = %d, want %d", name, got, want)
-			}
-		}
-	})
-}
-
-// TestRateLimitClaimKey: a claim: key limits per verified subject.
-func TestRateLimitClaimKey(t *testing.T) {
+// TestRateLimit_claimKey: a claim: key limits per verified subject.
+func TestRateLimit_claimKey(t *testing.T) {
 	const policy = `"per-user";q=2;w=60`
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, rlAuthFlowConfig(), workers(2))
@@ -562,5 +457,54 @@ func TestRateLimitClaimKey(t *testing.T) {
 			limited("claim", "alice 3, another token", rlReq("/user", "203.0.113.7:1", alice2...), policy, `"per-user";r=0;t=30`, "30"),
 			allowed("claim", "bob", rlReq("/user", "203.0.113.7:1", bob...), policy, `"per-user";r=1;t=30`),
 		})
+	})
+}
+
+// TestRateLimit_clockStepsBack: slots written before the host's wall
+// clock stepped back an hour (here: a slot an hour ahead) must not keep a
+// `route` limit, and with it the whole route, refusing for that hour.
+func TestRateLimit_clockStepsBack(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"rate_limit_slots": 1, "routes": [{"name": "api", "match": {"prefix": "/"},
+		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1s"}]}]}`)
+		entry := make([]byte, 8)
+		binary.LittleEndian.PutUint64(entry, uint64(e.Clock().Now().Add(time.Hour).UnixNano()))
+		e.PutSharedData("apiguard/rl1/one/0", entry)
+		vm := e.Worker(0)
+		r := roundTrip(vm, exchange{req: rlReq("/x", "")})
+		if r.Downstream.Status != 429 {
+			t.Fatalf("first request: status %d, want 429 (the bucket reads as empty)", r.Downstream.Status)
+		}
+		if ra := r.Downstream.Header("retry-after"); ra != "1" && ra != "2" && ra != "3" {
+			t.Errorf("Retry-After %q, want a few seconds, not the hour the clock stepped back", ra)
+		}
+		e.Advance(3 * time.Second)
+		check(t, e, exchange{req: rlReq("/x", ""), want: 200}, roundTrip(vm, exchange{req: rlReq("/x", "")}))
+		check(t, e, exchange{req: rlReq("/x", ""), want: 429, reason: problem.ReasonRateLimited}, roundTrip(vm, exchange{req: rlReq("/x", "")}))
+	})
+}
+
+// TestRateLimit_oddKeys: client addresses that are not plain IPs
+// (a Unix socket path, an IPv6 zone, text) and huge header values are
+// counted, never skipped, and never share a bucket with a real client's.
+func TestRateLimit_oddKeys(t *testing.T) {
+	const cfg = `{"rate_limit_slots": 65536, "routes": [
+	  {"name": "ip", "match": {"prefix": "/ip"}, "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1, "window": "1m"}]},
+	  {"name": "hdr", "match": {"prefix": "/hdr"}, "rate_limits": [{"name": "per-hdr", "key": "header:x-client", "limit": 1, "window": "1m"}]}]}`
+	huge := strings.Repeat("k", 60000)
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cfg, workers(2))
+		var cases []rlCase
+		for _, addr := range []string{"203.0.113.7:1", "unix:/var/run/client.sock", "[fe80::1%eth0]:443", "not an address", "@abstract"} {
+			cases = append(cases,
+				rlCase{exchange: exchange{name: addr + " first", req: rlReq("/ip", addr), want: 200}},
+				rlCase{exchange: exchange{name: addr + " again", req: rlReq("/ip", addr), want: 429, reason: problem.ReasonRateLimited}})
+		}
+		for _, v := range []string{huge, huge[:len(huge)-1] + "j"} {
+			cases = append(cases,
+				rlCase{exchange: exchange{name: "huge header first", req: rlReq("/hdr", "203.0.113.7:1", "x-client", v), want: 200}},
+				rlCase{exchange: exchange{name: "huge header again", req: rlReq("/hdr", "203.0.113.7:1", "x-client", v), want: 429, reason: problem.ReasonRateLimited}})
+		}
+		runAlternating(t, e, cases)
 	})
 }

@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
 )
+
+// Request bodies (steps 6, 7 and 12): forbidden query parameters, declared
+// and streamed caps, JSON checks in both header modes and in any chunking,
+// upgrades, report-only routes; routes that do not read bodies never
+// buffer them.
 
 // requestConfig has one route per body mode: json (read and held), optional
 // (json with every default), capped (streamed and counted), report (an
@@ -34,67 +41,9 @@ func requestConfig(hold bool) string {
 }`
 }
 
-// holdModes are the two ways Envoy can be set up: allow_on_headers_stop_iteration
-// with hold_headers true (the default), and Istio's hold_headers false.
-var holdModes = []struct {
-	name string
-	hold bool
-	opts []envoyOpt
-}{
-	{"hold", true, nil},
-	{"nohold", false, []envoyOpt{noHold()}},
-}
-
 func bufferLimit(n int) envoyOpt { return func(c *host.Config) { c.BufferLimit = n } }
 
-func post(path string, body string, kv ...string) host.Request {
-	return host.Request{Method: "POST", Path: path, Body: []byte(body), Headers: headers(kv...)}
-}
-
-// Step 1 always enforces, before any route is known, even on a report-only
-// route.
-func TestRequestHygiene(t *testing.T) {
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, requestConfig(true))
-		var cases []exchange
-		for _, h := range []string{"X-HTTP-Method-Override", "x-http-method", "X-Method-Override"} {
-			cases = append(cases,
-				exchange{name: "header " + h, req: host.Request{Path: "/open", Headers: headers(h, "DELETE")}, want: 400, reason: problem.ReasonMethodOverride},
-				exchange{name: "empty header " + h, req: host.Request{Path: "/open", Headers: headers(h, "")}, want: 400, reason: problem.ReasonMethodOverride})
-		}
-		// PHP drops leading spaces of a name before it turns '.', ' ' and
-		// '[' into '_' (DESIGN.md "Query and cookie names"), so
-		// `+_method` is `_method` to it, and `+method` is `method`.
-		for _, q := range []string{"_method=DELETE", "a=1&_METHOD=PUT", "%5Fmethod=PUT", ".method=PUT", "+_method=DELETE", "%20_method=PUT", "[method=PUT", "_method", "_method[]=x", "a=1;_method=x"} {
-			cases = append(cases, exchange{name: "query " + q, req: host.Request{Path: "/open?" + q}, want: 400, reason: problem.ReasonMethodOverride})
-		}
-		for _, p := range []string{"/open/a%2Fb", "/open/a%2fb", "/open/a%5Cb", "/open/a%5cb", "/open/a%00", "/open/%2E%2E/admin",
-			"/open/%2e", "/open;x=1", "/open/a;b", `/open/a\b`, "/open/./a", "/open/../admin", "/open/..", "/open/.",
-			"/open//a", "//open", "/open/a//", "/open/%zz", "/open/%4", "/report/../open", "/report//x"} {
-			cases = append(cases, exchange{name: "path " + p, req: host.Request{Path: p}, want: 400, reason: problem.ReasonUnsafePath})
-		}
-		cases = append(cases,
-			exchange{name: "override header on a report-only route", req: host.Request{Path: "/report", Headers: headers("x-http-method-override", "GET")}, want: 400, reason: problem.ReasonMethodOverride},
-			exchange{name: "safe path", req: host.Request{Path: "/open/a.b/c..d/%41%20x/"}, want: 200},
-			exchange{name: "method word in value", req: host.Request{Path: "/open?x=_method&method=1&_methods=2"}, want: 200},
-			exchange{name: "a leading space is dropped, not turned into _", req: host.Request{Path: "/open?+method=PUT"}, want: 200},
-			exchange{name: "unsafe text in the query is not the path", req: host.Request{Path: "/open?next=/a//b/../c;d%2F"}, want: 200},
-			exchange{name: "other override-like header", req: host.Request{Path: "/open", Headers: headers("x-method", "DELETE")}, want: 200},
-		)
-		runTable(t, e, cases)
-		if got := metric(t, e, "apiguard.denied.unsafe_path"); got != 21 {
-			t.Errorf("denied.unsafe_path = %d, want 21", got)
-		}
-		if got := metric(t, e, "apiguard.denied.method_override"); got != 17 {
-			t.Errorf("denied.method_override = %d, want 17", got)
-		}
-		if got := metricOrZero(t, e, "apiguard.reported.method_override"); got != 0 {
-			t.Errorf("step 1 was reported instead of enforced: %d", got)
-		}
-	})
-}
-
-func TestRequestForbiddenQuery(t *testing.T) {
+func TestRequest_forbiddenQuery(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
 		body := `{"items":[]}`
@@ -166,10 +115,10 @@ var jsonBodyCases = []bodyCase{
 	{"open route: anything", "/open", strings.Repeat("{", 5000), "", 200, ""},
 }
 
-// TestRequestBody runs the body table in both hold modes, in one chunk, in
+// TestRequest_body runs the body table in both hold modes, in one chunk, in
 // 1-byte chunks and followed by trailers: every split gives the same
 // answer, and what reached upstream is what each mode promises.
-func TestRequestBody(t *testing.T) {
+func TestRequest_body(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -244,7 +193,7 @@ func checkUpstream(t *testing.T, hold bool, c bodyCase, chunk int, r host.Result
 	}
 }
 
-func TestRequestDeclaredLength(t *testing.T) {
+func TestRequest_declaredLength(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -296,7 +245,7 @@ func TestRequestDeclaredLength(t *testing.T) {
 
 // A route that reads bodies refuses a body-less request when json.required,
 // and otherwise lets it through at once.
-func TestRequestEmptyBody(t *testing.T) {
+func TestRequest_emptyBody(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -314,7 +263,7 @@ func TestRequestEmptyBody(t *testing.T) {
 
 // Upgrades pass the header checks and are never buffered; routes that read
 // bodies or inspect responses refuse them.
-func TestRequestUpgrade(t *testing.T) {
+func TestRequest_upgrade(t *testing.T) {
 	ws := headers("connection", "upgrade", "upgrade", "websocket")
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, requestConfig(true))
@@ -353,7 +302,7 @@ func TestRequestUpgrade(t *testing.T) {
 
 // enforce:false counts apiguard.reported.<reason>, logs a report line and
 // lets the request through untouched.
-func TestRequestReportOnly(t *testing.T) {
+func TestRequest_reportOnly(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -398,7 +347,7 @@ func TestRequestReportOnly(t *testing.T) {
 
 // A 2 MB body of '[' is refused fast by the iterative depth check, and the
 // VM stays healthy: the next request on it passes.
-func TestRequestDepthBomb(t *testing.T) {
+func TestRequest_depthBomb(t *testing.T) {
 	cfg := `{"routes": [{"name": "big", "match": {"prefix": "/big"}, "request": {"max_body_bytes": 4194304, "json": {}}},
 	                    {"name": "dflt", "match": {"prefix": "/dflt"}, "request": {"json": {}}}]}`
 	bomb := bytes.Repeat([]byte("["), 2<<20)
@@ -420,7 +369,7 @@ func TestRequestDepthBomb(t *testing.T) {
 }
 
 // The reasons reqcheck reports are the reasons the plugin declares.
-func TestRequestReasonsDeclared(t *testing.T) {
+func TestRequest_reasonsDeclared(t *testing.T) {
 	declared := map[problem.Reason]bool{}
 	for _, r := range []problem.Reason{
 		problem.ReasonJSONSyntax, problem.ReasonJSONDepth, problem.ReasonJSONKeys, problem.ReasonJSONItems,
@@ -440,20 +389,129 @@ func TestRequestReasonsDeclared(t *testing.T) {
 	}
 }
 
-// Nothing of a body reaches the log: refusal lines carry the reason only.
-func TestRequestLogsNoBody(t *testing.T) {
+// actionLog records what the guest answered to every body callback.
+type actionLog struct {
+	mu        sync.Mutex
+	req, resp []proxy.Action
+}
+
+func (l *actionLog) reset() {
+	l.mu.Lock()
+	l.req, l.resp = nil, nil
+	l.mu.Unlock()
+}
+
+func (l *actionLog) snapshot() (req, resp []proxy.Action) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]proxy.Action(nil), l.req...), append([]proxy.Action(nil), l.resp...)
+}
+
+// recordingHandler passes every call to the guest and records the actions
+// of its body callbacks.
+type recordingHandler struct {
+	proxy.Handler
+	log *actionLog
+}
+
+func (h recordingHandler) OnRequestBody(id uint32, size int, eos bool) proxy.Action {
+	a := h.Handler.OnRequestBody(id, size, eos)
+	h.log.mu.Lock()
+	h.log.req = append(h.log.req, a)
+	h.log.mu.Unlock()
+	return a
+}
+
+func (h recordingHandler) OnResponseBody(id uint32, size int, eos bool) proxy.Action {
+	a := h.Handler.OnResponseBody(id, size, eos)
+	h.log.mu.Lock()
+	h.log.resp = append(h.log.resp, a)
+	h.log.mu.Unlock()
+	return a
+}
+
+// recorded wraps a guest (native, or the module through wazero) so that
+// its body actions are recorded.
+func recorded(g guest, l *actionLog) guest {
+	return withHandler(g, func(h proxy.Handler) proxy.Handler { return recordingHandler{Handler: h, log: l} })
+}
+
+// auditNoBufferConfig: routes whose request body is never read (no
+// checks, response rules only, auth, local rate limit, cap only) and one
+// that reads it.
+const auditNoBufferConfig = `{
+  "hold_headers": %v,
+  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
+    "keys": [{"id": "k1", "sha256": "6f05445cd02d50952714c41e70450ceb77a4fd30cf93e13b914417c86e0d0ec4"}]}}},
+  "routes": [
+    {"name": "open", "match": {"prefix": "/open"}},
+    {"name": "resp", "match": {"prefix": "/resp"}, "response": {"redact": {"keys": ["password"]}}},
+    {"name": "auth", "match": {"prefix": "/auth"}, "auth": {"providers": ["keys"], "allow_missing": true}},
+    {"name": "limited", "match": {"prefix": "/limited"},
+     "rate_limits": [{"name": "lim", "key": "ip", "limit": 100, "window": "1m"}]},
+    {"name": "capped", "match": {"prefix": "/capped"}, "request": {"max_body_bytes": 100,
+     "forbid_query_params": ["access_token"]}},
+    {"name": "json", "match": {"prefix": "/json"}, "request": {"json": {}}}
+  ]
+}`
+
+// TestRequest_bodyNeverBufferedUnread: DESIGN.md "Routes without body
+// checks never buffer", and a route that only caps streams: every request
+// body callback answers Continue (never StopIterationAndBuffer), and each
+// chunk reaches upstream before the next is sent, in both hold modes. A
+// route without response rules never buffers a response either.
+func TestRequest_bodyNeverBufferedUnread(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, requestConfig(true))
-		vm := e.Worker(0)
-		vm.RoundTrip(post("/json", `{"items":[],"password":"hunter2-SECRET","password":"x"}`, "x-request-id", "r1"), nil)
-		lines := e.LogsContaining("apiguard: deny route=json")
-		if len(lines) != 1 || lines[0].Msg != `apiguard: deny route=json status=400 reason=json_duplicate_key request_id="r1"` {
-			t.Fatalf("deny lines %v", lines)
-		}
-		for _, l := range e.Logs() {
-			if strings.Contains(l.Msg, "SECRET") {
-				t.Errorf("body content in the log: %s", l.Msg)
-			}
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				var log actionLog
+				e := start(t, recorded(g, &log), fmt.Sprintf(auditNoBufferConfig, m.hold), m.opts...)
+				for _, path := range []string{"/open", "/resp", "/auth", "/limited", "/capped"} {
+					t.Run(path, func(t *testing.T) {
+						log.reset()
+						s := e.Worker(0).NewStream(host.StreamProps{SourceAddress: "203.0.113.7:1"})
+						s.RequestHeaders(headers(":method", "POST", ":scheme", "http", ":authority", "api", ":path", path,
+							"content-type", "application/json"), false)
+						for i, chunk := range []string{`{"a":`, `[1,2,`, `3]}`} {
+							s.RequestBody([]byte(chunk), i == 2)
+							want := strings.Join([]string{`{"a":`, `[1,2,`, `3]}`}[:i+1], "")
+							if up := s.Upstream(); up.Headers == nil || string(up.Body) != want {
+								t.Fatalf("after chunk %d upstream has headers=%v body %q, want %q (held)", i, up.Headers != nil, up.Body, want)
+							}
+						}
+						s.ResponseHeaders(headers(":status", "200", "content-type", "text/plain"), false)
+						s.ResponseBody([]byte("first"), false)
+						if d := s.Downstream(); path != "/resp" && string(d.Body) != "first" {
+							t.Errorf("the response was held on a route without response rules: %q", d.Body)
+						}
+						s.ResponseBody([]byte(" last"), true)
+						s.Complete()
+						req, resp := log.snapshot()
+						if len(req) != 3 {
+							t.Errorf("%d request body callbacks, want 3", len(req))
+						}
+						for i, a := range req {
+							if a != proxy.Continue {
+								t.Errorf("request body callback %d answered %v, want Continue", i, a)
+							}
+						}
+						if path != "/resp" {
+							for i, a := range resp {
+								if a != proxy.Continue {
+									t.Errorf("response body callback %d answered %v, want Continue", i, a)
+								}
+							}
+						}
+					})
+				}
+				// The control: a route that reads the body does buffer it, so
+				// the recording above would have seen it.
+				log.reset()
+				roundTrip(e.Worker(0), exchange{req: host.Request{Method: "POST", Path: "/json", Body: []byte(`{"a":1}`), ChunkSize: 2}})
+				if req, _ := log.snapshot(); len(req) == 0 || req[0] != proxy.StopIterationAndBuffer {
+					t.Errorf("json route body actions %v: the recording does not see buffering", req)
+				}
+			})
 		}
 	})
 }

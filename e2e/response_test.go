@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +11,11 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
+
+// Responses (the response side of the order of checks): 5xx sanitising,
+// inspection, redaction and caps, the request edits inspection needs,
+// buffering in both hold modes, security headers, and responses of every
+// status.
 
 // respConfig has a route with every response rule, a masking route, a
 // report-only route, a route with response rules and API-key auth, and
@@ -171,10 +177,10 @@ func checkResp(t *testing.T, e *host.Envoy, hold bool, c respCase, r host.Result
 	}
 }
 
-// TestResponseInspection is the behaviour table of response protection,
+// TestResponse_inspection is the behaviour table of response protection,
 // under both hold modes (hold_headers true with Envoy's
 // allow_on_headers_stop_iteration, and false without it).
-func TestResponseInspection(t *testing.T) {
+func TestResponse_inspection(t *testing.T) {
 	orders := jsonResp(200, ordersDoc, "server", "nginx", "x-powered-by", "php")
 	big := `{"pad":"` + strings.Repeat("x", 2100) + `","password":"hunter2"}`
 	for _, hold := range []bool{true, false} {
@@ -256,7 +262,7 @@ func TestResponseInspection(t *testing.T) {
 }
 
 // The redaction counter counts values redacted, per route.
-func TestResponseRedactionMetric(t *testing.T) {
+func TestResponse_redactionMetric(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		runResp(t, e, true, []respCase{
@@ -277,7 +283,7 @@ func TestResponseRedactionMetric(t *testing.T) {
 
 // errors.sanitize_upstream_5xx: false lets upstream 5xx through; on a route
 // with response rules they are then inspected like any status.
-func TestResponseNoSanitising(t *testing.T) {
+func TestResponse_noSanitising(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, `"errors": {"sanitize_upstream_5xx": false},`)
 		runResp(t, e, true, []respCase{
@@ -291,7 +297,7 @@ func TestResponseNoSanitising(t *testing.T) {
 
 // enforce:false: response checks are logged and counted, and the response
 // goes on untouched; the request is not edited either.
-func TestResponseReportOnly(t *testing.T) {
+func TestResponse_reportOnly(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		doc := `{"password":"hunter2"}`
@@ -331,7 +337,7 @@ func TestResponseReportOnly(t *testing.T) {
 
 // On routes with response rules the request loses Range and If-Range and
 // asks for an identity encoding; other routes pass them on.
-func TestResponseRequestHeaders(t *testing.T) {
+func TestResponse_requestHeadersEdited(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		req := headers("range", "bytes=0-99", "if-range", `"v1"`, "accept-encoding", "gzip, br")
@@ -349,7 +355,7 @@ func TestResponseRequestHeaders(t *testing.T) {
 // Holding: with hold_headers the client sees nothing until the body
 // verdict; without it the headers go at once and only the body is held.
 // Routes without response rules and pass_types never buffer.
-func TestResponseBuffering(t *testing.T) {
+func TestResponse_buffering(t *testing.T) {
 	for _, hold := range []bool{true, false} {
 		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
 			each(t, func(t *testing.T, g guest) {
@@ -390,7 +396,7 @@ func TestResponseBuffering(t *testing.T) {
 
 // no-store on responses to authenticated requests (security_headers),
 // replacing upstream's value; anonymous responses keep theirs.
-func TestResponseAuthenticatedNoStore(t *testing.T) {
+func TestResponse_authenticatedNoStore(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		e := respEnvoy(t, g, true, "")
 		cached := jsonResp(200, `{"password":"p","ok":true}`, "cache-control", "max-age=600")
@@ -400,4 +406,133 @@ func TestResponseAuthenticatedNoStore(t *testing.T) {
 			{name: "anonymous route", path: "/masked", resp: cached, want: 200, headers: map[string]string{"cache-control": "max-age=600"}},
 		})
 	})
+}
+
+func TestResponse_securityHeaders(t *testing.T) {
+	upstream := &host.Response{Status: 200, Headers: headers("content-type", "application/json",
+		"server", "nginx/1.2", "x-powered-by", "PHP/5", "cache-control", "max-age=60"), Body: []byte(`{}`)}
+	each(t, func(t *testing.T, g guest) {
+		on := start(t, g, routesConfig)
+		runTable(t, on, []exchange{
+			{name: "upstream response", req: host.Request{Path: "/healthz"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"server": "", "x-powered-by": "", "cache-control": "max-age=60"}},
+			{name: "refusal", req: host.Request{Path: "/nope"}, want: 404, headers: map[string]string{
+				"strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+				"cache-control": "no-store"}},
+		})
+		off := start(t, g, `{"security_headers": false, "default": {}}`)
+		runTable(t, off, []exchange{
+			{name: "off", req: host.Request{Path: "/x"}, resp: upstream, want: 200, headers: map[string]string{
+				"strict-transport-security": "", "server": "nginx/1.2", "x-powered-by": "PHP/5"}},
+		})
+	})
+}
+
+// Cases that held: content-type, encoding and framing games on an
+// inspected route. Each either yields the redacted document or a 502.
+func TestResponse_typeEncodingFramingGames(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	for _, hold := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				e := respEnvoy(t, g, hold, "")
+				twoEnc := jsonResp(200, ordersDoc)
+				twoEnc.Headers = append(twoEnc.Headers, proxy.Pair{Key: "content-encoding", Value: "identity"},
+					proxy.Pair{Key: "content-encoding", Value: "gzip"})
+				runResp(t, e, hold, []respCase{
+					{name: "upper-case +json", path: "/orders", resp: typedResp("APPLICATION/PROBLEM+JSON", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "spaces around the type", path: "/orders", resp: typedResp(" application/json ;charset=UTF-8", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "empty type is untyped", path: "/orders", resp: typedResp(";charset=utf-8", ordersDoc), want: 200, body: ordersRedacted},
+					{name: "bare +json subtype", path: "/orders", resp: typedResp("application/+json", ordersDoc), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "json list", path: "/orders", resp: typedResp("application/json, text/html", ordersDoc), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "IDENTITY encoding", path: "/orders", resp: jsonResp(200, ordersDoc, "content-encoding", "IDENTITY"), want: 200, body: ordersRedacted},
+					{name: "gzip, identity", path: "/orders", resp: jsonResp(200, ordersDoc, "content-encoding", "gzip, identity"), want: 502, reason: problem.ReasonResponseCompressed},
+					{name: "two encoding headers", path: "/orders", resp: twoEnc, want: 502, reason: problem.ReasonResponseCompressed},
+					{name: "pass type listed twice", path: "/orders", resp: jsonResp(200, "ssn,hunter2", "content-type", "text/csv"), want: 502, reason: problem.ReasonResponseNotJSON},
+					{name: "BOM", path: "/orders", resp: jsonResp(200, bom+ordersDoc), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "trailing garbage", path: "/orders", resp: jsonResp(200, ordersDoc+` {"password":"hunter2"}`), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "two documents untyped", path: "/orders", resp: typedResp("", `{"id":1}{"password":"hunter2"}`), want: 502, reason: problem.ReasonResponseNotJSON, late: true},
+					{name: "whitespace only", path: "/orders", resp: jsonResp(200, " \r\n\t"), want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "over the cap in one-byte chunks", path: "/orders",
+						resp: chunked(jsonResp(200, `{"password":"hunter2","pad":"`+strings.Repeat("p", 2100)+`"}`), 1),
+						want: 502, reason: problem.ReasonResponseTooLarge, late: true},
+					{name: "declared length smaller than the body", path: "/orders",
+						resp: &host.Response{Status: 200, Headers: headers("content-type", "application/json", "content-length", "10"), Body: []byte(ordersDoc)},
+						want: 200, body: ordersRedacted, headers: map[string]string{"content-length": ""}},
+					{name: "escaped redacted keys", path: "/masked",
+						resp: jsonResp(200, `{"\u0074oken":1,"TOKEN":{"a":[1]},"to\u212Aen":null,"x":[{"Token":true}]}`),
+						want: 200, body: `{"\u0074oken":"[redacted]","TOKEN":"[redacted]","to\u212Aen":"[redacted]","x":[{"Token":"[redacted]"}]}`},
+					{name: "case-folded duplicate is not a duplicate", path: "/masked",
+						resp: jsonResp(200, `{"token":1,"Token":2}`), want: 200, body: `{"token":"[redacted]","Token":"[redacted]"}`},
+					{name: "redacted key deep down", path: "/masked",
+						resp: jsonResp(200, strings.Repeat(`{"a":`, 200)+`{"token":"SECRET-MARKER"}`+strings.Repeat(`}`, 200)),
+						want: 200, body: strings.Repeat(`{"a":`, 200) + `{"token":"[redacted]"}` + strings.Repeat(`}`, 200)},
+					{name: "nesting over the walker's cap", path: "/masked",
+						resp: jsonResp(200, strings.Repeat(`[`, 600)+`{"token":1}`+strings.Repeat(`]`, 600)),
+						want: 502, reason: problem.ReasonResponseInvalidJSON, late: true},
+					{name: "upstream 500 with JSON on a redacting route", path: "/orders", resp: jsonResp(500, ordersDoc), want: 500, sanitized: true},
+				})
+				for _, l := range e.Logs() {
+					for _, v := range append([]string{"SECRET-MARKER"}, sensitive...) {
+						if strings.Contains(l.String(), v) {
+							t.Errorf("a response value reached the log: %s", l)
+						}
+					}
+				}
+			})
+		})
+	}
+}
+
+// A HEAD response and a 304 carry headers only (Content-Length describes
+// a body that is not there); they pass untouched.
+func TestResponse_headersOnlyUntouched(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := respEnvoy(t, g, true, "")
+		for _, c := range []struct {
+			method string
+			status int
+		}{{"HEAD", 200}, {"GET", 304}, {"GET", 204}} {
+			r := e.Worker(0).RoundTrip(host.Request{Method: c.method, Path: "/orders"}, func(host.UpstreamRequest) host.Response {
+				return host.Response{Status: c.status, Headers: headers("content-type", "application/json", "content-length", "4096")}
+			})
+			d := r.Downstream
+			if d.Status != c.status || d.Reset || d.Header("content-length") != "4096" {
+				t.Errorf("%s %d: client got %d reset=%v content-length %q", c.method, c.status, d.Status, d.Reset, d.Header("content-length"))
+			}
+		}
+	})
+}
+
+// TestResponse_everyStatusInspected: "Responses of every status are
+// inspected": 2xx, 3xx and 4xx bodies are redacted or refused like a 200.
+func TestResponse_everyStatusInspected(t *testing.T) {
+	for _, hold := range []bool{true, false} {
+		t.Run(map[bool]string{true: "hold", false: "no-hold"}[hold], func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				e := respEnvoy(t, g, hold, "")
+				var cases []respCase
+				for _, st := range []int{200, 201, 203, 301, 302, 304, 400, 401, 403, 404, 409, 422, 429} {
+					cases = append(cases,
+						respCase{name: fmt.Sprint(st, " redacted"), path: "/masked", resp: jsonResp(st, `{"token":"tok-SECRET","ok":1}`),
+							want: st, body: `{"token":"[redacted]","ok":1}`},
+						respCase{name: fmt.Sprint(st, " not JSON refused"), path: "/masked", resp: &host.Response{Status: st,
+							Headers: headers("content-type", "text/html"), Body: []byte("<p>tok-SECRET</p>")}, want: 502, reason: problem.ReasonResponseNotJSON},
+					)
+				}
+				runResp(t, e, hold, cases)
+				for _, l := range e.Logs() {
+					if strings.Contains(l.String(), "tok-SECRET") {
+						t.Errorf("a redacted value reached the log: %s", l)
+					}
+				}
+				for name := range e.Metrics() {
+					if strings.Contains(name, "SECRET") {
+						t.Errorf("a redacted value reached a metric name: %s", name)
+					}
+				}
+			})
+		})
+	}
 }

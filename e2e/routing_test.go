@@ -9,6 +9,10 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
+// Routing (step 2): path and method matching, 404 and 405, the default
+// policy, case-insensitive paths, and preflights routed by the method they
+// ask about.
+//
 // Issue #13, class 5: with alice's token, a method the route does not list
 // and another letter case of the path must not reach the weaker default
 // (Express and ASP.NET serve /Users/bob/orders as /users/bob/orders, and an
@@ -263,5 +267,84 @@ func TestRouting_405Headers(t *testing.T) {
 					"allow": "GET, HEAD, OPTIONS, POST", "access-control-allow-origin": "https://app.example.com",
 					"vary": "Origin", "cache-control": "no-store", "www-authenticate": ""}},
 		})
+	})
+}
+
+const routesConfig = `{
+  "routes": [
+    {"name": "health", "match": {"path": "/healthz", "methods": ["GET"]}},
+    {"name": "user-orders", "match": {"path": "/users/{user_id}/orders", "methods": ["GET", "POST"]}},
+    {"name": "users", "match": {"prefix": "/users"}},
+    {"name": "public", "match": {"prefix": "/public/"}}
+  ]
+}`
+
+func TestRouting_matchTable(t *testing.T) {
+	eachProfile(t, func(t *testing.T, g guest) {
+		e := start(t, g, routesConfig)
+		runTable(t, e, []exchange{
+			{name: "exact path", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "HEAD matches where GET is listed", req: host.Request{Method: "HEAD", Path: "/healthz"}, want: 200},
+			{name: "method not listed", req: host.Request{Method: "POST", Path: "/healthz"}, want: 405, reason: problem.ReasonMethodNotAllowed,
+				headers: map[string]string{"allow": "GET, HEAD"}},
+			{name: "query is not part of the path", req: host.Request{Path: "/healthz?x=1"}, want: 200},
+			{name: "one trailing slash ignored", req: host.Request{Path: "/healthz/"}, want: 200},
+			{name: "template binds one segment", req: host.Request{Path: "/users/7/orders"}, want: 200},
+			{name: "template then prefix", req: host.Request{Method: "DELETE", Path: "/users/7/orders"}, want: 200},
+			{name: "prefix whole segments", req: host.Request{Path: "/users"}, want: 200},
+			{name: "prefix never partial segment", req: host.Request{Path: "/users-admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "paths are case-sensitive", req: host.Request{Path: "/HEALTHZ"}, want: 404, reason: problem.ReasonRouteCaseMismatch},
+			{name: "nothing matches", req: host.Request{Path: "/internal/admin"}, want: 404, reason: problem.ReasonRouteNotFound},
+			{name: "instance is the request id", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "req-42")}, want: 404},
+			{name: "instance escapes hostile ids", req: host.Request{Path: "/nope", Headers: headers("x-request-id", `a"b\c`)}, want: 404},
+		})
+		if got := metric(t, e, "apiguard.denied.route_not_found"); got != 4 {
+			t.Errorf("denied.route_not_found = %d, want 4", got)
+		}
+		if got := metric(t, e, "apiguard.denied.route_case_mismatch"); got != 1 {
+			t.Errorf("denied.route_case_mismatch = %d, want 1", got)
+		}
+		if got := metric(t, e, "apiguard.denied.method_not_allowed"); got != 1 {
+			t.Errorf("denied.method_not_allowed = %d, want 1", got)
+		}
+		if got := metric(t, e, "apiguard.allowed"); got != 7 {
+			t.Errorf("allowed = %d, want 7", got)
+		}
+		if got := metric(t, e, "apiguard.requests"); got != 13 {
+			t.Errorf("requests = %d, want 13", got)
+		}
+	})
+}
+
+func TestRouting_defaultPolicy(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"default": {}, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
+		runTable(t, e, []exchange{
+			{name: "route", req: host.Request{Path: "/healthz"}, want: 200},
+			{name: "default", req: host.Request{Path: "/anything/else"}, want: 200},
+		})
+	})
+}
+
+// TestRouting_preflightOfRouteWithoutCORS: an OPTIONS request that looks
+// like a CORS preflight is matched with the method it asks about only to
+// find the route that answers it. When that route has no cors, the OPTIONS
+// request is an ordinary request of its own route: it must not borrow the
+// policy of the route of the method it names.
+func TestRouting_preflightOfRouteWithoutCORS(t *testing.T) {
+	app := "https://app.example.com"
+	preflight := func(path, method string) host.Request {
+		return host.Request{Method: "OPTIONS", Path: path, Headers: headers("origin", app, "access-control-request-method", method)}
+	}
+	cases := []exchange{
+		{name: "OPTIONS route keeps its auth", req: preflight("/x", "POST"), want: 401, reason: problem.ReasonCredentialMissing},
+		{name: "plain OPTIONS", req: host.Request{Method: "OPTIONS", Path: "/x"}, want: 401, reason: problem.ReasonCredentialMissing},
+		// Held: a preflight for a route with cors is answered even when
+		// the OPTIONS request itself falls to the default.
+		{name: "preflight answered by the cors route", req: preflight("/y", "POST"), want: 204,
+			headers: map[string]string{"access-control-allow-origin": app}},
+	}
+	each(t, func(t *testing.T, g guest) {
+		runTable(t, start(t, g, publicDefaultConfig(t)), cases)
 	})
 }

@@ -2,6 +2,18 @@
 // with the plugin compiled natively into the test binary and once with the
 // built module build/apiguard.wasm on wazero, both inside the same Envoy
 // emulator (e2e/host). A missing .wasm fails the run; it never skips.
+//
+// Each file covers one chapter of the contract, in the order of checks:
+// order (the order itself), hygiene (step 1), routing (2), edge (TLS,
+// CORS and deprecation: 3 to 5), ratelimit_failedauth (8), authn_* (9:
+// tokens, API keys, key sets, the token cache, host signatures and where
+// credentials are found), owner and owner_shadow (10 and 12), ratelimit
+// and global_* (local and global limits, 11), request and request_json
+// (bodies, 6, 7 and 12), response; then reportonly (enforce: false),
+// failclosed and memory (guarantees), observability and config (the
+// refusals). Tests are named Test<Feature>_<behaviour>; *_bench_test.go
+// are each chapter's benchmarks; this file is the harness, and
+// e2e/host/fault the one wrapper for hosts that fail or misbehave.
 package e2e
 
 import (
@@ -18,6 +30,7 @@ import (
 
 	"github.com/apiguard/apiguard/e2e/buildstamp"
 	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/e2e/host/fault"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 	"github.com/apiguard/apiguard/filter/plugin"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -108,6 +121,33 @@ func each(t *testing.T, f func(t *testing.T, g guest)) {
 	for _, g := range guests(t) {
 		t.Run(g.name, func(t *testing.T) { f(t, g) })
 	}
+}
+
+// withFault returns g whose VMs each get their host wrapped in h (a hook
+// that watches, fails or breaks hostcalls; see e2e/host/fault).
+func withFault(g guest, h fault.Host) guest {
+	inner := g.factory
+	g.factory = func(host proxy.Host) (proxy.Handler, error) {
+		h := h
+		h.Host = host
+		return inner(h)
+	}
+	return g
+}
+
+// withHandler returns g whose handlers (native, or the module's through
+// wazero) each pass through wrap, which may record or alter what the host
+// and the plugin tell each other.
+func withHandler(g guest, wrap func(proxy.Handler) proxy.Handler) guest {
+	inner := g.factory
+	g.factory = func(h proxy.Host) (proxy.Handler, error) {
+		hd, err := inner(h)
+		if err != nil {
+			return nil, err
+		}
+		return wrap(hd), nil
+	}
+	return g
 }
 
 // envoyOpt adjusts the emulated Envoy.
@@ -355,3 +395,34 @@ func definedMetrics(e *host.Envoy) []string {
 }
 
 func strp(s string) *string { return &s }
+
+func manual() envoyOpt { return func(c *host.Config) { c.Delivery = host.DeliverManually } }
+
+// waiting reports a stream whose headers have neither gone upstream nor
+// been answered.
+func waiting(s *host.Stream) bool { return s.Upstream().Headers == nil && s.Downstream().Status == 0 }
+
+// finish answers upstream (if the request reached it) and returns what the
+// client got.
+func finish(s *host.Stream) host.Downstream {
+	if u := s.Upstream(); u.Headers != nil && u.EndOfStream && !s.Ended() {
+		s.ResponseHeaders(headers(":status", "200"), true)
+	}
+	s.Complete()
+	return s.Downstream()
+}
+
+// holdModes are the two ways Envoy can be set up: allow_on_headers_stop_iteration
+// with hold_headers true (the default), and Istio's hold_headers false.
+var holdModes = []struct {
+	name string
+	hold bool
+	opts []envoyOpt
+}{
+	{"hold", true, nil},
+	{"nohold", false, []envoyOpt{noHold()}},
+}
+
+func post(path string, body string, kv ...string) host.Request {
+	return host.Request{Method: "POST", Path: path, Body: []byte(body), Headers: headers(kv...)}
+}

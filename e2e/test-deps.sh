@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond Go: redis-server, which the global
-# rate-limit integration test (e2e/global_test.go) starts on a loopback
+# rate-limit integration test (e2e/global_real_test.go) starts on a loopback
 # port in front of the real envoyproxy/ratelimit service. Idempotent and
 # silent when everything is already there.
 #

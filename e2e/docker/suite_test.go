@@ -54,7 +54,7 @@ func runSuite(t *testing.T, tg *target) {
 	t.Run("rate limit shared by workers", func(t *testing.T) { testSharedRateLimit(t, tg) })
 	if tg.envoy {
 		// The compose stack runs envoyproxy/ratelimit over Redis; the
-		// local run has no rate limit service (e2e/global_test.go runs
+		// local run has no rate limit service (e2e/global_real_test.go runs
 		// the real one against the emulator).
 		t.Run("fleet-wide limit", func(t *testing.T) { testFleetLimit(t, tg) })
 	}

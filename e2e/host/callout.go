@@ -50,10 +50,13 @@ type GRPCResponse struct {
 	Message       []byte
 }
 
-// gRPC status codes the emulator itself produces.
-const (
-	grpcUnavailable = 14
-)
+// GRPCUnavailable is the gRPC status (14) the emulator gives a call that
+// failed or timed out.
+const GRPCUnavailable = 14
+
+// UpstreamTimeout is the message of a callout that timed out: the body of
+// the router's 504 for HTTP, the status message for gRPC.
+const UpstreamTimeout = "upstream request timeout"
 
 // Callout describes a callout waiting for its answer.
 type Callout struct {
@@ -67,6 +70,7 @@ type Callout struct {
 
 type callout struct {
 	token    uint32
+	root     uint32 // the root context that made it and gets the answer
 	http     *HTTPRequest
 	grpc     *GRPCRequest
 	deadline time.Time
@@ -117,6 +121,19 @@ func (vm *VM) pump() {
 	}
 }
 
+// dropCallouts cancels every pending callout of root context id: no
+// callback follows.
+func (vm *VM) dropCallouts(id uint32) {
+	kept := vm.callouts[:0]
+	for _, c := range vm.callouts {
+		if c.root != id {
+			kept = append(kept, c)
+		}
+	}
+	clear(vm.callouts[len(kept):])
+	vm.callouts = kept
+}
+
 func (vm *VM) removeCallout(c *callout) bool {
 	for i, x := range vm.callouts {
 		if x == c {
@@ -146,9 +163,9 @@ func (vm *VM) answer(c *callout) bool {
 			return false
 		}
 		if err != nil {
-			vm.httpFailure(c.token)
+			vm.httpFailure(c.root, c.token)
 		} else {
-			vm.httpSuccess(c.token, resp)
+			vm.httpSuccess(c.root, c.token, resp)
 		}
 		return true
 	}
@@ -166,11 +183,11 @@ func (vm *VM) answer(c *callout) bool {
 	}
 	switch {
 	case err != nil:
-		vm.grpcClose(c.token, grpcUnavailable, err.Error())
+		vm.grpcClose(c.root, c.token, GRPCUnavailable, err.Error())
 	case resp.Status != 0:
-		vm.grpcClose(c.token, resp.Status, resp.StatusMessage)
+		vm.grpcClose(c.root, c.token, resp.Status, resp.StatusMessage)
 	default:
-		vm.grpcReceive(c.token, resp.Message)
+		vm.grpcReceive(c.root, c.token, resp.Message)
 	}
 	return true
 }
@@ -180,42 +197,42 @@ var errNoHandler = errors.New("host: cluster has no handler for this kind of cal
 
 // httpSuccess is Envoy Context::onHttpCallSuccess: the response maps and
 // body are readable only during the callback.
-func (vm *VM) httpSuccess(token uint32, resp HTTPResponse) {
+func (vm *VM) httpSuccess(root, token uint32, resp HTTPResponse) {
 	resp.Headers = lowerKeys(resp.Headers)
 	resp.Trailers = lowerKeys(resp.Trailers)
-	vm.rootCall("proxy_on_http_call_response", func() {
+	vm.rootCall(root, "proxy_on_http_call_response", func() {
 		vm.httpResp = &resp
 		defer func() { vm.httpResp = nil }()
-		vm.guest.OnHttpCallResponse(vm.rootID, token, len(resp.Headers), len(resp.Body), len(resp.Trailers))
+		vm.guest.OnHttpCallResponse(root, token, len(resp.Headers), len(resp.Body), len(resp.Trailers))
 	})
 }
 
 // httpFailure is Envoy Context::onHttpCallFailure: (0,0,0) and the root
 // status BrokenConnection "reset" while the callback runs.
-func (vm *VM) httpFailure(token uint32) {
-	vm.rootCall("proxy_on_http_call_response", func() {
+func (vm *VM) httpFailure(root, token uint32) {
+	vm.rootCall(root, "proxy_on_http_call_response", func() {
 		vm.statusCode, vm.statusMsg = uint32(proxy.StatusBrokenConnection), "reset"
 		defer func() { vm.statusMsg = "" }()
-		vm.guest.OnHttpCallResponse(vm.rootID, token, 0, 0, 0)
+		vm.guest.OnHttpCallResponse(root, token, 0, 0, 0)
 	})
 }
 
 // grpcReceive is Envoy's unary success path (onSuccessRaw →
 // onGrpcReceiveWrapper): only proxy_on_grpc_receive, no close callback.
-func (vm *VM) grpcReceive(token uint32, msg []byte) {
-	vm.rootCall("proxy_on_grpc_receive", func() {
+func (vm *VM) grpcReceive(root, token uint32, msg []byte) {
+	vm.rootCall(root, "proxy_on_grpc_receive", func() {
 		vm.grpcRecv = msg
 		defer func() { vm.grpcRecv = nil }()
-		vm.guest.OnGrpcReceive(vm.rootID, token, len(msg))
+		vm.guest.OnGrpcReceive(root, token, len(msg))
 	})
 }
 
 // grpcClose is Envoy's unary failure path (onFailure → onGrpcCloseWrapper).
-func (vm *VM) grpcClose(token, status uint32, msg string) {
-	vm.rootCall("proxy_on_grpc_close", func() {
+func (vm *VM) grpcClose(root, token, status uint32, msg string) {
+	vm.rootCall(root, "proxy_on_grpc_close", func() {
 		vm.statusCode, vm.statusMsg = status, msg
 		defer func() { vm.statusMsg = "" }()
-		vm.guest.OnGrpcClose(vm.rootID, token, status)
+		vm.guest.OnGrpcClose(root, token, status)
 	})
 }
 
@@ -242,19 +259,20 @@ func (vm *VM) fireTimeouts() {
 		if c.deadline.IsZero() || c.deadline.After(now) || !vm.removeCallout(c) {
 			continue
 		}
-		const body = "upstream request timeout"
+		const body = UpstreamTimeout
 		if c.http != nil {
-			vm.httpSuccess(c.token, HTTPResponse{
+			vm.httpSuccess(c.root, c.token, HTTPResponse{
 				Headers: []proxy.Pair{{Key: ":status", Value: "504"}, {Key: "content-length", Value: strconv.Itoa(len(body))}, {Key: "content-type", Value: "text/plain"}},
 				Body:    []byte(body),
 			})
 		} else {
-			vm.grpcClose(c.token, grpcUnavailable, body)
+			vm.grpcClose(c.root, c.token, GRPCUnavailable, body)
 		}
 	}
 }
 
-// httpCall is Envoy Context::httpCall on the root context.
+// httpCall is Envoy Context::httpCall on the root context of the
+// effective context.
 func (vm *VM) httpCall(cluster string, headers []proxy.Pair, body []byte, trailers []proxy.Pair, timeoutMs uint32) (uint32, proxy.Status) {
 	if int32(timeoutMs) < 0 {
 		return 0, proxy.StatusBadArgument
@@ -270,7 +288,7 @@ func (vm *VM) httpCall(cluster string, headers []proxy.Pair, body []byte, traile
 		hs = setHeader(hs, "content-length", strconv.Itoa(len(body)))
 	}
 	req := &HTTPRequest{Cluster: cluster, Headers: hs, Body: clone(body), Trailers: lowerKeys(trailers)}
-	c := &callout{token: vm.nextHTTPToken, http: req}
+	c := &callout{token: vm.nextHTTPToken, root: vm.currentRoot(), http: req}
 	vm.nextHTTPToken++
 	if timeoutMs > 0 {
 		req.Timeout = time.Duration(timeoutMs) * time.Millisecond
@@ -287,7 +305,7 @@ func (vm *VM) grpcCall(service, serviceName, method string, md []proxy.Pair, msg
 		return 0, proxy.StatusParseFailure
 	}
 	req := &GRPCRequest{Cluster: service, Service: serviceName, Method: method, InitialMetadata: lowerKeys(md), Message: clone(msg)}
-	c := &callout{token: vm.nextGRPCToken, grpc: req}
+	c := &callout{token: vm.nextGRPCToken, root: vm.currentRoot(), grpc: req}
 	vm.nextGRPCToken += 2
 	if timeoutMs > 0 {
 		req.Timeout = time.Duration(timeoutMs) * time.Millisecond

@@ -21,6 +21,15 @@
 // the base VM, which only runs _initialize, is not modelled. A worker whose
 // start fails is marked failed and follows the failure policy.
 //
+// A VM may hold several root contexts, as when Envoy shares one VM between
+// plugin configurations with the same vm_config: VM.AddRoot starts another
+// one the same way (proxy_on_context_create(id, 0), proxy_on_vm_start,
+// proxy_on_configure with its own buffer 7), StreamProps.Root picks the
+// root a stream goes through, and VM.DeleteRoot removes one while the VM
+// lives on (proxy_on_done, then proxy_on_delete; its timer stops and its
+// pending callouts are cancelled without a callback). Every root shares
+// the VM's plugin_name, plugin_root_id and plugin_vm_id properties.
+//
 // Each Stream is one HTTP stream through [downstream] → Wasm filter →
 // router [upstream]. The low-level methods (RequestHeaders, RequestBody,
 // ..., ResponseTrailers) are one Envoy event each; Upstream and Downstream
@@ -28,7 +37,7 @@
 //
 // # Filter manager behaviour
 //
-//   - Context ids are per VM, from 1 (the root) upward, never reused. A
+//   - Context ids are per VM, from 1 (the first root) upward, never reused. A
 //     stream context is created at RequestHeaders. The stream ends as soon as
 //     the response is complete downstream or the stream is reset; then
 //     proxy_on_log, proxy_on_done, proxy_on_delete run in that order (the
@@ -149,7 +158,8 @@
 //
 // # Callouts, ticks, shared data, metrics
 //
-//   - proxy_http_call belongs to the root context; the cluster must be in
+//   - proxy_http_call belongs to the root context of the context that
+//     makes it (so does a gRPC call); the cluster must be in
 //     Config.Clusters (else BadArgument); :path, :method and :authority are
 //     required; a body sets content-length; a negative timeout is
 //     BadArgument. Answers reach only the VM that called, as
@@ -170,9 +180,10 @@
 //   - DeliverImmediately answers a callout once the event that made it has
 //     been processed; DeliverManually waits for DeliverCallouts. Timeouts
 //     fire from Envoy.Advance in either mode.
-//   - Ticks: per VM (per root), first after the period, re-armed after each
-//     proxy_on_tick returns (fixed delay), 0 disables; Envoy.Advance fires
-//     them in time order across VMs.
+//   - Ticks: per root context (the root of the context that sets the
+//     period), first after the period, re-armed after each proxy_on_tick
+//     returns (fixed delay), 0 disables; Envoy.Advance fires them in time
+//     order across VMs and roots (the lower root id first at one instant).
 //   - Shared data: one store per Envoy (its vm_id), CAS rules of cpp-host's
 //     SharedData; separate Envoys share nothing.
 //   - Metrics: ids carry the type in their low two bits; the same name in

@@ -76,6 +76,9 @@ type Config struct {
 
 // Cluster is an upstream cluster the plugin can call out to. A nil function
 // makes calls of that kind fail as a reset (HTTP) or Unavailable (gRPC).
+// The functions are the emulator's only way out: it does no network I/O
+// itself. A test answers in memory, or hands the call to a real server
+// (package e2e/grpcupstream does so for gRPC).
 type Cluster struct {
 	HTTP func(HTTPRequest) (HTTPResponse, error)
 	GRPC func(GRPCRequest) (GRPCResponse, error)

@@ -458,7 +458,7 @@ func TestEnvoy_ticks(t *testing.T) {
 func TestSharedData_casAcrossWorkers(t *testing.T) {
 	e, ts := newEnvoy(t, Config{Workers: 2, VMID: "vm"}, nil)
 	h0, h1 := ts.worker(0).h, ts.worker(1).h
-	inCall := func(vm *VM, f func()) { vm.rootCall("test", f) }
+	inCall := func(vm *VM, f func()) { vm.rootCall(vm.rootID, "test", f) }
 	var steps []string
 	step := func(st proxy.Status) { steps = append(steps, st.String()) }
 	inCall(e.Worker(0), func() {
@@ -528,7 +528,7 @@ func TestMetrics(t *testing.T) {
 	})
 	for i := 0; i < 2; i++ {
 		h := ts.worker(i).h
-		e.Worker(i).rootCall("test", func() {
+		e.Worker(i).rootCall(e.Worker(i).rootID, "test", func() {
 			h.IncrementMetric(r.ids[0], 2)
 			h.RecordMetric(r.ids[0], 3)
 			h.RecordMetric(r.ids[1], 7)

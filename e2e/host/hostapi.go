@@ -49,12 +49,13 @@ func (h *hostAPI) GetLogLevel() (proxy.LogLevel, proxy.Status) {
 func (h *hostAPI) Now() int64 { return h.vm().env.clock.Now().UnixNano() }
 
 // SetTickPeriod implements proxy.Host: the period belongs to the root
-// context of this VM.
+// context of the effective context.
 func (h *hostAPI) SetTickPeriod(ms uint32) proxy.Status {
 	if h.restricted("proxy_set_tick_period_milliseconds") {
 		return proxy.StatusBadArgument
 	}
-	h.vm().setTickPeriod(ms)
+	vm := h.vm()
+	vm.setTickPeriod(vm.currentRoot(), ms)
 	return proxy.StatusOK
 }
 
@@ -313,7 +314,7 @@ func (h *hostAPI) buffer(b proxy.BufferType) (p *[]byte, mutable, ok bool) {
 		return &v, false, true
 	case proxy.BufferPluginConfiguration:
 		if vm.inConfigure {
-			v := vm.env.cfg.PluginConfig
+			v := vm.configBuf
 			return &v, false, true
 		}
 		return nil, false, false
@@ -453,7 +454,7 @@ func (h *hostAPI) CloseStream(t proxy.StreamType) proxy.Status {
 	return proxy.StatusOK
 }
 
-// HttpCall implements proxy.Host. The call belongs to the root context
+// HttpCall implements proxy.Host. The call belongs to the root context of
 // whatever context makes it.
 func (h *hostAPI) HttpCall(cluster string, headers []proxy.Pair, body []byte, trailers []proxy.Pair, timeoutMs uint32) (uint32, proxy.Status) {
 	if h.restricted("proxy_http_call") {

@@ -25,6 +25,10 @@ type StreamProps struct {
 	// "metadata.filter_metadata"), already encoded (see EncodeInt64,
 	// EncodeBool).
 	Extra map[string][]byte
+	// Root is the root context (plugin configuration) whose filter the
+	// stream goes through: an id VM.AddRoot returned, or 0 for the VM's
+	// first root.
+	Root uint32
 }
 
 // TLSInfo is the downstream TLS session as Envoy's connection.* attributes
@@ -120,6 +124,7 @@ type Stream struct {
 	vm    *VM
 	props StreamProps
 	id    uint32
+	root  uint32
 
 	started, created, ended, bypass bool
 
@@ -139,10 +144,11 @@ type Stream struct {
 	respCode    int
 }
 
-// NewStream opens a stream on this VM's worker. The stream context is
-// created when RequestHeaders arrives, as in Envoy.
+// NewStream opens a stream on this VM's worker, through the filter of root
+// context p.Root. The stream context is created when RequestHeaders
+// arrives, as in Envoy.
 func (vm *VM) NewStream(p StreamProps) *Stream {
-	s := &Stream{vm: vm, props: p, connID: vm.env.nextConnID()}
+	s := &Stream{vm: vm, props: p, root: vm.liveRoot(p.Root), connID: vm.env.nextConnID()}
 	s.resp.resp = true
 	return s
 }
@@ -181,7 +187,7 @@ func (s *Stream) RequestHeaders(h []proxy.Pair, endOfStream bool) {
 		s.id = vm.allocID()
 		vm.streams[s.id] = s
 		s.created = true
-		if vm.call(s.id, "proxy_on_context_create", func() { vm.guest.OnContextCreate(s.id, vm.rootID) }) {
+		if vm.call(s.id, "proxy_on_context_create", func() { vm.guest.OnContextCreate(s.id, s.root) }) {
 			vm.runAfter()
 		}
 	}
@@ -369,7 +375,7 @@ func (s *Stream) failStream() {
 		return
 	}
 	s.failReplySent = true
-	s.localReply(503, nil, nil, grpcUnavailable, "wasm_fail_stream")
+	s.localReply(503, nil, nil, GRPCUnavailable, "wasm_fail_stream")
 }
 
 // --- the filter manager ---

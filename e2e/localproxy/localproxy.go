@@ -25,6 +25,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/apiguard/apiguard/e2e/grpcupstream"
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -127,7 +128,7 @@ func New(cfg Config) (*Proxy, error) {
 		// gRPC connections are made lazily, on the first call, so one
 		// address serves whichever kind of callout the plugin makes to it
 		// (remote JWKS over HTTP, the rate limit service over gRPC).
-		up, err := host.DialGRPC(addr)
+		up, err := grpcupstream.Dial(addr)
 		if err != nil {
 			return nil, err
 		}

@@ -16,7 +16,7 @@ func nativeGuest(h proxy.Host) (proxy.Handler, error) { return plugin.New(h), ni
 
 // An operator trying a policy must see why a request was refused: the
 // plugin's deny and audit lines reach Config.Log, each once, in order.
-func TestLogLinesReachConfigLog(t *testing.T) {
+func TestLocalProxy_logLinesReachConfigLog(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("content-type", "application/json")
 		w.Write([]byte(`{"ok":true}`))
@@ -81,7 +81,7 @@ func TestLogLinesReachConfigLog(t *testing.T) {
 // A stream the filter holds without answering (hold_headers on a host
 // without allow_on_headers_stop_iteration) is closed, and Config.Log says
 // why instead of leaving the operator with a bare dropped connection.
-func TestNoAnswerIsExplained(t *testing.T) {
+func TestLocalProxy_noAnswerExplained(t *testing.T) {
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("content-type", "application/json")
 		w.Write([]byte(`{"ok":true}`))

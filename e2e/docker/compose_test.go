@@ -11,13 +11,13 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// TestComposeFileShape checks docker-compose.yaml where Docker cannot run
+// TestCompose_fileShape checks docker-compose.yaml where Docker cannot run
 // it, so `make test` catches a change that would break `make e2e`: Envoy
 // pinned to 1.39 or later, --concurrency 2, the bootstrap and the module
 // mounted where the command and the bootstrap expect them, the JWKS server,
 // the upstream and the rate limit service present, and ports published on
 // loopback only.
-func TestComposeFileShape(t *testing.T) {
+func TestCompose_fileShape(t *testing.T) {
 	data, err := os.ReadFile(composeFile)
 	if err != nil {
 		t.Fatal(err)

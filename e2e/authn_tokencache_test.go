@@ -50,10 +50,10 @@ func send(t *testing.T, e *host.Envoy, tok string) {
 	}
 }
 
-// TestTokenCache_bounds: max_entries and max_bytes bound the cache (CLOCK
+// TestAuthnTokenCache_bounds: max_entries and max_bytes bound the cache (CLOCK
 // evicts the entry not used since the hand passed), tokens over 4 KiB are
 // never cached, and 0 turns the cache off.
-func TestTokenCache_bounds(t *testing.T) {
+func TestAuthnTokenCache_bounds(t *testing.T) {
 	a, b, c := cacheTok(t, 1, 0), cacheTok(t, 2, 0), cacheTok(t, 3, 0)
 	big := cacheTok(t, 4, 4000)
 	near := cacheTok(t, 5, 2700)
@@ -89,10 +89,10 @@ func TestTokenCache_bounds(t *testing.T) {
 	})
 }
 
-// TestTokenCache_flood: a flood of distinct tokens past max_entries only
+// TestAuthnTokenCache_flood: a flood of distinct tokens past max_entries only
 // evicts: a token in use keeps being served from the cache throughout, and
 // every request is answered.
-func TestTokenCache_flood(t *testing.T) {
+func TestAuthnTokenCache_flood(t *testing.T) {
 	hot := cacheTok(t, 0, 0)
 	flood := make([]string, 400)
 	for i := range flood {
@@ -116,10 +116,10 @@ func TestTokenCache_flood(t *testing.T) {
 	})
 }
 
-// TestTokenCache_keyGenerations: a JWKS refresh that keeps a key keeps the
+// TestAuthnTokenCache_keyGenerations: a JWKS refresh that keeps a key keeps the
 // tokens it verified in the cache; one that removes the key revokes its
 // cached tokens at once.
-func TestTokenCache_keyGenerations(t *testing.T) {
+func TestAuthnTokenCache_keyGenerations(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {
 		srv := &jwksServer{}
 		srv.set(200, jwksOf(t, "rsa-a", "rsa-b"), false)
@@ -158,9 +158,9 @@ func TestTokenCache_keyGenerations(t *testing.T) {
 	})
 }
 
-// TestTokenCache_timesOnHit: a hit re-checks exp with the clock skew: the
+// TestAuthnTokenCache_timesOnHit: a hit re-checks exp with the clock skew: the
 // cached token passes until exp plus the skew, then is refused as expired.
-func TestTokenCache_timesOnHit(t *testing.T) {
+func TestAuthnTokenCache_timesOnHit(t *testing.T) {
 	now := host.DefaultStart
 	tok := mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, map[string]any{"exp": now.Unix() + 120}))
 	each(t, func(t *testing.T, g guest) {

@@ -104,12 +104,12 @@ func swapRS(t *testing.T, tok string) string {
 	return tok[:i+1] + b64(string(swapped))
 }
 
-// TestHostSig_lyingHostNeverTrusted: a host that answers true to
+// TestAuthnHostSig_lyingHostNeverTrusted: a host that answers true to
 // everything, false to everything, ignores the text or ignores the hash
 // name fails the self-test at configure time; the plugin says so once and
 // verifies every signature itself, so no forgery passes and every valid
 // token still does.
-func TestHostSig_lyingHostNeverTrusted(t *testing.T) {
+func TestAuthnHostSig_lyingHostNeverTrusted(t *testing.T) {
 	cases, accepted := hostSigTable(t)
 	for _, f := range []verifysig.Fault{verifysig.AlwaysTrue, verifysig.AlwaysFalse, verifysig.IgnoreText, verifysig.IgnoreHash} {
 		t.Run(f.String(), func(t *testing.T) {
@@ -132,9 +132,9 @@ func TestHostSig_lyingHostNeverTrusted(t *testing.T) {
 	}
 }
 
-// TestHostSig_honestHost: the emulator's faithful verify_signature is
+// TestAuthnHostSig_honestHost: the emulator's faithful verify_signature is
 // trusted for the six algorithms, logged once, and verifies the table.
-func TestHostSig_honestHost(t *testing.T) {
+func TestAuthnHostSig_honestHost(t *testing.T) {
 	cases, accepted := hostSigTable(t)
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, tokenConfig(t))
@@ -146,9 +146,9 @@ func TestHostSig_honestHost(t *testing.T) {
 	})
 }
 
-// TestHostSig_noFunction: without verify_signature (Envoy before 1.30)
+// TestAuthnHostSig_noFunction: without verify_signature (Envoy before 1.30)
 // the plugin logs it once, at info, and verifies in the module.
-func TestHostSig_noFunction(t *testing.T) {
+func TestAuthnHostSig_noFunction(t *testing.T) {
 	cases, accepted := hostSigTable(t)
 	each(t, func(t *testing.T, g guest) {
 		e := start(t, g, tokenConfig(t), noVerifySignature())
@@ -160,11 +160,11 @@ func TestHostSig_noFunction(t *testing.T) {
 	})
 }
 
-// TestHostSig_failingAtRequestTime: a host that passed the self-test and
+// TestAuthnHostSig_failingAtRequestTime: a host that passed the self-test and
 // then answers BadArgument or InternalFailure costs speed, never
 // correctness: every answer is the same, each failure is counted and the
 // signature checked in Go; once it recovers it is used again.
-func TestHostSig_failingAtRequestTime(t *testing.T) {
+func TestAuthnHostSig_failingAtRequestTime(t *testing.T) {
 	cases, accepted := hostSigTable(t)
 	for _, f := range []verifysig.Fault{verifysig.FailBadArgument, verifysig.FailInternal} {
 		t.Run(f.String(), func(t *testing.T) {
@@ -190,10 +190,10 @@ func TestHostSig_failingAtRequestTime(t *testing.T) {
 	}
 }
 
-// TestHostSig_keyRefusedByHost: a key the host will not import is probed
+// TestAuthnHostSig_keyRefusedByHost: a key the host will not import is probed
 // once when its set loads, reported once, and verified in the module while
 // the other keys stay with the host.
-func TestHostSig_keyRefusedByHost(t *testing.T) {
+func TestAuthnHostSig_keyRefusedByHost(t *testing.T) {
 	der, err := x509.MarshalPKIXPublicKey(&authKey(t, "rsa-a").Key.(*rsa.PrivateKey).PublicKey)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,7 @@
-package host
+// Package grpcupstream makes an emulated cluster's unary gRPC calls real:
+// the network half of the Envoy emulator (e2e/host), which itself does no
+// network I/O and reaches servers only through host.Cluster's functions.
+package grpcupstream
 
 import (
 	"context"
@@ -12,16 +15,18 @@ import (
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	grpcstatus "google.golang.org/grpc/status"
+
+	"github.com/apiguard/apiguard/e2e/host"
 )
 
-// GRPCUpstream makes a cluster's unary gRPC calls real: each call the
-// plugin makes through proxy_grpc_call goes over HTTP/2 to a gRPC server
-// at a real address, with the plugin's message bytes sent as they are and
-// the server's answer bytes handed back as they are (no protobuf types
+// Upstream makes a cluster's unary gRPC calls real: each call the plugin
+// makes through proxy_grpc_call goes over HTTP/2 to a gRPC server at a
+// real address, with the plugin's message bytes sent as they are and the
+// server's answer bytes handed back as they are (no protobuf types
 // involved), as Envoy's raw async client does. Use its Call as
-// Cluster.GRPC:
+// host.Cluster.GRPC:
 //
-//	up, err := host.DialGRPC("127.0.0.1:8081")
+//	up, err := grpcupstream.Dial("127.0.0.1:8081")
 //	...
 //	defer up.Close()
 //	cfg.Clusters = map[string]host.Cluster{"ratelimit": {GRPC: up.Call}}
@@ -32,28 +37,28 @@ import (
 // Unavailable "upstream request timeout", as the emulator's own timeouts
 // are. The call blocks the emulator while it runs, so the timeout is real
 // (wall-clock) time here, not the emulator's clock.
-type GRPCUpstream struct {
+type Upstream struct {
 	conn *grpc.ClientConn
 }
 
-// DialGRPC prepares a plaintext gRPC client for addr (host:port). Like
-// Envoy, it connects lazily, on the first call.
-func DialGRPC(addr string) (*GRPCUpstream, error) {
+// Dial prepares a plaintext gRPC client for addr (host:port). Like Envoy,
+// it connects lazily, on the first call.
+func Dial(addr string) (*Upstream, error) {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.ForceCodecV2(rawCodec{})))
 	if err != nil {
-		return nil, fmt.Errorf("host: grpc client for %s: %w", addr, err)
+		return nil, fmt.Errorf("grpcupstream: client for %s: %w", addr, err)
 	}
-	return &GRPCUpstream{conn: conn}, nil
+	return &Upstream{conn: conn}, nil
 }
 
 // Close closes the connection.
-func (u *GRPCUpstream) Close() error { return u.conn.Close() }
+func (u *Upstream) Close() error { return u.conn.Close() }
 
 // Call performs req as a real unary call: /<Service>/<Method>, the
 // request's initial metadata as metadata, its Timeout as the deadline.
-func (u *GRPCUpstream) Call(req GRPCRequest) (GRPCResponse, error) {
+func (u *Upstream) Call(req host.GRPCRequest) (host.GRPCResponse, error) {
 	ctx := context.Background()
 	if req.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -71,21 +76,21 @@ func (u *GRPCUpstream) Call(req GRPCRequest) (GRPCResponse, error) {
 	var out []byte
 	err := u.conn.Invoke(ctx, "/"+req.Service+"/"+req.Method, &in, &out)
 	if err == nil {
-		return GRPCResponse{Message: out}, nil
+		return host.GRPCResponse{Message: out}, nil
 	}
 	if timedOut(ctx) {
-		return GRPCResponse{Status: grpcUnavailable, StatusMessage: "upstream request timeout"}, nil
+		return host.GRPCResponse{Status: host.GRPCUnavailable, StatusMessage: host.UpstreamTimeout}, nil
 	}
 	st, ok := grpcstatus.FromError(err)
 	if !ok {
-		return GRPCResponse{}, err
+		return host.GRPCResponse{}, err
 	}
 	if st.Code() == codes.Unavailable {
 		// A transport failure (refused, reset): Envoy fails the call
 		// the same way whatever the cause.
-		return GRPCResponse{}, err
+		return host.GRPCResponse{}, err
 	}
-	return GRPCResponse{Status: uint32(st.Code()), StatusMessage: st.Message()}, nil
+	return host.GRPCResponse{Status: uint32(st.Code()), StatusMessage: st.Message()}, nil
 }
 
 // timedOut reports whether the call's deadline has passed. ctx.Err() alone
@@ -108,7 +113,7 @@ type rawCodec struct{}
 func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 	b, ok := v.(*[]byte)
 	if !ok {
-		return nil, fmt.Errorf("host: raw codec cannot marshal %T", v)
+		return nil, fmt.Errorf("grpcupstream: raw codec cannot marshal %T", v)
 	}
 	return mem.BufferSlice{mem.SliceBuffer(*b)}, nil
 }
@@ -116,7 +121,7 @@ func (rawCodec) Marshal(v any) (mem.BufferSlice, error) {
 func (rawCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	b, ok := v.(*[]byte)
 	if !ok {
-		return fmt.Errorf("host: raw codec cannot unmarshal into %T", v)
+		return fmt.Errorf("grpcupstream: raw codec cannot unmarshal into %T", v)
 	}
 	*b = data.Materialize()
 	return nil

@@ -1,4 +1,4 @@
-package host
+package grpcupstream
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	grpcstatus "google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
@@ -55,8 +56,8 @@ func serveRLS(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func TestGRPCUpstream(t *testing.T) {
-	up, err := DialGRPC(serveRLS(t))
+func TestUpstream_bytesAndStatuses(t *testing.T) {
+	up, err := Dial(serveRLS(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +73,8 @@ func TestGRPCUpstream(t *testing.T) {
 		}
 		return b
 	}
-	call := func(m []byte, md []proxy.Pair, timeout time.Duration) (GRPCResponse, error) {
-		return up.Call(GRPCRequest{Cluster: "rls", Service: "envoy.service.ratelimit.v3.RateLimitService", Method: "ShouldRateLimit",
+	call := func(m []byte, md []proxy.Pair, timeout time.Duration) (host.GRPCResponse, error) {
+		return up.Call(host.GRPCRequest{Cluster: "rls", Service: "envoy.service.ratelimit.v3.RateLimitService", Method: "ShouldRateLimit",
 			InitialMetadata: md, Message: m, Timeout: timeout})
 	}
 
@@ -98,7 +99,7 @@ func TestGRPCUpstream(t *testing.T) {
 	}{
 		{"server error", "denied", nil, time.Second, uint32(codes.PermissionDenied), "not you"},
 		{"metadata", "md", []proxy.Pair{{Key: "x-tenant", Value: "acme"}}, time.Second, uint32(codes.InvalidArgument), "acme"},
-		{"timeout", "hang", nil, 50 * time.Millisecond, grpcUnavailable, "upstream request timeout"},
+		{"timeout", "hang", nil, 50 * time.Millisecond, host.GRPCUnavailable, host.UpstreamTimeout},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,7 +110,7 @@ func TestGRPCUpstream(t *testing.T) {
 		})
 	}
 	// A method the server does not have is its Unimplemented.
-	r, err = up.Call(GRPCRequest{Service: "envoy.service.ratelimit.v3.RateLimitService", Method: "Nope", Message: msg("ok", 0)})
+	r, err = up.Call(host.GRPCRequest{Service: "envoy.service.ratelimit.v3.RateLimitService", Method: "Nope", Message: msg("ok", 0)})
 	if err != nil || r.Status != uint32(codes.Unimplemented) {
 		t.Errorf("unknown method: %+v, %v", r, err)
 	}
@@ -117,19 +118,19 @@ func TestGRPCUpstream(t *testing.T) {
 
 // An address nobody listens on fails as a transport error, which the
 // emulator turns into Unavailable with the error text.
-func TestGRPCUpstreamUnreachable(t *testing.T) {
+func TestUpstream_unreachable(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
 	l.Close()
-	up, err := DialGRPC(addr)
+	up, err := Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer up.Close()
-	r, err := up.Call(GRPCRequest{Service: "s", Method: "m", Timeout: 5 * time.Second})
+	r, err := up.Call(host.GRPCRequest{Service: "s", Method: "m", Timeout: 5 * time.Second})
 	if err == nil || grpcstatus.Code(err) != codes.Unavailable {
 		t.Fatalf("unreachable: %+v, %v", r, err)
 	}

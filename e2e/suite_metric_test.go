@@ -121,10 +121,10 @@ func fatal(t *testing.T, f func(tb testing.TB)) (msg string) {
 	return ""
 }
 
-// TestMetricHelpers: metric fails on a counter that was never defined, so
+// TestSuite_metricHelpers: metric fails on a counter that was never defined, so
 // a misspelled name cannot pass a `== 0` check; metricOrZero reads an
 // undefined counter as 0 but only for names the plugin can define.
-func TestMetricHelpers(t *testing.T) {
+func TestSuite_metricHelpers(t *testing.T) {
 	e := start(t, guest{name: "native", factory: nativeFactory}, `{"routes": [{"name": "r", "match": {"prefix": "/r"}}]}`)
 	runTable(t, e, []exchange{
 		{name: "allowed", req: host.Request{Path: "/r"}, want: 200},

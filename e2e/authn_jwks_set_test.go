@@ -8,11 +8,14 @@ package e2e
 // against each, at most four. Every case runs natively and on the .wasm.
 
 import (
+	"crypto"
 	"crypto/ecdsa"
+	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"math/big"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -87,11 +90,11 @@ func kidToken(t testing.TB, key, kid string) string {
 		rs256(t, key))
 }
 
-// TestJWKSFetched_skipsUnusableKeys: the issue's set (a good RSA-2048 key
+// TestAuthnJWKS_skipsUnusableKeys: the issue's set (a good RSA-2048 key
 // beside a 1024-bit one) serves the good key's tokens; every kind of key
 // apiguard cannot use safely is skipped, counted per fetch and logged with
 // its kid, never its material; a token naming a skipped key is unknown.
-func TestJWKSFetched_skipsUnusableKeys(t *testing.T) {
+func TestAuthnJWKS_skipsUnusableKeys(t *testing.T) {
 	weakN := `"` + b64(string(new(big.Int).Rsh(mustModulus(t, "rsa-b"), 1024).Bytes())) + `"`
 	ecKey := authKey(t, "ec256").Key.(*ecdsa.PrivateKey)
 	offY := new(big.Int).Add(ecKey.Y, big.NewInt(1)).FillBytes(make([]byte, 32))
@@ -171,10 +174,10 @@ func mustModulus(t testing.TB, kid string) *big.Int {
 	return authKey(t, kid).Key.(*rsa.PrivateKey).N
 }
 
-// TestJWKSFetched_keyLimits: a fetched RSA key may have 2048 to 16384
+// TestAuthnJWKS_keyLimits: a fetched RSA key may have 2048 to 16384
 // bits, an odd exponent up to 2^31-1, as inline keys: one below or above
 // is skipped (fetched) or refused (inline) alike.
-func TestJWKSFetched_keyLimits(t *testing.T) {
+func TestAuthnJWKS_keyLimits(t *testing.T) {
 	good := pubJWK(t, "rsa-a", "rsa-a", nil)
 	edge := []string{
 		pubJWK(t, "rsa-b", "largest", map[string]string{"n": oddModulus(16384)}),
@@ -220,10 +223,10 @@ func TestJWKSFetched_keyLimits(t *testing.T) {
 	})
 }
 
-// TestJWKSFetched_emptySet: a set that parses but holds no usable key
+// TestAuthnJWKS_emptySetReplaces: a set that parses but holds no usable key
 // replaces the last good one: the withdrawn key's tokens, cached ones
 // included, get 401 on every worker (not 503), until keys come back.
-func TestJWKSFetched_emptySet(t *testing.T) {
+func TestAuthnJWKS_emptySetReplaces(t *testing.T) {
 	enc := keySet(pubJWK(t, "rsa-a", "rsa-a", map[string]string{"use": `"enc"`}))
 	for _, withdrawn := range []struct{ name, body string }{
 		{"empty", `{"keys":[]}`},
@@ -289,11 +292,11 @@ func TestJWKSFetched_emptySet(t *testing.T) {
 	})
 }
 
-// TestJWKSFetched_maxStale: while fetches fail, the last good set serves
+// TestAuthnJWKS_maxStale: while fetches fail, the last good set serves
 // up to max_stale_seconds after it was fetched, cached tokens included,
 // then requests wait timeout_ms and get 503 (keys_unavailable, with
 // Retry-After) on every worker until a fetch succeeds. Both header modes.
-func TestJWKSFetched_maxStale(t *testing.T) {
+func TestAuthnJWKS_maxStale(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		opts []envoyOpt
@@ -351,11 +354,11 @@ func TestJWKSFetched_maxStale(t *testing.T) {
 	}
 }
 
-// TestJWKSFetched_kidNamesSeveralKeys: an identity provider may publish
+// TestAuthnJWKS_kidNamesSeveralKeys: an identity provider may publish
 // several keys under one kid; a token naming it is tried against each in
 // set order, at most four: the key that signed it in fifth place is never
 // tried.
-func TestJWKSFetched_kidNamesSeveralKeys(t *testing.T) {
+func TestAuthnJWKS_kidNamesSeveralKeys(t *testing.T) {
 	a, b := pubJWK(t, "rsa-a", "k", nil), pubJWK(t, "rsa-b", "k", nil)
 	evil := pubJWK(t, "rsa-evil", "k", nil)
 	cases := []struct {
@@ -393,173 +396,58 @@ func TestJWKSFetched_kidNamesSeveralKeys(t *testing.T) {
 	}
 }
 
-// idpSite answers fetches by path and records them, for the clusters of
-// an identity provider's discovery document and keys.
-type idpSite struct {
-	mu    sync.Mutex
-	pages map[string]string // path -> body (200)
-	seen  []host.HTTPRequest
-}
-
-func (s *idpSite) serve(r host.HTTPRequest) (host.HTTPResponse, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seen = append(s.seen, r)
-	body, ok := s.pages[r.Header(":path")]
-	if !ok {
-		return host.HTTPResponse{Headers: headers(":status", "404")}, nil
+// TestAuthnJWKS_fetchedSetValidated: issue 3, "key sets validated when
+// loaded", as issue 13 refined it: an RSA key under 2048 bits in a fetched
+// set is skipped, counted and logged, never used, while the rest of the
+// set serves (before issue 13 the whole set was refused and every request
+// got 503). Tokens signed by the weak key are refused, with or without its
+// kid.
+func TestAuthnJWKS_fetchedSetValidated(t *testing.T) {
+	weak, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return host.HTTPResponse{Headers: headers(":status", "200", "content-type", "application/json"), Body: []byte(body)}, nil
-}
-
-func (s *idpSite) requests() []host.HTTPRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]host.HTTPRequest(nil), s.seen...)
-}
-
-// discoveryDoc is an OpenID discovery document.
-func discoveryDoc(issuer, jwksURI string) string {
-	return `{"issuer":"` + issuer + `","authorization_endpoint":"https://login.example.com/authorize",` +
-		`"jwks_uri":"` + jwksURI + `","response_types_supported":["code"],"id_token_signing_alg_values_supported":["RS256"]}`
-}
-
-// TestJWKSDiscovery: with "discovery": true the provider's keys are found
-// through the identity provider's OpenID discovery document, whose issuer
-// must be the provider's; its jwks_uri is fetched through cluster on the
-// same authority, or through the cluster remote_jwks.clusters names for
-// another one. Anything else is a failed fetch (503 after timeout_ms) whose
-// log line says what to configure. url stands for authority and path.
-func TestJWKSDiscovery(t *testing.T) {
-	const disc = "/.well-known/openid-configuration"
-	keys := jwksOf(t, "rsa-a")
-	cases := []struct {
-		name     string
-		remote   string
-		idp      map[string]string
-		keysSite map[string]string
-		want     int
-		idpSeen  []string // authority path, in order
-		keysSeen []string
-		log      string
-	}{
-		{
-			name:   "jwks_uri on the authority",
-			remote: `"cluster": "idp", "authority": "login.example.com", "discovery": true`,
-			idp: map[string]string{disc: discoveryDoc(remoteIssuer, "https://login.example.com/discovery/keys"),
-				"/discovery/keys": keys},
-			want:    200,
-			idpSeen: []string{"login.example.com " + disc, "login.example.com /discovery/keys"},
-		},
-		{
-			name:   "url and discovery",
-			remote: `"cluster": "idp", "url": "https://login.example.com/tenant/.well-known/openid-configuration", "discovery": true`,
-			idp: map[string]string{"/tenant" + disc: discoveryDoc(remoteIssuer, "https://LOGIN.example.com:443/keys"),
-				"/keys": keys},
-			want:    200,
-			idpSeen: []string{"login.example.com /tenant" + disc, "LOGIN.example.com:443 /keys"},
-		},
-		{
-			name: "jwks_uri on a mapped authority",
-			remote: `"cluster": "idp", "url": "https://login.example.com", "discovery": true,
-			         "clusters": {"keys.example.com": "keys"}`,
-			idp:      map[string]string{disc: discoveryDoc(remoteIssuer, "https://keys.example.com/jwks?tenant=a")},
-			keysSite: map[string]string{"/jwks?tenant=a": keys},
-			want:     200,
-			idpSeen:  []string{"login.example.com " + disc},
-			keysSeen: []string{"keys.example.com /jwks?tenant=a"},
-		},
-		{
-			name:     "jwks_uri on an unmapped authority",
-			remote:   `"cluster": "idp", "authority": "login.example.com", "discovery": true, "clusters": {"keys.example.com": "keys"}`,
-			idp:      map[string]string{disc: discoveryDoc(remoteIssuer, "https://cdn.example.net/jwks")},
-			keysSite: map[string]string{"/jwks": keys},
-			want:     503,
-			idpSeen:  []string{"login.example.com " + disc},
-			log: `jwks remote: fetch failed: discovery document: jwks_uri "https://cdn.example.net/jwks" is on "cdn.example.net", ` +
-				`not on authority "login.example.com": add "clusters": {"cdn.example.net": "<cluster>"} to remote_jwks`,
-		},
-		{
-			name:    "another issuer",
-			remote:  `"cluster": "idp", "authority": "login.example.com", "discovery": true`,
-			idp:     map[string]string{disc: discoveryDoc("https://evil.example.com/", "https://login.example.com/keys"), "/keys": keys},
-			want:    503,
-			idpSeen: []string{"login.example.com " + disc},
-			log:     `jwks remote: fetch failed: discovery document: issuer "https://evil.example.com/" is not the provider's issuer "` + remoteIssuer + `"`,
-		},
-		{
-			name:    "no discovery document",
-			remote:  `"cluster": "idp", "authority": "login.example.com", "discovery": true`,
-			idp:     map[string]string{},
-			want:    503,
-			idpSeen: []string{"login.example.com " + disc},
-			log:     `jwks remote: fetch failed: discovery document: status 404`,
-		},
-		{
-			name:    "jwks_uri answers 404",
-			remote:  `"cluster": "idp", "authority": "login.example.com", "discovery": true`,
-			idp:     map[string]string{disc: discoveryDoc(remoteIssuer, "https://login.example.com/gone")},
-			want:    503,
-			idpSeen: []string{"login.example.com " + disc, "login.example.com /gone"},
-			log:     `jwks remote: fetch failed: jwks_uri "https://login.example.com/gone": status 404`,
-		},
-		{
-			name:    "url without discovery",
-			remote:  `"cluster": "idp", "url": "https://login.example.com/keys/jwks.json"`,
-			idp:     map[string]string{"/keys/jwks.json": keys},
-			want:    200,
-			idpSeen: []string{"login.example.com /keys/jwks.json"},
-		},
+	weakJWK := `{"kty":"RSA","kid":"weak","use":"sig","n":"` + base64.RawURLEncoding.EncodeToString(weak.N.Bytes()) + `","e":"AQAB"}`
+	set := strings.TrimSuffix(jwksOf(t, "rsa-a"), "]}") + "," + weakJWK + "]}"
+	signWeak := func(in []byte) []byte {
+		d := sha256.Sum256(in)
+		sig, err := rsa.SignPKCS1v15(nil, weak, crypto.SHA256, d[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sig
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			each(t, func(t *testing.T, g guest) {
-				idp, ks := &idpSite{pages: c.idp}, &idpSite{pages: c.keysSite}
-				conf := `{
-  "providers": {"remote": {"issuer": "` + remoteIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["RS256"],
-                           "remote_jwks": {` + c.remote + `, "timeout_ms": 400}}},
-  "routes": [{"name": "r", "match": {"prefix": "/r"}, "auth": {"providers": ["remote"]}}]
-}`
-				e := start(t, g, conf, workers(2), func(hc *host.Config) {
-					hc.Clusters = map[string]host.Cluster{"idp": {HTTP: idp.serve}, "keys": {HTTP: ks.serve}}
-				})
-				s := openReq(e.Worker(1), "/r", remoteToken(t, "rsa-a"))
-				e.Advance(remoteTimeout + 100*time.Millisecond)
-				d := finish(s)
-				if d.Status != c.want {
-					t.Fatalf("status %d (%s), want %d\n%s", d.Status, d.LocalReply, c.want, logText(e))
-				}
-				for _, site := range []struct {
-					name string
-					s    *idpSite
-					want []string
-				}{{"idp", idp, c.idpSeen}, {"keys", ks, c.keysSeen}} {
-					var got []string
-					for _, r := range site.s.requests() {
-						if r.Header(":method") != "GET" {
-							t.Errorf("%s: method %q", site.name, r.Header(":method"))
-						}
-						got = append(got, r.Header(":authority")+" "+r.Header(":path"))
-					}
-					if len(got) < len(site.want) || strings.Join(got[:len(site.want)], "|") != strings.Join(site.want, "|") ||
-						(c.want == 200 && len(got) != len(site.want)) {
-						t.Errorf("cluster %s saw %q, want %q", site.name, got, site.want)
-					}
-				}
-				if c.log != "" && len(e.LogsContaining(c.log)) == 0 {
-					t.Errorf("no log line %q:\n%s", c.log, logText(e))
-				}
-				if c.want == 200 {
-					if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
-						t.Errorf("fetch_ok = %d", got)
-					}
-					if d := finish(openReq(e.Worker(0), "/r", remoteToken(t, "rsa-a"))); d.Status != 200 {
-						t.Errorf("other worker: status %d", d.Status)
-					}
-				} else if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
-					t.Errorf("fetch_failed = %d", got)
-				}
-			})
-		})
-	}
+	claims := mustJSON(t, claimsAt(host.DefaultStart, remoteIssuer, nil))
+	each(t, func(t *testing.T, g guest) {
+		srv := &jwksServer{}
+		srv.set(200, set, false)
+		e := startRemote(t, g, srv)
+		s := openReq(e.Worker(0), "/r", remoteToken(t, "rsa-a"))
+		e.Advance(100 * time.Millisecond)
+		if d := finish(s); d.Status != 200 {
+			t.Fatalf("the good key beside a weak one: status %d (%s)\n%s", d.Status, d.LocalReply, logText(e))
+		}
+		for _, c := range []struct {
+			header string
+			reason problem.Reason
+		}{
+			{`{"alg":"RS256","kid":"weak"}`, problem.ReasonTokenUnknownKey},
+			{`{"alg":"RS256"}`, problem.ReasonTokenBadSignature},
+		} {
+			s := openReq(e.Worker(1), "/r", craft(c.header, claims, signWeak))
+			e.Advance(remoteTimeout)
+			if d := finish(s); d.Status != 401 || d.LocalReply != "apiguard_"+string(c.reason) {
+				t.Errorf("token of the weak key, header %s: status %d (%s), want 401 %s", c.header, d.Status, d.LocalReply, c.reason)
+			}
+		}
+		if got := metric(t, e, "apiguard.jwks.remote.keys_skipped"); got < 1 {
+			t.Errorf("keys_skipped = %d", got)
+		}
+		if got := metricOrZero(t, e, "apiguard.jwks.remote.fetch_failed"); got != 0 {
+			t.Errorf("fetch_failed = %d for a set with one weak key", got)
+		}
+		if len(e.LogsContaining(`keys[1].n kid "weak": RSA modulus under 2048 bits`)) == 0 {
+			t.Errorf("the load line does not say which key was skipped and why:\n%s", logText(e))
+		}
+	})
 }

@@ -1,20 +1,16 @@
 package e2e
 
-// Conformance with DESIGN.md where the implementation once differed: each
-// test quotes the sentence it checks, and runs natively and against the
-// .wasm.
+// Report-only routes (enforce: false) across every policy: what the
+// request and the response keep. Each test quotes the DESIGN.md sentence
+// it checks, and runs natively and against the .wasm.
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/apiguard/apiguard/e2e/host"
-	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
@@ -96,7 +92,7 @@ func confSameRequest(t *testing.T, r host.Result, req host.Request) {
 // response go on untouched." A verified credential is neither removed
 // (header, cookie, query parameter, API key) nor turned into
 // claims_to_headers, whether or not a check of the policy would refuse.
-func TestReportOnlyLeavesRequestUntouched(t *testing.T) {
+func TestReportOnly_requestUntouched(t *testing.T) {
 	now := host.DefaultStart
 	tok := mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, nil))
 	web := mint(t, "ed", "EdDSA", claimsAt(now, webIssuer, nil))
@@ -150,7 +146,7 @@ func TestReportOnlyLeavesRequestUntouched(t *testing.T) {
 // allow headers matching the preflights it still answers, Vary: Origin,
 // and the top-level security_headers (Cache-Control: no-store included,
 // since the request carried a verified credential).
-func TestReportOnlyLeavesResponseUntouched(t *testing.T) {
+func TestReportOnly_responseUntouched(t *testing.T) {
 	tok := mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, nil))
 	const doc = `{"id":1,"password":"hunter2"}`
 	upstream := jsonResp(200, doc, "content-length", "29", "ratelimit-policy", `"up";q=9;w=9`, "ratelimit", `"up";r=8;t=9`)
@@ -189,90 +185,5 @@ func TestReportOnlyLeavesResponseUntouched(t *testing.T) {
 		runTable(t, e, []exchange{{name: "enforced", req: req("/all/x"), resp: upstream, want: 200, body: strp(`{"id":1}`),
 			upHeaders: map[string]string{"authorization": "", "range": "", "if-range": "", "accept-encoding": "identity"},
 			headers:   map[string]string{"content-length": "", "ratelimit-policy": `"all-ip";q=100;w=60`, "ratelimit": `"all-ip";r=99;t=1`}}})
-	})
-}
-
-// lockoutConfig guards /both (a local and a global limit) and /bare (no
-// limit) with failed_auth_limit. One slot: every address shares it, so the
-// test can lock it without knowing the hash seed.
-const lockoutConfig = `{
-  "rate_limit_slots": 1,
-  "rate_limit_service": {"cluster": "ratelimit", "domain": "apiguard-test", "timeout_ms": 200, "failure_mode": "deny"},
-  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
-    "keys": [{"id": "k1", "sha256": "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"}]}}},
-  "failed_auth_limit": {"key": "ip", "limit": 3, "window": "1m"},
-  "routes": [
-    {"name": "both", "match": {"prefix": "/both"}, "auth": {"providers": ["keys"], "allow_missing": true},
-     "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 100, "window": "1m"},
-                     {"name": "fleet", "key": "header:x-client", "limit": 10, "window": "1h", "global": true}]},
-    {"name": "bare", "match": {"prefix": "/bare"}, "auth": {"providers": ["keys"], "allow_missing": true}}
-  ]
-}`
-
-const (
-	lockoutRoutePolicy = `"per-ip";q=100;w=60, "fleet";q=10;w=3600`
-	failedAuthPolicy   = `"failed_auth";q=3;w=60`
-)
-
-// confLockFailedAuth locks every address out (the slot as the counting path
-// leaves it at the failure that reaches the limit).
-func confLockFailedAuth(e *host.Envoy) {
-	now := e.Clock().Now().UnixNano()
-	entry := make([]byte, 8)
-	binary.LittleEndian.PutUint64(entry, uint64(now+int64(time.Minute)+2*int64(20*time.Second)))
-	e.PutSharedData("apiguard/rl1/~fa/0", entry)
-}
-
-// DESIGN.md "Responses the filter sends": "RateLimit-Policy lists every
-// limit of the route (`"per-user";q=100;w=60`), RateLimit reports the limit
-// that refused". A failed_auth_limit lockout lists the route's limits,
-// local and global, then failed_auth, the limit its RateLimit names.
-func TestLockoutRateLimitPolicy(t *testing.T) {
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, lockoutConfig)
-		confLockFailedAuth(e)
-		runTable(t, e, []exchange{
-			{name: "route with limits", req: rlReq("/both", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked,
-				headers: map[string]string{"retry-after": "60", "ratelimit-policy": lockoutRoutePolicy + ", " + failedAuthPolicy,
-					"ratelimit": `"failed_auth";r=0;t=60`}},
-			{name: "route without limits", req: rlReq("/bare", "203.0.113.7:1"), want: 429, reason: problem.ReasonFailedAuthLocked,
-				headers: map[string]string{"retry-after": "60", "ratelimit-policy": failedAuthPolicy,
-					"ratelimit": `"failed_auth";r=0;t=60`}},
-		})
-	})
-}
-
-// confFAFailHost fails shared-data reads of failed_auth_limit's slots
-// while armed.
-type confFAFailHost struct {
-	proxy.Host
-	armed *atomic.Bool
-}
-
-func (h confFAFailHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	if h.armed.Load() && strings.Contains(key, "/~fa/") {
-		return nil, 0, proxy.StatusInternalFailure
-	}
-	return h.Host.GetSharedData(key)
-}
-
-// The same sentence for the 429 step 8 answers when failed_auth_limit's
-// state cannot be read (rate_limit_unavailable): RateLimit names
-// failed_auth, so RateLimit-Policy lists the route's limits and then it.
-func TestLockoutUnavailableRateLimitPolicy(t *testing.T) {
-	each(t, func(t *testing.T, g guest) {
-		armed := new(atomic.Bool)
-		inner := g.factory
-		g.factory = func(h proxy.Host) (proxy.Handler, error) { return inner(confFAFailHost{Host: h, armed: armed}) }
-		e := start(t, g, lockoutConfig)
-		armed.Store(true)
-		runTable(t, e, []exchange{
-			{name: "route with limits", req: rlReq("/both", "203.0.113.7:1"), want: 429, reason: problem.ReasonRateLimitUnavailable,
-				headers: map[string]string{"retry-after": "1", "ratelimit-policy": lockoutRoutePolicy + ", " + failedAuthPolicy,
-					"ratelimit": `"failed_auth";r=0;t=1`}},
-			{name: "route without limits", req: rlReq("/bare", "203.0.113.7:1"), want: 429, reason: problem.ReasonRateLimitUnavailable,
-				headers: map[string]string{"retry-after": "1", "ratelimit-policy": failedAuthPolicy,
-					"ratelimit": `"failed_auth";r=0;t=1`}},
-		})
 	})
 }

@@ -1,0 +1,108 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/problem"
+)
+
+// JSON request bodies: member names equal under case folding.
+
+// Issue 13, class 6: member names that differ only in case. Go's
+// encoding/json, Jackson and System.Text.Json (in their common settings)
+// bind {"qty":1,"QTY":-5} as qty = -5, so keys equal under case folding
+// (with İ and ı as i) are duplicates unless json.case_sensitive_keys; that
+// option never relaxes body_owner's letter-case rule.
+func keyCaseConfig(t testing.TB, hold bool) string {
+	return `{
+  "hold_headers": ` + fmt.Sprint(hold) + `,
+  "providers": {
+    "idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"],
+            "jwks": ` + jwksOf(t, "ed") + `}
+  },
+  "routes": [
+    {"name": "items", "match": {"path": "/items"}, "request": {"json": {"fields": [{"path": "qty", "type": "integer"}]}}},
+    {"name": "exact", "match": {"path": "/exact"}, "request": {"json": {"case_sensitive_keys": true}}},
+    {"name": "orders", "match": {"path": "/orders"}, "request": {"json": {"case_sensitive_keys": true}},
+      "auth": {"providers": ["idp"], "body_owner": [{"field": "customer_id", "claim": "sub"}, {"field": "meta.tenant", "claim": "tenant"}]}},
+    {"name": "owned", "match": {"path": "/owned"},
+      "auth": {"providers": ["idp"], "body_owner": [{"field": "customer_id", "claim": "sub"}]}}
+  ]
+}`
+}
+
+func TestRequestJSON_caseFoldedKeys(t *testing.T) {
+	now := host.DefaultStart
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"tenant": "t1"})))
+	type kc struct {
+		name, path, body string
+		want             int
+		reason           problem.Reason
+	}
+	// Spellings of one key that an upstream binding case-insensitively
+	// reads as the same member.
+	variants := []struct{ name, body string }{
+		{"QTY", `{"qty":1,"QTY":-5}`},
+		{"Qty last", `{"QTY":-5,"qty":1}`},
+		{"escaped", `{"qty":1,"\u0051TY":-5}`},
+		{"escaped lower", `{"QTY":1,"\u0071\u0074\u0079":-5}`},
+		{"Kelvin sign", "{\"sku\":\"a\",\"s\u212au\":\"b\",\"qty\":1}"},
+		{"Kelvin sign escaped", `{"sku":"a","s\u212Au":"b","qty":1}`},
+		{"Kelvin sign and K", "{\"K\":1,\"\u212a\":2}"},
+		{"long s", "{\"sku\":\"a\",\"\u017fku\":\"b\",\"qty\":1}"},
+		{"long s escaped", `{"sku":"a","\u017fKU":"b","qty":1}`},
+		{"dotted capital I", "{\"is_admin\":false,\"\u0130S_ADMIN\":true,\"qty\":1}"},
+		{"dotless i", "{\"is_admin\":false,\"\u0131s_admin\":true,\"qty\":1}"},
+		{"dotted and dotless", `{"\u0130d":1,"\u0131D":2}`},
+		{"nested", `{"qty":1,"items":[{"sku":"a","SKU":"b"}]}`},
+		{"in a big object", `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,` +
+			`"b0":0,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"role":"user","ROLE":"admin"}`},
+	}
+	var cases []kc
+	for _, v := range variants {
+		cases = append(cases,
+			kc{"fold " + v.name, "/items", v.body, 400, problem.ReasonJSONDuplicateKeyCase},
+			kc{"case_sensitive_keys " + v.name, "/exact", v.body, 200, ""},
+			kc{"body_owner without json " + v.name, "/owned", v.body, 400, problem.ReasonJSONDuplicateKeyCase})
+	}
+	cases = append(cases,
+		kc{"different keys", "/items", `{"qty":1,"qtys":2,"sku":"a","s":{"sku":"b","SKU2":1}}`, 200, ""},
+		kc{"sharp s is not ss", "/items", "{\"stra\u00dfe\":1,\"strasse\":2}", 200, ""},
+		kc{"exact duplicate", "/exact", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
+		kc{"exact duplicate folded", "/items", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
+		// case_sensitive_keys never relaxes body_owner's letter-case rule.
+		kc{"body_owner own", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"qty":1,"QTY":-5}`, 200, ""},
+		kc{"body_owner Customer_ID", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner Customer_ID first", "/orders", `{"Customer_ID":"bob","customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner escaped", "/orders", `{"customer_id":"alice","\u0043USTOMER_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner dotless i", "/orders", "{\"customer_id\":\"alice\",\"customer_\u0131d\":\"bob\",\"meta\":{\"tenant\":\"t1\"}}", 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner dotted I", "/orders", `{"customer_id":"alice","CUSTOMER_\u0130D":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner nested", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		kc{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
+	)
+	eachProfile(t, func(t *testing.T, g guest) {
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				e := start(t, g, keyCaseConfig(t, m.hold), m.opts...)
+				vm := e.Worker(0)
+				for _, c := range cases {
+					for _, chunk := range []int{0, 3} {
+						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
+							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
+								Headers: append(headers("content-type", "application/json"), alice...)}
+							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
+							if c.want == 403 {
+								x.headers = chScope
+							}
+							r := roundTrip(vm, x)
+							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
+						})
+					}
+				}
+			})
+		}
+	})
+}
