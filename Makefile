@@ -98,7 +98,7 @@ fuzz:
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed"; exit 1; fi
 
-# Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; README.md "End-to-end tests in Envoy").
+# Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; docs/operating.md "End-to-end tests in Envoy").
 e2e: build
 	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
 
