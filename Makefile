@@ -64,7 +64,7 @@ bench: build
 # The policy packages' own benchmarks compiled to wasm and run on wazero, so
 # the cost of Go's wasm code generation is visible per package (make bench
 # shows whole requests through the module in the emulator).
-BENCH_WASM_PKGS ?= ./filter/jwt ./filter/jsonx ./filter/redact ./filter/reqcheck ./filter/ratelimit
+BENCH_WASM_PKGS ?= ./filter/jwt ./filter/jsonx ./filter/redact ./filter/reqcheck ./filter/ratelimit ./filter/schema
 bench-wasm:
 	@mkdir -p build/benchwasm
 	$(GO) build -o build/benchwasm/wazero github.com/tetratelabs/wazero/cmd/wazero

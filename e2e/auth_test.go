@@ -262,9 +262,12 @@ func TestAuthAlgorithms(t *testing.T) {
 		cases = append(cases, exchange{name: c.alg + " on " + c.path, req: getWith(c.path, bearer(tok)), want: 200,
 			upHeaders: map[string]string{"authorization": ""}})
 	}
-	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, tokenConfig(t))
+	eachSigPath(t, func(t *testing.T, g guest, p sigPath) {
+		e := start(t, g, tokenConfig(t), p.opt)
 		runTable(t, e, cases)
+		// RS*, ES*; PS*, EdDSA, HS* (the EdDSA and HS256 tokens of /both
+		// are the deterministic ones of /t and /h: cache hits).
+		p.counted(t, e, 6, 7)
 	})
 }
 
@@ -373,9 +376,9 @@ func TestAuthAttacks(t *testing.T) {
 		invalid("issuer no provider of the route trusts", getWith("/both", bearer(mint(t, "ed", "EdDSA", claimsAt(now, "https://evil.example.com/", nil)))), problem.ReasonTokenWrongIssuer),
 		invalid("malformed on a route of several providers", getWith("/both", bearer("not-a-token")), problem.ReasonTokenMalformed),
 	)
-	each(t, func(t *testing.T, g guest) {
+	eachSigPath(t, func(t *testing.T, g guest, p sigPath) {
 		calls := 0
-		e := start(t, g, tokenConfig(t), func(c *host.Config) {
+		e := start(t, g, tokenConfig(t), p.opt, func(c *host.Config) {
 			c.Clusters = map[string]host.Cluster{"attacker": {HTTP: func(host.HTTPRequest) (host.HTTPResponse, error) {
 				calls++
 				return host.HTTPResponse{}, nil
@@ -394,6 +397,7 @@ func TestAuthAttacks(t *testing.T) {
 		if got := metric(e, "apiguard.denied.token_bad_signature"); got < 5 {
 			t.Errorf("denied.token_bad_signature = %d", got)
 		}
+		p.counted(t, e, 5, 0) // the five accepted tokens are RS256 and ES256
 	})
 }
 

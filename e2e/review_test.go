@@ -141,6 +141,9 @@ func (h *rootsHost) DefineMetric(t proxy.MetricType, name string) (uint32, proxy
 }
 func (h *rootsHost) SetEffectiveContext(id uint32) proxy.Status { h.cur = id; return proxy.StatusOK }
 func (h *rootsHost) Done() proxy.Status                         { return proxy.StatusOK }
+func (h *rootsHost) CallForeignFunction(string, []byte) ([]byte, proxy.Status) {
+	return nil, proxy.StatusNotFound
+}
 
 // rootsDriver runs handler callbacks as Envoy would, with the current
 // context set for the host.

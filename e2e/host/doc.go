@@ -122,6 +122,13 @@
 //     VM call; 0 returns to the callback's own context; an unknown id is
 //     BadArgument; a context deleted meanwhile reverts to the real one.
 //   - proxy_done is always NotFound (no VM shutdown is modelled).
+//   - proxy_call_foreign_function knows one name, verify_signature, which
+//     answers as Envoy 1.37 does (package verifysig: protobuf arguments, DER
+//     or PEM SPKI keys, PKCS#1 v1.5 and DER ECDSA, the five hash names,
+//     BadArgument for arguments that do not parse or a key that does not
+//     import); Config.NoVerifySignature removes it (Envoy before 1.30),
+//     Config.VerifySignature replaces it (a lying or failing host). Any
+//     other name is NotFound.
 //   - Properties: request.{path,url_path,query,host,scheme,method,referer,
 //     useragent,id,headers[.<name>],protocol,time,size},
 //     response.{code,code_details,headers,trailers,size,flags},

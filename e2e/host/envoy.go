@@ -65,6 +65,13 @@ type Config struct {
 	// NodeID and NodeCluster are the xds.node.id and xds.node.cluster
 	// properties (bootstrap node); default "apiguard-test" and "apiguard".
 	NodeID, NodeCluster string
+	// NoVerifySignature removes the verify_signature foreign function, as
+	// on Envoy before 1.30 and other proxies: calls answer NotFound.
+	NoVerifySignature bool
+	// VerifySignature, when set, answers verify_signature in place of the
+	// emulator's faithful one (verifysig.Call): a test's lying or failing
+	// host (verifysig.Faulty).
+	VerifySignature func(args []byte) ([]byte, proxy.Status)
 }
 
 // Cluster is an upstream cluster the plugin can call out to. A nil function

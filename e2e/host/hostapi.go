@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/apiguard/apiguard/e2e/host/verifysig"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
@@ -548,3 +549,28 @@ func (h *hostAPI) SetEffectiveContext(id uint32) proxy.Status {
 // returned false at VM shutdown is pending, and the emulator never shuts a
 // VM down, so this is always NotFound.
 func (h *hostAPI) Done() proxy.Status { return proxy.StatusNotFound }
+
+// CallForeignFunction implements proxy.Host. The only function registered
+// is Envoy's verify_signature (verifysig; Config.VerifySignature replaces
+// it, Config.NoVerifySignature removes it); every other name is NotFound.
+func (h *hostAPI) CallForeignFunction(name string, args []byte) ([]byte, proxy.Status) {
+	if h.restricted("proxy_call_foreign_function") {
+		return nil, proxy.StatusBadArgument
+	}
+	cfg := &h.vm().env.cfg
+	if name != verifysig.Name || cfg.NoVerifySignature {
+		return nil, proxy.StatusNotFound
+	}
+	if cfg.VerifySignature != nil {
+		return cfg.VerifySignature(args)
+	}
+	return verifysig.Call(args)
+}
+
+// HasForeignFunction reports whether name is registered, so the wasm
+// adapter can answer NotFound before it reads the arguments, as cpp-host
+// does.
+func (h *hostAPI) HasForeignFunction(name string) bool {
+	cfg := &h.vm().env.cfg
+	return name == verifysig.Name && !cfg.NoVerifySignature
+}

@@ -350,6 +350,21 @@ func (h *fakeHost) SetEffectiveContext(id uint32) proxy.Status {
 
 func (h *fakeHost) Done() proxy.Status { return proxy.StatusNotFound }
 
+// CallForeignFunction knows three names: "echo" answers Ok with the
+// arguments, "empty" Ok with nothing, "fail" BadArgument.
+func (h *fakeHost) CallForeignFunction(name string, args []byte) ([]byte, proxy.Status) {
+	h.record("foreign %s %q", name, args)
+	switch name {
+	case "echo":
+		return append([]byte(nil), args...), proxy.StatusOK
+	case "empty":
+		return nil, proxy.StatusOK
+	case "fail":
+		return nil, proxy.StatusBadArgument
+	}
+	return nil, proxy.StatusNotFound
+}
+
 // newVM makes one VM of the hostcalls guest.
 func newVM(t testing.TB, o Options) (*vm, *fakeHost) {
 	t.Helper()

@@ -419,13 +419,44 @@ func hSetEffectiveContext(c hostcall) proxy.Status {
 
 func hDone(c hostcall) proxy.Status { return c.v.host.Done() }
 
-// hCallForeignFunction: no foreign functions are registered in the
-// emulator, so after validating the arguments the answer is NotFound, as
-// cpp-host answers for an unregistered name.
+// hCallForeignFunction is cpp-host's call_foreign_function: the name is
+// read first and an unregistered one is NotFound before the arguments are
+// looked at (nothing written); then the function runs. Its result is
+// copied into a block from the guest's allocator, also when empty (the
+// function asks for it whatever the size), and (pointer, size) go to the
+// return slots; a function that fails allocates nothing, and the slots get
+// (0, 0) all the same.
 func hCallForeignFunction(c hostcall) proxy.Status {
-	c.view(0)
-	c.view(2)
-	return c.orElse(proxy.StatusNotFound)
+	name := c.str(0)
+	if c.failed() {
+		return c.st
+	}
+	if r, ok := c.v.host.(interface{ HasForeignFunction(string) bool }); ok && !r.HasForeignFunction(name) {
+		return proxy.StatusNotFound
+	}
+	args := c.bytes(2)
+	if c.failed() {
+		return c.st
+	}
+	out, st := c.v.host.CallForeignFunction(name, args)
+	if st == proxy.StatusNotFound && out == nil {
+		return st
+	}
+	var ptr uint32
+	if st == proxy.StatusOK {
+		var ok bool
+		if ptr, ok = c.v.alloc(uint32(len(out))); !ok {
+			return proxy.StatusInvalidMemoryAccess
+		}
+		dst, _ := c.v.mem.Read(ptr, uint32(len(out)))
+		copy(dst, out)
+	} else {
+		out = nil
+	}
+	if !c.v.mem.WriteUint32Le(c.arg(4), ptr) || !c.v.mem.WriteUint32Le(c.arg(5), uint32(len(out))) {
+		return proxy.StatusInvalidMemoryAccess
+	}
+	return st
 }
 
 func hPthreadEqual(_ *vm, s []uint64) {

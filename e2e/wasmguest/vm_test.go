@@ -174,7 +174,13 @@ func TestVM_Hostcalls(t *testing.T) {
 		{
 			name:     "foreign function",
 			scenario: scForeign,
-			wantLogs: []string{"st=1"},
+			wantLogs: []string{
+				"st=1",
+				`echo st=0 len=2 nil=false allocs=1 res="\b\x01"`,
+				`empty st=0 len=0 nil=false allocs=1 res=""`,
+				`fail st=2 len=0 nil=true allocs=0 res=""`,
+			},
+			wantCalls: []string{`foreign clear_route_cache ""`, `foreign echo "\b\x01"`, `foreign empty "\b\x01"`, `foreign fail "\b\x01"`},
 		},
 		{
 			name:     "env",

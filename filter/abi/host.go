@@ -241,3 +241,20 @@ func (wasmHost) SetEffectiveContext(id uint32) proxy.Status {
 }
 
 func (wasmHost) Done() proxy.Status { return proxy.Status(proxyDone()) }
+
+// CallForeignFunction implements proxy.Host. The host allocates the result
+// through our allocator whenever the function produced one, even of size
+// 0 (cpp-host's call_foreign_function), so the pending block is released
+// whatever the size.
+func (wasmHost) CallForeignFunction(name string, args []byte) ([]byte, proxy.Status) {
+	var p *byte
+	var n uint32
+	st := proxy.Status(proxyCallForeignFunction(name, dataPtr(args), uint32(len(args)), unsafe.Pointer(&p), &n))
+	if st != proxy.StatusOK {
+		releaseAlloc()
+		return nil, st
+	}
+	b := hostBytes(p, n)
+	releaseAlloc()
+	return b, st
+}

@@ -99,3 +99,6 @@ func proxySetEffectiveContext(contextID uint32) uint32
 
 //go:wasmimport env proxy_done
 func proxyDone() uint32
+
+//go:wasmimport env proxy_call_foreign_function
+func proxyCallForeignFunction(name string, args *byte, argsSize uint32, ret unsafe.Pointer, retSize *uint32) uint32

@@ -28,6 +28,8 @@
 //     set from claims;
 //   - API key ids and hashes are unique across all providers;
 //   - rate_limit_slots must be a power of two (a slot is hash & (slots-1));
+//   - token_cache.max_entries (at most 2^20) and max_bytes (at most 256 MiB)
+//     may be 0, which turns the verified-token cache off;
 //   - a configuration with neither `routes` nor `default` is refused (it
 //     would answer 404 to everything);
 //   - lists that name a set (methods, providers, origins, ...) refuse
@@ -75,9 +77,14 @@ const (
 	MaxJSONDepthLimit     = 1024     // largest accepted max_depth
 	DefaultRateLimitSlots = 65536    // rate_limit_slots
 	MaxRateLimitSlots     = 1 << 24  // largest accepted rate_limit_slots
-	DefaultMask           = "****"   // response.redact.mask
-	MaxNameLen            = 64       // route, provider and rate-limit names
-	MaxConfigBytes        = 16 << 20 // largest accepted document
+	// token_cache: the verified-token cache of each worker.
+	DefaultTokenCacheEntries = 4096      // token_cache.max_entries
+	DefaultTokenCacheBytes   = 4 << 20   // token_cache.max_bytes
+	MaxTokenCacheEntries     = 1 << 20   // largest accepted max_entries
+	MaxTokenCacheBytes       = 256 << 20 // largest accepted max_bytes
+	DefaultMask              = "****"    // response.redact.mask
+	MaxNameLen               = 64        // route, provider and rate-limit names
+	MaxConfigBytes           = 16 << 20  // largest accepted document
 )
 
 // Default durations (DESIGN.md "Defaults", and the choices documented on the
@@ -112,6 +119,8 @@ type Config struct {
 	RateLimitService *RateLimitService
 	// RateLimitSlots is `rate_limit_slots` (default 65536, a power of two).
 	RateLimitSlots int
+	// TokenCache is `token_cache`.
+	TokenCache TokenCache
 	// Errors is `errors`.
 	Errors Errors
 	// SecurityHeaders is `security_headers` (default true).
@@ -735,6 +744,16 @@ type RateLimit struct {
 	Burst int64
 	// Global is `global`: decided by the rate limit service.
 	Global bool
+}
+
+// TokenCache is `token_cache`: the bounds of each worker's verified-token
+// cache. Zero in either turns the cache off.
+type TokenCache struct {
+	// MaxEntries is `max_entries` (default 4096, at most 2^20).
+	MaxEntries int
+	// MaxBytes is `max_bytes` (default 4 MiB, at most 256 MiB), counted as
+	// the memory entries take (see jwt.Cache).
+	MaxBytes int
 }
 
 // FailedAuthLimit is `failed_auth_limit`.

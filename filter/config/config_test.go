@@ -266,6 +266,7 @@ func TestParse_defaults(t *testing.T) {
 		{"rate limit window days", pol.RateLimits[0].Window, 24 * time.Hour},
 		{"rate limit global", pol.RateLimits[0].Global, false},
 		{"rate_limit_slots", cfg.RateLimitSlots, 65536},
+		{"token_cache", cfg.TokenCache, TokenCache{MaxEntries: 4096, MaxBytes: 4 << 20}},
 		{"rate_limit_service.timeout_ms", cfg.RateLimitService.Timeout, 50 * time.Millisecond},
 		{"rate_limit_service.failure_mode", cfg.RateLimitService.FailureMode, FailureDeny},
 		{"rate_limit_service.hash_secret", cfg.RateLimitService.HashSecret, Secret("")},
@@ -292,6 +293,7 @@ func TestParse_values(t *testing.T) {
 	t.Run("explicit false and overrides", func(t *testing.T) {
 		cfg := mustParse(t, `{"hold_headers":false,"security_headers":false,"audit_log":true,
 			"errors":{"sanitize_upstream_5xx":false},"rate_limit_slots":1024,
+			"token_cache":{"max_entries":0,"max_bytes":1048576},
 			"default":{"enforce":false},
 			"rate_limit_service":{"cluster":"c","domain":"d","timeout_ms":250,"failure_mode":"allow","hash_secret":"0123456789abcdef"},
 			"failed_auth_limit":{"key":"header:X-Client","limit":3,"window":"90s"}}`)
@@ -300,6 +302,7 @@ func TestParse_values(t *testing.T) {
 		check(t, "audit_log", cfg.AuditLog, true)
 		check(t, "sanitize", cfg.Errors.SanitizeUpstream5xx, false)
 		check(t, "slots", cfg.RateLimitSlots, 1024)
+		check(t, "token_cache", cfg.TokenCache, TokenCache{MaxEntries: 0, MaxBytes: 1 << 20})
 		check(t, "enforce", cfg.Default.Enforce, false)
 		check(t, "rls", *cfg.RateLimitService, RateLimitService{Cluster: "c", Domain: "d", Timeout: 250 * time.Millisecond, FailureMode: FailureAllow, HashSecret: "0123456789abcdef"})
 		check(t, "fal", *cfg.FailedAuthLimit, FailedAuthLimit{Key: Key{Kind: KeyHeader, Header: "x-client", Raw: "header:X-Client"}, Limit: 3, Window: 90 * time.Second})

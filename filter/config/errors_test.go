@@ -85,6 +85,15 @@ func TestParse_errors(t *testing.T) {
 		{"slots not power of two", withTop(`,"rate_limit_slots":100000`), `rate_limit_slots: must be a power of two (e.g. 65536)`},
 		{"slots string", withTop(`,"rate_limit_slots":"65536"`), `rate_limit_slots: must be an integer, not a string`},
 
+		// token_cache.
+		{"token_cache type", withTop(`,"token_cache":4096`), `token_cache: must be an object, not a number`},
+		{"token_cache unknown", withTop(`,"token_cache":{"entries":1}`), `token_cache: unknown field "entries"`},
+		{"token_cache entries negative", withTop(`,"token_cache":{"max_entries":-1}`), `token_cache.max_entries: must be between 0 and 1048576`},
+		{"token_cache entries too many", withTop(`,"token_cache":{"max_entries":1048577}`), `token_cache.max_entries: must be between 0 and 1048576`},
+		{"token_cache bytes fraction", withTop(`,"token_cache":{"max_bytes":1.5}`), `token_cache.max_bytes: must be an integer, not 1.5`},
+		{"token_cache bytes too many", withTop(`,"token_cache":{"max_bytes":268435457}`), `token_cache.max_bytes: must be between 0 and 268435456`},
+		{"token_cache bytes string", withTop(`,"token_cache":{"max_bytes":"4MiB"}`), `token_cache.max_bytes: must be an integer, not a string`},
+
 		// failed_auth_limit.
 		{"fal type", withTop(`,"failed_auth_limit":true`), `failed_auth_limit: must be an object, not a boolean`},
 		{"fal claim key", withTop(`,"failed_auth_limit":{"key":"claim:sub","limit":1,"window":"1m"}`), `failed_auth_limit.key: must be "ip" or "header:NAME" (no credential is verified when it counts)`},

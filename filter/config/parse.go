@@ -82,6 +82,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 	cfg := &Config{
 		HoldHeaders:     true,
 		RateLimitSlots:  DefaultRateLimitSlots,
+		TokenCache:      TokenCache{MaxEntries: DefaultTokenCacheEntries, MaxBytes: DefaultTokenCacheBytes},
 		Errors:          Errors{SanitizeUpstream5xx: true},
 		SecurityHeaders: true,
 	}
@@ -110,6 +111,8 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 				err = mp.errorf("must be a power of two (e.g. 65536)")
 			}
 			cfg.RateLimitSlots = int(n)
+		case "token_cache":
+			err = ps.parseTokenCache(&m.Value, mp)
 		case "errors":
 			err = ps.parseErrors(&m.Value, mp)
 		case "security_headers":
@@ -231,6 +234,24 @@ func claimHeaders(providers []*Provider) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+func (ps *parser) parseTokenCache(v *jsonx.Value, p *path) *Error {
+	tc := &ps.cfg.TokenCache
+	return eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
+		var n int64
+		switch m.Key {
+		case "max_entries":
+			n, err = getInt(&m.Value, mp, 0, MaxTokenCacheEntries)
+			tc.MaxEntries = int(n)
+		case "max_bytes":
+			n, err = getInt(&m.Value, mp, 0, MaxTokenCacheBytes)
+			tc.MaxBytes = int(n)
+		default:
+			return false, nil
+		}
+		return true, err
+	})
 }
 
 func (ps *parser) parseErrors(v *jsonx.Value, p *path) *Error {

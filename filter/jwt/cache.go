@@ -1,198 +1,365 @@
 package jwt
 
 import (
-	"crypto/sha256"
+	"encoding/binary"
+	"hash/maphash"
+	"math"
+	"strings"
 	"sync"
 	"time"
 )
 
 // Cache remembers verified tokens so that a client repeating its token
-// skips the signature check. An entry is keyed by the provider name, the
-// SHA-256 of the token and the generation of the key set that verified it,
-// so a key rotation (a new generation) makes every older entry miss, and
-// one provider's verdict is never reused for another. An entry lives until
-// the earlier of the token's exp and the time it was stored plus the TTL
-// cap; entries for tokens past exp are never returned.
+// costs a lookup (DESIGN "Guarantees", Keys). An entry is keyed by the
+// provider, the token itself and the generation of the key that verified
+// it:
 //
-// Capacity is fixed. When it is full, Put evicts with the CLOCK algorithm
-// (an approximation of least-recently-used): a hand sweeps the slots,
-// taking the first one that is expired or was not hit since the hand last
-// passed it, and clearing the hit mark of the others. Expired entries are
-// also dropped when a Get finds them.
+//   - the index is an open-addressing table over a 64-bit hash of the
+//     provider, the token's length and its last hashedTail bytes, seeded
+//     per cache (hash/maphash, so per VM), so nobody outside can aim
+//     tokens at one place; a hit compares the provider and the whole
+//     token, never the hash alone. The tail of a token is its signature,
+//     which differs between any two valid tokens, and only verified tokens
+//     are ever stored, so hashing the tail spreads entries as well as
+//     hashing everything, at a fraction of the cost in wasm (where a byte costs about as much to hash as to compare, and both run a byte at a time);
+//   - a hit also requires the verifier's key set to still hold the key
+//     that verified the token, unchanged: every key has a generation, a
+//     seeded hash of its kid, alg and material, so a refresh that keeps a
+//     key keeps its tokens and one that removes or replaces it revokes
+//     them;
+//   - a hit re-checks exp, nbf, iat and the lifetime against now with the
+//     verifier's rules; a token that no longer passes is dropped and the
+//     caller verifies it afresh (and gets the precise refusal).
+//
+// Bounds: at most maxEntries entries and maxBytes bytes (an entry's cost is
+// entryCost, what it takes in memory: the token twice, for our copy and the
+// decoded parts its claims point into, plus 1 KiB for the parsed claims
+// and the bookkeeping), and tokens over MaxCachedToken bytes are never
+// stored. The index has four times as many cells as entries,
+// and an entry always sits within probeWindow cells of where its hash
+// points: a lookup reads at most probeWindow cells, whatever was stored
+// before. When the window of a new entry is full, the new entry replaces
+// one of the window's (one that was not hit since the clock hand passed it,
+// else the first); when the entries or the bytes are at their bound, the
+// CLOCK algorithm evicts (an approximation of least recently used: a hand
+// sweeps the entries, dropping the first that expired or was not hit since
+// it last passed, and clearing the hit mark of the others).
 //
 // The caller passes the time; the cache has no timers. Get allocates
-// nothing. A Cache is safe for concurrent use. A provider's Verifier
-// configuration (issuer, audiences, algorithms, clock rules) is part of the
-// verdict: build a new Cache when the configuration changes.
+// nothing; Put copies the token. A Cache is safe for concurrent use. A
+// provider's configuration (issuer, audiences, algorithms, clock rules)
+// is part of the verdict: build a new Cache when the configuration
+// changes. A nil *Cache caches nothing.
 type Cache struct {
-	mu      sync.Mutex
-	ttl     time.Duration
-	slots   []cacheSlot
-	index   map[cacheKey]int32
-	hand    int
-	scratch []byte
-}
-
-type cacheKey struct {
-	provider string
-	digest   [sha256.Size]byte
-	gen      uint64
+	mu         sync.Mutex
+	seed       maphash.Seed
+	maxEntries int
+	maxBytes   int
+	bytes      int
+	cells      []int32 // slot index + 1; 0 is an empty cell
+	mask       uint64
+	slots      []cacheSlot // grows up to maxEntries
+	free       []int32     // slots dropped and not reused yet
+	hand       int
+	// hashFn replaces the seeded hash in tests (colliding hashes).
+	hashFn func(provider, token string) uint64
 }
 
 type cacheSlot struct {
-	key     cacheKey
-	tok     *Token
-	expires int64 // Unix nanoseconds
-	hit     bool
-	used    bool
+	hash     uint64
+	provider string
+	token    string // our own copy
+	tok      *Token
+	expires  int64 // Unix seconds past which the token never passes again
+	cost     int
+	cell     int32
+	hit      bool
+	used     bool
 }
 
-// NewCache returns a cache of capacity entries (at least 1) whose entries
-// live at most ttl (positive).
-func NewCache(capacity int, ttl time.Duration) *Cache {
-	capacity = max(capacity, 1)
-	return &Cache{
-		ttl:   ttl,
-		slots: make([]cacheSlot, capacity),
-		index: make(map[cacheKey]int32, capacity),
+const (
+	// MaxCachedToken is the longest token the cache stores.
+	MaxCachedToken = 4 << 10
+	// probeWindow bounds the cells a lookup reads.
+	probeWindow = 8
+	// hashedTail is how much of the end of a token the index hashes.
+	hashedTail = 64
+	// entryOverhead is the fixed part of an entry's cost: the slot, the
+	// index cells, the Token and its parsed claims' bookkeeping. Measured
+	// natively, an entry takes about 1.9 times the token's length plus
+	// 950 bytes of heap (a dozen claims).
+	entryOverhead = 1024
+)
+
+// entryCost is what an entry of a token of n bytes counts against
+// maxBytes.
+func entryCost(n int) int { return 2*n + entryOverhead }
+
+// NewCache returns a cache of at most maxEntries entries and maxBytes
+// bytes (see entryCost). Zero for either caches nothing.
+func NewCache(maxEntries, maxBytes int) *Cache {
+	maxEntries, maxBytes = max(maxEntries, 0), max(maxBytes, 0)
+	c := &Cache{seed: maphash.MakeSeed(), maxEntries: maxEntries, maxBytes: maxBytes}
+	if maxEntries == 0 || maxBytes < entryCost(1) {
+		c.maxEntries = 0
+		return c
 	}
-}
-
-// keyOf hashes the token into a stack array. The copy into scratch keeps
-// the string-to-bytes conversion from allocating.
-func (c *Cache) keyOf(provider, token string, gen uint64) cacheKey {
-	c.scratch = append(c.scratch[:0], token...)
-	return cacheKey{provider: provider, digest: sha256.Sum256(c.scratch), gen: gen}
-}
-
-// Digest is the cache key of a token: its SHA-256. A caller that looks a
-// token up and may then store it computes it once and uses GetDigest and
-// PutDigest, since hashing is a large part of a cache hit's cost in wasm.
-//
-// The token goes to the hash through a stack buffer, in chunks: converting
-// the whole string to bytes would allocate a copy of it on every request.
-func Digest(token string) [sha256.Size]byte {
-	h := sha256.New()
-	var chunk [512]byte
-	for len(token) > 0 {
-		n := copy(chunk[:], token)
-		h.Write(chunk[:n])
-		token = token[n:]
+	n := probeWindow
+	for n < 4*maxEntries {
+		n <<= 1
 	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
+	c.cells = make([]int32, n)
+	c.mask = uint64(n - 1)
+	return c
 }
 
-// Get returns the cached verdict for token, verified for provider with
-// the key set of generation gen, or nil.
-func (c *Cache) Get(provider, token string, gen uint64, now time.Time) *Token {
-	if len(token) > MaxTokenBytes {
+func (c *Cache) hash(provider, token string) uint64 {
+	if c.hashFn != nil {
+		return c.hashFn(provider, token)
+	}
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(provider)
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(token)))
+	h.Write(n[:])
+	h.WriteString(token[max(len(token)-hashedTail, 0):])
+	return h.Sum64()
+}
+
+// cacheable reports whether a token of n bytes may be stored.
+func (c *Cache) cacheable(n int) bool {
+	return c != nil && c.maxEntries > 0 && n <= MaxCachedToken && entryCost(n) <= c.maxBytes
+}
+
+// find returns the slot of (provider, token), or -1.
+func (c *Cache) find(h uint64, provider, token string) int {
+	for i := range uint64(probeWindow) {
+		ref := c.cells[(h+i)&c.mask]
+		if ref == 0 {
+			continue
+		}
+		s := &c.slots[ref-1]
+		if s.hash == h && s.token == token && s.provider == provider {
+			return int(ref - 1)
+		}
+	}
+	return -1
+}
+
+// Get returns the cached verdict for token, verified for provider by v,
+// or nil: nil also when the key that verified it is no longer in v's set
+// as it was, or when the token no longer passes v's time rules at now (the
+// entry is then dropped).
+func (c *Cache) Get(provider string, v *Verifier, token string, now time.Time) *Token {
+	if !c.cacheable(len(token)) || v == nil {
 		return nil
 	}
+	h := c.hash(provider, token)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.get(c.keyOf(provider, token, gen), now)
-}
-
-// GetDigest is Get for a token whose Digest the caller already has.
-func (c *Cache) GetDigest(provider string, digest [sha256.Size]byte, gen uint64, now time.Time) *Token {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.get(cacheKey{provider: provider, digest: digest, gen: gen}, now)
-}
-
-func (c *Cache) get(k cacheKey, now time.Time) *Token {
-	i, ok := c.index[k]
-	if !ok {
+	i := c.find(h, provider, token)
+	if i < 0 {
 		return nil
 	}
 	s := &c.slots[i]
-	if now.UnixNano() >= s.expires {
-		c.drop(int(i))
+	if !v.hasKeyGen(s.tok.keyGen) || v.checkTimes(&s.tok.times, now.Unix()) != nil {
+		c.drop(i)
 		return nil
 	}
 	s.hit = true
 	return s.tok
 }
 
-// Put stores t, the result of verifying token for provider with the key
-// set of generation gen at time now.
-func (c *Cache) Put(provider, token string, gen uint64, t *Token, now time.Time) {
-	if len(token) > MaxTokenBytes {
+// Put stores t, the result of verifying token for provider by v at now
+// (v's clock skew decides how long past exp the entry may live).
+func (c *Cache) Put(provider string, v *Verifier, token string, t *Token, now time.Time) {
+	if !c.cacheable(len(token)) || t == nil || v == nil {
 		return
 	}
-	c.mu.Lock()
-	k := c.keyOf(provider, token, gen)
-	c.mu.Unlock()
-	c.put(k, t, now)
-}
-
-// PutDigest is Put for a token whose Digest the caller already has.
-func (c *Cache) PutDigest(provider string, digest [sha256.Size]byte, gen uint64, t *Token, now time.Time) {
-	c.put(cacheKey{provider: provider, digest: digest, gen: gen}, t, now)
-}
-
-func (c *Cache) put(k cacheKey, t *Token, now time.Time) {
-	if t == nil || c.ttl <= 0 {
-		return
+	expires := int64(math.MaxInt64)
+	if t.times.hasExp {
+		expires = t.times.exp + v.skew
+		if expires <= now.Unix() {
+			return
+		}
 	}
-	expires := now.Add(c.ttl).UnixNano()
-	if !t.Expires.IsZero() {
-		expires = min(expires, t.Expires.UnixNano())
-	}
-	nowNs := now.UnixNano()
-	if expires <= nowNs {
-		return
-	}
+	h := c.hash(provider, token)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if i, ok := c.index[k]; ok {
+	if i := c.find(h, provider, token); i >= 0 {
 		s := &c.slots[i]
 		s.tok, s.expires = t, expires
 		return
 	}
-	i := c.victim(nowNs)
-	c.slots[i] = cacheSlot{key: k, tok: t, expires: expires, used: true}
-	c.index[k] = int32(i)
+	cost := entryCost(len(token))
+	nowSec := now.Unix()
+	for c.len() >= c.maxEntries || c.bytes+cost > c.maxBytes {
+		if !c.evict(nowSec) {
+			return
+		}
+	}
+	cell := -1
+	for i := range uint64(probeWindow) {
+		if at := int((h + i) & c.mask); c.cells[at] == 0 {
+			cell = at
+			break
+		}
+	}
+	if cell < 0 {
+		cell = c.evictInWindow(h)
+	}
+	var i int
+	if n := len(c.free); n > 0 {
+		i = int(c.free[n-1])
+		c.free = c.free[:n-1]
+	} else {
+		i = len(c.slots)
+		c.slots = append(c.slots, cacheSlot{})
+	}
+	c.slots[i] = cacheSlot{
+		hash: h, provider: provider, token: strings.Clone(token), tok: t,
+		expires: expires, cost: cost, cell: int32(cell), used: true,
+	}
+	c.cells[cell] = int32(i + 1)
+	c.bytes += cost
 }
 
-// victim returns a free slot, evicting by CLOCK when none is free.
-func (c *Cache) victim(now int64) int {
+// evictInWindow drops one entry of the window of h and returns its cell:
+// the first not hit since the hand last passed it, else the first.
+func (c *Cache) evictInWindow(h uint64) int {
+	victim := -1
+	for i := range uint64(probeWindow) {
+		ref := c.cells[(h+i)&c.mask]
+		if victim < 0 {
+			victim = int(ref - 1)
+		}
+		if !c.slots[ref-1].hit {
+			victim = int(ref - 1)
+			break
+		}
+	}
+	cell := int(c.slots[victim].cell)
+	c.drop(victim)
+	return cell
+}
+
+// evict drops one entry by CLOCK; false when there is none. Two sweeps
+// always find one: the first clears every hit mark.
+func (c *Cache) evict(now int64) bool {
 	n := len(c.slots)
-	for range 2 * n {
+	for range 2*n + 1 {
 		i := c.hand
 		c.hand = (c.hand + 1) % n
 		s := &c.slots[i]
 		switch {
 		case !s.used:
-			return i
 		case now >= s.expires || !s.hit:
 			c.drop(i)
-			return i
+			return true
 		default:
 			s.hit = false
 		}
 	}
-	// Two sweeps always find a slot (the first clears every mark); this
-	// only satisfies the compiler.
-	i := c.hand
-	c.drop(i)
-	return i
+	return false
 }
 
 func (c *Cache) drop(i int) {
 	s := &c.slots[i]
-	if s.used {
-		delete(c.index, s.key)
+	if !s.used {
+		return
 	}
+	c.cells[s.cell] = 0
+	c.bytes -= s.cost
 	*s = cacheSlot{}
+	c.free = append(c.free, int32(i))
 }
 
-// Len returns the number of entries (expired ones not yet dropped
-// included).
+func (c *Cache) len() int { return len(c.slots) - len(c.free) }
+
+// Len returns the number of entries.
 func (c *Cache) Len() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.index)
+	return c.len()
+}
+
+// Bytes returns the entries' total cost (see entryCost).
+func (c *Cache) Bytes() int {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}
+
+// keyGenSeed makes key generations unpredictable from outside, so they
+// reveal nothing about the material of secret keys.
+var keyGenSeed = maphash.MakeSeed()
+
+// keyGenerations returns the generation of each key of ks: a seeded hash
+// of whether it has a kid, the kid, its alg and its material. Two sets
+// holding the same key give it the same generation; it is never 0.
+func keyGenerations(ks *KeySet) []uint64 {
+	if ks == nil {
+		return nil
+	}
+	gens := make([]uint64, len(ks.keys))
+	for i, k := range ks.keys {
+		var h maphash.Hash
+		h.SetSeed(keyGenSeed)
+		field := func(b []byte) {
+			var n [8]byte
+			binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+			h.Write(n[:])
+			h.Write(b)
+		}
+		if k.hasKid {
+			field([]byte{1})
+		} else {
+			field([]byte{0})
+		}
+		field([]byte(k.kid))
+		if k.alg != nil {
+			field([]byte(k.alg.name))
+		} else {
+			field(nil)
+		}
+		switch {
+		case k.rsa != nil:
+			field([]byte("RSA"))
+			field(k.rsa.N.Bytes())
+			var e [8]byte
+			binary.LittleEndian.PutUint64(e[:], uint64(k.rsa.E))
+			field(e[:])
+		case k.ec != nil:
+			field([]byte(k.crv))
+			point, _ := k.ec.Bytes()
+			field(point)
+		case k.ed != nil:
+			field([]byte("OKP"))
+			field(k.ed)
+		default:
+			field([]byte("oct"))
+			field(k.secret)
+		}
+		if gens[i] = h.Sum64(); gens[i] == 0 {
+			gens[i] = 1
+		}
+	}
+	return gens
+}
+
+// hasKeyGen reports whether v's key set holds a key of generation g.
+func (v *Verifier) hasKeyGen(g uint64) bool {
+	for _, x := range v.keyGens {
+		if x == g {
+			return true
+		}
+	}
+	return false
 }

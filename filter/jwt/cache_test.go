@@ -1,188 +1,300 @@
 package jwt
 
 import (
-	"crypto/sha256"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
-func cacheToken(exp time.Time) *Token { return &Token{Algorithm: "ES256", Expires: exp} }
-
-func TestCache_keying(t *testing.T) {
-	c := NewCache(16, time.Minute)
-	tok := cacheToken(testNow.Add(time.Hour))
-	c.Put("idp", "tok-a", 1, tok, testNow)
-	cases := []struct {
-		name, provider, token string
-		gen                   uint64
-		hit                   bool
-	}{
-		{"same", "idp", "tok-a", 1, true},
-		{"other provider", "partners", "tok-a", 1, false},
-		{"other generation", "idp", "tok-a", 2, false},
-		{"other token", "idp", "tok-b", 1, false},
-		{"token prefix", "idp", "tok-", 1, false},
-	}
-	for _, cs := range cases {
-		got := c.Get(cs.provider, cs.token, cs.gen, testNow)
-		if (got == tok) != cs.hit || (got != nil && got != tok) {
-			t.Errorf("%s: Get = %v, want hit=%v", cs.name, got, cs.hit)
-		}
-		// The digest forms key exactly like the token forms.
-		if byDigest := c.GetDigest(cs.provider, Digest(cs.token), cs.gen, testNow); byDigest != got {
-			t.Errorf("%s: GetDigest = %v, Get = %v", cs.name, byDigest, got)
-		}
-	}
-	tok2 := cacheToken(testNow.Add(time.Hour))
-	c.PutDigest("idp", Digest("tok-b"), 1, tok2, testNow)
-	if got := c.Get("idp", "tok-b", 1, testNow); got != tok2 {
-		t.Errorf("Get after PutDigest = %v, want the stored token", got)
-	}
-}
-
-func TestCache_expiry(t *testing.T) {
-	c := NewCache(16, time.Minute)
-	long := cacheToken(testNow.Add(time.Hour))
-	short := cacheToken(testNow.Add(10 * time.Second))
-	c.Put("p", "long", 1, long, testNow)
-	c.Put("p", "short", 1, short, testNow)
-	c.Put("p", "noexp", 1, &Token{}, testNow)
-	c.Put("p", "expired", 1, cacheToken(testNow), testNow)
-	for _, cs := range []struct {
-		token string
-		at    time.Duration
-		hit   bool
-	}{
-		{"long", 59 * time.Second, true},
-		{"long", 60 * time.Second, false}, // TTL cap
-		{"short", 9 * time.Second, true},
-		{"short", 10 * time.Second, false}, // exp
-		{"noexp", 59 * time.Second, true},
-		{"expired", 0, false},
-	} {
-		if got := c.Get("p", cs.token, 1, testNow.Add(cs.at)); (got != nil) != cs.hit {
-			t.Errorf("%s at +%v: hit=%v, want %v", cs.token, cs.at, got != nil, cs.hit)
-		}
-	}
-	// Expired entries found by Get are dropped.
-	if n := c.Len(); n != 1 {
-		t.Fatalf("Len = %d after expiries, want 1 (noexp)", n)
-	}
-	// Put refreshes an existing entry.
-	c.Put("p", "noexp", 1, long, testNow.Add(30*time.Second))
-	if got := c.Get("p", "noexp", 1, testNow.Add(80*time.Second)); got != long {
-		t.Fatalf("refreshed entry: %v", got)
-	}
-}
-
-func TestCache_clockEviction(t *testing.T) {
-	c := NewCache(3, time.Hour)
-	tok := func(i int) *Token { return cacheToken(testNow.Add(time.Duration(i+1) * time.Minute * 100)) }
-	for i := range 3 {
-		c.Put("p", "t"+strconv.Itoa(i), 1, tok(i), testNow)
-	}
-	// t0 and t2 are used; t1 is the victim of the next insertion.
-	c.Get("p", "t0", 1, testNow)
-	c.Get("p", "t2", 1, testNow)
-	c.Put("p", "t3", 1, tok(3), testNow)
-	want := map[string]bool{"t0": true, "t1": false, "t2": true, "t3": true}
-	for name, hit := range want {
-		if got := c.Get("p", name, 1, testNow); (got != nil) != hit {
-			t.Errorf("%s: hit=%v, want %v", name, got != nil, hit)
-		}
-	}
-	// An expired entry goes before any live one, used or not.
-	c2 := NewCache(2, time.Hour)
-	c2.Put("p", "soon", 1, cacheToken(testNow.Add(time.Second)), testNow)
-	c2.Put("p", "late", 1, cacheToken(testNow.Add(time.Hour)), testNow)
-	c2.Get("p", "late", 1, testNow)
-	c2.Put("p", "new", 1, cacheToken(testNow.Add(time.Hour)), testNow.Add(2*time.Second))
-	if c2.Get("p", "late", 1, testNow.Add(2*time.Second)) == nil || c2.Get("p", "new", 1, testNow.Add(2*time.Second)) == nil {
-		t.Fatal("a live entry was evicted while an expired one remained")
-	}
-	if c2.Len() != 2 {
-		t.Fatalf("Len = %d", c2.Len())
-	}
-	// Capacity holds whatever is inserted.
-	c3 := NewCache(8, time.Hour)
-	for i := range 100 {
-		c3.Put("p", strconv.Itoa(i), 1, tok(1), testNow)
-		if c3.Len() > 8 {
-			t.Fatalf("Len = %d over capacity", c3.Len())
-		}
-	}
-}
-
-func TestCache_limits(t *testing.T) {
-	c := NewCache(0, time.Minute) // capacity clamps to 1
-	big := string(make([]byte, MaxTokenBytes+1))
-	c.Put("p", big, 1, cacheToken(testNow.Add(time.Hour)), testNow)
-	if c.Len() != 0 || c.Get("p", big, 1, testNow) != nil {
-		t.Fatal("an oversized token was cached")
-	}
-	c.Put("p", "a", 1, nil, testNow)
-	if c.Len() != 0 {
-		t.Fatal("nil token cached")
-	}
-	off := NewCache(4, 0)
-	off.Put("p", "a", 1, cacheToken(testNow.Add(time.Hour)), testNow)
-	if off.Len() != 0 {
-		t.Fatal("a zero TTL cache stored an entry")
-	}
-}
-
-// TestCache_revocationByGeneration: removing a key from the set changes
-// the generation, so the token it verified no longer hits.
-func TestCache_revocationByGeneration(t *testing.T) {
-	ks := testKeys(t)
-	v := publicVerifier(t)
-	tokStr := valid(t, "ES256")
-	tok, err := v.Verify(tokStr, testNow)
+// verified returns a token of alg verified by v at testNow.
+func verified(t testing.TB, v *Verifier, alg string) (string, *Token) {
+	t.Helper()
+	s := valid(t, alg)
+	tok, err := v.Verify(s, testNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCache(4, time.Minute)
-	c.Put("idp", tokStr, v.Keys().Generation(), tok, testNow)
-	rotated := mustJWKS(t, jwksJSON(jwkOf(&ks.rsa2048.PublicKey, "rsa", "")), JWKSOptions{})
-	if rotated.Generation() == v.Keys().Generation() {
-		t.Fatal("generation unchanged after removing keys")
+	return s, tok
+}
+
+// checkCache walks the cache: every entry sits within the probe
+// window of its hash, in the cell that points at it; the counts and bytes
+// add up; the bounds hold.
+func checkCache(t testing.TB, c *Cache) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, bytes, cells := 0, 0, 0
+	for _, ref := range c.cells {
+		if ref != 0 {
+			cells++
+		}
 	}
-	if c.Get("idp", tokStr, rotated.Generation(), testNow) != nil {
-		t.Fatal("cached token survived the removal of its key")
+	for i := range c.slots {
+		s := &c.slots[i]
+		if !s.used {
+			continue
+		}
+		n++
+		bytes += s.cost
+		if c.cells[s.cell] != int32(i+1) {
+			t.Fatalf("slot %d: its cell does not point at it", i)
+		}
+		if d := (uint64(s.cell) - s.hash) & c.mask; d >= probeWindow {
+			t.Fatalf("slot %d sits %d cells from its hash", i, d)
+		}
 	}
-	if c.Get("idp", tokStr, v.Keys().Generation(), testNow) != tok {
-		t.Fatal("cache miss with the original generation")
+	if n != c.len() || cells != n || bytes != c.bytes {
+		t.Fatalf("entries %d, len %d, cells %d, bytes %d / %d", n, c.len(), cells, bytes, c.bytes)
+	}
+	if n > c.maxEntries || bytes > c.maxBytes {
+		t.Fatalf("%d entries, %d bytes over the bounds %d, %d", n, bytes, c.maxEntries, c.maxBytes)
+	}
+}
+
+func TestCache_keying(t *testing.T) {
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256")
+	c := NewCache(16, 1<<20)
+	c.Put("idp", v, s, tok, testNow)
+	other := s[:len(s)-1] + "A"
+	if other == s {
+		other = s[:len(s)-1] + "B"
+	}
+	for _, cs := range []struct {
+		name, provider, token string
+		hit                   bool
+	}{
+		{"same", "idp", s, true},
+		{"other provider", "partners", s, false},
+		{"other token", "idp", other, false},
+		{"token prefix", "idp", s[:len(s)-1], false},
+		{"token extended", "idp", s + "A", false},
+	} {
+		if got := c.Get(cs.provider, v, cs.token, testNow); (got == tok) != cs.hit || (got != nil && got != tok) {
+			t.Errorf("%s: Get = %v, want hit=%v", cs.name, got, cs.hit)
+		}
+	}
+	checkCache(t, c)
+}
+
+// TestCache_keyGeneration: a refresh that keeps the key keeps its tokens;
+// removing the key, or replacing its material or alg under the same kid,
+// revokes them.
+func TestCache_keyGeneration(t *testing.T) {
+	ks := testKeys(t)
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256") // kid ec256
+	for _, c := range []struct {
+		name string
+		set  string
+		hit  bool
+	}{
+		{"same set parsed again", ks.publicJWKS, true},
+		{"refresh keeping the key, others gone", jwksJSON(jwkOf(&ks.ec["P-256"].PublicKey, "ec256", "ES256")), true},
+		{"refresh keeping the key, one added", jwksJSON(jwkOf(&ks.rsa2048.PublicKey, "new", ""), jwkOf(&ks.ec["P-256"].PublicKey, "ec256", "ES256")), true},
+		{"key removed", jwksJSON(jwkOf(&ks.rsa2048.PublicKey, "rsa", "")), false},
+		{"same kid, other material", jwksJSON(jwkOf(&ks.ec["P-384"].PublicKey, "ec256", "")), false},
+		{"same material, alg dropped", jwksJSON(jwkOf(&ks.ec["P-256"].PublicKey, "ec256", "")), false},
+		{"same material, other kid", jwksJSON(jwkOf(&ks.ec["P-256"].PublicKey, "ec256b", "ES256")), false},
+	} {
+		cache := NewCache(16, 1<<20)
+		cache.Put("idp", v, s, tok, testNow)
+		w := v.WithKeys(mustJWKS(t, c.set, JWKSOptions{}))
+		if got := cache.Get("idp", w, s, testNow); (got != nil) != c.hit {
+			t.Errorf("%s: hit = %v, want %v", c.name, got != nil, c.hit)
+		}
+		if !c.hit && cache.Len() != 0 {
+			t.Errorf("%s: the revoked entry stays", c.name)
+		}
+		// Verify agrees: a revoked token is not valid under the new set,
+		// or only through another key (a fresh verification).
+		if _, err := w.Verify(s, testNow); c.hit && err != nil {
+			t.Errorf("%s: a kept token does not verify: %v", c.name, err)
+		}
+	}
+}
+
+// TestCache_timesOnHit: a hit re-checks exp (with the skew), nbf, iat and
+// the lifetime against now; one that fails is dropped and missed.
+func TestCache_timesOnHit(t *testing.T) {
+	v := publicVerifier(t) // skew 60 s, max lifetime 24 h
+	s, tok := verified(t, v, "RS256")
+	exp := tok.Expires
+	for _, c := range []struct {
+		name string
+		at   time.Time
+		hit  bool
+	}{
+		{"now", testNow, true},
+		{"just before exp plus skew", exp.Add(59 * time.Second), true},
+		{"at exp plus skew", exp.Add(60 * time.Second), false},
+		{"long after", exp.Add(24 * time.Hour), false},
+		{"clock stepped back before iat minus skew", testNow.Add(-10 * time.Minute), false},
+	} {
+		cache := NewCache(16, 1<<20)
+		cache.Put("idp", v, s, tok, testNow)
+		if got := cache.Get("idp", v, s, c.at); (got != nil) != c.hit {
+			t.Errorf("%s: hit = %v, want %v", c.name, got != nil, c.hit)
+		}
+		if !c.hit && cache.Len() != 0 {
+			t.Errorf("%s: the entry stays", c.name)
+		}
+		// The miss leads to Verify, which names the reason.
+		if _, err := v.Verify(s, c.at); (err == nil) != c.hit {
+			t.Errorf("%s: Verify says %v", c.name, err)
+		}
+	}
+	// Stricter rules on the verifier apply to what is already cached.
+	cache := NewCache(16, 1<<20)
+	cache.Put("idp", v, s, tok, testNow)
+	strict := testConfig()
+	strict.MaxLifetime = time.Minute
+	if cache.Get("idp", NewVerifier(strict, v.Keys()), s, testNow) != nil {
+		t.Error("a hit ignored the verifier's lifetime cap")
+	}
+	// A token past its exp (plus skew) is not stored.
+	cache = NewCache(16, 1<<20)
+	cache.Put("idp", v, s, tok, exp.Add(time.Minute))
+	if cache.Len() != 0 {
+		t.Error("an expired token was stored")
+	}
+}
+
+// TestCache_boundsUnderFlood: distinct tokens without end never take more
+// than max_entries entries or max_bytes bytes, a token over 4 KiB is never
+// stored, and a token in use survives the flood.
+func TestCache_boundsUnderFlood(t *testing.T) {
+	v := publicVerifier(t)
+	hot, tok := verified(t, v, "ES256")
+	pad := strings.Repeat("x", 700)
+	for _, c := range []struct {
+		name              string
+		entries, bytes    int
+		wantMax, wantFull int
+		every             int // the token in use is used once per this many others
+	}{
+		{"entries bind", 64, 64 * entryCost(len(hot)+len(pad)+8), 64, 64, 20},
+		{"bytes bind", 4096, 10 * entryCost(len(hot)+len(pad)+8), 10, 9, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cache := NewCache(c.entries, c.bytes)
+			cache.Put("idp", v, hot, tok, testNow)
+			lost := 0
+			for i := range 20000 {
+				cache.Put("idp", v, hot+pad+strconv.Itoa(i), tok, testNow)
+				if i%c.every == 0 && cache.Get("idp", v, hot, testNow) == nil {
+					// Only a full probe window may push it out, rarely.
+					lost++
+					cache.Put("idp", v, hot, tok, testNow)
+				}
+				if n, b := cache.Len(), cache.Bytes(); n > c.wantMax || b > c.bytes {
+					t.Fatalf("after %d: %d entries, %d bytes", i, n, b)
+				}
+				if i%1000 == 0 {
+					checkCache(t, cache)
+				}
+			}
+			if lost > 2 {
+				t.Errorf("the token in use was lost %d times", lost)
+			}
+			if n := cache.Len(); n < c.wantFull {
+				t.Errorf("only %d entries after the flood", n)
+			}
+			big := hot + "." + strings.Repeat("y", MaxCachedToken)
+			cache.Put("idp", v, big, tok, testNow)
+			if cache.Get("idp", v, big, testNow) != nil {
+				t.Error("a token over 4 KiB was cached")
+			}
+			checkCache(t, cache)
+		})
+	}
+}
+
+// TestCache_floodCannotDegradeIndex: even if every token hashed to the
+// same cell (which the per-cache seed keeps anyone from arranging), a
+// lookup reads at most probeWindow cells, the cache keeps working, and the
+// entries it keeps stay findable.
+func TestCache_floodCannotDegradeIndex(t *testing.T) {
+	v := publicVerifier(t)
+	hot, tok := verified(t, v, "ES256")
+	cache := NewCache(4096, 64<<20)
+	cache.hashFn = func(string, string) uint64 { return 42 }
+	cache.Put("idp", v, hot, tok, testNow)
+	for i := range 5000 {
+		cache.Put("idp", v, hot+strconv.Itoa(i), tok, testNow)
+		if cache.Get("idp", v, hot, testNow) == nil {
+			t.Fatalf("the token in use was lost after %d colliding ones", i)
+		}
+	}
+	if n := cache.Len(); n != probeWindow {
+		t.Errorf("%d entries share one window, want %d", n, probeWindow)
+	}
+	checkCache(t, cache)
+	if cache.Get("idp", v, hot+"4999", testNow) == nil {
+		t.Error("the newest colliding token is not findable")
+	}
+	// The seed differs per cache: the same token lands elsewhere.
+	a, b := NewCache(16, 1<<20), NewCache(16, 1<<20)
+	same := 0
+	for i := range 16 {
+		tokStr := hot + strconv.Itoa(i)
+		if a.hash("idp", tokStr) == b.hash("idp", tokStr) {
+			same++
+		}
+	}
+	if same > 1 {
+		t.Errorf("%d of 16 tokens hash alike in two caches", same)
+	}
+}
+
+// TestCache_clockEviction: at capacity the entry not hit since the hand
+// passed goes first, an expired one before any live one.
+func TestCache_clockEviction(t *testing.T) {
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256")
+	c := NewCache(3, 1<<20)
+	for i := range 3 {
+		c.Put("p", v, s+strconv.Itoa(i), tok, testNow)
+	}
+	c.Get("p", v, s+"0", testNow)
+	c.Get("p", v, s+"2", testNow)
+	c.Put("p", v, s+"3", tok, testNow)
+	for name, hit := range map[string]bool{"0": true, "1": false, "2": true, "3": true} {
+		if got := c.Get("p", v, s+name, testNow); (got != nil) != hit {
+			t.Errorf("t%s: hit=%v, want %v", name, got != nil, hit)
+		}
+	}
+}
+
+func TestCache_disabled(t *testing.T) {
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256")
+	for _, c := range []*Cache{nil, NewCache(0, 1<<20), NewCache(16, 0), NewCache(16, entryCost(len(s))-1)} {
+		c.Put("idp", v, s, tok, testNow)
+		if c.Get("idp", v, s, testNow) != nil || c.Len() != 0 {
+			t.Errorf("%+v cached a token", c)
+		}
+	}
+	c := NewCache(16, 1<<20)
+	c.Put("idp", v, s, nil, testNow)
+	if c.Len() != 0 {
+		t.Error("nil token cached")
 	}
 }
 
 func TestCache_hitDoesNotAllocate(t *testing.T) {
-	c := NewCache(16, time.Minute)
-	tokStr := valid(t, "RS256")
-	c.Put("idp", tokStr, 7, cacheToken(testNow.Add(time.Hour)), testNow)
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "RS256")
+	c := NewCache(16, 1<<20)
+	c.Put("idp", v, s, tok, testNow)
 	allocs := testing.AllocsPerRun(200, func() {
-		if c.Get("idp", tokStr, 7, testNow) == nil {
+		if c.Get("idp", v, s, testNow) == nil {
 			t.Fatal("miss")
 		}
 	})
 	if allocs != 0 {
 		t.Fatalf("Get allocates %.1f times per hit", allocs)
-	}
-}
-
-// Digest hashes in chunks to avoid copying the token; it must equal the
-// plain SHA-256 at every length around the chunk size.
-func TestDigest_equalsSHA256(t *testing.T) {
-	for _, n := range []int{0, 1, 511, 512, 513, 1024, 5000, MaxTokenBytes} {
-		b := make([]byte, n)
-		for i := range b {
-			b[i] = byte('a' + i%26)
-		}
-		if Digest(string(b)) != sha256.Sum256(b) {
-			t.Errorf("Digest of %d bytes differs from sha256.Sum256", n)
-		}
-	}
-	if n := testing.AllocsPerRun(100, func() { _ = Digest("header.payload.signature") }); n != 0 {
-		t.Errorf("Digest allocates %v times", n)
 	}
 }

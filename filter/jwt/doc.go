@@ -37,6 +37,14 @@
 // other key is refused; a fetched set skips such keys and uses the rest.
 // A token is checked against at most MaxKeyTries keys.
 //
-// The verified-token Cache keys entries by provider, token SHA-256 and key
-// set generation, so removing a key revokes the tokens it verified.
+// The verified-token Cache keys entries by provider, the token itself (a
+// per-cache seeded hash finds it, the whole token is compared) and the
+// generation of the key that verified it, so removing a key revokes the
+// tokens it verified while a refresh that keeps it keeps them; a hit
+// re-checks the token's dates. It is bounded in entries and bytes.
+//
+// Where the host offers Envoy's verify_signature (HostVerifier, WithHost),
+// RS* and ES* signatures are checked by the host's native crypto once it
+// passed a self-test; everything else, and anything the host does not
+// answer, is checked in Go (hostsig.go).
 package jwt

@@ -87,11 +87,13 @@ type SkippedKey struct {
 	Reason string // fixed text, e.g. "use is not sig"; never key material
 }
 
-// Generation identifies the set's content for the verified-token cache.
-// Unless JWKSOptions.Generation set it, it is a 64-bit hash of every
-// usable key (type, kid, alg and key material), seeded per process so it
-// reveals nothing about secret keys: removing or replacing a key changes
-// it, which makes every cached token miss. It is never 0.
+// Generation identifies the set's content (the plugin tells a refetched
+// set from the one a request already tried by it; the verified-token cache
+// uses a generation per key instead, cache.go). Unless
+// JWKSOptions.Generation set it, it is a 64-bit hash of every usable key
+// (type, kid, alg and key material), seeded per process so it reveals
+// nothing about secret keys: removing or replacing a key changes it. It is
+// never 0.
 func (s *KeySet) Generation() uint64 { return s.gen }
 
 // Len returns the number of usable keys (0 only for an empty fetched set).

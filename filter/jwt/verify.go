@@ -54,6 +54,12 @@ type Verifier struct {
 	maxLife    int64  // seconds, 0 = none
 	requireExp bool
 	keys       *KeySet
+	// keyGens holds the generation of each key of keys (cache.go).
+	keyGens []uint64
+	// host verifies RS* and ES* natively where it earned trust (WithHost;
+	// hostsig.go); bound holds keys as the host reads them.
+	host  *HostVerifier
+	bound *hostBinding
 }
 
 // NewVerifier builds a Verifier. keys may be nil (every token is then
@@ -67,6 +73,7 @@ func NewVerifier(c Config, keys *KeySet) *Verifier {
 		maxLife:    int64(max(c.MaxLifetime, 0) / time.Second),
 		requireExp: c.RequireExpiration,
 		keys:       keys,
+		keyGens:    keyGenerations(keys),
 	}
 	if c.MaxLifetime > 0 && v.maxLife == 0 {
 		v.maxLife = 1
@@ -79,10 +86,23 @@ func NewVerifier(c Config, keys *KeySet) *Verifier {
 	return v
 }
 
-// WithKeys returns a copy of v that verifies with keys.
+// WithKeys returns a copy of v that verifies with keys. With a host
+// (WithHost), the keys are converted and probed for the host here, once.
 func (v *Verifier) WithKeys(keys *KeySet) *Verifier {
 	w := *v
 	w.keys = keys
+	w.keyGens = keyGenerations(keys)
+	w.bound = w.host.bind(keys)
+	return &w
+}
+
+// WithHost returns a copy of v that has h verify the algorithms it
+// earned trust for, with v's keys and every key set given to WithKeys
+// later (nil h: everything in Go).
+func (v *Verifier) WithHost(h *HostVerifier) *Verifier {
+	w := *v
+	w.host = h
+	w.bound = h.bind(w.keys)
 	return &w
 }
 
@@ -101,6 +121,14 @@ type Token struct {
 	// Expires is exp (truncated to the second), zero when the token has
 	// none.
 	Expires time.Time
+	// ByHost says the host's native crypto verified the signature (the
+	// module did otherwise).
+	ByHost bool
+
+	// times and keyGen let the verified-token cache re-check the token's
+	// dates and whether the key that verified it is still in the set.
+	times  tokenTimes
+	keyGen uint64
 }
 
 // parsed is a token after the parse step: header checked, parts decoded,
@@ -112,6 +140,8 @@ type parsed struct {
 	msg     []byte // the signing input: ASCII(header64 "." payload64)
 	payload []byte
 	sig     []byte
+	byHost  bool // the host verified the signature
+	key     int  // index in the key set of the key that verified it
 }
 
 // parseCompact splits and decodes a compact JWS and checks its header.
@@ -248,16 +278,20 @@ func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
 	if e := v.checkSignature(p); e != nil {
 		return nil, e
 	}
-	exp, hasExp, e := v.checkTimes(&claims, now.Unix())
+	tt, e := readTimes(&claims)
 	if e != nil {
+		return nil, e
+	}
+	if e := v.checkTimes(&tt, now.Unix()); e != nil {
 		return nil, e
 	}
 	if e := v.checkAudience(claims.Get("aud")); e != nil {
 		return nil, e
 	}
-	t := &Token{Claims: claims, Algorithm: p.alg.name, KeyID: p.kid}
-	if hasExp {
-		t.Expires = time.Unix(exp, 0)
+	t := &Token{Claims: claims, Algorithm: p.alg.name, KeyID: p.kid, ByHost: p.byHost,
+		times: tt, keyGen: v.keyGens[p.key]}
+	if tt.hasExp {
+		t.Expires = time.Unix(tt.exp, 0)
 	}
 	return t, nil
 }
@@ -281,34 +315,32 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 	var dbuf [digestSize]byte
 	var digest []byte
 	tries := 0
-	try := func(k *key) bool {
+	try := func(i int, k *key) bool {
 		if !k.fits(a) {
 			return false
 		}
-		if tries == 0 {
-			switch a.fam {
-			case famRSA, famPSS, famECDSA:
-				digest = a.digest(p.msg, &dbuf)
-			}
-		}
 		tries++
-		return verifySig(a, k, p.msg, digest, p.sig)
+		ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &dbuf)
+		if ok {
+			p.byHost, p.key = byHost, i
+		}
+		return ok
 	}
 	if p.hasKid {
-		for _, k := range ks.keys {
+		for i, k := range ks.keys {
 			if tries == MaxKeyTries {
 				return errBadSignature
 			}
-			if k.hasKid && k.kid == p.kid && try(k) {
+			if k.hasKid && k.kid == p.kid && try(i, k) {
 				return nil
 			}
 		}
 	}
-	for _, k := range ks.keys {
+	for i, k := range ks.keys {
 		if tries == MaxKeyTries {
 			return errBadSignature
 		}
-		if (!p.hasKid || !k.hasKid) && try(k) {
+		if (!p.hasKid || !k.hasKid) && try(i, k) {
 			return nil
 		}
 	}
@@ -334,54 +366,65 @@ func numericDate(v *jsonx.Value) (int64, bool) {
 	return int64(f), true
 }
 
-// checkTimes applies exp, nbf, iat and the lifetime cap at now (Unix
-// seconds). It returns exp when present.
-func (v *Verifier) checkTimes(claims *jsonx.Value, now int64) (exp int64, hasExp bool, _ *Error) {
-	var nbf, iat int64
-	var hasNbf, hasIat bool
+// tokenTimes are a token's NumericDates (Unix seconds), kept in a cached
+// Token so a cache hit re-checks them without the claims.
+type tokenTimes struct {
+	exp, nbf, iat          int64
+	hasExp, hasNbf, hasIat bool
+}
+
+// readTimes reads exp, nbf and iat.
+func readTimes(claims *jsonx.Value) (tokenTimes, *Error) {
+	var tt tokenTimes
 	if c := claims.Get("exp"); c != nil {
 		var ok bool
-		if exp, ok = numericDate(c); !ok {
-			return 0, false, errExpType
+		if tt.exp, ok = numericDate(c); !ok {
+			return tt, errExpType
 		}
-		hasExp = true
+		tt.hasExp = true
 	}
 	if c := claims.Get("nbf"); c != nil {
 		var ok bool
-		if nbf, ok = numericDate(c); !ok {
-			return 0, false, errNbfType
+		if tt.nbf, ok = numericDate(c); !ok {
+			return tt, errNbfType
 		}
-		hasNbf = true
+		tt.hasNbf = true
 	}
 	if c := claims.Get("iat"); c != nil {
 		var ok bool
-		if iat, ok = numericDate(c); !ok {
-			return 0, false, errIatType
+		if tt.iat, ok = numericDate(c); !ok {
+			return tt, errIatType
 		}
-		hasIat = true
+		tt.hasIat = true
 	}
+	return tt, nil
+}
+
+// checkTimes applies exp, nbf, iat and the lifetime cap at now (Unix
+// seconds).
+func (v *Verifier) checkTimes(tt *tokenTimes, now int64) *Error {
 	switch {
-	case !hasExp && (v.requireExp || v.maxLife > 0):
-		return 0, false, errMissingExp
-	case hasExp && now >= exp+v.skew:
-		return 0, false, errExpired
-	case hasNbf && now+v.skew < nbf:
-		return 0, false, errNotYetValid
-	case hasIat && iat > now+v.skew:
-		return 0, false, errIssuedInFuture
+	case !tt.hasExp && (v.requireExp || v.maxLife > 0):
+		return errMissingExp
+	case tt.hasExp && now >= tt.exp+v.skew:
+		return errExpired
+	case tt.hasNbf && now+v.skew < tt.nbf:
+		return errNotYetValid
+	case tt.hasIat && tt.iat > now+v.skew:
+		return errIssuedInFuture
 	}
 	if v.maxLife > 0 {
 		start := now
-		if hasIat {
-			start = iat
-		} else if hasNbf {
-			start = nbf
+		if tt.hasIat {
+			start = tt.iat
+		} else if tt.hasNbf {
+			start = tt.nbf
 		}
-		if exp-start > v.maxLife {
-			return 0, false, errLifetime
+		if tt.exp-start > v.maxLife {
+			return errLifetime
 		}
 	}
-	return exp, hasExp, nil
+	return nil
 }
 
 // checkAudience requires aud (a string, or a non-empty array of strings)

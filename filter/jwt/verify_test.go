@@ -31,7 +31,7 @@ func TestVerify_validEveryAlgorithm(t *testing.T) {
 			if strings.HasPrefix(alg, "HS") {
 				v = hs
 			}
-			tok, err := v.Verify(valid(t, alg), testNow)
+			tok, err := verifyBoth(t, v, valid(t, alg), testNow)
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
@@ -97,7 +97,7 @@ func runVerifyCases(t *testing.T, cases []verifyCase) {
 			if now.IsZero() {
 				now = testNow
 			}
-			tok, err := v.Verify(c.token, now)
+			tok, err := verifyBoth(t, v, c.token, now)
 			if got := ReasonOf(err); got != c.want {
 				t.Fatalf("reason = %q (err %v), want %q", got, err, c.want)
 			}

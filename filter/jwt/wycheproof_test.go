@@ -158,7 +158,7 @@ func runJOSEFile(t *testing.T, name string, quirks map[int]quirk) {
 			if setErr != nil {
 				err = setErr
 			} else {
-				err = verifyJWS(v, tokenText(t, tc.Jws))
+				err = verifyJWSBoth(t, v, tokenText(t, tc.Jws))
 			}
 			accepted := err == nil
 			if tc.Result == "acceptable" || accepted == (tc.Result == "valid") {
@@ -211,7 +211,7 @@ func TestWycheproof_jweNeverVerifies(t *testing.T) {
 				}
 				n++
 				tok := tokenText(t, tc.Jwe)
-				if _, err := v.Verify(tok, testNow); err == nil {
+				if _, err := verifyBoth(t, v, tok, testNow); err == nil {
 					t.Errorf("%s tc%d: a JWE verified", name, tc.TcID)
 				}
 				if _, ok := PeekUnverified(tok); ok {
@@ -383,9 +383,26 @@ func TestWycheproof_signaturePrimitives(t *testing.T) {
 				if !k.fits(a) {
 					t.Fatalf("key does not fit %s", f.alg)
 				}
+				// The host path (Envoy's verify_signature, emulated) must
+				// answer every vector as Go does.
+				var hv *Verifier
+				if hostCapable(a) {
+					hv = NewVerifier(Config{Algorithms: []string{f.alg}}, &KeySet{keys: []*key{k}}).WithHost(testHost(t))
+					if !hv.bound.usable(a, 0) {
+						t.Fatalf("the host refused the key")
+					}
+				}
 				for _, tc := range g.Tests {
 					msg, sig := unhex(t, tc.Msg), unhex(t, tc.Sig)
-					st.check(t, f.name, tc.TcID, tc.Comment, tc.Result, verifySig(a, k, msg, a.digest(msg, &dbuf), sig))
+					ok := verifySig(a, k, msg, a.digest(msg, &dbuf), sig)
+					st.check(t, f.name, tc.TcID, tc.Comment, tc.Result, ok)
+					if hv != nil {
+						var digest []byte
+						hok, byHost := hv.checkKey(a, 0, k, msg, sig, &digest, &dbuf)
+						if hok != ok || (hok && !byHost) {
+							t.Errorf("tc%d (%s): host path %v (by host %v), Go %v", tc.TcID, tc.Comment, hok, byHost, ok)
+						}
+					}
 				}
 			}
 			t.Logf("%s: %d vectors, %d mismatches, %d run on the primitive after a policy refusal, %d skipped (truncated tags)", f.name, st.vectors, st.mismatches, st.policy, st.skipped)
@@ -470,7 +487,7 @@ func TestWycheproof_securityMdQuirks(t *testing.T) {
 				t.Fatalf("tc349 private form: %v, want a refusal at keys[0].key_ops", err)
 			}
 			set := mustJWKS(t, publicSetJSON(t, g.Public, nil), JWKSOptions{})
-			if err := verifyJWS(NewVerifier(Config{Algorithms: []string{"RS256"}}, set), tokenText(t, tc.Jws)); err != nil {
+			if err := verifyJWSBoth(t, NewVerifier(Config{Algorithms: []string{"RS256"}}, set), tokenText(t, tc.Jws)); err != nil {
 				t.Fatalf("tc349 with the published key: %v", err)
 			}
 		}

@@ -21,13 +21,6 @@ import (
 //	auth_owner.go   owner and body_owner
 //	auth_jwks.go    remote JWKS through shared data, waiting for keys
 const (
-	// verifiedCacheSize bounds the verified-token cache of one VM; each
-	// entry holds one token's parsed claims (about a kilobyte).
-	verifiedCacheSize = 2048
-	// verifiedCacheTTL bounds how long a verdict is reused, whatever the
-	// token's exp says.
-	verifiedCacheTTL = 5 * time.Minute
-
 	// metricCacheHit counts requests whose token was found in the
 	// verified-token cache (no signature check).
 	metricCacheHit = "apiguard.auth.cache_hit"
@@ -162,10 +155,7 @@ type authState struct {
 	peeked bool
 	peekOK bool
 	peek   jwt.Unverified
-	// digest is the credential's jwt.Digest, computed once per stream:
-	// a cache miss looks it up and then stores it.
-	digest   [32]byte
-	digested bool
+	// The verified-token cache is looked up once per stream (step 8 and 9).
 	hit      *jwt.Token // a verified-token cache hit, for provider hitBy
 	hitBy    *authProvider
 	provider *authProvider // the provider that verified the credential
@@ -214,7 +204,8 @@ func (r *root) configureAuth() error {
 		ar.routes[i] = compileAuthRoute(rt.Config.Auth, ar.providers)
 	}
 	r.compileCredNames()
-	ar.cache = jwt.NewCache(verifiedCacheSize, verifiedCacheTTL)
+	ar.cache = jwt.NewCache(cfg.TokenCache.MaxEntries, cfg.TokenCache.MaxBytes)
+	r.configureHostSignatures()
 	if len(ar.remotes) > 0 {
 		r.configureRemoteKeys()
 	}
@@ -579,7 +570,7 @@ func (s *stream) verifyJWT(p *authProvider) result {
 		s.countFailedAuth()
 		return s.refuse(401, tokenReason(err), challengeInvalid)
 	}
-	s.r.auth.cache.PutDigest(p.name, s.tokenDigest(), gen, tok, now)
+	s.verified(p, tok, now)
 	return s.authenticated(p, &tok.Claims, "")
 }
 
@@ -592,25 +583,16 @@ func (s *stream) cachedToken(p *authProvider) *jwt.Token {
 	if a.hit != nil && a.hitBy == p {
 		return a.hit
 	}
-	ks := p.keySet(s.host.Now())
-	if ks == nil {
+	// A set past max_stale_seconds serves nothing, cached tokens included.
+	if p.keySet(s.host.Now()) == nil {
 		return nil
 	}
-	tok := s.r.auth.cache.GetDigest(p.name, s.tokenDigest(), ks.Generation(), s.now())
+	tok := s.r.auth.cache.Get(p.name, p.verifier, a.cred.value, s.now())
 	if tok != nil {
 		a.hit, a.hitBy = tok, p
 		s.r.metrics.inc(metricCacheHit)
 	}
 	return tok
-}
-
-// tokenDigest is the credential's cache key, hashed once per stream.
-func (s *stream) tokenDigest() [32]byte {
-	a := &s.auth
-	if !a.digested {
-		a.digest, a.digested = jwt.Digest(a.cred.value), true
-	}
-	return a.digest
 }
 
 // tryJWT verifies the credential with p, through the cache, and returns
@@ -631,7 +613,7 @@ func (s *stream) tryJWT(p *authProvider) (tok *jwt.Token, stale bool, gen uint64
 	if err != nil {
 		return nil, p.remote != nil && jwt.ReasonOf(err) == jwt.ReasonUnknownKey, gen
 	}
-	s.r.auth.cache.PutDigest(p.name, s.tokenDigest(), gen, tok, now)
+	s.verified(p, tok, now)
 	return tok, false, 0
 }
 

@@ -12,6 +12,14 @@ const (
 	metricAllowed  = "apiguard.allowed"
 	prefixDenied   = "apiguard.denied."
 	prefixReported = "apiguard.reported."
+
+	// Which path checked the signature of a token that verified (not
+	// counting cache hits): the host's verify_signature or the module's
+	// own Go code; and the request-time host answers that were not Ok with
+	// a result, each followed by a check in Go.
+	metricVerifiedHost   = "apiguard.auth.verified_by_host"
+	metricVerifiedModule = "apiguard.auth.verified_by_module"
+	metricHostFallback   = "apiguard.auth.host_fallback"
 )
 
 // metrics defines each counter on first use and remembers its id, so the

@@ -206,6 +206,13 @@ type Host interface {
 
 	SetEffectiveContext(contextID uint32) Status
 	Done() Status
+
+	// CallForeignFunction calls a function the host registered by name
+	// (Envoy's verify_signature, for one): args and the result are the
+	// function's own serialization. NotFound when the host has no such
+	// function. The host copies the result into a block from the guest's
+	// allocator; an empty result is nil.
+	CallForeignFunction(name string, args []byte) ([]byte, Status)
 }
 
 // Handler is the plugin as Envoy sees it: one method per guest export. The

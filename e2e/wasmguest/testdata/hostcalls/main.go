@@ -355,6 +355,13 @@ func onRequestHeaders(ctx, scenario, eos uint32) uint32 {
 		var p *byte
 		var n uint32
 		logf("st=" + itoa(callForeign("clear_route_cache", "", unsafe.Pointer(&p), &n)))
+		for _, name := range []string{"echo", "empty", "fail"} {
+			before := allocs
+			p, n = nil, 99
+			st := callForeign(name, "\x08\x01", unsafe.Pointer(&p), &n)
+			logf(name, "st="+itoa(st), "len="+itoa(n), "nil="+strconv.FormatBool(p == nil),
+				"allocs="+strconv.Itoa(allocs-before), "res="+strconv.Quote(str(p, n)))
+		}
 	case scPanic:
 		panic("boom")
 	case scSleep:

@@ -1,0 +1,178 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/problem"
+)
+
+// The verified-token cache (issue 15 §2): keyed by provider, the token
+// itself and the generation of the key that verified it, bounded per
+// worker by token_cache.
+
+func cacheConfig(t testing.TB, tokenCache string) string {
+	tc := ""
+	if tokenCache != "" {
+		tc = `"token_cache": ` + tokenCache + `,`
+	}
+	return `{` + tc + `
+  "providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["ES256", "RS256"],
+                        "jwks": ` + jwksOf(t, "ec256", "rsa-a") + `}},
+  "routes": [{"name": "a", "match": {"prefix": "/a"}, "auth": {"providers": ["idp"]}}]
+}`
+}
+
+// cacheTok mints a distinct valid ES256 token (n tells them apart; pad
+// lengthens it).
+func cacheTok(t testing.TB, n int, pad int) string {
+	extra := map[string]any{"jti": "t" + strconv.Itoa(n)}
+	if pad > 0 {
+		extra["pad"] = strings.Repeat("p", pad)
+	}
+	return mint(t, "ec256", "ES256", claimsAt(host.DefaultStart, idpIssuer, extra))
+}
+
+// counts are the cache hits and fresh verifications so far.
+func counts(e *host.Envoy) (hits, fresh int64) {
+	return metric(e, "apiguard.auth.cache_hit"),
+		metric(e, "apiguard.auth.verified_by_host") + metric(e, "apiguard.auth.verified_by_module")
+}
+
+func send(t *testing.T, e *host.Envoy, tok string) {
+	t.Helper()
+	r := roundTrip(e.Worker(0), exchange{req: getWith("/a", bearer(tok))})
+	if r.Downstream.Status != 200 {
+		t.Fatalf("status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
+	}
+}
+
+// TestTokenCache_bounds: max_entries and max_bytes bound the cache (CLOCK
+// evicts the entry not used since the hand passed), tokens over 4 KiB are
+// never cached, and 0 turns the cache off.
+func TestTokenCache_bounds(t *testing.T) {
+	a, b, c := cacheTok(t, 1, 0), cacheTok(t, 2, 0), cacheTok(t, 3, 0)
+	big := cacheTok(t, 4, 4000)
+	near := cacheTok(t, 5, 2700)
+	if len(big) <= 4096 || len(near) > 4096 {
+		t.Fatalf("token lengths %d and %d", len(big), len(near))
+	}
+	oneEntry := strconv.Itoa(2*len(a) + 1024 + len(a)) // one entry fits, two do not
+	steps := []struct {
+		name, cache string
+		toks        []string
+		hits, fresh int64
+	}{
+		// a, b cached; a hit; c evicts b (a was used); b again is fresh.
+		{"max_entries", `{"max_entries": 2}`, []string{a, b, a, c, b}, 1, 4},
+		{"max_bytes", `{"max_entries": 100, "max_bytes": ` + oneEntry + `}`, []string{a, b, a, b}, 0, 4},
+		{"tokens over 4 KiB", "", []string{big, big, near, near}, 1, 3},
+		{"max_entries 0", `{"max_entries": 0}`, []string{a, a, a}, 0, 3},
+		{"max_bytes 0", `{"max_bytes": 0}`, []string{a, a}, 0, 2},
+		{"defaults", "", []string{a, b, c, a, b, c}, 3, 3},
+	}
+	each(t, func(t *testing.T, g guest) {
+		for _, s := range steps {
+			t.Run(s.name, func(t *testing.T) {
+				e := start(t, g, cacheConfig(t, s.cache))
+				for _, tok := range s.toks {
+					send(t, e, tok)
+				}
+				if hits, fresh := counts(e); hits != s.hits || fresh != s.fresh {
+					t.Errorf("cache hits %d, fresh verifications %d; want %d, %d", hits, fresh, s.hits, s.fresh)
+				}
+			})
+		}
+	})
+}
+
+// TestTokenCache_flood: a flood of distinct tokens past max_entries only
+// evicts: a token in use keeps being served from the cache throughout, and
+// every request is answered.
+func TestTokenCache_flood(t *testing.T) {
+	hot := cacheTok(t, 0, 0)
+	flood := make([]string, 400)
+	for i := range flood {
+		flood[i] = cacheTok(t, 1000+i, 0)
+	}
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cacheConfig(t, `{"max_entries": 32}`))
+		send(t, e, hot)
+		repeats := int64(0)
+		for i, tok := range flood {
+			send(t, e, tok)
+			if i%4 == 0 {
+				send(t, e, hot)
+				repeats++
+			}
+		}
+		hits, fresh := counts(e)
+		if hits < repeats-1 || fresh > int64(len(flood))+2 {
+			t.Errorf("%d hits of %d repeats of the token in use, %d fresh verifications", hits, repeats, fresh)
+		}
+	})
+}
+
+// TestTokenCache_keyGenerations: a JWKS refresh that keeps a key keeps the
+// tokens it verified in the cache; one that removes the key revokes its
+// cached tokens at once.
+func TestTokenCache_keyGenerations(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		srv := &jwksServer{}
+		srv.set(200, jwksOf(t, "rsa-a", "rsa-b"), false)
+		e := startRemote(t, g, srv)
+		e.Advance(100 * time.Millisecond)
+		tokA, tokB := remoteToken(t, "rsa-a"), remoteToken(t, "rsa-b")
+		vm := e.Worker(0)
+		for _, tok := range []string{tokA, tokB, tokA, tokB} {
+			if d := finish(openReq(vm, "/r", tok)); d.Status != 200 {
+				t.Fatalf("status %d (%s)", d.Status, d.LocalReply)
+			}
+		}
+		if hits, _ := counts(e); hits != 2 {
+			t.Fatalf("cache hits %d, want 2", hits)
+		}
+		// The refresh drops rsa-a and keeps rsa-b.
+		srv.set(200, jwksOf(t, "rsa-b", "ec256"), false)
+		e.Advance(600 * time.Second)
+		if n := srv.count(); n != 2 {
+			t.Fatalf("%d fetches, want 2", n)
+		}
+		if d := finish(openReq(vm, "/r", tokB)); d.Status != 200 {
+			t.Fatalf("kept key: status %d (%s)", d.Status, d.LocalReply)
+		}
+		if hits, _ := counts(e); hits != 3 {
+			t.Errorf("the kept key's token missed the cache (hits %d, want 3)", hits)
+		}
+		s := openReq(vm, "/r", tokA)
+		e.Advance(100 * time.Millisecond)
+		if d := finish(s); d.Status != 401 || d.LocalReply != "apiguard_"+string(problem.ReasonTokenUnknownKey) {
+			t.Fatalf("removed key: status %d (%s)", d.Status, d.LocalReply)
+		}
+		if hits, _ := counts(e); hits != 3 {
+			t.Errorf("the removed key's token was served from the cache (hits %d)", hits)
+		}
+	})
+}
+
+// TestTokenCache_timesOnHit: a hit re-checks exp with the clock skew: the
+// cached token passes until exp plus the skew, then is refused as expired.
+func TestTokenCache_timesOnHit(t *testing.T) {
+	now := host.DefaultStart
+	tok := mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, map[string]any{"exp": now.Unix() + 120}))
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cacheConfig(t, "")) // clock_skew_seconds 60
+		send(t, e, tok)
+		e.Advance(179 * time.Second)
+		send(t, e, tok)
+		if hits, fresh := counts(e); hits != 1 || fresh != 1 {
+			t.Fatalf("hits %d, fresh %d", hits, fresh)
+		}
+		e.Advance(time.Second)
+		check(t, e, invalid("expired while cached", getWith("/a", bearer(tok)), problem.ReasonTokenExpired),
+			roundTrip(e.Worker(0), exchange{req: getWith("/a", bearer(tok))}))
+	})
+}

@@ -1,0 +1,76 @@
+// Package schema is apiguard's positive security model: the JSON Schema
+// 2020-12 subset of DESIGN "Schemas: a positive security model from
+// OpenAPI", compiled once at configure time and evaluated on request and
+// response bodies in one walk (docs/schemas.md lists the subset keyword by
+// keyword).
+//
+// It is host-agnostic (the standard library and filter/jsonx only), keeps
+// to DESIGN "Where it runs" (no timers, no net, no file I/O) and compiles
+// for GOOS=wasip1.
+//
+// # Compiling
+//
+// Compile takes the value of the top-level `schemas` member (a
+// *jsonx.Value, as config parses it; CompileJSON takes its text). Every
+// error is an *Error whose Path is in config's path syntax, starting at
+// "schemas" (`schemas.Order.properties.id.pattern: look-ahead is not
+// supported (RE2)`), so config can return it as its own error unchanged.
+// Unknown keywords, unknown or non-local $refs, patterns RE2 cannot run,
+// $ref cycles that stay at one place in the body, more than MaxNodes
+// subschemas and combinators nested deeper than MaxCombinatorDepth are
+// refused. The *Set is immutable and shared by every stream.
+//
+// # Evaluating
+//
+// Validator.Validate(schema, body, Options) walks the body once with
+// jsonx.Scanner: it checks the JSON rules (Options.Limits,
+// Options.FoldDuplicates; a refused document returns the *jsonx.Error, as
+// jsonx.Validate would) and evaluates the schema in the same pass. Each
+// place in the body meets each subschema at most once (the activations are
+// deduplicated per place), so the work is bounded by body size × schema
+// size whatever allOf, anyOf, oneOf and $ref do; nothing recurses in Go.
+// A second, linear pass over what the walk recorded decides what DESIGN
+// calls declared, readOnly and writeOnly (following $ref, allOf, the
+// anyOf/oneOf branches that validated or the one the discriminator
+// selected, items and additionalProperties), then:
+//
+//   - Mode Request: Result.Valid is false for a schema violation, a readOnly
+//     member, an undeclared member (unless an explicit additionalProperties
+//     or Options.AllowUndeclared allows it) and a case variant of a
+//     declared name (unless Options.CaseSensitive);
+//   - Mode Response: Result.Valid is the schema verdict (writeOnly
+//     properties exempt from required), and Result.Drops lists the members
+//     to remove (undeclared, writeOnly, or under a false schema), each with
+//     its separating comma, so AppendProjected(dst, body, Drops) is the
+//     projected body, valid JSON whenever the body was.
+//
+// Result.Violations holds the first MaxViolations violations in document
+// order: a JSON Pointer (at most MaxPointer bytes) and the keyword, or
+// RuleNotAllowed for readOnly, undeclared and case-variant members; never
+// a value from the body. A warm Validator allocates nothing for a valid
+// body; it is not safe for concurrent use (pool one per VM, as
+// reqcheck.Checker is, and drop one whose ScratchBytes grew large).
+//
+// # Integration (for config and plugin)
+//
+// config: parse top-level `schemas` with Compile and keep the *Set; resolve
+// `request.json.schema` and each `response.schemas` entry with Set.Lookup
+// (an unknown name is a config error at that field).
+//
+// plugin, request body (step 12): on a route with a schema, call
+//
+//	res, err := v.Validate(sc, body, schema.Options{
+//		Mode: schema.Request, Limits: lim, FoldDuplicates: !json.CaseSensitiveKeys,
+//		AllowUndeclared: json.Undeclared == "allow", CaseSensitive: json.CaseSensitiveKeys})
+//
+// instead of jsonx validation: err is the existing JSON refusal (400 with
+// its reason), !res.Valid the schema refusal (400), res.Violations the
+// `errors` member when errors.validation_details is on.
+//
+// plugin, response body: for a JSON response whose status has a schema,
+// call Validate with Mode Response (and redact.Limits); err is the existing
+// 502 for an unparsable body; !res.Valid is counted and logged, and refused
+// with 502 only with schema_violation "refuse"; then
+// AppendProjected(buf, body, res.Drops) is the body `allow` and `redact`
+// apply to. Responses the filter generates are never passed here.
+package schema

@@ -1,0 +1,83 @@
+package schema
+
+import (
+	"math/rand"
+	"regexp"
+	"testing"
+)
+
+// TestMatcher_sameAsRE2: the fast matcher and RE2 agree on every pattern
+// and string tried, and the common API patterns do take the fast path.
+func TestMatcher_sameAsRE2(t *testing.T) {
+	patterns := []struct {
+		ecma string
+		fast bool
+	}{
+		{`^[A-Z0-9-]{3,32}$`, true},
+		{`^[0-9]{5}$`, true},
+		{`^[a-z]{2}$`, true},
+		{`^\d{4}-\d{2}-\d{2}$`, true},
+		{`^[a-z]+\d*$`, true},
+		{`^ab?c{2,}d*$`, true},
+		{`^[^a]*a$`, true},
+		{`^é+ü?$`, true},
+		{`^[a-c]*x?[a-c]$`, false},
+		{`^[a-z]*[a-z]{2}$`, false},
+		{`^a*a$`, false},
+		{`^(ab)+$`, false},
+		{`[a-z]{2}`, false},
+		{`^[a-z]{2}`, false},
+		{`^.{1,3}$`, true},
+		{`^\s*\S+$`, true},
+		{`^(?:ab)+$`, false},
+		{`^\w+@\w+$`, true},
+		{`^a|b$`, false},
+		{`^$`, false},
+	}
+	alphabet := []rune("abcxyzABZ019-_@é ü\n\u2028😀.")
+	r := rand.New(rand.NewSource(7))
+	for _, p := range patterns {
+		m, err := compilePattern(p.ecma)
+		if err != nil {
+			t.Fatalf("%s: %v", p.ecma, err)
+		}
+		if got := m.atoms != nil; got != p.fast {
+			t.Errorf("%s: fast=%v, want %v", p.ecma, got, p.fast)
+		}
+		re := regexp.MustCompile(m.re.String())
+		for range 3000 {
+			n := r.Intn(8)
+			s := make([]rune, n)
+			for i := range s {
+				s[i] = alphabet[r.Intn(len(alphabet))]
+			}
+			b := []byte(string(s))
+			if got, want := m.Match(b), re.Match(b); got != want {
+				t.Fatalf("%s on %q: %v, RE2 %v", p.ecma, string(s), got, want)
+			}
+		}
+	}
+}
+
+// FuzzMatcher: on any string, the fast form of a few patterns agrees with RE2.
+func FuzzMatcher(f *testing.F) {
+	f.Add("AB-12", "12345", "ab")
+	pats := []string{`^[A-Z0-9-]{3,32}$`, `^[0-9]{5}$`, `^[a-z]+\d*$`, `^ab?c{2,}d*$`, `^.{1,3}$`, `^\s*\S+$`}
+	var ms []*matcher
+	for _, p := range pats {
+		m, err := compilePattern(p)
+		if err != nil || m.atoms == nil {
+			f.Fatalf("%s: %v", p, err)
+		}
+		ms = append(ms, m)
+	}
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		for _, s := range []string{a, b, c, a + b + c} {
+			for _, m := range ms {
+				if got, want := m.Match([]byte(s)), m.re.MatchString(s); got != want {
+					t.Fatalf("%s on %q: %v, RE2 %v", m.re, s, got, want)
+				}
+			}
+		}
+	})
+}
