@@ -421,7 +421,8 @@ func (p *Policy) ReadsRequestBody() bool {
 }
 
 // ReadsFormBody reports whether the policy reads request bodies sent as
-// application/x-www-form-urlencoded as forms: its `auth.owner` checks
+// forms (application/x-www-form-urlencoded, multipart, or a POST without a
+// Content-Type) as forms: its `auth.owner` checks
 // refuse a form field named like their `param` (DESIGN.md auth.owner), and
 // its `auth.body_owner` checks one named like their field, so such a body
 // is held and read like a JSON one (the plugin decides per request, from

@@ -85,6 +85,10 @@ func TestQueryNameIndex(t *testing.T) {
 		"access_token": 0, "ACCESS.TOKEN": 0, "access_token[]": 0, "access_token[a]": 0,
 		"Api%5Bkey": 1, "api_key[x": 1, "access[token]": -1, "access_tokens": -1, "": -1,
 		"+access_token": 0, "%20%20api.key[]": 1, "+": -1, "++": -1, "%20api_key[]": 1, "_access_token": -1,
+		// The first bracket-delimited component (Rack 2, Express's qs).
+		"[access_token]": 0, "%5Baccess_token%5D": 0, "access_token]": 0, "]access_token": 0,
+		"[[access_token]]": 0, "[ACCESS.TOKEN]": 0, "+[api_key]": 1, "%20%5D%5Bapi_key": 1,
+		"[x][access_token]": -1, "[access%2Btoken]": -1, "%2B[access_token]": -1, "[]": -1, "]": -1,
 	} {
 		if got := QueryNameIndex(raw, names...); got != want {
 			t.Errorf("QueryNameIndex(%q) = %d, want %d", raw, got, want)
@@ -94,6 +98,9 @@ func TestQueryNameIndex(t *testing.T) {
 		t.Errorf("no names: %d", got)
 	}
 	if n := testing.AllocsPerRun(100, func() { QueryNameIndex("ACCESS%2Etoken[0]", "api_key", "access_token") }); n != 0 {
+		t.Errorf("QueryNameIndex allocates %.0f times per call", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { QueryNameIndex("%5B%5BACCESS%2Etoken%5D%5D", "api_key", "access_token") }); n != 0 {
 		t.Errorf("QueryNameIndex allocates %.0f times per call", n)
 	}
 }

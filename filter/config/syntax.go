@@ -59,8 +59,8 @@ func checkHeaderRead(s string) (string, string) {
 }
 
 // unsettableHeaders may not be set from claims: framing and hop-by-hop
-// headers, credentials, headers Envoy or the filter own, and method
-// overrides the filter refuses.
+// headers, credentials, headers Envoy or the filter own, and method and
+// URL overrides the filter refuses.
 var unsettableHeaders = map[string]bool{
 	"host": true, "content-length": true, "transfer-encoding": true, "connection": true,
 	"te": true, "upgrade": true, "keep-alive": true, "proxy-connection": true, "trailer": true,
@@ -70,6 +70,7 @@ var unsettableHeaders = map[string]bool{
 	"x-forwarded-port": true, "x-real-ip": true, "x-request-id": true, "origin": true,
 	"range": true, "if-range": true, "accept-encoding": true,
 	"x-http-method-override": true, "x-http-method": true, "x-method-override": true,
+	"x-original-url": true, "x-rewrite-url": true,
 }
 
 // checkHeaderSet validates a header the filter writes from claims.
@@ -390,10 +391,12 @@ func AppendQueryDecoded(dst []byte, raw string) []byte {
 
 // QueryNameIndex returns the index of the first of names (each normalised
 // with NormalizeQueryName) that the raw query-parameter or cookie name raw
-// stands for, or -1. raw matches a name when it normalises to it, or when
-// the part of its normalised form before the first '[' does: `name[...]`
-// is the array parameter `name` to PHP and Rails. It allocates nothing for
-// names whose normalised form fits in 128 bytes.
+// stands for, or -1. raw matches a name when it normalises to it, when the
+// part of its normalised form before the first '[' does (`name[...]` is
+// the array parameter `name` to PHP and Rails), or when its first
+// bracket-delimited component does (firstComponent: `[name]`, `name]`,
+// `]name`, `[[name]]` are `name` to Rack 2 and Express's qs). It allocates
+// nothing for names whose normalised form fits in 128 bytes.
 func QueryNameIndex(raw string, names ...string) int {
 	var buf [128]byte
 	norm, bracket := AppendQueryName(buf[:0], raw)
@@ -402,7 +405,60 @@ func QueryNameIndex(raw string, names ...string) int {
 			return k
 		}
 	}
+	if comp, ok := firstComponent(raw); ok {
+		var cbuf [128]byte
+		norm, _ = AppendQueryName(cbuf[:0], comp)
+		for k, n := range names {
+			if string(norm) == n {
+				return k
+			}
+		}
+	}
 	return -1
+}
+
+// firstComponent returns the first bracket-delimited component of a raw
+// name, and whether the name has brackets at all: after leading spaces
+// ('+', ' ', "%20") and leading '[' and ']' (raw or percent-encoded), the
+// text up to the next '[' or ']'. Rack 2 reads a name so (it skips leading
+// brackets and takes the key up to the next one: `[jwt]`, `]jwt`,
+// `[[jwt]]` and `jwt]` are all `jwt`), and Express's qs unwraps a root
+// `[jwt]`. The component is a substring of raw, so it allocates nothing.
+func firstComponent(raw string) (string, bool) {
+	// at returns the byte raw encodes at i and its raw length.
+	at := func(i int) (byte, int) {
+		if c, ok := route.PercentByte(raw, i); ok {
+			return c, 3
+		}
+		return raw[i], 1
+	}
+	i := 0
+	for i < len(raw) {
+		c, n := at(i)
+		if c != '+' && c != ' ' || n == 3 && c == '+' {
+			break
+		}
+		i += n
+	}
+	start, brackets := i, false
+	for start < len(raw) {
+		c, n := at(start)
+		if c != '[' && c != ']' {
+			break
+		}
+		start += n
+		brackets = true
+	}
+	end := start
+	for end < len(raw) {
+		c, n := at(end)
+		if c == '[' || c == ']' {
+			brackets = true
+			break
+		}
+		end += n
+	}
+	return raw[start:end], brackets
 }
 
 // foldRune maps a rune to one representative of its simple case-folding

@@ -54,8 +54,9 @@ func (s *stream) checkOwner(o *ownerRule, c *jsonx.Value) result {
 }
 
 // checkOwnerForm is the form part of the owner checks, run by the body
-// checks of step 12 on a complete application/x-www-form-urlencoded body
-// (bodyState.form; form is the body, or "" when it is not a form): a field
+// checks of step 12 on a complete application/x-www-form-urlencoded or
+// multipart body (bodyState.form and multipart; form is the body, or ""
+// when it is not read as a form): a field
 // named like the param of a rule whose `unless` does not hold is refused
 // (403 with insufficient_scope), as a query parameter is in step 10. Fields
 // are split and named exactly as query parameters are; values are never
@@ -67,7 +68,7 @@ func (s *stream) checkOwnerForm(form string) result {
 	}
 	for i := range ar.owner {
 		o := &ar.owner[i]
-		if !o.excepted(s.auth.claims) && reqcheck.FindQueryParam(form, o.qname) >= 0 {
+		if !o.excepted(s.auth.claims) && s.formHas(form, o.qname) {
 			return s.refuse(403, problem.ReasonOwnerAmbiguous, challengeScope)
 		}
 	}
@@ -140,7 +141,7 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 	}
 	for i := range ar.bodyOwner {
 		if reqcheck.FindQueryParam(s.query, ar.bodyOwner[i].qname) >= 0 ||
-			reqcheck.FindQueryParam(form, ar.bodyOwner[i].qname) >= 0 {
+			s.formHas(form, ar.bodyOwner[i].qname) {
 			return s.refuse(403, problem.ReasonBodyOwnerAmbiguous, challengeScope)
 		}
 	}

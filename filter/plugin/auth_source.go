@@ -381,9 +381,12 @@ func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential)
 
 // withoutCookies returns a Cookie header value without the pairs drop
 // says to remove (called with each pair's name, as forEachCookie reads it,
-// or the whole pair when it has no '=', and where the pair starts in v),
-// the others kept as they were, joined with "; ". A value that keeps every
-// pair is returned as it is, without allocating.
+// or the whole pair when it has no '=', and where the pair starts in v).
+// Each dropped pair goes with the separator after it and the blanks before
+// the next pair; every other byte is kept as it was, so a value holding a
+// ',' (a separator to ASP.NET, text to PHP) reaches each framework as it
+// would have. A value that keeps every pair is returned as it is, without
+// allocating.
 func withoutCookies(v string, drop func(name string, start int) bool) (string, bool) {
 	first := -1 // where the first pair to drop starts
 	for i := 0; i < len(v) && first < 0; {
@@ -398,24 +401,24 @@ func withoutCookies(v string, drop func(name string, start int) bool) (string, b
 	}
 	var b strings.Builder
 	b.Grow(len(v))
+	kept := 0 // v[kept:] is not yet written or dropped
 	for i := 0; i < len(v); {
 		pair, start, _, next := reqcheck.NextCookiePair(v, i)
 		i = next
-		if pair == "" {
+		if pair == "" || start < first {
 			continue
 		}
-		if start == first {
+		if name := cookiePairName(pair); start != first && (name == "" || !drop(name, start)) {
 			continue
 		}
-		if name := cookiePairName(pair); start > first && name != "" && drop(name, start) {
-			continue
+		b.WriteString(v[kept:start])
+		kept = min(next, len(v))
+		for kept < len(v) && (v[kept] == ' ' || v[kept] == '\t') {
+			kept++
 		}
-		if b.Len() > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(pair)
 	}
-	return b.String(), true
+	b.WriteString(v[kept:])
+	return strings.Trim(b.String(), " \t;,"), true
 }
 
 // cookiePairName is the name of a cookie pair: the text before '=' without

@@ -84,6 +84,7 @@ func TestForEachCookie(t *testing.T) {
 		{"a=1; b=2;c=3", []authCookiePair{{"a", "1"}, {"b", "2"}, {"c", "3"}}},
 		{` a = "q" ;;b=`, []authCookiePair{{"a", "q"}, {"b", ""}}},
 		{"noval; =x; d=e=f", []authCookiePair{{"d", "e=f"}}},
+		{"a=1, b=2,c=3", []authCookiePair{{"a", "1"}, {"b", "2"}, {"c", "3"}}},
 		{`s="`, []authCookiePair{{"s", `"`}}},
 		{"", nil},
 	} {
@@ -114,6 +115,14 @@ func TestWithoutCookies(t *testing.T) {
 		{"session; x=1", "session", "x=1", true}, // no '=': a cookie with an empty value
 		{"sess%69on=f", "session", "", true},
 		{"=x; ;x=1", "session", "=x; ;x=1", false},
+		// ',' separates cookies too (ASP.NET Core, old Rack); the bytes
+		// of the pairs kept are kept as they were.
+		{"theme=dark, session=f", "session", "theme=dark", true},
+		{"theme=dark,session=f,lang=en", "session", "theme=dark,lang=en", true},
+		{"session=t; theme=dark, session=f", "session", "theme=dark", true},
+		{"a=1,  session=f;b=2", "session", "a=1,  b=2", true},
+		{"[session]=f; ]session=g; session]=h; x=1", "session", "x=1", true},
+		{"list=a,b; session=t", "session", "list=a,b", true},
 	} {
 		got, cut := withoutCookies(c.in, dropNamed(config.NormalizeQueryName(c.name)))
 		if got != c.want || cut != c.cut {
@@ -137,7 +146,7 @@ func TestWithoutCookies(t *testing.T) {
 // FuzzWithoutCookies: the named cookie is gone, every other pair is kept
 // in order, and nothing panics.
 func FuzzWithoutCookies(f *testing.F) {
-	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;==", "+session=1", "session%00=1"} {
+	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;==", "+session=1", "session%00=1", "a=1, session=2", "x,session=1;y=2, ", "[session]=1,b"} {
 		f.Add(s, "session")
 	}
 	f.Fuzz(func(t *testing.T, v, name string) {

@@ -11,7 +11,8 @@ import (
 // then refuses (400) a method that is not an upper-case token
 // (reqcheck.ValidMethod), method overrides (the three override headers, a
 // `_method` query parameter in any spelling forbid_query_params would
-// match), a request target that is not origin-form (reqcheck.OriginForm),
+// match), URL overrides (X-Original-URL, X-Rewrite-URL, in any spelling a
+// CGI-style upstream reads as them), a request target that is not origin-form (reqcheck.OriginForm),
 // unsafe paths (reqcheck.UnsafePath), and query parameters and cookies
 // whose names hold control characters or whose values hold NUL
 // (reqcheck.UnsafeQuery, reqcheck.UnsafeCookie). It runs before a route is
@@ -34,6 +35,11 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 	}
 	if reqcheck.FindQueryParam(s.query, reqcheck.MethodParam) >= 0 {
 		return s.refuse(400, problem.ReasonMethodOverride, nil)
+	}
+	for _, p := range kept {
+		if spellingOf(p.Key, reqcheck.URLOverrideHeaders[:]) {
+			return s.refuse(400, problem.ReasonURLOverride, nil)
+		}
 	}
 	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.path) {
 		return s.refuse(400, problem.ReasonUnsafePath, nil)

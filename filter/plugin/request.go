@@ -36,8 +36,10 @@ type bodyState struct {
 	limit int64
 	// form says the body is also read as a form, for the form shadows of
 	// auth.owner and auth.body_owner: the route has such rules and the
-	// request is application/x-www-form-urlencoded.
-	form bool
+	// request is application/x-www-form-urlencoded (or a POST without a
+	// Content-Type, which Rack reads as one). multipart says it is read as
+	// multipart/form-data (its part names), on such a route.
+	form, multipart bool
 	// seen is the number of body bytes counted (bodyCount) or buffered
 	// (bodyRead) so far.
 	seen int64
@@ -68,21 +70,24 @@ func (s *stream) stepForbiddenQuery() result {
 // (413), an upgrade on a route that reads bodies or inspects responses
 // (400). It also decides the body mode of step 12.
 //
-// A form-encoded request on a route with auth.owner rules is read too, for
-// the form shadows of those rules (checkOwnerForm), within max_body_bytes
-// or the 1 MiB default; any other request to such a route is not (unless
-// another rule reads it).
+// A form-encoded or multipart request (or a POST without a Content-Type)
+// on a route with auth.owner or body_owner rules is read too, for the form
+// shadows of those rules (checkOwnerForm), within max_body_bytes or the
+// 1 MiB default; any other request to such a route is not (unless another
+// rule reads it).
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
 	limit, capped := cfg.RequestBodyLimit()
 	s.body.form = cfg.ReadsFormBody() && s.formEncoded()
-	if s.body.form && !capped {
+	s.body.multipart = cfg.ReadsFormBody() && s.multipartEncoded()
+	formLike := s.body.form || s.body.multipart
+	if formLike && !capped {
 		limit, capped = config.DefaultMaxBodyBytes, true
 	}
 	if capped {
 		s.body.limit = limit
 		s.body.mode = bodyCount
-		if cfg.ReadsRequestBody() || s.body.form {
+		if cfg.ReadsRequestBody() || formLike {
 			s.body.mode = bodyRead
 		}
 		if v, ok := s.requestHeader("content-length"); ok {
@@ -95,7 +100,7 @@ func (s *stream) stepDeclaredLength() result {
 			}
 		}
 	}
-	if (cfg.RefusesUpgrade() || s.body.form) && s.isUpgrade() {
+	if (cfg.RefusesUpgrade() || formLike) && s.isUpgrade() {
 		return s.refuse(400, problem.ReasonUpgradeRefused, nil)
 	}
 	return next
@@ -105,14 +110,76 @@ func (s *stream) stepDeclaredLength() result {
 // application/x-www-form-urlencoded, read as leniently as any framework
 // reads it: letter case aside, the media type ends at the first ';', ','
 // or blank (PHP stops there too), and any of several Content-Type headers
-// counts.
+// counts. A POST without a Content-Type (or with only blank ones) is a
+// form too: Rack (Rack::Request#form_data?), and so Rails, parse its body
+// as one.
 func (s *stream) formEncoded() bool {
+	typed := false
 	for _, p := range s.auth.pairs {
-		if headerIs(p.Key, "content-type") && isFormType(p.Value) {
+		if headerIs(p.Key, "content-type") {
+			if isFormType(p.Value) {
+				return true
+			}
+			typed = typed || strings.Trim(p.Value, " \t") != ""
+		}
+	}
+	return !typed && s.method == "POST"
+}
+
+// multipartEncoded reports whether a Content-Type of the request is a
+// multipart/ media type (Rack parses any of them as form data; PHP,
+// Spring and ASP.NET multipart/form-data), letter case and leading blanks
+// aside.
+func (s *stream) multipartEncoded() bool {
+	for _, p := range s.auth.pairs {
+		if !headerIs(p.Key, "content-type") {
+			continue
+		}
+		v := strings.TrimLeft(p.Value, " \t")
+		if len(v) >= len("multipart/") && equalFoldASCII(v[:len("multipart/")], "multipart/") {
 			return true
 		}
 	}
 	return false
+}
+
+// formHas reports whether the body read as a form (form is the body) has a
+// field named like one of names (each normalised): as query parameters
+// are named (reqcheck.FindQueryParam) when it is form-encoded, or as the
+// names of its parts (reqcheck.EachMultipartName, compared by
+// config.QueryNameIndex) when it is multipart.
+func (s *stream) formHas(form string, names []string) bool {
+	if form == "" {
+		return false
+	}
+	if s.body.form && reqcheck.FindQueryParam(form, names) >= 0 {
+		return true
+	}
+	found := false
+	if s.body.multipart {
+		reqcheck.EachMultipartName(form, func(name string) bool {
+			found = name != "" && config.QueryNameIndex(name, names...) >= 0
+			return !found
+		})
+	}
+	return found
+}
+
+// formUnsafe reports whether a field name of the body read as a form holds
+// a control character (reqcheck.UnsafeFormName; each part name of a
+// multipart body likewise).
+func (s *stream) formUnsafe(form string) bool {
+	if s.body.form && reqcheck.UnsafeFormName(form) {
+		return true
+	}
+	unsafe := false
+	if s.body.multipart {
+		reqcheck.EachMultipartName(form, func(name string) bool {
+			unsafe = reqcheck.UnsafeFormName(name)
+			return !unsafe
+		})
+	}
+	return unsafe
 }
 
 func isFormType(v string) bool {
@@ -327,10 +394,19 @@ func (s *stream) checkBody(body []byte) result {
 		}
 	}
 	var form string
-	if s.body.form {
+	if s.body.form || s.body.multipart {
 		// One copy of the body for the form checks: the splitter and the
 		// name normaliser read strings.
 		form = string(body)
+		// As step 1 for the query: a control character in a field name
+		// (PHP cuts it at NUL) and a `_method` field (Rack, Laravel and
+		// Symfony read it from the body) are refused.
+		if s.formUnsafe(form) {
+			return s.refuse(400, problem.ReasonUnsafeForm, nil)
+		}
+		if s.formHas(form, reqcheck.MethodParam) {
+			return s.refuse(400, problem.ReasonMethodOverride, nil)
+		}
 	}
 	if r := s.checkOwnerForm(form); r != next {
 		return r

@@ -40,4 +40,11 @@ const (
 	ReasonUnsafeQuery Reason = "unsafe_query"
 	// 400: the same for a cookie of a Cookie header.
 	ReasonUnsafeCookie Reason = "unsafe_cookie"
+	// 400: an X-Original-URL or X-Rewrite-URL header (step 1), which old
+	// Symfony, Zend and IIS-era upstreams route by.
+	ReasonURLOverride Reason = "url_override"
+	// 400: a field of a request body read as a form (a route with
+	// auth.owner or auth.body_owner) whose name holds a control character
+	// (reqcheck.UnsafeFormName).
+	ReasonUnsafeForm Reason = "unsafe_form"
 )

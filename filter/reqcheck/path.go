@@ -64,6 +64,12 @@ func badSegment(seg string, afterSlash bool) bool {
 // one (whatever its value), since the proxy checked the real method.
 var MethodOverrideHeaders = [...]string{"x-http-method-override", "x-http-method", "x-method-override"}
 
+// URLOverrideHeaders are the request headers that ask a framework to route
+// the request by another URL (Symfony before 2.7.49/3.4.14/4.1.3, see
+// CVE-2018-14773; Zend/Laminas; IIS-era frameworks): the proxy matched the
+// real path, so step 1 refuses any request carrying one.
+var URLOverrideHeaders = [...]string{"x-original-url", "x-rewrite-url"}
+
 // MethodParam is the normalised name of the `_method` query parameter
 // (Rails, Laravel, Symfony), refused by step 1 in any spelling that
 // normalises to it (see config.NormalizeQueryName).

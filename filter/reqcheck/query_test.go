@@ -27,6 +27,21 @@ func TestFindQueryParam(t *testing.T) {
 		{"access_token[]=x", 0},
 		{"access_token[a]=x", 0},
 		{"access[token]=x", -1},
+		// The first bracket-delimited component (Rack 2, Express's qs).
+		{"[access_token]=x", 0},
+		{"%5Baccess_token%5D=x", 0},
+		{"%5baccess_token%5d=x", 0},
+		{"access_token]=x", 0},
+		{"]access_token=x", 0},
+		{"[[access_token]]=x", 0},
+		{"[ACCESS.TOKEN]=x", 0},
+		{"+[password]=x", 2},
+		{"][api_key][x]=1", 1},
+		{"[access_token=x", 0}, // `_access_token` to PHP, `access_token` to Rack
+		{"[x]access_token=x", -1},
+		{"[access%2Btoken]=x", -1},
+		{strings.Repeat("[", 300) + "password]=1", 2},
+		{strings.Repeat("]", 300) + "password=1", 2},
 		{"a=1;access_token=x", 0},
 		{"x=access_token", -1},
 		{"access_tokens=x", -1},
@@ -96,8 +111,27 @@ func findQueryParamRef(query string, names []string) int {
 		if hasBracket {
 			prefix = config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(string(dec), "%", "%25"), "+", "%2B"))
 		}
+		// The first bracket-delimited component of the decoded name
+		// (leading spaces, then leading '[' and ']' skipped).
+		full := []byte{}
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c == '+' {
+				c = ' '
+			} else if d, ok := refPercent(name, i); ok {
+				c = d
+				i += 2
+			}
+			full = append(full, c)
+		}
+		rest := strings.TrimLeft(strings.TrimLeft(string(full), " "), "[]")
+		comp, hasComp := rest, strings.ContainsAny(string(full), "[]")
+		if j := strings.IndexAny(rest, "[]"); j >= 0 {
+			comp = rest[:j]
+		}
+		compNorm := config.NormalizeQueryName(strings.ReplaceAll(strings.ReplaceAll(comp, "%", "%25"), "+", "%2B"))
 		for k, n := range names {
-			if norm == n || hasBracket && prefix == n {
+			if norm == n || hasBracket && prefix == n || hasComp && compNorm == n {
 				return k
 			}
 		}
@@ -107,7 +141,7 @@ func findQueryParamRef(query string, names []string) int {
 
 func FuzzFindQueryParam(f *testing.F) {
 	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token",
-		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b"} {
+		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b", "[access_token]", "]a_b", "%5B%5Ba.b%5D%5D", "+[+a_b]"} {
 		f.Add(s)
 	}
 	names := []string{"access_token", "a_b", "\u00e9t\u00e9"}
@@ -202,6 +236,11 @@ func TestUnsafeCookie(t *testing.T) {
 		";;; ; =x":                      false,
 		"a=\"q%00\"":                    true,
 		"theme=dark; lang=en; x=%7F%0D": false,
+		// ',' separates cookies as ';' does (ASP.NET Core, old Rack).
+		"theme=dark, session%00=x": true,
+		"theme=dark,session%0A=x":  true,
+		"a=1,\tb=x%00":             true,
+		"list=a,b,c":               false,
 	} {
 		if got := UnsafeCookie(v); got != want {
 			t.Errorf("UnsafeCookie(%q) = %v, want %v", v, got, want)
@@ -213,7 +252,7 @@ func TestUnsafeCookie(t *testing.T) {
 }
 
 func TestNextCookiePair(t *testing.T) {
-	v := " a=1 ;\tb = 2;;c;  "
+	v := " a=1 ;\tb = 2;;c, d=4 ,e=5,  "
 	var got []string
 	for i := 0; i < len(v); {
 		pair, start, stop, next := NextCookiePair(v, i)
@@ -223,7 +262,7 @@ func TestNextCookiePair(t *testing.T) {
 		}
 		got = append(got, pair)
 	}
-	if want := []string{"a=1", "b = 2", "", "c", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+	if want := []string{"a=1", "b = 2", "", "c", "d=4", "e=5", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("NextCookiePair over %q = %q, want %q", v, got, want)
 	}
 }
@@ -283,12 +322,12 @@ func FuzzUnsafeQuery(f *testing.F) {
 }
 
 func FuzzUnsafeCookie(f *testing.F) {
-	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00"} {
+	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00", "a=1, b%00=2", ",;,"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		var parts []string
-		for _, p := range strings.Split(v, ";") {
+		for _, p := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == ',' }) {
 			parts = append(parts, strings.Trim(p, " \t"))
 		}
 		want := unsafeRef(parts, func(p string) (string, string, bool) {
@@ -298,5 +337,98 @@ func FuzzUnsafeCookie(f *testing.F) {
 		if got := UnsafeCookie(v); got != want {
 			t.Fatalf("UnsafeCookie(%q) = %v, reference says %v", v, got, want)
 		}
+	})
+}
+
+// TestUnsafeFormName: a control character in a form field's name, raw or
+// percent-encoded, except raw tabs and line breaks (a JSON body's
+// whitespace).
+func TestUnsafeFormName(t *testing.T) {
+	for form, want := range map[string]bool{
+		"":                       false,
+		"note=hi&user_id=bob":    false,
+		"note=hi&user_id%00=bob": true,
+		"user_id%00junk=bob":     true,
+		"+user.id%00=bob":        true,
+		"a;b%0A=1":               true,
+		"user_id\x00=bob":        true,
+		"x%7F=1":                 true,
+		"x\x7f=1":                true,
+		"msg=%00":                false, // values are not looked at
+		"{\n  \"a\": \"b\"\r\n}": false,
+		"{\t\"a\":1}&x%09=1":     true,
+		"caf%C3%A9=1&%2500=x":    false,
+	} {
+		if got := UnsafeFormName(form); got != want {
+			t.Errorf("UnsafeFormName(%q) = %v, want %v", form, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { UnsafeFormName("a=1&b=2&c%5Bd%5D=3") }); n != 0 {
+		t.Errorf("UnsafeFormName allocates %.0f times per call", n)
+	}
+}
+
+func multipartNames(body string) []string {
+	var out []string
+	EachMultipartName(body, func(name string) bool {
+		out = append(out, name)
+		return true
+	})
+	return out
+}
+
+func TestEachMultipartName(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want []string
+	}{
+		{"--B\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhi\r\n--B\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\nbob\r\n--B--\r\n", []string{"note", "user_id"}},
+		{"content-disposition : form-data;name=_method\r\n", []string{"_method"}},
+		{"CONTENT-DISPOSITION:form-data; NAME=\"a;b\"; filename=\"x\"\n", []string{"a;b"}},
+		{"Content-Disposition: form-data; filename=\"user_id\"\r\n", nil},
+		{"Content-Disposition: form-data; name=\"a\"; name=\"b\"\r\n", []string{"a", "b"}},
+		{"Content-Disposition: form-data; name*=utf-8''user%5Fid\r\n", []string{"user%5Fid"}},
+		{"Content-Disposition: form-data; name=\"us\\\"er\\\\id\"\r\n", []string{"us\"er\\id"}},
+		{"Content-Disposition: form-data; name = \"x\" \r\n", []string{"x"}},
+		{"Content-Disposition: form-data; name=\"unterminated", []string{"unterminated"}},
+		{"X-Content-Disposition: form-data; name=\"x\"\r\n", nil},
+		{"Content-Disposition form-data; name=\"x\"\r\n", nil},
+		{"Content-Dispositions: name=x\r\n", nil},
+		{"", nil},
+		{"Content-Disposition:", nil},
+		{"Content-Disposition: ;;;=;\"", []string(nil)},
+	} {
+		if got := multipartNames(c.body); strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("EachMultipartName(%q) = %q, want %q", c.body, got, c.want)
+		}
+	}
+	// f stops the scan.
+	n := 0
+	EachMultipartName("Content-Disposition: form-data; name=a; name=b\nContent-Disposition: form-data; name=c\n", func(string) bool { n++; return false })
+	if n != 1 {
+		t.Errorf("EachMultipartName went on after false: %d calls", n)
+	}
+	body := "--B\r\nContent-Disposition: form-data; name=\"note\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--B--\r\n"
+	if n := testing.AllocsPerRun(100, func() { EachMultipartName(body, func(string) bool { return true }) }); n != 0 {
+		t.Errorf("EachMultipartName allocates %.0f times per call", n)
+	}
+}
+
+// FuzzEachMultipartName: no panic, names are substrings of the body unless
+// escapes were undone, and the scan ends.
+func FuzzEachMultipartName(f *testing.F) {
+	for _, s := range []string{"Content-Disposition: form-data; name=\"a\"\r\n", "content-disposition:name*=x''y", "Content-Disposition: name=\"\\", "Content-Disposition:;=;\"\\\"", "\n\n\r\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		EachMultipartName(body, func(name string) bool {
+			if !strings.Contains(body, "\\") && !strings.Contains(body, name) {
+				t.Fatalf("name %q is not in %q", name, body)
+			}
+			if strings.ContainsAny(name, "\n") {
+				t.Fatalf("name %q spans lines", name)
+			}
+			return true
+		})
 	})
 }
