@@ -6,11 +6,19 @@ WASM_ENV := GOOS=wasip1 GOARCH=wasm
 # -trimpath keeps build paths out of the module; symbols stay so that a trap
 # in Envoy's log names the Go function.
 WASM_FLAGS := -buildmode=c-shared -trimpath
+# The release version lives in filter/version/version.go (one place); the
+# revision is the short commit, "unknown" outside git. Both are stamped into
+# the module and the apiguard command.
+VERSION ?= $(shell sed -n 's/^var Version = "\(.*\)"$$/\1/p' filter/version/version.go)
+REVISION ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+VERSION_PKG := github.com/apiguard/apiguard/filter/version
+LDFLAGS := -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Revision=$(REVISION)
+APIGUARD := $(GO) run -ldflags "$(LDFLAGS)" ./envoy/cmd/apiguard
 TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone lint
+.PHONY: all build release demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone lint
 
 all: build
 
@@ -19,17 +27,17 @@ build: $(WASM)
 # Rebuild whenever any Go file or the module files change.
 $(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null)
 	@mkdir -p build
-	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -o $@ ./filter
+	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -ldflags "$(LDFLAGS)" -o $@ ./filter
 	@ls -l $@ | awk '{print "built " $$9 " (" $$5 " bytes)"}'
 
 # Builds the module, then runs it for real in the local proxy (wazero host) in
 # front of a demo upstream and sends a handful of requests through it.
 demo: build
-	$(GO) run ./e2e/cmd/apiguard-proxy -demo -wasm $(WASM) -config envoy/apiguard.demo.json
+	$(APIGUARD) demo -wasm $(WASM) -config envoy/apiguard.demo.json
 
 # The local proxy for your own upstream: make proxy UPSTREAM=127.0.0.1:8080 CONFIG=my.json
 proxy: build
-	$(GO) run ./e2e/cmd/apiguard-proxy -wasm $(WASM) -config $(CONFIG) -upstream $(UPSTREAM) -listen 127.0.0.1:10000
+	$(APIGUARD) proxy -wasm $(WASM) -config $(CONFIG) $(if $(UPSTREAM),-upstream $(UPSTREAM)) -listen 127.0.0.1:10000 $(if $(METRICS),-metrics $(METRICS))
 
 # Every test: native, against the compiled .wasm in the wazero host, and the
 # Envoy docker tests (which skip with one line where no Docker engine runs).
@@ -141,5 +149,17 @@ clean:
 # INSECURE=1 for a plain-HTTP registry.
 .PHONY: image
 image: build
-	$(GO) run ./envoy/image -wasm $(WASM) -out build/image \
+	$(APIGUARD) image -wasm $(WASM) -out build/image \
 	  $(if $(PUSH),-push $(PUSH)) $(if $(PUSH_OCI),-push-oci $(PUSH_OCI)) $(if $(INSECURE),-insecure)
+
+# A release in one step: the module rebuilt and stamped with VERSION and REVISION (commit first), its
+# SHA-256 (`cd build && sha256sum -c apiguard.wasm.sha256`), the OCI image
+# layout in build/image (annotated with the same version and revision), and
+# the apiguard command for this machine in build/bin.
+release:
+	@mkdir -p build
+	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -ldflags "$(LDFLAGS)" -o $(WASM) ./filter
+	cd build && sha256sum apiguard.wasm > apiguard.wasm.sha256
+	$(APIGUARD) image -wasm $(WASM) -out build/image -version $(VERSION) -revision $(REVISION)
+	$(GO) build -ldflags "$(LDFLAGS)" -o build/bin/apiguard ./envoy/cmd/apiguard
+	@cat build/apiguard.wasm.sha256

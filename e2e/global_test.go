@@ -332,7 +332,7 @@ func TestGlobalHashSecret(t *testing.T) {
 			if strings.Contains(where, ev.secret) || strings.Contains(where, ev.secret[:14]) {
 				t.Errorf("%s: the secret shows in the logs, metrics or shared data", ev.name)
 			}
-			if len(ev.e.LogsContaining("apiguard: configured")) == 0 {
+			if len(ev.e.LogsContaining("): configured ")) == 0 {
 				t.Errorf("%s: no configured line\n%s", ev.name, logText(ev.e))
 			}
 		}

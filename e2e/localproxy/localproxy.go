@@ -2,7 +2,7 @@
 // loopback that passes every request through the Envoy emulator (e2e/host)
 // with the module loaded on wazero (e2e/wasmguest), forwards what the filter
 // lets through to an upstream, and passes the answer back through the
-// filter. It is what `make demo` and `apiguard-proxy` run, so operators can
+// filter. It is what `make demo` and `apiguard proxy` run, so operators can
 // try a policy before they deploy it to Envoy.
 //
 // The emulator is single-threaded per Envoy, like one worker's event loop:
@@ -13,6 +13,8 @@ package localproxy
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +59,38 @@ type Config struct {
 	// operator trying a policy sees why a request was refused, as Envoy's
 	// log would show it.
 	Log io.Writer
+	// AccessLog, when set, is called once per request after the filter
+	// finished with it and before the client gets the answer.
+	AccessLog func(Access)
+}
+
+// Access is what the local proxy tells of one request: Envoy's access log
+// in the fields an operator trying a policy needs.
+type Access struct {
+	Method string
+	// Path is the request path without its query (a query can carry
+	// credentials).
+	Path      string
+	Status    int    // what the client got; 0 when the connection was closed
+	Reason    string // apiguard's refusal or report reason, "" when none
+	RequestID string // the x-request-id the filter saw
+	Latency   time.Duration
+	// UpstreamError is why the upstream could not be reached, if it could not.
+	UpstreamError error
+}
+
+// String is the access line: `GET /users/acme/orders 403 owner_mismatch 1.2ms request_id=...`.
+func (a Access) String() string {
+	reason := a.Reason
+	if reason == "" {
+		reason = "-"
+	}
+	line := fmt.Sprintf("%s %s %d %s %s request_id=%q", a.Method, a.Path, a.Status, reason,
+		a.Latency.Round(10*time.Microsecond), a.RequestID)
+	if a.UpstreamError != nil {
+		line += fmt.Sprintf(" upstream_error=%q", a.UpstreamError.Error())
+	}
+	return line
 }
 
 // Proxy is a running local proxy.
@@ -67,6 +101,9 @@ type Proxy struct {
 	next   int
 	client *http.Client
 	last   time.Time
+	// reasons holds the reason of each deny or report line by request id,
+	// until the request's access line takes it (guarded by mu).
+	reasons map[string]string
 }
 
 // New starts the emulated Envoy with the plugin. It fails when the plugin
@@ -84,7 +121,7 @@ func New(cfg Config) (*Proxy, error) {
 	if cfg.HoldTimeout <= 0 {
 		cfg.HoldTimeout = 65 * time.Second
 	}
-	p := &Proxy{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}}
+	p := &Proxy{cfg: cfg, client: &http.Client{Timeout: 30 * time.Second}, reasons: map[string]string{}}
 	clusters := map[string]host.Cluster{}
 	for name, addr := range cfg.Clusters {
 		// gRPC connections are made lazily, on the first call, so one
@@ -131,16 +168,59 @@ func (p *Proxy) tick() {
 	p.flushLogs()
 }
 
-// flushLogs writes the plugin's new log lines to cfg.Log. Called with p.mu
+// flushLogs writes the plugin's new log lines to cfg.Log and notes the
+// reasons of deny and report lines for the access log. Called with p.mu
 // held, so lines keep their order.
 func (p *Proxy) flushLogs() {
-	if p.cfg.Log == nil {
+	if p.cfg.Log == nil && p.cfg.AccessLog == nil {
 		return
 	}
 	// Drained, not copied: a proxy that runs for days keeps no history.
 	for _, l := range p.envoy.DrainLogs() {
-		fmt.Fprintln(p.cfg.Log, l.String())
+		if p.cfg.AccessLog != nil {
+			if id, reason, ok := denyReason(l.Msg); ok && len(p.reasons) < 4096 {
+				p.reasons[id] = reason
+			}
+		}
+		if p.cfg.Log != nil {
+			fmt.Fprintln(p.cfg.Log, l.String())
+		}
 	}
+}
+
+// denyReason reads `apiguard: deny route=R status=S reason=X request_id="ID"`
+// (or `report`).
+func denyReason(msg string) (requestID, reason string, ok bool) {
+	rest, found := strings.CutPrefix(msg, "apiguard: deny ")
+	if !found {
+		if rest, found = strings.CutPrefix(msg, "apiguard: report "); !found {
+			return "", "", false
+		}
+	}
+	_, after, found := strings.Cut(rest, " reason=")
+	if !found {
+		return "", "", false
+	}
+	reason, quoted, found := strings.Cut(after, " request_id=")
+	if !found {
+		return "", "", false
+	}
+	id, err := strconv.Unquote(quoted)
+	if err != nil {
+		return "", "", false
+	}
+	return id, reason, true
+}
+
+// newRequestID is a random UUID (version 4), as Envoy's
+// generate_request_id gives a request that arrives without x-request-id.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // Run advances the emulated clock every interval until ctx ends, so ticks
@@ -201,6 +281,14 @@ var hopByHop = map[string]bool{
 
 // ServeHTTP implements http.Handler: one stream through the filter.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	began := time.Now()
+	// Envoy gives every request an id before any filter runs (the HTTP
+	// connection manager's generate_request_id, on by default).
+	requestID := r.Header.Get("x-request-id")
+	if requestID == "" {
+		requestID = newRequestID()
+		r.Header.Set("x-request-id", requestID)
+	}
 	hs := []proxy.Pair{
 		{Key: ":method", Value: r.Method},
 		{Key: ":scheme", Value: "http"},
@@ -254,10 +342,15 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Unlock()
 
+	var upErr error
 	if upReq != nil {
 		resp, err := p.client.Do(upReq)
 		p.mu.Lock()
 		if err != nil {
+			upErr = err
+			if p.cfg.Log != nil {
+				fmt.Fprintf(p.cfg.Log, "apiguard-proxy: upstream %s: %v\n", p.cfg.Upstream, err)
+			}
 			// Envoy's own answer when the upstream cannot be reached.
 			s.ResponseHeaders([]proxy.Pair{{Key: ":status", Value: "503"}, {Key: "content-type", Value: "text/plain"}}, false)
 			s.ResponseBody([]byte("upstream connect error"), true)
@@ -267,6 +360,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.mu.Unlock()
 	}
 	p.finish(s)
+	if p.cfg.AccessLog != nil {
+		p.mu.Lock()
+		d := s.Downstream()
+		status := d.Status
+		if d.Reset {
+			status = 0
+		}
+		reason := p.reasons[requestID]
+		delete(p.reasons, requestID)
+		p.mu.Unlock()
+		p.cfg.AccessLog(Access{Method: r.Method, Path: r.URL.Path, Status: status, Reason: reason,
+			RequestID: requestID, Latency: time.Since(began), UpstreamError: upErr})
+	}
 	p.write(w, s)
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apiguard/apiguard/filter/plugin"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/version"
 )
 
 func nativeGuest(h proxy.Host) (proxy.Handler, error) { return plugin.New(h), nil }
@@ -28,9 +29,9 @@ func TestLogLinesReachConfigLog(t *testing.T) {
 		want []string
 	}{
 		{name: "with a writer", log: true, want: []string{
-			"vm-1 plugin info: apiguard: configured 1 routes",
-			"vm0 plugin info: apiguard: configured 1 routes",
-			"vm1 plugin info: apiguard: configured 1 routes",
+			"vm-1 plugin info: apiguard " + version.String() + ": configured 1 routes",
+			"vm0 plugin info: apiguard " + version.String() + ": configured 1 routes",
+			"vm1 plugin info: apiguard " + version.String() + ": configured 1 routes",
 			`apiguard: audit {"route":"health","decision":"allow"`,
 			"apiguard: deny route=- status=404 reason=route_not_found",
 			`apiguard: audit {"route":"-","decision":"deny","reason":"route_not_found"`,

@@ -1,4 +1,4 @@
-package main
+package image
 
 import (
 	"archive/tar"
@@ -15,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/apiguard/apiguard/filter/version"
 )
 
 // Names fixed by the Wasm image specifications (solo-io/wasm spec.md and
@@ -77,10 +79,47 @@ type Images struct {
 	Artifact v1.Image
 }
 
-// Build packages module as both image variants. created is the only
-// timestamp written anywhere (image config, history, tar entries), so the
-// same module and created time give byte-identical images and digests.
+// Meta is what the images say about their source, as OCI annotations on
+// both manifests.
+type Meta struct {
+	Version  string // org.opencontainers.image.version
+	Revision string // org.opencontainers.image.revision
+}
+
+// The OCI annotations (image-spec annotations.md) both manifests carry.
+const (
+	VersionAnnotation  = "org.opencontainers.image.version"
+	RevisionAnnotation = "org.opencontainers.image.revision"
+	SourceAnnotation   = "org.opencontainers.image.source"
+	LicensesAnnotation = "org.opencontainers.image.licenses"
+	// Source is the repository the images are built from; Licenses its
+	// SPDX licence expression (LICENSE at the top of the repository).
+	Source   = "https://github.com/apiguard/apiguard"
+	Licenses = "Apache-2.0"
+)
+
+func (m Meta) annotations(into map[string]string) map[string]string {
+	into[SourceAnnotation] = Source
+	into[LicensesAnnotation] = Licenses
+	if m.Version != "" {
+		into[VersionAnnotation] = m.Version
+	}
+	if m.Revision != "" {
+		into[RevisionAnnotation] = m.Revision
+	}
+	return into
+}
+
+// Build is BuildMeta with the version and revision compiled into this
+// program (filter/version).
 func Build(module []byte, created time.Time) (*Images, error) {
+	return BuildMeta(module, created, Meta{Version: version.Version, Revision: version.Revision})
+}
+
+// BuildMeta packages module as both image variants. created is the only
+// timestamp written anywhere (image config, history, tar entries), so the
+// same module, created time and meta give byte-identical images and digests.
+func BuildMeta(module []byte, created time.Time, meta Meta) (*Images, error) {
 	if !bytes.HasPrefix(module, wasmMagic) {
 		return nil, errors.New("not a WebAssembly module (it does not start with \\0asm)")
 	}
@@ -89,11 +128,11 @@ func Build(module []byte, created time.Time) (*Images, error) {
 	if err != nil {
 		return nil, err
 	}
-	compat, err := buildCompat(module, rc, created)
+	compat, err := buildCompat(module, rc, created, meta)
 	if err != nil {
 		return nil, fmt.Errorf("compat variant: %w", err)
 	}
-	artifact, err := buildArtifact(module, rc)
+	artifact, err := buildArtifact(module, rc, meta)
 	if err != nil {
 		return nil, fmt.Errorf("oci variant: %w", err)
 	}
@@ -106,7 +145,7 @@ func newRuntimeConfig() RuntimeConfig {
 	return rc
 }
 
-func buildCompat(module, runtimeConfig []byte, created time.Time) (v1.Image, error) {
+func buildCompat(module, runtimeConfig []byte, created time.Time, meta Meta) (v1.Image, error) {
 	tarball, err := tarFiles(created, []file{{PluginFile, module}, {RuntimeConfigFile, runtimeConfig}})
 	if err != nil {
 		return nil, err
@@ -132,18 +171,18 @@ func buildCompat(module, runtimeConfig []byte, created time.Time) (v1.Image, err
 	if err != nil {
 		return nil, err
 	}
-	return assemble(newBlob(types.OCIConfigJSON, rawCfg, nil), []*blob{layer}, map[string]string{
+	return assemble(newBlob(types.OCIConfigJSON, rawCfg, nil), []*blob{layer}, meta.annotations(map[string]string{
 		VariantAnnotation: "compat",
 		titleAnnotation:   "apiguard",
-	})
+	}))
 }
 
-func buildArtifact(module, runtimeConfig []byte) (v1.Image, error) {
+func buildArtifact(module, runtimeConfig []byte, meta Meta) (v1.Image, error) {
 	cfgLayer := newBlob(WasmConfigMediaType, runtimeConfig, map[string]string{titleAnnotation: RuntimeConfigFile})
 	wasm := newBlob(WasmLayerMediaType, module, map[string]string{titleAnnotation: PluginFile})
-	return assemble(newBlob(WasmConfigMediaType, runtimeConfig, nil), []*blob{cfgLayer, wasm}, map[string]string{
+	return assemble(newBlob(WasmConfigMediaType, runtimeConfig, nil), []*blob{cfgLayer, wasm}, meta.annotations(map[string]string{
 		titleAnnotation: "apiguard",
-	})
+	}))
 }
 
 type file struct {

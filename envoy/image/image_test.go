@@ -1,4 +1,4 @@
-package main
+package image
 
 import (
 	"archive/tar"
@@ -8,8 +8,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log"
 	"net/http/httptest"
 	"os"
@@ -161,7 +163,7 @@ func TestPushPullRoundTrip(t *testing.T) {
 	var stdout bytes.Buffer
 	args := []string{"-wasm", wasmPath, "-out", out,
 		"-push", host + "/apiguard:compat", "-push-oci", host + "/apiguard-oci:v1", "-insecure"}
-	if err := run(context.Background(), args, &stdout, noEnv); err != nil {
+	if err := Run(context.Background(), args, &stdout, io.Discard, noEnv); err != nil {
 		t.Fatalf("run: %v\n%s", err, stdout.String())
 	}
 	t.Logf("\n%s", stdout.String())
@@ -499,5 +501,97 @@ func TestWriteLayoutKeepsForeignDirectory(t *testing.T) {
 	}
 	if len(im.Manifests) != 2 {
 		t.Errorf("index has %d manifests after rewriting, want 2", len(im.Manifests))
+	}
+}
+
+// TestLayout_annotationsAndModes: both manifests say which version,
+// revision, source and licence they are, and every file of the layout is
+// readable by a user other than the builder (go-containerregistry alone
+// writes index.json 0755 and the blobs 0600).
+func TestLayout_annotationsAndModes(t *testing.T) {
+	dir := t.TempDir()
+	wasm := filepath.Join(dir, "m.wasm")
+	if err := os.WriteFile(wasm, []byte("\x00asm\x01\x00\x00\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "image")
+	var stdout bytes.Buffer
+	if err := Run(context.Background(), []string{"-wasm", wasm, "-out", out, "-version", "9.8.7", "-revision", "deadbee"}, &stdout, io.Discard, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	lp, err := layout.FromPath(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ii, err := lp.ImageIndex()
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := ii.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"org.opencontainers.image.version":  "9.8.7",
+		"org.opencontainers.image.revision": "deadbee",
+		"org.opencontainers.image.source":   "https://github.com/apiguard/apiguard",
+		"org.opencontainers.image.licenses": "Apache-2.0",
+	}
+	for _, d := range im.Manifests {
+		img, err := ii.Image(d.Digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := img.Manifest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range want {
+			if m.Annotations[k] != v {
+				t.Errorf("%s: %s = %q, want %q", d.Annotations["org.opencontainers.image.ref.name"], k, m.Annotations[k], v)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "LICENSE")); err != nil {
+		t.Errorf("the images say Apache-2.0 but the repository has no LICENSE: %v", err)
+	}
+	n := 0
+	err = filepath.WalkDir(out, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o644)
+		if d.IsDir() {
+			want = fs.ModeDir | 0o755
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), want)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 9 { // image, blobs, sha256, index.json, oci-layout, 6 blobs
+		t.Errorf("walked %d entries", n)
+	}
+}
+
+// TestRun_usage: unknown flags and stray arguments are usage errors (exit
+// status 2 in the command), -help is flag.ErrHelp.
+func TestRun_usage(t *testing.T) {
+	var ue *UsageError
+	for _, args := range [][]string{{"-nope"}, {"stray"}} {
+		if err := Run(context.Background(), args, io.Discard, io.Discard, noEnv); !errors.As(err, &ue) {
+			t.Errorf("Run(%q) = %v, want a UsageError", args, err)
+		}
+	}
+	if err := Run(context.Background(), []string{"-help"}, io.Discard, io.Discard, noEnv); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("-help: %v", err)
 	}
 }

@@ -1,9 +1,11 @@
-// Command image packages build/apiguard.wasm as an OCI Wasm image without a
-// Docker daemon (`make image`), in the two variants Istio's fetcher accepts
-// (PROXY-WASM.md §5.3), and writes them as one OCI image layout:
+// Package image packages build/apiguard.wasm as an OCI Wasm image without a
+// Docker daemon (`apiguard image`, `make image`), in the two variants Istio's
+// fetcher accepts (PROXY-WASM.md §5.3), and writes them as one OCI image
+// layout:
 //
-//	go run ./envoy/image [-wasm build/apiguard.wasm] [-out build/image]
+//	apiguard image [-wasm build/apiguard.wasm] [-out build/image]
 //	    [-push REGISTRY/REPO:TAG] [-push-oci REGISTRY/REPO:TAG] [-insecure]
+//	    [-version 0.3.0] [-revision abc1234]
 //
 // The layout's index names the variants `compat` and `oci`
 // (org.opencontainers.image.ref.name), so `skopeo copy oci:build/image:compat
@@ -16,7 +18,12 @@
 // 0, the Unix epoch), so the same module gives the same digests. For
 // WasmPlugin.spec.sha256 use the manifest digest printed for the variant you
 // push: Istio compares it with the image manifest's digest, not the module's.
-package main
+//
+// Both manifests carry the OCI annotations org.opencontainers.image.version,
+// revision, source and licenses; every file of the layout is readable by
+// anyone (0644, directories 0755), so a CI user other than the builder can
+// copy it.
+package image
 
 import (
 	"context"
@@ -24,6 +31,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +43,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/apiguard/apiguard/filter/version"
 )
 
 // Reference names of the two variants in the OCI layout's index.
@@ -43,25 +53,35 @@ const (
 	RefOCI    = "oci"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "image:", err)
-		os.Exit(1)
-	}
-}
-
-func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
+// Run is `apiguard image`: args are its flags. A usage error is a
+// *UsageError (after the flag set printed its message to stderr); with
+// -help, Run returns flag.ErrHelp.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("image", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: apiguard image [-wasm build/apiguard.wasm] [-out build/image] [-push REF] [-push-oci REF] [-insecure]")
+		fmt.Fprintln(stderr, "\nPackages the module as an OCI Wasm image (Istio compat and OCI artifact variants) in an OCI image layout, and optionally pushes it.")
+		fs.PrintDefaults()
+	}
 	wasmPath := fs.String("wasm", "build/apiguard.wasm", "the module to package")
 	out := fs.String("out", "build/image", "OCI image layout directory to (re)write")
 	push := fs.String("push", "", "also push the compat variant to this reference (registry/repo:tag)")
 	pushOCI := fs.String("push-oci", "", "also push the OCI artifact variant to this reference")
 	insecure := fs.Bool("insecure", false, "talk plain HTTP to the registry (local test registries)")
+	ver := fs.String("version", version.Version, "org.opencontainers.image.version annotation")
+	rev := fs.String("revision", version.Revision, "org.opencontainers.image.revision annotation (source commit)")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &UsageError{err}
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		err := fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintln(stderr, "apiguard image:", err)
+		fs.Usage()
+		return &UsageError{err}
 	}
 	created, err := sourceDateEpoch(getenv("SOURCE_DATE_EPOCH"))
 	if err != nil {
@@ -71,7 +91,7 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	if err != nil {
 		return err
 	}
-	imgs, err := Build(module, created)
+	imgs, err := BuildMeta(module, created, Meta{Version: *ver, Revision: *rev})
 	if err != nil {
 		return fmt.Errorf("%s: %w", *wasmPath, err)
 	}
@@ -108,6 +128,12 @@ func run(ctx context.Context, args []string, stdout io.Writer, getenv func(strin
 	}
 	return nil
 }
+
+// UsageError is a mistake in the command line (exit status 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
 
 // sourceDateEpoch follows the reproducible-builds convention: the variable,
 // when set, is the Unix time to stamp; otherwise the epoch itself.
@@ -172,9 +198,28 @@ func WriteLayout(dir string, imgs *Images) error {
 	})); err != nil {
 		return err
 	}
-	return p.AppendImage(imgs.Artifact, layout.WithAnnotations(map[string]string{
+	if err := p.AppendImage(imgs.Artifact, layout.WithAnnotations(map[string]string{
 		"org.opencontainers.image.ref.name": RefOCI,
-	}))
+	})); err != nil {
+		return err
+	}
+	return readableModes(dir)
+}
+
+// readableModes makes the layout readable by anyone: go-containerregistry
+// writes index.json 0755 and blobs 0600 (its temporary files' mode), which
+// a CI user other than the builder cannot copy. Content is not secret.
+func readableModes(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		mode := os.FileMode(0o644)
+		if d.IsDir() {
+			mode = 0o755
+		}
+		return os.Chmod(path, mode)
+	})
 }
 
 // Push uploads img to ref and returns ref pinned to the manifest digest

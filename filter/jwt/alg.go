@@ -106,17 +106,3 @@ func (a *alg) digest(msg []byte, out *[digestSize]byte) []byte {
 	}
 	return nil
 }
-
-// jweAlgs are registered JWE key-management and content-encryption
-// algorithm names (RFC 7518 §4, §5). A key carrying one of them is an
-// encryption key: it is not for us, and it is never an error to find one
-// in a remote set.
-var jweAlgs = map[string]bool{
-	"RSA1_5": true, "RSA-OAEP": true, "RSA-OAEP-256": true, "RSA-OAEP-384": true, "RSA-OAEP-512": true,
-	"A128KW": true, "A192KW": true, "A256KW": true, "dir": true,
-	"ECDH-ES": true, "ECDH-ES+A128KW": true, "ECDH-ES+A192KW": true, "ECDH-ES+A256KW": true,
-	"A128GCMKW": true, "A192GCMKW": true, "A256GCMKW": true,
-	"PBES2-HS256+A128KW": true, "PBES2-HS384+A192KW": true, "PBES2-HS512+A256KW": true,
-	"A128CBC-HS256": true, "A192CBC-HS384": true, "A256CBC-HS512": true,
-	"A128GCM": true, "A192GCM": true, "A256GCM": true,
-}

@@ -260,8 +260,8 @@ func (s *KeySet) fingerprint() uint64 {
 			field(big.NewInt(int64(k.rsa.E)).Bytes())
 		case k.ec != nil:
 			field([]byte(k.crv))
-			field(k.ec.X.Bytes())
-			field(k.ec.Y.Bytes())
+			point, _ := k.ec.Bytes() // the uncompressed point: X and Y
+			field(point)
 		case k.ed != nil:
 			field([]byte("OKP"))
 			field(k.ed)

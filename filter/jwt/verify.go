@@ -179,7 +179,7 @@ func parseCompact(token string) (*parsed, *Error) {
 	if !ok {
 		return nil, errBase64Header
 	}
-	rest = hdr[len(hdr):len(hdr)]
+	rest = hdr[len(hdr):]
 	if p.payload, ok = appendB64(rest, p64); !ok {
 		return nil, errBase64Payload
 	}

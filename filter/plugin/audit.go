@@ -38,7 +38,9 @@ func (s *stream) auditLine() {
 		b = append(b, '"')
 	}
 	b = append(b, '}')
-	s.host.Log(proxy.LogInfo, string(b))
+	// Warning, as the deny line: audit_log is asked for explicitly, and
+	// Istio's default Wasm log level (warning) would hide it at info.
+	s.host.Log(proxy.LogWarn, string(b))
 }
 
 // auditSubject is the verified credential's `sub`, hashed with its provider

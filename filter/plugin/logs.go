@@ -141,7 +141,9 @@ func (p *Plugin) logDeny(rootID uint32, route string, status int, reason string,
 	b = append(b, reason...)
 	b = append(b, " request_id="...)
 	b = strconv.AppendQuote(b, truncate(requestID, 128))
-	p.host.Log(proxy.LogInfo, string(b))
+	// Warning, not info: Istio runs Wasm plugins at Envoy's "warning" log
+	// level by default, which would hide every refusal (README "Choices").
+	p.host.Log(proxy.LogWarn, string(b))
 }
 
 func truncate(s string, n int) string {

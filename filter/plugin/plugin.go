@@ -14,6 +14,7 @@ import (
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/version"
 )
 
 // Plugin is one VM's instance of apiguard: the proxy.Handler Envoy calls.
@@ -139,7 +140,7 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	if r.tickPeriod > 0 {
 		p.host.SetTickPeriod(r.tickPeriod)
 	}
-	p.host.Log(proxy.LogInfo, "apiguard: configured "+strconv.Itoa(len(cfg.Routes))+" routes")
+	p.host.Log(proxy.LogInfo, "apiguard "+version.String()+": configured "+strconv.Itoa(len(cfg.Routes))+" routes")
 	return true
 }
 

@@ -202,7 +202,6 @@ func isIPv6(s []byte) bool {
 				return false
 			}
 			groups += 2
-			i = len(s)
 			break
 		}
 		if j == i || j-i > 4 {

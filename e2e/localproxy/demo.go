@@ -1,4 +1,4 @@
-package main
+package localproxy
 
 import (
 	"context"
@@ -10,8 +10,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/apiguard/apiguard/e2e/localproxy"
 )
 
 // demoRequest is one request the demo sends, with what it shows.
@@ -62,9 +60,9 @@ func demoUpstream() http.Handler {
 	})
 }
 
-// runDemo starts the upstream and the proxy on loopback ports, sends the demo
+// RunDemo starts the upstream and the proxy on loopback ports, sends the demo
 // requests and prints each outcome.
-func runDemo(cfg localproxy.Config, out io.Writer) error {
+func RunDemo(cfg Config, out io.Writer) error {
 	upLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -73,8 +71,12 @@ func runDemo(cfg localproxy.Config, out io.Writer) error {
 	go upSrv.Serve(upLn)
 	defer upSrv.Close()
 	cfg.Upstream = upLn.Addr().String()
+	// Each request's reason, from the proxy's access callback (which runs
+	// before the client gets its answer; the demo sends one at a time).
+	reasons := make(chan string, 1)
+	cfg.AccessLog = func(a Access) { reasons <- a.Reason }
 
-	p, err := localproxy.New(cfg)
+	p, err := New(cfg)
 	if err != nil {
 		return fmt.Errorf("the plugin refused to start: %v", err)
 	}
@@ -100,20 +102,18 @@ func runDemo(cfg localproxy.Config, out io.Writer) error {
 		for k, v := range d.headers {
 			req.Header.Set(k, v)
 		}
-		logsBefore := len(p.Envoy().Logs())
 		resp, err := client.Do(req)
 		if err != nil {
 			return fmt.Errorf("%s %s: %v", d.method, d.path, err)
 		}
 		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		reason := <-reasons
 		verdict := "allowed, upstream answered"
 		if ct := resp.Header.Get("content-type"); strings.HasPrefix(ct, "application/problem+json") {
 			verdict = "refused by apiguard"
-			for _, l := range p.Envoy().Logs()[logsBefore:] {
-				if i := strings.Index(l.Msg, "reason="); i >= 0 && strings.Contains(l.Msg, "apiguard: deny") {
-					verdict += " (" + strings.Fields(l.Msg[i:])[0] + ")"
-				}
+			if reason != "" {
+				verdict += " (reason=" + reason + ")"
 			}
 		}
 		fmt.Fprintf(out, "%-5s %-28s -> %d %s\n      %s\n", d.method, d.path, resp.StatusCode, verdict, d.note)

@@ -1,29 +1,27 @@
-package main
+package localproxy
 
 import (
 	"bytes"
+	"github.com/apiguard/apiguard/e2e/wasmguest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/apiguard/apiguard/e2e/localproxy"
-	"github.com/apiguard/apiguard/e2e/wasmguest"
 )
 
 // The demo of `make demo`, run for real: the built module, real HTTP on
 // loopback, and the outcomes it prints.
 func TestDemo(t *testing.T) {
-	mod, err := wasmguest.CompileFile(filepath.Join("..", "..", "..", "build", "apiguard.wasm"))
+	mod, err := wasmguest.CompileFile(filepath.Join("..", "..", "build", "apiguard.wasm"))
 	if err != nil {
 		t.Fatalf("%v (run make build)", err)
 	}
-	config, err := os.ReadFile(filepath.Join("..", "..", "..", "envoy", "apiguard.demo.json"))
+	config, err := os.ReadFile(filepath.Join("..", "..", "envoy", "apiguard.demo.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err = runDemo(localproxy.Config{Guest: mod.Factory(wasmguest.Options{}), PluginConfig: config, Workers: 2}, &out)
+	err = RunDemo(Config{Guest: mod.Factory(wasmguest.Options{}), PluginConfig: config, Workers: 2}, &out)
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}

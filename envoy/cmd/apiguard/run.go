@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+
+	"github.com/apiguard/apiguard/e2e/localproxy"
+	"github.com/apiguard/apiguard/envoy/image"
+	"github.com/apiguard/apiguard/envoy/rlsconfig"
+	"github.com/apiguard/apiguard/envoy/validate"
+	"github.com/apiguard/apiguard/filter/version"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitInvalid = 1
+	exitUsage   = 2
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error
+}
+
+var commands = []command{
+	{"validate", "check policies, Envoy bootstraps and listeners, Istio WasmPlugins", runValidate},
+	{"proxy", "run a policy locally in front of an upstream (the module on wazero, no Envoy)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
+		return localproxy.Command(ctx, false, args, stdout, stderr)
+	}},
+	{"demo", "the local proxy with a demo upstream: example requests and what apiguard did", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
+		return localproxy.Command(ctx, true, args, stdout, stderr)
+	}},
+	{"image", "package the module as an OCI Wasm image (layout; push)", func(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+		return image.Run(ctx, args, stdout, stderr, getenv)
+	}},
+	{"rlsconfig", "envoyproxy/ratelimit's configuration for the policy's global limits", func(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
+		return rlsconfig.Run(args, stdin, stdout, stderr)
+	}},
+	{"version", "print the version and source revision", runVersion},
+}
+
+// coming are subcommands listed in the help that are not built yet.
+var coming = []struct{ name, summary string }{
+	{"openapi", "a policy from an OpenAPI document (not built yet)"},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: apiguard <command> [arguments]  (apiguard <command> -help for its own)")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	for _, c := range coming {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nexit status: 0 success, 1 invalid input or failure, 2 usage")
+}
+
+// run is the command: it returns the exit status.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		usage(stdout)
+		return exitOK
+	case "-version", "--version":
+		args = []string{"version"}
+	}
+	for _, c := range coming {
+		if args[0] == c.name {
+			fmt.Fprintf(stderr, "apiguard %s: not built yet\n", c.name)
+			return exitUsage
+		}
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdin, stdout, stderr, getenv)
+		var (
+			u1  *localproxy.UsageError
+			u2  *image.UsageError
+			u3  *rlsconfig.UsageError
+			u4  *usageError
+			inv *invalidError
+		)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return exitOK
+		case errors.As(err, &u1), errors.As(err, &u2), errors.As(err, &u3), errors.As(err, &u4):
+			return exitUsage
+		case errors.As(err, &inv):
+			return exitInvalid // already reported
+		default:
+			fmt.Fprintf(stderr, "apiguard %s: %v\n", c.name, err)
+			return exitInvalid
+		}
+	}
+	fmt.Fprintf(stderr, "apiguard: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+// invalidError says a file was invalid and its errors are printed.
+type invalidError struct{ n int }
+
+func (e *invalidError) Error() string { return fmt.Sprintf("%d invalid", e.n) }
+
+// revision is the build's revision: what the Makefile stamped, else what
+// the Go toolchain recorded (a `go build` inside a git checkout).
+func revision() string {
+	if version.Revision != "unknown" {
+		return version.Revision
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		var rev, modified string
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+		if len(rev) >= 7 {
+			rev = rev[:7]
+			if modified == "true" {
+				rev += "-dirty"
+			}
+			return rev
+		}
+	}
+	return version.Revision
+}
+
+func runVersion(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: apiguard version\n\nPrints the version and the source revision this command (and the module it packages by default) was built from.")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err}
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected arguments %q", fs.Args())
+		fmt.Fprintln(stderr, "apiguard version:", err)
+		fs.Usage()
+		return &usageError{err}
+	}
+	fmt.Fprintf(stdout, "apiguard %s (%s)\n", version.Version, revision())
+	return nil
+}
+
+func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, `usage: apiguard validate FILE...   ("-" reads standard input)
+
+Checks each file and prints "FILE: ok" or each error as "FILE: error".
+A file is recognised by its content:
+  - JSON with apiguard's fields: a policy, parsed as the plugin will, and the plugin started on it
+  - YAML with apiVersion/kind: an Istio manifest, every WasmPlugin's pluginConfig as Istio hands it over
+  - YAML with filter_chains: an Envoy listener, every Wasm HTTP filter's policy and the settings apiguard needs
+  - other YAML (or JSON with static_resources): an Envoy bootstrap, checked against Envoy's API, each
+    apiguard filter as in a listener, and the clusters its policy calls
+Exit status 0 when every file is valid, 1 when one is not, 2 on a usage error.`)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &usageError{err}
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "apiguard validate: no file given")
+		fs.Usage()
+		return &usageError{errors.New("no file")}
+	}
+	bad := 0
+	for _, path := range fs.Args() {
+		var (
+			data []byte
+			err  error
+		)
+		if path == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(path)
+		}
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", path, err)
+			bad++
+			continue
+		}
+		kind, errs := validate.File(path, data)
+		if len(errs) == 0 {
+			fmt.Fprintf(stdout, "%s: ok (%s)\n", path, kind)
+			continue
+		}
+		bad++
+		for _, e := range errs {
+			for _, line := range strings.Split(strings.TrimRight(e.Error(), "\n"), "\n") {
+				fmt.Fprintf(stdout, "%s: %s\n", path, line)
+			}
+		}
+	}
+	if bad > 0 {
+		return &invalidError{bad}
+	}
+	return nil
+}
