@@ -18,17 +18,29 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build release demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone lint
+.PHONY: all build release demo proxy test race test-short bench bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone lint mutation
 
 all: build
 
 build: $(WASM)
 
-# Rebuild whenever any Go file or the module files change.
-$(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null)
+# Rebuild whenever any Go file or the module files change. After a build,
+# the stamp build/apiguard.wasm.sources records a content hash of these
+# sources and the module's SHA-256 (e2e/buildstamp); the e2e suite refuses
+# a module whose stamp does not match, so its wasm half never tests stale
+# code. File times decide most rebuilds; a module without a matching stamp
+# (built by hand, or sources restored with old times) is rebuilt as well:
+# the check is expanded only when the module is a goal.
+.SECONDEXPANSION:
+WASM_STAMP_STALE = $(shell $(GO) run ./e2e/cmd/buildstamp -check -wasm $(WASM) >/dev/null 2>&1 || echo FORCE)
+$(WASM): go.mod go.sum $(shell find filter -name '*.go' -not -name '*_test.go' 2>/dev/null) $$(WASM_STAMP_STALE)
 	@mkdir -p build
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -ldflags "$(LDFLAGS)" -o $@ ./filter
+	@$(GO) run ./e2e/cmd/buildstamp -write -wasm $@
 	@ls -l $@ | awk '{print "built " $$9 " (" $$5 " bytes)"}'
+
+.PHONY: FORCE
+FORCE:
 
 # Builds the module, then runs it for real in the local proxy (wazero host) in
 # front of a demo upstream and sends a handful of requests through it.
@@ -106,6 +118,48 @@ fuzz:
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: findings in:$$failed"; exit 1; fi
 
+# Mutation testing of the security core (docs/mutation.md): gremlins,
+# pinned, from the module proxy into build/, mutates each package's code
+# and runs the package's tests against every mutant. It prints the
+# surviving (LIVED), timed-out and uncovered mutants of each package, then
+# scripts/mutation-report.sh's table (build/mutation/summary.txt): the score
+# counts timed-out mutants as detected and leaves out the survivors
+# docs/mutation-equivalent.tsv documents as equivalent, and every other
+# survivor is listed, to kill with a test or document. Slow (an hour or
+# more on two cores): not part of make test. MUTATION_PKGS=jwt limits the
+# run to some packages, MUTATION_EXCLUDE='^jwks\.go$$' leaves files out (a
+# regexp on file names within each package); MUTATION_WORKERS and
+# MUTATION_TIMEOUT_COEFFICIENT (gremlins' test timeout, a multiple of the
+# time of the package's coverage run) suit a busy machine. GOFLAGS=-count=1
+# keeps that coverage run out of the test cache: a cached run takes a
+# second or two, and every mutant would then time out.
+# Of filter/plugin, the glue, only credential extraction and the owner
+# checks are security core: its other files are excluded.
+GREMLINS_VERSION := v0.6.0
+GREMLINS := build/gremlins/$(GREMLINS_VERSION)/gremlins
+MUTATION_PKGS ?= jwt apikey claims reqcheck redact ratelimit plugin
+MUTATION_WORKERS ?= 2
+MUTATION_TIMEOUT_COEFFICIENT ?= 5
+MUTATION_EXCLUDE ?=
+MUTATION_PLUGIN_FILES := auth_owner.go auth_source.go
+mutation_empty :=
+mutation_space := $(mutation_empty) $(mutation_empty)
+MUTATION_PLUGIN_EXCLUDE := ^($(subst $(mutation_space),|,$(strip $(basename $(notdir $(filter-out %_test.go $(addprefix filter/plugin/,$(MUTATION_PLUGIN_FILES)),$(wildcard filter/plugin/*.go)))))))\.go$$
+
+$(GREMLINS):
+	GOBIN=$(CURDIR)/$(dir $@) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+
+mutation: $(GREMLINS)
+	@mkdir -p build/mutation; \
+	for p in $(MUTATION_PKGS); do \
+	  excl=(); if [ $$p = plugin ]; then excl=(-E '$(MUTATION_PLUGIN_EXCLUDE)'); fi; \
+	  if [ -n '$(MUTATION_EXCLUDE)' ]; then excl+=(-E '$(MUTATION_EXCLUDE)'); fi; \
+	  echo "== filter/$$p"; \
+	  GOFLAGS=-count=1 $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
+	    -S lct -o build/mutation/$$p.json "$${excl[@]}" filter/$$p 2>&1 | tee build/mutation/$$p.log | grep -E 'LIVED|NOT COVERED|TIMED OUT|^Killed|^Timed|efficacy'; \
+	done; \
+	bash scripts/mutation-report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt
+
 # Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; docs/operating.md "End-to-end tests in Envoy").
 e2e: build
 	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
@@ -159,6 +213,7 @@ image: build
 release:
 	@mkdir -p build
 	$(WASM_ENV) $(GO) build $(WASM_FLAGS) -ldflags "$(LDFLAGS)" -o $(WASM) ./filter
+	@$(GO) run ./e2e/cmd/buildstamp -write -wasm $(WASM)
 	cd build && sha256sum apiguard.wasm > apiguard.wasm.sha256
 	$(APIGUARD) image -wasm $(WASM) -out build/image -version $(VERSION) -revision $(REVISION)
 	$(GO) build -ldflags "$(LDFLAGS)" -o build/bin/apiguard ./envoy/cmd/apiguard

@@ -199,7 +199,7 @@ func TestAuditA_CacheKeyedByProvider(t *testing.T) {
 			invalid("provider b is not served a's cache entry", getWith("/b", tok), problem.ReasonTokenWrongAudience),
 			invalid("nor the second time", getWith("/b", tok), problem.ReasonTokenWrongAudience),
 		})
-		if got := metric(e, "apiguard.auth.cache_hit"); got != 1 {
+		if got := metric(t, e, "apiguard.auth.cache_hit"); got != 1 {
 			t.Errorf("cache_hit = %d, want 1", got)
 		}
 	})
@@ -262,7 +262,7 @@ func TestAuditA_APIKeyUsageBounded(t *testing.T) {
 		if len(keyMetrics) != 1 || keyMetrics[0] != "wasmcustom.apiguard.apikey.k1.used" {
 			t.Errorf("API key metrics %v, want only wasmcustom.apiguard.apikey.k1.used", keyMetrics)
 		}
-		if got := metric(e, "apiguard.denied."+string(problem.ReasonAPIKeyUnknown)); got != 20 {
+		if got := metric(t, e, "apiguard.denied."+string(problem.ReasonAPIKeyUnknown)); got != 20 {
 			t.Errorf("denied.%s = %d, want 20", problem.ReasonAPIKeyUnknown, got)
 		}
 	})
@@ -486,10 +486,10 @@ func TestAuditA_RemoteSetValidated(t *testing.T) {
 				t.Errorf("token of the weak key, header %s: status %d (%s), want 401 %s", c.header, d.Status, d.LocalReply, c.reason)
 			}
 		}
-		if got := metric(e, "apiguard.jwks.remote.keys_skipped"); got < 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.keys_skipped"); got < 1 {
 			t.Errorf("keys_skipped = %d", got)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got != 0 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got != 0 {
 			t.Errorf("fetch_failed = %d for a set with one weak key", got)
 		}
 		if len(e.LogsContaining(`keys[1].n kid "weak": RSA modulus under 2048 bits`)) == 0 {

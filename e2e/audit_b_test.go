@@ -192,7 +192,7 @@ func TestAuditBFailedAuthKeysPrefixed(t *testing.T) {
 			roundTrip(e.Worker(i%2), exchange{req: rlReq("/key", "203.0.113.7:1", "x-api-key", "wrong-secret-key")})
 			roundTrip(e.Worker(i%2), exchange{req: rlReq("/jwt", "198.51.100.1:1")})
 		}
-		if got := metric(e, "apiguard.failed_auth.counted"); got == 0 {
+		if got := metric(t, e, "apiguard.failed_auth.counted"); got == 0 {
 			t.Fatalf("no failure was counted: the keys below prove nothing")
 		}
 		keys := e.SharedDataKeys()
@@ -236,7 +236,7 @@ func TestAuditBGlobalAllowNoCluster(t *testing.T) {
 			"apiguard.ratelimit_service.failed_open":         7,
 			"apiguard.denied.rate_limit_service_unavailable": 0,
 		} {
-			if got := metric(e, name); got != want {
+			if got := metricWant(t, e, name, want); got != want {
 				t.Errorf("%s = %d, want %d", name, got, want)
 			}
 		}

@@ -84,12 +84,12 @@ func authRequest(path, tok string) host.Request {
 // true) or the module, or (fresh false) a cache hit.
 func benchPath(b *testing.B, e *host.Envoy, vm *host.VM, req host.Request, fresh, byHost bool) {
 	b.Helper()
-	hits, h, m := metric(e, "apiguard.auth.cache_hit"), metric(e, "apiguard.auth.verified_by_host"), metric(e, "apiguard.auth.verified_by_module")
+	hits, h, m := metric(b, e, "apiguard.auth.cache_hit"), metric(b, e, "apiguard.auth.verified_by_host"), metric(b, e, "apiguard.auth.verified_by_module")
 	if r := vm.RoundTrip(req, func(host.UpstreamRequest) host.Response { return defaultResponse }); r.Downstream.Status != 200 {
 		b.Fatalf("status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
 	}
-	dHits := metric(e, "apiguard.auth.cache_hit") - hits
-	dHost, dModule := metric(e, "apiguard.auth.verified_by_host")-h, metric(e, "apiguard.auth.verified_by_module")-m
+	dHits := metric(b, e, "apiguard.auth.cache_hit") - hits
+	dHost, dModule := metric(b, e, "apiguard.auth.verified_by_host")-h, metric(b, e, "apiguard.auth.verified_by_module")-m
 	switch {
 	case !fresh && (dHits != 1 || dHost+dModule != 0):
 		b.Fatalf("not a cache hit: hits +%d, verified +%d/+%d", dHits, dHost, dModule)
@@ -116,6 +116,10 @@ func BenchmarkAuthCached(b *testing.B) {
 			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
 				b.Fatalf("status %d", r.Downstream.Status)
 			}
+		}
+		b.StopTimer()
+		if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != int64(b.N)+1 {
+			b.Fatalf("%d cache hits for %d cached requests", hits-1, b.N)
 		}
 	})
 }
@@ -146,7 +150,7 @@ func BenchmarkAuthFresh(b *testing.B) {
 							}
 						}
 						b.StopTimer()
-						if hits := metric(e, "apiguard.auth.cache_hit"); hits != 0 {
+						if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != 0 {
 							b.Fatalf("%d cache hits in a fresh-token run", hits)
 						}
 					})
@@ -193,12 +197,25 @@ func bareVerifier(b testing.TB, alg, kid, tok string) func() bool {
 	}
 }
 
+// otherSignature changes one bit in the middle of tok's signature.
+func otherSignature(tok string) string {
+	i := strings.LastIndexByte(tok, '.')
+	sig, _ := base64.RawURLEncoding.DecodeString(tok[i+1:])
+	sig[len(sig)/2] ^= 1
+	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
+}
+
 // BenchmarkAuthBare is the bare signature check of the tokens of
 // BenchmarkAuthFresh (native only: the module exposes only the proxy-wasm
 // ABI; see the README for the wasm figures of filter/jwt's benchmarks).
 func BenchmarkAuthBare(b *testing.B) {
 	for _, a := range benchAlgs {
-		ok := bareVerifier(b, a.alg, a.kid, benchToken(b, a.alg, a.kid))
+		tok := benchToken(b, a.alg, a.kid)
+		ok := bareVerifier(b, a.alg, a.kid, tok)
+		// The check measured refuses another signature.
+		if bareVerifier(b, a.alg, a.kid, otherSignature(tok))() {
+			b.Fatalf("%s: the bare check accepts a changed signature", a.alg)
+		}
 		b.Run(a.alg, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -247,16 +264,20 @@ func BenchmarkAuthRatios(b *testing.B) {
 				var tPlain, tFresh, tCached, tBare time.Duration
 				for b.Loop() {
 					t0 := time.Now()
-					vm.RoundTrip(plain, up)
+					if r := vm.RoundTrip(plain, up); r.Downstream.Status != 200 {
+						b.Fatalf("plain: status %d", r.Downstream.Status)
+					}
 					t1 := time.Now()
 					if r := vf.RoundTrip(req, up); r.Downstream.Status != 200 {
 						b.Fatalf("status %d", r.Downstream.Status)
 					}
 					t2 := time.Now()
-					vm.RoundTrip(req, up)
+					if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {
+						b.Fatalf("cached: status %d", r.Downstream.Status)
+					}
 					t3 := time.Now()
-					if !g.wasm {
-						bare()
+					if !g.wasm && !bare() {
+						b.Fatal("bare: refused")
 					}
 					t4 := time.Now()
 					tPlain += t1.Sub(t0)

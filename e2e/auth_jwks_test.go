@@ -126,10 +126,10 @@ func TestJWKSFetched_skipsUnusableKeys(t *testing.T) {
 		if d := finish(openReq(e.Worker(1), "/r", tok)); d.Status != 200 {
 			t.Fatalf("other worker: status %d (%s)", d.Status, d.LocalReply)
 		}
-		if got := metric(e, "apiguard.jwks.remote.keys_skipped"); got != int64(len(skipped)) {
+		if got := metric(t, e, "apiguard.jwks.remote.keys_skipped"); got != int64(len(skipped)) {
 			t.Errorf("keys_skipped = %d, want %d", got, len(skipped))
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
 			t.Errorf("fetch_ok = %d", got)
 		}
 		lines := e.LogsContaining("jwks remote: loaded 1 keys (10 skipped: ")
@@ -160,7 +160,7 @@ func TestJWKSFetched_skipsUnusableKeys(t *testing.T) {
 				t.Errorf("token of skipped key %s: status %d (%s)", kid, d.Status, d.LocalReply)
 			}
 		}
-		if got := metric(e, "apiguard.jwks.remote.keys_skipped"); got != 2*int64(len(skipped)) || srv.count() != 2 {
+		if got := metric(t, e, "apiguard.jwks.remote.keys_skipped"); got != 2*int64(len(skipped)) || srv.count() != 2 {
 			t.Errorf("after the early refetch: keys_skipped = %d, fetches %d", got, srv.count())
 		}
 	})
@@ -189,7 +189,7 @@ func TestJWKSFetched_keyLimits(t *testing.T) {
 		if d := finish(s); d.Status != 200 {
 			t.Fatalf("status %d (%s)", d.Status, d.LocalReply)
 		}
-		if got := metric(e, "apiguard.jwks.remote.keys_skipped"); got != 0 {
+		if got := metric(t, e, "apiguard.jwks.remote.keys_skipped"); got != 0 {
 			t.Errorf("keys at the limits skipped: %d\n%s", got, logText(e))
 		}
 		if len(e.LogsContaining("jwks remote: loaded 3 keys")) != 1 {
@@ -250,7 +250,7 @@ func TestJWKSFetched_emptySet(t *testing.T) {
 				if n := srv.count(); n != 2 {
 					t.Fatalf("%d fetches, want the refresh", n)
 				}
-				if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 2 {
+				if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 2 {
 					t.Errorf("fetch_ok = %d: a set without usable keys is an answer", got)
 				}
 				if len(e.LogsContaining("jwks remote: loaded 0 keys")) != 1 ||
@@ -312,7 +312,7 @@ func TestJWKSFetched_maxStale(t *testing.T) {
 				}
 				srv.set(500, "", false)
 				e.Advance(start.Add(1199 * time.Second).Sub(e.Clock().Now()))
-				if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 2 {
+				if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 2 {
 					t.Fatalf("fetch_failed = %d: the refreshes did not fail", got)
 				}
 				for i := range 2 {
@@ -550,13 +550,13 @@ func TestJWKSDiscovery(t *testing.T) {
 					t.Errorf("no log line %q:\n%s", c.log, logText(e))
 				}
 				if c.want == 200 {
-					if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
+					if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
 						t.Errorf("fetch_ok = %d", got)
 					}
 					if d := finish(openReq(e.Worker(0), "/r", remoteToken(t, "rsa-a"))); d.Status != 200 {
 						t.Errorf("other worker: status %d", d.Status)
 					}
-				} else if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
+				} else if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
 					t.Errorf("fetch_failed = %d", got)
 				}
 			})

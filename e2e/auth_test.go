@@ -394,7 +394,7 @@ func TestAuthAttacks(t *testing.T) {
 				t.Errorf("a log line holds token material: %s", l.Msg)
 			}
 		}
-		if got := metric(e, "apiguard.denied.token_bad_signature"); got < 5 {
+		if got := metric(t, e, "apiguard.denied.token_bad_signature"); got < 5 {
 			t.Errorf("denied.token_bad_signature = %d", got)
 		}
 		p.counted(t, e, 5, 0) // the five accepted tokens are RS256 and ES256
@@ -595,7 +595,7 @@ func TestAuthClaimsAndOwner(t *testing.T) {
 		if r.Downstream.Status != 200 || r.Upstream.Header("authorization") != shadowTok[0].Value {
 			t.Errorf("report-only: status %d, upstream authorization %q", r.Downstream.Status, r.Upstream.Header("authorization"))
 		}
-		if got := metric(e, "apiguard.reported.claims_not_satisfied"); got != 1 {
+		if got := metric(t, e, "apiguard.reported.claims_not_satisfied"); got != 1 {
 			t.Errorf("reported.claims_not_satisfied = %d, want 1", got)
 		}
 	})
@@ -790,10 +790,10 @@ func TestAuthAPIKeys(t *testing.T) {
 		e.Advance(time.Hour)
 		check(t, e, invalid("expired key", getWith("/tenants/globex/orders", key("globex-key")), problem.ReasonAPIKeyExpired),
 			roundTrip(vm, exchange{req: getWith("/tenants/globex/orders", key("globex-key"))}))
-		if got := metric(e, "apiguard.apikey.acme-2026-06.used"); got < 4 {
+		if got := metric(t, e, "apiguard.apikey.acme-2026-06.used"); got < 4 {
 			t.Errorf("apikey.acme-2026-06.used = %d", got)
 		}
-		if got := metric(e, "apiguard.apikey.acme-2026-05.used"); got < 2 {
+		if got := metric(t, e, "apiguard.apikey.acme-2026-05.used"); got < 2 {
 			t.Errorf("apikey.acme-2026-05.used = %d", got)
 		}
 		for _, l := range e.Logs() {
@@ -928,7 +928,7 @@ func TestAuthRemoteJWKSFirstRequestWaits(t *testing.T) {
 		if r := srv.last; r.Header(":method") != "GET" || r.Header(":path") != "/.well-known/jwks.json" || r.Header(":authority") != "idp.example.com" {
 			t.Errorf("fetch request %+v", r.Headers)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != 1 {
 			t.Errorf("fetch_ok = %d", got)
 		}
 		if len(e.LogsContaining("jwks remote: loaded 1 keys (2 skipped: ")) != 1 {
@@ -1006,7 +1006,7 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 		if d.Header("www-authenticate") != "" {
 			t.Errorf("503 carries WWW-Authenticate")
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 1 {
 			t.Errorf("fetch_failed = %d", got)
 		}
 		if len(e.LogsContaining("apiguard: jwks remote: fetch failed")) == 0 {
@@ -1035,7 +1035,7 @@ func TestAuthRemoteJWKSFailure(t *testing.T) {
 				s.Complete()
 			}
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got < 5 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got < 5 {
 			t.Errorf("fetch_failed = %d, want at least 5", got)
 		}
 		srv.set(200, jwksOf(t, "rsa-a"), false)
@@ -1069,7 +1069,7 @@ func TestAuthRemoteJWKSStaleOnError(t *testing.T) {
 		if n := srv.count(); n != 2 {
 			t.Fatalf("%d fetches after refresh_seconds, want 2", n)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got != 1 {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got != 1 {
 			t.Errorf("fetch_failed = %d", got)
 		}
 		fresh := mint(t, "rsa-a", "RS256", claimsAt(e.Clock().Now(), remoteIssuer, nil))
@@ -1167,7 +1167,7 @@ func TestAuthFailedAuthLimit(t *testing.T) {
 				t.Fatalf("step %d: status %d (%s), want %d", i, d.Status, d.LocalReply, st.want)
 			}
 		}
-		if got := metric(e, "apiguard.failed_auth.cached_bypass"); got != 1 {
+		if got := metric(t, e, "apiguard.failed_auth.cached_bypass"); got != 1 {
 			t.Errorf("cached_bypass = %d", got)
 		}
 	})
@@ -1190,7 +1190,7 @@ func TestAuthVerifiedCache(t *testing.T) {
 				t.Fatalf("status %d cache-control %q", r.Downstream.Status, r.Downstream.Header("cache-control"))
 			}
 		}
-		if got := metric(e, "apiguard.auth.cache_hit"); got != 2 {
+		if got := metric(t, e, "apiguard.auth.cache_hit"); got != 2 {
 			t.Errorf("cache_hit = %d, want 2", got)
 		}
 		e.Advance(120 * time.Second)

@@ -24,6 +24,10 @@ func BenchmarkPassThrough(b *testing.B) {
 		vm := e.Worker(0)
 		req := host.Request{Path: "/users/7/orders", Headers: headers("x-request-id", "bench")}
 		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		// The path measured: routed and passed to upstream, not refused.
+		if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || !r.UpstreamCalled || r.Downstream.LocalReply != "" {
+			b.Fatalf("status %d (%q), upstream called %v: not the pass-through path", r.Downstream.Status, r.Downstream.LocalReply, r.UpstreamCalled)
+		}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -40,6 +44,10 @@ func BenchmarkRefusal(b *testing.B) {
 		e := start(b, g, routesConfig)
 		vm := e.Worker(0)
 		req := host.Request{Path: "/nope"}
+		// The path measured: the route_not_found refusal.
+		if r := vm.RoundTrip(req, nil); r.Downstream.Status != 404 || r.Downstream.LocalReply != "apiguard_route_not_found" {
+			b.Fatalf("status %d (%q): not the route_not_found refusal", r.Downstream.Status, r.Downstream.LocalReply)
+		}
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

@@ -122,10 +122,10 @@ func TestReportOnlyLeavesRequestUntouched(t *testing.T) {
 				confSameRequest(t, r, c.req)
 			})
 		}
-		if got := metric(e, "apiguard.reported.claims_not_satisfied"); got != 1 {
+		if got := metric(t, e, "apiguard.reported.claims_not_satisfied"); got != 1 {
 			t.Errorf("reported.claims_not_satisfied = %d, want 1", got)
 		}
-		if got := metric(e, "apiguard.apikey.k1.used"); got != 1 {
+		if got := metric(t, e, "apiguard.apikey.k1.used"); got != 1 {
 			t.Errorf("apikey.k1.used = %d, want 1 (report-only still counts)", got)
 		}
 		// The enforced twins edit the request, so the cases above would
@@ -182,7 +182,7 @@ func TestReportOnlyLeavesResponseUntouched(t *testing.T) {
 				t.Errorf("response %s = %q, want %q", k, got, want)
 			}
 		}
-		if got := metric(e, "apiguard.route.shadow-all.redactions"); got != 1 {
+		if got := metric(t, e, "apiguard.route.shadow-all.redactions"); got != 1 {
 			t.Errorf("route.shadow-all.redactions = %d, want 1 (counted, not applied)", got)
 		}
 		// The enforced twin applies every one of them.

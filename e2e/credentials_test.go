@@ -241,10 +241,10 @@ func TestCredentials_headerForms(t *testing.T) {
 	)
 	eachCredMode(t, func(t *testing.T, g guest, e *host.Envoy) {
 		runTable(t, e, cases)
-		if got := metric(e, "apiguard.denied.credential_scheme"); got < 32 {
+		if got := metric(t, e, "apiguard.denied.credential_scheme"); got < 32 {
 			t.Errorf("denied.credential_scheme = %d, want at least 32", got)
 		}
-		if got := metric(e, "apiguard.denied.credential_missing"); got != 0 {
+		if got := metric(t, e, "apiguard.denied.credential_missing"); got != 0 {
 			t.Errorf("denied.credential_missing = %d: a present header counted as missing", got)
 		}
 	})

@@ -113,10 +113,10 @@ func TestEdgeRequireTLS(t *testing.T) {
 				all: map[string][]string{"vary": {"Origin"}}},
 			{exchange: exchange{name: "no require_tls", req: host.Request{Path: "/open"}, want: 200}, upstream: true},
 		})
-		if got := metric(e, "apiguard.denied.tls_required"); got != 11 {
+		if got := metric(t, e, "apiguard.denied.tls_required"); got != 11 {
 			t.Errorf("denied.tls_required = %d, want 11", got)
 		}
-		if got := metric(e, "apiguard.reported.tls_required"); got != 1 {
+		if got := metric(t, e, "apiguard.reported.tls_required"); got != 1 {
 			t.Errorf("reported.tls_required = %d, want 1", got)
 		}
 		if n := len(e.LogsContaining("apiguard: report route=shadow status=403 reason=tls_required")); n != 1 {
@@ -201,12 +201,12 @@ func TestEdgeCORSPreflight(t *testing.T) {
 				headers: map[string]string{"access-control-allow-origin": appOrig}}, all: vary},
 			{exchange: exchange{name: "report-only lets refused preflights through", req: opts("/shadow", appOrig, "PUT", ""), want: 200}, upstream: true, all: vary},
 		})
-		if got := metric(e, "apiguard.cors_preflight"); got != 5 {
+		if got := metric(t, e, "apiguard.cors_preflight"); got != 5 {
 			t.Errorf("cors_preflight = %d, want 5", got)
 		}
 		for reason, want := range map[string]int64{"denied.cors_origin_not_allowed": 7, "denied.cors_method_not_allowed": 2,
 			"denied.cors_header_not_allowed": 1, "denied.tls_required": 1, "reported.cors_method_not_allowed": 1} {
-			if got := metric(e, "apiguard."+reason); got != want {
+			if got := metricWant(t, e, "apiguard."+reason, want); got != want {
 				t.Errorf("%s = %d, want %d", reason, got, want)
 			}
 		}
@@ -385,10 +385,10 @@ func TestEdgeDeprecation(t *testing.T) {
 		runEdgeTable(t, e, []edgeCase{
 			{exchange: exchange{name: "long after sunset", req: host.Request{Path: "/old"}, want: 410, reason: problem.ReasonSunset, headers: gone}},
 		})
-		if got := metric(e, "apiguard.denied.route_sunset"); got != 4 {
+		if got := metric(t, e, "apiguard.denied.route_sunset"); got != 4 {
 			t.Errorf("denied.route_sunset = %d, want 4", got)
 		}
-		if got := metric(e, "apiguard.reported.route_sunset"); got != 1 {
+		if got := metric(t, e, "apiguard.reported.route_sunset"); got != 1 {
 			t.Errorf("reported.route_sunset = %d, want 1", got)
 		}
 	})
@@ -410,6 +410,22 @@ func BenchmarkEdgeWasm(b *testing.B) {
 			pre := opts("/r/1", appOrig, "GET", "")
 			pre.Props = tls13
 			up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+			// The paths measured: the edge policies apply on /r (CORS
+			// headers, Deprecation, and TLS required: the same request
+			// without TLS is refused); none on /p; the preflight answered.
+			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || r.Downstream.Header("deprecation") == "" {
+				b.Fatalf("actual: status %d, deprecation %q", r.Downstream.Status, r.Downstream.Header("deprecation"))
+			}
+			if r := vm.RoundTrip(host.Request{Path: "/r/1", Headers: headers("origin", appOrig)}, up); r.Downstream.Status == 200 {
+				b.Fatal("require_tls let a plain request through")
+			}
+			if r := vm.RoundTrip(host.Request{Path: "/p/1", Headers: headers("origin", appOrig), Props: tls13}, up); r.Downstream.Status != 200 ||
+				r.Downstream.Header("access-control-allow-origin") != "" || r.Downstream.Header("deprecation") != "" {
+				b.Fatalf("baseline: status %d with edge headers", r.Downstream.Status)
+			}
+			if r := vm.RoundTrip(pre, up); r.Downstream.Status != 204 || r.UpstreamCalled || r.Downstream.Header("access-control-allow-origin") != appOrig {
+				b.Fatalf("preflight: status %d, upstream called %v", r.Downstream.Status, r.UpstreamCalled)
+			}
 			b.Run("baseline", func(b *testing.B) {
 				// The same exchange on a route without edge policies.
 				plain := req

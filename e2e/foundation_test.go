@@ -40,19 +40,19 @@ func TestRouting(t *testing.T) {
 			{name: "instance is the request id", req: host.Request{Path: "/nope", Headers: headers("x-request-id", "req-42")}, want: 404},
 			{name: "instance escapes hostile ids", req: host.Request{Path: "/nope", Headers: headers("x-request-id", `a"b\c`)}, want: 404},
 		})
-		if got := metric(e, "apiguard.denied.route_not_found"); got != 4 {
+		if got := metric(t, e, "apiguard.denied.route_not_found"); got != 4 {
 			t.Errorf("denied.route_not_found = %d, want 4", got)
 		}
-		if got := metric(e, "apiguard.denied.route_case_mismatch"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.route_case_mismatch"); got != 1 {
 			t.Errorf("denied.route_case_mismatch = %d, want 1", got)
 		}
-		if got := metric(e, "apiguard.denied.method_not_allowed"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.method_not_allowed"); got != 1 {
 			t.Errorf("denied.method_not_allowed = %d, want 1", got)
 		}
-		if got := metric(e, "apiguard.allowed"); got != 7 {
+		if got := metric(t, e, "apiguard.allowed"); got != 7 {
 			t.Errorf("allowed = %d, want 7", got)
 		}
-		if got := metric(e, "apiguard.requests"); got != 13 {
+		if got := metric(t, e, "apiguard.requests"); got != 13 {
 			t.Errorf("requests = %d, want 13", got)
 		}
 	})
@@ -213,7 +213,7 @@ func TestWorkers(t *testing.T) {
 				t.Fatalf("worker %d: status %d", i, r.Downstream.Status)
 			}
 		}
-		if got := metric(e, "apiguard.allowed"); got != 3 {
+		if got := metric(t, e, "apiguard.allowed"); got != 3 {
 			t.Errorf("allowed across workers = %d, want 3", got)
 		}
 	})

@@ -36,6 +36,13 @@ func benchGlobal(b *testing.B, msg *rlsv3.RateLimitResponse, want int) {
 		req := host.Request{Path: "/orders", Headers: headers("x-request-id", "bench"),
 			Props: host.StreamProps{SourceAddress: "203.0.113.7:40000"}}
 		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		// The path measured: one call to the service, its answer applied
+		// (the RateLimit headers of the limit's status).
+		r := vm.RoundTrip(req, up)
+		if r.Downstream.Status != want || calls != 1 || r.Downstream.Header("ratelimit") == "" {
+			b.Fatalf("status %d, %d calls, RateLimit %q", r.Downstream.Status, calls, r.Downstream.Header("ratelimit"))
+		}
+		calls = 0
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {

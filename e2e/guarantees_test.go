@@ -154,7 +154,7 @@ func TestGuaranteePanicRecovered(t *testing.T) {
 		if l := e.LogsContaining(`apiguard: deny route=- status=500 reason=internal_error`); len(l) != 1 {
 			t.Errorf("deny lines %v", l)
 		}
-		if got := metric(e, "apiguard.denied.internal_error"); got != 1 {
+		if got := metric(t, e, "apiguard.denied.internal_error"); got != 1 {
 			t.Errorf("denied.internal_error = %d, want 1", got)
 		}
 		if failed, why := vm.Failed(); failed {

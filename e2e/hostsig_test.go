@@ -52,7 +52,7 @@ func eachSigPath(t *testing.T, f func(t *testing.T, g guest, p sigPath)) {
 // others always by the module; the host never failed.
 func (p sigPath) counted(t *testing.T, e *host.Envoy, hostable, others int64) {
 	t.Helper()
-	byHost, byModule := metric(e, "apiguard.auth.verified_by_host"), metric(e, "apiguard.auth.verified_by_module")
+	byHost, byModule := metric(t, e, "apiguard.auth.verified_by_host"), metric(t, e, "apiguard.auth.verified_by_module")
 	wantHost, wantModule := int64(0), hostable+others
 	if p.host {
 		wantHost, wantModule = hostable, others
@@ -60,7 +60,7 @@ func (p sigPath) counted(t *testing.T, e *host.Envoy, hostable, others int64) {
 	if byHost != wantHost || byModule != wantModule {
 		t.Errorf("verified_by_host %d, verified_by_module %d; want %d, %d", byHost, byModule, wantHost, wantModule)
 	}
-	if n := metric(e, "apiguard.auth.host_fallback"); n != 0 {
+	if n := metric(t, e, "apiguard.auth.host_fallback"); n != 0 {
 		t.Errorf("host_fallback = %d", n)
 	}
 }
@@ -173,16 +173,16 @@ func TestHostSig_failingAtRequestTime(t *testing.T) {
 				e := start(t, g, tokenConfig(t), withVerifySignature(fh.Call))
 				fh.Set(f)
 				runTable(t, e, cases)
-				if n := metric(e, "apiguard.auth.host_fallback"); n < accepted {
+				if n := metric(t, e, "apiguard.auth.host_fallback"); n < accepted {
 					t.Errorf("host_fallback = %d, want at least %d", n, accepted)
 				}
-				if h, m := metric(e, "apiguard.auth.verified_by_host"), metric(e, "apiguard.auth.verified_by_module"); h != 0 || m != accepted {
+				if h, m := metric(t, e, "apiguard.auth.verified_by_host"), metric(t, e, "apiguard.auth.verified_by_module"); h != 0 || m != accepted {
 					t.Errorf("verified_by_host %d, verified_by_module %d", h, m)
 				}
 				fh.Set(verifysig.Honest)
 				tok := mint(t, "ec256", "ES256", claimsAt(host.DefaultStart, idpIssuer, map[string]any{"jti": "after"}))
 				check(t, e, exchange{want: 200}, roundTrip(e.Worker(0), exchange{req: getWith("/t", bearer(tok))}))
-				if h := metric(e, "apiguard.auth.verified_by_host"); h != 1 {
+				if h := metric(t, e, "apiguard.auth.verified_by_host"); h != 1 {
 					t.Errorf("verified_by_host = %d after the host recovered", h)
 				}
 			})
@@ -215,7 +215,7 @@ func TestHostSig_keyRefusedByHost(t *testing.T) {
 			{name: "ES256 with a key the host took", req: getWith("/t", bearer(mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, nil)))), want: 200},
 			invalid("RS256 by another key", getWith("/t", bearer(craft(`{"alg":"RS256","kid":"rsa-a"}`, mustJSON(t, claimsAt(now, idpIssuer, nil)), rs256(t, "rsa-evil")))), problem.ReasonTokenBadSignature),
 		})
-		if h, m := metric(e, "apiguard.auth.verified_by_host"), metric(e, "apiguard.auth.verified_by_module"); h != 1 || m != 1 {
+		if h, m := metric(t, e, "apiguard.auth.verified_by_host"), metric(t, e, "apiguard.auth.verified_by_module"); h != 1 || m != 1 {
 			t.Errorf("verified_by_host %d, verified_by_module %d; want 1, 1", h, m)
 		}
 	})

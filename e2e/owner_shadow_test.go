@@ -100,7 +100,7 @@ func TestAuthOwner_queryShadow(t *testing.T) {
 				e := start(t, g, ownerShadowConfig(t, m.hold), m.opts...)
 				runTable(t, e, cases)
 				want := int64(2*len(ownerShadowSpellings) + len(memberShadows) + 5)
-				if got := metric(e, "apiguard.denied.owner_ambiguous"); got != want {
+				if got := metric(t, e, "apiguard.denied.owner_ambiguous"); got != want {
 					t.Errorf("denied.owner_ambiguous = %d, want %d", got, want)
 				}
 				// Report-only: counted, and the request goes on untouched.
@@ -108,7 +108,7 @@ func TestAuthOwner_queryShadow(t *testing.T) {
 				if r.Downstream.Status != 200 || r.Upstream.Header(":path") != "/report/alice?+user_id=bob" {
 					t.Errorf("report-only: status %d, upstream path %q", r.Downstream.Status, r.Upstream.Header(":path"))
 				}
-				if got := metric(e, "apiguard.reported.owner_ambiguous"); got != 1 {
+				if got := metric(t, e, "apiguard.reported.owner_ambiguous"); got != 1 {
 					t.Errorf("reported.owner_ambiguous = %d, want 1", got)
 				}
 			})
@@ -435,7 +435,7 @@ func TestAuthOwner_formWhileKeysArrive(t *testing.T) {
 						t.Errorf("%s: status %d (%s), want %d", c.body, d.Status, d.LocalReply, c.want)
 					}
 				}
-				if got := metric(e, "apiguard.denied.owner_ambiguous"); got != 2 {
+				if got := metric(t, e, "apiguard.denied.owner_ambiguous"); got != 2 {
 					t.Errorf("denied.owner_ambiguous = %d, want 2", got)
 				}
 			})
@@ -457,7 +457,7 @@ func TestAuthOwner_formReportOnly(t *testing.T) {
 				if r.Downstream.Status != 200 || string(r.Upstream.Body) != body {
 					t.Errorf("status %d, upstream body %q", r.Downstream.Status, r.Upstream.Body)
 				}
-				if got := metric(e, "apiguard.reported.owner_ambiguous"); got != 1 {
+				if got := metric(t, e, "apiguard.reported.owner_ambiguous"); got != 1 {
 					t.Errorf("reported.owner_ambiguous = %d, want 1", got)
 				}
 			})

@@ -24,6 +24,16 @@ func BenchmarkRateLimit(b *testing.B) {
 		req := host.Request{Path: "/orders", Headers: headers("x-request-id", "bench"),
 			Props: host.StreamProps{SourceAddress: "203.0.113.7:40000"}}
 		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		// The path measured: admitted by the limit with one get and one
+		// set, the RateLimit headers on the answer.
+		c.reset()
+		r := vm.RoundTrip(req, up)
+		if r.Downstream.Status != 200 || r.Downstream.Header("ratelimit") == "" {
+			b.Fatalf("status %d, RateLimit %q: not the admitted path", r.Downstream.Status, r.Downstream.Header("ratelimit"))
+		}
+		if c.gets.Load() != 1 || c.sets.Load() != 1 {
+			b.Fatalf("%d gets and %d sets per admitted request, want 1 and 1", c.gets.Load(), c.sets.Load())
+		}
 		c.reset()
 		b.ReportAllocs()
 		b.ResetTimer()
@@ -45,7 +55,18 @@ func BenchmarkRateLimitRefused(b *testing.B) {
 		  "rate_limits": [{"name": "one", "key": "route", "limit": 1, "window": "1d"}]}]}`)
 		vm := e.Worker(0)
 		req := host.Request{Path: "/orders"}
-		vm.RoundTrip(req, nil)
+		if r := vm.RoundTrip(req, func(host.UpstreamRequest) host.Response { return defaultResponse }); r.Downstream.Status != 200 {
+			b.Fatalf("the first request: status %d, want 200", r.Downstream.Status)
+		}
+		// The path measured: refused by the limit after one get.
+		c.reset()
+		r := vm.RoundTrip(req, nil)
+		if r.Downstream.Status != 429 || r.Downstream.LocalReply != "apiguard_rate_limited" {
+			b.Fatalf("status %d (%q), want the limit's 429", r.Downstream.Status, r.Downstream.LocalReply)
+		}
+		if c.gets.Load() != 1 || c.sets.Load() != 0 {
+			b.Fatalf("%d gets and %d sets per refusal, want 1 and 0", c.gets.Load(), c.sets.Load())
+		}
 		c.reset()
 		b.ReportAllocs()
 		b.ResetTimer()

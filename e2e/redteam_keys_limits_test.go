@@ -151,7 +151,7 @@ func TestRedteamJWKSBadRefreshKeepsGoodSet(t *testing.T) {
 				e.DeliverCallouts()
 			}
 			e.Advance(100 * time.Millisecond)
-			if got := metric(e, "apiguard.jwks.remote.fetch_failed"); got != int64(n+1) {
+			if got := metric(t, e, "apiguard.jwks.remote.fetch_failed"); got != int64(n+1) {
 				t.Errorf("%s: fetch_failed = %d, want %d\n%s", c.name, got, n+1, logText(e))
 			}
 			for i := range 2 {
@@ -174,7 +174,7 @@ func TestRedteamJWKSBadRefreshKeepsGoodSet(t *testing.T) {
 			e.DeliverCallouts()
 			e.Advance(100 * time.Millisecond)
 		}
-		if got := metric(e, "apiguard.jwks.remote.fetch_ok"); got != int64(len(bad)+1) {
+		if got := metric(t, e, "apiguard.jwks.remote.fetch_ok"); got != int64(len(bad)+1) {
 			t.Errorf("fetch_ok = %d, want %d", got, len(bad)+1)
 		}
 	})

@@ -73,7 +73,7 @@ func TestRedteamRequestHeadersUnlisted(t *testing.T) {
 					if want := string(problem.Body(500, "")); string(d.Body) != want {
 						t.Errorf("%s: body %s, want %s", cfg.name, d.Body, want)
 					}
-					if got := metric(e, "apiguard.denied.internal_error"); got != 1 {
+					if got := metric(t, e, "apiguard.denied.internal_error"); got != 1 {
 						t.Errorf("%s: denied.internal_error = %d, want 1", cfg.name, got)
 					}
 				}

@@ -68,6 +68,15 @@ func BenchmarkRequestJSON64K(b *testing.B) {
 		name string
 		j    *config.JSONRules
 	}{{"check_limits", limitsOnly}, {"check_limits_fields", rules}} {
+		// The check measured refuses what it must: a truncated document,
+		// and (with fields) one without the required items.
+		if reqcheck.CheckBody(doc[:len(doc)-1], v.j.Limits(), v.j.Fields, reqcheck.KeysFold) == reqcheck.OK {
+			b.Fatalf("%s: a truncated document passes", v.name)
+		}
+		noItems := []byte(`{"customer":{"id":1}}`)
+		if got := reqcheck.CheckBody(noItems, v.j.Limits(), v.j.Fields, reqcheck.KeysFold); (got == reqcheck.OK) != (v.j == limitsOnly) {
+			b.Fatalf("%s: a document without items: %v", v.name, got)
+		}
 		b.Run(v.name, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()
@@ -86,6 +95,18 @@ func BenchmarkRequestJSON64K(b *testing.B) {
 			b.Run(route, func(b *testing.B) {
 				req := host.Request{Method: "POST", Path: "/" + route, Body: doc,
 					Headers: headers("content-type", "application/json", "content-length", strconv.Itoa(len(doc)))}
+				// The path measured: the whole body reaches upstream, and
+				// the route validates it (a truncated copy is refused) or,
+				// "capped", only counts it.
+				if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || len(r.Upstream.Body) != len(doc) {
+					b.Fatalf("status %d (%q), upstream saw %d of %d bytes", r.Downstream.Status, r.Downstream.LocalReply, len(r.Upstream.Body), len(doc))
+				}
+				bad := req
+				bad.Body = doc[:len(doc)-1]
+				bad.Headers = headers("content-type", "application/json", "content-length", strconv.Itoa(len(bad.Body)))
+				if r, want := vm.RoundTrip(bad, up), map[bool]int{true: 200, false: 400}[route == "capped"]; r.Downstream.Status != want {
+					b.Fatalf("a truncated document: status %d (%q), want %d", r.Downstream.Status, r.Downstream.LocalReply, want)
+				}
 				b.SetBytes(int64(len(doc)))
 				b.ReportAllocs()
 				for b.Loop() {
@@ -98,15 +119,34 @@ func BenchmarkRequestJSON64K(b *testing.B) {
 	})
 }
 
+// benchHeadersConfig: a route with forbid_query_params and optional JSON.
+const benchHeadersConfig = `{"routes": [{"name": "q", "match": {"prefix": "/optional"},
+  "request": {"forbid_query_params": ["access_token", "api_key"], "json": {}}}]}`
+
 // BenchmarkRequestHeaders is the header-phase cost of request protection
 // on a body-less request: hygiene (override headers, _method, path) and a
 // forbid_query_params scan of a typical query.
 func BenchmarkRequestHeaders(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
-		e := start(b, g, requestConfig(true))
+		e := start(b, g, benchHeadersConfig)
 		vm := e.Worker(0)
-		req := host.Request{Path: "/optional/users/8f14e45f/orders?page=2&per_page=50&sort=name&filter%5Bstatus%5D=open"}
+		const path = "/optional/users/8f14e45f/orders?page=2&per_page=50&sort=name&filter%5Bstatus%5D=open"
+		req := host.Request{Path: path}
 		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		// The path measured: the query is scanned (a forbidden name in
+		// it is refused), the hygiene runs, and this request passes.
+		for _, c := range []struct {
+			req    host.Request
+			status int
+		}{
+			{req, 200},
+			{host.Request{Path: path + "&api%5Fkey=1"}, 400},
+			{host.Request{Path: path, Headers: headers("x-http-method-override", "DELETE")}, 400},
+		} {
+			if r := vm.RoundTrip(c.req, up); r.Downstream.Status != c.status {
+				b.Fatalf("%s: status %d (%q), want %d", c.req.Path, r.Downstream.Status, r.Downstream.LocalReply, c.status)
+			}
+		}
 		b.ReportAllocs()
 		for b.Loop() {
 			if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apiguard/apiguard/e2e/host"
@@ -56,8 +57,19 @@ func benchResponse(b *testing.B, path string, size int) {
 		req := host.Request{Path: path}
 		resp := host.Response{Status: 200, Headers: headers("content-type", "application/json"), Body: body, ChunkSize: 16 << 10}
 		up := func(host.UpstreamRequest) host.Response { return resp }
-		if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || len(r.Downstream.Body) == 0 {
+		r := vm.RoundTrip(req, up)
+		if r.Downstream.Status != 200 || len(r.Downstream.Body) == 0 {
 			b.Fatalf("status %d, %d bytes", r.Downstream.Status, len(r.Downstream.Body))
+		}
+		// The path measured: redacted on /orders (every customer's email
+		// gone, the rest kept), untouched on /plain.
+		switch got := string(r.Downstream.Body); {
+		case path == "/plain" && got != string(body):
+			b.Fatalf("a route without response rules changed the body")
+		case path != "/plain" && (strings.Contains(got, "@example.org") || !strings.Contains(got, `"ord_5000"`)):
+			b.Fatalf("the body was not redacted as configured: %.200s", got)
+		case path != "/plain" && metric(b, e, "apiguard.route.orders.redactions") == 0:
+			b.Fatalf("no redaction counted")
 		}
 		b.SetBytes(int64(len(body)))
 		b.ReportAllocs()

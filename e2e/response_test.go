@@ -234,13 +234,13 @@ func TestResponseInspection(t *testing.T) {
 					{name: "599 sanitised, no body", path: "/plain", resp: &host.Response{Status: 599}, want: 599, sanitized: true},
 					{name: "4xx is not sanitised", path: "/plain", resp: jsonResp(409, `{"why":"conflict"}`), want: 409, body: `{"why":"conflict"}`},
 				})
-				if got := metric(e, "apiguard.route.orders.redactions"); got == 0 {
+				if got := metric(t, e, "apiguard.route.orders.redactions"); got == 0 {
 					t.Errorf("no redactions counted for the orders route")
 				}
-				if got := metric(e, "apiguard.denied.response_duplicate_key"); got != 2 {
+				if got := metric(t, e, "apiguard.denied.response_duplicate_key"); got != 2 {
 					t.Errorf("denied.response_duplicate_key = %d, want 2", got)
 				}
-				if got := metric(e, "apiguard.upstream_5xx_sanitized"); got != 3 {
+				if got := metric(t, e, "apiguard.upstream_5xx_sanitized"); got != 3 {
 					t.Errorf("upstream_5xx_sanitized = %d, want 3", got)
 				}
 				for _, l := range e.Logs() {
@@ -266,10 +266,10 @@ func TestResponseRedactionMetric(t *testing.T) {
 			{name: "masked", path: "/masked", resp: jsonResp(200, `[{"token":1},{"token":2}]`), want: 200, body: `[{"token":"[redacted]"},{"token":"[redacted]"}]`},
 			{name: "nothing to redact", path: "/masked", resp: jsonResp(200, `{"a":1}`), want: 200, body: `{"a":1}`},
 		})
-		if got := metric(e, "apiguard.route.orders.redactions"); got != 2 {
+		if got := metric(t, e, "apiguard.route.orders.redactions"); got != 2 {
 			t.Errorf("orders redactions = %d, want 2", got)
 		}
-		if got := metric(e, "apiguard.route.masked.redactions"); got != 2 {
+		if got := metric(t, e, "apiguard.route.masked.redactions"); got != 2 {
 			t.Errorf("masked redactions = %d, want 2", got)
 		}
 	})
@@ -314,7 +314,7 @@ func TestResponseReportOnly(t *testing.T) {
 			"apiguard.denied.response_not_json":        0,
 			"apiguard.upstream_5xx_sanitized":          1,
 		} {
-			if got := metric(e, name); got != want {
+			if got := metricWant(t, e, name, want); got != want {
 				t.Errorf("%s = %d, want %d", name, got, want)
 			}
 		}

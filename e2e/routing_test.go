@@ -142,7 +142,7 @@ func TestRouting_methodsAndCase(t *testing.T) {
 					"reported.route_case_mismatch":   1,
 					"denied.route_not_found":         0,
 				} {
-					if got := metric(e, "apiguard."+name); got != want {
+					if got := metric(t, e, "apiguard."+name); got != want {
 						t.Errorf("%s = %d, want %d", name, got, want)
 					}
 				}
@@ -193,10 +193,10 @@ func TestRouting_caseInsensitivePaths(t *testing.T) {
 			eachProfile(t, func(t *testing.T, g guest) {
 				e := start(t, g, routingConfig(t, true), mode.opts...)
 				runTable(t, e, cases)
-				if got := metric(e, "apiguard.denied.route_case_mismatch"); got != 0 {
+				if got := metric(t, e, "apiguard.denied.route_case_mismatch"); got != 0 {
 					t.Errorf("denied.route_case_mismatch = %d, want 0", got)
 				}
-				if got := metric(e, "apiguard.reported.claims_not_satisfied"); got != 1 {
+				if got := metric(t, e, "apiguard.reported.claims_not_satisfied"); got != 1 {
 					t.Errorf("reported.claims_not_satisfied = %d, want 1 (the shadow route applied)", got)
 				}
 			})
@@ -234,7 +234,7 @@ func TestRouting_reportOnlyNoDefault(t *testing.T) {
 				}
 				for name, want := range map[string]int64{"reported.route_not_found": 1, "reported.method_not_allowed": 1,
 					"reported.route_case_mismatch": 1, "denied.route_not_found": 0, "allowed": 1} {
-					if got := metric(e, "apiguard."+name); got != want {
+					if got := metric(t, e, "apiguard."+name); got != want {
 						t.Errorf("%s = %d, want %d", name, got, want)
 					}
 				}

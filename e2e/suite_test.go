@@ -7,13 +7,16 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/apiguard/apiguard/e2e/buildstamp"
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 	"github.com/apiguard/apiguard/filter/plugin"
@@ -55,10 +58,25 @@ func wasmPath() string {
 	}
 }
 
-// wasmModule compiles the module once per test binary.
+// wasmModule compiles the module once per test binary. build/apiguard.wasm
+// must be the module `make build` built from the current sources (its
+// stamp, e2e/buildstamp, compares content hashes), so that a source change
+// without a rebuild fails here instead of testing old code; a module named
+// by $APIGUARD_WASM is taken as it is.
 func wasmModule(t testing.TB) *wasmguest.Module {
 	t.Helper()
-	modOnce.Do(func() { mod, modErr = wasmguest.CompileFile(wasmPath()) })
+	modOnce.Do(func() {
+		p := wasmPath()
+		if os.Getenv("APIGUARD_WASM") == "" {
+			if modErr = buildstamp.Check(filepath.Dir(filepath.Dir(p)), p); modErr != nil {
+				return
+			}
+		}
+		mod, modErr = wasmguest.CompileFile(p)
+	})
+	if errors.Is(modErr, buildstamp.ErrStale) {
+		t.Fatalf("the wasm run needs the current module: %v", modErr)
+	}
 	if modErr != nil {
 		t.Fatalf("the wasm run needs the module: %v (run `make build`)", modErr)
 	}
@@ -289,9 +307,51 @@ func logText(e *host.Envoy) string {
 	return b.String()
 }
 
-func metric(e *host.Envoy, name string) int64 {
+// metric returns the counter wasmcustom.<name>, which must exist: the
+// plugin defines a counter when it first counts, so a name that was never
+// defined is misspelled or counts an event that never happened, and a
+// `== 0` check on it must not pass. metricOrZero is for counts that may
+// rightly be zero.
+func metric(t testing.TB, e *host.Envoy, name string) int64 {
+	t.Helper()
+	v, ok := e.Metric("wasmcustom." + name)
+	if !ok {
+		t.Fatalf("metric %s was never defined (a misspelled name, or nothing counted it: use metricOrZero for a count that may be zero)\ndefined: %v", name, definedMetrics(e))
+	}
+	return v
+}
+
+// metricOrZero returns the counter wasmcustom.<name>, 0 when it was never
+// defined (nothing counted it yet). The name must still be one the plugin
+// can define: a metric the README documents and, under apiguard.denied.
+// and apiguard.reported., a reason the problem package declares; so a
+// misspelled name fails here too.
+func metricOrZero(t testing.TB, e *host.Envoy, name string) int64 {
+	t.Helper()
+	if err := knownMetric(name); err != nil {
+		t.Fatalf("metricOrZero(%q): %v", name, err)
+	}
 	v, _ := e.Metric("wasmcustom." + name)
 	return v
+}
+
+// metricWant reads a counter that a table expects to be want: with
+// metric when want is not zero, with metricOrZero when it is.
+func metricWant(t testing.TB, e *host.Envoy, name string, want int64) int64 {
+	t.Helper()
+	if want == 0 {
+		return metricOrZero(t, e, name)
+	}
+	return metric(t, e, name)
+}
+
+func definedMetrics(e *host.Envoy) []string {
+	var names []string
+	for k := range e.Metrics() {
+		names = append(names, strings.TrimPrefix(k, "wasmcustom."))
+	}
+	sort.Strings(names)
+	return names
 }
 
 func strp(s string) *string { return &s }

@@ -37,9 +37,9 @@ func cacheTok(t testing.TB, n int, pad int) string {
 }
 
 // counts are the cache hits and fresh verifications so far.
-func counts(e *host.Envoy) (hits, fresh int64) {
-	return metric(e, "apiguard.auth.cache_hit"),
-		metric(e, "apiguard.auth.verified_by_host") + metric(e, "apiguard.auth.verified_by_module")
+func counts(t testing.TB, e *host.Envoy) (hits, fresh int64) {
+	return metric(t, e, "apiguard.auth.cache_hit"),
+		metric(t, e, "apiguard.auth.verified_by_host") + metric(t, e, "apiguard.auth.verified_by_module")
 }
 
 func send(t *testing.T, e *host.Envoy, tok string) {
@@ -81,7 +81,7 @@ func TestTokenCache_bounds(t *testing.T) {
 				for _, tok := range s.toks {
 					send(t, e, tok)
 				}
-				if hits, fresh := counts(e); hits != s.hits || fresh != s.fresh {
+				if hits, fresh := counts(t, e); hits != s.hits || fresh != s.fresh {
 					t.Errorf("cache hits %d, fresh verifications %d; want %d, %d", hits, fresh, s.hits, s.fresh)
 				}
 			})
@@ -109,7 +109,7 @@ func TestTokenCache_flood(t *testing.T) {
 				repeats++
 			}
 		}
-		hits, fresh := counts(e)
+		hits, fresh := counts(t, e)
 		if hits < repeats-1 || fresh > int64(len(flood))+2 {
 			t.Errorf("%d hits of %d repeats of the token in use, %d fresh verifications", hits, repeats, fresh)
 		}
@@ -132,7 +132,7 @@ func TestTokenCache_keyGenerations(t *testing.T) {
 				t.Fatalf("status %d (%s)", d.Status, d.LocalReply)
 			}
 		}
-		if hits, _ := counts(e); hits != 2 {
+		if hits, _ := counts(t, e); hits != 2 {
 			t.Fatalf("cache hits %d, want 2", hits)
 		}
 		// The refresh drops rsa-a and keeps rsa-b.
@@ -144,7 +144,7 @@ func TestTokenCache_keyGenerations(t *testing.T) {
 		if d := finish(openReq(vm, "/r", tokB)); d.Status != 200 {
 			t.Fatalf("kept key: status %d (%s)", d.Status, d.LocalReply)
 		}
-		if hits, _ := counts(e); hits != 3 {
+		if hits, _ := counts(t, e); hits != 3 {
 			t.Errorf("the kept key's token missed the cache (hits %d, want 3)", hits)
 		}
 		s := openReq(vm, "/r", tokA)
@@ -152,7 +152,7 @@ func TestTokenCache_keyGenerations(t *testing.T) {
 		if d := finish(s); d.Status != 401 || d.LocalReply != "apiguard_"+string(problem.ReasonTokenUnknownKey) {
 			t.Fatalf("removed key: status %d (%s)", d.Status, d.LocalReply)
 		}
-		if hits, _ := counts(e); hits != 3 {
+		if hits, _ := counts(t, e); hits != 3 {
 			t.Errorf("the removed key's token was served from the cache (hits %d)", hits)
 		}
 	})
@@ -168,7 +168,7 @@ func TestTokenCache_timesOnHit(t *testing.T) {
 		send(t, e, tok)
 		e.Advance(179 * time.Second)
 		send(t, e, tok)
-		if hits, fresh := counts(e); hits != 1 || fresh != 1 {
+		if hits, fresh := counts(t, e); hits != 1 || fresh != 1 {
 			t.Fatalf("hits %d, fresh %d", hits, fresh)
 		}
 		e.Advance(time.Second)

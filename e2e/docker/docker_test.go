@@ -26,6 +26,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apiguard/apiguard/e2e/buildstamp"
 	"github.com/apiguard/apiguard/envoy/rlsconfig/rlsgen"
 )
 
@@ -124,6 +125,12 @@ func wasmFile(t *testing.T) string {
 	}
 	if _, err := os.Stat(abs); err != nil {
 		t.Fatalf("%s missing: run make build", abs)
+	}
+	if os.Getenv("APIGUARD_WASM") == "" {
+		// Never the module of older sources (e2e/buildstamp).
+		if err := buildstamp.Check(filepath.Join("..", ".."), abs); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return abs
 }

@@ -47,6 +47,12 @@ func BenchmarkRoundTrip(b *testing.B) {
 				b.Fatal(err)
 			}
 			vm := e.Worker(0)
+			// The path measured: the request (and its whole body) reaches
+			// upstream and the answer the client.
+			r := vm.RoundTrip(tc.req, benchUpstream)
+			if r.Downstream.Status != 200 || !r.UpstreamCalled || len(r.Upstream.Body) != len(tc.req.Body) || string(r.Downstream.Body) != string(benchResp.Body) {
+				b.Fatalf("status %d, upstream called %v with %d of %d bytes, body %q", r.Downstream.Status, r.UpstreamCalled, len(r.Upstream.Body), len(tc.req.Body), r.Downstream.Body)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				if r := vm.RoundTrip(tc.req, benchUpstream); r.Downstream.Status != 200 {

@@ -335,6 +335,16 @@ func BenchmarkHolds(b *testing.B) {
 		{Path: []string{"realm_access", "roles"}, AnyOf: []string{"customer", "support"}},
 		{Path: []string{"email_verified"}, Equals: parse(b, "true")},
 	}
+	// The rules measured can fail: the same ones refuse other values.
+	for _, r := range []Rule{
+		{Path: []string{"scope"}, Contains: []string{"orders:write:all"}},
+		{Path: []string{"realm_access", "roles"}, AnyOf: []string{"admin"}},
+		{Path: []string{"email_verified"}, Equals: parse(b, "false")},
+	} {
+		if r.Holds(c) {
+			b.Fatalf("rule %+v holds", r)
+		}
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, r := range rules {

@@ -626,6 +626,9 @@ func TestEnums_String(t *testing.T) {
 
 func BenchmarkParse(b *testing.B) {
 	data := readExample(b)
+	if cfg, err := Parse(data); err != nil || len(cfg.Routes) == 0 {
+		b.Fatalf("%v: the example has no routes", err)
+	}
 	b.Run("example", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(data)))

@@ -418,6 +418,9 @@ func FuzzHeadersAllowed(f *testing.F) {
 
 func BenchmarkAllowOrigin(b *testing.B) {
 	c := cors([]string{"https://a.example.com", "https://b.example.com", "https://app.example.com"}, nil)
+	if _, ok := c.AllowOrigin("https://app.example.com.evil"); ok {
+		b.Fatal("another origin is allowed")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := c.AllowOrigin("https://app.example.com"); !ok {
@@ -431,6 +434,9 @@ func BenchmarkPreflight(b *testing.B) {
 		c.AllowMethods = []string{"GET", "POST", "PUT", "DELETE"}
 		c.AllowHeaders = []string{"authorization", "content-type", "x-request-id"}
 	})
+	if _, v := c.Preflight("https://app.example.com", "PATCH", "authorization"); v == PreflightAllowed {
+		b.Fatal("a method not listed is allowed")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, v := c.Preflight("https://app.example.com", "DELETE", "authorization,content-type,x-request-id"); v != PreflightAllowed {
@@ -440,6 +446,9 @@ func BenchmarkPreflight(b *testing.B) {
 }
 
 func BenchmarkValidOrigin(b *testing.B) {
+	if ValidOrigin("https://app.example.com:8443/") || ValidOrigin("https://app.example.com:84a3") {
+		b.Fatal("an invalid origin passes: the check measured does nothing")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if !ValidOrigin("https://app.example.com:8443") {
@@ -451,6 +460,9 @@ func BenchmarkValidOrigin(b *testing.B) {
 func BenchmarkGone(b *testing.B) {
 	d := NewDeprecation(&config.Deprecation{Since: time.Unix(0, 0), Sunset: time.Unix(2e9, 0), RefuseAfterSunset: true})
 	now := time.Unix(1.9e9, 0).UnixNano()
+	if !d.Gone(time.Unix(2e9+1, 0).UnixNano()) {
+		b.Fatal("not gone after the sunset: the check measured does nothing")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if d.Gone(now) {

@@ -40,6 +40,7 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		})
 		bare := bareVerify(b, alg, msg, sig, digest[:])
+		refuses(b, alg, msg, sig, digest[:])
 		b.Run(alg+"/bare", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -48,6 +49,18 @@ func BenchmarkVerify(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// refuses checks, once before timing, that the bare check compared with
+// the verifier refuses a changed signature, so it does the work it is
+// compared for.
+func refuses(b *testing.B, alg string, msg, sig, digest []byte) {
+	b.Helper()
+	other := append([]byte(nil), sig...)
+	other[len(other)/2] ^= 1
+	if bareVerify(b, alg, msg, other, digest)() {
+		b.Fatalf("%s: the bare check accepts a changed signature", alg)
 	}
 }
 
@@ -90,6 +103,7 @@ func BenchmarkOverhead(b *testing.B) {
 			msg, sig := []byte(tok[:i]), unb64(b, tok[i+1:])
 			digest := sha256.Sum256(msg)
 			bare := bareVerify(b, alg, msg, sig, digest[:])
+			refuses(b, alg, msg, sig, digest[:])
 			var tv, tb time.Duration
 			for b.Loop() {
 				t0 := time.Now()
@@ -123,6 +137,10 @@ func BenchmarkCacheHit(b *testing.B) {
 		c.Put("idp", v, tokStr+string(rune('a'+i%26))+string(rune('a'+i/26)), tok, testNow)
 	}
 	c.Put("idp", v, tokStr, tok, testNow)
+	// The path measured: a hit on this token, never on another.
+	if c.Get("idp", v, tokStr, testNow) != tok || c.Get("idp", v, tokStr+"x", testNow) != nil {
+		b.Fatal("the cache does not answer as measured")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if c.Get("idp", v, tokStr, testNow) == nil {
@@ -134,6 +152,9 @@ func BenchmarkCacheHit(b *testing.B) {
 // BenchmarkParseJWKS is the cost of loading the six-key test set.
 func BenchmarkParseJWKS(b *testing.B) {
 	doc := []byte(testKeys(b).publicJWKS)
+	if ks, err := ParseJWKS(doc, JWKSOptions{}); err != nil || len(ks.keys) != 6 {
+		b.Fatalf("%v: not the six-key set", err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ParseJWKS(doc, JWKSOptions{}); err != nil {
@@ -151,6 +172,11 @@ func BenchmarkVerifyRefused(b *testing.B) {
 		"too_large": strings.Repeat("a", 1<<20),
 		"bad_sig":   flipSig(b, valid(b, "ES256")),
 	} {
+		// The path measured: refused for the reason the name says.
+		want := map[string]string{"dots": ReasonMalformed, "too_large": ReasonTooLarge, "bad_sig": ReasonBadSignature}[name]
+		if _, err := v.Verify(tok, testNow); ReasonOf(err) != want {
+			b.Fatalf("%s: %v, want %s", name, err, want)
+		}
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

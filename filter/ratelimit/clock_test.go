@@ -31,8 +31,7 @@ func TestClockStepsBack(t *testing.T) {
 			lim := NewLimit("l/", NewRate(c.limit, c.window, c.burst), NewLayout(c.slots))
 			reqs, states := []Request{{Limit: lim, Hash: testHasher.Sum(0, "k")}}, make([]State, 1)
 			// Empty the bucket before the step.
-			for Take(st, t0, reqs, states).Verdict == Allowed {
-			}
+			takeUntilRefused(t, st, t0, reqs, states, int(c.burst))
 			now := t0 - back
 			readmitted := int64(-1)
 			for d := int64(0); d <= int64(c.readmitWithin); d += int64(100 * time.Millisecond) {
@@ -45,10 +44,7 @@ func TestClockStepsBack(t *testing.T) {
 				t.Fatalf("still refused %v after the clock stepped back an hour", c.readmitWithin)
 			}
 			// Repaired, the bucket is empty again at once: no fresh burst.
-			n := 1
-			for Take(st, readmitted, reqs, states).Verdict == Allowed {
-				n++
-			}
+			n := 1 + takeUntilRefused(t, st, readmitted, reqs, states, int(c.burst))
 			if n > c.admittedAfterRepair {
 				t.Errorf("%d admitted at the instant of readmission, want at most %d", n, c.admittedAfterRepair)
 			}
@@ -84,5 +80,21 @@ func TestClockStepsBackLockout(t *testing.T) {
 	}
 	if l, _, _ := lo.Check(st, now+int64(4*window)+int64(window/2), h); !l {
 		t.Error("the repaired key is not locked again by its failures")
+	}
+}
+
+// takeUntilRefused takes at now until the limiter refuses and returns how
+// many it admitted. A limiter that admits more than max in one instant
+// (max is the burst: no correct bucket holds more) fails the test at once
+// instead of spinning until the package's timeout.
+func takeUntilRefused(t *testing.T, st Store, now int64, reqs []Request, states []State, max int) int {
+	t.Helper()
+	for n := 0; ; n++ {
+		if Take(st, now, reqs, states).Verdict != Allowed {
+			return n
+		}
+		if n == max {
+			t.Fatalf("more than %d requests admitted in one instant: the limiter never refuses", max)
+		}
 	}
 }

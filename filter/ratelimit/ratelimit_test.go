@@ -425,15 +425,25 @@ func TestHammer(t *testing.T) {
 	l := NewLimit("t/", NewRate(burst, time.Hour, burst), NewLayout(16))
 	var admitted, contended atomic.Int64
 	var wg sync.WaitGroup
+	// Bounded: a limiter that never refuses (or refuses every take as
+	// contended) fails the test instead of spinning until the timeout.
+	const maxTakes = 100 * burst
 	for g := 0; g < 16; g++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			states := make([]State, 1)
 			for {
+				if n := admitted.Load() + contended.Load(); n > maxTakes {
+					t.Errorf("%d takes (%d admitted, %d contended) and the limiter has not refused yet", n, admitted.Load(), contended.Load())
+					return
+				}
 				switch Take(st, t0, []Request{{l, 42}}, states).Verdict {
 				case Allowed:
-					admitted.Add(1)
+					if admitted.Add(1) > burst {
+						t.Errorf("more than %d admitted: the limiter lost an update or never refuses", burst)
+						return
+					}
 				case Contended:
 					contended.Add(1)
 				case Limited:
@@ -671,6 +681,11 @@ func BenchmarkTake(b *testing.B) {
 	l := NewLimit("apiguard/rl1/per-ip/", NewRate(1_000_000_000, time.Second, 1_000_000_000), NewLayout(65536))
 	reqs := []Request{{l, testHasher.Sum(0, "203.0.113.7")}}
 	states := make([]State, 1)
+	// The path measured: an admitted take is one get and one set.
+	cs := &countingStore{Store: st}
+	if Take(cs, t0, reqs, states).Verdict != Allowed || cs.gets != 1 || cs.sets != 1 {
+		b.Fatalf("%d gets and %d sets for an admitted take, want 1 and 1", cs.gets, cs.sets)
+	}
 	b.ReportAllocs()
 	now := t0
 	for b.Loop() {
@@ -684,14 +699,36 @@ func BenchmarkTake(b *testing.B) {
 func BenchmarkHash(b *testing.B) {
 	b.ReportAllocs()
 	v := "user-1234567890@example.com"
+	if h := testHasher.Sum(7, v); h == testHasher.Sum(8, v) || h == testHasher.Sum(7, v+"x") || h != testHasher.Sum(7, v) {
+		b.Fatal("the hash ignores its seed or input, or is not deterministic")
+	}
 	for b.Loop() {
 		testHasher.Sum(7, v)
 	}
 }
 
 func BenchmarkAddrKey(b *testing.B) {
+	if _, n, ok := AddrKey("[2001:db8:1:2:3:4:5:6]:443"); !ok || n == 0 {
+		b.Fatal("the address measured has no key")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		AddrKey("[2001:db8:1:2:3:4:5:6]:443")
 	}
+}
+
+// countingStore counts the calls a Take makes.
+type countingStore struct {
+	Store
+	gets, sets int
+}
+
+func (c *countingStore) Get(key string) ([]byte, uint32, Status) {
+	c.gets++
+	return c.Store.Get(key)
+}
+
+func (c *countingStore) Set(key string, value []byte, cas uint32) Status {
+	c.sets++
+	return c.Store.Set(key, value, cas)
 }

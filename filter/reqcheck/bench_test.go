@@ -3,6 +3,7 @@ package reqcheck
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,11 @@ func BenchmarkBody64K(b *testing.B) {
 		})
 	}
 	var c Checker
+	// The checks measured refuse: a truncated body, and (with fields) one
+	// that lacks a required field.
+	if c.Check(doc[:len(doc)-1], benchLimits, benchFields, KeysFold) == OK || CheckBody(doc[:len(doc)-1], benchLimits, nil, KeysFold) == OK {
+		b.Fatal("a truncated body passes")
+	}
 	run("gjson_valid", func() bool { return gjson.ValidBytes(doc) })
 	run("limits", func() bool { return c.Check(doc, benchLimits, nil, KeysFold) == OK })
 	run("limits_fields", func() bool { return c.Check(doc, benchLimits, benchFields, KeysFold) == OK })
@@ -115,6 +121,9 @@ func BenchmarkBodyVsGjson64K(b *testing.B) {
 func BenchmarkFindQueryParam(b *testing.B) {
 	names := []string{"access_token", "api_key", "password"}
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&fields=id,name,email&caf%C3%A9=1"
+	if FindQueryParam(q+"&API%5Fkey=1", names) < 0 {
+		b.Fatal("a forbidden name in the same query is not found")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if FindQueryParam(q, names) >= 0 {
@@ -125,6 +134,9 @@ func BenchmarkFindQueryParam(b *testing.B) {
 
 func BenchmarkUnsafePath(b *testing.B) {
 	p := "/api/v2/users/8f14e45f-ceea-467f-a1b2-0c9d1e2f3a4b/orders/12345/items"
+	if !UnsafePath(p + "/%2e%2e/admin") {
+		b.Fatal("a dot-dot segment in the same path is not unsafe")
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if UnsafePath(p) {
@@ -140,6 +152,9 @@ func BenchmarkDecodeUnreserved(b *testing.B) {
 		"/api/v2/users/8f14e45f-ceea-467f-a1b2-0c9d1e2f3a4b/orders/12345/items",
 		"/api/v2/users/%61lice%40example.com/orders/%31%32",
 	} {
+		if got, want := DecodeUnreserved(p), strings.NewReplacer("%61", "a", "%31", "1", "%32", "2").Replace(p); got != want {
+			b.Fatalf("DecodeUnreserved(%q) = %q, want %q", p, got, want)
+		}
 		b.Run(strconv.Itoa(len(p)), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

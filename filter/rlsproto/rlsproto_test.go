@@ -381,6 +381,13 @@ func isUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 func BenchmarkAppendRequest(b *testing.B) {
 	buf := make([]byte, 0, 256)
 	val := []byte("0123456789abcdef")
+	// The path measured: a request the generated type reads back.
+	buf = AppendHitsAddend(AppendEntryDescriptor(AppendEntryDescriptor(AppendDomain(buf[:0], "apiguard"),
+		"fleet-per-user", val), "fleet-per-ip", val), 1)
+	var back rlsv3.RateLimitRequest
+	if err := proto.Unmarshal(buf, &back); err != nil || back.Domain != "apiguard" || len(back.Descriptors) != 2 || back.HitsAddend != 1 {
+		b.Fatalf("%v: %v", err, &back)
+	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		buf = AppendDomain(buf[:0], "apiguard")
@@ -400,6 +407,10 @@ func BenchmarkParseResponse(b *testing.B) {
 				LimitRemaining: 50, DurationUntilReset: durationpb.New(12 * time.Second)},
 		}})
 	var r Response
+	// The path measured: both statuses read.
+	if err := ParseResponse(in, &r); err != nil || r.OverallCode != CodeOK || len(r.Statuses) != 2 || r.Statuses[1].Remaining != 50 {
+		b.Fatalf("%v: %+v", err, r)
+	}
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		if err := ParseResponse(in, &r); err != nil {

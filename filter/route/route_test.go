@@ -380,6 +380,9 @@ func BenchmarkMatch(b *testing.B) {
 }
 
 func BenchmarkSplitPath(b *testing.B) {
+	if p, q := SplitPath("/v1/users/42/orders?limit=10&page=2"); p != "/v1/users/42/orders" || q != "limit=10&page=2" {
+		b.Fatalf("%q, %q", p, q)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		SplitPath("/v1/users/42/orders?limit=10&page=2")
