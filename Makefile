@@ -160,7 +160,7 @@ mutation: $(GREMLINS)
 	done; \
 	bash scripts/mutation-report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt
 
-# Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; README.md "End-to-end tests in Envoy").
+# Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; docs/operating.md "End-to-end tests in Envoy").
 e2e: build
 	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
 

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/reqcheck"
 )
 
@@ -112,17 +114,41 @@ func refusalReasons(t *testing.T) map[string]string {
 	return reasons
 }
 
-// TestReadme_reasonNames: DESIGN.md "Observability": "the reason names are
-// listed in the README". Every reason a refusal can carry (in the deny log
-// line, apiguard.denied.<reason>, apiguard.reported.<reason>, the audit
-// line and the response code details apiguard_<reason>) appears in
-// README.md in backticks, as `<reason>` or `apiguard_<reason>`, so the
-// documented names cannot drift from the code.
-func TestReadme_reasonNames(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+// docsPage reads a page of the repository's docs/ folder.
+func docsPage(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", name))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return string(b)
+}
+
+// docsSection returns the part of page from the line "## title" up to the
+// next second-level heading.
+func docsSection(t *testing.T, page, title string) string {
+	t.Helper()
+	i := strings.Index(page, "\n## "+title+"\n")
+	if i < 0 {
+		t.Fatalf("no section %q", title)
+	}
+	rest := page[i+1:]
+	if j := strings.Index(rest[3:], "\n## "); j >= 0 {
+		rest = rest[:j+3]
+	}
+	return rest
+}
+
+// TestDocs_reasonNames: the contract says the reason names are documented.
+// Every reason a refusal can carry (in the deny log line,
+// apiguard.denied.<reason>, apiguard.reported.<reason>, the audit line and
+// the response code details apiguard_<reason>) appears in the "Reasons"
+// section of docs/responses.md in backticks, as `<reason>` or
+// `apiguard_<reason>`; and every name the first column of that section's
+// tables lists is a reason the code has. So the documented names cannot
+// drift from the code either way.
+func TestDocs_reasonNames(t *testing.T) {
+	section := docsSection(t, docsPage(t, "responses.md"), "Reasons")
 	reasons := refusalReasons(t)
 	if len(reasons) < 60 {
 		t.Fatalf("found only %d reasons: %v", len(reasons), reasons)
@@ -132,8 +158,71 @@ func TestReadme_reasonNames(t *testing.T) {
 			t.Errorf("reason %q (%s) is not lower-case ASCII with underscores", name, from)
 			continue
 		}
-		if !strings.Contains(string(readme), "`"+name+"`") && !strings.Contains(string(readme), "`apiguard_"+name+"`") {
-			t.Errorf("reason %q (%s) is not listed in README.md as `%s`", name, from, name)
+		if !strings.Contains(section, "`"+name+"`") && !strings.Contains(section, "`apiguard_"+name+"`") {
+			t.Errorf("reason %q (%s) is not listed in docs/responses.md \"Reasons\" as `%s`", name, from, name)
 		}
+	}
+	listed := 0
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		first := strings.Split(line, "|")[1]
+		for _, part := range strings.Split(first, "`") {
+			part = strings.TrimSpace(part)
+			if part == "" || part == "," {
+				continue
+			}
+			listed++
+			if _, ok := reasons[part]; !ok {
+				t.Errorf("docs/responses.md \"Reasons\" lists %q, which no refusal carries", part)
+			}
+		}
+	}
+	if listed < 60 {
+		t.Errorf("docs/responses.md \"Reasons\" tables list only %d reasons", listed)
+	}
+}
+
+// TestDocs_configExamplesParse: every complete configuration the docs and
+// the README show (a ```json block holding an object with "routes" or
+// "default") is one the plugin starts on, so an example cannot teach a
+// field or a value the parser refuses.
+func TestDocs_configExamplesParse(t *testing.T) {
+	pages, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages = append(pages, filepath.Join("..", "..", "README.md"))
+	found := 0
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(b), "```json\n")
+		for i, block := range blocks[1:] {
+			end := strings.Index(block, "```")
+			if end < 0 {
+				t.Fatalf("%s: unterminated json block %d", p, i+1)
+			}
+			doc := []byte(block[:end])
+			var top map[string]json.RawMessage
+			if json.Unmarshal(doc, &top) != nil {
+				continue // a fragment, not a whole document
+			}
+			if _, ok := top["routes"]; !ok {
+				if _, ok := top["default"]; !ok {
+					continue
+				}
+			}
+			found++
+			if _, err := config.Parse(doc); err != nil {
+				t.Errorf("%s, json block %d: the plugin refuses it: %v", p, i+1, err)
+			}
+		}
+	}
+	if found < 2 {
+		t.Errorf("found only %d complete configurations in the docs and the README", found)
 	}
 }
