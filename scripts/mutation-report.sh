@@ -26,8 +26,9 @@ for p in "$@"; do
     src=$(sed -n "${line}p" "filter/$p/$file")
     trimmed=${src#"${src%%[![:space:]]*}"}
     rel=$((col - (${#src} - ${#trimmed})))
-    if awk -F'\t' -v f="filter/$p/$file" -v k="$kind" -v s="$trimmed" -v c="$rel" \
-        '$1 == f && $2 == k && $3 == c && $4 == s {found=1} END {exit !found}' "$equiv" 2>/dev/null; then
+    # Through the environment: awk -v would read "\t" in the source text as a tab.
+    if F="filter/$p/$file" K="$kind" S="$trimmed" C="$rel" awk -F'\t' \
+        '$1 == ENVIRON["F"] && $2 == ENVIRON["K"] && $3 == ENVIRON["C"] && $4 == ENVIRON["S"] {found=1} END {exit !found}' "$equiv" 2>/dev/null; then
       eq=$((eq + 1))
     else
       echo "  survivor not documented: $kind at filter/$p/$file:$line:$col  $trimmed" >&2
