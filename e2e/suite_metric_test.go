@@ -15,7 +15,7 @@ import (
 
 var (
 	metricNamesOnce sync.Once
-	metricPatterns  []*regexp.Regexp // the README's metric table, placeholders as .+
+	metricPatterns  []*regexp.Regexp // docs/operating.md's metric table, placeholders as .+
 	metricReasons   map[string]bool  // every problem.Reason value
 	metricNamesErr  error
 )
@@ -26,11 +26,11 @@ var (
 	metricHole      = regexp.MustCompile(`<[a-z_]+>`)
 )
 
-// loadMetricNames reads the metric names the README documents and the
+// loadMetricNames reads the metric names docs/operating.md documents and the
 // reasons filter/problem declares (both in this repository).
 func loadMetricNames() {
 	root := filepath.Dir(filepath.Dir(wasmPath()))
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	readme, err := os.ReadFile(filepath.Join(root, "docs", "operating.md"))
 	if err != nil {
 		metricNamesErr = err
 		return
@@ -88,7 +88,7 @@ func knownMetric(name string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("not a metric README.md documents")
+	return fmt.Errorf("not a metric docs/operating.md documents")
 }
 
 // fatalRecorder is a testing.TB whose Fatalf is recorded (and stops the
