@@ -164,7 +164,7 @@ mutation: $(GREMLINS)
 e2e: build
 	APIGUARD_E2E_DOCKER=1 $(GO) test -timeout 20m -count=1 -v -run 'TestDocker' ./e2e/docker/...
 
-check: fmt vet tidy
+check: fmt vet tidy lint
 
 # staticcheck at a pinned version, installed into build/bin from the Go
 # module proxy, run natively and for the wasm target (GOOS=wasip1 sees the

@@ -207,7 +207,7 @@ func otherSignature(tok string) string {
 
 // BenchmarkAuthBare is the bare signature check of the tokens of
 // BenchmarkAuthFresh (native only: the module exposes only the proxy-wasm
-// ABI; see the README for the wasm figures of filter/jwt's benchmarks).
+// ABI; see docs/performance.md for the wasm figures of filter/jwt's benchmarks).
 func BenchmarkAuthBare(b *testing.B) {
 	for _, a := range benchAlgs {
 		tok := benchToken(b, a.alg, a.kid)
@@ -243,7 +243,7 @@ func BenchmarkAuthBare(b *testing.B) {
 //
 // Through the .wasm the bare check cannot run inside the module (it
 // exposes only the proxy-wasm ABI), so only the fresh/cached ratios are
-// reported there; the README gives filter/jwt's bare figures under wazero.
+// reported there; docs/performance.md gives filter/jwt's bare figures under wazero.
 func BenchmarkAuthRatios(b *testing.B) {
 	for _, a := range benchAlgs {
 		tok := benchToken(b, a.alg, a.kid)

@@ -22,7 +22,7 @@ import (
 // verified credential of a forward: true provider or the route passes it;
 // what is no credential reaches upstream unchanged; more than one
 // credential in the route's sources is 401; report-only routes change
-// nothing. The oracle has its own name normaliser, written from DESIGN.md.
+// nothing. The oracle has its own name normaliser, written from docs/configuration.md.
 //
 // APIGUARD_PROPERTY_N sets the number of requests per header mode natively
 // (default 3000; the .wasm runs a tenth of it).
@@ -114,7 +114,7 @@ type propGen struct {
 
 func (g *propGen) pick(list ...string) string { return list[g.rng.IntN(len(list))] }
 
-// spell writes a name in a spelling that matches it under DESIGN.md's
+// spell writes a name in a spelling that matches it under docs/configuration.md's
 // comparison (or, rarely, with a control character that step 1 refuses).
 func (g *propGen) spell(name string, query bool) string {
 	switch g.rng.IntN(12) {
@@ -202,7 +202,7 @@ func (g *propGen) request() (propRoute, host.Request, []propItem) {
 	return rt, host.Request{Path: path, Headers: hs}, items
 }
 
-// propNorm is the oracle's name comparison, written from DESIGN.md "Query
+// propNorm is the oracle's name comparison, written from docs/configuration.md "Query
 // and cookie names" without the filter's code: percent-decode ('+' is a
 // space), drop leading spaces, fold case, `.`, space and `[` as `_`; a
 // name also matches by the part before its first `[`.

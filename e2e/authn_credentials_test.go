@@ -14,7 +14,7 @@ import (
 )
 
 // Issue 13, classes 1 to 3: nothing the filter did not check reaches
-// upstream (DESIGN.md "What reaches upstream", "auth.providers", "Query
+// upstream (docs/configuration.md "What reaches upstream", "auth.providers", "Query
 // and cookie names"). Every table runs natively and through the .wasm, in
 // both header modes (hold_headers with allow_on_headers_stop_iteration,
 // and Istio's hold_headers: false), and the .wasm under both WASI profiles.

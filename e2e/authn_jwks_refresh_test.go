@@ -236,7 +236,8 @@ func pendingJWKS(e *host.Envoy) bool {
 }
 
 // sharedIssuerConfig has two remote providers trusting one issuer with
-// different audiences (DESIGN.md: "several providers trust this issuer"),
+// different audiences (docs/configuration.md, "auth.providers": several providers with one
+// issuer are each tried),
 // both reading the bearer token of one route.
 func sharedIssuerConfig() string {
 	provider := func(aud string) string {

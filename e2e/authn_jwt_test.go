@@ -21,8 +21,8 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
-// JWT verification (step 9, DESIGN.md "Guarantees" on tokens): every
-// algorithm, the attacks of SECURITY.md §1, strict signatures and
+// JWT verification (step 9, docs/responses.md "Guarantees" on tokens): every
+// algorithm, the attacks of docs/internals/security.md §1, strict signatures and
 // encodings, oversize tokens, and the verified-token cache.
 
 // tokenConfig has one JWT provider with every asymmetric algorithm, one
@@ -75,7 +75,7 @@ func TestAuthnJWT_algorithms(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_attacks is SECURITY.md §1 as table cases: each refused with
+// TestAuthnJWT_attacks is docs/internals/security.md §1 as table cases: each refused with
 // 401, `error="invalid_token"`, the generic detail and its precise reason.
 func TestAuthnJWT_attacks(t *testing.T) {
 	now := host.DefaultStart
@@ -231,7 +231,7 @@ func TestAuthnJWT_verifiedCache(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_cacheKeyedByProvider: DESIGN.md Guarantees, "the
+// TestAuthnJWT_cacheKeyedByProvider: docs/responses.md Guarantees, "the
 // verified-token cache is keyed by provider": a token verified (and
 // cached) by one provider gains nothing from the cache at another provider
 // of the same issuer and keys but other audiences.
@@ -260,7 +260,7 @@ func TestAuthnJWT_cacheKeyedByProvider(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_oversizeTokenRefused: DESIGN.md Guarantees, "tokens over
+// TestAuthnJWT_oversizeTokenRefused: docs/responses.md Guarantees, "tokens over
 // 8 KiB are refused unread": a correctly signed token of 9 KiB is refused
 // on a token-only route and on a route where the same header may also
 // carry an API key.
@@ -291,7 +291,7 @@ func TestAuthnJWT_oversizeTokenRefused(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_signatureStrictness: DESIGN.md Guarantees through the whole
+// TestAuthnJWT_signatureStrictness: docs/responses.md Guarantees through the whole
 // filter: a PS256 signature whose PSS salt is not the hash size, a
 // signature whose base64url has non-canonical trailing bits, and an HMAC
 // key shorter than the hash of the algorithm asked for are all refused,

@@ -25,7 +25,7 @@ import (
 
 // Authentication (step 9; issue 3) and API keys (issue 8): tokens minted
 // by an independent JOSE library (go-jose) with the fixed test-only keys of
-// testdata/auth, attacks of SECURITY.md §1 crafted by hand, every case
+// testdata/auth, attacks of docs/internals/security.md §1 crafted by hand, every case
 // natively and through the .wasm. This file holds the helpers every
 // authentication test shares and where credentials are found; the
 // chapter goes on in authn_jwt_test.go (tokens), authn_tokencache_test.go,
@@ -298,7 +298,7 @@ func TestAuthn_sources(t *testing.T) {
 		{name: "forward true keeps the header", req: getWith("/fwd", bearer(fwd)), want: 200, upHeaders: map[string]string{"authorization": "Bearer " + fwd}},
 		{name: "custom header and prefix", req: getWith("/custom", headers("x-auth", "Token "+custom)), want: 200, upHeaders: map[string]string{"x-auth": ""}},
 		invalid("custom header without its prefix", getWith("/custom", headers("x-auth", "Bearer "+custom)), problem.ReasonCredentialScheme),
-		// Cookie credentials on unsafe methods (DESIGN.md Guarantees).
+		// Cookie credentials on unsafe methods (docs/responses.md Guarantees).
 		{name: "cookie POST from the allowed origin", req: post("/web", "cookie", "session="+web, "origin", app), want: 200},
 		{name: "cookie POST same-origin", req: post("/web", "cookie", "session="+web, "sec-fetch-site", "same-origin"), want: 200},
 		{name: "cookie GET from anywhere", req: getWith("/web", headers("cookie", "session="+web, "origin", "https://evil.example.com")), want: 200},

@@ -233,7 +233,7 @@ func TestCORS_preflightWithoutDefault(t *testing.T) {
 	})
 }
 
-// A route whose methods list only the actual methods (DESIGN.md's
+// A route whose methods list only the actual methods (docs/configuration.md's
 // user-orders) owns the preflights for them: step 2 matches a preflight
 // with the requested method, so it needs no default. A preflight for a
 // method the route does not list is refused by step 4; a plain OPTIONS is
@@ -395,7 +395,7 @@ func auditEdgeAuthConfig(t testing.TB) string {
 
 // TestCORS_preflightNeedsNoCredential: issue 8, "preflights never need
 // credentials, and everything else on the route still applies to the
-// actual request"; DESIGN.md deprecation headers "on every response of the
+// actual request"; docs/configuration.md deprecation headers "on every response of the
 // route" and Vary: Origin on every response of a cors route, refusals
 // included.
 func TestCORS_preflightNeedsNoCredential(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Fail closed (DESIGN.md "Guarantees"): when the filter cannot decide (a
+// Fail closed (docs/responses.md "Guarantees"): when the filter cannot decide (a
 // panic inside it, a hostcall that fails, a stream without its plugin
 // context, request headers it cannot list) it refuses, and nothing it was
 // told to check reaches either side unchecked.
@@ -99,7 +99,7 @@ func wantInternalRefusal(t *testing.T, e *host.Envoy, d host.Downstream, id stri
 	}
 }
 
-// TestFailClosed_panicRecovered: DESIGN.md "Guarantees": a panic inside the
+// TestFailClosed_panicRecovered: docs/responses.md "Guarantees": a panic inside the
 // module is recovered and answered as a refusal; the VM lives on.
 //
 // Native only. A Go panic of the host itself (this wrapper inside the

@@ -366,7 +366,7 @@ func runGlobal(t *testing.T, e *host.Envoy, f *fakeRLS, cases []globalCase) {
 }
 
 // failed is a refusal because the service could not decide: 429 with
-// only Retry-After (DESIGN.md "Responses").
+// only Retry-After (docs/responses.md "Responses").
 func failed(name string, r host.Request, reply func(*rlsv3.RateLimitRequest) (host.GRPCResponse, error)) globalCase {
 	return globalCase{exchange: exchange{name: name, req: r, want: 429, reason: problem.ReasonRateLimitServiceUnavailable,
 		headers: map[string]string{"retry-after": "1", "ratelimit-policy": "", "ratelimit": ""}}, reply: reply, calls: -1}

@@ -29,7 +29,7 @@ func TestHygiene_alwaysEnforced(t *testing.T) {
 				exchange{name: "empty header " + h, req: host.Request{Path: "/open", Headers: headers(h, "")}, want: 400, reason: problem.ReasonMethodOverride})
 		}
 		// PHP drops leading spaces of a name before it turns '.', ' ' and
-		// '[' into '_' (DESIGN.md "Query and cookie names"), so
+		// '[' into '_' (docs/configuration.md "Query and cookie names"), so
 		// `+_method` is `_method` to it, and `+method` is `method`.
 		for _, q := range []string{"_method=DELETE", "a=1&_METHOD=PUT", "%5Fmethod=PUT", ".method=PUT", "+_method=DELETE", "%20_method=PUT", "[method=PUT", "_method", "_method[]=x", "a=1;_method=x"} {
 			cases = append(cases, exchange{name: "query " + q, req: host.Request{Path: "/open?" + q}, want: 400, reason: problem.ReasonMethodOverride})

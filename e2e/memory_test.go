@@ -9,7 +9,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Bounded memory (DESIGN.md "Guarantees"): the module's linear memory under
+// Bounded memory (docs/responses.md "Guarantees"): the module's linear memory under
 // sustained traffic, and with many streams open at once.
 
 // TestMemory_boundedUnderLoad sends sustained traffic through every request and

@@ -127,7 +127,7 @@ func droppedLine(n int, second time.Time) string {
 		n, lines, second.UTC().Format(time.RFC3339))
 }
 
-// TestDenyLog_dropCount: DESIGN.md "Observability": at most 100
+// TestDenyLog_dropCount: docs/operating.md "Observability": at most 100
 // refusal lines a second per worker, "then one line counting what was
 // dropped". The count is written even when the flood stops (a tick the
 // filter asks for only while a count is pending), names the second it
@@ -283,7 +283,7 @@ func TestDenyLog_tickAfterRootDeleted(t *testing.T) {
 	})
 }
 
-// TestDenyLog_budgetPerWorker: DESIGN.md Observability, "at most 100 such
+// TestDenyLog_budgetPerWorker: docs/operating.md Observability, "at most 100 such
 // lines a second per worker": each worker has its own budget.
 func TestDenyLog_budgetPerWorker(t *testing.T) {
 	each(t, func(t *testing.T, g guest) {

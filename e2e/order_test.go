@@ -10,7 +10,7 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 )
 
-// DESIGN.md "Order of checks": each case fails two adjacent steps
+// docs/order-of-checks.md "Order of checks": each case fails two adjacent steps
 // at once and must get the earlier step's answer. Pairs that other tests
 // do not pin: 4/5, 5/6, 6/7, 7/8, 10/11 (no token consumed), local 11/12,
 // and on the response side 5xx sanitising before inspection.

@@ -15,9 +15,9 @@ import (
 // Issue 13, class 4: a path owner has no query or form shadow. Spring's
 // @ModelAttribute binding and PHP's $_REQUEST (Laravel's $request->input)
 // merge path, query and form parameters, so `/users/alice/orders?user_id=bob`
-// may act on bob. DESIGN.md auth.owner refuses (403) a query parameter or an
+// may act on bob. docs/configuration.md auth.owner refuses (403) a query parameter or an
 // application/x-www-form-urlencoded field named like the owner param, in
-// every spelling some framework reads as that name (DESIGN.md "Query and
+// every spelling some framework reads as that name (docs/configuration.md "Query and
 // cookie names"), unless `unless` holds.
 
 func ownerShadowConfig(t testing.TB, hold bool) string {
@@ -150,7 +150,7 @@ func TestOwner_formShadow(t *testing.T) {
 		formCase{"name only in a value", "/users/alice/orders", "note=user_id%3Dbob&x=user_id", "", alice, 200, ""},
 		formCase{"empty form", "/users/alice/orders", "", "", alice, 200, ""},
 		// Not form-encoded: the owner route does not read the body
-		// (DESIGN.md names urlencoded forms only).
+		// (docs/configuration.md names urlencoded forms only).
 		formCase{"JSON body", "/users/alice/orders", `{"user_id":"bob"}`, "application/json", alice, 200, ""},
 		formCase{"form text as text/plain", "/users/alice/orders", "user_id=bob", "text/plain", alice, 200, ""},
 		formCase{"type with a suffix", "/users/alice/orders", "user_id=bob", form + "x", alice, 200, ""},
@@ -515,8 +515,8 @@ func TestOwner_multipartShadows(t *testing.T) {
 	runFormRows(t, cases)
 }
 
-// TestOwner_formUnreadWithoutOwnerRules pins the known limits README
-// "Choices" documents: a route without owner or body_owner rules never
+// TestOwner_formUnreadWithoutOwnerRules pins the known limits docs/configuration.md
+// "Choices where the contract is silent" documents: a route without owner or body_owner rules never
 // reads request bodies (so hold_headers is not needed), and a `_method` or
 // `access_token` field in its form body reaches upstream as sent; the
 // remedy is in the upstream (body method override and form-body tokens

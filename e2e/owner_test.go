@@ -97,7 +97,7 @@ func TestOwner_claimsAndPathOwner(t *testing.T) {
 		invalid("claim with NUL", getWith("/users/alice/orders", tok(map[string]any{"sub": "alice\x00"})), problem.ReasonClaimHeaderUnsafe),
 		invalid("array element with a comma", getWith("/users/alice/orders", tok(map[string]any{"roles": []any{"a,b"}})), problem.ReasonClaimHeaderUnsafe),
 		invalid("array element not a string", getWith("/users/alice/orders", tok(map[string]any{"roles": []any{1}})), problem.ReasonClaimHeaderUnsafe),
-		// allow_missing (SECURITY.md §5.1: Envoy PR 15194 regression).
+		// allow_missing (docs/internals/security.md §5.1: Envoy PR 15194 regression).
 		{name: "optional: no credential", req: getWith("/optional", nil), want: 200, upHeaders: map[string]string{"x-user-id": ""}},
 		{name: "optional: valid token", req: getWith("/optional", tok(nil)), want: 200, upHeaders: map[string]string{"x-user-id": "alice"}},
 		invalid("optional: foreign issuer refused", getWith("/optional", foreign), problem.ReasonTokenWrongIssuer),

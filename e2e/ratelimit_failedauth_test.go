@@ -38,7 +38,7 @@ const rlAuthConfig = `{
 // key's slot to now + window + (limit-1)·window/limit): 429 before
 // authentication with Retry-After and the failed_auth policy, public routes
 // untouched, and recovery once the window passed. It pins the slot format
-// the README documents; TestFailedAuthLimit_countsFailures produces the
+// docs/design.md "Shared data" documents; TestFailedAuthLimit_countsFailures produces the
 // failures through authentication.
 func TestFailedAuthLimit_lockout(t *testing.T) {
 	const policy = `"failed_auth";q=3;w=60`
@@ -244,7 +244,7 @@ func confLockFailedAuth(e *host.Envoy) {
 	e.PutSharedData("apiguard/rl1/~fa/0", entry)
 }
 
-// DESIGN.md "Responses the filter sends": "RateLimit-Policy lists every
+// docs/responses.md "Responses the filter sends": "RateLimit-Policy lists every
 // limit of the route (`"per-user";q=100;w=60`), RateLimit reports the limit
 // that refused". A failed_auth_limit lockout lists the route's limits,
 // local and global, then failed_auth, the limit its RateLimit names.

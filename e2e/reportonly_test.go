@@ -1,7 +1,7 @@
 package e2e
 
 // Report-only routes (enforce: false) across every policy: what the
-// request and the response keep. Each test quotes the DESIGN.md sentence
+// request and the response keep. Each test quotes the docs/configuration.md sentence
 // it checks, and runs natively and against the .wasm.
 
 import (
@@ -86,7 +86,7 @@ func confSameRequest(t *testing.T, r host.Result, req host.Request) {
 	}
 }
 
-// DESIGN.md "enforce": "`false` makes a policy report-only: steps 3 to 12
+// docs/configuration.md "enforce": "`false` makes a policy report-only: steps 3 to 12
 // of the order of checks and the response checks of that policy are logged
 // and counted as they would be, but not applied, and the request and
 // response go on untouched." A verified credential is neither removed

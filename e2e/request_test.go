@@ -455,8 +455,8 @@ const auditNoBufferConfig = `{
   ]
 }`
 
-// TestRequest_bodyNeverBufferedUnread: DESIGN.md "Routes without body
-// checks never buffer", and a route that only caps streams: every request
+// TestRequest_bodyNeverBufferedUnread: docs/configuration.md "request": with no body rule
+// the body is never buffered, and a route that only caps streams: every request
 // body callback answers Continue (never StopIterationAndBuffer), and each
 // chunk reaches upstream before the next is sent, in both hold modes. A
 // route without response rules never buffers a response either.

@@ -202,7 +202,7 @@ func bootEnvoy(g guest, config string, fillHold bool, opts ...envoyOpt) (*host.E
 // withHoldHeaders writes `"hold_headers": hold` into a configuration
 // object that does not write it, as an operator must for a host that can
 // (Envoy with allow_on_headers_stop_iteration) or cannot (Istio) hold
-// headers: DESIGN makes the field required wherever a route reads bodies or
+// headers: docs/configuration.md makes the field required wherever a route reads bodies or
 // inspects responses. Anything that is not a JSON object stays as it is,
 // so tests of invalid configurations see their own bytes.
 func withHoldHeaders(config []byte, hold bool) []byte {

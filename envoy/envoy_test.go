@@ -1,7 +1,7 @@
 // Package envoy holds the shipped Envoy and Istio configuration. Its tests
 // check every file with envoy/validate, as `apiguard validate` does: against
 // Envoy's own API definitions (go-control-plane), apiguard's configuration
-// parser, and the Envoy settings DESIGN.md "Where it runs" requires, and
+// parser, and the Envoy settings docs/operating.md "Where it runs" requires, and
 // start the plugin on every policy in the Envoy emulator, so that a typo
 // fails `make test` instead of an Envoy start.
 package envoy

@@ -306,7 +306,7 @@ func testClaimsToHeaders(t *testing.T, tg *target) {
 		})
 	})
 	t.Run("credentials without auth are removed", func(t *testing.T) {
-		// DESIGN.md "What reaches upstream": Authorization and every
+		// docs/configuration.md "What reaches upstream": Authorization and every
 		// location a provider reads never reach upstream unverified,
 		// whatever their scheme, on a route without auth too.
 		e := decodeEcho(t, get(t, tg, "/echo", "Authorization", "Basic YWRtaW46YWRtaW4=", "X-Api-Key", e2eAPIKey, "X-Other", "kept"))

@@ -5,7 +5,7 @@
 // wazero adapter in e2e/wasmguest, which turns a module into a
 // proxy.Handler).
 //
-// The facts it follows are in shared/PROXY-WASM.md §4 and, where that page
+// The facts it follows are in docs/internals/proxy-wasm.md §4 and, where that page
 // is silent, Envoy's source (source/extensions/common/wasm/context.cc,
 // the HTTP filter manager) and proxy-wasm-cpp-host (src/context.cc,
 // src/exports.cc). Each choice the emulator makes where neither settles the

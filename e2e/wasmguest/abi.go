@@ -158,7 +158,7 @@ const (
 )
 
 // exportSpecs are the guest exports cpp-host looks up, with the exact wasm
-// signatures V8 checks (shared/PROXY-WASM.md §1.5, ABI 0.2.x).
+// signatures V8 checks (docs/internals/proxy-wasm.md §1.5, ABI 0.2.x).
 var exportSpecs = [numExports]struct {
 	name string
 	sig  sig

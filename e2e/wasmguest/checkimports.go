@@ -14,7 +14,7 @@ import (
 // module under profile p: every function import must be one the profile's
 // cpp-host registers, with the identical signature (V8 fails to link
 // otherwise); only function imports exist; and the exports cpp-host needs
-// must be there with the exact signatures of PROXY-WASM.md §1.5
+// must be there with the exact signatures of docs/internals/proxy-wasm.md §1.5
 // (_initialize, memory, malloc or proxy_on_memory_allocate, an ABI marker,
 // and every exported proxy_on_* with its known signature). The error lists
 // every problem found, one per line.

@@ -65,7 +65,7 @@ func TestCheckImports(t *testing.T) {
 }
 
 // TestCheckImports_Apiguard checks the real module against both profiles
-// (DESIGN.md keeps it loadable on Envoy 1.33–1.38 too) and that its
+// (docs/operating.md keeps it loadable on Envoy 1.33–1.38 too) and that its
 // _initialize passes the restricted-callback window. It builds ./filter
 // itself so the check never silently skips a stale or missing artifact,
 // and also checks build/apiguard.wasm when one is present.

@@ -6,7 +6,7 @@
 // behaviour table natively and against the .wasm.
 //
 // Fidelity to Envoy's proxy-wasm-cpp-host under V8 is the point, not
-// convenience (shared/PROXY-WASM.md §1, §2, §6):
+// convenience (docs/internals/proxy-wasm.md §1, §2, §6):
 //
 //   - the WASI module is our own, with the two cpp-host eras as profiles
 //     (Envoy133: the 427-era set where poll_oneoff fails with ENOSYS;

@@ -7,7 +7,7 @@ import (
 )
 
 // allowMask says in which V8 restricted-callback windows a host function
-// may be called (shared/PROXY-WASM.md §2.2). Outside the windows every
+// may be called (docs/internals/proxy-wasm.md §2.2). Outside the windows every
 // registered function may be called.
 type allowMask uint8
 
@@ -58,7 +58,7 @@ const (
 
 func u32(v uint64) uint32 { return uint32(v) }
 
-// envFuncs are the `env` imports of ABI 0.2.x (shared/PROXY-WASM.md §1.2),
+// envFuncs are the `env` imports of ABI 0.2.x (docs/internals/proxy-wasm.md §1.2),
 // with the signatures cpp-host registers (Word → i32, 64-bit → i64).
 var envFuncs = []*hostFunc{
 	{name: "proxy_log", sig: sig{threI, oneI}, allow: allowInit | allowAlloc, call: hProxyLog},

@@ -21,7 +21,7 @@ import (
 )
 
 // Profile selects which Envoy generation's cpp-host is emulated: its WASI
-// table and restricted-callback allow-lists (shared/PROXY-WASM.md §2).
+// table and restricted-callback allow-lists (docs/internals/proxy-wasm.md §2).
 type Profile int
 
 const (

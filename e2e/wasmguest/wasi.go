@@ -32,7 +32,7 @@ func errno(s []uint64, e uint32) { s[0] = uint64(e) }
 
 func sigI(params ...api.ValueType) sig { return sig{params, oneI} }
 
-// wasiFuncs is cpp-host's WASI table for both eras (shared/PROXY-WASM.md
+// wasiFuncs is cpp-host's WASI table for both eras (docs/internals/proxy-wasm.md
 // §2.1). profiles says which era registers a function; allow gives the
 // restricted-callback windows (§2.2).
 var wasiFuncs = []*hostFunc{
@@ -72,7 +72,7 @@ var wasiFuncs = []*hostFunc{
 	{name: "fd_tell", sig: sigI(i32, i32), fn: wFdTell},
 	{name: "fd_filestat_get", sig: sigI(i32, i32), fn: wErrno(errnoBadf)},
 	{name: "path_filestat_get", sig: sigI(i32, i32, i32, i32, i32), fn: wErrno(errnoNotsup)},
-	// The remaining #533 stubs: exact errnos unverified (PROXY-WASM.md only
+	// The remaining #533 stubs: exact errnos unverified (docs/internals/proxy-wasm.md only
 	// says "stubs (error codes)"); ENOTSUP is the conservative answer for a
 	// host without a filesystem or sockets.
 	{name: "path_create_directory", sig: sigI(i32, i32, i32), fn: wErrno(errnoNotsup)},

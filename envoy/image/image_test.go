@@ -51,7 +51,7 @@ const (
 )
 
 // fetchLikeIstio extracts the module the way Istio's ImageFetcher does
-// (PROXY-WASM.md §5.3): a Docker schema 2 manifest is the compat variant with
+// (docs/internals/proxy-wasm.md §5.3): a Docker schema 2 manifest is the compat variant with
 // a Docker tar.gz last layer; otherwise the OCI compat variant (last layer an
 // OCI tar+gzip holding plugin.wasm) is tried, then the artifact variant
 // (exactly two layers, one of them the raw module, read as stored). Like

@@ -1,6 +1,6 @@
 // Package image packages build/apiguard.wasm as an OCI Wasm image without a
 // Docker daemon (`apiguard image`, `make image`), in the two variants Istio's
-// fetcher accepts (PROXY-WASM.md §5.3), and writes them as one OCI image
+// fetcher accepts (docs/internals/proxy-wasm.md §5.3), and writes them as one OCI image
 // layout:
 //
 //	apiguard image [-wasm build/apiguard.wasm] [-out build/image]

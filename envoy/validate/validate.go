@@ -1,7 +1,7 @@
 // Package validate checks apiguard deployments the way Envoy and Istio will
 // read them, before they do: a policy with apiguard's own parser (and the
 // plugin started on it), an Envoy bootstrap or listener against Envoy's API
-// definitions (go-control-plane) and the Envoy settings DESIGN.md "Where it
+// definitions (go-control-plane) and the Envoy settings docs/operating.md "Where it
 // runs" requires, and an Istio WasmPlugin. The repository's tests
 // (envoy/envoy_test.go) and the `apiguard validate` command both use it, so
 // they check the same thing.
@@ -221,7 +221,7 @@ func isHTTP2(c *clusterv3.Cluster) bool {
 	return a.UnmarshalTo(o) == nil && o.GetExplicitHttpConfig().GetHttp2ProtocolOptions() != nil
 }
 
-// CheckDeployment checks what DESIGN.md "Where it runs" asks of Envoy and
+// CheckDeployment checks what docs/operating.md "Where it runs" asks of Envoy and
 // what apiguard's configuration asks of the bootstrap (clusters it calls).
 // loopbackAdmin is false for bootstraps whose admin port a container must
 // expose (the end-to-end compose stack's readiness probe). b may be nil (a
@@ -313,7 +313,7 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 }
 
 // Bootstrap is everything checked of one Envoy bootstrap: Envoy's own API
-// (strictly), the Envoy settings DESIGN.md requires around every apiguard
+// (strictly), the Envoy settings docs/operating.md requires around every apiguard
 // filter, each filter's policy, and that the plugin starts on it.
 func Bootstrap(data []byte, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
@@ -536,7 +536,7 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 		fail("the example policy should route and authenticate something")
 	}
 	// A sidecar's inbound listener keeps Envoy's default buffer limit, which
-	// a WasmPlugin cannot raise (README.md, "Istio").
+	// a WasmPlugin cannot raise (docs/operating.md, "Istio").
 	if largest, fits := LargestBody(cfg), int64(IstioBufferLimit-64<<10); largest > fits {
 		fail("a policy reads bodies up to %d bytes, over the %d that fit under a sidecar's default %d-byte buffer limit", largest, fits, IstioBufferLimit)
 	}

@@ -3,14 +3,14 @@
 // package of the project that uses unsafe or talks to the host:
 //
 //   - hostcalls.go declares every env.proxy_* import with the exact wasm
-//     signature cpp-host registers (shared/PROXY-WASM.md §1.2);
+//     signature cpp-host registers (docs/internals/proxy-wasm.md §1.2);
 //   - host.go implements proxy.Host on top of them;
 //   - exports.go declares the ABI marker, the memory allocation export and
 //     every proxy_on_* callback (§1.5), each of which recovers panics and
 //     fails closed before dispatching to the registered proxy.Handler.
 //
 // Rules kept here so that Envoy 1.33-1.38 stay as safe as they can be
-// (DESIGN.md "Where it runs"): the allocation export only allocates; no
+// (docs/operating.md "Where it runs"): the allocation export only allocates; no
 // hostcall but proxy_log may run during package initialisation (Register
 // only stores the handler); nothing here starts a runtime timer.
 //

@@ -8,7 +8,7 @@ import "unsafe"
 // the two i64 metric values. Strings are passed as (ptr, len) pairs, which
 // //go:wasmimport lowers a string parameter to. Out-pointers that receive a
 // guest address are unsafe.Pointer to a zeroed *byte variable: the host
-// writes only its low four bytes (PROXY-WASM.md §1.1).
+// writes only its low four bytes (docs/internals/proxy-wasm.md §1.1).
 
 //go:wasmimport env proxy_log
 func proxyLog(level uint32, msg string) uint32

@@ -1,4 +1,4 @@
-// Package apikey looks API keys up by their SHA-256 (DESIGN.md providers,
+// Package apikey looks API keys up by their SHA-256 (docs/configuration.md providers,
 // api_keys). Configuration never holds a key in clear, only its hash; a
 // presented key is hashed once and compared with every configured hash in
 // constant time, so neither the position of the first differing byte nor

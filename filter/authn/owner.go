@@ -38,7 +38,7 @@ func (o *Owner) excepted(c *jsonx.Value) bool {
 
 // Check is one owner rule in step 10 (403 with insufficient_scope): unless
 // `unless` holds, the query string must not carry a parameter named like
-// param (DESIGN.md auth.owner: frameworks that merge path, query and form
+// param (docs/configuration.md auth.owner: frameworks that merge path, query and form
 // parameters may read that value instead), and the path parameter must be
 // the caller's: percent-decoded once, it equals the claim as a string.
 func (o *Owner) Check(identity *jsonx.Value, query string, params route.Params) Verdict {

@@ -9,7 +9,7 @@ import (
 )
 
 // Challenge names the WWW-Authenticate challenge a refusal carries
-// (DESIGN.md "Responses the filter sends").
+// (docs/responses.md "Responses the filter sends").
 type Challenge uint8
 
 const (

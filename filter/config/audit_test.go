@@ -11,7 +11,7 @@ import (
 
 // Audit of issue 2 ("unknown fields, wrong types, bad durations and
 // impossible values are refused with the JSON path named"), made
-// exhaustive: every node of DESIGN.md's example configuration (and of an
+// exhaustive: every node of docs/configuration.md's example configuration (and of an
 // inline-JWKS variant of its provider) is replaced, one at a time, by a
 // value of the wrong JSON type, and every object gets an unknown field.
 // Each mutated document must be refused with an *Error whose Path is

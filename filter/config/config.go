@@ -8,7 +8,7 @@ import (
 )
 
 // Limits and defaults of the configuration. The Default* values are those of
-// DESIGN.md "Defaults"; the Max* values bound what an operator may ask for.
+// docs/configuration.md "Defaults"; the Max* values bound what an operator may ask for.
 const (
 	DefaultMaxBodyBytes   = 1 << 20  // request/response max_body_bytes
 	MaxBodyBytesLimit     = 64 << 20 // largest accepted max_body_bytes
@@ -29,7 +29,7 @@ const (
 	MaxConfigBytes           = 16 << 20  // largest accepted document
 )
 
-// Default durations (DESIGN.md "Defaults", and the choices documented on the
+// Default durations (docs/configuration.md "Defaults", and the choices documented on the
 // package).
 const (
 	DefaultClockSkew           = 60 * time.Second
@@ -339,7 +339,7 @@ type RoutePolicy struct {
 	RateLimits []RateLimit
 	// PassCredentials is `pass_credentials`: credential locations that
 	// reach upstream as the client sent them although apiguard did not
-	// verify them (DESIGN.md "What reaches upstream").
+	// verify them (docs/configuration.md "What reaches upstream").
 	PassCredentials []PassCredential
 }
 
@@ -364,7 +364,7 @@ func (p *RoutePolicy) ReadsRequestBody() bool {
 // ReadsFormBody reports whether the policy reads request bodies sent as
 // forms (application/x-www-form-urlencoded, multipart, or a POST without a
 // Content-Type) as forms: its `auth.owner` checks
-// refuse a form field named like their `param` (DESIGN.md auth.owner), and
+// refuse a form field named like their `param` (docs/configuration.md auth.owner), and
 // its `auth.body_owner` checks one named like their field, so such a body
 // is held and read like a JSON one (the plugin decides per request, from
 // the Content-Type).
@@ -375,7 +375,7 @@ func (p *RoutePolicy) ReadsFormBody() bool {
 // RefusesUpgrade reports whether upgrade (WebSocket) requests are refused
 // with 400 on this policy: it must read a body (`request.json`,
 // `auth.body_owner`) or inspect responses (`response`), and an upgraded
-// stream is never buffered (DESIGN.md "Guarantees").
+// stream is never buffered (docs/responses.md "Guarantees").
 func (p *RoutePolicy) RefusesUpgrade() bool {
 	return p.ReadsRequestBody() || p.Response != nil
 }

@@ -49,7 +49,7 @@ func check(t *testing.T, what string, got, want any) {
 	}
 }
 
-// TestParse_designExample parses DESIGN.md's example configuration and
+// TestParse_designExample parses docs/configuration.md's example configuration and
 // checks every value it sets.
 func TestParse_designExample(t *testing.T) {
 	cfg, err := Parse(readExample(t))
@@ -426,7 +426,7 @@ func TestPolicy_RequestBodyLimit(t *testing.T) {
 		{"json explicit cap", `{"request":{"json":{},"max_body_bytes":7}}`, 7, true, true, false},
 		{"body owner without request", `{"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub"}]}}`, 1 << 20, true, true, true},
 		// An owner route reads a body only when it is form-encoded,
-		// which the plugin learns per request (DESIGN.md auth.owner).
+		// which the plugin learns per request (docs/configuration.md auth.owner).
 		{"owner only", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}}`, 0, false, false, true},
 		{"owner and cap", `{"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]},"request":{"max_body_bytes":9}}`, 9, true, false, true},
 		{"claims only", `{"auth":{"providers":["idp"],"claims":[{"claim":"sub","equals":"a"}]}}`, 0, false, false, false},
@@ -738,7 +738,7 @@ func TestSplitFetchURL(t *testing.T) {
 	}
 }
 
-// TestParse_holdHeadersRequired pins DESIGN's hold_headers default: a
+// TestParse_holdHeadersRequired pins docs/configuration.md's hold_headers default: a
 // configuration with a rule that reads a body or inspects responses must
 // write hold_headers (its default would hang such routes under Istio), and
 // the error names the rule and says when true and when false are right.

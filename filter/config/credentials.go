@@ -15,7 +15,7 @@ import (
 // prefixConflict refuses a route whose providers read one header with
 // prefixes of which one starts the other ("Bearer " and the empty prefix,
 // "Bearer " and "Bearer key-"): a value of that header would be a
-// credential of either source, and DESIGN.md counts it as one credential of
+// credential of either source, and docs/configuration.md counts it as one credential of
 // one source.
 // Prefixes equal but for ASCII letter case are the same source. p is the
 // path of `auth.providers`.

@@ -1,19 +1,19 @@
 // Package config parses apiguard's configuration: the one JSON document
-// described in DESIGN.md "Configuration (the public interface)".
+// described in docs/configuration.md "Configuration (the public interface)".
 //
 // Parse is strict. Unknown fields, wrong JSON types, bad durations or
 // timestamps, impossible values and dangling references are errors, and the
 // plugin refuses to start on any of them. Empty input (or whitespace only)
 // is an error too: the plugin never runs without a configuration.
 //
-// The result is fully resolved: every default of DESIGN.md "Defaults" is
+// The result is fully resolved: every default of docs/configuration.md "Defaults" is
 // applied, durations are time.Duration, timestamps time.Time, dotted paths
 // are split into segments, enumerations are typed, and names that compare
 // case-insensitively (header names, media types) are lower-cased. Consumers
 // compile it into runtime policies and never re-apply defaults or re-parse
 // strings.
 //
-// Choices the design leaves open, made here (the README repeats them):
+// Choices the design leaves open, made here (docs/configuration.md "Choices where the contract is silent" repeats them):
 //
 //   - issuer and algorithms are required for JWT providers; a fetched JWKS
 //     never yields an HMAC key, so HS* algorithms need an inline `jwks`;

@@ -211,7 +211,7 @@ func (p *RoutePolicy) holdingRule() string {
 }
 
 // holdHeadersRequired is the message for a configuration that must write
-// `hold_headers` (DESIGN.md defaults): its default would hang body and
+// `hold_headers` (docs/configuration.md defaults): its default would hang body and
 // response routes on hosts that cannot hold headers, so the operator says
 // which host it runs on.
 func holdHeadersRequired(where string) string {

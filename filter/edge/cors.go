@@ -88,7 +88,7 @@ func (c *CORS) AllowOrigin(origin string) (echo string, ok bool) {
 
 // Listed reports whether origin is one of the configured origins named
 // explicitly: neither `*` nor `null` counts. This is the test for cookie
-// credentials on unsafe methods (DESIGN.md "Guarantees"): a wildcard list
+// credentials on unsafe methods (docs/responses.md "Guarantees"): a wildcard list
 // or an opaque origin says nothing about who may act with a user's cookies.
 func (c *CORS) Listed(origin string) bool {
 	if origin == "" || origin == "null" {

@@ -1,5 +1,5 @@
 // Package edge holds the pure decisions behind apiguard's edge features
-// (DESIGN.md `require_tls`, `cors`, `deprecation`): origin syntax and
+// (docs/configuration.md `require_tls`, `cors`, `deprecation`): origin syntax and
 // comparison, the CORS preflight verdict, the request-header list of a
 // preflight, and the header values the filter writes (RFC 9745
 // `Deprecation`, RFC 8594 `Sunset`, `Link`).

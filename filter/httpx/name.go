@@ -8,7 +8,7 @@ import (
 )
 
 // NormalizeQueryName canonicalises a query parameter or cookie name the way
-// every name lookup compares names (DESIGN.md "Query and cookie names"):
+// every name lookup compares names (docs/configuration.md "Query and cookie names"):
 // percent-escapes are decoded and `+` is a space, leading spaces are
 // dropped, letters are case-folded, and `.`, space and `[` become `_`. So
 // `Access.Token`, `access%5Btoken`, `access+token` and `+access_token` all

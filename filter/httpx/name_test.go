@@ -21,7 +21,7 @@ func TestAppendQueryName(t *testing.T) {
 		{"a%4", "a%4", -1},
 		{"%ff", "\xff", -1},
 		{"%C3%89t%C3%A9", "\u00e9t\u00e9", -1},
-		// Leading spaces are dropped, as PHP does (DESIGN.md "Query and
+		// Leading spaces are dropped, as PHP does (docs/configuration.md "Query and
 		// cookie names"); inner and trailing ones become '_'.
 		{"+user_id", "user_id", -1},
 		{"%20user_id", "user_id", -1},

@@ -79,7 +79,7 @@ func mayMatch(raw string, maxLen int) bool {
 }
 
 // UnsafeQuery reports whether a query string (without '?') is refused in
-// step 1 (DESIGN.md "Query and cookie names"): a parameter whose name,
+// step 1 (docs/configuration.md "Query and cookie names"): a parameter whose name,
 // percent-decoded ('+' is a space), holds a C0 control character or DEL, or
 // whose value, percent-decoded, holds NUL. PHP cuts a name at NUL and
 // other frameworks keep control characters in names, so `password%00` or

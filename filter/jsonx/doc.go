@@ -8,7 +8,7 @@
 // comments, no trailing commas, no leading zeros, no NaN or Infinity, no raw
 // control characters inside strings, only the escapes the RFC lists.
 // On top of the grammar it enforces what makes parser differentials
-// impossible (shared/SECURITY.md §3.3):
+// impossible (docs/internals/security.md §3.3):
 //
 //   - the text must be valid UTF-8 (no overlong forms, no encoded surrogates,
 //     nothing above U+10FFFF);

@@ -29,7 +29,7 @@ var fuzzSeeds = []string{
 	`{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,` +
 		`"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k18":{"k1":1},"k19":19,"k3":3}`,
 	`[1e400,-1e-400,123456789012345678901234567890]`,
-	// Member names equal under case folding (DESIGN.md "request").
+	// Member names equal under case folding (docs/configuration.md "request").
 	`{"qty":1,"QTY":-5}`, `{"qty":1,"\u0051TY":-5}`, `{"\u0071ty":1,"Q\u0054Y":-5}`,
 	"{\"k\":1,\"\u212a\":2}", "{\"s\":1,\"\u017f\":2}", "{\"i\":1,\"\u0130\":2}", "{\"I\":1,\"\u0131\":2}",
 	`{"\u0130":1,"\u0131":2}`, "{\"\u00df\":1,\"\u1e9e\":2,\"ss\":3}", "{\"\u03c3\":1,\"\u03c2\":2}",
@@ -214,7 +214,7 @@ func hasLoneSurrogate(data []byte) bool {
 	return false
 }
 
-// foldOracle is the key equality of FoldDuplicates as DESIGN.md "request"
+// foldOracle is the key equality of FoldDuplicates as docs/configuration.md "request"
 // states it, built from the standard library alone: Unicode simple case
 // folding (strings.EqualFold) once 'İ' and 'ı' are read as 'i'.
 func foldOracle(a, b string) bool {

@@ -6,7 +6,7 @@ import (
 )
 
 // Limits bounds the shape of a document. A zero (or negative) field means
-// unlimited. They follow DESIGN.md `request.json`.
+// unlimited. They follow docs/configuration.md `request.json`.
 type Limits struct {
 	// MaxDepth caps container nesting. A container at the top level is at
 	// depth 1, a container inside it at depth 2; scalars do not add depth

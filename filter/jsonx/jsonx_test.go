@@ -348,7 +348,7 @@ func TestDuplicateKeysFold(t *testing.T) {
 		{"sharp s is not SS", "{\"\u00df\":1,\"SS\":2}", Limits{}, "", 0},
 		{"different levels", `{"a":{"A":1}}`, Limits{}, "", 0},
 		{"no false positive", `{"ab":1,"ba":2,"AC":3}`, Limits{}, "", 0},
-		// DESIGN.md "request": {"qty":1,"QTY":-5} sets Qty to -5 in Go's
+		// docs/configuration.md "request": {"qty":1,"QTY":-5} sets Qty to -5 in Go's
 		// encoding/json, Jackson and System.Text.Json.
 		{"qty", `{"qty":1,"QTY":-5}`, Limits{}, ReasonDuplicateKeyCase, 9},
 		{"qty escaped", `{"qty":1,"\u0051TY":-5}`, Limits{}, ReasonDuplicateKeyCase, 9},

@@ -86,7 +86,7 @@ func (v *Value) Lookup(path []string) *Value {
 // under case folding (EqualFold: Unicode simple case folding, with 'İ' and
 // 'ı' as 'i'; 0 if v is not an object). Parse has already refused exact
 // duplicates, so a count above 1 means keys that differ only in letter
-// case, e.g. "customer_id" and "Customer_ID" (DESIGN.md auth.owner
+// case, e.g. "customer_id" and "Customer_ID" (docs/configuration.md auth.owner
 // body_owner).
 func (v *Value) CountFold(key string) int {
 	if v == nil || v.Kind != KindObject {

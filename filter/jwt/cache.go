@@ -10,7 +10,7 @@ import (
 )
 
 // Cache remembers verified tokens so that a client repeating its token
-// costs a lookup (DESIGN "Guarantees", Keys). An entry is keyed by the
+// costs a lookup (docs/responses.md "Guarantees", Keys). An entry is keyed by the
 // provider, the token itself and the generation of the key that verified
 // it:
 //

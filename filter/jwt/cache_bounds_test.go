@@ -3,39 +3,38 @@ package jwt
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
-// TestCache_bounds: a token of exactly MaxTokenBytes is cached, one byte
-// more is not; an entry that would expire at the instant it is stored,
-// or a cache without a lifetime, stores nothing.
+// TestCache_bounds: a token of exactly MaxCachedToken bytes is cached, one
+// byte more is not; an entry whose exp (plus the verifier's skew) is now
+// is not stored, one a second later is.
 func TestCache_bounds(t *testing.T) {
-	tok := &Token{Algorithm: "ES256"}
-	at := strings.Repeat("a", MaxTokenBytes)
+	v := publicVerifier(t)
+	_, tok := verified(t, v, "ES256")
+	at := strings.Repeat("a", MaxCachedToken)
 	over := at + "a"
-	c := NewCache(16, time.Minute)
-	c.Put("p", at, 1, tok, testNow)
-	c.Put("p", over, 1, tok, testNow)
-	if c.Get("p", at, 1, testNow) != tok {
-		t.Error("a token of exactly MaxTokenBytes is not cached")
+	c := NewCache(16, 1<<20)
+	c.Put("p", v, at, tok, testNow)
+	c.Put("p", v, over, tok, testNow)
+	if c.Get("p", v, at, testNow) != tok {
+		t.Error("a token of exactly MaxCachedToken bytes is not cached")
 	}
-	if c.Get("p", over, 1, testNow) != nil || c.Len() != 1 {
-		t.Errorf("a token of MaxTokenBytes+1 is cached (%d entries)", c.Len())
+	if c.Get("p", v, over, testNow) != nil || c.Len() != 1 {
+		t.Errorf("a token of MaxCachedToken+1 bytes is cached (%d entries)", c.Len())
 	}
 
-	c = NewCache(16, time.Minute)
-	c.Put("p", "x", 1, &Token{Expires: testNow}, testNow)
+	expiring := *tok
+	expiring.times.hasExp = true
+	expiring.times.exp = testNow.Unix() - v.skew
+	c = NewCache(16, 1<<20)
+	c.Put("p", v, "x", &expiring, testNow)
 	if c.Len() != 0 {
-		t.Error("a token expiring now was stored")
+		t.Error("a token whose exp plus skew is now was stored")
 	}
-	c.Put("p", "y", 1, &Token{Expires: testNow.Add(time.Nanosecond)}, testNow)
+	later := expiring
+	later.times.exp++
+	c.Put("p", v, "y", &later, testNow)
 	if c.Len() != 1 {
-		t.Error("a token expiring a nanosecond from now was not stored")
-	}
-
-	c = NewCache(16, 0)
-	c.Put("p", "x", 1, tok, testNow)
-	if c.Len() != 0 || c.Get("p", "x", 1, testNow) != nil {
-		t.Error("a cache without a lifetime stored a token")
+		t.Error("a token valid for one more second was not stored")
 	}
 }

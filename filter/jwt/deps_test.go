@@ -38,7 +38,7 @@ func TestNoNetworkPath(t *testing.T) {
 }
 
 // TestNoClockOrTimers keeps the package free of the wall clock and of
-// runtime timers (DESIGN.md "Where it runs"): time is always passed in.
+// runtime timers (docs/operating.md "Where it runs"): time is always passed in.
 func TestNoClockOrTimers(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {

@@ -4,7 +4,7 @@ package jwt
 // SubjectPublicKeyInfo of an RSA or EC (P-256, P-384, P-521) public key
 // (RFC 5280 §4.1.2.7, RFC 8017 Appendix A.1.1, RFC 5480 §2). crypto/x509
 // would do it, but it pulls in package net, which the plugin must not
-// link (DESIGN "Where it runs"). ECDSA signatures are turned from JWS
+// link (docs/operating.md "Where it runs"). ECDSA signatures are turned from JWS
 // r||s into DER by derSignature (sig.go).
 
 // DER tags.

@@ -4,7 +4,7 @@
 // host-agnostic: the plugin extracts the token, fetches remote key sets,
 // passes the time and turns errors into responses.
 //
-// What it accepts (DESIGN.md Guarantees: Tokens, Keys; SECURITY.md §1):
+// What it accepts (docs/responses.md Guarantees: Tokens, Keys; docs/internals/security.md §1):
 //
 //   - compact serialization only: at most MaxTokenBytes, exactly two dots
 //     (counted before anything is split), each part strict unpadded

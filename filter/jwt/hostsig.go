@@ -7,10 +7,10 @@ import (
 	"sync"
 )
 
-// Signatures in the host's native crypto (DESIGN "Guarantees", Signatures).
+// Signatures in the host's native crypto (docs/responses.md "Guarantees", Signatures).
 //
 // Envoy 1.30 and later offer a verify_signature foreign function
-// (shared/PROXY-WASM.md §4 (k)): it takes a serialized protobuf
+// (docs/internals/proxy-wasm.md §4 (k)): it takes a serialized protobuf
 // VerifySignatureArguments {1 hash_function, 2 public_key (DER
 // SubjectPublicKeyInfo), 3 signature (DER for ECDSA), 4 text} and answers
 // Ok with a VerifySignatureResult {1 result bool, 2 error string}, or
@@ -76,9 +76,6 @@ func hostHash(a *alg) string {
 	}
 	return "sha512"
 }
-
-// hostCapable reports whether a may go to the host.
-func hostCapable(a *alg) bool { return a.fam == famRSA || a.fam == famECDSA }
 
 // Answers of the host.
 type hostAnswer uint8

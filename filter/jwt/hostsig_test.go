@@ -575,3 +575,6 @@ func FuzzRSASPKI(f *testing.F) {
 		}
 	})
 }
+
+// hostCapable reports whether a may go to the host.
+func hostCapable(a *alg) bool { return a.fam == famRSA || a.fam == famECDSA }

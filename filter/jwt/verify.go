@@ -7,7 +7,7 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
-// MaxTokenBytes is the longest token Verify reads (DESIGN.md: tokens over
+// MaxTokenBytes is the longest token Verify reads (docs/responses.md: tokens over
 // 8 KiB are refused unread).
 const MaxTokenBytes = 8 << 10
 
@@ -19,7 +19,7 @@ var jsonLimits = jsonx.Limits{MaxDepth: 32}
 // Anything else, including negative dates, is refused as invalid_claim.
 const maxNumericDate = 253402300799
 
-// Config is one JWT provider's verification policy (DESIGN.md providers).
+// Config is one JWT provider's verification policy (docs/configuration.md providers).
 type Config struct {
 	// Issuer is compared exactly with the iss claim. An empty Issuer
 	// matches no token.
@@ -249,7 +249,7 @@ func (p *parsed) readHeader(data []byte) *Error {
 // allows reports whether a is in the provider's allow-list.
 func (v *Verifier) allows(a *alg) bool { return a != nil && v.allowed&(1<<a.bucket) != 0 }
 
-// Verify checks token at time now, in the order DESIGN.md fixes: parse,
+// Verify checks token at time now, in the order docs/order-of-checks.md fixes: parse,
 // issuer, key and algorithm, signature, then time (exp, nbf, iat,
 // lifetime), then audience. Every failure is an *Error whose Reason says
 // which step refused; since the signature is checked before any time or
@@ -270,7 +270,7 @@ func (v *Verifier) Verify(token string, now time.Time) (*Token, error) {
 	if iss := claims.Get("iss"); iss == nil || iss.Kind != jsonx.KindString || iss.Str == "" || iss.Str != v.issuer {
 		return nil, errIssuer
 	}
-	// Key and algorithm (DESIGN.md's order: issuer first, so a foreign
+	// Key and algorithm (docs/order-of-checks.md's order: issuer first, so a foreign
 	// token is reported as foreign whatever its algorithm).
 	if !v.allows(p.alg) {
 		return nil, errAlgNotAllowed

@@ -111,7 +111,7 @@ func runVerifyCases(t *testing.T, cases []verifyCase) {
 	}
 }
 
-// TestVerify_catalogue runs the SECURITY.md §1 attack catalogue.
+// TestVerify_catalogue runs the docs/internals/security.md §1 attack catalogue.
 func TestVerify_catalogue(t *testing.T) { runVerifyCases(t, catalogue(t)) }
 
 // catalogue builds the attack catalogue cases (also FuzzVerify's seeds).
@@ -324,7 +324,7 @@ func catalogue(t testing.TB) []verifyCase {
 		{name: "iss array", token: es256(header("ES256", "ec256"), claims(`iss=["`+testIssuer+`"]`)), want: ReasonWrongIssuer},
 		{name: "iss missing", token: es256(header("ES256", "ec256"), claims(`-iss`)), want: ReasonWrongIssuer},
 		{name: "iss other", token: es256(header("ES256", "ec256"), claims(`iss="https://evil.example.com/"`)), want: ReasonWrongIssuer},
-		// Issuer is checked before the algorithm (DESIGN.md's order).
+		// Issuer is checked before the algorithm (docs/order-of-checks.md's order).
 		{name: "iss other, alg none", token: compact(`{"alg":"none"}`, claims(`iss="https://evil.example.com/"`), nil), want: ReasonWrongIssuer},
 		{name: "iss without trailing slash", token: es256(header("ES256", "ec256"), claims(`iss="https://idp.example.com"`)), want: ReasonWrongIssuer},
 		{name: "iss empty vs empty config", token: es256(header("ES256", "ec256"), claims(`iss=""`)), v: NewVerifier(Config{Audiences: []string{"orders-api"}, Algorithms: []string{"ES256"}}, publicVerifier(t).Keys()), want: ReasonWrongIssuer},

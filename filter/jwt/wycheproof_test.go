@@ -15,7 +15,7 @@ import (
 	"github.com/c2sp/wycheproof"
 )
 
-// The Wycheproof vectors (github.com/c2sp/wycheproof, SECURITY.md §2.1) run
+// The Wycheproof vectors (github.com/c2sp/wycheproof, docs/internals/security.md §2.1) run
 // through the strict verifier: every "valid" vector must verify, every
 // "invalid" one must be refused, "acceptable" may go either way. Where a
 // correct strict verifier disagrees with a label, the vector is listed in a
@@ -493,7 +493,7 @@ func TestWycheproof_quirkTables(t *testing.T) {
 	}
 }
 
-// TestWycheproof_securityMdQuirks covers the two SECURITY.md §2.1 quirks
+// TestWycheproof_securityMdQuirks covers the two docs/internals/security.md §2.1 quirks
 // that are not quirks here: tc349's malformed key_ops (["sign, verify"])
 // is only in the group's private JWK, whose public JWK says ["verify"], so
 // the published key verifies and the malformed one is refused; and the

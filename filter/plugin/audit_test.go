@@ -20,7 +20,7 @@ var metricLiteral = regexp.MustCompile(`^apiguard\.[a-z0-9_.]*$`)
 // built from configuration, such as apiguard.apikey.<id>.used) that the
 // plugin's code spells appears in docs/operating.md as the Envoy stat
 // `wasmcustom.<name>`, so the documented names cannot drift from the code
-// (DESIGN.md "Observability"; issue 2: "wasmcustom. names documented").
+// (docs/operating.md "Observability"; issue 2: "wasmcustom. names documented").
 func TestAudit_metricNamesInDocs(t *testing.T) {
 	readme, err := os.ReadFile(filepath.Join("..", "..", "docs", "operating.md"))
 	if err != nil {

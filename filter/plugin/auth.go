@@ -13,7 +13,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Authentication (DESIGN.md providers and auth; order of checks steps 9,
+// Authentication (docs/configuration.md providers and auth; order of checks steps 9,
 // 10 and the body_owner part of 12). The files split the work:
 //
 //	auth.go         providers and routes compiled once, steps 9 and 10
@@ -27,7 +27,7 @@ const (
 	metricCacheHit = "apiguard.auth.cache_hit"
 )
 
-// The WWW-Authenticate challenges of DESIGN.md "Responses the filter
+// The WWW-Authenticate challenges of docs/responses.md "Responses the filter
 // sends". realm is fixed: it must not reveal anything about the route.
 var (
 	challengeMissing = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer realm="apiguard"`}}
@@ -236,7 +236,7 @@ func (s *stream) stepAuthenticate() result {
 func unsafeMethod(m string) bool { return m != "GET" && m != "HEAD" && m != "OPTIONS" }
 
 // cookieOriginAllowed: an Origin the route's cors lists by name, or
-// exactly one Sec-Fetch-Site: same-origin (DESIGN.md Guarantees, cookie
+// exactly one Sec-Fetch-Site: same-origin (docs/responses.md Guarantees, cookie
 // credentials).
 func (s *stream) cookieOriginAllowed() bool {
 	s.loadEdge()

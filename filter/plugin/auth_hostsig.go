@@ -7,7 +7,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Signatures in the host's native crypto (DESIGN "Guarantees",
+// Signatures in the host's native crypto (docs/responses.md "Guarantees",
 // Signatures; filter/jwt/hostsig.go has the rules): at configure time the
 // host's verify_signature is self-tested for the RS* and ES* algorithms
 // the providers allow, and every JWT provider's verifier is bound to it;

@@ -24,7 +24,7 @@ type credential struct {
 // extractCredential looks in every source of the route's providers, once
 // per stream, and counts the credentials it finds (s.auth.count); the one
 // credential, when there is exactly one, is s.auth.cred. Credentials count
-// by location (DESIGN.md "auth.providers"): a header instance, a cookie, a
+// by location (docs/configuration.md "auth.providers"): a header instance, a cookie, a
 // query parameter, however many providers read it.
 //
 // What counts as a credential:
@@ -201,7 +201,7 @@ func (r *root) compileCredNames() {
 }
 
 // removeCredentials runs on an enforcing route once its header checks
-// passed (DESIGN.md "What reaches upstream"): Authorization and every
+// passed (docs/configuration.md "What reaches upstream"): Authorization and every
 // header, cookie and query parameter that any provider reads, in every
 // spelling that matches, are removed from the upstream request, whatever
 // their scheme or value, except the verified credential of a provider with

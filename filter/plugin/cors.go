@@ -91,7 +91,7 @@ func (s *stream) preflightMethod() (string, bool) {
 }
 
 // preflightRoute is step 2 for a CORS preflight, matched with the method
-// it asks about (DESIGN.md "routes", "cors"). When that method's route has
+// it asks about (docs/configuration.md "routes", "cors"). When that method's route has
 // cors, it is the stream's route and answers in step 4. When the path
 // matches routes none of which lists that method, the first of them with
 // cors refuses the preflight in step 4 (403), enforced unless every route of
@@ -262,7 +262,7 @@ func (s *stream) corsRefusalHeaders() []proxy.Pair {
 // originAllowed reports whether the request's Origin is one the route's
 // cors lists by name (exactly: scheme, host, port). `*` and `null` never
 // count. Authentication asks this for cookie credentials on unsafe
-// methods (DESIGN.md "Guarantees"); it is valid from step 3 on.
+// methods (docs/responses.md "Guarantees"); it is valid from step 3 on.
 func (s *stream) originAllowed() bool {
 	c := &s.edge
 	return c.cors != nil && c.cors.Listed(c.origin)

@@ -1,7 +1,7 @@
 // Package plugin is apiguard's glue between the proxy-wasm ABI and the
 // host-agnostic policy packages: it owns the root (plugin) contexts, which
 // parse and compile the configuration once, and the HTTP stream contexts,
-// which run DESIGN.md's order of checks against the compiled policy.
+// which run docs/order-of-checks.md's order of checks against the compiled policy.
 //
 // It talks to Envoy only through proxy.Host, so the same code runs inside the
 // .wasm (filter/abi) and natively inside the test host (e2e/host).

@@ -8,7 +8,7 @@ import (
 )
 
 // denyLogsPerSecond caps refusal log lines per worker, so a flood of bad
-// requests cannot flood Envoy's log (DESIGN.md "Observability").
+// requests cannot flood Envoy's log (docs/operating.md "Observability").
 const denyLogsPerSecond = 100
 
 // denyLogTickMs is the tick asked for while a drop count waits to be
@@ -142,7 +142,7 @@ func (p *Plugin) logDeny(rootID uint32, route string, status int, reason string,
 	b = append(b, " request_id="...)
 	b = strconv.AppendQuote(b, truncate(requestID, 128))
 	// Warning, not info: Istio runs Wasm plugins at Envoy's "warning" log
-	// level by default, which would hide every refusal (README "Choices").
+	// level by default, which would hide every refusal (docs/configuration.md "Choices where the contract is silent").
 	p.host.Log(proxy.LogWarn, string(b))
 }
 

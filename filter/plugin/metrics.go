@@ -5,8 +5,8 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Metric names, as Envoy shows them after its "wasmcustom." prefix. The
-// README lists them; keep the two in step.
+// Metric names, as Envoy shows them after its "wasmcustom." prefix. docs/operating.md
+// "Metrics" lists them; keep the two in step.
 const (
 	metricRequests = "apiguard.requests"
 	metricAllowed  = "apiguard.allowed"

@@ -50,7 +50,7 @@ func (s *stream) stepFailedAuthLimit() result {
 }
 
 // lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of
-// the route (DESIGN.md), then failed_auth, which their RateLimit names.
+// the route (docs/configuration.md), then failed_auth, which their RateLimit names.
 // Only refusals read it; it was built at configure time.
 func (s *stream) lockoutPolicy() string {
 	if l := s.route.Limits; l != nil {

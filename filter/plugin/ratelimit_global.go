@@ -12,7 +12,7 @@ import (
 	"github.com/apiguard/apiguard/filter/rlsproto"
 )
 
-// Global limits (DESIGN.md "global limits"): after the local limits admit
+// Global limits (docs/configuration.md "global limits"): after the local limits admit
 // a request, one unary gRPC call to Envoy's rate limit service
 // (envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit) asks about
 // every `"global": true` limit of the route at once, one descriptor
@@ -116,7 +116,7 @@ type globalState struct {
 // secret existed, so a fleet that does not set one keeps its counters.
 // Values stay pseudonymous (no credential, header or address is sent as
 // is), but whoever knows the domain can test guesses of low-entropy
-// values such as IPv4 addresses (README: global limits, privacy).
+// values such as IPv4 addresses (docs/configuration.md "global limits").
 //
 // With a secret it is SHA-256(label' || len(domain) || domain ||
 // len(secret) || secret), lengths as 8-byte big-endian integers, so that
@@ -380,7 +380,7 @@ func (s *stream) applyGlobal(rl *ratelimit.RoutePlan) result {
 			s.r.metrics.inc(metricServiceFailedOpen)
 			return next
 		}
-		// DESIGN.md: an unreachable service's 429 carries only Retry-After.
+		// docs/responses.md: an unreachable service's 429 carries only Retry-After.
 		return s.refuse(429, problem.ReasonRateLimitServiceUnavailable, retryAfterOnly)
 	}
 	return next

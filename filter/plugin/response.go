@@ -9,7 +9,7 @@ import (
 	"github.com/apiguard/apiguard/filter/respcheck"
 )
 
-// Response protection (DESIGN.md `response`, `errors`; "Upstream's response
+// Response protection (docs/configuration.md `response`, `errors`; "Upstream's response
 // then gets: 5xx sanitising, response inspection"). The response-headers
 // phase sanitises upstream 5xx and decides what becomes of the response:
 // passed untouched (no rules, pass_types, no body), refused (502), or held

@@ -38,7 +38,7 @@ const (
 	wait
 )
 
-// headerSteps are steps 3 to 11 of DESIGN.md's "Order of checks", run in the
+// headerSteps are steps 3 to 11 of docs/order-of-checks.md's "Order of checks", run in the
 // request-headers phase after hygiene (1) and the route match (2). Each step
 // lives in the file of its feature.
 var headerSteps = [...]func(*stream) result{

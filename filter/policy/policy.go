@@ -154,7 +154,7 @@ type Match struct {
 	ReportOnly bool
 }
 
-// Lookup applies DESIGN.md "routes" to a request: the first route whose
+// Lookup applies docs/configuration.md "routes" to a request: the first route whose
 // path and method match; else 405 when the path matches routes none of
 // which lists the method, 404 when it matches a route only when case is
 // ignored (case_insensitive_paths false), the default, or 404. Only a

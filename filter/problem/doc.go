@@ -1,6 +1,6 @@
 // Package problem builds every refusal apiguard sends: an RFC 9457
 // application/problem+json body whose detail is the same for every cause
-// within one status (DESIGN.md "Responses the filter sends"), so a client
+// within one status (docs/responses.md "Responses the filter sends"), so a client
 // cannot tell which check failed. The precise cause is a Reason, which goes
 // to the log and the metrics only.
 //

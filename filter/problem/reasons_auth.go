@@ -1,6 +1,6 @@
 package problem
 
-// Reasons of authentication and authorization (DESIGN.md providers, auth;
+// Reasons of authentication and authorization (docs/configuration.md providers, auth;
 // order of checks steps 9, 10 and 12's body_owner). Each appears as
 // apiguard.denied.<reason> (apiguard.reported.<reason> on a report-only
 // policy) and in the refusal log line; the client only ever sees the

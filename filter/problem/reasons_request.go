@@ -1,6 +1,6 @@
 package problem
 
-// Reasons of request protection (DESIGN.md step 1 and the `request` block).
+// Reasons of request protection (docs/order-of-checks.md step 1 and the `request` block).
 // ReasonUnsafePath and ReasonMethodOverride (step 1) are declared with the
 // foundation's reasons. The json_* reasons name reqcheck.Failure values one
 // for one (a plugin test holds them equal).
@@ -32,7 +32,7 @@ const (
 	ReasonJSONFieldType        Reason = "json_field_type"
 )
 
-// Reasons of step 1's query and cookie checks (DESIGN.md "Query and cookie
+// Reasons of step 1's query and cookie checks (docs/configuration.md "Query and cookie
 // names").
 const (
 	// 400: a query parameter whose name holds a control character (C0 or

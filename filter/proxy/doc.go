@@ -15,7 +15,7 @@
 //
 // This package has no dependencies and touches neither unsafe nor the host.
 //
-// See shared/PROXY-WASM.md §1 for the ABI facts this follows.
+// See docs/internals/proxy-wasm.md §1 for the ABI facts this follows.
 //
 // Room: a leaf (the host interface). Only abi and plugin import it.
 package proxy

@@ -96,7 +96,7 @@ const (
 )
 
 // Action is what a stream callback returns. The numeric values are the ones
-// cpp-host interprets (shared/PROXY-WASM.md §1.3): for header callbacks
+// cpp-host interprets (docs/internals/proxy-wasm.md §1.3): for header callbacks
 // FilterHeadersStatus, for body callbacks FilterDataStatus, for trailers
 // FilterTrailersStatus.
 type Action uint32

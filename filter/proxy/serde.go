@@ -3,7 +3,7 @@ package proxy
 import "encoding/binary"
 
 // Limits cpp-host applies when it parses a serialized map from the guest
-// (shared/PROXY-WASM.md §1.4, HOST limits.h).
+// (docs/internals/proxy-wasm.md §1.4, HOST limits.h).
 const (
 	MaxPairsBytes = 1 << 20
 	MaxPairsCount = 1024

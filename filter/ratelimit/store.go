@@ -21,7 +21,7 @@ const (
 )
 
 // Store is proxy-wasm shared data as the limiter needs it, with Envoy's
-// rules (shared/PROXY-WASM.md §4d): Get returns a value and its CAS; Set
+// rules (docs/internals/proxy-wasm.md §4 (d)): Get returns a value and its CAS; Set
 // with CAS 0 writes unconditionally, with another CAS writes only if the
 // stored CAS still matches, and writes a key that does not exist whatever
 // the CAS. Every successful Set gives the key a new CAS.

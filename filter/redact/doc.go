@@ -1,14 +1,14 @@
 // Package redact rewrites a JSON response in one pass: `allow` keeps only
 // the listed paths, then `redact` removes or masks every value at the
 // listed paths and every member whose key, at any depth, matches one of the
-// listed keys (DESIGN.md "response").
+// listed keys (docs/configuration.md "response").
 //
 // It is built on jsonx.Scanner, the project's one strict JSON walker, so
 // the response is validated by the same rules as every other document the
 // filter decides on: RFC 8259 grammar, valid UTF-8, no lone surrogate
 // escapes and no duplicate keys at any level (a duplicate is the classic
 // redaction leak: sjson-style tools remove the first copy and forward the
-// second, shared/SECURITY.md §3.5). The output is produced only once the
+// second, docs/internals/security.md §3.5). The output is produced only once the
 // whole input has been accepted, so a refused document never yields a
 // partial rewrite; whenever the input was valid JSON, the output is valid
 // JSON.
@@ -17,7 +17,7 @@
 // stretches (whitespace included) are copied as they are, and a document
 // nothing applies to is returned as the input slice itself.
 //
-// Matching rules, chosen here and documented in the README:
+// Matching rules, chosen here and documented in docs/configuration.md "response":
 //
 //   - Keys are compared after unescaping ("p\u0061ssword" is "password").
 //   - `redact.keys` and the key segments of `redact.paths` match under

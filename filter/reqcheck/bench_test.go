@@ -34,7 +34,7 @@ func orderBody(size int) []byte {
 	return append(b, `],"comment":"deliver after 5pm, ring twice"}`...)
 }
 
-// benchRules are "all limits on" as DESIGN.md's example route has them
+// benchRules are "all limits on" as docs/configuration.md's example route has them
 // (max_array_items raised so the items array fits).
 var (
 	benchLimits = jsonx.Limits{MaxDepth: 16, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 8192}

@@ -163,7 +163,7 @@ const (
 	// KeysFold: keys equal after unescaping and case folding (jsonx
 	// FoldDuplicates: "qty" and "QTY", "k" and the Kelvin sign, "i" and
 	// "İ"), since Go's encoding/json, Jackson and System.Text.Json bind
-	// member names without regard to case (DESIGN.md "request"). The
+	// member names without regard to case (docs/configuration.md "request"). The
 	// default.
 	KeysFold KeyCase = iota
 	// KeysExact: keys equal after unescaping only

@@ -1,5 +1,5 @@
 // Package reqcheck is the pure logic of apiguard's request protection
-// (DESIGN.md step 1 and the `request` block): path safety, method-override
+// (docs/order-of-checks.md step 1 and the `request` block): path safety, method-override
 // detection, query-parameter name matching, Content-Length parsing and the
 // JSON body checks (limits, duplicate keys, `fields`).
 //

@@ -1,5 +1,5 @@
 // Package respcheck is the response room of the house: it classifies
-// upstream's answer for a route with `response` rules (DESIGN.md
+// upstream's answer for a route with `response` rules (docs/configuration.md
 // `response`: pass it untouched, inspect its body, or refuse it with 502)
 // and names why an inspected body was refused. The plugin reads the
 // headers and the body through the host; this package only decides.

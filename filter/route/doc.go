@@ -2,7 +2,7 @@
 // configure time, and matches requests against them on the request path
 // without allocating.
 //
-// The rules are those of DESIGN.md "Field reference", routes and
+// The rules are those of docs/configuration.md "Field reference", routes and
 // case_insensitive_paths:
 //
 //   - `path` is an exact path, or a template in which a segment written

@@ -260,7 +260,7 @@ func (t *Table) Match(method, path string) (index int, params Params, ok bool) {
 	return -1, Params{}, false
 }
 
-// Lookup matches method and path against the table (DESIGN.md "routes"):
+// Lookup matches method and path against the table (docs/configuration.md "routes"):
 //
 //   - the first route whose path and method match is Matched;
 //   - on a case-sensitive table, the route found that way is looked for

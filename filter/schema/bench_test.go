@@ -168,7 +168,7 @@ func BenchmarkResponse64K(b *testing.B) {
 }
 
 // BenchmarkRatio64K times jsonx validation and schema validation of the
-// same body alternately and reports schema/jsonx (DESIGN's goal: ≤ 1.5).
+// same body alternately and reports schema/jsonx (docs/schemas.md's goal: ≤ 1.5).
 func BenchmarkRatio64K(b *testing.B) {
 	sc, doc := benchSetup(b)
 	var v Validator

@@ -7,7 +7,7 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
-// Caps of DESIGN "Schemas": a compiled set is at most MaxNodes subschemas,
+// Caps of docs/configuration.md "Schemas: a positive security model from OpenAPI": a compiled set is at most MaxNodes subschemas,
 // and allOf/anyOf/oneOf/not nest at most MaxCombinatorDepth deep (counted
 // through $ref, along any path that stays at one place in the body).
 const (
@@ -164,7 +164,7 @@ func (s *Set) Lookup(name string) (Schema, bool) {
 // Names lists the schemas of the set in document order.
 func (s *Set) Names() []string { return s.names }
 
-// Nodes is the number of compiled subschemas (the DESIGN cap counts these).
+// Nodes is the number of compiled subschemas (the docs/schemas.md cap counts these).
 func (s *Set) Nodes() int { return len(s.nodes) }
 
 // IsZero reports whether sc is the zero Schema (no schema).

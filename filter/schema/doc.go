@@ -1,11 +1,11 @@
 // Package schema is apiguard's positive security model: the JSON Schema
-// 2020-12 subset of DESIGN "Schemas: a positive security model from
+// 2020-12 subset of docs/configuration.md "Schemas: a positive security model from
 // OpenAPI", compiled once at configure time and evaluated on request and
 // response bodies in one walk (docs/schemas.md lists the subset keyword by
 // keyword).
 //
 // It is host-agnostic (the standard library and filter/jsonx only), keeps
-// to DESIGN "Where it runs" (no timers, no net, no file I/O) and compiles
+// to docs/operating.md "Where it runs" (no timers, no net, no file I/O) and compiles
 // for GOOS=wasip1.
 //
 // # Compiling
@@ -29,7 +29,7 @@
 // place in the body meets each subschema at most once (the activations are
 // deduplicated per place), so the work is bounded by body size × schema
 // size whatever allOf, anyOf, oneOf and $ref do; nothing recurses in Go.
-// A second, linear pass over what the walk recorded decides what DESIGN
+// A second, linear pass over what the walk recorded decides what docs/schemas.md
 // calls declared, readOnly and writeOnly (following $ref, allOf, the
 // anyOf/oneOf branches that validated or the one the discriminator
 // selected, items and additionalProperties), then:

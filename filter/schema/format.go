@@ -1,6 +1,6 @@
 package schema
 
-// The formats DESIGN asserts. Each checker takes the decoded string and
+// The formats docs/schemas.md asserts. Each checker takes the decoded string and
 // follows its RFC strictly: ASCII only where the grammar says so (a
 // Bengali digit is not a digit), no surrounding space, no trailing newline.
 // Other `format` values are annotations.

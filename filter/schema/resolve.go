@@ -10,7 +10,7 @@ import (
 
 // Phase 2. The walk left one activation per (place, subschema) with its
 // verdict, and the edges that applied them, parents before children. One
-// pass over the edges now decides which activations apply in DESIGN's
+// pass over the edges now decides which activations apply in docs/schemas.md's
 // sense (following $ref and allOf, the anyOf/oneOf branches that validated
 // or the one the discriminator selected, into properties, items and
 // additionalProperties) and which ones report their failures; then one

@@ -26,7 +26,7 @@ type suiteGroup struct {
 	} `json:"tests"`
 }
 
-// supportedKeywords is DESIGN's list, the annotations, and x-*.
+// supportedKeywords is docs/schemas.md's list, the annotations, and x-*.
 var supportedKeywords = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true, "items": true,
 	"enum": true, "const": true, "minimum": true, "maximum": true, "exclusiveMinimum": true,
@@ -103,7 +103,7 @@ func classify(s any) string {
 }
 
 // knownRefusals are supported-looking schemas the compiler refuses on
-// purpose, by group description, with the DESIGN reason.
+// purpose, by group description, with the docs/schemas.md reason.
 var knownRefusals = map[string]string{
 	// {"examples": [{"type": "string"}], "$ref": "#/examples/0"}: a $ref
 	// may only name a subschema, and an annotation's value is data.

@@ -63,7 +63,7 @@ type Result struct {
 	Drops []Range
 }
 
-// MaxViolations and MaxPointer bound Result.Violations (DESIGN
+// MaxViolations and MaxPointer bound Result.Violations (docs/schemas.md
 // errors.validation_details).
 const (
 	MaxViolations = 10

@@ -1,5 +1,5 @@
 // Package verifysig is Envoy's verify_signature foreign function (Envoy
-// 1.30 and later; shared/PROXY-WASM.md §4 (k)) implemented natively in Go
+// 1.30 and later; docs/internals/proxy-wasm.md §4 (k)) implemented natively in Go
 // for the emulator, plus the faults a test needs to make a host lie or fail
 // (Faulty). It is test-host code: it may use crypto/x509 and protobuf
 // freely, unlike the plugin.

@@ -107,7 +107,7 @@ func TestVersion_printsVersionAndRevision(t *testing.T) {
 }
 
 // TestValidate_listener: a listener file on its own (here the shipped
-// bootstrap's listener) is checked as one, and a setting DESIGN requires
+// bootstrap's listener) is checked as one, and a setting docs/operating.md requires
 // that it lacks is reported.
 func TestValidate_listener(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "envoy.yaml"))
