@@ -1,9 +1,14 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apiguard/apiguard/e2e/host"
 )
 
 // Configuration refusals: every invalid configuration stops the plugin
@@ -186,4 +191,40 @@ func TestConfig_hashSecretRefused(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestConfig_errorLines: a refused configuration logs every error, one
+// line each with its path, line and column, exactly as the native parser's
+// golden files in filter/config/testdata/errors say (in both runs).
+func TestConfig_errorLines(t *testing.T) {
+	docs, err := filepath.Glob("../filter/config/testdata/errors/*.json")
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("no documents: %v", err)
+	}
+	each(t, func(t *testing.T, g guest) {
+		for _, doc := range docs {
+			t.Run(filepath.Base(doc), func(t *testing.T) {
+				data, err := os.ReadFile(doc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden, err := os.ReadFile(strings.TrimSuffix(doc, ".json") + ".golden")
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = newEnvoyAsWritten(g, string(data))
+				var refused *host.RefusedError
+				if !errors.As(err, &refused) {
+					t.Fatalf("plugin started, or failed otherwise: %v", err)
+				}
+				var want []string
+				for _, line := range strings.Split(strings.TrimSuffix(string(golden), "\n"), "\n") {
+					want = append(want, "apiguard: config: "+line)
+				}
+				if got := refused.PluginLines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Errorf("logged\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+				}
+			})
+		}
+	})
 }

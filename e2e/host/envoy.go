@@ -141,6 +141,44 @@ type Envoy struct {
 	connSeq uint64
 }
 
+// RefusedError is New's error when the canary VM refused to start: Envoy
+// rejects the configuration and logs what the plugin said.
+type RefusedError struct {
+	// Err says how the start failed (proxy_on_configure returned false, a
+	// trap...).
+	Err error
+	// Log holds the canary VM's log lines, the plugin's and Envoy's.
+	Log []LogLine
+}
+
+// Error carries the reason and every log line, for test failure output.
+func (e *RefusedError) Error() string {
+	lines := make([]string, len(e.Log))
+	for i, l := range e.Log {
+		lines[i] = l.String()
+	}
+	return fmt.Sprintf("host: plugin refuses to start: %v; log: [%s]", e.Err, strings.Join(lines, "; "))
+}
+
+// Unwrap returns Err.
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// PluginLines returns the messages the plugin logged at warning or above,
+// as it wrote them: what an operator reads in Envoy's log. When the
+// plugin logged none (a trap), it returns the start error.
+func (e *RefusedError) PluginLines() []string {
+	var out []string
+	for _, l := range e.Log {
+		if !l.Envoy && l.Level >= proxy.LogWarn {
+			out = append(out, l.Msg)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, e.Err.Error())
+	}
+	return out
+}
+
 // New starts an Envoy the way Envoy loads a Wasm filter: a canary VM runs
 // proxy_on_context_create(root, 0), proxy_on_vm_start and proxy_on_configure;
 // if either returns false (or the guest traps) the configuration is rejected
@@ -173,13 +211,13 @@ func New(cfg Config, g GuestFactory) (*Envoy, error) {
 	}
 	canary := e.newVM(CanaryVM)
 	if err := canary.start(); err != nil {
-		var lines []string
+		refused := &RefusedError{Err: err}
 		for _, l := range e.Logs() {
 			if l.VM == CanaryVM {
-				lines = append(lines, l.String())
+				refused.Log = append(refused.Log, l)
 			}
 		}
-		return nil, fmt.Errorf("host: plugin refuses to start: %v; log: [%s]", err, strings.Join(lines, "; "))
+		return nil, refused
 	}
 	// The canary is torn down after the check: its pending callouts and
 	// timers die with it, and no proxy_on_done reaches it.

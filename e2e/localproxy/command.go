@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 )
 
@@ -126,7 +127,7 @@ func Command(ctx context.Context, demo bool, args []string, stdout, stderr io.Wr
 	cfg.AccessLog = func(a Access) { fmt.Fprintln(stderr, "apiguard-proxy: "+a.String()) }
 	p, err := New(cfg)
 	if err != nil {
-		return fmt.Errorf("the plugin refused to start: %v", err)
+		return refusal(err)
 	}
 	if *metrics != "" {
 		ln, err := net.Listen("tcp", *metrics)
@@ -143,4 +144,21 @@ func Command(ctx context.Context, demo bool, args []string, stdout, stderr io.Wr
 	return p.Listen(ctx, *listen, func(a net.Addr) {
 		fmt.Fprintf(stdout, "apiguard proxy: http://%s -> %s (%d workers, %s)\n", a, *upstream, *workers, *profile)
 	})
+}
+
+// RefusedError says the plugin refused its configuration. Lines are the
+// plugin's own log lines (`apiguard: config: ...`, one per error), which
+// the command prints as they are, once.
+type RefusedError struct{ Lines []string }
+
+func (e *RefusedError) Error() string { return strings.Join(e.Lines, "\n") }
+
+// refusal turns New's error into a RefusedError carrying the plugin's
+// lines when the emulated Envoy refused the plugin.
+func refusal(err error) error {
+	var refused *host.RefusedError
+	if errors.As(err, &refused) {
+		return &RefusedError{Lines: refused.PluginLines()}
+	}
+	return fmt.Errorf("the plugin refused to start: %v", err)
 }

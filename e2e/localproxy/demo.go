@@ -78,7 +78,7 @@ func RunDemo(cfg Config, out io.Writer) error {
 
 	p, err := New(cfg)
 	if err != nil {
-		return fmt.Errorf("the plugin refused to start: %v", err)
+		return refusal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

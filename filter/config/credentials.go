@@ -3,6 +3,7 @@ package config
 // The checks of a policy's credential locations: header prefixes that overlap, pass_credentials.
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -230,7 +231,7 @@ func parseFieldRules(v *jsonx.Value, p *path) ([]FieldRule, *Error) {
 				if t, err = getString(&m.Value, mp); err == nil {
 					var ok bool
 					if f.Type, ok = jsonTypes[t]; !ok {
-						err = mp.errorf("%s is not a JSON type (want object, array, string, number, integer, boolean or null)", quote(t))
+						err = mp.errorf("%s is not a JSON type (want object, array, string, number, integer, boolean or null)%s", quote(t), didYouMean(t, jsonTypeNames[1:]))
 					}
 				}
 			case "required":
@@ -347,7 +348,7 @@ func parseRedact(v *jsonx.Value, p *path) (*Redact, *Error) {
 				case "mask":
 					r.Action = RedactMask
 				default:
-					err = mp.errorf(`must be "remove" or "mask", not %s`, quote(a))
+					err = mp.errorf(`must be "remove" or "mask", not %s%s`, quote(a), didYouMean(a, []string{"remove", "mask"}))
 				}
 			}
 		case "mask":
@@ -456,7 +457,13 @@ func parseKey(v *jsonx.Value, p *path) (Key, *Error) {
 		}
 		k.Kind, k.Claim = KeyClaim, c
 	default:
-		return Key{}, p.errorf("%s is not a rate-limit key (want ip, route, header:NAME or claim:PATH)", quote(s))
+		hint := didYouMean(s, []string{"ip", "route"})
+		if name, _, ok := strings.Cut(s, ":"); ok {
+			if kind := closest(name, []string{"header", "claim"}); kind != "" {
+				hint = " (did you mean " + strconv.Quote(kind+s[len(name):]) + "?)"
+			}
+		}
+		return Key{}, p.errorf("%s is not a rate-limit key (want ip, route, header:NAME or claim:PATH)%s", quote(s), hint)
 	}
 	return k, nil
 }

@@ -48,13 +48,16 @@
 //     `auth.body_owner`) or where `request.max_body_bytes` is written; see
 //     RoutePolicy.RequestBodyLimit.
 //
-// Errors are *Error values whose Path is a JSON path such as
-// `routes[1].rate_limits[0].window`. Parse reports the first structural
-// error (syntax, unknown field, type, value) in document order; when there
-// is none, the first reference error (an unknown provider, an owner
+// Errors: Parse returns an *ErrorList of *Error values, each with a JSON
+// path such as `routes[1].rate_limits[0].window` and the line and column
+// of the offending value. The walk goes on past errors so that one run
+// reports them all (up to MaxErrors) in document order: syntax, unknown
+// fields (with "did you mean" from the fields the object knows), types,
+// values (with hints for durations in words and other routers' path
+// syntax), missing fields; reference errors (an unknown provider, an owner
 // parameter missing from the path template, a global limit without
-// rate_limit_service, ...) in document order. Messages never echo secret
-// material: API-key hashes, JWKS contents and
+// rate_limit_service, ...) are looked for once there is none. Messages
+// never echo secret material: API-key hashes, JWKS contents and
 // `rate_limit_service.hash_secret` are never quoted.
 //
 // Room: the model. It parses and validates strictly, and compiles nothing

@@ -8,7 +8,7 @@ import (
 )
 
 // Error is a configuration error. The plugin logs it as
-// `apiguard: config: <Error()>`.
+// `apiguard: config: <Located()>` (docs/configuration.md "Errors").
 type Error struct {
 	// Path is the JSON path of the offending value, e.g.
 	// `routes[1].rate_limits[0].window` or `providers["a.b"].audiences`.
@@ -19,12 +19,34 @@ type Error struct {
 	Path string
 	// Msg says what is wrong. It never holds secret material.
 	Msg string
+	// Line and Column (1-based, columns counted in bytes) locate the
+	// offending value in the document, or the key of an unknown field; 0
+	// when the error has no place (an empty or oversized document).
+	Line, Column int
+
+	at    *path    // where errorf put it, for locating
+	atKey bool     // locate the member's key rather than its value
+	off1  int      // byte offset + 1 when known directly (syntax errors), else 0
+	more  []*Error // the other errors of a bundle (see collect)
+}
+
+// Located returns Error() followed by " (line L, column C)", or Error()
+// alone when the error has no place. The plugin logs it after
+// "apiguard: config: ".
+func (e *Error) Located() string {
+	if e.Line == 0 || e.Path == "" {
+		return e.Error()
+	}
+	return e.Error() + " (line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) + ")"
 }
 
 // Error returns "<path>: <message>", or the message alone when Path is
-// empty.
+// empty (then with its line and column when it has them: a syntax error).
 func (e *Error) Error() string {
 	if e.Path == "" {
+		if e.Line > 0 {
+			return e.Msg + " at line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column)
+		}
 		return e.Msg
 	}
 	return e.Path + ": " + e.Msg
@@ -78,7 +100,7 @@ func (p *path) String() string {
 
 // errorf builds an *Error at p.
 func (p *path) errorf(format string, args ...any) *Error {
-	return &Error{Path: p.String(), Msg: fmt.Sprintf(format, args...)}
+	return &Error{Path: p.String(), Msg: fmt.Sprintf(format, args...), at: p}
 }
 
 func isSimpleKey(s string) bool {

@@ -44,6 +44,9 @@ func withTop(fields string) string {
 	return `{"providers":{` + jwtIdp + `},"default":{}` + fields + `}`
 }
 
+// unitsHint ends the message of a duration that names no unit it knows.
+const unitsHint = ` (write a number and a unit: ms, s, m, h or d, as in "500ms", "30s", "1m", "1h30m", "1d")`
+
 const hash64 = "1cc68cffb449b47a58990455ec596cc5be08feb0ccb8d83b2d6d483ac6c04289"
 
 func TestParse_errors(t *testing.T) {
@@ -55,15 +58,15 @@ func TestParse_errors(t *testing.T) {
 		// The document.
 		{"empty", ``, `configuration is empty`},
 		{"whitespace", " \n\t\r ", `configuration is empty`},
-		{"truncated", `{`, `invalid JSON: syntax error (unexpected end of input) at offset 1`},
-		{"duplicate key", `{"default":{},"default":{}}`, `invalid JSON: duplicate object key at offset 14`},
-		{"trailing data", `{"default":{}} x`, `invalid JSON: data after the JSON value at offset 15`},
+		{"truncated", `{`, `invalid JSON: syntax error (unexpected end of input) at line 1, column 2`},
+		{"duplicate key", `{"default":{},"default":{}}`, `invalid JSON: duplicate object key at line 1, column 15`},
+		{"trailing data", `{"default":{}} x`, `invalid JSON: data after the JSON value at line 1, column 16`},
 		{"array", `[]`, `$: must be an object, not an array`},
 		{"null", `null`, `$: must be an object, not null`},
 		{"empty object", `{}`, `$: needs "routes" or "default" (without either, every request is refused with 404)`},
 		{"only providers", `{"providers":{}}`, `$: needs "routes" or "default" (without either, every request is refused with 404)`},
-		{"unknown top field", `{"default":{},"rutes":[]}`, `$: unknown field "rutes"`},
-		{"long unknown field is cut", `{"` + strings.Repeat("x", 100) + `":1}`, `$: unknown field "` + strings.Repeat("x", 64) + `"...`},
+		{"unknown top field", `{"default":{},"rutes":[]}`, `$: unknown field "rutes" (did you mean "routes"?)`},
+		{"long unknown field is cut", `{"` + strings.Repeat("x", 100) + `":1}`, `$: unknown field "` + strings.Repeat("x", 64) + `"...` + "\n" + `$: needs "routes" or "default" (without either, every request is refused with 404)`},
 
 		// Top-level scalars.
 		{"hold_headers type", withTop(`,"hold_headers":"yes"`), `hold_headers: must be a boolean, not a string`},
@@ -103,7 +106,7 @@ func TestParse_errors(t *testing.T) {
 		{"fal missing limit", withTop(`,"failed_auth_limit":{"key":"ip","window":"1m"}`), `failed_auth_limit: missing required field "limit"`},
 		{"fal missing window", withTop(`,"failed_auth_limit":{"key":"ip","limit":5}`), `failed_auth_limit: missing required field "window"`},
 		{"fal limit zero", withTop(`,"failed_auth_limit":{"key":"ip","limit":0,"window":"1m"}`), `failed_auth_limit.limit: must be between 1 and 1000000000`},
-		{"fal window bad", withTop(`,"failed_auth_limit":{"key":"ip","limit":1,"window":"1x"}`), `failed_auth_limit.window: "1x" is not a duration`},
+		{"fal window bad", withTop(`,"failed_auth_limit":{"key":"ip","limit":1,"window":"1x"}`), `failed_auth_limit.window: "1x" is not a duration` + unitsHint},
 		{"fal unknown", withTop(`,"failed_auth_limit":{"key":"ip","limit":1,"window":"1m","burst":2}`), `failed_auth_limit: unknown field "burst"`},
 
 		// rate_limit_service.
@@ -132,7 +135,7 @@ func TestParse_errors(t *testing.T) {
 		{"provider type", withProvider(`"x"`), `providers.p: must be an object, not a string`},
 		{"provider empty", withProvider(`{}`), `providers.p: needs "api_keys", or the fields of a JWT provider ("issuer", "audiences", "algorithms", and "jwks" or "remote_jwks")`},
 		{"provider only claims_to_headers", withProvider(`{"claims_to_headers":{}}`), `providers.p: needs "api_keys", or the fields of a JWT provider ("issuer", "audiences", "algorithms", and "jwks" or "remote_jwks")`},
-		{"provider unknown", withJWKS(`,"issuers":["x"]`), `providers.p: unknown field "issuers"`},
+		{"provider unknown", withJWKS(`,"issuers":["x"]`), `providers.p: unknown field "issuers" (did you mean "issuer"?)`},
 		{"missing issuer", withProvider(`{"audiences":["a"],"algorithms":["RS256"],"jwks":{"keys":[{}]}}`), `providers.p: missing required field "issuer"`},
 		{"missing audiences", withProvider(`{"issuer":"i","algorithms":["RS256"],"jwks":{"keys":[{}]}}`), `providers.p: missing required field "audiences"`},
 		{"missing algorithms", withProvider(`{"issuer":"i","audiences":["a"],"jwks":{"keys":[{}]}}`), `providers.p: missing required field "algorithms"`},
@@ -147,7 +150,7 @@ func TestParse_errors(t *testing.T) {
 		{"algorithms empty", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":[]}`), `providers.p.algorithms: must not be empty`},
 		{"algorithm none", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["RS256","none"]}`), `providers.p.algorithms[1]: "none" is never accepted`},
 		{"algorithm None", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["None"]}`), `providers.p.algorithms[0]: "none" is never accepted`},
-		{"algorithm unknown", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["rs256"]}`), `providers.p.algorithms[0]: unsupported algorithm "rs256" (want one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512)`},
+		{"algorithm unknown", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["rs256"]}`), `providers.p.algorithms[0]: unsupported algorithm "rs256" (want one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512) (did you mean "RS256"?)`},
 		{"algorithm duplicate", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["ES256","ES256"]}`), `providers.p.algorithms[1]: duplicate of "ES256" at [0]`},
 		{"hmac with remote jwks", withProvider(`{"issuer":"i","audiences":["a"],"algorithms":["RS256","HS384"],"remote_jwks":{"cluster":"c","path":"/k"}}`), `providers.p.algorithms[1]: "HS384" needs an inline "jwks": a fetched JWKS never yields an HMAC key`},
 		{"jwks type", withJWT(`,"jwks":"{}"`), `providers.p.jwks: must be an object, not a string`},
@@ -166,7 +169,7 @@ func TestParse_errors(t *testing.T) {
 		{"remote timeout huge", withJWT(`,"remote_jwks":{"cluster":"c","path":"/k","timeout_ms":60001}`), `providers.p.remote_jwks.timeout_ms: must be between 1 and 60000`},
 		{"remote refresh zero", withJWT(`,"remote_jwks":{"cluster":"c","path":"/k","refresh_seconds":0}`), `providers.p.remote_jwks.refresh_seconds: must be between 1 and 604800`},
 		{"remote refresh fraction", withJWT(`,"remote_jwks":{"cluster":"c","path":"/k","refresh_seconds":0.5}`), `providers.p.remote_jwks.refresh_seconds: must be an integer, not 0.5`},
-		{"remote unknown", withJWT(`,"remote_jwks":{"cluster":"c","path":"/k","uri":"https://x"}`), `providers.p.remote_jwks: unknown field "uri"`},
+		{"remote unknown", withJWT(`,"remote_jwks":{"cluster":"c","path":"/k","uri":"https://x"}`), `providers.p.remote_jwks: unknown field "uri" (did you mean "url"?)`},
 		{"remote url not https", withJWT(`,"remote_jwks":{"cluster":"c","url":"ftp://idp/jwks"}`), `providers.p.remote_jwks.url: "ftp://idp/jwks" is not an https (or http) URL`},
 		{"remote url relative", withJWT(`,"remote_jwks":{"cluster":"c","url":"/jwks"}`), `providers.p.remote_jwks.url: "/jwks" is not an https (or http) URL`},
 		{"remote url query", withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp/jwks?v=1"}`), `providers.p.remote_jwks.url: "https://idp/jwks?v=1" has a query (?)`},
@@ -239,8 +242,8 @@ func TestParse_errors(t *testing.T) {
 		{"key type", withKeys(`["k"]`), `providers.p.api_keys.keys[0]: must be an object, not a string`},
 		{"key missing id", withKeys(`[{"sha256":"` + hash64 + `"}]`), `providers.p.api_keys.keys[0]: missing required field "id"`},
 		{"key missing hash", withKeys(`[{"id":"k1"}]`), `providers.p.api_keys.keys[0]: missing required field "sha256"`},
-		{"key id empty", withKeys(`[{"id":""}]`), `providers.p.api_keys.keys[0].id: must be 1 to 128 letters, digits, ".", "_", ":" or "-"`},
-		{"key id duplicate", withKeys(`[{"id":"k1","sha256":"` + hash64 + `"},{"id":"k1"}]`), `providers.p.api_keys.keys[1].id: duplicate key id "k1"`},
+		{"key id empty", withKeys(`[{"id":""}]`), `providers.p.api_keys.keys[0].id: must be 1 to 128 letters, digits, ".", "_", ":" or "-"` + "\n" + `providers.p.api_keys.keys[0]: missing required field "sha256"`},
+		{"key id duplicate", withKeys(`[{"id":"k1","sha256":"` + hash64 + `"},{"id":"k1"}]`), `providers.p.api_keys.keys[1].id: duplicate key id "k1"` + "\n" + `providers.p.api_keys.keys[1]: missing required field "sha256"`},
 		{"key hash short", withKeys(`[{"id":"k1","sha256":"abcdef"}]`), `providers.p.api_keys.keys[0].sha256: must be 64 hex digits (the SHA-256 of the key)`},
 		{"key hash not hex", withKeys(`[{"id":"k1","sha256":"` + strings.Repeat("zz", 32) + `"}]`), `providers.p.api_keys.keys[0].sha256: must be 64 hex digits (the SHA-256 of the key)`},
 		{"key hash type", withKeys(`[{"id":"k1","sha256":1}]`), `providers.p.api_keys.keys[0].sha256: must be a string, not a number`},
@@ -259,9 +262,9 @@ func TestParse_errors(t *testing.T) {
 		{"route name long", `{"routes":[{"name":"` + strings.Repeat("n", 65) + `","match":{"path":"/"}}]}`, `routes[0].name: must be 1 to 64 letters, digits, ".", "_" or "-"`},
 		{"route name type", `{"routes":[{"name":1,"match":{"path":"/"}}]}`, `routes[0].name: must be a string, not a number`},
 		{"route name duplicate", `{"routes":[{"name":"r","match":{"path":"/a"}},{"name":"r","match":{"path":"/b"}}]}`, `routes[1].name: duplicate route name "r"`},
-		{"route unknown field", withRoute(`,"auht":{}`), `routes[0]: unknown field "auht"`},
+		{"route unknown field", withRoute(`,"auht":{}`), `routes[0]: unknown field "auht" (did you mean "auth"?)`},
 		{"match type", `{"routes":[{"name":"r","match":"/"}]}`, `routes[0].match: must be an object, not a string`},
-		{"match unknown", `{"routes":[{"name":"r","match":{"pth":"/"}}]}`, `routes[0].match: unknown field "pth"`},
+		{"match unknown", `{"routes":[{"name":"r","match":{"pth":"/"}}]}`, `routes[0].match: unknown field "pth" (did you mean "path"?)`},
 		{"match empty", `{"routes":[{"name":"r","match":{}}]}`, `routes[0].match: needs exactly one of "path" and "prefix"`},
 		{"match both", `{"routes":[{"name":"r","match":{"path":"/a","prefix":"/a"}}]}`, `routes[0].match: needs exactly one of "path" and "prefix", not both`},
 		{"match path type", `{"routes":[{"name":"r","match":{"path":["/a"]}}]}`, `routes[0].match.path: must be a string, not an array`},
@@ -377,7 +380,7 @@ func TestParse_errors(t *testing.T) {
 		{"body_owner missing claim", withRoute(`,"auth":{"providers":["idp"],"body_owner":[{"field":"customer_id"}]}`), `routes[0].auth.body_owner[0]: missing required field "claim"`},
 		{"body_owner missing field", withRoute(`,"auth":{"providers":["idp"],"body_owner":[{"claim":"sub"}]}`), `routes[0].auth.body_owner[0]: missing required field "field"`},
 		{"body_owner bad field", withRoute(`,"auth":{"providers":["idp"],"body_owner":[{"field":"a.","claim":"sub"}]}`), `routes[0].auth.body_owner[0].field: empty key in path "a."`},
-		{"body_owner unknown", withRoute(`,"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub","fold":1}]}`), `routes[0].auth.body_owner[0]: unknown field "fold"`},
+		{"body_owner unknown", withRoute(`,"auth":{"providers":["idp"],"body_owner":[{"field":"a","claim":"sub","fold":1}]}`), `routes[0].auth.body_owner[0]: unknown field "fold" (did you mean "field"?)`},
 
 		// request.
 		{"request type", withRoute(`,"request":1`), `routes[0].request: must be an object, not a number`},
@@ -474,17 +477,17 @@ func TestParse_errors(t *testing.T) {
 		{"rate limit header bad", withRoute(`,"rate_limits":[{"name":"a","key":"header:x key","limit":1,"window":"1s"}]`), `routes[0].rate_limits[0].key: "x key" is not a valid header name`},
 		{"rate limit claim empty", withRoute(`,"rate_limits":[{"name":"a","key":"claim:","limit":1,"window":"1s"}]`), `routes[0].rate_limits[0].key: must not be empty`},
 		{"rate limit claim bad", withRoute(`,"rate_limits":[{"name":"a","key":"claim:a..b","limit":1,"window":"1s"}]`), `routes[0].rate_limits[0].key: empty key in path "a..b"`},
-		{"rate limit upper IP", withRoute(`,"rate_limits":[{"name":"a","key":"IP","limit":1,"window":"1s"}]`), `routes[0].rate_limits[0].key: "IP" is not a rate-limit key (want ip, route, header:NAME or claim:PATH)`},
+		{"rate limit upper IP", withRoute(`,"rate_limits":[{"name":"a","key":"IP","limit":1,"window":"1s"}]`), `routes[0].rate_limits[0].key: "IP" is not a rate-limit key (want ip, route, header:NAME or claim:PATH) (did you mean "ip"?)`},
 		{"rate limit limit zero", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":0,"window":"1s"}]`), `routes[0].rate_limits[0].limit: must be between 1 and 1000000000`},
 		{"rate limit limit fraction", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":2.5,"window":"1s"}]`), `routes[0].rate_limits[0].limit: must be an integer, not 2.5`},
 		{"rate limit limit string", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":"10","window":"1s"}]`), `routes[0].rate_limits[0].limit: must be an integer, not a string`},
-		{"rate limit window bad", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1x"}]`), `routes[0].rate_limits[0].window: "1x" is not a duration`},
+		{"rate limit window bad", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1x"}]`), `routes[0].rate_limits[0].window: "1x" is not a duration` + unitsHint},
 		{"rate limit window zero", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"0s"}]`), `routes[0].rate_limits[0].window: "0s" must be greater than zero`},
 		{"rate limit window negative", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"-1m"}]`), `routes[0].rate_limits[0].window: "-1m" must be greater than zero`},
 		{"rate limit window long", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"366d"}]`), `routes[0].rate_limits[0].window: "366d" is longer than 365d`},
-		{"rate limit window days overflow", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"99999999999d"}]`), `routes[0].rate_limits[0].window: "99999999999d" is not a duration`},
+		{"rate limit window days overflow", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"99999999999d"}]`), `routes[0].rate_limits[0].window: "99999999999d" is not a duration` + unitsHint},
 		{"rate limit window number", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":60}]`), `routes[0].rate_limits[0].window: must be a string, not a number`},
-		{"rate limit window mixed days", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1d12h"}]`), `routes[0].rate_limits[0].window: "1d12h" is not a duration`},
+		{"rate limit window mixed days", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1d12h"}]`), `routes[0].rate_limits[0].window: "1d12h" is not a duration` + unitsHint},
 		{"rate limit burst zero", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1s","burst":0}]`), `routes[0].rate_limits[0].burst: must be between 1 and 1000000000`},
 		{"rate limit global type", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1s","global":"yes"}]`), `routes[0].rate_limits[0].global: must be a boolean, not a string`},
 		{"rate limit global burst", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1s","burst":5,"global":true}]`), `routes[0].rate_limits[0].burst: not allowed with "global": true (the rate limit service has no burst)`},
@@ -515,8 +518,9 @@ func TestParse_errors(t *testing.T) {
 	}
 }
 
-// TestParse_errorOrder checks that the first error in document order is
-// the one reported, and that structural errors come before reference ones.
+// TestParse_errorOrder checks that every error is reported in document
+// order, and that reference errors are looked for only once the structure
+// is right.
 func TestParse_errorOrder(t *testing.T) {
 	tests := []struct {
 		name string
@@ -526,17 +530,18 @@ func TestParse_errorOrder(t *testing.T) {
 		{
 			"earlier route first",
 			`{"routes":[{"name":"a","match":{"path":"/a"},"enforce":1},{"name":"b","match":{"pth":"/b"}}]}`,
-			`routes[0].enforce: must be a boolean, not a number`,
+			`routes[0].enforce: must be a boolean, not a number` + "\n" + `routes[1].match: unknown field "pth" (did you mean "path"?)`,
 		},
 		{
 			"member order inside an object",
 			`{"routes":[{"match":{"pth":"/b"},"name":1}]}`,
-			`routes[0].match: unknown field "pth"`,
+			`routes[0].match: unknown field "pth" (did you mean "path"?)` + "\n" + `routes[0].name: must be a string, not a number`,
 		},
 		{
 			"top-level order",
 			`{"hold_headers":1,"providers":[]}`,
-			`hold_headers: must be a boolean, not a number`,
+			`hold_headers: must be a boolean, not a number` + "\n" + `providers: must be an object, not an array` + "\n" +
+				`$: needs "routes" or "default" (without either, every request is refused with 404)`,
 		},
 		{
 			"structural error after a dangling reference",
@@ -546,7 +551,7 @@ func TestParse_errorOrder(t *testing.T) {
 		{
 			"references in document order",
 			`{"routes":[{"name":"r","match":{"path":"/"},"auth":{"providers":["b"]}}],"default":{"auth":{"providers":["a"]}}}`,
-			`routes[0].auth.providers[0]: unknown provider "b"`,
+			`routes[0].auth.providers[0]: unknown provider "b"` + "\n" + `default.auth.providers[0]: unknown provider "a"`,
 		},
 		{
 			"reference resolved by a later providers member",

@@ -22,22 +22,29 @@ var docLimits = jsonx.Limits{
 }
 
 // Parse reads and checks a configuration document. On failure the error is
-// an *Error. Empty input, or whitespace only, is an error: the plugin
-// refuses to start without a configuration.
+// an *ErrorList holding every error found (up to MaxErrors), each an
+// *Error with its JSON path, line and column. Empty input, or whitespace
+// only, is an error: the plugin refuses to start without a configuration.
 func Parse(data []byte) (*Config, error) {
 	if len(data) > MaxConfigBytes {
-		return nil, &Error{Msg: "configuration is larger than " + strconv.Itoa(MaxConfigBytes>>20) + " MiB"}
+		return nil, &ErrorList{Errors: []*Error{{Msg: "configuration is larger than " + strconv.Itoa(MaxConfigBytes>>20) + " MiB"}}}
 	}
 	if isBlank(data) {
-		return nil, &Error{Msg: "configuration is empty"}
+		return nil, &ErrorList{Errors: []*Error{{Msg: "configuration is empty"}}}
 	}
 	v, err := jsonx.Parse(data, docLimits)
 	if err != nil {
+		e := &Error{Msg: "invalid JSON"}
 		var je *jsonx.Error
 		if errors.As(err, &je) {
-			return nil, &Error{Msg: "invalid JSON: " + strings.TrimPrefix(je.Error(), "json: ")}
+			msg := strings.TrimPrefix(je.Error(), "json: ")
+			if i := strings.LastIndex(msg, " at offset "); i >= 0 {
+				msg = msg[:i]
+			}
+			e.Msg += ": " + msg
+			e.off1 = je.Offset + 1
 		}
-		return nil, &Error{Msg: "invalid JSON"}
+		return nil, newErrorList(data, nil, []*Error{e})
 	}
 	p := &parser{
 		data:       data,
@@ -48,7 +55,7 @@ func Parse(data []byte) (*Config, error) {
 	}
 	cfg, perr := p.parseConfig(&v)
 	if perr != nil {
-		return nil, perr
+		return nil, newErrorList(data, &v, perr.flatten())
 	}
 	return cfg, nil
 }
@@ -124,16 +131,22 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		}
 		return true, err
 	})
+	if v.Kind == jsonx.KindObject && v.Get("routes") == nil && v.Get("default") == nil {
+		var c collector
+		c.add(err)
+		c.add(root.errorf(`needs "routes" or "default" (without either, every request is refused with 404)`))
+		err = c.result()
+	}
 	if err != nil {
 		return nil, err
 	}
-	if v.Get("routes") == nil && cfg.Default == nil {
-		return nil, root.errorf(`needs "routes" or "default" (without either, every request is refused with 404)`)
-	}
+	// Reference errors are looked for once the structure is right.
+	var refs collector
 	for _, check := range ps.deferred {
-		if err := check(); err != nil {
-			return nil, err
-		}
+		refs.add(check())
+	}
+	if err := refs.result(); err != nil {
+		return nil, err
 	}
 	if v.Get("hold_headers") == nil {
 		if where := cfg.firstHoldingPolicy(); where != "" {
@@ -272,12 +285,11 @@ func (ps *parser) parseRoutes(v *jsonx.Value, p *path) *Error {
 	}
 	// Allocated once, so that deferred checks may keep pointers into it.
 	ps.cfg.Routes = make([]Route, len(v.Items))
+	var c collector
 	for i := range v.Items {
-		if err := ps.parseRoute(&v.Items[i], p.at(i), &ps.cfg.Routes[i]); err != nil {
-			return err
-		}
+		c.add(ps.parseRoute(&v.Items[i], p.at(i), &ps.cfg.Routes[i]))
 	}
-	return nil
+	return c.result()
 }
 
 func (ps *parser) parseRoute(v *jsonx.Value, p *path, r *Route) *Error {
@@ -308,7 +320,9 @@ func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
 		switch m.Key {
 		case "path":
 			mt.Path, err = getString(&m.Value, mp)
-			if err == nil {
+			if msg := pathSyntaxHint(mt.Path, false); err == nil && msg != "" {
+				err = mp.errorf("%s", msg)
+			} else if err == nil {
 				var perr error
 				if mt.Params, perr = route.ParsePath(mt.Path); perr != nil {
 					err = mp.errorf("%s", perr.Error())
@@ -316,7 +330,9 @@ func parseMatch(v *jsonx.Value, p *path, mt *Match) *Error {
 			}
 		case "prefix":
 			mt.Prefix, err = getString(&m.Value, mp)
-			if err == nil {
+			if msg := pathSyntaxHint(mt.Prefix, true); err == nil && msg != "" {
+				err = mp.errorf("%s", msg)
+			} else if err == nil {
 				if perr := route.CheckPrefix(mt.Prefix); perr != nil {
 					err = mp.errorf("%s", perr.Error())
 				}
@@ -398,7 +414,7 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 				case "allow":
 					s.FailureMode = FailureAllow
 				default:
-					err = mp.errorf(`must be "deny" or "allow", not %s`, quote(f))
+					err = mp.errorf(`must be "deny" or "allow", not %s%s`, quote(f), didYouMean(f, []string{"deny", "allow"}))
 				}
 			}
 		case "hash_secret":

@@ -41,7 +41,7 @@ func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *RoutePolicy, rt *R
 		case v.Kind == jsonx.KindString && v.Str == "forwarded":
 			pol.RequireTLS = TLSForwarded
 		case v.Kind == jsonx.KindString:
-			err = mp.errorf(`must be true, false or "forwarded", not %s`, quote(v.Str))
+			err = mp.errorf(`must be true, false or "forwarded", not %s%s`, quote(v.Str), didYouMean(v.Str, []string{"forwarded"}))
 		default:
 			err = mp.errorf(`must be true, false or "forwarded", not %s`, kindPhrase(v.Kind))
 		}

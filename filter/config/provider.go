@@ -20,6 +20,9 @@ var algorithms = map[string]bool{
 	"HS256": true, "HS384": true, "HS512": true,
 }
 
+// algorithmNames lists algorithms for "did you mean".
+var algorithmNames = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "HS256", "HS384", "HS512"}
+
 // jwtFields are the provider fields that only JWT providers have.
 var jwtFields = map[string]bool{
 	"issuer": true, "audiences": true, "algorithms": true, "jwks": true, "remote_jwks": true,
@@ -126,7 +129,8 @@ func (ps *parser) jwtField(m *jsonx.Member, mp *path, jwt *JWTProvider, seen map
 			case strings.EqualFold(s, "none"):
 				return "", `"none" is never accepted`
 			}
-			return "", "unsupported algorithm " + quote(s) + " (want one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512)"
+			return "", "unsupported algorithm " + quote(s) + " (want one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA, HS256, HS384, HS512)" +
+				didYouMean(s, algorithmNames)
 		}})
 	case "jwks":
 		if seen["remote_jwks"] {

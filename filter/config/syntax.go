@@ -27,6 +27,30 @@ func checkName(s string) string {
 	return ""
 }
 
+// pathSyntaxHint refuses the path syntaxes of other routers that would
+// otherwise be taken literally: Express's `:id` parameters and `*`
+// wildcards (no client sends a literal ":id" or "*" segment, so such a
+// route would never match). It returns "" when s has neither.
+func pathSyntaxHint(s string, isPrefix bool) string {
+	for _, seg := range strings.Split(s, "/") {
+		if name, ok := strings.CutPrefix(seg, ":"); ok && name != "" {
+			clean := strings.TrimRight(name, "?*+")
+			return quote(seg) + ` looks like an Express-style parameter, which apiguard would match literally: write "{` + clean + `}" (one segment)`
+		}
+	}
+	if i := strings.IndexByte(s, '*'); i >= 0 {
+		base := strings.TrimRight(s[:i], "/")
+		if base == "" {
+			base = "/"
+		}
+		if isPrefix {
+			return quote(s) + ` contains "*", which apiguard would match literally: a prefix already matches every path below it, so write ` + strconv.Quote(base)
+		}
+		return quote(s) + ` contains "*", which apiguard would match literally: write "prefix": ` + strconv.Quote(base) + ` to match it and every path below it, or "{name}" for exactly one segment`
+	}
+	return ""
+}
+
 // checkKeyID validates an API key id: a name that may also hold ':'.
 func checkKeyID(s string) string {
 	const msg = `must be 1 to 128 letters, digits, ".", "_", ":" or "-"`

@@ -34,7 +34,9 @@ func typeError(v *jsonx.Value, p *path, want string) *Error {
 }
 
 func unknownField(p *path, key string) *Error {
-	return p.errorf("unknown field %s", quote(key))
+	e := p.errorf("unknown field %s", quote(key))
+	e.at, e.atKey = p.field(key), true
+	return e
 }
 
 func missingField(p *path, key string) *Error {
@@ -50,29 +52,54 @@ func wantObject(v *jsonx.Value, p *path) *Error {
 
 // eachMember reads the object v at p member by member, in document order:
 // f reads one member at mp and reports known false for a key that is not a
-// field of the object. The first unknown field or error ends the walk, so the
-// error reported is the first one in the document; then the first of the
-// required keys the object lacks is reported.
+// field of the object. The walk goes on past an unknown field or an error,
+// so that one run reports them all; then every required key the object
+// lacks is reported. The result bundles the errors (see collector).
 func eachMember(v *jsonx.Value, p *path, f func(m *jsonx.Member, mp *path) (known bool, err *Error), required ...string) *Error {
 	if err := wantObject(v, p); err != nil {
 		return err
 	}
+	var c collector
+	var unknown []int
 	for i := range v.Members {
 		m := &v.Members[i]
 		known, err := f(m, p.field(m.Key))
 		if !known {
-			return unknownField(p, m.Key)
+			unknown = append(unknown, len(c.errs))
+			c.add(unknownField(p, m.Key))
+			continue
 		}
-		if err != nil {
-			return err
+		c.add(err)
+	}
+	// Suggestions come last: probing f may disturb what it fills in, and
+	// the document is refused anyway.
+	for _, i := range unknown {
+		c.errs[i].Msg += suggestField(c.errs[i].at.key, p, f)
+	}
+	for _, k := range required {
+		if v.Get(k) == nil {
+			c.add(missingField(p, k))
 		}
 	}
-	return requireFields(v, p, required...)
+	return c.result()
+}
+
+// suggestField finds, among the field names of the configuration close to
+// key, one that f knows, by asking f to read it with a null value (every
+// reader refuses null, so nothing is filled in but zero values).
+func suggestField(key string, p *path, f func(m *jsonx.Member, mp *path) (bool, *Error)) string {
+	for _, cand := range nearFieldNames(key) {
+		m := &jsonx.Member{Key: cand, Value: jsonx.Value{Kind: jsonx.KindNull}}
+		if known, _ := f(m, p.field(cand)); known {
+			return " (did you mean " + strconv.Quote(cand) + "?)"
+		}
+	}
+	return ""
 }
 
 // requireFields reports the first of keys, in the order given, that the
-// object v lacks. eachMember runs it once every member present was read
-// without error; it stands alone where a check must come in between.
+// object v lacks. It stands alone where a check must come before the
+// required fields are looked at.
 func requireFields(v *jsonx.Value, p *path, keys ...string) *Error {
 	for _, k := range keys {
 		if v.Get(k) == nil {
@@ -82,19 +109,24 @@ func requireFields(v *jsonx.Value, p *path, keys ...string) *Error {
 	return nil
 }
 
-// getList reads the array v at p item by item with parse, in order; the
-// first error ends it.
+// getList reads the array v at p item by item with parse, in order; it
+// goes on past an item's errors and returns them all.
 func getList[T any](v *jsonx.Value, p *path, parse func(*jsonx.Value, *path) (T, *Error)) ([]T, *Error) {
 	if err := wantArray(v, p, false); err != nil {
 		return nil, err
 	}
 	out := make([]T, 0, len(v.Items))
+	var c collector
 	for i := range v.Items {
 		x, err := parse(&v.Items[i], p.at(i))
 		if err != nil {
-			return nil, err
+			c.add(err)
+			continue
 		}
 		out = append(out, x)
+	}
+	if err := c.result(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -182,7 +214,7 @@ func getDuration(v *jsonx.Value, p *path, max time.Duration) (time.Duration, *Er
 	}
 	d, ok := ParseDuration(s)
 	if !ok {
-		return 0, p.errorf("%s is not a duration", quote(s))
+		return 0, p.errorf("%s is not a duration%s", quote(s), durationHint(s))
 	}
 	if d <= 0 {
 		return 0, p.errorf("%s must be greater than zero", quote(s))
@@ -191,6 +223,40 @@ func getDuration(v *jsonx.Value, p *path, max time.Duration) (time.Duration, *Er
 		return 0, p.errorf("%s is longer than %s", quote(s), FormatDuration(max))
 	}
 	return d, nil
+}
+
+// durationUnits maps the words people write for a unit to its symbol.
+var durationUnits = map[string]string{
+	"ms": "ms", "msec": "ms", "msecs": "ms", "millisecond": "ms", "milliseconds": "ms",
+	"s": "s", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+	"m": "m", "min": "m", "mins": "m", "minute": "m", "minutes": "m",
+	"h": "h", "hr": "h", "hrs": "h", "hour": "h", "hours": "h",
+	"d": "d", "day": "d", "days": "d",
+}
+
+// durationHint says how to write a duration that ParseDuration refused:
+// the spelling it probably meant ("1 minute" is "1m", "60" is "60s"), and
+// always the accepted units.
+func durationHint(s string) string {
+	const units = `a number and a unit: ms, s, m, h or d, as in "500ms", "30s", "1m", "1h30m", "1d"`
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
+	}
+	num, word := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	if num == "" || num[0] == '.' || strings.Count(num, ".") > 1 || len(num) > 20 {
+		return " (write " + units + ")"
+	}
+	if word == "" {
+		return " (a duration needs a unit: " + strconv.Quote(num+"s") + " is " + num + " seconds; write " + units + ")"
+	}
+	if u, ok := durationUnits[word]; ok {
+		if _, ok := ParseDuration(num + u); ok {
+			return " (did you mean " + strconv.Quote(num+u) + "? write " + units + ")"
+		}
+	}
+	return " (write " + units + ")"
 }
 
 // ParseDuration reads a configuration duration: Go duration syntax (`500ms`,
@@ -252,25 +318,38 @@ func getStrings(v *jsonx.Value, p *path, opts listOpts) ([]string, *Error) {
 		return nil, err
 	}
 	out := make([]string, 0, len(v.Items))
+	at := make([]int, 0, len(v.Items)) // the index of each of out
+	var errs collector
 	for i := range v.Items {
 		ip := p.at(i)
 		s, err := getString(&v.Items[i], ip)
 		if err != nil {
-			return nil, err
+			errs.add(err)
+			continue
 		}
 		if opts.check != nil {
 			c, msg := opts.check(s)
 			if msg != "" {
-				return nil, ip.errorf("%s", msg)
+				errs.add(ip.errorf("%s", msg))
+				continue
 			}
 			s = c
 		}
+		dup := false
 		for j, prev := range out {
 			if prev == s {
-				return nil, ip.errorf("duplicate of %s at [%d]", quote(s), j)
+				errs.add(ip.errorf("duplicate of %s at [%d]", quote(s), at[j]))
+				dup = true
+				break
 			}
 		}
-		out = append(out, s)
+		if !dup {
+			out = append(out, s)
+			at = append(at, i)
+		}
+	}
+	if err := errs.result(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

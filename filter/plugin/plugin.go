@@ -92,8 +92,8 @@ func (p *Plugin) OnContextCreate(contextID, parentID uint32) {
 }
 
 // OnConfigure implements proxy.Handler: it parses the whole configuration
-// strictly and compiles it. On any error it logs one line naming the JSON
-// path and returns false, so Envoy refuses to start the plugin (or rejects
+// strictly and compiles it. On errors it logs one line for each (up to
+// config.MaxErrors) naming the JSON path and returns false, so Envoy refuses to start the plugin (or rejects
 // the xDS update).
 func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	r := p.roots[rootID]
@@ -112,7 +112,11 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	}
 	cfg, err := config.Parse(data)
 	if err != nil {
-		p.host.Log(proxy.LogCritical, "apiguard: config: "+err.Error())
+		// One line per error, each with its path and place
+		// (docs/configuration.md "Errors").
+		for _, line := range config.Lines(err) {
+			p.host.Log(proxy.LogCritical, "apiguard: config: "+line)
+		}
 		return false
 	}
 	pol, err := policy.Compile(cfg)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -104,4 +105,18 @@ func TestProxy_servesWithMetrics(t *testing.T) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
 		}
 	}
+}
+
+// TestProxy_refusedPrintsPluginLines: a policy the plugin refuses stops
+// `apiguard proxy` with exit status 1 and the plugin's own lines on stderr,
+// each once and as Envoy would log them (testdata/proxy-refused.golden).
+func TestProxy_refusedPrintsPluginLines(t *testing.T) {
+	wasm := filepath.Join("..", "..", "..", "build", "apiguard.wasm")
+	if _, err := os.Stat(wasm); err != nil {
+		t.Fatalf("%v (run make build)", err)
+	}
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"proxy", "-wasm", wasm, "-config", "testdata/policy-typos.json",
+		"-upstream", "127.0.0.1:9", "-listen", "127.0.0.1:0"}, nil, &stdout, &stderr, func(string) string { return "" })
+	golden(t, "proxy-refused", "exit "+strconv.Itoa(code)+"\n--- stdout\n"+stdout.String()+"--- stderr\n"+stderr.String())
 }

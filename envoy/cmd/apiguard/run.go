@@ -14,6 +14,7 @@ import (
 	"github.com/apiguard/apiguard/envoy/image"
 	"github.com/apiguard/apiguard/envoy/rlsconfig"
 	"github.com/apiguard/apiguard/envoy/validate"
+	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/version"
 )
 
@@ -93,6 +94,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			u3  *rlsconfig.UsageError
 			u4  *usageError
 			inv *invalidError
+			ref *localproxy.RefusedError
 		)
 		switch {
 		case err == nil, errors.Is(err, flag.ErrHelp):
@@ -101,6 +103,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return exitUsage
 		case errors.As(err, &inv):
 			return exitInvalid // already reported
+		case errors.As(err, &ref):
+			// The plugin's own lines, as Envoy would log them.
+			for _, line := range ref.Lines {
+				fmt.Fprintln(stderr, line)
+			}
+			return exitInvalid
 		default:
 			fmt.Fprintf(stderr, "apiguard %s: %v\n", c.name, err)
 			return exitInvalid
@@ -218,8 +226,8 @@ Exit status 0 when every file is valid, 1 when one is not, 2 on a usage error.`)
 		}
 		bad++
 		for _, e := range errs {
-			for _, line := range strings.Split(strings.TrimRight(e.Error(), "\n"), "\n") {
-				fmt.Fprintf(stdout, "%s: %s\n", path, line)
+			for _, line := range errorLines(path, e) {
+				fmt.Fprintln(stdout, line)
 			}
 		}
 	}
@@ -227,4 +235,39 @@ Exit status 0 when every file is valid, 1 when one is not, 2 on a usage error.`)
 		return &invalidError{bad}
 	}
 	return nil
+}
+
+// errorLines formats one error of a file. A policy's configuration errors
+// read "FILE:LINE:COLUMN: PATH: MESSAGE", as compilers write them (editors
+// jump to the place); those of a policy inside an Envoy or Istio file keep
+// what locates the policy ("listener ... : apiguard configuration:") and
+// end with the place inside the policy. Anything else is "FILE: LINE" for
+// each line of its message.
+func errorLines(file string, e error) []string {
+	var out []string
+	var list *config.ErrorList
+	if errors.As(e, &list) {
+		prefix, direct := "", e == error(list)
+		if !direct {
+			prefix = strings.TrimSuffix(e.Error(), list.Error())
+		}
+		for _, ce := range list.Errors {
+			switch {
+			case direct && ce.Line > 0 && ce.Path == "":
+				out = append(out, fmt.Sprintf("%s:%d:%d: %s", file, ce.Line, ce.Column, ce.Msg))
+			case direct && ce.Line > 0:
+				out = append(out, fmt.Sprintf("%s:%d:%d: %s", file, ce.Line, ce.Column, ce.Error()))
+			default:
+				out = append(out, file+": "+prefix+ce.Located())
+			}
+		}
+		if l := list.Lines(); list.Omitted > 0 {
+			out = append(out, file+": "+l[len(l)-1])
+		}
+		return out
+	}
+	for _, line := range strings.Split(strings.TrimRight(e.Error(), "\n"), "\n") {
+		out = append(out, file+": "+line)
+	}
+	return out
 }

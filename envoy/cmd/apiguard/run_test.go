@@ -65,6 +65,8 @@ func TestCommand_messages(t *testing.T) {
 		{name: "validate-help", args: []string{"validate", "--help"}, code: 0},
 		{name: "validate-policy-ok", args: []string{"validate", "testdata/policy-ok.json"}, code: 0},
 		{name: "validate-policy-bad", args: []string{"validate", "testdata/policy-ok.json", "testdata/policy-bad.json"}, code: 1},
+		{name: "validate-policy-typos", args: []string{"validate", "testdata/policy-typos.json", "testdata/policy-syntax.json", "-"}, code: 1,
+			stdin: `{"default": {}, "routes": [{"name": "a", "match": {"path": "/a/:id"}, "enforce": "yes"}], "rate_limits": []}`},
 		{name: "validate-missing-file", args: []string{"validate", "testdata/no-such.json"}, code: 1},
 		{name: "validate-stdin", args: []string{"validate", "-"}, stdin: `{"default": {}, "hold_headers": "yes"}`, code: 1},
 		{name: "validate-shipped", args: []string{"validate", "../../envoy.yaml", "../../istio/wasmplugin.yaml", "../../apiguard.demo.json"}, code: 0},
