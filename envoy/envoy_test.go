@@ -63,6 +63,7 @@ func yamlDocs(t *testing.T, root string) []validate.Doc {
 // host's loopback, so it binds every address inside its container; every
 // other check applies to it too.
 func TestShippedBootstraps(t *testing.T) {
+	deployedEnv(t)
 	var checked []string
 	for _, d := range yamlDocs(t, ".") {
 		if d.IsKubernetes() || d.IsCompose() {
@@ -85,6 +86,7 @@ func TestShippedBootstraps(t *testing.T) {
 // TestBrokenBootstrapsFail edits a copy of envoy.yaml and expects each
 // check to notice: the validation must be able to fail, at each layer.
 func TestBrokenBootstrapsFail(t *testing.T) {
+	deployedEnv(t)
 	orig, err := os.ReadFile("envoy.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -139,6 +141,7 @@ const istioManifest = "istio/wasmplugin.yaml"
 var istioManifests = []string{istioManifest, "istio/instead-of-requestauthentication.yaml"}
 
 func TestIstioWasmPlugin(t *testing.T) {
+	deployedEnv(t)
 	found, err := filepath.Glob(filepath.Join("istio", "*.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +168,7 @@ func TestIstioWasmPlugin(t *testing.T) {
 // TestBrokenWasmPluginFails edits a copy of the manifest: each check must be
 // able to fail.
 func TestBrokenWasmPluginFails(t *testing.T) {
+	deployedEnv(t)
 	orig, err := os.ReadFile(filepath.FromSlash(istioManifest))
 	if err != nil {
 		t.Fatal(err)
@@ -300,7 +304,7 @@ func TestPluginStarts(t *testing.T) {
 			if _, err := config.Parse([]byte(tc.config)); tc.name == "bad inline key" && err != nil {
 				t.Fatalf("config.Parse refuses it already (%v): pick a config only configure refuses", err)
 			}
-			err := validate.PluginStarts([]byte(tc.config), true)
+			err := validate.PluginStarts([]byte(tc.config), true, nil)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
@@ -432,4 +436,52 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// deployedEnv sets what the shipped examples read from the host's
+// environment, as a deployment does (the secret a policy names with
+// {"env": ...}; TestShipped_secretsByReference checks the declarations).
+func deployedEnv(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+}
+
+// TestShipped_secretsByReference: the shipped Envoy and Istio examples read
+// the rate limit service's hash secret from the host's environment
+// (host_env_keys, valueFrom: HOST); validate warns, and still checks the
+// rest, where it is not set, and refuses a variable the VM would never see.
+func TestShipped_secretsByReference(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "")
+	envoyYAML, err := os.ReadFile("envoy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	istio, err := os.ReadFile(filepath.FromSlash(istioManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const warning = "environment variable APIGUARD_RLS_HASH_SECRET is not set here"
+	for _, c := range []struct {
+		name string
+		errs []error
+	}{
+		{"envoy.yaml", validate.Bootstrap(envoyYAML, true)},
+		{istioManifest, validate.Istio(istioManifest, istio, true)},
+	} {
+		warnings, others := validate.Warnings(c.errs)
+		if len(others) > 0 || len(warnings) != 1 || !strings.Contains(warnings[0].Error(), warning) {
+			t.Errorf("%s: warnings %v, errors %v; want one warning about the unset variable", c.name, warnings, others)
+		}
+	}
+	undeclared := strings.Replace(string(envoyYAML), "host_env_keys: [APIGUARD_RLS_HASH_SECRET]", "host_env_keys: [OTHER]", 1)
+	errs := validate.Bootstrap([]byte(undeclared), true)
+	if _, others := validate.Warnings(errs); len(others) != 1 || !strings.Contains(others[0].Error(),
+		"the policy reads environment variable APIGUARD_RLS_HASH_SECRET, which vm_config.environment_variables does not declare") {
+		t.Errorf("undeclared variable: %v", errs)
+	}
+	inline := strings.Replace(string(istio), "\n      valueFrom: HOST\n", "\n      value: short\n", 1)
+	errs = validate.Istio(istioManifest, []byte(inline), true)
+	if _, others := validate.Warnings(errs); len(others) != 1 || !strings.Contains(others[0].Error(),
+		"rate_limit_service.hash_secret: environment variable APIGUARD_RLS_HASH_SECRET must hold 16 to 1024 printable ASCII characters") {
+		t.Errorf("inline value too short: %v", errs)
+	}
 }

@@ -72,6 +72,20 @@ type Config struct {
 	// emulator's faithful one (verifysig.Call): a test's lying or failing
 	// host (verifysig.Faulty).
 	VerifySignature func(args []byte) ([]byte, proxy.Status)
+	// Env is the VM's environment, vm_config.environment_variables (the
+	// values of host_env_keys and the key_values): every VM, native or
+	// Wasm (WASI environ_get), sees these variables and no others.
+	Env map[string]string
+}
+
+// environ returns Config.Env as sorted NAME=value entries.
+func (e *Envoy) environ() []string {
+	out := make([]string, 0, len(e.cfg.Env))
+	for k, v := range e.cfg.Env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Cluster is an upstream cluster the plugin can call out to. A nil function

@@ -45,6 +45,10 @@ func (h *hostAPI) GetLogLevel() (proxy.LogLevel, proxy.Status) {
 	return h.vm().env.cfg.LogLevel, proxy.StatusOK
 }
 
+// Environ implements proxy.Host: Config.Env, sorted, as Envoy hands
+// vm_config.environment_variables to WASI.
+func (h *hostAPI) Environ() []string { return h.vm().env.environ() }
+
 // Now implements proxy.Host.
 func (h *hostAPI) Now() int64 { return h.vm().env.clock.Now().UnixNano() }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/e2e/wasmguest"
+	"github.com/apiguard/apiguard/filter/config"
 )
 
 // UsageError is a mistake in the command line (exit status 2).
@@ -117,6 +118,7 @@ func Command(ctx context.Context, demo bool, args []string, stdout, stderr io.Wr
 		Workers:      *workers,
 		NoHold:       *noHold,
 		Clusters:     clusters,
+		Env:          passEnv(config),
 	}
 	if demo {
 		return RunDemo(cfg, stdout)
@@ -161,4 +163,18 @@ func refusal(err error) error {
 		return &RefusedError{Lines: refused.PluginLines()}
 	}
 	return fmt.Errorf("the plugin refused to start: %v", err)
+}
+
+// passEnv passes the variables the policy reads with {"env": NAME} from
+// the command's environment to the VMs, as Envoy's host_env_keys would.
+// One that is not set stays unset: the plugin then refuses the policy and
+// names it.
+func passEnv(policy []byte) map[string]string {
+	env := map[string]string{}
+	for _, name := range config.EnvRefs(policy) {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	return env
 }

@@ -46,6 +46,9 @@ type Config struct {
 	// JWKS over HTTP, the rate limit service over gRPC) to host:port
 	// addresses on this machine.
 	Clusters map[string]string
+	// Env is the VMs' environment (Envoy's vm_config.environment_variables):
+	// what the policy's {"env": NAME} references read.
+	Env map[string]string
 	// ChunkSize is the size of the body chunks handed to the filter
 	// (default 16 KiB), as Envoy's codec would deliver them.
 	ChunkSize int
@@ -145,6 +148,7 @@ func New(cfg Config) (*Proxy, error) {
 		BufferLimit:                 cfg.BufferLimit,
 		Clock:                       host.NewClock(now),
 		Clusters:                    clusters,
+		Env:                         cfg.Env,
 	}, cfg.Guest)
 	if err != nil {
 		return nil, err

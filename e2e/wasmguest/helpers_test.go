@@ -174,6 +174,8 @@ func (h *fakeHost) GetLogLevel() (proxy.LogLevel, proxy.Status) { return h.logLe
 
 func (h *fakeHost) Now() int64 { return h.now }
 
+func (h *fakeHost) Environ() []string { return nil }
+
 func (h *fakeHost) SetTickPeriod(ms uint32) proxy.Status {
 	h.tick = ms
 	return proxy.StatusOK

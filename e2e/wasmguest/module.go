@@ -234,13 +234,24 @@ func (m *Module) loadProblems() []string {
 // The Handler also implements io.Closer to release the VM early; a VM
 // that becomes unreachable is released anyway.
 func (m *Module) Factory(o Options) func(h proxy.Host) (proxy.Handler, error) {
-	environ := make([]string, 0, len(o.Env))
-	for k, val := range o.Env {
-		environ = append(environ, k+"="+val)
-	}
-	sort.Strings(environ)
 	profile := o.Profile
 	return func(h proxy.Host) (proxy.Handler, error) {
+		// The host's environment (the emulator's Config.Env, as Envoy's
+		// vm_config.environment_variables) wins over Options.Env.
+		env := make(map[string]string, len(o.Env))
+		for k, val := range o.Env {
+			env[k] = val
+		}
+		for _, kv := range h.Environ() {
+			if k, val, ok := strings.Cut(kv, "="); ok {
+				env[k] = val
+			}
+		}
+		environ := make([]string, 0, len(env))
+		for k, val := range env {
+			environ = append(environ, k+"="+val)
+		}
+		sort.Strings(environ)
 		return m.newVM(h, profile, environ)
 	}
 }

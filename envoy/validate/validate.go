@@ -181,9 +181,9 @@ func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, error) {
 	} else if err := c.UnmarshalTo(sv); err != nil {
 		return nil, err
 	}
-	cfg, err := config.Parse([]byte(sv.GetValue()))
-	if err != nil {
-		return nil, fmt.Errorf("apiguard configuration: %w", err)
+	cfg, _, errs := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(pc))
+	if _, errs = Warnings(errs); len(errs) > 0 {
+		return nil, fmt.Errorf("apiguard configuration: %w", errs[0])
 	}
 	return cfg, nil
 }
@@ -338,8 +338,9 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 // plugin compiled natively into the Envoy emulator (e2e/host) with two
 // workers: beyond config.Parse, it compiles the policy and configures every
 // feature, as Envoy's canary VM does before it accepts a configuration.
-func PluginStarts(configJSON []byte, allowOnHeadersStopIteration bool) error {
+func PluginStarts(configJSON []byte, allowOnHeadersStopIteration bool, env map[string]string) error {
 	_, err := host.New(host.Config{
+		Env:        env,
 		PluginName: "apiguard", RootID: "apiguard", VMID: "apiguard",
 		PluginConfig:                configJSON,
 		Workers:                     2,
@@ -347,6 +348,11 @@ func PluginStarts(configJSON []byte, allowOnHeadersStopIteration bool) error {
 		BufferLimit:                 host.DefaultBufferLimit + 64<<10,
 	}, func(h proxy.Host) (proxy.Handler, error) { return plugin.New(h), nil })
 	if err != nil {
+		var refused *host.RefusedError
+		if errors.As(err, &refused) {
+			// The plugin's own lines, as Envoy would log them.
+			return fmt.Errorf("the plugin refuses to start: %s", strings.Join(refused.PluginLines(), "\n"))
+		}
 		return fmt.Errorf("the plugin refuses to start: %w", err)
 	}
 	return nil
@@ -525,9 +531,17 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 	if err != nil {
 		return append(errs, fmt.Errorf("pluginConfig: %w", err))
 	}
-	cfg, err := config.Parse(js)
+	ienv, err := IstioEnv(s.VMConfig)
 	if err != nil {
-		return append(errs, fmt.Errorf("pluginConfig: %w", err))
+		return append(errs, err)
+	}
+	cfg, vmEnv, perrs := ParsePolicy(js, ienv)
+	warnings, perrs := Warnings(perrs)
+	if len(perrs) > 0 {
+		for _, e := range perrs {
+			errs = append(errs, fmt.Errorf("pluginConfig: %w", e))
+		}
+		return errs
 	}
 	if cfg.HoldHeaders {
 		fail("hold_headers must be false: Istio cannot set allow_on_headers_stop_iteration")
@@ -558,11 +572,11 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 		}
 	}
 	if len(errs) == 0 {
-		if err := PluginStarts(js, false); err != nil {
+		if err := PluginStarts(js, false, vmEnv); err != nil {
 			fail("pluginConfig: %v", err)
 		}
 	}
-	return errs
+	return append(errs, warnings...)
 }
 
 // istioKinds are the Kubernetes objects an apiguard manifest may hold.
@@ -629,7 +643,11 @@ func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool) []erro
 	errs := CheckDeployment(b, f, cfg, loopbackAdmin)
 	sv := &wrapperspb.StringValue{}
 	if err := f.Plugin.GetConfiguration().UnmarshalTo(sv); err == nil {
-		if err := PluginStarts([]byte(sv.GetValue()), f.Plugin.GetAllowOnHeadersStopIteration().GetValue()); err != nil {
+		_, vmEnv, warnings := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(f.Plugin))
+		for _, w := range warnings {
+			errs = append(errs, &Warning{Msg: f.Where + ": " + w.(*Warning).Msg})
+		}
+		if err := PluginStarts([]byte(sv.GetValue()), f.Plugin.GetAllowOnHeadersStopIteration().GetValue(), vmEnv); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", f.Where, err))
 		}
 	}
@@ -640,14 +658,14 @@ func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool) []erro
 // started on it (which compiles what the parser only reads, inline keys
 // for one).
 func Policy(data []byte) []error {
-	cfg, err := config.Parse(data)
-	if err != nil {
-		return []error{err}
+	cfg, vmEnv, errs := ParsePolicy(data, ProcessEnv)
+	if cfg == nil {
+		return errs
 	}
-	if err := PluginStarts(data, cfg.HoldHeaders); err != nil {
-		return []error{err}
+	if err := PluginStarts(data, cfg.HoldHeaders, vmEnv); err != nil {
+		return append(errs, err)
 	}
-	return nil
+	return errs
 }
 
 // Kind names what File recognised a document as.

@@ -11,6 +11,7 @@ import (
 // TestFile_kinds: File tells the kinds apart by content and checks each
 // with its own rules.
 func TestFile_kinds(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
 	bootstrap, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -52,6 +53,7 @@ func TestFile_kinds(t *testing.T) {
 // deployment only; the shipped examples' extra promises (a ServiceEntry
 // for every JWKS host, only apiguard's kinds) apply with shipped.
 func TestIstio_userManifest(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
 	orig, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
 	if err != nil {
 		t.Fatal(err)

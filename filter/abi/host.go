@@ -3,6 +3,7 @@
 package abi
 
 import (
+	"os"
 	"time"
 	"unsafe"
 
@@ -67,6 +68,10 @@ func (wasmHost) GetLogLevel() (proxy.LogLevel, proxy.Status) {
 // Now reads WASI clock_time_get(realtime) through the Go runtime; Envoy's
 // proxy_get_current_time_nanoseconds is deprecated in its favour.
 func (wasmHost) Now() int64 { return time.Now().UnixNano() }
+
+// Environ reads WASI environ (the VM's vm_config.environment_variables)
+// through the Go runtime, which copied it at start.
+func (wasmHost) Environ() []string { return os.Environ() }
 
 func (wasmHost) SetTickPeriod(ms uint32) proxy.Status {
 	return proxy.Status(proxySetTickPeriodMilliseconds(ms))

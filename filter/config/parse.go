@@ -21,11 +21,9 @@ var docLimits = jsonx.Limits{
 	MaxStringBytes: 1 << 20,
 }
 
-// Parse reads and checks a configuration document. On failure the error is
-// an *ErrorList holding every error found (up to MaxErrors), each an
-// *Error with its JSON path, line and column. Empty input, or whitespace
-// only, is an error: the plugin refuses to start without a configuration.
-func Parse(data []byte) (*Config, error) {
+// parseWith is Parse, ParseEnv and ParseWithPlaceholders (placeholders
+// non-nil).
+func parseWith(data []byte, getenv Getenv, placeholders map[string]string) (*Config, error) {
 	if len(data) > MaxConfigBytes {
 		return nil, &ErrorList{Errors: []*Error{{Msg: "configuration is larger than " + strconv.Itoa(MaxConfigBytes>>20) + " MiB"}}}
 	}
@@ -47,11 +45,13 @@ func Parse(data []byte) (*Config, error) {
 		return nil, newErrorList(data, nil, []*Error{e})
 	}
 	p := &parser{
-		data:       data,
-		routeNames: map[string]bool{},
-		limitNames: map[string]bool{},
-		keyIDs:     map[string]bool{},
-		keyHashes:  map[[32]byte]string{},
+		data:         data,
+		getenv:       getenv,
+		placeholders: placeholders,
+		routeNames:   map[string]bool{},
+		limitNames:   map[string]bool{},
+		keyIDs:       map[string]bool{},
+		keyHashes:    map[[32]byte]string{},
 	}
 	cfg, perr := p.parseConfig(&v)
 	if perr != nil {
@@ -74,13 +74,17 @@ func isBlank(data []byte) bool {
 // whole document (references between fields) are queued in deferred, also
 // in document order, and run once the walk is complete.
 type parser struct {
-	data       []byte
-	cfg        *Config
-	deferred   []func() *Error
-	routeNames map[string]bool
-	limitNames map[string]bool
-	keyIDs     map[string]bool
-	keyHashes  map[[32]byte]string // hash -> key id
+	data   []byte
+	getenv Getenv
+	// placeholders, when non-nil, receives the variables getenv lacks, with
+	// the placeholder that stood in (ParseWithPlaceholders).
+	placeholders map[string]string
+	cfg          *Config
+	deferred     []func() *Error
+	routeNames   map[string]bool
+	limitNames   map[string]bool
+	keyIDs       map[string]bool
+	keyHashes    map[[32]byte]string // hash -> key id
 }
 
 func (ps *parser) later(check func() *Error) { ps.deferred = append(ps.deferred, check) }
@@ -418,7 +422,7 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 				}
 			}
 		case "hash_secret":
-			s.HashSecret, err = getHashSecret(&m.Value, mp)
+			s.HashSecret, err = ps.getHashSecret(&m.Value, mp)
 		default:
 			return false, nil
 		}
@@ -430,10 +434,11 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 	return s, nil
 }
 
-// getHashSecret reads `rate_limit_service.hash_secret`. Whatever is wrong
-// with it, the message is the same and never quotes the value.
-func getHashSecret(v *jsonx.Value, p *path) (Secret, *Error) {
-	s, err := getString(v, p)
+// getHashSecret reads `rate_limit_service.hash_secret`, as written or
+// from the environment. Whatever is wrong with it, the message is the same
+// and never quotes the value.
+func (ps *parser) getHashSecret(v *jsonx.Value, p *path) (Secret, *Error) {
+	s, env, err := ps.secretString(v, p)
 	if err != nil {
 		return "", err
 	}
@@ -441,7 +446,10 @@ func getHashSecret(v *jsonx.Value, p *path) (Secret, *Error) {
 	for i := 0; ok && i < len(s); i++ {
 		ok = s[i] >= 0x20 && s[i] <= 0x7e
 	}
-	if !ok {
+	switch {
+	case !ok && env != "":
+		return "", p.errorf("environment variable %s must hold %d to %d printable ASCII characters", env, MinHashSecret, MaxHashSecret)
+	case !ok:
 		return "", p.errorf("must be %d to %d printable ASCII characters", MinHashSecret, MaxHashSecret)
 	}
 	return Secret(s), nil

@@ -184,7 +184,7 @@ func (ps *parser) parseInlineJWKS(v *jsonx.Value, p *path) ([]byte, *Error) {
 	if raw == nil {
 		return nil, p.errorf("cannot locate the object in the document")
 	}
-	return raw, nil
+	return ps.jwksEnvSecrets(keys, kp, raw, v.Offset)
 }
 
 // rawObject returns a copy of the JSON object that starts at off in data,
@@ -521,7 +521,7 @@ func (ps *parser) parseAPIKeys(v *jsonx.Value, p *path) (*APIKeysProvider, *Erro
 		case "from":
 			ak.From, err = parseFrom(&m.Value, mp)
 		case "keys":
-			ak.Keys, err = getList(&m.Value, mp, ps.parseAPIKey)
+			ak.Keys, err = ps.parseAPIKeyList(&m.Value, mp)
 		default:
 			return false, nil
 		}

@@ -141,6 +141,11 @@ type Host interface {
 	// Now returns the host clock in Unix nanoseconds (WASI clock_time_get
 	// realtime in the guest; the emulator's controllable clock natively).
 	Now() int64
+	// Environ returns the VM's environment as NAME=value entries: Envoy's
+	// vm_config.environment_variables, Istio's vmConfig.env (WASI environ
+	// in the guest). The plugin reads secrets by reference from it at
+	// configure time (docs/configuration.md "Secrets from the environment").
+	Environ() []string
 
 	SetTickPeriod(milliseconds uint32) Status
 

@@ -183,7 +183,10 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, stde
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: apiguard validate FILE...   ("-" reads standard input)
 
-Checks each file and prints "FILE: ok" or each error as "FILE: error".
+Checks each file and prints "FILE: ok" or each error as "FILE: error"
+(a policy's errors as "FILE:LINE:COLUMN: PATH: MESSAGE"). A variable a
+policy reads with {"env": NAME} that is not set here is a warning
+("FILE: warning: ..."), which leaves the file valid.
 A file is recognised by its content:
   - JSON with apiguard's fields: a policy, parsed as the plugin will, and the plugin started on it
   - YAML with apiVersion/kind: an Istio manifest, every WasmPlugin's pluginConfig as Istio hands it over
@@ -220,6 +223,10 @@ Exit status 0 when every file is valid, 1 when one is not, 2 on a usage error.`)
 			continue
 		}
 		kind, errs := validate.File(path, data)
+		warnings, errs := validate.Warnings(errs)
+		for _, w := range warnings {
+			fmt.Fprintf(stdout, "%s: %v\n", path, w)
+		}
 		if len(errs) == 0 {
 			fmt.Fprintf(stdout, "%s: ok (%s)\n", path, kind)
 			continue

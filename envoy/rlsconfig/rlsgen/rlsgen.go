@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +140,7 @@ func oneLine(s string) string {
 func Extract(doc []byte) (*config.Config, error) {
 	trimmed := bytes.TrimSpace(doc)
 	if len(trimmed) > 0 && trimmed[0] == '{' {
-		if cfg, err := config.Parse(trimmed); err == nil {
+		if cfg, _, err := config.ParseWithPlaceholders(trimmed, os.LookupEnv); err == nil {
 			return cfg, nil
 		} else if !looksLikeEnvoy(trimmed) {
 			return nil, err
@@ -161,7 +162,7 @@ func Extract(doc []byte) (*config.Config, error) {
 	case 0:
 		return nil, errors.New("rlsgen: no apiguard configuration found (a JSON configuration, an Envoy Wasm filter's StringValue configuration, or an Istio WasmPlugin's pluginConfig)")
 	case 1:
-		cfg, err := config.Parse(candidates[0])
+		cfg, _, err := config.ParseWithPlaceholders(candidates[0], os.LookupEnv)
 		if err != nil {
 			return nil, fmt.Errorf("rlsgen: the apiguard configuration: %w", err)
 		}
