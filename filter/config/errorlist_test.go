@@ -118,7 +118,16 @@ func TestErrors_cap(t *testing.T) {
 // values: close typos get one, distant words and names of other objects
 // do not.
 func TestErrors_didYouMean(t *testing.T) {
-	tests := []struct{ doc, want string }{
+	for _, tc := range didYouMeanCases() {
+		_, err := Parse([]byte(tc.doc))
+		if err == nil || strings.Split(err.Error(), "\n")[0] != tc.want {
+			t.Errorf("%s\n got: %v\nwant: %s", tc.doc, err, tc.want)
+		}
+	}
+}
+
+func didYouMeanCases() []struct{ doc, want string } {
+	return []struct{ doc, want string }{
 		{withRoute(`,"rate_limit":[]`), `routes[0]: unknown field "rate_limit" (did you mean "rate_limits"?)`},
 		{withRoute(`,"Auth":{}`), `routes[0]: unknown field "Auth" (did you mean "auth"?)`},
 		{withRoute(`,"requets":{}`), `routes[0]: unknown field "requets" (did you mean "request"?)`},
@@ -133,12 +142,6 @@ func TestErrors_didYouMean(t *testing.T) {
 		{withRoute(`,"require_tls":"true"`), `routes[0].require_tls: must be true, false or "forwarded", not "true"`},
 		{withRoute(`,"response":{"redact":{"keys":["a"],"action":"Mask"}}`), `routes[0].response.redact.action: must be "remove" or "mask", not "Mask" (did you mean "mask"?)`},
 		{withRoute(`,"request":{"json":{"fields":[{"path":"a","type":"strng"}]}}`), `routes[0].request.json.fields[0].type: "strng" is not a JSON type (want object, array, string, number, integer, boolean or null) (did you mean "string"?)`},
-	}
-	for _, tc := range tests {
-		_, err := Parse([]byte(tc.doc))
-		if err == nil || strings.Split(err.Error(), "\n")[0] != tc.want {
-			t.Errorf("%s\n got: %v\nwant: %s", tc.doc, err, tc.want)
-		}
 	}
 }
 

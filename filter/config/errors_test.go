@@ -49,7 +49,10 @@ const unitsHint = ` (write a number and a unit: ms, s, m, h or d, as in "500ms",
 
 const hash64 = "1cc68cffb449b47a58990455ec596cc5be08feb0ccb8d83b2d6d483ac6c04289"
 
-func TestParse_errors(t *testing.T) {
+// parseErrorCases are the invalid documents of TestParse_errors, each with
+// its expected error (TestSchema_invalid runs them through the published
+// JSON Schema too).
+func parseErrorCases() []struct{ name, doc, want string } {
 	tests := []struct {
 		name string
 		doc  string
@@ -495,7 +498,11 @@ func TestParse_errors(t *testing.T) {
 		{"rate limit global no service", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"60s","global":true}]`), `routes[0].rate_limits[0].global: needs a top-level "rate_limit_service"`},
 		{"rate limit unknown", withRoute(`,"rate_limits":[{"name":"a","key":"ip","limit":1,"window":"1s","per":"user"}]`), `routes[0].rate_limits[0]: unknown field "per"`},
 	}
-	for _, tc := range tests {
+	return tests
+}
+
+func TestParse_errors(t *testing.T) {
+	for _, tc := range parseErrorCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := Parse([]byte(tc.doc))
 			if err == nil {
@@ -522,6 +529,18 @@ func TestParse_errors(t *testing.T) {
 // order, and that reference errors are looked for only once the structure
 // is right.
 func TestParse_errorOrder(t *testing.T) {
+	for _, tc := range errorOrderCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.doc))
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("error\n got: %v\nwant: %s", err, tc.want)
+			}
+		})
+	}
+}
+
+// errorOrderCases are TestParse_errorOrder's documents and errors.
+func errorOrderCases() []struct{ name, doc, want string } {
 	tests := []struct {
 		name string
 		doc  string
@@ -559,14 +578,7 @@ func TestParse_errorOrder(t *testing.T) {
 			`default.rate_limits[0].global: needs a top-level "rate_limit_service"`,
 		},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Parse([]byte(tc.doc))
-			if err == nil || err.Error() != tc.want {
-				t.Errorf("error\n got: %v\nwant: %s", err, tc.want)
-			}
-		})
-	}
+	return tests
 }
 
 // TestParse_noSecretsInErrors checks that hashes and JWKS key material never
