@@ -485,3 +485,67 @@ func TestShipped_secretsByReference(t *testing.T) {
 		t.Errorf("inline value too short: %v", errs)
 	}
 }
+
+// TestIstio_prometheusLabels: the Istio manifest ships the stats_tags of
+// envoy.yaml in a ConfigMap for sidecar.istio.io/bootstrapOverride, parsed
+// as Envoy's bootstrap, and validate refuses a broken one.
+func TestIstio_prometheusLabels(t *testing.T) {
+	b, _ := shippedFilters(t)
+	want := b.GetStatsConfig().GetStatsTags()
+	if len(want) != 5 {
+		t.Fatalf("envoy.yaml has %d stats_tags, want 5", len(want))
+	}
+	manifest, err := os.ReadFile(filepath.FromSlash(istioManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err := validate.SplitDocs(istioManifest, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, d := range docs {
+		if d.Top["kind"] != "ConfigMap" {
+			continue
+		}
+		js, err := yaml.YAMLToJSON(d.Raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		over, err := validate.BootstrapOverride(js)
+		if err != nil || over == nil {
+			t.Fatalf("%s: %v", d.Path, err)
+		}
+		got := over.GetStatsConfig().GetStatsTags()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d stats_tags, envoy.yaml has %d", d.Path, len(got), len(want))
+		}
+		for i := range want {
+			if !proto.Equal(got[i], want[i]) {
+				t.Errorf("%s: stats_tags[%d] = %v, envoy.yaml has %v", d.Path, i, got[i], want[i])
+			}
+		}
+		if name := d.Top["metadata"].(map[string]any)["name"]; !strings.Contains(string(d.Raw), "sidecar.istio.io/bootstrapOverride: "+name.(string)) {
+			t.Errorf("%s: the comment does not show the annotation naming %v", d.Path, name)
+		}
+		found++
+	}
+	if found != 1 {
+		t.Fatalf("%d ConfigMaps with the stats_tags, want 1", found)
+	}
+	deployedEnv(t)
+	for _, broken := range []struct{ old, new, want string }{
+		{`"tag_name": "reason", "regex": "^wasmcustom`, `"tag_name": "reason", "regex": "(^wasmcustom`, "missing closing )"},
+		{`"stats_tags": [`, `"stats_tag": [`, "unknown field"},
+		{`(?:denied|reported)(\\.(.+))$`, `(?:denied|reported)\\..+$`, "needs a group"},
+	} {
+		m := strings.Replace(string(manifest), broken.old, broken.new, 1)
+		if m == string(manifest) {
+			t.Fatalf("%q not found", broken.old)
+		}
+		errs := validate.Istio(istioManifest, []byte(m), true)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), broken.want) {
+			t.Errorf("%s -> %s: %v, want one error containing %q", broken.old, broken.new, errs, broken.want)
+		}
+	}
+}

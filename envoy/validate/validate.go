@@ -472,6 +472,10 @@ func Istio(path string, data []byte, shipped bool) []error {
 				return []error{fmt.Errorf("%s: %w", d.Path, err)}
 			}
 			plugins = append(plugins, p)
+		case "ConfigMap":
+			if _, err := BootstrapOverride(js); err != nil {
+				fail("%s: %v", d.Path, err)
+			}
 		case "ServiceEntry":
 			var se struct {
 				Spec struct {
@@ -580,7 +584,7 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 }
 
 // istioKinds are the Kubernetes objects an apiguard manifest may hold.
-var istioKinds = map[string]bool{"WasmPlugin": true, "ServiceEntry": true, "DestinationRule": true}
+var istioKinds = map[string]bool{"WasmPlugin": true, "ServiceEntry": true, "DestinationRule": true, "ConfigMap": true}
 
 // meshServiceSuffix marks a Kubernetes service of the mesh: the sidecar has
 // its outbound cluster without a ServiceEntry.
