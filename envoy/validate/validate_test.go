@@ -58,7 +58,7 @@ func TestIstio_userManifest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	noEntry := bytes.Replace(orig, []byte("kind: ServiceEntry"), []byte("kind: ConfigMap"), 1)
+	noEntry := bytes.Replace(orig, []byte("kind: ServiceEntry"), []byte("kind: Secret"), 1)
 	if bytes.Equal(noEntry, orig) {
 		t.Fatal("wasmplugin.yaml has no ServiceEntry: update this test")
 	}
@@ -69,7 +69,7 @@ func TestIstio_userManifest(t *testing.T) {
 	for _, e := range Istio("m", noEntry, true) {
 		msg += e.Error()
 	}
-	if !strings.Contains(msg, `kind "ConfigMap"`) || !strings.Contains(msg, "no ServiceEntry") {
+	if !strings.Contains(msg, `kind "Secret"`) || !strings.Contains(msg, "no ServiceEntry") {
 		t.Errorf("shipped checks: %q", msg)
 	}
 	failOpen := bytes.Replace(orig, []byte("failStrategy: FAIL_CLOSE"), []byte("failStrategy: FAIL_OPEN"), 1)
