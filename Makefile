@@ -45,6 +45,7 @@ FORCE:
 # Builds the module, then runs it for real in the local proxy (wazero host) in
 # front of a demo upstream and sends a handful of requests through it.
 demo: build
+	@echo "make demo: building the apiguard command and starting it (the first time, Go compiles it for a minute or two)"
 	$(APIGUARD) demo -wasm $(WASM) -config envoy/apiguard.demo.json
 
 # The local proxy for your own upstream: make proxy UPSTREAM=127.0.0.1:8080 CONFIG=my.json

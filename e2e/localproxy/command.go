@@ -107,7 +107,7 @@ func Command(ctx context.Context, demo bool, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	mod, err := wasmguest.CompileFile(*wasmPath)
+	mod, err := compileWithProgress(*wasmPath, name, stderr)
 	if err != nil {
 		return fmt.Errorf("%v (build it with `make build`, or give -wasm)", err)
 	}
@@ -177,4 +177,38 @@ func passEnv(policy []byte) map[string]string {
 		}
 	}
 	return env
+}
+
+// compileWithProgress compiles the module, saying what happens: the first
+// compile of a module takes from seconds to minutes (wazero turns it into
+// machine code), and is kept in wasmguest.CacheDir so the next start takes
+// about a second.
+func compileWithProgress(path, name string, w io.Writer) (*wasmguest.Module, error) {
+	start := time.Now()
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fmt.Fprintf(w, "apiguard %s: still compiling (%ds)...\n", name, int(time.Since(start).Seconds()))
+			}
+		}
+	}()
+	fmt.Fprintf(w, "apiguard %s: loading %s (the first run compiles it to machine code, which can take a minute or more)\n", name, path)
+	mod, err := wasmguest.CompileFile(path)
+	close(done)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(start).Round(100 * time.Millisecond)
+	if took < 3*time.Second {
+		fmt.Fprintf(w, "apiguard %s: module ready in %s (from the compilation cache in %s)\n", name, took, wasmguest.CacheDir())
+	} else {
+		fmt.Fprintf(w, "apiguard %s: compiled in %s; kept in %s, so the next start takes about a second\n", name, took, wasmguest.CacheDir())
+	}
+	return mod, nil
 }

@@ -120,17 +120,23 @@ type fileEntry struct {
 // skip recompiling the same module.
 func compilationCache() wazero.CompilationCache {
 	cacheOnce.Do(func() {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			base = os.TempDir()
-		}
-		c, err := wazero.NewCompilationCacheWithDir(filepath.Join(base, "apiguard", "wazero"))
+		c, err := wazero.NewCompilationCacheWithDir(CacheDir())
 		if err != nil {
 			c = wazero.NewCompilationCache()
 		}
 		compCache = c
 	})
 	return compCache
+}
+
+// CacheDir is where compiled modules are kept between runs: apiguard/wazero
+// under the user's cache directory (XDG_CACHE_HOME, ~/.cache, ...).
+func CacheDir() string {
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	return filepath.Join(base, "apiguard", "wazero")
 }
 
 // Compile validates and compiles wasm once per process: calls with the same
