@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -207,5 +208,73 @@ func TestErrors_editDistance(t *testing.T) {
 		if got := editDistance(tc.b, tc.a); got != tc.d {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.b, tc.a, got, tc.d)
 		}
+	}
+}
+
+// TestErrors_suggestionsProbeSafely: "did you mean" asks each object's
+// reader about close field names with a null value. For every object of the
+// design example and every field name, a typo of the name (one letter
+// more) must be reported as an unknown field, suggesting that name or
+// another the object has, and never panic.
+func TestErrors_suggestionsProbeSafely(t *testing.T) {
+	data, err := os.ReadFile("testdata/design-example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var objects []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			objects = append(objects, v)
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	suggested := 0
+	for _, obj := range objects {
+		for _, name := range fieldNames {
+			key := name + "q"
+			if _, taken := obj[key]; taken {
+				continue
+			}
+			obj[key] = 1
+			b, _ := json.Marshal(doc)
+			delete(obj, key)
+			_, err := Parse(b)
+			if err == nil {
+				continue // a map of names (providers, claims_to_headers...)
+			}
+			msg := err.Error()
+			if i := strings.Index(msg, `unknown field "`+key+`" (did you mean "`); i >= 0 {
+				suggested++
+				rest := msg[i+len(`unknown field "`+key+`" (did you mean "`):]
+				got := rest[:strings.IndexByte(rest, '"')]
+				if _, has := obj[got]; !has && got != name {
+					// The object must know the suggested name: written
+					// there, it may have a wrong value but is no unknown
+					// field.
+					obj[got] = 1
+					b, _ := json.Marshal(doc)
+					delete(obj, got)
+					if _, err := Parse(b); err != nil && strings.Contains(err.Error(), `unknown field "`+got+`"`) {
+						t.Errorf("%s: suggests %q, which the object does not know", key, got)
+					}
+				}
+			}
+		}
+	}
+	if suggested < 100 {
+		t.Errorf("only %d suggestions over %d objects", suggested, len(objects))
 	}
 }
