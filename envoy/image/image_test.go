@@ -148,11 +148,11 @@ func artifactModule(layers []v1.Layer) ([]byte, error) {
 
 func noEnv(string) string { return "" }
 
-// TestPushPullRoundTrip runs the command as `make image` does, pushing both
+// TestImage_pushPullRoundTrip runs the command as `make image` does, pushing both
 // variants to an in-process registry, then pulls them back the way Istio
 // does and checks that the module comes out unchanged, and that the layout
 // on disk holds the very same manifests.
-func TestPushPullRoundTrip(t *testing.T) {
+func TestImage_pushPullRoundTrip(t *testing.T) {
 	wasmPath, module := builtModule(t)
 	wantSum := sha256.Sum256(module)
 
@@ -256,10 +256,10 @@ func TestPushPullRoundTrip(t *testing.T) {
 	}
 }
 
-// TestVariantShapes pins what the specs require of each variant beyond what
+// TestImage_variantShapes pins what the specs require of each variant beyond what
 // the fetcher checks: the compat layer holds plugin.wasm (and the optional
 // runtime-config.json), the artifact's config is the Envoy runtime config.
-func TestVariantShapes(t *testing.T) {
+func TestImage_variantShapes(t *testing.T) {
 	module := append([]byte("\x00asm\x01\x00\x00\x00"), bytes.Repeat([]byte{7}, 100)...)
 	imgs, err := Build(module, time.Unix(0, 0))
 	if err != nil {
@@ -336,9 +336,9 @@ func TestVariantShapes(t *testing.T) {
 	}
 }
 
-// TestFetcherRejects checks that the classifier the round trip relies on
+// TestImage_fetcherRejects checks that the classifier the round trip relies on
 // can fail: images that are neither variant, or whose bytes are not Wasm.
-func TestFetcherRejects(t *testing.T) {
+func TestImage_fetcherRejects(t *testing.T) {
 	wasm := []byte("\x00asm\x01\x00\x00\x00")
 	rc := []byte(`{"type":"envoy_proxy"}`)
 	tarball, err := tarFiles(time.Unix(0, 0), []file{{"other.wasm", wasm}})
@@ -396,9 +396,9 @@ func manifestDigests(t *testing.T, imgs *Images) [2]v1.Hash {
 	return out
 }
 
-// TestReproducible: the same module and time give the same digests; the
+// TestImage_reproducible: the same module and time give the same digests; the
 // digests do follow the module (and, for the compat variant, the time).
-func TestReproducible(t *testing.T) {
+func TestImage_reproducible(t *testing.T) {
 	_, module := builtModule(t)
 	epoch := time.Unix(0, 0)
 	build := func(mod []byte, created time.Time) [2]v1.Hash {
@@ -427,7 +427,7 @@ func TestReproducible(t *testing.T) {
 	}
 }
 
-func TestBuildRefusesNonWasm(t *testing.T) {
+func TestImage_buildRefusesNonWasm(t *testing.T) {
 	for _, in := range [][]byte{nil, []byte("\x00as"), []byte("MZ\x90\x00"), []byte("\x00ASM\x01\x00\x00\x00")} {
 		if _, err := Build(in, time.Unix(0, 0)); err == nil {
 			t.Errorf("Build(%q) succeeded", in)
@@ -435,7 +435,7 @@ func TestBuildRefusesNonWasm(t *testing.T) {
 	}
 }
 
-func TestSourceDateEpoch(t *testing.T) {
+func TestImage_sourceDateEpoch(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
 		want int64
@@ -454,9 +454,9 @@ func TestSourceDateEpoch(t *testing.T) {
 	}
 }
 
-// TestWriteLayoutKeepsForeignDirectory: -out pointing at a directory that is
+// TestImage_writeLayoutKeepsForeignDirectory: -out pointing at a directory that is
 // not an image layout is refused and left alone; an old layout is replaced.
-func TestWriteLayoutKeepsForeignDirectory(t *testing.T) {
+func TestImage_writeLayoutKeepsForeignDirectory(t *testing.T) {
 	imgs, err := Build([]byte("\x00asm\x01\x00\x00\x00"), time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)

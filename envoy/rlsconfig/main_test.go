@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestRun(t *testing.T) {
+func TestRLSConfig_run(t *testing.T) {
 	const cfg = `{"rate_limit_service": {"cluster": "rls", "domain": "d"}, "routes": [{"name": "a", "match": {"prefix": "/"},
 	  "rate_limits": [{"name": "g", "key": "ip", "limit": 3, "window": "1m", "global": true}]}]}`
 	dir := t.TempDir()

@@ -130,7 +130,7 @@ func ParsePolicy(data []byte, env Env) (*config.Config, map[string]string, []err
 	for _, name := range names {
 		errs = append(errs, &Warning{Msg: fmt.Sprintf("environment variable %s is not set here: the policy reads it from %s at start (a placeholder stood in for this check)", name, env.Where)})
 	}
-	return cfg, vm, errs
+	return cfg, vm, append(errs, policyWarnings(cfg)...)
 }
 
 // Warnings returns the *Warning values of errs.

@@ -35,6 +35,7 @@ func TestFile_kinds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kind, errs := File("f", []byte(tc.data))
+			_, errs = Warnings(errs)
 			msg := ""
 			for _, e := range errs {
 				msg += e.Error() + "\n"
@@ -62,7 +63,7 @@ func TestIstio_userManifest(t *testing.T) {
 	if bytes.Equal(noEntry, orig) {
 		t.Fatal("wasmplugin.yaml has no ServiceEntry: update this test")
 	}
-	if errs := Istio("m", noEntry, false); len(errs) != 0 {
+	if _, errs := Warnings(Istio("m", noEntry, false)); len(errs) != 0 {
 		t.Errorf("user manifest without the ServiceEntry: %v", errs)
 	}
 	msg := ""
@@ -73,7 +74,48 @@ func TestIstio_userManifest(t *testing.T) {
 		t.Errorf("shipped checks: %q", msg)
 	}
 	failOpen := bytes.Replace(orig, []byte("failStrategy: FAIL_CLOSE"), []byte("failStrategy: FAIL_OPEN"), 1)
-	if errs := Istio("m", failOpen, false); len(errs) == 0 {
+	if _, errs := Warnings(Istio("m", failOpen, false)); len(errs) == 0 {
 		t.Error("a fail-open WasmPlugin passed the user checks")
+	}
+}
+
+// TestPolicy_warnings: validate warns, and still passes the policy, where
+// routes listing methods send a path's other methods to 405 instead of
+// default, and where a global limit has no hash_secret; neither warning
+// appears when its condition does not hold.
+func TestPolicy_warnings(t *testing.T) {
+	const global = `"rate_limits": [{"name": "g", "key": "ip", "limit": 5, "window": "1m", "global": true}]`
+	const service = `"rate_limit_service": {"cluster": "rls", "domain": "d"%s},`
+	for _, tc := range []struct {
+		name, policy string
+		want         []string // substrings, one warning each
+	}{
+		{"methods with default", `{"routes": [{"name": "a", "match": {"path": "/a", "methods": ["GET"]}},
+			{"name": "b", "match": {"prefix": "/b", "methods": ["POST", "PUT"]}}], "default": {}}`,
+			[]string{"other methods of /a (GET), prefix /b (POST, PUT) get 405"}},
+		{"methods without default", `{"routes": [{"name": "a", "match": {"path": "/a", "methods": ["GET"]}}]}`, nil},
+		{"another route takes every method", `{"routes": [{"name": "a", "match": {"path": "/a", "methods": ["GET"]}},
+			{"name": "a2", "match": {"path": "/a"}}], "default": {}}`, nil},
+		{"global limit without hash_secret", `{` + strings.Replace(service, "%s", "", 1) + `"routes": [{"name": "a", "match": {"path": "/a"}, ` + global + `}]}`,
+			[]string{"routes[0].rate_limits[0] is global but rate_limit_service.hash_secret is not set"}},
+		{"global limit in default", `{` + strings.Replace(service, "%s", "", 1) + `"default": {` + global + `}}`,
+			[]string{"default.rate_limits[0] is global"}},
+		{"global limit keyed by route", `{` + strings.Replace(service, "%s", "", 1) + `"default": {` + strings.Replace(global, `"ip"`, `"route"`, 1) + `}}`, nil},
+		{"global limit with hash_secret", `{` + strings.Replace(service, "%s", `, "hash_secret": "0123456789abcdef0123"`, 1) + `"default": {` + global + `}}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			warnings, errs := Warnings(Policy([]byte(tc.policy)))
+			if len(errs) > 0 {
+				t.Fatalf("errors: %v", errs)
+			}
+			if len(warnings) != len(tc.want) {
+				t.Fatalf("warnings %v, want %d", warnings, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(warnings[i].Error(), w) {
+					t.Errorf("warning %q, want it to say %q", warnings[i], w)
+				}
+			}
+		})
 	}
 }

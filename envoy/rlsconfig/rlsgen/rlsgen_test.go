@@ -41,7 +41,7 @@ func parseService(t *testing.T, y []byte) serviceConfig {
 }
 
 // The shipped example (envoy/envoy.yaml) generates exactly this file.
-func TestExampleConfig(t *testing.T) {
+func TestRLSGen_exampleConfig(t *testing.T) {
 	doc, err := os.ReadFile("../../envoy.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func policies(cfg *config.Config) []*config.RoutePolicy {
 	return out
 }
 
-func TestGenerate(t *testing.T) {
+func TestRLSGen_generate(t *testing.T) {
 	cases := []struct {
 		name   string
 		config string
@@ -175,7 +175,7 @@ func TestGenerate(t *testing.T) {
 	}
 }
 
-func TestExtract(t *testing.T) {
+func TestRLSGen_extract(t *testing.T) {
 	const apiguard = `{"rate_limit_service": {"cluster": "rls", "domain": "x"}, "routes": [{"name": "a", "match": {"prefix": "/"},
 	  "rate_limits": [{"name": "g", "key": "ip", "limit": 1, "window": "1s", "global": true}]}]}`
 	envoy := func(filters ...string) string {
@@ -225,11 +225,11 @@ func TestExtract(t *testing.T) {
 	}
 }
 
-// TestHashSecretIgnored: rate_limit_service.hash_secret changes the
+// TestRLSGen_hashSecretIgnored: rate_limit_service.hash_secret changes the
 // descriptor values only, which the service's configuration does not
 // list: the generated file is the same with or without it, and never
 // shows it; a refused secret is not echoed either.
-func TestHashSecretIgnored(t *testing.T) {
+func TestRLSGen_hashSecretIgnored(t *testing.T) {
 	const secret = "rlsgen-hash-secret-0123456789"
 	doc := func(rls string) string {
 		return `{"rate_limit_service": {` + rls + `},
