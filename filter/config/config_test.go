@@ -459,7 +459,7 @@ func routeWith(policy string) string {
 	return `{"name":"r","match":{"path":"/u/{id}"}` + inner + `}`
 }
 
-func TestSplitClaimPath(t *testing.T) {
+func TestConfigClaims_splitClaimPath(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    []string
@@ -491,7 +491,7 @@ func TestSplitClaimPath(t *testing.T) {
 	}
 }
 
-func TestParseDuration(t *testing.T) {
+func TestConfigDuration_parse(t *testing.T) {
 	tests := []struct {
 		in   string
 		want time.Duration
@@ -529,7 +529,7 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
-func TestNormalizeQueryName(t *testing.T) {
+func TestConfigNames_normalizeQueryName(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"access_token", "access_token"},
 		{"Access.Token", "access_token"},
@@ -625,7 +625,7 @@ func TestEnums_String(t *testing.T) {
 	}
 }
 
-func BenchmarkParse(b *testing.B) {
+func BenchmarkConfig_parse(b *testing.B) {
 	data := readExample(b)
 	if cfg, err := Parse(data); err != nil || len(cfg.Routes) == 0 {
 		b.Fatalf("%v: the example has no routes", err)
@@ -714,7 +714,7 @@ func TestParse_remoteJWKSLocation(t *testing.T) {
 	}
 }
 
-func TestSplitFetchURL(t *testing.T) {
+func TestConfigJWKS_splitFetchURL(t *testing.T) {
 	for _, c := range []struct {
 		url, authority, path, msg string
 	}{

@@ -9,13 +9,13 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
-// FuzzParse feeds arbitrary documents to Parse. Properties: it never
+// FuzzConfig_parse feeds arbitrary documents to Parse. Properties: it never
 // panics; it returns either a Config or an *Error, never both; an error
 // without a path only for a document that is not JSON at all (empty, too
 // large, or refused by the strict JSON parser); and an accepted Config is
 // consistent (compiled table, resolvable provider references, sorted claim
 // headers, every default in range).
-func FuzzParse(f *testing.F) {
+func FuzzConfig_parse(f *testing.F) {
 	example, err := os.ReadFile("testdata/design-example.json")
 	if err != nil {
 		f.Fatal(err)

@@ -9,9 +9,7 @@ import (
 	"testing"
 )
 
-// Audit of issue 2 ("unknown fields, wrong types, bad durations and
-// impossible values are refused with the JSON path named"), made
-// exhaustive: every node of docs/configuration.md's example configuration (and of an
+// Every error names its JSON path, exhaustively: every node of docs/configuration.md's example configuration (and of an
 // inline-JWKS variant of its provider) is replaced, one at a time, by a
 // value of the wrong JSON type, and every object gets an unknown field.
 // Each mutated document must be refused with an *Error whose Path is
@@ -115,7 +113,7 @@ func auditDocs(t *testing.T) map[string][]byte {
 	return map[string][]byte{"remote": example, "inline": inline}
 }
 
-func TestAudit_everyNodeNamesItsPath(t *testing.T) {
+func TestConfigErrors_everyNodeNamesItsPath(t *testing.T) {
 	for variant, base := range auditDocs(t) {
 		t.Run(variant, func(t *testing.T) {
 			if _, err := Parse(base); err != nil {
