@@ -44,6 +44,9 @@ var demoRequests = []demoRequest{
 	{method: "POST", path: "/users/acme/orders", headers: withKey, body: `{"items":[1,2]}`, note: "valid JSON body: allowed"},
 	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "fourth request of the minute: allowed"},
 	{method: "GET", path: "/users/acme/orders", headers: withKey, note: "fifth: over the 4-per-minute limit, 429"},
+	{method: "POST", path: "/pets", body: `{"name":"Rex","tag":"dog"}`, note: "body fits its schema: allowed, the response projected onto its schema (customer and ssn gone)"},
+	{method: "POST", path: "/pets", body: `{"name":"Rex","is_admin":true}`, note: "mass assignment, a member the schema does not declare: 400"},
+	{method: "POST", path: "/pets", body: `{"name":"Rex","ID":7}`, note: "mass assignment, a case variant of the readOnly id: 400"},
 }
 
 // demoUpstream answers every request with a JSON echo of what reached it.

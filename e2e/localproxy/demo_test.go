@@ -44,7 +44,9 @@ func TestDemo(t *testing.T) {
 		"-> 400 refused by apiguard (reason=json_duplicate_key)",
 		"-> 429 refused by apiguard (reason=rate_limited)",
 		"Retry-After: ",
-		"wasmcustom.apiguard.requests = 16",
+		"-> 400 refused by apiguard (reason=json_schema_not_allowed)",
+		`body: {"body_bytes":26,"method":"POST","path":"/pets"}`,
+		"wasmcustom.apiguard.requests = 19",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())
