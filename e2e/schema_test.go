@@ -302,3 +302,66 @@ func TestSchema_config(t *testing.T) {
 		}
 	})
 }
+
+// TestSchema_pathologicalSchemas: recursion through $ref as deep as the
+// body's depth limit, combinators nested to the cap over a large array,
+// and a schema past the cap (refused at configure time), in both header
+// modes: outcomes, not time, are asserted (the engine's steps are bounded
+// by body size times schema size; filter/schema's patho tests count them).
+func TestSchema_pathologicalSchemas(t *testing.T) {
+	nested := `{"type": "integer"}`
+	for i := 0; i < 15; i++ {
+		nested = `{"anyOf": [{"type": "string", "pattern": "^(a|aa)+$"}, ` + nested + `]}`
+	}
+	schemas := `{
+	  "Node": {"type": "object", "properties": {"v": {"type": "integer"}, "child": {"$ref": "#/schemas/Node"}}},
+	  "Deep": {"type": "array", "maxItems": 1000, "items": ` + nested + `}}`
+	node := func(depth int) string {
+		return strings.Repeat(`{"v":1,"child":`, depth-1) + `{"v":1}` + strings.Repeat("}", depth-1)
+	}
+	var items strings.Builder
+	for i := 0; i < 1000; i++ {
+		if i > 0 {
+			items.WriteByte(',')
+		}
+		if i%2 == 0 {
+			items.WriteString(`"` + strings.Repeat("a", 50) + `"`)
+		} else {
+			items.WriteString("12345")
+		}
+	}
+	for _, m := range holdModes {
+		t.Run(m.name, func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				cfg := `{"hold_headers": ` + fmt.Sprint(m.hold) + `, "schemas": ` + schemas + `, "routes": [
+				  {"name": "tree", "match": {"path": "/tree"}, "request": {"json": {"schema": "Node", "max_depth": 32}}},
+				  {"name": "deep", "match": {"path": "/deep"}, "request": {"json": {"schema": "Deep", "max_array_items": 2000}}}]}`
+				e := start(t, g, cfg, m.opts...)
+				runTable(t, e, []exchange{
+					{name: "recursion 32 deep", req: jpost("/tree", node(32)), want: 200},
+					{name: "recursion 33 deep", req: jpost("/tree", node(33)), want: 400, reason: problem.ReasonJSONDepth},
+					{name: "recursion with a wrong leaf", req: jpost("/tree", strings.Replace(node(30), `{"v":1}`, `{"v":"x"}`, 1)), want: 400, reason: problem.ReasonJSONSchema},
+					{name: "recursion with an undeclared leaf", req: jpost("/tree", strings.Replace(node(30), `{"v":1}`, `{"v":1,"admin":true}`, 1)), want: 400, reason: problem.ReasonJSONSchemaNotAllowed},
+					{name: "nested anyOf over 1000 items", req: jpost("/deep", `[`+items.String()+`]`), want: 200},
+					{name: "nested anyOf, one item fails every branch", req: jpost("/deep", `[`+items.String()+`,"ab"]`), want: 400, reason: problem.ReasonJSONSchema},
+					{name: "nested anyOf, 1001 items", req: jpost("/deep", `[`+items.String()+`,1]`), want: 400, reason: problem.ReasonJSONSchema},
+				})
+			})
+		})
+	}
+	each(t, func(t *testing.T, g guest) {
+		tooDeep := `{"type": "integer"}`
+		for i := 0; i < 17; i++ {
+			tooDeep = `{"anyOf": [` + tooDeep + `]}`
+		}
+		for _, c := range []struct{ schemas, want string }{
+			{`{"A": ` + tooDeep + `}`, "schemas.A"},
+			{`{"A": {"$ref": "#/schemas/B"}, "B": {"allOf": [{"$ref": "#/schemas/A"}]}}`, "schemas."},
+		} {
+			_, err := newEnvoyAsWritten(g, `{"hold_headers": true, "schemas": `+c.schemas+`, "routes": [{"name": "r", "match": {"path": "/r"}, "request": {"json": {"schema": "A"}}}]}`)
+			if err == nil || !strings.Contains(err.Error(), "apiguard: config: "+c.want) {
+				t.Errorf("%s: %v", c.schemas, err)
+			}
+		}
+	})
+}
