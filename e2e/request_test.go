@@ -375,7 +375,7 @@ func TestRequest_reasonsDeclared(t *testing.T) {
 		problem.ReasonJSONSyntax, problem.ReasonJSONDepth, problem.ReasonJSONKeys, problem.ReasonJSONItems,
 		problem.ReasonJSONStringSize, problem.ReasonJSONDuplicateKey, problem.ReasonJSONDuplicateKeyCase,
 		problem.ReasonJSONUTF8, problem.ReasonJSONTrailingData, problem.ReasonJSONEmpty, problem.ReasonJSONInvalid,
-		problem.ReasonJSONFieldMissing, problem.ReasonJSONFieldType,
+		problem.ReasonJSONFieldMissing, problem.ReasonJSONFieldType, problem.ReasonJSONSchema, problem.ReasonJSONSchemaNotAllowed,
 	} {
 		declared[r] = true
 	}

@@ -99,6 +99,15 @@ func demoRequests(now time.Time) []demoRequest {
 		{method: "GET", path: "/users/acme/orders", headers: withKey,
 			why: "acme has used its 4 requests of this minute (the token's GET, the key's GET and both POSTs): 429.\n" +
 				"The bucket refills one request every 60s / 4 = 15s, hence Retry-After: 15."},
+		{method: "POST", path: "/pets", body: `{"name":"Rex","tag":"dog"}`,
+			why: "The pets route checks bodies against the schema its OpenAPI document gives (request.json.schema):\n" +
+				"this one fits, and the answer is projected onto the response schema (customer and ssn are gone)."},
+		{method: "POST", path: "/pets", body: `{"name":"Rex","is_admin":true}`,
+			why: "Mass assignment: is_admin is a member the schema does not declare. Refused (400) before the upstream\n" +
+				"could bind it to its model."},
+		{method: "POST", path: "/pets", body: `{"name":"Rex","ID":7}`,
+			why: "Mass assignment by spelling: ID is a case variant of the readOnly id, which a case-insensitive binder\n" +
+				"would set. Refused (400)."},
 	}
 }
 

@@ -63,8 +63,10 @@ func TestDemo(t *testing.T) {
 		"-> 429 refused by apiguard (reason=rate_limited)\n" +
 			"      acme has used its 4 requests of this minute",
 		"Retry-After: 15\n",
-		"wasmcustom.apiguard.requests = 17",
+		"wasmcustom.apiguard.requests = 20",
 		"wasmcustom.apiguard.denied.token_expired = 1",
+		"-> 400 refused by apiguard (reason=json_schema_not_allowed)",
+		`body: {"body_bytes":26,"method":"POST","path":"/pets"}`,
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out.String())

@@ -138,6 +138,11 @@ type JSONRules struct {
 	MaxDepth, MaxKeys, MaxArrayItems, MaxStringBytes int
 	// Fields is `fields`.
 	Fields []FieldRule
+	// Schema is `schema`: a name of the top-level `schemas` the body must
+	// satisfy, or "".
+	Schema string
+	// Undeclared is `undeclared` (default refuse; needs Schema).
+	Undeclared Undeclared
 	// CaseSensitiveKeys is `case_sensitive_keys` (default false): keys
 	// equal only under case folding ("qty" and "QTY") are then not
 	// duplicates. It never relaxes body_owner's letter-case rule.
@@ -196,6 +201,11 @@ type Response struct {
 	Redact *Redact
 	// PassTypes is `pass_types`: lower-cased media types passed unchecked.
 	PassTypes []string
+	// Schemas is `schemas`, in document order (nil when absent).
+	Schemas []StatusSchema
+	// SchemaViolation is `schema_violation` (default report; needs
+	// Schemas).
+	SchemaViolation SchemaViolation
 }
 
 // Segment is one step of a ResponsePath: an object key, or every element of
@@ -387,4 +397,7 @@ func (s Secret) GoString() string { return `"` + s.String() + `"` }
 type Errors struct {
 	// SanitizeUpstream5xx is `sanitize_upstream_5xx` (default true).
 	SanitizeUpstream5xx bool
+	// ValidationDetails is `validation_details` (default false): a 400
+	// for a body failing its schema lists its first violations.
+	ValidationDetails bool
 }

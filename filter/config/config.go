@@ -64,6 +64,11 @@ type Config struct {
 	TokenCache TokenCache
 	// Errors is `errors`.
 	Errors Errors
+	// Schemas is the top-level `schemas` object as written (nil when
+	// absent), checked by schema.Compile; policy.Compile compiles it.
+	Schemas *jsonx.Value
+	// SchemaNames lists the names of Schemas in document order.
+	SchemaNames []string
 	// SecurityHeaders is `security_headers` (default true).
 	SecurityHeaders bool
 	// AuditLog is `audit_log` (default false).

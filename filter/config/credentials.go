@@ -197,7 +197,7 @@ func parseJSONRules(v *jsonx.Value, p *path) (*JSONRules, *Error) {
 		case "case_sensitive_keys":
 			j.CaseSensitiveKeys, err = getBool(&m.Value, mp)
 		default:
-			return false, nil
+			return jsonSchemaField(m, mp, j)
 		}
 		return true, err
 	})
@@ -270,7 +270,7 @@ func parseResponse(v *jsonx.Value, p *path) (*Response, *Error) {
 		case "pass_types":
 			r.PassTypes, err = getStrings(&m.Value, mp, listOpts{check: checkMediaType})
 		default:
-			return false, nil
+			return responseSchemaField(m, mp, r)
 		}
 		return true, err
 	})

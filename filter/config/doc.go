@@ -61,6 +61,7 @@
 // `rate_limit_service.hash_secret` are never quoted.
 //
 // Room: the model. It parses and validates strictly, and compiles nothing
-// the filter runs (policy.Compile does); it imports only leaves (jsonx,
-// httpx, route).
+// the filter runs (policy.Compile does; the route table and the `schemas`
+// are compiled here only to check them); it imports only leaves (jsonx,
+// httpx, route, schema).
 package config

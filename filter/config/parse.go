@@ -130,6 +130,8 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 			cfg.SecurityHeaders, err = getBool(&m.Value, mp)
 		case "audit_log":
 			cfg.AuditLog, err = getBool(&m.Value, mp)
+		case "schemas":
+			err = ps.parseSchemas(&m.Value, mp)
 		default:
 			return false, nil
 		}
@@ -275,10 +277,14 @@ func (ps *parser) parseTokenCache(v *jsonx.Value, p *path) *Error {
 
 func (ps *parser) parseErrors(v *jsonx.Value, p *path) *Error {
 	return eachMember(v, p, func(m *jsonx.Member, mp *path) (known bool, err *Error) {
-		if m.Key != "sanitize_upstream_5xx" {
+		switch m.Key {
+		case "sanitize_upstream_5xx":
+			ps.cfg.Errors.SanitizeUpstream5xx, err = getBool(&m.Value, mp)
+		case "validation_details":
+			ps.cfg.Errors.ValidationDetails, err = getBool(&m.Value, mp)
+		default:
 			return false, nil
 		}
-		ps.cfg.Errors.SanitizeUpstream5xx, err = getBool(&m.Value, mp)
 		return true, err
 	})
 }

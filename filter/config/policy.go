@@ -54,7 +54,9 @@ func (ps *parser) policyField(m *jsonx.Member, mp *path, pol *RoutePolicy, rt *R
 	case "request":
 		pol.Request, err = ps.parseRequest(v, mp, pol)
 	case "response":
-		pol.Response, err = parseResponse(v, mp)
+		if pol.Response, err = parseResponse(v, mp); err == nil {
+			err = ps.checkResponseSchemas(v, mp, pol.Response)
+		}
 	case "rate_limits":
 		pol.RateLimits, err = getList(v, mp, ps.parseRateLimit)
 	case "pass_credentials":
@@ -315,7 +317,9 @@ func (ps *parser) parseRequest(v *jsonx.Value, p *path, pol *RoutePolicy) (*Requ
 				ps.later(func() *Error { return queryConflict(ps.cfg, pol, name, jp) })
 			}
 		case "json":
-			r.JSON, err = parseJSONRules(&m.Value, mp)
+			if r.JSON, err = parseJSONRules(&m.Value, mp); err == nil {
+				err = ps.checkJSONSchema(&m.Value, mp, r.JSON)
+			}
 		default:
 			return false, nil
 		}

@@ -63,7 +63,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	}
 	headers = append(headers, extra...)
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.requestID), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), s.refusalBody(status), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}

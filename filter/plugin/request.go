@@ -310,7 +310,11 @@ func (s *stream) checkBody(body []byte) result {
 			}
 			break
 		}
-		if f := reqcheck.CheckBody(body, j.JSON.Limits(), j.JSON.Fields, reqcheck.KeyCaseOf(j.JSON)); f != reqcheck.OK {
+		if s.route.BodySchema != nil {
+			if r := s.checkBodySchema(body); r != next { // schema.go
+				return r
+			}
+		} else if f := reqcheck.CheckBody(body, j.JSON.Limits(), j.JSON.Fields, reqcheck.KeyCaseOf(j.JSON)); f != reqcheck.OK {
 			return s.refuse(400, problem.Reason(f.String()), nil)
 		}
 	case len(body) > 0 && cfg.ReadsRequestBody():

@@ -187,8 +187,9 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 
 // responseScratch is the reusable memory of one rewrite.
 type responseScratch struct {
-	w   redact.Rewriter
-	out []byte
+	w    redact.Rewriter
+	out  []byte
+	proj []byte // the projection onto the status's schema (schema.go)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(responseScratch) }}
@@ -210,10 +211,17 @@ func (s *stream) finishResponse(size int) proxy.Action {
 		if cap(sc.out) > maxPooledResponse {
 			sc.out = nil
 		}
+		if cap(sc.proj) > maxPooledResponse {
+			sc.proj = nil
+		}
 		scratchPool.Put(sc)
 	}()
 	plan := s.resp.plan
-	out, stats, err := sc.w.Rewrite(plan.Rules, sc.out[:0], body)
+	src, projected, a, refused := s.responseSchema(sc, body) // schema.go
+	if refused {
+		return a
+	}
+	out, stats, err := sc.w.Rewrite(plan.Rules, sc.out[:0], src)
 	if err != nil {
 		return s.refuseBody(respcheck.BodyReason(err, s.resp.untyped))
 	}
@@ -223,7 +231,7 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	if stats.Redactions > 0 {
 		s.r.metrics.addDefined(plan.Metric, int64(stats.Redactions))
 	}
-	if !s.enforced() || !stats.Changed {
+	if !s.enforced() || !stats.Changed && !projected {
 		return proxy.Continue
 	}
 	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, out) != proxy.StatusOK {

@@ -97,6 +97,9 @@ type stream struct {
 	resp  responseState
 	edge  edgeState
 	authd bool // a credential was verified (security headers: no-store)
+	// violations are the schema violations a 400 lists with
+	// errors.validation_details (schema.go), nil otherwise.
+	violations []problem.Violation
 }
 
 func newStream(p *Plugin, r *root, id uint32) *stream {

@@ -1,14 +1,18 @@
 package policy
 
 import (
+	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/edge"
 	"github.com/apiguard/apiguard/filter/ratelimit"
+	"github.com/apiguard/apiguard/filter/reqcheck"
 	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
+	"github.com/apiguard/apiguard/filter/schema"
 )
 
 // DefaultRouteName names the `default` policy in logs, metrics and audit lines.
@@ -73,6 +77,9 @@ type Route struct {
 	Response *respcheck.Plan
 	// Limits is the compiled `rate_limits` (step 11), nil without.
 	Limits *ratelimit.RoutePlan
+	// BodySchema is the compiled `request.json.schema` (step 12), nil
+	// without.
+	BodySchema *reqcheck.BodySchema
 }
 
 // Compile builds the runtime policy. The configuration has already been
@@ -93,14 +100,30 @@ func Compile(c *config.Config) (*Policy, error) {
 		return nil, err
 	}
 	p.matcher = t
+	// The schemas compile once, here; every route shares the set.
+	var set *schema.Set
+	if c.Schemas != nil {
+		if set, err = schema.Compile(c.Schemas); err != nil {
+			var se *schema.Error
+			if errors.As(err, &se) {
+				return nil, &config.Error{Path: se.Path, Msg: se.Msg}
+			}
+			return nil, err
+		}
+	}
 	limits := ratelimit.NewCompiler(c.FailedAuthLimit)
 	p.routes = make([]Route, len(c.Routes))
 	for i := range c.Routes {
 		r := &c.Routes[i]
-		p.routes[i] = compileRoute(i, r.Name, &r.Policy, limits)
+		if p.routes[i], err = compileRoute(i, r.Name, &r.Policy, limits, set, "routes["+strconv.Itoa(i)+"]"); err != nil {
+			return nil, err
+		}
 	}
 	if c.Default != nil {
-		d := compileRoute(len(c.Routes), DefaultRouteName, c.Default, limits)
+		d, err := compileRoute(len(c.Routes), DefaultRouteName, c.Default, limits, set, "default")
+		if err != nil {
+			return nil, err
+		}
 		p.dflt = &d
 	} else if len(p.routes) > 0 && !slices.ContainsFunc(p.routes, func(r Route) bool { return r.Enforce }) {
 		// It takes the default's index, which no policy uses then; every
@@ -111,7 +134,7 @@ func Compile(c *config.Config) (*Policy, error) {
 	return p, nil
 }
 
-func compileRoute(index int, name string, cp *config.RoutePolicy, limits *ratelimit.Compiler) Route {
+func compileRoute(index int, name string, cp *config.RoutePolicy, limits *ratelimit.Compiler, set *schema.Set, where string) (Route, error) {
 	r := Route{Index: index, Name: name, Enforce: cp.Enforce, Config: cp, TLS: cp.RequireTLS,
 		Response: respcheck.Compile(name, cp.Response), Limits: limits.Route(cp.RateLimits)}
 	if cp.CORS != nil {
@@ -120,7 +143,19 @@ func compileRoute(index int, name string, cp *config.RoutePolicy, limits *rateli
 	if cp.Deprecation != nil {
 		r.Deprecation = edge.NewDeprecation(cp.Deprecation)
 	}
-	return r
+	// config.Parse checked every schema name against the same document.
+	var ok bool
+	if cp.Request != nil {
+		if r.BodySchema, ok = reqcheck.CompileBodySchema(set, cp.Request.JSON); !ok {
+			return r, &config.Error{Path: where + ".request.json.schema", Msg: "unknown schema " + strconv.Quote(cp.Request.JSON.Schema)}
+		}
+	}
+	if r.Response != nil {
+		if r.Response.Schemas, ok = respcheck.CompileSchemas(set, cp.Response); !ok {
+			return r, &config.Error{Path: where + ".response.schemas", Msg: "unknown schema"}
+		}
+	}
+	return r, nil
 }
 
 // Match returns the policy for a request: the first route whose match fits

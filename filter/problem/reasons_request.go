@@ -30,6 +30,14 @@ const (
 	ReasonJSONInvalid          Reason = "json_invalid"
 	ReasonJSONFieldMissing     Reason = "json_field_missing"
 	ReasonJSONFieldType        Reason = "json_field_type"
+
+	// 400: the body fails its schema (request.json.schema,
+	// docs/schemas.md): a violation of a keyword.
+	ReasonJSONSchema Reason = "json_schema"
+	// 400: the body's only schema violations are members the schema does
+	// not allow (readOnly, undeclared, case variants of declared names, a
+	// member under a false schema): mass assignment.
+	ReasonJSONSchemaNotAllowed Reason = "json_schema_not_allowed"
 )
 
 // Reasons of step 1's query and cookie checks (docs/configuration.md "Query and cookie

@@ -28,4 +28,9 @@ const (
 	// ReasonResponseTooLarge: the response body (declared Content-Length,
 	// or the bytes received) is over response.max_body_bytes.
 	ReasonResponseTooLarge Reason = "response_too_large"
+	// ReasonResponseSchema: the response fails the schema response.schemas
+	// names for its status. Refused only with schema_violation "refuse";
+	// with "report" (the default) it is counted as reported and logged,
+	// and the projection is served.
+	ReasonResponseSchema Reason = "response_schema"
 )

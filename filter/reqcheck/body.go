@@ -30,6 +30,8 @@ const (
 	JSONInvalid                  // a jsonx refusal this package does not name
 	FieldMissing                 // a required `fields` path is absent
 	FieldType                    // a `fields` path holds a value of the wrong type
+	JSONSchema                   // the body fails its schema (request.json.schema)
+	JSONSchemaNotAllowed         // only members the schema does not allow: readOnly, undeclared, case variants
 	numFailures
 )
 
@@ -48,6 +50,8 @@ var failureNames = [numFailures]string{
 	JSONInvalid:          "json_invalid",
 	FieldMissing:         "json_field_missing",
 	FieldType:            "json_field_type",
+	JSONSchema:           "json_schema",
+	JSONSchemaNotAllowed: "json_schema_not_allowed",
 }
 
 // String returns the failure's reason name. The names are constants, so

@@ -68,7 +68,7 @@ func TestFailures_all(t *testing.T) {
 			t.Fatalf("Failures()[%d] = %d", i, f)
 		}
 	}
-	if s := (numFailures - 1).String(); s != "json_field_type" {
+	if s := (numFailures - 1).String(); s != "json_schema_not_allowed" {
 		t.Errorf("the last failure is %q", s)
 	}
 	if s := numFailures.String(); s != "invalid" {

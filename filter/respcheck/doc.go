@@ -5,6 +5,6 @@
 // headers and the body through the host; this package only decides.
 //
 // Room: a feature (the response checks). It imports the model (config), the
-// rewrite engine (redact) and leaves (jsonx, problem); policy compiles its
+// rewrite engine (redact) and leaves (jsonx, problem, schema); policy compiles its
 // Plan onto policy.Route; it never imports policy, plugin or proxy.
 package respcheck

@@ -18,7 +18,10 @@ type Plan struct {
 	// MaxBody is max_body_bytes: a larger body is refused.
 	MaxBody int64
 	// Metric is the route's counter of redacted values.
-	Metric    string
+	Metric string
+	// Schemas is the compiled `schemas` (validation and projection by
+	// status, before allow and redact), nil without; see schema.go.
+	Schemas   *Schemas
 	passTypes []string
 }
 

@@ -51,26 +51,14 @@
 // body; it is not safe for concurrent use (pool one per VM, as
 // reqcheck.Checker is, and drop one whose ScratchBytes grew large).
 //
-// # Integration (for config and plugin)
+// # Where it is used
 //
-// config: parse top-level `schemas` with Compile and keep the *Set; resolve
-// `request.json.schema` and each `response.schemas` entry with Set.Lookup
-// (an unknown name is a config error at that field).
-//
-// plugin, request body (step 12): on a route with a schema, call
-//
-//	res, err := v.Validate(sc, body, schema.Options{
-//		Mode: schema.Request, Limits: lim, FoldDuplicates: !json.CaseSensitiveKeys,
-//		AllowUndeclared: json.Undeclared == "allow", CaseSensitive: json.CaseSensitiveKeys})
-//
-// instead of jsonx validation: err is the existing JSON refusal (400 with
-// its reason), !res.Valid the schema refusal (400), res.Violations the
-// `errors` member when errors.validation_details is on.
-//
-// plugin, response body: for a JSON response whose status has a schema,
-// call Validate with Mode Response (and redact.Limits); err is the existing
-// 502 for an unparsable body; !res.Valid is counted and logged, and refused
-// with 502 only with schema_violation "refuse"; then
-// AppendProjected(buf, body, res.Drops) is the body `allow` and `redact`
-// apply to. Responses the filter generates are never passed here.
+// config compiles the top-level `schemas` once to check it (every *Error
+// becomes a config error at its path); policy.Compile compiles the set the
+// filter uses and resolves each route's names: reqcheck.BodySchema runs
+// Mode Request in step 12 (the JSON limits of request.json in the same
+// walk), respcheck.Schemas runs Mode Response on a response whose status
+// has a schema and hands AppendProjected's result to allow and redact.
+// Responses the filter generates never reach either (docs/schemas.md "In
+// the filter").
 package schema

@@ -7,6 +7,7 @@
 //	apiguard demo ...             the local proxy with a demo upstream and example requests
 //	apiguard image ...            package the module as an OCI Wasm image (layout, push)
 //	apiguard rlsconfig ...        envoyproxy/ratelimit configuration for global limits
+//	apiguard openapi SPEC         a configuration from an OpenAPI document (and an overlay)
 //	apiguard version              version and source revision
 //
 // Exit status: 0 success (every file valid), 1 failure (a file invalid, an

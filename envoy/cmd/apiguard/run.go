@@ -44,13 +44,12 @@ var commands = []command{
 	{"rlsconfig", "envoyproxy/ratelimit's configuration for the policy's global limits", func(_ context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, _ func(string) string) error {
 		return rlsconfig.Run(args, stdin, stdout, stderr)
 	}},
+	{"openapi", "a policy from an OpenAPI document and an overlay", runOpenAPI},
 	{"version", "print the version and source revision", runVersion},
 }
 
 // coming are subcommands listed in the help that are not built yet.
-var coming = []struct{ name, summary string }{
-	{"openapi", "a policy from an OpenAPI document (not built yet)"},
-}
+var coming = []struct{ name, summary string }{}
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: apiguard <command> [arguments]  (apiguard <command> -help for its own)")

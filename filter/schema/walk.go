@@ -1,0 +1,320 @@
+package schema
+
+import (
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+// key handles a member name: it counts required names and gathers the
+// schemas that apply to the member's value.
+func (v *Validator) key(tok jsonx.Token) {
+	f := v.top()
+	f.count++
+	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
+	f.keyEsc = v.s.Escaped()
+	key := v.s.Key()
+	if f.needHash {
+		f.keyHash = hashStr(key)
+	}
+	if p := f.plan; p != nil {
+		v.steps++
+		f.caseVar = false
+		j := p.lookup(key)
+		if j < 0 {
+			v.ents = p.addl
+		} else {
+			pn := &p.names[j]
+			if pn.req&(1<<v.mode) != 0 {
+				f.req++
+			}
+			v.ents = pn.ents
+		}
+		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
+			v.buf = jsonx.AppendFold(v.buf[:0], key)
+			f.caseVar = p.folds[string(v.buf)]
+		}
+		return
+	}
+	v.ents = v.entBuf[:0]
+	if f.loc < 0 || !f.needObj {
+		return
+	}
+	l := &v.locs[f.loc]
+	for i := l.actA; i < l.actB; i++ {
+		a := &v.acts[i]
+		n := &v.nodes[a.node]
+		if n.flags&nfNeedObj == 0 {
+			continue
+		}
+		v.steps++
+		child, kind := int32(-1), eProp
+		if j := n.lookup(key); j >= 0 {
+			e := &n.names[j]
+			if e.req&(1<<v.mode) != 0 {
+				a.req++
+			}
+			child = e.child
+		}
+		if child < 0 && n.addl >= 0 {
+			child, kind = n.addl, eAddl
+			if n.flags&nfAddlExplicit != 0 {
+				kind = eAddlX
+			}
+		}
+		if child >= 0 {
+			v.ents = append(v.ents, pend{node: child, from: i, kind: kind, cert: a.cert})
+			v.entBuf = v.ents
+		}
+		if n.disc != nil && n.disc.prop == string(key) {
+			f.discKey = true
+			v.discKey = append(v.discKey[:0], key...)
+		}
+	}
+}
+
+func (n *node) lookup(key []byte) int {
+	if n.nameIndex != nil {
+		return n.nameIndex.find(key)
+	}
+	for j := range n.names {
+		name := n.names[j].name
+		if len(name) == len(key) && (len(key) == 0 || name[0] == key[0]) && name == string(key) {
+			return j
+		}
+	}
+	return -1
+}
+
+// value handles the first token of a value: a scalar, or the opening of a
+// container.
+func (v *Validator) value(tok jsonx.Token) error {
+	parent := v.top()
+	var entries []pend
+	isMember := parent != nil && parent.isObj
+	switch {
+	case parent == nil:
+		entries = v.ents
+	case parent.loc < 0:
+	case isMember:
+		entries = v.ents
+	case parent.plan != nil:
+		entries = parent.plan.items
+	default:
+		entries = v.itemEnts[parent.ieA:parent.ieB]
+	}
+	needHash := parent != nil && parent.childHash
+	record := len(entries) > 0 || isMember && parent.declares
+	container := tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray
+	index := int32(-1)
+	if parent != nil && !parent.isObj {
+		index = parent.count
+		parent.count++
+	}
+	if !record {
+		if !needHash {
+			if container {
+				if _, err := v.s.SkipValue(); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if container {
+			v.push(tok, -1, true)
+			return nil
+		}
+		v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+		return nil
+	}
+	v.steps++
+	li := int32(len(v.locs))
+	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: -1, index: index}
+	if parent != nil {
+		l.parent = parent.loc
+		if isMember {
+			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
+			if parent.caseVar {
+				l.flags |= lfCaseVariant
+			}
+		}
+	}
+	v.locs = append(v.locs, l)
+	if len(entries) == 1 && entries[0].cert {
+		// The most common place: one unconditional schema. Everything is
+		// decided here, with as few calls as possible (calls are dear in
+		// wasm).
+		e := &entries[0]
+		if n := &v.nodes[e.node]; n.pure {
+			lp := &v.locs[li]
+			switch e.kind {
+			case eProp:
+				lp.flags |= lfDeclaredProp
+			case eAddlX:
+				lp.flags |= lfDeclaredAddl
+			}
+			if cf := n.cflags; cf&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) != 0 {
+				lp.flags |= closureLocFlags(cf)
+			}
+			if !container {
+				bit := tokTypeBit[tok.Kind]
+				for _, ni := range n.closure {
+					cn := &v.nodes[ni]
+					if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
+						continue
+					}
+					v.checkScalar(cn, tok, -1, li)
+				}
+				v.steps += len(n.closure)
+				if needHash {
+					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+				}
+				return nil
+			}
+			if p := n.plan; p != nil {
+				return v.openPlan(tok, li, p, needHash)
+			}
+		}
+	}
+	if v.certain(entries) {
+		// Every schema here applies unconditionally: no activation
+		// records for scalars, no edges for containers.
+		v.certainFlags(li, entries)
+		if !container {
+			v.scalarCertain(tok, li, entries)
+			if needHash {
+				v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+			}
+			return nil
+		}
+		if len(entries) == 1 {
+			if p := v.nodes[entries[0].node].plan; p != nil {
+				return v.openPlan(tok, li, p, needHash)
+			}
+		}
+		v.activateCertain(li, entries)
+		return v.open(tok, li, needHash)
+	}
+	v.activate(li, entries)
+	if isMember && parent.discKey {
+		parent.discKey = false
+		if tok.Kind == jsonx.TokenString {
+			v.selectBranch(parent.loc, v.strVal(tok))
+		}
+	}
+	if container {
+		return v.open(tok, li, needHash)
+	}
+	v.scalar(tok, li)
+	v.finishLoc(li, nil)
+	if needHash {
+		v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+	}
+	return nil
+}
+
+// activate applies the entry schemas and everything they apply in place
+// ($ref, allOf, anyOf, oneOf, not) at location li, each subschema once.
+func (v *Validator) activate(li int32, entries []pend) {
+	l := &v.locs[li]
+	l.actA = int32(len(v.acts))
+	l.entA = int32(len(v.edges))
+	if len(entries) == 0 {
+		l.actB, l.entB = l.actA, l.entA
+		return
+	}
+	if len(entries) == 1 && len(v.nodes[entries[0].node].kids) == 0 {
+		// The common case: one schema, nothing in place.
+		e := entries[0]
+		ai := int32(len(v.acts))
+		v.acts = append(v.acts, act{node: e.node, loc: li, sel: -1, ok: true})
+		v.edges = append(v.edges, edge{from: e.from, to: ai, kind: e.kind})
+		l.actB = int32(len(v.acts))
+		l.entB = int32(len(v.edges))
+		v.steps += 2
+		return
+	}
+	v.serial++
+	if v.serial == 0 {
+		clear(v.stamp)
+		v.serial = 1
+	}
+	g := v.gather[:0]
+	for _, e := range entries {
+		if v.stamp[e.node] != v.serial {
+			v.stamp[e.node] = v.serial
+			g = append(g, e.node)
+		}
+	}
+	for i := 0; i < len(g); i++ {
+		for _, k := range v.nodes[g[i]].kids {
+			if v.stamp[k.node] != v.serial {
+				v.stamp[k.node] = v.serial
+				g = append(g, k.node)
+			}
+		}
+	}
+	// Parents before children: in-place verdicts combine in reverse.
+	for i := 1; i < len(g); i++ {
+		for j := i; j > 0 && v.nodes[g[j]].rank < v.nodes[g[j-1]].rank; j-- {
+			g[j], g[j-1] = g[j-1], g[j]
+		}
+	}
+	for _, n := range g {
+		v.slot[n] = int32(len(v.acts))
+		v.acts = append(v.acts, act{node: n, loc: li, sel: -1, ok: true})
+	}
+	for _, e := range entries {
+		v.edges = append(v.edges, edge{from: e.from, to: v.slot[e.node], kind: e.kind})
+	}
+	l.entB = int32(len(v.edges))
+	for ai := l.actA; ai < int32(len(v.acts)); ai++ {
+		a := &v.acts[ai]
+		a.outA = int32(len(v.edges))
+		for _, k := range v.nodes[a.node].kids {
+			v.edges = append(v.edges, edge{from: ai, to: v.slot[k.node], kind: k.kind, idx: k.idx})
+		}
+		a.outB = int32(len(v.edges))
+	}
+	l.actB = int32(len(v.acts))
+	v.gather = g
+	v.steps += len(g) + int(int32(len(v.edges))-l.entA)
+}
+
+func (v *Validator) fail(ai int32, rule uint8) {
+	a := &v.acts[ai]
+	a.ok = false
+	v.fails = append(v.fails, failure{act: ai, loc: a.loc, rule: rule})
+}
+
+// tokTypeBit is the type bit of each scalar token kind (a number is a
+// "number"; whether it is also an "integer" takes a look at its digits).
+var tokTypeBit = [...]uint8{
+	jsonx.TokenBeginObject: tObject, jsonx.TokenBeginArray: tArray, jsonx.TokenString: tString,
+	jsonx.TokenNumber: tNumber, jsonx.TokenTrue: tBool, jsonx.TokenFalse: tBool, jsonx.TokenNull: tNull,
+	jsonx.TokenEnd: 0,
+}
+
+// typeOK checks the type keyword for a value of the given kind.
+func (v *Validator) typeOK(n *node, kind jsonx.TokenKind, tok jsonx.Token) bool {
+	var b uint8
+	switch kind {
+	case jsonx.TokenBeginObject:
+		b = tObject
+	case jsonx.TokenBeginArray:
+		b = tArray
+	case jsonx.TokenString:
+		b = tString
+	case jsonx.TokenTrue, jsonx.TokenFalse:
+		b = tBool
+	case jsonx.TokenNull:
+		b = tNull
+	case jsonx.TokenNumber:
+		if n.types&tNumber != 0 {
+			return true
+		}
+		if n.types&tInteger == 0 {
+			return false
+		}
+		return v.number(tok).isInteger()
+	}
+	return n.types&b != 0
+}
