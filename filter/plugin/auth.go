@@ -225,7 +225,7 @@ func (s *stream) stepAuthenticate() result {
 		s.countFailedAuth()
 		return s.refuse(401, problem.ReasonCredentialScheme, challengeInvalid)
 	}
-	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.req.method) && !s.cookieOriginAllowed() {
+	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.req.Method) && !s.cookieOriginAllowed() {
 		return s.refuse(403, problem.ReasonCookieOrigin, nil)
 	}
 	return s.verifyCredential(ar)
@@ -244,7 +244,7 @@ func (s *stream) cookieOriginAllowed() bool {
 		return true
 	}
 	n, same := 0, false
-	for _, p := range s.req.headers {
+	for _, p := range s.req.Headers {
 		if p.Key == "sec-fetch-site" {
 			n++
 			same = p.Value == "same-origin"
@@ -268,7 +268,7 @@ func (s *stream) stepAuthorize() result {
 		}
 	}
 	for i := range ar.owner {
-		if v := ar.owner[i].Check(c, s.req.query, s.params); !v.Pass() {
+		if v := ar.owner[i].Check(c, s.req.Query, s.params); !v.Pass() {
 			return s.refuseFor(v)
 		}
 	}

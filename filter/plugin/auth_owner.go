@@ -25,5 +25,5 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 	if ar == nil {
 		return next
 	}
-	return s.refuseFor(authn.CheckBodyOwner(ar.bodyOwner, s.identity, s.req.query, body, s.bodyForm(form)))
+	return s.refuseFor(authn.CheckBodyOwner(ar.bodyOwner, s.identity, s.req.Query, body, s.bodyForm(form)))
 }

@@ -48,10 +48,10 @@ func (s *stream) extractCredential(ar *authRoute) {
 		return
 	}
 	a.extracted = true
-	if (ar.hasHeader || ar.hasCookie) && !s.req.headersRead {
+	if (ar.hasHeader || ar.hasCookie) && !s.req.HeadersRead {
 		pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 		if st == proxy.StatusOK {
-			s.req.headers = pairs
+			s.req.Headers = pairs
 		}
 	}
 	for i := range ar.headers {
@@ -98,8 +98,8 @@ func (g *headerGroup) match(v string) (*routeSource, string) {
 
 func (s *stream) fromHeader(g *headerGroup) {
 	a := &s.auth
-	for i, p := range s.req.headers {
-		if !headerIs(p.Key, g.name) {
+	for i, p := range s.req.Headers {
+		if !httpx.HeaderIs(p.Key, g.name) {
 			continue
 		}
 		if rs, v := g.match(p.Value); rs != nil {
@@ -112,8 +112,8 @@ func (s *stream) fromHeader(g *headerGroup) {
 
 func (s *stream) fromCookies(rs *routeSource) {
 	a := &s.auth
-	for i, p := range s.req.headers {
-		if !headerIs(p.Key, "cookie") {
+	for i, p := range s.req.Headers {
+		if !httpx.HeaderIs(p.Key, "cookie") {
 			continue
 		}
 		httpx.ForEachCookie(p.Value, func(name, value string, start, _ int) bool {
@@ -127,7 +127,7 @@ func (s *stream) fromCookies(rs *routeSource) {
 
 func (s *stream) fromQuery(rs *routeSource) {
 	a := &s.auth
-	httpx.ForEachQueryParam(s.req.query, rs.qname, func(rawValue string, start, _ int) {
+	httpx.ForEachQueryParam(s.req.Query, rs.qname, func(rawValue string, start, _ int) {
 		if v := httpx.DecodeQueryValue(rawValue); v != "" {
 			a.found(credential{value: v, src: rs, off: start})
 		}
@@ -164,7 +164,7 @@ func (c *credNames) add(kind config.SourceKind, name string) {
 // hasHeader reports whether key is a spelling of one of the header names
 // (sameHeaderSpelling: ASCII case ignored, '-' and '_' alike, as CGI-style
 // upstreams read them).
-func (c *credNames) hasHeader(key string) bool { return c != nil && spellingOf(key, c.headers) }
+func (c *credNames) hasHeader(key string) bool { return c != nil && httpx.SpellingOf(key, c.headers) }
 
 func (c *credNames) hasCookie(name string) bool {
 	return c != nil && len(c.cookies) > 0 && httpx.QueryNameIndex(name, c.cookies...) >= 0
@@ -224,16 +224,16 @@ func (s *stream) removeCredentials() {
 
 func (s *stream) removeCredentialHeaders(creds, pass *credNames, keep *credential) {
 	var removed []string // distinct names removed
-	for _, p := range s.req.headers {
+	for _, p := range s.req.Headers {
 		if !creds.hasHeader(p.Key) || pass.hasHeader(p.Key) {
 			continue
 		}
-		if keep != nil && keep.src.src.Kind == config.SourceHeader && headerIs(p.Key, keep.src.src.Name) {
+		if keep != nil && keep.src.src.Kind == config.SourceHeader && httpx.HeaderIs(p.Key, keep.src.src.Name) {
 			// The one instance of the verified header (several would
 			// have been several credentials).
 			continue
 		}
-		if !removedAlready(removed, p.Key) {
+		if !httpx.NameIn(removed, p.Key) {
 			// The host removes every value of the name, whatever its
 			// letter case.
 			s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
@@ -248,8 +248,8 @@ func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credentia
 	}
 	var kept []string
 	changed := false
-	for i, p := range s.req.headers {
-		if !headerIs(p.Key, "cookie") {
+	for i, p := range s.req.Headers {
+		if !httpx.HeaderIs(p.Key, "cookie") {
 			continue
 		}
 		keepAt := -1
@@ -274,20 +274,20 @@ func (s *stream) removeCredentialCookies(creds, pass *credNames, keep *credentia
 }
 
 func (s *stream) removeCredentialQuery(creds, pass *credNames, keep *credential) {
-	if len(creds.queries) == 0 || s.req.query == "" {
+	if len(creds.queries) == 0 || s.req.Query == "" {
 		return
 	}
 	keepAt := -1
 	if keep != nil && keep.src.src.Kind == config.SourceQuery {
 		keepAt = keep.off
 	}
-	q, cut := httpx.WithoutQueryParams(s.req.query, func(name string, start int) bool {
+	q, cut := httpx.WithoutQueryParams(s.req.Query, func(name string, start int) bool {
 		return start != keepAt && creds.hasQuery(name) && !pass.hasQuery(name)
 	})
 	if !cut {
 		return
 	}
-	path := s.req.path
+	path := s.req.Path
 	if q != "" {
 		path += "?" + q
 	}

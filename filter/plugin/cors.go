@@ -67,7 +67,7 @@ func (s *stream) requestOrigin() string {
 	c := &s.edge
 	if !c.originRead {
 		c.originRead = true
-		c.origin = s.req.headerAll("origin")
+		c.origin = s.req.HeaderAll("origin")
 	}
 	return c.origin
 }
@@ -76,13 +76,13 @@ func (s *stream) requestOrigin() string {
 // with Origin and Access-Control-Request-Method) and returns the requested
 // method.
 func (s *stream) preflightMethod() (string, bool) {
-	if s.req.method != "OPTIONS" {
+	if s.req.Method != "OPTIONS" {
 		return "", false
 	}
 	c := &s.edge
 	if !c.acrmRead {
 		c.acrmRead = true
-		c.acrm = s.req.headerAll("access-control-request-method")
+		c.acrm = s.req.HeaderAll("access-control-request-method")
 	}
 	if c.acrm == "" || s.requestOrigin() == "" {
 		return "", false
@@ -107,7 +107,7 @@ func (s *stream) preflightRoute() (res result, done bool) {
 		return next, false
 	}
 	pol := s.r.policy
-	m := pol.Lookup(method, s.req.matchPath)
+	m := pol.Lookup(method, s.req.MatchPath)
 	c := &s.edge
 	switch m.Outcome {
 	case route.Matched:
@@ -118,7 +118,7 @@ func (s *stream) preflightRoute() (res result, done bool) {
 		c.answer = true
 		return next, true
 	case route.WrongMethod:
-		rt, params, ok := pol.CORSRoute(s.req.matchPath)
+		rt, params, ok := pol.CORSRoute(s.req.MatchPath)
 		if !ok {
 			return next, false
 		}
@@ -158,7 +158,7 @@ func (s *stream) stepCORSPreflight() result {
 		}
 		return s.refuse(403, c.wrongMethodReason(), nil)
 	}
-	echo, v := c.cors.Preflight(c.origin, c.acrm, s.req.headerAll("access-control-request-headers"))
+	echo, v := c.cors.Preflight(c.origin, c.acrm, s.req.HeaderAll("access-control-request-headers"))
 	switch v {
 	case edge.PreflightAllowed:
 		return s.answerPreflight(echo)

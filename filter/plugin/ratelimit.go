@@ -228,7 +228,7 @@ func (s *stream) keyHashWith(h *ratelimit.Hasher, k *config.Key, tweak uint64) u
 			return h.KeySum(ratelimit.ValueAddrText, tweak, s.rl.addrText)
 		}
 	case config.KeyHeader:
-		if v, _ := s.req.header(k.Header); v != "" {
+		if v, _ := s.req.Header(k.Header); v != "" {
 			return h.KeySum(ratelimit.ValueHeader, tweak, v)
 		}
 	case config.KeyClaim:

@@ -24,7 +24,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
-		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, true)
+		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.RequestID, true)
 		return stop
 	}
 	s.sendRefusal(status, reason, extra)
@@ -63,11 +63,11 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	}
 	headers = append(headers, extra...)
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.requestID), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.Body(status, s.req.RequestID), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
-	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, false)
+	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.RequestID, false)
 }
 
 // refusalDetails is the response code details of a refusal,

@@ -56,10 +56,10 @@ type bodyState struct {
 // compared normalised (httpx.FindQueryParam); values are never read.
 func (s *stream) stepForbiddenQuery() result {
 	req := s.route.Config.Request
-	if req == nil || len(req.ForbidQueryParams) == 0 || s.req.query == "" {
+	if req == nil || len(req.ForbidQueryParams) == 0 || s.req.Query == "" {
 		return next
 	}
-	if httpx.FindQueryParam(s.req.query, req.ForbidQueryParams) >= 0 {
+	if httpx.FindQueryParam(s.req.Query, req.ForbidQueryParams) >= 0 {
 		return s.refuse(400, problem.ReasonForbiddenQueryParam, nil)
 	}
 	return next
@@ -77,8 +77,8 @@ func (s *stream) stepForbiddenQuery() result {
 func (s *stream) stepDeclaredLength() result {
 	cfg := s.route.Config
 	limit, capped := cfg.RequestBodyLimit()
-	s.body.form = cfg.ReadsFormBody() && s.req.formEncoded()
-	s.body.multipart = cfg.ReadsFormBody() && s.req.multipartEncoded()
+	s.body.form = cfg.ReadsFormBody() && s.req.FormEncoded()
+	s.body.multipart = cfg.ReadsFormBody() && s.req.MultipartEncoded()
 	formLike := s.body.form || s.body.multipart
 	if formLike && !capped {
 		limit, capped = config.DefaultMaxBodyBytes, true
@@ -89,7 +89,7 @@ func (s *stream) stepDeclaredLength() result {
 		if cfg.ReadsRequestBody() || formLike {
 			s.body.mode = bodyRead
 		}
-		if v, ok := s.req.header("content-length"); ok {
+		if v, ok := s.req.Header("content-length"); ok {
 			n, ok := reqcheck.ParseContentLength(v)
 			if !ok {
 				return s.refuse(400, problem.ReasonBadContentLength, nil)
@@ -99,7 +99,7 @@ func (s *stream) stepDeclaredLength() result {
 			}
 		}
 	}
-	if (cfg.RefusesUpgrade() || formLike) && s.req.isUpgrade() {
+	if (cfg.RefusesUpgrade() || formLike) && s.req.IsUpgrade() {
 		return s.refuse(400, problem.ReasonUpgradeRefused, nil)
 	}
 	return next

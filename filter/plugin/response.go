@@ -129,7 +129,7 @@ func (s *stream) sanitize5xx() {
 		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
 	}
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.requestID), headers)
+	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
 	s.r.metrics.inc(metricSanitized5xx)
 }
 

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -62,7 +63,7 @@ type stream struct {
 	host proxy.Host
 
 	// req is the request as read once in the request-headers phase.
-	req    requestView
+	req    httpx.Request
 	route  *policy.Route
 	params route.Params
 	// identity is step 9's verdict: the verified credential's claims (a
@@ -167,15 +168,15 @@ func (s *stream) fail() proxy.Action {
 // bytes costs the host a call into the module's allocator on top of its
 // own): x-request-id, :method and :path come from them, step 1 checks and
 // strips them, and authentication searches what step 1 left
-// (s.req.headers).
+// (s.req.Headers).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	s.r.metrics.inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
-		s.req.requestID, s.req.method, rawPath, s.req.headerBytes = requestLine(pairs)
+		s.req.RequestID, s.req.Method, rawPath, s.req.HeaderBytes = httpx.RequestLine(pairs)
 	}
-	s.req.path, s.req.query = route.SplitPath(rawPath)
+	s.req.Path, s.req.Query = route.SplitPath(rawPath)
 	s.body.endOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
@@ -184,7 +185,7 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	}
 
 	// 2. Route match (405 and 404 included).
-	s.req.matchPath = reqcheck.DecodeUnreserved(s.req.path)
+	s.req.MatchPath = reqcheck.DecodeUnreserved(s.req.Path)
 	if s.stepRoute() == stop {
 		s.step = len(headerSteps)
 		if s.replied {
@@ -205,13 +206,13 @@ func (s *stream) stepRoute() result {
 	if res, done := s.preflightRoute(); done {
 		return res
 	}
-	m := pol.Lookup(s.req.method, s.req.matchPath)
+	m := pol.Lookup(s.req.Method, s.req.MatchPath)
 	switch m.Outcome {
 	case route.Matched:
 		s.route, s.params = m.Route, m.Params
 		return next
 	case route.WrongMethod:
-		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.matchPath)}}
+		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.MatchPath)}}
 		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
 	case route.WrongCase:
 		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)

@@ -49,6 +49,6 @@ func (s *stream) downstreamTLS() bool {
 // that sent several values never passes, whichever one a proxy before
 // Envoy would have honoured.
 func (s *stream) forwardedHTTPS() bool {
-	v := s.req.headerAll("x-forwarded-proto")
+	v := s.req.HeaderAll("x-forwarded-proto")
 	return httpx.EqualFoldLower(v, "https")
 }
