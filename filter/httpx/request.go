@@ -188,3 +188,22 @@ func NameIn(names []string, key string) bool {
 	}
 	return false
 }
+
+// EditOp is what an Edit does to a header map.
+type EditOp uint8
+
+const (
+	// Replace sets the header to Value, replacing every value it had.
+	Replace EditOp = iota
+	// Remove removes every value of the header.
+	Remove
+	// Add appends Value, keeping the values the header had.
+	Add
+)
+
+// Edit is one change a feature asks of a header map; the plugin applies
+// a list of them in order.
+type Edit struct {
+	Op         EditOp
+	Key, Value string
+}

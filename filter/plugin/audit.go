@@ -51,7 +51,7 @@ func (s *stream) auditLine() {
 // guessable subject (an e-mail address) can still be confirmed by whoever
 // reads the log and guesses it.
 func (s *stream) auditSubject() (string, bool) {
-	if s.auth.provider == nil {
+	if s.auth.Provider == nil {
 		return "", false
 	}
 	sub, ok := authn.ClaimText(s.identity, subPath)
@@ -60,7 +60,7 @@ func (s *stream) auditSubject() (string, bool) {
 	}
 	h := sha256.New()
 	h.Write([]byte("apiguard-audit\x00"))
-	h.Write([]byte(s.auth.provider.name))
+	h.Write([]byte(s.auth.Provider.Name))
 	h.Write([]byte{0})
 	h.Write([]byte(sub))
 	var sum [sha256.Size]byte

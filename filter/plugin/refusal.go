@@ -38,6 +38,9 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 	if v.Pass() {
 		return next
 	}
+	if v.RetryAfter > 0 {
+		return s.refuse(v.Status, v.Reason, []proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}})
+	}
 	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
 }
 
@@ -104,12 +107,12 @@ func (s *stream) sendLocal(status int, details string, body []byte, headers []pr
 }
 
 // refusalHeaders are the route headers every refusal of a checked route
-// carries (CORS, Vary).
+// carries (CORS, Vary, deprecation: edge.Request.RefusalHeaders).
 func (s *stream) refusalHeaders() []proxy.Pair {
 	if s.route == nil {
 		return nil
 	}
-	return s.corsRefusalHeaders()
+	return s.edge.RefusalHeaders()
 }
 
 func (s *stream) routeName() string {

@@ -1,11 +1,8 @@
 package plugin
 
 import (
-	"sync"
-
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
-	"github.com/apiguard/apiguard/filter/redact"
 	"github.com/apiguard/apiguard/filter/respcheck"
 )
 
@@ -23,9 +20,6 @@ const (
 	// does not start with "apiguard_", the prefix of refusals: the request
 	// was allowed, only the upstream's error body is hidden.
 	detailsSanitized5xx = "upstream_5xx_sanitized"
-	// maxPooledResponse bounds the output buffer a pooled rewriter keeps,
-	// so one huge response does not pin its memory for the life of the VM.
-	maxPooledResponse = 1 << 20
 )
 
 // responseState is the per-stream response-inspection state.
@@ -82,11 +76,7 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 	if st != proxy.StatusOK {
 		return s.refuseResponse(problem.ReasonInternal)
 	}
-	var head respcheck.Head
-	for _, p := range pairs {
-		head.Add(p.Key, p.Value)
-	}
-	v := plan.Classify(s.status, &head)
+	v := plan.ClassifyHeaders(s.status, pairs)
 	switch v.Action {
 	case respcheck.Pass:
 		return proxy.Continue, false // untouched and unbuffered
@@ -185,14 +175,6 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 	return proxy.Continue
 }
 
-// responseScratch is the reusable memory of one rewrite.
-type responseScratch struct {
-	w   redact.Rewriter
-	out []byte
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(responseScratch) }}
-
 // finishResponse rewrites the complete body of size bytes (allow, then
 // redact) and replaces it. A body that does not parse is refused; an empty
 // one carries nothing and passes.
@@ -205,25 +187,17 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	if st != proxy.StatusOK || len(body) != size {
 		return s.refuseBody(problem.ReasonInternal)
 	}
-	sc := scratchPool.Get().(*responseScratch)
-	defer func() {
-		if cap(sc.out) > maxPooledResponse {
-			sc.out = nil
-		}
-		scratchPool.Put(sc)
-	}()
+	sc := respcheck.GetScratch()
+	defer sc.Release()
 	plan := s.resp.plan
-	out, stats, err := sc.w.Rewrite(plan.Rules, sc.out[:0], body)
-	if err != nil {
-		return s.refuseBody(respcheck.BodyReason(err, s.resp.untyped))
+	out, changed, redactions, refused := sc.Rewrite(plan, body, s.resp.untyped)
+	if refused != "" {
+		return s.refuseBody(refused)
 	}
-	if stats.Changed {
-		sc.out = out
+	if redactions > 0 {
+		s.r.metrics.addDefined(plan.Metric, int64(redactions))
 	}
-	if stats.Redactions > 0 {
-		s.r.metrics.addDefined(plan.Metric, int64(stats.Redactions))
-	}
-	if !s.enforced() || !stats.Changed {
+	if !s.enforced() || !changed {
 		return proxy.Continue
 	}
 	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, out) != proxy.StatusOK {

@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/edge"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
@@ -92,11 +94,11 @@ type stream struct {
 	status   int
 	reported bool // an enforce:false policy would have refused
 
-	auth  authState
+	auth  authn.State
 	rl    rateState
-	body  bodyState
+	body  reqcheck.Body
 	resp  responseState
-	edge  edgeState
+	edge  edge.Request
 	authd bool // a credential was verified (security headers: no-store)
 }
 
@@ -177,7 +179,7 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 		s.req.RequestID, s.req.Method, rawPath, s.req.HeaderBytes = httpx.RequestLine(pairs)
 	}
 	s.req.Path, s.req.Query = route.SplitPath(rawPath)
-	s.body.endOfStream = endOfStream
+	s.body.EndOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
 	if s.hygiene(rawPath, pairs, st == proxy.StatusOK) == stop {
@@ -328,8 +330,7 @@ func (s *stream) onResponseTrailers() proxy.Action { return s.responseTrailers()
 // decorateResponse adds the headers every checked response carries: CORS,
 // deprecation, rate limit, then security headers.
 func (s *stream) decorateResponse() {
-	s.corsResponseHeaders()
-	s.deprecationHeaders()
+	s.edgeResponseHeaders()
 	s.rateLimitHeaders()
 	if s.r.policy.SecurityHeaders {
 		s.securityHeaders()

@@ -22,14 +22,14 @@ const keepHeaderBytes = 4096
 // and are dropped with the path they pointed into.
 func (s *stream) releaseHeaders() {
 	s.req.Headers = nil
-	s.auth.cred.value = ""
+	s.auth.Cred.Value = ""
 	if s.req.HeaderBytes <= keepHeaderBytes {
 		return
 	}
 	c := &s.edge
 	var b strings.Builder
-	b.Grow(len(s.req.RequestID) + len(s.req.Method) + len(s.req.Path) + len(s.req.MatchPath) + len(s.req.Query) + len(c.origin))
-	for _, v := range []string{s.req.RequestID, s.req.Method, s.req.Path, s.req.MatchPath, s.req.Query, c.origin} {
+	b.Grow(len(s.req.RequestID) + len(s.req.Method) + len(s.req.Path) + len(s.req.MatchPath) + len(s.req.Query) + len(c.Origin))
+	for _, v := range []string{s.req.RequestID, s.req.Method, s.req.Path, s.req.MatchPath, s.req.Query, c.Origin} {
 		b.WriteString(v)
 	}
 	all := b.String()
@@ -43,7 +43,6 @@ func (s *stream) releaseHeaders() {
 	s.req.Path = take(len(s.req.Path))
 	s.req.MatchPath = take(len(s.req.MatchPath))
 	s.req.Query = take(len(s.req.Query))
-	c.origin = take(len(c.origin))
-	c.acrm = ""
+	c.Release(take(len(c.Origin)))
 	s.params = route.Params{}
 }

@@ -1,0 +1,58 @@
+package respcheck
+
+import (
+	"sync"
+
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/redact"
+)
+
+// maxPooledResponse bounds the output buffer a pooled rewriter keeps, so
+// one huge response does not pin its memory for the life of the VM.
+const maxPooledResponse = 1 << 20
+
+// ClassifyHeaders is Classify on the response header list as the host
+// hands it over.
+func (p *Plan) ClassifyHeaders(status int, pairs []httpx.Pair) Verdict {
+	var head Head
+	for _, h := range pairs {
+		head.Add(h.Key, h.Value)
+	}
+	return p.Classify(status, &head)
+}
+
+// Scratch is the reusable memory of one rewrite, pooled: Get one, Rewrite
+// with it, Release it once the output was handed over.
+type Scratch struct {
+	w   redact.Rewriter
+	out []byte
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(Scratch) }}
+
+// GetScratch returns a pooled Scratch.
+func GetScratch() *Scratch { return scratchPool.Get().(*Scratch) }
+
+// Release returns sc to the pool; its output is invalid from then on.
+func (sc *Scratch) Release() {
+	if cap(sc.out) > maxPooledResponse {
+		sc.out = nil
+	}
+	scratchPool.Put(sc)
+}
+
+// Rewrite applies the plan's rules (allow, then redact) to a complete
+// body in one pass: the rewritten body (valid until Release) and whether
+// it changed, the number of values redacted, or the reason a body that
+// does not parse is refused (untyped: the response had no Content-Type).
+func (sc *Scratch) Rewrite(p *Plan, body []byte, untyped bool) (out []byte, changed bool, redactions int, refused problem.Reason) {
+	out, stats, err := sc.w.Rewrite(p.Rules, sc.out[:0], body)
+	if err != nil {
+		return nil, false, 0, BodyReason(err, untyped)
+	}
+	if stats.Changed {
+		sc.out = out
+	}
+	return out, stats.Changed, stats.Redactions, ""
+}
