@@ -24,7 +24,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
-		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.RequestID, true)
+		s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, true)
 		return stop
 	}
 	s.sendRefusal(status, reason, extra)
@@ -70,7 +70,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
-	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.RequestID, false)
+	s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, false)
 }
 
 // refusalDetails is the response code details of a refusal,

@@ -31,155 +31,59 @@ func (s *stream) stepDeclaredLength() result {
 }
 
 // headersVerdict decides, once the header steps passed, whether the headers
-// go upstream now or are held for the body checks of step 12.
+// go upstream now or are held for the body checks of step 12
+// (reqcheck.Body.Headers).
 func (s *stream) headersVerdict() proxy.Action {
-	b := &s.body
-	if s.reported || b.Mode == reqcheck.BodyPass {
-		// A report-only refusal ends the checks: the body goes on unread.
-		// Part of a body that was to be read may have come while a header
-		// step waited, kept with StopIterationAndBuffer: Envoy then moves
-		// the next chunk into that buffer too, and only a Continue given
-		// while this filter is stopped sends it on. So the headers stay
-		// held until that chunk (or the trailers) comes, and its Continue
-		// releases everything.
-		held := b.Early && !b.EarlyEnd && b.Mode == reqcheck.BodyRead
-		b.Mode = reqcheck.BodyPass
-		if held {
-			return proxy.StopIteration
-		}
-		return proxy.Continue
-	}
-	if b.EndOfStream {
-		if b.Mode == reqcheck.BodyRead {
-			return s.bodyAction(s.checkBody(nil), proxy.StopIteration)
-		}
-		return proxy.Continue
-	}
-	if b.Early {
-		// Body came while a header step waited; the headers are held.
-		if b.Over {
-			b.Done = true
-			return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIteration)
-		}
-		if b.Mode == reqcheck.BodyRead {
-			if b.EarlyEnd {
-				body, ok := s.readBody(b.Seen)
-				if !ok {
-					return s.fail()
-				}
-				return s.bodyAction(s.checkBody(body), proxy.StopIteration)
-			}
-			// The host delivered body callbacks while the headers were
-			// stopped, so it honours StopIteration: keep holding whatever
-			// hold_headers says, or the buffered part would leave unchecked.
-			return proxy.StopIteration
-		}
-		if b.EarlyEnd {
-			b.Done = true
-		}
-		return proxy.Continue
-	}
-	if b.Mode == reqcheck.BodyRead && s.r.policy.HoldHeaders {
-		return proxy.StopIteration
-	}
-	return proxy.Continue
+	return s.bodyNext(s.body.Headers(s.reported, s.r.policy.HoldHeaders))
 }
 
-// requestBody is step 12: streaming cap, JSON validation, body_owner.
+// requestBody is step 12: streaming cap, JSON validation, body_owner
+// (reqcheck.Body.Chunk).
 func (s *stream) requestBody(bodySize int, endOfStream bool) proxy.Action {
-	b := &s.body
-	if b.Done || b.Mode == reqcheck.BodyPass {
-		return proxy.Continue
-	}
-	if b.Mode == reqcheck.BodyCount {
-		// Each chunk was released with Continue, so bodySize is this chunk.
-		b.Seen += int64(bodySize)
-		if b.Seen > b.Limit {
-			b.Done = true
-			return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIterationNoBuffer)
-		}
-		return proxy.Continue
-	}
-	// reqcheck.BodyRead: every earlier chunk was kept with StopIterationAndBuffer,
-	// so bodySize is the whole buffered body. Refusing as soon as it
-	// crosses the cap keeps the buffer within max_body_bytes (plus the
-	// last chunk, which Envoy added before calling).
-	b.Seen = int64(bodySize)
-	if b.Seen > b.Limit {
-		b.Done = true
-		return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), proxy.StopIterationNoBuffer)
-	}
-	if !endOfStream {
-		return proxy.StopIterationAndBuffer
-	}
-	body, ok := s.readBody(b.Seen)
-	if !ok {
-		return s.fail()
-	}
-	return s.bodyAction(s.checkBody(body), proxy.StopIterationNoBuffer)
+	return s.bodyNext(s.body.Chunk(bodySize, endOfStream))
 }
 
-// requestTrailers ends a body that trailers follow: the buffered body is
-// complete now and is checked before anything is released, so trailers
-// cannot carry a request past the body checks.
-func (s *stream) requestTrailers() proxy.Action {
-	b := &s.body
-	if b.Done || b.Mode != reqcheck.BodyRead {
-		return proxy.Continue
-	}
-	body, ok := s.readBody(b.Seen)
-	if !ok {
-		return s.fail()
-	}
-	return s.bodyAction(s.checkBody(body), proxy.StopIteration)
-}
+// requestTrailers ends a body that trailers follow (reqcheck.Body.Trailers).
+func (s *stream) requestTrailers() proxy.Action { return s.bodyNext(s.body.Trailers()) }
 
 // bodyWhileWaiting is what a body callback does while a header step waits
-// on a callout (the headers are stopped): it records what came, keeps it,
-// and past the cap drops the excess of an enforcing route (which will be
-// refused with 413 once the header steps pass, keeping the order of
-// checks). stream.onRequestBody should call it in its waiting branch.
-//
-// A body that will be read (reqcheck.BodyRead) is kept with StopIterationAndBuffer,
-// so that the checks can read it whole. Any other body is kept with
-// StopIterationAndWatermark: Envoy holds the chunks for this filter (with
-// flow control rather than a 413 past its buffer limit) without setting
-// the Wasm buffering flag. After StopIterationAndBuffer Envoy would move
-// the next chunk into the filter manager's buffer before calling the
-// filter, and the Continue of a stream whose headers already went on
-// would leave that chunk behind: a body streamed upstream would lose it.
+// on a callout (reqcheck.Body.WhileWaiting).
 func (s *stream) bodyWhileWaiting(bodySize int, endOfStream bool) proxy.Action {
-	b := &s.body
-	b.Early = true
-	b.EarlyEnd = b.EarlyEnd || endOfStream
-	if b.Over {
-		return proxy.StopIterationNoBuffer
-	}
-	if b.Mode == reqcheck.BodyRead {
-		// Everything so far was kept with StopIterationAndBuffer: bodySize
-		// is the whole buffered body.
-		b.Seen = int64(bodySize)
-	} else {
-		// Each chunk was kept with StopIterationAndWatermark: bodySize is
-		// this chunk.
-		b.Seen += int64(bodySize)
-	}
-	if b.Mode != reqcheck.BodyPass && b.Seen > b.Limit && s.enforced() {
-		b.Over = true
-		return proxy.StopIterationNoBuffer
-	}
-	if b.Mode == reqcheck.BodyRead {
-		return proxy.StopIterationAndBuffer
-	}
-	return proxy.StopIterationAndWatermark
+	return bodyActions[s.body.WhileWaiting(bodySize, endOfStream, s.enforced())]
 }
 
 // trailersWhileWaiting records that the request is complete while a header
-// step waits. stream.onRequestTrailers should call it in its waiting branch.
+// step waits.
 func (s *stream) trailersWhileWaiting() proxy.Action {
-	s.body.Early = true
-	s.body.EarlyEnd = true
-	return proxy.StopIteration
+	return bodyActions[s.body.TrailersWhileWaiting()]
+}
+
+// bodyActions are the host's actions of reqcheck's body flow.
+var bodyActions = [...]proxy.Action{
+	reqcheck.Go:        proxy.Continue,
+	reqcheck.Hold:      proxy.StopIteration,
+	reqcheck.Buffer:    proxy.StopIterationAndBuffer,
+	reqcheck.Watermark: proxy.StopIterationAndWatermark,
+	reqcheck.Drop:      proxy.StopIterationNoBuffer,
+}
+
+// bodyNext does what the body flow asks: the checks (reading the buffered
+// body; a host that cannot give it fails closed), a 413, or a host action.
+// stopped is the action when the filter answered.
+func (s *stream) bodyNext(n, stopped reqcheck.Next) proxy.Action {
+	switch n {
+	case reqcheck.TooLarge:
+		return s.bodyAction(s.refuse(413, problem.ReasonBodyTooLarge, nil), bodyActions[stopped])
+	case reqcheck.CheckEmpty:
+		return s.bodyAction(s.checkBody(nil), bodyActions[stopped])
+	case reqcheck.Check:
+		body, ok := s.readBody(s.body.Seen)
+		if !ok {
+			return s.fail()
+		}
+		return s.bodyAction(s.checkBody(body), bodyActions[stopped])
+	}
+	return bodyActions[n]
 }
 
 // readBody returns the buffered request body (size bytes at most). A host

@@ -107,3 +107,89 @@ func TestBody_content(t *testing.T) {
 		}
 	}
 }
+
+// TestBody_flow: what each body callback asks for, by mode: a counted body
+// goes on until it crosses the cap (413, dropped); a read body is buffered
+// and checked when complete (on its end or its trailers), refused as soon
+// as it crosses the cap; body that came while a header step waited is
+// kept, its excess dropped on an enforcing route and refused once the
+// headers pass; a report-only refusal lets the body go unread.
+func TestBody_flow(t *testing.T) {
+	type step struct {
+		name            string
+		n, stopped      Next
+		wantN, wantStop Next
+	}
+	var steps []step
+	add := func(name string, n, stopped, wn, ws Next) { steps = append(steps, step{name, n, stopped, wn, ws}) }
+
+	count := Body{Mode: BodyCount, Limit: 10}
+	n, st := count.Headers(false, true)
+	add("count: headers go", n, st, Go, Go)
+	n, st = count.Chunk(6, false)
+	add("count: within", n, st, Go, Go)
+	n, st = count.Chunk(5, false)
+	add("count: over", n, st, TooLarge, Drop)
+	n, st = count.Chunk(1, true)
+	add("count: done", n, st, Go, Go)
+
+	read := Body{Mode: BodyRead, Limit: 10}
+	n, st = read.Headers(false, true)
+	add("read: held", n, st, Hold, Hold)
+	n, st = read.Chunk(4, false)
+	add("read: buffered", n, st, Buffer, Buffer)
+	n, st = read.Chunk(8, true)
+	add("read: complete", n, st, Check, Drop)
+	if read.Seen != 8 {
+		t.Errorf("read: seen %d", read.Seen)
+	}
+	n, st = read.Trailers()
+	add("read: trailers check the buffered body", n, st, Check, Hold)
+
+	unheld := Body{Mode: BodyRead, Limit: 10}
+	n, st = unheld.Headers(false, false)
+	add("read, hold_headers false", n, st, Go, Go)
+	n, st = unheld.Chunk(11, false)
+	add("read: over the cap", n, st, TooLarge, Drop)
+
+	empty := Body{Mode: BodyRead, Limit: 10, EndOfStream: true}
+	n, st = empty.Headers(false, true)
+	add("read, no body", n, st, CheckEmpty, Hold)
+
+	early := Body{Mode: BodyRead, Limit: 10}
+	if got := early.WhileWaiting(4, false, true); got != Buffer {
+		t.Errorf("early read chunk: %v", got)
+	}
+	if got := early.TrailersWhileWaiting(); got != Hold || !early.EarlyEnd {
+		t.Errorf("early trailers: %v", got)
+	}
+	n, st = early.Headers(false, true)
+	add("early, complete", n, st, Check, Hold)
+
+	over := Body{Mode: BodyCount, Limit: 10}
+	if got := over.WhileWaiting(11, false, true); got != Drop || !over.Over {
+		t.Errorf("early over: %v", got)
+	}
+	if got := over.WhileWaiting(1, false, true); got != Drop {
+		t.Errorf("after over: %v", got)
+	}
+	n, st = over.Headers(false, true)
+	add("early over the cap", n, st, TooLarge, Hold)
+
+	reportOnly := Body{Mode: BodyCount, Limit: 10}
+	if got := reportOnly.WhileWaiting(11, false, false); got != Watermark || reportOnly.Over {
+		t.Errorf("report-only early chunk: %v", got)
+	}
+	partial := Body{Mode: BodyRead, Limit: 10}
+	partial.WhileWaiting(3, false, true)
+	n, st = partial.Headers(true, true)
+	add("reported, part of a read body held", n, st, Hold, Hold)
+	n, st = partial.Chunk(5, true)
+	add("reported: body goes unread", n, st, Go, Go)
+
+	for _, s := range steps {
+		if s.n != s.wantN || s.stopped != s.wantStop {
+			t.Errorf("%s: %v/%v, want %v/%v", s.name, s.n, s.stopped, s.wantN, s.wantStop)
+		}
+	}
+}
