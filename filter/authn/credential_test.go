@@ -241,24 +241,26 @@ func TestCredential_removed(t *testing.T) {
 	}
 }
 
-// upstream applies a Removal to req as the host would: what upstream sees
+// upstream applies a Removing to req as the host would: what upstream sees
 // (Path is the whole :path).
-func upstream(rm Removal, req *httpx.Request) *httpx.Request {
+func upstream(rm Removing, req *httpx.Request) *httpx.Request {
 	up := &httpx.Request{Path: req.Path}
 	if req.Query != "" {
 		up.Path += "?" + req.Query
 	}
+	names := rm.Headers(nil)
+	cookies, cookiesChanged := rm.Cookies(nil)
 	for _, p := range req.Headers {
-		if httpx.NameIn(rm.Headers, p.Key) || rm.Cookies && httpx.HeaderIs(p.Key, "cookie") {
+		if httpx.NameIn(names, p.Key) || cookiesChanged && httpx.HeaderIs(p.Key, "cookie") {
 			continue
 		}
 		up.Headers = append(up.Headers, p)
 	}
-	for _, v := range rm.CookieValues {
+	for _, v := range cookies {
 		up.Headers = append(up.Headers, httpx.Pair{Key: "cookie", Value: v})
 	}
-	if rm.Path {
-		up.Path = rm.NewPath
+	if path, changed := rm.Query(); changed {
+		up.Path = path
 	}
 	return up
 }

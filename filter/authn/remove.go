@@ -45,43 +45,50 @@ func (c *CredNames) hasQuery(name string) bool {
 	return c != nil && len(c.queries) > 0 && httpx.QueryNameIndex(name, c.queries...) >= 0
 }
 
-// Removal is what leaves the upstream request, in this order: every value
-// of each header name in Headers (the host removes a name whatever its
-// letter case); when Cookies, every Cookie header, replaced by
-// CookieValues; when Path, :path replaced by NewPath.
-type Removal struct {
-	Headers      []string
-	Cookies      bool
-	CookieValues []string
-	Path         bool
-	NewPath      string
-}
-
-// Remove is what an enforcing route removes once its header checks passed
-// (docs/configuration.md "What reaches upstream"): Authorization and every
-// header, cookie and query parameter that any provider reads, in every
-// spelling that matches, whatever their scheme or value, except the
+// Removing is what an enforcing route removes once its header checks
+// passed (docs/configuration.md "What reaches upstream"): Authorization and
+// every header, cookie and query parameter that any provider reads, in
+// every spelling that matches, whatever their scheme or value, except the
 // verified credential of a provider with `forward: true` (that one
 // location, not other spellings of its name) and the names the route
-// (index route) lists in pass_credentials.
-func (au *Auth) Remove(route int, a *State, req *httpx.Request) Removal {
-	var pass *CredNames
-	if route >= 0 && route < len(au.Pass) {
-		pass = &au.Pass[route]
-	}
-	var keep *Credential
-	if a.Provider != nil && a.Provider.Forward && a.Cred.src != nil {
-		keep = &a.Cred
-	}
-	var out Removal
-	out.Headers = removeHeaders(&au.Creds, pass, keep, req.Headers)
-	out.CookieValues, out.Cookies = removeCookies(&au.Creds, pass, keep, req.Headers)
-	out.NewPath, out.Path = removeQuery(&au.Creds, pass, keep, req)
-	return out
+// (index route) lists in pass_credentials. Its methods say what leaves,
+// in the order the host applies it: Headers, Cookies, Query.
+type Removing struct {
+	creds, pass *CredNames
+	keep        *Credential
+	req         *httpx.Request
 }
 
-func removeHeaders(creds, pass *CredNames, keep *Credential, headers []httpx.Pair) []string {
-	var removed []string // distinct names removed
+// Remove is the removal of a request with state a on route index route.
+func (au *Auth) Remove(route int, a *State, req *httpx.Request) Removing {
+	r := Removing{creds: &au.Creds, req: req}
+	if route >= 0 && route < len(au.Pass) {
+		r.pass = &au.Pass[route]
+	}
+	if a.Provider != nil && a.Provider.Forward && a.Cred.src != nil {
+		r.keep = &a.Cred
+	}
+	return r
+}
+
+// Headers appends to dst the distinct header names to remove (the host
+// removes every value of a name, whatever its letter case).
+func (r Removing) Headers(dst []string) []string {
+	return removeHeaders(dst, r.creds, r.pass, r.keep, r.req.Headers)
+}
+
+// Cookies reports whether the Cookie headers change and appends to dst
+// the values that replace them.
+func (r Removing) Cookies(dst []string) ([]string, bool) {
+	return removeCookies(dst, r.creds, r.pass, r.keep, r.req.Headers)
+}
+
+// Query reports whether the query changes and returns the :path that
+// replaces the request's.
+func (r Removing) Query() (string, bool) { return removeQuery(r.creds, r.pass, r.keep, r.req) }
+
+func removeHeaders(removed []string, creds, pass *CredNames, keep *Credential, headers []httpx.Pair) []string {
+	// removed: the distinct names removed
 	for _, p := range headers {
 		if !creds.hasHeader(p.Key) || pass.hasHeader(p.Key) {
 			continue
@@ -98,11 +105,10 @@ func removeHeaders(creds, pass *CredNames, keep *Credential, headers []httpx.Pai
 	return removed
 }
 
-func removeCookies(creds, pass *CredNames, keep *Credential, headers []httpx.Pair) ([]string, bool) {
+func removeCookies(kept []string, creds, pass *CredNames, keep *Credential, headers []httpx.Pair) ([]string, bool) {
 	if len(creds.cookies) == 0 {
 		return nil, false
 	}
-	var kept []string
 	changed := false
 	for i, p := range headers {
 		if !httpx.HeaderIs(p.Key, "cookie") {

@@ -185,17 +185,18 @@ func (s *stream) addRequestHeaders() {
 		return
 	}
 	rm := s.r.auth.Remove(s.route.Index, &s.auth, &s.req)
-	for _, name := range rm.Headers {
+	var buf [4]string
+	for _, name := range rm.Headers(buf[:0]) {
 		s.host.RemoveHeaderMapValue(reqHeaders, name)
 	}
-	if rm.Cookies {
+	if kept, changed := rm.Cookies(buf[:0]); changed {
 		s.host.RemoveHeaderMapValue(reqHeaders, "cookie")
-		for _, v := range rm.CookieValues {
+		for _, v := range kept {
 			s.host.AddHeaderMapValue(reqHeaders, "cookie", v)
 		}
 	}
-	if rm.Path {
-		s.host.ReplaceHeaderMapValue(reqHeaders, ":path", rm.NewPath)
+	if path, changed := rm.Query(); changed {
+		s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
 	}
 	for _, h := range s.auth.Headers {
 		s.host.ReplaceHeaderMapValue(reqHeaders, h.Key, h.Value)
