@@ -125,24 +125,6 @@ func (s *stream) localLimits(rl *ratelimit.RoutePlan) result {
 	return s.refuseLimit(rt.TakeLocal(s.host.Now(), rl, reqs, &s.rl.report))
 }
 
-// refuseLimit counts what a limit decision says and maps it to the step's
-// result: next when admitted, else its 429.
-func (s *stream) refuseLimit(d ratelimit.Decision) result {
-	if d.Conflict {
-		s.r.metrics.inc(metricCASConflict)
-	}
-	if d.Exhausted {
-		s.r.metrics.inc(metricCASExhausted)
-	}
-	if d.Metric != "" {
-		s.r.metrics.inc(d.Metric)
-	}
-	if d.Reason == "" {
-		return next
-	}
-	return s.refuse(429, d.Reason, d.Headers)
-}
-
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
 // a request its limits (local, then global) admitted: RateLimit reports the limit with
 // the least remaining. Upstream's own values are replaced; when no limit

@@ -33,20 +33,14 @@ func (s *stream) stepFailedAuthLimit() result {
 	}
 	rr := s.r.limits
 	if !rr.EnsureSeed() {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, ratelimit.RefusalHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
+		return s.refuseLimit(ratelimit.Refused(problem.ReasonRateLimitUnavailable, s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
 	}
-	locked, wait, st := rr.Lockout.Check(rr.Store, s.host.Now(), s.failedAuthHash())
-	if st != ratelimit.OK {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, ratelimit.RefusalHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
-	}
-	if !locked {
-		return next
-	}
-	if s.credentialCached() {
+	d, locked := rr.CheckLockout(s.host.Now(), s.failedAuthHash(), s.lockoutPolicy())
+	if locked && s.credentialCached() {
 		s.r.metrics.inc(metricFailedAuthBypass)
 		return next
 	}
-	return s.refuse(429, problem.ReasonFailedAuthLocked, ratelimit.RefusalHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, ratelimit.Seconds(wait)))
+	return s.refuseLimit(d)
 }
 
 // lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of

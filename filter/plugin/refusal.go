@@ -6,12 +6,13 @@ import (
 	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 )
 
 // The refusal exit: every refusal of the filter, whatever step or feature
-// decided it, leaves through refuse (or refuseFor, for a feature's
-// verdict) and sendRefusal, with the headers every answer of the route
-// carries.
+// decided it, leaves through refuse (refuseFor maps authn's verdicts,
+// refuseLimit ratelimit's decisions; edge and reqcheck give a reason) and
+// sendRefusal, with the headers every answer of the route carries.
 
 // enforced says whether refusals of steps 3-12 are applied.
 func (s *stream) enforced() bool { return s.route == nil || s.route.Enforce }
@@ -42,6 +43,24 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 		return s.refuse(v.Status, v.Reason, []proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}})
 	}
 	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+}
+
+// refuseLimit counts what a limit decision says and maps it to the step's
+// result: next when admitted, else its 429.
+func (s *stream) refuseLimit(d ratelimit.Decision) result {
+	if d.Conflict {
+		s.r.metrics.inc(metricCASConflict)
+	}
+	if d.Exhausted {
+		s.r.metrics.inc(metricCASExhausted)
+	}
+	if d.Metric != "" {
+		s.r.metrics.inc(d.Metric)
+	}
+	if d.Reason == "" {
+		return next
+	}
+	return s.refuse(429, d.Reason, d.Headers)
 }
 
 // challenges are the WWW-Authenticate headers of each authn.Challenge.

@@ -250,3 +250,19 @@ func (c *Client) KeySum(h *Hasher, k *config.Key, tweak uint64, req *httpx.Reque
 	}
 	return h.KeySum(ValueAbsent, tweak, "")
 }
+
+// CheckLockout is step 8 for the failed_auth_limit key hash at now: the
+// 429 of a locked-out key (locked; the caller lets it through when its
+// credential is already verified), the 429 of a lockout that cannot be
+// read, or nothing. policy is the RateLimit-Policy of the route's 429s
+// (the route's limits, then failed_auth). EnsureSeed first.
+func (rt *Runtime) CheckLockout(now int64, hash uint64, policy string) (d Decision, locked bool) {
+	locked, wait, st := rt.Lockout.Check(rt.Store, now, hash)
+	switch {
+	case st != OK:
+		return Refused(problem.ReasonRateLimitUnavailable, policy, FailedAuthPolicyName, 1), false
+	case locked:
+		return Refused(problem.ReasonFailedAuthLocked, policy, FailedAuthPolicyName, Seconds(wait)), true
+	}
+	return Decision{}, false
+}

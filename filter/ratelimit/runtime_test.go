@@ -27,7 +27,10 @@ func TestRuntime_localDecisions(t *testing.T) {
 	c := NewCompiler(nil)
 	plan := c.Route([]config.RateLimit{{Name: "per-ip", Key: config.Key{Kind: config.KeyRoute}, Limit: 2, Burst: 2, Window: time.Minute}})
 	rt := NewRuntime(NewMemStore(), "", 64, c.Slots(), []*RoutePlan{plan, nil}, nil, nil)
-	if !rt.EnsureSeed() || !rt.EnsureSeed() {
+	if !rt.EnsureSeed() {
+		t.Fatal("no seed")
+	}
+	if !rt.EnsureSeed() { // seeded: no second agreement
 		t.Fatal("no seed")
 	}
 	now := int64(1_800_000_000e9)
@@ -89,19 +92,20 @@ func TestClient_keySum(t *testing.T) {
 	}
 }
 
-// rlsAnswer encodes a RateLimitResponse: overall code, then per
+// rlsAnswer encodes a RateLimitResponse (tags field<<3|wire type, varint
+// fields with wire type 0): overall code, then per
 // descriptor its code, a limit (requests per unit, unit) when perUnit > 0,
 // its remaining count and, when reset > 0, duration_until_reset seconds.
 func rlsAnswer(overall uint8, statuses ...[5]uint8) []byte {
-	b := []byte{1<<3 | 0, overall}
+	b := []byte{1 << 3, overall}
 	for _, s := range statuses {
-		st := []byte{1<<3 | 0, s[0]}
+		st := []byte{1 << 3, s[0]}
 		if s[1] > 0 {
-			st = append(st, 2<<3|2, 4, 1<<3|0, s[1], 2<<3|0, s[2])
+			st = append(st, 2<<3|2, 4, 1<<3, s[1], 2<<3, s[2])
 		}
-		st = append(st, 3<<3|0, s[3])
+		st = append(st, 3<<3, s[3])
 		if s[4] > 0 {
-			st = append(st, 4<<3|2, 2, 1<<3|0, s[4])
+			st = append(st, 4<<3|2, 2, 1<<3, s[4])
 		}
 		b = append(b, 2<<3|2, byte(len(st)))
 		b = append(b, st...)
@@ -166,3 +170,37 @@ func TestGlobal_answers(t *testing.T) {
 		t.Error("seeds")
 	}
 }
+
+// TestRuntime_lockout: failures of a key lock it out once they reach the
+// limit; CheckLockout then says locked with failed_auth's 429, other keys
+// pass, and an unreadable lockout refuses as unavailable.
+func TestRuntime_lockout(t *testing.T) {
+	c := NewCompiler(&config.FailedAuthLimit{Key: config.Key{Kind: config.KeyIP}, Limit: 2, Window: time.Minute})
+	store := NewMemStore()
+	rt := NewRuntime(store, "", 64, c.Slots(), nil, c.Failed, nil)
+	now := int64(1_800_000_000e9)
+	if d, locked := rt.CheckLockout(now, 1, c.Failed.Policy); locked || d.Reason != "" {
+		t.Fatalf("fresh key: %+v %v", d, locked)
+	}
+	for i := 0; i < 2; i++ {
+		rt.Lockout.Fail(rt.Store, now, 1)
+	}
+	d, locked := rt.CheckLockout(now, 1, c.Failed.Policy)
+	if !locked || d.Reason != problem.ReasonFailedAuthLocked || headerValue(d.Headers, "ratelimit-policy") != c.Failed.Policy ||
+		!strings.HasPrefix(headerValue(d.Headers, "ratelimit"), `"failed_auth";r=0;t=`) {
+		t.Errorf("locked key: %+v %v", d, locked)
+	}
+	if _, locked := rt.CheckLockout(now, 2, c.Failed.Policy); locked {
+		t.Error("another key locked")
+	}
+	rt.Store = brokenStore{}
+	if d, locked := rt.CheckLockout(now, 1, ""); locked || d.Reason != problem.ReasonRateLimitUnavailable {
+		t.Errorf("unreadable: %+v", d)
+	}
+}
+
+// brokenStore is shared data that fails every call.
+type brokenStore struct{}
+
+func (brokenStore) Get(string) ([]byte, uint32, Status) { return nil, 0, Failed }
+func (brokenStore) Set(string, []byte, uint32) Status   { return Failed }
