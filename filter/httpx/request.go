@@ -207,3 +207,45 @@ type Edit struct {
 	Op         EditOp
 	Key, Value string
 }
+
+// Compact copies the strings of the view that outlive the header list
+// (request id, method, path, match path, query) and extra into one
+// allocation, and returns extra's copy: they were substrings of the block
+// the host handed over, which they would otherwise keep alive. Headers
+// must already be released.
+func (r *Request) Compact(extra string) string {
+	var b strings.Builder
+	b.Grow(len(r.RequestID) + len(r.Method) + len(r.Path) + len(r.MatchPath) + len(r.Query) + len(extra))
+	for _, v := range []string{r.RequestID, r.Method, r.Path, r.MatchPath, r.Query, extra} {
+		b.WriteString(v)
+	}
+	all := b.String()
+	take := func(n int) string {
+		v := all[:n]
+		all = all[n:]
+		return v
+	}
+	r.RequestID = take(len(r.RequestID))
+	r.Method = take(len(r.Method))
+	r.Path = take(len(r.Path))
+	r.MatchPath = take(len(r.MatchPath))
+	r.Query = take(len(r.Query))
+	return take(len(extra))
+}
+
+// ParseStatus parses a small non-negative decimal such as a :status; 0
+// when it is not one (empty, longer than nine digits, or not digits).
+func ParseStatus(v string) int {
+	n := 0
+	if len(v) == 0 || len(v) > 9 {
+		return 0
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

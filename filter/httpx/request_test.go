@@ -79,3 +79,28 @@ func TestHeaderSpelling_cgiNames(t *testing.T) {
 		t.Error("NameIn")
 	}
 }
+
+// TestRequest_compact: the kept strings come out of one new allocation
+// unchanged, each in its place.
+func TestRequest_compact(t *testing.T) {
+	block := "r1GET/a/b/%61/a/b/aq=1https://o"
+	r := Request{RequestID: block[0:2], Method: block[2:5], Path: block[5:13], MatchPath: block[13:19], Query: block[19:22]}
+	want := r
+	origin := r.Compact(block[22:])
+	if r.RequestID != want.RequestID || r.Method != want.Method || r.Path != want.Path || r.MatchPath != want.MatchPath ||
+		r.Query != want.Query || origin != "https://o" {
+		t.Errorf("Compact changed the view: %+v, origin %q", r, origin)
+	}
+	if n := testing.AllocsPerRun(10, func() { r.Compact(origin) }); n != 1 {
+		t.Errorf("Compact allocates %v times, want once", n)
+	}
+}
+
+// TestParseStatus_digits: a status is digits only, nine at most.
+func TestParseStatus_digits(t *testing.T) {
+	for v, want := range map[string]int{"200": 200, "0": 0, "": 0, "20x": 0, "-1": 0, " 200": 0, "999999999": 999999999, "1000000000": 0} {
+		if got := ParseStatus(v); got != want {
+			t.Errorf("ParseStatus(%q) = %d, want %d", v, got, want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -163,7 +164,7 @@ func (h jwksHost) fetchResponse(numHeaders, bodySize, limit int) ([]byte, string
 	}
 	status, _ := host.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
 	if status != "200" {
-		return nil, "status " + strconv.Itoa(atoi(status))
+		return nil, "status " + strconv.Itoa(httpx.ParseStatus(status))
 	}
 	if bodySize > limit {
 		return nil, "body larger than " + strconv.Itoa(limit) + " bytes"

@@ -313,7 +313,7 @@ func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
 		s.sendRefusal(502, problem.ReasonInternal, nil)
 		return proxy.StopIteration
 	}
-	s.status = atoi(v)
+	s.status = httpx.ParseStatus(v)
 	if a, done := s.responseChecks(endOfStream); done { // response.go: 5xx, inspection
 		return a
 	}
@@ -345,20 +345,4 @@ func (s *stream) onLog() {
 	if s.r.policy.AuditLog {
 		s.auditLine()
 	}
-}
-
-// atoi parses a small non-negative decimal such as a :status; 0 otherwise.
-func atoi(v string) int {
-	n := 0
-	if len(v) == 0 || len(v) > 9 {
-		return 0
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

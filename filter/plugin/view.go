@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"strings"
-
 	"github.com/apiguard/apiguard/filter/route"
 )
 
@@ -26,23 +24,6 @@ func (s *stream) releaseHeaders() {
 	if s.req.HeaderBytes <= keepHeaderBytes {
 		return
 	}
-	c := &s.edge
-	var b strings.Builder
-	b.Grow(len(s.req.RequestID) + len(s.req.Method) + len(s.req.Path) + len(s.req.MatchPath) + len(s.req.Query) + len(c.Origin))
-	for _, v := range []string{s.req.RequestID, s.req.Method, s.req.Path, s.req.MatchPath, s.req.Query, c.Origin} {
-		b.WriteString(v)
-	}
-	all := b.String()
-	take := func(n int) string {
-		v := all[:n]
-		all = all[n:]
-		return v
-	}
-	s.req.RequestID = take(len(s.req.RequestID))
-	s.req.Method = take(len(s.req.Method))
-	s.req.Path = take(len(s.req.Path))
-	s.req.MatchPath = take(len(s.req.MatchPath))
-	s.req.Query = take(len(s.req.Query))
-	c.Release(take(len(c.Origin)))
+	s.edge.Release(s.req.Compact(s.edge.Origin))
 	s.params = route.Params{}
 }
