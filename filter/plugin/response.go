@@ -22,19 +22,6 @@ const (
 	detailsSanitized5xx = "upstream_5xx_sanitized"
 )
 
-// responseState is the per-stream response-inspection state.
-type responseState struct {
-	plan *respcheck.Plan // the route's response rules while inspecting
-	// inspect: the body is buffered and rewritten at its end.
-	inspect bool
-	// held: the response headers wait for the body verdict (hold_headers).
-	held bool
-	// untyped: the response had no Content-Type (JSON only if it parses).
-	untyped bool
-	// done: the body verdict was given; later callbacks pass.
-	done bool
-}
-
 // defineRedactionMetrics defines each route's redaction counter once per
 // configuration, so that it shows (at zero) before any redaction.
 func (r *root) defineRedactionMetrics() error {
@@ -83,7 +70,7 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 	case respcheck.Refuse:
 		return s.refuseResponse(v.Reason)
 	}
-	s.resp = responseState{plan: plan, inspect: true, untyped: v.Untyped}
+	s.resp = respcheck.Inspection{Plan: plan, Untyped: v.Untyped}
 	if s.enforced() {
 		// The body will change: its length is unknown until it is read. A
 		// stale length would frame a rewritten body wrongly (a longer mask
@@ -91,7 +78,7 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 		if s.host.RemoveHeaderMapValue(respHeaders, "content-length") != proxy.StatusOK {
 			return s.refuseResponse(problem.ReasonInternal)
 		}
-		s.resp.held = s.r.policy.HoldHeaders
+		s.resp.Held = s.r.policy.HoldHeaders
 	}
 	return proxy.Continue, false
 }
@@ -126,40 +113,41 @@ func (s *stream) sanitize5xx() {
 // responseHeadersVerdict says whether response headers go on or are held
 // while the body is inspected.
 func (s *stream) responseHeadersVerdict(endOfStream bool) proxy.Action {
-	if s.resp.held {
+	if s.resp.Held {
 		return proxy.StopIteration
 	}
 	return proxy.Continue
 }
 
 // responseBody buffers an inspected response until it is complete, within
-// max_body_bytes, then rewrites it.
+// max_body_bytes, then rewrites it (respcheck.Inspection.Body).
 func (s *stream) responseBody(bodySize int, endOfStream bool) proxy.Action {
-	if !s.resp.inspect || s.resp.done {
-		return proxy.Continue
-	}
-	if int64(bodySize) > s.resp.plan.MaxBody {
-		return s.refuseBody(problem.ReasonResponseTooLarge)
-	}
-	if !endOfStream {
-		return proxy.StopIterationAndBuffer
-	}
-	return s.finishResponse(bodySize)
+	return s.responseStep(s.resp.Body(bodySize, endOfStream), bodySize)
 }
 
 // responseTrailers ends a response body that trailers follow.
 func (s *stream) responseTrailers() proxy.Action {
-	if !s.resp.inspect || s.resp.done {
+	if !s.resp.Active() {
 		return proxy.Continue
 	}
 	size, _, st := s.host.GetBufferStatus(proxy.BufferResponseBody)
 	if st != proxy.StatusOK {
 		return s.refuseBody(problem.ReasonInternal)
 	}
-	if int64(size) > s.resp.plan.MaxBody {
+	return s.responseStep(s.resp.Body(size, true), size)
+}
+
+// responseStep does what the inspection asks of a body callback.
+func (s *stream) responseStep(step respcheck.BodyStep, size int) proxy.Action {
+	switch step {
+	case respcheck.BodyBuffer:
+		return proxy.StopIterationAndBuffer
+	case respcheck.BodyTooLarge:
 		return s.refuseBody(problem.ReasonResponseTooLarge)
+	case respcheck.BodyRewrite:
+		return s.finishResponse(size)
 	}
-	return s.finishResponse(size)
+	return proxy.Continue
 }
 
 // refuseBody refuses from a body or trailers callback: a clean 502 when
@@ -167,7 +155,7 @@ func (s *stream) responseTrailers() proxy.Action {
 // stream whose headers were sent when a local reply comes). On a
 // report-only policy the response goes on untouched.
 func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
-	s.resp.done = true
+	s.resp.Done = true
 	s.refuse(502, reason, nil)
 	if s.replied {
 		return proxy.StopIterationNoBuffer
@@ -179,7 +167,7 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 // redact) and replaces it. A body that does not parse is refused; an empty
 // one carries nothing and passes.
 func (s *stream) finishResponse(size int) proxy.Action {
-	s.resp.done = true
+	s.resp.Done = true
 	if size == 0 {
 		return proxy.Continue
 	}
@@ -189,8 +177,8 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	}
 	sc := respcheck.GetScratch()
 	defer sc.Release()
-	plan := s.resp.plan
-	out, changed, redactions, refused := sc.Rewrite(plan, body, s.resp.untyped)
+	plan := s.resp.Plan
+	out, changed, redactions, refused := sc.Rewrite(plan, body, s.resp.Untyped)
 	if refused != "" {
 		return s.refuseBody(refused)
 	}

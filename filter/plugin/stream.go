@@ -9,6 +9,7 @@ import (
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
+	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
 )
 
@@ -97,7 +98,7 @@ type stream struct {
 	auth  authn.State
 	rl    rateState
 	body  reqcheck.Body
-	resp  responseState
+	resp  respcheck.Inspection
 	edge  edge.Request
 	authd bool // a credential was verified (security headers: no-store)
 }

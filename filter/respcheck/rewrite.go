@@ -56,3 +56,49 @@ func (sc *Scratch) Rewrite(p *Plan, body []byte, untyped bool) (out []byte, chan
 	}
 	return out, stats.Changed, stats.Redactions, ""
 }
+
+// Inspection is one response's inspection once Classify said Inspect: the
+// body is buffered, within max_body_bytes, and rewritten when complete.
+type Inspection struct {
+	Plan *Plan
+	// Untyped: the response had no Content-Type (JSON only if it parses).
+	Untyped bool
+	// Held: the response headers wait for the body verdict (hold_headers
+	// on an enforcing route).
+	Held bool
+	// Done: the body verdict was given; later callbacks pass.
+	Done bool
+}
+
+// Active reports an inspection whose verdict is still to come.
+func (in *Inspection) Active() bool { return in.Plan != nil && !in.Done }
+
+// BodyStep is what a response-body callback asks of the plugin.
+type BodyStep uint8
+
+const (
+	// BodyGo lets the chunk go on (nothing to inspect, or done).
+	BodyGo BodyStep = iota
+	// BodyBuffer keeps the chunk with the body so far.
+	BodyBuffer
+	// BodyTooLarge refuses (502, response_too_large).
+	BodyTooLarge
+	// BodyRewrite: the body is complete; rewrite it.
+	BodyRewrite
+)
+
+// Body decides a response-body callback: size is the whole buffered body
+// (every earlier chunk was kept), end says it is complete (trailers end
+// it too: call Body with end true).
+func (in *Inspection) Body(size int, end bool) BodyStep {
+	if !in.Active() {
+		return BodyGo
+	}
+	if int64(size) > in.Plan.MaxBody {
+		return BodyTooLarge
+	}
+	if !end {
+		return BodyBuffer
+	}
+	return BodyRewrite
+}

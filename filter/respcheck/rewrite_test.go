@@ -33,3 +33,30 @@ func TestScratch_rewrite(t *testing.T) {
 		t.Errorf("untyped non-JSON: %q", refused)
 	}
 }
+
+// TestInspection_body: nothing is asked of a response not inspected or
+// whose verdict came; an inspected one is buffered until complete within
+// max_body_bytes (exactly the cap passes, one byte over is refused).
+func TestInspection_body(t *testing.T) {
+	var none Inspection
+	if none.Active() || none.Body(10, true) != BodyGo {
+		t.Error("no inspection asks nothing")
+	}
+	in := Inspection{Plan: Compile("r", &config.Response{MaxBodyBytes: 100})}
+	for _, c := range []struct {
+		size int
+		end  bool
+		want BodyStep
+	}{
+		{40, false, BodyBuffer}, {100, false, BodyBuffer}, {101, false, BodyTooLarge},
+		{100, true, BodyRewrite}, {101, true, BodyTooLarge}, {0, true, BodyRewrite},
+	} {
+		if got := in.Body(c.size, c.end); got != c.want {
+			t.Errorf("Body(%d, %v) = %v, want %v", c.size, c.end, got, c.want)
+		}
+	}
+	in.Done = true
+	if in.Active() || in.Body(1000, true) != BodyGo {
+		t.Error("a given verdict asks nothing more")
+	}
+}
