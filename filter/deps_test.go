@@ -85,6 +85,8 @@ func TestDeps_importRules(t *testing.T) {
 				t.Errorf("leaf %s imports %s: leaves import only %v", pkg, inner, syntax)
 			case pkg == "config" && !slices.Contains(leaves, inner):
 				t.Errorf("config imports %s: the model builds on leaves only", inner)
+			case slices.Contains(features, pkg) && slices.Contains(features, inner) && !(pkg == "respcheck" && inner == "redact"):
+				t.Errorf("feature %s imports feature %s: features decide apart (they share data through the request view, not calls); only respcheck drives redact", pkg, inner)
 			case slices.Contains(features, pkg) && (inner == "policy" || inner == "plugin"):
 				t.Errorf("feature %s imports %s: features are compiled by policy, not the reverse", pkg, inner)
 			}

@@ -24,11 +24,15 @@ const (
 )
 
 // Verdict is what one check says: the zero Verdict passes; otherwise the
-// request is refused with Status for Reason, carrying Challenge.
+// request is refused with Status for Reason, carrying Challenge (and, when
+// RetryAfter is set, a Retry-After of that many seconds). Counts says the
+// refusal is a failed authentication that failed_auth_limit counts.
 type Verdict struct {
-	Status    int
-	Reason    problem.Reason
-	Challenge Challenge
+	Status     int
+	Reason     problem.Reason
+	Challenge  Challenge
+	RetryAfter int64
+	Counts     bool
 }
 
 // Pass reports whether the verdict lets the request go on.
@@ -36,6 +40,11 @@ func (v Verdict) Pass() bool { return v.Status == 0 }
 
 func deny(status int, reason problem.Reason, c Challenge) Verdict {
 	return Verdict{Status: status, Reason: reason, Challenge: c}
+}
+
+// failed is a 401 that failed_auth_limit counts.
+func failed(reason problem.Reason, c Challenge) Verdict {
+	return Verdict{Status: 401, Reason: reason, Challenge: c, Counts: true}
 }
 
 // TokenReasons maps the verifier's reasons to refusal reasons.
@@ -80,29 +89,8 @@ func ClaimRule(c *config.ClaimRule) claims.Rule {
 }
 
 // ClaimText is a claim's string form for comparisons with request data
-// (owner, body_owner, rate-limit keys, the audit line): strings as they
-// are, numbers as written, booleans as true or false. Other types, and
-// missing claims (or no identity), have none.
-func ClaimText(c *jsonx.Value, path []string) (string, bool) {
-	if c == nil {
-		return "", false
-	}
-	return ValueText(claims.Lookup(c, path))
-}
+// (claims.Text).
+func ClaimText(c *jsonx.Value, path []string) (string, bool) { return claims.Text(c, path) }
 
-// ValueText is ClaimText for a value in hand.
-func ValueText(v *jsonx.Value) (string, bool) {
-	if v == nil {
-		return "", false
-	}
-	switch v.Kind {
-	case jsonx.KindString, jsonx.KindNumber:
-		return v.Str, true
-	case jsonx.KindBool:
-		if v.Bool {
-			return "true", true
-		}
-		return "false", true
-	}
-	return "", false
-}
+// ValueText is ClaimText for a value in hand (claims.ValueText).
+func ValueText(v *jsonx.Value) (string, bool) { return claims.ValueText(v) }

@@ -4,9 +4,11 @@
 // preflight, and the header values the filter writes (RFC 9745
 // `Deprecation`, RFC 8594 `Sunset`, `Link`).
 //
-// It makes no host call and keeps no state: the plugin compiles a route's
-// configuration into a CORS or Deprecation value once, and every request
-// only compares strings against it. Nothing here allocates per request.
+// It makes no host call: policy compiles a route's configuration into a
+// CORS or Deprecation value once; a Request holds what one request said
+// about its origin and gives the headers of every answer (the preflight's
+// 204, refusals, upstream's response as edits); TLSSatisfied decides
+// require_tls. Only a refusal's header list allocates per request.
 //
 // Room: a feature (cors and deprecation, steps 2, 4, 5 and every answer). It
 // imports the model and leaves; policy compiles it onto policy.Route; it

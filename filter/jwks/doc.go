@@ -2,9 +2,11 @@
 // provider's set and state live in shared data, the state's encoding, the
 // fetch lock (one worker fetches at a time; a worker that died holding it
 // is replaced once it expires), the backoff after failures and the early
-// refetch an unknown kid asks for. It works over a Store (as ratelimit
-// does), so the plugin only adapts the host's shared data and makes the
-// HTTP calls.
+// refetch an unknown kid asks for, and each VM's side of it (Remote: load
+// a stored set, fetch when due, follow a discovery document, publish what
+// was fetched, log and count). It works over a Store and a Host (as
+// ratelimit does), so the plugin only adapts the host's shared data, HTTP
+// calls, log and counters.
 //
 // Shared-data layout, under the plugin's name (property plugin_name) so two
 // plugins sharing a vm_id never mix key sets, and under a hash of cluster,

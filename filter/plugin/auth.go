@@ -3,24 +3,25 @@ package plugin
 import (
 	"time"
 
-	"github.com/apiguard/apiguard/filter/apikey"
 	"github.com/apiguard/apiguard/filter/authn"
-	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
-	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// Authentication (docs/configuration.md providers and auth; order of checks steps 9,
-// 10 and the body_owner part of 12). The files split the work:
+// Authentication (docs/configuration.md providers and auth; order of
+// checks steps 9, 10 and the body_owner part of 12). filter/authn decides
+// (compiles providers and routes, finds and removes credentials,
+// verifies, checks owners); this file adapts: it hands authn the request
+// view and the VM's state (authEnv), and maps its verdicts to answers.
 //
-//	auth.go         providers and routes compiled once, steps 9 and 10
-//	auth_source.go  finding the one credential of a request; removing the
-//	                credentials apiguard did not verify
-//	auth_owner.go   owner and body_owner
+//	auth.go         steps 9 and 10, the verified-token cache, the edits
+//	auth_owner.go   the body and form parts of owner and body_owner
+//	auth_hostsig.go the host's signature verification
 //	auth_jwks.go    remote JWKS through shared data, waiting for keys
+
 const (
 	// metricCacheHit counts requests whose token was found in the
 	// verified-token cache (no signature check).
@@ -35,168 +36,69 @@ var (
 	challengeScope   = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer error="insufficient_scope"`}}
 )
 
-// tokenReason is the refusal reason of a verifier error.
-func tokenReason(err error) problem.Reason { return authn.TokenReason(err) }
-
 // authRoot is the plugin-wide authentication state: the providers and
 // routes compiled once per configuration, remote key sets, the verified
 // token cache and the streams waiting for keys.
 type authRoot struct {
-	providers map[string]*authProvider
-	// remotes are the providers with remote_jwks, in configuration order.
-	remotes []*authProvider
-	// routes holds each route's compiled auth by policy.Route.Index; nil
-	// where the route has no auth.
-	routes []*authRoute
-	cache  *jwt.Cache
-	// creds are the locations removed before upstream on enforcing
-	// routes; pass holds each route's pass_credentials by
-	// policy.Route.Index (auth_source.go).
-	creds credNames
-	pass  []credNames
-
-	// Remote JWKS (auth_jwks.go).
+	*authn.Auth
+	cache *jwt.Cache
+	// Remote JWKS (auth_jwks.go): each remote provider's per-VM state, by
+	// authn.Provider.Remote.
+	remote    []*jwks.Remote
 	keyPrefix string // <plugin>/jwks2/
 	owner     uint64 // this VM's id in the fetch lock
 	waiters   []uint32
 	spare     []uint32
 }
 
-// authProvider is one provider, compiled.
-type authProvider struct {
-	name    string
-	sources []config.Source
-	headers []config.ClaimHeader
-	// forward keeps the credential on the upstream request (JWT forward:
-	// true); API keys are always removed.
-	forward bool
-
-	// JWT providers: issuer, a verifier (whose key set is nil until a
-	// remote set arrived) and the remote state.
-	jwt      *config.JWTProvider
-	verifier *jwt.Verifier
-	remote   *remoteKeys
-
-	// API-key providers.
-	keys       *apikey.Set
-	keyClaims  []*jsonx.Value
-	keyMetrics []string // apiguard.apikey.<id>.used
-}
-
-func (p *authProvider) isJWT() bool { return p.jwt != nil }
-
-// authRoute is one route's auth, compiled.
-type authRoute struct {
-	cfg     *config.Auth
-	sources []*routeSource
-	// headers groups the header sources by header name: every instance
-	// of one of them is a credential (headerGroup.match).
-	headers   []headerGroup
-	hasCookie bool
-	hasHeader bool
-	// jwtOnly is set when every source is read by exactly one provider, a
-	// JWT one: the token then goes straight to that provider's cache and
-	// verifier, which checks the issuer itself, without a separate peek.
-	jwtOnly   bool
-	claims    []claims.Rule
-	owner     []authn.Owner
-	bodyOwner []authn.BodyOwner
-}
-
-// routeSource is one place a credential is looked for on a route, with the
-// providers of the route that read it.
-type routeSource struct {
-	src       config.Source
-	qname     string // normalised query parameter or cookie name (query and cookie sources)
-	providers []*authProvider
-	// jwtCount is the number of JWT providers among providers; soleJWT
-	// is the one when there is exactly one.
-	jwtCount int
-	soleJWT  *authProvider
-}
-
-// authState is the per-stream authentication state.
-type authState struct {
-	// extracted says the credential search ran (it runs once, in step 8
-	// or 9, and step 9 reuses it).
-	extracted bool
-	// count is the number of credentials found; cred is the one when
-	// count is 1.
-	count int
-	cred  credential
-
-	peeked bool
-	peekOK bool
-	peek   jwt.Unverified
-	// The verified-token cache is looked up once per stream (step 8 and 9).
-	hit      *jwt.Token // a verified-token cache hit, for provider hitBy
-	hitBy    *authProvider
-	provider *authProvider // the provider that verified the credential
-	headers  []proxy.Pair  // claims_to_headers values, set in addRequestHeaders
-
-	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
-	// waiting), what for, and the key generation the request saw.
-	deadline int64
-	waitFor  waitReason
-	waitGen  uint64
-}
-
-type waitReason uint8
-
-const (
-	waitNone waitReason = iota
-	waitKeys
-	waitRotation
-)
-
 // configureAuth compiles the providers and each route's auth once per
-// configuration. Inline key sets are validated here (an invalid one stops
-// the plugin, naming the provider); remote ones are only ever fetched from
-// ticks.
+// configuration (authn.Compile); remote key sets are only ever fetched
+// from ticks.
 func (r *root) configureAuth() error {
-	cfg := r.policy.Config
-	ar := &r.auth
-	*ar = authRoot{providers: make(map[string]*authProvider, len(cfg.Providers))}
-	for _, cp := range cfg.Providers {
-		p, err := compileProvider(cp)
-		if err != nil {
-			return err
+	pol := r.policy
+	au, err := authn.Compile(pol.Config, pol.NumRoutes(), func(i int) *config.RoutePolicy {
+		if rt := pol.Route(i); rt != nil {
+			return rt.Config
 		}
-		ar.providers[cp.Name] = p
-		if p.remote != nil {
-			ar.remotes = append(ar.remotes, p)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	ar.routes = make([]*authRoute, r.policy.NumRoutes())
-	for i := range ar.routes {
-		rt := r.policy.Route(i)
-		if rt == nil || rt.Config == nil || rt.Config.Auth == nil {
-			continue
-		}
-		ar.routes[i] = compileAuthRoute(rt.Config.Auth, ar.providers)
-	}
-	r.compileCredNames()
-	ar.cache = jwt.NewCache(cfg.TokenCache.MaxEntries, cfg.TokenCache.MaxBytes)
+	r.auth = authRoot{Auth: au, cache: jwt.NewCache(pol.Config.TokenCache.MaxEntries, pol.Config.TokenCache.MaxBytes)}
 	r.configureHostSignatures()
-	if len(ar.remotes) > 0 {
+	if len(au.Remotes) > 0 {
 		r.configureRemoteKeys()
 	}
 	return nil
 }
 
 // authRoute returns the compiled auth of the stream's route, or nil.
-func (s *stream) authRoute() *authRoute {
+func (s *stream) authRoute() *authn.Route {
 	if s.route == nil {
 		return nil
 	}
-	routes := s.r.auth.routes
+	routes := s.r.auth.Routes
 	if i := s.route.Index; i >= 0 && i < len(routes) {
 		return routes[i]
 	}
 	return nil
 }
 
-func (s *stream) now() time.Time { return time.Unix(0, s.host.Now()) }
+// extractCredential runs authn's credential search once per stream (step
+// 8 or 9), on the header list step 1 read.
+func (s *stream) extractCredential(ar *authn.Route) {
+	if s.auth.Extracted() {
+		return
+	}
+	if ar.ReadsHeaders() && !s.req.HeadersRead {
+		pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
+		if st == proxy.StatusOK {
+			s.req.Headers = pairs
+		}
+	}
+	s.auth.Extract(ar, &s.req)
+}
 
 // stepAuthenticate is step 9: find the one credential, verify it against
 // the route's providers (401), wait for a remote key set (503 after
@@ -209,48 +111,44 @@ func (s *stream) stepAuthenticate() result {
 	}
 	a := &s.auth
 	s.extractCredential(ar)
-	switch {
-	case a.count > 1:
-		s.countFailedAuth()
-		return s.refuse(401, problem.ReasonCredentialMultiple, challengeInvalid)
-	case a.count == 0:
-		if ar.cfg.AllowMissing {
-			return next // anonymous: claims and owner rules will fail
-		}
-		s.countFailedAuth()
-		return s.refuse(401, problem.ReasonCredentialMissing, challengeMissing)
-	case a.cred.invalid:
-		// A header the route reads, in a form none of its sources
-		// accepts: present, so never anonymous, even with allow_missing.
-		s.countFailedAuth()
-		return s.refuse(401, problem.ReasonCredentialScheme, challengeInvalid)
+	if v, anonymous := a.Found(ar); anonymous {
+		return next
+	} else if !v.Pass() {
+		return s.refuseAuth(v)
 	}
-	if a.cred.src.src.Kind == config.SourceCookie && unsafeMethod(s.req.method) && !s.cookieOriginAllowed() {
+	if a.CookieOnUnsafeMethod(s.req.Method) && !s.cookieOriginAllowed() {
 		return s.refuse(403, problem.ReasonCookieOrigin, nil)
 	}
-	return s.verifyCredential(ar)
+	o := a.Verify(ar, authEnv{s})
+	switch {
+	case o.Wait:
+		s.r.auth.waiters = append(s.r.auth.waiters, s.id)
+		return wait
+	case !o.Pass():
+		return s.refuseAuth(o.Verdict)
+	}
+	s.identity, s.authd = o.Claims, true
+	if o.KeyMetric != "" {
+		s.r.metrics.inc(o.KeyMetric)
+	}
+	return next
 }
 
-// unsafeMethod reports methods that may change state (not GET, HEAD,
-// OPTIONS); a cookie credential on them needs a trusted origin.
-func unsafeMethod(m string) bool { return m != "GET" && m != "HEAD" && m != "OPTIONS" }
+// refuseAuth counts a failed authentication against failed_auth_limit
+// when the verdict says it counts, then refuses.
+func (s *stream) refuseAuth(v authn.Verdict) result {
+	if v.Counts {
+		s.countFailedAuth()
+	}
+	return s.refuseFor(v)
+}
 
 // cookieOriginAllowed: an Origin the route's cors lists by name, or
-// exactly one Sec-Fetch-Site: same-origin (docs/responses.md Guarantees, cookie
-// credentials).
+// exactly one Sec-Fetch-Site: same-origin (docs/responses.md Guarantees,
+// cookie credentials).
 func (s *stream) cookieOriginAllowed() bool {
 	s.loadEdge()
-	if s.originAllowed() {
-		return true
-	}
-	n, same := 0, false
-	for _, p := range s.req.headers {
-		if p.Key == "sec-fetch-site" {
-			n++
-			same = p.Value == "same-origin"
-		}
-	}
-	return n == 1 && same
+	return s.edge.OriginListed() || authn.SameOriginFetch(&s.req)
 }
 
 // stepAuthorize is step 10: auth.claims, then auth.owner on the path and
@@ -262,13 +160,13 @@ func (s *stream) stepAuthorize() result {
 		return next
 	}
 	c := s.identity
-	for i := range ar.claims {
-		if c == nil || !ar.claims[i].Holds(c) {
+	for i := range ar.Claims {
+		if c == nil || !ar.Claims[i].Holds(c) {
 			return s.refuse(403, problem.ReasonClaimsNotSatisfied, challengeScope)
 		}
 	}
-	for i := range ar.owner {
-		if v := ar.owner[i].Check(c, s.req.query, s.params); !v.Pass() {
+	for i := range ar.Owner {
+		if v := ar.Owner[i].Check(c, s.req.Query, s.params); !v.Pass() {
 			return s.refuseFor(v)
 		}
 	}
@@ -277,7 +175,7 @@ func (s *stream) stepAuthorize() result {
 
 // addRequestHeaders runs once the header steps passed: it removes every
 // credential apiguard did not verify, and the verified one unless its
-// provider forwards it (removeCredentials; API keys never are forwarded),
+// provider forwards it (authn.Auth.Remove; API keys never are forwarded),
 // then sets the claims_to_headers values. A report-only policy (enforce:
 // false) never edits the request, whether or not one of its checks would
 // have refused it: credentials stay where they were and no claims header
@@ -286,40 +184,64 @@ func (s *stream) addRequestHeaders() {
 	if !s.enforced() {
 		return
 	}
-	s.removeCredentials()
-	for _, h := range s.auth.headers {
+	rm := s.r.auth.Remove(s.route.Index, &s.auth, &s.req)
+	var buf [4]string
+	for _, name := range rm.Headers(buf[:0]) {
+		s.host.RemoveHeaderMapValue(reqHeaders, name)
+	}
+	if kept, changed := rm.Cookies(buf[:0]); changed {
+		s.host.RemoveHeaderMapValue(reqHeaders, "cookie")
+		for _, v := range kept {
+			s.host.AddHeaderMapValue(reqHeaders, "cookie", v)
+		}
+	}
+	if path, changed := rm.Query(); changed {
+		s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
+	}
+	for _, h := range s.auth.Headers {
 		s.host.ReplaceHeaderMapValue(reqHeaders, h.Key, h.Value)
 	}
 }
 
 // credentialCached reports whether the request's credential is already in
-// the verified-token cache: step 8 lets such requests through a failed-auth
-// lockout, so a locked-out address does not lock out verified users. API
-// keys never count: letting a locked-out client learn whether a guessed
-// key is valid would defeat the lockout.
+// the verified-token cache (authn.State.Cached): step 8 lets such requests
+// through a failed-auth lockout.
 func (s *stream) credentialCached() bool {
 	ar := s.authRoute()
 	if ar == nil {
 		return false
 	}
 	s.extractCredential(ar)
-	a := &s.auth
-	if a.count != 1 || a.cred.src == nil {
-		return false
-	}
-	rs := a.cred.src
-	p := rs.soleJWT
-	if p == nil && rs.jwtCount > 1 {
-		s.peekCredential()
-		if !a.peekOK {
-			return false
-		}
-		for _, c := range rs.providers {
-			if c.isJWT() && c.jwt.Issuer == a.peek.Issuer && s.cachedToken(c) != nil {
-				return true
-			}
-		}
-		return false
-	}
-	return p != nil && s.cachedToken(p) != nil
+	return s.auth.Cached(authEnv{s})
 }
+
+// authEnv is the VM as authn.Env: the host's clock, the verified-token
+// cache (counting hits and verifications), and the remote key sets.
+type authEnv struct{ s *stream }
+
+func (e authEnv) Now() int64 { return e.s.host.Now() }
+
+func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet { return e.s.r.keySet(p, now) }
+
+func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Token {
+	tok := e.s.r.auth.cache.Get(p.Name, p.Verifier, token, now)
+	if tok != nil {
+		e.s.r.metrics.inc(metricCacheHit)
+	}
+	return tok
+}
+
+// Verified records a token the verifier just accepted: the verified-token
+// cache keeps it, and the path that checked its signature is counted.
+func (e authEnv) Verified(p *authn.Provider, token string, tok *jwt.Token, now time.Time) {
+	e.s.r.auth.cache.Put(p.Name, p.Verifier, token, tok, now)
+	if tok.ByHost {
+		e.s.r.metrics.inc(metricVerifiedHost)
+	} else {
+		e.s.r.metrics.inc(metricVerifiedModule)
+	}
+}
+
+func (e authEnv) RequestEarly(p *authn.Provider) bool { return e.s.r.requestEarlyRefetch(p) }
+func (e authEnv) EarlyPending(p *authn.Provider) bool { return e.s.r.earlyPending(p) }
+func (e authEnv) NextFetch(p *authn.Provider) int64   { return e.s.r.auth.remote[p.Remote].NextFetch() }

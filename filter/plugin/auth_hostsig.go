@@ -1,8 +1,6 @@
 package plugin
 
 import (
-	"time"
-
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -20,11 +18,10 @@ const verifySignature = "verify_signature"
 // Envoy allows foreign functions; no timer is involved), logs its outcome
 // once and binds every JWT provider's verifier to a host that passed.
 func (r *root) configureHostSignatures() {
-	ar := &r.auth
 	var algs []string
-	for _, p := range ar.providers {
-		if p.isJWT() {
-			algs = append(algs, p.jwt.Algorithms...)
+	for _, p := range r.auth.Providers {
+		if p.IsJWT() {
+			algs = append(algs, p.JWT.Algorithms...)
 		}
 	}
 	h := r.p.host
@@ -50,25 +47,14 @@ func (r *root) configureHostSignatures() {
 		return
 	}
 	hv.Fallback = func() { r.metrics.inc(metricHostFallback) }
-	for _, p := range ar.providers {
-		if !p.isJWT() {
+	for _, p := range r.auth.Providers {
+		if !p.IsJWT() {
 			continue
 		}
 		// Each provider's copy names the provider in its key refusals.
 		hp := *hv
-		name := p.name
+		name := p.Name
 		hp.Refused = func(msg string) { h.Log(proxy.LogWarn, "apiguard: jwks "+name+": "+msg) }
-		p.verifier = p.verifier.WithHost(&hp)
-	}
-}
-
-// verified records a token the verifier just accepted: the verified-token
-// cache keeps it, and the path that checked its signature is counted.
-func (s *stream) verified(p *authProvider, tok *jwt.Token, now time.Time) {
-	s.r.auth.cache.Put(p.name, p.verifier, s.auth.cred.value, tok, now)
-	if tok.ByHost {
-		s.r.metrics.inc(metricVerifiedHost)
-	} else {
-		s.r.metrics.inc(metricVerifiedModule)
+		p.Verifier = p.Verifier.WithHost(&hp)
 	}
 }

@@ -5,7 +5,7 @@ import "github.com/apiguard/apiguard/filter/authn"
 // bodyForm is the request body as the form shadows of owner rules read it
 // (step 12): form is the body, or "" when it is not read as a form.
 func (s *stream) bodyForm(form string) authn.Form {
-	return authn.Form{Body: form, URLEncoded: s.body.form, Multipart: s.body.multipart}
+	return authn.Form{Body: form, URLEncoded: s.body.Form, Multipart: s.body.Multipart}
 }
 
 // checkOwnerForm is the form part of the owner checks (authn.CheckForm),
@@ -15,7 +15,7 @@ func (s *stream) checkOwnerForm(form string) result {
 	if ar == nil {
 		return next
 	}
-	return s.refuseFor(authn.CheckForm(ar.owner, s.identity, s.bodyForm(form)))
+	return s.refuseFor(authn.CheckForm(ar.Owner, s.identity, s.bodyForm(form)))
 }
 
 // checkBodyOwner is the body_owner part of step 12 (authn.CheckBodyOwner),
@@ -25,5 +25,5 @@ func (s *stream) checkBodyOwner(body []byte, form string) result {
 	if ar == nil {
 		return next
 	}
-	return s.refuseFor(authn.CheckBodyOwner(ar.bodyOwner, s.identity, s.req.query, body, s.bodyForm(form)))
+	return s.refuseFor(authn.CheckBodyOwner(ar.BodyOwner, s.identity, s.req.Query, body, s.bodyForm(form)))
 }

@@ -1,11 +1,16 @@
 package plugin
 
 import (
-	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/route"
 )
+
+// The edge features, CORS and deprecation (steps 2, 4, 5 and every
+// answer): filter/edge decides (edge.Request: the origin's verdict, the
+// preflight's, the headers of every answer); this file routes preflights
+// and applies what edge says.
 
 // Metric and local-reply names of the edge features.
 const (
@@ -17,78 +22,9 @@ const (
 	detailsPreflight = "cors_preflight"
 )
 
-var varyOrigin = proxy.Pair{Key: "vary", Value: "Origin"}
-
-// edgeState is the per-stream state of the edge features: the route's
-// compiled cors and deprecation, and what the request said about its
-// origin. It is filled while the request headers are readable (steps 3
-// and 4), because refusals and the response path need it after Envoy has
-// taken the request headers away.
-type edgeState struct {
-	loaded bool // loadEdge ran for the current route
-
-	cors *edge.CORS        // the route's cors, nil without
-	dep  *edge.Deprecation // the route's deprecation, nil without
-
-	originRead bool
-	origin     string // Origin ("" when absent or empty)
-	acrmRead   bool
-	acrm       string // Access-Control-Request-Method on OPTIONS
-
-	allowed   bool   // origin allowed by policy
-	echo      string // Access-Control-Allow-Origin value when allowed
-	preflight bool   // the request is a preflight answered by this route
-
-	// answer says step 2 gave the stream the route that answers its
-	// preflight in step 4; wrongMethod that the preflight asks for a method
-	// none of the path's routes lists (refused in step 4), and
-	// enforceRefusal that some of those routes enforce.
-	answer, wrongMethod, enforceRefusal bool
-}
-
 // loadEdge loads the current route's compiled edge policies and judges the
-// request's Origin against its cors.
-func (s *stream) loadEdge() {
-	c := &s.edge
-	if c.loaded {
-		return
-	}
-	c.loaded = true
-	c.cors, c.dep, c.allowed, c.echo = s.route.CORS, s.route.Deprecation, false, ""
-	if c.cors != nil {
-		c.echo, c.allowed = c.cors.AllowOrigin(s.requestOrigin())
-	}
-}
-
-// requestOrigin reads the Origin once. The attribute joins repeated
-// headers with ",", which no configured origin contains, so a request
-// sending several origins is never allowed.
-func (s *stream) requestOrigin() string {
-	c := &s.edge
-	if !c.originRead {
-		c.originRead = true
-		c.origin = s.req.headerAll("origin")
-	}
-	return c.origin
-}
-
-// preflightMethod reports whether the request is a CORS preflight (OPTIONS
-// with Origin and Access-Control-Request-Method) and returns the requested
-// method.
-func (s *stream) preflightMethod() (string, bool) {
-	if s.req.method != "OPTIONS" {
-		return "", false
-	}
-	c := &s.edge
-	if !c.acrmRead {
-		c.acrmRead = true
-		c.acrm = s.req.headerAll("access-control-request-method")
-	}
-	if c.acrm == "" || s.requestOrigin() == "" {
-		return "", false
-	}
-	return c.acrm, true
-}
+// request's Origin against its cors (edge.Request.Load).
+func (s *stream) loadEdge() { s.edge.Load(s.route.CORS, s.route.Deprecation, &s.req) }
 
 // preflightRoute is step 2 for a CORS preflight, matched with the method
 // it asks about (docs/configuration.md "routes", "cors"). When that method's route has
@@ -102,12 +38,12 @@ func (s *stream) preflightMethod() (string, bool) {
 // answers (a route without cors, no route): the OPTIONS request is matched
 // as what it is (done false).
 func (s *stream) preflightRoute() (res result, done bool) {
-	method, ok := s.preflightMethod()
+	method, ok := s.edge.PreflightMethod(&s.req)
 	if !ok {
 		return next, false
 	}
 	pol := s.r.policy
-	m := pol.Lookup(method, s.req.matchPath)
+	m := pol.Lookup(method, s.req.MatchPath)
 	c := &s.edge
 	switch m.Outcome {
 	case route.Matched:
@@ -115,21 +51,21 @@ func (s *stream) preflightRoute() (res result, done bool) {
 			return next, false
 		}
 		s.route, s.params = m.Route, m.Params
-		c.answer = true
+		c.Answer = true
 		return next, true
 	case route.WrongMethod:
-		rt, params, ok := pol.CORSRoute(s.req.matchPath)
+		rt, params, ok := pol.CORSRoute(s.req.MatchPath)
 		if !ok {
 			return next, false
 		}
 		s.route, s.params = rt, params
-		c.answer, c.wrongMethod, c.enforceRefusal = true, true, !m.ReportOnly
-		if c.enforceRefusal && !rt.Enforce {
+		c.Answer, c.WrongMethod, c.EnforceRefusal = true, true, !m.ReportOnly
+		if c.EnforceRefusal && !rt.Enforce {
 			// A report-only route would only report its own checks of
 			// steps 3 and 4 and let the preflight go: refuse it now.
 			s.loadEdge()
-			c.preflight = true
-			s.sendRefusal(403, c.wrongMethodReason(), nil)
+			c.Preflight = true
+			s.sendRefusal(403, c.WrongMethodReason(), nil)
 			return stop, true
 		}
 		return next, true
@@ -147,60 +83,29 @@ func (s *stream) preflightRoute() (res result, done bool) {
 // routes lists is refused whatever the route's cors allows.
 func (s *stream) stepCORSPreflight() result {
 	c := &s.edge
-	if !c.answer {
+	if !c.Answer {
 		return next
 	}
-	c.preflight = true
-	if c.wrongMethod {
-		if c.enforceRefusal {
-			s.sendRefusal(403, c.wrongMethodReason(), nil)
+	c.Preflight = true
+	if c.WrongMethod {
+		if c.EnforceRefusal {
+			s.sendRefusal(403, c.WrongMethodReason(), nil)
 			return stop
 		}
-		return s.refuse(403, c.wrongMethodReason(), nil)
+		return s.refuse(403, c.WrongMethodReason(), nil)
 	}
-	echo, v := c.cors.Preflight(c.origin, c.acrm, s.req.headerAll("access-control-request-headers"))
-	switch v {
-	case edge.PreflightAllowed:
-		return s.answerPreflight(echo)
-	case edge.PreflightBadOrigin:
-		return s.refuse(403, problem.ReasonCORSOrigin, nil)
-	case edge.PreflightBadMethod:
-		return s.refuse(403, problem.ReasonCORSMethod, nil)
-	default:
-		return s.refuse(403, problem.ReasonCORSHeader, nil)
+	echo, refused := c.PreflightVerdict(&s.req)
+	if refused != "" {
+		return s.refuse(403, refused, nil)
 	}
-}
-
-// wrongMethodReason is the reason of a preflight refused for asking for a
-// method none of the path's routes lists: the origin first, as Preflight
-// judges it.
-func (c *edgeState) wrongMethodReason() problem.Reason {
-	if !c.allowed {
-		return problem.ReasonCORSOrigin
-	}
-	return problem.ReasonCORSMethod
+	return s.answerPreflight(echo)
 }
 
 // answerPreflight sends the 204. It is not a refusal: the stream is marked
 // replied (so the reply passes the response callbacks untouched) and
 // allowed.
 func (s *stream) answerPreflight(echo string) result {
-	p := s.edge.cors
-	hs := make([]proxy.Pair, 0, 12)
-	hs = append(hs,
-		proxy.Pair{Key: "access-control-allow-origin", Value: echo},
-		proxy.Pair{Key: "access-control-allow-methods", Value: p.AllowMethodsValue()})
-	if v := p.AllowHeadersValue(); v != "" {
-		hs = append(hs, proxy.Pair{Key: "access-control-allow-headers", Value: v})
-	}
-	if v := p.MaxAgeValue(); v != "" {
-		hs = append(hs, proxy.Pair{Key: "access-control-max-age", Value: v})
-	}
-	if p.Credentials() {
-		hs = append(hs, proxy.Pair{Key: "access-control-allow-credentials", Value: "true"})
-	}
-	hs = append(hs, varyOrigin)
-	hs = s.appendDeprecationPairs(hs)
+	hs := s.edge.AppendPreflight(make([]proxy.Pair, 0, 12), echo)
 	if s.r.policy.SecurityHeaders {
 		hs = append(hs, securityHeaderPairs...)
 		hs = append(hs, proxy.Pair{Key: "cache-control", Value: "no-store"})
@@ -214,56 +119,23 @@ func (s *stream) answerPreflight(echo string) result {
 	return stop
 }
 
-// corsResponseHeaders adds the allow-origin headers and Vary to upstream's
-// response. On an enforced route the filter's decision replaces whatever
-// upstream said: a disallowed origin gets no allow headers at all. A
-// report-only route adds its headers but removes nothing.
-func (s *stream) corsResponseHeaders() {
-	c := &s.edge
-	if c.cors == nil {
-		return
-	}
-	enforce := s.enforced()
-	if c.allowed {
-		s.host.ReplaceHeaderMapValue(respHeaders, "access-control-allow-origin", c.echo)
-	} else if enforce {
-		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-origin")
-	}
-	if c.allowed && c.cors.Credentials() {
-		s.host.ReplaceHeaderMapValue(respHeaders, "access-control-allow-credentials", "true")
-	} else if enforce {
-		s.host.RemoveHeaderMapValue(respHeaders, "access-control-allow-credentials")
-	}
-	s.host.AddHeaderMapValue(respHeaders, varyOrigin.Key, varyOrigin.Value)
+// edgeResponseHeaders applies the edge features' changes to upstream's
+// response (edge.Request.AppendResponseEdits): CORS, then deprecation.
+func (s *stream) edgeResponseHeaders() {
+	var buf [8]httpx.Edit
+	s.applyEdits(respHeaders, s.edge.AppendResponseEdits(buf[:0], s.enforced()))
 }
 
-// corsRefusalHeaders are the route headers a refusal of this route
-// carries, for both edge features: Vary: Origin and, for an allowed origin,
-// the allow headers (so the caller's script can read the problem), then
-// the deprecation headers. A refused preflight gets no allow headers.
-func (s *stream) corsRefusalHeaders() []proxy.Pair {
-	c := &s.edge
-	if c.cors == nil && c.dep == nil {
-		return nil
-	}
-	out := make([]proxy.Pair, 0, 6)
-	if c.cors != nil {
-		if c.allowed && !c.preflight {
-			out = append(out, proxy.Pair{Key: "access-control-allow-origin", Value: c.echo})
-			if c.cors.Credentials() {
-				out = append(out, proxy.Pair{Key: "access-control-allow-credentials", Value: "true"})
-			}
+// applyEdits applies a feature's header edits in order.
+func (s *stream) applyEdits(m proxy.MapType, edits []httpx.Edit) {
+	for _, e := range edits {
+		switch e.Op {
+		case httpx.Replace:
+			s.host.ReplaceHeaderMapValue(m, e.Key, e.Value)
+		case httpx.Remove:
+			s.host.RemoveHeaderMapValue(m, e.Key)
+		case httpx.Add:
+			s.host.AddHeaderMapValue(m, e.Key, e.Value)
 		}
-		out = append(out, varyOrigin)
 	}
-	return s.appendDeprecationPairs(out)
-}
-
-// originAllowed reports whether the request's Origin is one the route's
-// cors lists by name (exactly: scheme, host, port). `*` and `null` never
-// count. Authentication asks this for cookie credentials on unsafe
-// methods (docs/responses.md "Guarantees"); it is valid from step 3 on.
-func (s *stream) originAllowed() bool {
-	c := &s.edge
-	return c.cors != nil && c.cors.Listed(c.origin)
 }

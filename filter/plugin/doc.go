@@ -7,7 +7,10 @@
 // .wasm (filter/abi) and natively inside the test host (e2e/host).
 //
 // Room: the glue. It keeps the contexts, dispatch, the step table, the
-// refusal exit and the host adapters, and maps each feature's verdict to an
-// answer; it is the only package besides abi that imports proxy, and nothing
+// refusal exit and the host adapters (shared data, HTTP and gRPC calls,
+// the clock, metrics), reads the request view once and hands it to the
+// features (authn, jwks, ratelimit, edge, reqcheck, respcheck), and maps
+// each feature's verdict to an answer; no feature calls another through
+// it. It is the only package besides abi that imports proxy, and nothing
 // imports it but the main package.
 package plugin

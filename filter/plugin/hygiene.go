@@ -7,18 +7,11 @@ import (
 	"github.com/apiguard/apiguard/filter/reqcheck"
 )
 
-// hygiene is step 1 of the order of checks: it removes client-sent copies of
-// every header a provider sets from claims (and their underscore spellings),
-// then refuses (400) a method that is not an upper-case token
-// (reqcheck.ValidMethod), method overrides (the three override headers, a
-// `_method` query parameter in any spelling forbid_query_params would
-// match), URL overrides (X-Original-URL, X-Rewrite-URL, in any spelling a
-// CGI-style upstream reads as them), a request target that is not origin-form (reqcheck.OriginForm),
-// unsafe paths (reqcheck.UnsafePath), and query parameters and cookies
-// whose names hold control characters or whose values hold NUL
-// (httpx.UnsafeQuery, httpx.UnsafeCookie). It runs before a route is
-// known, so s.route is nil and s.refuse always enforces: step 1 has no
-// report-only mode.
+// hygiene is step 1 of the order of checks: it removes client-sent copies
+// of every header a provider sets from claims (and their underscore
+// spellings), then refuses (400) what reqcheck.Hygiene finds. It runs
+// before a route is known, so s.route is nil and s.refuse always enforces:
+// step 1 has no report-only mode.
 //
 // pairs are the request headers as onRequestHeaders read them; listed is
 // false when the host could not list them, and step 1 then fails closed
@@ -27,31 +20,9 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 	if !listed {
 		return s.refuse(500, problem.ReasonInternal, nil)
 	}
-	kept := s.stripClaimHeaders(pairs)
-	if !reqcheck.ValidMethod(s.req.method) {
-		return s.refuse(400, problem.ReasonBadRequest, nil)
-	}
-	if hasMethodOverride(kept) {
-		return s.refuse(400, problem.ReasonMethodOverride, nil)
-	}
-	if httpx.FindQueryParam(s.req.query, reqcheck.MethodParam) >= 0 {
-		return s.refuse(400, problem.ReasonMethodOverride, nil)
-	}
-	for _, p := range kept {
-		if spellingOf(p.Key, reqcheck.URLOverrideHeaders[:]) {
-			return s.refuse(400, problem.ReasonURLOverride, nil)
-		}
-	}
-	if !reqcheck.OriginForm(rawPath) || reqcheck.UnsafePath(s.req.path) {
-		return s.refuse(400, problem.ReasonUnsafePath, nil)
-	}
-	if httpx.UnsafeQuery(s.req.query) {
-		return s.refuse(400, problem.ReasonUnsafeQuery, nil)
-	}
-	for _, p := range kept {
-		if headerIs(p.Key, "cookie") && httpx.UnsafeCookie(p.Value) {
-			return s.refuse(400, problem.ReasonUnsafeCookie, nil)
-		}
+	s.stripClaimHeaders(pairs)
+	if reason := reqcheck.Hygiene(&s.req, rawPath); reason != "" {
+		return s.refuse(400, reason, nil)
 	}
 	return next
 }
@@ -75,11 +46,11 @@ func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
 		kept = pairs[:0]
 		var removed []string // distinct names removed, usually none
 		for _, p := range pairs {
-			if !spellingOf(p.Key, strip) {
+			if !httpx.SpellingOf(p.Key, strip) {
 				kept = append(kept, p)
 				continue
 			}
-			if !removedAlready(removed, p.Key) {
+			if !httpx.NameIn(removed, p.Key) {
 				// The host removes every value of the name, whatever
 				// its letter case.
 				s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
@@ -87,73 +58,6 @@ func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
 			}
 		}
 	}
-	s.req.headers, s.req.headersRead = kept, true
+	s.req.Headers, s.req.HeadersRead = kept, true
 	return kept
-}
-
-// removedAlready reports whether key, compared as the host compares header
-// names (ASCII case ignored), is among the names already removed.
-func removedAlready(removed []string, key string) bool {
-	for _, r := range removed {
-		if len(r) != len(key) {
-			continue
-		}
-		same := true
-		for i := 0; i < len(r) && same; i++ {
-			same = httpx.LowerASCII(r[i]) == httpx.LowerASCII(key[i])
-		}
-		if same {
-			return true
-		}
-	}
-	return false
-}
-
-// hasMethodOverride reports whether the request carries one of the method
-// override headers, whatever its value, in any spelling a CGI-style
-// upstream reads as that header (x_http_method_override, X-HTTP_Method).
-func hasMethodOverride(pairs []proxy.Pair) bool {
-	for _, p := range pairs {
-		for _, name := range reqcheck.MethodOverrideHeaders {
-			if sameHeaderSpelling(p.Key, name) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// headerIs reports whether the header name key is name, a lower-case
-// name, without regard to ASCII case (as the host matches names).
-func headerIs(key, name string) bool { return httpx.EqualFoldLower(key, name) }
-
-// spellingOf reports whether key is a spelling of one of the names.
-func spellingOf(key string, names []string) bool {
-	for _, name := range names {
-		if sameHeaderSpelling(key, name) {
-			return true
-		}
-	}
-	return false
-}
-
-// sameHeaderSpelling compares header names as CGI-style upstreams do:
-// ASCII letters without regard to case, '-' and '_' alike.
-func sameHeaderSpelling(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := httpx.LowerASCII(a[i]), httpx.LowerASCII(b[i])
-		if x == '_' {
-			x = '-'
-		}
-		if y == '_' {
-			y = '-'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

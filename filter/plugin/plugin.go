@@ -8,6 +8,7 @@ import (
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 	"github.com/apiguard/apiguard/filter/version"
 )
 
@@ -54,7 +55,7 @@ type root struct {
 
 	// Per-feature plugin-wide state, each defined in its feature's file.
 	auth   authRoot
-	limits rateRoot
+	limits *ratelimit.Runtime
 
 	// details caches the response code details of each refusal reason
 	// (refusalDetails).

@@ -11,13 +11,13 @@ import (
 // counted, and lockouts enforced, where credentials are verified (routes
 // with `auth`); a locked-out address can still reach public routes.
 func (s *stream) failedAuthApplies() bool {
-	return s.r.limits.failed != nil && s.route != nil && s.route.Config != nil && s.route.Config.Auth != nil
+	return s.r.limits.Failed != nil && s.route != nil && s.route.Config != nil && s.route.Config.Auth != nil
 }
 
 func (s *stream) failedAuthHash() uint64 {
 	if !s.rl.faHashed {
-		fa := s.r.limits.failed
-		s.rl.faHash = s.keyHash(&fa.Key, fa.Tweak)
+		fa := s.r.limits.Failed
+		s.rl.faHash = s.keyHash(s.r.limits.Hasher(), &fa.Key, fa.Tweak)
 		s.rl.faHashed = true
 	}
 	return s.rl.faHash
@@ -31,22 +31,16 @@ func (s *stream) stepFailedAuthLimit() result {
 	if !s.failedAuthApplies() {
 		return next
 	}
-	rr := &s.r.limits
-	if !rr.ensureSeed() {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
+	rr := s.r.limits
+	if !rr.EnsureSeed() {
+		return s.refuseLimit(ratelimit.Refused(problem.ReasonRateLimitUnavailable, s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
 	}
-	locked, wait, st := rr.lockout.Check(rr.store, s.host.Now(), s.failedAuthHash())
-	if st != ratelimit.OK {
-		return s.refuse(429, problem.ReasonRateLimitUnavailable, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, 1))
-	}
-	if !locked {
-		return next
-	}
-	if s.credentialCached() {
+	d, locked := rr.CheckLockout(s.host.Now(), s.failedAuthHash(), s.lockoutPolicy())
+	if locked && s.credentialCached() {
 		s.r.metrics.inc(metricFailedAuthBypass)
 		return next
 	}
-	return s.refuse(429, problem.ReasonFailedAuthLocked, limitHeaders(s.lockoutPolicy(), ratelimit.FailedAuthPolicyName, ratelimit.Seconds(wait)))
+	return s.refuseLimit(d)
 }
 
 // lockoutPolicy is the RateLimit-Policy of step 8's 429s: every limit of
@@ -56,7 +50,7 @@ func (s *stream) lockoutPolicy() string {
 	if l := s.route.Limits; l != nil {
 		return l.LockoutPolicy
 	}
-	return s.r.limits.failed.Policy
+	return s.r.limits.Failed.Policy
 }
 
 // countFailedAuth counts a request with a missing or invalid credential
@@ -71,11 +65,11 @@ func (s *stream) countFailedAuth() {
 		return
 	}
 	s.rl.faCounted = true
-	rr := &s.r.limits
-	if !rr.ensureSeed() {
+	rr := s.r.limits
+	if !rr.EnsureSeed() {
 		return
 	}
-	v, locked, conflicts := rr.lockout.Fail(rr.store, s.host.Now(), s.failedAuthHash())
+	v, locked, conflicts := rr.Lockout.Fail(rr.Store, s.host.Now(), s.failedAuthHash())
 	if conflicts > 0 {
 		s.r.metrics.inc(metricCASConflict)
 	}

@@ -6,12 +6,13 @@ import (
 	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 )
 
 // The refusal exit: every refusal of the filter, whatever step or feature
-// decided it, leaves through refuse (or refuseFor, for a feature's
-// verdict) and sendRefusal, with the headers every answer of the route
-// carries.
+// decided it, leaves through refuse (refuseFor maps authn's verdicts,
+// refuseLimit ratelimit's decisions; edge and reqcheck give a reason) and
+// sendRefusal, with the headers every answer of the route carries.
 
 // enforced says whether refusals of steps 3-12 are applied.
 func (s *stream) enforced() bool { return s.route == nil || s.route.Enforce }
@@ -24,7 +25,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 		s.reported = true
 		s.reason = reason
 		s.r.metrics.report(reason)
-		s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, true)
+		s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, true)
 		return stop
 	}
 	s.sendRefusal(status, reason, extra)
@@ -38,7 +39,28 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 	if v.Pass() {
 		return next
 	}
+	if v.RetryAfter > 0 {
+		return s.refuse(v.Status, v.Reason, []proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}})
+	}
 	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+}
+
+// refuseLimit counts what a limit decision says and maps it to the step's
+// result: next when admitted, else its 429.
+func (s *stream) refuseLimit(d ratelimit.Decision) result {
+	if d.Conflict {
+		s.r.metrics.inc(metricCASConflict)
+	}
+	if d.Exhausted {
+		s.r.metrics.inc(metricCASExhausted)
+	}
+	if d.Metric != "" {
+		s.r.metrics.inc(d.Metric)
+	}
+	if d.Reason == "" {
+		return next
+	}
+	return s.refuse(429, d.Reason, d.Headers)
 }
 
 // challenges are the WWW-Authenticate headers of each authn.Challenge.
@@ -67,7 +89,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	if s.r != nil {
 		s.r.metrics.deny(reason)
 	}
-	s.p.logDeny(s.r.id, s.routeName(), status, string(reason), s.req.requestID, false)
+	s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, false)
 }
 
 // refusalDetails is the response code details of a refusal,
@@ -104,12 +126,12 @@ func (s *stream) sendLocal(status int, details string, body []byte, headers []pr
 }
 
 // refusalHeaders are the route headers every refusal of a checked route
-// carries (CORS, Vary).
+// carries (CORS, Vary, deprecation: edge.Request.RefusalHeaders).
 func (s *stream) refusalHeaders() []proxy.Pair {
 	if s.route == nil {
 		return nil
 	}
-	return s.corsRefusalHeaders()
+	return s.edge.RefusalHeaders()
 }
 
 func (s *stream) routeName() string {

@@ -1,11 +1,8 @@
 package plugin
 
 import (
-	"sync"
-
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
-	"github.com/apiguard/apiguard/filter/redact"
 	"github.com/apiguard/apiguard/filter/respcheck"
 )
 
@@ -23,23 +20,7 @@ const (
 	// does not start with "apiguard_", the prefix of refusals: the request
 	// was allowed, only the upstream's error body is hidden.
 	detailsSanitized5xx = "upstream_5xx_sanitized"
-	// maxPooledResponse bounds the output buffer a pooled rewriter keeps,
-	// so one huge response does not pin its memory for the life of the VM.
-	maxPooledResponse = 1 << 20
 )
-
-// responseState is the per-stream response-inspection state.
-type responseState struct {
-	plan *respcheck.Plan // the route's response rules while inspecting
-	// inspect: the body is buffered and rewritten at its end.
-	inspect bool
-	// held: the response headers wait for the body verdict (hold_headers).
-	held bool
-	// untyped: the response had no Content-Type (JSON only if it parses).
-	untyped bool
-	// done: the body verdict was given; later callbacks pass.
-	done bool
-}
 
 // defineRedactionMetrics defines each route's redaction counter once per
 // configuration, so that it shows (at zero) before any redaction.
@@ -82,18 +63,14 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 	if st != proxy.StatusOK {
 		return s.refuseResponse(problem.ReasonInternal)
 	}
-	var head respcheck.Head
-	for _, p := range pairs {
-		head.Add(p.Key, p.Value)
-	}
-	v := plan.Classify(s.status, &head)
+	v := plan.ClassifyHeaders(s.status, pairs)
 	switch v.Action {
 	case respcheck.Pass:
 		return proxy.Continue, false // untouched and unbuffered
 	case respcheck.Refuse:
 		return s.refuseResponse(v.Reason)
 	}
-	s.resp = responseState{plan: plan, inspect: true, untyped: v.Untyped}
+	s.resp = respcheck.Inspection{Plan: plan, Untyped: v.Untyped}
 	if s.enforced() {
 		// The body will change: its length is unknown until it is read. A
 		// stale length would frame a rewritten body wrongly (a longer mask
@@ -101,7 +78,7 @@ func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
 		if s.host.RemoveHeaderMapValue(respHeaders, "content-length") != proxy.StatusOK {
 			return s.refuseResponse(problem.ReasonInternal)
 		}
-		s.resp.held = s.r.policy.HoldHeaders
+		s.resp.Held = s.r.policy.HoldHeaders
 	}
 	return proxy.Continue, false
 }
@@ -129,47 +106,48 @@ func (s *stream) sanitize5xx() {
 		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
 	}
 	headers = append(headers, s.refusalHeaders()...)
-	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.requestID), headers)
+	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
 	s.r.metrics.inc(metricSanitized5xx)
 }
 
 // responseHeadersVerdict says whether response headers go on or are held
 // while the body is inspected.
 func (s *stream) responseHeadersVerdict(endOfStream bool) proxy.Action {
-	if s.resp.held {
+	if s.resp.Held {
 		return proxy.StopIteration
 	}
 	return proxy.Continue
 }
 
 // responseBody buffers an inspected response until it is complete, within
-// max_body_bytes, then rewrites it.
+// max_body_bytes, then rewrites it (respcheck.Inspection.Body).
 func (s *stream) responseBody(bodySize int, endOfStream bool) proxy.Action {
-	if !s.resp.inspect || s.resp.done {
-		return proxy.Continue
-	}
-	if int64(bodySize) > s.resp.plan.MaxBody {
-		return s.refuseBody(problem.ReasonResponseTooLarge)
-	}
-	if !endOfStream {
-		return proxy.StopIterationAndBuffer
-	}
-	return s.finishResponse(bodySize)
+	return s.responseStep(s.resp.Body(bodySize, endOfStream), bodySize)
 }
 
 // responseTrailers ends a response body that trailers follow.
 func (s *stream) responseTrailers() proxy.Action {
-	if !s.resp.inspect || s.resp.done {
+	if !s.resp.Active() {
 		return proxy.Continue
 	}
 	size, _, st := s.host.GetBufferStatus(proxy.BufferResponseBody)
 	if st != proxy.StatusOK {
 		return s.refuseBody(problem.ReasonInternal)
 	}
-	if int64(size) > s.resp.plan.MaxBody {
+	return s.responseStep(s.resp.Body(size, true), size)
+}
+
+// responseStep does what the inspection asks of a body callback.
+func (s *stream) responseStep(step respcheck.BodyStep, size int) proxy.Action {
+	switch step {
+	case respcheck.BodyBuffer:
+		return proxy.StopIterationAndBuffer
+	case respcheck.BodyTooLarge:
 		return s.refuseBody(problem.ReasonResponseTooLarge)
+	case respcheck.BodyRewrite:
+		return s.finishResponse(size)
 	}
-	return s.finishResponse(size)
+	return proxy.Continue
 }
 
 // refuseBody refuses from a body or trailers callback: a clean 502 when
@@ -177,7 +155,7 @@ func (s *stream) responseTrailers() proxy.Action {
 // stream whose headers were sent when a local reply comes). On a
 // report-only policy the response goes on untouched.
 func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
-	s.resp.done = true
+	s.resp.Done = true
 	s.refuse(502, reason, nil)
 	if s.replied {
 		return proxy.StopIterationNoBuffer
@@ -185,20 +163,11 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 	return proxy.Continue
 }
 
-// responseScratch is the reusable memory of one rewrite.
-type responseScratch struct {
-	w    redact.Rewriter
-	out  []byte
-	proj []byte // the projection onto the status's schema (schema.go)
-}
-
-var scratchPool = sync.Pool{New: func() any { return new(responseScratch) }}
-
 // finishResponse rewrites the complete body of size bytes (allow, then
 // redact) and replaces it. A body that does not parse is refused; an empty
 // one carries nothing and passes.
 func (s *stream) finishResponse(size int) proxy.Action {
-	s.resp.done = true
+	s.resp.Done = true
 	if size == 0 {
 		return proxy.Continue
 	}
@@ -206,32 +175,21 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	if st != proxy.StatusOK || len(body) != size {
 		return s.refuseBody(problem.ReasonInternal)
 	}
-	sc := scratchPool.Get().(*responseScratch)
-	defer func() {
-		if cap(sc.out) > maxPooledResponse {
-			sc.out = nil
-		}
-		if cap(sc.proj) > maxPooledResponse {
-			sc.proj = nil
-		}
-		scratchPool.Put(sc)
-	}()
-	plan := s.resp.plan
-	src, projected, a, refused := s.responseSchema(sc, body) // schema.go
-	if refused {
+	sc := respcheck.GetScratch()
+	defer sc.Release()
+	plan := s.resp.Plan
+	src, projected, a, stop := s.responseSchema(sc, body) // schema.go
+	if stop {
 		return a
 	}
-	out, stats, err := sc.w.Rewrite(plan.Rules, sc.out[:0], src)
-	if err != nil {
-		return s.refuseBody(respcheck.BodyReason(err, s.resp.untyped))
+	out, changed, redactions, refused := sc.Rewrite(plan, src, s.resp.Untyped)
+	if refused != "" {
+		return s.refuseBody(refused)
 	}
-	if stats.Changed {
-		sc.out = out
+	if redactions > 0 {
+		s.r.metrics.addDefined(plan.Metric, int64(redactions))
 	}
-	if stats.Redactions > 0 {
-		s.r.metrics.addDefined(plan.Metric, int64(stats.Redactions))
-	}
-	if !s.enforced() || !stats.Changed && !projected {
+	if !s.enforced() || !changed && !projected {
 		return proxy.Continue
 	}
 	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, out) != proxy.StatusOK {

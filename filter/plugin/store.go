@@ -6,7 +6,7 @@ import (
 )
 
 // The host adapters of shared data: the stores the feature packages
-// decide over (ratelimit.Store, jwks.Store).
+// decide over (ratelimit.Store, jwks.Host in auth_jwks.go).
 
 // hostStore is shared data as ratelimit.Store.
 type hostStore struct{ h proxy.Host }
@@ -30,16 +30,4 @@ func (s *hostStore) Set(key string, value []byte, cas uint32) ratelimit.Status {
 		return ratelimit.CasMismatch
 	}
 	return ratelimit.Failed
-}
-
-// jwksStore is shared data as jwks.Store.
-type jwksStore struct{ h proxy.Host }
-
-func (s jwksStore) Get(key string) ([]byte, uint32, bool) {
-	v, cas, st := s.h.GetSharedData(key)
-	return v, cas, st == proxy.StatusOK
-}
-
-func (s jwksStore) Set(key string, value []byte, cas uint32) bool {
-	return s.h.SetSharedData(key, value, cas) == proxy.StatusOK
 }

@@ -1,11 +1,15 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/edge"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
+	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
 )
 
@@ -62,7 +66,7 @@ type stream struct {
 	host proxy.Host
 
 	// req is the request as read once in the request-headers phase.
-	req    requestView
+	req    httpx.Request
 	route  *policy.Route
 	params route.Params
 	// identity is step 9's verdict: the verified credential's claims (a
@@ -91,11 +95,11 @@ type stream struct {
 	status   int
 	reported bool // an enforce:false policy would have refused
 
-	auth  authState
+	auth  authn.State
 	rl    rateState
-	body  bodyState
-	resp  responseState
-	edge  edgeState
+	body  reqcheck.Body
+	resp  respcheck.Inspection
+	edge  edge.Request
 	authd bool // a credential was verified (security headers: no-store)
 	// violations are the schema violations a 400 lists with
 	// errors.validation_details (schema.go), nil otherwise.
@@ -170,16 +174,16 @@ func (s *stream) fail() proxy.Action {
 // bytes costs the host a call into the module's allocator on top of its
 // own): x-request-id, :method and :path come from them, step 1 checks and
 // strips them, and authentication searches what step 1 left
-// (s.req.headers).
+// (s.req.Headers).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	s.r.metrics.inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
-		s.req.requestID, s.req.method, rawPath, s.req.headerBytes = requestLine(pairs)
+		s.req.RequestID, s.req.Method, rawPath, s.req.HeaderBytes = httpx.RequestLine(pairs)
 	}
-	s.req.path, s.req.query = route.SplitPath(rawPath)
-	s.body.endOfStream = endOfStream
+	s.req.Path, s.req.Query = route.SplitPath(rawPath)
+	s.body.EndOfStream = endOfStream
 
 	// 1. Header hygiene: before a route is known, always enforced.
 	if s.hygiene(rawPath, pairs, st == proxy.StatusOK) == stop {
@@ -187,7 +191,7 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	}
 
 	// 2. Route match (405 and 404 included).
-	s.req.matchPath = reqcheck.DecodeUnreserved(s.req.path)
+	s.req.MatchPath = reqcheck.DecodeUnreserved(s.req.Path)
 	if s.stepRoute() == stop {
 		s.step = len(headerSteps)
 		if s.replied {
@@ -208,13 +212,13 @@ func (s *stream) stepRoute() result {
 	if res, done := s.preflightRoute(); done {
 		return res
 	}
-	m := pol.Lookup(s.req.method, s.req.matchPath)
+	m := pol.Lookup(s.req.Method, s.req.MatchPath)
 	switch m.Outcome {
 	case route.Matched:
 		s.route, s.params = m.Route, m.Params
 		return next
 	case route.WrongMethod:
-		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.matchPath)}}
+		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.MatchPath)}}
 		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
 	case route.WrongCase:
 		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)
@@ -313,7 +317,7 @@ func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
 		s.sendRefusal(502, problem.ReasonInternal, nil)
 		return proxy.StopIteration
 	}
-	s.status = atoi(v)
+	s.status = httpx.ParseStatus(v)
 	if a, done := s.responseChecks(endOfStream); done { // response.go: 5xx, inspection
 		return a
 	}
@@ -330,8 +334,7 @@ func (s *stream) onResponseTrailers() proxy.Action { return s.responseTrailers()
 // decorateResponse adds the headers every checked response carries: CORS,
 // deprecation, rate limit, then security headers.
 func (s *stream) decorateResponse() {
-	s.corsResponseHeaders()
-	s.deprecationHeaders()
+	s.edgeResponseHeaders()
 	s.rateLimitHeaders()
 	if s.r.policy.SecurityHeaders {
 		s.securityHeaders()
@@ -346,20 +349,4 @@ func (s *stream) onLog() {
 	if s.r.policy.AuditLog {
 		s.auditLine()
 	}
-}
-
-// atoi parses a small non-negative decimal such as a :status; 0 otherwise.
-func atoi(v string) int {
-	n := 0
-	if len(v) == 0 || len(v) > 9 {
-		return 0
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if c < '0' || c > '9' {
-			return 0
-		}
-		n = n*10 + int(c-'0')
-	}
-	return n
 }

@@ -1,5 +1,7 @@
 package proxy
 
+import "github.com/apiguard/apiguard/filter/httpx"
+
 // Status is proxy_status_t (WasmResult in cpp-host).
 type Status uint32
 
@@ -122,10 +124,10 @@ const (
 )
 
 // Pair is one header (or trailer, or metadata) entry. Order and repeated
-// keys are preserved: a header map is a list, not a map.
-type Pair struct {
-	Key, Value string
-}
+// keys are preserved: a header map is a list, not a map. It is
+// httpx.Pair, so the feature packages read the host's header lists as
+// they come.
+type Pair = httpx.Pair
 
 // Host is everything the plugin may ask of Envoy: one method per ABI v0.2.1
 // hostcall the plugin uses, plus the clock. Returned byte slices and strings

@@ -10,8 +10,8 @@ import (
 func TestPairsRoundTrip(t *testing.T) {
 	tests := [][]Pair{
 		nil,
-		{{":path", "/"}},
-		{{"a", ""}, {"", "b"}, {"a", "second"}, {"k\x00", "v\xff"}},
+		{{Key: ":path", Value: "/"}},
+		{{Key: "a", Value: ""}, {Key: "", Value: "b"}, {Key: "a", Value: "second"}, {Key: "k\x00", Value: "v\xff"}},
 	}
 	for _, pairs := range tests {
 		got, ok := DecodePairs(EncodePairs(pairs))
@@ -27,7 +27,7 @@ func TestPairsRoundTrip(t *testing.T) {
 func TestPairsWireFormat(t *testing.T) {
 	// u32 count, (u32 keyLen, u32 valLen)*, then key\0value\0 ...
 	want := []byte{1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 'k', '1', 0, 'v', 0}
-	if got := EncodePairs([]Pair{{"k1", "v"}}); !bytes.Equal(got, want) {
+	if got := EncodePairs([]Pair{{Key: "k1", Value: "v"}}); !bytes.Equal(got, want) {
 		t.Fatalf("EncodePairs = %v, want %v", got, want)
 	}
 	if p, ok := DecodePairs([]byte{0}); !ok || len(p) != 0 {
@@ -53,7 +53,7 @@ func TestDecodePairsRejectsBadInput(t *testing.T) {
 // DecodePairs copies its input once and slices keys and values out of the
 // copy: they must not change when the caller reuses the buffer.
 func TestDecodePairsOutlivesBuffer(t *testing.T) {
-	want := []Pair{{":path", "/users/7"}, {"x-request-id", "abc"}, {"", ""}, {"cookie", "a=b; c=d"}}
+	want := []Pair{{Key: ":path", Value: "/users/7"}, {Key: "x-request-id", Value: "abc"}, {Key: "", Value: ""}, {Key: "cookie", Value: "a=b; c=d"}}
 	buf := EncodePairs(want)
 	got, ok := DecodePairs(buf)
 	if !ok {
@@ -73,7 +73,7 @@ func TestDecodePairsOutlivesBuffer(t *testing.T) {
 // one allocation (the pairs) whatever the number of headers, and
 // DecodePairs one more (its copy of the buffer).
 func TestDecodePairsAllocations(t *testing.T) {
-	pairs := []Pair{{":method", "GET"}, {":path", "/"}, {"accept", "*/*"}, {"user-agent", "t"}}
+	pairs := []Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/"}, {Key: "accept", Value: "*/*"}, {Key: "user-agent", Value: "t"}}
 	buf := EncodePairs(pairs)
 	enc := string(buf)
 	if got, ok := DecodePairsString(enc); !ok || !reflect.DeepEqual(got, pairs) {
@@ -99,7 +99,7 @@ func TestPath(t *testing.T) {
 }
 
 func FuzzDecodePairs(f *testing.F) {
-	f.Add(EncodePairs([]Pair{{"a", "b"}, {"c", ""}}))
+	f.Add(EncodePairs([]Pair{{Key: "a", Value: "b"}, {Key: "c", Value: ""}}))
 	f.Add([]byte{2, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pairs, ok := DecodePairs(b)

@@ -22,7 +22,13 @@
 //
 // Room: a feature (step 8 and 11): the rate-limit maths over a Store, the
 // compiled plans of each route's limits (Compiler, which policy.Compile
-// runs), the shared-data key layout, the key hashing and the values of the
-// RateLimit headers. It imports only the model (config); never policy,
-// plugin or proxy.
+// runs), the per-VM Runtime (the seed every worker agrees on, each limit's
+// slots, the lockout), the key values of a request (Client: the address,
+// a header of the request view, a claim of the verified identity), the
+// RateLimit headers and 429s (Decision), and the global limits' call to
+// the rate limit service and its verdict (Global). The plugin makes the
+// host calls (shared data through Store, the gRPC call) and maps each
+// Decision. It imports the model (config) and leaves (claims, httpx,
+// jsonx, problem, rlsproto); never another feature, policy, plugin or
+// proxy.
 package ratelimit

@@ -8,6 +8,10 @@
 // It has no host dependency: the plugin feeds it strings and bytes it read
 // through proxy.Host.
 //
+// Step 1 on the request view is Hygiene; steps 6, 7 and the content of
+// 12 are ForbiddenQuery and Body (the body mode step 7 decides, the
+// declared length, CheckContent); the plugin runs the body's callbacks.
+//
 // Room: a feature (request checks, steps 1, 6, 7 and 12). It imports the
-// model and leaves; never policy, plugin or proxy.
+// model and leaves; never another feature, policy, plugin or proxy.
 package reqcheck

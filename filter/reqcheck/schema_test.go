@@ -147,3 +147,31 @@ func TestBodySchema_noAllocWarm(t *testing.T) {
 		t.Errorf("%v allocations per valid body", n)
 	}
 }
+
+// TestBodySchema_checkContent: a route with request.json.schema checks the
+// body through its schema in CheckContent (the plugin's one body check):
+// a schema refusal carries its violations when details were asked for and
+// none otherwise; an empty body follows json.required; a valid body passes.
+func TestBodySchema_checkContent(t *testing.T) {
+	cfg := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{Schema: "OrderCreate", Required: true}}}
+	bs := bodySchema(t, "OrderCreate", config.JSONRules{})
+	for _, c := range []struct {
+		name, body string
+		details    []problem.Violation
+		want       problem.Reason
+		violations int
+	}{
+		{"valid", `{"items":[]}`, nil, "", 0},
+		{"empty, required", ``, nil, problem.ReasonJSONEmpty, 0},
+		{"mass assignment with details", `{"id":"x","is_admin":true,"items":[]}`, make([]problem.Violation, 0, schema.MaxViolations), "json_schema_not_allowed", 2},
+		{"mass assignment without details", `{"id":"x","items":[]}`, nil, "json_schema_not_allowed", 0},
+		{"schema violation with details", `{"items":[{"sku":"AB-1","qty":-5}]}`, make([]problem.Violation, 0, schema.MaxViolations), "json_schema", 1},
+		{"duplicate key is no schema refusal", `{"items":[],"items":[]}`, make([]problem.Violation, 0, schema.MaxViolations), problem.ReasonJSONDuplicateKey, 0},
+	} {
+		var b Body
+		form, reason, v := b.CheckContent(cfg, bs, []byte(c.body), c.details)
+		if form != "" || reason != c.want || len(v) != c.violations {
+			t.Errorf("%s: form %q, reason %q, %d violations %v; want %q, %d", c.name, form, reason, len(v), v, c.want, c.violations)
+		}
+	}
+}

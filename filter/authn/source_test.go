@@ -1,4 +1,4 @@
-package plugin
+package authn
 
 import (
 	"testing"
@@ -7,17 +7,17 @@ import (
 	"github.com/apiguard/apiguard/filter/httpx"
 )
 
-// TestHeaderGroupMatch: a header value is a source's credential when it
+// TestCredential_headerGroupMatch: a header value is a source's credential when it
 // starts with the source's prefix in any letter case, followed by the
 // credential, which neither is empty nor starts with a space or tab;
 // otherwise no source's (a credential present and invalid).
-func TestHeaderGroupMatch(t *testing.T) {
-	bearer := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Bearer "}}
-	basic := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Basic "}}
-	g := headerGroup{name: "authorization", sources: []*routeSource{bearer, basic}}
+func TestCredential_headerGroupMatch(t *testing.T) {
+	bearer := &source{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Bearer "}}
+	basic := &source{src: config.Source{Kind: config.SourceHeader, Name: "authorization", Prefix: "Basic "}}
+	g := headerGroup{name: "authorization", sources: []*source{bearer, basic}}
 	for _, c := range []struct {
 		v    string
-		want *routeSource
+		want *source
 		rest string
 	}{
 		{"Bearer abc", bearer, "abc"},
@@ -38,8 +38,8 @@ func TestHeaderGroupMatch(t *testing.T) {
 			t.Errorf("match(%q) = %v, %q; want %v, %q", c.v, rs, rest, c.want, c.rest)
 		}
 	}
-	key := &routeSource{src: config.Source{Kind: config.SourceHeader, Name: "x-api-key"}}
-	kg := headerGroup{name: "x-api-key", sources: []*routeSource{key}}
+	key := &source{src: config.Source{Kind: config.SourceHeader, Name: "x-api-key"}}
+	kg := headerGroup{name: "x-api-key", sources: []*source{key}}
 	for v, ok := range map[string]bool{"k1": true, "": false, " k1": false, "\tk1": false, "Bearer k": true} {
 		if rs, _ := kg.match(v); (rs != nil) != ok {
 			t.Errorf("x-api-key %q: match %v, want %v", v, rs != nil, ok)
@@ -47,16 +47,16 @@ func TestHeaderGroupMatch(t *testing.T) {
 	}
 }
 
-// TestFindSource: one location is one source however providers spell it.
-func TestFindSource(t *testing.T) {
-	mk := func(kind config.SourceKind, name, prefix string) *routeSource {
-		rs := &routeSource{src: config.Source{Kind: kind, Name: name, Prefix: prefix}}
+// TestCredential_findSource: one location is one source however providers spell it.
+func TestCredential_findSource(t *testing.T) {
+	mk := func(kind config.SourceKind, name, prefix string) *source {
+		rs := &source{src: config.Source{Kind: kind, Name: name, Prefix: prefix}}
 		if kind != config.SourceHeader {
 			rs.qname = httpx.NormalizeQueryName(name)
 		}
 		return rs
 	}
-	list := []*routeSource{
+	list := []*source{
 		mk(config.SourceHeader, "authorization", "Bearer "),
 		mk(config.SourceCookie, "Session", ""),
 		mk(config.SourceQuery, "access.token", ""),
@@ -76,7 +76,7 @@ func TestFindSource(t *testing.T) {
 		{config.Source{Kind: config.SourceCookie, Name: "access_token"}, -1},
 	} {
 		got := findSource(list, c.src)
-		want := (*routeSource)(nil)
+		want := (*source)(nil)
 		if c.want >= 0 {
 			want = list[c.want]
 		}
@@ -86,11 +86,11 @@ func TestFindSource(t *testing.T) {
 	}
 }
 
-func TestProviderPath(t *testing.T) {
-	if got := providerPath("idp"); got != "providers.idp" {
-		t.Errorf("providerPath(idp) = %q", got)
+func TestCompile_providerPath(t *testing.T) {
+	if got := ProviderPath("idp"); got != "providers.idp" {
+		t.Errorf("ProviderPath(idp) = %q", got)
 	}
-	if got := providerPath("a.b"); got != `providers["a.b"]` {
-		t.Errorf("providerPath(a.b) = %q", got)
+	if got := ProviderPath("a.b"); got != `providers["a.b"]` {
+		t.Errorf("ProviderPath(a.b) = %q", got)
 	}
 }

@@ -1,4 +1,4 @@
-package plugin
+package jwks
 
 import (
 	"testing"
@@ -7,10 +7,12 @@ import (
 	"github.com/apiguard/apiguard/filter/config"
 )
 
-func TestRemoteKeys_stale(t *testing.T) {
+// TestRemote_stale: a set serves up to max_stale_seconds after its fetch;
+// a fetch time ahead of the clock counts as fresh.
+func TestRemote_stale(t *testing.T) {
 	const fetched = int64(1_800_000_000) * int64(time.Second)
-	rk := &remoteKeys{cfg: &config.RemoteJWKS{MaxStale: 1200 * time.Second}}
-	if rk.stale(fetched + int64(time.Hour)) {
+	rk := &Remote{cfg: &config.RemoteJWKS{MaxStale: 1200 * time.Second}}
+	if rk.Stale(fetched + int64(time.Hour)) {
 		t.Fatal("a VM without a set is stale")
 	}
 	rk.fetchedAt = fetched
@@ -24,7 +26,7 @@ func TestRemoteKeys_stale(t *testing.T) {
 		{30 * 24 * time.Hour, true},
 		{-time.Hour, false}, // the wall clock stepped back
 	} {
-		if got := rk.stale(fetched + int64(c.age)); got != c.stale {
+		if got := rk.Stale(fetched + int64(c.age)); got != c.stale {
 			t.Errorf("age %v: stale = %v, want %v", c.age, got, c.stale)
 		}
 	}

@@ -1,11 +1,101 @@
-package plugin
+package authn
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/apiguard/apiguard/e2e/host"
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/jwt"
+	"github.com/apiguard/apiguard/filter/route"
 )
+
+// The credential search and removal, driven natively: a configuration is
+// parsed and compiled, each row's request becomes the view the plugin
+// hands over (httpx.Request), and Extract, Found, Verify and Remove decide
+// as they do for the filter (the e2e suite runs the same behaviours
+// against the .wasm).
+
+// hexKey is the sha256 a configuration holds for an API key.
+func hexKey(k string) string {
+	s := sha256.Sum256([]byte(k))
+	return hex.EncodeToString(s[:])
+}
+
+// outcome is what a table row expects: the status and, for a refusal, the
+// reason.
+type outcome struct {
+	status int
+	reason string
+}
+
+// keysEnv is an Env for API keys and inline sets: a fixed clock, no cache.
+type keysEnv struct{}
+
+func (keysEnv) Now() int64                                        { return 1_800_000_000e9 }
+func (keysEnv) KeySet(p *Provider, _ int64) *jwt.KeySet           { return p.Verifier.Keys() }
+func (keysEnv) Cached(*Provider, string, time.Time) *jwt.Token    { return nil }
+func (keysEnv) Verified(*Provider, string, *jwt.Token, time.Time) {}
+func (keysEnv) RequestEarly(*Provider) bool                       { return false }
+func (keysEnv) EarlyPending(*Provider) bool                       { return false }
+func (keysEnv) NextFetch(*Provider) int64                         { return 0 }
+
+// compiled parses and compiles a configuration's auth; route i of the
+// configuration is Routes[i].
+func compiled(t *testing.T, doc string) *Auth {
+	t.Helper()
+	cfg, err := config.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	au, err := Compile(cfg, len(cfg.Routes), func(i int) *config.RoutePolicy { return &cfg.Routes[i].Policy })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return au
+}
+
+// request is the view of a GET of target (path and query) with headers
+// given as name, value pairs.
+func request(target string, kv ...string) *httpx.Request {
+	req := &httpx.Request{Method: "GET", HeadersRead: true}
+	req.Path, req.Query = route.SplitPath(target)
+	for i := 0; i+1 < len(kv); i += 2 {
+		req.Headers = append(req.Headers, httpx.Pair{Key: kv[i], Value: kv[i+1]})
+	}
+	return req
+}
+
+// credRoute is the route index of a credConfig path: /h, /c, /q, /a.
+func credRoute(path string) int { return strings.IndexByte("hcqa", path[1]) }
+
+// authenticate runs step 9 on req under route rt: its outcome and state.
+func authenticate(rt *Route, req *httpx.Request) (outcome, *State) {
+	a := &State{}
+	a.Extract(rt, req)
+	v, anonymous := a.Found(rt)
+	if anonymous {
+		return outcome{200, ""}, a
+	}
+	if !v.Pass() {
+		return outcome{v.Status, string(v.Reason)}, a
+	}
+	o := a.Verify(rt, keysEnv{})
+	if !o.Pass() {
+		return outcome{o.Status, string(o.Reason)}, a
+	}
+	return outcome{200, ""}, a
+}
+
+func expect(t *testing.T, name string, got, want outcome) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s: %d %q, want %d %q", name, got.status, got.reason, want.status, want.reason)
+	}
+}
 
 // credConfig: API keys read from a prefixed header, a cookie and a query
 // parameter, on one route each and on a route of all three.
@@ -47,7 +137,7 @@ func credConfig() string {
 // and must be followed by a value; a header twice, a cookie or parameter
 // in two spellings, or two sources are several credentials.
 func TestCredential_extraction(t *testing.T) {
-	e := emulated(t, credConfig())
+	au := compiled(t, credConfig())
 	ok := outcome{200, ""}
 	missing, multiple, unknown := outcome{401, "credential_missing"}, outcome{401, "credential_multiple"}, outcome{401, "apikey_unknown"}
 	for _, c := range []struct {
@@ -102,7 +192,8 @@ func TestCredential_extraction(t *testing.T) {
 		{"all: empty header and query", "/a?api_key=good-key", []string{"x-api-key", ""}, outcome{401, "credential_multiple"}}, // an empty x-api-key is a credential location too
 	} {
 		path, h := withKey(c.path, c.h)
-		expect(t, c.name, send(e, host.Request{Path: path, Headers: pairs(h...)}), c.want)
+		got, _ := authenticate(au.Routes[credRoute(path)], request(path, h...))
+		expect(t, c.name, got, c.want)
 	}
 }
 
@@ -110,7 +201,7 @@ func TestCredential_extraction(t *testing.T) {
 // (forward is false by default): the header, the one cookie (the others
 // stay), or the query parameter (the other parameters and separators stay).
 func TestCredential_removed(t *testing.T) {
-	e := emulated(t, credConfig())
+	au := compiled(t, credConfig())
 	for _, c := range []struct {
 		name, path string
 		h          []string
@@ -130,24 +221,46 @@ func TestCredential_removed(t *testing.T) {
 		{"other separators kept", "/q?a=1;api_key=good-key;b=%20", nil, "", "", "/q?a=1;b=%20"},
 	} {
 		path, h := withKey(c.path, c.h)
-		r := send(e, host.Request{Path: path, Headers: pairs(h...)})
-		if r.Downstream.Status != 200 || !r.UpstreamCalled {
-			t.Errorf("%s: status %d (%q)", c.name, r.Downstream.Status, r.Downstream.LocalReply)
+		req := request(path, h...)
+		i := credRoute(path)
+		if got, a := authenticate(au.Routes[i], req); got.status != 200 {
+			t.Errorf("%s: %+v", c.name, got)
 			continue
-		}
-		if c.header != "" {
-			got, present := "", false
-			for _, p := range r.Upstream.Headers {
-				if p.Key == c.header {
-					got, present = p.Value, true
+		} else {
+			up := upstream(au.Remove(i, a, req), req)
+			if c.header != "" {
+				got, present := up.Header(c.header)
+				if present != (c.value != "") || got != c.value {
+					t.Errorf("%s: upstream %s = %q (present %v), want %q", c.name, c.header, got, present, c.value)
 				}
 			}
-			if present != (c.value != "") || got != c.value {
-				t.Errorf("%s: upstream %s = %q (present %v), want %q", c.name, c.header, got, present, c.value)
+			if up.Path != c.upPath {
+				t.Errorf("%s: upstream :path %q, want %q", c.name, up.Path, c.upPath)
 			}
 		}
-		if got := r.Upstream.Header(":path"); got != c.upPath {
-			t.Errorf("%s: upstream :path %q, want %q", c.name, got, c.upPath)
-		}
 	}
+}
+
+// upstream applies a Removing to req as the host would: what upstream sees
+// (Path is the whole :path).
+func upstream(rm Removing, req *httpx.Request) *httpx.Request {
+	up := &httpx.Request{Path: req.Path}
+	if req.Query != "" {
+		up.Path += "?" + req.Query
+	}
+	names := rm.Headers(nil)
+	cookies, cookiesChanged := rm.Cookies(nil)
+	for _, p := range req.Headers {
+		if httpx.NameIn(names, p.Key) || cookiesChanged && httpx.HeaderIs(p.Key, "cookie") {
+			continue
+		}
+		up.Headers = append(up.Headers, p)
+	}
+	for _, v := range cookies {
+		up.Headers = append(up.Headers, httpx.Pair{Key: "cookie", Value: v})
+	}
+	if path, changed := rm.Query(); changed {
+		up.Path = path
+	}
+	return up
 }

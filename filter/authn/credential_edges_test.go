@@ -1,10 +1,6 @@
-package plugin
+package authn
 
-import (
-	"testing"
-
-	"github.com/apiguard/apiguard/e2e/host"
-)
+import "testing"
 
 // Edges of credential extraction that mutation testing showed unpinned
 // (the pure helpers' edges are in filter/httpx).
@@ -13,7 +9,7 @@ import (
 // empty value (no credential), and a Cookie header ending in "; " is read
 // to its end without fault.
 func TestCredential_cookieEdges(t *testing.T) {
-	e := emulated(t, credConfig())
+	au := compiled(t, credConfig())
 	for _, c := range []struct {
 		name, cookie string
 		want         outcome
@@ -24,6 +20,7 @@ func TestCredential_cookieEdges(t *testing.T) {
 		{"trailing spaces", "a=1; api_token=c-key;  \t", outcome{200, ""}},
 		{"only separators", ";; ;", outcome{401, "credential_missing"}},
 	} {
-		expect(t, c.name, send(e, host.Request{Path: "/c", Headers: pairs("cookie", c.cookie)}), c.want)
+		got, _ := authenticate(au.Routes[1], request("/c", "cookie", c.cookie))
+		expect(t, c.name, got, c.want)
 	}
 }

@@ -1,0 +1,116 @@
+package problem
+
+import (
+	"strconv"
+	"time"
+)
+
+// The log lines of refusals (docs/operating.md "Observability"): one line
+// per refusal, at most DenyLinesPerSecond a second per worker, and the
+// audit line of a request.
+
+// DenyLinesPerSecond caps refusal log lines per worker, so a flood of bad
+// requests cannot flood Envoy's log.
+const DenyLinesPerSecond = 100
+
+// LogLimiter admits DenyLinesPerSecond lines per wall-clock second and
+// counts the lines it drops in that second; Flush gives the line that
+// reports them once the second is over.
+type LogLimiter struct {
+	second  int64 // the Unix second being counted
+	used    int
+	dropped int
+}
+
+// Pending reports a drop count not written yet.
+func (l *LogLimiter) Pending() bool { return l.dropped > 0 }
+
+// Admit reports whether a line may be written at now (Unix ns); a line it
+// refuses is counted. Flush a pending count first.
+func (l *LogLimiter) Admit(now int64) bool {
+	if sec := now / 1e9; sec != l.second {
+		l.second, l.used = sec, 0
+	}
+	if l.used >= DenyLinesPerSecond {
+		l.dropped++
+		return false
+	}
+	l.used++
+	return true
+}
+
+// Flush returns, once the second of a pending count is over at now, the
+// line that reports it, naming that second (the line may come long after
+// it); "" otherwise.
+func (l *LogLimiter) Flush(now int64) string {
+	if l.dropped == 0 || now/1e9 == l.second {
+		return ""
+	}
+	b := make([]byte, 0, 112)
+	b = append(b, "apiguard: deny log: dropped "...)
+	b = strconv.AppendInt(b, int64(l.dropped), 10)
+	if l.dropped == 1 {
+		b = append(b, " line"...)
+	} else {
+		b = append(b, " lines"...)
+	}
+	b = append(b, " in the second from "...)
+	b = time.Unix(l.second, 0).UTC().AppendFormat(b, time.RFC3339)
+	b = append(b, " (over "...)
+	b = strconv.AppendInt(b, DenyLinesPerSecond, 10)
+	b = append(b, " a second)"...)
+	l.dropped = 0
+	return string(b)
+}
+
+// DenyLine is the refusal line (reported: a report-only policy's
+// would-be refusal). Every field is filter-chosen except the request id,
+// which is quoted (and cut to 128 bytes) so a client cannot forge log
+// fields.
+func DenyLine(route string, status int, reason Reason, requestID string, reported bool) string {
+	verb := "deny"
+	if reported {
+		verb = "report"
+	}
+	b := make([]byte, 0, 96+len(route)+len(requestID))
+	b = append(b, "apiguard: "...)
+	b = append(b, verb...)
+	b = append(b, " route="...)
+	b = append(b, route...)
+	b = append(b, " status="...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, " reason="...)
+	b = append(b, reason...)
+	b = append(b, " request_id="...)
+	if len(requestID) > 128 {
+		requestID = requestID[:128]
+	}
+	b = strconv.AppendQuote(b, requestID)
+	return string(b)
+}
+
+// AuditLine is a request's one JSON audit line (audit_log: true): the
+// route, the decision (allow, deny or report), its reason, the status the
+// client got and, when subject is not "", the hashed subject. It holds no
+// credential or request data beyond the route name the operator chose.
+func AuditLine(route, decision string, reason Reason, status int, subject string) string {
+	b := make([]byte, 0, 128)
+	b = append(b, `apiguard: audit {"route":`...)
+	b = AppendString(b, route)
+	b = append(b, `,"decision":"`...)
+	b = append(b, decision...)
+	b = append(b, '"')
+	if reason != "" {
+		b = append(b, `,"reason":`...)
+		b = AppendString(b, string(reason))
+	}
+	b = append(b, `,"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	if subject != "" {
+		b = append(b, `,"subject":"`...)
+		b = append(b, subject...)
+		b = append(b, '"')
+	}
+	b = append(b, '}')
+	return string(b)
+}

@@ -1,0 +1,194 @@
+package reqcheck
+
+import (
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/problem"
+)
+
+// BodyMode says what step 12 does with a request body.
+type BodyMode uint8
+
+const (
+	// BodyPass: the route checks no body; it is never buffered or counted.
+	BodyPass BodyMode = iota
+	// BodyCount: the route only caps (request.max_body_bytes): chunks go
+	// upstream as they come and are counted; crossing the cap answers 413
+	// and Envoy resets the upstream request.
+	BodyCount
+	// BodyRead: the route reads the body (request.json, auth.body_owner,
+	// or auth.owner on a form-encoded request): it is buffered (up to the
+	// cap) until complete, then checked; with hold_headers the headers
+	// wait too, so nothing of a refused request reaches upstream.
+	BodyRead
+)
+
+// Body is one request's body: what step 7 decided step 12 does with it,
+// and how far it got.
+type Body struct {
+	// EndOfStream says the request headers ended the request (no body).
+	EndOfStream bool
+
+	Mode  BodyMode
+	Limit int64
+	// Form says the body is also read as a form, for the form shadows of
+	// auth.owner and auth.body_owner: the route has such rules and the
+	// request is application/x-www-form-urlencoded (or a POST without a
+	// Content-Type, which Rack reads as one). Multipart says it is read as
+	// multipart/form-data (its part names), on such a route.
+	Form, Multipart bool
+	// Seen is the number of body bytes counted (BodyCount) or buffered
+	// (BodyRead) so far.
+	Seen int64
+	// Done says the body verdict was reached (passed, refused, or reported
+	// by a report-only policy): later chunks and trailers just pass.
+	Done bool
+
+	// Body that arrived while a header step waited on a callout: Early
+	// says some did, EarlyEnd that the request is complete, Over that it
+	// crossed the cap (the excess was dropped).
+	Early, EarlyEnd, Over bool
+}
+
+// ForbiddenQuery is step 6: whether the query carries a parameter
+// forbid_query_params names (400). Names are compared normalised
+// (httpx.FindQueryParam); values are never read.
+func ForbiddenQuery(cfg *config.RoutePolicy, query string) bool {
+	req := cfg.Request
+	if req == nil || len(req.ForbidQueryParams) == 0 || query == "" {
+		return false
+	}
+	return httpx.FindQueryParam(query, req.ForbidQueryParams) >= 0
+}
+
+// Declared is step 7: a declared Content-Length that does not parse (400)
+// or is over the cap (413), an upgrade on a route that reads bodies or
+// inspects responses (400). It also decides the body mode of step 12.
+//
+// A form-encoded or multipart request (or a POST without a Content-Type)
+// on a route with auth.owner or body_owner rules is read too, for the form
+// shadows of those rules, within max_body_bytes or the 1 MiB default; any
+// other request to such a route is not (unless another rule reads it).
+func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int, refused problem.Reason) {
+	limit, capped := cfg.RequestBodyLimit()
+	b.Form = cfg.ReadsFormBody() && req.FormEncoded()
+	b.Multipart = cfg.ReadsFormBody() && req.MultipartEncoded()
+	formLike := b.Form || b.Multipart
+	if formLike && !capped {
+		limit, capped = config.DefaultMaxBodyBytes, true
+	}
+	if capped {
+		b.Limit = limit
+		b.Mode = BodyCount
+		if cfg.ReadsRequestBody() || formLike {
+			b.Mode = BodyRead
+		}
+		if v, ok := req.Header("content-length"); ok {
+			n, ok := ParseContentLength(v)
+			if !ok {
+				return 400, problem.ReasonBadContentLength
+			}
+			if n > limit {
+				return 413, problem.ReasonBodyTooLarge
+			}
+		}
+	}
+	if (cfg.RefusesUpgrade() || formLike) && req.IsUpgrade() {
+		return 400, problem.ReasonUpgradeRefused
+	}
+	return 0, ""
+}
+
+// CheckContent runs the request checks of a complete body (400): the
+// JSON checks of request.json (an empty body passes unless json.required),
+// or on a body_owner route without request.json well-formedness alone
+// (keys equal under case folding are duplicates unless
+// json.case_sensitive_keys; the reason is the precise failure, for logs
+// and metrics); then, for a body read as a form, a control character in a
+// field name (PHP cuts it at NUL) or a `_method` field (Rack, Laravel and
+// Symfony read it from the body), as step 1 does for the query. form is
+// the body as a string when it is read as a form (one copy: the splitter
+// and the name normaliser read strings), for the owner checks' shadows.
+//
+// With a schema (request.json.schema, bs not nil) the body is checked
+// against it in the same walk as the JSON limits; a schema refusal
+// (json_schema, json_schema_not_allowed) returns its violations, appended
+// to details when details is not nil (errors.validation_details).
+func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte, details []problem.Violation) (form string, refused problem.Reason, violations []problem.Violation) {
+	j := cfg.Request
+	switch {
+	case j != nil && j.JSON != nil:
+		if len(body) == 0 {
+			if j.JSON.Required {
+				return "", problem.ReasonJSONEmpty, nil
+			}
+			break
+		}
+		if bs != nil {
+			f, d := bs.Check(body, details)
+			if f == JSONSchema || f == JSONSchemaNotAllowed {
+				violations = d
+			}
+			if f != OK {
+				return "", problem.Reason(f.String()), violations
+			}
+		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
+			return "", problem.Reason(f.String()), nil
+		}
+	case len(body) > 0 && cfg.ReadsRequestBody():
+		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
+			return "", problem.Reason(f.String()), nil
+		}
+	}
+	if !b.Form && !b.Multipart {
+		return "", "", nil
+	}
+	form = string(body)
+	if b.formUnsafe(form) {
+		return "", problem.ReasonUnsafeForm, nil
+	}
+	if b.formHas(form, MethodParam) {
+		return "", problem.ReasonMethodOverride, nil
+	}
+	return form, "", nil
+}
+
+// formUnsafe reports whether a field name of the body read as a form holds
+// a control character (httpx.UnsafeFormName; each part name of a
+// multipart body likewise).
+func (b *Body) formUnsafe(form string) bool {
+	if b.Form && httpx.UnsafeFormName(form) {
+		return true
+	}
+	unsafe := false
+	if b.Multipart {
+		httpx.EachMultipartName(form, func(name string) bool {
+			unsafe = httpx.UnsafeFormName(name)
+			return !unsafe
+		})
+	}
+	return unsafe
+}
+
+// formHas reports whether the body read as a form has a field named like
+// one of names (each normalised): as query parameters are named
+// (httpx.FindQueryParam) when it is form-encoded, or as the names of its
+// parts (httpx.EachMultipartName, compared by httpx.QueryNameIndex) when
+// it is multipart.
+func (b *Body) formHas(form string, names []string) bool {
+	if form == "" {
+		return false
+	}
+	if b.Form && httpx.FindQueryParam(form, names) >= 0 {
+		return true
+	}
+	found := false
+	if b.Multipart {
+		httpx.EachMultipartName(form, func(name string) bool {
+			found = name != "" && httpx.QueryNameIndex(name, names...) >= 0
+			return !found
+		})
+	}
+	return found
+}

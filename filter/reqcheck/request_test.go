@@ -1,0 +1,195 @@
+package reqcheck
+
+import (
+	"testing"
+
+	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/problem"
+)
+
+func view(method, path, query string, kv ...string) *httpx.Request {
+	r := &httpx.Request{Method: method, Path: path, Query: query}
+	for i := 0; i+1 < len(kv); i += 2 {
+		r.Headers = append(r.Headers, httpx.Pair{Key: kv[i], Value: kv[i+1]})
+	}
+	return r
+}
+
+// TestHygiene_reasons: step 1's verdicts, in its order.
+func TestHygiene_reasons(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		req  *httpx.Request
+		raw  string
+		want problem.Reason
+	}{
+		{"clean", view("GET", "/a", "b=1", "cookie", "a=1"), "/a?b=1", ""},
+		{"lower-case method", view("get", "/a", ""), "/a", problem.ReasonBadRequest},
+		{"override header, CGI spelling", view("POST", "/a", "", "X_HTTP_Method", "GET"), "/a", problem.ReasonMethodOverride},
+		{"override parameter", view("POST", "/a", "_Method=GET"), "/a?_Method=GET", problem.ReasonMethodOverride},
+		{"URL override", view("GET", "/a", "", "x-original_url", "/admin"), "/a", problem.ReasonURLOverride},
+		{"absolute form", view("GET", "/a", ""), "http://h/a", problem.ReasonUnsafePath},
+		{"dot segment", view("GET", "/a/../b", ""), "/a/../b", problem.ReasonUnsafePath},
+		{"control in a query name", view("GET", "/a", "a%01=1"), "/a?a%01=1", problem.ReasonUnsafeQuery},
+		{"NUL in a cookie value", view("GET", "/a", "", "Cookie", "a=%00"), "/a", problem.ReasonUnsafeCookie},
+	} {
+		if got := Hygiene(c.req, c.raw); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestBody_declared: step 7 decides the body mode (pass, count, read;
+// forms on owner routes read within the default cap) and refuses a bad or
+// too large Content-Length and upgrades on routes that read bodies.
+func TestBody_declared(t *testing.T) {
+	capped := &config.RoutePolicy{Request: &config.Request{MaxBodyBytes: 10, MaxBodyBytesSet: true}}
+	jsonRoute := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{}}}
+	owner := &config.RoutePolicy{Auth: &config.Auth{Owner: []config.OwnerRule{{Param: "id"}}}}
+	for _, c := range []struct {
+		name       string
+		cfg        *config.RoutePolicy
+		req        *httpx.Request
+		mode       BodyMode
+		limit      int64
+		form, mult bool
+		status     int
+		reason     problem.Reason
+	}{
+		{"no rules", &config.RoutePolicy{}, view("POST", "/", "", "content-length", "99999999"), BodyPass, 0, false, false, 0, ""},
+		{"cap only", capped, view("POST", "/", "", "content-length", "10"), BodyCount, 10, false, false, 0, ""},
+		{"over the cap", capped, view("POST", "/", "", "content-length", "11"), BodyCount, 10, false, false, 413, problem.ReasonBodyTooLarge},
+		{"bad length", capped, view("POST", "/", "", "content-length", "+1"), BodyCount, 10, false, false, 400, problem.ReasonBadContentLength},
+		{"json", jsonRoute, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		{"json upgrade", jsonRoute, view("GET", "/", "", "upgrade", "websocket"), BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
+		{"owner, untyped POST", owner, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
+		{"owner, multipart", owner, view("PUT", "/", "", "content-type", "multipart/form-data; boundary=x"), BodyRead, config.DefaultMaxBodyBytes, false, true, 0, ""},
+		{"owner, JSON", owner, view("PUT", "/", "", "content-type", "application/json"), BodyPass, 0, false, false, 0, ""},
+	} {
+		var b Body
+		status, reason := b.Declared(c.cfg, c.req)
+		if status != c.status || reason != c.reason || b.Mode != c.mode || b.Limit != c.limit || b.Form != c.form || b.Multipart != c.mult {
+			t.Errorf("%s: %d %q %+v", c.name, status, reason, b)
+		}
+	}
+	if ForbiddenQuery(&config.RoutePolicy{}, "debug=1") || !ForbiddenQuery(&config.RoutePolicy{Request: &config.Request{ForbidQueryParams: []string{"debug"}}}, "a=1&Debug=1") {
+		t.Error("ForbiddenQuery")
+	}
+}
+
+// TestBody_content: the body's JSON checks, then a form's field names.
+func TestBody_content(t *testing.T) {
+	jsonRoute := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{Required: true, MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}}}
+	bodyOwner := &config.RoutePolicy{Auth: &config.Auth{BodyOwner: []config.BodyOwnerRule{{Field: []string{"id"}}}}}
+	for _, c := range []struct {
+		name      string
+		cfg       *config.RoutePolicy
+		b         Body
+		body      string
+		wantForm  string
+		wantError bool
+		want      problem.Reason
+	}{
+		{"json ok", jsonRoute, Body{}, `{"a":1}`, "", false, ""},
+		{"json required", jsonRoute, Body{}, ``, "", false, problem.ReasonJSONEmpty},
+		{"json duplicate", jsonRoute, Body{}, `{"a":1,"A":2}`, "", true, ""},
+		{"body_owner, empty body", bodyOwner, Body{}, ``, "", false, ""},
+		{"body_owner, not JSON", bodyOwner, Body{}, `{`, "", true, ""},
+		{"form ok", &config.RoutePolicy{}, Body{Form: true}, `a=1&b=2`, "a=1&b=2", false, ""},
+		{"form _method", &config.RoutePolicy{}, Body{Form: true}, `a=1&_METHOD=PUT`, "", false, problem.ReasonMethodOverride},
+		{"form control", &config.RoutePolicy{}, Body{Form: true}, "a%01=1", "", false, problem.ReasonUnsafeForm},
+		{"multipart _method", &config.RoutePolicy{}, Body{Multipart: true}, "--x\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nPUT\r\n--x--", "", false, problem.ReasonMethodOverride},
+	} {
+		form, reason, _ := c.b.CheckContent(c.cfg, nil, []byte(c.body), nil)
+		if c.wantError && reason == "" || !c.wantError && reason != c.want || form != c.wantForm {
+			t.Errorf("%s: %q %q", c.name, form, reason)
+		}
+	}
+}
+
+// TestBody_flow: what each body callback asks for, by mode: a counted body
+// goes on until it crosses the cap (413, dropped); a read body is buffered
+// and checked when complete (on its end or its trailers), refused as soon
+// as it crosses the cap; body that came while a header step waited is
+// kept, its excess dropped on an enforcing route and refused once the
+// headers pass; a report-only refusal lets the body go unread.
+func TestBody_flow(t *testing.T) {
+	type step struct {
+		name            string
+		n, stopped      Next
+		wantN, wantStop Next
+	}
+	var steps []step
+	add := func(name string, n, stopped, wn, ws Next) { steps = append(steps, step{name, n, stopped, wn, ws}) }
+
+	count := Body{Mode: BodyCount, Limit: 10}
+	n, st := count.Headers(false, true)
+	add("count: headers go", n, st, Go, Go)
+	n, st = count.Chunk(6, false)
+	add("count: within", n, st, Go, Go)
+	n, st = count.Chunk(5, false)
+	add("count: over", n, st, TooLarge, Drop)
+	n, st = count.Chunk(1, true)
+	add("count: done", n, st, Go, Go)
+
+	read := Body{Mode: BodyRead, Limit: 10}
+	n, st = read.Headers(false, true)
+	add("read: held", n, st, Hold, Hold)
+	n, st = read.Chunk(4, false)
+	add("read: buffered", n, st, Buffer, Buffer)
+	n, st = read.Chunk(8, true)
+	add("read: complete", n, st, Check, Drop)
+	if read.Seen != 8 {
+		t.Errorf("read: seen %d", read.Seen)
+	}
+	n, st = read.Trailers()
+	add("read: trailers check the buffered body", n, st, Check, Hold)
+
+	unheld := Body{Mode: BodyRead, Limit: 10}
+	n, st = unheld.Headers(false, false)
+	add("read, hold_headers false", n, st, Go, Go)
+	n, st = unheld.Chunk(11, false)
+	add("read: over the cap", n, st, TooLarge, Drop)
+
+	empty := Body{Mode: BodyRead, Limit: 10, EndOfStream: true}
+	n, st = empty.Headers(false, true)
+	add("read, no body", n, st, CheckEmpty, Hold)
+
+	early := Body{Mode: BodyRead, Limit: 10}
+	if got := early.WhileWaiting(4, false, true); got != Buffer {
+		t.Errorf("early read chunk: %v", got)
+	}
+	if got := early.TrailersWhileWaiting(); got != Hold || !early.EarlyEnd {
+		t.Errorf("early trailers: %v", got)
+	}
+	n, st = early.Headers(false, true)
+	add("early, complete", n, st, Check, Hold)
+
+	over := Body{Mode: BodyCount, Limit: 10}
+	if got := over.WhileWaiting(11, false, true); got != Drop || !over.Over {
+		t.Errorf("early over: %v", got)
+	}
+	if got := over.WhileWaiting(1, false, true); got != Drop {
+		t.Errorf("after over: %v", got)
+	}
+	n, st = over.Headers(false, true)
+	add("early over the cap", n, st, TooLarge, Hold)
+
+	reportOnly := Body{Mode: BodyCount, Limit: 10}
+	if got := reportOnly.WhileWaiting(11, false, false); got != Watermark || reportOnly.Over {
+		t.Errorf("report-only early chunk: %v", got)
+	}
+	partial := Body{Mode: BodyRead, Limit: 10}
+	partial.WhileWaiting(3, false, true)
+	n, st = partial.Headers(true, true)
+	add("reported, part of a read body held", n, st, Hold, Hold)
+	n, st = partial.Chunk(5, true)
+	add("reported: body goes unread", n, st, Go, Go)
+
+	for _, s := range steps {
+		if s.n != s.wantN || s.stopped != s.wantStop {
+			t.Errorf("%s: %v/%v, want %v/%v", s.name, s.n, s.stopped, s.wantN, s.wantStop)
+		}
+	}
+}
