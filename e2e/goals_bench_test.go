@@ -142,7 +142,7 @@ func memoryAfterMixed(b *testing.B) float64 {
 		"keys": []any{map[string]any{"id": "k1", "sha256": "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0", "claims": map[string]any{"sub": "a"}}}}}
 	cfg["routes"] = append(cfg["routes"].([]any), map[string]any{"name": "api", "match": map[string]any{"prefix": "/api"},
 		"auth": map[string]any{"providers": []any{"keys"}}, "request": map[string]any{"json": map[string]any{}},
-		"response": map[string]any{"redact": map[string]any{"keys": []any{"secret"}}},
+		"response":    map[string]any{"redact": map[string]any{"keys": []any{"secret"}}},
 		"rate_limits": []any{map[string]any{"name": "ip", "key": "ip", "limit": 1000000000, "window": "1s"}}})
 	text, _ := json.Marshal(cfg)
 	var last proxy.Handler
