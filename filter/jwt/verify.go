@@ -142,6 +142,9 @@ type parsed struct {
 	sig     []byte
 	byHost  bool // the host verified the signature
 	key     int  // index in the key set of the key that verified it
+	// dbuf holds the signing input's digest when Go verifies: here, in
+	// the parsed token's one allocation, rather than one of its own.
+	dbuf [digestSize]byte
 }
 
 // parseCompact splits and decodes a compact JWS and checks its header.
@@ -268,7 +271,6 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 		return errNoKeys
 	}
 	a := p.alg
-	var dbuf [digestSize]byte
 	var digest []byte
 	tries := 0
 	try := func(i int, k *key) bool {
@@ -276,7 +278,7 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 			return false
 		}
 		tries++
-		ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &dbuf)
+		ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &p.dbuf)
 		if ok {
 			p.byHost, p.key = byHost, i
 		}
