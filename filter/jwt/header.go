@@ -6,11 +6,13 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
-// The JOSE header is read from the scanner's tokens, without building a
-// tree: a header is a handful of short members, and through the .wasm a
-// tree costs more than the scan itself (docs/performance.md
-// "Authentication"). It is accepted and refused exactly as a parsed tree
-// would be (header_test.go checks it against encoding/json).
+// The JOSE header, and the issuer PeekUnverified reads from the claims,
+// are read from the scanner's tokens, without building a tree: through the
+// .wasm a tree costs more than the scan itself (docs/performance.md
+// "Authentication"), and a route with several JWT providers peeks at every
+// token, cached or not. They are accepted and refused exactly as a parsed
+// tree would be (header_test.go checks them against encoding/json and
+// jsonx.Parse).
 
 // scanners holds Scanners for headers; their scratch memory is reused.
 var scanners = sync.Pool{New: func() any { return new(jsonx.Scanner) }}
@@ -115,6 +117,58 @@ func (p *parsed) scanHeader(s *jsonx.Scanner, data []byte) *Error {
 	}
 	p.alg = lookupAlgBytes(alg)
 	return nil
+}
+
+// peekIssuer reads the iss member of claims, a strict JSON object ("" when
+// iss is absent or not a string); ok is false when claims is not one.
+func peekIssuer(claims []byte) (iss string, ok bool) {
+	s := scanners.Get().(*jsonx.Scanner)
+	iss, ok = scanIssuer(s, claims)
+	s.Reset(nil, jsonx.Limits{})
+	scanners.Put(s)
+	return iss, ok
+}
+
+func scanIssuer(s *jsonx.Scanner, data []byte) (iss string, ok bool) {
+	s.Reset(data, jsonLimits)
+	tok, err := s.Next()
+	if err != nil || tok.Kind != jsonx.TokenBeginObject {
+		return "", false
+	}
+	for {
+		if tok, err = s.Next(); err != nil {
+			return "", false
+		}
+		if tok.Kind != jsonx.TokenKey {
+			break // the closing brace
+		}
+		if string(s.Key()) != "iss" {
+			if _, err = s.SkipValue(); err != nil {
+				return "", false
+			}
+			continue
+		}
+		v, err := s.Next()
+		if err != nil {
+			return "", false
+		}
+		switch v.Kind {
+		case jsonx.TokenBeginObject, jsonx.TokenBeginArray:
+			if _, err = s.SkipValue(); err != nil {
+				return "", false
+			}
+		case jsonx.TokenString:
+			text := data[v.Start+1 : v.End-1]
+			if s.Escaped() {
+				text = jsonx.AppendUnquoted(nil, text)
+			}
+			iss = string(text)
+		}
+	}
+	if tok, err = s.Next(); err != nil || tok.Kind != jsonx.TokenEnd {
+		return "", false
+	}
+	return iss, true
 }
 
 // lookupAlgBytes is lookupAlg for a name in bytes (no copy).

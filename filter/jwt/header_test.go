@@ -132,3 +132,74 @@ func FuzzHeader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkHeader(t, data) })
 }
+
+// issuerOracle is PeekUnverified's former reading of the claims: the
+// whole tree by jsonx.Parse, then its iss member.
+func issuerOracle(claims []byte) (string, bool) {
+	v, err := jsonx.Parse(claims, jsonLimits)
+	if err != nil || v.Kind != jsonx.KindObject {
+		return "", false
+	}
+	if iss := v.Get("iss"); iss != nil && iss.Kind == jsonx.KindString {
+		return iss.Str, true
+	}
+	return "", true
+}
+
+var claimsSeeds = []string{
+	claims(), `{"iss":"https://issuer.example.com/"}`, `{"iss":""}`, `{}`, `{"sub":"a"}`,
+	`{"iss":"a\u00e9\"b\\c\ud83d\ude00"}`, `{"iss":5}`, `{"iss":null}`, `{"iss":["x"]}`, `{"iss":{"iss":"x"}}`,
+	`{"a":{"iss":"inner"},"b":[{"iss":"x"}]}`, `{"a":{"iss":"inner"},"iss":"outer"}`,
+	`{"iss":"a","iss":"b"}`, `{"iss":"a","\u0069ss":"b"}`, `{"iss":"a"`, `{"iss":"a"}x`, `{"iss":"a",}`,
+	`["iss"]`, `"iss"`, ``, `{"iss":"\xff"}`, `{"x":"\ud800","iss":"a"}`,
+	`{"iss":"a","d":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`,
+	`{"iss":"a","d":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`,
+}
+
+func TestPeekUnverified_issuerMatchesParse(t *testing.T) {
+	for _, c := range claimsSeeds {
+		checkIssuer(t, []byte(c))
+	}
+}
+
+func checkIssuer(t *testing.T, data []byte) {
+	t.Helper()
+	got, gotOK := peekIssuer(data)
+	want, wantOK := issuerOracle(data)
+	if got != want || gotOK != wantOK {
+		t.Fatalf("%q: peekIssuer = %q, %v; jsonx.Parse reads %q, %v", data, got, gotOK, want, wantOK)
+	}
+}
+
+// FuzzPeekIssuer: the issuer PeekUnverified reads from a token's claims
+// is the one a parsed tree names, and the claims it refuses the ones
+// jsonx.Parse refuses.
+func FuzzPeekIssuer(f *testing.F) {
+	for _, c := range claimsSeeds {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkIssuer(t, data) })
+}
+
+// BenchmarkPeekIssuer reads a realistic token's issuer as PeekUnverified
+// does (scan) and as it did before (tree: jsonx.Parse), in one binary, so
+// `make bench-wasm BENCH_WASM=PeekIssuer` shows the difference in Go's wasm
+// code.
+func BenchmarkPeekIssuer(b *testing.B) {
+	data := []byte(claims())
+	if iss, ok := peekIssuer(data); !ok || iss != testIssuer {
+		b.Fatalf("peekIssuer = %q, %v", iss, ok)
+	}
+	b.Run("scan", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			peekIssuer(data)
+		}
+	})
+	b.Run("tree", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			issuerOracle(data)
+		}
+	})
+}

@@ -445,12 +445,8 @@ func PeekUnverified(token string) (u Unverified, ok bool) {
 	if err != nil || p.alg == nil {
 		return Unverified{}, false
 	}
-	claims, jerr := jsonx.Parse(p.payload, jsonLimits)
-	if jerr != nil || claims.Kind != jsonx.KindObject {
+	if u.Issuer, ok = peekIssuer(p.payload); !ok {
 		return Unverified{}, false
-	}
-	if iss := claims.Get("iss"); iss != nil && iss.Kind == jsonx.KindString {
-		u.Issuer = iss.Str
 	}
 	u.KeyID, u.Algorithm = p.kid, p.alg.name
 	return u, true
