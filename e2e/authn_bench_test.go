@@ -84,12 +84,12 @@ func authRequest(path, tok string) host.Request {
 // true) or the module, or (fresh false) a cache hit.
 func benchPath(b *testing.B, e *host.Envoy, vm *host.VM, req host.Request, fresh, byHost bool) {
 	b.Helper()
-	hits, h, m := metric(b, e, "apiguard.auth.cache_hit"), metric(b, e, "apiguard.auth.verified_by_host"), metric(b, e, "apiguard.auth.verified_by_module")
+	hits, h, m := metricOrZero(b, e, "apiguard.auth.cache_hit"), metricOrZero(b, e, "apiguard.auth.verified_by_host"), metricOrZero(b, e, "apiguard.auth.verified_by_module")
 	if r := vm.RoundTrip(req, func(host.UpstreamRequest) host.Response { return defaultResponse }); r.Downstream.Status != 200 {
 		b.Fatalf("status %d (%s)", r.Downstream.Status, r.Downstream.LocalReply)
 	}
-	dHits := metric(b, e, "apiguard.auth.cache_hit") - hits
-	dHost, dModule := metric(b, e, "apiguard.auth.verified_by_host")-h, metric(b, e, "apiguard.auth.verified_by_module")-m
+	dHits := metricOrZero(b, e, "apiguard.auth.cache_hit") - hits
+	dHost, dModule := metricOrZero(b, e, "apiguard.auth.verified_by_host")-h, metricOrZero(b, e, "apiguard.auth.verified_by_module")-m
 	switch {
 	case !fresh && (dHits != 1 || dHost+dModule != 0):
 		b.Fatalf("not a cache hit: hits +%d, verified +%d/+%d", dHits, dHost, dModule)
@@ -150,7 +150,7 @@ func BenchmarkAuthFresh(b *testing.B) {
 							}
 						}
 						b.StopTimer()
-						if hits := metric(b, e, "apiguard.auth.cache_hit"); hits != 0 {
+						if hits := metricOrZero(b, e, "apiguard.auth.cache_hit"); hits != 0 {
 							b.Fatalf("%d cache hits in a fresh-token run", hits)
 						}
 					})

@@ -108,7 +108,7 @@ func benchGoals(b *testing.B, g guest) {
 	b.ReportMetric(us(hES), "host-es256-us")
 	b.ReportMetric(us(tRS-tPass-hRS), "rs256-module-us")
 	b.ReportMetric(us(tES-tPass-hES), "es256-module-us")
-	if m := metric(b, ef, "apiguard.auth.verified_by_module") + metric(b, ec, "apiguard.auth.verified_by_module"); m != 0 {
+	if m := metricOrZero(b, ef, "apiguard.auth.verified_by_module") + metricOrZero(b, ec, "apiguard.auth.verified_by_module"); m != 0 {
 		b.Fatalf("%d tokens verified by the module", m)
 	}
 }

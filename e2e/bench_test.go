@@ -17,10 +17,12 @@ func benchGuests(b *testing.B, f func(b *testing.B, g guest)) {
 // BenchmarkPassThrough is the per-request cost of a route with an empty
 // policy: route match, header hygiene, metrics and response decoration, plus
 // the emulator's own overhead (see e2e/host BenchmarkRoundTrip for that
-// alone).
+// alone). It reports exports, hostcalls and (natively) the module's own
+// allocations per request (bench_counts_test.go).
 func BenchmarkPassThrough(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
-		e := start(b, g, routesConfig)
+		var c callCounts
+		e := start(b, counting(g, &c), routesConfig)
 		vm := e.Worker(0)
 		req := host.Request{Path: "/users/7/orders", Headers: headers("x-request-id", "bench")}
 		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
@@ -28,6 +30,7 @@ func BenchmarkPassThrough(b *testing.B) {
 		if r := vm.RoundTrip(req, up); r.Downstream.Status != 200 || !r.UpstreamCalled || r.Downstream.LocalReply != "" {
 			b.Fatalf("status %d (%q), upstream called %v: not the pass-through path", r.Downstream.Status, r.Downstream.LocalReply, r.UpstreamCalled)
 		}
+		report := reportCounts(b, g, &c, vm, req, up)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -35,6 +38,8 @@ func BenchmarkPassThrough(b *testing.B) {
 				b.Fatalf("status %d", r.Downstream.Status)
 			}
 		}
+		b.StopTimer()
+		report()
 	})
 }
 

@@ -142,10 +142,13 @@ type parsed struct {
 	sig     []byte
 	byHost  bool // the host verified the signature
 	key     int  // index in the key set of the key that verified it
+	// dbuf holds the signing input's digest when Go verifies: here, in
+	// the parsed token's one allocation, rather than one of its own.
+	dbuf [digestSize]byte
 }
 
 // parseCompact splits and decodes a compact JWS and checks its header.
-// The dots are counted before anything is split (CVE-2025-30204: a split
+// The dots are found before anything is split (CVE-2025-30204: a split
 // on untrusted input costs memory proportional to the number of dots).
 func parseCompact(token string) (*parsed, *Error) {
 	if len(token) > MaxTokenBytes {
@@ -154,11 +157,20 @@ func parseCompact(token string) (*parsed, *Error) {
 	if token == "" {
 		return nil, errEmpty
 	}
-	if strings.Count(token, ".") != 2 {
+	// Two dots and no third, found without splitting (IndexByte is a
+	// word-at-a-time loop in Go's wasm code, Count one byte at a time).
+	i := strings.IndexByte(token, '.')
+	if i < 0 {
 		return nil, errParts
 	}
-	i := strings.IndexByte(token, '.')
-	j := i + 1 + strings.IndexByte(token[i+1:], '.')
+	j := strings.IndexByte(token[i+1:], '.')
+	if j < 0 {
+		return nil, errParts
+	}
+	j += i + 1
+	if strings.IndexByte(token[j+1:], '.') >= 0 {
+		return nil, errParts
+	}
 	h64, p64, s64 := token[:i], token[i+1:j], token[j+1:]
 	if len(h64)%4 == 1 {
 		return nil, errBase64Header
@@ -191,59 +203,6 @@ func parseCompact(token string) (*parsed, *Error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-// readHeader checks the JOSE header (RFC 7515 §4.1). It decides nothing
-// from jku, x5u, jwk, x5c or x5t: keys come only from the configured set.
-func (p *parsed) readHeader(data []byte) *Error {
-	h, err := jsonx.Parse(data, jsonLimits)
-	if err != nil || h.Kind != jsonx.KindObject {
-		return errHeaderJSON
-	}
-	var algName string
-	var hasAlg, jwe, crit, b64 bool
-	for i := range h.Members {
-		m := &h.Members[i]
-		switch m.Key {
-		case "alg":
-			if m.Value.Kind != jsonx.KindString {
-				return errAlgType
-			}
-			algName, hasAlg = m.Value.Str, true
-		case "kid":
-			if m.Value.Kind != jsonx.KindString {
-				return errKidType
-			}
-			p.kid, p.hasKid = m.Value.Str, true
-		case "typ", "cty":
-			// cty "JWT" (a nested token) is not followed: the payload must
-			// itself be the claims object.
-			if m.Value.Kind != jsonx.KindString {
-				return errTypType
-			}
-		case "enc", "zip":
-			jwe = true
-		case "crit":
-			// RFC 7515 §4.1.11: a recipient must refuse crit naming an
-			// extension it does not understand. None is understood, and an
-			// empty or malformed crit is invalid, so any crit refuses.
-			crit = true
-		case "b64":
-			b64 = true
-		}
-	}
-	switch {
-	case !hasAlg:
-		return errAlgType
-	case jwe:
-		return errJWE
-	case crit:
-		return errCrit
-	case b64:
-		return errB64
-	}
-	p.alg = lookupAlg(algName)
-	return nil
 }
 
 // allows reports whether a is in the provider's allow-list.
@@ -312,7 +271,6 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 		return errNoKeys
 	}
 	a := p.alg
-	var dbuf [digestSize]byte
 	var digest []byte
 	tries := 0
 	try := func(i int, k *key) bool {
@@ -320,7 +278,7 @@ func (v *Verifier) checkSignature(p *parsed) *Error {
 			return false
 		}
 		tries++
-		ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &dbuf)
+		ok, byHost := v.checkKey(a, i, k, p.msg, p.sig, &digest, &p.dbuf)
 		if ok {
 			p.byHost, p.key = byHost, i
 		}
@@ -487,12 +445,8 @@ func PeekUnverified(token string) (u Unverified, ok bool) {
 	if err != nil || p.alg == nil {
 		return Unverified{}, false
 	}
-	claims, jerr := jsonx.Parse(p.payload, jsonLimits)
-	if jerr != nil || claims.Kind != jsonx.KindObject {
+	if u.Issuer, ok = peekIssuer(p.payload); !ok {
 		return Unverified{}, false
-	}
-	if iss := claims.Get("iss"); iss != nil && iss.Kind == jsonx.KindString {
-		u.Issuer = iss.Str
 	}
 	u.KeyID, u.Algorithm = p.kid, p.alg.name
 	return u, true
