@@ -14,11 +14,11 @@ func benchGuests(b *testing.B, f func(b *testing.B, g guest)) {
 	}
 }
 
-// BenchmarkPassThrough is the per-request cost of a route with an empty
+// BenchmarkExchange_passThrough is the per-request cost of a route with an empty
 // policy: route match, header hygiene, metrics and response decoration, plus
-// the emulator's own overhead (see e2e/host BenchmarkRoundTrip for that
+// the emulator's own overhead (see e2e/host BenchmarkHost_roundTrip for that
 // alone).
-func BenchmarkPassThrough(b *testing.B) {
+func BenchmarkExchange_passThrough(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		e := start(b, g, routesConfig)
 		vm := e.Worker(0)
@@ -38,8 +38,8 @@ func BenchmarkPassThrough(b *testing.B) {
 	})
 }
 
-// BenchmarkRefusal is the cost of a 404 problem+json refusal.
-func BenchmarkRefusal(b *testing.B) {
+// BenchmarkExchange_refusal is the cost of a 404 problem+json refusal.
+func BenchmarkExchange_refusal(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		e := start(b, g, routesConfig)
 		vm := e.Worker(0)
