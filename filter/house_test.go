@@ -170,11 +170,14 @@ func TestHouse_testNamesSayFeatureAndBehaviour(t *testing.T) {
 			if _, ok := testNameExceptions[name]; ok {
 				continue
 			}
-			t.Errorf("%s:%d: %s is not named Test<Feature>_<behaviour> (%s)", f, fset.Position(fd.Pos()).Line, name, testNamePattern)
+			t.Errorf("%s:%d: %s is not named Test<Feature>_<behaviour>", f, fset.Position(fd.Pos()).Line, name)
 		}
 	}
 	if seen == 0 {
 		t.Fatal("found no test function: the walk is broken")
+	}
+	if t.Failed() {
+		t.Logf("test, fuzz and benchmark names must match %s", testNamePattern)
 	}
 }
 
