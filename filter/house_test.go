@@ -219,9 +219,10 @@ func TestHouse_testNamePatternAndExceptions(t *testing.T) {
 	}
 }
 
-// citesChecked reports whether f is a kind of file whose citations the
-// house checks: Go, Markdown, YAML, shell and Makefiles, outside testdata.
-func citesChecked(f string) bool {
+// citesChecked reports whether f, with content b, is a kind of file whose
+// citations the house checks: Go, Markdown, YAML, shell (by name or by its
+// #! line, as .ci/run) and Makefiles, outside testdata.
+func citesChecked(f string, b []byte) bool {
 	if strings.Contains("/"+f, "/testdata/") {
 		return false
 	}
@@ -230,17 +231,43 @@ func citesChecked(f string) bool {
 		return true
 	}
 	base := path.Base(f)
-	return base == "Makefile" || strings.HasSuffix(base, ".mk")
+	if base == "Makefile" || strings.HasSuffix(base, ".mk") {
+		return true
+	}
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	return bytes.HasPrefix(first, []byte("#!")) && bytes.Contains(first, []byte("sh"))
+}
+
+func TestHouse_citationCheckCoversEveryKind(t *testing.T) {
+	for _, c := range []struct {
+		f, content string
+		want       bool
+	}{
+		{"filter/plugin/doc.go", "package plugin", true},
+		{"docs/design.md", "# Design", true},
+		{"envoy/istio/wasmplugin.yaml", "kind: WasmPlugin", true},
+		{"e2e/fresh-clone.sh", "set -e", true},
+		{"Makefile", "all: build", true},
+		{".ci/run", "#!/usr/bin/env bash\nmake check", true},
+		{"e2e/wasmguest/testdata/hostcalls/main.go", "package main", false},
+		{"envoy/apiguard.demo.json", "{}", false},
+		{"LICENSE", "Apache License", false},
+	} {
+		if got := citesChecked(c.f, []byte(c.content)); got != c.want {
+			t.Errorf("citesChecked(%s) = %v, want %v", c.f, got, c.want)
+		}
+	}
 }
 
 func TestHouse_noCitationOutsideTheRepository(t *testing.T) {
 	checked := 0
 	for _, f := range trackedFiles(t) {
-		if !citesChecked(f) {
+		b := readRepoFile(t, f)
+		if !citesChecked(f, b) {
 			continue
 		}
 		checked++
-		for i, line := range strings.Split(string(readRepoFile(t, f)), "\n") {
+		for i, line := range strings.Split(string(b), "\n") {
 			for _, doc := range outsideDocs {
 				if strings.Contains(line, doc) {
 					t.Errorf("%s:%d cites %s, which is not in the repository (cite docs/)", f, i+1, doc)
