@@ -150,7 +150,7 @@ fuzz:
 # pinned, from the module proxy into build/, mutates each package's code
 # and runs the package's tests against every mutant. It prints the
 # surviving (LIVED), timed-out and uncovered mutants of each package, then
-# scripts/mutation-report.sh's table (build/mutation/summary.txt): the score
+# e2e/mutation/report.sh's table (build/mutation/summary.txt): the score
 # counts timed-out mutants as detected and leaves out the survivors
 # docs/mutation-equivalent.tsv documents as equivalent, and every other
 # survivor is listed, to kill with a test or document. Slow (an hour or
@@ -181,7 +181,7 @@ mutation: $(GREMLINS)
 	  GOFLAGS=-count=1 $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
 	    -S lct -o build/mutation/$$p.json "$${excl[@]}" filter/$$p 2>&1 | tee build/mutation/$$p.log | grep -E 'LIVED|NOT COVERED|TIMED OUT|^Killed|^Timed|efficacy'; \
 	done; \
-	bash scripts/mutation-report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt
+	bash e2e/mutation/report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt
 
 # Envoy in docker compose (e2e/docker-compose.yaml; needs a Docker engine; docs/operating.md "End-to-end tests in Envoy").
 e2e: build

@@ -100,8 +100,8 @@ func benchPath(b *testing.B, e *host.Envoy, vm *host.VM, req host.Request, fresh
 	}
 }
 
-// BenchmarkAuthCached: a token already in the verified-token cache.
-func BenchmarkAuthCached(b *testing.B) {
+// BenchmarkAuthn_cachedToken: a token already in the verified-token cache.
+func BenchmarkAuthn_cachedToken(b *testing.B) {
 	tok := benchToken(b, "RS256", "rsa-a")
 	benchGuests(b, func(b *testing.B, g guest) {
 		e := start(b, g, authBenchPolicy(b, true))
@@ -124,9 +124,9 @@ func BenchmarkAuthCached(b *testing.B) {
 	})
 }
 
-// BenchmarkAuthFresh: a token the cache does not hold, per algorithm; RS256
+// BenchmarkAuthn_freshToken: a token the cache does not hold, per algorithm; RS256
 // and ES256 both with the host's verify_signature and without it.
-func BenchmarkAuthFresh(b *testing.B) {
+func BenchmarkAuthn_freshToken(b *testing.B) {
 	for _, a := range benchAlgs {
 		tok := benchToken(b, a.alg, a.kid)
 		paths := sigPaths[1:]
@@ -205,10 +205,10 @@ func otherSignature(tok string) string {
 	return tok[:i+1] + base64.RawURLEncoding.EncodeToString(sig)
 }
 
-// BenchmarkAuthBare is the bare signature check of the tokens of
-// BenchmarkAuthFresh (native only: the module exposes only the proxy-wasm
+// BenchmarkAuthn_bareSignatureCheck is the bare signature check of the tokens of
+// BenchmarkAuthn_freshToken (native only: the module exposes only the proxy-wasm
 // ABI; see docs/performance.md for the wasm figures of filter/jwt's benchmarks).
-func BenchmarkAuthBare(b *testing.B) {
+func BenchmarkAuthn_bareSignatureCheck(b *testing.B) {
 	for _, a := range benchAlgs {
 		tok := benchToken(b, a.alg, a.kid)
 		ok := bareVerifier(b, a.alg, a.kid, tok)
@@ -227,7 +227,7 @@ func BenchmarkAuthBare(b *testing.B) {
 	}
 }
 
-// BenchmarkAuthRatios interleaves, in one loop, a request on a route
+// BenchmarkAuthn_ratios interleaves, in one loop, a request on a route
 // without auth, a fresh-token request, a cached-token request and
 // (natively) the bare check of the same token, so load from other
 // processes hits all alike, and reports the ratios the issue sets targets
@@ -244,14 +244,14 @@ func BenchmarkAuthBare(b *testing.B) {
 // Through the .wasm the bare check cannot run inside the module (it
 // exposes only the proxy-wasm ABI), so only the fresh/cached ratios are
 // reported there; docs/performance.md gives filter/jwt's bare figures under wazero.
-func BenchmarkAuthRatios(b *testing.B) {
+func BenchmarkAuthn_ratios(b *testing.B) {
 	for _, a := range benchAlgs {
 		tok := benchToken(b, a.alg, a.kid)
 		bare := bareVerifier(b, a.alg, a.kid, tok)
 		b.Run(a.alg, func(b *testing.B) {
 			benchGuests(b, func(b *testing.B, g guest) {
 				// Module crypto throughout: these ratios are the module's
-				// own (BenchmarkAuthGoals has the host's).
+				// own (BenchmarkAuthn_hostSignatureGoals has the host's).
 				e := start(b, g, authBenchPolicy(b, true), noVerifySignature())
 				ef := start(b, g, authBenchPolicy(b, false), noVerifySignature())
 				vm, vf := e.Worker(0), ef.Worker(0)

@@ -9,7 +9,7 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// BenchmarkAuthGoals measures issue 15's goals in one interleaved loop, so
+// BenchmarkAuthn_hostSignatureGoals measures issue 15's goals in one interleaved loop, so
 // load from other processes hits every part alike: per iteration a request
 // on a route without auth (pass-through), a fresh RS256 and a fresh ES256
 // token with the host's verify_signature present, a cached RS256 token,
@@ -34,11 +34,11 @@ import (
 // to which the goroutine is locked: the .wasm and the emulator's native
 // verify_signature run on it, so the figures are the work done, not the
 // time other processes on a shared machine held the core.
-func BenchmarkAuthGoals(b *testing.B) {
+func BenchmarkAuthn_hostSignatureGoals(b *testing.B) {
 	benchGuests(b, benchGoals)
 }
 
-// benchGoals is one guest's run of BenchmarkAuthGoals.
+// benchGoals is one guest's run of BenchmarkAuthn_hostSignatureGoals.
 func benchGoals(b *testing.B, g guest) {
 	rs, es := benchToken(b, "RS256", "rsa-a"), benchToken(b, "ES256", "ec256")
 	bareRS, bareES := bareVerifier(b, "RS256", "rsa-a", rs), bareVerifier(b, "ES256", "ec256", es)

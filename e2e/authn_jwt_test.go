@@ -75,9 +75,9 @@ func TestAuthnJWT_algorithms(t *testing.T) {
 	})
 }
 
-// TestAuthnJWT_attacks is docs/internals/security.md §1 as table cases: each refused with
+// TestAuthnJWT_forgedTokensRefused is docs/internals/security.md §1 as table cases: each refused with
 // 401, `error="invalid_token"`, the generic detail and its precise reason.
-func TestAuthnJWT_attacks(t *testing.T) {
+func TestAuthnJWT_forgedTokensRefused(t *testing.T) {
 	now := host.DefaultStart
 	valid := claimsAt(now, idpIssuer, nil)
 	validJSON := mustJSON(t, valid)

@@ -14,12 +14,12 @@ func benchGuests(b *testing.B, f func(b *testing.B, g guest)) {
 	}
 }
 
-// BenchmarkPassThrough is the per-request cost of a route with an empty
+// BenchmarkExchange_passThrough is the per-request cost of a route with an empty
 // policy: route match, header hygiene, metrics and response decoration, plus
-// the emulator's own overhead (see e2e/host BenchmarkRoundTrip for that
+// the emulator's own overhead (see e2e/host BenchmarkGuest_roundTrip for that
 // alone). It reports exports, hostcalls and (natively) the module's own
 // allocations per request (bench_counts_test.go).
-func BenchmarkPassThrough(b *testing.B) {
+func BenchmarkExchange_passThrough(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		var c callCounts
 		e := start(b, counting(g, &c), routesConfig)
@@ -43,8 +43,8 @@ func BenchmarkPassThrough(b *testing.B) {
 	})
 }
 
-// BenchmarkRefusal is the cost of a 404 problem+json refusal.
-func BenchmarkRefusal(b *testing.B) {
+// BenchmarkExchange_refusal is the cost of a 404 problem+json refusal.
+func BenchmarkExchange_refusal(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		e := start(b, g, routesConfig)
 		vm := e.Worker(0)

@@ -6,10 +6,10 @@ import (
 	"github.com/apiguard/apiguard/e2e/host"
 )
 
-// BenchmarkEdgeWasm is one exchange, natively and through the .wasm, on a
+// BenchmarkEdge_tlsCorsDeprecation is one exchange, natively and through the .wasm, on a
 // route with require_tls, cors (an allowed origin) and deprecation, next to
 // the same exchange on a route without them.
-func BenchmarkEdgeWasm(b *testing.B) {
+func BenchmarkEdge_tlsCorsDeprecation(b *testing.B) {
 	cfg := `{"routes": [{"name": "r", "match": {"prefix": "/r"}, "require_tls": true,
 	  "cors": {"allow_origins": ["https://a.example", "https://app.example.com"], "allow_credentials": true},
 	  "deprecation": {"since": "2026-06-01T00:00:00Z", "sunset": "2030-01-01T00:00:00Z", "link": "https://docs.example.com/m"}},

@@ -21,7 +21,7 @@ const globalBenchConfig = `{
 // benchGlobal runs requests against a service that answers at once, in
 // process, with a fixed answer: no network time is included, only the
 // filter's work around one gRPC round trip and the emulator's callout
-// handling (compare with BenchmarkPassThrough for the request alone).
+// handling (compare with BenchmarkExchange_passThrough for the request alone).
 func benchGlobal(b *testing.B, msg *rlsv3.RateLimitResponse, want int) {
 	answerMsg := answer(msg)
 	benchGuests(b, func(b *testing.B, g guest) {
@@ -57,16 +57,16 @@ func benchGlobal(b *testing.B, msg *rlsv3.RateLimitResponse, want int) {
 	})
 }
 
-// BenchmarkGlobalLimit is an admitted request: OK with the limit's
+// BenchmarkGlobalLimit_admitted is an admitted request: OK with the limit's
 // status (the answer envoyproxy/ratelimit gives).
-func BenchmarkGlobalLimit(b *testing.B) {
+func BenchmarkGlobalLimit_admitted(b *testing.B) {
 	benchGlobal(b, &rlsResp{OverallCode: codeOK, Statuses: []*rlsStatus{
 		status(codeOK, 1000000, rlsv3.RateLimitResponse_RateLimit_HOUR, 999999, 1234*time.Second)}}, 200)
 }
 
-// BenchmarkGlobalLimitRefused is an OVER_LIMIT: the 429 with headers
+// BenchmarkGlobalLimit_refused is an OVER_LIMIT: the 429 with headers
 // from the answer.
-func BenchmarkGlobalLimitRefused(b *testing.B) {
+func BenchmarkGlobalLimit_refused(b *testing.B) {
 	benchGlobal(b, &rlsResp{OverallCode: codeOver, Statuses: []*rlsStatus{
 		status(codeOver, 1000000, rlsv3.RateLimitResponse_RateLimit_HOUR, 0, 1234*time.Second)}}, 429)
 }

@@ -12,11 +12,11 @@ import (
 const rlBenchConfig = `{"routes": [{"name": "api", "match": {"prefix": "/"},
   "rate_limits": [{"name": "per-ip", "key": "ip", "limit": 1000000000, "window": "1s"}]}]}`
 
-// BenchmarkRateLimit is one rate-limited request (one limit, uncontended)
+// BenchmarkRateLimit_admitted is one rate-limited request (one limit, uncontended)
 // natively and through the .wasm, with its shared-data round trips per
-// request (shared/op). Compare with BenchmarkPassThrough for the cost of
+// request (shared/op). Compare with BenchmarkExchange_passThrough for the cost of
 // the limit alone.
-func BenchmarkRateLimit(b *testing.B) {
+func BenchmarkRateLimit_admitted(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		var c rlCounter
 		e := start(b, counted(g, &c), rlBenchConfig)
@@ -46,9 +46,9 @@ func BenchmarkRateLimit(b *testing.B) {
 	})
 }
 
-// BenchmarkRateLimitRefused is a request refused by its limit: one get, a
+// BenchmarkRateLimit_refused is a request refused by its limit: one get, a
 // 429 with the RateLimit headers.
-func BenchmarkRateLimitRefused(b *testing.B) {
+func BenchmarkRateLimit_refused(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		var c rlCounter
 		e := start(b, counted(g, &c), `{"routes": [{"name": "api", "match": {"prefix": "/"},

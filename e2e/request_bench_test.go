@@ -42,12 +42,12 @@ const benchRequestConfig = `{"routes": [
   {"name": "capped", "match": {"prefix": "/capped"}, "request": {"max_body_bytes": 131072}}
 ]}`
 
-// BenchmarkRequestJSON64K posts a 64 KiB JSON body. Natively it sets the
+// BenchmarkRequest_json64K posts a 64 KiB JSON body. Natively it sets the
 // request path's validation (reqcheck.CheckBody with the route's compiled
 // rules) beside gjson.Valid on the same body in the same run (the issue's
 // target: at most 1.5x); then whole round trips through the native plugin
 // and the .wasm for each route.
-func BenchmarkRequestJSON64K(b *testing.B) {
+func BenchmarkRequest_json64K(b *testing.B) {
 	doc := benchOrder(64 << 10)
 	cfg, err := config.Parse([]byte(benchRequestConfig))
 	if err != nil {
@@ -123,10 +123,10 @@ func BenchmarkRequestJSON64K(b *testing.B) {
 const benchHeadersConfig = `{"routes": [{"name": "q", "match": {"prefix": "/optional"},
   "request": {"forbid_query_params": ["access_token", "api_key"], "json": {}}}]}`
 
-// BenchmarkRequestHeaders is the header-phase cost of request protection
+// BenchmarkRequest_headerPhase is the header-phase cost of request protection
 // on a body-less request: hygiene (override headers, _method, path) and a
 // forbid_query_params scan of a typical query.
-func BenchmarkRequestHeaders(b *testing.B) {
+func BenchmarkRequest_headerPhase(b *testing.B) {
 	benchGuests(b, func(b *testing.B, g guest) {
 		e := start(b, g, benchHeadersConfig)
 		vm := e.Worker(0)

@@ -9,7 +9,7 @@ import (
 )
 
 // respBenchConfig is the performance target's rule set: 5 paths and 5 keys
-// (filter/redact's BenchmarkRedactVsGjson64K uses the same), and a route
+// (filter/redact's BenchmarkRedact_vsGjson64K uses the same), and a route
 // without response rules for the baseline.
 const respBenchConfig = `{
   "routes": [
@@ -82,11 +82,11 @@ func benchResponse(b *testing.B, path string, size int) {
 	})
 }
 
-// BenchmarkResponseRedact4K and BenchmarkResponseRedact64K are redaction
+// BenchmarkResponse_redact4K and BenchmarkResponse_redact64K are redaction
 // through the plugin (native and .wasm): buffering, one rewrite, the body
-// replaced. BenchmarkResponsePlain* are the same exchanges on a route
+// replaced. BenchmarkResponse_plain* are the same exchanges on a route
 // without response rules, the emulator's and the boundary's share.
-func BenchmarkResponseRedact4K(b *testing.B)  { benchResponse(b, "/orders", 4<<10) }
-func BenchmarkResponseRedact64K(b *testing.B) { benchResponse(b, "/orders", 64<<10) }
-func BenchmarkResponsePlain4K(b *testing.B)   { benchResponse(b, "/plain", 4<<10) }
-func BenchmarkResponsePlain64K(b *testing.B)  { benchResponse(b, "/plain", 64<<10) }
+func BenchmarkResponse_redact4K(b *testing.B)  { benchResponse(b, "/orders", 4<<10) }
+func BenchmarkResponse_redact64K(b *testing.B) { benchResponse(b, "/orders", 64<<10) }
+func BenchmarkResponse_plain4K(b *testing.B)   { benchResponse(b, "/plain", 4<<10) }
+func BenchmarkResponse_plain64K(b *testing.B)  { benchResponse(b, "/plain", 64<<10) }

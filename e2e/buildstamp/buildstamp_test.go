@@ -38,7 +38,7 @@ func write(t *testing.T, p, c string) {
 	}
 }
 
-func TestSourceFiles(t *testing.T) {
+func TestBuildstamp_sourceFiles(t *testing.T) {
 	root, _ := tree(t)
 	got, err := SourceFiles(root)
 	if err != nil {
@@ -55,10 +55,10 @@ func TestSourceFiles(t *testing.T) {
 	}
 }
 
-// TestCheck: a fresh stamp passes; every change that makes the module
+// TestBuildstamp_checkDetectsStale: a fresh stamp passes; every change that makes the module
 // stale fails with ErrStale, and nothing else does (file times, tests,
 // files outside the sources).
-func TestCheck(t *testing.T) {
+func TestBuildstamp_checkDetectsStale(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		edit  func(t *testing.T, root, wasm string)

@@ -1,10 +1,10 @@
 // Package docker holds the end-to-end tests that run apiguard inside a real
 // Envoy (docker-compose.yaml: Envoy 1.39 with --concurrency 2, the
 // testserver as upstream and JWKS server). They need a Docker engine that
-// can pull the images; elsewhere TestDockerEnvoy skips with one line saying
+// can pull the images; elsewhere TestDocker_envoySuite skips with one line saying
 // why, unless APIGUARD_E2E_DOCKER=1 (`make e2e`) demands it.
 //
-// The same suite also runs against the local proxy (TestLocalProxy: the
+// The same suite also runs against the local proxy (TestLocalProxy_envoySuite: the
 // module on wazero in the Envoy emulator), which needs no Docker, so the
 // suite itself is exercised on every `make test`.
 package docker
@@ -135,10 +135,10 @@ func wasmFile(t *testing.T) string {
 	return abs
 }
 
-// TestDockerEnvoy starts docker-compose.yaml, waits for Envoy's readiness,
+// TestDocker_envoySuite starts docker-compose.yaml, waits for Envoy's readiness,
 // runs the suite over real HTTP, dumps every service's log when anything
 // failed, and always tears the stack down.
-func TestDockerEnvoy(t *testing.T) {
+func TestDocker_envoySuite(t *testing.T) {
 	required := os.Getenv("APIGUARD_E2E_DOCKER") == "1"
 	if why := dockerUsable(); why != "" {
 		if required {

@@ -19,13 +19,13 @@ import (
 	"github.com/apiguard/apiguard/e2e/wasmguest"
 )
 
-// TestLocalProxy runs the Envoy suite against the local proxy: the built
+// TestLocalProxy_envoySuite runs the Envoy suite against the local proxy: the built
 // module on wazero inside the Envoy emulator, with two worker VMs sharing
 // one shared-data store, in front of the same testserver (built natively).
 // It checks the suite itself wherever Go runs; what only a real Envoy can
 // show (its admin interface, its own request checks, HTTP/1 framing of a
-// rewritten body) is left to TestDockerEnvoy.
-func TestLocalProxy(t *testing.T) {
+// rewritten body) is left to TestDocker_envoySuite.
+func TestLocalProxy_envoySuite(t *testing.T) {
 	if testing.Short() {
 		t.Skip("local proxy suite skipped: -short")
 	}

@@ -66,9 +66,9 @@ func runSuite(t *testing.T, tg *target) {
 	}
 }
 
-// TestAPIKeyMatchesConfig keeps e2eAPIKey and envoy.yaml in step (it runs
+// TestSuiteConfig_apiKeyMatchesEnvoyYAML keeps e2eAPIKey and envoy.yaml in step (it runs
 // without Docker).
-func TestAPIKeyMatchesConfig(t *testing.T) {
+func TestSuiteConfig_apiKeyMatchesEnvoyYAML(t *testing.T) {
 	b, err := os.ReadFile(bootstrapFile)
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func benchUpstream(UpstreamRequest) Response                   { return benchRes
 
 var benchResp = Response{Status: 200, Headers: hdrs("content-type", "application/json"), Body: []byte(`{"id":1}`)}
 
-func BenchmarkRoundTrip(b *testing.B) {
+func BenchmarkHost_roundTrip(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		req  Request

@@ -172,7 +172,7 @@ type calloutSeen struct {
 	outsideSt, bodySt proxy.Status
 }
 
-func TestHttpCall(t *testing.T) {
+func TestHost_httpCall(t *testing.T) {
 	tests := []struct {
 		name       string
 		answer     func(HTTPRequest) (HTTPResponse, error)
@@ -307,7 +307,7 @@ func TestHttpCall_streamGoneAndManualDelivery(t *testing.T) {
 	}
 }
 
-func TestGrpcCall(t *testing.T) {
+func TestHost_grpcCall(t *testing.T) {
 	tests := []struct {
 		name      string
 		answer    func(GRPCRequest) (GRPCResponse, error)
@@ -361,7 +361,7 @@ func TestGrpcCall(t *testing.T) {
 	}
 }
 
-func TestGrpcCancel(t *testing.T) {
+func TestHost_grpcCancel(t *testing.T) {
 	var cancelSt, againSt proxy.Status
 	e, ts := newEnvoy(t, Config{Delivery: DeliverManually, Clusters: map[string]Cluster{"rls": {}}}, func(g *toy) {
 		g.reqHeaders = func(t *toy, _ uint32, _ int, _ bool) proxy.Action {
@@ -508,7 +508,7 @@ func TestSharedData_casSkipsZero(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
+func TestHost_metrics(t *testing.T) {
 	type res struct {
 		ids                               []uint32
 		incZero, incNeg, incHist, getHist proxy.Status
@@ -565,7 +565,7 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-func TestProperties(t *testing.T) {
+func TestHost_properties(t *testing.T) {
 	type prop struct {
 		path []string
 		want []byte

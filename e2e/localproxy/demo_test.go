@@ -15,7 +15,7 @@ import (
 
 // The demo of `make demo`, run for real: the built module, real HTTP on
 // loopback, and the outcomes it prints.
-func TestDemo(t *testing.T) {
+func TestDemo_outcomes(t *testing.T) {
 	mod, err := wasmguest.CompileFile(filepath.Join("..", "..", "build", "apiguard.wasm"))
 	if err != nil {
 		t.Fatalf("%v (run make build)", err)

@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// BenchmarkRoundTrip is one guest export call that makes three hostcalls
+// BenchmarkGuest_roundTrip is one guest export call that makes three hostcalls
 // (get a header, which also runs the guest allocator; replace a header;
 // log).
-func BenchmarkRoundTrip(b *testing.B) {
+func BenchmarkGuest_roundTrip(b *testing.B) {
 	v, h := newVM(b, Options{})
 	// The path measured: the three hostcalls made, once.
 	h.resetLogs()
@@ -24,9 +24,9 @@ func BenchmarkRoundTrip(b *testing.B) {
 	}
 }
 
-// BenchmarkNewVM is the cost of one VM: instantiation plus the Go
+// BenchmarkGuest_newVM is the cost of one VM: instantiation plus the Go
 // runtime's _initialize (compilation is shared and excluded).
-func BenchmarkNewVM(b *testing.B) {
+func BenchmarkGuest_newVM(b *testing.B) {
 	for _, p := range []Profile{Envoy139, Envoy133} {
 		b.Run(p.String(), func(b *testing.B) {
 			f := guest(b, "hostcalls").Factory(Options{Profile: p})

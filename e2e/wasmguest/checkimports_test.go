@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestCheckImports(t *testing.T) {
+func TestGuest_checkImports(t *testing.T) {
 	tests := []struct {
 		name    string
 		guest   string

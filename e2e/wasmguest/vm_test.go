@@ -46,10 +46,10 @@ const (
 	scOOM
 )
 
-// TestScenarioNumbers keeps the constants above and the guest's own copy
+// TestGuest_scenarioNumbersMatchGuest keeps the constants above and the guest's own copy
 // (testdata/hostcalls is a separate program) the same list in the same
 // order, so a scenario number means the same thing on both sides.
-func TestScenarioNumbers(t *testing.T) {
+func TestGuest_scenarioNumbersMatchGuest(t *testing.T) {
 	block := regexp.MustCompile(`(?s)const \(\n\tscHeader = 1 \+ iota\n.*?\n\)`)
 	mine, err := os.ReadFile("vm_test.go")
 	if err != nil {
@@ -487,7 +487,7 @@ func TestFactory_LoadErrors(t *testing.T) {
 	})
 }
 
-func TestCompile(t *testing.T) {
+func TestGuest_compile(t *testing.T) {
 	if _, err := Compile(t.Context(), []byte("\x00asm\x01\x00\x00\x00garbage")); err == nil {
 		t.Error("garbage compiled")
 	}

@@ -22,7 +22,7 @@ func testSet() *Set {
 	})
 }
 
-func TestLookup(t *testing.T) {
+func TestAPIKey_lookupStatusPerKey(t *testing.T) {
 	s := testSet()
 	long := strings.Repeat("k", MaxKeyBytes+1)
 	cases := []struct {
@@ -52,7 +52,7 @@ func TestLookup(t *testing.T) {
 	}
 }
 
-func TestLookupLongKeyUnderLimit(t *testing.T) {
+func TestAPIKey_longKeyUnderLimitFound(t *testing.T) {
 	key := strings.Repeat("x", MaxKeyBytes) // beyond the stack buffer
 	s := NewSet([]Key{{ID: "long", SHA256: sha256.Sum256([]byte(key))}})
 	if i, st := s.Lookup(key, now); i != 0 || st != Valid {
@@ -60,26 +60,26 @@ func TestLookupLongKeyUnderLimit(t *testing.T) {
 	}
 }
 
-func TestExpiresAtEpoch(t *testing.T) {
+func TestAPIKey_expiresAtEpoch(t *testing.T) {
 	s := NewSet([]Key{{ID: "epoch", SHA256: Hash("k"), Expires: time.Unix(0, 0)}})
 	if _, st := s.Lookup("k", now); st != Expired {
 		t.Fatalf("a key expiring at the epoch is %v", st)
 	}
 }
 
-func TestEmptySet(t *testing.T) {
+func TestAPIKey_emptySetKnowsNoKey(t *testing.T) {
 	s := NewSet(nil)
 	if i, st := s.Lookup("anything", now); i != -1 || st != Unknown {
 		t.Fatalf("Lookup = %d, %v", i, st)
 	}
 }
 
-// TestLookupComparesEveryEntry observes the scan: whatever entry matches
+// TestAPIKey_lookupComparesEveryEntry observes the scan: whatever entry matches
 // (first, middle, last, none), every configured hash is compared once, in
 // order, so the time cannot depend on where the match is. Each comparison
 // is crypto/subtle's ConstantTimeCompare of the whole 32-byte hashes, which
 // reads every byte and has no early exit on the first differing one.
-func TestLookupComparesEveryEntry(t *testing.T) {
+func TestAPIKey_lookupComparesEveryEntry(t *testing.T) {
 	keys := make([]Key, 8)
 	for i := range keys {
 		keys[i] = Key{ID: string(rune('a' + i)), SHA256: Hash(string(rune('a' + i)))}
@@ -106,9 +106,9 @@ func TestLookupComparesEveryEntry(t *testing.T) {
 	}
 }
 
-// TestFirstAndLastByteDiffer: a hash differing from a configured one only
+// TestAPIKey_firstOrLastByteDifferRefusedAlike: a hash differing from a configured one only
 // in its first or only in its last byte is refused alike.
-func TestFirstAndLastByteDiffer(t *testing.T) {
+func TestAPIKey_firstOrLastByteDifferRefusedAlike(t *testing.T) {
 	h := Hash("presented")
 	first, last := h, h
 	first[0] ^= 1
@@ -121,14 +121,14 @@ func TestFirstAndLastByteDiffer(t *testing.T) {
 	}
 }
 
-func TestLookupAllocs(t *testing.T) {
+func TestAPIKey_lookupDoesNotAllocate(t *testing.T) {
 	s := testSet()
 	if n := testing.AllocsPerRun(100, func() { s.Lookup("new-key", now) }); n != 0 {
 		t.Fatalf("Lookup allocates %v times", n)
 	}
 }
 
-func TestStatusString(t *testing.T) {
+func TestAPIKey_statusString(t *testing.T) {
 	for st, want := range map[Status]string{Valid: "valid", Expired: "expired", Unknown: "unknown", 9: "unknown"} {
 		if got := st.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", st, got, want)
@@ -136,9 +136,9 @@ func TestStatusString(t *testing.T) {
 	}
 }
 
-// FuzzLookup: a key is found exactly when its SHA-256 is configured, and
+// FuzzAPIKey_lookupFindsExactlyConfiguredKeys: a key is found exactly when its SHA-256 is configured, and
 // found keys map back to that entry.
-func FuzzLookup(f *testing.F) {
+func FuzzAPIKey_lookupFindsExactlyConfiguredKeys(f *testing.F) {
 	for _, seed := range []string{"old-key", "new-key", "expired-key", "", "x", strings.Repeat("z", 300)} {
 		f.Add(seed)
 	}
@@ -163,10 +163,10 @@ func FuzzLookup(f *testing.F) {
 	})
 }
 
-// BenchmarkLookup shows that the time does not depend on where the
+// BenchmarkAPIKey_lookup shows that the time does not depend on where the
 // presented hash first differs from a configured one, nor on whether it
 // matches.
-func BenchmarkLookup(b *testing.B) {
+func BenchmarkAPIKey_lookup(b *testing.B) {
 	h := Hash("presented")
 	first, last := h, h
 	first[0] ^= 1

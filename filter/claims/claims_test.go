@@ -35,7 +35,7 @@ const sample = `{
 	"spaces": "   "
 }`
 
-func TestLookup(t *testing.T) {
+func TestClaims_lookupByPath(t *testing.T) {
 	c := parse(t, sample)
 	for _, tc := range []struct {
 		path []string
@@ -169,7 +169,7 @@ func TestEqual_numbers(t *testing.T) {
 	}
 }
 
-func TestHeaderValue(t *testing.T) {
+func TestClaims_headerValue(t *testing.T) {
 	for _, tc := range []struct {
 		json string
 		want string
@@ -230,10 +230,10 @@ func TestHolds_doesNotAllocate(t *testing.T) {
 	}
 }
 
-// FuzzHeaderValue: whatever the claim, a rendered header value holds no
+// FuzzClaims_headerValueClean: whatever the claim, a rendered header value holds no
 // control character and no leading or trailing space; a string renders as
 // itself and an array of strings splits back into its elements.
-func FuzzHeaderValue(f *testing.F) {
+func FuzzClaims_headerValueClean(f *testing.F) {
 	for _, s := range []string{`"alice"`, `"a\r\nb"`, `["a","b"]`, `["a,b"]`, `1e5`, `true`, `null`, `{}`, `"\u0085"`, `" x"`, `[]`, `[""]`} {
 		f.Add(s)
 	}
@@ -292,9 +292,9 @@ func FuzzHeaderValue(f *testing.F) {
 	})
 }
 
-// FuzzEqualNumbers checks exact numeric equality against math/big for
+// FuzzClaims_equalNumbersExact checks exact numeric equality against math/big for
 // numbers of moderate exponent.
-func FuzzEqualNumbers(f *testing.F) {
+func FuzzClaims_equalNumbersExact(f *testing.F) {
 	for _, p := range [][2]string{{"1", "1.0"}, {"-0", "0"}, {"1e2", "100"}, {"0.5", "5e-1"}, {"3", "3.0000000000000001"}, {"12e-3", "0.012"}} {
 		f.Add(p[0], p[1])
 	}
@@ -328,7 +328,7 @@ func moderateRat(s string) (*big.Rat, bool) {
 	return new(big.Rat).SetString(s)
 }
 
-func BenchmarkHolds(b *testing.B) {
+func BenchmarkClaims_holds(b *testing.B) {
 	c := parse(b, sample)
 	rules := []Rule{
 		{Path: []string{"scope"}, Contains: []string{"orders:read"}},
@@ -355,7 +355,7 @@ func BenchmarkHolds(b *testing.B) {
 	}
 }
 
-func BenchmarkHeaderValue(b *testing.B) {
+func BenchmarkClaims_headerValue(b *testing.B) {
 	c := parse(b, sample)
 	sub, roles := c.Get("sub"), c.Get("realm_access").Get("roles")
 	b.ReportAllocs()

@@ -9,7 +9,7 @@ import (
 	"github.com/apiguard/apiguard/filter/config"
 )
 
-func TestValidOrigin(t *testing.T) {
+func TestCORS_validOrigin(t *testing.T) {
 	cases := []struct {
 		in   string
 		want bool
@@ -71,7 +71,7 @@ func cors(origins []string, mutate func(*config.CORS)) *CORS {
 	return NewCORS(c)
 }
 
-func TestAllowOrigin(t *testing.T) {
+func TestCORS_allowOrigin(t *testing.T) {
 	listed := cors([]string{"https://app.example.com", "http://localhost:3000", "null"}, nil)
 	any := cors([]string{"*"}, nil)
 	cases := []struct {
@@ -108,7 +108,7 @@ func TestAllowOrigin(t *testing.T) {
 	}
 }
 
-func TestListed(t *testing.T) {
+func TestCORS_listedOrigin(t *testing.T) {
 	listed := cors([]string{"https://app.example.com", "null"}, nil)
 	any := cors([]string{"*"}, nil)
 	cases := []struct {
@@ -129,7 +129,7 @@ func TestListed(t *testing.T) {
 	}
 }
 
-func TestHeadersAllowed(t *testing.T) {
+func TestCORS_headersAllowed(t *testing.T) {
 	c := cors([]string{"*"}, func(c *config.CORS) { c.AllowHeaders = []string{"authorization", "content-type", "x-trace"} })
 	none := cors([]string{"*"}, nil)
 	cases := []struct {
@@ -161,7 +161,7 @@ func TestHeadersAllowed(t *testing.T) {
 	}
 }
 
-func TestPreflight(t *testing.T) {
+func TestCORS_preflightVerdict(t *testing.T) {
 	c := cors([]string{"https://app.example.com"}, func(c *config.CORS) {
 		c.AllowMethods = []string{"GET", "PUT"}
 		c.AllowHeaders = []string{"content-type"}
@@ -190,7 +190,7 @@ func TestPreflight(t *testing.T) {
 	}
 }
 
-func TestCORSValues(t *testing.T) {
+func TestCORS_headerValues(t *testing.T) {
 	c := cors([]string{"https://app.example.com"}, func(c *config.CORS) {
 		c.AllowMethods = []string{"GET", "POST", "DELETE"}
 		c.AllowHeaders = []string{"authorization", "content-type"}
@@ -222,7 +222,7 @@ func TestCORSValues(t *testing.T) {
 	}
 }
 
-func TestVerdictString(t *testing.T) {
+func TestCORS_verdictString(t *testing.T) {
 	for v, want := range map[Verdict]string{PreflightAllowed: "allowed", PreflightBadOrigin: "bad_origin",
 		PreflightBadMethod: "bad_method", PreflightBadHeader: "bad_header", Verdict(9): "invalid"} {
 		if got := v.String(); got != want {
@@ -231,7 +231,7 @@ func TestVerdictString(t *testing.T) {
 	}
 }
 
-func TestDeprecationValues(t *testing.T) {
+func TestDeprecation_headerValues(t *testing.T) {
 	since := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	sunset := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	d := NewDeprecation(&config.Deprecation{Since: since, Sunset: sunset, Link: "https://docs.example.com/migrate?v=2", RefuseAfterSunset: true})
@@ -250,7 +250,7 @@ func TestDeprecationValues(t *testing.T) {
 	}
 }
 
-func TestFormats(t *testing.T) {
+func TestDeprecation_dateFormats(t *testing.T) {
 	cet := time.FixedZone("CET", 3600)
 	cases := []struct {
 		t           time.Time
@@ -272,7 +272,7 @@ func TestFormats(t *testing.T) {
 	}
 }
 
-func TestGone(t *testing.T) {
+func TestDeprecation_goneAfterSunset(t *testing.T) {
 	since := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
 	sunset := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	refuse := NewDeprecation(&config.Deprecation{Since: since, Sunset: sunset, RefuseAfterSunset: true})
@@ -353,7 +353,7 @@ func refValidOrigin(s string) bool {
 	return !(scheme == "https" && n == 443 || scheme == "http" && n == 80)
 }
 
-func FuzzValidOrigin(f *testing.F) {
+func FuzzCORS_validOrigin(f *testing.F) {
 	for _, s := range []string{"https://app.example.com", "http://localhost:8080", "null", "https://[::1]:443",
 		"https://[2001:db8::1]:8443", "https://a:443", "http://a:80", "https://a:00", "https://a:99999",
 		"https://a/", "x://", "https://[::1", "a+b.c-d://h_1", "https://a:1:2", "https://[::]:x"} {
@@ -402,7 +402,7 @@ func refHeadersAllowed(allowed []string, list string) bool {
 	return true
 }
 
-func FuzzHeadersAllowed(f *testing.F) {
+func FuzzCORS_headersAllowed(f *testing.F) {
 	allowed := []string{"authorization", "content-type", "x-k"}
 	c := cors([]string{"*"}, func(c *config.CORS) { c.AllowHeaders = allowed })
 	for _, s := range []string{"", "authorization", "Authorization, Content-Type", " x-k ,", "x-k;", "x-K\t,\tX-k",
@@ -416,7 +416,7 @@ func FuzzHeadersAllowed(f *testing.F) {
 	})
 }
 
-func BenchmarkAllowOrigin(b *testing.B) {
+func BenchmarkCORS_allowOrigin(b *testing.B) {
 	c := cors([]string{"https://a.example.com", "https://b.example.com", "https://app.example.com"}, nil)
 	if _, ok := c.AllowOrigin("https://app.example.com.evil"); ok {
 		b.Fatal("another origin is allowed")
@@ -429,7 +429,7 @@ func BenchmarkAllowOrigin(b *testing.B) {
 	}
 }
 
-func BenchmarkPreflight(b *testing.B) {
+func BenchmarkCORS_preflight(b *testing.B) {
 	c := cors([]string{"https://app.example.com"}, func(c *config.CORS) {
 		c.AllowMethods = []string{"GET", "POST", "PUT", "DELETE"}
 		c.AllowHeaders = []string{"authorization", "content-type", "x-request-id"}
@@ -445,7 +445,7 @@ func BenchmarkPreflight(b *testing.B) {
 	}
 }
 
-func BenchmarkValidOrigin(b *testing.B) {
+func BenchmarkCORS_validOrigin(b *testing.B) {
 	if ValidOrigin("https://app.example.com:8443/") || ValidOrigin("https://app.example.com:84a3") {
 		b.Fatal("an invalid origin passes: the check measured does nothing")
 	}
@@ -457,7 +457,7 @@ func BenchmarkValidOrigin(b *testing.B) {
 	}
 }
 
-func BenchmarkGone(b *testing.B) {
+func BenchmarkDeprecation_gone(b *testing.B) {
 	d := NewDeprecation(&config.Deprecation{Since: time.Unix(0, 0), Sunset: time.Unix(2e9, 0), RefuseAfterSunset: true})
 	now := time.Unix(1.9e9, 0).UnixNano()
 	if !d.Gone(time.Unix(2e9+1, 0).UnixNano()) {

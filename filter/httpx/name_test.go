@@ -2,7 +2,7 @@ package httpx
 
 import "testing"
 
-func TestAppendQueryName(t *testing.T) {
+func TestQueryName_normalisedLikeFrameworks(t *testing.T) {
 	cases := []struct {
 		raw, want string
 		bracket   int
@@ -54,7 +54,7 @@ func TestAppendQueryName(t *testing.T) {
 // NormalizeQueryName (the configuration's names) and AppendQueryName (the
 // request's names) must agree, or a name written in the config could be
 // missed in requests.
-func FuzzQueryNameMatchesConfig(f *testing.F) {
+func FuzzQueryName_requestMatchesConfig(f *testing.F) {
 	for _, s := range []string{"access_token", "ACCESS.TOKEN", "a+b", "%61", "%5B", "%", "%4", "\xff", "\u212A", "ſ", "İ", "%C4%B0", "a[b[c", "+a", "%20%20a", "%20+[b", "++"} {
 		f.Add(s)
 	}
@@ -69,7 +69,7 @@ func FuzzQueryNameMatchesConfig(f *testing.F) {
 	})
 }
 
-func TestAppendQueryDecoded(t *testing.T) {
+func TestQueryValue_appendDecoded(t *testing.T) {
 	for in, want := range map[string]string{
 		"abc": "abc", "a%2Bb": "a+b", "a+b": "a b", "%zz": "%zz", "%4": "%4", "%41%42": "AB", "": "", "%%41": "%A", "%2541": "%41",
 	} {
@@ -79,7 +79,7 @@ func TestAppendQueryDecoded(t *testing.T) {
 	}
 }
 
-func TestQueryNameIndex(t *testing.T) {
+func TestQueryName_indexOfConfiguredName(t *testing.T) {
 	names := []string{"access_token", "api_key"}
 	for raw, want := range map[string]int{
 		"access_token": 0, "ACCESS.TOKEN": 0, "access_token[]": 0, "access_token[a]": 0,

@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// TestPercentByte checks every two-byte tail against strconv, and the
+// TestPercent_byteAgainstStrconv checks every two-byte tail against strconv, and the
 // cases where there is no escape at s[i].
-func TestPercentByte(t *testing.T) {
+func TestPercent_byteAgainstStrconv(t *testing.T) {
 	for hi := 0; hi < 256; hi++ {
 		for lo := 0; lo < 256; lo++ {
 			s := "%" + string([]byte{byte(hi), byte(lo)})

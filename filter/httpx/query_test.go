@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-func TestFindQueryParam(t *testing.T) {
+func TestQuery_findParam(t *testing.T) {
 	names := []string{"access_token", "api_key", "password"}
 	cases := []struct {
 		query string
@@ -137,7 +137,7 @@ func findQueryParamRef(query string, names []string) int {
 	return -1
 }
 
-func FuzzFindQueryParam(f *testing.F) {
+func FuzzQuery_findParam(f *testing.F) {
 	for _, s := range []string{"access_token=1", "a=1&b", "x;ACCESS.TOKEN", "access[token]", "access_token[x]=1", "%61ccess%5Ftoken", "a=%26access_token",
 		"+access_token=1", "%20+a.b[]=1", "+++++++++++++a_b", "[access_token]", "]a_b", "%5B%5Ba.b%5D%5D", "+[+a_b]"} {
 		f.Add(s)
@@ -150,7 +150,7 @@ func FuzzFindQueryParam(f *testing.F) {
 	})
 }
 
-func TestFindQueryParamAllocs(t *testing.T) {
+func TestQuery_findParamDoesNotAllocate(t *testing.T) {
 	names := []string{"access_token", "api_key", "password"}
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&ACCESS.TOKEN2=x&caf%C3%A9=1"
 	if n := testing.AllocsPerRun(100, func() { FindQueryParam(q, names) }); n != 0 {
@@ -158,7 +158,7 @@ func TestFindQueryParamAllocs(t *testing.T) {
 	}
 }
 
-func TestNextQueryParam(t *testing.T) {
+func TestQuery_nextParamSplitsPairs(t *testing.T) {
 	q := "a=1&&b;=x;c=d=e&f&"
 	var got []string
 	for i := 0; i <= len(q); {
@@ -174,9 +174,9 @@ func TestNextQueryParam(t *testing.T) {
 	}
 }
 
-// TestUnsafeQuery: names with control characters in any spelling, and NUL
+// TestQuery_unsafeControlCharacters: names with control characters in any spelling, and NUL
 // in values, are refused; other control characters in values pass.
-func TestUnsafeQuery(t *testing.T) {
+func TestQuery_unsafeControlCharacters(t *testing.T) {
 	for q, want := range map[string]bool{
 		"":                       false,
 		"a=1&b=2":                false,
@@ -213,8 +213,8 @@ func TestUnsafeQuery(t *testing.T) {
 	}
 }
 
-// TestUnsafeCookie: the same rules for the pairs of one Cookie header.
-func TestUnsafeCookie(t *testing.T) {
+// TestCookie_unsafeControlCharacters: the same rules for the pairs of one Cookie header.
+func TestCookie_unsafeControlCharacters(t *testing.T) {
 	for v, want := range map[string]bool{
 		"":                              false,
 		"a=1; b=2":                      false,
@@ -249,7 +249,7 @@ func TestUnsafeCookie(t *testing.T) {
 	}
 }
 
-func TestNextCookiePair(t *testing.T) {
+func TestCookie_nextPair(t *testing.T) {
 	v := " a=1 ;\tb = 2;;c, d=4 ,e=5,  "
 	var got []string
 	for i := 0; i < len(v); {
@@ -306,7 +306,7 @@ func unhex(c byte) byte {
 	return c - '0'
 }
 
-func FuzzUnsafeQuery(f *testing.F) {
+func FuzzQuery_unsafe(f *testing.F) {
 	for _, s := range []string{"a=1", "password%00=x", "a=%00", "a=%0A", "%0=1", "a;b%7f", "x=%2500", "\x00"} {
 		f.Add(s)
 	}
@@ -319,7 +319,7 @@ func FuzzUnsafeQuery(f *testing.F) {
 	})
 }
 
-func FuzzUnsafeCookie(f *testing.F) {
+func FuzzCookie_unsafe(f *testing.F) {
 	for _, s := range []string{"a=1; b=2", "session%00=x", "a=%00", " a\t=1", "x\x7f", ";;", "a=\x00", "a=1, b%00=2", ",;,"} {
 		f.Add(s)
 	}
@@ -338,10 +338,10 @@ func FuzzUnsafeCookie(f *testing.F) {
 	})
 }
 
-// TestUnsafeFormName: a control character in a form field's name, raw or
+// TestForm_unsafeFieldName: a control character in a form field's name, raw or
 // percent-encoded, except raw tabs and line breaks (a JSON body's
 // whitespace).
-func TestUnsafeFormName(t *testing.T) {
+func TestForm_unsafeFieldName(t *testing.T) {
 	for form, want := range map[string]bool{
 		"":                       false,
 		"note=hi&user_id=bob":    false,
@@ -375,7 +375,7 @@ func multipartNames(body string) []string {
 	return out
 }
 
-func TestEachMultipartName(t *testing.T) {
+func TestMultipart_eachFieldName(t *testing.T) {
 	for _, c := range []struct {
 		body string
 		want []string
@@ -412,9 +412,9 @@ func TestEachMultipartName(t *testing.T) {
 	}
 }
 
-// FuzzEachMultipartName: no panic, names are substrings of the body unless
+// FuzzMultipart_eachFieldName: no panic, names are substrings of the body unless
 // escapes were undone, and the scan ends.
-func FuzzEachMultipartName(f *testing.F) {
+func FuzzMultipart_eachFieldName(f *testing.F) {
 	for _, s := range []string{"Content-Disposition: form-data; name=\"a\"\r\n", "content-disposition:name*=x''y", "Content-Disposition: name=\"\\", "Content-Disposition:;=;\"\\\"", "\n\n\r\n"} {
 		f.Add(s)
 	}

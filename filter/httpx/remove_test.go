@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestCutPrefixFold(t *testing.T) {
+func TestCutPrefixFold_cases(t *testing.T) {
 	for _, c := range []struct {
 		v, prefix, rest string
 		ok              bool
@@ -38,7 +38,7 @@ func authCookies(v string) []authCookiePair {
 	return out
 }
 
-func TestForEachCookie(t *testing.T) {
+func TestCookie_forEachPair(t *testing.T) {
 	for _, c := range []struct {
 		in   string
 		want []authCookiePair
@@ -63,7 +63,7 @@ func dropNamed(qname string) func(string, int) bool {
 	return func(name string, _ int) bool { return QueryNameIndex(name, qname) >= 0 }
 }
 
-func TestWithoutCookies(t *testing.T) {
+func TestCookie_withoutNamedCookies(t *testing.T) {
 	for _, c := range []struct {
 		in, name, want string
 		cut            bool
@@ -106,9 +106,9 @@ func TestWithoutCookies(t *testing.T) {
 	}
 }
 
-// FuzzWithoutCookies: the named cookie is gone, every other pair is kept
+// FuzzCookie_withoutNamedCookies: the named cookie is gone, every other pair is kept
 // in order, and nothing panics.
-func FuzzWithoutCookies(f *testing.F) {
+func FuzzCookie_withoutNamedCookies(f *testing.F) {
 	for _, s := range []string{"a=1; session=x; b=2", "session=\"x\"", ";;;", "session", " session=1;session=2 ", "=;==", "+session=1", "session%00=1", "a=1, session=2", "x,session=1;y=2, ", "[session]=1,b"} {
 		f.Add(s, "session")
 	}
@@ -135,7 +135,7 @@ func FuzzWithoutCookies(f *testing.F) {
 	})
 }
 
-func TestWithoutQueryParams(t *testing.T) {
+func TestQuery_withoutNamedParams(t *testing.T) {
 	q := NormalizeQueryName("access_token")
 	for _, c := range []struct {
 		in, want string
@@ -164,9 +164,9 @@ func TestWithoutQueryParams(t *testing.T) {
 	}
 }
 
-// FuzzWithoutQueryParams: no parameter of the name survives, and the
+// FuzzQuery_withoutNamedParams: no parameter of the name survives, and the
 // other parameters keep their order and bytes.
-func FuzzWithoutQueryParams(f *testing.F) {
+func FuzzQuery_withoutNamedParams(f *testing.F) {
 	for _, s := range []string{"a=1&access_token=x&b=2", "access_token", "&&;", "ACCESS.TOKEN=1;x=2", "access%5ftoken=%zz", "+access_token=1"} {
 		f.Add(s)
 	}
@@ -202,7 +202,7 @@ func FuzzWithoutQueryParams(f *testing.F) {
 	})
 }
 
-func TestDecodeQueryValue(t *testing.T) {
+func TestQueryValue_decode(t *testing.T) {
 	for in, want := range map[string]string{
 		"abc": "abc", "a%2Bb": "a+b", "a+b": "a b", "%zz": "%zz", "%4": "%4", "%41%42": "AB", "": "",
 	} {

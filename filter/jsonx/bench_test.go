@@ -59,7 +59,7 @@ func benchDocument(size int) []byte {
 
 var benchLimits = Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 
-func TestBenchDocumentIsRealistic(t *testing.T) {
+func TestBenchDocument_isRealistic(t *testing.T) {
 	doc := benchDocument(64 << 10)
 	if len(doc) < 60<<10 || len(doc) > 64<<10 {
 		t.Fatalf("document is %d bytes", len(doc))
@@ -72,9 +72,9 @@ func TestBenchDocumentIsRealistic(t *testing.T) {
 	}
 }
 
-// BenchmarkValidate64K is the body-validation target of issue #15: through
+// BenchmarkValidate_64K is the body-validation target of issue #15: through
 // the .wasm (make bench-wasm) at most 3x its native time.
-func BenchmarkValidate64K(b *testing.B) {
+func BenchmarkValidate_64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	var v Validator
 	// The validation measured refuses a truncated copy.
@@ -93,9 +93,9 @@ func BenchmarkValidate64K(b *testing.B) {
 	}
 }
 
-// BenchmarkValidateFold64K is BenchmarkValidate64K with keys also compared
+// BenchmarkValidate_fold64K is BenchmarkValidate_64K with keys also compared
 // under case folding, as request bodies are unless json.case_sensitive_keys.
-func BenchmarkValidateFold64K(b *testing.B) {
+func BenchmarkValidate_fold64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	v := Validator{FoldDuplicates: true}
 	b.SetBytes(int64(len(doc)))
@@ -107,9 +107,9 @@ func BenchmarkValidateFold64K(b *testing.B) {
 	}
 }
 
-// BenchmarkValidatePooled64K measures the package-level Validate (pooled
+// BenchmarkValidate_pooled64K measures the package-level Validate (pooled
 // Validator).
-func BenchmarkValidatePooled64K(b *testing.B) {
+func BenchmarkValidate_pooled64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
@@ -120,10 +120,10 @@ func BenchmarkValidatePooled64K(b *testing.B) {
 	}
 }
 
-// BenchmarkGjsonValid64K is the reference: the project target is
+// BenchmarkValidate_gjsonReference64K is the reference: the project target is
 // Validate at most 1.5× this time. gjson.Valid checks only the grammar (no
 // UTF-8, duplicates or limits).
-func BenchmarkGjsonValid64K(b *testing.B) {
+func BenchmarkValidate_gjsonReference64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
@@ -134,11 +134,11 @@ func BenchmarkGjsonValid64K(b *testing.B) {
 	}
 }
 
-// BenchmarkValidateVsGjson64K runs Validate and gjson.Valid alternately
+// BenchmarkValidate_vsGjson64K runs Validate and gjson.Valid alternately
 // on the same body and reports the ratio of their fastest runs ("x_gjson",
 // target <= 1.5): the minimum ignores preemption by other processes
 // sharing the CPU, so the ratio stays meaningful on a busy machine.
-func BenchmarkValidateVsGjson64K(b *testing.B) {
+func BenchmarkValidate_vsGjson64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	var v Validator
 	minJ, minG := time.Duration(1<<62), time.Duration(1<<62)
@@ -161,7 +161,7 @@ func BenchmarkValidateVsGjson64K(b *testing.B) {
 	b.ReportMetric(float64(minJ)/float64(minG), "x_gjson")
 }
 
-func BenchmarkParse64K(b *testing.B) {
+func BenchmarkParse_64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	var v Validator
 	b.SetBytes(int64(len(doc)))
@@ -178,7 +178,7 @@ var claimsDoc = []byte(`{"iss":"https://issuer.example.com/","sub":"user-8c2f41d
 	`"scope":"read:orders write:orders","tenant":"acme","roles":["admin","user"],"email_verified":true,` +
 	`"name":"J\u00e9r\u00f4me Example","amr":["pwd","mfa"]}`)
 
-func BenchmarkParseClaims(b *testing.B) {
+func BenchmarkParse_claims(b *testing.B) {
 	var v Validator
 	b.SetBytes(int64(len(claimsDoc)))
 	b.ReportAllocs()
@@ -189,7 +189,7 @@ func BenchmarkParseClaims(b *testing.B) {
 	}
 }
 
-func BenchmarkValidateClaims(b *testing.B) {
+func BenchmarkValidate_claims(b *testing.B) {
 	var v Validator
 	b.SetBytes(int64(len(claimsDoc)))
 	b.ReportAllocs()
@@ -200,7 +200,7 @@ func BenchmarkValidateClaims(b *testing.B) {
 	}
 }
 
-func BenchmarkValidateDepthBomb(b *testing.B) {
+func BenchmarkValidate_depthBomb(b *testing.B) {
 	doc := make([]byte, 2<<20)
 	for i := range doc {
 		doc[i] = '['

@@ -19,7 +19,7 @@ var foldAlphabet = []rune{'k', 'K', '\u212a', 's', 'S', '\u017f', 'i', 'I', '\u0
 	'\u03c3', '\u03a3', '\u03c2', '\u00df', '\u1e9e', 'q', 'Q', '\u00b5', '\u03bc', '\u039c',
 	'\u01c4', '\u01c5', '\u01c6', '_', '1', 'j'}
 
-func TestFoldRune(t *testing.T) {
+func TestFold_runeOrbits(t *testing.T) {
 	for _, c := range []struct{ in, want rune }{
 		{'a', 'A'}, {'A', 'A'}, {'k', 'K'}, {'\u212a', 'K'}, {'\u017f', 'S'}, {'s', 'S'},
 		{'i', 'I'}, {'\u0130', 'I'}, {'\u0131', 'I'}, {'\u03c2', '\u03a3'}, {'\u039c', '\u00b5'}, {'\u03bc', '\u00b5'},
@@ -31,10 +31,10 @@ func TestFoldRune(t *testing.T) {
 	}
 }
 
-// TestEqualFold holds EqualFold to its definition (the same AppendFold
+// TestFold_equalFoldAgainstOracle holds EqualFold to its definition (the same AppendFold
 // bytes) and to the standard-library oracle, over every pair of runes of
 // every simple-folding orbit in the BMP and over random strings.
-func TestEqualFold(t *testing.T) {
+func TestFold_equalFoldAgainstOracle(t *testing.T) {
 	for r := rune(0); r < 0x10000; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {
 			continue
@@ -79,7 +79,7 @@ func TestEqualFold(t *testing.T) {
 	}
 }
 
-// TestDuplicateKeysFoldOracle is the property of FoldDuplicates: a
+// TestDuplicateKeys_foldAgainstOracle is the property of FoldDuplicates: a
 // document is refused exactly when one of its objects holds two keys that
 // the standard-library oracle (foldOracle) calls equal, with
 // ReasonDuplicateKey when the second of the first such pair is the first
@@ -87,7 +87,7 @@ func TestEqualFold(t *testing.T) {
 // offset. Keys are drawn from foldAlphabet, some written as \u escapes,
 // in objects small enough for the linear scan and large enough for the
 // hash table, nested.
-func TestDuplicateKeysFoldOracle(t *testing.T) {
+func TestDuplicateKeys_foldAgainstOracle(t *testing.T) {
 	rnd := xorshift(0x9e3779b97f4a7c15)
 	var v Validator
 	v.FoldDuplicates = true
@@ -236,9 +236,9 @@ func xorshift(seed uint64) func(int) int {
 	}
 }
 
-// TestUpperASCII8 checks the eight-lane upper-casing of the fast path
+// TestFold_upperASCII8Lanes checks the eight-lane upper-casing of the fast path
 // against the bytewise rule for every byte value in every lane.
-func TestUpperASCII8(t *testing.T) {
+func TestFold_upperASCII8Lanes(t *testing.T) {
 	for c := 0; c < 0x80; c++ {
 		want := byte(c)
 		if c >= 'a' && c <= 'z' {

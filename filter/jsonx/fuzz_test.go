@@ -51,7 +51,7 @@ func addSeeds(f *testing.F) {
 			f.Fatal(err)
 		}
 		// The two 100-250 KB nesting files are covered by
-		// TestJSONTestSuite and TestDepthBomb; as seeds they only make
+		// TestValidate_JSONTestSuite and TestValidate_depthBomb; as seeds they only make
 		// every mutation slow.
 		if len(data) <= 4096 {
 			f.Add(data)
@@ -59,7 +59,7 @@ func addSeeds(f *testing.F) {
 	}
 }
 
-// FuzzValidate checks Validate against encoding/json.Valid on
+// FuzzValidate_againstEncodingJSON checks Validate against encoding/json.Valid on
 // well-formedness and against an encoding/json token walk on duplicate
 // keys. The known, intended differences are accounted for exactly:
 //
@@ -71,7 +71,7 @@ func addSeeds(f *testing.F) {
 //     ReasonUTF8 (or an earlier duplicate key).
 //   - encoding/json accepts duplicate keys (last one wins); Validate refuses
 //     them, exactly when the token walk sees one.
-func FuzzValidate(f *testing.F) {
+func FuzzValidate_againstEncodingJSON(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var v Validator
@@ -297,10 +297,10 @@ func stdWalk(t *testing.T, data []byte) stdStats {
 	}
 }
 
-// FuzzParse checks that Parse agrees with Validate, that its tree matches
+// FuzzParse_againstEncodingJSON checks that Parse agrees with Validate, that its tree matches
 // encoding/json's decoding of the same text, and that encoding the tree and
 // parsing it again gives the same tree.
-func FuzzParse(f *testing.F) {
+func FuzzParse_againstEncodingJSON(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		val, perr := Parse(data, Limits{})

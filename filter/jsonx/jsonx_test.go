@@ -43,7 +43,7 @@ func runCases(t *testing.T, cases []vcase, fold bool) {
 	}
 }
 
-func TestGrammar(t *testing.T) {
+func TestValidate_grammar(t *testing.T) {
 	runCases(t, []vcase{
 		{"object", `{"a":[1,true,false,null,"s",{}]}`, Limits{}, "", 0},
 		{"scalar number", `-0.5e+10`, Limits{}, "", 0},
@@ -98,7 +98,7 @@ func TestGrammar(t *testing.T) {
 	}, false)
 }
 
-func TestNumbers(t *testing.T) {
+func TestValidate_numbers(t *testing.T) {
 	ok := []string{"0", "-0", "1", "-1", "10", "0.5", "-0.0e0", "1e5", "1E+5", "1e-5", "1.25E-07",
 		"123456789012345678901234567890", "1e400", "-1e-400", "[0,-0,1]", "{\"a\":0}"}
 	bad := map[string]int{ // input -> offset
@@ -116,7 +116,7 @@ func TestNumbers(t *testing.T) {
 	runCases(t, cases, false)
 }
 
-func TestInt64Float64(t *testing.T) {
+func TestValue_int64Float64(t *testing.T) {
 	tests := []struct {
 		in      string
 		i       int64
@@ -166,7 +166,7 @@ func TestInt64Float64(t *testing.T) {
 	}
 }
 
-func TestLimits(t *testing.T) {
+func TestValidate_limits(t *testing.T) {
 	runCases(t, []vcase{
 		// MaxDepth: containers only; the top-level container is depth 1.
 		{"depth scalar top", `1`, Limits{MaxDepth: 1}, "", 0},
@@ -209,7 +209,7 @@ func TestLimits(t *testing.T) {
 	}, false)
 }
 
-func TestDepthBomb(t *testing.T) {
+func TestValidate_depthBomb(t *testing.T) {
 	lim := Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 	for _, bomb := range [][]byte{
 		bytes.Repeat([]byte("["), 2<<20),
@@ -233,10 +233,10 @@ func TestDepthBomb(t *testing.T) {
 	}
 }
 
-// TestLoneSurrogates pins the decision documented in the package comment:
+// TestValidate_loneSurrogatesRefused pins the decision documented in the package comment:
 // escapes must denote Unicode scalar values; a lone surrogate is refused
 // with ReasonUTF8 at the offending backslash.
-func TestLoneSurrogates(t *testing.T) {
+func TestValidate_loneSurrogatesRefused(t *testing.T) {
 	runCases(t, []vcase{
 		{"pair", `"\ud83d\ude00"`, Limits{}, "", 0},
 		{"pair upper", `"\uD83D\uDE00"`, Limits{}, "", 0},
@@ -261,7 +261,7 @@ func TestLoneSurrogates(t *testing.T) {
 	}
 }
 
-func TestUTF8(t *testing.T) {
+func TestValidate_utf8(t *testing.T) {
 	runCases(t, []vcase{
 		{"2 byte", "\"\u00e9\"", Limits{}, "", 0},
 		{"3 byte", "\"\u20ac\"", Limits{}, "", 0},
@@ -284,7 +284,7 @@ func TestUTF8(t *testing.T) {
 	}, false)
 }
 
-func TestDuplicateKeys(t *testing.T) {
+func TestDuplicateKeys_exact(t *testing.T) {
 	var big, bigDup, bigNested strings.Builder
 	big.WriteString("{")
 	for i := range 1000 {
@@ -337,7 +337,7 @@ func TestDuplicateKeys(t *testing.T) {
 	}, false)
 }
 
-func TestDuplicateKeysFold(t *testing.T) {
+func TestDuplicateKeys_fold(t *testing.T) {
 	runCases(t, []vcase{
 		{"ascii", `{"customer_id":1,"Customer_ID":2}`, Limits{}, ReasonDuplicateKeyCase, 17},
 		{"exact still exact", `{"a":1,"a":2}`, Limits{}, ReasonDuplicateKey, 7},
@@ -396,10 +396,10 @@ func TestDuplicateKeysFold(t *testing.T) {
 	}
 }
 
-// TestDuplicateIndexRandom compares the duplicate-key index (linear scan,
+// TestDuplicateKeys_indexAgainstMapOracle compares the duplicate-key index (linear scan,
 // shared hash table, deletion on close) with a map-per-object oracle on
 // random nested objects with colliding key sets.
-func TestDuplicateIndexRandom(t *testing.T) {
+func TestDuplicateKeys_indexAgainstMapOracle(t *testing.T) {
 	seed := uint64(0x9e3779b97f4a7c15)
 	rnd := func(n int) int {
 		seed ^= seed << 13

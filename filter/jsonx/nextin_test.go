@@ -117,7 +117,7 @@ var nextInDocs = []string{
 	``,
 }
 
-func TestNextIn(t *testing.T) {
+func TestNextIn_kindsAndKeys(t *testing.T) {
 	added := []string{"password", "key", "secret", "k", ""}
 	var kf KeyFilter
 	for _, a := range added {
@@ -133,7 +133,7 @@ func TestNextIn(t *testing.T) {
 }
 
 // NextIn agrees with Next on every document of JSONTestSuite.
-func TestNextInJSONTestSuite(t *testing.T) {
+func TestNextIn_agreesWithNextOnJSONTestSuite(t *testing.T) {
 	dir := testdataDir(t, "jsontestsuite/test_parsing")
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
@@ -156,7 +156,7 @@ func TestNextInJSONTestSuite(t *testing.T) {
 	}
 }
 
-func TestKeyFilter(t *testing.T) {
+func TestNextIn_keyFilter(t *testing.T) {
 	added := []string{"password", "ssn", "straße", "σοφία", "k", "Api_Key", "x-y", strings.Repeat("long", 30)}
 	var kf KeyFilter
 	for _, a := range added {
@@ -185,11 +185,11 @@ func TestKeyFilter(t *testing.T) {
 	}
 }
 
-// FuzzNextIn: for any document, set of kinds and filter keys, NextIn
+// FuzzNextIn_agreesWithNext: for any document, set of kinds and filter keys, NextIn
 // returns exactly Next's tokens of those kinds, minus the plain keys the
 // filter rules out, and never rules out a key equal to a filter key under
 // folding.
-func FuzzNextIn(f *testing.F) {
+func FuzzNextIn_agreesWithNext(f *testing.F) {
 	for _, d := range nextInDocs {
 		f.Add([]byte(d), uint16(KindsOf(TokenKey, TokenEndObject)), "password|key")
 	}

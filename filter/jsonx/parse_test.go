@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestParseTree(t *testing.T) {
+func TestParse_tree(t *testing.T) {
 	in := []byte(` {"sub":"u\u00e9\n","n":-1.5e3,"ok":true,"no":false,"z":null,` +
 		`"a":[1,"x",[],{}],"o":{"k\"":"v"}} `)
 	v, err := Parse(in, Limits{MaxDepth: 3})
@@ -48,7 +48,7 @@ func TestParseTree(t *testing.T) {
 	}
 }
 
-func TestValueAccessors(t *testing.T) {
+func TestValue_accessors(t *testing.T) {
 	v, err := Parse([]byte(`{"a":{"b":{"c":7}},"Customer_ID":"x","customer_id":"y","arr":[1]}`), Limits{})
 	if err != nil {
 		t.Fatal(err)
@@ -93,10 +93,10 @@ func TestValueAccessors(t *testing.T) {
 	}
 }
 
-// TestScannerTokens pins the token stream, spans, depth and keys a
+// TestScanner_tokens pins the token stream, spans, depth and keys a
 // rewriter relies on, and checks that the gaps between tokens hold only
 // whitespace and separators.
-func TestScannerTokens(t *testing.T) {
+func TestScanner_tokens(t *testing.T) {
 	in := []byte(" {\"a\\u0062\" : [1, \"s\\n\", true], \"c\":{} } ")
 	type tk struct {
 		kind       TokenKind
@@ -157,7 +157,7 @@ func TestScannerTokens(t *testing.T) {
 	}
 }
 
-func TestSkipValue(t *testing.T) {
+func TestScanner_skipValue(t *testing.T) {
 	in := []byte(`{"a":{"x":[1,{"y":2}],"z":"s"},"b":[[],{}],"c":"v","d":{"e":1}}`)
 	var s Scanner
 	s.Reset(in, Limits{})
@@ -199,7 +199,7 @@ func TestSkipValue(t *testing.T) {
 	}
 }
 
-func TestScannerErrorIsSticky(t *testing.T) {
+func TestScanner_errorIsSticky(t *testing.T) {
 	var s Scanner
 	if _, err := s.Next(); err == nil {
 		t.Fatal("Next without Reset succeeded")
@@ -239,7 +239,7 @@ func TestScannerErrorIsSticky(t *testing.T) {
 	}
 }
 
-func TestAppendUnquoted(t *testing.T) {
+func TestAppendUnquoted_escapes(t *testing.T) {
 	tests := map[string]string{
 		``:                      "",
 		`abc`:                   "abc",
@@ -260,9 +260,9 @@ func TestAppendUnquoted(t *testing.T) {
 	}
 }
 
-// TestErrorsHaveNoContent feeds refused documents that contain a secret
+// TestValidate_errorsHaveNoContent feeds refused documents that contain a secret
 // and checks the error text carries only the reason and the offset.
-func TestErrorsHaveNoContent(t *testing.T) {
+func TestValidate_errorsHaveNoContent(t *testing.T) {
 	const secret = "hunter2SECRET"
 	docs := []string{
 		`{"pw":"` + secret + `","pw":"` + secret + `"}`,
@@ -304,7 +304,7 @@ func TestErrorsHaveNoContent(t *testing.T) {
 	}
 }
 
-func TestValidateDoesNotAllocate(t *testing.T) {
+func TestValidate_doesNotAllocate(t *testing.T) {
 	doc := benchDocument(16 << 10)
 	lim := Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 	var v Validator

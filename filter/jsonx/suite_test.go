@@ -74,7 +74,7 @@ var yRefusedByPolicy = map[string]string{
 	"y_object_duplicated_key_and_value.json": ReasonDuplicateKey,
 }
 
-func TestJSONTestSuite(t *testing.T) {
+func TestValidate_JSONTestSuite(t *testing.T) {
 	dir := testdataDir(t, "jsontestsuite/test_parsing")
 	entries, err := os.ReadDir(dir)
 	if err != nil {

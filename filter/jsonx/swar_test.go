@@ -107,9 +107,9 @@ func TestValidate_literalAndIntegerFastPaths(t *testing.T) {
 	}
 }
 
-// FuzzPlainString compares the word-at-a-time plainString with the byte
+// FuzzPlainString_wordAgainstByteLoop compares the word-at-a-time plainString with the byte
 // loop on any input, start and cap.
-func FuzzPlainString(f *testing.F) {
+func FuzzPlainString_wordAgainstByteLoop(f *testing.F) {
 	f.Add([]byte(`"abcdefgh"`), 0, 100)
 	f.Add([]byte(`"abcdefg\"`), 0, 7)
 	f.Add([]byte("\"abcdefghijklm\xc3\xa9\""), 0, 100)

@@ -17,11 +17,11 @@ import (
 	"github.com/apiguard/apiguard/e2e/host/verifysig"
 )
 
-// BenchmarkVerify puts, for each algorithm, a full Verify of a token (no
+// BenchmarkVerify_perAlgorithm puts, for each algorithm, a full Verify of a token (no
 // cache) next to the bare standard-library signature check of the same
 // token on its pre-hashed input, so the overhead of parsing and policy is
 // the ratio of the two in one run.
-func BenchmarkVerify(b *testing.B) {
+func BenchmarkVerify_perAlgorithm(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA", "HS256"} {
 		v := publicVerifier(b)
 		if alg == "HS256" {
@@ -88,10 +88,10 @@ func bareVerify(b *testing.B, alg string, msg, sig, digest []byte) func() bool {
 	}
 }
 
-// BenchmarkOverhead interleaves a full Verify and the bare signature
+// BenchmarkVerify_overheadRatio interleaves a full Verify and the bare signature
 // check of the same token in one loop, so that load from other processes
 // hits both alike, and reports the ratio of their times (verify/bare).
-func BenchmarkOverhead(b *testing.B) {
+func BenchmarkVerify_overheadRatio(b *testing.B) {
 	for _, alg := range []string{"RS256", "ES256", "EdDSA", "HS256"} {
 		b.Run(alg, func(b *testing.B) {
 			v := publicVerifier(b)
@@ -124,8 +124,8 @@ func BenchmarkOverhead(b *testing.B) {
 	}
 }
 
-// BenchmarkCacheHit is the cost of a repeated RS256 token: a cache Get.
-func BenchmarkCacheHit(b *testing.B) {
+// BenchmarkCache_hit is the cost of a repeated RS256 token: a cache Get.
+func BenchmarkCache_hit(b *testing.B) {
 	v := publicVerifier(b)
 	tokStr := valid(b, "RS256")
 	tok, err := v.Verify(tokStr, testNow)
@@ -149,8 +149,8 @@ func BenchmarkCacheHit(b *testing.B) {
 	}
 }
 
-// BenchmarkParseJWKS is the cost of loading the six-key test set.
-func BenchmarkParseJWKS(b *testing.B) {
+// BenchmarkJWKS_parse is the cost of loading the six-key test set.
+func BenchmarkJWKS_parse(b *testing.B) {
 	doc := []byte(testKeys(b).publicJWKS)
 	if ks, err := ParseJWKS(doc, JWKSOptions{}); err != nil || len(ks.keys) != 6 {
 		b.Fatalf("%v: not the six-key set", err)
@@ -163,9 +163,9 @@ func BenchmarkParseJWKS(b *testing.B) {
 	}
 }
 
-// BenchmarkVerifyRefused is the cost of refusing garbage (malformed and
+// BenchmarkVerify_refused is the cost of refusing garbage (malformed and
 // too-large tokens are refused before any signature work).
-func BenchmarkVerifyRefused(b *testing.B) {
+func BenchmarkVerify_refused(b *testing.B) {
 	v := publicVerifier(b)
 	for name, tok := range map[string]string{
 		"dots":      strings.Repeat(".", 8000),
@@ -188,12 +188,12 @@ func BenchmarkVerifyRefused(b *testing.B) {
 	}
 }
 
-// BenchmarkVerifyWorstKeys is the most one token can cost: its kid names
+// BenchmarkVerify_worstKeys is the most one token can cost: its kid names
 // five RSA keys of MaxRSABits (a fetched set may publish them), so it is
 // checked against MaxKeyTries of them and fails. The moduli are odd
 // numbers of the right size, not real keys: a failing check costs the
 // same modular exponentiation.
-func BenchmarkVerifyWorstKeys(b *testing.B) {
+func BenchmarkVerify_worstKeys(b *testing.B) {
 	for _, bits := range []int{MinRSABits, MaxRSABits} {
 		keys := make([]map[string]any, MaxKeyTries+1)
 		for i := range keys {
@@ -217,12 +217,12 @@ func BenchmarkVerifyWorstKeys(b *testing.B) {
 	}
 }
 
-// BenchmarkVerifyHostPath is the module's own share of a host-verified
+// BenchmarkVerify_hostPath is the module's own share of a host-verified
 // token: Verify of an RS256 and an ES256 token with a host that answers
 // true at once (it passed the self-test honestly first), so the figure is
 // parsing, the arguments, the call and the result, without the
 // signature arithmetic the host does natively.
-func BenchmarkVerifyHostPath(b *testing.B) {
+func BenchmarkVerify_hostPath(b *testing.B) {
 	f := verifysig.NewFaulty(verifysig.Honest)
 	h, _, _ := NewHostVerifier(hostCallOf(f.Call), SupportedAlgorithms())
 	if h == nil {

@@ -9,11 +9,11 @@ import (
 	"testing"
 )
 
-// TestNoNetworkPath proves the verifier cannot fetch anything: the package
+// TestDeps_noNetworkPath proves the verifier cannot fetch anything: the package
 // (for the wasm target and natively) links no networking, no x509 (which
 // pulls in net) and no process execution. jku and x5u therefore have
 // nowhere to go; TestVerify_neverFetches checks the behaviour too.
-func TestNoNetworkPath(t *testing.T) {
+func TestDeps_noNetworkPath(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go tool is needed to list dependencies: %v", err)
@@ -37,9 +37,9 @@ func TestNoNetworkPath(t *testing.T) {
 	}
 }
 
-// TestNoClockOrTimers keeps the package free of the wall clock and of
+// TestDeps_noClockOrTimers keeps the package free of the wall clock and of
 // runtime timers (docs/operating.md "Where it runs"): time is always passed in.
-func TestNoClockOrTimers(t *testing.T) {
+func TestDeps_noClockOrTimers(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)

@@ -10,13 +10,13 @@ import (
 	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
-// FuzzVerify runs arbitrary tokens through a public-key and an HMAC
+// FuzzVerify_acceptsOnlyValidTokens runs arbitrary tokens through a public-key and an HMAC
 // verifier. Properties: no panic; an accepted token is, by an independent
 // reading, three strict base64url parts whose signature verifies under one
 // of the configured keys (go-jose, or crypto/ed25519 directly for the
 // Ed25519 name go-jose lacks), with the configured issuer; PeekUnverified
 // agrees on what it reads.
-func FuzzVerify(f *testing.F) {
+func FuzzVerify_acceptsOnlyValidTokens(f *testing.F) {
 	for _, alg := range SupportedAlgorithms() {
 		f.Add(valid(f, alg))
 	}
@@ -80,9 +80,9 @@ func independentCheck(t *testing.T, token, alg string) {
 	}
 }
 
-// FuzzParseJWKS: no panic; an accepted set satisfies the key invariants
+// FuzzJWKS_parseKeepsInvariants: no panic; an accepted set satisfies the key invariants
 // (see checkInvariants).
-func FuzzParseJWKS(f *testing.F) {
+func FuzzJWKS_parseKeepsInvariants(f *testing.F) {
 	ks := testKeys(f)
 	for _, doc := range []string{
 		ks.publicJWKS, ks.hmacJWKS, joseJWKS(f, false), joseJWKS(f, true),
@@ -116,9 +116,9 @@ func FuzzParseJWKS(f *testing.F) {
 	})
 }
 
-// FuzzBase64: the strict decoder accepts exactly the canonical unpadded
+// FuzzBase64_strictCanonical: the strict decoder accepts exactly the canonical unpadded
 // base64url encodings (the encoding of the decoded bytes is the input).
-func FuzzBase64(f *testing.F) {
+func FuzzBase64_strictCanonical(f *testing.F) {
 	for _, s := range []string{"", "A", "AA", "AB", "AAA", "AAB", "AAAA", "_-_-", "Zm9v", "Zm9vYg", "Zm9vYmE", "Zm9v\n", "Zm9v=", "+/+/"} {
 		f.Add(s)
 	}

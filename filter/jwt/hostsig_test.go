@@ -516,9 +516,9 @@ func TestHostVerify_cannotUseIsNotAVerdict(t *testing.T) {
 	}
 }
 
-// FuzzHostResult: the result reader never panics, and whatever it reads
+// FuzzHostSig_resultAgreesWithProtobuf: the result reader never panics, and whatever it reads
 // protobuf reads the same (groups it refuses outright).
-func FuzzHostResult(f *testing.F) {
+func FuzzHostSig_resultAgreesWithProtobuf(f *testing.F) {
 	for _, seed := range [][]byte{nil, {0x08, 0x01}, {0x08, 0x00}, {0x12, 0x01, 'x'},
 		verifysig.Result{Error: "Failed to initialize digest verify."}.Marshal(),
 		{0x08, 0x81, 0x80, 0x00}, {0x0b, 0x0c}, {0x12, 0xff, 0xff, 0xff, 0xff, 0x0f}} {
@@ -536,8 +536,8 @@ func FuzzHostResult(f *testing.F) {
 	})
 }
 
-// FuzzDERSignature: r||s in range turns into the DER encoding/asn1 writes.
-func FuzzDERSignature(f *testing.F) {
+// FuzzHostSig_derSignature: r||s in range turns into the DER encoding/asn1 writes.
+func FuzzHostSig_derSignature(f *testing.F) {
 	f.Add([]byte{1}, []byte{0x80})
 	f.Add([]byte{0, 0, 7}, []byte{0xff, 0xff})
 	f.Fuzz(func(t *testing.T, r, s []byte) {
@@ -557,8 +557,8 @@ func FuzzDERSignature(f *testing.F) {
 	})
 }
 
-// FuzzRSASPKI: any RSA modulus and exponent encode as crypto/x509 does.
-func FuzzRSASPKI(f *testing.F) {
+// FuzzHostSig_rsaSPKI: any RSA modulus and exponent encode as crypto/x509 does.
+func FuzzHostSig_rsaSPKI(f *testing.F) {
 	f.Add([]byte{0xc3, 0x01}, uint32(65537))
 	f.Add(bytes.Repeat([]byte{0x80}, 300), uint32(3))
 	f.Fuzz(func(t *testing.T, n []byte, e uint32) {

@@ -11,7 +11,7 @@ import (
 
 // Tokens and key sets made by an independent JOSE library (go-jose v4)
 // must be accepted; and whatever this package accepts must verify under
-// go-jose (used by FuzzVerify).
+// go-jose (used by FuzzVerify_acceptsOnlyValidTokens).
 
 // joseSigner signs with the test key of alg, kid in the protected header.
 func joseSigner(t testing.TB, alg string) jose.Signer {

@@ -34,7 +34,7 @@ func jwkWith(t *testing.T, base map[string]any, mods map[string]any) string {
 
 func setOf(keys ...string) string { return `{"keys":[` + strings.Join(keys, ",") + `]}` }
 
-func TestParseJWKS(t *testing.T) {
+func TestJWKS_parse(t *testing.T) {
 	ks := testKeys(t)
 	rsaJWK := jwkOf(&ks.rsa2048.PublicKey, "r", "")
 	ecJWK := jwkOf(&ks.ec["P-256"].PublicKey, "e", "")
@@ -306,9 +306,9 @@ func TestParseJWKS_generation(t *testing.T) {
 	}
 }
 
-// TestEd25519PointOK checks the eight small-order points (refused), the
+// TestJWKS_ed25519Point checks the eight small-order points (refused), the
 // non-canonical encodings, points off the curve, and real keys.
-func TestEd25519PointOK(t *testing.T) {
+func TestJWKS_ed25519Point(t *testing.T) {
 	smallOrder := []string{
 		"0100000000000000000000000000000000000000000000000000000000000000", // identity
 		"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2
@@ -372,7 +372,7 @@ func TestEd25519PointOK(t *testing.T) {
 	}
 }
 
-func TestIsROCA(t *testing.T) {
+func TestJWKS_rocaFingerprint(t *testing.T) {
 	// Real keys never have the fingerprint.
 	ks := testKeys(t)
 	for _, n := range []*big.Int{ks.rsa2048.N, ks.rsa3072.N} {

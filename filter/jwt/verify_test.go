@@ -114,7 +114,7 @@ func runVerifyCases(t *testing.T, cases []verifyCase) {
 // TestVerify_catalogue runs the docs/internals/security.md §1 attack catalogue.
 func TestVerify_catalogue(t *testing.T) { runVerifyCases(t, catalogue(t)) }
 
-// catalogue builds the attack catalogue cases (also FuzzVerify's seeds).
+// catalogue builds the attack catalogue cases (also FuzzVerify_acceptsOnlyValidTokens's seeds).
 func catalogue(t testing.TB) []verifyCase {
 	ks := testKeys(t)
 	ec := ks.ec["P-256"]
@@ -486,7 +486,7 @@ func TestError_text(t *testing.T) {
 	}
 }
 
-func TestPeekUnverified(t *testing.T) {
+func TestVerify_peekUnverified(t *testing.T) {
 	good := valid(t, "ES256")
 	u, ok := PeekUnverified(good)
 	if !ok || u != (Unverified{Issuer: testIssuer, KeyID: "ec256", Algorithm: "ES256"}) {
@@ -512,7 +512,7 @@ func TestPeekUnverified(t *testing.T) {
 	}
 }
 
-func TestNumericDate(t *testing.T) {
+func TestVerify_numericDate(t *testing.T) {
 	for _, c := range []struct {
 		in   string
 		want int64

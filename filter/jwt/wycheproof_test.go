@@ -47,7 +47,7 @@ var jwkQuirks = map[int]quirk{}
 // harnessNote records the one transformation the harness applies: groups
 // that only give a private JWK (for signing) are verified with its public
 // part, as an identity provider would publish it; private members in a
-// set are refused, which TestParseJWKS covers.
+// set are refused, which TestJWKS_parse covers.
 var privateFields = []string{"d", "p", "q", "dp", "dq", "qi", "oth"}
 
 func readVectors(t *testing.T, name string, v any) {

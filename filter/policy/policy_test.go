@@ -7,7 +7,7 @@ import (
 	"github.com/apiguard/apiguard/filter/route"
 )
 
-func TestMatch(t *testing.T) {
+func TestPolicy_matchRouteOrDefault(t *testing.T) {
 	cfg, err := config.Parse([]byte(`{
 	  "default": {"enforce": false},
 	  "routes": [
@@ -52,7 +52,7 @@ func TestMatch(t *testing.T) {
 	}
 }
 
-func TestNoDefault(t *testing.T) {
+func TestPolicy_noDefaultMatchesNothingElse(t *testing.T) {
 	cfg, err := config.Parse([]byte(`{"routes": [{"name": "one", "match": {"path": "/a"}}]}`))
 	if err != nil {
 		t.Fatal(err)

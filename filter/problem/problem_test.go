@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestBody(t *testing.T) {
+func TestProblem_body(t *testing.T) {
 	tests := []struct {
 		status   int
 		instance string
@@ -28,7 +28,7 @@ func TestBody(t *testing.T) {
 	}
 }
 
-func TestDetailSamePerStatus(t *testing.T) {
+func TestProblem_detailSamePerStatus(t *testing.T) {
 	// Every cause of one status shares the body: nothing in it depends on
 	// the reason.
 	// Body takes no reason at all; what it holds per status is pinned here.
@@ -42,7 +42,7 @@ func TestDetailSamePerStatus(t *testing.T) {
 	}
 }
 
-func FuzzBody(f *testing.F) {
+func FuzzProblem_bodyIsValidJSON(f *testing.F) {
 	f.Add(400, "x")
 	f.Add(503, "\xed\xa0\x80")
 	f.Add(200, "\u2028\t")

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-func TestPairsRoundTrip(t *testing.T) {
+func TestPairs_roundTrip(t *testing.T) {
 	tests := [][]Pair{
 		nil,
 		{{Key: ":path", Value: "/"}},
@@ -24,7 +24,7 @@ func TestPairsRoundTrip(t *testing.T) {
 	}
 }
 
-func TestPairsWireFormat(t *testing.T) {
+func TestPairs_wireFormat(t *testing.T) {
 	// u32 count, (u32 keyLen, u32 valLen)*, then key\0value\0 ...
 	want := []byte{1, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 'k', '1', 0, 'v', 0}
 	if got := EncodePairs([]Pair{{Key: "k1", Value: "v"}}); !bytes.Equal(got, want) {
@@ -35,7 +35,7 @@ func TestPairsWireFormat(t *testing.T) {
 	}
 }
 
-func TestDecodePairsRejectsBadInput(t *testing.T) {
+func TestPairs_decodeRejectsBadInput(t *testing.T) {
 	bad := [][]byte{
 		{1, 0, 0},
 		{1, 0, 0, 0},
@@ -52,7 +52,7 @@ func TestDecodePairsRejectsBadInput(t *testing.T) {
 
 // DecodePairs copies its input once and slices keys and values out of the
 // copy: they must not change when the caller reuses the buffer.
-func TestDecodePairsOutlivesBuffer(t *testing.T) {
+func TestPairs_decodeOutlivesBuffer(t *testing.T) {
 	want := []Pair{{Key: ":path", Value: "/users/7"}, {Key: "x-request-id", Value: "abc"}, {Key: "", Value: ""}, {Key: "cookie", Value: "a=b; c=d"}}
 	buf := EncodePairs(want)
 	got, ok := DecodePairs(buf)
@@ -72,7 +72,7 @@ func TestDecodePairsOutlivesBuffer(t *testing.T) {
 // DecodePairsString takes substrings of its input without copying them:
 // one allocation (the pairs) whatever the number of headers, and
 // DecodePairs one more (its copy of the buffer).
-func TestDecodePairsAllocations(t *testing.T) {
+func TestPairs_decodeAllocations(t *testing.T) {
 	pairs := []Pair{{Key: ":method", Value: "GET"}, {Key: ":path", Value: "/"}, {Key: "accept", Value: "*/*"}, {Key: "user-agent", Value: "t"}}
 	buf := EncodePairs(pairs)
 	enc := string(buf)
@@ -87,7 +87,7 @@ func TestDecodePairsAllocations(t *testing.T) {
 	}
 }
 
-func TestPath(t *testing.T) {
+func TestPath_encodeDecode(t *testing.T) {
 	p := []string{"request", "headers", "x-a"}
 	enc := EncodePath(p)
 	if string(enc) != "request\x00headers\x00x-a" {
@@ -98,7 +98,7 @@ func TestPath(t *testing.T) {
 	}
 }
 
-func FuzzDecodePairs(f *testing.F) {
+func FuzzPairs_decode(f *testing.F) {
 	f.Add(EncodePairs([]Pair{{Key: "a", Value: "b"}, {Key: "c", Value: ""}}))
 	f.Add([]byte{2, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {

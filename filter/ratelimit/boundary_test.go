@@ -28,9 +28,9 @@ func TestNewRate_toleranceBoundary(t *testing.T) {
 	}
 }
 
-// TestCeilingFor: bound + extra + clockSlack, saturating at maxTolerance
+// TestTolerance_ceilingSaturates: bound + extra + clockSlack, saturating at maxTolerance
 // exactly where the sum would reach it.
-func TestCeilingFor(t *testing.T) {
+func TestTolerance_ceilingSaturates(t *testing.T) {
 	const top = maxTolerance - clockSlack
 	for _, c := range []struct{ bound, extra, want int64 }{
 		{0, 0, clockSlack},

@@ -5,13 +5,13 @@ import (
 	"time"
 )
 
-// TestClockStepsBack: the host clock is the wall clock, which an NTP step
+// TestClock_stepsBackDoNotRefuseForever: the host clock is the wall clock, which an NTP step
 // or a restored VM can move back. Slots written before the step then lie
 // further ahead of now than any limiter writes them; they must not refuse
 // a key (a `route` key: the whole route) until the clock catches up with
 // them. A key is refused for at most about one bucket's worth afterwards,
 // and the limit stays as strict as before once the slots are repaired.
-func TestClockStepsBack(t *testing.T) {
+func TestClock_stepsBackDoNotRefuseForever(t *testing.T) {
 	const back = int64(time.Hour)
 	cases := []struct {
 		name                string
@@ -52,9 +52,9 @@ func TestClockStepsBack(t *testing.T) {
 	}
 }
 
-// TestClockStepsBackLockout: a failed_auth lockout written before the
+// TestClock_stepsBackLockoutBounded: a failed_auth lockout written before the
 // clock stepped back lasts at most a few windows of the new clock.
-func TestClockStepsBackLockout(t *testing.T) {
+func TestClock_stepsBackLockoutBounded(t *testing.T) {
 	st := NewMemStore()
 	window := time.Minute
 	lo := NewLockout("fa/", 3, window, NewLayout(16))

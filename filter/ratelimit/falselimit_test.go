@@ -83,13 +83,13 @@ func simulate(arrivals []arrival, keys int, rate Rate, l Layout) simResult {
 	return res
 }
 
-// TestFalseLimitRate measures false limiting with ten times more active
+// TestCollisions_falseLimitRate measures false limiting with ten times more active
 // keys than slots (10,240 keys, 1,024 slots, 10 per minute with a burst of
 // 10, four minutes of Poisson traffic), for the shipped layout (16 slots an
 // entry, 2 per key) and, for comparison, one slot per key. It also checks,
 // on every admitted request, that sharing never made a key's limit more
 // lenient than its own bucket. Run with -v for the table.
-func TestFalseLimitRate(t *testing.T) {
+func TestCollisions_falseLimitRate(t *testing.T) {
 	const slots, keys, limit = 1024, 10240, 10
 	rate := NewRate(limit, time.Minute, limit)
 	loads := []struct {
@@ -129,11 +129,11 @@ func TestFalseLimitRate(t *testing.T) {
 	}
 }
 
-// TestNeverMoreLenient drives many keys through very few slots (heavy
+// TestCollisions_neverMoreLenient drives many keys through very few slots (heavy
 // collisions) with random timing and checks the guarantee directly: a
 // collision may refuse a request the key's own bucket would admit, never
 // the reverse.
-func TestNeverMoreLenient(t *testing.T) {
+func TestCollisions_neverMoreLenient(t *testing.T) {
 	for _, slots := range []int{1, 2, 16, 64} {
 		rng := rand.New(rand.NewPCG(uint64(slots), 3))
 		const keys = 200

@@ -14,9 +14,9 @@ const t0 = int64(1_800_000_000) * 1e9 // a Unix time in ns, as the host clock gi
 
 var testHasher = NewHasher([]byte("0123456789abcdef"))
 
-// TestSipHashVectors checks SipHash-2-4 against the reference vectors (key
+// TestSipHash_referenceVectors checks SipHash-2-4 against the reference vectors (key
 // 00..0f, message 00..(n-1)).
-func TestSipHashVectors(t *testing.T) {
+func TestSipHash_referenceVectors(t *testing.T) {
 	want := map[int]uint64{
 		0:  0x726fdb47dd0e0e31,
 		1:  0x74f839c593dc67fd,
@@ -52,7 +52,7 @@ func TestSipHashVectors(t *testing.T) {
 	}
 }
 
-func TestLayout(t *testing.T) {
+func TestLayout_sizes(t *testing.T) {
 	cases := []struct {
 		slots, groups, entryBytes, ways int
 	}{
@@ -97,7 +97,7 @@ func TestLayout(t *testing.T) {
 	}
 }
 
-func TestNewRate(t *testing.T) {
+func TestRate_new(t *testing.T) {
 	cases := []struct {
 		limit  int64
 		window time.Duration
@@ -127,7 +127,7 @@ type step struct {
 	wait      time.Duration
 }
 
-func TestTakeOneLimit(t *testing.T) {
+func TestTake_oneLimit(t *testing.T) {
 	cases := []struct {
 		name  string
 		rate  Rate
@@ -189,7 +189,7 @@ func TestTakeOneLimit(t *testing.T) {
 	}
 }
 
-func TestTakeReset(t *testing.T) {
+func TestTake_reset(t *testing.T) {
 	st := NewMemStore()
 	l := NewLimit("t/", NewRate(10, time.Minute, 10), NewLayout(64))
 	states := make([]State, 1)
@@ -203,7 +203,7 @@ func TestTakeReset(t *testing.T) {
 
 // Several limits all apply, and one refusal consumes from none of them:
 // neither the limits before the refusing one nor those after.
-func TestTakeSeveralLimits(t *testing.T) {
+func TestTake_severalLimitsAllOrNothing(t *testing.T) {
 	st := NewMemStore()
 	perKey := NewLimit("t/k/", NewRate(1, time.Minute, 1), NewLayout(64))
 	shared := NewLimit("t/s/", NewRate(3, time.Minute, 3), NewLayout(64))
@@ -243,9 +243,9 @@ func TestTakeSeveralLimits(t *testing.T) {
 	}
 }
 
-// TestRoundTrips counts shared-data calls: one limit costs one get and one
+// TestTake_storeRoundTrips counts shared-data calls: one limit costs one get and one
 // set; a refusal only gets.
-func TestRoundTrips(t *testing.T) {
+func TestTake_storeRoundTrips(t *testing.T) {
 	st := NewMemStore()
 	a := NewLimit("t/a/", NewRate(1, time.Minute, 1), NewLayout(64))
 	b := NewLimit("t/b/", NewRate(5, time.Minute, 5), NewLayout(64))
@@ -288,7 +288,7 @@ func (f *failingStore) Set(key string, v []byte, cas uint32) Status {
 	return f.MemStore.Set(key, v, cas)
 }
 
-func TestStoreFailures(t *testing.T) {
+func TestTake_storeFailures(t *testing.T) {
 	l := NewLimit("t/", NewRate(5, time.Minute, 5), NewLayout(64))
 	states := make([]State, 1)
 	for n := 0; n < 2; n++ {
@@ -309,7 +309,7 @@ func TestStoreFailures(t *testing.T) {
 // An entry that another worker rewrites between every read and write makes
 // every CAS fail: after MaxAttempts writes the request is refused
 // (Contended), and nothing is written.
-func TestContentionExhausted(t *testing.T) {
+func TestTake_contentionExhaustedRefuses(t *testing.T) {
 	st := NewMemStore()
 	l := NewLimit("t/", NewRate(1000, time.Minute, 1000), NewLayout(16))
 	states := make([]State, 1)
@@ -352,7 +352,7 @@ func TestContentionExhausted(t *testing.T) {
 // Two workers that both find no entry must not both create it: the second
 // insert is a CAS mismatch (Envoy accepts any CAS on a missing key, so the
 // limiter creates with a non-zero one) and is retried on the first's entry.
-func TestCreateRace(t *testing.T) {
+func TestTake_createRaceRetried(t *testing.T) {
 	st := NewMemStore()
 	l := NewLimit("t/", NewRate(2, time.Minute, 2), NewLayout(16))
 	other := make([]State, 1)
@@ -378,7 +378,7 @@ func TestCreateRace(t *testing.T) {
 }
 
 // A value that is not an entry of this layout is replaced, under its CAS.
-func TestForeignValue(t *testing.T) {
+func TestTake_foreignValueReplaced(t *testing.T) {
 	st := NewMemStore()
 	l := NewLimit("t/", NewRate(1, time.Minute, 1), NewLayout(16))
 	st.Set("t/0", []byte("not an entry"), 0)
@@ -396,7 +396,7 @@ func TestForeignValue(t *testing.T) {
 
 // Flooding the table with new keys never gives an exhausted key a fresh
 // bucket: slots are never evicted, only raised.
-func TestNoFreshBucketByFlooding(t *testing.T) {
+func TestTake_noFreshBucketByFlooding(t *testing.T) {
 	st := NewMemStore()
 	l := NewLimit("t/", NewRate(5, time.Minute, 5), NewLayout(16))
 	states := make([]State, 1)
@@ -415,10 +415,10 @@ func TestNoFreshBucketByFlooding(t *testing.T) {
 	}
 }
 
-// TestHammer has many goroutines take from one bucket through the CAS
+// TestTake_concurrentAdmitsExactlyBurst has many goroutines take from one bucket through the CAS
 // protocol until it refuses: exactly burst requests are admitted, never
 // more (no lost update), never fewer.
-func TestHammer(t *testing.T) {
+func TestTake_concurrentAdmitsExactlyBurst(t *testing.T) {
 	const burst = 500
 	st := NewMemStore()
 	st.BeforeSet = func(string) { runtime.Gosched() } // widen the race window
@@ -462,7 +462,7 @@ func TestHammer(t *testing.T) {
 	t.Logf("16 goroutines, %d admitted, %d refused as contended", admitted.Load(), contended.Load())
 }
 
-// TestHammerRefill is the hammer with the clock moving: over [start, end]
+// TestTake_concurrentWithRefillBounded is the hammer with the clock moving: over [start, end]
 // a bucket admits at most burst + (end-start)/interval requests.
 //
 // Each goroutine reads the shared clock just before it takes, but the
@@ -472,7 +472,7 @@ func TestHammer(t *testing.T) {
 // microseconds of reading the clock, so the whole run spans less than the
 // ceiling: no reading can be that stale however the goroutines are
 // scheduled, and the bound holds exactly.
-func TestHammerRefill(t *testing.T) {
+func TestTake_concurrentWithRefillBounded(t *testing.T) {
 	const burst = 50
 	st := NewMemStore()
 	st.BeforeSet = func(string) { runtime.Gosched() }
@@ -510,7 +510,7 @@ func TestHammerRefill(t *testing.T) {
 	}
 }
 
-func TestLockout(t *testing.T) {
+func TestLockout_failuresLockAndExpire(t *testing.T) {
 	st := NewMemStore()
 	lo := NewLockout("t/fa/", 3, time.Minute, NewLayout(64)) // 20 s a failure
 	key := testHasher.Sum(0, "203.0.113.7")
@@ -549,7 +549,7 @@ func TestLockout(t *testing.T) {
 	fail(200*time.Second, true)
 }
 
-func TestAddrKey(t *testing.T) {
+func TestAddrKey_ipv6PrefixShared(t *testing.T) {
 	v4 := func(a, b, c, d byte) string { return string([]byte{a, b, c, d}) }
 	cases := []struct {
 		addr string
@@ -579,7 +579,7 @@ func TestAddrKey(t *testing.T) {
 	}
 }
 
-func TestSeconds(t *testing.T) {
+func TestSeconds_roundsUp(t *testing.T) {
 	cases := []struct{ ns, want int64 }{
 		{-5, 1}, {0, 1}, {1, 1}, {1e9, 1}, {1e9 + 1, 2}, {12e9, 12}, {59_999_999_999, 60},
 	}
@@ -598,9 +598,9 @@ func TestSeconds(t *testing.T) {
 	}
 }
 
-// FuzzAddrKey: any address text parses without panicking, and two
+// FuzzAddrKey_ipv6PrefixShared: any address text parses without panicking, and two
 // addresses in one IPv6 /64 share their key.
-func FuzzAddrKey(f *testing.F) {
+func FuzzAddrKey_ipv6PrefixShared(f *testing.F) {
 	for _, s := range []string{"203.0.113.7:40000", "[2001:db8::1]:443", "::ffff:1.2.3.4", "[fe80::1%25eth0]:1", "x", ""} {
 		f.Add(s)
 	}
@@ -642,10 +642,10 @@ func ipv6Text(b [16]byte) string {
 	return string(out)
 }
 
-// FuzzTakeEntry: whatever bytes sit in an entry, Take decides without
+// FuzzTake_anyEntryBytes: whatever bytes sit in an entry, Take decides without
 // panicking, and an admitted request leaves a well-formed entry whose slots
 // for the key are at least the new state.
-func FuzzTakeEntry(f *testing.F) {
+func FuzzTake_anyEntryBytes(f *testing.F) {
 	f.Add([]byte{}, uint64(0), int64(0))
 	f.Add(make([]byte, 128), uint64(42), int64(5e9))
 	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xff\x7f"), uint64(1), int64(-1))
@@ -676,7 +676,7 @@ func FuzzTakeEntry(f *testing.F) {
 	})
 }
 
-func BenchmarkTake(b *testing.B) {
+func BenchmarkTake_oneLimit(b *testing.B) {
 	st := NewMemStore()
 	l := NewLimit("apiguard/rl1/per-ip/", NewRate(1_000_000_000, time.Second, 1_000_000_000), NewLayout(65536))
 	reqs := []Request{{l, testHasher.Sum(0, "203.0.113.7")}}
@@ -696,7 +696,7 @@ func BenchmarkTake(b *testing.B) {
 	}
 }
 
-func BenchmarkHash(b *testing.B) {
+func BenchmarkSipHash_key(b *testing.B) {
 	b.ReportAllocs()
 	v := "user-1234567890@example.com"
 	if h := testHasher.Sum(7, v); h == testHasher.Sum(8, v) || h == testHasher.Sum(7, v+"x") || h != testHasher.Sum(7, v) {
@@ -707,7 +707,7 @@ func BenchmarkHash(b *testing.B) {
 	}
 }
 
-func BenchmarkAddrKey(b *testing.B) {
+func BenchmarkAddrKey_parse(b *testing.B) {
 	if _, n, ok := AddrKey("[2001:db8:1:2:3:4:5:6]:443"); !ok || n == 0 {
 		b.Fatal("the address measured has no key")
 	}

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// TestFloodSaturation measures what an attacker who floods the table with
+// TestCollisions_floodSaturation measures what an attacker who floods the table with
 // fresh keys (a `header:` key it can rotate at will, or the /64s of a large
 // IPv6 allocation) does to victims: each attacker key spends its whole
 // burst at once, and the attacker brings in a new key at a steady pace.
@@ -15,7 +15,7 @@ import (
 // limit / Ways requests per window. The flood can only make limits
 // stricter: no attacker key is ever admitted beyond its own bucket. Run
 // with -v for the table.
-func TestFloodSaturation(t *testing.T) {
+func TestCollisions_floodSaturation(t *testing.T) {
 	const (
 		slots   = 1024
 		limit   = 10

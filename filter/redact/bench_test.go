@@ -73,7 +73,7 @@ func benchResponse(t testing.TB) *config.Response {
 	}}
 }
 
-func TestBenchDocument(t *testing.T) {
+func TestBenchDocument_isRealistic(t *testing.T) {
 	doc := benchDocument(64 << 10)
 	if len(doc) < 60<<10 || len(doc) > 64<<10 || !gjson.ValidBytes(doc) {
 		t.Fatalf("document of %d bytes, valid %v", len(doc), gjson.ValidBytes(doc))
@@ -126,17 +126,17 @@ func benchRedact(b *testing.B, size int) {
 	}
 }
 
-func BenchmarkRedact4K(b *testing.B) { benchRedact(b, 4<<10) }
+func BenchmarkRedact_4K(b *testing.B) { benchRedact(b, 4<<10) }
 
-// BenchmarkRedact64K is the redaction target of issue #15 (5 paths, 5
+// BenchmarkRedact_64K is the redaction target of issue #15 (5 paths, 5
 // keys): through the .wasm (make bench-wasm) at most 3x its native time.
-func BenchmarkRedact64K(b *testing.B) { benchRedact(b, 64<<10) }
+func BenchmarkRedact_64K(b *testing.B) { benchRedact(b, 64<<10) }
 
-// BenchmarkRedactVsGjson64K is the performance target: Rewrite (5 paths,
+// BenchmarkRedact_vsGjson64K is the performance target: Rewrite (5 paths,
 // 5 keys) and gjson.Valid run alternately on the same 64 KiB body, and
 // x_gjson is the ratio of their fastest runs (target <= 2): the minimum
 // ignores preemption by other processes sharing the CPU.
-func BenchmarkRedactVsGjson64K(b *testing.B) {
+func BenchmarkRedact_vsGjson64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	rules := Compile(benchResponse(b))
 	assertRedacts(b, rules, doc)
@@ -164,9 +164,9 @@ func BenchmarkRedactVsGjson64K(b *testing.B) {
 	b.ReportMetric(float64(minR)/float64(minG), "x_gjson")
 }
 
-// BenchmarkValidOnly64K is Rewrite with no rules: validation alone, the
+// BenchmarkRedact_noRules64K is Rewrite with no rules: validation alone, the
 // floor of a rewrite.
-func BenchmarkValidOnly64K(b *testing.B) {
+func BenchmarkRedact_noRules64K(b *testing.B) {
 	doc := benchDocument(64 << 10)
 	rules := Compile(nil)
 	var w Rewriter

@@ -51,13 +51,13 @@ func fuzzRules(allow, redactPaths, keys string, mask bool) *config.Response {
 	return r
 }
 
-// FuzzRedact: for any input and rule set, Rewrite accepts exactly what
+// FuzzRedact_outputHoldsNoRedactedValue: for any input and rule set, Rewrite accepts exactly what
 // jsonx accepts; for an accepted input the output is valid JSON under
 // jsonx, encoding/json and gjson, and no reading of it (gjson, encoding/json
 // last-wins, a first-wins walk) finds a value at a redacted path or under a
 // redacted key (or anything but the mask, when masking), or anything
 // outside allow; a second pass changes nothing.
-func FuzzRedact(f *testing.F) {
+func FuzzRedact_outputHoldsNoRedactedValue(f *testing.F) {
 	seeds := []struct {
 		doc                string
 		allow, paths, keys string

@@ -28,11 +28,11 @@ func responseConfig(t testing.TB, response []byte) *config.Response {
 	return cfg.Routes[0].Policy.Response
 }
 
-// TestGolden runs every testdata/NAME.config.json (a `response` object)
+// TestRedact_golden runs every testdata/NAME.config.json (a `response` object)
 // over NAME.in.json and compares with NAME.out.json, or, for a refused
 // input, with the jsonx reason in NAME.err. Run with -update to rewrite the
 // .out.json files after checking the differences by hand.
-func TestGolden(t *testing.T) {
+func TestRedact_golden(t *testing.T) {
 	configs, err := filepath.Glob("testdata/*.config.json")
 	if err != nil || len(configs) == 0 {
 		t.Fatalf("no golden files: %v", err)

@@ -27,7 +27,7 @@ func paths(t testing.TB, ss ...string) []config.ResponsePath {
 	return out
 }
 
-func TestRewrite(t *testing.T) {
+func TestRedact_rewrite(t *testing.T) {
 	remove := func(keys ...string) *config.Response {
 		return &config.Response{Redact: &config.Redact{Keys: keys, Action: config.RedactRemove}}
 	}
@@ -77,7 +77,7 @@ func TestRewrite(t *testing.T) {
 	}
 }
 
-func TestRewriteBuffers(t *testing.T) {
+func TestRedact_rewriteBuffers(t *testing.T) {
 	var w Rewriter
 	rules := Compile(&config.Response{Redact: &config.Redact{Keys: []string{"x"}, Action: config.RedactRemove}})
 	src := []byte(`{"a":1}`)
@@ -108,7 +108,7 @@ func TestRewriteBuffers(t *testing.T) {
 
 // Every way of removing members of an object, with every kind of spacing,
 // leaves valid JSON holding exactly the other members.
-func TestRemoveEverySubset(t *testing.T) {
+func TestRedact_removeEverySubset(t *testing.T) {
 	spaces := []string{"", " ", "\n\t", " \r\n "}
 	var w Rewriter
 	for n := 1; n <= 4; n++ {
@@ -156,7 +156,7 @@ func TestRemoveEverySubset(t *testing.T) {
 // appendFold is a canonical form of strings.EqualFold (simple folding)
 // with 'İ' and 'ı' read as 'i' (jsonx.FoldRune): two runes fold alike
 // exactly when EqualFold says they are equal once those two are replaced.
-func TestFoldMatchesEqualFold(t *testing.T) {
+func TestRedact_foldMatchesEqualFold(t *testing.T) {
 	dotless := strings.NewReplacer("\u0130", "i", "\u0131", "i")
 	equalFold := func(a, b string) bool { return strings.EqualFold(dotless.Replace(a), dotless.Replace(b)) }
 	var runes []rune
@@ -195,7 +195,7 @@ func TestFoldMatchesEqualFold(t *testing.T) {
 
 // The filters in front of the comparisons never reject a key that
 // matches: the redact keys' filter, and a path node's.
-func TestFiltersKeepEveryMatch(t *testing.T) {
+func TestRedact_filtersKeepEveryMatch(t *testing.T) {
 	ruleKeys := []string{"k", "ssn", "password", "straße", "σοφία", "ǆ", strings.Repeat("long", 20), "Ω", "x"}
 	data := []string{"K", "\u212A", "SSN", "ſſn", "PASSWORD", "paſſword", "STRAẞE", "ΣΟΦΊΑ", "Ǆ", "ǅ",
 		strings.Repeat("LONG", 20), "\u2126", "ω", "X", "a", "", "pass", "passwordx"}
@@ -221,7 +221,7 @@ func TestFiltersKeepEveryMatch(t *testing.T) {
 }
 
 // Large rule sets use maps; they must behave like the small ones.
-func TestManyRules(t *testing.T) {
+func TestRedact_manyRulesLikeFew(t *testing.T) {
 	var keys, ps []string
 	var doc, want []string
 	for i := 0; i < 20; i++ {
@@ -245,7 +245,7 @@ func TestManyRules(t *testing.T) {
 
 // A refused document is refused whatever the rules: the rewriter skips
 // nothing unchecked, even inside values it removes.
-func TestRefusalsInsideRedactedValues(t *testing.T) {
+func TestRedact_refusalsInsideRedactedValues(t *testing.T) {
 	rules := Compile(&config.Response{Allow: paths(t, "keep"), Redact: &config.Redact{Keys: []string{"x"}, Action: config.RedactRemove}})
 	var w Rewriter
 	for _, c := range []struct{ in, reason string }{
@@ -266,7 +266,7 @@ func TestRefusalsInsideRedactedValues(t *testing.T) {
 	}
 }
 
-func TestRewriteDoesNotAllocateWhenWarm(t *testing.T) {
+func TestRedact_rewriteDoesNotAllocateWhenWarm(t *testing.T) {
 	rules := Compile(&config.Response{Redact: &config.Redact{Paths: paths(t, "data.#.ssn"), Keys: []string{"password"}, Action: config.RedactRemove}})
 	doc := []byte(`{"data":[{"ssn":1,"a":{"password":2}},{"ssn":3}],"b":[[[{"c":1}]]]}`)
 	var w Rewriter

@@ -46,7 +46,7 @@ var (
 	}
 )
 
-func TestOrderBody(t *testing.T) {
+func TestBenchBody_isValidOrder(t *testing.T) {
 	doc := orderBody(64 << 10)
 	if len(doc) < 63<<10 || len(doc) > 64<<10 || !json.Valid(doc) || !gjson.ValidBytes(doc) {
 		t.Fatalf("bench body: %d bytes, valid %v", len(doc), json.Valid(doc))
@@ -56,10 +56,10 @@ func TestOrderBody(t *testing.T) {
 	}
 }
 
-// BenchmarkBody64K compares, in one run, the request path's body check
+// BenchmarkBody_64K compares, in one run, the request path's body check
 // (what step 12 calls) with gjson.Valid on the same 64 KiB body. The issue
 // target is limits <= 1.5x gjson.
-func BenchmarkBody64K(b *testing.B) {
+func BenchmarkBody_64K(b *testing.B) {
 	doc := orderBody(64 << 10)
 	run := func(name string, f func() bool) {
 		b.Run(name, func(b *testing.B) {
@@ -84,12 +84,12 @@ func BenchmarkBody64K(b *testing.B) {
 	run("pooled_limits_fields", func() bool { return CheckBody(doc, benchLimits, benchFields, KeysFold) == OK })
 }
 
-// BenchmarkBodyVsGjson64K alternates the request path's body check and
+// BenchmarkBody_vsGjson64K alternates the request path's body check and
 // gjson.Valid on the same 64 KiB body and reports the ratio of their
 // fastest runs (x_gjson; the issue's target is <= 1.5 with all limits on).
 // Minimums are robust to other processes preempting the benchmark on a
 // shared machine, where per-op means of separate benchmarks are not.
-func BenchmarkBodyVsGjson64K(b *testing.B) {
+func BenchmarkBody_vsGjson64K(b *testing.B) {
 	doc := orderBody(64 << 10)
 	for _, v := range []struct {
 		name   string
@@ -119,7 +119,7 @@ func BenchmarkBodyVsGjson64K(b *testing.B) {
 	}
 }
 
-func BenchmarkFindQueryParam(b *testing.B) {
+func BenchmarkQuery_findParam(b *testing.B) {
 	names := []string{"access_token", "api_key", "password"}
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&fields=id,name,email&caf%C3%A9=1"
 	if httpx.FindQueryParam(q+"&API%5Fkey=1", names) < 0 {
@@ -133,7 +133,7 @@ func BenchmarkFindQueryParam(b *testing.B) {
 	}
 }
 
-func BenchmarkUnsafePath(b *testing.B) {
+func BenchmarkPath_unsafe(b *testing.B) {
 	p := "/api/v2/users/8f14e45f-ceea-467f-a1b2-0c9d1e2f3a4b/orders/12345/items"
 	if !UnsafePath(p + "/%2e%2e/admin") {
 		b.Fatal("a dot-dot segment in the same path is not unsafe")
@@ -146,9 +146,9 @@ func BenchmarkUnsafePath(b *testing.B) {
 	}
 }
 
-// BenchmarkDecodeUnreserved: the route-match form of a path without
+// BenchmarkPath_decodeUnreserved: the route-match form of a path without
 // escapes (the common case, no allocation) and with some.
-func BenchmarkDecodeUnreserved(b *testing.B) {
+func BenchmarkPath_decodeUnreserved(b *testing.B) {
 	for _, p := range []string{
 		"/api/v2/users/8f14e45f-ceea-467f-a1b2-0c9d1e2f3a4b/orders/12345/items",
 		"/api/v2/users/%61lice%40example.com/orders/%31%32",
@@ -167,9 +167,9 @@ func BenchmarkDecodeUnreserved(b *testing.B) {
 	}
 }
 
-// BenchmarkStep1QueryCookie is what step 1 adds per request for query and
+// BenchmarkHygiene_queryAndCookieNames is what step 1 adds per request for query and
 // cookie names: a typical query string and Cookie header.
-func BenchmarkStep1QueryCookie(b *testing.B) {
+func BenchmarkHygiene_queryAndCookieNames(b *testing.B) {
 	q := "page=2&per_page=50&sort=name&filter%5Bstatus%5D=open&q=caf%C3%A9+au+lait"
 	c := "theme=dark; lang=en-GB; _ga=GA1.2.1234567890.1234567890; session=eyJhbGciOiJFZERTQSJ9.e30.c2ln"
 	b.ReportAllocs()

@@ -18,7 +18,7 @@ func field(path string, typ config.JSONType, required bool) config.FieldRule {
 	return config.FieldRule{Path: p, PathName: path, Type: typ, Required: required}
 }
 
-func TestCheckLimitsAndGrammar(t *testing.T) {
+func TestBody_limitsAndGrammar(t *testing.T) {
 	cases := []struct {
 		name, body string
 		want       Failure
@@ -59,7 +59,7 @@ func TestCheckLimitsAndGrammar(t *testing.T) {
 	}
 }
 
-func TestCheckFields(t *testing.T) {
+func TestBody_fields(t *testing.T) {
 	rules := []config.FieldRule{
 		field("items", config.TypeArray, true),
 		field("customer.id", config.TypeInteger, true),
@@ -96,7 +96,7 @@ func TestCheckFields(t *testing.T) {
 	}
 }
 
-func TestCheckFieldTypes(t *testing.T) {
+func TestBody_fieldTypes(t *testing.T) {
 	values := map[string]string{
 		"object": `{}`, "array": `[]`, "string": `""`, "integer": `-12`,
 		"number": `1.5e3`, "true": `true`, "false": `false`, "null": `null`,
@@ -128,7 +128,7 @@ func TestCheckFieldTypes(t *testing.T) {
 }
 
 // Many rules take several mask words; each must still be found.
-func TestCheckManyFields(t *testing.T) {
+func TestBody_manyFields(t *testing.T) {
 	var rules []config.FieldRule
 	var b strings.Builder
 	b.WriteString(`{"o":{`)
@@ -150,7 +150,7 @@ func TestCheckManyFields(t *testing.T) {
 	}
 }
 
-func TestFailureNames(t *testing.T) {
+func TestBody_failureNames(t *testing.T) {
 	seen := map[string]bool{}
 	for _, f := range Failures() {
 		s := f.String()
@@ -164,10 +164,10 @@ func TestFailureNames(t *testing.T) {
 	}
 }
 
-// TestCheckKeyCase: keys equal under case folding are duplicates unless
+// TestBody_keyCase: keys equal under case folding are duplicates unless
 // json.case_sensitive_keys (KeysExact), with and without `fields` (the two
 // walks), at every depth and however the key is spelled.
-func TestCheckKeyCase(t *testing.T) {
+func TestBody_keyCase(t *testing.T) {
 	cases := []struct {
 		name, body  string
 		fold, exact Failure
@@ -212,7 +212,7 @@ func TestCheckKeyCase(t *testing.T) {
 	}
 }
 
-func TestCheckAllocs(t *testing.T) {
+func TestBody_checkDoesNotAllocate(t *testing.T) {
 	body := []byte(`{"items":[1,2,{"a":"b"}],"customer":{"id":7,"name":"x\u00e9"},"note":"hello"}`)
 	rules := []config.FieldRule{field("items", config.TypeArray, true), field("customer.id", config.TypeInteger, true)}
 	lim := jsonx.Limits{MaxDepth: 8, MaxKeys: 100, MaxArrayItems: 100, MaxStringBytes: 100}
@@ -249,7 +249,7 @@ func lookupKind(v *jsonx.Value) uint8 {
 	return kindNull
 }
 
-func FuzzCheckFields(f *testing.F) {
+func FuzzBody_fields(f *testing.F) {
 	for _, s := range []string{`{"a":{"b":1}}`, `{"a":[{"b":1}]}`, `{"b":"x","a":{}}`, `[1]`, `{"a":{"b":{"c":null}},"c":true}`, `{"a":1,"a":2}`, `{"a":{"b":1.5}}`,
 		`{"a":{"b":1,"B":"x"}}`, `{"A":{"b":1},"a":{}}`, `{"\u0061":{"b":1},"c":true,"C":false}`} {
 		f.Add([]byte(s), false)

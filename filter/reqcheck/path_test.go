@@ -16,7 +16,7 @@ func refPercent(p string, i int) (byte, bool) {
 	return byte(n), err == nil
 }
 
-func TestUnsafePath(t *testing.T) {
+func TestPath_unsafe(t *testing.T) {
 	cases := []struct {
 		path   string
 		unsafe bool
@@ -98,7 +98,7 @@ func unsafePathRef(p string) bool {
 	return false
 }
 
-func FuzzUnsafePath(f *testing.F) {
+func FuzzPath_unsafe(f *testing.F) {
 	for _, s := range []string{"/", "/a//b", "/a/./b", "/%2e", "/a%2", "/a;b", "/x/", "//", "a/../b", "/%41/"} {
 		f.Add(s)
 	}
@@ -109,7 +109,7 @@ func FuzzUnsafePath(f *testing.F) {
 	})
 }
 
-func TestParseContentLength(t *testing.T) {
+func TestContentLength_parse(t *testing.T) {
 	cases := []struct {
 		v  string
 		n  int64
@@ -136,7 +136,7 @@ func TestParseContentLength(t *testing.T) {
 	}
 }
 
-func TestOriginFormAndMethod(t *testing.T) {
+func TestPath_originFormAndMethod(t *testing.T) {
 	for p, want := range map[string]bool{
 		"/": true, "/a?b=#": false, "/a#": false, "": false, "*": false, "a/b": false,
 		"http://h/a": false, "/a?b=1": true,
@@ -155,7 +155,7 @@ func TestOriginFormAndMethod(t *testing.T) {
 	}
 }
 
-func TestDecodeUnreserved(t *testing.T) {
+func TestPath_decodeUnreserved(t *testing.T) {
 	for in, want := range map[string]string{
 		"/users/7":          "/users/7",
 		"/%75sers/%61lice":  "/users/alice",
@@ -188,10 +188,10 @@ func decodeAll(p string) string {
 	return b.String()
 }
 
-// FuzzDecodeUnreserved: the result means the same once decoded (so an
+// FuzzPath_decodeUnreserved: the result means the same once decoded (so an
 // upstream that decodes sees the same path), and no escape of an
 // unreserved character is left for a route to miss.
-func FuzzDecodeUnreserved(f *testing.F) {
+func FuzzPath_decodeUnreserved(f *testing.F) {
 	for _, s := range []string{"/%75sers/%61lice", "/%2561", "/%%41", "/%%410", "/%4", "/%41%", "/a%2F%7e"} {
 		f.Add(s)
 	}

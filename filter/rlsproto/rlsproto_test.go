@@ -38,7 +38,7 @@ func encode(domain string, addend uint32, descs ...[]Entry) []byte {
 
 // The encoding is byte-for-byte what go-control-plane's generated type
 // marshals to (deterministically), and decodes to the same message.
-func TestRequestMatchesGenerated(t *testing.T) {
+func TestRLSRequest_matchesGeneratedType(t *testing.T) {
 	long := strings.Repeat("v", 300) // two-byte lengths
 	cases := []struct {
 		name   string
@@ -77,7 +77,7 @@ func TestRequestMatchesGenerated(t *testing.T) {
 	}
 }
 
-func TestAppendEntryDescriptor(t *testing.T) {
+func TestRLSRequest_entryDescriptorMatchesDescriptor(t *testing.T) {
 	for _, kv := range [][2]string{{"per-user", "0123456789abcdef"}, {"", ""}, {"k", ""}, {strings.Repeat("k", 130), strings.Repeat("v", 20000)}} {
 		want := AppendDescriptor([]byte("prefix"), Entry{kv[0], kv[1]})
 		got := AppendEntryDescriptor([]byte("prefix"), kv[0], []byte(kv[1]))
@@ -104,7 +104,7 @@ func limitPB(n uint32, u rlsv3.RateLimitResponse_RateLimit_Unit) *rlsv3.RateLimi
 
 // Responses built with the generated types decode to what the filter
 // needs, whatever else they carry.
-func TestParseResponse(t *testing.T) {
+func TestRLSResponse_parse(t *testing.T) {
 	cases := []struct {
 		name string
 		msg  *rlsv3.RateLimitResponse
@@ -173,7 +173,7 @@ func equalResponse(a, b Response) bool {
 
 // Protobuf merge rules: the last scalar wins, repeated messages merge,
 // and a known field with an unexpected wire type is skipped.
-func TestParseResponseWireRules(t *testing.T) {
+func TestRLSResponse_protobufMergeRules(t *testing.T) {
 	status := func(inner ...byte) []byte { return append([]byte{0x12, byte(len(inner))}, inner...) }
 	cases := []struct {
 		name string
@@ -212,7 +212,7 @@ func TestParseResponseWireRules(t *testing.T) {
 	}
 }
 
-func TestParseResponseErrors(t *testing.T) {
+func TestRLSResponse_parseErrors(t *testing.T) {
 	many := bytes.Repeat([]byte{0x12, 0x00}, MaxStatuses+1)
 	deep := append(bytes.Repeat([]byte{0x0b}, maxGroupDepth+2), bytes.Repeat([]byte{0x0c}, maxGroupDepth+2)...)
 	cases := []struct {
@@ -246,7 +246,7 @@ func TestParseResponseErrors(t *testing.T) {
 	}
 }
 
-func TestUntilReset(t *testing.T) {
+func TestRLSResponse_untilReset(t *testing.T) {
 	cases := []struct {
 		secs  int64
 		nanos int32
@@ -269,7 +269,7 @@ func TestUntilReset(t *testing.T) {
 	}
 }
 
-func TestUnitSeconds(t *testing.T) {
+func TestRLSResponse_unitSeconds(t *testing.T) {
 	cases := []struct {
 		l    Limit
 		want int64
@@ -312,7 +312,7 @@ func TestUnitSeconds(t *testing.T) {
 
 // Whatever the generated type accepts, ParseResponse accepts and reads
 // the same; nothing panics.
-func FuzzParseResponse(f *testing.F) {
+func FuzzRLSResponse_parseAgreesWithGenerated(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x08, 0x02, 0x12, 0x02, 0x08, 0x02})
 	f.Add(mustMarshal(f, &rlsv3.RateLimitResponse{
@@ -355,8 +355,8 @@ func FuzzParseResponse(f *testing.F) {
 	})
 }
 
-// FuzzRequest: any strings encode to what the generated type decodes back.
-func FuzzRequest(f *testing.F) {
+// FuzzRLSRequest_roundTripsThroughGenerated: any strings encode to what the generated type decodes back.
+func FuzzRLSRequest_roundTripsThroughGenerated(f *testing.F) {
 	f.Add("apiguard", "per-user", "0123456789abcdef", uint32(1))
 	f.Add("", "", "", uint32(0))
 	f.Fuzz(func(t *testing.T, domain, key, value string, addend uint32) {
@@ -378,7 +378,7 @@ func FuzzRequest(f *testing.F) {
 
 func isUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
 
-func BenchmarkAppendRequest(b *testing.B) {
+func BenchmarkRLSRequest_append(b *testing.B) {
 	buf := make([]byte, 0, 256)
 	val := []byte("0123456789abcdef")
 	// The path measured: a request the generated type reads back.
@@ -397,7 +397,7 @@ func BenchmarkAppendRequest(b *testing.B) {
 	}
 }
 
-func BenchmarkParseResponse(b *testing.B) {
+func BenchmarkRLSResponse_parse(b *testing.B) {
 	in := mustMarshal(b, &rlsv3.RateLimitResponse{
 		OverallCode: rlsv3.RateLimitResponse_OK,
 		Statuses: []*dstatus{
@@ -419,7 +419,7 @@ func BenchmarkParseResponse(b *testing.B) {
 	}
 }
 
-func TestAppendGrpcService(t *testing.T) {
+func TestGrpcService_appendDecodes(t *testing.T) {
 	for _, name := range []string{"ratelimit", "apiguard1", "x", strings.Repeat("c", 200)} {
 		var gs corev3.GrpcService
 		b := AppendGrpcService(nil, name)
@@ -436,7 +436,7 @@ func TestAppendGrpcService(t *testing.T) {
 
 // Cluster names Envoy would read as a serialized GrpcService are
 // recognised (a superset of what the generated type parses).
-func TestMayParseAsMessage(t *testing.T) {
+func TestGrpcService_mayParseAsMessage(t *testing.T) {
 	cases := map[string]bool{
 		"ratelimit": false, "rls": false, "test-h2": false, "rate_limit": false, "envoy.ratelimit": false,
 		"apiguard1": true, "00": true, "abcdefghi": true,
@@ -448,7 +448,7 @@ func TestMayParseAsMessage(t *testing.T) {
 	}
 }
 
-func FuzzMayParseAsMessage(f *testing.F) {
+func FuzzGrpcService_mayParseAsMessage(f *testing.F) {
 	for _, s := range []string{"ratelimit", "apiguard1", "00", "\x0a\x03\x0a\x01x"} {
 		f.Add(s)
 	}

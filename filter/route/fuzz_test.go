@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzMatch compiles a fuzzed pattern and matches a fuzzed request against
+// FuzzRoute_match compiles a fuzzed pattern and matches a fuzzed request against
 // it, on a case-sensitive and a case-insensitive table. Properties: no
 // panic; a match's params are non-empty, slash-free substrings of the path
 // at the positions the template says; compiled exact patterns match
@@ -15,7 +15,7 @@ import (
 // outcomes agree between the two tables (WrongCase on one is Matched or
 // WrongMethod on the other, every other outcome the same) and with
 // PathMatches and CaseMatches.
-func FuzzMatch(f *testing.F) {
+func FuzzRoute_match(f *testing.F) {
 	seeds := []struct{ pattern, method, path string }{
 		{"/users/{id}", "GET", "/users/7"},
 		{"/users/{id}/orders/{o}", "HEAD", "/users/a/orders/b/"},

@@ -201,7 +201,7 @@ func TestTable_PathMatches(t *testing.T) {
 	}
 }
 
-func TestCmpSeg(t *testing.T) {
+func TestRoute_compareEscapedSegment(t *testing.T) {
 	for _, c := range []struct {
 		s, l string
 		want uint8
@@ -250,9 +250,9 @@ func TestCmpSeg(t *testing.T) {
 	}
 }
 
-// TestFoldRune checks every rune: two runes fold alike exactly when they
+// TestRoute_foldRuneOrbits checks every rune: two runes fold alike exactly when they
 // share a unicode.SimpleFold orbit, or both are one of i, I, ı, İ.
-func TestFoldRune(t *testing.T) {
+func TestRoute_foldRuneOrbits(t *testing.T) {
 	isI := func(r rune) bool { return r == 'i' || r == 'I' || r == 0x130 || r == 0x131 }
 	orbitMin := func(r rune) rune {
 		m := r
@@ -351,9 +351,9 @@ func TestTable_CaseShadow(t *testing.T) {
 	}
 }
 
-// BenchmarkLookup covers what case handling adds: a case-insensitive
+// BenchmarkRoute_lookupCaseHandling covers what case handling adds: a case-insensitive
 // table, case variants, escaped and non-ASCII paths, and the 405 scan.
-func BenchmarkLookup(b *testing.B) {
+func BenchmarkRoute_lookupCaseHandling(b *testing.B) {
 	specs := benchSpecs()
 	sens := mustCompile(b, specs[:len(specs)-1]) // no catch-all: 405s exist
 	ins, _ := CompileWith(specs[:len(specs)-1], Options{CaseInsensitive: true})

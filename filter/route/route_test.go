@@ -298,7 +298,7 @@ func TestCompile_valid(t *testing.T) {
 	}
 }
 
-func TestSplitPath(t *testing.T) {
+func TestRoute_splitPathAndQuery(t *testing.T) {
 	tests := []struct{ in, path, query string }{
 		{"/a/b?x=1&y=2", "/a/b", "x=1&y=2"},
 		{"/a/b", "/a/b", ""},
@@ -357,7 +357,7 @@ func TestTable_MatchAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkMatch(b *testing.B) {
+func BenchmarkRoute_match(b *testing.B) {
 	tab := mustCompile(b, benchSpecs())
 	cases := []struct{ name, method, path string }{
 		{"first", "GET", "/healthz"},
@@ -379,7 +379,7 @@ func BenchmarkMatch(b *testing.B) {
 	}
 }
 
-func BenchmarkSplitPath(b *testing.B) {
+func BenchmarkRoute_splitPath(b *testing.B) {
 	if p, q := SplitPath("/v1/users/42/orders?limit=10&page=2"); p != "/v1/users/42/orders" || q != "limit=10&page=2" {
 		b.Fatalf("%q, %q", p, q)
 	}

@@ -241,9 +241,9 @@ func TestFaulty_lies(t *testing.T) {
 	}
 }
 
-// FuzzCall: verify_signature never panics, answers Ok only with a result
+// FuzzVerifySignature_neverTrueForUnverifiable: verify_signature never panics, answers Ok only with a result
 // that parses, and never says true for arguments Envoy could not verify.
-func FuzzCall(f *testing.F) {
+func FuzzVerifySignature_neverTrueForUnverifiable(f *testing.F) {
 	text := []byte("a.b")
 	f.Add(Args{"sha256", spki(f, &keys.rsa.PublicKey), signRSA(f, keys.rsa, crypto.SHA256, text), text, ""}.Marshal())
 	f.Add(Args{"SHA256", spki(f, &keys.ec[elliptic.P256()].PublicKey), signEC(f, keys.ec[elliptic.P256()], crypto.SHA256, text), text, ""}.Marshal())

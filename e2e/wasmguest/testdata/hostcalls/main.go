@@ -181,7 +181,7 @@ func property(path ...string) (string, uint32) {
 	return str(p, n), st
 }
 
-// pairs serializes a header map (PROXY-WASM.md §1.4).
+// pairs serializes a header map (docs/internals/proxy-wasm.md §1.4).
 func pairs(kv ...string) []byte {
 	n := len(kv) / 2
 	b := make([]byte, 4+8*n)
