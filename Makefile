@@ -83,7 +83,7 @@ bench: bench-goals
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 
 # Issue 15's table in one run (docs/performance.md "Goals"):
-# BenchmarkAuthGoals and BenchmarkGoals time every part in the benchmark
+# BenchmarkAuthn_hostSignatureGoals and BenchmarkGoals_table time every part in the benchmark
 # thread's CPU time, interleaved, and report ratios; this prints them with
 # their goals. GOALS_COUNT runs repeat it (read the median).
 GOALS_BENCHTIME ?= 2s

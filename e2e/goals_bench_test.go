@@ -12,8 +12,8 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// BenchmarkGoals reports the rest of issue 15's table in one run
-// (BenchmarkAuthGoals has the token rows; `make bench-goals` runs both and
+// BenchmarkGoals_table reports the rest of issue 15's table in one run
+// (BenchmarkAuthn_hostSignatureGoals has the token rows; `make bench-goals` runs both and
 // prints them as one table, docs/performance.md):
 //
 //	pass-wasm/native     pass-through through the .wasm / natively; goal <= 4
@@ -32,7 +32,7 @@ import (
 // Each iteration runs every part once per guest, alternating, and the
 // parts are timed in the benchmark thread's CPU time (cpuclock_*_test.go),
 // so that load from other processes hits both sides alike.
-func BenchmarkGoals(b *testing.B) {
+func BenchmarkGoals_table(b *testing.B) {
 	gs := guests(b)
 	native, wasm := gs[0], gs[1]
 	type side struct {

@@ -44,7 +44,7 @@ const benchSchemaConfig = `{
       "json": {"required": true, "max_depth": 16, "max_keys": 1000, "max_array_items": 1000, "max_string_bytes": 8192}}}
   ]}`
 
-// BenchmarkSchema64K posts benchOrder's 64 KiB body. Natively it measures
+// BenchmarkSchema_body64K posts benchOrder's 64 KiB body. Natively it measures
 // step 12's check with the schema (reqcheck.BodySchema) and without
 // (reqcheck.CheckBody with the same limits), and their ratio measured in
 // one loop in thread CPU time (x-limits, steady on a loaded machine);
@@ -52,7 +52,7 @@ const benchSchemaConfig = `{
 // and the .wasm for each route, and the ratio of the two routes measured
 // alternately in one loop (x-limits: the schema route's thread CPU time
 // over the limits route's, request to answer).
-func BenchmarkSchema64K(b *testing.B) {
+func BenchmarkSchema_body64K(b *testing.B) {
 	doc := benchOrder(64 << 10)
 	cfg, err := config.Parse([]byte(withHoldHeaders([]byte(benchSchemaConfig), true)))
 	if err != nil {

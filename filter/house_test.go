@@ -304,3 +304,68 @@ func TestHouse_topLevelDirectories(t *testing.T) {
 		}
 	}
 }
+
+// testFuncNames returns the test, fuzz and benchmark functions of the
+// repository by name, with the package directory of each.
+func testFuncNames(t *testing.T) map[string]string {
+	t.Helper()
+	names := map[string]string{}
+	fset := token.NewFileSet()
+	for _, f := range trackedFiles(t) {
+		if !strings.HasSuffix(f, "_test.go") || strings.Contains("/"+f, "/testdata/") {
+			continue
+		}
+		af, err := parser.ParseFile(fset, filepath.Join("..", filepath.FromSlash(f)), nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range af.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && isTestFunc(fd.Name.Name) {
+				names[fd.Name.Name] = path.Dir(f)
+			}
+		}
+	}
+	return names
+}
+
+// citedTestName is a test, fuzz or benchmark name in a document's code
+// span (`TestX_y`), or a -run/-bench pattern's leading name.
+var citedTestName = regexp.MustCompile("\\b((?:Test|Fuzz|Benchmark)[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])\\b")
+
+// TestHouse_docsCiteTestsThatExist: every Test<Feature>_<behaviour> name
+// docs/, the README and the Makefile cite is a test of the repository (a
+// rename that forgets the docs fails here), and every fuzz target is in
+// docs/internals/security.md's table of fuzz targets.
+func TestHouse_docsCiteTestsThatExist(t *testing.T) {
+	names := testFuncNames(t)
+	if len(names) < 100 {
+		t.Fatalf("found %d test functions: the walk is broken", len(names))
+	}
+	for _, f := range trackedFiles(t) {
+		if !(strings.HasPrefix(f, "docs/") && strings.HasSuffix(f, ".md")) && f != "README.md" && f != "Makefile" {
+			continue
+		}
+		for _, m := range citedTestName.FindAllStringSubmatch(string(readRepoFile(t, f)), -1) {
+			if _, ok := names[m[1]]; !ok && !strings.HasSuffix(m[1], "_") && !prefixOfSome(names, m[1]) {
+				t.Errorf("%s cites %s, which no test file defines", f, m[1])
+			}
+		}
+	}
+	security := string(readRepoFile(t, "docs/internals/security.md"))
+	for name, dir := range names {
+		if strings.HasPrefix(name, "Fuzz") && !strings.Contains(security, "`"+name+"`") {
+			t.Errorf("fuzz target %s (%s) is not in docs/internals/security.md's table of fuzz targets", name, dir)
+		}
+	}
+}
+
+// prefixOfSome reports whether p begins the name of some test: docs cite
+// families such as BenchmarkResponse_plain for BenchmarkResponse_plain4K.
+func prefixOfSome(names map[string]string, p string) bool {
+	for n := range names {
+		if strings.HasPrefix(n, p) {
+			return true
+		}
+	}
+	return false
+}

@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// FuzzGenerate feeds arbitrary documents to the generator: it never
+// FuzzOpenAPI_generate feeds arbitrary documents to the generator: it never
 // panics, and it either reports (an error or findings) or prints a
 // configuration that loads, since Generate checks its own output with
 // config.Parse.
-func FuzzGenerate(f *testing.F) {
+func FuzzOpenAPI_generate(f *testing.F) {
 	files, _ := filepath.Glob("testdata/v3.*/*.yaml")
 	for _, file := range files {
 		data, err := os.ReadFile(file)

@@ -9,7 +9,7 @@ import (
 )
 
 // Every verifier reason has its own metric-safe plugin reason.
-func TestTokenReasonsCoverVerifier(t *testing.T) {
+func TestAuthnReasons_coverVerifier(t *testing.T) {
 	all := []string{
 		jwt.ReasonMalformed, jwt.ReasonTooLarge, jwt.ReasonUnsupported, jwt.ReasonAlgNotAllowed,
 		jwt.ReasonWrongIssuer, jwt.ReasonNoKeys, jwt.ReasonUnknownKey, jwt.ReasonBadSignature,
@@ -39,7 +39,7 @@ func TestTokenReasonsCoverVerifier(t *testing.T) {
 	}
 }
 
-func TestDecodedEquals(t *testing.T) {
+func TestAuthnCredential_decodedEquals(t *testing.T) {
 	for _, c := range []struct {
 		raw, want string
 		eq        bool
@@ -62,9 +62,9 @@ func TestDecodedEquals(t *testing.T) {
 	}
 }
 
-// FuzzDecodedEquals holds decodedEquals to net/url's path unescaping: the
+// FuzzAuthnCredential_decodedEquals holds decodedEquals to net/url's path unescaping: the
 // raw parameter, decoded once, is compared byte for byte.
-func FuzzDecodedEquals(f *testing.F) {
+func FuzzAuthnCredential_decodedEquals(f *testing.F) {
 	for _, s := range []string{"alice", "%61", "%", "%4", "a+b", "%zz%41"} {
 		f.Add(s, "alice")
 	}

@@ -19,7 +19,7 @@ func TestState_roundTrip(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
+func TestJWKS_backoff(t *testing.T) {
 	for _, c := range []struct {
 		n       uint32
 		refresh time.Duration
@@ -39,7 +39,7 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-func TestTickPeriod(t *testing.T) {
+func TestJWKS_tickPeriod(t *testing.T) {
 	for in, want := range map[time.Duration]uint32{
 		2 * time.Second: 100, 400 * time.Millisecond: 100, 200 * time.Millisecond: 50, time.Millisecond: 25,
 	} {

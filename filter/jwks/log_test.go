@@ -8,7 +8,7 @@ import (
 	"github.com/apiguard/apiguard/filter/jwt"
 )
 
-func TestLoadedLine(t *testing.T) {
+func TestJWKS_loadedLine(t *testing.T) {
 	many := make([]jwt.SkippedKey, 10)
 	for i := range many {
 		many[i] = jwt.SkippedKey{Path: "keys[" + string(rune('0'+i)) + "].use", Reason: "use is not sig"}
@@ -42,7 +42,7 @@ func TestLoadedLine(t *testing.T) {
 	}
 }
 
-func TestDiscoverJWKS(t *testing.T) {
+func TestJWKSDiscovery_parse(t *testing.T) {
 	cfg := &config.RemoteJWKS{Cluster: "idp", Authority: "login.example.com", Path: "/.well-known/openid-configuration",
 		Discovery: true, Clusters: map[string]string{"keys.example.com": "keys"}}
 	const iss = "https://login.example.com/tenant/v2.0"
@@ -88,11 +88,11 @@ func TestDiscoverJWKS(t *testing.T) {
 	}
 }
 
-// FuzzDiscoverJWKS: a discovery document, which the identity provider (or
+// FuzzJWKSDiscovery_parse: a discovery document, which the identity provider (or
 // whoever answers on its cluster) writes, never panics the reader, and a
 // jwks_uri it accepts is always fetched through a configured cluster for
 // that authority, on a path.
-func FuzzDiscoverJWKS(f *testing.F) {
+func FuzzJWKSDiscovery_parse(f *testing.F) {
 	const iss = "https://login.example.com/"
 	for _, s := range []string{
 		`{"issuer":"` + iss + `","jwks_uri":"https://login.example.com/keys"}`,

@@ -124,9 +124,9 @@ func TestHeader_matchesEncodingJSON(t *testing.T) {
 	}
 }
 
-// FuzzHeader: readHeader accepts and refuses exactly as the encoding/json
+// FuzzJOSEHeader_againstEncodingJSON: readHeader accepts and refuses exactly as the encoding/json
 // oracle, with the same reason, alg and kid.
-func FuzzHeader(f *testing.F) {
+func FuzzJOSEHeader_againstEncodingJSON(f *testing.F) {
 	for _, h := range headerSeeds {
 		f.Add([]byte(h))
 	}
@@ -171,21 +171,21 @@ func checkIssuer(t *testing.T, data []byte) {
 	}
 }
 
-// FuzzPeekIssuer: the issuer PeekUnverified reads from a token's claims
+// FuzzPeekIssuer_againstFullParse: the issuer PeekUnverified reads from a token's claims
 // is the one a parsed tree names, and the claims it refuses the ones
 // jsonx.Parse refuses.
-func FuzzPeekIssuer(f *testing.F) {
+func FuzzPeekIssuer_againstFullParse(f *testing.F) {
 	for _, c := range claimsSeeds {
 		f.Add([]byte(c))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) { checkIssuer(t, data) })
 }
 
-// BenchmarkPeekIssuer reads a realistic token's issuer as PeekUnverified
+// BenchmarkPeekIssuer_scan reads a realistic token's issuer as PeekUnverified
 // does (scan) and as it did before (tree: jsonx.Parse), in one binary, so
 // `make bench-wasm BENCH_WASM=PeekIssuer` shows the difference in Go's wasm
 // code.
-func BenchmarkPeekIssuer(b *testing.B) {
+func BenchmarkPeekIssuer_scan(b *testing.B) {
 	data := []byte(claims())
 	if iss, ok := peekIssuer(data); !ok || iss != testIssuer {
 		b.Fatalf("peekIssuer = %q, %v", iss, ok)

@@ -126,7 +126,7 @@ func TestValidate_noAllocations(t *testing.T) {
 	}
 }
 
-func BenchmarkJSONOnly64K(b *testing.B) {
+func BenchmarkSchema_jsonOnly64K(b *testing.B) {
 	_, doc := benchSetup(b)
 	var jv jsonx.Validator
 	b.SetBytes(int64(len(doc)))
@@ -138,7 +138,7 @@ func BenchmarkJSONOnly64K(b *testing.B) {
 	}
 }
 
-func BenchmarkRequest64K(b *testing.B) {
+func BenchmarkSchema_request64K(b *testing.B) {
 	sc, doc := benchSetup(b)
 	var v Validator
 	o := Options{Limits: benchLimits}
@@ -151,7 +151,7 @@ func BenchmarkRequest64K(b *testing.B) {
 	}
 }
 
-func BenchmarkResponse64K(b *testing.B) {
+func BenchmarkSchema_response64K(b *testing.B) {
 	sc, doc := benchSetup(b)
 	var v Validator
 	o := Options{Mode: Response, Limits: benchLimits}
@@ -167,9 +167,9 @@ func BenchmarkResponse64K(b *testing.B) {
 	}
 }
 
-// BenchmarkRatio64K times jsonx validation and schema validation of the
+// BenchmarkSchema_ratio64K times jsonx validation and schema validation of the
 // same body alternately and reports schema/jsonx (docs/schemas.md's goal: ≤ 1.5).
-func BenchmarkRatio64K(b *testing.B) {
+func BenchmarkSchema_ratio64K(b *testing.B) {
 	sc, doc := benchSetup(b)
 	var v Validator
 	var jv jsonx.Validator

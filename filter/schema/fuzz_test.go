@@ -205,10 +205,10 @@ var diffSeeds = [][]byte{
 	[]byte("\x12\x12\x12\x13\x14\x05\x05"), []byte("oneOf anyOf allOf not"), []byte("\x0b\x0b\x0b\x0b\x11\x11"),
 }
 
-// FuzzDifferential: on generated schemas and bodies within the subset,
+// FuzzSchema_differential: on generated schemas and bodies within the subset,
 // apiguard's verdict (undeclared allowed, case-sensitive: plain JSON
 // Schema) is the reference validator's.
-func FuzzDifferential(f *testing.F) {
+func FuzzSchema_differential(f *testing.F) {
 	for _, s := range diffSeeds {
 		f.Add(s)
 	}
@@ -284,9 +284,9 @@ func TestDifferential_generated(t *testing.T) {
 	}
 }
 
-// FuzzCompile: any schemas document compiles or is refused without a
+// FuzzSchema_compile: any schemas document compiles or is refused without a
 // panic, and what compiles validates a few bodies in bounded work.
-func FuzzCompile(f *testing.F) {
+func FuzzSchema_compile(f *testing.F) {
 	f.Add([]byte(apiSchemas))
 	f.Add([]byte(`{"A": {"$ref": "#/schemas/A"}}`))
 	f.Add([]byte(`{"A": {"anyOf": [{"$ref": "#/schemas/B"}, {"$ref": "#/schemas/B"}]}, "B": {"items": {"$ref": "#/schemas/A"}}}`))
@@ -324,10 +324,10 @@ func FuzzCompile(f *testing.F) {
 	})
 }
 
-// FuzzProjection: the projection of any body is valid JSON, and, read by
+// FuzzSchema_projection: the projection of any body is valid JSON, and, read by
 // encoding/json, it is the body without exactly the undeclared and
 // writeOnly members (an oracle written from the schema by hand).
-func FuzzProjection(f *testing.F) {
+func FuzzSchema_projection(f *testing.F) {
 	f.Add([]byte(`{"id":"1","card_number":"4111","items":[{"sku":"A","qty":1,"x":2}],"z":{}}`))
 	f.Add([]byte(`{ "z" : 1 , "id" : "x" , "card_number" : "y" }`))
 	f.Add([]byte(`{"card\u005fnumber":"4111","items":[[],{},{"sku":{"x":1}},1]}`))

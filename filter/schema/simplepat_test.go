@@ -59,8 +59,8 @@ func TestMatcher_sameAsRE2(t *testing.T) {
 	}
 }
 
-// FuzzMatcher: on any string, the fast form of a few patterns agrees with RE2.
-func FuzzMatcher(f *testing.F) {
+// FuzzPattern_simpleMatcherAgreesWithRegexp: on any string, the fast form of a few patterns agrees with RE2.
+func FuzzPattern_simpleMatcherAgreesWithRegexp(f *testing.F) {
 	f.Add("AB-12", "12345", "ab")
 	pats := []string{`^[A-Z0-9-]{3,32}$`, `^[0-9]{5}$`, `^[a-z]+\d*$`, `^ab?c{2,}d*$`, `^.{1,3}$`, `^\s*\S+$`}
 	var ms []*matcher
