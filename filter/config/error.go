@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
 // Error is a configuration error. The plugin logs it as
@@ -84,7 +86,7 @@ func (p *path) String() string {
 			b.WriteByte('[')
 			b.WriteString(strconv.Itoa(q.index))
 			b.WriteByte(']')
-		case isSimpleKey(q.key):
+		case jsonx.SimpleKey(q.key):
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
@@ -101,19 +103,6 @@ func (p *path) String() string {
 // errorf builds an *Error at p.
 func (p *path) errorf(format string, args ...any) *Error {
 	return &Error{Path: p.String(), Msg: fmt.Sprintf(format, args...), at: p}
-}
-
-func isSimpleKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // maxQuoted bounds how much of an operator's string an error echoes.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
 // Every error names its JSON path, exhaustively: every node of docs/configuration.md's example configuration (and of an
@@ -45,7 +47,7 @@ func auditPath(parent, key string, index int) string {
 	if index >= 0 {
 		return parent + "[" + strconv.Itoa(index) + "]"
 	}
-	if !isSimpleKey(key) {
+	if !jsonx.SimpleKey(key) {
 		return parent + "[" + strconv.Quote(key) + "]"
 	}
 	if parent == "" {

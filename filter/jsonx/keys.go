@@ -344,3 +344,19 @@ func EqualFold(a, b string) bool {
 	}
 	return a == b
 }
+
+// SimpleKey reports whether a JSON path can show member name s as .s
+// rather than ["s"]: it is not empty and holds only ASCII letters, digits,
+// '_' and '-'.
+func SimpleKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

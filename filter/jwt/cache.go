@@ -309,44 +309,10 @@ func keyGenerations(ks *KeySet) []uint64 {
 		return nil
 	}
 	gens := make([]uint64, len(ks.keys))
-	for i, k := range ks.keys {
+	for i := range ks.keys {
 		var h maphash.Hash
 		h.SetSeed(keyGenSeed)
-		field := func(b []byte) {
-			var n [8]byte
-			binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
-			h.Write(n[:])
-			h.Write(b)
-		}
-		if k.hasKid {
-			field([]byte{1})
-		} else {
-			field([]byte{0})
-		}
-		field([]byte(k.kid))
-		if k.alg != nil {
-			field([]byte(k.alg.name))
-		} else {
-			field(nil)
-		}
-		switch {
-		case k.rsa != nil:
-			field([]byte("RSA"))
-			field(k.rsa.N.Bytes())
-			var e [8]byte
-			binary.LittleEndian.PutUint64(e[:], uint64(k.rsa.E))
-			field(e[:])
-		case k.ec != nil:
-			field([]byte(k.crv))
-			point, _ := k.ec.Bytes()
-			field(point)
-		case k.ed != nil:
-			field([]byte("OKP"))
-			field(k.ed)
-		default:
-			field([]byte("oct"))
-			field(k.secret)
-		}
+		ks.keys[i].writeIdentity(&h)
 		if gens[i] = h.Sum64(); gens[i] == 0 {
 			gens[i] = 1
 		}

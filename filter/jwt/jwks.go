@@ -231,49 +231,57 @@ func ParseJWKS(data []byte, o JWKSOptions) (*KeySet, error) {
 
 var genSeed = maphash.MakeSeed()
 
-// fingerprint hashes every usable key, length-prefixed, in set order.
+// fingerprint hashes every usable key (writeIdentity), in set order.
 func (s *KeySet) fingerprint() uint64 {
 	var h maphash.Hash
 	h.SetSeed(genSeed)
+	for i := range s.keys {
+		s.keys[i].writeIdentity(&h)
+	}
+	if g := h.Sum64(); g != 0 {
+		return g
+	}
+	return 1
+}
+
+// writeIdentity writes to h, each field length-prefixed, what makes k the
+// key it is: whether it has a kid, the kid, its alg and its material.
+func (k *key) writeIdentity(h *maphash.Hash) {
 	field := func(b []byte) {
 		var n [8]byte
 		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
 		h.Write(n[:])
 		h.Write(b)
 	}
-	for _, k := range s.keys {
-		if k.hasKid {
-			field([]byte{1})
-		} else {
-			field([]byte{0})
-		}
-		field([]byte(k.kid))
-		if k.alg != nil {
-			field([]byte(k.alg.name))
-		} else {
-			field(nil)
-		}
-		switch {
-		case k.rsa != nil:
-			field([]byte("RSA"))
-			field(k.rsa.N.Bytes())
-			field(big.NewInt(int64(k.rsa.E)).Bytes())
-		case k.ec != nil:
-			field([]byte(k.crv))
-			point, _ := k.ec.Bytes() // the uncompressed point: X and Y
-			field(point)
-		case k.ed != nil:
-			field([]byte("OKP"))
-			field(k.ed)
-		default:
-			field([]byte("oct"))
-			field(k.secret)
-		}
+	if k.hasKid {
+		field([]byte{1})
+	} else {
+		field([]byte{0})
 	}
-	if g := h.Sum64(); g != 0 {
-		return g
+	field([]byte(k.kid))
+	if k.alg != nil {
+		field([]byte(k.alg.name))
+	} else {
+		field(nil)
 	}
-	return 1
+	switch {
+	case k.rsa != nil:
+		field([]byte("RSA"))
+		field(k.rsa.N.Bytes())
+		var e [8]byte
+		binary.LittleEndian.PutUint64(e[:], uint64(k.rsa.E))
+		field(e[:])
+	case k.ec != nil:
+		field([]byte(k.crv))
+		point, _ := k.ec.Bytes() // the uncompressed point: X and Y
+		field(point)
+	case k.ed != nil:
+		field([]byte("OKP"))
+		field(k.ed)
+	default:
+		field([]byte("oct"))
+		field(k.secret)
+	}
 }
 
 // kidOf returns the kid of a JWK that has a string one, for SkippedKey.

@@ -201,7 +201,7 @@ func (p *path) String() string {
 		switch {
 		case q.index >= 0:
 			b.WriteString("[" + strconv.Itoa(q.index) + "]")
-		case simpleKey(q.key):
+		case jsonx.SimpleKey(q.key):
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
@@ -215,19 +215,6 @@ func (p *path) String() string {
 		}
 	}
 	return b.String()
-}
-
-func simpleKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 func (p *path) errorf(msg string) *Error { return &Error{Path: p.String(), Msg: msg} }
