@@ -29,6 +29,7 @@ import (
 
 	"github.com/apiguard/apiguard/envoy/validate"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/version"
 )
 
 // yamlDocs reads every *.yaml / *.yml under root, split into documents;
@@ -568,4 +569,20 @@ func shippedFindings(errs []error) []error {
 		out = append(out, e)
 	}
 	return out
+}
+
+// TestShipped_imageTagIsTheVersion: the shipped WasmPlugins pull the image
+// of this source tree's version, so a copied example deploys the release
+// its docs describe.
+func TestShipped_imageTagIsTheVersion(t *testing.T) {
+	for _, path := range istioManifests {
+		data, err := os.ReadFile(filepath.FromSlash(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "url: oci://registry.example.com/apiguard/apiguard:" + version.Version + "\n"
+		if !strings.Contains(string(data), want) {
+			t.Errorf("%s: no %q", path, strings.TrimSpace(want))
+		}
+	}
 }

@@ -369,3 +369,26 @@ func prefixOfSome(names map[string]string, p string) bool {
 	}
 	return false
 }
+
+// citedPath is a repository path in a document's code span.
+var citedPath = regexp.MustCompile("`((?:filter|envoy|e2e|docs)/[A-Za-z0-9_./{}-]*[A-Za-z0-9_]\\.(?:go|md|yaml|json|sh|golden|tsv))`")
+
+// TestHouse_docsCiteFilesThatExist: every repository file docs/ and the
+// README name in a code span exists (a move that forgets the docs fails
+// here).
+func TestHouse_docsCiteFilesThatExist(t *testing.T) {
+	files := map[string]bool{}
+	for _, f := range trackedFiles(t) {
+		files[f] = true
+	}
+	for _, f := range trackedFiles(t) {
+		if !(strings.HasPrefix(f, "docs/") && strings.HasSuffix(f, ".md")) && f != "README.md" {
+			continue
+		}
+		for _, m := range citedPath.FindAllStringSubmatch(string(readRepoFile(t, f)), -1) {
+			if p := m[1]; !files[p] && !strings.ContainsAny(p, "{}") && !strings.Contains(p, "/testdata/") {
+				t.Errorf("%s names %s, which the repository does not hold", f, p)
+			}
+		}
+	}
+}

@@ -109,7 +109,7 @@ func Command(ctx context.Context, demo bool, args []string, stdout, stderr io.Wr
 	}
 	mod, err := compileWithProgress(*wasmPath, name, stderr)
 	if err != nil {
-		return fmt.Errorf("%v (build it with `make build`, or give -wasm)", err)
+		return fmt.Errorf("%v: give -wasm the path of an apiguard.wasm (`make build` in a clone of the repository writes build/apiguard.wasm; `make release` also writes its SHA-256; or copy the module out of the released OCI image)", err)
 	}
 	cfg := Config{
 		Guest:        mod.Factory(wasmguest.Options{Profile: prof}),

@@ -126,7 +126,13 @@ func Generate(spec []byte, ov *Overlay, opt Options) (out []byte, findings []Fin
 	}
 	out = append(out, '\n')
 	if _, perr := config.Parse(out); perr != nil {
-		g.errorf(g.sourceOf(perr.Error()), "the generated configuration does not load: %v", perr)
+		msg := perr.Error()
+		if strings.Contains(msg, "hold_headers") {
+			// Schemas read bodies, so the configuration must say whether
+			// Envoy holds headers: only the operator knows where it runs.
+			msg += ` (write it in the overlay: {"config": {"hold_headers": true}} for Envoy 1.35+ with allow_on_headers_stop_iteration, false for Istio)`
+		}
+		g.errorf(g.sourceOf(perr.Error()), "the generated configuration does not load: %s", msg)
 		return nil, g.findings, nil
 	}
 	return out, g.findings, nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -131,6 +132,9 @@ func Istio(path string, data []byte, shipped bool) []error {
 			if err := dec.Decode(&p); err != nil {
 				return []error{fmt.Errorf("%s: %w", d.Path, err)}
 			}
+			if err := exactFieldCase(js, reflect.TypeOf(p), "WasmPlugin"); err != nil {
+				return []error{fmt.Errorf("%s: %w", d.Path, err)}
+			}
 			plugins = append(plugins, p)
 		case "ConfigMap":
 			if _, err := BootstrapOverride(js); err != nil {
@@ -215,8 +219,17 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 	}
 	// A sidecar's inbound listener keeps Envoy's default buffer limit, which
 	// a WasmPlugin cannot raise (docs/operating.md, "Istio").
-	if largest, fits := LargestBody(cfg), int64(IstioBufferLimit-64<<10); largest > fits {
-		fail("a policy reads bodies up to %d bytes, over the %d that fit under a sidecar's default %d-byte buffer limit", largest, fits, IstioBufferLimit)
+	fits := int64(IstioBufferLimit - 64<<10)
+	for _, b := range BodyLimits(cfg) {
+		if b.Bytes <= fits {
+			continue
+		}
+		how := "is"
+		if b.Default {
+			how = "is by default"
+		}
+		fail("pluginConfig: %s %s %d bytes, over the %d that fit under a sidecar's default %d-byte buffer limit (which a WasmPlugin cannot raise): set it to %d or less",
+			b.Where, how, b.Bytes, fits, IstioBufferLimit, fits)
 	}
 	// Under Istio a JWKS cluster is the outbound cluster of a ServiceEntry.
 	for _, pr := range cfg.Providers {

@@ -186,23 +186,45 @@ func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, error) {
 
 // LargestBody is the most any policy of cfg buffers (request or response).
 func LargestBody(cfg *config.Config) int64 {
-	policies := []*config.RoutePolicy{cfg.Default}
-	for i := range cfg.Routes {
-		policies = append(policies, &cfg.Routes[i].Policy)
-	}
 	var largest int64
-	for _, p := range policies {
-		if p == nil {
-			continue
-		}
-		if n, ok := p.RequestBodyLimit(); ok {
-			largest = max(largest, n)
-		}
-		if p.Response != nil {
-			largest = max(largest, p.Response.MaxBodyBytes)
-		}
+	for _, b := range BodyLimits(cfg) {
+		largest = max(largest, b.Bytes)
 	}
 	return largest
+}
+
+// BodyLimit is how much one policy buffers, and where the configuration
+// sets it.
+type BodyLimit struct {
+	// Where is the JSON path of the max_body_bytes that sets it (or would,
+	// when the default applies).
+	Where string
+	// Bytes is the limit.
+	Bytes int64
+	// Default says the policy does not write it: the default applies.
+	Default bool
+}
+
+// BodyLimits lists the body limits of cfg's policies that buffer, default
+// first, then the routes in order.
+func BodyLimits(cfg *config.Config) []BodyLimit {
+	var out []BodyLimit
+	add := func(where string, p *config.RoutePolicy) {
+		if p == nil {
+			return
+		}
+		if n, ok := p.RequestBodyLimit(); ok {
+			out = append(out, BodyLimit{where + ".request.max_body_bytes", n, p.Request == nil || !p.Request.MaxBodyBytesSet})
+		}
+		if p.Response != nil && p.Response.MaxBodyBytes > 0 {
+			out = append(out, BodyLimit{Where: where + ".response.max_body_bytes", Bytes: p.Response.MaxBodyBytes})
+		}
+	}
+	add("default", cfg.Default)
+	for i := range cfg.Routes {
+		add(fmt.Sprintf("routes[%d]", i), &cfg.Routes[i].Policy)
+	}
+	return out
 }
 
 const UpstreamHTTPOptions = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"

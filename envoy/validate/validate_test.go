@@ -119,3 +119,61 @@ func TestPolicy_warnings(t *testing.T) {
 		})
 	}
 }
+
+// TestIstio_fieldNamesCaseSensitive: Kubernetes field names are
+// case-sensitive, so a WasmPlugin field spelt in another case is refused
+// with the right spelling, though encoding/json would have read it.
+func TestIstio_fieldNamesCaseSensitive(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	orig, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"failStrategy:", "FAILSTRATEGY:", `spec: unknown field "FAILSTRATEGY" (Kubernetes field names are case-sensitive: did you mean "failStrategy"?)`},
+		{"pluginName:", "pluginname:", `did you mean "pluginName"?`},
+		{"selector:", "Selector:", `did you mean "selector"?`},
+		{"kind: WasmPlugin\nmetadata:", "kind: WasmPlugin\nMetadata:", `WasmPlugin: unknown field "Metadata"`},
+	} {
+		m := bytes.Replace(orig, []byte(c.old), []byte(c.new), 1)
+		if bytes.Equal(m, orig) {
+			t.Fatalf("%q not in wasmplugin.yaml", c.old)
+		}
+		_, errs := Warnings(Istio("m", m, false))
+		msg := ""
+		for _, e := range errs {
+			msg += e.Error() + "\n"
+		}
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("%s -> %s: %q, want %q", c.old, c.new, msg, c.want)
+		}
+	}
+	if _, errs := Warnings(Istio("m", orig, false)); len(errs) > 0 {
+		t.Errorf("the shipped manifest: %v", errs)
+	}
+}
+
+// TestIstio_bodyLimitNamesTheField: a body cap over what a sidecar's
+// default buffer limit holds is refused naming the field that sets it (or
+// would, when the 1 MiB default applies) and the most it may be.
+func TestIstio_bodyLimitNamesTheField(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	orig, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ old, new, want string }{
+		{"        max_body_bytes: 65536\n", "        max_body_bytes: 2000000\n", ".request.max_body_bytes is 2000000 bytes, over the 983040"},
+		{"        max_body_bytes: 65536\n", "", ".request.max_body_bytes is by default 1048576 bytes, over the 983040"},
+		{"        max_body_bytes: 983040\n", "        max_body_bytes: 983041\n", ".response.max_body_bytes is 983041 bytes"},
+	} {
+		m := bytes.Replace(orig, []byte(c.old), []byte(c.new), 1)
+		if bytes.Equal(m, orig) {
+			t.Fatalf("%q not in wasmplugin.yaml", c.old)
+		}
+		_, errs := Warnings(Istio("m", m, false))
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), c.want) || !strings.Contains(errs[0].Error(), "set it to 983040 or less") {
+			t.Errorf("%q -> %q: %v, want one error containing %q", c.old, c.new, errs, c.want)
+		}
+	}
+}
