@@ -41,3 +41,28 @@ func TestOpenAPI_holdHeadersHint(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenAPI_overlayAuthIsSecurity: an operation without security in the
+// document gets no "no security" warning when the overlay's operations
+// entry gives its route auth; another one still does.
+func TestOpenAPI_overlayAuthIsSecurity(t *testing.T) {
+	spec := []byte(`{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{` +
+		`"/a":{"get":{"operationId":"getA","responses":{"200":{"description":"ok"}}}},` +
+		`"/b":{"get":{"operationId":"getB","responses":{"200":{"description":"ok"}}}}}}`)
+	ov, err := ParseOverlay([]byte(`{"config":{"providers":{"keys":{"api_keys":{"keys":[]}}}},"operations":{"getA":{"auth":{"providers":["keys"]}}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, findings, err := Generate(spec, ov, Options{})
+	if err != nil || out == nil {
+		t.Fatalf("%v %v", err, findings)
+	}
+	var warnedA, warnedB bool
+	for _, f := range findings {
+		warnedA = warnedA || strings.HasPrefix(f.String(), `warning: paths["/a"].get: no security`)
+		warnedB = warnedB || strings.HasPrefix(f.String(), `warning: paths["/b"].get: no security`)
+	}
+	if warnedA || !warnedB {
+		t.Errorf("findings %v: want the no-security warning for /b only", findings)
+	}
+}

@@ -120,7 +120,13 @@ func (g *gen) route(base, p, method string, item, op map[string]any) map[string]
 		r["response"] = resp
 	}
 	public := slices.Contains(g.ov.Public, key) || opID != "" && slices.Contains(g.ov.Public, opID)
-	if auth := g.authRule(at, op, public); auth != nil {
+	overlayAuth := false // the overlay's operations entry writes the route's auth
+	for _, k := range []string{key, opID} {
+		if patch, ok := g.ov.Operations[k]; ok && k != "" && patch["auth"] != nil {
+			overlayAuth = true
+		}
+	}
+	if auth := g.authRule(at, op, public, overlayAuth); auth != nil {
 		r["auth"] = auth
 	}
 	for _, k := range []string{key, opID} {

@@ -139,7 +139,7 @@ func (g *gen) convertDiscriminator(v any, at string) any {
 // document's) to `auth`: the schemes of each alternative map to providers
 // through the overlay, scopes become a `contains` rule on the providers'
 // scope claim, and `{}` among the alternatives sets allow_missing.
-func (g *gen) authRule(at string, op map[string]any, public bool) map[string]any {
+func (g *gen) authRule(at string, op map[string]any, public, overlayAuth bool) map[string]any {
 	src := at + ".security"
 	sec, has := op["security"]
 	if !has {
@@ -148,7 +148,7 @@ func (g *gen) authRule(at string, op map[string]any, public bool) map[string]any
 	}
 	list, _ := sec.([]any)
 	if !has || len(list) == 0 {
-		if !public {
+		if !public && !overlayAuth {
 			g.warnf(at, "no security: the route has no auth (list the operation in the overlay's public to say that is intended)")
 		}
 		return nil

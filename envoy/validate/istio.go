@@ -191,6 +191,12 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 	if s.SHA256 != "" && !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(s.SHA256) {
 		fail("sha256 %q is not 64 lower-case hex digits", s.SHA256)
 	}
+	if s.SHA256 == "" && !strings.Contains(s.URL, "@sha256:") {
+		repo := s.URL[strings.LastIndex(s.URL, "/")+1:]
+		if _, tag, tagged := strings.Cut(repo, ":"); !tagged || tag == "latest" {
+			errs = append(errs, &Warning{Msg: fmt.Sprintf("url %q is not pinned: with a moving tag each proxy may run another module (and IfNotPresent keeps an old one); give a version tag, and sha256 (the manifest digest) or @sha256: in the URL", s.URL)})
+		}
+	}
 	if (s.Selector == nil) == (s.TargetRefs == nil) {
 		fail("set exactly one of selector and targetRefs")
 	}

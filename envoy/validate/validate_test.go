@@ -177,3 +177,39 @@ func TestIstio_bodyLimitNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestIstio_unpinnedImageWarns: a WasmPlugin pulling a moving tag (none,
+// or latest) without a digest is valid but warned about; a version tag, a
+// sha256 or an @sha256: URL is not.
+func TestIstio_unpinnedImageWarns(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	orig, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const url = "url: oci://registry.example.com/apiguard/apiguard:" + "0.3.0"
+	digest := "@sha256:" + strings.Repeat("ab", 32)
+	for _, c := range []struct {
+		url  string
+		warn bool
+	}{
+		{"url: oci://registry.example.com/apiguard/apiguard:latest", true},
+		{"url: oci://registry.example.com:5000/apiguard/apiguard", true},
+		{"url: oci://registry.example.com/apiguard/apiguard:0.3.0", false},
+		{"url: oci://registry.example.com/apiguard/apiguard" + digest, false},
+		{"url: oci://registry.example.com/apiguard/apiguard:latest\n  sha256: " + strings.Repeat("ab", 32), false},
+	} {
+		m := bytes.Replace(orig, []byte(url), []byte(c.url), 1)
+		if !bytes.Contains(orig, []byte(url)) {
+			t.Fatalf("%q not in wasmplugin.yaml", url)
+		}
+		warnings, errs := Warnings(Istio("m", m, false))
+		warned := false
+		for _, w := range warnings {
+			warned = warned || strings.Contains(w.Error(), "is not pinned")
+		}
+		if len(errs) > 0 || warned != c.warn {
+			t.Errorf("%s: warnings %v, errors %v; want a pin warning: %v", c.url, warnings, errs, c.warn)
+		}
+	}
+}
