@@ -353,6 +353,7 @@ func parseErrorCases() []struct{ name, doc, want string } {
 		{"auth providers string", withRoute(`,"auth":{"providers":"idp"}`), `routes[0].auth.providers: must be an array, not a string`},
 		{"auth providers duplicate", withRoute(`,"auth":{"providers":["idp","idp"]}`), `routes[0].auth.providers[1]: duplicate of "idp" at [0]`},
 		{"auth provider unknown", withRoute(`,"auth":{"providers":["idp","partners"]}`), `routes[0].auth.providers[1]: unknown provider "partners"`},
+		{"auth provider misspelt", withRoute(`,"auth":{"providers":["ipd"]}`), `routes[0].auth.providers[0]: unknown provider "ipd" (did you mean "idp"?)`},
 		{"auth allow_missing type", withRoute(`,"auth":{"providers":["idp"],"allow_missing":"no"}`), `routes[0].auth.allow_missing: must be a boolean, not a string`},
 		{"auth unknown", withRoute(`,"auth":{"providers":["idp"],"require":[]}`), `routes[0].auth: unknown field "require"`},
 		{"claims type", withRoute(`,"auth":{"providers":["idp"],"claims":{}}`), `routes[0].auth.claims: must be an array, not an object`},

@@ -167,7 +167,11 @@ func (ps *parser) parseAuth(v *jsonx.Value, p *path, rt *Route) (*Auth, *Error) 
 				jp := mp.at(j)
 				ps.later(func() *Error {
 					if ps.cfg.Provider(name) == nil {
-						return jp.errorf("unknown provider %s", quote(name))
+						names := make([]string, len(ps.cfg.Providers))
+						for i, pr := range ps.cfg.Providers {
+							names[i] = pr.Name
+						}
+						return jp.errorf("unknown provider %s%s", quote(name), didYouMean(name, names))
 					}
 					return nil
 				})
