@@ -37,6 +37,65 @@ func oaiOverlay(hold bool) string {
 		`", "claims": {"sub": "oai", "scope": "public read:users"}}]}}}}, "security": {"bearerAuth": ["keys"]}}`
 }
 
+// oaiInline is not one of the examples: it holds what they lack (a
+// readOnly member, additionalProperties, documented body examples, formats
+// and bounds), so that every kind of case below runs at least once.
+const oaiInline = `openapi: 3.0.3
+info: {title: inline, version: "1"}
+servers: [{url: "https://api.example.com/api/"}]
+security: [{bearerAuth: []}]
+paths:
+  /items:
+    post:
+      operationId: addItem
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {$ref: "#/components/schemas/Item"}
+            examples:
+              small: {value: {name: ab, qty: 1}}
+              full: {value: {name: abcdefgh, qty: 9, kind: b, created: "2026-12-07T10:00:00Z", tags: [x]}}
+      responses:
+        "201": {description: created}
+  /items/{id}:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: integer, minimum: 1}}
+    get:
+      responses:
+        "200": {description: ok}
+  /items/{id}/meta:
+    put:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: integer}, example: 42}
+      requestBody:
+        content:
+          application/json:
+            example: {note: hello, colour: red}
+            schema:
+              type: object
+              required: [note]
+              properties:
+                note: {type: string, maxLength: 20}
+              additionalProperties: {type: string}
+      responses:
+        "204": {description: stored}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+  schemas:
+    Item:
+      type: object
+      required: [name, qty]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string, minLength: 2, maxLength: 8}
+        qty: {type: integer, minimum: 1, maximum: 10}
+        kind: {type: string, enum: [a, b]}
+        created: {type: string, format: date-time}
+        tags: {type: array, minItems: 1, items: {type: string}}
+`
+
 // oaiCase is one request and what the client must get.
 type oaiCase struct {
 	kind         string // counted in the log
@@ -94,12 +153,23 @@ func TestOpenAPIExamples_requests(t *testing.T) {
 		}
 		overlays[hold] = ov
 	}
+	docs := []struct {
+		name string
+		spec []byte
+	}{{"inline-mass-assignment.yaml", []byte(oaiInline)}}
+	wantBodies["inline-mass-assignment.yaml"] = 2
 	for _, f := range files {
-		name := filepath.Base(f)
 		spec, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
+		docs = append(docs, struct {
+			name string
+			spec []byte
+		}{filepath.Base(f), spec})
+	}
+	for _, d := range docs {
+		name, spec := d.name, d.spec
 		out, findings, err := openapi.Generate(spec, overlays[true], openapi.Options{})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -253,7 +323,7 @@ func oaiCases(t *testing.T, name string, spec, cfgJSON []byte) (cases []oaiCase,
 		if !isObj {
 			continue
 		}
-		props, required, readOnly, openEnded := sg.members(schema)
+		props, required, readOnly, addl := sg.members(schema)
 		mut := func(kind string, change func(m map[string]any), reason string) {
 			m := map[string]any{}
 			for k, val := range obj {
@@ -267,11 +337,20 @@ func oaiCases(t *testing.T, name string, spec, cfgJSON []byte) (cases []oaiCase,
 			}
 			cases = append(cases, c)
 		}
-		undeclared := "json_schema_not_allowed"
-		if openEnded {
-			undeclared = ""
+		if addl == nil {
+			mut("undeclared", func(m map[string]any) { m["apiguardUndeclared"] = true }, "json_schema_not_allowed")
+		} else {
+			// additionalProperties lets undeclared members in, checked
+			// against its schema.
+			av, err := sg.gen(addl, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mut("undeclared allowed", func(m map[string]any) { m["apiguardUndeclared"] = av }, "")
+			if wrong := wrongType(sg.resolve(addl)); wrong != nil {
+				mut("undeclared wrong type", func(m map[string]any) { m["apiguardUndeclared"] = wrong }, "json_schema")
+			}
 		}
-		mut("undeclared", func(m map[string]any) { m["apiguardUndeclared"] = true }, undeclared)
 		for _, p := range readOnly {
 			rv, err := sg.gen(sg.resolve(props[p]), 0)
 			if err != nil {
@@ -288,19 +367,29 @@ func oaiCases(t *testing.T, name string, spec, cfgJSON []byte) (cases []oaiCase,
 				continue
 			}
 			val, ok := obj[p]
-			if !ok {
-				val = "x"
+			if ok {
+				// Beside the declared name, the JSON limits refuse it
+				// first (docs/responses.md).
+				mut("case variant beside", func(m map[string]any) { m[variant] = val }, "json_duplicate_key_case")
+			} else if val, err = sg.gen(props[p], 0); err != nil {
+				t.Fatal(err)
 			}
-			// Beside the declared name, the JSON limits refuse it first
-			// (docs/responses.md); instead of it, the schema does: only
-			// not-allowed for an optional member, a violation too when the
-			// name is required.
-			mut("case variant beside", func(m map[string]any) { m[variant] = val }, "json_duplicate_key_case")
+			// Instead of it, the schema refuses it: only not-allowed for
+			// an optional member, a violation too when the name is
+			// required.
 			instead := "json_schema_not_allowed"
 			if slices.Contains(required, p) {
 				instead = "json_schema"
 			}
 			mut("case variant instead", func(m map[string]any) { delete(m, p); m[variant] = val }, instead)
+		}
+		for _, p := range sortedKeysOf(obj) {
+			for _, bad := range outOfBounds(sg.resolve(props[p])) {
+				mut("out of bounds", func(m map[string]any) { m[p] = bad }, "json_schema")
+			}
+		}
+		if o.route.Request.JSON.Required {
+			cases = append(cases, oaiCase{kind: "no body", method: o.method, path: target, status: 400, reason: "apiguard_json_empty"})
 		}
 		for _, p := range required {
 			wrong := wrongType(sg.resolve(props[p]))
@@ -611,9 +700,10 @@ func (sg *schemaGen) gen(v any, depth int) (any, error) {
 }
 
 // members are a schema's declared properties, required names and
-// readOnly names through allOf and $ref; openEnded says an
-// additionalProperties other than false lets undeclared members in.
-func (sg *schemaGen) members(v any) (props map[string]any, required, readOnly []string, openEnded bool) {
+// readOnly names through allOf and $ref; addl is an additionalProperties
+// other than false (undeclared members allowed, checked against it), nil
+// when there is none.
+func (sg *schemaGen) members(v any) (props map[string]any, required, readOnly []string, addl any) {
 	props = map[string]any{}
 	var walk func(v any, depth int)
 	walk = func(v any, depth int) {
@@ -634,7 +724,7 @@ func (sg *schemaGen) members(v any) (props map[string]any, required, readOnly []
 			}
 		}
 		if ap, ok := s["additionalProperties"]; ok && ap != false {
-			openEnded = true
+			addl = ap
 		}
 		for _, part := range asList(s["allOf"]) {
 			walk(part, depth+1)
@@ -643,7 +733,7 @@ func (sg *schemaGen) members(v any) (props map[string]any, required, readOnly []
 	walk(v, 0)
 	sort.Strings(required)
 	sort.Strings(readOnly)
-	return props, required, readOnly, openEnded
+	return props, required, readOnly, addl
 }
 
 // wrongType is a value of another JSON type than the schema's.
@@ -655,6 +745,34 @@ func wrongType(s map[string]any) any {
 		return "x"
 	}
 	return nil
+}
+
+// outOfBounds are values of the schema's type that break one of its
+// enum, bounds or format.
+func outOfBounds(s map[string]any) []any {
+	var out []any
+	if len(asList(s["enum"])) > 0 {
+		out = append(out, "apiguard-not-listed")
+	}
+	if x, ok := s["minimum"].(float64); ok {
+		out = append(out, x-1)
+	}
+	if x, ok := s["maximum"].(float64); ok {
+		out = append(out, x+1)
+	}
+	if n, ok := s["minLength"].(float64); ok && n > 0 {
+		out = append(out, strings.Repeat("x", int(n)-1))
+	}
+	if n, ok := s["maxLength"].(float64); ok {
+		out = append(out, strings.Repeat("x", int(n)+1))
+	}
+	if n, ok := s["minItems"].(float64); ok && n > 0 {
+		out = append(out, []any{})
+	}
+	if s["format"] == "date-time" || s["format"] == "email" || s["format"] == "uuid" {
+		out = append(out, "apiguard not a "+scalarString(s["format"]))
+	}
+	return out
 }
 
 type errString string
