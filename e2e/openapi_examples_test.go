@@ -306,10 +306,7 @@ func oaiCases(t *testing.T, name string, spec, cfgJSON []byte) (cases []oaiCase,
 		}
 		bodies++
 		schema := sg.resolve(sg.schemas[o.route.Request.JSON.Schema])
-		var valid [][]byte
-		for _, ex := range mediaExamples(o.op) {
-			valid = append(valid, ex)
-		}
+		valid := mediaExamples(o.op)
 		v, err := sg.gen(schema, 0)
 		if err != nil {
 			t.Fatalf("%s: %s %s: %v", name, o.method, o.path, err)
