@@ -330,7 +330,7 @@ func testFuncNames(t *testing.T) map[string]string {
 
 // citedTestName is a test, fuzz or benchmark name in a document's code
 // span (`TestX_y`), or a -run/-bench pattern's leading name.
-var citedTestName = regexp.MustCompile("\\b((?:Test|Fuzz|Benchmark)[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])\\b")
+var citedTestName = regexp.MustCompile(`\b((?:Test|Fuzz|Benchmark)[A-Z][A-Za-z0-9]*_[A-Za-z0-9_]*[A-Za-z0-9])\b`)
 
 // TestHouse_docsCiteTestsThatExist: every Test<Feature>_<behaviour> name
 // docs/, the README and the Makefile cite is a test of the repository (a
