@@ -105,11 +105,7 @@ func (s *stream) stepCORSPreflight() result {
 // replied (so the reply passes the response callbacks untouched) and
 // allowed.
 func (s *stream) answerPreflight(echo string) result {
-	hs := s.edge.AppendPreflight(make([]proxy.Pair, 0, 12), echo)
-	if s.r.policy.SecurityHeaders {
-		hs = append(hs, securityHeaderPairs...)
-		hs = append(hs, proxy.Pair{Key: "cache-control", Value: "no-store"})
-	}
+	hs := problem.AppendSecure(s.edge.AppendPreflight(make([]proxy.Pair, 0, 12), echo), s.r.policy.SecurityHeaders)
 	s.replied = true
 	s.decision = decisionAllow
 	s.status = 204

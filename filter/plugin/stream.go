@@ -289,23 +289,27 @@ func (s *stream) passHeaders() proxy.Action {
 		s.prepareResponseInspection() // response.go
 		s.releaseHeaders()
 	}
-	return s.headersVerdict()
+	// Now, or held for the body checks of step 12 (request.go).
+	return s.bodyNext(s.body.Headers(s.reported, s.r.policy.HoldHeaders))
 }
 
+// onRequestBody is step 12 (reqcheck.Body.Chunk: streaming cap, JSON
+// validation, body_owner; request.go runs it).
 func (s *stream) onRequestBody(bodySize int, endOfStream bool) proxy.Action {
 	if s.waiting {
 		// Headers are still being checked (a callout is in flight): the
 		// body checks record what arrives and judge it after the verdict.
-		return s.bodyWhileWaiting(bodySize, endOfStream) // request.go
+		return bodyActions[s.body.WhileWaiting(bodySize, endOfStream, s.enforced())]
 	}
-	return s.requestBody(bodySize, endOfStream) // 12: request.go
+	return s.bodyNext(s.body.Chunk(bodySize, endOfStream))
 }
 
+// onRequestTrailers ends a body that trailers follow.
 func (s *stream) onRequestTrailers() proxy.Action {
 	if s.waiting {
-		return s.trailersWhileWaiting() // request.go
+		return bodyActions[s.body.TrailersWhileWaiting()]
 	}
-	return s.requestTrailers() // request.go
+	return s.bodyNext(s.body.Trailers())
 }
 
 // onResponseHeaders applies the response steps to upstream's answer.
@@ -322,14 +326,11 @@ func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
 		return a
 	}
 	s.decorateResponse()
-	return s.responseHeadersVerdict(endOfStream) // response.go
+	if s.resp.Held {
+		return proxy.StopIteration // until the body is inspected
+	}
+	return proxy.Continue
 }
-
-func (s *stream) onResponseBody(bodySize int, endOfStream bool) proxy.Action {
-	return s.responseBody(bodySize, endOfStream) // response.go
-}
-
-func (s *stream) onResponseTrailers() proxy.Action { return s.responseTrailers() }
 
 // decorateResponse adds the headers every checked response carries: CORS,
 // deprecation, rate limit, then security headers.
