@@ -48,14 +48,9 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 // refuseLimit counts what a limit decision says and maps it to the step's
 // result: next when admitted, else its 429.
 func (s *stream) refuseLimit(d ratelimit.Decision) result {
-	if d.Conflict {
-		s.r.metrics.inc(metricCASConflict)
-	}
-	if d.Exhausted {
-		s.r.metrics.inc(metricCASExhausted)
-	}
-	if d.Metric != "" {
-		s.r.metrics.inc(d.Metric)
+	var buf [3]string
+	for _, m := range d.Metrics(buf[:0]) {
+		s.r.metrics.inc(m)
 	}
 	if d.Reason == "" {
 		return next

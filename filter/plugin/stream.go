@@ -202,44 +202,33 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	return s.runHeaderSteps()
 }
 
-// stepRoute is step 2: pick the policy of the request, or refuse it (405
-// when the path matches routes none of which lists the method, 404 when it
-// matches a route only when case is ignored or matches nothing and there is
-// no default). A CORS preflight is matched with the method it asks about
-// (preflightRoute); routes are matched on matchPath.
+// stepRoute is step 2 (policy.Policy.Step): the route of the request, or
+// its refusal (405, 404), on behalf of the route it belongs to. When every
+// route concerned is report-only the refusal is only reported and the
+// request goes on under that route; otherwise it is sent even if that
+// route itself is report-only. Routes are matched on MatchPath.
 func (s *stream) stepRoute() result {
-	pol := s.r.policy
-	if res, done := s.preflightRoute(); done {
-		return res
-	}
-	m := pol.Lookup(s.req.Method, s.req.MatchPath)
-	switch m.Outcome {
-	case route.Matched:
-		s.route, s.params = m.Route, m.Params
+	c := &s.edge
+	method, preflight := c.PreflightMethod(&s.req)
+	v := s.r.policy.Step(s.req.Method, method, preflight, s.req.MatchPath)
+	s.route, s.params = v.Route, v.Params
+	c.Answer, c.WrongMethod, c.EnforceRefusal = v.Answer, v.WrongMethod, v.EnforceRefusal
+	switch {
+	case v.Status == 0:
 		return next
-	case route.WrongMethod:
-		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.MatchPath)}}
-		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
-	case route.WrongCase:
-		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)
+	case v.RefuseNow:
+		s.loadEdge()
+		c.Preflight = true
+		s.sendRefusal(v.Status, c.WrongMethodReason(), nil)
+		return stop
 	}
-	return s.routeRefusal(m, 404, problem.ReasonRouteNotFound, nil)
-}
-
-// routeRefusal refuses a request in step 2, on behalf of the route the
-// refusal belongs to (its CORS and deprecation headers go with it, and logs
-// name it). When every route concerned is report-only the refusal is only
-// reported and the request goes on under that route; otherwise it is sent
-// even if that route itself is report-only.
-func (s *stream) routeRefusal(m policy.Match, status int, reason problem.Reason, extra []proxy.Pair) result {
-	s.route, s.params = m.Route, m.Params
 	if s.route != nil {
 		s.loadEdge()
 	}
-	if m.ReportOnly {
-		return s.refuse(status, reason, extra)
+	if v.ReportOnly {
+		return s.refuse(v.Status, v.Reason, v.Headers)
 	}
-	s.sendRefusal(status, reason, extra)
+	s.sendRefusal(v.Status, v.Reason, v.Headers)
 	return stop
 }
 
