@@ -39,10 +39,7 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 	if v.Pass() {
 		return next
 	}
-	if v.RetryAfter > 0 {
-		return s.refuse(v.Status, v.Reason, []proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}})
-	}
-	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+	return s.refuse(v.Status, v.Reason, v.Headers())
 }
 
 // refuseLimit counts what a limit decision says and maps it to the step's
@@ -56,14 +53,6 @@ func (s *stream) refuseLimit(d ratelimit.Decision) result {
 		return next
 	}
 	return s.refuse(429, d.Reason, d.Headers)
-}
-
-// challenges are the WWW-Authenticate headers of each authn.Challenge.
-var challenges = [...][]proxy.Pair{
-	authn.NoChallenge:      nil,
-	authn.ChallengeMissing: challengeMissing,
-	authn.ChallengeInvalid: challengeInvalid,
-	authn.ChallengeScope:   challengeScope,
 }
 
 // sendRefusal is the one place a refusal leaves the filter.
