@@ -89,6 +89,18 @@ func DenyLine(route string, status int, reason Reason, requestID string, reporte
 	return string(b)
 }
 
+// AuditDecision is the audit line's decision: deny when the filter
+// refused, report when a report-only policy would have, allow otherwise.
+func AuditDecision(denied, reported bool) string {
+	switch {
+	case denied:
+		return "deny"
+	case reported:
+		return "report"
+	}
+	return "allow"
+}
+
 // AuditLine is a request's one JSON audit line (audit_log: true): the
 // route, the decision (allow, deny or report), its reason, the status the
 // client got and, when subject is not "", the hashed subject. It holds no

@@ -48,6 +48,14 @@ func TestLogLines_fields(t *testing.T) {
 	if got := AuditLine("r", "deny", "owner_mismatch", 403, "0123456789abcdef"); got != `apiguard: audit {"route":"r","decision":"deny","reason":"owner_mismatch","status":403,"subject":"0123456789abcdef"}` {
 		t.Errorf("audit line %q", got)
 	}
+	for _, c := range []struct {
+		denied, reported bool
+		want             string
+	}{{true, true, "deny"}, {true, false, "deny"}, {false, true, "report"}, {false, false, "allow"}} {
+		if got := AuditDecision(c.denied, c.reported); got != c.want {
+			t.Errorf("AuditDecision(%v, %v) = %q, want %q", c.denied, c.reported, got, c.want)
+		}
+	}
 	if got := AuditLine("r", "allow", "", 200, ""); got != `apiguard: audit {"route":"r","decision":"allow","status":200}` {
 		t.Errorf("audit line %q", got)
 	}
