@@ -60,3 +60,39 @@ func TestLogLines_fields(t *testing.T) {
 		t.Errorf("audit line %q", got)
 	}
 }
+
+// TestLogLimiter_ticks: a dropped line asks for ticks once, and only when
+// no root ticks; the ticks stop once the count is written, unless the
+// root ticks for itself; a deleted root's ticks are forgotten.
+func TestLogLimiter_ticks(t *testing.T) {
+	var l LogLimiter
+	if l.NeedsTicks(true) || !l.NeedsTicks(false) {
+		t.Fatal("fresh limiter")
+	}
+	l.Ticking(7)
+	if l.NeedsTicks(false) {
+		t.Error("asks twice")
+	}
+	now := int64(1_800_000_000e9)
+	for l.Admit(now) {
+	}
+	if l.StopTicks(false) {
+		t.Error("stopped with a count pending")
+	}
+	l.Flush(now + 1e9)
+	if l.StopTicks(true) {
+		t.Error("stopped the ticks of a root that ticks for itself")
+	}
+	if !l.StopTicks(false) || l.StopTicks(false) || !l.NeedsTicks(false) {
+		t.Error("ticks do not stop once the count is written")
+	}
+	l.Ticking(7)
+	l.RootGone(8)
+	if l.NeedsTicks(false) {
+		t.Error("another root's deletion forgot the ticks")
+	}
+	l.RootGone(7)
+	if !l.NeedsTicks(false) {
+		t.Error("the deleted root's ticks are still counted")
+	}
+}
