@@ -32,20 +32,15 @@ func (s *stream) loadEdge() { s.edge.Load(s.route.CORS, s.route.Deprecation, &s.
 // one is reported and goes on. A preflight for a method none of the path's
 // routes lists is refused whatever the route's cors allows.
 func (s *stream) stepCORSPreflight() result {
-	c := &s.edge
-	if !c.Answer {
+	if !s.edge.Answer {
 		return next
 	}
-	c.Preflight = true
-	if c.WrongMethod {
-		if c.EnforceRefusal {
-			s.sendRefusal(403, c.WrongMethodReason(), nil)
-			return stop
-		}
-		return s.refuse(403, c.WrongMethodReason(), nil)
-	}
-	echo, refused := c.PreflightVerdict(&s.req)
-	if refused != "" {
+	echo, refused, enforced := s.edge.PreflightStep(&s.req)
+	switch {
+	case enforced:
+		s.sendRefusal(403, refused, nil)
+		return stop
+	case refused != "":
 		return s.refuse(403, refused, nil)
 	}
 	return s.answerPreflight(echo)
