@@ -248,19 +248,24 @@ func upstream(rm Removing, req *httpx.Request) *httpx.Request {
 	if req.Query != "" {
 		up.Path += "?" + req.Query
 	}
-	names := rm.Headers(nil)
-	cookies, cookiesChanged := rm.Cookies(nil)
-	for _, p := range req.Headers {
-		if httpx.NameIn(names, p.Key) || cookiesChanged && httpx.HeaderIs(p.Key, "cookie") {
-			continue
+	up.Headers = append(up.Headers, req.Headers...)
+	// The edits as the host applies them (Remove: every value of the name,
+	// whatever its case).
+	for _, e := range rm.Edits(nil, nil) {
+		switch {
+		case e.Op == httpx.Remove:
+			kept := up.Headers[:0]
+			for _, p := range up.Headers {
+				if !httpx.HeaderIs(p.Key, e.Key) {
+					kept = append(kept, p)
+				}
+			}
+			up.Headers = kept
+		case e.Op == httpx.Add:
+			up.Headers = append(up.Headers, httpx.Pair{Key: e.Key, Value: e.Value})
+		case e.Key == ":path":
+			up.Path = e.Value
 		}
-		up.Headers = append(up.Headers, p)
-	}
-	for _, v := range cookies {
-		up.Headers = append(up.Headers, httpx.Pair{Key: "cookie", Value: v})
-	}
-	if path, changed := rm.Query(); changed {
-		up.Path = path
 	}
 	return up
 }

@@ -194,3 +194,20 @@ func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body
 	}
 	return Verdict{}
 }
+
+// Authorize is step 10: the route's auth.claims, then auth.owner on the
+// path and its query shadows (403 with insufficient_scope). An anonymous
+// request (allow_missing; identity nil) fails every rule.
+func (ar *Route) Authorize(identity *jsonx.Value, query string, params route.Params) Verdict {
+	for i := range ar.Claims {
+		if identity == nil || !ar.Claims[i].Holds(identity) {
+			return deny(403, problem.ReasonClaimsNotSatisfied, ChallengeScope)
+		}
+	}
+	for i := range ar.Owner {
+		if v := ar.Owner[i].Check(identity, query, params); !v.Pass() {
+			return v
+		}
+	}
+	return Verdict{}
+}

@@ -3,6 +3,7 @@ package authn
 import (
 	"testing"
 
+	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -96,5 +97,55 @@ func TestCheckBodyOwner_verdicts(t *testing.T) {
 	}
 	if v := CheckBodyOwner(nil, nil, "", nil, Form{}); !v.Pass() {
 		t.Errorf("no rules: %+v", v)
+	}
+}
+
+// TestAuthorize_verdicts: step 10 checks the claims first, then the owner
+// rules; an anonymous request fails any rule; a route without rules lets
+// anyone through.
+func TestAuthorize_verdicts(t *testing.T) {
+	o := CompileOwner(&config.OwnerRule{Param: "id", Claim: []string{"sub"}})
+	admins := ClaimRule(&config.ClaimRule{Claim: []string{"role"}, Op: config.ClaimAnyOf, Values: []string{"admin"}})
+	alice := identity(t, `{"sub":"alice","role":"user"}`)
+	root := identity(t, `{"sub":"root","role":"admin"}`)
+	for _, tc := range []struct {
+		name string
+		ar   Route
+		id   *jsonx.Value
+		path string
+		want problem.Reason
+	}{
+		{"no rules", Route{}, nil, "/users/x", ""},
+		{"claims hold", Route{Claims: []claims.Rule{admins}}, root, "/users/x", ""},
+		{"claims fail", Route{Claims: []claims.Rule{admins}}, alice, "/users/alice", problem.ReasonClaimsNotSatisfied},
+		{"anonymous", Route{Claims: []claims.Rule{admins}}, nil, "/users/x", problem.ReasonClaimsNotSatisfied},
+		{"claims before owner", Route{Claims: []claims.Rule{admins}, Owner: []Owner{o}}, alice, "/users/bob", problem.ReasonClaimsNotSatisfied},
+		{"owner", Route{Owner: []Owner{o}}, alice, "/users/bob", problem.ReasonOwnerMismatch},
+		{"owner holds", Route{Owner: []Owner{o}}, alice, "/users/alice", ""},
+	} {
+		v := tc.ar.Authorize(tc.id, "", params(t, tc.path))
+		if v.Reason != tc.want || !v.Pass() && (v.Status != 403 || v.Challenge != ChallengeScope) {
+			t.Errorf("%s: %+v, want %q", tc.name, v, tc.want)
+		}
+	}
+}
+
+// TestVerdict_headers: a refusal carries Retry-After when it has one, else
+// its WWW-Authenticate challenge (docs/responses.md).
+func TestVerdict_headers(t *testing.T) {
+	for _, tc := range []struct {
+		v          Verdict
+		key, value string
+	}{
+		{deny(401, problem.ReasonCredentialMissing, ChallengeMissing), "www-authenticate", `Bearer realm="apiguard"`},
+		{deny(401, problem.ReasonTokenInvalid, ChallengeInvalid), "www-authenticate", `Bearer realm="apiguard", error="invalid_token"`},
+		{deny(403, problem.ReasonClaimsNotSatisfied, ChallengeScope), "www-authenticate", `Bearer error="insufficient_scope"`},
+		{Verdict{Status: 503, RetryAfter: 3, Challenge: ChallengeMissing}, "retry-after", "3"},
+		{deny(403, problem.ReasonOwnerMismatch, NoChallenge), "", ""},
+	} {
+		h := tc.v.Headers()
+		if tc.key == "" && len(h) != 0 || tc.key != "" && (len(h) != 1 || h[0].Key != tc.key || h[0].Value != tc.value) {
+			t.Errorf("%+v: %v", tc.v, h)
+		}
 	}
 }

@@ -87,6 +87,30 @@ func (r Removing) Cookies(dst []string) ([]string, bool) {
 // replaces the request's.
 func (r Removing) Query() (string, bool) { return removeQuery(r.creds, r.pass, r.keep, r.req) }
 
+// Edits appends to dst the removal as header edits, in the order the host
+// applies them: the headers, the Cookie headers (removed, then the kept
+// values added back), the :path, then set (the claims_to_headers values),
+// each replacing whatever the request had.
+func (r Removing) Edits(dst []httpx.Edit, set []httpx.Pair) []httpx.Edit {
+	var buf [4]string
+	for _, name := range r.Headers(buf[:0]) {
+		dst = append(dst, httpx.Edit{Op: httpx.Remove, Key: name})
+	}
+	if kept, changed := r.Cookies(buf[:0]); changed {
+		dst = append(dst, httpx.Edit{Op: httpx.Remove, Key: "cookie"})
+		for _, v := range kept {
+			dst = append(dst, httpx.Edit{Op: httpx.Add, Key: "cookie", Value: v})
+		}
+	}
+	if path, changed := r.Query(); changed {
+		dst = append(dst, httpx.Edit{Op: httpx.Replace, Key: ":path", Value: path})
+	}
+	for _, h := range set {
+		dst = append(dst, httpx.Edit{Op: httpx.Replace, Key: h.Key, Value: h.Value})
+	}
+	return dst
+}
+
 func removeHeaders(removed []string, creds, pass *CredNames, keep *Credential, headers []httpx.Pair) []string {
 	// removed: the distinct names removed
 	for _, p := range headers {

@@ -1,8 +1,11 @@
 package authn
 
 import (
+	"strconv"
+
 	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -37,6 +40,24 @@ type Verdict struct {
 
 // Pass reports whether the verdict lets the request go on.
 func (v Verdict) Pass() bool { return v.Status == 0 }
+
+// challenges are the WWW-Authenticate headers of each Challenge. realm is
+// fixed: it must not reveal anything about the route.
+var challenges = [...][]httpx.Pair{
+	NoChallenge:      nil,
+	ChallengeMissing: {{Key: "www-authenticate", Value: `Bearer realm="apiguard"`}},
+	ChallengeInvalid: {{Key: "www-authenticate", Value: `Bearer realm="apiguard", error="invalid_token"`}},
+	ChallengeScope:   {{Key: "www-authenticate", Value: `Bearer error="insufficient_scope"`}},
+}
+
+// Headers are the headers the refusal carries besides every refusal's:
+// Retry-After when set, else its WWW-Authenticate challenge.
+func (v Verdict) Headers() []httpx.Pair {
+	if v.RetryAfter > 0 {
+		return []httpx.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}}
+	}
+	return challenges[v.Challenge]
+}
 
 func deny(status int, reason problem.Reason, c Challenge) Verdict {
 	return Verdict{Status: status, Reason: reason, Challenge: c}

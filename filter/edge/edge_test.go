@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
+	"github.com/apiguard/apiguard/filter/problem"
 )
 
 func TestCORS_validOrigin(t *testing.T) {
@@ -467,6 +469,36 @@ func BenchmarkDeprecation_gone(b *testing.B) {
 	for b.Loop() {
 		if d.Gone(now) {
 			b.Fatal("gone")
+		}
+	}
+}
+
+// TestPreflightStep: step 4 answers an allowed preflight, refuses one the
+// route's cors refuses, and refuses a method none of the path's routes
+// lists (origin first), enforced when step 2 says so.
+func TestPreflightStep(t *testing.T) {
+	c := cors([]string{"https://app.example.com"}, func(c *config.CORS) { c.AllowMethods = []string{"PUT"} })
+	for _, tc := range []struct {
+		name           string
+		origin, method string
+		wrong, enforce bool
+		echo           string
+		refused        problem.Reason
+		enforced       bool
+	}{
+		{"allowed", "https://app.example.com", "PUT", false, false, "https://app.example.com", "", false},
+		{"bad method", "https://app.example.com", "DELETE", false, false, "", problem.ReasonCORSMethod, false},
+		{"wrong method", "https://app.example.com", "DELETE", true, false, "", problem.ReasonCORSMethod, false},
+		{"wrong method, enforced", "https://app.example.com", "DELETE", true, true, "", problem.ReasonCORSMethod, true},
+		{"wrong method, bad origin", "https://evil.example", "DELETE", true, true, "", problem.ReasonCORSOrigin, true},
+	} {
+		req := &httpx.Request{Method: "OPTIONS", Headers: []httpx.Pair{{Key: "origin", Value: tc.origin}, {Key: "access-control-request-method", Value: tc.method}}}
+		e := Request{Answer: true, WrongMethod: tc.wrong, EnforceRefusal: tc.enforce}
+		e.PreflightMethod(req)
+		e.Load(c, nil, req)
+		echo, refused, enforced := e.PreflightStep(req)
+		if echo != tc.echo || refused != tc.refused || enforced != tc.enforced || !e.Preflight {
+			t.Errorf("%s: %q %q %v", tc.name, echo, refused, enforced)
 		}
 	}
 }

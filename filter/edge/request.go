@@ -100,6 +100,20 @@ func (e *Request) PreflightVerdict(req *httpx.Request) (echo string, refused pro
 	return "", problem.ReasonCORSHeader
 }
 
+// PreflightStep is step 4 for a preflight step 2 gave a route (Answer):
+// the Access-Control-Allow-Origin value of its 204, or the reason of its
+// 403. A preflight for a method none of the path's routes lists is refused
+// whatever the route's cors allows, and enforced says that refusal is
+// sent even on a report-only route (EnforceRefusal). Load first.
+func (e *Request) PreflightStep(req *httpx.Request) (echo string, refused problem.Reason, enforced bool) {
+	e.Preflight = true
+	if e.WrongMethod {
+		return "", e.WrongMethodReason(), e.EnforceRefusal
+	}
+	echo, refused = e.PreflightVerdict(req)
+	return echo, refused, false
+}
+
 var varyOrigin = httpx.Pair{Key: "vary", Value: "Origin"}
 
 // AppendPreflight appends the headers of an allowed preflight's 204: the

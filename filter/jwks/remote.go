@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwt"
 )
 
@@ -37,6 +38,32 @@ type Host interface {
 // Answer reads the answer to a fetch: the body of a 200 of at most limit
 // bytes, or why it is not one.
 type Answer func(limit int) (body []byte, why string)
+
+// ReadAnswer is the Answer of a fetch from what the host says of its
+// response: numHeaders (0: none came, a reset or the timeout), its
+// :status (read by status when needed), bodySize and body, which reads
+// that many bytes.
+func ReadAnswer(numHeaders, bodySize int, status func() string, body func(size int) ([]byte, error)) Answer {
+	return func(limit int) ([]byte, string) {
+		if numHeaders == 0 {
+			return nil, "no response (reset or timeout)"
+		}
+		if st := status(); st != "200" {
+			return nil, "status " + strconv.Itoa(httpx.ParseStatus(st))
+		}
+		if bodySize > limit {
+			return nil, "body larger than " + strconv.Itoa(limit) + " bytes"
+		}
+		if bodySize == 0 {
+			return nil, ""
+		}
+		b, err := body(bodySize)
+		if err != nil {
+			return nil, "body not readable: " + err.Error()
+		}
+		return b, ""
+	}
+}
 
 const (
 	// jwksAccept is the accept header of a JWKS fetch.

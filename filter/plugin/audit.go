@@ -11,13 +11,7 @@ import (
 // audit_log is asked for explicitly, and Istio's default Wasm log level
 // (warning) would hide it at info.
 func (s *stream) auditLine() {
-	decision := "allow"
-	switch {
-	case s.decision == decisionDeny:
-		decision = "deny"
-	case s.reported:
-		decision = "report"
-	}
+	decision := problem.AuditDecision(s.decision == decisionDeny, s.reported)
 	subject := authn.AuditSubject(s.auth.Provider, s.identity)
 	s.host.Log(proxy.LogWarn, problem.AuditLine(s.routeName(), decision, s.reason, s.status, subject))
 }

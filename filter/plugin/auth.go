@@ -5,6 +5,7 @@ import (
 
 	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/problem"
@@ -26,14 +27,6 @@ const (
 	// metricCacheHit counts requests whose token was found in the
 	// verified-token cache (no signature check).
 	metricCacheHit = "apiguard.auth.cache_hit"
-)
-
-// The WWW-Authenticate challenges of docs/responses.md "Responses the filter
-// sends". realm is fixed: it must not reveal anything about the route.
-var (
-	challengeMissing = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer realm="apiguard"`}}
-	challengeInvalid = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer realm="apiguard", error="invalid_token"`}}
-	challengeScope   = []proxy.Pair{{Key: "www-authenticate", Value: `Bearer error="insufficient_scope"`}}
 )
 
 // authRoot is the plugin-wide authentication state: the providers and
@@ -151,24 +144,11 @@ func (s *stream) cookieOriginAllowed() bool {
 	return s.edge.OriginListed() || authn.SameOriginFetch(&s.req)
 }
 
-// stepAuthorize is step 10: auth.claims, then auth.owner on the path and
-// its query shadows (403 with insufficient_scope). An anonymous request
-// (allow_missing) fails every rule.
+// stepAuthorize is step 10: auth.claims, then auth.owner
+// (authn.Route.Authorize).
 func (s *stream) stepAuthorize() result {
-	ar := s.authRoute()
-	if ar == nil {
-		return next
-	}
-	c := s.identity
-	for i := range ar.Claims {
-		if c == nil || !ar.Claims[i].Holds(c) {
-			return s.refuse(403, problem.ReasonClaimsNotSatisfied, challengeScope)
-		}
-	}
-	for i := range ar.Owner {
-		if v := ar.Owner[i].Check(c, s.req.Query, s.params); !v.Pass() {
-			return s.refuseFor(v)
-		}
+	if ar := s.authRoute(); ar != nil {
+		return s.refuseFor(ar.Authorize(s.identity, s.req.Query, s.params))
 	}
 	return next
 }
@@ -184,23 +164,9 @@ func (s *stream) addRequestHeaders() {
 	if !s.enforced() {
 		return
 	}
+	var buf [8]httpx.Edit
 	rm := s.r.auth.Remove(s.route.Index, &s.auth, &s.req)
-	var buf [4]string
-	for _, name := range rm.Headers(buf[:0]) {
-		s.host.RemoveHeaderMapValue(reqHeaders, name)
-	}
-	if kept, changed := rm.Cookies(buf[:0]); changed {
-		s.host.RemoveHeaderMapValue(reqHeaders, "cookie")
-		for _, v := range kept {
-			s.host.AddHeaderMapValue(reqHeaders, "cookie", v)
-		}
-	}
-	if path, changed := rm.Query(); changed {
-		s.host.ReplaceHeaderMapValue(reqHeaders, ":path", path)
-	}
-	for _, h := range s.auth.Headers {
-		s.host.ReplaceHeaderMapValue(reqHeaders, h.Key, h.Value)
-	}
+	s.applyEdits(reqHeaders, rm.Edits(buf[:0], s.auth.Headers))
 }
 
 // credentialCached reports whether the request's credential is already in

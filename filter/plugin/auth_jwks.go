@@ -3,11 +3,9 @@ package plugin
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"strconv"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/authn"
-	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -150,31 +148,17 @@ func (h jwksHost) Fetch(cluster, authority, path, accept string, timeout time.Du
 		return st.String()
 	}
 	p.httpCalls[token] = func(numHeaders, bodySize, _ int) {
-		then(func(limit int) ([]byte, string) { return h.fetchResponse(numHeaders, bodySize, limit) })
+		status := func() string {
+			v, _ := p.host.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
+			return v
+		}
+		then(jwks.ReadAnswer(numHeaders, bodySize, status, func(size int) ([]byte, error) {
+			b, st := p.host.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, size)
+			if st != proxy.StatusOK {
+				return nil, st
+			}
+			return b, nil
+		}))
 	}
 	return ""
-}
-
-// fetchResponse reads the answer to a fetch: the body of a 200 of at most
-// limit bytes, or why it is not one.
-func (h jwksHost) fetchResponse(numHeaders, bodySize, limit int) ([]byte, string) {
-	host := h.r.p.host
-	if numHeaders == 0 {
-		return nil, "no response (reset or timeout)"
-	}
-	status, _ := host.GetHeaderMapValue(proxy.MapHttpCallResponseHeaders, ":status")
-	if status != "200" {
-		return nil, "status " + strconv.Itoa(httpx.ParseStatus(status))
-	}
-	if bodySize > limit {
-		return nil, "body larger than " + strconv.Itoa(limit) + " bytes"
-	}
-	if bodySize == 0 {
-		return nil, ""
-	}
-	b, s := host.GetBufferBytes(proxy.BufferHttpCallResponseBody, 0, bodySize)
-	if s != proxy.StatusOK {
-		return nil, "body not readable: " + s.String()
-	}
-	return b, ""
 }

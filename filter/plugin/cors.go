@@ -4,13 +4,12 @@ import (
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
-	"github.com/apiguard/apiguard/filter/route"
 )
 
 // The edge features, CORS and deprecation (steps 2, 4, 5 and every
 // answer): filter/edge decides (edge.Request: the origin's verdict, the
-// preflight's, the headers of every answer); this file routes preflights
-// and applies what edge says.
+// preflight's, the headers of every answer; policy.Policy.Step routes
+// preflights); this file applies what they say.
 
 // Metric and local-reply names of the edge features.
 const (
@@ -26,55 +25,6 @@ const (
 // request's Origin against its cors (edge.Request.Load).
 func (s *stream) loadEdge() { s.edge.Load(s.route.CORS, s.route.Deprecation, &s.req) }
 
-// preflightRoute is step 2 for a CORS preflight, matched with the method
-// it asks about (docs/configuration.md "routes", "cors"). When that method's route has
-// cors, it is the stream's route and answers in step 4. When the path
-// matches routes none of which lists that method, the first of them with
-// cors refuses the preflight in step 4 (403), enforced unless every route of
-// the path is report-only (when that route is report-only but another route
-// of the path enforces, it is refused here, before the route's own checks
-// could only report). A path that matches a route only when case is
-// ignored is refused (404). Anything else is no preflight this filter
-// answers (a route without cors, no route): the OPTIONS request is matched
-// as what it is (done false).
-func (s *stream) preflightRoute() (res result, done bool) {
-	method, ok := s.edge.PreflightMethod(&s.req)
-	if !ok {
-		return next, false
-	}
-	pol := s.r.policy
-	m := pol.Lookup(method, s.req.MatchPath)
-	c := &s.edge
-	switch m.Outcome {
-	case route.Matched:
-		if m.Route.CORS == nil {
-			return next, false
-		}
-		s.route, s.params = m.Route, m.Params
-		c.Answer = true
-		return next, true
-	case route.WrongMethod:
-		rt, params, ok := pol.CORSRoute(s.req.MatchPath)
-		if !ok {
-			return next, false
-		}
-		s.route, s.params = rt, params
-		c.Answer, c.WrongMethod, c.EnforceRefusal = true, true, !m.ReportOnly
-		if c.EnforceRefusal && !rt.Enforce {
-			// A report-only route would only report its own checks of
-			// steps 3 and 4 and let the preflight go: refuse it now.
-			s.loadEdge()
-			c.Preflight = true
-			s.sendRefusal(403, c.WrongMethodReason(), nil)
-			return stop, true
-		}
-		return next, true
-	case route.WrongCase:
-		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil), true
-	}
-	return next, false
-}
-
 // stepCORSPreflight is step 4: a CORS preflight whose route step 2 chose
 // for it is answered here (204 or 403); the route's require_tls already
 // applied in step 3. A preflight carries no credential and needs none;
@@ -82,20 +32,15 @@ func (s *stream) preflightRoute() (res result, done bool) {
 // one is reported and goes on. A preflight for a method none of the path's
 // routes lists is refused whatever the route's cors allows.
 func (s *stream) stepCORSPreflight() result {
-	c := &s.edge
-	if !c.Answer {
+	if !s.edge.Answer {
 		return next
 	}
-	c.Preflight = true
-	if c.WrongMethod {
-		if c.EnforceRefusal {
-			s.sendRefusal(403, c.WrongMethodReason(), nil)
-			return stop
-		}
-		return s.refuse(403, c.WrongMethodReason(), nil)
-	}
-	echo, refused := c.PreflightVerdict(&s.req)
-	if refused != "" {
+	echo, refused, enforced := s.edge.PreflightStep(&s.req)
+	switch {
+	case enforced:
+		s.sendRefusal(403, refused, nil)
+		return stop
+	case refused != "":
 		return s.refuse(403, refused, nil)
 	}
 	return s.answerPreflight(echo)
@@ -105,11 +50,7 @@ func (s *stream) stepCORSPreflight() result {
 // replied (so the reply passes the response callbacks untouched) and
 // allowed.
 func (s *stream) answerPreflight(echo string) result {
-	hs := s.edge.AppendPreflight(make([]proxy.Pair, 0, 12), echo)
-	if s.r.policy.SecurityHeaders {
-		hs = append(hs, securityHeaderPairs...)
-		hs = append(hs, proxy.Pair{Key: "cache-control", Value: "no-store"})
-	}
+	hs := problem.AppendSecure(s.edge.AppendPreflight(make([]proxy.Pair, 0, 12), echo), s.r.policy.SecurityHeaders)
 	s.replied = true
 	s.decision = decisionAllow
 	s.status = 204

@@ -1,7 +1,6 @@
 package plugin
 
 import (
-	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/reqcheck"
@@ -27,37 +26,16 @@ func (s *stream) hygiene(rawPath string, pairs []proxy.Pair, listed bool) result
 	return next
 }
 
-// stripClaimHeaders removes every spelling of the claims headers from the
-// request and returns pairs without them: each name, its all-underscore
-// form, and the names that mix '-' and '_' (x-user_id), which CGI-style
-// upstreams (WSGI, PHP, Rack) read as the same variable as x-user-id. pairs
-// is the whole request header map as the host holds it, so only the
-// spellings it shows are removed (one hostcall per distinct name present,
-// none on the usual request that carries none).
-//
-// What it returns is exactly the request headers every later header step
-// sees (nothing else changes them before the checks pass), so it is kept
-// for authentication's credential search instead of being read again
-// (extractCredential). It filters pairs in place.
-func (s *stream) stripClaimHeaders(pairs []proxy.Pair) []proxy.Pair {
-	strip := s.r.policy.StripHeaders
-	kept := pairs
-	if len(strip) > 0 {
-		kept = pairs[:0]
-		var removed []string // distinct names removed, usually none
-		for _, p := range pairs {
-			if !httpx.SpellingOf(p.Key, strip) {
-				kept = append(kept, p)
-				continue
-			}
-			if !httpx.NameIn(removed, p.Key) {
-				// The host removes every value of the name, whatever
-				// its letter case.
-				s.host.RemoveHeaderMapValue(reqHeaders, p.Key)
-				removed = append(removed, p.Key)
-			}
-		}
+// stripClaimHeaders removes the client's copies of the claims headers
+// (reqcheck.StripSpellings: one hostcall per distinct name present). What
+// is left is exactly the request headers every later header step sees
+// (nothing else changes them before the checks pass), so it is kept for
+// authentication's credential search instead of being read again
+// (extractCredential).
+func (s *stream) stripClaimHeaders(pairs []proxy.Pair) {
+	kept, removed := reqcheck.StripSpellings(pairs, s.r.policy.StripHeaders, nil)
+	for _, name := range removed {
+		s.host.RemoveHeaderMapValue(reqHeaders, name)
 	}
 	s.req.Headers, s.req.HeadersRead = kept, true
-	return kept
 }

@@ -5,22 +5,6 @@ import (
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
-// denyLogTickMs is the tick asked for while a drop count waits to be
-// written on a VM whose roots do not tick already.
-const denyLogTickMs = 1000
-
-// logLimiter is problem.LogLimiter on a worker: the count of dropped
-// refusal lines is written once its second is over, by whichever comes
-// first on the worker: the next refusal, the next request, or a tick.
-type logLimiter struct {
-	problem.LogLimiter
-	// ticking says the limiter asked for ticks itself (denyLogTickMs) to
-	// write a pending count, and must stop them once it has; tickRoot is
-	// the root they run on (the root of the stream that asked).
-	ticking  bool
-	tickRoot uint32
-}
-
 // admitDenyLine reports whether a refusal line may be written at now (Unix
 // ns) by a stream of root rootID. A count of an earlier second still
 // pending is written first; a dropped line makes sure a tick comes.
@@ -50,30 +34,16 @@ func (p *Plugin) flushDroppedSoon() {
 }
 
 // tickForDropped makes sure a tick will come to write the count of the
-// line just dropped, should no request follow: when no root of this VM
-// ticks for its own work, it asks for a tick (on rootID, the current
-// stream's root; Envoy runs it on the worker's dispatcher, no runtime
-// timer) until the count is written. It runs on every dropped line, so a
-// root deleted since (with its ticks) is replaced by the next drop.
+// line just dropped, should no request follow (problem.LogLimiter's
+// NeedsTicks): it asks for ticks on rootID, the current stream's root
+// (Envoy runs them on the worker's dispatcher, no runtime timer).
 func (p *Plugin) tickForDropped(rootID uint32) {
-	if p.denyLog.ticking {
-		return
-	}
+	rootsTick := false
 	for _, r := range p.roots {
-		if r.tickPeriod > 0 {
-			return // its ticks flush the count
-		}
+		rootsTick = rootsTick || r.tickPeriod > 0
 	}
-	if p.host.SetTickPeriod(denyLogTickMs) == proxy.StatusOK {
-		p.denyLog.ticking, p.denyLog.tickRoot = true, rootID
-	}
-}
-
-// rootGone forgets the drop-count ticks of a deleted root: they died with
-// it, and the next dropped line asks again on a live root.
-func (p *Plugin) rootGone(rootID uint32) {
-	if p.denyLog.ticking && p.denyLog.tickRoot == rootID {
-		p.denyLog.ticking = false
+	if p.denyLog.NeedsTicks(rootsTick) && p.host.SetTickPeriod(problem.LogTickMs) == proxy.StatusOK {
+		p.denyLog.Ticking(rootID)
 	}
 }
 
@@ -82,9 +52,8 @@ func (p *Plugin) rootGone(rootID uint32) {
 // pending.
 func (p *Plugin) tickDenyLog(r *root) {
 	p.flushDroppedSoon()
-	if p.denyLog.ticking && !p.denyLog.Pending() && r.tickPeriod == 0 {
+	if p.denyLog.StopTicks(r.tickPeriod > 0) {
 		p.host.SetTickPeriod(0)
-		p.denyLog.ticking = false
 	}
 }
 

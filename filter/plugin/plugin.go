@@ -17,7 +17,7 @@ type Plugin struct {
 	host    proxy.Host
 	roots   map[uint32]*root
 	streams map[uint32]*stream
-	denyLog logLimiter
+	denyLog problem.LogLimiter
 
 	// httpCalls and grpcCalls route callout answers (which Envoy delivers
 	// to the root context) to whoever made the call, by token.
@@ -251,7 +251,7 @@ func (p *Plugin) OnDelete(contextID uint32) {
 	delete(p.streams, contextID)
 	if _, ok := p.roots[contextID]; ok {
 		delete(p.roots, contextID)
-		p.rootGone(contextID)
+		p.denyLog.RootGone(contextID)
 	}
 }
 

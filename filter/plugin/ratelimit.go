@@ -16,24 +16,6 @@ import (
 // when Envoy gives no plugin name.
 const defaultPluginName = ratelimit.DefaultPluginName
 
-// Metrics of rate limiting besides the apiguard.denied.<reason> counters.
-const (
-	// metricCASConflict counts decisions that lost at least one CAS race
-	// and retried.
-	metricCASConflict = "apiguard.ratelimit.cas_conflict"
-	// metricCASExhausted counts updates abandoned after
-	// ratelimit.MaxAttempts lost races: a refused request (step 11) or an
-	// uncounted failure (failed_auth_limit).
-	metricCASExhausted = "apiguard.ratelimit.cas_exhausted"
-	// metricFailedAuthCounted counts failures counted by failed_auth_limit.
-	metricFailedAuthCounted = "apiguard.failed_auth.counted"
-	// metricFailedAuthLockouts counts failures that locked their key out.
-	metricFailedAuthLockouts = "apiguard.failed_auth.lockouts"
-	// metricFailedAuthBypass counts requests from a locked-out key let
-	// through because their credential was already verified.
-	metricFailedAuthBypass = "apiguard.failed_auth.cached_bypass"
-)
-
 var (
 	sourceAddressPath = []string{"source", "address"}
 	pluginNamePath    = []string{"plugin_name"}

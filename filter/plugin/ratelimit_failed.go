@@ -37,7 +37,7 @@ func (s *stream) stepFailedAuthLimit() result {
 	}
 	d, locked := rr.CheckLockout(s.host.Now(), s.failedAuthHash(), s.lockoutPolicy())
 	if locked && s.credentialCached() {
-		s.r.metrics.inc(metricFailedAuthBypass)
+		s.r.metrics.inc(ratelimit.MetricFailedAuthBypass)
 		return next
 	}
 	return s.refuseLimit(d)
@@ -53,33 +53,16 @@ func (s *stream) lockoutPolicy() string {
 	return s.r.limits.Failed.Policy
 }
 
-// countFailedAuth counts a request with a missing or invalid credential
-// against its failed_auth_limit key. Authentication (step 9) calls it,
-// before refusing; it counts once per request. The failure that reaches
-// `limit` within `window` locks the key out for a whole window. When the
-// count cannot be written (CAS retries exhausted, shared data failing) the
-// failure is dropped and counted in a metric: the request is being refused
-// anyway, and refusing others for it would be worse.
+// countFailedAuth counts a missing or invalid credential against its
+// failed_auth_limit key (ratelimit.Runtime.CountFailure), once per
+// request. Authentication (step 9) calls it before refusing.
 func (s *stream) countFailedAuth() {
 	if !s.failedAuthApplies() || s.rl.faCounted {
 		return
 	}
 	s.rl.faCounted = true
-	rr := s.r.limits
-	if !rr.EnsureSeed() {
-		return
-	}
-	v, locked, conflicts := rr.Lockout.Fail(rr.Store, s.host.Now(), s.failedAuthHash())
-	if conflicts > 0 {
-		s.r.metrics.inc(metricCASConflict)
-	}
-	switch v {
-	case ratelimit.Allowed:
-		s.r.metrics.inc(metricFailedAuthCounted)
-		if locked {
-			s.r.metrics.inc(metricFailedAuthLockouts)
-		}
-	case ratelimit.Contended:
-		s.r.metrics.inc(metricCASExhausted)
+	var buf [3]string
+	for _, m := range s.r.limits.CountFailure(s.host.Now(), s.failedAuthHash, buf[:0]) {
+		s.r.metrics.inc(m)
 	}
 }

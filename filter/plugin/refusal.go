@@ -39,36 +39,20 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 	if v.Pass() {
 		return next
 	}
-	if v.RetryAfter > 0 {
-		return s.refuse(v.Status, v.Reason, []proxy.Pair{{Key: "retry-after", Value: strconv.FormatInt(v.RetryAfter, 10)}})
-	}
-	return s.refuse(v.Status, v.Reason, challenges[v.Challenge])
+	return s.refuse(v.Status, v.Reason, v.Headers())
 }
 
 // refuseLimit counts what a limit decision says and maps it to the step's
 // result: next when admitted, else its 429.
 func (s *stream) refuseLimit(d ratelimit.Decision) result {
-	if d.Conflict {
-		s.r.metrics.inc(metricCASConflict)
-	}
-	if d.Exhausted {
-		s.r.metrics.inc(metricCASExhausted)
-	}
-	if d.Metric != "" {
-		s.r.metrics.inc(d.Metric)
+	var buf [3]string
+	for _, m := range d.Metrics(buf[:0]) {
+		s.r.metrics.inc(m)
 	}
 	if d.Reason == "" {
 		return next
 	}
 	return s.refuse(429, d.Reason, d.Headers)
-}
-
-// challenges are the WWW-Authenticate headers of each authn.Challenge.
-var challenges = [...][]proxy.Pair{
-	authn.NoChallenge:      nil,
-	authn.ChallengeMissing: challengeMissing,
-	authn.ChallengeInvalid: challengeInvalid,
-	authn.ChallengeScope:   challengeScope,
 }
 
 // sendRefusal is the one place a refusal leaves the filter.
@@ -77,14 +61,8 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	s.decision = decisionDeny
 	s.reason = reason
 	s.status = status
-	headers := make([]proxy.Pair, 0, 4+len(extra))
-	headers = append(headers, proxy.Pair{Key: "content-type", Value: problem.ContentType})
-	if s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders {
-		headers = append(headers, securityHeaderPairs...)
-		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
-	}
-	headers = append(headers, extra...)
-	headers = append(headers, s.refusalHeaders()...)
+	security := s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders
+	headers := problem.Headers(security, extra, s.refusalHeaders())
 	s.sendLocal(status, s.r.refusalDetails(reason), s.refusalBody(status), headers)
 	if s.r != nil {
 		s.r.metrics.deny(reason)
@@ -92,19 +70,19 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, false)
 }
 
-// refusalDetails is the response code details of a refusal,
-// "apiguard_<reason>", built once per reason and root rather than on every
-// refusal. A stream without a root builds it each time.
+// refusalDetails is problem.Details, built once per reason and root
+// rather than on every refusal. A stream without a root builds it each
+// time.
 func (r *root) refusalDetails(reason problem.Reason) string {
 	if r == nil {
-		return "apiguard_" + string(reason)
+		return problem.Details(reason)
 	}
 	d, ok := r.details[reason]
 	if !ok {
 		if r.details == nil {
 			r.details = map[problem.Reason]string{}
 		}
-		d = "apiguard_" + string(reason)
+		d = problem.Details(reason)
 		r.details[reason] = d
 	}
 	return d
@@ -141,16 +119,11 @@ func (s *stream) routeName() string {
 	return s.route.Name
 }
 
-var securityHeaderPairs = []proxy.Pair{
-	{Key: "strict-transport-security", Value: "max-age=31536000"},
-	{Key: "x-content-type-options", Value: "nosniff"},
-}
-
 // securityHeaders adds HSTS and nosniff to upstream's response, no-store on
 // authenticated responses, and removes the headers that fingerprint the
 // upstream.
 func (s *stream) securityHeaders() {
-	for _, h := range securityHeaderPairs {
+	for _, h := range problem.SecurityHeaders {
 		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
 	}
 	if s.authd {

@@ -31,34 +31,6 @@ func (s *stream) stepDeclaredLength() result {
 	return next
 }
 
-// headersVerdict decides, once the header steps passed, whether the headers
-// go upstream now or are held for the body checks of step 12
-// (reqcheck.Body.Headers).
-func (s *stream) headersVerdict() proxy.Action {
-	return s.bodyNext(s.body.Headers(s.reported, s.r.policy.HoldHeaders))
-}
-
-// requestBody is step 12: streaming cap, JSON validation, body_owner
-// (reqcheck.Body.Chunk).
-func (s *stream) requestBody(bodySize int, endOfStream bool) proxy.Action {
-	return s.bodyNext(s.body.Chunk(bodySize, endOfStream))
-}
-
-// requestTrailers ends a body that trailers follow (reqcheck.Body.Trailers).
-func (s *stream) requestTrailers() proxy.Action { return s.bodyNext(s.body.Trailers()) }
-
-// bodyWhileWaiting is what a body callback does while a header step waits
-// on a callout (reqcheck.Body.WhileWaiting).
-func (s *stream) bodyWhileWaiting(bodySize int, endOfStream bool) proxy.Action {
-	return bodyActions[s.body.WhileWaiting(bodySize, endOfStream, s.enforced())]
-}
-
-// trailersWhileWaiting records that the request is complete while a header
-// step waits.
-func (s *stream) trailersWhileWaiting() proxy.Action {
-	return bodyActions[s.body.TrailersWhileWaiting()]
-}
-
 // bodyActions are the host's actions of reqcheck's body flow.
 var bodyActions = [...]proxy.Action{
 	reqcheck.Go:        proxy.Continue,

@@ -99,34 +99,19 @@ func (s *stream) refuseResponse(reason problem.Reason) (proxy.Action, bool) {
 // not a refusal (the request was allowed; the decision stays), and it is
 // the top-level `errors` setting, so report-only policies get it too.
 func (s *stream) sanitize5xx() {
-	headers := make([]proxy.Pair, 0, 6)
-	headers = append(headers, proxy.Pair{Key: "content-type", Value: problem.ContentType})
-	if s.r.policy.SecurityHeaders {
-		headers = append(headers, securityHeaderPairs...)
-		headers = append(headers, proxy.Pair{Key: "cache-control", Value: "no-store"})
-	}
-	headers = append(headers, s.refusalHeaders()...)
+	headers := problem.Headers(s.r.policy.SecurityHeaders, nil, s.refusalHeaders())
 	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
 	s.r.metrics.inc(metricSanitized5xx)
 }
 
-// responseHeadersVerdict says whether response headers go on or are held
-// while the body is inspected.
-func (s *stream) responseHeadersVerdict(endOfStream bool) proxy.Action {
-	if s.resp.Held {
-		return proxy.StopIteration
-	}
-	return proxy.Continue
-}
-
-// responseBody buffers an inspected response until it is complete, within
-// max_body_bytes, then rewrites it (respcheck.Inspection.Body).
-func (s *stream) responseBody(bodySize int, endOfStream bool) proxy.Action {
+// onResponseBody buffers an inspected response until it is complete,
+// within max_body_bytes, then rewrites it (respcheck.Inspection.Body).
+func (s *stream) onResponseBody(bodySize int, endOfStream bool) proxy.Action {
 	return s.responseStep(s.resp.Body(bodySize, endOfStream), bodySize)
 }
 
-// responseTrailers ends a response body that trailers follow.
-func (s *stream) responseTrailers() proxy.Action {
+// onResponseTrailers ends a response body that trailers follow.
+func (s *stream) onResponseTrailers() proxy.Action {
 	if !s.resp.Active() {
 		return proxy.Continue
 	}

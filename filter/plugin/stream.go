@@ -202,44 +202,33 @@ func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
 	return s.runHeaderSteps()
 }
 
-// stepRoute is step 2: pick the policy of the request, or refuse it (405
-// when the path matches routes none of which lists the method, 404 when it
-// matches a route only when case is ignored or matches nothing and there is
-// no default). A CORS preflight is matched with the method it asks about
-// (preflightRoute); routes are matched on matchPath.
+// stepRoute is step 2 (policy.Policy.Step): the route of the request, or
+// its refusal (405, 404), on behalf of the route it belongs to. When every
+// route concerned is report-only the refusal is only reported and the
+// request goes on under that route; otherwise it is sent even if that
+// route itself is report-only. Routes are matched on MatchPath.
 func (s *stream) stepRoute() result {
-	pol := s.r.policy
-	if res, done := s.preflightRoute(); done {
-		return res
-	}
-	m := pol.Lookup(s.req.Method, s.req.MatchPath)
-	switch m.Outcome {
-	case route.Matched:
-		s.route, s.params = m.Route, m.Params
+	c := &s.edge
+	method, preflight := c.PreflightMethod(&s.req)
+	v := s.r.policy.Step(s.req.Method, method, preflight, s.req.MatchPath)
+	s.route, s.params = v.Route, v.Params
+	c.Answer, c.WrongMethod, c.EnforceRefusal = v.Answer, v.WrongMethod, v.EnforceRefusal
+	switch {
+	case v.Status == 0:
 		return next
-	case route.WrongMethod:
-		allow := []proxy.Pair{{Key: "allow", Value: pol.Allow(s.req.MatchPath)}}
-		return s.routeRefusal(m, 405, problem.ReasonMethodNotAllowed, allow)
-	case route.WrongCase:
-		return s.routeRefusal(m, 404, problem.ReasonRouteCaseMismatch, nil)
+	case v.RefuseNow:
+		s.loadEdge()
+		c.Preflight = true
+		s.sendRefusal(v.Status, c.WrongMethodReason(), nil)
+		return stop
 	}
-	return s.routeRefusal(m, 404, problem.ReasonRouteNotFound, nil)
-}
-
-// routeRefusal refuses a request in step 2, on behalf of the route the
-// refusal belongs to (its CORS and deprecation headers go with it, and logs
-// name it). When every route concerned is report-only the refusal is only
-// reported and the request goes on under that route; otherwise it is sent
-// even if that route itself is report-only.
-func (s *stream) routeRefusal(m policy.Match, status int, reason problem.Reason, extra []proxy.Pair) result {
-	s.route, s.params = m.Route, m.Params
 	if s.route != nil {
 		s.loadEdge()
 	}
-	if m.ReportOnly {
-		return s.refuse(status, reason, extra)
+	if v.ReportOnly {
+		return s.refuse(v.Status, v.Reason, v.Headers)
 	}
-	s.sendRefusal(status, reason, extra)
+	s.sendRefusal(v.Status, v.Reason, v.Headers)
 	return stop
 }
 
@@ -289,23 +278,27 @@ func (s *stream) passHeaders() proxy.Action {
 		s.prepareResponseInspection() // response.go
 		s.releaseHeaders()
 	}
-	return s.headersVerdict()
+	// Now, or held for the body checks of step 12 (request.go).
+	return s.bodyNext(s.body.Headers(s.reported, s.r.policy.HoldHeaders))
 }
 
+// onRequestBody is step 12 (reqcheck.Body.Chunk: streaming cap, JSON
+// validation, body_owner; request.go runs it).
 func (s *stream) onRequestBody(bodySize int, endOfStream bool) proxy.Action {
 	if s.waiting {
 		// Headers are still being checked (a callout is in flight): the
 		// body checks record what arrives and judge it after the verdict.
-		return s.bodyWhileWaiting(bodySize, endOfStream) // request.go
+		return bodyActions[s.body.WhileWaiting(bodySize, endOfStream, s.enforced())]
 	}
-	return s.requestBody(bodySize, endOfStream) // 12: request.go
+	return s.bodyNext(s.body.Chunk(bodySize, endOfStream))
 }
 
+// onRequestTrailers ends a body that trailers follow.
 func (s *stream) onRequestTrailers() proxy.Action {
 	if s.waiting {
-		return s.trailersWhileWaiting() // request.go
+		return bodyActions[s.body.TrailersWhileWaiting()]
 	}
-	return s.requestTrailers() // request.go
+	return s.bodyNext(s.body.Trailers())
 }
 
 // onResponseHeaders applies the response steps to upstream's answer.
@@ -322,14 +315,11 @@ func (s *stream) onResponseHeaders(endOfStream bool) proxy.Action {
 		return a
 	}
 	s.decorateResponse()
-	return s.responseHeadersVerdict(endOfStream) // response.go
+	if s.resp.Held {
+		return proxy.StopIteration // until the body is inspected
+	}
+	return proxy.Continue
 }
-
-func (s *stream) onResponseBody(bodySize int, endOfStream bool) proxy.Action {
-	return s.responseBody(bodySize, endOfStream) // response.go
-}
-
-func (s *stream) onResponseTrailers() proxy.Action { return s.responseTrailers() }
 
 // decorateResponse adds the headers every checked response carries: CORS,
 // deprecation, rate limit, then security headers.

@@ -4,6 +4,6 @@
 // cannot tell which check failed. The precise cause is a Reason, which goes
 // to the log and the metrics only.
 //
-// Room: a leaf (refusal reasons and bodies). It imports no other filter
-// package.
+// Room: a leaf (refusal reasons, bodies and headers). It imports only
+// httpx, for the header pair.
 package problem

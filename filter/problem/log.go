@@ -20,6 +20,43 @@ type LogLimiter struct {
 	second  int64 // the Unix second being counted
 	used    int
 	dropped int
+	// ticking says the limiter asked for ticks itself to write a pending
+	// count (NeedsTicks), and must stop them once it has; tickRoot is the
+	// root they run on.
+	ticking  bool
+	tickRoot uint32
+}
+
+// LogTickMs is the tick period a limiter asks for while a drop count
+// waits to be written on a worker whose roots do not tick already.
+const LogTickMs = 1000
+
+// NeedsTicks reports whether a dropped line must ask for ticks to have its
+// count written should no request follow: the limiter asked for none yet
+// and no root of the worker ticks for its own work (rootsTick), whose
+// ticks would write it. It is asked on every dropped line, so a root
+// deleted since (with its ticks, RootGone) is replaced by the next drop.
+func (l *LogLimiter) NeedsTicks(rootsTick bool) bool { return !l.ticking && !rootsTick }
+
+// Ticking records that ticks were asked for on root.
+func (l *LogLimiter) Ticking(root uint32) { l.ticking, l.tickRoot = true, root }
+
+// RootGone forgets the ticks of a deleted root: they died with it.
+func (l *LogLimiter) RootGone(root uint32) {
+	if l.ticking && l.tickRoot == root {
+		l.ticking = false
+	}
+}
+
+// StopTicks reports, on a tick of a root that does not tick for its own
+// work (rootTicks false), whether the limiter's ticks must stop: no count
+// is pending any more. They then count as stopped.
+func (l *LogLimiter) StopTicks(rootTicks bool) bool {
+	if l.ticking && !l.Pending() && !rootTicks {
+		l.ticking = false
+		return true
+	}
+	return false
 }
 
 // Pending reports a drop count not written yet.
@@ -87,6 +124,18 @@ func DenyLine(route string, status int, reason Reason, requestID string, reporte
 	}
 	b = strconv.AppendQuote(b, requestID)
 	return string(b)
+}
+
+// AuditDecision is the audit line's decision: deny when the filter
+// refused, report when a report-only policy would have, allow otherwise.
+func AuditDecision(denied, reported bool) string {
+	switch {
+	case denied:
+		return "deny"
+	case reported:
+		return "report"
+	}
+	return "allow"
 }
 
 // AuditLine is a request's one JSON audit line (audit_log: true): the

@@ -48,7 +48,51 @@ func TestLogLines_fields(t *testing.T) {
 	if got := AuditLine("r", "deny", "owner_mismatch", 403, "0123456789abcdef"); got != `apiguard: audit {"route":"r","decision":"deny","reason":"owner_mismatch","status":403,"subject":"0123456789abcdef"}` {
 		t.Errorf("audit line %q", got)
 	}
+	for _, c := range []struct {
+		denied, reported bool
+		want             string
+	}{{true, true, "deny"}, {true, false, "deny"}, {false, true, "report"}, {false, false, "allow"}} {
+		if got := AuditDecision(c.denied, c.reported); got != c.want {
+			t.Errorf("AuditDecision(%v, %v) = %q, want %q", c.denied, c.reported, got, c.want)
+		}
+	}
 	if got := AuditLine("r", "allow", "", 200, ""); got != `apiguard: audit {"route":"r","decision":"allow","status":200}` {
 		t.Errorf("audit line %q", got)
+	}
+}
+
+// TestLogLimiter_ticks: a dropped line asks for ticks once, and only when
+// no root ticks; the ticks stop once the count is written, unless the
+// root ticks for itself; a deleted root's ticks are forgotten.
+func TestLogLimiter_ticks(t *testing.T) {
+	var l LogLimiter
+	if l.NeedsTicks(true) || !l.NeedsTicks(false) {
+		t.Fatal("fresh limiter")
+	}
+	l.Ticking(7)
+	if l.NeedsTicks(false) {
+		t.Error("asks twice")
+	}
+	now := int64(1_800_000_000e9)
+	for l.Admit(now) {
+	}
+	if l.StopTicks(false) {
+		t.Error("stopped with a count pending")
+	}
+	l.Flush(now + 1e9)
+	if l.StopTicks(true) {
+		t.Error("stopped the ticks of a root that ticks for itself")
+	}
+	if !l.StopTicks(false) || l.StopTicks(false) || !l.NeedsTicks(false) {
+		t.Error("ticks do not stop once the count is written")
+	}
+	l.Ticking(7)
+	l.RootGone(8)
+	if l.NeedsTicks(false) {
+		t.Error("another root's deletion forgot the ticks")
+	}
+	l.RootGone(7)
+	if !l.NeedsTicks(false) {
+		t.Error("the deleted root's ticks are still counted")
 	}
 }

@@ -58,3 +58,26 @@ func hasMethodOverride(pairs []httpx.Pair) bool {
 	}
 	return false
 }
+
+// StripSpellings is step 1's removal of the client's copies of the headers
+// a provider sets from claims (names): it returns pairs without any
+// spelling of them (httpx.SpellingOf: each name, its all-underscore form,
+// and the names that mix '-' and '_', x-user_id, which CGI-style upstreams
+// such as WSGI, PHP and Rack read as the same variable as x-user-id),
+// filtering pairs in place, and appends to removed the distinct names the
+// host must remove (it removes every value of a name, whatever its letter
+// case): none on the usual request, which carries none.
+func StripSpellings(pairs []httpx.Pair, names, removed []string) ([]httpx.Pair, []string) {
+	if len(names) == 0 {
+		return pairs, removed
+	}
+	kept := pairs[:0]
+	for _, p := range pairs {
+		if !httpx.SpellingOf(p.Key, names) {
+			kept = append(kept, p)
+		} else if !httpx.NameIn(removed, p.Key) {
+			removed = append(removed, p.Key)
+		}
+	}
+	return kept, removed
+}

@@ -1,6 +1,7 @@
 package reqcheck
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -191,5 +192,24 @@ func TestBody_flow(t *testing.T) {
 		if s.n != s.wantN || s.stopped != s.wantStop {
 			t.Errorf("%s: %v/%v, want %v/%v", s.name, s.n, s.stopped, s.wantN, s.wantStop)
 		}
+	}
+}
+
+// TestHygiene_stripSpellings: every spelling of a claims header leaves the
+// request view, and each distinct name is removed from the host once.
+func TestHygiene_stripSpellings(t *testing.T) {
+	pairs := func() []httpx.Pair {
+		return []httpx.Pair{{Key: "x-user-id", Value: "a"}, {Key: "accept", Value: "*/*"}, {Key: "x_user_id", Value: "b"},
+			{Key: "x-user_id", Value: "c"}, {Key: "x-user-id", Value: "d"}, {Key: "x-tenant", Value: "e"}}
+	}
+	kept, removed := StripSpellings(pairs(), []string{"x-user-id"}, nil)
+	if len(kept) != 2 || kept[0].Key != "accept" || kept[1].Key != "x-tenant" {
+		t.Errorf("kept %v", kept)
+	}
+	if strings.Join(removed, ",") != "x-user-id,x_user_id,x-user_id" {
+		t.Errorf("removed %v", removed)
+	}
+	if kept, removed := StripSpellings(pairs(), nil, nil); len(kept) != 6 || removed != nil {
+		t.Errorf("nothing to strip: %v %v", kept, removed)
 	}
 }
