@@ -514,3 +514,26 @@ func TestGlobal_claimKey(t *testing.T) {
 			reason: problem.ReasonCredentialMissing}, calls: 0}})
 	})
 }
+
+// TestGlobal_serviceQuotaFirstItem: the service's quota replaces exactly
+// the item of a global limit that comes first in RateLimit-Policy (a
+// route's only limit here), and a quota equal to the configuration leaves
+// the item as configured.
+func TestGlobal_serviceQuotaFirstItem(t *testing.T) {
+	min, sec := rlsv3.RateLimitResponse_RateLimit_MINUTE, rlsv3.RateLimitResponse_RateLimit_SECOND
+	ok := func(s *rlsStatus) func(*rlsv3.RateLimitRequest) (host.GRPCResponse, error) {
+		return replyWith(answer(&rlsResp{OverallCode: codeOK, Statuses: []*rlsStatus{s}}), nil)
+	}
+	admitted := func(name, policy string, reply func(*rlsv3.RateLimitRequest) (host.GRPCResponse, error)) globalCase {
+		return globalCase{exchange: exchange{name: name, req: rlReq("/only", "192.0.2.9:1"), want: 200,
+			headers: map[string]string{"ratelimit-policy": policy}}, reply: reply, calls: -1}
+	}
+	each(t, func(t *testing.T, g guest) {
+		f := &fakeRLS{t: t}
+		e := start(t, g, globalCfg("deny"), withRLS(f))
+		runGlobal(t, e, f, []globalCase{
+			admitted("another quota", `"only-route";q=7;w=60`, ok(status(codeOK, 7, min, 3, 10*time.Second))),
+			admitted("the configured quota", `"only-route";q=5;w=1`, ok(status(codeOK, 5, sec, 3, 0))),
+		})
+	})
+}

@@ -2,6 +2,8 @@ package jwt
 
 import (
 	"bytes"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/asn1"
 	"math/big"
 	"strings"
@@ -64,6 +66,38 @@ func TestNumericDate_upperBound(t *testing.T) {
 		v := mustParse(t, in)
 		if _, got := numericDate(&v); got != ok {
 			t.Errorf("numericDate(%s) ok = %v, want %v", in, got, ok)
+		}
+	}
+}
+
+// TestDERLength_boundaries: a DER header is the one encoding/asn1 writes
+// for every body length around the short/long form switch (0x80) and the
+// one- to two- and two- to three-byte long forms, and so is an RSA
+// SubjectPublicKeyInfo whose modulus INTEGER body is exactly 0x80 bytes.
+func TestDERLength_boundaries(t *testing.T) {
+	for _, n := range []int{0, 1, 0x7f, 0x80, 0x81, 0xff, 0x100, 0x101, 0xffff, 0x10000} {
+		body := bytes.Repeat([]byte{0x5a}, n)
+		want, err := asn1.Marshal(body) // an OCTET STRING
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := append(appendDERHeader(nil, 0x04, n), body...)
+		if !bytes.Equal(got, want) {
+			t.Errorf("body of %#x bytes: header %x, want %x", n, got[:len(got)-n], want[:len(want)-n])
+		}
+		if derTLVSize(n) != len(want) {
+			t.Errorf("derTLVSize(%#x) = %d, want %d", n, derTLVSize(n), len(want))
+		}
+	}
+	for _, size := range []int{126, 127, 128} { // 127 bytes with the high bit set: a 0x80-byte INTEGER
+		n := bytes.Repeat([]byte{0xc3}, size)
+		N := new(big.Int).SetBytes(n)
+		want, err := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: N, E: 65537})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rsaSPKI(n, 65537); !bytes.Equal(got, want) {
+			t.Errorf("modulus of %d bytes: rsaSPKI\n%x\nwant\n%x", size, got, want)
 		}
 	}
 }

@@ -604,3 +604,19 @@ func TestVerify_emptyFetchedSet(t *testing.T) {
 		}
 	}
 }
+
+// TestIsSupportedAlgorithm_exactNames: the JWS names this package verifies
+// are exactly those of SupportedAlgorithms, in their exact case; "none" and
+// other spellings are not.
+func TestIsSupportedAlgorithm_exactNames(t *testing.T) {
+	for _, alg := range SupportedAlgorithms() {
+		if !IsSupportedAlgorithm(alg) {
+			t.Errorf("IsSupportedAlgorithm(%q) = false", alg)
+		}
+	}
+	for _, name := range []string{"", "none", "None", "NONE", "rs256", "Rs256", "RS256 ", " RS256", "RS", "HS1", "ES256K", "EdDSA\x00", "PS256\n"} {
+		if IsSupportedAlgorithm(name) {
+			t.Errorf("IsSupportedAlgorithm(%q) = true", name)
+		}
+	}
+}

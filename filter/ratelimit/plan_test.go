@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -89,5 +90,35 @@ func TestKeySum_kindsHashApart(t *testing.T) {
 	}
 	if h.KeySum(ValueAddr, 1, "ab") != h.KeySumBytes(ValueAddr, 1, []byte("ab")) {
 		t.Error("KeySum and KeySumBytes disagree")
+	}
+}
+
+// TestCompiler_globalPolicySpan: the span of a global limit in the route's
+// RateLimit-Policy is exactly its item wherever it stands, first included
+// (the plugin replaces that span with the service's quota).
+func TestCompiler_globalPolicySpan(t *testing.T) {
+	local := config.RateLimit{Name: "local", Key: config.Key{Kind: config.KeyIP}, Limit: 3, Window: time.Minute}
+	global := func(name string) config.RateLimit {
+		return config.RateLimit{Name: name, Key: config.Key{Kind: config.KeyRoute}, Limit: 10, Window: time.Second, Global: true}
+	}
+	tests := []struct {
+		name   string
+		limits []config.RateLimit
+		want   []string
+	}{
+		{"alone", []config.RateLimit{global("g")}, []string{`"g";q=10;w=1`}},
+		{"first", []config.RateLimit{global("g"), local}, []string{`"g";q=10;w=1`}},
+		{"last", []config.RateLimit{local, global("g")}, []string{`"g";q=10;w=1`}},
+		{"first and last", []config.RateLimit{global("a"), local, global("z")}, []string{`"a";q=10;w=1`, `"z";q=10;w=1`}},
+	}
+	for _, tc := range tests {
+		rp := NewCompiler(nil).Route(tc.limits)
+		var got []string
+		for _, g := range rp.Global {
+			got = append(got, rp.Policy[g.PolicyStart:g.PolicyEnd])
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%s: spans %q in %q, want %q", tc.name, got, rp.Policy, tc.want)
+		}
 	}
 }
