@@ -481,8 +481,8 @@ func TestLogLevel_denyAndAuditAtWarning(t *testing.T) {
 			level proxy.LogLevel
 		}{
 			{`apiguard: deny route=- status=404 reason=route_not_found request_id="r1"`, 1, proxy.LogWarn},
-			{`apiguard: audit {"route":"-","decision":"deny"`, 1, proxy.LogWarn},
-			{`apiguard: audit {"route":"health","decision":"allow"`, 1, proxy.LogWarn},
+			{`apiguard: audit {"request_id":"r1","route":"-","method":"GET","path_template":"-","decision":"deny"`, 1, proxy.LogWarn},
+			{`apiguard: audit {"request_id":"","route":"health","method":"GET","path_template":"/healthz","decision":"allow"`, 1, proxy.LogWarn},
 			// canary and worker; the revision is whatever the build stamped.
 			{"apiguard " + version.Version + " (", 2, proxy.LogInfo},
 		} {
