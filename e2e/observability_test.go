@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -43,22 +44,78 @@ func TestDenyLog_linesPerSecond(t *testing.T) {
 	})
 }
 
+// TestAuditLog_lines: one JSON line per request, with the request id,
+// route, method and the route's path template, never the request's path or
+// query (docs/operating.md "Logs").
 func TestAuditLog_lines(t *testing.T) {
+	const cfg = `{"audit_log": true, "default": {"enforce": true},
+	  "routes": [{"name": "user", "match": {"path": "/users/{id}", "methods": ["GET"]}},
+	             {"name": "static", "match": {"prefix": "/static/"}}]}`
 	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, `{"audit_log": true, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
-		e.Worker(0).RoundTrip(host.Request{Path: "/healthz"}, func(host.UpstreamRequest) host.Response { return defaultResponse })
-		e.Worker(0).RoundTrip(host.Request{Path: "/nope"}, nil)
-		lines := e.LogsContaining("apiguard: audit ")
+		e := start(t, g, cfg)
+		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		vm := e.Worker(0)
+		vm.RoundTrip(host.Request{Path: "/users/alice%40example.com?token=s3cr3t", Headers: headers("x-request-id", "r1")}, up)
+		vm.RoundTrip(host.Request{Method: "DELETE", Path: "/users/42", Headers: headers("x-request-id", `r2","route":"forged`)}, nil)
+		vm.RoundTrip(host.Request{Path: "/static/app.js?v=1"}, up)
+		vm.RoundTrip(host.Request{Method: "POST", Path: "/elsewhere/bob?key=k"}, up)
 		want := []string{
-			`apiguard: audit {"route":"health","decision":"allow","status":200}`,
-			`apiguard: audit {"route":"-","decision":"deny","reason":"route_not_found","status":404}`,
+			`apiguard: audit {"request_id":"r1","route":"user","method":"GET","path_template":"/users/{id}","decision":"allow","status":200}`,
+			`apiguard: audit {"request_id":"r2\",\"route\":\"forged","route":"user","method":"DELETE","path_template":"/users/{id}","decision":"deny","reason":"method_not_allowed","status":405}`,
+			`apiguard: audit {"request_id":"","route":"static","method":"GET","path_template":"/static/","decision":"allow","status":200}`,
+			`apiguard: audit {"request_id":"","route":"default","method":"POST","path_template":"(default)","decision":"allow","status":200}`,
 		}
+		lines := e.LogsContaining("apiguard: audit ")
 		if len(lines) != len(want) {
 			t.Fatalf("audit lines %v, want %d", lines, len(want))
 		}
 		for i := range want {
 			if lines[i].Msg != want[i] {
-				t.Errorf("audit line %q, want %q", lines[i].Msg, want[i])
+				t.Errorf("audit line\n got %s\nwant %s", lines[i].Msg, want[i])
+			}
+		}
+		for _, leak := range []string{"alice", "s3cr3t", "app.js", "v=1", "bob", "key=k", "/users/42"} {
+			if n := len(e.LogsContaining(leak)); n != 0 {
+				t.Errorf("%q (the request's path or query) in %d log lines", leak, n)
+			}
+		}
+	})
+}
+
+// TestAuditLog_noRoute: a request refused before any policy is chosen
+// has "-" as its route and template.
+func TestAuditLog_noRoute(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, `{"audit_log": true, "routes": [{"name": "health", "match": {"path": "/healthz"}}]}`)
+		e.Worker(0).RoundTrip(host.Request{Path: "/nope?secret=1", Headers: headers("x-request-id", "r9")}, nil)
+		lines := e.LogsContaining("apiguard: audit ")
+		want := `apiguard: audit {"request_id":"r9","route":"-","method":"GET","path_template":"-","decision":"deny","reason":"route_not_found","status":404}`
+		if len(lines) != 1 || lines[0].Msg != want {
+			t.Errorf("audit lines %v, want %s", lines, want)
+		}
+	})
+}
+
+// TestAuditLog_rawPath: with raw_path the line carries the request's path
+// and query as received (escaped as JSON), instead of the template.
+func TestAuditLog_rawPath(t *testing.T) {
+	const cfg = `{"audit_log": {"raw_path": true}, "routes": [{"name": "user", "match": {"path": "/users/{id}"}}]}`
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, cfg)
+		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+		e.Worker(0).RoundTrip(host.Request{Path: `/users/a%22b?q="x"&token=t1`, Headers: headers("x-request-id", "r1")}, up)
+		e.Worker(0).RoundTrip(host.Request{Path: "/users/42"}, up)
+		want := []string{
+			`apiguard: audit {"request_id":"r1","route":"user","method":"GET","path":"/users/a%22b?q=\"x\"&token=t1","decision":"allow","status":200}`,
+			`apiguard: audit {"request_id":"","route":"user","method":"GET","path":"/users/42","decision":"allow","status":200}`,
+		}
+		lines := e.LogsContaining("apiguard: audit ")
+		if len(lines) != len(want) {
+			t.Fatalf("audit lines %v, want %d", lines, len(want))
+		}
+		for i := range want {
+			if lines[i].Msg != want[i] {
+				t.Errorf("audit line\n got %s\nwant %s", lines[i].Msg, want[i])
 			}
 		}
 	})
@@ -80,33 +137,89 @@ func TestMetrics_acrossWorkers(t *testing.T) {
 	})
 }
 
-// An authenticated request's audit line carries the subject hashed with its
-// provider, never in clear.
-func TestAuditLog_subjectHashed(t *testing.T) {
-	const cfg = `{"audit_log": true,
+// auditKeysConfig is an API-key provider whose key k1 has the subject
+// alice@example.com, on one route, with audit_log as given.
+func auditKeysConfig(audit string) string {
+	return `{"audit_log": ` + audit + `,
 	  "providers": {"keys": {"api_keys": {"from": [{"header": "x-api-key"}],
 	    "keys": [{"id": "k1", "sha256": "6ab9f1eb8f7d3388f4f9d586f66e99fd54080df2c446f0e58668b09c08a16dd0",
 	              "claims": {"sub": "alice@example.com"}}]}}},
 	  "routes": [{"name": "api", "match": {"prefix": "/"}, "auth": {"providers": ["keys"]}}]}`
-	sum := sha256.Sum256([]byte("apiguard-audit\x00keys\x00alice@example.com"))
-	want := `apiguard: audit {"route":"api","decision":"allow","status":200,"subject":"` + hex.EncodeToString(sum[:8]) + `"}`
+}
+
+// auditSubject sends k1's request and an anonymous one on worker w and
+// returns the subject of k1's audit line; the anonymous line has none.
+func auditSubject(t *testing.T, e *host.Envoy, w int) string {
+	t.Helper()
+	before := len(e.LogsContaining("apiguard: audit "))
+	up := func(host.UpstreamRequest) host.Response { return defaultResponse }
+	e.Worker(w).RoundTrip(host.Request{Path: "/x", Headers: headers("x-api-key", "k1")}, up)
+	e.Worker(w).RoundTrip(host.Request{Path: "/x"}, up)
+	lines := e.LogsContaining("apiguard: audit ")[before:]
+	if len(lines) != 2 {
+		t.Fatalf("audit lines %v, want 2", lines)
+	}
+	if strings.Contains(lines[1].Msg, "subject") {
+		t.Errorf("anonymous request has a subject: %q", lines[1].Msg)
+	}
+	if len(e.LogsContaining("alice")) != 0 {
+		t.Error("the subject appears in clear in the log")
+	}
+	const prefix = `apiguard: audit {"request_id":"","route":"api","method":"GET","path_template":"/","decision":"allow","status":200,"subject":"`
+	msg := lines[0].Msg
+	if !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, `"}`) {
+		t.Fatalf("audit line %q", msg)
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(msg, prefix), `"}`)
+}
+
+func auditHMAC(secret, sub string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(sub))
+	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// TestAuditLog_subjectHashed: an authenticated request's subject is
+// HMAC-SHA-256(hash_secret, sub) cut to 16 bytes, in hex, never in clear;
+// the secret may come from the environment.
+func TestAuditLog_subjectHashed(t *testing.T) {
+	const secret = "an-audit-secret-0123456789"
+	want := auditHMAC(secret, "alice@example.com")
 	each(t, func(t *testing.T, g guest) {
-		e := start(t, g, cfg)
-		up := func(host.UpstreamRequest) host.Response { return defaultResponse }
-		e.Worker(0).RoundTrip(host.Request{Path: "/x", Headers: headers("x-api-key", "k1")}, up)
-		e.Worker(0).RoundTrip(host.Request{Path: "/x"}, up)
-		lines := e.LogsContaining("apiguard: audit ")
-		if len(lines) != 2 {
-			t.Fatalf("audit lines %v, want 2", lines)
+		t.Run("inline", func(t *testing.T) {
+			e := start(t, g, auditKeysConfig(`{"hash_secret": "`+secret+`"}`))
+			if got := auditSubject(t, e, 0); got != want {
+				t.Errorf("subject %q, want %q", got, want)
+			}
+		})
+		t.Run("env", func(t *testing.T) {
+			e := start(t, g, auditKeysConfig(`{"hash_secret": {"env": "APIGUARD_AUDIT_SECRET"}}`), workers(2),
+				withEnv(map[string]string{"APIGUARD_AUDIT_SECRET": secret}))
+			if got := auditSubject(t, e, 0); got != want {
+				t.Errorf("subject %q, want %q", got, want)
+			}
+			if got := auditSubject(t, e, 1); got != want {
+				t.Errorf("second VM: subject %q, want %q", got, want)
+			}
+			if strings.Contains(logText(e), secret) {
+				t.Error("the secret reached the log")
+			}
+		})
+	})
+}
+
+// TestAuditLog_randomKeyPerVM: without hash_secret each VM hashes with
+// its own random key: the same subject differs across VMs, is stable
+// within one, and is not the HMAC under an empty key.
+func TestAuditLog_randomKeyPerVM(t *testing.T) {
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, auditKeysConfig(`true`), workers(2))
+		a, b := auditSubject(t, e, 0), auditSubject(t, e, 1)
+		if len(a) != 32 || len(b) != 32 || a == b || a == auditHMAC("", "alice@example.com") {
+			t.Errorf("subjects of two VMs: %q and %q", a, b)
 		}
-		if lines[0].Msg != want {
-			t.Errorf("audit line %q, want %q", lines[0].Msg, want)
-		}
-		if strings.Contains(lines[1].Msg, "subject") {
-			t.Errorf("anonymous request has a subject: %q", lines[1].Msg)
-		}
-		if len(e.LogsContaining("alice")) != 0 {
-			t.Error("the subject appears in clear in the log")
+		if again := auditSubject(t, e, 0); again != a {
+			t.Errorf("one VM hashes alice as %q then %q", a, again)
 		}
 	})
 }
@@ -368,8 +481,8 @@ func TestLogLevel_denyAndAuditAtWarning(t *testing.T) {
 			level proxy.LogLevel
 		}{
 			{`apiguard: deny route=- status=404 reason=route_not_found request_id="r1"`, 1, proxy.LogWarn},
-			{`apiguard: audit {"route":"-","decision":"deny"`, 1, proxy.LogWarn},
-			{`apiguard: audit {"route":"health","decision":"allow"`, 1, proxy.LogWarn},
+			{`apiguard: audit {"request_id":"r1","route":"-","method":"GET","path_template":"-","decision":"deny"`, 1, proxy.LogWarn},
+			{`apiguard: audit {"request_id":"","route":"health","method":"GET","path_template":"/healthz","decision":"allow"`, 1, proxy.LogWarn},
 			// canary and worker; the revision is whatever the build stamped.
 			{"apiguard " + version.Version + " (", 2, proxy.LogInfo},
 		} {

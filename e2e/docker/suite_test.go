@@ -567,8 +567,8 @@ func testJWKSRotation(t *testing.T, tg *target) {
 }
 
 var (
-	auditAllow = regexp.MustCompile(`apiguard: audit \{"route":"health","decision":"allow"[^\n]*"status":200\}`)
-	auditDeny  = regexp.MustCompile(`apiguard: audit \{"route":"-","decision":"deny","reason":"route_not_found"[^\n]*"status":404\}`)
+	auditAllow = regexp.MustCompile(`apiguard: audit \{"request_id":"[^"\n]+","route":"health","method":"GET","path_template":"/healthz","decision":"allow"[^\n]*"status":200\}`)
+	auditDeny  = regexp.MustCompile(`apiguard: audit \{"request_id":"[^"\n]+","route":"-","method":"GET","path_template":"-","decision":"deny","reason":"route_not_found"[^\n]*"status":404\}`)
 )
 
 // testAuditLog: audit_log is on, so every request leaves one JSON line.

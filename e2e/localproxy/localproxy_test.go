@@ -32,9 +32,9 @@ func TestLocalProxy_logLinesReachConfigLog(t *testing.T) {
 			"vm-1 plugin info: apiguard " + version.String() + ": configured 1 routes",
 			"vm0 plugin info: apiguard " + version.String() + ": configured 1 routes",
 			"vm1 plugin info: apiguard " + version.String() + ": configured 1 routes",
-			`apiguard: audit {"route":"health","decision":"allow"`,
+			`"route":"health","method":"GET","path_template":"/healthz","decision":"allow"`,
 			"apiguard: deny route=- status=404 reason=route_not_found",
-			`apiguard: audit {"route":"-","decision":"deny","reason":"route_not_found"`,
+			`"route":"-","method":"GET","path_template":"-","decision":"deny","reason":"route_not_found"`,
 		}},
 		{name: "without a writer", log: false},
 	}

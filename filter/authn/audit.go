@@ -1,6 +1,8 @@
 package authn
 
 import (
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 
@@ -9,26 +11,46 @@ import (
 
 var subPath = []string{"sub"}
 
-// AuditSubject is the verified credential's `sub`, hashed with its
-// provider p so the audit log never holds an identity in clear: the first
-// 16 hex digits of SHA-256("apiguard-audit\x00" provider "\x00" sub); ""
-// for an anonymous request or one without a textual sub. The same subject
-// gives the same value on every worker and Envoy, so lines correlate; a
-// guessable subject (an e-mail address) can still be confirmed by whoever
-// reads the log and guesses it.
-func AuditSubject(p *Provider, identity *jsonx.Value) string {
-	if p == nil {
+// AuditSubjectBytes is how much of the HMAC the audit line keeps
+// (docs/operating.md "Logs").
+const AuditSubjectBytes = 16
+
+// AuditKey is the key of the audit line's subject (audit_log.hash_secret,
+// or random per VM): compiled once, shared by every stream of the VM.
+type AuditKey struct {
+	key []byte
+}
+
+// NewAuditKey returns the key secret, or, when secret is "", 32 bytes from
+// crypto/rand: a key of this VM alone, so lines of different VMs (and of
+// the same VM after a reconfiguration) do not correlate.
+func NewAuditKey(secret string) (*AuditKey, error) {
+	if secret != "" {
+		return &AuditKey{key: []byte(secret)}, nil
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, err
+	}
+	return &AuditKey{key: k}, nil
+}
+
+// Subject is the verified credential's `sub` under k, so the audit log
+// never holds an identity in clear: the first AuditSubjectBytes bytes of
+// HMAC-SHA-256(key, sub) in lower-case hex; "" for an anonymous request or
+// one without a textual sub. With a shared hash_secret the same subject
+// gives the same value on every worker and Envoy, so lines correlate; only
+// whoever holds the secret can confirm a guessed subject.
+func (k *AuditKey) Subject(p *Provider, identity *jsonx.Value) string {
+	if k == nil || p == nil {
 		return ""
 	}
 	sub, ok := ClaimText(identity, subPath)
 	if !ok {
 		return ""
 	}
-	h := sha256.New()
-	h.Write([]byte("apiguard-audit\x00"))
-	h.Write([]byte(p.Name))
-	h.Write([]byte{0})
-	h.Write([]byte(sub))
+	m := hmac.New(sha256.New, k.key)
+	m.Write([]byte(sub))
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(h.Sum(sum[:0])[:8])
+	return hex.EncodeToString(m.Sum(sum[:0])[:AuditSubjectBytes])
 }

@@ -71,8 +71,8 @@ type Config struct {
 	SchemaNames []string
 	// SecurityHeaders is `security_headers` (default true).
 	SecurityHeaders bool
-	// AuditLog is `audit_log` (default false).
-	AuditLog bool
+	// AuditLog is `audit_log` (default off).
+	AuditLog AuditLog
 	// ClaimHeaders lists, sorted and without duplicates, every header any
 	// provider sets from claims (`claims_to_headers`) together with its
 	// underscore spelling (`x-user-id` and `x_user_id`): step 1 of the order

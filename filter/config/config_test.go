@@ -177,7 +177,7 @@ func TestParse_designExample(t *testing.T) {
 	check(t, "rate_limit_slots", cfg.RateLimitSlots, 65536)
 	check(t, "errors", cfg.Errors, Errors{SanitizeUpstream5xx: true})
 	check(t, "security_headers", cfg.SecurityHeaders, true)
-	check(t, "audit_log", cfg.AuditLog, true)
+	check(t, "audit_log", cfg.AuditLog, AuditLog{Enabled: true})
 	check(t, "claim headers", cfg.ClaimHeaders, []string{"x-partner-id", "x-tenant-id", "x-user-id", "x_partner_id", "x_tenant_id", "x_user_id"})
 
 	// The compiled table follows Routes.
@@ -274,7 +274,7 @@ func TestParse_defaults(t *testing.T) {
 		{"failed_auth_limit", cfg.FailedAuthLimit, (*FailedAuthLimit)(nil)},
 		{"errors.sanitize_upstream_5xx", cfg.Errors.SanitizeUpstream5xx, true},
 		{"security_headers", cfg.SecurityHeaders, true},
-		{"audit_log", cfg.AuditLog, false},
+		{"audit_log", cfg.AuditLog, AuditLog{}},
 		{"claim headers", cfg.ClaimHeaders, []string{}},
 	}
 	for _, tc := range tests {
@@ -300,7 +300,7 @@ func TestParse_values(t *testing.T) {
 			"failed_auth_limit":{"key":"header:X-Client","limit":3,"window":"90s"}}`)
 		check(t, "hold_headers", cfg.HoldHeaders, false)
 		check(t, "security_headers", cfg.SecurityHeaders, false)
-		check(t, "audit_log", cfg.AuditLog, true)
+		check(t, "audit_log", cfg.AuditLog, AuditLog{Enabled: true})
 		check(t, "sanitize", cfg.Errors.SanitizeUpstream5xx, false)
 		check(t, "slots", cfg.RateLimitSlots, 1024)
 		check(t, "token_cache", cfg.TokenCache, TokenCache{MaxEntries: 0, MaxBytes: 1 << 20})

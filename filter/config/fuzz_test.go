@@ -28,6 +28,7 @@ func FuzzConfig_parse(f *testing.F) {
 		withRoute(`,"auth":{"providers":["idp"],"owner":[{"param":"id","claim":"sub"}]}`),
 		withRoute(`,"rate_limits":[{"name":"g","key":"claim:sub","limit":1,"window":"1m","global":true}]`),
 		withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","hash_secret":"0123456789abcdef"}`),
+		withTop(`,"audit_log":{"raw_path":true,"hash_secret":{"env":"AUDIT_SECRET"}}`),
 		withKeys(`[{"id":"k","sha256":"` + hash64 + `","claims":{"sub":"x"}}]`),
 		withJWT(`,"jwks":{"keys":[{"kty":"oct","k":"AAAA"}]},"from":[{"query":"t"}]`),
 		withJWT(`,"remote_jwks":{"cluster":"c","url":"https://idp.example/k","max_stale_seconds":7200}`),

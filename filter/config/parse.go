@@ -129,7 +129,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		case "security_headers":
 			cfg.SecurityHeaders, err = getBool(&m.Value, mp)
 		case "audit_log":
-			cfg.AuditLog, err = getBool(&m.Value, mp)
+			cfg.AuditLog, err = ps.parseAuditLog(&m.Value, mp)
 		case "schemas":
 			err = ps.parseSchemas(&m.Value, mp)
 		default:
@@ -440,9 +440,9 @@ func (ps *parser) parseRateLimitService(v *jsonx.Value, p *path) (*RateLimitServ
 	return s, nil
 }
 
-// getHashSecret reads `rate_limit_service.hash_secret`, as written or
-// from the environment. Whatever is wrong with it, the message is the same
-// and never quotes the value.
+// getHashSecret reads `rate_limit_service.hash_secret` and
+// `audit_log.hash_secret`, as written or from the environment. Whatever is
+// wrong with it, the message is the same and never quotes the value.
 func (ps *parser) getHashSecret(v *jsonx.Value, p *path) (Secret, *Error) {
 	s, env, err := ps.secretString(v, p)
 	if err != nil {

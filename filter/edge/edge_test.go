@@ -473,10 +473,10 @@ func BenchmarkDeprecation_gone(b *testing.B) {
 	}
 }
 
-// TestPreflightStep: step 4 answers an allowed preflight, refuses one the
+// TestPreflight_stepVerdicts: step 4 answers an allowed preflight, refuses one the
 // route's cors refuses, and refuses a method none of the path's routes
 // lists (origin first), enforced when step 2 says so.
-func TestPreflightStep(t *testing.T) {
+func TestPreflight_stepVerdicts(t *testing.T) {
 	c := cors([]string{"https://app.example.com"}, func(c *config.CORS) { c.AllowMethods = []string{"PUT"} })
 	for _, tc := range []struct {
 		name           string

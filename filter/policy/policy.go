@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/edge"
 	"github.com/apiguard/apiguard/filter/ratelimit"
@@ -17,6 +18,10 @@ import (
 
 // DefaultRouteName names the `default` policy in logs, metrics and audit lines.
 const DefaultRouteName = "default"
+
+// DefaultTemplate is the default policy's path template in audit lines:
+// it has none, and the parentheses keep it apart from any path.
+const DefaultTemplate = "(default)"
 
 // NoRouteName names the empty report-only policy a request gets when it
 // matches nothing, there is no default and every route is report-only.
@@ -32,6 +37,12 @@ type Policy struct {
 	SecurityHeaders     bool
 	AuditLog            bool
 	SanitizeUpstream5xx bool
+	// AuditRawPath is audit_log.raw_path: the audit line carries the
+	// request's path instead of the route's template.
+	AuditRawPath bool
+	// AuditKey hashes the audit line's subject (audit_log.hash_secret,
+	// or random per VM); nil without audit_log.
+	AuditKey *authn.AuditKey
 
 	// StripHeaders are removed from every request in step 1: each header a
 	// provider sets from claims, and its underscore spelling.
@@ -59,6 +70,10 @@ type Route struct {
 	// runtime state in slices indexed by it.
 	Index int
 	Name  string
+	// Template is the audit line's path template: the route's match.path
+	// or match.prefix as written, DefaultTemplate for the default policy,
+	// NoRouteName for none (docs/operating.md "Logs").
+	Template string
 	// Enforce false makes steps 3-12 and the response checks report-only.
 	Enforce bool
 	// Config is the route's policy as parsed, for the checks that read it
@@ -82,6 +97,15 @@ type Route struct {
 	BodySchema *reqcheck.BodySchema
 }
 
+// AuditTemplate is r's Template, and NoRouteName when r is nil (a request
+// refused before a policy was chosen).
+func (r *Route) AuditTemplate() string {
+	if r == nil {
+		return NoRouteName
+	}
+	return r.Template
+}
+
 // Compile builds the runtime policy. The configuration has already been
 // validated by config.Parse; an error here means a feature could not
 // compile what the parser accepted (for example key material), and is an
@@ -91,9 +115,17 @@ func Compile(c *config.Config) (*Policy, error) {
 		Config:              c,
 		HoldHeaders:         c.HoldHeaders,
 		SecurityHeaders:     c.SecurityHeaders,
-		AuditLog:            c.AuditLog,
+		AuditLog:            c.AuditLog.Enabled,
+		AuditRawPath:        c.AuditLog.RawPath,
 		SanitizeUpstream5xx: c.Errors.SanitizeUpstream5xx,
 		StripHeaders:        c.ClaimHeaders,
+	}
+	if c.AuditLog.Enabled {
+		k, err := authn.NewAuditKey(string(c.AuditLog.HashSecret))
+		if err != nil {
+			return nil, &config.Error{Path: "audit_log", Msg: "no random key: " + err.Error()}
+		}
+		p.AuditKey = k
 	}
 	t, err := route.CompileWith(c.RouteSpecs(), c.RouteOptions())
 	if err != nil {
@@ -118,17 +150,19 @@ func Compile(c *config.Config) (*Policy, error) {
 		if p.routes[i], err = compileRoute(i, r.Name, &r.Policy, limits, set, "routes["+strconv.Itoa(i)+"]"); err != nil {
 			return nil, err
 		}
+		p.routes[i].Template = r.Match.Path + r.Match.Prefix
 	}
 	if c.Default != nil {
 		d, err := compileRoute(len(c.Routes), DefaultRouteName, c.Default, limits, set, "default")
 		if err != nil {
 			return nil, err
 		}
+		d.Template = DefaultTemplate
 		p.dflt = &d
 	} else if len(p.routes) > 0 && !slices.ContainsFunc(p.routes, func(r Route) bool { return r.Enforce }) {
 		// It takes the default's index, which no policy uses then; every
 		// feature finds nothing configured there.
-		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Config: &config.RoutePolicy{}}
+		p.none = &Route{Index: len(c.Routes), Name: NoRouteName, Template: NoRouteName, Config: &config.RoutePolicy{}}
 	}
 	p.FailedAuth, p.LocalLimits = limits.Failed, limits.Slots()
 	return p, nil

@@ -188,3 +188,35 @@ func TestLookup_caseInsensitive(t *testing.T) {
 		t.Errorf("Allow = %q", got)
 	}
 }
+
+// TestAudit_compiled: audit_log compiles its key and raw_path once, and
+// every route its path template (match.path or match.prefix as written;
+// "(default)" for the default policy, "-" for none).
+func TestAudit_compiled(t *testing.T) {
+	p := compile(t, `{"audit_log": {"raw_path": true, "hash_secret": "0123456789abcdef"},
+	  "default": {},
+	  "routes": [
+	    {"name": "one", "match": {"path": "/users/{id}"}},
+	    {"name": "two", "match": {"prefix": "/static/"}}
+	  ]}`)
+	if !p.AuditLog || !p.AuditRawPath || p.AuditKey == nil {
+		t.Errorf("audit: on %v, raw_path %v, key %v", p.AuditLog, p.AuditRawPath, p.AuditKey)
+	}
+	for path, want := range map[string]string{"/users/7": "/users/{id}", "/static/a.css": "/static/", "/other": DefaultTemplate} {
+		if got := p.Lookup("GET", path).Route.AuditTemplate(); got != want {
+			t.Errorf("%s: template %q, want %q", path, got, want)
+		}
+	}
+	var none *Route
+	if got := none.AuditTemplate(); got != NoRouteName {
+		t.Errorf("no route: template %q", got)
+	}
+	off := compile(t, `{"default": {}}`)
+	if off.AuditLog || off.AuditKey != nil {
+		t.Errorf("audit_log absent: on %v, key %v", off.AuditLog, off.AuditKey)
+	}
+	reportOnly := compile(t, `{"audit_log": true, "routes": [{"name": "a", "enforce": false, "match": {"path": "/a"}}]}`)
+	if got := reportOnly.Lookup("GET", "/b").Route.AuditTemplate(); got != NoRouteName {
+		t.Errorf("report-only, no match: template %q", got)
+	}
+}

@@ -138,28 +138,79 @@ func AuditDecision(denied, reported bool) string {
 	return "allow"
 }
 
-// AuditLine is a request's one JSON audit line (audit_log: true): the
-// route, the decision (allow, deny or report), its reason, the status the
-// client got and, when subject is not "", the hashed subject. It holds no
-// credential or request data beyond the route name the operator chose.
-func AuditLine(route, decision string, reason Reason, status int, subject string) string {
-	b := make([]byte, 0, 128)
-	b = append(b, `apiguard: audit {"route":`...)
-	b = AppendString(b, route)
-	b = append(b, `,"decision":"`...)
-	b = append(b, decision...)
-	b = append(b, '"')
-	if reason != "" {
+// Audit is what a request's audit line says (docs/operating.md "Logs").
+type Audit struct {
+	// RequestID and Method are the request's, as received.
+	RequestID, Method string
+	// Route names the policy that handled the request.
+	Route string
+	// Template is the route's path template (written "path_template"),
+	// used unless RawPath.
+	Template string
+	// RawPath writes Path and Query (the request's, as received) as
+	// "path" instead of Template.
+	RawPath     bool
+	Path, Query string
+	// Decision is allow, deny or report; Reason its reason ("" for none);
+	// Status the status the client got.
+	Decision string
+	Reason   Reason
+	Status   int
+	// Subject is the hashed subject, or "" for none.
+	Subject string
+}
+
+// Caps of the client-chosen fields of the audit line, in bytes: longer
+// values are cut, so a request cannot make a line of any length.
+const (
+	AuditMaxRequestID = 128
+	AuditMaxMethod    = 64
+	AuditMaxPath      = 2048
+)
+
+// AuditLine is a request's one JSON audit line (audit_log). Every string
+// goes through AppendString, so a client cannot forge fields or break the
+// JSON; the path is the route's template unless a.RawPath.
+func AuditLine(a *Audit) string {
+	b := make([]byte, 0, 192+len(a.Route)+len(a.Template))
+	b = append(b, `apiguard: audit {"request_id":`...)
+	b = AppendString(b, cut(a.RequestID, AuditMaxRequestID))
+	b = append(b, `,"route":`...)
+	b = AppendString(b, a.Route)
+	b = append(b, `,"method":`...)
+	b = AppendString(b, cut(a.Method, AuditMaxMethod))
+	if a.RawPath {
+		p := a.Path
+		if a.Query != "" {
+			p += "?" + a.Query
+		}
+		b = append(b, `,"path":`...)
+		b = AppendString(b, cut(p, AuditMaxPath))
+	} else {
+		b = append(b, `,"path_template":`...)
+		b = AppendString(b, a.Template)
+	}
+	b = append(b, `,"decision":`...)
+	b = AppendString(b, a.Decision)
+	if a.Reason != "" {
 		b = append(b, `,"reason":`...)
-		b = AppendString(b, string(reason))
+		b = AppendString(b, string(a.Reason))
 	}
 	b = append(b, `,"status":`...)
-	b = strconv.AppendInt(b, int64(status), 10)
-	if subject != "" {
-		b = append(b, `,"subject":"`...)
-		b = append(b, subject...)
-		b = append(b, '"')
+	b = strconv.AppendInt(b, int64(a.Status), 10)
+	if a.Subject != "" {
+		b = append(b, `,"subject":`...)
+		b = AppendString(b, a.Subject)
 	}
 	b = append(b, '}')
 	return string(b)
+}
+
+// cut returns s's first n bytes (a multi-byte character cut in two is
+// written as U+FFFD by AppendString).
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

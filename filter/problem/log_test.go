@@ -1,6 +1,7 @@
 package problem
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -45,19 +46,43 @@ func TestLogLines_fields(t *testing.T) {
 	if got := DenyLine("r", 403, "x", strings.Repeat("i", 200), true); !strings.HasPrefix(got, "apiguard: report ") || !strings.HasSuffix(got, `"`+strings.Repeat("i", 128)+`"`) {
 		t.Errorf("report line %q", got)
 	}
-	if got := AuditLine("r", "deny", "owner_mismatch", 403, "0123456789abcdef"); got != `apiguard: audit {"route":"r","decision":"deny","reason":"owner_mismatch","status":403,"subject":"0123456789abcdef"}` {
-		t.Errorf("audit line %q", got)
+}
+
+// TestAuditLine_fields: the audit line's fields in order, the template
+// unless raw_path, the path and query only with raw_path, every
+// client-chosen string escaped and cut, and the result valid JSON.
+func TestAuditLine_fields(t *testing.T) {
+	long := strings.Repeat("p", 3000)
+	tests := []struct {
+		name string
+		a    Audit
+		want string
+	}{
+		{"allow, template", Audit{RequestID: "r1", Route: "users", Method: "GET", Template: "/users/{id}", Path: "/users/42", Query: "token=s3cr3t", Decision: "allow", Status: 200},
+			`{"request_id":"r1","route":"users","method":"GET","path_template":"/users/{id}","decision":"allow","status":200}`},
+		{"deny with reason and subject", Audit{RequestID: "r2", Route: "r", Method: "POST", Template: "/a", Decision: "deny", Reason: "owner_mismatch", Status: 403, Subject: "0123456789abcdef0123456789abcdef"},
+			`{"request_id":"r2","route":"r","method":"POST","path_template":"/a","decision":"deny","reason":"owner_mismatch","status":403,"subject":"0123456789abcdef0123456789abcdef"}`},
+		{"raw path with query", Audit{Route: "users", Method: "GET", Template: "/users/{id}", RawPath: true, Path: "/users/42", Query: "token=s3cr3t", Decision: "report", Status: 200},
+			`{"request_id":"","route":"users","method":"GET","path":"/users/42?token=s3cr3t","decision":"report","status":200}`},
+		{"raw path without query", Audit{Route: "-", Method: "GET", Template: "-", RawPath: true, Path: "/nope", Decision: "deny", Reason: "route_not_found", Status: 404},
+			`{"request_id":"","route":"-","method":"GET","path":"/nope","decision":"deny","reason":"route_not_found","status":404}`},
+		{"escaping", Audit{RequestID: "a\",\"x\":\"1\n", Route: "r", Method: "G\"T\x00", RawPath: true, Path: "/\"}\x7f\xff", Decision: "allow", Status: 200},
+			`{"request_id":"a\",\"x\":\"1\u000a","route":"r","method":"G\"T\u0000","path":"/\"}\u007f\ufffd","decision":"allow","status":200}`},
+		{"cut", Audit{RequestID: strings.Repeat("i", 200), Route: "r", Method: strings.Repeat("M", 100), RawPath: true, Path: long, Decision: "allow", Status: 200},
+			`{"request_id":"` + strings.Repeat("i", AuditMaxRequestID) + `","route":"r","method":"` + strings.Repeat("M", AuditMaxMethod) + `","path":"` + long[:AuditMaxPath] + `","decision":"allow","status":200}`},
 	}
-	for _, c := range []struct {
-		denied, reported bool
-		want             string
-	}{{true, true, "deny"}, {true, false, "deny"}, {false, true, "report"}, {false, false, "allow"}} {
-		if got := AuditDecision(c.denied, c.reported); got != c.want {
-			t.Errorf("AuditDecision(%v, %v) = %q, want %q", c.denied, c.reported, got, c.want)
+	for _, tc := range tests {
+		got := AuditLine(&tc.a)
+		if want := "apiguard: audit " + tc.want; got != want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, want)
 		}
-	}
-	if got := AuditLine("r", "allow", "", 200, ""); got != `apiguard: audit {"route":"r","decision":"allow","status":200}` {
-		t.Errorf("audit line %q", got)
+		var v map[string]any
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(got, "apiguard: audit ")), &v); err != nil {
+			t.Errorf("%s: not JSON: %v", tc.name, err)
+		}
+		if !tc.a.RawPath && (strings.Contains(got, "s3cr3t") || strings.Contains(got, "/users/42")) {
+			t.Errorf("%s: the request's path or query in %s", tc.name, got)
+		}
 	}
 }
 
@@ -94,5 +119,17 @@ func TestLogLimiter_ticks(t *testing.T) {
 	l.RootGone(7)
 	if !l.NeedsTicks(false) {
 		t.Error("the deleted root's ticks are still counted")
+	}
+}
+
+// TestAuditLine_decision: deny wins over report, allow when neither.
+func TestAuditLine_decision(t *testing.T) {
+	for _, c := range []struct {
+		denied, reported bool
+		want             string
+	}{{true, true, "deny"}, {true, false, "deny"}, {false, true, "report"}, {false, false, "allow"}} {
+		if got := AuditDecision(c.denied, c.reported); got != c.want {
+			t.Errorf("AuditDecision(%v, %v) = %q, want %q", c.denied, c.reported, got, c.want)
+		}
 	}
 }
