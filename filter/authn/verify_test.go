@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/jwt"
+	"github.com/apiguard/apiguard/filter/problem"
 )
 
 // The provider choice of Verify, the wait for a remote key set and the
@@ -193,6 +194,17 @@ func remoteConfig() string {
 // esJWKS is a one-key ES256 set with kid k1.
 func esJWKS(t *testing.T) *jwt.KeySet {
 	t.Helper()
+	ks, err := jwt.ParseJWKS([]byte(esJWKSDoc(t)), jwt.JWKSOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ks
+}
+
+// esJWKSDoc is the JSON of a one-key ES256 set with kid k1 (a new key each
+// call).
+func esJWKSDoc(t *testing.T) string {
+	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -201,13 +213,8 @@ func esJWKS(t *testing.T) *jwt.KeySet {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := `{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "x": "` +
+	return `{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1", "alg": "ES256", "x": "` +
 		b64.EncodeToString(pub[1:33]) + `", "y": "` + b64.EncodeToString(pub[33:]) + `"}]}`
-	ks, err := jwt.ParseJWKS([]byte(doc), jwt.JWKSOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ks
 }
 
 // esToken is an ES256 token naming kid (its signature is not valid: the
@@ -311,5 +318,89 @@ func TestVerify_awaitRotation(t *testing.T) {
 	a.Extract(au.Routes[0], request("/", "authorization", "Bearer "+esToken("k1")))
 	if o := a.Verify(au.Routes[0], &verifyEnv{now: t0, remote: ks, early: true}); o.Wait || o.Reason != "token_bad_signature" {
 		t.Errorf("known kid: %+v", o)
+	}
+}
+
+// TestVerify_cacheHitRemembered: a cache hit found by Cached (step 8) is
+// the one Verify (step 9) uses, even if the cache dropped the entry in
+// between, and it stays the hit of its own provider: a token another
+// provider of the same issuer verified is not credited to the first.
+func TestVerify_cacheHitRemembered(t *testing.T) {
+	au := compiled(t, dispatchConfig())
+	rt := au.Routes[2] // ja (audience a), ja2 (audience a2), both issuer ia, and keys
+	tok := hsToken(t, "ia", "a2")
+	env := &verifyEnv{now: 1_800_000_000e9}
+	a := &State{}
+	a.Extract(rt, request("/", "authorization", "Bearer "+tok))
+	if o := a.Verify(rt, env); !o.Pass() || a.Provider != au.Providers["ja2"] {
+		t.Fatalf("first request: %+v by %v", o, a.Provider)
+	}
+	// The next request: step 8 finds the entry, which then leaves the cache.
+	a = &State{}
+	a.Extract(rt, request("/", "authorization", "Bearer "+tok))
+	if !a.Cached(env) {
+		t.Fatalf("the verified token is not cached")
+	}
+	entry := env.cache["ja2 "+tok]
+	delete(env.cache, "ja2 "+tok)
+	if o := a.Verify(rt, env); !o.Pass() || a.Provider != au.Providers["ja2"] {
+		t.Errorf("after Cached: %+v by %v, want ja2", o, a.Provider)
+	}
+	// A forged copy whose only cache entry is ja2's: accepted from the
+	// remembered hit, by ja2 alone.
+	forged := tok + "A"
+	env.cache["ja2 "+forged] = entry
+	a = &State{}
+	a.Extract(rt, request("/", "authorization", "Bearer "+forged))
+	if !a.Cached(env) {
+		t.Fatalf("the forged copy's entry is not seen")
+	}
+	delete(env.cache, "ja2 "+forged)
+	if o := a.Verify(rt, env); !o.Pass() || a.Provider != au.Providers["ja2"] {
+		t.Errorf("forged copy after Cached: %+v by %v, want ja2", o, a.Provider)
+	}
+}
+
+// TestVerify_staleRemote: when a remote provider and a later inline
+// provider trust the same issuer and the remote set lacks the token's kid
+// (or has not arrived), the request waits for that set instead of being
+// refused by the inline provider; when the set has the kid, the inline
+// provider's refusal stands.
+func TestVerify_staleRemote(t *testing.T) {
+	const t0 = int64(1_800_000_000e9)
+	doc := `{
+  "providers": {
+    "r": {"issuer": "ir", "audiences": ["a"], "algorithms": ["ES256"],
+      "remote_jwks": {"cluster": "idp", "path": "/jwks", "timeout_ms": 2000}},
+    "i": {"issuer": "ir", "audiences": ["a"], "algorithms": ["ES256"], "jwks": ` + esJWKSDoc(t) + `},
+    "keys": {"api_keys": {"from": [{"header": "authorization", "prefix": "Bearer "}], "keys": []}}
+  },
+  "routes": [{"name": "r", "match": {"prefix": "/r"}, "auth": {"providers": ["r", "i", "keys"]}}]
+}`
+	for _, c := range []struct {
+		name    string
+		kid     string
+		arrived bool // the remote set is there
+		early   bool // an early refetch is allowed
+		wait    bool
+		reason  string
+	}{
+		{"the remote set lacks the kid", "k2", true, true, true, ""},
+		{"the remote set lacks the kid, no refetch allowed", "k2", true, false, false, "token_unknown_key"},
+		{"the remote set has not arrived", "k2", false, false, true, ""},
+		{"the remote set has the kid", "k1", true, true, false, "token_bad_signature"},
+	} {
+		au := compiled(t, doc)
+		rt := au.Routes[0]
+		a := &State{}
+		a.Extract(rt, request("/", "authorization", "Bearer "+esToken(c.kid)))
+		env := &verifyEnv{now: t0, early: c.early, pending: true}
+		if c.arrived {
+			env.remote = esJWKS(t)
+		}
+		o := a.Verify(rt, env)
+		if o.Wait != c.wait || (!c.wait && o.Reason != problem.Reason(c.reason)) {
+			t.Errorf("%s: %+v, want wait %v, reason %q", c.name, o, c.wait, c.reason)
+		}
 	}
 }
