@@ -86,7 +86,8 @@ func dispatchConfig() string {
   "routes": [
     {"name": "mixed", "match": {"prefix": "/m"}, "auth": {"providers": ["ja", "jb", "keys"]}},
     {"name": "jwts", "match": {"prefix": "/j"}, "auth": {"providers": ["ja", "jb"]}},
-    {"name": "same-issuer", "match": {"prefix": "/s"}, "auth": {"providers": ["ja", "ja2", "keys"]}}
+    {"name": "same-issuer", "match": {"prefix": "/s"}, "auth": {"providers": ["ja", "ja2", "keys"]}},
+    {"name": "sole", "match": {"prefix": "/o"}, "auth": {"providers": ["jb", "keys"]}}
   ]
 }`
 }
@@ -156,7 +157,9 @@ func TestVerify_cachedToken(t *testing.T) {
 	}{
 		{"not yet", 1, tok, false},
 		{"verified once", 1, tok, true},
+		{"verified once, the source's one JWT provider", 3, tok, true},
 		{"an API key", 0, "d-key", false},
+		{"an API key, beside one JWT provider", 3, "d-key", false},
 		{"not a token", 1, "x", false},
 	} {
 		rt := au.Routes[c.route]
@@ -178,6 +181,12 @@ func TestVerify_cachedToken(t *testing.T) {
 	}
 	if o := a.Verify(au.Routes[1], env); !o.Pass() || a.Provider != au.Providers["jb"] {
 		t.Errorf("a cache entry: %+v", o)
+	}
+	// The same through a source of one JWT provider beside API keys.
+	a = &State{}
+	a.Extract(au.Routes[3], request("/", "authorization", "Bearer "+forged))
+	if o := a.Verify(au.Routes[3], env); !o.Pass() || a.Provider != au.Providers["jb"] {
+		t.Errorf("a cache entry, one JWT provider: %+v", o)
 	}
 }
 
