@@ -83,7 +83,7 @@ func TestCache_exactCapacity(t *testing.T) {
 	if c.Get("p", v, "x", testNow) != tok {
 		t.Error("a cache of exactly one one-byte entry's cost caches nothing")
 	}
-	c = NewCache(16, entryCost(4))
+	c = NewCache(16, 1<<20)
 	c.Put("p", v, "abcd", tok, testNow)
 	c.Put("p", v, "abcd", &other, testNow)
 	if c.Len() != 1 || c.Get("p", v, "abcd", testNow) != &other {
@@ -122,5 +122,21 @@ func TestCache_windowEviction(t *testing.T) {
 				t.Errorf("%s: %s cached %v", c.name, name(i), got)
 			}
 		}
+	}
+}
+
+// TestCache_singleEntry: a one-entry cache whose entry was hit still takes
+// the next token (CLOCK clears the hit mark, then evicts).
+func TestCache_singleEntry(t *testing.T) {
+	v := publicVerifier(t)
+	_, tok := verified(t, v, "ES256")
+	c := NewCache(1, 1<<20)
+	c.Put("p", v, "first", tok, testNow)
+	if c.Get("p", v, "first", testNow) != tok {
+		t.Fatal("first token not cached")
+	}
+	c.Put("p", v, "second", tok, testNow)
+	if c.Len() != 1 || c.Get("p", v, "second", testNow) != tok || c.Get("p", v, "first", testNow) != nil {
+		t.Errorf("after a second token: %d entries, want only the second", c.Len())
 	}
 }
