@@ -2,65 +2,17 @@ package jsonx
 
 import (
 	"encoding/json"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/apiguard/apiguard/filter/jsonx/jsonxtest"
 	"github.com/tidwall/gjson"
 )
-
-// benchDocument builds a deterministic API-response-like document of about
-// size bytes: nested objects and arrays, strings with escapes and
-// non-ASCII text, integers, fractions and exponents, booleans and nulls.
-func benchDocument(size int) []byte {
-	seed := uint32(2463534242)
-	rnd := func(n int) int {
-		seed ^= seed << 13
-		seed ^= seed >> 17
-		seed ^= seed << 5
-		return int(seed % uint32(n))
-	}
-	words := []string{"alpha", "beta", "gamma", "delta", "caf\\u00e9", "na\u00efve", "\u65e5\u672c",
-		"line\\nbreak", "tab\\there", "quote\\\"d", "slash\\/", "plain"}
-	b := []byte(`{"meta":{"request_id":"7f3c9a2e-1b4d-4e8f-9a6c-0d2e5f8b1c3a","page":1,` +
-		`"per_page":100,"total":123456,"ratio":0.875,"next":null},"data":[`)
-	for i := 0; len(b) < size-600; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id := strconv.Itoa(100000 + i)
-		b = append(b, `{"id":`+id+`,"uuid":"`+strconv.FormatUint(uint64(seed)*2654435761, 16)+`",`...)
-		b = append(b, `"name":"User `+id+` `+words[rnd(len(words))]+`","email":"user`+id+`@example.com",`...)
-		b = append(b, `"active":`+strconv.FormatBool(rnd(2) == 0)+`,"score":`+strconv.Itoa(rnd(1000))+`.`+strconv.Itoa(rnd(100))+`,`...)
-		b = append(b, `"balance":-`+strconv.Itoa(rnd(99999))+`e-2,"tags":[`...)
-		for j := range 1 + rnd(4) {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = append(b, words[rnd(len(words))]...)
-			b = append(b, '"')
-		}
-		b = append(b, `],"bio":"`...)
-		for j := range 3 + rnd(6) {
-			if j > 0 {
-				b = append(b, ' ')
-			}
-			b = append(b, words[rnd(len(words))]...)
-		}
-		b = append(b, `","address":{"street":"`+strconv.Itoa(rnd(999))+` Main St","city":"Springfield",`+
-			`"zip":"`+strconv.Itoa(10000+rnd(89999))+`","geo":{"lat":37.`+strconv.Itoa(rnd(99999))+
-			`,"lng":-122.`+strconv.Itoa(rnd(99999))+`}},"prefs":{"lang":"fr","tz":"Europe/Paris",`+
-			`"notify":[{"kind":"email","on":true},{"kind":"sms","on":false}]},"note":null}`...)
-	}
-	b = append(b, `]}`...)
-	return b
-}
 
 var benchLimits = Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 
 func TestBenchDocument_isRealistic(t *testing.T) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	if len(doc) < 60<<10 || len(doc) > 64<<10 {
 		t.Fatalf("document is %d bytes", len(doc))
 	}
@@ -75,7 +27,7 @@ func TestBenchDocument_isRealistic(t *testing.T) {
 // BenchmarkValidate_64K is the body-validation target of issue #15: through
 // the .wasm (make bench-wasm) at most 3x its native time.
 func BenchmarkValidate_64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	var v Validator
 	// The validation measured refuses a truncated copy.
 	if v.Validate(doc[:len(doc)-1], benchLimits) == nil || Validate(doc[:len(doc)-1], benchLimits) == nil {
@@ -96,7 +48,7 @@ func BenchmarkValidate_64K(b *testing.B) {
 // BenchmarkValidate_fold64K is BenchmarkValidate_64K with keys also compared
 // under case folding, as request bodies are unless json.case_sensitive_keys.
 func BenchmarkValidate_fold64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	v := Validator{FoldDuplicates: true}
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
@@ -110,7 +62,7 @@ func BenchmarkValidate_fold64K(b *testing.B) {
 // BenchmarkValidate_pooled64K measures the package-level Validate (pooled
 // Validator).
 func BenchmarkValidate_pooled64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -124,7 +76,7 @@ func BenchmarkValidate_pooled64K(b *testing.B) {
 // Validate at most 1.5× this time. gjson.Valid checks only the grammar (no
 // UTF-8, duplicates or limits).
 func BenchmarkValidate_gjsonReference64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -139,7 +91,7 @@ func BenchmarkValidate_gjsonReference64K(b *testing.B) {
 // target <= 1.5): the minimum ignores preemption by other processes
 // sharing the CPU, so the ratio stays meaningful on a busy machine.
 func BenchmarkValidate_vsGjson64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	var v Validator
 	minJ, minG := time.Duration(1<<62), time.Duration(1<<62)
 	b.ReportAllocs()
@@ -162,7 +114,7 @@ func BenchmarkValidate_vsGjson64K(b *testing.B) {
 }
 
 func BenchmarkParse_64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Users(64 << 10)
 	var v Validator
 	b.SetBytes(int64(len(doc)))
 	b.ReportAllocs()

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apiguard/apiguard/filter/jsonx/jsonxtest"
 )
 
 // step is one result of Next or NextIn, with the state a caller reads.
@@ -123,7 +125,7 @@ func TestNextIn_kindsAndKeys(t *testing.T) {
 	for _, a := range added {
 		kf.Add([]byte(a))
 	}
-	docs := append([]string{string(benchDocument(8 << 10))}, nextInDocs...)
+	docs := append([]string{string(jsonxtest.Users(8 << 10))}, nextInDocs...)
 	for _, doc := range docs {
 		for _, kinds := range nextInKinds {
 			checkNextIn(t, []byte(doc), kinds, nil, nil)
@@ -193,7 +195,7 @@ func FuzzNextIn_agreesWithNext(f *testing.F) {
 	for _, d := range nextInDocs {
 		f.Add([]byte(d), uint16(KindsOf(TokenKey, TokenEndObject)), "password|key")
 	}
-	f.Add(benchDocument(2<<10), uint16(KindsOf(TokenKey, TokenBeginArray)), "id|NAME|tags")
+	f.Add(jsonxtest.Users(2<<10), uint16(KindsOf(TokenKey, TokenBeginArray)), "id|NAME|tags")
 	f.Fuzz(func(t *testing.T, doc []byte, kinds uint16, keys string) {
 		var kf KeyFilter
 		added := strings.Split(keys, "|")

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/apiguard/apiguard/filter/jsonx/jsonxtest"
 )
 
 func TestParse_tree(t *testing.T) {
@@ -305,7 +307,7 @@ func TestValidate_errorsHaveNoContent(t *testing.T) {
 }
 
 func TestValidate_doesNotAllocate(t *testing.T) {
-	doc := benchDocument(16 << 10)
+	doc := jsonxtest.Users(16 << 10)
 	lim := Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 	var v Validator
 	if err := v.Validate(doc, lim); err != nil {

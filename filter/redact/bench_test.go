@@ -2,65 +2,14 @@ package redact
 
 import (
 	"bytes"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jsonx/jsonxtest"
 )
-
-// BenchDocument builds a deterministic API response of about size bytes: a
-// page of orders with nested customers, addresses, line items, free text
-// with escapes and non-ASCII, numbers of several shapes, and a payment
-// object (holding a token) on one order in four. e2e's benchmarks use it
-// too (through a copy: test files do not export).
-func benchDocument(size int) []byte {
-	seed := uint32(88172645)
-	rnd := func(n int) int {
-		seed ^= seed << 13
-		seed ^= seed >> 17
-		seed ^= seed << 5
-		return int(seed % uint32(n))
-	}
-	text := []string{"lorem", "ipsum", "dolor", "sit", "amet", "consectetur", "adipiscing", "elit",
-		"sed", "do", "eiusmod", "tempor", "caf\\u00e9", "na\u00efve", "\u00fcber", "line\\nbreak"}
-	b := []byte(`{"meta":{"request_id":"0d5c2f0e-3a71-4b8e-9f7d-61a3c2b4e5f6","page":3,"per_page":50,` +
-		`"total":4821,"next_cursor":"eyJwYWdlIjo0fQ"},"data":[`)
-	for i := 0; len(b) < size-900; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id := strconv.Itoa(5000 + i)
-		b = append(b, `{"id":"ord_`+id+`","status":"shipped","created_at":"2026-10-0`+strconv.Itoa(1+rnd(9))+
-			`T12:`+strconv.Itoa(10+rnd(49))+`:00Z","customer":{"id":"cus_`+strconv.Itoa(rnd(99999))+
-			`","name":"Customer `+id+`","email":"c`+id+`@example.org","phone":"+1-555-01`+strconv.Itoa(10+rnd(89))+
-			`"},"total":{"amount":`+strconv.Itoa(rnd(99999))+`,"currency":"EUR","tax_rate":0.2},"items":[`...)
-		for j := range 1 + rnd(3) {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"sku":"SKU-`+strconv.Itoa(rnd(9999))+`","qty":`+strconv.Itoa(1+rnd(5))+
-				`,"price":`+strconv.Itoa(rnd(999))+`.`+strconv.Itoa(10+rnd(89))+`,"weight":1.5e-1}`...)
-		}
-		b = append(b, `],"notes":"`...)
-		for j := range 4 + rnd(10) {
-			if j > 0 {
-				b = append(b, ' ')
-			}
-			b = append(b, text[rnd(len(text))]...)
-		}
-		b = append(b, `","shipping":{"address":{"line1":"`+strconv.Itoa(rnd(999))+` Rue de la Paix","city":"Paris",`+
-			`"postcode":"750`+strconv.Itoa(10+rnd(10))+`","country":"FR"},"carrier":"colissimo","tracking":"6A`+
-			strconv.Itoa(rnd(999999999))+`","delivered":`+strconv.FormatBool(rnd(2) == 0)+`,"signed_by":null}`...)
-		if rnd(4) == 0 {
-			b = append(b, `,"payment":{"card_last4":"4242","token":"tok_`+strconv.Itoa(rnd(999999))+`"}`...)
-		}
-		b = append(b, '}')
-	}
-	return append(b, `]}`...)
-}
 
 // benchResponse is the rule set of the performance target: 5 paths and 5
 // keys.
@@ -74,7 +23,7 @@ func benchResponse(t testing.TB) *config.Response {
 }
 
 func TestBenchDocument_isRealistic(t *testing.T) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Orders(64 << 10)
 	if len(doc) < 60<<10 || len(doc) > 64<<10 || !gjson.ValidBytes(doc) {
 		t.Fatalf("document of %d bytes, valid %v", len(doc), gjson.ValidBytes(doc))
 	}
@@ -105,7 +54,7 @@ func assertRedacts(b *testing.B, rules *Rules, doc []byte) {
 }
 
 func benchRedact(b *testing.B, size int) {
-	doc := benchDocument(size)
+	doc := jsonxtest.Orders(size)
 	rules := Compile(benchResponse(b))
 	assertRedacts(b, rules, doc)
 	var w Rewriter
@@ -137,7 +86,7 @@ func BenchmarkRedact_64K(b *testing.B) { benchRedact(b, 64<<10) }
 // x_gjson is the ratio of their fastest runs (target <= 2): the minimum
 // ignores preemption by other processes sharing the CPU.
 func BenchmarkRedact_vsGjson64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Orders(64 << 10)
 	rules := Compile(benchResponse(b))
 	assertRedacts(b, rules, doc)
 	var w Rewriter
@@ -167,7 +116,7 @@ func BenchmarkRedact_vsGjson64K(b *testing.B) {
 // BenchmarkRedact_noRules64K is Rewrite with no rules: validation alone, the
 // floor of a rewrite.
 func BenchmarkRedact_noRules64K(b *testing.B) {
-	doc := benchDocument(64 << 10)
+	doc := jsonxtest.Orders(64 << 10)
 	rules := Compile(nil)
 	var w Rewriter
 	// The path measured: validation only, the document returned as it is.

@@ -2,11 +2,11 @@ package schema
 
 import (
 	"encoding/json"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/jsonx/jsonxtest"
 )
 
 // benchSchemas is a realistic API model for the benchmark document: a page
@@ -36,58 +36,11 @@ const benchSchemas = `{
      "lng": {"type": "number", "minimum": -180, "maximum": 180}}}}}
 }`
 
-// benchDocument builds a page of users of about size bytes that satisfies
-// benchSchemas (the same shape as jsonx's benchmark document).
-func benchDocument(size int) []byte {
-	seed := uint32(2463534242)
-	rnd := func(n int) int {
-		seed ^= seed << 13
-		seed ^= seed >> 17
-		seed ^= seed << 5
-		return int(seed % uint32(n))
-	}
-	words := []string{"alpha", "beta", "gamma", "delta", "caf\\u00e9", "na\u00efve", "\u65e5\u672c",
-		"line\\nbreak", "tab\\there", "quote\\\"d", "slash\\/", "plain"}
-	b := []byte(`{"meta":{"request_id":"7f3c9a2e-1b4d-4e8f-9a6c-0d2e5f8b1c3a","page":1,` +
-		`"per_page":100,"total":123456,"ratio":0.875,"next":null},"data":[`)
-	for i := 0; len(b) < size-600; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		id := strconv.Itoa(100000 + i)
-		b = append(b, `{"id":`+id+`,"uuid":"`+strconv.FormatUint(uint64(seed)*2654435761, 16)+`",`...)
-		b = append(b, `"name":"User `+id+` `+words[rnd(len(words))]+`","email":"user`+id+`@example.com",`...)
-		b = append(b, `"active":`+strconv.FormatBool(rnd(2) == 0)+`,"score":`+strconv.Itoa(rnd(1000))+`.`+strconv.Itoa(rnd(100))+`,`...)
-		b = append(b, `"balance":-`+strconv.Itoa(rnd(99999))+`e-2,"tags":[`...)
-		for j := range 1 + rnd(4) {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, '"')
-			b = append(b, words[rnd(len(words))]...)
-			b = append(b, '"')
-		}
-		b = append(b, `],"bio":"`...)
-		for j := range 3 + rnd(6) {
-			if j > 0 {
-				b = append(b, ' ')
-			}
-			b = append(b, words[rnd(len(words))]...)
-		}
-		b = append(b, `","address":{"street":"`+strconv.Itoa(rnd(999))+` Main St","city":"Springfield",`+
-			`"zip":"`+strconv.Itoa(10000+rnd(89999))+`","geo":{"lat":37.`+strconv.Itoa(rnd(99999))+
-			`,"lng":-122.`+strconv.Itoa(rnd(99999))+`}},"prefs":{"lang":"fr","tz":"Europe/Paris",`+
-			`"notify":[{"kind":"email","on":true},{"kind":"sms","on":false}]},"note":null}`...)
-	}
-	b = append(b, `]}`...)
-	return b
-}
-
 var benchLimits = jsonx.Limits{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
 
 func benchSetup(b testing.TB) (Schema, []byte) {
 	set := mustSet(b, benchSchemas)
-	return mustSchema(b, set, "Page"), benchDocument(64 << 10)
+	return mustSchema(b, set, "Page"), jsonxtest.Users(64 << 10)
 }
 
 func TestBenchDocument_valid(t *testing.T) {
