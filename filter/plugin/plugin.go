@@ -163,7 +163,7 @@ func (p *Plugin) OnTick(rootID uint32) {
 	if r == nil {
 		return
 	}
-	p.safely("proxy_on_tick", func() { p.tickDenyLog(r) })
+	p.safely("proxy_on_tick", func() { p.denyLog.Tick(denyLogHost{p}, r.tickPeriod > 0) })
 	if r.policy == nil {
 		return
 	}
@@ -258,7 +258,7 @@ func (p *Plugin) OnDelete(contextID uint32) {
 // OnRequestHeaders implements proxy.Handler.
 func (p *Plugin) OnRequestHeaders(contextID uint32, numHeaders int, endOfStream bool) proxy.Action {
 	return p.stream(contextID).run("proxy_on_request_headers", func(s *stream) proxy.Action {
-		p.flushDroppedSoon() // a refusal count left by a flood that stopped
+		p.denyLog.FlushSoon(denyLogHost{p}) // a refusal count left by a flood that stopped
 		return s.onRequestHeaders(endOfStream)
 	})
 }
