@@ -122,7 +122,7 @@ func (s *stream) stepAuthenticate() result {
 	}
 	s.identity, s.authd = o.Claims, true
 	if o.KeyMetric != "" {
-		s.r.metrics.inc(o.KeyMetric)
+		s.r.metrics.Inc(o.KeyMetric)
 	}
 	return next
 }
@@ -192,7 +192,7 @@ func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet { return e.s.r
 func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Token {
 	tok := e.s.r.auth.cache.Get(p.Name, p.Verifier, token, now)
 	if tok != nil {
-		e.s.r.metrics.inc(metricCacheHit)
+		e.s.r.metrics.Inc(metricCacheHit)
 	}
 	return tok
 }
@@ -202,9 +202,9 @@ func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Tok
 func (e authEnv) Verified(p *authn.Provider, token string, tok *jwt.Token, now time.Time) {
 	e.s.r.auth.cache.Put(p.Name, p.Verifier, token, tok, now)
 	if tok.ByHost {
-		e.s.r.metrics.inc(metricVerifiedHost)
+		e.s.r.metrics.Inc(metricVerifiedHost)
 	} else {
-		e.s.r.metrics.inc(metricVerifiedModule)
+		e.s.r.metrics.Inc(metricVerifiedModule)
 	}
 }
 

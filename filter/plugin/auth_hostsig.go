@@ -24,7 +24,7 @@ func (r *root) configureHostSignatures() {
 		}
 		return nil, st
 	}
-	report, warn := r.auth.BindHost(call, func() { r.metrics.inc(metricHostFallback) },
+	report, warn := r.auth.BindHost(call, func() { r.metrics.Inc(metricHostFallback) },
 		func(provider, msg string) { h.Log(proxy.LogWarn, "apiguard: jwks "+provider+": "+msg) })
 	if report != "" {
 		level := proxy.LogInfo

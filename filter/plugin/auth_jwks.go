@@ -128,7 +128,7 @@ func (h jwksHost) Log(warn bool, line string) {
 	h.r.p.host.Log(level, line)
 }
 
-func (h jwksHost) Count(metric string, n int64) { h.r.metrics.add(metric, n) }
+func (h jwksHost) Count(metric string, n int64) { h.r.metrics.Add(metric, n) }
 
 func (h jwksHost) Settled() {
 	h.r.bindKeys()

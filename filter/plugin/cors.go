@@ -55,8 +55,8 @@ func (s *stream) answerPreflight(echo string) result {
 	s.decision = decisionAllow
 	s.status = 204
 	s.host.SendLocalResponse(204, detailsPreflight, nil, hs, -1)
-	s.r.metrics.inc(metricAllowed)
-	s.r.metrics.inc(metricCORSPreflight)
+	s.r.metrics.Inc(metricAllowed)
+	s.r.metrics.Inc(metricCORSPreflight)
 	return stop
 }
 

@@ -51,7 +51,7 @@ type root struct {
 	p       *Plugin
 	id      uint32
 	policy  *policy.Policy
-	metrics *metrics
+	metrics *problem.Counters
 
 	// Per-feature plugin-wide state, each defined in its feature's file.
 	auth   authRoot
@@ -154,7 +154,7 @@ func lookupEnv(environ []string) config.Getenv {
 }
 
 func (p *Plugin) newRoot(id uint32) *root {
-	return &root{p: p, id: id, metrics: newMetrics(p.host)}
+	return &root{p: p, id: id, metrics: problem.NewCounters(metricHost{p.host})}
 }
 
 // OnTick implements proxy.Handler: each feature's periodic work.

@@ -37,7 +37,7 @@ func (s *stream) stepFailedAuthLimit() result {
 	}
 	d, locked := rr.CheckLockout(s.host.Now(), s.failedAuthHash(), s.lockoutPolicy())
 	if locked && s.credentialCached() {
-		s.r.metrics.inc(ratelimit.MetricFailedAuthBypass)
+		s.r.metrics.Inc(ratelimit.MetricFailedAuthBypass)
 		return next
 	}
 	return s.refuseLimit(d)
@@ -63,6 +63,6 @@ func (s *stream) countFailedAuth() {
 	s.rl.faCounted = true
 	var buf [3]string
 	for _, m := range s.r.limits.CountFailure(s.host.Now(), s.failedAuthHash, buf[:0]) {
-		s.r.metrics.inc(m)
+		s.r.metrics.Inc(m)
 	}
 }

@@ -104,7 +104,7 @@ func (s *stream) onServiceAnswer(msg []byte, ok bool) {
 	if failure != "" {
 		s.globalFailure(failure)
 	} else if metric != "" {
-		s.r.metrics.inc(metric)
+		s.r.metrics.Inc(metric)
 	}
 	s.resume()
 }
@@ -122,7 +122,7 @@ func (s *stream) onServiceClosed(status uint32, msg string) {
 // globalFailure records a failed call, counts it and logs the line
 // ratelimit.Global.Failure spaces out.
 func (s *stream) globalFailure(what string) {
-	s.r.metrics.inc(metricServiceFailed)
+	s.r.metrics.Inc(metricServiceFailed)
 	if line := s.r.limits.Global.Failure(&s.rl.global, what, s.host.Now()); line != "" {
 		s.host.Log(proxy.LogWarn, line)
 	}
@@ -132,7 +132,7 @@ func (s *stream) globalFailure(what string) {
 func (s *stream) applyGlobal(rl *ratelimit.RoutePlan) result {
 	d, failedOpen := s.r.limits.Global.Apply(&s.rl.global, rl, s.rl.report.Policy)
 	if failedOpen {
-		s.r.metrics.inc(metricServiceFailedOpen)
+		s.r.metrics.Inc(metricServiceFailedOpen)
 	}
 	return s.refuseLimit(d)
 }

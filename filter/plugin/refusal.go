@@ -24,7 +24,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 	if !s.enforced() {
 		s.reported = true
 		s.reason = reason
-		s.r.metrics.report(reason)
+		s.r.metrics.Report(reason)
 		s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, true)
 		return stop
 	}
@@ -47,7 +47,7 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 func (s *stream) refuseLimit(d ratelimit.Decision) result {
 	var buf [3]string
 	for _, m := range d.Metrics(buf[:0]) {
-		s.r.metrics.inc(m)
+		s.r.metrics.Inc(m)
 	}
 	if d.Reason == "" {
 		return next
@@ -65,7 +65,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	headers := problem.Headers(security, extra, s.refusalHeaders())
 	s.sendLocal(status, s.r.refusalDetails(reason), s.refusalBody(status), headers)
 	if s.r != nil {
-		s.r.metrics.deny(reason)
+		s.r.metrics.Deny(reason)
 	}
 	s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, false)
 }

@@ -27,7 +27,7 @@ const (
 func (r *root) defineRedactionMetrics() error {
 	for i := 0; i < r.policy.NumRoutes(); i++ {
 		if rt := r.policy.Route(i); rt != nil && rt.Response != nil {
-			r.metrics.predefine(rt.Response.Metric)
+			r.metrics.Predefine(rt.Response.Metric)
 		}
 	}
 	return nil
@@ -101,7 +101,7 @@ func (s *stream) refuseResponse(reason problem.Reason) (proxy.Action, bool) {
 func (s *stream) sanitize5xx() {
 	headers := problem.Headers(s.r.policy.SecurityHeaders, nil, s.refusalHeaders())
 	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
-	s.r.metrics.inc(metricSanitized5xx)
+	s.r.metrics.Inc(metricSanitized5xx)
 }
 
 // onResponseBody buffers an inspected response until it is complete,
@@ -172,7 +172,7 @@ func (s *stream) finishResponse(size int) proxy.Action {
 		return s.refuseBody(refused)
 	}
 	if redactions > 0 {
-		s.r.metrics.addDefined(plan.Metric, int64(redactions))
+		s.r.metrics.AddDefined(plan.Metric, int64(redactions))
 	}
 	if !s.enforced() || !changed && !projected {
 		return proxy.Continue

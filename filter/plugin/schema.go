@@ -41,7 +41,7 @@ func (s *stream) responseSchema(sc *respcheck.Scratch, body []byte) (src []byte,
 				return nil, false, a, true
 			}
 		} else {
-			s.r.metrics.report(problem.ReasonResponseSchema)
+			s.r.metrics.Report(problem.ReasonResponseSchema)
 			s.p.logDeny(s.r.id, s.routeName(), 502, problem.ReasonResponseSchema, s.req.RequestID, true)
 		}
 	}

@@ -176,7 +176,7 @@ func (s *stream) fail() proxy.Action {
 // strips them, and authentication searches what step 1 left
 // (s.req.Headers).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
-	s.r.metrics.inc(metricRequests)
+	s.r.metrics.Inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
@@ -272,7 +272,7 @@ func (s *stream) passHeaders() proxy.Action {
 		s.checked = true
 		if !s.reported {
 			s.decision = decisionAllow
-			s.r.metrics.inc(metricAllowed)
+			s.r.metrics.Inc(metricAllowed)
 		}
 		s.addRequestHeaders()
 		s.prepareResponseInspection() // response.go
