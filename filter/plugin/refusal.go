@@ -63,7 +63,7 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	s.status = status
 	security := s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders
 	headers := problem.Headers(security, extra, s.refusalHeaders())
-	s.sendLocal(status, s.r.refusalDetails(reason), s.refusalBody(status), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.RefusalBody(status, s.req.RequestID, s.violations), headers)
 	if s.r != nil {
 		s.r.metrics.Deny(reason)
 	}

@@ -148,9 +148,13 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 	return proxy.Continue
 }
 
-// finishResponse rewrites the complete body of size bytes (allow, then
-// redact) and replaces it. A body that does not parse is refused; an empty
-// one carries nothing and passes.
+// finishResponse validates and projects the complete body of size bytes
+// against the schema of its status, rewrites it (allow, then redact) and
+// replaces it (respcheck.Scratch.Finish). A schema violation is refused
+// with 502 under schema_violation "refuse"; under "report" it is counted
+// (apiguard.reported.response_schema), logged, and the projection goes
+// on. A body that does not parse is refused; an empty one carries nothing
+// and passes.
 func (s *stream) finishResponse(size int) proxy.Action {
 	s.resp.Done = true
 	if size == 0 {
@@ -162,22 +166,27 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	}
 	sc := respcheck.GetScratch()
 	defer sc.Release()
-	plan := s.resp.Plan
-	src, projected, a, stop := s.responseSchema(sc, body) // schema.go
-	if stop {
-		return a
+	f := sc.Finish(&s.resp, s.status, body, s.enforced())
+	if f.SchemaRefused {
+		// A report-only policy only reports it (refuse does), and the
+		// rewrite goes on.
+		if a := s.refuseBody(problem.ReasonResponseSchema); s.replied {
+			return a
+		}
+	} else if f.SchemaReported {
+		s.r.metrics.Report(problem.ReasonResponseSchema)
+		s.p.logDeny(s.r.id, s.routeName(), 502, problem.ReasonResponseSchema, s.req.RequestID, true)
 	}
-	out, changed, redactions, refused := sc.Rewrite(plan, src, s.resp.Untyped)
-	if refused != "" {
-		return s.refuseBody(refused)
+	if f.Refused != "" {
+		return s.refuseBody(f.Refused)
 	}
-	if redactions > 0 {
-		s.r.metrics.AddDefined(plan.Metric, int64(redactions))
+	if f.Redactions > 0 {
+		s.r.metrics.AddDefined(s.resp.Plan.Metric, int64(f.Redactions))
 	}
-	if !s.enforced() || !changed && !projected {
+	if !f.Replace {
 		return proxy.Continue
 	}
-	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, out) != proxy.StatusOK {
+	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, f.Out) != proxy.StatusOK {
 		return s.refuseBody(problem.ReasonInternal)
 	}
 	return proxy.Continue

@@ -102,7 +102,7 @@ type stream struct {
 	edge  edge.Request
 	authd bool // a credential was verified (security headers: no-store)
 	// violations are the schema violations a 400 lists with
-	// errors.validation_details (schema.go), nil otherwise.
+	// errors.validation_details (problem.RefusalBody), nil otherwise.
 	violations []problem.Violation
 }
 
