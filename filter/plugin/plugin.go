@@ -19,17 +19,12 @@ type Plugin struct {
 	streams map[uint32]*stream
 	denyLog problem.LogLimiter
 
-	// httpCalls and grpcCalls route callout answers (which Envoy delivers
-	// to the root context) to whoever made the call, by token.
+	// httpCalls routes callout answers (which Envoy delivers to the root
+	// context) to whoever made the call, by token; grpcCalls maps the
+	// token of a call to the rate limit service (the only gRPC calls) to
+	// the stream that made it.
 	httpCalls map[uint32]func(numHeaders, bodySize, numTrailers int)
-	grpcCalls map[uint32]grpcCall
-}
-
-// grpcCall receives the answer of one unary gRPC call: either receive
-// (success) or close (failure), as Envoy delivers them.
-type grpcCall struct {
-	receive func(size int)
-	close   func(status uint32)
+	grpcCalls map[uint32]uint32
 }
 
 var _ proxy.Handler = (*Plugin)(nil)
@@ -42,7 +37,7 @@ func New(h proxy.Host) *Plugin {
 		roots:     map[uint32]*root{},
 		streams:   map[uint32]*stream{},
 		httpCalls: map[uint32]func(int, int, int){},
-		grpcCalls: map[uint32]grpcCall{},
+		grpcCalls: map[uint32]uint32{},
 	}
 }
 
@@ -186,10 +181,10 @@ func (p *Plugin) OnGrpcReceiveInitialMetadata(contextID, token uint32, numHeader
 
 // OnGrpcReceive implements proxy.Handler: a unary call's answer.
 func (p *Plugin) OnGrpcReceive(contextID, token uint32, size int) {
-	c, ok := p.grpcCalls[token]
+	id, ok := p.grpcCalls[token]
 	delete(p.grpcCalls, token)
-	if ok && c.receive != nil {
-		p.safely("proxy_on_grpc_receive", func() { c.receive(size) })
+	if ok {
+		p.safely("proxy_on_grpc_receive", func() { p.serviceAnswer(id, size) })
 	}
 }
 
@@ -198,10 +193,10 @@ func (p *Plugin) OnGrpcReceiveTrailingMetadata(contextID, token uint32, numTrail
 
 // OnGrpcClose implements proxy.Handler: a unary call that failed.
 func (p *Plugin) OnGrpcClose(contextID, token uint32, statusCode uint32) {
-	c, ok := p.grpcCalls[token]
+	id, ok := p.grpcCalls[token]
 	delete(p.grpcCalls, token)
-	if ok && c.close != nil {
-		p.safely("proxy_on_grpc_close", func() { c.close(statusCode) })
+	if ok {
+		p.safely("proxy_on_grpc_close", func() { p.serviceClosed(id, statusCode) })
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 	"github.com/apiguard/apiguard/filter/reqcheck"
 	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
@@ -96,7 +97,7 @@ type stream struct {
 	reported bool // an enforce:false policy would have refused
 
 	auth  authn.State
-	rl    rateState
+	rl    ratelimit.Stream
 	body  reqcheck.Body
 	resp  respcheck.Inspection
 	edge  edge.Request
