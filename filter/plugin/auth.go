@@ -35,13 +35,9 @@ const (
 type authRoot struct {
 	*authn.Auth
 	cache *jwt.Cache
-	// Remote JWKS (auth_jwks.go): each remote provider's per-VM state, by
-	// authn.Provider.Remote.
-	remote    []*jwks.Remote
-	keyPrefix string // <plugin>/jwks2/
-	owner     uint64 // this VM's id in the fetch lock
-	waiters   []uint32
-	spare     []uint32
+	// keys are the remote key sets and the streams waiting for them
+	// (auth_jwks.go), nil without remote providers.
+	keys *jwks.Set
 }
 
 // configureAuth compiles the providers and each route's auth once per
@@ -115,7 +111,7 @@ func (s *stream) stepAuthenticate() result {
 	o := a.Verify(ar, authEnv{s})
 	switch {
 	case o.Wait:
-		s.r.auth.waiters = append(s.r.auth.waiters, s.id)
+		s.r.auth.keys.Wait(s.id)
 		return wait
 	case !o.Pass():
 		return s.refuseAuth(o.Verdict)
@@ -187,7 +183,11 @@ type authEnv struct{ s *stream }
 
 func (e authEnv) Now() int64 { return e.s.host.Now() }
 
-func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet { return e.s.r.keySet(p, now) }
+// KeySet is the key set p may verify with at now: nil while a remote set
+// has not arrived or has gone stale (jwks.Set.Usable).
+func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet {
+	return e.s.r.auth.keys.Usable(p.Verifier.Keys(), p.Remote, now)
+}
 
 func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Token {
 	tok := e.s.r.auth.cache.Get(p.Name, p.Verifier, token, now)
@@ -208,6 +208,16 @@ func (e authEnv) Verified(p *authn.Provider, token string, tok *jwt.Token, now t
 	}
 }
 
-func (e authEnv) RequestEarly(p *authn.Provider) bool { return e.s.r.requestEarlyRefetch(p) }
-func (e authEnv) EarlyPending(p *authn.Provider) bool { return e.s.r.earlyPending(p) }
-func (e authEnv) NextFetch(p *authn.Provider) int64   { return e.s.r.auth.remote[p.Remote].NextFetch() }
+// RequestEarly, EarlyPending and NextFetch are p's jwks.Remote's: an
+// early refetch because a token named a kid the set does not have.
+func (e authEnv) RequestEarly(p *authn.Provider) bool {
+	return e.s.r.auth.keys.Remote(p.Remote).RequestEarly(jwksHost{e.s.r})
+}
+
+func (e authEnv) EarlyPending(p *authn.Provider) bool {
+	return e.s.r.auth.keys.Remote(p.Remote).EarlyPending(jwksHost{e.s.r})
+}
+
+func (e authEnv) NextFetch(p *authn.Provider) int64 {
+	return e.s.r.auth.keys.Remote(p.Remote).NextFetch()
+}
