@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/policy"
@@ -107,7 +106,7 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 		}
 		data = b
 	}
-	cfg, err := config.ParseEnv(data, lookupEnv(p.host.Environ()))
+	cfg, err := config.ParseEnv(data, config.Environ(p.host.Environ()))
 	if err != nil {
 		// One line per error, each with its path and place
 		// (docs/configuration.md "Errors").
@@ -133,19 +132,6 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	}
 	p.host.Log(proxy.LogInfo, "apiguard "+version.String()+": configured "+strconv.Itoa(len(cfg.Routes))+" routes")
 	return true
-}
-
-// lookupEnv answers config.ParseEnv from the VM's environment (NAME=value
-// entries; the first of a name wins, as WASI readers do).
-func lookupEnv(environ []string) config.Getenv {
-	return func(name string) (string, bool) {
-		for _, kv := range environ {
-			if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-				return v, true
-			}
-		}
-		return "", false
-	}
 }
 
 func (p *Plugin) newRoot(id uint32) *root {
