@@ -24,10 +24,10 @@ import (
 const (
 	maxGoLines = 600 // any non-test .go file under filter/, envoy/, e2e/
 	// maxPluginLines bounds filter/plugin's non-test .go files together. The
-	// goal (issue 14) is 2,000; the glue stands at 2,067 lines (about 1,410
+	// goal (issue 14) is 2,000; the glue stands at 2,053 lines (about 1,390
 	// of code, the rest comments and blank lines), so the bound is a
 	// ratchet: lower it whenever code leaves the plugin, never raise it.
-	maxPluginLines    = 2067
+	maxPluginLines    = 2053
 	maxPluginFile     = 400 // any one of them
 	maxReadmeLines    = 500 // README.md, the front door
 	pluginDir         = "filter/plugin/"

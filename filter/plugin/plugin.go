@@ -53,7 +53,7 @@ type root struct {
 
 	// details caches the response code details of each refusal reason
 	// (refusalDetails).
-	details map[problem.Reason]string
+	details problem.DetailsCache
 
 	// tickPeriod is the shortest tick any feature asked for (0: none).
 	tickPeriod uint32

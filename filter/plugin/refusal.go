@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/ratelimit"
@@ -71,21 +72,12 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 }
 
 // refusalDetails is problem.Details, built once per reason and root
-// rather than on every refusal. A stream without a root builds it each
-// time.
+// (problem.DetailsCache). A stream without a root builds it each time.
 func (r *root) refusalDetails(reason problem.Reason) string {
 	if r == nil {
 		return problem.Details(reason)
 	}
-	d, ok := r.details[reason]
-	if !ok {
-		if r.details == nil {
-			r.details = map[problem.Reason]string{}
-		}
-		d = problem.Details(reason)
-		r.details[reason] = d
-	}
-	return d
+	return r.details.Details(reason)
 }
 
 // sendLocal answers the client from the filter. Should the host refuse the
@@ -121,14 +113,8 @@ func (s *stream) routeName() string {
 
 // securityHeaders adds HSTS and nosniff to upstream's response, no-store on
 // authenticated responses, and removes the headers that fingerprint the
-// upstream.
+// upstream (problem.AppendResponseSecurity).
 func (s *stream) securityHeaders() {
-	for _, h := range problem.SecurityHeaders {
-		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
-	}
-	if s.authd {
-		s.host.ReplaceHeaderMapValue(respHeaders, "cache-control", "no-store")
-	}
-	s.host.RemoveHeaderMapValue(respHeaders, "server")
-	s.host.RemoveHeaderMapValue(respHeaders, "x-powered-by")
+	var buf [5]httpx.Edit
+	s.applyEdits(respHeaders, problem.AppendResponseSecurity(buf[:0], s.authd))
 }
