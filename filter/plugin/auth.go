@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/authn"
-	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
@@ -45,12 +44,7 @@ type authRoot struct {
 // from ticks.
 func (r *root) configureAuth() error {
 	pol := r.policy
-	au, err := authn.Compile(pol.Config, pol.NumRoutes(), func(i int) *config.RoutePolicy {
-		if rt := pol.Route(i); rt != nil {
-			return rt.Config
-		}
-		return nil
-	})
+	au, err := authn.Compile(pol.Config, pol.NumRoutes(), pol.RouteConfig)
 	if err != nil {
 		return err
 	}
@@ -62,16 +56,13 @@ func (r *root) configureAuth() error {
 	return nil
 }
 
-// authRoute returns the compiled auth of the stream's route, or nil.
+// authRoute returns the compiled auth of the stream's route, or nil
+// (authn.Auth.RouteAt).
 func (s *stream) authRoute() *authn.Route {
 	if s.route == nil {
 		return nil
 	}
-	routes := s.r.auth.Routes
-	if i := s.route.Index; i >= 0 && i < len(routes) {
-		return routes[i]
-	}
-	return nil
+	return s.r.auth.RouteAt(s.route.Index)
 }
 
 // extractCredential runs authn's credential search once per stream (step

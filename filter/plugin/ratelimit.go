@@ -28,14 +28,8 @@ func (r *root) configureRateLimits() error {
 	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
 		name = string(v)
 	}
-	plans := make([]*ratelimit.RoutePlan, pol.NumRoutes())
-	for i := range plans {
-		if rt := pol.Route(i); rt != nil {
-			plans[i] = rt.Limits
-		}
-	}
 	r.limits = ratelimit.NewRuntime(&hostStore{h: r.p.host}, name, pol.Config.RateLimitSlots, pol.LocalLimits,
-		plans, pol.FailedAuth, pol.Config.RateLimitService)
+		pol.LimitPlans(), pol.FailedAuth, pol.Config.RateLimitService)
 	return nil
 }
 

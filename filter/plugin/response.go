@@ -25,10 +25,8 @@ const (
 // defineRedactionMetrics defines each route's redaction counter once per
 // configuration, so that it shows (at zero) before any redaction.
 func (r *root) defineRedactionMetrics() error {
-	for i := 0; i < r.policy.NumRoutes(); i++ {
-		if rt := r.policy.Route(i); rt != nil && rt.Response != nil {
-			r.metrics.Predefine(rt.Response.Metric)
-		}
+	for _, name := range r.policy.RedactionMetrics() {
+		r.metrics.Predefine(name)
 	}
 	return nil
 }
