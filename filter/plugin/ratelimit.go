@@ -2,6 +2,7 @@ package plugin
 
 import (
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/ratelimit"
 )
@@ -71,21 +72,13 @@ func (s *stream) stepRateLimits() result {
 }
 
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
-// a request its limits (local, then global) admitted: RateLimit reports the limit with
-// the least remaining. Upstream's own values are replaced; when no limit
-// reported a remaining count (a global-only route whose service gave no
-// statuses, or failed open), upstream's RateLimit is removed, since it
-// would name a limit the policy beside it does not list. A report-only
-// policy leaves the response untouched.
+// a request its limits (local, then global) admitted: RateLimit reports
+// the limit with the least remaining (ratelimit.Report.AppendEdits). A
+// report-only policy leaves the response untouched.
 func (s *stream) rateLimitHeaders() {
-	rep := &s.rl.Report
-	if rep.Policy == "" || !s.enforced() {
+	if !s.enforced() {
 		return
 	}
-	s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit-policy", rep.Policy)
-	if rep.Current != "" {
-		s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit", rep.Current)
-	} else {
-		s.host.RemoveHeaderMapValue(respHeaders, "ratelimit")
-	}
+	var buf [2]httpx.Edit
+	s.applyEdits(respHeaders, s.rl.Report.AppendEdits(buf[:0]))
 }

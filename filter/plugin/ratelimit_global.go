@@ -11,18 +11,6 @@ import (
 // timeout bounds the wait: no runtime timer) and the answer, which arrives
 // on the root context, is applied to the stream after switching to it.
 
-// Metrics of global limits besides the apiguard.denied.<reason> counters
-// and apiguard.rate_limited.<limit name> (counted for global limits too).
-const (
-	// metricServiceFailed counts requests whose call to the rate limit
-	// service failed (error, unreachable cluster, timeout, bad answer),
-	// whatever failure_mode then did.
-	metricServiceFailed = "apiguard.ratelimit_service.failed"
-	// metricServiceFailedOpen counts requests admitted by failure_mode
-	// allow after such a failure.
-	metricServiceFailedOpen = "apiguard.ratelimit_service.failed_open"
-)
-
 // globalLimits is the second half of step 11, run once every local limit
 // admitted the request: it asks the service (and waits), then applies the
 // verdict when the pipeline resumes at this step.
@@ -112,7 +100,7 @@ func (s *stream) onServiceClosed(status uint32, msg string) {
 // globalFailure records a failed call, counts it and logs the line
 // ratelimit.Global.Failure spaces out.
 func (s *stream) globalFailure(what string) {
-	s.r.metrics.Inc(metricServiceFailed)
+	s.r.metrics.Inc(ratelimit.MetricServiceFailed)
 	if line := s.r.limits.Global.Failure(&s.rl.Global, what, s.host.Now()); line != "" {
 		s.host.Log(proxy.LogWarn, line)
 	}
@@ -122,7 +110,7 @@ func (s *stream) globalFailure(what string) {
 func (s *stream) applyGlobal(rl *ratelimit.RoutePlan) result {
 	d, failedOpen := s.r.limits.Global.Apply(&s.rl.Global, rl, s.rl.Report.Policy)
 	if failedOpen {
-		s.r.metrics.Inc(metricServiceFailedOpen)
+		s.r.metrics.Inc(ratelimit.MetricServiceFailedOpen)
 	}
 	return s.refuseLimit(d)
 }
