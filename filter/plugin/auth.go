@@ -22,12 +22,6 @@ import (
 //	auth_hostsig.go the host's signature verification
 //	auth_jwks.go    remote JWKS through shared data, waiting for keys
 
-const (
-	// metricCacheHit counts requests whose token was found in the
-	// verified-token cache (no signature check).
-	metricCacheHit = "apiguard.auth.cache_hit"
-)
-
 // authRoot is the plugin-wide authentication state: the providers and
 // routes compiled once per configuration, remote key sets, the verified
 // token cache and the streams waiting for keys.
@@ -183,7 +177,7 @@ func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet {
 func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Token {
 	tok := e.s.r.auth.cache.Get(p.Name, p.Verifier, token, now)
 	if tok != nil {
-		e.s.r.metrics.Inc(metricCacheHit)
+		e.s.r.metrics.Inc(authn.MetricCacheHit)
 	}
 	return tok
 }
@@ -192,11 +186,7 @@ func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Tok
 // cache keeps it, and the path that checked its signature is counted.
 func (e authEnv) Verified(p *authn.Provider, token string, tok *jwt.Token, now time.Time) {
 	e.s.r.auth.cache.Put(p.Name, p.Verifier, token, tok, now)
-	if tok.ByHost {
-		e.s.r.metrics.Inc(metricVerifiedHost)
-	} else {
-		e.s.r.metrics.Inc(metricVerifiedModule)
-	}
+	e.s.r.metrics.Inc(authn.VerifiedMetric(tok))
 }
 
 // RequestEarly, EarlyPending and NextFetch are p's jwks.Remote's: an
