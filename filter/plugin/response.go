@@ -12,16 +12,6 @@ import (
 // passed untouched (no rules, pass_types, no body), refused (502), or held
 // and buffered until complete, then rewritten by filter/redact in one pass.
 
-const (
-	// metricSanitized5xx counts upstream 5xx answered with the filter's
-	// generic problem+json.
-	metricSanitized5xx = "apiguard.upstream_5xx_sanitized"
-	// detailsSanitized5xx is the response code details of that answer. It
-	// does not start with "apiguard_", the prefix of refusals: the request
-	// was allowed, only the upstream's error body is hidden.
-	detailsSanitized5xx = "upstream_5xx_sanitized"
-)
-
 // defineRedactionMetrics defines each route's redaction counter once per
 // configuration, so that it shows (at zero) before any redaction.
 func (r *root) defineRedactionMetrics() error {
@@ -48,7 +38,7 @@ func (s *stream) prepareResponseInspection() {
 // responseChecks runs in the response-headers phase: 5xx sanitising and the
 // decision to inspect, pass or refuse the response. done says it answered.
 func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
-	if s.r.policy.SanitizeUpstream5xx && s.status >= 500 && s.status <= 599 {
+	if respcheck.Sanitizes(s.r.policy.SanitizeUpstream5xx, s.status) {
 		s.sanitize5xx()
 		return proxy.StopIteration, true
 	}
@@ -98,8 +88,8 @@ func (s *stream) refuseResponse(reason problem.Reason) (proxy.Action, bool) {
 // the top-level `errors` setting, so report-only policies get it too.
 func (s *stream) sanitize5xx() {
 	headers := problem.Headers(s.r.policy.SecurityHeaders, nil, s.refusalHeaders())
-	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
-	s.r.metrics.Inc(metricSanitized5xx)
+	s.sendLocal(s.status, respcheck.DetailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
+	s.r.metrics.Inc(respcheck.MetricSanitized5xx)
 }
 
 // onResponseBody buffers an inspected response until it is complete,
