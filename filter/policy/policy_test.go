@@ -226,21 +226,15 @@ func TestAudit_compiled(t *testing.T) {
 // policy, its rate-limit plan (nil without rate_limits), and the
 // redaction counters of routes with `response`, in route order.
 func TestPolicy_routeTables(t *testing.T) {
-	cfg, err := config.Parse([]byte(`{
+	p := compile(t, `{
 	  "hold_headers": true,
 	  "default": {"response": {"redact": {"keys": ["secret"]}}},
 	  "routes": [
 	    {"name": "limited", "match": {"prefix": "/a"}, "rate_limits": [{"name": "l", "key": "ip", "limit": 7, "window": "1m"}]},
 	    {"name": "redacted", "match": {"prefix": "/b"}, "response": {"redact": {"keys": ["secret"]}}},
 	    {"name": "plain", "match": {"prefix": "/c"}}
-	  ]}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := Compile(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	  ]}`)
+	cfg := p.Config
 	plans := p.LimitPlans()
 	if len(plans) != 4 || plans[0] == nil || plans[0] != p.Route(0).Limits || plans[1] != nil || plans[2] != nil || plans[3] != nil {
 		t.Errorf("LimitPlans = %v", plans)
