@@ -24,10 +24,10 @@ import (
 const (
 	maxGoLines = 600 // any non-test .go file under filter/, envoy/, e2e/
 	// maxPluginLines bounds filter/plugin's non-test .go files together. The
-	// goal (issue 14) is 2,000; the glue stands at 2,328 lines (about 1,570
-	// of code, the rest comments and blank lines), so the bound is a
+	// goal (issue 14) is 2,000, met: the glue stands at 1,982 lines (about
+	// 1,350 of code, the rest comments and blank lines), and the bound is a
 	// ratchet: lower it whenever code leaves the plugin, never raise it.
-	maxPluginLines    = 2328
+	maxPluginLines    = 1982
 	maxPluginFile     = 400 // any one of them
 	maxReadmeLines    = 500 // README.md, the front door
 	pluginDir         = "filter/plugin/"

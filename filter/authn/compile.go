@@ -26,6 +26,15 @@ type Auth struct {
 	Pass  []CredNames
 }
 
+// RouteAt is the compiled auth of the route with index i, nil where the
+// route has no auth or there is no such route.
+func (a *Auth) RouteAt(i int) *Route {
+	if i >= 0 && i < len(a.Routes) {
+		return a.Routes[i]
+	}
+	return nil
+}
+
 // Provider is one provider, compiled. Verifier is the one field the
 // plugin replaces at run time (bound to the host's signatures, given a
 // remote set's keys): it holds the VM's key set.

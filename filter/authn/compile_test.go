@@ -192,3 +192,24 @@ func compileErr(t *testing.T, doc string) (*Auth, error) {
 	}
 	return Compile(cfg, len(cfg.Routes), func(i int) *config.RoutePolicy { return &cfg.Routes[i].Policy })
 }
+
+// TestCompile_routeAt: RouteAt is the compiled auth of a route by index,
+// nil for a route without auth and for an index out of range.
+func TestCompile_routeAt(t *testing.T) {
+	au := compiled(t, `{"providers": {"p": `+jwtProvider(`, "jwks": `+testJWKS)+`},
+	  "routes": [{"name": "open", "match": {"prefix": "/o"}}, {"name": "closed", "match": {"prefix": "/c"}, "auth": {"providers": ["p"]}}]}`)
+	tests := []struct {
+		index int
+		want  *Route
+	}{
+		{-1, nil}, {0, nil}, {1, au.Routes[1]}, {2, nil},
+	}
+	if au.Routes[1] == nil {
+		t.Fatal("the route with auth compiled to nil")
+	}
+	for _, tc := range tests {
+		if got := au.RouteAt(tc.index); got != tc.want {
+			t.Errorf("RouteAt(%d) = %p, want %p", tc.index, got, tc.want)
+		}
+	}
+}

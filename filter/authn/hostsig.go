@@ -33,3 +33,19 @@ func (a *Auth) BindHost(call jwt.HostCall, fallback func(), refused func(provide
 	}
 	return report, warn
 }
+
+// KeySets are the key sets loaded for the remote providers, by
+// Provider.Remote (jwks.Set).
+type KeySets interface {
+	Keys(remote int) *jwt.KeySet
+}
+
+// BindKeys gives each remote provider's verifier the set sets loaded for
+// it, when that changed.
+func (a *Auth) BindKeys(sets KeySets) {
+	for _, p := range a.Remotes {
+		if ks := sets.Keys(p.Remote); ks != p.Verifier.Keys() {
+			p.Verifier = p.Verifier.WithKeys(ks)
+		}
+	}
+}

@@ -19,6 +19,20 @@ import (
 // not set.
 type Getenv func(name string) (value string, ok bool)
 
+// Environ is the Getenv of an environment listed as NAME=value entries,
+// as the host hands the VM's over; the first of a name wins, as WASI
+// readers do.
+func Environ(environ []string) Getenv {
+	return func(name string) (string, bool) {
+		for _, kv := range environ {
+			if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+				return v, true
+			}
+		}
+		return "", false
+	}
+}
+
 // ParseEnv is Parse with the VM's environment given by getenv (the plugin
 // passes the host's, a test a map). Parse reads the process environment,
 // which in the Wasm module is the VM's (WASI environ).

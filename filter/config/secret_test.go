@@ -82,3 +82,28 @@ func TestSecrets_errors(t *testing.T) {
 		}
 	}
 }
+
+// TestSecret_environ: NAME=value entries answer by exact name, the first
+// of a name wins, an entry without "=" is no variable, and an empty value
+// is set.
+func TestSecret_environ(t *testing.T) {
+	env := Environ([]string{"A=1", "B", "A=2", "C=", "D=x=y", "a=lower"})
+	tests := []struct {
+		name  string
+		value string
+		ok    bool
+	}{
+		{"A", "1", true},
+		{"a", "lower", true},
+		{"B", "", false},
+		{"C", "", true},
+		{"D", "x=y", true},
+		{"E", "", false},
+		{"", "", false},
+	}
+	for _, tc := range tests {
+		if v, ok := env(tc.name); v != tc.value || ok != tc.ok {
+			t.Errorf("%q: %q %v, want %q %v", tc.name, v, ok, tc.value, tc.ok)
+		}
+	}
+}

@@ -116,6 +116,16 @@ func (e *Request) PreflightStep(req *httpx.Request) (echo string, refused proble
 
 var varyOrigin = httpx.Pair{Key: "vary", Value: "Origin"}
 
+// The allowed preflight's 204 (docs/operating.md "Metrics").
+const (
+	// MetricPreflight counts preflights the filter answered with 204.
+	MetricPreflight = "apiguard.cors_preflight"
+	// DetailsPreflight is the response code details of a preflight
+	// answer. It deliberately does not start with "apiguard_", the prefix
+	// of refusals.
+	DetailsPreflight = "cors_preflight"
+)
+
 // AppendPreflight appends the headers of an allowed preflight's 204: the
 // allow headers, Vary and the deprecation headers.
 func (e *Request) AppendPreflight(hs []httpx.Pair, echo string) []httpx.Pair {

@@ -4,9 +4,10 @@
 // is replaced once it expires), the backoff after failures and the early
 // refetch an unknown kid asks for, and each VM's side of it (Remote: load
 // a stored set, fetch when due, follow a discovery document, publish what
-// was fetched, log and count). It works over a Store and a Host (as
-// ratelimit does), so the plugin only adapts the host's shared data, HTTP
-// calls, log and counters.
+// was fetched, log and count; Set: a VM's Remotes, whether a set still
+// serves, and the requests waiting for keys). It works over a Store and a
+// Host (as ratelimit does), so the plugin only adapts the host's shared
+// data, HTTP calls, log and counters.
 //
 // Shared-data layout, under the plugin's name (property plugin_name) so two
 // plugins sharing a vm_id never mix key sets, and under a hash of cluster,

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/authn"
-	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jwks"
 	"github.com/apiguard/apiguard/filter/jwt"
@@ -23,25 +22,15 @@ import (
 //	auth_hostsig.go the host's signature verification
 //	auth_jwks.go    remote JWKS through shared data, waiting for keys
 
-const (
-	// metricCacheHit counts requests whose token was found in the
-	// verified-token cache (no signature check).
-	metricCacheHit = "apiguard.auth.cache_hit"
-)
-
 // authRoot is the plugin-wide authentication state: the providers and
 // routes compiled once per configuration, remote key sets, the verified
 // token cache and the streams waiting for keys.
 type authRoot struct {
 	*authn.Auth
 	cache *jwt.Cache
-	// Remote JWKS (auth_jwks.go): each remote provider's per-VM state, by
-	// authn.Provider.Remote.
-	remote    []*jwks.Remote
-	keyPrefix string // <plugin>/jwks2/
-	owner     uint64 // this VM's id in the fetch lock
-	waiters   []uint32
-	spare     []uint32
+	// keys are the remote key sets and the streams waiting for them
+	// (auth_jwks.go), nil without remote providers.
+	keys *jwks.Set
 }
 
 // configureAuth compiles the providers and each route's auth once per
@@ -49,12 +38,7 @@ type authRoot struct {
 // from ticks.
 func (r *root) configureAuth() error {
 	pol := r.policy
-	au, err := authn.Compile(pol.Config, pol.NumRoutes(), func(i int) *config.RoutePolicy {
-		if rt := pol.Route(i); rt != nil {
-			return rt.Config
-		}
-		return nil
-	})
+	au, err := authn.Compile(pol.Config, pol.NumRoutes(), pol.RouteConfig)
 	if err != nil {
 		return err
 	}
@@ -66,16 +50,13 @@ func (r *root) configureAuth() error {
 	return nil
 }
 
-// authRoute returns the compiled auth of the stream's route, or nil.
+// authRoute returns the compiled auth of the stream's route, or nil
+// (authn.Auth.RouteAt).
 func (s *stream) authRoute() *authn.Route {
 	if s.route == nil {
 		return nil
 	}
-	routes := s.r.auth.Routes
-	if i := s.route.Index; i >= 0 && i < len(routes) {
-		return routes[i]
-	}
-	return nil
+	return s.r.auth.RouteAt(s.route.Index)
 }
 
 // extractCredential runs authn's credential search once per stream (step
@@ -115,14 +96,14 @@ func (s *stream) stepAuthenticate() result {
 	o := a.Verify(ar, authEnv{s})
 	switch {
 	case o.Wait:
-		s.r.auth.waiters = append(s.r.auth.waiters, s.id)
+		s.r.auth.keys.Wait(s.id)
 		return wait
 	case !o.Pass():
 		return s.refuseAuth(o.Verdict)
 	}
 	s.identity, s.authd = o.Claims, true
 	if o.KeyMetric != "" {
-		s.r.metrics.inc(o.KeyMetric)
+		s.r.metrics.Inc(o.KeyMetric)
 	}
 	return next
 }
@@ -187,12 +168,16 @@ type authEnv struct{ s *stream }
 
 func (e authEnv) Now() int64 { return e.s.host.Now() }
 
-func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet { return e.s.r.keySet(p, now) }
+// KeySet is the key set p may verify with at now: nil while a remote set
+// has not arrived or has gone stale (jwks.Set.Usable).
+func (e authEnv) KeySet(p *authn.Provider, now int64) *jwt.KeySet {
+	return e.s.r.auth.keys.Usable(p.Verifier.Keys(), p.Remote, now)
+}
 
 func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Token {
 	tok := e.s.r.auth.cache.Get(p.Name, p.Verifier, token, now)
 	if tok != nil {
-		e.s.r.metrics.inc(metricCacheHit)
+		e.s.r.metrics.Inc(authn.MetricCacheHit)
 	}
 	return tok
 }
@@ -201,13 +186,19 @@ func (e authEnv) Cached(p *authn.Provider, token string, now time.Time) *jwt.Tok
 // cache keeps it, and the path that checked its signature is counted.
 func (e authEnv) Verified(p *authn.Provider, token string, tok *jwt.Token, now time.Time) {
 	e.s.r.auth.cache.Put(p.Name, p.Verifier, token, tok, now)
-	if tok.ByHost {
-		e.s.r.metrics.inc(metricVerifiedHost)
-	} else {
-		e.s.r.metrics.inc(metricVerifiedModule)
-	}
+	e.s.r.metrics.Inc(authn.VerifiedMetric(tok))
 }
 
-func (e authEnv) RequestEarly(p *authn.Provider) bool { return e.s.r.requestEarlyRefetch(p) }
-func (e authEnv) EarlyPending(p *authn.Provider) bool { return e.s.r.earlyPending(p) }
-func (e authEnv) NextFetch(p *authn.Provider) int64   { return e.s.r.auth.remote[p.Remote].NextFetch() }
+// RequestEarly, EarlyPending and NextFetch are p's jwks.Remote's: an
+// early refetch because a token named a kid the set does not have.
+func (e authEnv) RequestEarly(p *authn.Provider) bool {
+	return e.s.r.auth.keys.Remote(p.Remote).RequestEarly(jwksHost{e.s.r})
+}
+
+func (e authEnv) EarlyPending(p *authn.Provider) bool {
+	return e.s.r.auth.keys.Remote(p.Remote).EarlyPending(jwksHost{e.s.r})
+}
+
+func (e authEnv) NextFetch(p *authn.Provider) int64 {
+	return e.s.r.auth.keys.Remote(p.Remote).NextFetch()
+}

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
@@ -24,7 +25,7 @@ func (r *root) configureHostSignatures() {
 		}
 		return nil, st
 	}
-	report, warn := r.auth.BindHost(call, func() { r.metrics.inc(metricHostFallback) },
+	report, warn := r.auth.BindHost(call, func() { r.metrics.Inc(authn.MetricHostFallback) },
 		func(provider, msg string) { h.Log(proxy.LogWarn, "apiguard: jwks "+provider+": "+msg) })
 	if report != "" {
 		level := proxy.LogInfo

@@ -1,108 +1,60 @@
 package plugin
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"time"
 
-	"github.com/apiguard/apiguard/filter/authn"
 	"github.com/apiguard/apiguard/filter/jwks"
-	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // Remote JWKS: filter/jwks fetches, stores and loads the sets
-// (jwks.Remote, one per remote provider); this file gives it the host
-// (jwksHost), binds each provider's verifier to the set its Remote
-// loaded, and resumes the streams waiting for keys.
+// (jwks.Set, a jwks.Remote per remote provider) and keeps the streams
+// waiting for keys; authn binds each provider's verifier to the set its
+// Remote loaded (authn.Auth.BindKeys). This file gives them the host
+// (jwksHost) and resumes the waiting streams.
 
-// keySet is the key set p may verify with at now: nil while a remote set
-// has not arrived or has gone stale.
-func (r *root) keySet(p *authn.Provider, now int64) *jwt.KeySet {
-	ks := p.Verifier.Keys()
-	if ks != nil && p.Remote >= 0 && r.auth.remote[p.Remote].Stale(now) {
-		return nil
-	}
-	return ks
-}
-
-// configureRemoteKeys names the shared-data keys, asks for ticks short
-// enough to poll for keys within timeout_ms, and loads a set another
-// worker may already have fetched. It makes no HTTP call.
+// configureRemoteKeys sets up each remote provider's jwks.Remote
+// (jwks.NewSet) in the namespace of the plugin's name, asks for ticks
+// short enough to poll for keys within timeout_ms, and binds the sets
+// another worker may already have fetched. It makes no HTTP call.
 func (r *root) configureRemoteKeys() {
-	ar := &r.auth
 	name := ""
 	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
 		name = string(v)
 	}
-	ar.keyPrefix = jwks.Namespace(name, defaultPluginName)
-	var b [8]byte
-	rand.Read(b[:])
-	ar.owner = binary.LittleEndian.Uint64(b[:]) | 1
-	ar.remote = make([]*jwks.Remote, len(ar.Remotes))
-	for _, p := range ar.Remotes {
-		rk := jwks.NewRemote(ar.keyPrefix, p.Name, p.JWT.Issuer, ar.owner, p.RemoteCfg)
-		ar.remote[p.Remote] = rk
-		r.wantTicks(jwks.TickPeriod(p.RemoteCfg.Timeout))
-		rk.Load(jwksHost{r})
-	}
-	r.bindKeys()
-}
-
-// bindKeys gives each remote provider's verifier the set its Remote
-// loaded, when that changed.
-func (r *root) bindKeys() {
+	providers := make([]jwks.Provider, len(r.auth.Remotes))
 	for _, p := range r.auth.Remotes {
-		if ks := r.auth.remote[p.Remote].Keys(); ks != p.Verifier.Keys() {
-			p.Verifier = p.Verifier.WithKeys(ks)
-		}
+		providers[p.Remote] = jwks.Provider{Name: p.Name, Issuer: p.JWT.Issuer, Cfg: p.RemoteCfg}
 	}
+	var tick uint32
+	r.auth.keys, tick = jwks.NewSet(jwksHost{r}, name, defaultPluginName, providers)
+	r.wantTicks(tick)
+	r.auth.BindKeys(r.auth.keys)
 }
 
 // tickAuth does the periodic work of authentication: each remote
 // provider's jwks.Remote.Tick; then resume the requests waiting for keys,
 // which decide for themselves whether they can go on or timed out.
 func (r *root) tickAuth() {
-	ar := &r.auth
-	if len(ar.Remotes) == 0 {
+	if len(r.auth.Remotes) == 0 {
 		return
 	}
-	now := r.p.host.Now()
-	for _, rk := range ar.remote {
-		rk.Tick(jwksHost{r}, now)
-	}
-	r.bindKeys()
+	r.auth.keys.Tick(jwksHost{r})
+	r.auth.BindKeys(r.auth.keys)
 	r.resumeWaiters()
 }
 
-// requestEarlyRefetch asks for a refetch because a token named a kid the
-// set does not have (jwks.Remote.RequestEarly): whether one is pending.
-func (r *root) requestEarlyRefetch(p *authn.Provider) bool {
-	return r.auth.remote[p.Remote].RequestEarly(jwksHost{r})
-}
-
-// earlyPending reports whether an early refetch is still wanted.
-func (r *root) earlyPending(p *authn.Provider) bool {
-	return r.auth.remote[p.Remote].EarlyPending(jwksHost{r})
-}
-
-// resumeWaiters resumes every stream waiting for keys; each re-runs step 9,
-// which goes on, waits again or times out. The host is switched back to the
-// root context afterwards.
+// resumeWaiters resumes every stream waiting for keys (jwks.Set.Wake);
+// each re-runs step 9, which goes on, waits again or times out. The host
+// is switched back to the root context afterwards.
 func (r *root) resumeWaiters() {
-	ar := &r.auth
-	if len(ar.waiters) == 0 {
-		return
-	}
-	ids := ar.waiters
-	ar.waiters, ar.spare = ar.spare[:0], nil
-	for _, id := range ids {
+	if r.auth.keys.Wake(func(id uint32) {
 		if s := r.p.streams[id]; s != nil && s.r == r && s.waiting {
 			r.p.withStream(id, func(s *stream) { s.resume() })
 		}
+	}) {
+		r.p.host.SetEffectiveContext(r.id)
 	}
-	ar.spare = ids[:0]
-	r.p.host.SetEffectiveContext(r.id)
 }
 
 // jwksHost is the host as jwks.Host: shared data, HTTP calls from the
@@ -128,10 +80,10 @@ func (h jwksHost) Log(warn bool, line string) {
 	h.r.p.host.Log(level, line)
 }
 
-func (h jwksHost) Count(metric string, n int64) { h.r.metrics.add(metric, n) }
+func (h jwksHost) Count(metric string, n int64) { h.r.metrics.Add(metric, n) }
 
 func (h jwksHost) Settled() {
-	h.r.bindKeys()
+	h.r.auth.BindKeys(h.r.auth.keys)
 	h.r.resumeWaiters()
 }
 

@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"github.com/apiguard/apiguard/filter/edge"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
@@ -10,16 +11,6 @@ import (
 // answer): filter/edge decides (edge.Request: the origin's verdict, the
 // preflight's, the headers of every answer; policy.Policy.Step routes
 // preflights); this file applies what they say.
-
-// Metric and local-reply names of the edge features.
-const (
-	// metricCORSPreflight counts preflights the filter answered with 204.
-	metricCORSPreflight = "apiguard.cors_preflight"
-	// detailsPreflight is the response code details of a preflight answer.
-	// It deliberately does not start with "apiguard_", the prefix of
-	// refusals.
-	detailsPreflight = "cors_preflight"
-)
 
 // loadEdge loads the current route's compiled edge policies and judges the
 // request's Origin against its cors (edge.Request.Load).
@@ -54,9 +45,9 @@ func (s *stream) answerPreflight(echo string) result {
 	s.replied = true
 	s.decision = decisionAllow
 	s.status = 204
-	s.host.SendLocalResponse(204, detailsPreflight, nil, hs, -1)
-	s.r.metrics.inc(metricAllowed)
-	s.r.metrics.inc(metricCORSPreflight)
+	s.host.SendLocalResponse(204, edge.DetailsPreflight, nil, hs, -1)
+	s.r.metrics.Inc(metricAllowed)
+	s.r.metrics.Inc(edge.MetricPreflight)
 	return stop
 }
 

@@ -16,9 +16,9 @@ import (
 var metricLiteral = regexp.MustCompile(`^apiguard\.[a-z0-9_.]*$`)
 
 // metricSources are the packages whose code spells metric names: the
-// plugin, which counts, and the features that name the counters of what
-// they decide.
-var metricSources = []string{".", "../authn", "../jwks", "../ratelimit", "../respcheck"}
+// plugin, which counts, problem, which names the refusal counters, and the
+// features that name the counters of what they decide.
+var metricSources = []string{".", "../authn", "../edge", "../jwks", "../problem", "../ratelimit", "../respcheck"}
 
 // TestMetrics_namesInDocs: every metric name (or prefix of a name built
 // from configuration, such as apiguard.apikey.<id>.used) that the code of

@@ -2,7 +2,6 @@ package plugin
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/policy"
@@ -19,17 +18,12 @@ type Plugin struct {
 	streams map[uint32]*stream
 	denyLog problem.LogLimiter
 
-	// httpCalls and grpcCalls route callout answers (which Envoy delivers
-	// to the root context) to whoever made the call, by token.
+	// httpCalls routes callout answers (which Envoy delivers to the root
+	// context) to whoever made the call, by token; grpcCalls maps the
+	// token of a call to the rate limit service (the only gRPC calls) to
+	// the stream that made it.
 	httpCalls map[uint32]func(numHeaders, bodySize, numTrailers int)
-	grpcCalls map[uint32]grpcCall
-}
-
-// grpcCall receives the answer of one unary gRPC call: either receive
-// (success) or close (failure), as Envoy delivers them.
-type grpcCall struct {
-	receive func(size int)
-	close   func(status uint32)
+	grpcCalls map[uint32]uint32
 }
 
 var _ proxy.Handler = (*Plugin)(nil)
@@ -42,7 +36,7 @@ func New(h proxy.Host) *Plugin {
 		roots:     map[uint32]*root{},
 		streams:   map[uint32]*stream{},
 		httpCalls: map[uint32]func(int, int, int){},
-		grpcCalls: map[uint32]grpcCall{},
+		grpcCalls: map[uint32]uint32{},
 	}
 }
 
@@ -51,7 +45,7 @@ type root struct {
 	p       *Plugin
 	id      uint32
 	policy  *policy.Policy
-	metrics *metrics
+	metrics *problem.Counters
 
 	// Per-feature plugin-wide state, each defined in its feature's file.
 	auth   authRoot
@@ -59,7 +53,7 @@ type root struct {
 
 	// details caches the response code details of each refusal reason
 	// (refusalDetails).
-	details map[problem.Reason]string
+	details problem.DetailsCache
 
 	// tickPeriod is the shortest tick any feature asked for (0: none).
 	tickPeriod uint32
@@ -112,7 +106,7 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 		}
 		data = b
 	}
-	cfg, err := config.ParseEnv(data, lookupEnv(p.host.Environ()))
+	cfg, err := config.ParseEnv(data, config.Environ(p.host.Environ()))
 	if err != nil {
 		// One line per error, each with its path and place
 		// (docs/configuration.md "Errors").
@@ -140,21 +134,8 @@ func (p *Plugin) OnConfigure(rootID uint32, size int) bool {
 	return true
 }
 
-// lookupEnv answers config.ParseEnv from the VM's environment (NAME=value
-// entries; the first of a name wins, as WASI readers do).
-func lookupEnv(environ []string) config.Getenv {
-	return func(name string) (string, bool) {
-		for _, kv := range environ {
-			if k, v, ok := strings.Cut(kv, "="); ok && k == name {
-				return v, true
-			}
-		}
-		return "", false
-	}
-}
-
 func (p *Plugin) newRoot(id uint32) *root {
-	return &root{p: p, id: id, metrics: newMetrics(p.host)}
+	return &root{p: p, id: id, metrics: problem.NewCounters(metricHost{p.host})}
 }
 
 // OnTick implements proxy.Handler: each feature's periodic work.
@@ -163,7 +144,7 @@ func (p *Plugin) OnTick(rootID uint32) {
 	if r == nil {
 		return
 	}
-	p.safely("proxy_on_tick", func() { p.tickDenyLog(r) })
+	p.safely("proxy_on_tick", func() { p.denyLog.Tick(denyLogHost{p}, r.tickPeriod > 0) })
 	if r.policy == nil {
 		return
 	}
@@ -186,10 +167,10 @@ func (p *Plugin) OnGrpcReceiveInitialMetadata(contextID, token uint32, numHeader
 
 // OnGrpcReceive implements proxy.Handler: a unary call's answer.
 func (p *Plugin) OnGrpcReceive(contextID, token uint32, size int) {
-	c, ok := p.grpcCalls[token]
+	id, ok := p.grpcCalls[token]
 	delete(p.grpcCalls, token)
-	if ok && c.receive != nil {
-		p.safely("proxy_on_grpc_receive", func() { c.receive(size) })
+	if ok {
+		p.safely("proxy_on_grpc_receive", func() { p.serviceAnswer(id, size) })
 	}
 }
 
@@ -198,10 +179,10 @@ func (p *Plugin) OnGrpcReceiveTrailingMetadata(contextID, token uint32, numTrail
 
 // OnGrpcClose implements proxy.Handler: a unary call that failed.
 func (p *Plugin) OnGrpcClose(contextID, token uint32, statusCode uint32) {
-	c, ok := p.grpcCalls[token]
+	id, ok := p.grpcCalls[token]
 	delete(p.grpcCalls, token)
-	if ok && c.close != nil {
-		p.safely("proxy_on_grpc_close", func() { c.close(statusCode) })
+	if ok {
+		p.safely("proxy_on_grpc_close", func() { p.serviceClosed(id, statusCode) })
 	}
 }
 
@@ -258,7 +239,7 @@ func (p *Plugin) OnDelete(contextID uint32) {
 // OnRequestHeaders implements proxy.Handler.
 func (p *Plugin) OnRequestHeaders(contextID uint32, numHeaders int, endOfStream bool) proxy.Action {
 	return p.stream(contextID).run("proxy_on_request_headers", func(s *stream) proxy.Action {
-		p.flushDroppedSoon() // a refusal count left by a flood that stopped
+		p.denyLog.FlushSoon(denyLogHost{p}) // a refusal count left by a flood that stopped
 		return s.onRequestHeaders(endOfStream)
 	})
 }

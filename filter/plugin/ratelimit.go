@@ -2,7 +2,7 @@ package plugin
 
 import (
 	"github.com/apiguard/apiguard/filter/config"
-	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/ratelimit"
 )
@@ -21,22 +21,6 @@ var (
 	pluginNamePath    = []string{"plugin_name"}
 )
 
-// rateState is the per-stream rate-limit state.
-type rateState struct {
-	client ratelimit.Client
-	// The failed_auth_limit key's hash, computed once per stream.
-	faHash    uint64
-	faHashed  bool
-	faCounted bool
-	// report is the RateLimit-Policy and RateLimit of an admitted request.
-	report ratelimit.Report
-	// localDone says the local limits admitted the request, so that the
-	// step, resumed after the global check's callout, does not take their
-	// tokens again.
-	localDone bool
-	global    ratelimit.GlobalState
-}
-
 // configureRateLimits sets up the per-VM side of the compiled limits
 // (ratelimit.NewRuntime) in the namespace of the plugin's name.
 func (r *root) configureRateLimits() error {
@@ -45,24 +29,25 @@ func (r *root) configureRateLimits() error {
 	if v, st := r.p.host.GetProperty(pluginNamePath); st == proxy.StatusOK && len(v) > 0 {
 		name = string(v)
 	}
-	plans := make([]*ratelimit.RoutePlan, pol.NumRoutes())
-	for i := range plans {
-		if rt := pol.Route(i); rt != nil {
-			plans[i] = rt.Limits
-		}
-	}
 	r.limits = ratelimit.NewRuntime(&hostStore{h: r.p.host}, name, pol.Config.RateLimitSlots, pol.LocalLimits,
-		plans, pol.FailedAuth, pol.Config.RateLimitService)
+		pol.LimitPlans(), pol.FailedAuth, pol.Config.RateLimitService)
 	return nil
 }
 
-// keyHash hashes the request's value of a limit key under h
+// rateEnv is the stream as ratelimit.Env: the host's clock and the
+// request's key values.
+type rateEnv struct{ s *stream }
+
+func (e rateEnv) Now() int64 { return e.s.host.Now() }
+
+// KeyHash hashes the request's value of a limit key under h
 // (ratelimit.Client.KeySum), reading the client address from the host
 // the first time a key needs it: Envoy's source.address, never
 // X-Forwarded-For (Envoy resolves that itself with use_remote_address and
 // xff_num_trusted_hops).
-func (s *stream) keyHash(h *ratelimit.Hasher, k *config.Key, tweak uint64) uint64 {
-	c := &s.rl.client
+func (e rateEnv) KeyHash(h *ratelimit.Hasher, k *config.Key, tweak uint64) uint64 {
+	s := e.s
+	c := &s.rl.Client
 	if c.NeedsAddr(k) {
 		text := ""
 		if v, st := s.host.GetProperty(sourceAddressPath); st == proxy.StatusOK {
@@ -73,56 +58,27 @@ func (s *stream) keyHash(h *ratelimit.Hasher, k *config.Key, tweak uint64) uint6
 	return c.KeySum(h, k, tweak, &s.req, s.identity)
 }
 
-// stepRateLimits is step 11: local limits, then global ones (429).
+// stepRateLimits is step 11: local limits (ratelimit.Stream.Local), then
+// global ones (429).
 func (s *stream) stepRateLimits() result {
 	if s.route == nil || s.route.Limits == nil {
 		return next
 	}
 	rl := s.route.Limits
-	if !s.rl.localDone {
-		if res := s.localLimits(rl); res != next {
-			return res
-		}
-		s.rl.localDone = true
-		s.rl.report.Policy = rl.Policy
+	if res := s.refuseLimit(s.rl.Local(s.r.limits, rateEnv{s}, rl)); res != next {
+		return res
 	}
 	return s.globalLimits(rl)
 }
 
-// localLimits takes a token from every local limit of the route, or from
-// none (ratelimit.Runtime.TakeLocal). One shared-data get and one set per
-// limit.
-func (s *stream) localLimits(rl *ratelimit.RoutePlan) result {
-	if len(rl.Local) == 0 {
-		return next
-	}
-	rt := s.r.limits
-	if !rt.EnsureSeed() {
-		return s.refuseLimit(ratelimit.Refused(problem.ReasonRateLimitUnavailable, rl.Policy, rl.Local[0].Name, 1))
-	}
-	reqs := rt.Requests(rl)
-	for i, l := range rl.Local {
-		reqs[i].Hash = s.keyHash(rt.Hasher(), &l.Key, l.Tweak)
-	}
-	return s.refuseLimit(rt.TakeLocal(s.host.Now(), rl, reqs, &s.rl.report))
-}
-
 // rateLimitHeaders adds RateLimit-Policy and RateLimit to the response of
-// a request its limits (local, then global) admitted: RateLimit reports the limit with
-// the least remaining. Upstream's own values are replaced; when no limit
-// reported a remaining count (a global-only route whose service gave no
-// statuses, or failed open), upstream's RateLimit is removed, since it
-// would name a limit the policy beside it does not list. A report-only
-// policy leaves the response untouched.
+// a request its limits (local, then global) admitted: RateLimit reports
+// the limit with the least remaining (ratelimit.Report.AppendEdits). A
+// report-only policy leaves the response untouched.
 func (s *stream) rateLimitHeaders() {
-	rep := &s.rl.report
-	if rep.Policy == "" || !s.enforced() {
+	if !s.enforced() {
 		return
 	}
-	s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit-policy", rep.Policy)
-	if rep.Current != "" {
-		s.host.ReplaceHeaderMapValue(respHeaders, "ratelimit", rep.Current)
-	} else {
-		s.host.RemoveHeaderMapValue(respHeaders, "ratelimit")
-	}
+	var buf [2]httpx.Edit
+	s.applyEdits(respHeaders, s.rl.Report.AppendEdits(buf[:0]))
 }

@@ -11,32 +11,6 @@ import (
 // timeout bounds the wait: no runtime timer) and the answer, which arrives
 // on the root context, is applied to the stream after switching to it.
 
-// Metrics of global limits besides the apiguard.denied.<reason> counters
-// and apiguard.rate_limited.<limit name> (counted for global limits too).
-const (
-	// metricServiceFailed counts requests whose call to the rate limit
-	// service failed (error, unreachable cluster, timeout, bad answer),
-	// whatever failure_mode then did.
-	metricServiceFailed = "apiguard.ratelimit_service.failed"
-	// metricServiceFailedOpen counts requests admitted by failure_mode
-	// allow after such a failure.
-	metricServiceFailedOpen = "apiguard.ratelimit_service.failed_open"
-)
-
-// serviceAnswer and serviceClosed are the stream methods a call's
-// callbacks run. They are reached through these variables, set at init,
-// because a direct reference would close an initialisation cycle
-// (headerSteps → step 11 → the callbacks → resume → headerSteps).
-var (
-	serviceAnswer func(s *stream, msg []byte, ok bool)
-	serviceClosed func(s *stream, status uint32, msg string)
-)
-
-func init() {
-	serviceAnswer = (*stream).onServiceAnswer
-	serviceClosed = (*stream).onServiceClosed
-}
-
 // globalLimits is the second half of step 11, run once every local limit
 // admitted the request: it asks the service (and waits), then applies the
 // verdict when the pipeline resumes at this step.
@@ -44,7 +18,7 @@ func (s *stream) globalLimits(rl *ratelimit.RoutePlan) result {
 	if len(rl.Global) == 0 {
 		return next
 	}
-	g := &s.rl.global
+	g := &s.rl.Global
 	switch g.Phase {
 	case ratelimit.GlobalWaiting:
 		return wait
@@ -66,45 +40,49 @@ func (s *stream) askService(rl *ratelimit.RoutePlan) proxy.Status {
 	if gr.Svc == nil {
 		return proxy.StatusNotFound
 	}
-	msg := gr.Message(rl, func(l *ratelimit.GlobalLimit) uint64 { return s.keyHash(gr.Hasher(), &l.Key, l.Tweak) })
+	msg := gr.Message(rl, func(l *ratelimit.GlobalLimit) uint64 { return rateEnv{s}.KeyHash(gr.Hasher(), &l.Key, l.Tweak) })
 	token, st := s.host.GrpcCall(gr.Service, ratelimit.RLSService, ratelimit.RLSMethod, nil, msg, gr.TimeoutMs)
 	if st != proxy.StatusOK {
 		return st
 	}
-	p, id := s.p, s.id
-	p.grpcCalls[token] = grpcCall{
-		receive: func(size int) {
-			// Read on the root context, where Envoy keeps the message.
-			var msg []byte
-			ok := size >= 0 && size <= ratelimit.MaxAnswerBytes
-			if ok {
-				var st proxy.Status
-				msg, st = p.host.GetBufferBytes(proxy.BufferGrpcReceive, 0, size)
-				ok = st == proxy.StatusOK
-			}
-			p.withStream(id, func(s *stream) { serviceAnswer(s, msg, ok) })
-		},
-		close: func(status uint32) {
-			// proxy_get_status reads the root context's status too.
-			_, msg, _ := p.host.GetStatus()
-			p.withStream(id, func(s *stream) { serviceClosed(s, status, msg) })
-		},
-	}
+	s.p.grpcCalls[token] = s.id
 	return proxy.StatusOK
+}
+
+// serviceAnswer delivers the service's answer to the stream that asked
+// (Plugin.OnGrpcReceive, on the root context, where Envoy keeps the
+// message): size bytes, read here, then decided on the stream.
+func (p *Plugin) serviceAnswer(id uint32, size int) {
+	var msg []byte
+	ok := size >= 0 && size <= ratelimit.MaxAnswerBytes
+	if ok {
+		var st proxy.Status
+		msg, st = p.host.GetBufferBytes(proxy.BufferGrpcReceive, 0, size)
+		ok = st == proxy.StatusOK
+	}
+	p.withStream(id, func(s *stream) { s.onServiceAnswer(msg, ok) })
+}
+
+// serviceClosed delivers a failed call to the stream that made it
+// (Plugin.OnGrpcClose); proxy_get_status reads the root context's
+// status too.
+func (p *Plugin) serviceClosed(id uint32, status uint32) {
+	_, msg, _ := p.host.GetStatus()
+	p.withStream(id, func(s *stream) { s.onServiceClosed(status, msg) })
 }
 
 // onServiceAnswer decides from the service's answer
 // (ratelimit.Global.Answer) and resumes the pipeline.
 func (s *stream) onServiceAnswer(msg []byte, ok bool) {
-	g := &s.rl.global
+	g := &s.rl.Global
 	if g.Phase != ratelimit.GlobalWaiting {
 		return
 	}
-	metric, failure := s.r.limits.Global.Answer(g, s.route.Limits, msg, ok, s.host.Now(), &s.rl.report)
+	metric, failure := s.r.limits.Global.Answer(g, s.route.Limits, msg, ok, s.host.Now(), &s.rl.Report)
 	if failure != "" {
 		s.globalFailure(failure)
 	} else if metric != "" {
-		s.r.metrics.inc(metric)
+		s.r.metrics.Inc(metric)
 	}
 	s.resume()
 }
@@ -112,7 +90,7 @@ func (s *stream) onServiceAnswer(msg []byte, ok bool) {
 // onServiceClosed is a failed call: a gRPC error, an unreachable
 // cluster, or the timeout.
 func (s *stream) onServiceClosed(status uint32, msg string) {
-	if s.rl.global.Phase != ratelimit.GlobalWaiting {
+	if s.rl.Global.Phase != ratelimit.GlobalWaiting {
 		return
 	}
 	s.globalFailure(ratelimit.Closed(status, msg))
@@ -122,17 +100,17 @@ func (s *stream) onServiceClosed(status uint32, msg string) {
 // globalFailure records a failed call, counts it and logs the line
 // ratelimit.Global.Failure spaces out.
 func (s *stream) globalFailure(what string) {
-	s.r.metrics.inc(metricServiceFailed)
-	if line := s.r.limits.Global.Failure(&s.rl.global, what, s.host.Now()); line != "" {
+	s.r.metrics.Inc(ratelimit.MetricServiceFailed)
+	if line := s.r.limits.Global.Failure(&s.rl.Global, what, s.host.Now()); line != "" {
 		s.host.Log(proxy.LogWarn, line)
 	}
 }
 
 // applyGlobal turns the recorded verdict into the step's result.
 func (s *stream) applyGlobal(rl *ratelimit.RoutePlan) result {
-	d, failedOpen := s.r.limits.Global.Apply(&s.rl.global, rl, s.rl.report.Policy)
+	d, failedOpen := s.r.limits.Global.Apply(&s.rl.Global, rl, s.rl.Report.Policy)
 	if failedOpen {
-		s.r.metrics.inc(metricServiceFailedOpen)
+		s.r.metrics.Inc(ratelimit.MetricServiceFailedOpen)
 	}
 	return s.refuseLimit(d)
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/apiguard/apiguard/filter/authn"
+	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
 	"github.com/apiguard/apiguard/filter/ratelimit"
@@ -24,7 +25,7 @@ func (s *stream) refuse(status int, reason problem.Reason, extra []proxy.Pair) r
 	if !s.enforced() {
 		s.reported = true
 		s.reason = reason
-		s.r.metrics.report(reason)
+		s.r.metrics.Report(reason)
 		s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, true)
 		return stop
 	}
@@ -47,7 +48,7 @@ func (s *stream) refuseFor(v authn.Verdict) result {
 func (s *stream) refuseLimit(d ratelimit.Decision) result {
 	var buf [3]string
 	for _, m := range d.Metrics(buf[:0]) {
-		s.r.metrics.inc(m)
+		s.r.metrics.Inc(m)
 	}
 	if d.Reason == "" {
 		return next
@@ -63,29 +64,20 @@ func (s *stream) sendRefusal(status int, reason problem.Reason, extra []proxy.Pa
 	s.status = status
 	security := s.r == nil || s.r.policy == nil || s.r.policy.SecurityHeaders
 	headers := problem.Headers(security, extra, s.refusalHeaders())
-	s.sendLocal(status, s.r.refusalDetails(reason), s.refusalBody(status), headers)
+	s.sendLocal(status, s.r.refusalDetails(reason), problem.RefusalBody(status, s.req.RequestID, s.violations), headers)
 	if s.r != nil {
-		s.r.metrics.deny(reason)
+		s.r.metrics.Deny(reason)
 	}
 	s.p.logDeny(s.r.id, s.routeName(), status, reason, s.req.RequestID, false)
 }
 
 // refusalDetails is problem.Details, built once per reason and root
-// rather than on every refusal. A stream without a root builds it each
-// time.
+// (problem.DetailsCache). A stream without a root builds it each time.
 func (r *root) refusalDetails(reason problem.Reason) string {
 	if r == nil {
 		return problem.Details(reason)
 	}
-	d, ok := r.details[reason]
-	if !ok {
-		if r.details == nil {
-			r.details = map[problem.Reason]string{}
-		}
-		d = problem.Details(reason)
-		r.details[reason] = d
-	}
-	return d
+	return r.details.Details(reason)
 }
 
 // sendLocal answers the client from the filter. Should the host refuse the
@@ -121,14 +113,8 @@ func (s *stream) routeName() string {
 
 // securityHeaders adds HSTS and nosniff to upstream's response, no-store on
 // authenticated responses, and removes the headers that fingerprint the
-// upstream.
+// upstream (problem.AppendResponseSecurity).
 func (s *stream) securityHeaders() {
-	for _, h := range problem.SecurityHeaders {
-		s.host.ReplaceHeaderMapValue(respHeaders, h.Key, h.Value)
-	}
-	if s.authd {
-		s.host.ReplaceHeaderMapValue(respHeaders, "cache-control", "no-store")
-	}
-	s.host.RemoveHeaderMapValue(respHeaders, "server")
-	s.host.RemoveHeaderMapValue(respHeaders, "x-powered-by")
+	var buf [5]httpx.Edit
+	s.applyEdits(respHeaders, problem.AppendResponseSecurity(buf[:0], s.authd))
 }

@@ -12,23 +12,11 @@ import (
 // passed untouched (no rules, pass_types, no body), refused (502), or held
 // and buffered until complete, then rewritten by filter/redact in one pass.
 
-const (
-	// metricSanitized5xx counts upstream 5xx answered with the filter's
-	// generic problem+json.
-	metricSanitized5xx = "apiguard.upstream_5xx_sanitized"
-	// detailsSanitized5xx is the response code details of that answer. It
-	// does not start with "apiguard_", the prefix of refusals: the request
-	// was allowed, only the upstream's error body is hidden.
-	detailsSanitized5xx = "upstream_5xx_sanitized"
-)
-
 // defineRedactionMetrics defines each route's redaction counter once per
 // configuration, so that it shows (at zero) before any redaction.
 func (r *root) defineRedactionMetrics() error {
-	for i := 0; i < r.policy.NumRoutes(); i++ {
-		if rt := r.policy.Route(i); rt != nil && rt.Response != nil {
-			r.metrics.predefine(rt.Response.Metric)
-		}
+	for _, name := range r.policy.RedactionMetrics() {
+		r.metrics.Predefine(name)
 	}
 	return nil
 }
@@ -50,7 +38,7 @@ func (s *stream) prepareResponseInspection() {
 // responseChecks runs in the response-headers phase: 5xx sanitising and the
 // decision to inspect, pass or refuse the response. done says it answered.
 func (s *stream) responseChecks(endOfStream bool) (proxy.Action, bool) {
-	if s.r.policy.SanitizeUpstream5xx && s.status >= 500 && s.status <= 599 {
+	if respcheck.Sanitizes(s.r.policy.SanitizeUpstream5xx, s.status) {
 		s.sanitize5xx()
 		return proxy.StopIteration, true
 	}
@@ -100,8 +88,8 @@ func (s *stream) refuseResponse(reason problem.Reason) (proxy.Action, bool) {
 // the top-level `errors` setting, so report-only policies get it too.
 func (s *stream) sanitize5xx() {
 	headers := problem.Headers(s.r.policy.SecurityHeaders, nil, s.refusalHeaders())
-	s.sendLocal(s.status, detailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
-	s.r.metrics.inc(metricSanitized5xx)
+	s.sendLocal(s.status, respcheck.DetailsSanitized5xx, problem.Body(s.status, s.req.RequestID), headers)
+	s.r.metrics.Inc(respcheck.MetricSanitized5xx)
 }
 
 // onResponseBody buffers an inspected response until it is complete,
@@ -148,9 +136,13 @@ func (s *stream) refuseBody(reason problem.Reason) proxy.Action {
 	return proxy.Continue
 }
 
-// finishResponse rewrites the complete body of size bytes (allow, then
-// redact) and replaces it. A body that does not parse is refused; an empty
-// one carries nothing and passes.
+// finishResponse validates and projects the complete body of size bytes
+// against the schema of its status, rewrites it (allow, then redact) and
+// replaces it (respcheck.Scratch.Finish). A schema violation is refused
+// with 502 under schema_violation "refuse"; under "report" it is counted
+// (apiguard.reported.response_schema), logged, and the projection goes
+// on. A body that does not parse is refused; an empty one carries nothing
+// and passes.
 func (s *stream) finishResponse(size int) proxy.Action {
 	s.resp.Done = true
 	if size == 0 {
@@ -162,22 +154,27 @@ func (s *stream) finishResponse(size int) proxy.Action {
 	}
 	sc := respcheck.GetScratch()
 	defer sc.Release()
-	plan := s.resp.Plan
-	src, projected, a, stop := s.responseSchema(sc, body) // schema.go
-	if stop {
-		return a
+	f := sc.Finish(&s.resp, s.status, body, s.enforced())
+	if f.SchemaRefused {
+		// A report-only policy only reports it (refuse does), and the
+		// rewrite goes on.
+		if a := s.refuseBody(problem.ReasonResponseSchema); s.replied {
+			return a
+		}
+	} else if f.SchemaReported {
+		s.r.metrics.Report(problem.ReasonResponseSchema)
+		s.p.logDeny(s.r.id, s.routeName(), 502, problem.ReasonResponseSchema, s.req.RequestID, true)
 	}
-	out, changed, redactions, refused := sc.Rewrite(plan, src, s.resp.Untyped)
-	if refused != "" {
-		return s.refuseBody(refused)
+	if f.Refused != "" {
+		return s.refuseBody(f.Refused)
 	}
-	if redactions > 0 {
-		s.r.metrics.addDefined(plan.Metric, int64(redactions))
+	if f.Redactions > 0 {
+		s.r.metrics.AddDefined(s.resp.Plan.Metric, int64(f.Redactions))
 	}
-	if !s.enforced() || !changed && !projected {
+	if !f.Replace {
 		return proxy.Continue
 	}
-	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, out) != proxy.StatusOK {
+	if s.host.SetBufferBytes(proxy.BufferResponseBody, 0, size, f.Out) != proxy.StatusOK {
 		return s.refuseBody(problem.ReasonInternal)
 	}
 	return proxy.Continue

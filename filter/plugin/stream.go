@@ -8,6 +8,7 @@ import (
 	"github.com/apiguard/apiguard/filter/policy"
 	"github.com/apiguard/apiguard/filter/problem"
 	"github.com/apiguard/apiguard/filter/proxy"
+	"github.com/apiguard/apiguard/filter/ratelimit"
 	"github.com/apiguard/apiguard/filter/reqcheck"
 	"github.com/apiguard/apiguard/filter/respcheck"
 	"github.com/apiguard/apiguard/filter/route"
@@ -96,13 +97,13 @@ type stream struct {
 	reported bool // an enforce:false policy would have refused
 
 	auth  authn.State
-	rl    rateState
+	rl    ratelimit.Stream
 	body  reqcheck.Body
 	resp  respcheck.Inspection
 	edge  edge.Request
 	authd bool // a credential was verified (security headers: no-store)
 	// violations are the schema violations a 400 lists with
-	// errors.validation_details (schema.go), nil otherwise.
+	// errors.validation_details (problem.RefusalBody), nil otherwise.
 	violations []problem.Violation
 }
 
@@ -176,7 +177,7 @@ func (s *stream) fail() proxy.Action {
 // strips them, and authentication searches what step 1 left
 // (s.req.Headers).
 func (s *stream) onRequestHeaders(endOfStream bool) proxy.Action {
-	s.r.metrics.inc(metricRequests)
+	s.r.metrics.Inc(metricRequests)
 	pairs, st := s.host.GetHeaderMapPairs(reqHeaders)
 	var rawPath string
 	if st == proxy.StatusOK {
@@ -272,7 +273,7 @@ func (s *stream) passHeaders() proxy.Action {
 		s.checked = true
 		if !s.reported {
 			s.decision = decisionAllow
-			s.r.metrics.inc(metricAllowed)
+			s.r.metrics.Inc(metricAllowed)
 		}
 		s.addRequestHeaders()
 		s.prepareResponseInspection() // response.go

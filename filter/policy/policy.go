@@ -309,3 +309,36 @@ func (p *Policy) Route(index int) *Route {
 	}
 	return nil
 }
+
+// RouteConfig is the parsed policy of the route with the given index
+// (Route), nil when there is none: what authn.Compile reads.
+func (p *Policy) RouteConfig(index int) *config.RoutePolicy {
+	if r := p.Route(index); r != nil {
+		return r.Config
+	}
+	return nil
+}
+
+// LimitPlans are every route's compiled rate_limits by index (nil where a
+// route has none), for ratelimit.NewRuntime.
+func (p *Policy) LimitPlans() []*ratelimit.RoutePlan {
+	plans := make([]*ratelimit.RoutePlan, p.NumRoutes())
+	for i := range plans {
+		if r := p.Route(i); r != nil {
+			plans[i] = r.Limits
+		}
+	}
+	return plans
+}
+
+// RedactionMetrics are the names of every route's redaction counter, in
+// the order of the routes (routes without `response` have none).
+func (p *Policy) RedactionMetrics() []string {
+	var names []string
+	for i := 0; i < p.NumRoutes(); i++ {
+		if r := p.Route(i); r != nil && r.Response != nil {
+			names = append(names, r.Response.Metric)
+		}
+	}
+	return names
+}

@@ -220,3 +220,36 @@ func TestAudit_compiled(t *testing.T) {
 		t.Errorf("report-only, no match: template %q", got)
 	}
 }
+
+// TestPolicy_routeTables: the per-route tables the plugin's features are
+// set up from, by route index with the default last: each route's parsed
+// policy, its rate-limit plan (nil without rate_limits), and the
+// redaction counters of routes with `response`, in route order.
+func TestPolicy_routeTables(t *testing.T) {
+	p := compile(t, `{
+	  "hold_headers": true,
+	  "default": {"response": {"redact": {"keys": ["secret"]}}},
+	  "routes": [
+	    {"name": "limited", "match": {"prefix": "/a"}, "rate_limits": [{"name": "l", "key": "ip", "limit": 7, "window": "1m"}]},
+	    {"name": "redacted", "match": {"prefix": "/b"}, "response": {"redact": {"keys": ["secret"]}}},
+	    {"name": "plain", "match": {"prefix": "/c"}}
+	  ]}`)
+	cfg := p.Config
+	plans := p.LimitPlans()
+	if len(plans) != 4 || plans[0] == nil || plans[0] != p.Route(0).Limits || plans[1] != nil || plans[2] != nil || plans[3] != nil {
+		t.Errorf("LimitPlans = %v", plans)
+	}
+	for i, want := range []*config.RoutePolicy{&cfg.Routes[0].Policy, &cfg.Routes[1].Policy, &cfg.Routes[2].Policy, cfg.Default} {
+		if got := p.RouteConfig(i); got != want || got != p.Route(i).Config {
+			t.Errorf("RouteConfig(%d) = %p, want %p", i, got, want)
+		}
+	}
+	for _, i := range []int{-1, 4} {
+		if p.RouteConfig(i) != nil {
+			t.Errorf("RouteConfig(%d) is not nil", i)
+		}
+	}
+	if got := p.RedactionMetrics(); len(got) != 2 || got[0] != "apiguard.route.redacted.redactions" || got[1] != "apiguard.route.default.redactions" {
+		t.Errorf("RedactionMetrics = %q", got)
+	}
+}

@@ -4,6 +4,8 @@
 // cannot tell which check failed. The precise cause is a Reason, which goes
 // to the log and the metrics only.
 //
-// Room: a leaf (refusal reasons, bodies and headers). It imports only
-// httpx, for the header pair.
+// Room: a leaf (refusal reasons, bodies and headers; the deny and audit
+// lines, the deny log's cap and ticks over a LogHost, and the counters of
+// refusals and every other event over a CounterHost, both of which the
+// plugin adapts). It imports only httpx, for the header pair and edit.
 package problem

@@ -31,5 +31,36 @@ func Headers(security bool, extra, route []httpx.Pair) []httpx.Pair {
 	return append(h, route...)
 }
 
+// AppendResponseSecurity appends the edits security_headers makes to
+// upstream's response: SecurityHeaders, Cache-Control: no-store on an
+// authenticated response, and the removal of the headers that fingerprint
+// the upstream (Server, X-Powered-By).
+func AppendResponseSecurity(dst []httpx.Edit, authenticated bool) []httpx.Edit {
+	for _, h := range SecurityHeaders {
+		dst = append(dst, httpx.Edit{Op: httpx.Replace, Key: h.Key, Value: h.Value})
+	}
+	if authenticated {
+		dst = append(dst, httpx.Edit{Op: httpx.Replace, Key: "cache-control", Value: "no-store"})
+	}
+	return append(dst, httpx.Edit{Op: httpx.Remove, Key: "server"}, httpx.Edit{Op: httpx.Remove, Key: "x-powered-by"})
+}
+
 // Details is the response code details of a refusal: "apiguard_<reason>".
 func Details(r Reason) string { return "apiguard_" + string(r) }
+
+// DetailsCache is Details built once per reason rather than on every
+// refusal (the zero value is ready).
+type DetailsCache struct{ m map[Reason]string }
+
+// Details is Details(r), from the cache once built.
+func (c *DetailsCache) Details(r Reason) string {
+	d, ok := c.m[r]
+	if !ok {
+		if c.m == nil {
+			c.m = map[Reason]string{}
+		}
+		d = Details(r)
+		c.m[r] = d
+	}
+	return d
+}

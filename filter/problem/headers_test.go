@@ -2,6 +2,7 @@ package problem
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/httpx"
@@ -34,5 +35,45 @@ func TestProblem_headers(t *testing.T) {
 	}
 	if got := Details(ReasonInternal); got != "apiguard_"+string(ReasonInternal) {
 		t.Errorf("Details: %q", got)
+	}
+}
+
+// TestHeaders_responseSecurity: upstream's response gets HSTS and nosniff
+// (replacing upstream's), no-store only when authenticated, and loses
+// Server and X-Powered-By, in that order.
+func TestHeaders_responseSecurity(t *testing.T) {
+	hsts := httpx.Edit{Op: httpx.Replace, Key: "strict-transport-security", Value: "max-age=31536000"}
+	nosniff := httpx.Edit{Op: httpx.Replace, Key: "x-content-type-options", Value: "nosniff"}
+	noStore := httpx.Edit{Op: httpx.Replace, Key: "cache-control", Value: "no-store"}
+	server := httpx.Edit{Op: httpx.Remove, Key: "server"}
+	powered := httpx.Edit{Op: httpx.Remove, Key: "x-powered-by"}
+	tests := []struct {
+		name          string
+		authenticated bool
+		want          []httpx.Edit
+	}{
+		{"anonymous", false, []httpx.Edit{hsts, nosniff, server, powered}},
+		{"authenticated", true, []httpx.Edit{hsts, nosniff, noStore, server, powered}},
+	}
+	for _, tc := range tests {
+		prior := httpx.Edit{Op: httpx.Add, Key: "x-a", Value: "1"}
+		got := AppendResponseSecurity([]httpx.Edit{prior}, tc.authenticated)
+		if !slices.Equal(got, append([]httpx.Edit{prior}, tc.want...)) {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}
+
+// TestHeaders_detailsCache: the cache answers what Details does, for every
+// reason, built once.
+func TestHeaders_detailsCache(t *testing.T) {
+	var c DetailsCache
+	for _, r := range []Reason{ReasonSunset, ReasonInternal, ReasonSunset, "x"} {
+		if got := c.Details(r); got != Details(r) || got != "apiguard_"+string(r) {
+			t.Errorf("%s: %q", r, got)
+		}
+	}
+	if len(c.m) != 3 {
+		t.Errorf("%d entries, want one per reason", len(c.m))
 	}
 }

@@ -33,3 +33,13 @@ func BodyWithErrors(status int, instance string, violations []Violation) []byte 
 	}
 	return append(out, "]}"...)
 }
+
+// RefusalBody is the problem+json of a refusal: BodyWithErrors for a 400
+// whose schema violations errors.validation_details asked for
+// (violations not nil), Body otherwise.
+func RefusalBody(status int, instance string, violations []Violation) []byte {
+	if violations != nil && status == 400 {
+		return BodyWithErrors(status, instance, violations)
+	}
+	return Body(status, instance)
+}

@@ -2,6 +2,7 @@ package problem
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -25,5 +26,30 @@ func TestViolations_body(t *testing.T) {
 	// still a list.
 	if got := string(BodyWithErrors(400, "", nil)); got != `{"type":"about:blank","title":"Bad Request","status":400,"detail":"The request is malformed or not allowed.","errors":[]}` {
 		t.Fatalf("empty: %s", got)
+	}
+}
+
+// TestRefusalBody_violations: only a 400 with violations asked for lists
+// them; an empty list is still listed, other statuses never.
+func TestRefusalBody_violations(t *testing.T) {
+	v := []Violation{{Pointer: "/a", Rule: "type"}}
+	tests := []struct {
+		name       string
+		status     int
+		violations []Violation
+		want       string
+	}{
+		{"400 with violations", 400, v, string(BodyWithErrors(400, "id", v))},
+		{"400, none found", 400, []Violation{}, string(BodyWithErrors(400, "id", nil))},
+		{"400, not asked for", 400, nil, string(Body(400, "id"))},
+		{"other status", 413, v, string(Body(413, "id"))},
+	}
+	for _, tc := range tests {
+		if got := string(RefusalBody(tc.status, "id", tc.violations)); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	if strings.Contains(string(Body(400, "id")), "errors") || !strings.Contains(string(BodyWithErrors(400, "id", nil)), `"errors":[]`) {
+		t.Error("the rows above do not tell the two bodies apart")
 	}
 }

@@ -23,8 +23,10 @@
 // Room: a feature (step 8 and 11): the rate-limit maths over a Store, the
 // compiled plans of each route's limits (Compiler, which policy.Compile
 // runs), the per-VM Runtime (the seed every worker agrees on, each limit's
-// slots, the lockout), the key values of a request (Client: the address,
-// a header of the request view, a claim of the verified identity), the
+// slots, the lockout), one request's state (Stream: its lockout check,
+// its failure count and its local limits, over the plugin's Env), the key
+// values of a request (Client: the address, a header of the request view,
+// a claim of the verified identity), the
 // RateLimit headers and 429s (Decision), and the global limits' call to
 // the rate limit service and its verdict (Global). The plugin makes the
 // host calls (shared data through Store, the gRPC call) and maps each

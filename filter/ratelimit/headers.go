@@ -3,6 +3,8 @@ package ratelimit
 import (
 	"strconv"
 	"time"
+
+	"github.com/apiguard/apiguard/filter/httpx"
 )
 
 // The values of the RateLimit-Policy and RateLimit response headers
@@ -40,4 +42,21 @@ func Value(name string, remaining, seconds int64) string {
 	b = append(b, ";t="...)
 	b = strconv.AppendInt(b, seconds, 10)
 	return string(b)
+}
+
+// AppendEdits appends the edits an admitted request's report makes to
+// the response: RateLimit-Policy and RateLimit replace upstream's own
+// values; when no limit reported a remaining count (a global-only route
+// whose service gave no statuses, or failed open), upstream's RateLimit
+// is removed, since it would name a limit the policy beside it does not
+// list. A request whose limits reported nothing (no policy) edits nothing.
+func (r *Report) AppendEdits(dst []httpx.Edit) []httpx.Edit {
+	if r.Policy == "" {
+		return dst
+	}
+	dst = append(dst, httpx.Edit{Op: httpx.Replace, Key: "ratelimit-policy", Value: r.Policy})
+	if r.Current != "" {
+		return append(dst, httpx.Edit{Op: httpx.Replace, Key: "ratelimit", Value: r.Current})
+	}
+	return append(dst, httpx.Edit{Op: httpx.Remove, Key: "ratelimit"})
 }

@@ -17,6 +17,15 @@ const (
 	// MetricFailedAuthBypass counts requests from a locked-out key let
 	// through because their credential was already verified.
 	MetricFailedAuthBypass = "apiguard.failed_auth.cached_bypass"
+
+	// Of global limits (besides apiguard.rate_limited.<limit name>,
+	// counted for global limits too): MetricServiceFailed counts requests
+	// whose call to the rate limit service failed (error, unreachable
+	// cluster, timeout, bad answer), whatever failure_mode then did;
+	// MetricServiceFailedOpen those admitted by failure_mode allow after
+	// such a failure.
+	MetricServiceFailed     = "apiguard.ratelimit_service.failed"
+	MetricServiceFailedOpen = "apiguard.ratelimit_service.failed_open"
 )
 
 // Metrics appends the counters the decision counts to dst: a lost race,

@@ -25,6 +25,22 @@ type Plan struct {
 	passTypes []string
 }
 
+// Sanitising upstream 5xx (errors.sanitize_upstream_5xx).
+const (
+	// MetricSanitized5xx counts upstream 5xx answered with the filter's
+	// generic problem+json.
+	MetricSanitized5xx = "apiguard.upstream_5xx_sanitized"
+	// DetailsSanitized5xx is the response code details of that answer. It
+	// does not start with "apiguard_", the prefix of refusals: the request
+	// was allowed, only the upstream's error body is hidden.
+	DetailsSanitized5xx = "upstream_5xx_sanitized"
+)
+
+// Sanitizes reports whether upstream's answer with status is replaced,
+// before any of its body is read, by the filter's generic problem+json of
+// the same status: every 5xx, when sanitize_upstream_5xx is on.
+func Sanitizes(on bool, status int) bool { return on && status >= 500 && status <= 599 }
+
 // MetricName is the per-route counter of redacted values.
 func MetricName(route string) string { return "apiguard.route." + route + ".redactions" }
 

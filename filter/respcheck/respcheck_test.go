@@ -76,3 +76,22 @@ func TestCompile_noResponse(t *testing.T) {
 		t.Errorf("Metric = %q", got)
 	}
 }
+
+// TestSanitize_5xxOnly: with sanitize_upstream_5xx on, every 5xx and only
+// 5xx is replaced; off, none is.
+func TestSanitize_5xxOnly(t *testing.T) {
+	tests := []struct {
+		on     bool
+		status int
+		want   bool
+	}{
+		{true, 500, true}, {true, 503, true}, {true, 599, true},
+		{true, 499, false}, {true, 600, false}, {true, 200, false}, {true, 0, false},
+		{false, 500, false}, {false, 503, false},
+	}
+	for _, tc := range tests {
+		if got := Sanitizes(tc.on, tc.status); got != tc.want {
+			t.Errorf("Sanitizes(%v, %d) = %v, want %v", tc.on, tc.status, got, tc.want)
+		}
+	}
+}

@@ -126,3 +126,55 @@ func (in *Inspection) Body(size int, end bool) BodyStep {
 	}
 	return BodyRewrite
 }
+
+// Finished is the verdict on a complete inspected body (Scratch.Finish).
+type Finished struct {
+	// SchemaRefused: the body fails its schema and is refused with 502
+	// response_schema, under schema_violation "refuse" or on a report-only
+	// route (which only reports it). On an enforcing route nothing else
+	// was done.
+	SchemaRefused bool
+	// SchemaReported: the body fails its schema under "report" on an
+	// enforcing route: counted (apiguard.reported.response_schema) and
+	// logged, and the projection goes on.
+	SchemaReported bool
+	// Refused is the reason a body that does not parse is refused.
+	Refused problem.Reason
+	// Redactions is the number of values redacted.
+	Redactions int
+	// Replace says Out replaces the body (an enforcing route whose body
+	// was projected or rewritten); Out is valid until Release.
+	Replace bool
+	Out     []byte
+}
+
+// Finish validates and projects a complete body of an inspected response
+// with status (Project), then applies allow and redact to what is left
+// (Rewrite). enforced says the route enforces: a report-only route's
+// body is checked and counted but never replaced, and a schema refusal
+// there lets the rewrite go on.
+func (sc *Scratch) Finish(in *Inspection, status int, body []byte, enforced bool) (f Finished) {
+	plan := in.Plan
+	src, projected, violated, refused := sc.Project(plan, status, body, in.Untyped)
+	if refused != "" {
+		return Finished{Refused: refused}
+	}
+	if violated {
+		if plan.Schemas.Refuse() || !enforced {
+			f.SchemaRefused = true
+			if enforced {
+				return f
+			}
+		} else {
+			f.SchemaReported = true
+		}
+	}
+	out, changed, redactions, refused := sc.Rewrite(plan, src, in.Untyped)
+	if refused != "" {
+		f.Refused = refused
+		return f
+	}
+	f.Redactions = redactions
+	f.Replace, f.Out = enforced && (changed || projected), out
+	return f
+}

@@ -1,6 +1,7 @@
 package respcheck
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -58,5 +59,52 @@ func TestInspection_body(t *testing.T) {
 	in.Done = true
 	if in.Active() || in.Body(1000, true) != BodyGo {
 		t.Error("a given verdict asks nothing more")
+	}
+}
+
+// TestScratch_finish: a complete body is projected onto its status's
+// schema, then rewritten; a violation is refused (alone on an enforcing
+// route, with the rewrite going on on a report-only one) or reported, a
+// body that does not parse is refused, and only an enforcing route's
+// changed body is replaced.
+func TestScratch_finish(t *testing.T) {
+	redactKeys := &config.Redact{Keys: []string{"secret"}, Action: config.RedactRemove}
+	schemas := []config.StatusSchema{{Status: "200", Schema: "Order"}}
+	report := &config.Response{MaxBodyBytes: 1 << 10, Redact: redactKeys, Schemas: schemas}
+	refuse := &config.Response{MaxBodyBytes: 1 << 10, Redact: redactKeys, Schemas: schemas, SchemaViolation: config.ViolationRefuse}
+	tests := []struct {
+		name     string
+		r        *config.Response
+		status   int
+		body     string
+		untyped  bool
+		enforced bool
+		want     Finished
+		out      string
+	}{
+		{"valid and unchanged", report, 200, `{"id":"a"}`, false, true, Finished{}, ""},
+		{"projected", report, 200, `{"id":"a","password":"p"}`, false, true, Finished{Replace: true}, `{"id":"a"}`},
+		{"projected and redacted", report, 200, `{"id":"a","password":"p","meta":{"secret":1}}`, false, true, Finished{Replace: true, Redactions: 1}, `{"id":"a","meta":{}}`},
+		{"report-only: never replaced", report, 200, `{"id":"a","password":"p","meta":{"secret":1}}`, false, false, Finished{Redactions: 1}, ""},
+		{"violation reported", report, 200, `{"meta":{"secret":1}}`, false, true, Finished{SchemaReported: true, Replace: true, Redactions: 1}, `{"meta":{}}`},
+		{"violation refused", refuse, 200, `{"meta":{"secret":1}}`, false, true, Finished{SchemaRefused: true}, ""},
+		{"report-only refusal: the rewrite goes on", refuse, 200, `{"meta":{"secret":1}}`, false, false, Finished{SchemaRefused: true, Redactions: 1}, ""},
+		{"report-only report", report, 200, `{"meta":{}}`, false, false, Finished{SchemaRefused: true}, ""},
+		{"no schema for the status", refuse, 404, `{"secret":1}`, false, true, Finished{Replace: true, Redactions: 1}, `{}`},
+		{"does not parse", report, 200, `{"id":`, false, true, Finished{Refused: problem.ReasonResponseInvalidJSON}, ""},
+		{"untyped, not JSON", report, 200, `<html>`, true, true, Finished{Refused: problem.ReasonResponseNotJSON}, ""},
+		{"untyped, no schema, not JSON", report, 404, `<html>`, true, true, Finished{Refused: problem.ReasonResponseNotJSON}, ""},
+	}
+	for _, tc := range tests {
+		plan := Compile("r", tc.r)
+		plan.Schemas = compileSchemas(t, *tc.r)
+		sc := GetScratch()
+		f := sc.Finish(&Inspection{Plan: plan, Untyped: tc.untyped}, tc.status, []byte(tc.body), tc.enforced)
+		out := string(f.Out)
+		f.Out, tc.want.Out = nil, nil
+		if !reflect.DeepEqual(f, tc.want) || tc.want.Replace && out != tc.out {
+			t.Errorf("%s: %+v out %q, want %+v out %q", tc.name, f, out, tc.want, tc.out)
+		}
+		sc.Release()
 	}
 }
