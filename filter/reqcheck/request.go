@@ -38,6 +38,11 @@ type Body struct {
 	// Content-Type, which Rack reads as one). Multipart says it is read as
 	// multipart/form-data (its part names), on such a route.
 	Form, Multipart bool
+	// JSON says the body is read as JSON for the JSON copies of
+	// auth.owner: the route has owner rules and a Content-Type says JSON
+	// (httpx.Request.JSONEncoded), which Laravel reads before the route's
+	// parameters.
+	JSON bool
 	// Seen is the number of body bytes counted (BodyCount) or buffered
 	// (BodyRead) so far.
 	Seen int64
@@ -68,13 +73,16 @@ func ForbiddenQuery(cfg *config.RoutePolicy, query string) bool {
 //
 // A form-encoded or multipart request (or a POST without a Content-Type)
 // on a route with auth.owner or body_owner rules is read too, for the form
-// shadows of those rules, within max_body_bytes or the 1 MiB default; any
-// other request to such a route is not (unless another rule reads it).
+// shadows of those rules, within max_body_bytes or the 1 MiB default, and
+// so is a request whose Content-Type says JSON on a route with auth.owner
+// rules, for their JSON copies; any other request to such a route is not
+// (unless another rule reads it).
 func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int, refused problem.Reason) {
 	limit, capped := cfg.RequestBodyLimit()
 	b.Form = cfg.ReadsFormBody() && req.FormEncoded()
 	b.Multipart = cfg.ReadsFormBody() && req.MultipartEncoded()
-	formLike := b.Form || b.Multipart
+	b.JSON = cfg.ReadsJSONCopies() && req.JSONEncoded()
+	formLike := b.Form || b.Multipart || b.JSON
 	if formLike && !capped {
 		limit, capped = config.DefaultMaxBodyBytes, true
 	}
@@ -108,8 +116,10 @@ func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int
 // and metrics); then, for a body read as a form, a control character in a
 // field name (PHP cuts it at NUL) or a `_method` field (Rack, Laravel and
 // Symfony read it from the body), as step 1 does for the query. form is
-// the body as a string when it is read as a form (one copy: the splitter
-// and the name normaliser read strings), for the owner checks' shadows.
+// the body as a string when it is read as a form or for the owner checks'
+// JSON copies (one copy: the splitter and the name normaliser read
+// strings), for the owner checks' shadows; such a JSON body must be
+// well-formed JSON, as on a body_owner route.
 //
 // With a schema (request.json.schema, bs not nil) the body is checked
 // against it in the same walk as the JSON limits; a schema refusal
@@ -136,12 +146,12 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
-	case len(body) > 0 && cfg.ReadsRequestBody():
+	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
 		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
 	}
-	if !b.Form && !b.Multipart {
+	if !b.Form && !b.Multipart && !b.JSON {
 		return "", "", nil
 	}
 	form = string(body)

@@ -66,11 +66,20 @@ func TestBody_declared(t *testing.T) {
 		{"json upgrade", jsonRoute, view("GET", "/", "", "upgrade", "websocket"), BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
 		{"owner, untyped POST", owner, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
 		{"owner, multipart", owner, view("PUT", "/", "", "content-type", "multipart/form-data; boundary=x"), BodyRead, config.DefaultMaxBodyBytes, false, true, 0, ""},
-		{"owner, JSON", owner, view("PUT", "/", "", "content-type", "application/json"), BodyPass, 0, false, false, 0, ""},
+		{"owner, JSON", owner, view("PUT", "/", "", "content-type", "application/json"), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		{"owner, +json over the cap", owner, view("PATCH", "/", "", "content-type", "application/merge-patch+json", "content-length", "1048577"),
+			BodyRead, config.DefaultMaxBodyBytes, false, false, 413, problem.ReasonBodyTooLarge},
+		{"owner, JSON upgrade", owner, view("GET", "/", "", "content-type", "application/json", "upgrade", "websocket"),
+			BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
+		{"owner, text", owner, view("PUT", "/", "", "content-type", "text/plain"), BodyPass, 0, false, false, 0, ""},
+		{"JSON without owner rules", &config.RoutePolicy{}, view("PUT", "/", "", "content-type", "application/json"), BodyPass, 0, false, false, 0, ""},
 	} {
 		var b Body
 		status, reason := b.Declared(c.cfg, c.req)
-		if status != c.status || reason != c.reason || b.Mode != c.mode || b.Limit != c.limit || b.Form != c.form || b.Multipart != c.mult {
+		// A JSON body is read for the owner checks' JSON copies exactly
+		// when the route reads it on their behalf.
+		wantJSON := c.cfg == owner && c.mode == BodyRead && !c.form && !c.mult
+		if status != c.status || reason != c.reason || b.Mode != c.mode || b.Limit != c.limit || b.Form != c.form || b.Multipart != c.mult || b.JSON != wantJSON {
 			t.Errorf("%s: %d %q %+v", c.name, status, reason, b)
 		}
 	}
@@ -101,6 +110,14 @@ func TestBody_content(t *testing.T) {
 		{"form _method", &config.RoutePolicy{}, Body{Form: true}, `a=1&_METHOD=PUT`, "", false, problem.ReasonMethodOverride},
 		{"form control", &config.RoutePolicy{}, Body{Form: true}, "a%01=1", "", false, problem.ReasonUnsafeForm},
 		{"multipart _method", &config.RoutePolicy{}, Body{Multipart: true}, "--x\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nPUT\r\n--x--", "", false, problem.ReasonMethodOverride},
+		// A JSON body read for the owner checks' JSON copies must be
+		// well-formed (PHP keeps the last of duplicate members), and is
+		// handed on for them; its `_method`-like text is not a form.
+		{"owner JSON ok", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","x":"&_method=PUT"}`, `{"user_id":"a","x":"&_method=PUT"}`, false, ""},
+		{"owner JSON duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","user_id":"b"}`, "", false, problem.Reason("json_duplicate_key")},
+		{"owner JSON case duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","USER_ID":"b"}`, "", false, problem.Reason("json_duplicate_key_case")},
+		{"owner JSON malformed", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":`, "", true, ""},
+		{"owner JSON empty", &config.RoutePolicy{}, Body{JSON: true}, ``, "", false, ""},
 	} {
 		form, reason, _ := c.b.CheckContent(c.cfg, nil, []byte(c.body), nil)
 		if c.wantError && reason == "" || !c.wantError && reason != c.want || form != c.wantForm {
