@@ -106,3 +106,49 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 		}
 	})
 }
+
+// A JSON body the filter reads (request.json, body_owner) may not name
+// `_method` at its top level: Laravel reads a JSON body into the request's
+// parameters and its kernel turns Symfony's method override on, so
+// POST {"_method":"DELETE"} would run the DELETE handler under the POST
+// route's policy (400 method_override, as for a form's `_method`).
+func TestRequestJSON_methodOverride(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, map[string]any{"tenant": "t1"})))
+	cases := []struct {
+		name, path, body string
+		want             int
+		reason           problem.Reason
+	}{
+		{"json route", "/items", `{"qty":1,"_method":"DELETE"}`, 400, problem.ReasonMethodOverride},
+		{"json route, first member", "/exact", `{"_method":"PUT","qty":1}`, 400, problem.ReasonMethodOverride},
+		{"upper case", "/items", `{"qty":1,"_METHOD":"DELETE"}`, 400, problem.ReasonMethodOverride},
+		{"escaped", "/exact", `{"\u005f\u006d\u0065thod":"DELETE"}`, 400, problem.ReasonMethodOverride},
+		{"after nested members", "/items", `{"a":{"b":[{"c":1}]},"_method":"PATCH"}`, 400, problem.ReasonMethodOverride},
+		{"body_owner route", "/owned", `{"customer_id":"alice","_method":"DELETE"}`, 400, problem.ReasonMethodOverride},
+		{"nested", "/items", `{"qty":1,"meta":{"_method":"DELETE"}}`, 200, ""},
+		{"in an array", "/exact", `[{"_method":"DELETE"}]`, 200, ""},
+		{"a value, other names", "/items", `{"qty":1,"note":"_method","method":"x","_methods":1}`, 200, ""},
+	}
+	eachProfile(t, func(t *testing.T, g guest) {
+		for _, m := range holdModes {
+			t.Run(m.name, func(t *testing.T) {
+				e := start(t, g, keyCaseConfig(t, m.hold), m.opts...)
+				vm := e.Worker(0)
+				for _, c := range cases {
+					for _, chunk := range []int{0, 3} {
+						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
+							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
+								Headers: append(headers("content-type", "application/json"), alice...)}
+							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
+							r := roundTrip(vm, x)
+							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
+						})
+					}
+				}
+				if got := metric(t, e, "apiguard.denied.method_override"); got != 12 {
+					t.Errorf("denied.method_override = %d, want 12", got)
+				}
+			})
+		}
+	})
+}

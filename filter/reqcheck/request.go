@@ -146,9 +146,15 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
+		if JSONMethodOverride(body) {
+			return "", problem.ReasonMethodOverride, nil
+		}
 	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
 		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
 			return "", problem.Reason(f.String()), nil
+		}
+		if JSONMethodOverride(body) {
+			return "", problem.ReasonMethodOverride, nil
 		}
 	}
 	if !b.Form && !b.Multipart && !b.JSON {
@@ -162,6 +168,52 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		return "", problem.ReasonMethodOverride, nil
 	}
 	return form, "", nil
+}
+
+// JSONMethodOverride reports whether a well-formed JSON body's top-level
+// object has a member named `_method` (unescaped, letter case aside:
+// jsonx.EqualFold). Laravel reads a JSON body into the request's parameter
+// bag, and Symfony's getMethod() (which Laravel's kernel enables) takes a
+// POST's method from its `_method`, as Rack does from a form's, so such a
+// member would move the request to a method the route match never saw.
+// Bodies that cannot name it (no "ethod" in any letter case and no escape)
+// are not walked.
+func JSONMethodOverride(body []byte) bool {
+	if !mayNameMethod(body) {
+		return false
+	}
+	c := checkers.Get().(*Checker)
+	defer checkers.Put(c)
+	s := &c.s
+	s.FoldDuplicates = false // the body checks have judged its keys
+	s.Reset(body, jsonx.Limits{})
+	defer s.Reset(nil, jsonx.Limits{})
+	for {
+		tok, err := s.NextIn(keysOnly, nil)
+		if err != nil || tok.Kind == jsonx.TokenEnd {
+			return false
+		}
+		// No rune outside ASCII folds to a letter of `_method`, so a
+		// match has its seven bytes.
+		if k := s.Key(); tok.Kind == jsonx.TokenKey && s.Depth() == 1 && len(k) == len(MethodParam[0]) &&
+			jsonx.EqualFold(string(k), MethodParam[0]) {
+			return true
+		}
+	}
+}
+
+// mayNameMethod is JSONMethodOverride's pre-filter: a key that unescapes
+// to `_method` holds "ethod" in some letter case or a backslash escape.
+func mayNameMethod(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '\\':
+			return true
+		case c|0x20 == 'e' && i+5 <= len(body) && httpx.EqualFoldLower(string(body[i:i+5]), "ethod"):
+			return true
+		}
+	}
+	return false
 }
 
 // formUnsafe reports whether a field name of the body read as a form holds

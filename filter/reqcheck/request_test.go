@@ -118,6 +118,19 @@ func TestBody_content(t *testing.T) {
 		{"owner JSON case duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","USER_ID":"b"}`, "", false, problem.Reason("json_duplicate_key_case")},
 		{"owner JSON malformed", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":`, "", true, ""},
 		{"owner JSON empty", &config.RoutePolicy{}, Body{JSON: true}, ``, "", false, ""},
+		// A JSON body the filter reads may not name `_method` at its top
+		// level: Laravel reads a JSON body's `_method` as a POST's method,
+		// as Rack reads a form's (docs/configuration.md request.json).
+		{"json _method", jsonRoute, Body{}, `{"a":1,"_method":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json _METHOD", jsonRoute, Body{}, `{"_METHOD":"DELETE","a":1}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped _method", jsonRoute, Body{}, `{"\u005fmethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped m", jsonRoute, Body{}, `{"_\u006Dethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json _method after a nested one", jsonRoute, Body{}, `{"a":{"b":[1,{"c":2}]},"_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"json nested _method", jsonRoute, Body{}, `{"a":{"_method":"DELETE"}}`, "", false, ""},
+		{"json _method in an array", jsonRoute, Body{}, `[{"_method":"DELETE"}]`, "", false, ""},
+		{"json _method as a value", jsonRoute, Body{}, `{"note":"_method","method":"x","_methods":1}`, "", false, ""},
+		{"body_owner _method", bodyOwner, Body{}, `{"id":"a","_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"owner JSON _method", &config.RoutePolicy{}, Body{JSON: true}, `{"_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
 	} {
 		form, reason, _ := c.b.CheckContent(c.cfg, nil, []byte(c.body), nil)
 		if c.wantError && reason == "" || !c.wantError && reason != c.want || form != c.wantForm {
