@@ -6,6 +6,7 @@ import (
 
 	"github.com/apiguard/apiguard/e2e/host"
 	"github.com/apiguard/apiguard/filter/problem"
+	"github.com/apiguard/apiguard/filter/proxy"
 )
 
 // JSON request bodies: member names equal under case folding.
@@ -36,11 +37,6 @@ func keyCaseConfig(t testing.TB, hold bool) string {
 func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 	now := host.DefaultStart
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"tenant": "t1"})))
-	type kc struct {
-		name, path, body string
-		want             int
-		reason           problem.Reason
-	}
 	// Spellings of one key that an upstream binding case-insensitively
 	// reads as the same member.
 	variants := []struct{ name, body string }{
@@ -60,29 +56,45 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 		{"in a big object", `{"a0":0,"a1":1,"a2":2,"a3":3,"a4":4,"a5":5,"a6":6,"a7":7,"a8":8,"a9":9,` +
 			`"b0":0,"b1":1,"b2":2,"b3":3,"b4":4,"b5":5,"b6":6,"b7":7,"role":"user","ROLE":"admin"}`},
 	}
-	var cases []kc
+	var cases []jsonCase
 	for _, v := range variants {
 		cases = append(cases,
-			kc{"fold " + v.name, "/items", v.body, 400, problem.ReasonJSONDuplicateKeyCase},
-			kc{"case_sensitive_keys " + v.name, "/exact", v.body, 200, ""},
-			kc{"body_owner without json " + v.name, "/owned", v.body, 400, problem.ReasonJSONDuplicateKeyCase})
+			jsonCase{"fold " + v.name, "/items", v.body, 400, problem.ReasonJSONDuplicateKeyCase},
+			jsonCase{"case_sensitive_keys " + v.name, "/exact", v.body, 200, ""},
+			jsonCase{"body_owner without json " + v.name, "/owned", v.body, 400, problem.ReasonJSONDuplicateKeyCase})
 	}
 	cases = append(cases,
-		kc{"different keys", "/items", `{"qty":1,"qtys":2,"sku":"a","s":{"sku":"b","SKU2":1}}`, 200, ""},
-		kc{"sharp s is not ss", "/items", "{\"stra\u00dfe\":1,\"strasse\":2}", 200, ""},
-		kc{"exact duplicate", "/exact", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
-		kc{"exact duplicate folded", "/items", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
+		jsonCase{"different keys", "/items", `{"qty":1,"qtys":2,"sku":"a","s":{"sku":"b","SKU2":1}}`, 200, ""},
+		jsonCase{"sharp s is not ss", "/items", "{\"stra\u00dfe\":1,\"strasse\":2}", 200, ""},
+		jsonCase{"exact duplicate", "/exact", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
+		jsonCase{"exact duplicate folded", "/items", `{"qty":1,"q\u0074y":-5}`, 400, problem.ReasonJSONDuplicateKey},
 		// case_sensitive_keys never relaxes body_owner's letter-case rule.
-		kc{"body_owner own", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"qty":1,"QTY":-5}`, 200, ""},
-		kc{"body_owner Customer_ID", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner Customer_ID first", "/orders", `{"Customer_ID":"bob","customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner escaped", "/orders", `{"customer_id":"alice","\u0043USTOMER_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner dotless i", "/orders", "{\"customer_id\":\"alice\",\"customer_\u0131d\":\"bob\",\"meta\":{\"tenant\":\"t1\"}}", 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner dotted I", "/orders", `{"customer_id":"alice","CUSTOMER_\u0130D":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner nested", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
-		kc{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
+		jsonCase{"body_owner own", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"qty":1,"QTY":-5}`, 200, ""},
+		jsonCase{"body_owner Customer_ID", "/orders", `{"customer_id":"alice","Customer_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner Customer_ID first", "/orders", `{"Customer_ID":"bob","customer_id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner escaped", "/orders", `{"customer_id":"alice","\u0043USTOMER_ID":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner dotless i", "/orders", "{\"customer_id\":\"alice\",\"customer_\u0131d\":\"bob\",\"meta\":{\"tenant\":\"t1\"}}", 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner dotted I", "/orders", `{"customer_id":"alice","CUSTOMER_\u0130D":"bob","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner nested", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1","TENANT":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
+		jsonCase{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
 	)
+	runJSONCases(t, cases, alice, nil)
+}
+
+// jsonCase is one JSON request of keyCaseConfig's routes.
+type jsonCase struct {
+	name, path, body string
+	want             int
+	reason           problem.Reason
+}
+
+// runJSONCases POSTs each case as application/json with the credential
+// tok, natively and through the .wasm, in both header modes, whole and in
+// 3-byte chunks, and checks the answer and what reached upstream
+// (checkOwnerUpstream); then after(e), when given, on each Envoy.
+func runJSONCases(t *testing.T, cases []jsonCase, tok []proxy.Pair, after func(t *testing.T, e *host.Envoy)) {
+	t.Helper()
 	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
 			t.Run(m.name, func(t *testing.T) {
@@ -92,7 +104,7 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 					for _, chunk := range []int{0, 3} {
 						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
 							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
-								Headers: append(headers("content-type", "application/json"), alice...)}
+								Headers: append(headers("content-type", "application/json"), tok...)}
 							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
 							if c.want == 403 {
 								x.headers = chScope
@@ -101,6 +113,9 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
 						})
 					}
+				}
+				if after != nil {
+					after(t, e)
 				}
 			})
 		}
@@ -114,11 +129,7 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 // route's policy (400 method_override, as for a form's `_method`).
 func TestRequestJSON_methodOverride(t *testing.T) {
 	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, map[string]any{"tenant": "t1"})))
-	cases := []struct {
-		name, path, body string
-		want             int
-		reason           problem.Reason
-	}{
+	cases := []jsonCase{
 		{"json route", "/items", `{"qty":1,"_method":"DELETE"}`, 400, problem.ReasonMethodOverride},
 		{"json route, first member", "/exact", `{"_method":"PUT","qty":1}`, 400, problem.ReasonMethodOverride},
 		{"upper case", "/items", `{"qty":1,"_METHOD":"DELETE"}`, 400, problem.ReasonMethodOverride},
@@ -129,26 +140,9 @@ func TestRequestJSON_methodOverride(t *testing.T) {
 		{"in an array", "/exact", `[{"_method":"DELETE"}]`, 200, ""},
 		{"a value, other names", "/items", `{"qty":1,"note":"_method","method":"x","_methods":1}`, 200, ""},
 	}
-	eachProfile(t, func(t *testing.T, g guest) {
-		for _, m := range holdModes {
-			t.Run(m.name, func(t *testing.T) {
-				e := start(t, g, keyCaseConfig(t, m.hold), m.opts...)
-				vm := e.Worker(0)
-				for _, c := range cases {
-					for _, chunk := range []int{0, 3} {
-						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
-							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
-								Headers: append(headers("content-type", "application/json"), alice...)}
-							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
-							r := roundTrip(vm, x)
-							checkOwnerUpstream(t, e, m.hold, x, formCase{body: c.body, want: c.want, reason: c.reason}, r)
-						})
-					}
-				}
-				if got := metric(t, e, "apiguard.denied.method_override"); got != 12 {
-					t.Errorf("denied.method_override = %d, want 12", got)
-				}
-			})
+	runJSONCases(t, cases, alice, func(t *testing.T, e *host.Envoy) {
+		if got := metric(t, e, "apiguard.denied.method_override"); got != 12 {
+			t.Errorf("denied.method_override = %d, want 12", got)
 		}
 	})
 }
