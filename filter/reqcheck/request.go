@@ -146,14 +146,14 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
-		if JSONMethodOverride(body) {
+		if jsonMethodOverride(body) {
 			return "", problem.ReasonMethodOverride, nil
 		}
 	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
 		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
-		if JSONMethodOverride(body) {
+		if jsonMethodOverride(body) {
 			return "", problem.ReasonMethodOverride, nil
 		}
 	}
@@ -170,7 +170,7 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 	return form, "", nil
 }
 
-// JSONMethodOverride reports whether a well-formed JSON body's top-level
+// jsonMethodOverride reports whether a well-formed JSON body's top-level
 // object has a member named `_method` (unescaped, letter case aside:
 // jsonx.EqualFold). Laravel reads a JSON body into the request's parameter
 // bag, and Symfony's getMethod() (which Laravel's kernel enables) takes a
@@ -178,7 +178,7 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 // member would move the request to a method the route match never saw.
 // Bodies that cannot name it (no "ethod" in any letter case and no escape)
 // are not walked.
-func JSONMethodOverride(body []byte) bool {
+func jsonMethodOverride(body []byte) bool {
 	if !mayNameMethod(body) {
 		return false
 	}
@@ -202,7 +202,7 @@ func JSONMethodOverride(body []byte) bool {
 	}
 }
 
-// mayNameMethod is JSONMethodOverride's pre-filter: a key that unescapes
+// mayNameMethod is jsonMethodOverride's pre-filter: a key that unescapes
 // to `_method` holds "ethod" in some letter case or a backslash escape.
 func mayNameMethod(body []byte) bool {
 	for i := 0; i < len(body); i++ {

@@ -125,6 +125,8 @@ func TestBody_content(t *testing.T) {
 		{"json _METHOD", jsonRoute, Body{}, `{"_METHOD":"DELETE","a":1}`, "", false, problem.ReasonMethodOverride},
 		{"json escaped _method", jsonRoute, Body{}, `{"\u005fmethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
 		{"json escaped m", jsonRoute, Body{}, `{"_\u006Dethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped e", jsonRoute, Body{}, `{"_m\u0065th\u006fd":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json METHOD spelled out", jsonRoute, Body{}, `{"_MeThOd":"DELETE"}`, "", false, problem.ReasonMethodOverride},
 		{"json _method after a nested one", jsonRoute, Body{}, `{"a":{"b":[1,{"c":2}]},"_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
 		{"json nested _method", jsonRoute, Body{}, `{"a":{"_method":"DELETE"}}`, "", false, ""},
 		{"json _method in an array", jsonRoute, Body{}, `[{"_method":"DELETE"}]`, "", false, ""},
