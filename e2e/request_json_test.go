@@ -146,3 +146,26 @@ func TestRequestJSON_methodOverride(t *testing.T) {
 		}
 	})
 }
+
+// On a request.json route a query parameter named like a top-level member
+// of the JSON body is refused: Rails' params lets the query override the
+// body, so /items?qty=-5 with {"qty":1} would reach the upstream as -5
+// after only the body was checked (400 json_query_shadow).
+func TestRequestJSON_queryShadow(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, map[string]any{"tenant": "t1"})))
+	cases := []jsonCase{
+		{"query copy", "/items?qty=-5", `{"sku":"a","qty":1}`, 400, problem.ReasonJSONQueryShadow},
+		{"upper-case copy among others", "/items?page=2&QTY=-5", `{"qty":1}`, 400, problem.ReasonJSONQueryShadow},
+		{"array spelling", "/exact?items[][qty]=-5", `{"items":[{"qty":1}]}`, 400, problem.ReasonJSONQueryShadow},
+		{"PHP spelling", "/items?+is.admin=true", `{"qty":1,"is_admin":false}`, 400, problem.ReasonJSONQueryShadow},
+		{"before body_owner", "/orders?customer_id=bob", `{"customer_id":"alice","meta":{"tenant":"t1"}}`, 400, problem.ReasonJSONQueryShadow},
+		{"other names", "/items?page=2&qtys=1", `{"qty":1}`, 200, ""},
+		{"nested member", "/items?qty=1", `{"item":{"qty":1}}`, 200, ""},
+		{"body_owner route without json", "/owned?qty=1", `{"customer_id":"alice","qty":1}`, 200, ""},
+	}
+	runJSONCases(t, cases, alice, func(t *testing.T, e *host.Envoy) {
+		if got := metric(t, e, "apiguard.denied.json_query_shadow"); got != 10 {
+			t.Errorf("denied.json_query_shadow = %d, want 10", got)
+		}
+	})
+}

@@ -38,6 +38,10 @@ const (
 	// not allow (readOnly, undeclared, case variants of declared names, a
 	// member under a false schema): mass assignment.
 	ReasonJSONSchemaNotAllowed Reason = "json_schema_not_allowed"
+	// 400: on a request.json route, a query parameter named like a
+	// top-level member of the JSON body (Rails merges the query over the
+	// body, so the upstream would read a value the checks never saw).
+	ReasonJSONQueryShadow Reason = "json_query_shadow"
 )
 
 // Reasons of step 1's query and cookie checks (docs/configuration.md "Query and cookie

@@ -121,11 +121,15 @@ func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int
 // strings), for the owner checks' shadows; such a JSON body must be
 // well-formed JSON, as on a body_owner route.
 //
+// On a request.json route a query parameter (of query, the raw query
+// string) named like a top-level member of the body is refused too
+// (jsonQueryShadow).
+//
 // With a schema (request.json.schema, bs not nil) the body is checked
 // against it in the same walk as the JSON limits; a schema refusal
 // (json_schema, json_schema_not_allowed) returns its violations, appended
 // to details when details is not nil (errors.validation_details).
-func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte, details []problem.Violation) (form string, refused problem.Reason, violations []problem.Violation) {
+func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, query string, body []byte, details []problem.Violation) (form string, refused problem.Reason, violations []problem.Violation) {
 	j := cfg.Request
 	switch {
 	case j != nil && j.JSON != nil:
@@ -148,6 +152,9 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		}
 		if jsonMethodOverride(body) {
 			return "", problem.ReasonMethodOverride, nil
+		}
+		if jsonQueryShadow(query, body) {
+			return "", problem.ReasonJSONQueryShadow, nil
 		}
 	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
 		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
@@ -179,9 +186,46 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 // Bodies that cannot name it (no "ethod" in any letter case and no escape)
 // are not walked.
 func jsonMethodOverride(body []byte) bool {
-	if !mayNameMethod(body) {
+	found := false
+	if mayNameMethod(body) {
+		eachTopLevelKey(body, func(k []byte) bool {
+			// No rune outside ASCII folds to a letter of `_method`, so a
+			// match has its seven bytes.
+			found = len(k) == len(MethodParam[0]) && jsonx.EqualFold(string(k), MethodParam[0])
+			return !found
+		})
+	}
+	return found
+}
+
+// jsonQueryShadow reports whether a parameter of query (the raw query
+// string) is named like a top-level member of the well-formed JSON body
+// body, under the one name comparison (httpx.FindQueryParam: `QTY`,
+// `+qty`, `qty[]`, `items[][qty]` all name `qty` or `items` to some
+// framework). Rails' params merges the query over the body (query wins),
+// and Express apps often spread one over the other, so /orders?qty=-5
+// with {"qty":1} would reach the upstream as -5 while only the body was
+// checked. Only requests with a query string are walked; the body's keys
+// are normalised once each.
+func jsonQueryShadow(query string, body []byte) bool {
+	if query == "" {
 		return false
 	}
+	var names []string
+	eachTopLevelKey(body, func(k []byte) bool {
+		if n := httpx.NormalizeQueryName(string(k)); n != "" {
+			names = append(names, n)
+		}
+		return true
+	})
+	return httpx.FindQueryParam(query, names) >= 0
+}
+
+// eachTopLevelKey calls f with the unescaped name of each member of a
+// well-formed JSON body's top-level object, in order, until f returns
+// false (nothing for any other top-level value). The slice is valid
+// during the call only. It walks with a pooled Checker's scanner.
+func eachTopLevelKey(body []byte, f func(key []byte) bool) {
 	c := checkers.Get().(*Checker)
 	defer checkers.Put(c)
 	s := &c.s
@@ -191,13 +235,10 @@ func jsonMethodOverride(body []byte) bool {
 	for {
 		tok, err := s.NextIn(keysOnly, nil)
 		if err != nil || tok.Kind == jsonx.TokenEnd {
-			return false
+			return
 		}
-		// No rune outside ASCII folds to a letter of `_method`, so a
-		// match has its seven bytes.
-		if k := s.Key(); tok.Kind == jsonx.TokenKey && s.Depth() == 1 && len(k) == len(MethodParam[0]) &&
-			jsonx.EqualFold(string(k), MethodParam[0]) {
-			return true
+		if tok.Kind == jsonx.TokenKey && s.Depth() == 1 && !f(s.Key()) {
+			return
 		}
 	}
 }
