@@ -79,7 +79,7 @@ func TestRequestJSON_caseFoldedKeys(t *testing.T) {
 		jsonCase{"body_owner nested parent", "/orders", `{"customer_id":"alice","meta":{"tenant":"t1"},"Meta":{"tenant":"t2"}}`, 403, problem.ReasonBodyOwnerAmbiguous},
 		jsonCase{"body_owner only another case", "/orders", `{"Customer_Id":"alice","meta":{"tenant":"t1"}}`, 403, problem.ReasonBodyOwnerMissing},
 	)
-	runJSONCases(t, cases, alice, nil)
+	runJSONCases(t, cases, "application/json", alice, nil)
 }
 
 // jsonCase is one JSON request of keyCaseConfig's routes.
@@ -89,11 +89,12 @@ type jsonCase struct {
 	reason           problem.Reason
 }
 
-// runJSONCases POSTs each case as application/json with the credential
-// tok, natively and through the .wasm, in both header modes, whole and in
+// runJSONCases POSTs each case with the Content-Type ct (noContentType for
+// none)
+// and the credential tok, natively and through the .wasm, in both header modes, whole and in
 // 3-byte chunks, and checks the answer and what reached upstream
 // (checkOwnerUpstream); then after(e), when given, on each Envoy.
-func runJSONCases(t *testing.T, cases []jsonCase, tok []proxy.Pair, after func(t *testing.T, e *host.Envoy)) {
+func runJSONCases(t *testing.T, cases []jsonCase, ct string, tok []proxy.Pair, after func(t *testing.T, e *host.Envoy)) {
 	t.Helper()
 	eachProfile(t, func(t *testing.T, g guest) {
 		for _, m := range holdModes {
@@ -103,8 +104,12 @@ func runJSONCases(t *testing.T, cases []jsonCase, tok []proxy.Pair, after func(t
 				for _, c := range cases {
 					for _, chunk := range []int{0, 3} {
 						t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
-							req := host.Request{Method: "POST", Path: c.path, Body: []byte(c.body), ChunkSize: chunk,
-								Headers: append(headers("content-type", "application/json"), tok...)}
+							typ := ct
+							if typ == noContentType {
+								typ = ""
+							}
+							req := postWith(c.path, typ, c.body, tok)
+							req.ChunkSize = chunk
 							x := exchange{name: c.name, req: req, want: c.want, reason: c.reason}
 							if c.want == 403 {
 								x.headers = chScope
@@ -140,7 +145,7 @@ func TestRequestJSON_methodOverride(t *testing.T) {
 		{"in an array", "/exact", `[{"_method":"DELETE"}]`, 200, ""},
 		{"a value, other names", "/items", `{"qty":1,"note":"_method","method":"x","_methods":1}`, 200, ""},
 	}
-	runJSONCases(t, cases, alice, func(t *testing.T, e *host.Envoy) {
+	runJSONCases(t, cases, "application/json", alice, func(t *testing.T, e *host.Envoy) {
 		if got := metric(t, e, "apiguard.denied.method_override"); got != 12 {
 			t.Errorf("denied.method_override = %d, want 12", got)
 		}
@@ -163,9 +168,41 @@ func TestRequestJSON_queryShadow(t *testing.T) {
 		{"nested member", "/items?qty=1", `{"item":{"qty":1}}`, 200, ""},
 		{"body_owner route without json", "/owned?qty=1", `{"customer_id":"alice","qty":1}`, 200, ""},
 	}
-	runJSONCases(t, cases, alice, func(t *testing.T, e *host.Envoy) {
+	runJSONCases(t, cases, "application/json", alice, func(t *testing.T, e *host.Envoy) {
 		if got := metric(t, e, "apiguard.denied.json_query_shadow"); got != 10 {
 			t.Errorf("denied.json_query_shadow = %d, want 10", got)
 		}
 	})
+}
+
+// A json route's body sent as a form (or as an untyped POST, which Rack
+// parses as one) is read by PHP, Rack and Laravel as form fields: past its
+// first field (JSON text no framework binds) it may name nothing, or
+// {"name":"x&role=admin"} would pass the JSON checks and reach the
+// upstream as role=admin (400 json_form_fields).
+func TestRequestJSON_sentAsForm(t *testing.T) {
+	alice := bearer(mint(t, "ed", "EdDSA", claimsAt(host.DefaultStart, idpIssuer, map[string]any{"tenant": "t1"})))
+	cases := []jsonCase{
+		{"an & field", "/items", `{"qty":1,"note":"x&role=admin"}`, 400, problem.ReasonJSONFormFields},
+		{"a ; field", "/exact", `{"note":"x;role=admin"}`, 400, problem.ReasonJSONFormFields},
+		{"text with &", "/items", `{"qty":1,"note":"Tom & Jerry"}`, 400, problem.ReasonJSONFormFields},
+		{"a _method field", "/items", `{"note":"&_method=DELETE"}`, 400, problem.ReasonMethodOverride},
+		{"one field", "/items", `{"qty":1,"note":"a=b"}`, 200, ""},
+		{"body_owner route without json", "/owned", `{"customer_id":"alice","note":"x&role=admin"}`, 200, ""},
+	}
+	for _, ct := range []string{"application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8", noContentType} {
+		t.Run(ct, func(t *testing.T) {
+			runJSONCases(t, cases, ct, alice, func(t *testing.T, e *host.Envoy) {
+				if got := metric(t, e, "apiguard.denied.json_form_fields"); got != 6 {
+					t.Errorf("denied.json_form_fields = %d, want 6", got)
+				}
+			})
+		})
+	}
+	// Sent as JSON, the same bodies pass.
+	var asJSON []jsonCase
+	for _, c := range cases[:3] {
+		asJSON = append(asJSON, jsonCase{c.name + " as JSON", c.path, c.body, 200, ""})
+	}
+	runJSONCases(t, asJSON, "application/json", alice, nil)
 }

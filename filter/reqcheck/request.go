@@ -33,10 +33,12 @@ type Body struct {
 	Mode  BodyMode
 	Limit int64
 	// Form says the body is also read as a form, for the form shadows of
-	// auth.owner and auth.body_owner: the route has such rules and the
-	// request is application/x-www-form-urlencoded (or a POST without a
-	// Content-Type, which Rack reads as one). Multipart says it is read as
-	// multipart/form-data (its part names), on such a route.
+	// auth.owner and auth.body_owner, and on a request.json route for the
+	// fields a JSON body sent as a form would smuggle: the route has such
+	// rules and the request is application/x-www-form-urlencoded (or a
+	// POST without a Content-Type, which Rack reads as one). Multipart
+	// says it is read as multipart/form-data (its part names), on an owner
+	// or body_owner route.
 	Form, Multipart bool
 	// JSON says the body is read as JSON for the JSON copies of
 	// auth.owner: the route has owner rules and a Content-Type says JSON
@@ -73,13 +75,15 @@ func ForbiddenQuery(cfg *config.RoutePolicy, query string) bool {
 //
 // A form-encoded or multipart request (or a POST without a Content-Type)
 // on a route with auth.owner or body_owner rules is read too, for the form
-// shadows of those rules, within max_body_bytes or the 1 MiB default, and
+// shadows of those rules (and on a request.json route, whose body is read
+// anyway, a form-encoded one is also read as a form), within
+// max_body_bytes or the 1 MiB default, and
 // so is a request whose Content-Type says JSON on a route with auth.owner
 // rules, for their JSON copies; any other request to such a route is not
 // (unless another rule reads it).
 func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int, refused problem.Reason) {
 	limit, capped := cfg.RequestBodyLimit()
-	b.Form = cfg.ReadsFormBody() && req.FormEncoded()
+	b.Form = (cfg.ReadsFormBody() || cfg.Request != nil && cfg.Request.JSON != nil) && req.FormEncoded()
 	b.Multipart = cfg.ReadsFormBody() && req.MultipartEncoded()
 	b.JSON = cfg.ReadsJSONCopies() && req.JSONEncoded()
 	formLike := b.Form || b.Multipart || b.JSON
@@ -174,7 +178,28 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, query strin
 	if b.formHas(form, MethodParam) {
 		return "", problem.ReasonMethodOverride, nil
 	}
+	if j != nil && j.JSON != nil && b.Form && formFieldsAfterFirst(form) {
+		return "", problem.ReasonJSONFormFields, nil
+	}
 	return form, "", nil
+}
+
+// formFieldsAfterFirst reports whether a form (split as NextQueryParam
+// splits a query) has a field with a non-empty name after its first one.
+// A well-formed JSON body read as a form has a first field no framework
+// binds (its name starts with JSON text, `{`, `[`, `"`, a digit or a
+// literal); any later one is a name of the client's choosing that PHP,
+// Rack and Laravel would bind beside what the JSON checks saw.
+func formFieldsAfterFirst(form string) bool {
+	_, _, _, _, i := httpx.NextQueryParam(form, 0)
+	for i <= len(form) {
+		name, _, _, _, next := httpx.NextQueryParam(form, i)
+		if name != "" {
+			return true
+		}
+		i = next
+	}
+	return false
 }
 
 // jsonMethodOverride reports whether a well-formed JSON body's top-level

@@ -62,7 +62,10 @@ func TestBody_declared(t *testing.T) {
 		{"cap only", capped, view("POST", "/", "", "content-length", "10"), BodyCount, 10, false, false, 0, ""},
 		{"over the cap", capped, view("POST", "/", "", "content-length", "11"), BodyCount, 10, false, false, 413, problem.ReasonBodyTooLarge},
 		{"bad length", capped, view("POST", "/", "", "content-length", "+1"), BodyCount, 10, false, false, 400, problem.ReasonBadContentLength},
-		{"json", jsonRoute, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		{"json", jsonRoute, view("POST", "/", "", "content-type", "application/json"), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		// Rack reads an untyped POST as a form, so a json route reads it as one too.
+		{"json, untyped POST", jsonRoute, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
+		{"json sent as a form", jsonRoute, view("PUT", "/", "", "content-type", "application/x-www-form-urlencoded"), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
 		{"json upgrade", jsonRoute, view("GET", "/", "", "upgrade", "websocket"), BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
 		{"owner, untyped POST", owner, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
 		{"owner, multipart", owner, view("PUT", "/", "", "content-type", "multipart/form-data; boundary=x"), BodyRead, config.DefaultMaxBodyBytes, false, true, 0, ""},
@@ -118,6 +121,19 @@ func TestBody_content(t *testing.T) {
 		{"owner JSON case duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","USER_ID":"b"}`, "", false, problem.Reason("json_duplicate_key_case")},
 		{"owner JSON malformed", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":`, "", true, ""},
 		{"owner JSON empty", &config.RoutePolicy{}, Body{JSON: true}, ``, "", false, ""},
+		// A json route's body sent as a form (or untyped, which Rack reads
+		// as one) is read by PHP, Rack and Laravel as form fields: past its
+		// first field (JSON text, a name no framework binds) it may name
+		// none, or it would smuggle members the JSON checks never saw.
+		{"json as a form, one field", jsonRoute, Body{Form: true}, `{"a":1}`, `{"a":1}`, false, ""},
+		{"json as a form, = inside", jsonRoute, Body{Form: true}, `{"a":"x=y"}`, `{"a":"x=y"}`, false, ""},
+		{"json as a form, trailing &", jsonRoute, Body{Form: true}, `{"a":1}&`, "", true, ""},
+		{"json as a form, & field", jsonRoute, Body{Form: true}, `{"a":"x&role=admin"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, ; field", jsonRoute, Body{Form: true}, `{"a":"x;role=admin"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, text with &", jsonRoute, Body{Form: true}, `{"a":"Tom & Jerry"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, && only", jsonRoute, Body{Form: true}, `{"a":"x&&"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, _method", jsonRoute, Body{Form: true}, `{"a":"&_method=PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"json as JSON, & field", jsonRoute, Body{}, `{"a":"x&role=admin"}`, "", false, ""},
 		// A JSON body the filter reads may not name `_method` at its top
 		// level: Laravel reads a JSON body's `_method` as a POST's method,
 		// as Rack reads a form's (docs/configuration.md request.json).
