@@ -145,11 +145,7 @@ func TestRequestJSON_methodOverride(t *testing.T) {
 		{"in an array", "/exact", `[{"_method":"DELETE"}]`, 200, ""},
 		{"a value, other names", "/items", `{"qty":1,"note":"_method","method":"x","_methods":1}`, 200, ""},
 	}
-	runJSONCases(t, cases, "application/json", alice, func(t *testing.T, e *host.Envoy) {
-		if got := metric(t, e, "apiguard.denied.method_override"); got != 12 {
-			t.Errorf("denied.method_override = %d, want 12", got)
-		}
-	})
+	runJSONCases(t, cases, "application/json", alice, deniedCount(problem.ReasonMethodOverride, 12))
 }
 
 // On a request.json route a query parameter named like a top-level member
@@ -168,11 +164,7 @@ func TestRequestJSON_queryShadow(t *testing.T) {
 		{"nested member", "/items?qty=1", `{"item":{"qty":1}}`, 200, ""},
 		{"body_owner route without json", "/owned?qty=1", `{"customer_id":"alice","qty":1}`, 200, ""},
 	}
-	runJSONCases(t, cases, "application/json", alice, func(t *testing.T, e *host.Envoy) {
-		if got := metric(t, e, "apiguard.denied.json_query_shadow"); got != 10 {
-			t.Errorf("denied.json_query_shadow = %d, want 10", got)
-		}
-	})
+	runJSONCases(t, cases, "application/json", alice, deniedCount(problem.ReasonJSONQueryShadow, 10))
 }
 
 // A json route's body sent as a form (or as an untyped POST, which Rack
@@ -192,11 +184,7 @@ func TestRequestJSON_sentAsForm(t *testing.T) {
 	}
 	for _, ct := range []string{"application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8", noContentType} {
 		t.Run(ct, func(t *testing.T) {
-			runJSONCases(t, cases, ct, alice, func(t *testing.T, e *host.Envoy) {
-				if got := metric(t, e, "apiguard.denied.json_form_fields"); got != 6 {
-					t.Errorf("denied.json_form_fields = %d, want 6", got)
-				}
-			})
+			runJSONCases(t, cases, ct, alice, deniedCount(problem.ReasonJSONFormFields, 6))
 		})
 	}
 	// Sent as JSON, the same bodies pass.
@@ -205,4 +193,15 @@ func TestRequestJSON_sentAsForm(t *testing.T) {
 		asJSON = append(asJSON, jsonCase{c.name + " as JSON", c.path, c.body, 200, ""})
 	}
 	runJSONCases(t, asJSON, "application/json", alice, nil)
+}
+
+// deniedCount is an after func of runJSONCases: the denied counter of
+// reason stands at n.
+func deniedCount(reason problem.Reason, n int64) func(t *testing.T, e *host.Envoy) {
+	return func(t *testing.T, e *host.Envoy) {
+		t.Helper()
+		if got := metric(t, e, "apiguard.denied."+string(reason)); got != n {
+			t.Errorf("denied.%s = %d, want %d", reason, got, n)
+		}
+	}
 }
