@@ -36,20 +36,24 @@ func TestHygiene_alwaysEnforced(t *testing.T) {
 		}
 		for _, p := range []string{"/open/a%2Fb", "/open/a%2fb", "/open/a%5Cb", "/open/a%5cb", "/open/a%00", "/open/%2E%2E/admin",
 			"/open/%2e", "/open;x=1", "/open/a;b", `/open/a\b`, "/open/./a", "/open/../admin", "/open/..", "/open/.",
-			"/open//a", "//open", "/open/a//", "/open/%zz", "/open/%4", "/report/../open", "/report//x"} {
+			"/open//a", "//open", "/open/a//", "/open/%zz", "/open/%4", "/report/../open", "/report//x",
+			// Double-encoded: one more decoding (a proxy chain, an
+			// upstream that decodes twice) makes them the escapes above.
+			"/open/a%252Fb", "/open/a%252fb", "/open/%255C", "/open/a%2500", "/open/%252E%252E/admin"} {
 			cases = append(cases, exchange{name: "path " + p, req: host.Request{Path: p}, want: 400, reason: problem.ReasonUnsafePath})
 		}
 		cases = append(cases,
 			exchange{name: "override header on a report-only route", req: host.Request{Path: "/report", Headers: headers("x-http-method-override", "GET")}, want: 400, reason: problem.ReasonMethodOverride},
 			exchange{name: "safe path", req: host.Request{Path: "/open/a.b/c..d/%41%20x/"}, want: 200},
+			exchange{name: "an encoded percent before other text", req: host.Request{Path: "/open/%2541%25%25zz%252"}, want: 200},
 			exchange{name: "method word in value", req: host.Request{Path: "/open?x=_method&method=1&_methods=2"}, want: 200},
 			exchange{name: "a leading space is dropped, not turned into _", req: host.Request{Path: "/open?+method=PUT"}, want: 200},
 			exchange{name: "unsafe text in the query is not the path", req: host.Request{Path: "/open?next=/a//b/../c;d%2F"}, want: 200},
 			exchange{name: "other override-like header", req: host.Request{Path: "/open", Headers: headers("x-method", "DELETE")}, want: 200},
 		)
 		runTable(t, e, cases)
-		if got := metric(t, e, "apiguard.denied.unsafe_path"); got != 21 {
-			t.Errorf("denied.unsafe_path = %d, want 21", got)
+		if got := metric(t, e, "apiguard.denied.unsafe_path"); got != 26 {
+			t.Errorf("denied.unsafe_path = %d, want 26", got)
 		}
 		if got := metric(t, e, "apiguard.denied.method_override"); got != 17 {
 			t.Errorf("denied.method_override = %d, want 17", got)

@@ -149,9 +149,24 @@ func TestOwner_formShadow(t *testing.T) {
 		formCase{"second owner rule", "/orgs/acme/members/alice", "Member.ID=bob", "", alice, 403, problem.ReasonOwnerAmbiguous},
 		formCase{"name only in a value", "/users/alice/orders", "note=user_id%3Dbob&x=user_id", "", alice, 200, ""},
 		formCase{"empty form", "/users/alice/orders", "", "", alice, 200, ""},
-		// Not form-encoded: the owner route does not read the body
-		// (docs/configuration.md names urlencoded forms only).
-		formCase{"JSON body", "/users/alice/orders", `{"user_id":"bob"}`, "application/json", alice, 200, ""},
+		// A JSON body: Laravel's input() and `$request->user_id` read its
+		// top-level member before the route's parameter, so a copy must
+		// hold the caller's own id (docs/configuration.md auth.owner).
+		formCase{"JSON body", "/users/alice/orders", `{"user_id":"bob"}`, "application/json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, later member", "/users/alice/orders", `{"note":"hi","user_id":"bob"}`, "application/json; charset=utf-8", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, +json type", "/users/alice/orders", `{"user_id":"bob"}`, "application/merge-patch+json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, upper-case name", "/users/alice/orders", `{"USER_ID":"bob"}`, "application/json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, escaped name", "/users/alice/orders", `{"user\u005fid":"bob"}`, "application/json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, array copy", "/users/alice/orders", `{"user_id":["alice"]}`, "application/json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, second owner rule", "/orgs/acme/members/alice", `{"org":"acme","member_id":"bob"}`, "application/json", alice, 403, problem.ReasonOwnerAmbiguous},
+		formCase{"JSON body, duplicate members", "/users/alice/orders", `{"user_id":"alice","user_id":"bob"}`, "application/json", alice, 400, problem.ReasonJSONDuplicateKey},
+		formCase{"JSON body, case duplicate", "/users/alice/orders", `{"user_id":"alice","User_Id":"bob"}`, "application/json", alice, 400, problem.ReasonJSONDuplicateKeyCase},
+		formCase{"JSON body, malformed", "/users/alice/orders", `{"user_id":"bob"`, "application/json", alice, 400, problem.ReasonJSONSyntax},
+		formCase{"JSON body, own id", "/users/alice/orders", `{"user_id":"alice","note":"hi"}`, "application/json", alice, 200, ""},
+		formCase{"JSON body, nested copy", "/users/alice/orders", `{"order":{"user_id":"bob"}}`, "application/json", alice, 200, ""},
+		formCase{"JSON body, no copy", "/users/alice/orders", `{"note":"user_id=bob"}`, "application/json", alice, 200, ""},
+		formCase{"JSON body, unless holds", "/users/bob/orders", `{"user_id":"carol"}`, "application/json", admin, 200, ""},
+		// Not form-encoded nor JSON: the owner route does not read the body.
 		formCase{"form text as text/plain", "/users/alice/orders", "user_id=bob", "text/plain", alice, 200, ""},
 		formCase{"type with a suffix", "/users/alice/orders", "user_id=bob", form + "x", alice, 200, ""},
 		// unless holds: not checked.
@@ -159,10 +174,12 @@ func TestOwner_formShadow(t *testing.T) {
 		// The path check still runs first, in step 10.
 		formCase{"another user", "/users/bob/orders", "note=hi", "", alice, 403, problem.ReasonOwnerMismatch},
 		// With request.json: the body must be JSON, and a JSON body sent
-		// as a form is still read as one by PHP.
+		// as a form is still read as one by PHP: past its first field it
+		// may name nothing (docs/configuration.md request.json).
 		formCase{"json route, form not JSON", "/users/alice/carts", "user_id=bob", "", alice, 400, problem.ReasonJSONSyntax},
-		formCase{"json route, JSON that is also a form", "/users/alice/carts", `{"a":"&user_id=bob"}`, "", alice, 403, problem.ReasonOwnerAmbiguous},
-		formCase{"json route, JSON form", "/users/alice/carts", `{"a":"&x=1"}`, "", alice, 200, ""},
+		formCase{"json route, JSON that is also a form", "/users/alice/carts", `{"a":"&user_id=bob"}`, "", alice, 400, problem.ReasonJSONFormFields},
+		formCase{"json route, JSON form", "/users/alice/carts", `{"a":"&x=1"}`, "", alice, 400, problem.ReasonJSONFormFields},
+		formCase{"json route, JSON form of one field", "/users/alice/carts", `{"a":"x=1"}`, "", alice, 200, ""},
 		formCase{"json route, JSON type", "/users/alice/carts", `{"a":"&user_id=bob"}`, "application/json", alice, 200, ""},
 		// The cap applies to the read form: 64 bytes on this route.
 		formCase{"capped form at the cap", "/users/alice/notes", "note=" + strings.Repeat("x", 59), "", alice, 200, ""},
@@ -249,8 +266,10 @@ func TestOwner_formReadOnlyWhenNeeded(t *testing.T) {
 	eachProfile(t, func(t *testing.T, g guest) {
 		e := start(t, g, ownerShadowConfig(t, true))
 		runTable(t, e, []exchange{
-			{name: "big JSON body is not read", req: host.Request{Method: "POST", Path: "/users/alice/orders", Body: []byte(`"` + big + `"`),
-				Headers: append(headers("content-type", "application/json"), alice...)}, want: 200},
+			{name: "big text body is not read", req: host.Request{Method: "POST", Path: "/users/alice/orders", Body: []byte(`"` + big + `"`),
+				Headers: append(headers("content-type", "text/plain"), alice...)}, want: 200},
+			{name: "big JSON body is capped at 1 MiB", req: host.Request{Method: "POST", Path: "/users/alice/orders", Body: []byte(`"` + big + `"`),
+				Headers: append(headers("content-type", "application/json"), alice...)}, want: 413, reason: problem.ReasonBodyTooLarge},
 			{name: "big form body is capped at 1 MiB", req: host.Request{Method: "POST", Path: "/users/alice/orders", Body: []byte("note=" + big),
 				Headers: append(headers("content-type", "application/x-www-form-urlencoded"), alice...)}, want: 413, reason: problem.ReasonBodyTooLarge},
 			{name: "declared length over 1 MiB", req: host.Request{Method: "POST", Path: "/users/alice/orders",
@@ -261,14 +280,28 @@ func TestOwner_formReadOnlyWhenNeeded(t *testing.T) {
 				Headers: append(append(ws, headers("content-type", "application/x-www-form-urlencoded")...), alice...)},
 				want: 400, reason: problem.ReasonUpgradeRefused},
 		})
-		// A JSON body to an owner route streams: its first chunk reaches
+		// A text body to an owner route streams: its first chunk reaches
 		// upstream before the request ends.
 		s := e.Worker(0).NewStream(host.StreamProps{})
 		s.RequestHeaders(append(headers(":method", "POST", ":scheme", "https", ":authority", "api", ":path", "/users/alice/orders",
-			"content-type", "application/json"), alice...), false)
+			"content-type", "text/plain"), alice...), false)
 		s.RequestBody([]byte(`{"note":`), false)
 		if up := s.Upstream(); up.Headers == nil || string(up.Body) != `{"note":` {
-			t.Errorf("JSON body held: headers %v, body %q", up.Headers != nil, up.Body)
+			t.Errorf("text body held: headers %v, body %q", up.Headers != nil, up.Body)
+		}
+		s.Complete()
+		// A JSON body is held until complete: its copy of the owner param
+		// never reaches upstream.
+		s = e.Worker(0).NewStream(host.StreamProps{})
+		s.RequestHeaders(append(headers(":method", "PUT", ":scheme", "https", ":authority", "api", ":path", "/users/alice/orders",
+			"content-type", "application/json"), alice...), false)
+		s.RequestBody([]byte(`{"note":"hi",`), false)
+		if up := s.Upstream(); up.Headers != nil || len(up.Body) > 0 {
+			t.Errorf("JSON body streamed: headers %v, body %q", up.Headers != nil, up.Body)
+		}
+		s.RequestBody([]byte(`"user_id":"bob"}`), true)
+		if up := s.Upstream(); up.Headers != nil || len(up.Body) > 0 {
+			t.Errorf("JSON body with another owner reached upstream: headers %v, body %q", up.Headers != nil, up.Body)
 		}
 		s.Complete()
 		// A form body is held until complete.

@@ -61,12 +61,14 @@ func (o *Owner) Check(identity *jsonx.Value, query string, params route.Params) 
 // Form is a request body read as form fields, for the form shadows of the
 // owner and body_owner rules: URL-encoded (fields split and named exactly
 // as query parameters are) or multipart (its part names). Values are never
-// read.
+// read. JSON says the body is also read as JSON for the owner rules' JSON
+// copies (CheckForm), whose values are.
 type Form struct {
-	// Body is the body; "" when it is not read as a form.
+	// Body is the body; "" when it is not read as a form or as JSON.
 	Body       string
 	URLEncoded bool
 	Multipart  bool
+	JSON       bool
 }
 
 // Has reports whether a field of the form is named like one of names
@@ -92,18 +94,62 @@ func (f Form) Has(names []string) bool {
 // of step 12 on a complete application/x-www-form-urlencoded or multipart
 // body: a field named like the param of a rule whose `unless` does not
 // hold is refused (403 with insufficient_scope), as a query parameter is
-// in step 10.
+// in step 10. On a body read as JSON (form.JSON) the same rules refuse a
+// top-level member named like the param (httpx.QueryNameIndex) unless its
+// value is the claim's text (ValueText): Laravel's input() and
+// `$request->user_id` read that member before the route's parameter, so
+// `{"user_id":"bob"}` to /users/alice/... would act on bob. Unlike a form
+// copy, the caller's own id passes: JSON bodies commonly repeat it.
 func CheckForm(rules []Owner, identity *jsonx.Value, form Form) Verdict {
 	if form.Body == "" {
 		return Verdict{}
 	}
+	var doc *jsonx.Value
 	for i := range rules {
 		o := &rules[i]
-		if !o.excepted(identity) && form.Has(o.qname) {
+		if o.excepted(identity) {
+			continue
+		}
+		if form.Has(o.qname) {
+			return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
+		}
+		if !form.JSON {
+			continue
+		}
+		if doc == nil {
+			v, err := jsonx.Parse([]byte(form.Body), jsonx.Limits{})
+			if err != nil {
+				// The body checks let only well-formed JSON through;
+				// fail closed.
+				return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
+			}
+			doc = &v
+		}
+		if !o.jsonCopiesMatch(doc, identity) {
 			return deny(403, problem.ReasonOwnerAmbiguous, ChallengeScope)
 		}
 	}
 	return Verdict{}
+}
+
+// jsonCopiesMatch reports whether every top-level member of doc named like
+// the rule's param holds the claim's text.
+func (o *Owner) jsonCopiesMatch(doc, identity *jsonx.Value) bool {
+	if doc.Kind != jsonx.KindObject {
+		return true
+	}
+	for i := range doc.Members {
+		m := &doc.Members[i]
+		if httpx.QueryNameIndex(m.Key, o.qname...) < 0 {
+			continue
+		}
+		got, ok := ValueText(&m.Value)
+		want, wok := ClaimText(identity, o.claim)
+		if !ok || !wok || want == "" || got != want {
+			return false
+		}
+	}
+	return true
 }
 
 // DecodedEquals reports whether raw, percent-decoded once, is want. A '%'

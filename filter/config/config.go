@@ -377,6 +377,14 @@ func (p *RoutePolicy) ReadsFormBody() bool {
 	return p.Auth != nil && (len(p.Auth.Owner) > 0 || len(p.Auth.BodyOwner) > 0)
 }
 
+// ReadsJSONCopies reports whether the policy reads request bodies whose
+// Content-Type says JSON for the JSON copies of its `auth.owner` params
+// (docs/configuration.md auth.owner: Laravel's input() prefers a JSON
+// body's member to the route's parameter).
+func (p *RoutePolicy) ReadsJSONCopies() bool {
+	return p.Auth != nil && len(p.Auth.Owner) > 0
+}
+
 // RefusesUpgrade reports whether upgrade (WebSocket) requests are refused
 // with 400 on this policy: it must read a body (`request.json`,
 // `auth.body_owner`) or inspect responses (`response`), and an upgraded

@@ -12,6 +12,19 @@ func PercentByte(s string, i int) (b byte, ok bool) {
 	return hi<<4 | lo&0xF, hi&lo&0x10 != 0
 }
 
+// InnerEscape returns the byte that the escape spelled by a
+// percent-encoded '%' at s[i] ("%25") and the two hex digits after it
+// stands for once the text is decoded again: "%252F" decodes to "%2F",
+// so '/'. ok is false when s[i:] starts no such text. A proxy chain or an
+// upstream that decodes twice reads these as the bytes themselves.
+func InnerEscape(s string, i int) (b byte, ok bool) {
+	if d, isEsc := PercentByte(s, i); !isEsc || d != '%' || i+4 >= len(s) {
+		return 0, false
+	}
+	hi, lo := hexDigits[s[i+3]], hexDigits[s[i+4]]
+	return hi<<4 | lo&0xF, hi&lo&0x10 != 0
+}
+
 // hexDigits maps a hex digit to 0x10 plus its value, anything else to 0.
 var hexDigits = [256]byte{
 	'0': 0x10, '1': 0x11, '2': 0x12, '3': 0x13, '4': 0x14,

@@ -40,3 +40,24 @@ func refPercent(p string, i int) (byte, bool) {
 	n, err := strconv.ParseUint(p[i+1:i+3], 16, 8)
 	return byte(n), err == nil
 }
+
+// TestPercent_innerEscape: a percent-encoded '%' followed by two hex
+// digits spells an escape once decoded; anything else does not.
+func TestPercent_innerEscape(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		i    int
+		want byte
+		ok   bool
+	}{
+		{"%252F", 0, '/', true}, {"%252f", 0, '/', true}, {"a%255cb", 1, '\\', true},
+		{"%2500", 0, 0, true}, {"%252E", 0, '.', true}, {"%2541", 0, 'A', true},
+		{"%252", 0, 0, false}, {"%25", 0, 0, false}, {"%25zz", 0, 0, false}, {"%25%2F", 0, 0, false},
+		{"%2F2F", 0, 0, false}, {"x%252F", 0, 0, false}, {"%252F", 1, 0, false},
+	} {
+		got, ok := InnerEscape(c.s, c.i)
+		if ok != c.ok || ok && got != c.want {
+			t.Errorf("InnerEscape(%q, %d) = %#x, %v; want %#x, %v", c.s, c.i, got, ok, c.want, c.ok)
+		}
+	}
+}

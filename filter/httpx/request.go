@@ -120,6 +120,30 @@ func (r *Request) MultipartEncoded() bool {
 	return false
 }
 
+// JSONEncoded reports whether a Content-Type of the request holds "/json"
+// or "+json", letter case aside: Laravel's isJson reads such a body as JSON,
+// and its input() (and `$request->user_id`) then prefer the body's
+// members to the route's parameters (docs/configuration.md auth.owner).
+func (r *Request) JSONEncoded() bool {
+	for _, p := range r.Headers {
+		if HeaderIs(p.Key, "content-type") && (containsFold(p.Value, "/json") || containsFold(p.Value, "+json")) {
+			return true
+		}
+	}
+	return false
+}
+
+// containsFold reports whether s holds lower, a lower-case string, without
+// regard to ASCII letter case in s.
+func containsFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if EqualFoldLower(s[i:i+len(lower)], lower) {
+			return true
+		}
+	}
+	return false
+}
+
 func isFormType(t string) bool {
 	t = strings.TrimLeft(t, " \t")
 	if i := strings.IndexAny(t, ";, \t"); i >= 0 {

@@ -104,3 +104,36 @@ func TestParseStatus_digits(t *testing.T) {
 		}
 	}
 }
+
+// TestRequest_jsonTypeSpellings: a Content-Type that Laravel's isJson
+// (and so its input(), which a JSON body feeds before the route's
+// parameters) reads as JSON: "/json" or "+json" anywhere in any
+// Content-Type, letter case aside.
+func TestRequest_jsonTypeSpellings(t *testing.T) {
+	for _, c := range []struct {
+		types []string
+		want  bool
+	}{
+		{[]string{"application/json"}, true},
+		{[]string{"application/json; charset=utf-8"}, true},
+		{[]string{"APPLICATION/JSON"}, true},
+		{[]string{"application/vnd.api+json"}, true},
+		{[]string{"text/json"}, true},
+		{[]string{"text/plain", "application/json"}, true},
+		{[]string{"application/x-www-form-urlencoded; x=/json"}, true},
+		{[]string{"application/jsonx"}, true},
+		{[]string{"text/plain"}, false},
+		{[]string{"application/jso"}, false},
+		{[]string{"json"}, false},
+		{nil, false},
+	} {
+		r := Request{Method: "POST"}
+		for _, v := range c.types {
+			r.Headers = append(r.Headers, Pair{Key: "Content-Type", Value: v})
+		}
+		r.Headers = append(r.Headers, Pair{Key: "x-note", Value: "application/json"})
+		if got := r.JSONEncoded(); got != c.want {
+			t.Errorf("%q: JSONEncoded = %v, want %v", c.types, got, c.want)
+		}
+	}
+}

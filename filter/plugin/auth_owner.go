@@ -3,9 +3,9 @@ package plugin
 import "github.com/apiguard/apiguard/filter/authn"
 
 // bodyForm is the request body as the form shadows of owner rules read it
-// (step 12): form is the body, or "" when it is not read as a form.
+// (step 12), and as JSON for their JSON copies: form is the body, or "".
 func (s *stream) bodyForm(form string) authn.Form {
-	return authn.Form{Body: form, URLEncoded: s.body.Form, Multipart: s.body.Multipart}
+	return authn.Form{Body: form, URLEncoded: s.body.Form, Multipart: s.body.Multipart, JSON: s.body.JSON}
 }
 
 // checkOwnerForm is the form part of the owner checks (authn.CheckForm),

@@ -80,7 +80,7 @@ func (s *stream) checkBody(body []byte) result {
 	if s.route.BodySchema != nil && s.r.policy.Config.Errors.ValidationDetails {
 		details = make([]problem.Violation, 0, schema.MaxViolations)
 	}
-	form, refused, violations := s.body.CheckContent(s.route.Config, s.route.BodySchema, body, details)
+	form, refused, violations := s.body.CheckContent(s.route.Config, s.route.BodySchema, s.req.Query, body, details)
 	if refused != "" {
 		s.violations = violations
 		return s.refuse(400, refused, nil)

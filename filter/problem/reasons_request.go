@@ -38,6 +38,14 @@ const (
 	// not allow (readOnly, undeclared, case variants of declared names, a
 	// member under a false schema): mass assignment.
 	ReasonJSONSchemaNotAllowed Reason = "json_schema_not_allowed"
+	// 400: on a request.json route, a query parameter named like a
+	// top-level member of the JSON body (Rails merges the query over the
+	// body, so the upstream would read a value the checks never saw).
+	ReasonJSONQueryShadow Reason = "json_query_shadow"
+	// 400: on a request.json route, a JSON body sent as a form (or as an
+	// untyped POST) whose form reading has fields after its first: PHP,
+	// Rack and Laravel would bind them beside what the JSON checks saw.
+	ReasonJSONFormFields Reason = "json_form_fields"
 )
 
 // Reasons of step 1's query and cookie checks (docs/configuration.md "Query and cookie

@@ -9,7 +9,9 @@ import (
 // refused by step 1 of the order of checks. A path is unsafe when it holds
 //
 //   - an encoded slash, backslash, NUL or dot (%2F, %5C, %00, %2E, any case),
-//     which upstreams decode differently from the route matcher;
+//     which upstreams decode differently from the route matcher, or one
+//     encoded twice (%252F, ...; httpx.InnerEscape), which a proxy chain
+//     or an upstream that decodes twice turns into the byte itself;
 //   - a malformed percent escape ('%' not followed by two hex digits), which
 //     upstreams either reject, keep or decode leniently (IIS's %u);
 //   - ';' (matrix parameters and Tomcat's path-parameter stripping);
@@ -34,6 +36,9 @@ func UnsafePath(p string) bool {
 			case '/', '\\', 0, '.':
 				return true
 			}
+			if d2, ok := httpx.InnerEscape(p, i); ok && unsafeEscaped(d2) {
+				return true
+			}
 			i += 2
 		case '/':
 			if i > 0 && badSegment(p[segStart:i], segStart > 0) {
@@ -46,6 +51,10 @@ func UnsafePath(p string) bool {
 	last := p[segStart:]
 	return last == "." || last == ".."
 }
+
+// unsafeEscaped reports the bytes whose escapes step 1 refuses: '/', '\\',
+// NUL and '.'.
+func unsafeEscaped(b byte) bool { return b == '/' || b == '\\' || b == 0 || b == '.' }
 
 // badSegment reports whether a segment followed by '/' is empty (when it
 // follows a slash itself, i.e. "//") or a dot segment.

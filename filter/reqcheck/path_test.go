@@ -29,6 +29,13 @@ func TestPath_unsafe(t *testing.T) {
 		{"/...", false},
 		{"/caf%C3%A9/%20x%41", false},
 		{"/%25", false},
+		{"/%2541%25zz%252", false},
+		{"/a%252Fb", true},
+		{"/a%252fb", true},
+		{"/%255c", true},
+		{"/a%2500", true},
+		{"/%252E%252e/admin", true},
+		{"/a%25%2F", true},
 		{"/a%2Fb", true},
 		{"/a%2fb", true},
 		{"/a%5Cb", true},
@@ -81,6 +88,13 @@ func unsafePathRef(p string) bool {
 		switch strings.ToUpper(p[i+1 : i+3]) {
 		case "2F", "5C", "00", "2E":
 			return true
+		case "25":
+			if i+5 <= len(p) {
+				switch strings.ToUpper(p[i+3 : i+5]) {
+				case "2F", "5C", "00", "2E":
+					return true
+				}
+			}
 		}
 		i += 2
 	}
@@ -99,7 +113,7 @@ func unsafePathRef(p string) bool {
 }
 
 func FuzzPath_unsafe(f *testing.F) {
-	for _, s := range []string{"/", "/a//b", "/a/./b", "/%2e", "/a%2", "/a;b", "/x/", "//", "a/../b", "/%41/"} {
+	for _, s := range []string{"/", "/a//b", "/a/./b", "/%2e", "/a%2", "/a;b", "/x/", "//", "a/../b", "/%41/", "/%252f", "/%25%2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {

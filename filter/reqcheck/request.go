@@ -33,11 +33,18 @@ type Body struct {
 	Mode  BodyMode
 	Limit int64
 	// Form says the body is also read as a form, for the form shadows of
-	// auth.owner and auth.body_owner: the route has such rules and the
-	// request is application/x-www-form-urlencoded (or a POST without a
-	// Content-Type, which Rack reads as one). Multipart says it is read as
-	// multipart/form-data (its part names), on such a route.
+	// auth.owner and auth.body_owner, and on a request.json route for the
+	// fields a JSON body sent as a form would smuggle: the route has such
+	// rules and the request is application/x-www-form-urlencoded (or a
+	// POST without a Content-Type, which Rack reads as one). Multipart
+	// says it is read as multipart/form-data (its part names), on an owner
+	// or body_owner route.
 	Form, Multipart bool
+	// JSON says the body is read as JSON for the JSON copies of
+	// auth.owner: the route has owner rules and a Content-Type says JSON
+	// (httpx.Request.JSONEncoded), which Laravel reads before the route's
+	// parameters.
+	JSON bool
 	// Seen is the number of body bytes counted (BodyCount) or buffered
 	// (BodyRead) so far.
 	Seen int64
@@ -68,13 +75,18 @@ func ForbiddenQuery(cfg *config.RoutePolicy, query string) bool {
 //
 // A form-encoded or multipart request (or a POST without a Content-Type)
 // on a route with auth.owner or body_owner rules is read too, for the form
-// shadows of those rules, within max_body_bytes or the 1 MiB default; any
-// other request to such a route is not (unless another rule reads it).
+// shadows of those rules (and on a request.json route, whose body is read
+// anyway, a form-encoded one is also read as a form), within
+// max_body_bytes or the 1 MiB default, and
+// so is a request whose Content-Type says JSON on a route with auth.owner
+// rules, for their JSON copies; any other request to such a route is not
+// (unless another rule reads it).
 func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int, refused problem.Reason) {
 	limit, capped := cfg.RequestBodyLimit()
-	b.Form = cfg.ReadsFormBody() && req.FormEncoded()
+	b.Form = (cfg.ReadsFormBody() || cfg.Request != nil && cfg.Request.JSON != nil) && req.FormEncoded()
 	b.Multipart = cfg.ReadsFormBody() && req.MultipartEncoded()
-	formLike := b.Form || b.Multipart
+	b.JSON = cfg.ReadsJSONCopies() && req.JSONEncoded()
+	formLike := b.Form || b.Multipart || b.JSON
 	if formLike && !capped {
 		limit, capped = config.DefaultMaxBodyBytes, true
 	}
@@ -108,14 +120,20 @@ func (b *Body) Declared(cfg *config.RoutePolicy, req *httpx.Request) (status int
 // and metrics); then, for a body read as a form, a control character in a
 // field name (PHP cuts it at NUL) or a `_method` field (Rack, Laravel and
 // Symfony read it from the body), as step 1 does for the query. form is
-// the body as a string when it is read as a form (one copy: the splitter
-// and the name normaliser read strings), for the owner checks' shadows.
+// the body as a string when it is read as a form or for the owner checks'
+// JSON copies (one copy: the splitter and the name normaliser read
+// strings), for the owner checks' shadows; such a JSON body must be
+// well-formed JSON, as on a body_owner route.
+//
+// On a request.json route a query parameter (of query, the raw query
+// string) named like a top-level member of the body is refused too
+// (jsonQueryShadow).
 //
 // With a schema (request.json.schema, bs not nil) the body is checked
 // against it in the same walk as the JSON limits; a schema refusal
 // (json_schema, json_schema_not_allowed) returns its violations, appended
 // to details when details is not nil (errors.validation_details).
-func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte, details []problem.Violation) (form string, refused problem.Reason, violations []problem.Violation) {
+func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, query string, body []byte, details []problem.Violation) (form string, refused problem.Reason, violations []problem.Violation) {
 	j := cfg.Request
 	switch {
 	case j != nil && j.JSON != nil:
@@ -136,12 +154,21 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
-	case len(body) > 0 && cfg.ReadsRequestBody():
+		if jsonMethodOverride(body) {
+			return "", problem.ReasonMethodOverride, nil
+		}
+		if jsonQueryShadow(query, body) {
+			return "", problem.ReasonJSONQueryShadow, nil
+		}
+	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
 		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
 			return "", problem.Reason(f.String()), nil
 		}
+		if jsonMethodOverride(body) {
+			return "", problem.ReasonMethodOverride, nil
+		}
 	}
-	if !b.Form && !b.Multipart {
+	if !b.Form && !b.Multipart && !b.JSON {
 		return "", "", nil
 	}
 	form = string(body)
@@ -151,7 +178,108 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, body []byte
 	if b.formHas(form, MethodParam) {
 		return "", problem.ReasonMethodOverride, nil
 	}
+	if j != nil && j.JSON != nil && b.Form && formFieldsAfterFirst(form) {
+		return "", problem.ReasonJSONFormFields, nil
+	}
 	return form, "", nil
+}
+
+// formFieldsAfterFirst reports whether a form (split as NextQueryParam
+// splits a query) has a field with a non-empty name after its first one.
+// A well-formed JSON body read as a form has a first field no framework
+// binds (its name starts with JSON text, `{`, `[`, `"`, a digit or a
+// literal); any later one is a name of the client's choosing that PHP,
+// Rack and Laravel would bind beside what the JSON checks saw.
+func formFieldsAfterFirst(form string) bool {
+	_, _, _, _, i := httpx.NextQueryParam(form, 0)
+	for i <= len(form) {
+		name, _, _, _, next := httpx.NextQueryParam(form, i)
+		if name != "" {
+			return true
+		}
+		i = next
+	}
+	return false
+}
+
+// jsonMethodOverride reports whether a well-formed JSON body's top-level
+// object has a member named `_method` (unescaped, letter case aside:
+// jsonx.EqualFold). Laravel reads a JSON body into the request's parameter
+// bag, and Symfony's getMethod() (which Laravel's kernel enables) takes a
+// POST's method from its `_method`, as Rack does from a form's, so such a
+// member would move the request to a method the route match never saw.
+// Bodies that cannot name it (no "ethod" in any letter case and no escape)
+// are not walked.
+func jsonMethodOverride(body []byte) bool {
+	found := false
+	if mayNameMethod(body) {
+		eachTopLevelKey(body, func(k []byte) bool {
+			// No rune outside ASCII folds to a letter of `_method`, so a
+			// match has its seven bytes.
+			found = len(k) == len(MethodParam[0]) && jsonx.EqualFold(string(k), MethodParam[0])
+			return !found
+		})
+	}
+	return found
+}
+
+// jsonQueryShadow reports whether a parameter of query (the raw query
+// string) is named like a top-level member of the well-formed JSON body
+// body, under the one name comparison (httpx.FindQueryParam: `QTY`,
+// `+qty`, `qty[]`, `items[][qty]` all name `qty` or `items` to some
+// framework). Rails' params merges the query over the body (query wins),
+// and Express apps often spread one over the other, so /orders?qty=-5
+// with {"qty":1} would reach the upstream as -5 while only the body was
+// checked. Only requests with a query string are walked; the body's keys
+// are normalised once each.
+func jsonQueryShadow(query string, body []byte) bool {
+	if query == "" {
+		return false
+	}
+	var names []string
+	eachTopLevelKey(body, func(k []byte) bool {
+		if n := httpx.NormalizeQueryName(string(k)); n != "" {
+			names = append(names, n)
+		}
+		return true
+	})
+	return httpx.FindQueryParam(query, names) >= 0
+}
+
+// eachTopLevelKey calls f with the unescaped name of each member of a
+// well-formed JSON body's top-level object, in order, until f returns
+// false (nothing for any other top-level value). The slice is valid
+// during the call only. It walks with a pooled Checker's scanner.
+func eachTopLevelKey(body []byte, f func(key []byte) bool) {
+	c := checkers.Get().(*Checker)
+	defer checkers.Put(c)
+	s := &c.s
+	s.FoldDuplicates = false // the body checks have judged its keys
+	s.Reset(body, jsonx.Limits{})
+	defer s.Reset(nil, jsonx.Limits{})
+	for {
+		tok, err := s.NextIn(keysOnly, nil)
+		if err != nil || tok.Kind == jsonx.TokenEnd {
+			return
+		}
+		if tok.Kind == jsonx.TokenKey && s.Depth() == 1 && !f(s.Key()) {
+			return
+		}
+	}
+}
+
+// mayNameMethod is jsonMethodOverride's pre-filter: a key that unescapes
+// to `_method` holds "ethod" in some letter case or a backslash escape.
+func mayNameMethod(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		switch c := body[i]; {
+		case c == '\\':
+			return true
+		case c|0x20 == 'e' && i+5 <= len(body) && httpx.EqualFoldLower(string(body[i:i+5]), "ethod"):
+			return true
+		}
+	}
+	return false
 }
 
 // formUnsafe reports whether a field name of the body read as a form holds

@@ -62,15 +62,27 @@ func TestBody_declared(t *testing.T) {
 		{"cap only", capped, view("POST", "/", "", "content-length", "10"), BodyCount, 10, false, false, 0, ""},
 		{"over the cap", capped, view("POST", "/", "", "content-length", "11"), BodyCount, 10, false, false, 413, problem.ReasonBodyTooLarge},
 		{"bad length", capped, view("POST", "/", "", "content-length", "+1"), BodyCount, 10, false, false, 400, problem.ReasonBadContentLength},
-		{"json", jsonRoute, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		{"json", jsonRoute, view("POST", "/", "", "content-type", "application/json"), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		// Rack reads an untyped POST as a form, so a json route reads it as one too.
+		{"json, untyped POST", jsonRoute, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
+		{"json sent as a form", jsonRoute, view("PUT", "/", "", "content-type", "application/x-www-form-urlencoded"), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
 		{"json upgrade", jsonRoute, view("GET", "/", "", "upgrade", "websocket"), BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
 		{"owner, untyped POST", owner, view("POST", "/", ""), BodyRead, config.DefaultMaxBodyBytes, true, false, 0, ""},
 		{"owner, multipart", owner, view("PUT", "/", "", "content-type", "multipart/form-data; boundary=x"), BodyRead, config.DefaultMaxBodyBytes, false, true, 0, ""},
-		{"owner, JSON", owner, view("PUT", "/", "", "content-type", "application/json"), BodyPass, 0, false, false, 0, ""},
+		{"owner, JSON", owner, view("PUT", "/", "", "content-type", "application/json"), BodyRead, config.DefaultMaxBodyBytes, false, false, 0, ""},
+		{"owner, +json over the cap", owner, view("PATCH", "/", "", "content-type", "application/merge-patch+json", "content-length", "1048577"),
+			BodyRead, config.DefaultMaxBodyBytes, false, false, 413, problem.ReasonBodyTooLarge},
+		{"owner, JSON upgrade", owner, view("GET", "/", "", "content-type", "application/json", "upgrade", "websocket"),
+			BodyRead, config.DefaultMaxBodyBytes, false, false, 400, problem.ReasonUpgradeRefused},
+		{"owner, text", owner, view("PUT", "/", "", "content-type", "text/plain"), BodyPass, 0, false, false, 0, ""},
+		{"JSON without owner rules", &config.RoutePolicy{}, view("PUT", "/", "", "content-type", "application/json"), BodyPass, 0, false, false, 0, ""},
 	} {
 		var b Body
 		status, reason := b.Declared(c.cfg, c.req)
-		if status != c.status || reason != c.reason || b.Mode != c.mode || b.Limit != c.limit || b.Form != c.form || b.Multipart != c.mult {
+		// A JSON body is read for the owner checks' JSON copies exactly
+		// when the route reads it on their behalf.
+		wantJSON := c.cfg == owner && c.mode == BodyRead && !c.form && !c.mult
+		if status != c.status || reason != c.reason || b.Mode != c.mode || b.Limit != c.limit || b.Form != c.form || b.Multipart != c.mult || b.JSON != wantJSON {
 			t.Errorf("%s: %d %q %+v", c.name, status, reason, b)
 		}
 	}
@@ -101,10 +113,82 @@ func TestBody_content(t *testing.T) {
 		{"form _method", &config.RoutePolicy{}, Body{Form: true}, `a=1&_METHOD=PUT`, "", false, problem.ReasonMethodOverride},
 		{"form control", &config.RoutePolicy{}, Body{Form: true}, "a%01=1", "", false, problem.ReasonUnsafeForm},
 		{"multipart _method", &config.RoutePolicy{}, Body{Multipart: true}, "--x\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\nPUT\r\n--x--", "", false, problem.ReasonMethodOverride},
+		// A JSON body read for the owner checks' JSON copies must be
+		// well-formed (PHP keeps the last of duplicate members), and is
+		// handed on for them; its `_method`-like text is not a form.
+		{"owner JSON ok", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","x":"&_method=PUT"}`, `{"user_id":"a","x":"&_method=PUT"}`, false, ""},
+		{"owner JSON duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","user_id":"b"}`, "", false, problem.Reason("json_duplicate_key")},
+		{"owner JSON case duplicate", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":"a","USER_ID":"b"}`, "", false, problem.Reason("json_duplicate_key_case")},
+		{"owner JSON malformed", &config.RoutePolicy{}, Body{JSON: true}, `{"user_id":`, "", true, ""},
+		{"owner JSON empty", &config.RoutePolicy{}, Body{JSON: true}, ``, "", false, ""},
+		// A json route's body sent as a form (or untyped, which Rack reads
+		// as one) is read by PHP, Rack and Laravel as form fields: past its
+		// first field (JSON text, a name no framework binds) it may name
+		// none, or it would smuggle members the JSON checks never saw.
+		{"json as a form, one field", jsonRoute, Body{Form: true}, `{"a":1}`, `{"a":1}`, false, ""},
+		{"json as a form, = inside", jsonRoute, Body{Form: true}, `{"a":"x=y"}`, `{"a":"x=y"}`, false, ""},
+		{"json as a form, trailing &", jsonRoute, Body{Form: true}, `{"a":1}&`, "", true, ""},
+		{"json as a form, & field", jsonRoute, Body{Form: true}, `{"a":"x&role=admin"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, ; field", jsonRoute, Body{Form: true}, `{"a":"x;role=admin"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, text with &", jsonRoute, Body{Form: true}, `{"a":"Tom & Jerry"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, && only", jsonRoute, Body{Form: true}, `{"a":"x&&"}`, "", false, problem.ReasonJSONFormFields},
+		{"json as a form, _method", jsonRoute, Body{Form: true}, `{"a":"&_method=PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"json as JSON, & field", jsonRoute, Body{}, `{"a":"x&role=admin"}`, "", false, ""},
+		// A JSON body the filter reads may not name `_method` at its top
+		// level: Laravel reads a JSON body's `_method` as a POST's method,
+		// as Rack reads a form's (docs/configuration.md request.json).
+		{"json _method", jsonRoute, Body{}, `{"a":1,"_method":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json _METHOD", jsonRoute, Body{}, `{"_METHOD":"DELETE","a":1}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped _method", jsonRoute, Body{}, `{"\u005fmethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped m", jsonRoute, Body{}, `{"_\u006Dethod":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json escaped e", jsonRoute, Body{}, `{"_m\u0065th\u006fd":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json METHOD spelled out", jsonRoute, Body{}, `{"_MeThOd":"DELETE"}`, "", false, problem.ReasonMethodOverride},
+		{"json _method after a nested one", jsonRoute, Body{}, `{"a":{"b":[1,{"c":2}]},"_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"json nested _method", jsonRoute, Body{}, `{"a":{"_method":"DELETE"}}`, "", false, ""},
+		{"json _method in an array", jsonRoute, Body{}, `[{"_method":"DELETE"}]`, "", false, ""},
+		{"json _method as a value", jsonRoute, Body{}, `{"note":"_method","method":"x","_methods":1}`, "", false, ""},
+		{"body_owner _method", bodyOwner, Body{}, `{"id":"a","_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
+		{"owner JSON _method", &config.RoutePolicy{}, Body{JSON: true}, `{"_method":"PUT"}`, "", false, problem.ReasonMethodOverride},
 	} {
-		form, reason, _ := c.b.CheckContent(c.cfg, nil, []byte(c.body), nil)
+		form, reason, _ := c.b.CheckContent(c.cfg, nil, "", []byte(c.body), nil)
 		if c.wantError && reason == "" || !c.wantError && reason != c.want || form != c.wantForm {
 			t.Errorf("%s: %q %q", c.name, form, reason)
+		}
+	}
+}
+
+// TestBody_jsonQueryShadow: on a request.json route, a query parameter
+// named like a top-level member of the JSON body (the one name
+// comparison) is refused (400 json_query_shadow): Rails' params merges the
+// query over the body, so /orders?qty=-5 with {"qty":1} reads -5 while the
+// body alone was checked. Other routes' bodies, nested members, values and
+// other names pass.
+func TestBody_jsonQueryShadow(t *testing.T) {
+	jsonRoute := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}}}
+	bodyOwner := &config.RoutePolicy{Auth: &config.Auth{BodyOwner: []config.BodyOwnerRule{{Field: []string{"id"}}}}}
+	for _, c := range []struct {
+		name        string
+		cfg         *config.RoutePolicy
+		query, body string
+		want        problem.Reason
+	}{
+		{"shadow", jsonRoute, "qty=-5", `{"sku":"a","qty":1}`, problem.ReasonJSONQueryShadow},
+		{"shadow among others", jsonRoute, "page=2&QTY=-5", `{"qty":1}`, problem.ReasonJSONQueryShadow},
+		{"array spelling", jsonRoute, "items[][qty]=-5", `{"items":[{"qty":1}]}`, problem.ReasonJSONQueryShadow},
+		{"PHP spelling", jsonRoute, "+is.admin=1", `{"is_admin":false}`, problem.ReasonJSONQueryShadow},
+		{"escaped key", jsonRoute, "qty=-5", `{"q\u0074y":1}`, problem.ReasonJSONQueryShadow},
+		{"no value", jsonRoute, "a=1;qty", `{"qty":1}`, problem.ReasonJSONQueryShadow},
+		{"nested member", jsonRoute, "qty=-5", `{"item":{"qty":1}}`, ""},
+		{"a value", jsonRoute, "note=qty", `{"note2":"qty"}`, ""},
+		{"other names", jsonRoute, "page=2&qtys=1", `{"qty":1}`, ""},
+		{"no query", jsonRoute, "", `{"qty":1}`, ""},
+		{"an array body", jsonRoute, "qty=1", `[{"qty":1}]`, ""},
+		{"empty body", jsonRoute, "qty=1", ``, ""},
+		{"body_owner route without json", bodyOwner, "qty=1", `{"id":"a","qty":1}`, ""},
+	} {
+		var b Body
+		if _, reason, _ := b.CheckContent(c.cfg, nil, c.query, []byte(c.body), nil); reason != c.want {
+			t.Errorf("%s: %q, want %q", c.name, reason, c.want)
 		}
 	}
 }

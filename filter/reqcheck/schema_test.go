@@ -169,7 +169,7 @@ func TestBodySchema_checkContent(t *testing.T) {
 		{"duplicate key is no schema refusal", `{"items":[],"items":[]}`, make([]problem.Violation, 0, schema.MaxViolations), problem.ReasonJSONDuplicateKey, 0},
 	} {
 		var b Body
-		form, reason, v := b.CheckContent(cfg, bs, []byte(c.body), c.details)
+		form, reason, v := b.CheckContent(cfg, bs, "", []byte(c.body), c.details)
 		if form != "" || reason != c.want || len(v) != c.violations {
 			t.Errorf("%s: form %q, reason %q, %d violations %v; want %q, %d", c.name, form, reason, len(v), v, c.want, c.violations)
 		}

@@ -18,7 +18,7 @@ const MaxPatternLen = 2048
 // aside) and made of RFC 3986 path characters. Patterns that no request can
 // reach are refused, because the filter refuses those requests in step 1 of
 // the order of checks: `;`, dot segments, and the escapes %2F, %5C, %00 and
-// %2E. `{` and `}` may appear only as a whole `{name}` segment, where name is
+// %2E, also encoded twice (%252F). `{` and `}` may appear only as a whole `{name}` segment, where name is
 // an identifier (letters, digits, `_`, not starting with a digit), unique in
 // the template.
 func ParsePath(p string) ([]string, error) {
@@ -127,6 +127,9 @@ func checkSegment(seg string, params bool) (string, error) {
 			switch d {
 			case '/', '\\', 0, '.':
 				return "", errors.New(strconv.Quote("%"+strings.ToUpper(seg[i+1:i+3])) + " is refused in request paths, so it can never match")
+			}
+			if d2, ok := httpx.InnerEscape(seg, i); ok && (d2 == '/' || d2 == '\\' || d2 == 0 || d2 == '.') {
+				return "", errors.New(strconv.Quote("%"+strings.ToUpper(seg[i+1:i+5])) + " is refused in request paths, so it can never match")
 			}
 			i += 2
 		case !isPathChar(c):

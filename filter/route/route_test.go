@@ -246,6 +246,8 @@ func TestCompile_errors(t *testing.T) {
 		{"encoded dot", Spec{Path: "/a%2Eb"}, `route 1: match.path: "%2E" is refused in request paths, so it can never match`},
 		{"encoded backslash", Spec{Path: "/a%5c"}, `route 1: match.path: "%5C" is refused in request paths, so it can never match`},
 		{"encoded nul", Spec{Path: "/%00"}, `route 1: match.path: "%00" is refused in request paths, so it can never match`},
+		{"double-encoded slash", Spec{Path: "/a%252fb"}, `route 1: match.path: "%252F" is refused in request paths, so it can never match`},
+		{"double-encoded dot", Spec{Prefix: "/%252E"}, `route 1: match.prefix: "%252E" is refused in request paths, so it can never match`},
 		{"bad escape", Spec{Path: "/a%4"}, `route 1: match.path: "%" must start a two-hex-digit escape`},
 		{"bad escape hex", Spec{Path: "/a%zz"}, `route 1: match.path: "%" must start a two-hex-digit escape`},
 		{"query", Spec{Path: "/a?b"}, `route 1: match.path: invalid character '?' in path`},
