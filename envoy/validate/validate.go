@@ -131,19 +131,26 @@ type Filter struct {
 	HCM      *hcmv3.HttpConnectionManager
 	Index    int // in HCM.HttpFilters
 	Plugin   *wasmv3.PluginConfig
+	// Steps lead from the bootstrap's top to the policy string
+	// (configuration.value), to place its errors in the file.
+	Steps []any
 }
 
 // Filters finds the Wasm HTTP filters of every static listener (the
 // repository ships no other Wasm module, so each of them is apiguard).
 func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 	var out []Filter
-	for _, l := range b.GetStaticResources().GetListeners() {
+	for li, l := range b.GetStaticResources().GetListeners() {
 		chains := l.GetFilterChains()
 		if l.GetDefaultFilterChain() != nil {
 			chains = append(slices.Clip(chains), l.GetDefaultFilterChain())
 		}
 		for ci, fc := range chains {
-			for _, nf := range fc.GetFilters() {
+			chain := []any{"static_resources", "listeners", li, "filter_chains", ci}
+			if ci == len(l.GetFilterChains()) {
+				chain = []any{"static_resources", "listeners", li, "default_filter_chain"}
+			}
+			for ni, nf := range fc.GetFilters() {
 				hcm := &hcmv3.HttpConnectionManager{}
 				if tc := nf.GetTypedConfig(); tc == nil || !tc.MessageIs(hcm) {
 					continue
@@ -160,6 +167,8 @@ func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 					out = append(out, Filter{
 						Where:    fmt.Sprintf("listener %q chain %d filter %q", l.GetName(), ci, hf.GetName()),
 						Listener: l, HCM: hcm, Index: hi, Plugin: w.GetConfig(),
+						Steps: append(slices.Clip(chain), "filters", ni, "typed_config", "http_filters", hi,
+							"typed_config", "config", "configuration", "value"),
 					})
 				}
 			}
@@ -334,6 +343,12 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 // (strictly), the Envoy settings docs/operating.md requires around every apiguard
 // filter, each filter's policy, and that the plugin starts on it.
 func Bootstrap(data []byte, loopbackAdmin bool) []error {
+	return bootstrap(data, 0, loopbackAdmin)
+}
+
+// bootstrap is Bootstrap of a document that starts after line first of
+// its file.
+func bootstrap(data []byte, first int, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
 	if err != nil {
 		return []error{err}
@@ -345,9 +360,10 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 	if len(filters) == 0 {
 		return []error{errors.New("no Wasm HTTP filter (apiguard) in any static listener")}
 	}
+	doc := parseYAMLDoc(data, first)
 	var errs []error
 	for _, f := range filters {
-		errs = append(errs, filterErrors(b, f, loopbackAdmin)...)
+		errs = append(errs, filterErrors(b, f, loopbackAdmin, doc)...)
 	}
 	return errs
 }
@@ -399,7 +415,9 @@ func ParseListener(data []byte) (*listenerv3.Listener, error) {
 
 // Listener checks one listener on its own: what Bootstrap checks, except
 // what needs the rest of the bootstrap (clusters, admin).
-func Listener(data []byte) []error {
+func Listener(data []byte) []error { return listener(data, 0) }
+
+func listener(data []byte, first int) []error {
 	l, err := ParseListener(data)
 	if err != nil {
 		return []error{err}
@@ -412,18 +430,27 @@ func Listener(data []byte) []error {
 	if len(filters) == 0 {
 		return []error{errors.New("no Wasm HTTP filter (apiguard) in the listener")}
 	}
+	doc := parseYAMLDoc(data, first)
 	var errs []error
 	for _, f := range filters {
-		errs = append(errs, filterErrors(nil, f, true)...)
+		f.Steps = f.Steps[3:] // the listener is the document
+		errs = append(errs, filterErrors(nil, f, true, doc)...)
 	}
 	return errs
 }
 
 // filterErrors checks one filter's policy, its deployment, and that the
 // plugin starts on the policy.
-func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool) []error {
+func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool, doc *yamlDoc) []error {
 	cfg, err := PluginConfiguration(f.Plugin)
 	if err != nil {
+		var list *config.ErrorList
+		sv := &wrapperspb.StringValue{}
+		if errors.As(err, &list) && f.Plugin.GetConfiguration().UnmarshalTo(sv) == nil {
+			if placed := doc.placeString(f.Steps, sv.GetValue(), list, f.Where+": apiguard configuration"); placed != nil {
+				return []error{placed}
+			}
+		}
 		return []error{fmt.Errorf("%s: %w", f.Where, err)}
 	}
 	errs := CheckDeployment(b, f, cfg, loopbackAdmin)
@@ -494,9 +521,9 @@ func File(path string, data []byte) (Kind, []error) {
 	}
 	top := docs[0].Top
 	if top["filter_chains"] != nil || top["default_filter_chain"] != nil {
-		return KindListener, Listener(docs[0].Raw)
+		return KindListener, listener(docs[0].Raw, docs[0].Line)
 	}
-	return KindBootstrap, Bootstrap(docs[0].Raw, true)
+	return KindBootstrap, bootstrap(docs[0].Raw, docs[0].Line, true)
 }
 
 // looksLikeEnvoy reports whether a JSON document is an Envoy bootstrap or

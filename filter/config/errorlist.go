@@ -318,3 +318,8 @@ func typoDistance(s string) int {
 	}
 	return 1
 }
+
+// DidYouMean is didYouMean for the command's other documents (the
+// `apiguard openapi` overlay): ` (did you mean "x"?)` for the choice
+// closest to got within a typo's distance, else "".
+func DidYouMean(got string, choices []string) string { return didYouMean(got, choices) }

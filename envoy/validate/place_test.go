@@ -1,0 +1,76 @@
+package validate
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInFile_placesEmbeddedErrors: the errors of a policy inside an Envoy
+// bootstrap (a block scalar, literal or folded, with or without indicators,
+// after other documents) or an Istio WasmPlugin (pluginConfig as YAML) are
+// placed at the file's line and column: the text there is the offending key
+// or value, every error of the policy in document order.
+func TestInFile_placesEmbeddedErrors(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join("..", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	envoy, istio := read("envoy.yaml"), read(filepath.Join("istio", "wasmplugin.yaml"))
+	envoyTypos := [][2]string{{`"methods"`, `"methodz"`}, {`"window": "1m"`, `"window": "1 minute"`}}
+	istioTypos := [][2]string{{`methods: [GET]}`, `methodz: [GET]}`}, {`window: 1m`, `window: 1 minute`}}
+	const serviceEntry = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: x}\nspec: {hosts: [a.example.com], ports: [{number: 443}]}\n---\n"
+	for _, tc := range []struct {
+		name, base, prefix string
+		edits              [][2]string
+		want               []string // the text at each error's place, in order
+	}{
+		{"literal block", envoy, "", envoyTypos, []string{`"methodz"`, `"1 minute"`}},
+		{"literal block with indentation and chomping indicators", envoy, "",
+			append([][2]string{{"value: |\n", "value: |2-\n"}}, envoyTypos...), []string{`"methodz"`, `"1 minute"`}},
+		{"folded block", envoy, "", append([][2]string{{"value: |\n", "value: >+\n"}}, envoyTypos...), []string{`"methodz"`, `"1 minute"`}},
+		{"after a comment and a document marker", envoy, "# the bootstrap\n---\n", envoyTypos, []string{`"methodz"`, `"1 minute"`}},
+		{"an error on the policy's first line", envoy, "", [][2]string{{"value: |\n                    {\n", "value: |\n                    {\"x\": 1,\n"}},
+			[]string{`"x"`}},
+		{"pluginConfig", istio, "", istioTypos, []string{`methodz`, `1 minute`}},
+		{"pluginConfig after another document", istio, serviceEntry, istioTypos, []string{`methodz`, `1 minute`}},
+		{"pluginConfig: a wrong type in a flow mapping", istio, "", [][2]string{{"enforce: true", `enforce: "yes"`}}, []string{`"yes"`}},
+		{"pluginConfig: a missing field at its object's key", istio, "", [][2]string{{"- name: health\n      match:", "- match:"}},
+			[]string{`match: {path: /healthz`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := tc.base
+			for _, e := range tc.edits {
+				if !strings.Contains(data, e[0]) {
+					t.Fatalf("%q is no longer in the file: update this case", e[0])
+				}
+				data = strings.Replace(data, e[0], e[1], 1)
+			}
+			data = tc.prefix + data
+			_, errs := File("f", []byte(data))
+			_, errs = Warnings(errs)
+			var in *InFile
+			if len(errs) != 1 || !errors.As(errs[0], &in) {
+				t.Fatalf("errors %v, want one *InFile", errs)
+			}
+			lines := strings.Split(data, "\n")
+			if len(in.List.Errors) != len(tc.want) {
+				t.Fatalf("%d errors, want %d:\n%v", len(in.List.Errors), len(tc.want), in)
+			}
+			for i, e := range in.List.Errors {
+				if e.Line < 1 || e.Line > len(lines) || e.Column < 1 || e.Column > len(lines[e.Line-1]) {
+					t.Fatalf("%v: no such place", e.Located())
+				}
+				if at := lines[e.Line-1][e.Column-1:]; !strings.HasPrefix(at, tc.want[i]) {
+					t.Errorf("%s: the file there reads %q, want %q", e.Located(), at, tc.want[i])
+				}
+			}
+		})
+	}
+}
