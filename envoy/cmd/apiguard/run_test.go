@@ -65,6 +65,8 @@ func TestCommand_messages(t *testing.T) {
 		{name: "unknown-command", args: []string{"valdate"}, code: 2},
 		{name: "openapi-no-spec", args: []string{"openapi"}, code: 2},
 		{name: "openapi-petstore", args: []string{"openapi", "-overlay", "testdata/openapi-overlay.json", "../../openapi/testdata/v3.0/petstore.yaml"}, code: 0},
+		{name: "openapi-overlay-typos", args: []string{"openapi", "-overlay", "testdata/openapi-overlay-typos.json", "../../openapi/testdata/v3.0/petstore.yaml"}, code: 1},
+		{name: "openapi-overlay-syntax", args: []string{"openapi", "-overlay", "testdata/openapi-overlay-syntax.json", "../../openapi/testdata/v3.0/petstore.yaml"}, code: 1},
 		{name: "openapi-webhooks-only", args: []string{"openapi", "../../openapi/testdata/v3.1/webhook-example.yaml"}, code: 1},
 		{name: "validate-no-file", args: []string{"validate"}, code: 2},
 		{name: "validate-help", args: []string{"validate", "--help"}, code: 0},
