@@ -30,9 +30,9 @@ type Overlay struct {
 	// Patches, by operationId or "METHOD /path".
 	Operations map[string]map[string]any `json:"operations"`
 
-	data     []byte      // the document, to place findings in it
+	data     []byte       // the document, to place findings in it
 	tree     *jsonx.Value // its parse, with offsets
-	findings []Finding   // its own mistakes, which Generate reports first
+	findings []Finding    // its own mistakes, which Generate reports first
 }
 
 // OverlayError is an overlay that is not a JSON object at all.
