@@ -2,6 +2,7 @@ package validate
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,5 +73,36 @@ func TestInFile_placesEmbeddedErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInFile_capped: an embedded policy with more than 20 errors keeps the
+// first 20, placed, and counts the others.
+func TestInFile_capped(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var extra strings.Builder
+	for i := range 22 {
+		fmt.Fprintf(&extra, `"x%d": 1, `, i)
+	}
+	const at = `"hold_headers": true,`
+	data := strings.Replace(string(b), at, extra.String()+at, 1)
+	if data == string(b) {
+		t.Fatalf("%s is no longer in envoy.yaml", at)
+	}
+	_, errs := File("f", []byte(data))
+	_, errs = Warnings(errs)
+	var in *InFile
+	if len(errs) != 1 || !errors.As(errs[0], &in) {
+		t.Fatalf("errors %v, want one *InFile", errs)
+	}
+	lines := strings.Split(data, "\n")
+	first := in.List.Errors[0]
+	if len(in.List.Errors) != 20 || in.List.Omitted != 2 || !strings.HasPrefix(lines[first.Line-1][first.Column-1:], `"x0"`) ||
+		!strings.HasSuffix(in.Error(), "(and 2 more errors)") {
+		t.Errorf("%d errors, %d omitted, first %s:\n%s", len(in.List.Errors), in.List.Omitted, first.Located(), in)
 	}
 }
