@@ -106,3 +106,22 @@ func TestInFile_capped(t *testing.T) {
 		t.Errorf("%d errors, %d omitted, first %s:\n%s", len(in.List.Errors), in.List.Omitted, first.Located(), in)
 	}
 }
+
+// TestBootstrap_everyUndeclaredVariable: each variable the policy reads
+// that vm_config.environment_variables does not declare is its own error.
+func TestBootstrap_everyUndeclaredVariable(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := strings.Replace(string(b), `"audit_log": true`, `"audit_log": {"hash_secret": {"env": "AUDIT_SECRET"}}`, 1)
+	data = strings.Replace(data, "host_env_keys: [APIGUARD_RLS_HASH_SECRET]", "host_env_keys: [OTHER]", 1)
+	_, errs := Warnings(Bootstrap([]byte(data), true))
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	if len(errs) != 2 || !strings.Contains(msgs[0], "APIGUARD_RLS_HASH_SECRET") || !strings.Contains(msgs[1], "AUDIT_SECRET") {
+		t.Errorf("errors %q, want one per undeclared variable", msgs)
+	}
+}

@@ -178,17 +178,22 @@ func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 }
 
 // PluginConfiguration parses a Wasm filter's `configuration` with apiguard's
-// own parser, as proxy_on_configure will.
-func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, error) {
+// own parser, as proxy_on_configure will. It returns every error, each
+// after "apiguard configuration: " (one *config.ErrorList holds all of the
+// parser's; each variable the VM's environment lacks is one more).
+func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, []error) {
 	sv := &wrapperspb.StringValue{}
 	if c := pc.GetConfiguration(); c == nil || !c.MessageIs(sv) {
-		return nil, errors.New("configuration must be a google.protobuf.StringValue holding apiguard's JSON")
+		return nil, []error{errors.New("configuration must be a google.protobuf.StringValue holding apiguard's JSON")}
 	} else if err := c.UnmarshalTo(sv); err != nil {
-		return nil, err
+		return nil, []error{err}
 	}
 	cfg, _, errs := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(pc))
 	if _, errs = Warnings(errs); len(errs) > 0 {
-		return nil, fmt.Errorf("apiguard configuration: %w", errs[0])
+		for i, e := range errs {
+			errs[i] = fmt.Errorf("apiguard configuration: %w", e)
+		}
+		return nil, errs
 	}
 	return cfg, nil
 }
@@ -442,16 +447,21 @@ func listener(data []byte, first int) []error {
 // filterErrors checks one filter's policy, its deployment, and that the
 // plugin starts on the policy.
 func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool, doc *yamlDoc) []error {
-	cfg, err := PluginConfiguration(f.Plugin)
-	if err != nil {
-		var list *config.ErrorList
-		sv := &wrapperspb.StringValue{}
-		if errors.As(err, &list) && f.Plugin.GetConfiguration().UnmarshalTo(sv) == nil {
-			if placed := doc.placeString(f.Steps, sv.GetValue(), list, f.Where+": apiguard configuration"); placed != nil {
-				return []error{placed}
+	cfg, perrs := PluginConfiguration(f.Plugin)
+	if len(perrs) > 0 {
+		var errs []error
+		for _, err := range perrs {
+			var list *config.ErrorList
+			sv := &wrapperspb.StringValue{}
+			if errors.As(err, &list) && f.Plugin.GetConfiguration().UnmarshalTo(sv) == nil {
+				if placed := doc.placeString(f.Steps, sv.GetValue(), list, f.Where+": apiguard configuration"); placed != nil {
+					errs = append(errs, placed)
+					continue
+				}
 			}
+			errs = append(errs, fmt.Errorf("%s: %w", f.Where, err))
 		}
-		return []error{fmt.Errorf("%s: %w", f.Where, err)}
+		return errs
 	}
 	errs := CheckDeployment(b, f, cfg, loopbackAdmin)
 	sv := &wrapperspb.StringValue{}
