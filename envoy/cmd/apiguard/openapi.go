@@ -25,7 +25,8 @@ func runOpenAPI(_ context.Context, args []string, stdin io.Reader, stdout, stder
 Turns an OpenAPI 3.0 or 3.1 document (JSON or YAML) into an apiguard
 configuration on standard output: one route per operation, schemas from
 components.schemas and the operations' JSON bodies, auth from security.
-Warnings and errors go to standard error by OpenAPI JSON path. Exit status
+Warnings and errors go to standard error by OpenAPI JSON path, the
+overlay's mistakes as "OVERLAY:LINE:COLUMN: PATH: MESSAGE". Exit status
 0 (warnings alone included), 1 when an error was reported (nothing is
 printed then), 2 on a usage error.`)
 		fs.PrintDefaults()

@@ -183,7 +183,8 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintln(stderr, `usage: apiguard validate FILE...   ("-" reads standard input)
 
 Checks each file and prints "FILE: ok" or each error as "FILE: error"
-(a policy's errors as "FILE:LINE:COLUMN: PATH: MESSAGE"). A variable a
+(a policy's errors as "FILE:LINE:COLUMN: PATH: MESSAGE", also those of a
+policy inside an Envoy or Istio file, at its place in that file). A variable a
 policy reads with {"env": NAME} that is not set here is a warning
 ("FILE: warning: ..."), which leaves the file valid.
 A file is recognised by its content:
