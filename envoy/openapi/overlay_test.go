@@ -19,8 +19,10 @@ func TestOverlay_findingsPlaced(t *testing.T) {
 		name, overlay string
 		want          []string // "LINE:COL: PATH: MESSAGE" of each error
 	}{
-		{"unknown field", `{"config": {"hold_headers": true},
- "operationz": {}}`, []string{`2:2: overlay.operationz: unknown field (did you mean "operations"?)`}},
+		{"unknown fields", `{"config": {"hold_headers": true, "rate_limitz": []},
+ "operationz": {}}`, []string{
+			`1:35: overlay.config: unknown field "rate_limitz" (did you mean "rate_limits" in "default" or a route?)`,
+			`2:2: overlay.operationz: unknown field (did you mean "operations"?)`}},
 		{"unknown operations", `{"config": {"hold_headers": true},
  "operations": {"listPetz": {}, "GET /petz": {}, "nothingLikeIt": {}},
  "public": ["showPetByID"]}`, []string{
