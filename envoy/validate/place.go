@@ -1,14 +1,19 @@
 package validate
 
 import (
+	"bytes"
 	"cmp"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/apiguard/apiguard/filter/config"
+	"github.com/apiguard/apiguard/filter/jsonx"
 )
 
 // The errors of a policy embedded in a YAML file (an Envoy Wasm filter's
@@ -295,4 +300,103 @@ func lineStarts(s string) []int {
 		}
 	}
 	return starts
+}
+
+// Placed is an error of an Envoy file at a line and column of that file.
+type Placed struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *Placed) Error() string {
+	return e.Msg + " (line " + strconv.Itoa(e.Line) + ", column " + strconv.Itoa(e.Column) + ")"
+}
+
+// protoPlace matches the place protojson gives, in the JSON validate made
+// of the YAML: a place the operator has never seen. (protobuf-go writes a
+// space or, at random, a no-break space after "proto:".)
+var protoPlace = regexp.MustCompile(`^proto:[ \x{00a0}]\(line (\d+):(\d+)\):[ \x{00a0}]`)
+
+// placeProto turns a protojson error about the JSON made of the YAML data
+// into one at the YAML's line and column: the JSON's place gives the path
+// (keys and indexes), and the path the YAML node (the key of an unknown
+// field). Any doubt leaves err as it is.
+func placeProto(err error, data []byte, first int) error {
+	msg := err.Error()
+	sm := protoPlace.FindStringSubmatch(msg)
+	if sm == nil {
+		return err
+	}
+	line, _ := strconv.Atoi(sm[1])
+	col, _ := strconv.Atoi(sm[2])
+	js, jerr := sigsyaml.YAMLToJSON(data)
+	if jerr != nil {
+		return err
+	}
+	// protojson counts lines, and runes within the line.
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(js[off:], '\n')
+		if i < 0 {
+			return err
+		}
+		off += i + 1
+	}
+	for r := 1; r < col && off < len(js); r++ {
+		_, size := utf8.DecodeRune(js[off:])
+		off += size
+	}
+	tree, perr := jsonx.Parse(js, jsonx.Limits{})
+	doc := parseYAMLDoc(data, first)
+	if perr != nil || doc.root == nil {
+		return err
+	}
+	steps, atKey := pathAt(&tree, off)
+	n, key, all := find(doc.root, steps)
+	if !all || len(steps) == 0 {
+		return err
+	}
+	if atKey && key != nil {
+		n = key
+	}
+	return &Placed{Line: n.Line + first, Column: n.Column, Msg: msg[len(sm[0]):]}
+}
+
+// pathAt returns the path of the JSON token at byte off of the document v,
+// and whether it is a member's key.
+func pathAt(v *jsonx.Value, off int) (steps []any, atKey bool) {
+	for v.Offset != off {
+		switch v.Kind {
+		case jsonx.KindObject:
+			var best *jsonx.Member
+			for i := range v.Members {
+				if v.Members[i].Offset <= off {
+					best = &v.Members[i]
+				}
+			}
+			if best == nil {
+				return steps, false
+			}
+			steps = append(steps, best.Key)
+			if best.Value.Offset > off { // the key, or between it and its value
+				return steps, true
+			}
+			v = &best.Value
+		case jsonx.KindArray:
+			best := -1
+			for i := range v.Items {
+				if v.Items[i].Offset <= off {
+					best = i
+				}
+			}
+			if best < 0 {
+				return steps, false
+			}
+			steps = append(steps, best)
+			v = &v.Items[best]
+		default:
+			return steps, false
+		}
+	}
+	return steps, false
 }

@@ -125,3 +125,40 @@ func TestBootstrap_everyUndeclaredVariable(t *testing.T) {
 		t.Errorf("errors %q, want one per undeclared variable", msgs)
 	}
 }
+
+// TestPlaced_envoyErrors: an error Envoy's API finds in the YAML (protojson
+// places it in the JSON validate made of the YAML, which the operator never
+// sees) is placed at the YAML's line and column: an unknown field at its
+// key, a wrong enum name at its value.
+func TestPlaced_envoyErrors(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, prefix, old, new, at, msg string
+	}{
+		{"unknown field", "", "normalize_path:", "normalise_path:", "normalise_path:", `unknown field "normalise_path"`},
+		{"wrong enum name", "", "failure_policy: FAIL_CLOSED", "failure_policy: FAIL_CLOSE", "FAIL_CLOSE", `invalid value for enum field failurePolicy: "FAIL_CLOSE"`},
+		{"inside a list, after a document marker", "# the bootstrap\n---\n", "tag_name: limit", "tag_nam: limit", "tag_nam:", `unknown field "tag_nam"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(string(b), tc.old) {
+				t.Fatalf("%q is no longer in envoy.yaml", tc.old)
+			}
+			data := tc.prefix + strings.Replace(string(b), tc.old, tc.new, 1)
+			_, errs := File("f", []byte(data))
+			var p *Placed
+			if len(errs) != 1 || !errors.As(errs[0], &p) {
+				t.Fatalf("errors %v, want one *Placed", errs)
+			}
+			lines := strings.Split(data, "\n")
+			if p.Line < 1 || p.Line > len(lines) || p.Column < 1 || p.Column > len(lines[p.Line-1]) {
+				t.Fatalf("%v: no such place", p)
+			}
+			if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, tc.at) || p.Msg != tc.msg {
+				t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, tc.at, tc.msg)
+			}
+		})
+	}
+}

@@ -356,7 +356,7 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 func bootstrap(data []byte, first int, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
 	if err != nil {
-		return []error{err}
+		return []error{placeProto(err, data, first)}
 	}
 	filters, err := Filters(b)
 	if err != nil {
@@ -425,7 +425,7 @@ func Listener(data []byte) []error { return listener(data, 0) }
 func listener(data []byte, first int) []error {
 	l, err := ParseListener(data)
 	if err != nil {
-		return []error{err}
+		return []error{placeProto(err, data, first)}
 	}
 	b := &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{Listeners: []*listenerv3.Listener{l}}}
 	filters, err := Filters(b)

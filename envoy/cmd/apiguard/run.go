@@ -255,6 +255,10 @@ func errorLines(file string, e error) []string {
 	var out []string
 	var list *config.ErrorList
 	var inFile *validate.InFile
+	var placed *validate.Placed
+	if errors.As(e, &placed) {
+		return []string{fmt.Sprintf("%s:%d:%d: %s", file, placed.Line, placed.Column, placed.Msg)}
+	}
 	if errors.As(e, &inFile) {
 		for _, ce := range inFile.List.Errors {
 			if ce.Line > 0 {
