@@ -220,11 +220,11 @@ func (g *gen) run() map[string]any {
 		if r, ok := cfg["routes"]; ok {
 			own, _ = r.([]any)
 			if _, isList := r.([]any); !isList {
-				g.errorf("overlay.config.routes", "must be a list")
+				g.overlayFinding(true, []any{"config", "routes"}, "must be a list")
 			}
 		}
 		if _, ok := cfg["default"]; ok {
-			g.warnf("overlay.config.default", "kept: a default policy turns undocumented endpoints back on (without it they get 404 or 405)")
+			g.overlayFinding(false, []any{"config", "default"}, "kept: a default policy turns undocumented endpoints back on (without it they get 404 or 405)")
 		}
 		patch := map[string]any{}
 		for k, v := range cfg {
@@ -255,11 +255,7 @@ func (g *gen) run() map[string]any {
 		if hint == "" {
 			hint = ` (an operationId or "METHOD /path")`
 		}
-		f := Finding{Path: render(at), Msg: "no such operation" + quoted + hint, Error: true}
-		if off, ok := g.ov.lookup(at, true); ok {
-			f.Line, f.Column = config.Position(g.ov.data, off)
-		}
-		g.findings = append(g.findings, f)
+		g.overlayFinding(true, at, "no such operation"+quoted+hint)
 	}
 	for _, key := range g.overlayOrder("operations", sortedKeys(g.ov.Operations)) {
 		if !g.names["op:"+key] {

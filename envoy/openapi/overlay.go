@@ -275,3 +275,13 @@ func (g *gen) overlayOrder(field string, keys []string) []string {
 	}
 	return out
 }
+
+// overlayFinding reports at steps of the overlay (the key of the member
+// they name).
+func (g *gen) overlayFinding(isError bool, steps []any, msg string) {
+	f := Finding{Path: render(steps), Msg: msg, Error: isError}
+	if off, ok := g.ov.lookup(steps, true); ok {
+		f.Line, f.Column = config.Position(g.ov.data, off)
+	}
+	g.findings = append(g.findings, f)
+}
