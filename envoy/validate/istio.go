@@ -137,16 +137,21 @@ func Istio(path string, data []byte, shipped bool) []error {
 		switch d.Top["kind"] {
 		case "WasmPlugin":
 			var p WasmPlugin
+			doc := parseYAMLDoc(d.Raw, d.Line)
+			ferrs, err := checkFields(js, reflect.TypeOf(p), "WasmPlugin")
+			if err != nil {
+				return []error{fmt.Errorf("%s: %w", d.Path, err)}
+			}
+			if len(ferrs) > 0 {
+				return doc.placeFields(d.Path, ferrs)
+			}
 			dec := json.NewDecoder(bytes.NewReader(js))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&p); err != nil {
 				return []error{fmt.Errorf("%s: %w", d.Path, err)}
 			}
-			if err := exactFieldCase(js, reflect.TypeOf(p), "WasmPlugin"); err != nil {
-				return []error{fmt.Errorf("%s: %w", d.Path, err)}
-			}
 			plugins = append(plugins, p)
-			pluginDocs = append(pluginDocs, parseYAMLDoc(d.Raw, d.Line))
+			pluginDocs = append(pluginDocs, doc)
 		case "ConfigMap":
 			if _, err := BootstrapOverride(js); err != nil {
 				fail("%s: %v", d.Path, err)

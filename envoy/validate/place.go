@@ -3,6 +3,7 @@ package validate
 import (
 	"bytes"
 	"cmp"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -302,7 +303,33 @@ func lineStarts(s string) []int {
 	return starts
 }
 
-// Placed is an error of an Envoy file at a line and column of that file.
+// placeFields places the unknown fields of a Kubernetes object at their
+// keys, in the file's order; one not found in the YAML stays after where,
+// without a place.
+func (d *yamlDoc) placeFields(where string, ferrs []fieldError) []error {
+	var placed []*Placed
+	var rest []error
+	for _, fe := range ferrs {
+		if d.root != nil {
+			if _, key, all := find(d.root, fe.steps); all && key != nil {
+				placed = append(placed, &Placed{Line: key.Line + d.first, Column: key.Column, Msg: fe.msg})
+				continue
+			}
+		}
+		rest = append(rest, fmt.Errorf("%s: %s", where, fe.msg))
+	}
+	slices.SortStableFunc(placed, func(a, b *Placed) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	out := make([]error, 0, len(ferrs))
+	for _, p := range placed {
+		out = append(out, p)
+	}
+	return append(out, rest...)
+}
+
+// Placed is an error of an Envoy or Kubernetes file at a line and column
+// of that file.
 type Placed struct {
 	Line, Column int
 	Msg          string

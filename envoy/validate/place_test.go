@@ -162,3 +162,40 @@ func TestPlaced_envoyErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPlaced_wasmPluginFields: every field a WasmPlugin does not have is
+// reported at its key, in the file's order, with the right spelling of a
+// name in another case and a suggestion for a typo.
+func TestPlaced_wasmPluginFields(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	b, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(b)
+	for _, e := range [][2]string{{"  pluginConfig:", "  pluginConfg:"}, {"failStrategy:", "FAILSTRATEGY:"}, {"    matchLabels:", "    matchLabel:"}} {
+		if !strings.Contains(data, e[0]) {
+			t.Fatalf("%q is no longer in wasmplugin.yaml", e[0])
+		}
+		data = strings.Replace(data, e[0], e[1], 1)
+	}
+	data = "# a comment\n---\n" + data
+	_, errs := File("f", []byte(data))
+	want := []struct{ at, msg string }{
+		{"FAILSTRATEGY:", `WasmPlugin.spec: unknown field "FAILSTRATEGY" (Kubernetes field names are case-sensitive: did you mean "failStrategy"?)`},
+		{"pluginConfg:", `WasmPlugin.spec: unknown field "pluginConfg" (did you mean "pluginConfig"?)`},
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v, want %d", errs, len(want))
+	}
+	lines := strings.Split(data, "\n")
+	for i, w := range want {
+		var p *Placed
+		if !errors.As(errs[i], &p) {
+			t.Fatalf("%v: not placed", errs[i])
+		}
+		if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, w.at) || p.Msg != w.msg {
+			t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, w.at, w.msg)
+		}
+	}
+}

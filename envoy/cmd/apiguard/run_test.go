@@ -74,7 +74,7 @@ func TestCommand_messages(t *testing.T) {
 		{name: "validate-policy-bad", args: []string{"validate", "testdata/policy-ok.json", "testdata/policy-bad.json"}, code: 1},
 		{name: "validate-policy-typos", args: []string{"validate", "testdata/policy-typos.json", "testdata/policy-syntax.json", "-"}, code: 1,
 			stdin: `{"default": {}, "routes": [{"name": "a", "match": {"path": "/a/:id"}, "enforce": "yes"}], "rate_limits": []}`},
-		{name: "validate-embedded-typos", args: []string{"validate", "testdata/envoy-typos.yaml", "testdata/listener-quoted.yaml", "testdata/wasmplugin-typos.yaml", "testdata/listener-typo.yaml"}, code: 1},
+		{name: "validate-embedded-typos", args: []string{"validate", "testdata/envoy-typos.yaml", "testdata/listener-quoted.yaml", "testdata/wasmplugin-typos.yaml", "testdata/listener-typo.yaml", "testdata/wasmplugin-fields.yaml"}, code: 1},
 		{name: "validate-env-unset", args: []string{"validate", "testdata/policy-env.json"}, code: 0},
 		{name: "validate-missing-file", args: []string{"validate", "testdata/no-such.json"}, code: 1},
 		{name: "validate-stdin", args: []string{"validate", "-"}, stdin: `{"default": {}, "hold_headers": "yes"}`, code: 1},
