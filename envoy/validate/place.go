@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -326,6 +327,57 @@ func (d *yamlDoc) placeFields(where string, ferrs []fieldError) []error {
 		out = append(out, p)
 	}
 	return append(out, rest...)
+}
+
+// steps leads to a setting of the filter: drop steps off Steps' end (2:
+// the plugin's config; 6: the HTTP connection manager), then follow more.
+func (f Filter) steps(drop int, more []any) []any {
+	if len(f.Steps) < drop {
+		return nil
+	}
+	return append(slices.Clip(f.Steps[:len(f.Steps)-drop]), more...)
+}
+
+// deployError is a finding of CheckDeployment, with the steps to the
+// setting it is about (nil: none in the file).
+type deployError struct {
+	msg   string
+	steps []any
+}
+
+func (e *deployError) Error() string { return e.msg }
+
+// placeSetting places a CheckDeployment finding at its setting, or at the
+// deepest key on the way when the setting is missing (where to write it).
+func (d *yamlDoc) placeSetting(err error) error {
+	de, ok := err.(*deployError)
+	if !ok || de.steps == nil || d == nil || d.root == nil {
+		return err
+	}
+	n, key, _ := find(d.root, de.steps)
+	if key != nil {
+		n = key
+	}
+	if n == d.root {
+		return err
+	}
+	return &Placed{Line: n.Line + d.first, Column: n.Column, Msg: de.msg}
+}
+
+// sortPlaced puts the *Placed errors of errs first, in the file's order;
+// the others keep theirs, after them.
+func sortPlaced(errs []error) {
+	pos := func(e error) (int, int) {
+		if p, ok := e.(*Placed); ok {
+			return p.Line, p.Column
+		}
+		return math.MaxInt, 0
+	}
+	slices.SortStableFunc(errs, func(a, b error) int {
+		al, ac := pos(a)
+		bl, bc := pos(b)
+		return cmp.Or(cmp.Compare(al, bl), cmp.Compare(ac, bc))
+	})
 }
 
 // Placed is an error of an Envoy or Kubernetes file at a line and column

@@ -199,3 +199,43 @@ func TestPlaced_wasmPluginFields(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaced_deploymentSettings: a setting apiguard requires of Envoy is
+// reported at its place in the file, or, missing, at the key of what should
+// hold it, in the file's order.
+func TestPlaced_deploymentSettings(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(b)
+	for _, e := range [][2]string{{"failure_policy: FAIL_CLOSED", "failure_policy: FAIL_OPEN"},
+		{"normalize_path: true", "normalize_path: false"}, {"          merge_slashes: true\n", ""},
+		{"{address: 127.0.0.1, port_value: 9901}", "{address: 0.0.0.0, port_value: 9901}"}} {
+		if !strings.Contains(data, e[0]) {
+			t.Fatalf("%q is no longer in envoy.yaml", e[0])
+		}
+		data = strings.Replace(data, e[0], e[1], 1)
+	}
+	_, errs := Warnings(Bootstrap([]byte(data), true))
+	want := []struct{ at, msg string }{
+		{"address: 0.0.0.0", "admin listens on"},
+		{"typed_config:\n", "merge_slashes must be true"}, // the connection manager's
+		{"normalize_path: false", "normalize_path must be true"},
+		{"failure_policy: FAIL_OPEN", "failure_policy is FAIL_OPEN"},
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v, want %d", errs, len(want))
+	}
+	lines := strings.Split(data, "\n")
+	for i, w := range want {
+		var p *Placed
+		if !errors.As(errs[i], &p) {
+			t.Fatalf("%v: not placed", errs[i])
+		}
+		if at := lines[p.Line-1][p.Column-1:] + "\n"; !strings.HasPrefix(at, w.at) || !strings.Contains(p.Msg, w.msg) {
+			t.Errorf("%v: the file there reads %q, want %q and a message with %q", p, at, w.at, w.msg)
+		}
+	}
+}

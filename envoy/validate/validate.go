@@ -131,10 +131,12 @@ type Filter struct {
 	HCM      *hcmv3.HttpConnectionManager
 	Index    int // in HCM.HttpFilters
 	Plugin   *wasmv3.PluginConfig
-	// Steps lead from the bootstrap's top to the policy string
-	// (configuration.value), to place its errors in the file.
-	Steps []any
+	// Steps lead from the document's top to the policy string
+	// (configuration.value), ListenerSteps to the listener, to place
+	// findings in the file.
+	Steps, ListenerSteps []any
 }
+
 
 // Filters finds the Wasm HTTP filters of every static listener (the
 // repository ships no other Wasm module, so each of them is apiguard).
@@ -169,6 +171,7 @@ func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 						Listener: l, HCM: hcm, Index: hi, Plugin: w.GetConfig(),
 						Steps: append(slices.Clip(chain), "filters", ni, "typed_config", "http_filters", hi,
 							"typed_config", "config", "configuration", "value"),
+						ListenerSteps: []any{"static_resources", "listeners", li},
 					})
 				}
 			}
@@ -261,46 +264,66 @@ func isHTTP2(c *clusterv3.Cluster) bool {
 // and admin are then skipped.
 func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loopbackAdmin bool) []error {
 	var errs []error
+	// at names the setting in the YAML, from the plugin's config (pc), the
+	// HTTP connection manager (hcm) or the listener (l), to place the
+	// finding in the file.
+	var at []any
+	onPC := func(steps ...any) { at = f.steps(2, steps) }
+	onHCM := func(steps ...any) { at = f.steps(6, steps) }
+	onListener := func(steps ...any) { at = append(slices.Clip(f.ListenerSteps), steps...) }
 	fail := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{f.Where}, args...)...))
+		errs = append(errs, &deployError{fmt.Sprintf("%s: "+format, append([]any{f.Where}, args...)...), at})
+		at = nil
 	}
 	pc := f.Plugin
 	if pc.GetVmConfig().GetVmId() == "" {
+		onPC("vm_config", "vm_id")
 		fail("vm_config.vm_id must be set explicitly: it is the namespace of shared data (rate limits, keys)")
 	}
 	if pc.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
+		onPC("failure_policy")
 		fail("failure_policy is %v, want FAIL_CLOSED (a dead VM must refuse traffic, not bypass apiguard)", pc.GetFailurePolicy())
 	}
 	if cfg.HoldHeaders && !pc.GetAllowOnHeadersStopIteration().GetValue() {
+		onPC("allow_on_headers_stop_iteration")
 		fail("hold_headers is true (the default) but allow_on_headers_stop_iteration is not true")
 	}
 	hcm := f.HCM
 	if !hcm.GetNormalizePath().GetValue() {
+		onHCM("normalize_path")
 		fail("normalize_path must be true")
 	}
 	if !hcm.GetMergeSlashes() {
+		onHCM("merge_slashes")
 		fail("merge_slashes must be true")
 	}
 	if hcm.GetPathWithEscapedSlashesAction() != hcmv3.HttpConnectionManager_REJECT_REQUEST {
+		onHCM("path_with_escaped_slashes_action")
 		fail("path_with_escaped_slashes_action is %v, want REJECT_REQUEST", hcm.GetPathWithEscapedSlashesAction())
 	}
 	if a := hcm.GetCommonHttpProtocolOptions().GetHeadersWithUnderscoresAction(); a != corev3.HttpProtocolOptions_REJECT_REQUEST {
+		onHCM("common_http_protocol_options", "headers_with_underscores_action")
 		fail("common_http_protocol_options.headers_with_underscores_action is %v, want REJECT_REQUEST", a)
 	}
 	if hcm.GetServerHeaderTransformation() != hcmv3.HttpConnectionManager_PASS_THROUGH {
+		onHCM("server_header_transformation")
 		fail("server_header_transformation is %v, want PASS_THROUGH (apiguard removes Server itself)", hcm.GetServerHeaderTransformation())
 	}
 	if !hcm.GetUseRemoteAddress().GetValue() {
+		onHCM("use_remote_address")
 		fail("use_remote_address must be true (apiguard keys on source.address)")
 	}
 	filters := hcm.GetHttpFilters()
 	if last := filters[len(filters)-1]; last.GetName() != "envoy.filters.http.router" || f.Index == len(filters)-1 {
+		onHCM("http_filters")
 		fail("the router must be the last HTTP filter, after apiguard (last is %q)", last.GetName())
 	}
 	need := LargestBody(cfg) + 64<<10
 	if lim := f.Listener.GetPerConnectionBufferLimitBytes(); lim == nil {
+		onListener("per_connection_buffer_limit_bytes")
 		fail("per_connection_buffer_limit_bytes must be set (at least %d)", need)
 	} else if int64(lim.GetValue()) < need {
+		onListener("per_connection_buffer_limit_bytes")
 		fail("per_connection_buffer_limit_bytes is %d, want at least the largest max_body_bytes plus 64 KiB = %d", lim.GetValue(), need)
 	}
 
@@ -311,9 +334,10 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 	for _, c := range b.GetStaticResources().GetClusters() {
 		clusters[c.GetName()] = c
 	}
-	for _, vh := range hcm.GetRouteConfig().GetVirtualHosts() {
-		for _, r := range vh.GetRoutes() {
+	for vi, vh := range hcm.GetRouteConfig().GetVirtualHosts() {
+		for ri, r := range vh.GetRoutes() {
 			if c := r.GetRoute().GetCluster(); c != "" && clusters[c] == nil {
+				onHCM("route_config", "virtual_hosts", vi, "routes", ri, "route", "cluster")
 				fail("route %q sends to unknown cluster %q", r.GetName(), c)
 			}
 		}
@@ -339,7 +363,7 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 		}
 	}
 	if sa := b.GetAdmin().GetAddress().GetSocketAddress(); loopbackAdmin && sa != nil && sa.GetAddress() != "127.0.0.1" && sa.GetAddress() != "::1" {
-		errs = append(errs, fmt.Errorf("admin listens on %q: keep it on loopback", sa.GetAddress()))
+		errs = append(errs, &deployError{fmt.Sprintf("admin listens on %q: keep it on loopback", sa.GetAddress()), []any{"admin", "address", "socket_address", "address"}})
 	}
 	return errs
 }
@@ -438,7 +462,7 @@ func listener(data []byte, first int) []error {
 	doc := parseYAMLDoc(data, first)
 	var errs []error
 	for _, f := range filters {
-		f.Steps = f.Steps[3:] // the listener is the document
+		f.Steps, f.ListenerSteps = f.Steps[3:], nil // the listener is the document
 		errs = append(errs, filterErrors(nil, f, true, doc)...)
 	}
 	return errs
@@ -464,6 +488,10 @@ func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool, doc *y
 		return errs
 	}
 	errs := CheckDeployment(b, f, cfg, loopbackAdmin)
+	for i, e := range errs {
+		errs[i] = doc.placeSetting(e)
+	}
+	sortPlaced(errs)
 	sv := &wrapperspb.StringValue{}
 	if err := f.Plugin.GetConfiguration().UnmarshalTo(sv); err == nil {
 		_, vmEnv, warnings := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(f.Plugin))
