@@ -137,7 +137,6 @@ type Filter struct {
 	Steps, ListenerSteps []any
 }
 
-
 // Filters finds the Wasm HTTP filters of every static listener (the
 // repository ships no other Wasm module, so each of them is apiguard).
 func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
