@@ -239,3 +239,56 @@ func TestPlaced_deploymentSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaced_envoyRules: every violation of Envoy's validation rules, in
+// the bootstrap's own messages and inside typed_config, is reported at its
+// field with its YAML path, in the file's order.
+func TestPlaced_envoyRules(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := string(b)
+	for _, e := range [][2]string{{"stat_prefix: ingress", `stat_prefix: ""`}, {"port_value: 10000", "port_value: 100000"}, {"port_value: 9901", "port_value: 99010"}} {
+		if !strings.Contains(data, e[0]) {
+			t.Fatalf("%q is no longer in envoy.yaml", e[0])
+		}
+		data = strings.Replace(data, e[0], e[1], 1)
+	}
+	_, errs := File("f", []byte(data))
+	want := []struct{ at, msg string }{
+		{"port_value: 99010", "admin.address.socket_address.port_value: value must be less than or equal to 65535"},
+		{"port_value: 100000", "static_resources.listeners[0].address.socket_address.port_value: value must be less than or equal to 65535"},
+		{`stat_prefix: ""`, "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.stat_prefix: value length must be at least 1 runes"},
+	}
+	if len(errs) != len(want) {
+		t.Fatalf("errors %v, want %d", errs, len(want))
+	}
+	lines := strings.Split(data, "\n")
+	for i, w := range want {
+		var p *Placed
+		if !errors.As(errs[i], &p) {
+			t.Fatalf("%v: not placed", errs[i])
+		}
+		if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, w.at) || p.Msg != w.msg {
+			t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, w.at, w.msg)
+		}
+	}
+}
+
+// TestFieldSteps: protoc-gen-validate's Go field names become the YAML's.
+func TestFieldSteps(t *testing.T) {
+	for _, tc := range []struct {
+		field string
+		want  string
+	}{
+		{"StaticResources", "[static_resources]"},
+		{"Listeners[0]", "[listeners 0]"},
+		{"Http2ProtocolOptions", "[http2_protocol_options]"},
+		{"TypedExtensionProtocolOptions[envoy.x.y]", "[typed_extension_protocol_options envoy.x.y]"},
+	} {
+		if got := fmt.Sprint(fieldSteps(tc.field)); got != tc.want {
+			t.Errorf("fieldSteps(%q) = %s, want %s", tc.field, got, tc.want)
+		}
+	}
+}

@@ -68,27 +68,27 @@ func ParseBootstrap(data []byte) (*bootstrapv3.Bootstrap, error) {
 		}
 		return nil, err
 	}
-	if err := b.ValidateAll(); err != nil {
-		return nil, err
-	}
-	if err := validateAnys(b.ProtoReflect(), "bootstrap"); err != nil {
+	// Every violation: the rules of the bootstrap's own messages, and of
+	// each typed_config.
+	if err := errors.Join(b.ValidateAll(), validateAnys(b.ProtoReflect(), "bootstrap", nil)); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// validateAnys walks m's set fields and validates every Any it meets.
-func validateAnys(m protoreflect.Message, path string) error {
+// validateAnys walks m's set fields and validates every Any it meets;
+// steps lead to m from the document's top.
+func validateAnys(m protoreflect.Message, path string, steps []any) error {
 	var err error
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		p := path + "." + string(fd.Name())
+		p, ps := path+"."+string(fd.Name()), append(slices.Clip(steps), string(fd.Name()))
 		switch {
 		case fd.IsMap():
 			if fd.MapValue().Message() == nil {
 				return true
 			}
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				err = validateMessage(mv.Message(), fmt.Sprintf("%s[%s]", p, k.String()))
+				err = validateMessage(mv.Message(), fmt.Sprintf("%s[%s]", p, k.String()), append(slices.Clip(ps), k.String()))
 				return err == nil
 			})
 		case fd.IsList():
@@ -97,20 +97,20 @@ func validateAnys(m protoreflect.Message, path string) error {
 			}
 			l := v.List()
 			for i := 0; i < l.Len() && err == nil; i++ {
-				err = validateMessage(l.Get(i).Message(), fmt.Sprintf("%s[%d]", p, i))
+				err = validateMessage(l.Get(i).Message(), fmt.Sprintf("%s[%d]", p, i), append(slices.Clip(ps), i))
 			}
 		case fd.Message() != nil:
-			err = validateMessage(v.Message(), p)
+			err = validateMessage(v.Message(), p, ps)
 		}
 		return err == nil
 	})
 	return err
 }
 
-func validateMessage(m protoreflect.Message, path string) error {
+func validateMessage(m protoreflect.Message, path string, steps []any) error {
 	a, ok := m.Interface().(*anypb.Any)
 	if !ok {
-		return validateAnys(m, path)
+		return validateAnys(m, path, steps)
 	}
 	inner, err := a.UnmarshalNew()
 	if err != nil {
@@ -118,10 +118,10 @@ func validateMessage(m protoreflect.Message, path string) error {
 	}
 	if v, ok := inner.(interface{ ValidateAll() error }); ok {
 		if err := v.ValidateAll(); err != nil {
-			return fmt.Errorf("%s (%s): %w", path, a.GetTypeUrl(), err)
+			return &ruleError{path, steps, a.GetTypeUrl(), err}
 		}
 	}
-	return validateAnys(inner.ProtoReflect(), path)
+	return validateAnys(inner.ProtoReflect(), path, steps)
 }
 
 // Filter is one Wasm HTTP filter of a bootstrap with its context.
@@ -379,7 +379,7 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 func bootstrap(data []byte, first int, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
 	if err != nil {
-		return []error{placeProto(err, data, first)}
+		return envoyErrors(err, data, first)
 	}
 	filters, err := Filters(b)
 	if err != nil {
@@ -432,10 +432,7 @@ func ParseListener(data []byte) (*listenerv3.Listener, error) {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(js, l); err != nil {
 		return nil, err
 	}
-	if err := l.ValidateAll(); err != nil {
-		return nil, err
-	}
-	if err := validateAnys(l.ProtoReflect(), "listener"); err != nil {
+	if err := errors.Join(l.ValidateAll(), validateAnys(l.ProtoReflect(), "listener", nil)); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -448,7 +445,7 @@ func Listener(data []byte) []error { return listener(data, 0) }
 func listener(data []byte, first int) []error {
 	l, err := ParseListener(data)
 	if err != nil {
-		return []error{placeProto(err, data, first)}
+		return envoyErrors(err, data, first)
 	}
 	b := &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{Listeners: []*listenerv3.Listener{l}}}
 	filters, err := Filters(b)
