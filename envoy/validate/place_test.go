@@ -54,12 +54,7 @@ func TestInFile_placesEmbeddedErrors(t *testing.T) {
 				data = strings.Replace(data, e[0], e[1], 1)
 			}
 			data = tc.prefix + data
-			_, errs := File("f", []byte(data))
-			_, errs = Warnings(errs)
-			var in *InFile
-			if len(errs) != 1 || !errors.As(errs[0], &in) {
-				t.Fatalf("errors %v, want one *InFile", errs)
-			}
+			in := oneInFile(t, data)
 			lines := strings.Split(data, "\n")
 			if len(in.List.Errors) != len(tc.want) {
 				t.Fatalf("%d errors, want %d:\n%v", len(in.List.Errors), len(tc.want), in)
@@ -74,6 +69,19 @@ func TestInFile_placesEmbeddedErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oneInFile checks data as File does and wants one *InFile among the
+// errors.
+func oneInFile(t *testing.T, data string) *InFile {
+	t.Helper()
+	_, errs := File("f", []byte(data))
+	_, errs = Warnings(errs)
+	var in *InFile
+	if len(errs) != 1 || !errors.As(errs[0], &in) {
+		t.Fatalf("errors %v, want one *InFile", errs)
+	}
+	return in
 }
 
 // TestInFile_capped: an embedded policy with more than 20 errors keeps the
@@ -93,12 +101,7 @@ func TestInFile_capped(t *testing.T) {
 	if data == string(b) {
 		t.Fatalf("%s is no longer in envoy.yaml", at)
 	}
-	_, errs := File("f", []byte(data))
-	_, errs = Warnings(errs)
-	var in *InFile
-	if len(errs) != 1 || !errors.As(errs[0], &in) {
-		t.Fatalf("errors %v, want one *InFile", errs)
-	}
+	in := oneInFile(t, data)
 	lines := strings.Split(data, "\n")
 	first := in.List.Errors[0]
 	if len(in.List.Errors) != 20 || in.List.Omitted != 2 || !strings.HasPrefix(lines[first.Line-1][first.Column-1:], `"x0"`) ||
@@ -126,153 +129,78 @@ func TestBootstrap_everyUndeclaredVariable(t *testing.T) {
 	}
 }
 
-// TestPlaced_envoyErrors: an error Envoy's API finds in the YAML (protojson
+// TestPlaced_fileErrors: what Envoy's API refuses in the YAML (protojson
 // places it in the JSON validate made of the YAML, which the operator never
-// sees) is placed at the YAML's line and column: an unknown field at its
-// key, a wrong enum name at its value.
-func TestPlaced_envoyErrors(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+// sees; the validation rules name Go fields), the Envoy settings apiguard
+// requires, and the fields a WasmPlugin does not have are each reported at
+// the file's line and column, in the file's order: an unknown field at its
+// key, a value at its value or key, a missing setting at the key of what
+// should hold it.
+func TestPlaced_fileErrors(t *testing.T) {
+	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
+	type placed struct{ at, msg string } // the text at the place; in the message
 	for _, tc := range []struct {
-		name, prefix, old, new, at, msg string
+		name, file, prefix string
+		edits              [][2]string
+		want               []placed
 	}{
-		{"unknown field", "", "normalize_path:", "normalise_path:", "normalise_path:", `unknown field "normalise_path"`},
-		{"wrong enum name", "", "failure_policy: FAIL_CLOSED", "failure_policy: FAIL_CLOSE", "FAIL_CLOSE", `invalid value for enum field failurePolicy: "FAIL_CLOSE"`},
-		{"inside a list, after a document marker", "# the bootstrap\n---\n", "tag_name: limit", "tag_nam: limit", "tag_nam:", `unknown field "tag_nam"`},
+		{"unknown field", "envoy.yaml", "", [][2]string{{"normalize_path:", "normalise_path:"}},
+			[]placed{{"normalise_path:", `unknown field "normalise_path"`}}},
+		{"wrong enum name", "envoy.yaml", "", [][2]string{{"failure_policy: FAIL_CLOSED", "failure_policy: FAIL_CLOSE"}},
+			[]placed{{"FAIL_CLOSE", `invalid value for enum field failurePolicy: "FAIL_CLOSE"`}}},
+		{"inside a list, after a document marker", "envoy.yaml", "# the bootstrap\n---\n", [][2]string{{"tag_name: limit", "tag_nam: limit"}},
+			[]placed{{"tag_nam:", `unknown field "tag_nam"`}}},
+		{"validation rules", "envoy.yaml", "", [][2]string{{"stat_prefix: ingress", `stat_prefix: ""`}, {"port_value: 10000", "port_value: 100000"}, {"port_value: 9901", "port_value: 99010"}},
+			[]placed{
+				{"port_value: 99010", "admin.address.socket_address.port_value: value must be less than or equal to 65535"},
+				{"port_value: 100000", "static_resources.listeners[0].address.socket_address.port_value: value must be less than or equal to 65535"},
+				{`stat_prefix: ""`, "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.stat_prefix: value length must be at least 1 runes"}}},
+		{"deployment settings", "envoy.yaml", "", [][2]string{{"failure_policy: FAIL_CLOSED", "failure_policy: FAIL_OPEN"},
+			{"normalize_path: true", "normalize_path: false"}, {"          merge_slashes: true\n", ""},
+			{"{address: 127.0.0.1, port_value: 9901}", "{address: 0.0.0.0, port_value: 9901}"}},
+			[]placed{
+				{"address: 0.0.0.0", "admin listens on"},
+				{"typed_config:\n", "merge_slashes must be true"}, // the connection manager's
+				{"normalize_path: false", "normalize_path must be true"},
+				{"failure_policy: FAIL_OPEN", "failure_policy is FAIL_OPEN"}}},
+		{"WasmPlugin fields", filepath.Join("istio", "wasmplugin.yaml"), "# a comment\n---\n",
+			[][2]string{{"  pluginConfig:", "  pluginConfg:"}, {"failStrategy:", "FAILSTRATEGY:"}, {"    matchLabels:", "    matchLabel:"}},
+			[]placed{
+				{"FAILSTRATEGY:", `WasmPlugin.spec: unknown field "FAILSTRATEGY" (Kubernetes field names are case-sensitive: did you mean "failStrategy"?)`},
+				{"pluginConfg:", `WasmPlugin.spec: unknown field "pluginConfg" (did you mean "pluginConfig"?)`}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if !strings.Contains(string(b), tc.old) {
-				t.Fatalf("%q is no longer in envoy.yaml", tc.old)
+			b, err := os.ReadFile(filepath.Join("..", tc.file))
+			if err != nil {
+				t.Fatal(err)
 			}
-			data := tc.prefix + strings.Replace(string(b), tc.old, tc.new, 1)
+			data := string(b)
+			for _, e := range tc.edits {
+				if !strings.Contains(data, e[0]) {
+					t.Fatalf("%q is no longer in %s: update this case", e[0], tc.file)
+				}
+				data = strings.Replace(data, e[0], e[1], 1)
+			}
+			data = tc.prefix + data
 			_, errs := File("f", []byte(data))
-			var p *Placed
-			if len(errs) != 1 || !errors.As(errs[0], &p) {
-				t.Fatalf("errors %v, want one *Placed", errs)
+			_, errs = Warnings(errs)
+			if len(errs) != len(tc.want) {
+				t.Fatalf("errors %v, want %d", errs, len(tc.want))
 			}
 			lines := strings.Split(data, "\n")
-			if p.Line < 1 || p.Line > len(lines) || p.Column < 1 || p.Column > len(lines[p.Line-1]) {
-				t.Fatalf("%v: no such place", p)
-			}
-			if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, tc.at) || p.Msg != tc.msg {
-				t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, tc.at, tc.msg)
+			for i, w := range tc.want {
+				var p *Placed
+				if !errors.As(errs[i], &p) {
+					t.Fatalf("%v: not placed", errs[i])
+				}
+				if p.Line < 1 || p.Line > len(lines) || p.Column < 1 || p.Column > len(lines[p.Line-1]) {
+					t.Fatalf("%v: no such place", p)
+				}
+				if at := lines[p.Line-1][p.Column-1:] + "\n"; !strings.HasPrefix(at, w.at) || !strings.Contains(p.Msg, w.msg) {
+					t.Errorf("%v: the file there reads %q, want %q and a message with %q", p, at, w.at, w.msg)
+				}
 			}
 		})
-	}
-}
-
-// TestPlaced_wasmPluginFields: every field a WasmPlugin does not have is
-// reported at its key, in the file's order, with the right spelling of a
-// name in another case and a suggestion for a typo.
-func TestPlaced_wasmPluginFields(t *testing.T) {
-	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
-	b, err := os.ReadFile(filepath.Join("..", "istio", "wasmplugin.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := string(b)
-	for _, e := range [][2]string{{"  pluginConfig:", "  pluginConfg:"}, {"failStrategy:", "FAILSTRATEGY:"}, {"    matchLabels:", "    matchLabel:"}} {
-		if !strings.Contains(data, e[0]) {
-			t.Fatalf("%q is no longer in wasmplugin.yaml", e[0])
-		}
-		data = strings.Replace(data, e[0], e[1], 1)
-	}
-	data = "# a comment\n---\n" + data
-	_, errs := File("f", []byte(data))
-	want := []struct{ at, msg string }{
-		{"FAILSTRATEGY:", `WasmPlugin.spec: unknown field "FAILSTRATEGY" (Kubernetes field names are case-sensitive: did you mean "failStrategy"?)`},
-		{"pluginConfg:", `WasmPlugin.spec: unknown field "pluginConfg" (did you mean "pluginConfig"?)`},
-	}
-	if len(errs) != len(want) {
-		t.Fatalf("errors %v, want %d", errs, len(want))
-	}
-	lines := strings.Split(data, "\n")
-	for i, w := range want {
-		var p *Placed
-		if !errors.As(errs[i], &p) {
-			t.Fatalf("%v: not placed", errs[i])
-		}
-		if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, w.at) || p.Msg != w.msg {
-			t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, w.at, w.msg)
-		}
-	}
-}
-
-// TestPlaced_deploymentSettings: a setting apiguard requires of Envoy is
-// reported at its place in the file, or, missing, at the key of what should
-// hold it, in the file's order.
-func TestPlaced_deploymentSettings(t *testing.T) {
-	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
-	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := string(b)
-	for _, e := range [][2]string{{"failure_policy: FAIL_CLOSED", "failure_policy: FAIL_OPEN"},
-		{"normalize_path: true", "normalize_path: false"}, {"          merge_slashes: true\n", ""},
-		{"{address: 127.0.0.1, port_value: 9901}", "{address: 0.0.0.0, port_value: 9901}"}} {
-		if !strings.Contains(data, e[0]) {
-			t.Fatalf("%q is no longer in envoy.yaml", e[0])
-		}
-		data = strings.Replace(data, e[0], e[1], 1)
-	}
-	_, errs := Warnings(Bootstrap([]byte(data), true))
-	want := []struct{ at, msg string }{
-		{"address: 0.0.0.0", "admin listens on"},
-		{"typed_config:\n", "merge_slashes must be true"}, // the connection manager's
-		{"normalize_path: false", "normalize_path must be true"},
-		{"failure_policy: FAIL_OPEN", "failure_policy is FAIL_OPEN"},
-	}
-	if len(errs) != len(want) {
-		t.Fatalf("errors %v, want %d", errs, len(want))
-	}
-	lines := strings.Split(data, "\n")
-	for i, w := range want {
-		var p *Placed
-		if !errors.As(errs[i], &p) {
-			t.Fatalf("%v: not placed", errs[i])
-		}
-		if at := lines[p.Line-1][p.Column-1:] + "\n"; !strings.HasPrefix(at, w.at) || !strings.Contains(p.Msg, w.msg) {
-			t.Errorf("%v: the file there reads %q, want %q and a message with %q", p, at, w.at, w.msg)
-		}
-	}
-}
-
-// TestPlaced_envoyRules: every violation of Envoy's validation rules, in
-// the bootstrap's own messages and inside typed_config, is reported at its
-// field with its YAML path, in the file's order.
-func TestPlaced_envoyRules(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "envoy.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	data := string(b)
-	for _, e := range [][2]string{{"stat_prefix: ingress", `stat_prefix: ""`}, {"port_value: 10000", "port_value: 100000"}, {"port_value: 9901", "port_value: 99010"}} {
-		if !strings.Contains(data, e[0]) {
-			t.Fatalf("%q is no longer in envoy.yaml", e[0])
-		}
-		data = strings.Replace(data, e[0], e[1], 1)
-	}
-	_, errs := File("f", []byte(data))
-	want := []struct{ at, msg string }{
-		{"port_value: 99010", "admin.address.socket_address.port_value: value must be less than or equal to 65535"},
-		{"port_value: 100000", "static_resources.listeners[0].address.socket_address.port_value: value must be less than or equal to 65535"},
-		{`stat_prefix: ""`, "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.stat_prefix: value length must be at least 1 runes"},
-	}
-	if len(errs) != len(want) {
-		t.Fatalf("errors %v, want %d", errs, len(want))
-	}
-	lines := strings.Split(data, "\n")
-	for i, w := range want {
-		var p *Placed
-		if !errors.As(errs[i], &p) {
-			t.Fatalf("%v: not placed", errs[i])
-		}
-		if at := lines[p.Line-1][p.Column-1:]; !strings.HasPrefix(at, w.at) || p.Msg != w.msg {
-			t.Errorf("%v: the file there reads %q, want %q and the message %q", p, at, w.at, w.msg)
-		}
 	}
 }
 
