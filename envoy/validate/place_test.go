@@ -204,8 +204,8 @@ func TestPlaced_fileErrors(t *testing.T) {
 	}
 }
 
-// TestFieldSteps: protoc-gen-validate's Go field names become the YAML's.
-func TestFieldSteps(t *testing.T) {
+// TestFieldSteps_yamlNames: protoc-gen-validate's Go field names become the YAML's.
+func TestFieldSteps_yamlNames(t *testing.T) {
 	for _, tc := range []struct {
 		field string
 		want  string
