@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Envoy's validation rules (protoc-gen-validate) report a violation as a
@@ -147,9 +149,9 @@ func (d *yamlDoc) placeRules(err error) []error {
 // envoyErrors places what Envoy's API refuses in a bootstrap or listener
 // (data, after line first of its file) in the YAML: every violation of the
 // validation rules, or protojson's one error.
-func envoyErrors(err error, data []byte, first int) []error {
+func envoyErrors(err error, data []byte, first int, md protoreflect.MessageDescriptor) []error {
 	if errs := parseYAMLDoc(data, first).placeRules(err); errs != nil {
 		return errs
 	}
-	return []error{placeProto(err, data, first)}
+	return []error{placeProto(err, data, first, md)}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -399,8 +400,9 @@ var protoPlace = regexp.MustCompile(`^proto:[ \x{00a0}]\(line (\d+):(\d+)\):[ \x
 // placeProto turns a protojson error about the JSON made of the YAML data
 // into one at the YAML's line and column: the JSON's place gives the path
 // (keys and indexes), and the path the YAML node (the key of an unknown
-// field). Any doubt leaves err as it is.
-func placeProto(err error, data []byte, first int) error {
+// field), with a did-you-mean for an unknown field or enum name. Any doubt
+// leaves err as it is.
+func placeProto(err error, data []byte, first int, md protoreflect.MessageDescriptor) error {
 	msg := err.Error()
 	sm := protoPlace.FindStringSubmatch(msg)
 	if sm == nil {
@@ -438,7 +440,7 @@ func placeProto(err error, data []byte, first int) error {
 	if atKey && key != nil {
 		n = key
 	}
-	return &Placed{Line: n.Line + first, Column: n.Column, Msg: msg[len(sm[0]):]}
+	return &Placed{Line: n.Line + first, Column: n.Column, Msg: msg[len(sm[0]):] + protoHint(md, &tree, steps, atKey)}
 }
 
 // pathAt returns the path of the JSON token at byte off of the document v,

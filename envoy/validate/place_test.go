@@ -138,18 +138,22 @@ func TestBootstrap_everyUndeclaredVariable(t *testing.T) {
 // should hold it.
 func TestPlaced_fileErrors(t *testing.T) {
 	t.Setenv("APIGUARD_RLS_HASH_SECRET", "a-shipped-example-secret-0123")
-	type placed struct{ at, msg string } // the text at the place; in the message
+	type placed struct{ at, msg string } // the text at the place; in the message (\x00: its end)
 	for _, tc := range []struct {
 		name, file, prefix string
 		edits              [][2]string
 		want               []placed
 	}{
 		{"unknown field", "envoy.yaml", "", [][2]string{{"normalize_path:", "normalise_path:"}},
-			[]placed{{"normalise_path:", `unknown field "normalise_path"`}}},
+			[]placed{{"normalise_path:", `unknown field "normalise_path" (did you mean "normalize_path"?)`}}},
 		{"wrong enum name", "envoy.yaml", "", [][2]string{{"failure_policy: FAIL_CLOSED", "failure_policy: FAIL_CLOSE"}},
-			[]placed{{"FAIL_CLOSE", `invalid value for enum field failurePolicy: "FAIL_CLOSE"`}}},
+			[]placed{{"FAIL_CLOSE", `invalid value for enum field failurePolicy: "FAIL_CLOSE" (did you mean "FAIL_CLOSED"?)`}}},
 		{"inside a list, after a document marker", "envoy.yaml", "# the bootstrap\n---\n", [][2]string{{"tag_name: limit", "tag_nam: limit"}},
-			[]placed{{"tag_nam:", `unknown field "tag_nam"`}}},
+			[]placed{{"tag_nam:", `unknown field "tag_nam" (did you mean "tag_name"?)`}}},
+		{"unknown field inside a typed_config", "envoy.yaml", "", [][2]string{{"inline_string:", "inline_strng:"}},
+			[]placed{{"inline_strng:", `unknown field "inline_strng" (did you mean "inline_string"?)`}}},
+		{"an unknown field far from any", "envoy.yaml", "", [][2]string{{"normalize_path:", "zzzzzz:"}},
+			[]placed{{"zzzzzz:", `unknown field "zzzzzz"` + "\x00"}}},
 		{"validation rules", "envoy.yaml", "", [][2]string{{"stat_prefix: ingress", `stat_prefix: ""`}, {"port_value: 10000", "port_value: 100000"}, {"port_value: 9901", "port_value: 99010"}},
 			[]placed{
 				{"port_value: 99010", "admin.address.socket_address.port_value: value must be less than or equal to 65535"},
@@ -196,7 +200,7 @@ func TestPlaced_fileErrors(t *testing.T) {
 				if p.Line < 1 || p.Line > len(lines) || p.Column < 1 || p.Column > len(lines[p.Line-1]) {
 					t.Fatalf("%v: no such place", p)
 				}
-				if at := lines[p.Line-1][p.Column-1:] + "\n"; !strings.HasPrefix(at, w.at) || !strings.Contains(p.Msg, w.msg) {
+				if at := lines[p.Line-1][p.Column-1:] + "\n"; !strings.HasPrefix(at, w.at) || !strings.Contains(p.Msg+"\x00", w.msg) {
 					t.Errorf("%v: the file there reads %q, want %q and a message with %q", p, at, w.at, w.msg)
 				}
 			}

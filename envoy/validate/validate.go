@@ -379,7 +379,7 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 func bootstrap(data []byte, first int, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
 	if err != nil {
-		return envoyErrors(err, data, first)
+		return envoyErrors(err, data, first, (&bootstrapv3.Bootstrap{}).ProtoReflect().Descriptor())
 	}
 	filters, err := Filters(b)
 	if err != nil {
@@ -445,7 +445,7 @@ func Listener(data []byte) []error { return listener(data, 0) }
 func listener(data []byte, first int) []error {
 	l, err := ParseListener(data)
 	if err != nil {
-		return envoyErrors(err, data, first)
+		return envoyErrors(err, data, first, (&listenerv3.Listener{}).ProtoReflect().Descriptor())
 	}
 	b := &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{Listeners: []*listenerv3.Listener{l}}}
 	filters, err := Filters(b)
