@@ -13,10 +13,14 @@ package openapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -31,6 +35,9 @@ type Finding struct {
 	Path  string
 	Msg   string
 	Error bool
+	// Line and Column place a finding about the overlay in it (0: no
+	// place).
+	Line, Column int
 }
 
 func (f Finding) String() string {
@@ -48,38 +55,6 @@ type Options struct {
 	BasePathSet bool
 }
 
-// Overlay is what the OpenAPI document cannot say (docs/configuration.md
-// "The OpenAPI generator").
-type Overlay struct {
-	// Config is merged into the result as a JSON Merge Patch; its routes
-	// come before the generated ones.
-	Config map[string]any `json:"config"`
-	// Security maps a security scheme to the providers that verify it.
-	Security map[string][]string `json:"security"`
-	// ScopeClaim names, per provider, the claim scopes are checked in
-	// (default "scope").
-	ScopeClaim map[string]string `json:"scope_claim"`
-	// Public lists operations (operationId or "METHOD /path") that need no
-	// credential although the document gives them no security.
-	Public []string `json:"public"`
-	// Operations are merged into each operation's route as JSON Merge
-	// Patches, by operationId or "METHOD /path".
-	Operations map[string]map[string]any `json:"operations"`
-}
-
-// ParseOverlay reads an overlay document strictly (unknown fields are
-// errors).
-func ParseOverlay(data []byte) (*Overlay, error) {
-	var o Overlay
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
-	if err := dec.Decode(&o); err != nil {
-		return nil, fmt.Errorf("overlay: %v", err)
-	}
-	return &o, nil
-}
-
 // Generate maps spec (JSON or YAML) and the overlay (nil: none) to a
 // configuration. out is nil when a finding is an error; err is set only
 // when spec is not an OpenAPI document at all.
@@ -94,6 +69,7 @@ func Generate(spec []byte, ov *Overlay, opt Options) (out []byte, findings []Fin
 		return nil, nil, fmt.Errorf("not a valid OpenAPI document: %v", lerr)
 	}
 	g := &gen{ov: ov, opt: opt, schemas: map[string]any{}, schemaSrc: map[string]string{}, names: map[string]bool{}}
+	g.findings = append(g.findings, ov.findings...)
 	if verr := doc.Validate(context.Background()); verr != nil {
 		g.errorf("$", "the document is not valid OpenAPI: %v", verr)
 	}
@@ -117,22 +93,39 @@ func Generate(spec []byte, ov *Overlay, opt Options) (out []byte, findings []Fin
 		return nil, nil, fmt.Errorf("openapi %q: only 3.0 and 3.1 are supported", version)
 	}
 	result := g.run()
-	if g.failed() {
-		return nil, g.findings, nil
-	}
+	failed := g.failed()
 	out, merr := json.MarshalIndent(result, "", "  ")
 	if merr != nil {
 		return nil, nil, merr
 	}
 	out = append(out, '\n')
-	if _, perr := config.Parse(out); perr != nil {
-		msg := perr.Error()
-		if strings.Contains(msg, "hold_headers") {
-			// Schemas read bodies, so the configuration must say whether
-			// Envoy holds headers: only the operator knows where it runs.
-			msg += ` (write it in the overlay: {"config": {"hold_headers": true}} for Envoy 1.35+ with allow_on_headers_stop_iteration, false for Istio)`
+	var list *config.ErrorList
+	if _, perr := config.Parse(out); errors.As(perr, &list) {
+		// What the overlay wrote is reported at its place in the overlay,
+		// even beside other errors; the rest only when nothing else failed
+		// (a half-generated configuration would give false ones).
+		if rest := g.overlayErrors(list, g.ownRoutes); len(rest) > 0 && !failed {
+			msgs := make([]string, len(rest))
+			for i, e := range rest {
+				msgs[i] = e.Error()
+			}
+			msg := strings.Join(msgs, "\n")
+			if strings.Contains(msg, "hold_headers") {
+				// Schemas read bodies, so the configuration must say whether
+				// Envoy holds headers: only the operator knows where it runs.
+				msg += ` (write it in the overlay: {"config": {"hold_headers": true}} for Envoy 1.35+ with allow_on_headers_stop_iteration, false for Istio)`
+			}
+			g.errorf(g.sourceOf(rest[0].Error()), "the generated configuration does not load: %s", msg)
 		}
-		g.errorf(g.sourceOf(perr.Error()), "the generated configuration does not load: %s", msg)
+	} else if perr != nil {
+		g.errorf("(generated configuration)", "the generated configuration does not load: %v", perr)
+	}
+	// The overlay's own findings first, in its order, then the others as
+	// they came.
+	slices.SortStableFunc(g.findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(min(a.Line, 1), min(b.Line, 1))*-1, cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+	})
+	if g.failed() {
 		return nil, g.findings, nil
 	}
 	return out, g.findings, nil
@@ -147,6 +140,8 @@ type gen struct {
 	schemas   map[string]any
 	schemaSrc map[string]string // schema name -> where in the document it came from
 	names     map[string]bool   // route names taken
+	ownRoutes int               // the routes of the overlay's config, first in the result
+	routeKeys [][]string        // the overlay operations entries merged into each generated route
 }
 
 func (g *gen) errorf(path, format string, args ...any) {
@@ -225,11 +220,11 @@ func (g *gen) run() map[string]any {
 		if r, ok := cfg["routes"]; ok {
 			own, _ = r.([]any)
 			if _, isList := r.([]any); !isList {
-				g.errorf("overlay.config.routes", "must be a list")
+				g.overlayFinding(true, []any{"config", "routes"}, "must be a list")
 			}
 		}
 		if _, ok := cfg["default"]; ok {
-			g.warnf("overlay.config.default", "kept: a default policy turns undocumented endpoints back on (without it they get 404 or 405)")
+			g.overlayFinding(false, []any{"config", "default"}, "kept: a default policy turns undocumented endpoints back on (without it they get 404 or 405)")
 		}
 		patch := map[string]any{}
 		for k, v := range cfg {
@@ -240,6 +235,7 @@ func (g *gen) run() map[string]any {
 		result = mergePatch(result, patch).(map[string]any)
 	}
 	result["routes"] = append(append([]any{}, own...), routes...)
+	g.ownRoutes = len(own)
 	if len(routes) == 0 {
 		if len(own) == 0 && (cfg == nil || cfg["default"] == nil) {
 			g.errorf("paths", "no operation: the configuration would refuse every request with 404")
@@ -247,14 +243,28 @@ func (g *gen) run() map[string]any {
 			g.warnf("paths", "no operation: no route is generated")
 		}
 	}
-	for _, key := range sortedKeys(g.ov.Operations) {
-		if !g.names["op:"+key] {
-			g.errorf("overlay.operations"+pathKey(key), "no such operation (an operationId or \"METHOD /path\")")
+	var ops []string
+	for n := range g.names {
+		if op, ok := strings.CutPrefix(n, "op:"); ok {
+			ops = append(ops, op)
 		}
 	}
-	for _, key := range g.ov.Public {
+	sort.Strings(ops)
+	unknown := func(at []any, key, quoted string) {
+		hint := config.DidYouMean(key, ops)
+		if hint == "" {
+			hint = ` (an operationId or "METHOD /path")`
+		}
+		g.overlayFinding(true, at, "no such operation"+quoted+hint)
+	}
+	for _, key := range g.overlayOrder("operations", sortedKeys(g.ov.Operations)) {
 		if !g.names["op:"+key] {
-			g.errorf("overlay.public", "no such operation %q", key)
+			unknown([]any{"operations", key}, key, "")
+		}
+	}
+	for i, key := range g.ov.Public {
+		if !g.names["op:"+key] {
+			unknown([]any{"public", i}, key, " "+strconv.Quote(key))
 		}
 	}
 	return result

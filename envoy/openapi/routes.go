@@ -129,11 +129,14 @@ func (g *gen) route(base, p, method string, item, op map[string]any) map[string]
 	if auth := g.authRule(at, op, public, overlayAuth); auth != nil {
 		r["auth"] = auth
 	}
+	var applied []string
 	for _, k := range []string{key, opID} {
 		if patch, ok := g.ov.Operations[k]; ok && k != "" {
 			r = mergePatch(r, patch).(map[string]any)
+			applied = append(applied, k)
 		}
 	}
+	g.routeKeys = append(g.routeKeys, applied)
 	return r
 }
 

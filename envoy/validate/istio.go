@@ -14,6 +14,8 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
 	"sigs.k8s.io/yaml"
+
+	"github.com/apiguard/apiguard/filter/config"
 )
 
 // Istio manifests: a WasmPlugin with its ServiceEntries, DestinationRules
@@ -26,6 +28,8 @@ type Doc struct {
 	Path string
 	Raw  []byte
 	Top  map[string]any
+	// Line is how many lines of the file come before Raw's first.
+	Line int
 }
 
 func (d Doc) IsKubernetes() bool { return d.Top["apiVersion"] != nil && d.Top["kind"] != nil }
@@ -34,7 +38,12 @@ func (d Doc) IsCompose() bool    { return d.Top["services"] != nil }
 // SplitDocs splits a YAML file into its non-empty documents.
 func SplitDocs(path string, data []byte) ([]Doc, error) {
 	var docs []Doc
-	for i, raw := range docSeparator.Split(string(data), -1) {
+	s := string(data)
+	seps := append(docSeparator.FindAllStringIndex(s, -1), []int{len(s), len(s)})
+	start := 0
+	for i, sep := range seps {
+		raw, first := s[start:sep[0]], strings.Count(s[:start], "\n")
+		start = sep[1]
 		if strings.TrimSpace(raw) == "" {
 			continue
 		}
@@ -45,7 +54,7 @@ func SplitDocs(path string, data []byte) ([]Doc, error) {
 		if top == nil {
 			continue // comments only
 		}
-		docs = append(docs, Doc{Path: fmt.Sprintf("%s#%d", path, i), Raw: []byte(raw), Top: top})
+		docs = append(docs, Doc{Path: fmt.Sprintf("%s#%d", path, i), Raw: []byte(raw), Top: top, Line: first})
 	}
 	return docs, nil
 }
@@ -112,6 +121,7 @@ func Istio(path string, data []byte, shipped bool) []error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	var plugins []WasmPlugin
+	var pluginDocs []*yamlDoc
 	external := map[string]bool{} // host:port of the ServiceEntries
 	for _, d := range docs {
 		js, err := yaml.YAMLToJSON(d.Raw)
@@ -127,15 +137,21 @@ func Istio(path string, data []byte, shipped bool) []error {
 		switch d.Top["kind"] {
 		case "WasmPlugin":
 			var p WasmPlugin
+			doc := parseYAMLDoc(d.Raw, d.Line)
+			ferrs, err := checkFields(js, reflect.TypeOf(p), "WasmPlugin")
+			if err != nil {
+				return []error{fmt.Errorf("%s: %w", d.Path, err)}
+			}
+			if len(ferrs) > 0 {
+				return doc.placeFields(d.Path, ferrs)
+			}
 			dec := json.NewDecoder(bytes.NewReader(js))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&p); err != nil {
 				return []error{fmt.Errorf("%s: %w", d.Path, err)}
 			}
-			if err := exactFieldCase(js, reflect.TypeOf(p), "WasmPlugin"); err != nil {
-				return []error{fmt.Errorf("%s: %w", d.Path, err)}
-			}
 			plugins = append(plugins, p)
+			pluginDocs = append(pluginDocs, doc)
 		case "ConfigMap":
 			if _, err := BootstrapOverride(js); err != nil {
 				fail("%s: %v", d.Path, err)
@@ -162,15 +178,15 @@ func Istio(path string, data []byte, shipped bool) []error {
 	if len(plugins) == 0 || shipped && len(plugins) != 1 {
 		return []error{fmt.Errorf("%d WasmPlugins, want 1", len(plugins))}
 	}
-	for _, p := range plugins {
-		errs = append(errs, istioPlugin(p, external, shipped)...)
+	for i, p := range plugins {
+		errs = append(errs, istioPlugin(p, pluginDocs[i], external, shipped)...)
 	}
 	return errs
 }
 
 // istioPlugin checks one WasmPlugin; external holds the host:port of the
 // manifest's ServiceEntries.
-func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
+func istioPlugin(p WasmPlugin, doc *yamlDoc, external map[string]bool, shipped bool) []error {
 	var errs []error
 	fail := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	s := p.Spec
@@ -213,6 +229,13 @@ func istioPlugin(p WasmPlugin, external map[string]bool, shipped bool) []error {
 	warnings, perrs := Warnings(perrs)
 	if len(perrs) > 0 {
 		for _, e := range perrs {
+			if list, ok := e.(*config.ErrorList); ok {
+				// Placed in the manifest: the JSON Istio hands over is
+				// not what the operator wrote.
+				e = doc.placeNodes([]any{"spec", "pluginConfig"}, list, "pluginConfig")
+				errs = append(errs, e)
+				continue
+			}
 			errs = append(errs, fmt.Errorf("pluginConfig: %w", e))
 		}
 		return errs

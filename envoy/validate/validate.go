@@ -68,27 +68,27 @@ func ParseBootstrap(data []byte) (*bootstrapv3.Bootstrap, error) {
 		}
 		return nil, err
 	}
-	if err := b.ValidateAll(); err != nil {
-		return nil, err
-	}
-	if err := validateAnys(b.ProtoReflect(), "bootstrap"); err != nil {
+	// Every violation: the rules of the bootstrap's own messages, and of
+	// each typed_config.
+	if err := errors.Join(b.ValidateAll(), validateAnys(b.ProtoReflect(), "bootstrap", nil)); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
-// validateAnys walks m's set fields and validates every Any it meets.
-func validateAnys(m protoreflect.Message, path string) error {
+// validateAnys walks m's set fields and validates every Any it meets;
+// steps lead to m from the document's top.
+func validateAnys(m protoreflect.Message, path string, steps []any) error {
 	var err error
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		p := path + "." + string(fd.Name())
+		p, ps := path+"."+string(fd.Name()), append(slices.Clip(steps), string(fd.Name()))
 		switch {
 		case fd.IsMap():
 			if fd.MapValue().Message() == nil {
 				return true
 			}
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				err = validateMessage(mv.Message(), fmt.Sprintf("%s[%s]", p, k.String()))
+				err = validateMessage(mv.Message(), fmt.Sprintf("%s[%s]", p, k.String()), append(slices.Clip(ps), k.String()))
 				return err == nil
 			})
 		case fd.IsList():
@@ -97,20 +97,20 @@ func validateAnys(m protoreflect.Message, path string) error {
 			}
 			l := v.List()
 			for i := 0; i < l.Len() && err == nil; i++ {
-				err = validateMessage(l.Get(i).Message(), fmt.Sprintf("%s[%d]", p, i))
+				err = validateMessage(l.Get(i).Message(), fmt.Sprintf("%s[%d]", p, i), append(slices.Clip(ps), i))
 			}
 		case fd.Message() != nil:
-			err = validateMessage(v.Message(), p)
+			err = validateMessage(v.Message(), p, ps)
 		}
 		return err == nil
 	})
 	return err
 }
 
-func validateMessage(m protoreflect.Message, path string) error {
+func validateMessage(m protoreflect.Message, path string, steps []any) error {
 	a, ok := m.Interface().(*anypb.Any)
 	if !ok {
-		return validateAnys(m, path)
+		return validateAnys(m, path, steps)
 	}
 	inner, err := a.UnmarshalNew()
 	if err != nil {
@@ -118,10 +118,10 @@ func validateMessage(m protoreflect.Message, path string) error {
 	}
 	if v, ok := inner.(interface{ ValidateAll() error }); ok {
 		if err := v.ValidateAll(); err != nil {
-			return fmt.Errorf("%s (%s): %w", path, a.GetTypeUrl(), err)
+			return &ruleError{path, steps, a.GetTypeUrl(), err}
 		}
 	}
-	return validateAnys(inner.ProtoReflect(), path)
+	return validateAnys(inner.ProtoReflect(), path, steps)
 }
 
 // Filter is one Wasm HTTP filter of a bootstrap with its context.
@@ -131,19 +131,27 @@ type Filter struct {
 	HCM      *hcmv3.HttpConnectionManager
 	Index    int // in HCM.HttpFilters
 	Plugin   *wasmv3.PluginConfig
+	// Steps lead from the document's top to the policy string
+	// (configuration.value), ListenerSteps to the listener, to place
+	// findings in the file.
+	Steps, ListenerSteps []any
 }
 
 // Filters finds the Wasm HTTP filters of every static listener (the
 // repository ships no other Wasm module, so each of them is apiguard).
 func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 	var out []Filter
-	for _, l := range b.GetStaticResources().GetListeners() {
+	for li, l := range b.GetStaticResources().GetListeners() {
 		chains := l.GetFilterChains()
 		if l.GetDefaultFilterChain() != nil {
 			chains = append(slices.Clip(chains), l.GetDefaultFilterChain())
 		}
 		for ci, fc := range chains {
-			for _, nf := range fc.GetFilters() {
+			chain := []any{"static_resources", "listeners", li, "filter_chains", ci}
+			if ci == len(l.GetFilterChains()) {
+				chain = []any{"static_resources", "listeners", li, "default_filter_chain"}
+			}
+			for ni, nf := range fc.GetFilters() {
 				hcm := &hcmv3.HttpConnectionManager{}
 				if tc := nf.GetTypedConfig(); tc == nil || !tc.MessageIs(hcm) {
 					continue
@@ -160,6 +168,9 @@ func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 					out = append(out, Filter{
 						Where:    fmt.Sprintf("listener %q chain %d filter %q", l.GetName(), ci, hf.GetName()),
 						Listener: l, HCM: hcm, Index: hi, Plugin: w.GetConfig(),
+						Steps: append(slices.Clip(chain), "filters", ni, "typed_config", "http_filters", hi,
+							"typed_config", "config", "configuration", "value"),
+						ListenerSteps: []any{"static_resources", "listeners", li},
 					})
 				}
 			}
@@ -169,17 +180,22 @@ func Filters(b *bootstrapv3.Bootstrap) ([]Filter, error) {
 }
 
 // PluginConfiguration parses a Wasm filter's `configuration` with apiguard's
-// own parser, as proxy_on_configure will.
-func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, error) {
+// own parser, as proxy_on_configure will. It returns every error, each
+// after "apiguard configuration: " (one *config.ErrorList holds all of the
+// parser's; each variable the VM's environment lacks is one more).
+func PluginConfiguration(pc *wasmv3.PluginConfig) (*config.Config, []error) {
 	sv := &wrapperspb.StringValue{}
 	if c := pc.GetConfiguration(); c == nil || !c.MessageIs(sv) {
-		return nil, errors.New("configuration must be a google.protobuf.StringValue holding apiguard's JSON")
+		return nil, []error{errors.New("configuration must be a google.protobuf.StringValue holding apiguard's JSON")}
 	} else if err := c.UnmarshalTo(sv); err != nil {
-		return nil, err
+		return nil, []error{err}
 	}
 	cfg, _, errs := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(pc))
 	if _, errs = Warnings(errs); len(errs) > 0 {
-		return nil, fmt.Errorf("apiguard configuration: %w", errs[0])
+		for i, e := range errs {
+			errs[i] = fmt.Errorf("apiguard configuration: %w", e)
+		}
+		return nil, errs
 	}
 	return cfg, nil
 }
@@ -247,46 +263,66 @@ func isHTTP2(c *clusterv3.Cluster) bool {
 // and admin are then skipped.
 func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loopbackAdmin bool) []error {
 	var errs []error
+	// at names the setting in the YAML, from the plugin's config (pc), the
+	// HTTP connection manager (hcm) or the listener (l), to place the
+	// finding in the file.
+	var at []any
+	onPC := func(steps ...any) { at = f.steps(2, steps) }
+	onHCM := func(steps ...any) { at = f.steps(6, steps) }
+	onListener := func(steps ...any) { at = append(slices.Clip(f.ListenerSteps), steps...) }
 	fail := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{f.Where}, args...)...))
+		errs = append(errs, &deployError{fmt.Sprintf("%s: "+format, append([]any{f.Where}, args...)...), at})
+		at = nil
 	}
 	pc := f.Plugin
 	if pc.GetVmConfig().GetVmId() == "" {
+		onPC("vm_config", "vm_id")
 		fail("vm_config.vm_id must be set explicitly: it is the namespace of shared data (rate limits, keys)")
 	}
 	if pc.GetFailurePolicy() != wasmv3.FailurePolicy_FAIL_CLOSED {
+		onPC("failure_policy")
 		fail("failure_policy is %v, want FAIL_CLOSED (a dead VM must refuse traffic, not bypass apiguard)", pc.GetFailurePolicy())
 	}
 	if cfg.HoldHeaders && !pc.GetAllowOnHeadersStopIteration().GetValue() {
+		onPC("allow_on_headers_stop_iteration")
 		fail("hold_headers is true (the default) but allow_on_headers_stop_iteration is not true")
 	}
 	hcm := f.HCM
 	if !hcm.GetNormalizePath().GetValue() {
+		onHCM("normalize_path")
 		fail("normalize_path must be true")
 	}
 	if !hcm.GetMergeSlashes() {
+		onHCM("merge_slashes")
 		fail("merge_slashes must be true")
 	}
 	if hcm.GetPathWithEscapedSlashesAction() != hcmv3.HttpConnectionManager_REJECT_REQUEST {
+		onHCM("path_with_escaped_slashes_action")
 		fail("path_with_escaped_slashes_action is %v, want REJECT_REQUEST", hcm.GetPathWithEscapedSlashesAction())
 	}
 	if a := hcm.GetCommonHttpProtocolOptions().GetHeadersWithUnderscoresAction(); a != corev3.HttpProtocolOptions_REJECT_REQUEST {
+		onHCM("common_http_protocol_options", "headers_with_underscores_action")
 		fail("common_http_protocol_options.headers_with_underscores_action is %v, want REJECT_REQUEST", a)
 	}
 	if hcm.GetServerHeaderTransformation() != hcmv3.HttpConnectionManager_PASS_THROUGH {
+		onHCM("server_header_transformation")
 		fail("server_header_transformation is %v, want PASS_THROUGH (apiguard removes Server itself)", hcm.GetServerHeaderTransformation())
 	}
 	if !hcm.GetUseRemoteAddress().GetValue() {
+		onHCM("use_remote_address")
 		fail("use_remote_address must be true (apiguard keys on source.address)")
 	}
 	filters := hcm.GetHttpFilters()
 	if last := filters[len(filters)-1]; last.GetName() != "envoy.filters.http.router" || f.Index == len(filters)-1 {
+		onHCM("http_filters")
 		fail("the router must be the last HTTP filter, after apiguard (last is %q)", last.GetName())
 	}
 	need := LargestBody(cfg) + 64<<10
 	if lim := f.Listener.GetPerConnectionBufferLimitBytes(); lim == nil {
+		onListener("per_connection_buffer_limit_bytes")
 		fail("per_connection_buffer_limit_bytes must be set (at least %d)", need)
 	} else if int64(lim.GetValue()) < need {
+		onListener("per_connection_buffer_limit_bytes")
 		fail("per_connection_buffer_limit_bytes is %d, want at least the largest max_body_bytes plus 64 KiB = %d", lim.GetValue(), need)
 	}
 
@@ -297,9 +333,10 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 	for _, c := range b.GetStaticResources().GetClusters() {
 		clusters[c.GetName()] = c
 	}
-	for _, vh := range hcm.GetRouteConfig().GetVirtualHosts() {
-		for _, r := range vh.GetRoutes() {
+	for vi, vh := range hcm.GetRouteConfig().GetVirtualHosts() {
+		for ri, r := range vh.GetRoutes() {
 			if c := r.GetRoute().GetCluster(); c != "" && clusters[c] == nil {
+				onHCM("route_config", "virtual_hosts", vi, "routes", ri, "route", "cluster")
 				fail("route %q sends to unknown cluster %q", r.GetName(), c)
 			}
 		}
@@ -325,7 +362,7 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 		}
 	}
 	if sa := b.GetAdmin().GetAddress().GetSocketAddress(); loopbackAdmin && sa != nil && sa.GetAddress() != "127.0.0.1" && sa.GetAddress() != "::1" {
-		errs = append(errs, fmt.Errorf("admin listens on %q: keep it on loopback", sa.GetAddress()))
+		errs = append(errs, &deployError{fmt.Sprintf("admin listens on %q: keep it on loopback", sa.GetAddress()), []any{"admin", "address", "socket_address", "address"}})
 	}
 	return errs
 }
@@ -334,9 +371,15 @@ func CheckDeployment(b *bootstrapv3.Bootstrap, f Filter, cfg *config.Config, loo
 // (strictly), the Envoy settings docs/operating.md requires around every apiguard
 // filter, each filter's policy, and that the plugin starts on it.
 func Bootstrap(data []byte, loopbackAdmin bool) []error {
+	return bootstrap(data, 0, loopbackAdmin)
+}
+
+// bootstrap is Bootstrap of a document that starts after line first of
+// its file.
+func bootstrap(data []byte, first int, loopbackAdmin bool) []error {
 	b, err := ParseBootstrap(data)
 	if err != nil {
-		return []error{err}
+		return envoyErrors(err, data, first, (&bootstrapv3.Bootstrap{}).ProtoReflect().Descriptor())
 	}
 	filters, err := Filters(b)
 	if err != nil {
@@ -345,9 +388,10 @@ func Bootstrap(data []byte, loopbackAdmin bool) []error {
 	if len(filters) == 0 {
 		return []error{errors.New("no Wasm HTTP filter (apiguard) in any static listener")}
 	}
+	doc := parseYAMLDoc(data, first)
 	var errs []error
 	for _, f := range filters {
-		errs = append(errs, filterErrors(b, f, loopbackAdmin)...)
+		errs = append(errs, filterErrors(b, f, loopbackAdmin, doc)...)
 	}
 	return errs
 }
@@ -388,10 +432,7 @@ func ParseListener(data []byte) (*listenerv3.Listener, error) {
 	if err := (protojson.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(js, l); err != nil {
 		return nil, err
 	}
-	if err := l.ValidateAll(); err != nil {
-		return nil, err
-	}
-	if err := validateAnys(l.ProtoReflect(), "listener"); err != nil {
+	if err := errors.Join(l.ValidateAll(), validateAnys(l.ProtoReflect(), "listener", nil)); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -399,10 +440,12 @@ func ParseListener(data []byte) (*listenerv3.Listener, error) {
 
 // Listener checks one listener on its own: what Bootstrap checks, except
 // what needs the rest of the bootstrap (clusters, admin).
-func Listener(data []byte) []error {
+func Listener(data []byte) []error { return listener(data, 0) }
+
+func listener(data []byte, first int) []error {
 	l, err := ParseListener(data)
 	if err != nil {
-		return []error{err}
+		return envoyErrors(err, data, first, (&listenerv3.Listener{}).ProtoReflect().Descriptor())
 	}
 	b := &bootstrapv3.Bootstrap{StaticResources: &bootstrapv3.Bootstrap_StaticResources{Listeners: []*listenerv3.Listener{l}}}
 	filters, err := Filters(b)
@@ -412,21 +455,39 @@ func Listener(data []byte) []error {
 	if len(filters) == 0 {
 		return []error{errors.New("no Wasm HTTP filter (apiguard) in the listener")}
 	}
+	doc := parseYAMLDoc(data, first)
 	var errs []error
 	for _, f := range filters {
-		errs = append(errs, filterErrors(nil, f, true)...)
+		f.Steps, f.ListenerSteps = f.Steps[3:], nil // the listener is the document
+		errs = append(errs, filterErrors(nil, f, true, doc)...)
 	}
 	return errs
 }
 
 // filterErrors checks one filter's policy, its deployment, and that the
 // plugin starts on the policy.
-func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool) []error {
-	cfg, err := PluginConfiguration(f.Plugin)
-	if err != nil {
-		return []error{fmt.Errorf("%s: %w", f.Where, err)}
+func filterErrors(b *bootstrapv3.Bootstrap, f Filter, loopbackAdmin bool, doc *yamlDoc) []error {
+	cfg, perrs := PluginConfiguration(f.Plugin)
+	if len(perrs) > 0 {
+		var errs []error
+		for _, err := range perrs {
+			var list *config.ErrorList
+			sv := &wrapperspb.StringValue{}
+			if errors.As(err, &list) && f.Plugin.GetConfiguration().UnmarshalTo(sv) == nil {
+				if placed := doc.placeString(f.Steps, sv.GetValue(), list, f.Where+": apiguard configuration"); placed != nil {
+					errs = append(errs, placed)
+					continue
+				}
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", f.Where, err))
+		}
+		return errs
 	}
 	errs := CheckDeployment(b, f, cfg, loopbackAdmin)
+	for i, e := range errs {
+		errs[i] = doc.placeSetting(e)
+	}
+	sortPlaced(errs)
 	sv := &wrapperspb.StringValue{}
 	if err := f.Plugin.GetConfiguration().UnmarshalTo(sv); err == nil {
 		_, vmEnv, warnings := ParsePolicy([]byte(sv.GetValue()), EnvoyEnv(f.Plugin))
@@ -494,9 +555,9 @@ func File(path string, data []byte) (Kind, []error) {
 	}
 	top := docs[0].Top
 	if top["filter_chains"] != nil || top["default_filter_chain"] != nil {
-		return KindListener, Listener(docs[0].Raw)
+		return KindListener, listener(docs[0].Raw, docs[0].Line)
 	}
-	return KindBootstrap, Bootstrap(docs[0].Raw, true)
+	return KindBootstrap, bootstrap(docs[0].Raw, docs[0].Line, true)
 }
 
 // looksLikeEnvoy reports whether a JSON document is an Envoy bootstrap or

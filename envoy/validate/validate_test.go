@@ -101,6 +101,10 @@ func TestPolicy_warnings(t *testing.T) {
 		{"global limit in default", `{` + strings.Replace(service, "%s", "", 1) + `"default": {` + global + `}}`,
 			[]string{"default.rate_limits[0] is global"}},
 		{"global limit keyed by route", `{` + strings.Replace(service, "%s", "", 1) + `"default": {` + strings.Replace(global, `"ip"`, `"route"`, 1) + `}}`, nil},
+		{"a method that is a typo", `{"routes": [{"name": "a", "match": {"path": "/a", "methods": ["GET", "PSOT"]}},
+			{"name": "b", "match": {"path": "/b", "methods": ["GTE", "PURGE", "PROPFIND"]}}]}`,
+			[]string{`routes[0].match.methods[1]: "PSOT" is no standard method: the route takes only requests with that very method (did you mean "POST"?)`,
+				`routes[1].match.methods[0]: "GTE" is no standard method`}},
 		{"global limit with hash_secret", `{` + strings.Replace(service, "%s", `, "hash_secret": "0123456789abcdef0123"`, 1) + `"default": {` + global + `}}`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

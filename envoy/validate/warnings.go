@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -15,9 +16,22 @@ import (
 //     exists: the other methods get 405, not `default`;
 //   - a global rate limit keyed by the caller (ip, header, claim) without
 //     `rate_limit_service.hash_secret`: the descriptor values reach the
-//     service's store unhashed (a route name is no secret).
+//     service's store unhashed (a route name is no secret);
+//   - a route method that is no standard method but a typo of one (`GTE`):
+//     any token is a valid method, so the parser takes it, and the route
+//     matches none of the requests its author meant.
 func policyWarnings(cfg *config.Config) []error {
 	var ws []error
+	for ri, r := range cfg.Routes {
+		for mi, m := range r.Match.Methods {
+			if slices.Contains(standardMethods, m) {
+				continue
+			}
+			if hint := config.DidYouMean(m, standardMethods); hint != "" {
+				ws = append(ws, &Warning{Msg: fmt.Sprintf("routes[%d].match.methods[%d]: %q is no standard method: the route takes only requests with that very method%s", ri, mi, m, hint)})
+			}
+		}
+	}
 	if cfg.Default != nil {
 		type place struct{ path, prefix string }
 		var order []place
@@ -57,6 +71,10 @@ func policyWarnings(cfg *config.Config) []error {
 	}
 	return ws
 }
+
+// standardMethods are HTTP's registered methods in common use (RFC 9110
+// and PATCH).
+var standardMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
 
 // firstGlobalLimit names the first global rate limit of cfg keyed by
 // something of the caller's, or "".

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -119,4 +120,25 @@ func quote(s string) string {
 		return strconv.Quote(s[:cut]) + "..."
 	}
 	return strconv.Quote(s)
+}
+
+// Place returns where the error is, as the steps of its JSON path from the
+// document down (a member's key as a string, an item's index as an int),
+// and whether it is the last member's key rather than its value (an
+// unknown field). A caller that holds the document in another form (an
+// Istio pluginConfig written as YAML) finds the place there. ok is false
+// when the error has no path (the document is not JSON).
+func (e *Error) Place() (steps []any, atKey, ok bool) {
+	if e.at == nil {
+		return nil, false, false
+	}
+	for q := e.at; q.parent != nil; q = q.parent {
+		if q.index >= 0 {
+			steps = append(steps, q.index)
+		} else {
+			steps = append(steps, q.key)
+		}
+	}
+	slices.Reverse(steps)
+	return steps, e.atKey, true
 }

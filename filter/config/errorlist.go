@@ -318,3 +318,15 @@ func typoDistance(s string) int {
 	}
 	return 1
 }
+
+// DidYouMean is didYouMean for the command's other documents (the
+// `apiguard openapi` overlay): ` (did you mean "x"?)` for the choice
+// closest to got within a typo's distance, else "".
+func DidYouMean(got string, choices []string) string { return didYouMean(got, choices) }
+
+// Position returns the 1-based line and column (in bytes) of byte off of
+// data, as Error counts them, for documents the command reads beside a
+// policy (the `apiguard openapi` overlay).
+func Position(data []byte, off int) (line, column int) {
+	return lineColumn(lineStarts(data), off)
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -136,6 +137,9 @@ func didYouMeanCases() []struct{ doc, want string } {
 		{withRoute(`,"request":{"max-body-bytes":1}`), `routes[0].request: unknown field "max-body-bytes" (did you mean "max_body_bytes"?)`},
 		{withRoute(`,"zebra":1`), `routes[0]: unknown field "zebra"`},
 		{withTop(`,"audit":true`), `$: unknown field "audit"`},
+		{withTop(`,"rate_limits":[]`), `$: unknown field "rate_limits" (a field of a policy: write it in "default" or a route)`},
+		{withTop(`,"rate_limitz":[]`), `$: unknown field "rate_limitz" (did you mean "rate_limits" in "default" or a route?)`},
+		{withTop(`,"hold_header":true`), `$: unknown field "hold_header" (did you mean "hold_headers"?)`},
 		{withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","failure_mode":"alow"}`), `rate_limit_service.failure_mode: must be "deny" or "allow", not "alow" (did you mean "allow"?)`},
 		{withTop(`,"rate_limit_service":{"cluster":"c","domain":"d","failure_mode":"open"}`), `rate_limit_service.failure_mode: must be "deny" or "allow", not "open"`},
 		{withRoute(`,"rate_limits":[{"name":"a","key":"headr:x-api-key","limit":1,"window":"1m"}]`), `routes[0].rate_limits[0].key: "headr:x-api-key" is not a rate-limit key (want ip, route, header:NAME or claim:PATH) (did you mean "header:x-api-key"?)`},
@@ -276,5 +280,50 @@ func TestErrors_suggestionsProbeSafely(t *testing.T) {
 	}
 	if suggested < 100 {
 		t.Errorf("only %d suggestions over %d objects", suggested, len(objects))
+	}
+}
+
+// TestErrors_place: Place gives each error's JSON path as steps (keys and
+// indexes) and says when the place is an unknown member's key; an error
+// without a path (not JSON) has none.
+func TestErrors_place(t *testing.T) {
+	for _, tc := range []struct {
+		doc   string
+		steps string // fmt of the first error's steps; "" when it has no place
+		atKey bool
+	}{
+		{`{"routes": [{"name": "a", "match": {"path": "/a", "methodz": []}}]}`, `[routes 0 match methodz]`, true},
+		{`{"default": {"rate_limits": [{"name": "x", "key": "ip", "limit": 1, "window": "1 minute"}]}}`, `[default rate_limits 0 window]`, false},
+		{`{"providers": {"a.b": {"issuer": 1}}}`, `[providers a.b issuer]`, false},
+		{`{"routez": []}`, `[routez]`, true},
+		{`{"default": {}, "hold_headers": }`, "", false},
+	} {
+		_, err := Parse([]byte(tc.doc))
+		var list *ErrorList
+		if !errors.As(err, &list) {
+			t.Fatalf("%s: %v", tc.doc, err)
+		}
+		steps, atKey, ok := list.Errors[0].Place()
+		got := ""
+		if ok {
+			got = fmt.Sprint(steps)
+		}
+		if got != tc.steps || atKey != tc.atKey {
+			t.Errorf("%s: Place() = %s, %v; want %s, %v", tc.doc, got, atKey, tc.steps, tc.atKey)
+		}
+	}
+}
+
+// TestErrors_didYouMeanExported: DidYouMean offers the closest choice
+// within a typo's distance, and nothing for a word far from every choice.
+func TestErrors_didYouMeanExported(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{"operationz", ` (did you mean "operations"?)`},
+		{"listPetz", ` (did you mean "listPets"?)`},
+		{"zzzzzzzz", ""},
+	} {
+		if s := DidYouMean(tc.got, []string{"operations", "listPets", "config"}); s != tc.want {
+			t.Errorf("DidYouMean(%q) = %q, want %q", tc.got, s, tc.want)
+		}
 	}
 }

@@ -137,6 +137,7 @@ func (ps *parser) parseConfig(v *jsonx.Value) (*Config, *Error) {
 		}
 		return true, err
 	})
+	ps.policyFieldHints(err)
 	if v.Kind == jsonx.KindObject && v.Get("routes") == nil && v.Get("default") == nil {
 		var c collector
 		c.add(err)

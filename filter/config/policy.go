@@ -341,3 +341,29 @@ func checkQueryName(s string) string {
 	}
 	return ""
 }
+
+// policyFieldHints says where an unknown top-level field belongs when it is
+// a field of a policy, or a typo of one (`rate_limits` written beside
+// `routes`): in "default" or a route. The policy reader is probed with the
+// key alone, as suggestField probes a reader; the document is refused
+// anyway.
+func (ps *parser) policyFieldHints(err *Error) {
+	if err == nil {
+		return
+	}
+	for _, e := range append([]*Error{err}, err.more...) {
+		if !e.atKey || e.at == nil || e.at.parent != root || strings.Contains(e.Msg, "(did you mean ") {
+			continue
+		}
+		probe := jsonx.Value{Kind: jsonx.KindObject, Members: []jsonx.Member{{Key: e.at.key}}}
+		perr := ps.parsePolicyObject(&probe, root.field("default"), &RoutePolicy{})
+		switch {
+		case perr == nil || !perr.atKey:
+			e.Msg += ` (a field of a policy: write it in "default" or a route)`
+		default:
+			if i := strings.Index(perr.Msg, " (did you mean "); i >= 0 && strings.HasSuffix(perr.Msg, "?)") {
+				e.Msg += strings.TrimSuffix(perr.Msg[i:], "?)") + ` in "default" or a route?)`
+			}
+		}
+	}
+}

@@ -115,7 +115,7 @@ func jsonSchemaField(m *jsonx.Member, mp *path, j *JSONRules) (known bool, err *
 			case "allow":
 				j.Undeclared = UndeclaredAllow
 			default:
-				err = mp.errorf(`must be "refuse" or "allow", not %s`, quote(s))
+				err = mp.errorf(`must be "refuse" or "allow", not %s%s`, quote(s), didYouMean(s, []string{"refuse", "allow"}))
 			}
 		}
 	default:
@@ -170,7 +170,7 @@ func responseSchemaField(m *jsonx.Member, mp *path, r *Response) (known bool, er
 			case "refuse":
 				r.SchemaViolation = ViolationRefuse
 			default:
-				err = mp.errorf(`must be "report" or "refuse", not %s`, quote(s))
+				err = mp.errorf(`must be "report" or "refuse", not %s%s`, quote(s), didYouMean(s, []string{"report", "refuse"}))
 			}
 		}
 	default:

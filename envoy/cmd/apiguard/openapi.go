@@ -25,7 +25,8 @@ func runOpenAPI(_ context.Context, args []string, stdin io.Reader, stdout, stder
 Turns an OpenAPI 3.0 or 3.1 document (JSON or YAML) into an apiguard
 configuration on standard output: one route per operation, schemas from
 components.schemas and the operations' JSON bodies, auth from security.
-Warnings and errors go to standard error by OpenAPI JSON path. Exit status
+Warnings and errors go to standard error by OpenAPI JSON path, the
+overlay's mistakes as "OVERLAY:LINE:COLUMN: PATH: MESSAGE". Exit status
 0 (warnings alone included), 1 when an error was reported (nothing is
 printed then), 2 on a usage error.`)
 		fs.PrintDefaults()
@@ -51,6 +52,11 @@ printed then), 2 on a usage error.`)
 			return err
 		}
 		if ov, err = openapi.ParseOverlay(data); err != nil {
+			var oe *openapi.OverlayError
+			if errors.As(err, &oe) {
+				fmt.Fprintln(stderr, findingLine(*overlayPath, oe.Finding))
+				return &invalidError{1}
+			}
 			return err
 		}
 	}
@@ -70,7 +76,7 @@ printed then), 2 on a usage error.`)
 	}
 	errs := 0
 	for _, f := range findings {
-		fmt.Fprintln(stderr, "apiguard openapi: "+f.String())
+		fmt.Fprintln(stderr, findingLine(*overlayPath, f))
 		if f.Error {
 			errs++
 		}
@@ -80,4 +86,18 @@ printed then), 2 on a usage error.`)
 	}
 	_, err = stdout.Write(out)
 	return err
+}
+
+// findingLine is "OVERLAY:LINE:COLUMN: PATH: MESSAGE" for a finding placed
+// in the overlay (as validate writes a policy's errors; "warning: " before
+// the path of a warning), else "apiguard openapi: error: PATH: MESSAGE".
+func findingLine(overlay string, f openapi.Finding) string {
+	if f.Line == 0 {
+		return "apiguard openapi: " + f.String()
+	}
+	level := ""
+	if !f.Error {
+		level = "warning: "
+	}
+	return fmt.Sprintf("%s:%d:%d: %s%s: %s", overlay, f.Line, f.Column, level, f.Path, f.Msg)
 }

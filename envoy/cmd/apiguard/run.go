@@ -183,7 +183,8 @@ func runValidate(_ context.Context, args []string, stdin io.Reader, stdout, stde
 		fmt.Fprintln(stderr, `usage: apiguard validate FILE...   ("-" reads standard input)
 
 Checks each file and prints "FILE: ok" or each error as "FILE: error"
-(a policy's errors as "FILE:LINE:COLUMN: PATH: MESSAGE"). A variable a
+(a policy's errors as "FILE:LINE:COLUMN: PATH: MESSAGE", also those of a
+policy inside an Envoy or Istio file, at its place in that file). A variable a
 policy reads with {"env": NAME} that is not set here is a warning
 ("FILE: warning: ..."), which leaves the file valid.
 A file is recognised by its content:
@@ -245,13 +246,32 @@ Exit status 0 when every file is valid, 1 when one is not, 2 on a usage error.`)
 
 // errorLines formats one error of a file. A policy's configuration errors
 // read "FILE:LINE:COLUMN: PATH: MESSAGE", as compilers write them (editors
-// jump to the place); those of a policy inside an Envoy or Istio file keep
-// what locates the policy ("listener ... : apiguard configuration:") and
-// end with the place inside the policy. Anything else is "FILE: LINE" for
-// each line of its message.
+// jump to the place), those of a policy inside an Envoy or Istio file too,
+// at the place in that file (validate.InFile); one validate could not place
+// there keeps what locates the policy ("listener ... : apiguard
+// configuration:"). Anything else is "FILE: LINE" for each line of its
+// message.
 func errorLines(file string, e error) []string {
 	var out []string
 	var list *config.ErrorList
+	var inFile *validate.InFile
+	var placed *validate.Placed
+	if errors.As(e, &placed) {
+		return []string{fmt.Sprintf("%s:%d:%d: %s", file, placed.Line, placed.Column, placed.Msg)}
+	}
+	if errors.As(e, &inFile) {
+		for _, ce := range inFile.List.Errors {
+			if ce.Line > 0 {
+				out = append(out, fmt.Sprintf("%s:%d:%d: %s", file, ce.Line, ce.Column, ce.Error()))
+			} else {
+				out = append(out, file+": "+inFile.Where+": "+ce.Error())
+			}
+		}
+		if l := inFile.List.Lines(); inFile.List.Omitted > 0 {
+			out = append(out, file+": "+inFile.Where+": "+l[len(l)-1])
+		}
+		return out
+	}
 	if errors.As(e, &list) {
 		prefix, direct := "", e == error(list)
 		if !direct {
