@@ -74,7 +74,7 @@ race: build
 # directory, with nothing beside it, passes `make demo` and `make test`
 # (CI runs this; see e2e/fresh-clone.sh).
 fresh-clone:
-	@bash e2e/fresh-clone.sh demo test
+	@bash e2e/fresh-clone.sh demo test release
 
 test-short: build
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...
