@@ -48,21 +48,29 @@ func TestNewGlobal_timeout(t *testing.T) {
 // TestGlobalSeed_derivation: the fleet-wide seed is SHA-256(label ||
 // domain) without a secret (the derivation of the releases before
 // hash_secret, so a fleet that sets none keeps its counters), and with one
-// SHA-256(label' || len(domain) || domain || len(secret) || secret).
+// SHA-256(label' || len(domain) || domain || len(secret) || secret), for
+// short and long domains and secrets.
 func TestGlobalSeed_derivation(t *testing.T) {
-	plain := sha256.Sum256([]byte("apiguard/global-rate-limit/v1\x00" + "example"))
-	var enc []byte
-	enc = append(enc, "apiguard/global-rate-limit-secret/v1\x00"...)
-	enc = binary.BigEndian.AppendUint64(enc, 7)
-	enc = append(enc, "example"...)
-	enc = binary.BigEndian.AppendUint64(enc, 6)
-	enc = append(enc, "s3cret"...)
-	secret := sha256.Sum256(enc)
-	if got := GlobalSeed("example", ""); string(got) != string(plain[:SeedBytes]) {
-		t.Errorf("without a secret: %x, want %x", got, plain[:SeedBytes])
-	}
-	if got := GlobalSeed("example", "s3cret"); string(got) != string(secret[:SeedBytes]) {
-		t.Errorf("with a secret: %x, want %x", got, secret[:SeedBytes])
+	long := strings.Repeat("x", 200)
+	for _, c := range []struct{ domain, secret string }{
+		{"example", ""}, {long, ""}, {"", ""},
+		{"example", "s3cret"}, {long, "s"}, {"d", long}, {"", "s"},
+	} {
+		var want [sha256.Size]byte
+		if c.secret == "" {
+			want = sha256.Sum256([]byte("apiguard/global-rate-limit/v1\x00" + c.domain))
+		} else {
+			var enc []byte
+			enc = append(enc, "apiguard/global-rate-limit-secret/v1\x00"...)
+			enc = binary.BigEndian.AppendUint64(enc, uint64(len(c.domain)))
+			enc = append(enc, c.domain...)
+			enc = binary.BigEndian.AppendUint64(enc, uint64(len(c.secret)))
+			enc = append(enc, c.secret...)
+			want = sha256.Sum256(enc)
+		}
+		if got := GlobalSeed(c.domain, c.secret); string(got) != string(want[:SeedBytes]) {
+			t.Errorf("domain of %d bytes, secret of %d: %x, want %x", len(c.domain), len(c.secret), got, want[:SeedBytes])
+		}
 	}
 }
 
@@ -163,5 +171,37 @@ func TestGlobal_failureLogSpacing(t *testing.T) {
 		if (c.want == "") != (line == "") || !strings.Contains(line, c.want) {
 			t.Errorf("failure at t0+%dns: %q, want %q", c.at-t0, line, c.want)
 		}
+	}
+}
+
+// TestGlobal_failureLine: the log line names what failed, the cluster
+// (quoted, cut to 128 bytes) and the failure mode; without a
+// rate_limit_service it says deny and an empty cluster. Closed quotes a
+// gRPC status's message, cut to 128 bytes.
+func TestGlobal_failureLine(t *testing.T) {
+	long := strings.Repeat("c", 200)
+	for _, c := range []struct {
+		name string
+		svc  *config.RateLimitService
+		want []string
+	}{
+		{"deny", &config.RateLimitService{Cluster: "rls", Domain: "d"}, []string{`: x (cluster "rls"); failure_mode deny; 1 failed calls`}},
+		{"allow", &config.RateLimitService{Cluster: "rls", Domain: "d", FailureMode: config.FailureAllow}, []string{`(cluster "rls"); failure_mode allow;`}},
+		{"no service", nil, []string{`(cluster ""); failure_mode deny;`}},
+		{"long cluster", &config.RateLimitService{Cluster: long, Domain: "d"}, []string{`(cluster "` + long[:128] + `");`}},
+	} {
+		var st GlobalState
+		line := NewGlobal(c.svc).Failure(&st, "x", 1_800_000_000e9)
+		for _, w := range c.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s: %q lacks %q", c.name, line, w)
+			}
+		}
+	}
+	if got := Closed(14, "no healthy upstream"); got != `grpc status 14 "no healthy upstream"` {
+		t.Errorf("Closed: %q", got)
+	}
+	if got, want := Closed(8, long), `grpc status 8 "`+long[:128]+`"`; got != want {
+		t.Errorf("Closed of a long message: %q, want %q", got, want)
 	}
 }
