@@ -22,7 +22,7 @@ import (
 // ignore) from the repository root and names every breach: the file, what
 // it measured and the limit.
 const (
-	maxGoLines = 600 // any non-test .go file under filter/, envoy/, e2e/
+	maxGoLines = 600 // any .go file under filter/, envoy/, e2e/, tests included
 	// maxPluginLines bounds filter/plugin's non-test .go files together. The
 	// goal (issue 14) is 2,000, met: the glue stands at 1,982 lines (about
 	// 1,350 of code, the rest comments and blank lines), and the bound is a
@@ -119,11 +119,11 @@ func under(f string, roots ...string) bool {
 
 func TestHouse_goFilesAtMost600Lines(t *testing.T) {
 	for _, f := range trackedFiles(t) {
-		if !isGoSource(f) || !under(f, "filter", "envoy", "e2e") {
+		if !strings.HasSuffix(f, ".go") || !under(f, "filter", "envoy", "e2e") {
 			continue
 		}
 		if n := lineCount(readRepoFile(t, f)); n > maxGoLines {
-			t.Errorf("%s: %d lines, limit %d for a non-test .go file", f, n, maxGoLines)
+			t.Errorf("%s: %d lines, limit %d for a .go file (split a test file by the chapters its tests pin)", f, n, maxGoLines)
 		}
 	}
 }
