@@ -97,9 +97,18 @@ func (wasmHost) GetLogLevel() (proxy.LogLevel, proxy.Status) {
 	return proxy.LogLevel(out.word), proxy.Status(st)
 }
 
-// Now reads WASI clock_time_get(realtime) through the Go runtime; Envoy's
-// proxy_get_current_time_nanoseconds is deprecated in its favour.
-func (wasmHost) Now() int64 { return time.Now().UnixNano() }
+// Now reads WASI clock_time_get(realtime); Envoy's
+// proxy_get_current_time_nanoseconds is deprecated in its favour. It
+// calls the clock itself, once: time.Now reads the monotonic clock too, a
+// second hostcall whose answer Now would drop. The clock cannot reenter
+// the module, so its out-parameter may stay on the stack.
+func (wasmHost) Now() int64 {
+	var t uint64
+	if clockTimeGet(0, 0, &t) != 0 {
+		return time.Now().UnixNano() // the runtime's read throws instead
+	}
+	return int64(t)
+}
 
 // Environ reads WASI environ (the VM's vm_config.environment_variables)
 // through the Go runtime, which copied it at start.
