@@ -10,9 +10,13 @@ package main
 
 import (
 	"github.com/apiguard/apiguard/filter/abi"
+	"github.com/apiguard/apiguard/filter/jwt"
 	"github.com/apiguard/apiguard/filter/plugin"
 )
 
-func init() { abi.Register(plugin.New(abi.Host())) }
+func init() {
+	jwt.SetTokenEqual(abi.EqualStrings)
+	abi.Register(plugin.New(abi.Host()))
+}
 
 func main() {}

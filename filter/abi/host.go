@@ -55,19 +55,60 @@ func dataPtr(b []byte) *byte {
 	return &b[0]
 }
 
+// out receives the out-parameters of the hostcall being made. A local
+// variable whose address is passed to a //go:wasmimport function moves to
+// the heap, two allocations per hostcall that returns bytes; a stack
+// address would not do either, since the host calls the module's
+// allocator during such a hostcall and that call may grow (move) the
+// stack before the host writes the results. One hostcall runs at a time
+// and the allocator makes none, so one package-level block serves them
+// all. addr is reset before each call: the host writes only its low four
+// bytes (docs/internals/proxy-wasm.md §1.1).
+var out struct {
+	addr       *byte
+	size, word uint32
+	wide       uint64
+}
+
+// resetOut clears out before a hostcall that returns bytes.
+func resetOut() { out.addr, out.size, out.word = nil, 0, 0 }
+
+// outBytes and outString take what the hostcall wrote to out (hostBytes,
+// hostString), and drop out's reference to the block.
+func outBytes() []byte {
+	p, n := out.addr, out.size
+	out.addr = nil
+	return hostBytes(p, n)
+}
+
+func outString() string {
+	p, n := out.addr, out.size
+	out.addr = nil
+	return hostString(p, n)
+}
+
 func (wasmHost) Log(level proxy.LogLevel, msg string) proxy.Status {
 	return proxy.Status(proxyLog(uint32(level), msg))
 }
 
 func (wasmHost) GetLogLevel() (proxy.LogLevel, proxy.Status) {
-	var l uint32
-	st := proxyGetLogLevel(&l)
-	return proxy.LogLevel(l), proxy.Status(st)
+	out.word = 0
+	st := proxyGetLogLevel(&out.word)
+	return proxy.LogLevel(out.word), proxy.Status(st)
 }
 
-// Now reads WASI clock_time_get(realtime) through the Go runtime; Envoy's
-// proxy_get_current_time_nanoseconds is deprecated in its favour.
-func (wasmHost) Now() int64 { return time.Now().UnixNano() }
+// Now reads WASI clock_time_get(realtime); Envoy's
+// proxy_get_current_time_nanoseconds is deprecated in its favour. It
+// calls the clock itself, once: time.Now reads the monotonic clock too, a
+// second hostcall whose answer Now would drop. The clock cannot reenter
+// the module, so its out-parameter may stay on the stack.
+func (wasmHost) Now() int64 {
+	var t uint64
+	if clockTimeGet(0, 0, &t) != 0 {
+		return time.Now().UnixNano() // the runtime's read throws instead
+	}
+	return int64(t)
+}
 
 // Environ reads WASI environ (the VM's vm_config.environment_variables)
 // through the Go runtime, which copied it at start.
@@ -79,13 +120,13 @@ func (wasmHost) SetTickPeriod(ms uint32) proxy.Status {
 
 func (wasmHost) GetProperty(path []string) ([]byte, proxy.Status) {
 	enc := proxy.EncodePath(path)
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyGetProperty(dataPtr(enc), uint32(len(enc)), unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyGetProperty(dataPtr(enc), uint32(len(enc)), unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return nil, st
 	}
-	return hostBytes(p, n), st
+	return outBytes(), st
 }
 
 func (wasmHost) SetProperty(path []string, value []byte) proxy.Status {
@@ -100,13 +141,14 @@ func (wasmHost) SendLocalResponse(code uint32, details string, body []byte, head
 }
 
 func (wasmHost) GetSharedData(key string) ([]byte, uint32, proxy.Status) {
-	var p *byte
-	var n, cas uint32
-	st := proxy.Status(proxyGetSharedData(key, unsafe.Pointer(&p), &n, &cas))
+	resetOut()
+	st := proxy.Status(proxyGetSharedData(key, unsafe.Pointer(&out.addr), &out.size, &out.word))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return nil, 0, st
 	}
-	return hostBytes(p, n), cas, st
+	cas := out.word
+	return outBytes(), cas, st
 }
 
 func (wasmHost) SetSharedData(key string, value []byte, cas uint32) proxy.Status {
@@ -114,25 +156,25 @@ func (wasmHost) SetSharedData(key string, value []byte, cas uint32) proxy.Status
 }
 
 func (wasmHost) GetHeaderMapValue(m proxy.MapType, key string) (string, proxy.Status) {
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyGetHeaderMapValue(uint32(m), key, unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyGetHeaderMapValue(uint32(m), key, unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return "", st
 	}
-	return hostString(p, n), st
+	return outString(), st
 }
 
 func (wasmHost) GetHeaderMapPairs(m proxy.MapType) ([]proxy.Pair, proxy.Status) {
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyGetHeaderMapPairs(uint32(m), unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyGetHeaderMapPairs(uint32(m), unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return nil, st
 	}
 	// The keys and values are substrings of the host's block, not copies
 	// (hostString says why that is safe).
-	pairs, ok := proxy.DecodePairsString(hostString(p, n))
+	pairs, ok := proxy.DecodePairsString(outString())
 	if !ok {
 		return nil, proxy.StatusSerializationFailure
 	}
@@ -157,22 +199,22 @@ func (wasmHost) RemoveHeaderMapValue(m proxy.MapType, key string) proxy.Status {
 }
 
 func (wasmHost) GetBufferStatus(b proxy.BufferType) (int, uint32, proxy.Status) {
-	var n, flags uint32
-	st := proxy.Status(proxyGetBufferStatus(uint32(b), &n, &flags))
-	return int(n), flags, st
+	out.size, out.word = 0, 0
+	st := proxy.Status(proxyGetBufferStatus(uint32(b), &out.size, &out.word))
+	return int(out.size), out.word, st
 }
 
 func (wasmHost) GetBufferBytes(b proxy.BufferType, start, maxSize int) ([]byte, proxy.Status) {
 	if start < 0 || maxSize < 0 {
 		return nil, proxy.StatusBadArgument
 	}
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyGetBufferBytes(uint32(b), uint32(start), uint32(maxSize), unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyGetBufferBytes(uint32(b), uint32(start), uint32(maxSize), unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return nil, st
 	}
-	return hostBytes(p, n), st
+	return outBytes(), st
 }
 
 func (wasmHost) SetBufferBytes(b proxy.BufferType, start, size int, data []byte) proxy.Status {
@@ -193,38 +235,38 @@ func (wasmHost) CloseStream(s proxy.StreamType) proxy.Status {
 func (wasmHost) HttpCall(cluster string, headers []proxy.Pair, body []byte, trailers []proxy.Pair, timeoutMs uint32) (uint32, proxy.Status) {
 	h := proxy.EncodePairs(headers)
 	t := proxy.EncodePairs(trailers)
-	var token uint32
+	out.word = 0
 	st := proxy.Status(proxyHttpCall(cluster, dataPtr(h), uint32(len(h)), dataPtr(body), uint32(len(body)),
-		dataPtr(t), uint32(len(t)), timeoutMs, &token))
-	return token, st
+		dataPtr(t), uint32(len(t)), timeoutMs, &out.word))
+	return out.word, st
 }
 
 func (wasmHost) GrpcCall(service, serviceName, method string, metadata []proxy.Pair, message []byte, timeoutMs uint32) (uint32, proxy.Status) {
 	md := proxy.EncodePairs(metadata)
-	var token uint32
+	out.word = 0
 	st := proxy.Status(proxyGrpcCall(service, serviceName, method, dataPtr(md), uint32(len(md)),
-		dataPtr(message), uint32(len(message)), timeoutMs, &token))
-	return token, st
+		dataPtr(message), uint32(len(message)), timeoutMs, &out.word))
+	return out.word, st
 }
 
 func (wasmHost) GrpcCancel(token uint32) proxy.Status { return proxy.Status(proxyGrpcCancel(token)) }
 func (wasmHost) GrpcClose(token uint32) proxy.Status  { return proxy.Status(proxyGrpcClose(token)) }
 
 func (wasmHost) GetStatus() (uint32, string, proxy.Status) {
-	var code uint32
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyGetStatus(&code, unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyGetStatus(&out.word, unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		return 0, "", st
 	}
-	return code, hostString(p, n), st
+	code := out.word
+	return code, outString(), st
 }
 
 func (wasmHost) DefineMetric(t proxy.MetricType, name string) (uint32, proxy.Status) {
-	var id uint32
-	st := proxy.Status(proxyDefineMetric(uint32(t), name, &id))
-	return id, st
+	out.word = 0
+	st := proxy.Status(proxyDefineMetric(uint32(t), name, &out.word))
+	return out.word, st
 }
 
 func (wasmHost) IncrementMetric(id uint32, delta int64) proxy.Status {
@@ -236,9 +278,9 @@ func (wasmHost) RecordMetric(id uint32, value int64) proxy.Status {
 }
 
 func (wasmHost) GetMetric(id uint32) (uint64, proxy.Status) {
-	var v uint64
-	st := proxy.Status(proxyGetMetric(id, &v))
-	return v, st
+	out.wide = 0
+	st := proxy.Status(proxyGetMetric(id, &out.wide))
+	return out.wide, st
 }
 
 func (wasmHost) SetEffectiveContext(id uint32) proxy.Status {
@@ -252,14 +294,14 @@ func (wasmHost) Done() proxy.Status { return proxy.Status(proxyDone()) }
 // 0 (cpp-host's call_foreign_function), so the pending block is released
 // whatever the size.
 func (wasmHost) CallForeignFunction(name string, args []byte) ([]byte, proxy.Status) {
-	var p *byte
-	var n uint32
-	st := proxy.Status(proxyCallForeignFunction(name, dataPtr(args), uint32(len(args)), unsafe.Pointer(&p), &n))
+	resetOut()
+	st := proxy.Status(proxyCallForeignFunction(name, dataPtr(args), uint32(len(args)), unsafe.Pointer(&out.addr), &out.size))
 	if st != proxy.StatusOK {
+		out.addr = nil
 		releaseAlloc()
 		return nil, st
 	}
-	b := hostBytes(p, n)
+	b := outBytes()
 	releaseAlloc()
 	return b, st
 }

@@ -102,3 +102,10 @@ func proxyDone() uint32
 
 //go:wasmimport env proxy_call_foreign_function
 func proxyCallForeignFunction(name string, args *byte, argsSize uint32, ret unsafe.Pointer, retSize *uint32) uint32
+
+// clockTimeGet is WASI's clock: id 0 is the realtime clock, in Unix ns
+// (the Go runtime imports the same function for time.Now).
+//
+//go:wasmimport wasi_snapshot_preview1 clock_time_get
+//go:noescape
+func clockTimeGet(id uint32, precision uint64, t *uint64) uint32

@@ -47,6 +47,9 @@ type State struct {
 	deadline int64
 	waitFor  waitReason
 	waitGen  uint64
+	// now is the host's clock as the current Verify or Cached call read
+	// it (clock), 0 until read.
+	now int64
 }
 
 type waitReason uint8

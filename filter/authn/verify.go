@@ -50,6 +50,7 @@ type Outcome struct {
 // else), anything else to the API-key providers; a token naming another
 // issuer is refused, allow_missing or not.
 func (a *State) Verify(ar *Route, env Env) Outcome {
+	a.now = 0
 	rs := a.Cred.src
 	cands := rs.providers
 	if ar.jwtOnly {
@@ -100,7 +101,7 @@ func (a *State) Verify(ar *Route, env Env) Outcome {
 			if tok, _, _ := a.tryJWT(match, env); tok != nil {
 				return a.authenticated(match, &tok.Claims, "")
 			}
-			if env.KeySet(stale, env.Now()) == nil {
+			if env.KeySet(stale, a.clock(env)) == nil {
 				return a.awaitKeys(stale, waitKeys, env)
 			}
 			if o, waiting := a.awaitRotation(stale, staleGen, env); waiting {
@@ -128,8 +129,19 @@ func (a *State) Verify(ar *Route, env Env) Outcome {
 	}
 	// Not a well-formed token: the verifier names the precise reason
 	// (malformed, too large, unsupported, algorithm) before it needs keys.
-	_, err := firstJWT.Verifier.Verify(a.Cred.Value, time.Unix(0, env.Now()))
+	_, err := firstJWT.Verifier.Verify(a.Cred.Value, time.Unix(0, a.clock(env)))
 	return Outcome{Verdict: failed(TokenReason(err), ChallengeInvalid)}
+}
+
+// clock is the host's clock, read once per Verify or Cached call: one
+// verification asks for it up to three times (the key set's staleness,
+// the cache's time claims), each a hostcall through the .wasm, and they
+// judge one moment.
+func (a *State) clock(env Env) int64 {
+	if a.now == 0 {
+		a.now = env.Now()
+	}
+	return a.now
 }
 
 func (a *State) peekCredential() {
@@ -142,7 +154,7 @@ func (a *State) peekCredential() {
 // verifyJWT verifies the credential as a token of provider p, through the
 // verified-token cache.
 func (a *State) verifyJWT(p *Provider, env Env) Outcome {
-	ks := env.KeySet(p, env.Now())
+	ks := env.KeySet(p, a.clock(env))
 	if ks == nil {
 		// A remote set that has not arrived yet.
 		return a.awaitKeys(p, waitKeys, env)
@@ -150,7 +162,7 @@ func (a *State) verifyJWT(p *Provider, env Env) Outcome {
 	if tok := a.cachedToken(p, env); tok != nil {
 		return a.authenticated(p, &tok.Claims, "")
 	}
-	now := time.Unix(0, env.Now())
+	now := time.Unix(0, a.clock(env))
 	gen := ks.Generation()
 	tok, err := p.Verifier.Verify(a.Cred.Value, now)
 	if err != nil {
@@ -173,10 +185,10 @@ func (a *State) cachedToken(p *Provider, env Env) *jwt.Token {
 		return a.hit
 	}
 	// A set past max_stale_seconds serves nothing, cached tokens included.
-	if env.KeySet(p, env.Now()) == nil {
+	if env.KeySet(p, a.clock(env)) == nil {
 		return nil
 	}
-	tok := env.Cached(p, a.Cred.Value, time.Unix(0, env.Now()))
+	tok := env.Cached(p, a.Cred.Value, time.Unix(0, a.clock(env)))
 	if tok != nil {
 		a.hit, a.hitBy = tok, p
 	}
@@ -188,14 +200,14 @@ func (a *State) cachedToken(p *Provider, env Env) *jwt.Token {
 // failure a remote set may cure: its keys have not arrived, or it has no
 // key for the token (gen is then the generation of the set tried).
 func (a *State) tryJWT(p *Provider, env Env) (tok *jwt.Token, stale bool, gen uint64) {
-	ks := env.KeySet(p, env.Now())
+	ks := env.KeySet(p, a.clock(env))
 	if ks == nil {
 		return nil, p.RemoteCfg != nil, 0
 	}
 	if tok := a.cachedToken(p, env); tok != nil {
 		return tok, false, 0
 	}
-	now, value := time.Unix(0, env.Now()), a.Cred.Value
+	now, value := time.Unix(0, a.clock(env)), a.Cred.Value
 	gen = ks.Generation()
 	tok, err := p.Verifier.Verify(value, now)
 	if err != nil {
@@ -209,7 +221,7 @@ func (a *State) tryJWT(p *Provider, env Env) (tok *jwt.Token, stale bool, gen ui
 // cands: the provider and entry of a valid key, else whether some provider
 // has it expired.
 func (a *State) lookupAPIKey(cands []*Provider, env Env) (*Provider, int, apikey.Status) {
-	now := time.Unix(0, env.Now())
+	now := time.Unix(0, a.clock(env))
 	status := apikey.Unknown
 	for _, p := range cands {
 		if p.Keys == nil {
@@ -254,7 +266,7 @@ func (a *State) authenticated(p *Provider, c *jsonx.Value, usedMetric string) Ou
 // is refused with 503 and Retry-After (1 to 60 seconds, until the next
 // fetch is due).
 func (a *State) awaitKeys(p *Provider, why waitReason, env Env) Outcome {
-	now := env.Now()
+	now := a.clock(env)
 	if a.deadline == 0 || a.waitFor != why {
 		a.deadline = now + int64(p.RemoteCfg.Timeout)
 		a.waitFor = why
@@ -279,8 +291,8 @@ func (a *State) awaitRotation(p *Provider, gen uint64, env Env) (Outcome, bool) 
 			return Outcome{}, false
 		}
 		a.waitFor, a.waitGen = waitRotation, gen
-		a.deadline = env.Now() + int64(p.RemoteCfg.Timeout)
-	} else if gen != a.waitGen || env.Now() >= a.deadline || !env.EarlyPending(p) {
+		a.deadline = a.clock(env) + int64(p.RemoteCfg.Timeout)
+	} else if gen != a.waitGen || a.clock(env) >= a.deadline || !env.EarlyPending(p) {
 		a.waitFor, a.deadline = waitNone, 0
 		return Outcome{}, false
 	}
@@ -293,6 +305,7 @@ func (a *State) awaitRotation(p *Provider, gen uint64, env Env) (Outcome, bool) 
 // keys never count: letting a locked-out client learn whether a guessed
 // key is valid would defeat the lockout. Extract must have run.
 func (a *State) Cached(env Env) bool {
+	a.now = 0
 	if a.Count != 1 || a.Cred.src == nil {
 		return false
 	}

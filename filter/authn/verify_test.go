@@ -413,3 +413,45 @@ func TestVerify_staleRemote(t *testing.T) {
 		}
 	}
 }
+
+// clockEnv counts the clock reads of a verifyEnv.
+type clockEnv struct {
+	*verifyEnv
+	reads int
+}
+
+func (e *clockEnv) Now() int64 { e.reads++; return e.verifyEnv.Now() }
+
+// TestVerify_clockReadOnce: one Verify or Cached call reads the host's
+// clock at most once (each read is a hostcall through the .wasm) however
+// many checks judge the time.
+func TestVerify_clockReadOnce(t *testing.T) {
+	au := compiled(t, dispatchConfig())
+	env := &clockEnv{verifyEnv: &verifyEnv{now: 1_800_000_000e9}}
+	for _, c := range []struct {
+		name  string
+		route int
+		value string
+		call  func(a *State, rt *Route) bool
+	}{
+		{"fresh token, JWT-only route", 1, hsToken(t, "ib", "b"), func(a *State, rt *Route) bool { return a.Verify(rt, env).Pass() }},
+		{"cached token, JWT-only route", 1, hsToken(t, "ib", "b"), func(a *State, rt *Route) bool { return a.Verify(rt, env).Pass() }},
+		{"fresh token, mixed route", 0, hsToken(t, "ia", "a"), func(a *State, rt *Route) bool { return a.Verify(rt, env).Pass() }},
+		{"cached token, mixed route", 0, hsToken(t, "ia", "a"), func(a *State, rt *Route) bool { return a.Verify(rt, env).Pass() }},
+		{"Cached", 0, hsToken(t, "ia", "a"), func(a *State, _ *Route) bool { return a.Cached(env) }},
+		{"an API key", 0, "d-key", func(a *State, rt *Route) bool { return a.Verify(rt, env).Pass() }},
+	} {
+		rt := au.Routes[c.route]
+		a := &State{}
+		a.Extract(rt, request("/", "authorization", "Bearer "+c.value))
+		for call := 1; call <= 2; call++ {
+			env.reads = 0
+			if !c.call(a, rt) {
+				t.Fatalf("%s: refused", c.name)
+			}
+			if env.reads > 1 || call == 1 && env.reads != 1 {
+				t.Errorf("%s, call %d: %d clock reads, want 1 (0 for a remembered hit)", c.name, call, env.reads)
+			}
+		}
+	}
+}

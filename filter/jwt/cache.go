@@ -133,6 +133,16 @@ func (c *Cache) cacheable(n int) bool {
 }
 
 // find returns the slot of (provider, token), or -1.
+// tokenEqual compares a request's token with a cached one: == unless the
+// module installed a faster comparison (SetTokenEqual).
+var tokenEqual = func(a, b string) bool { return a == b }
+
+// SetTokenEqual makes every cache compare whole tokens with eq, which must
+// answer exactly as == does. The module installs one that reads eight
+// bytes at a time (abi.EqualStrings: Go's wasm code compares one byte per
+// loop turn) from its init, before any cache exists.
+func SetTokenEqual(eq func(a, b string) bool) { tokenEqual = eq }
+
 func (c *Cache) find(h uint64, provider, token string) int {
 	for i := range uint64(probeWindow) {
 		ref := c.cells[(h+i)&c.mask]
@@ -140,7 +150,7 @@ func (c *Cache) find(h uint64, provider, token string) int {
 			continue
 		}
 		s := &c.slots[ref-1]
-		if s.hash == h && s.token == token && s.provider == provider {
+		if s.hash == h && tokenEqual(s.token, token) && s.provider == provider {
 			return int(ref - 1)
 		}
 	}

@@ -71,12 +71,38 @@ func TestCache_keying(t *testing.T) {
 		{"other token", "idp", other, false},
 		{"token prefix", "idp", s[:len(s)-1], false},
 		{"token extended", "idp", s + "A", false},
+		// Same length and last bytes, so the same hash: only the whole
+		// comparison tells it apart.
+		{"token differing at its start", "idp", flipByte(s, 0), false},
+		{"token differing mid-way", "idp", flipByte(s, len(s)/2), false},
 	} {
 		if got := c.Get(cs.provider, v, cs.token, testNow); (got == tok) != cs.hit || (got != nil && got != tok) {
 			t.Errorf("%s: Get = %v, want hit=%v", cs.name, got, cs.hit)
 		}
 	}
 	checkCache(t, c)
+}
+
+// flipByte returns s with byte i changed.
+func flipByte(s string, i int) string {
+	b := []byte(s)
+	b[i] ^= 0x02
+	return string(b)
+}
+
+// TestCache_tokenEqual: a hit compares the whole token with the
+// comparison the module installed (SetTokenEqual), which decides.
+func TestCache_tokenEqual(t *testing.T) {
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256")
+	c := NewCache(16, 1<<20)
+	c.Put("idp", v, s, tok, testNow)
+	calls := 0
+	SetTokenEqual(func(a, b string) bool { calls++; return false })
+	defer SetTokenEqual(func(a, b string) bool { return a == b })
+	if got := c.Get("idp", v, s, testNow); got != nil || calls == 0 {
+		t.Errorf("Get with a comparison that never matches: %v after %d calls", got, calls)
+	}
 }
 
 // TestCache_keyGeneration: a refresh that keeps the key keeps its tokens;
