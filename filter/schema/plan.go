@@ -125,36 +125,41 @@ func (c *compiler) plans() {
 // smallNames is the size up to which a node's names are searched linearly.
 const smallNames = 8
 
-// nameTable finds a name among many: open addressing over an FNV-1a hash
-// (no runtime map: its hashing is slow under wasm). The table is built at
-// configure time and never changes, so a client's keys cannot lengthen
-// its probes.
+// nameTable finds a name among many: open addressing over a hash of the
+// name's length and three of its bytes (no runtime map, and no loop over
+// the key: both are slow under wasm; docs/schemas.md "Cost and caps").
+// The table is built at configure time and never changes, so a client's
+// keys cannot lengthen its probes beyond the longest run of names.
 type nameTable struct {
 	names []string
 	slots []int32
 	mask  uint32
+	shift uint32
 }
 
+// nameHash mixes the length, the first, middle and last bytes of a name.
+// Any function would be correct (each probe compares whole names); this
+// one costs the same for every length.
 func nameHash(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h ^= uint32(c)
-		h *= 16777619
+	n := len(b)
+	if n == 0 {
+		return 0
 	}
-	return h
+	return (uint32(n) | uint32(b[0])<<8 | uint32(b[n>>1])<<16 | uint32(b[n-1])<<24) * 0x9E3779B1
 }
 
 func newNameTable(names []string) *nameTable {
-	size := 4
+	size, bits := 4, uint32(2)
 	for size < 2*len(names) {
 		size <<= 1
+		bits++
 	}
-	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1)}
+	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1), shift: 32 - bits}
 	for i := range t.slots {
 		t.slots[i] = -1
 	}
 	for j, name := range names {
-		h := nameHash([]byte(name)) & t.mask
+		h := nameHash([]byte(name)) >> t.shift
 		for t.slots[h] >= 0 {
 			h = (h + 1) & t.mask
 		}
@@ -165,12 +170,12 @@ func newNameTable(names []string) *nameTable {
 
 // find returns the index of key among the names, or -1.
 func (t *nameTable) find(key []byte) int {
-	for h := nameHash(key) & t.mask; ; h = (h + 1) & t.mask {
+	for h := nameHash(key) >> t.shift; ; h = (h + 1) & t.mask {
 		j := t.slots[h]
 		if j < 0 {
 			return -1
 		}
-		if t.names[j] == string(key) {
+		if name := t.names[j]; len(name) == len(key) && name == string(key) {
 			return int(j)
 		}
 	}
