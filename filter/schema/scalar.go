@@ -40,8 +40,39 @@ func (v *Validator) failAt(ai, li int32, rule uint8) {
 		v.fail(ai, rule)
 		return
 	}
+	if li == lazyLoc {
+		li = v.laterLoc()
+	}
 	v.invalid = true
 	v.fails = append(v.fails, failure{act: -1, loc: li, rule: rule})
+}
+
+// lazyLoc stands for the place of Validator.later, recorded only when a
+// check fails there (a failure needs its place for the pointer).
+const lazyLoc = -2
+
+// laterLoc is a scalar the walk has not recorded: a declared member or an
+// item of the innermost open container (Request mode).
+type laterLoc struct {
+	start, end, index int32
+	at                int32 // its place once recorded, -1 before
+}
+
+// laterLoc records the place of Validator.later (once) and returns it.
+func (v *Validator) laterLoc() int32 {
+	w := &v.later
+	if w.at >= 0 {
+		return w.at
+	}
+	f := v.top()
+	l := loc{start: w.start, end: w.end, keyStart: -1, keyEnd: -1, parent: f.loc, index: w.index}
+	if f.isObj {
+		l.keyStart, l.keyEnd, l.keyEsc = f.keyStart, f.keyEnd, f.keyEsc
+		l.flags = lfDeclaredProp
+	}
+	w.at = int32(len(v.locs))
+	v.locs = append(v.locs, l)
+	return w.at
 }
 
 // str returns the decoded string of the current string token, decoded

@@ -237,6 +237,7 @@ type Validator struct {
 	viol     []Violation
 	cands    []failure
 	objStack []objState
+	later    laterLoc
 	steps    int
 }
 

@@ -71,6 +71,20 @@ func (v *Validator) key(tok jsonx.Token) {
 	}
 }
 
+// scalarClosure applies the closure of the pure node n to a scalar token
+// at li (lazyLoc: the place of Validator.later).
+func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
+	bit := tokTypeBit[tok.Kind]
+	for _, ni := range n.closure {
+		cn := &v.nodes[ni]
+		if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
+			continue
+		}
+		v.checkScalar(cn, tok, -1, li)
+	}
+	v.steps += len(n.closure)
+}
+
 func (n *node) lookup(key []byte) int {
 	if n.nameIndex != nil {
 		return n.nameIndex.find(key)
@@ -126,6 +140,21 @@ func (v *Validator) value(tok jsonx.Token) error {
 		return nil
 	}
 	v.steps++
+	if parent != nil && !container && v.mode == Request && len(entries) == 1 && entries[0].cert {
+		if e := &entries[0]; !isMember || e.kind == eProp && !parent.caseVar {
+			if n := &v.nodes[e.node]; n.pure && n.cflags&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) == 0 {
+				// A declared scalar member or an item, whose place phase 2
+				// would find acceptable: no record unless a check fails
+				// (docs/schemas.md "Cost and caps").
+				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
+				v.scalarClosure(n, tok, lazyLoc)
+				if needHash {
+					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+				}
+				return nil
+			}
+		}
+	}
 	li := int32(len(v.locs))
 	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: -1, index: index}
 	if parent != nil {
@@ -155,15 +184,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 				lp.flags |= closureLocFlags(cf)
 			}
 			if !container {
-				bit := tokTypeBit[tok.Kind]
-				for _, ni := range n.closure {
-					cn := &v.nodes[ni]
-					if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
-						continue
-					}
-					v.checkScalar(cn, tok, -1, li)
-				}
-				v.steps += len(n.closure)
+				v.scalarClosure(n, tok, li)
 				if needHash {
 					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
 				}
