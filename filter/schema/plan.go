@@ -1,13 +1,15 @@
 package schema
 
+import "encoding/binary"
+
 // plan is what an unconditional place does with its members and items:
 // the rules of every node of a pure node's closure, merged, so that a
 // member costs one lookup whatever $ref and allOf combine.
 type plan struct {
 	nodes     []int32 // the closure
 	names     []planName
-	nameIndex *nameTable
-	addl      []pend // entries of a member no node of the closure names
+	nameIndex *nameTable // every plan has one
+	addl      []pend     // entries of a member no node of the closure names
 	items     []pend
 	nReq      [2]int32        // distinct required names per mode
 	folds     map[string]bool // case foldings of the declared properties
@@ -21,18 +23,7 @@ type planName struct {
 	decl bool  // a properties keyword names it
 }
 
-func (p *plan) lookup(key []byte) int {
-	if p.nameIndex != nil {
-		return p.nameIndex.find(key)
-	}
-	for j := range p.names {
-		name := p.names[j].name
-		if len(name) == len(key) && (len(key) == 0 || name[0] == key[0]) && name == string(key) {
-			return j
-		}
-	}
-	return -1
-}
+func (p *plan) lookup(key []byte) int { return p.nameIndex.find(key) }
 
 // plans builds the plan of every pure node, within the closure budget.
 func (c *compiler) plans() {
@@ -107,13 +98,11 @@ func (c *compiler) plans() {
 			}
 			budget -= len(pn.ents) + 1
 		}
-		if len(p.names) > smallNames {
-			names := make([]string, len(p.names))
-			for j, pn := range p.names {
-				names[j] = pn.name
-			}
-			p.nameIndex = newNameTable(names)
+		names := make([]string, len(p.names))
+		for j, pn := range p.names {
+			names[j] = pn.name
 		}
+		p.nameIndex = newNameTable(names)
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			return
@@ -126,26 +115,38 @@ func (c *compiler) plans() {
 const smallNames = 8
 
 // nameTable finds a name among many: open addressing over a hash of the
-// name's length and three of its bytes (no runtime map, and no loop over
-// the key: both are slow under wasm; docs/schemas.md "Cost and caps").
-// The table is built at configure time and never changes, so a client's
-// keys cannot lengthen its probes beyond the longest run of names.
+// name's first eight bytes and length, read in one load (no runtime map,
+// no loop over the key, no call to compare short names: all slow under
+// wasm; docs/schemas.md "Cost and caps"). The table is built at
+// configure time and never changes, so a client's keys cannot lengthen
+// its probes beyond the longest run of names.
 type nameTable struct {
 	names []string
+	words []uint64 // nameWord of each name
+	lens  []int32
 	slots []int32
 	mask  uint32
 	shift uint32
 }
 
-// nameHash mixes the length, the first, middle and last bytes of a name.
-// Any function would be correct (each probe compares whole names); this
-// one costs the same for every length.
-func nameHash(b []byte) uint32 {
+// nameWord is a name's first eight bytes (zero padded) with its length in
+// the top byte: for names of equal length up to eight bytes, equal words
+// mean equal names. It reads past len(b) within cap(b) (masked off), so a
+// key that is a slice of the body costs one load.
+func nameWord(b []byte) uint64 {
 	n := len(b)
-	if n == 0 {
-		return 0
+	var a uint64
+	if cap(b) >= 8 {
+		a = binary.LittleEndian.Uint64(b[:8])
+		if n < 8 {
+			a &= 1<<(8*uint(n)) - 1
+		}
+	} else {
+		for i := n - 1; i >= 0; i-- {
+			a = a<<8 | uint64(b[i])
+		}
 	}
-	return (uint32(n) | uint32(b[0])<<8 | uint32(b[n>>1])<<16 | uint32(b[n-1])<<24) * 0x9E3779B1
+	return a ^ uint64(n)<<56
 }
 
 func newNameTable(names []string) *nameTable {
@@ -154,12 +155,15 @@ func newNameTable(names []string) *nameTable {
 		size <<= 1
 		bits++
 	}
-	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1), shift: 32 - bits}
+	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1), shift: 64 - bits}
 	for i := range t.slots {
 		t.slots[i] = -1
 	}
 	for j, name := range names {
-		h := nameHash([]byte(name)) >> t.shift
+		w := nameWord([]byte(name))
+		t.words = append(t.words, w)
+		t.lens = append(t.lens, int32(len(name)))
+		h := t.slot(w)
 		for t.slots[h] >= 0 {
 			h = (h + 1) & t.mask
 		}
@@ -168,14 +172,17 @@ func newNameTable(names []string) *nameTable {
 	return t
 }
 
+func (t *nameTable) slot(w uint64) uint32 { return uint32((w * 0x9E3779B97F4A7C15) >> t.shift) }
+
 // find returns the index of key among the names, or -1.
 func (t *nameTable) find(key []byte) int {
-	for h := nameHash(key) >> t.shift; ; h = (h + 1) & t.mask {
+	w := nameWord(key)
+	for h := t.slot(w); ; h = (h + 1) & t.mask {
 		j := t.slots[h]
 		if j < 0 {
 			return -1
 		}
-		if name := t.names[j]; len(name) == len(key) && name == string(key) {
+		if t.words[j] == w && int(t.lens[j]) == len(key) && (len(key) <= 8 || t.names[j] == string(key)) {
 			return int(j)
 		}
 	}
