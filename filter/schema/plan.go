@@ -11,6 +11,7 @@ type plan struct {
 	nameIndex *nameTable // every plan has one
 	addl      []pend     // entries of a member no node of the closure names
 	items     []pend
+	itemTypes uint8           // scalarTypes of items
 	nReq      [2]int32        // distinct required names per mode
 	folds     map[string]bool // case foldings of the declared properties
 	needObj   bool
@@ -21,6 +22,9 @@ type planName struct {
 	ents []pend
 	req  uint8 // 1<<Mode: required in that mode by some node
 	decl bool  // a properties keyword names it
+	// types: the scalar token types (tokTypeBit) that pass every
+	// keyword of ents and need no place record in a request; 0: none.
+	types uint8
 }
 
 func (p *plan) lookup(key []byte) int { return p.nameIndex.find(key) }
@@ -96,6 +100,7 @@ func (c *compiler) plans() {
 					p.nReq[m]++
 				}
 			}
+			pn.types = c.scalarTypes(pn.ents)
 			budget -= len(pn.ents) + 1
 		}
 		names := make([]string, len(p.names))
@@ -103,12 +108,39 @@ func (c *compiler) plans() {
 			names[j] = pn.name
 		}
 		p.nameIndex = newNameTable(names)
+		p.itemTypes = c.scalarTypes(p.items)
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			return
 		}
 		P.plan = p
 	}
+}
+
+// scalarTypes is the set of scalar token types that the one
+// unconditional declared entry of ents accepts by types alone: a value of
+// such a type needs nothing else from the walk in a request (docs/schemas.md
+// "Cost and caps"). 0 when the entry checks more or records its place.
+func (c *compiler) scalarTypes(ents []pend) uint8 {
+	if len(ents) != 1 || ents[0].kind != eProp && ents[0].kind != eItems {
+		return 0
+	}
+	n := &c.set.nodes[ents[0].node]
+	if !n.pure || n.cflags&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) != 0 {
+		return 0
+	}
+	t := tString | tNumber | tBool | tNull
+	for _, ci := range n.closure {
+		cn := &c.set.nodes[ci]
+		switch {
+		case cn.flags&nfTrivial != 0:
+		case cn.flags&nfTypeOnly != 0:
+			t &= cn.types
+		default:
+			return 0
+		}
+	}
+	return t
 }
 
 // smallNames is the size up to which a node's names are searched linearly.

@@ -238,7 +238,10 @@ type Validator struct {
 	cands    []failure
 	objStack []objState
 	later    laterLoc
-	steps    int
+	// fastTypes: plan.types of the current key (Request mode), consumed by
+	// its value.
+	fastTypes uint8
+	steps     int
 }
 
 // ScratchBytes is roughly how much scratch memory v keeps between calls,

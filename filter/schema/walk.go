@@ -7,6 +7,7 @@ import (
 // key handles a member name: it counts required names and gathers the
 // schemas that apply to the member's value.
 func (v *Validator) key(tok jsonx.Token) {
+	v.fastTypes = 0
 	f := v.top()
 	f.count++
 	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
@@ -27,6 +28,9 @@ func (v *Validator) key(tok jsonx.Token) {
 				f.req++
 			}
 			v.ents = pn.ents
+			if v.mode == Request {
+				v.fastTypes = pn.types
+			}
 		}
 		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
 			v.buf = jsonx.AppendFold(v.buf[:0], key)
@@ -102,6 +106,23 @@ func (n *node) lookup(key []byte) int {
 // container.
 func (v *Validator) value(tok jsonx.Token) error {
 	parent := v.top()
+	if parent != nil && parent.plan != nil && !parent.childHash {
+		// A scalar whose one schema checks only its type (plan.types): in
+		// a request nothing else is needed, not even a place record.
+		bit := tokTypeBit[tok.Kind]
+		if parent.isObj {
+			t := v.fastTypes
+			v.fastTypes = 0
+			if t&bit != 0 {
+				v.steps++
+				return nil
+			}
+		} else if v.mode == Request && parent.plan.itemTypes&bit != 0 {
+			parent.count++
+			v.steps++
+			return nil
+		}
+	}
 	var entries []pend
 	isMember := parent != nil && parent.isObj
 	switch {
