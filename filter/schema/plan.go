@@ -11,7 +11,8 @@ type plan struct {
 	nameIndex *nameTable // every plan has one
 	addl      []pend     // entries of a member no node of the closure names
 	items     []pend
-	itemTypes uint8           // scalarTypes of items
+	itemFast  int32 // scalarFast of items
+	itemTypes uint8
 	nReq      [2]int32        // distinct required names per mode
 	folds     map[string]bool // case foldings of the declared properties
 	needObj   bool
@@ -22,8 +23,8 @@ type planName struct {
 	ents []pend
 	req  uint8 // 1<<Mode: required in that mode by some node
 	decl bool  // a properties keyword names it
-	// types: the scalar token types (tokTypeBit) that pass every
-	// keyword of ents and need no place record in a request; 0: none.
+	// fast, types: scalarFast of ents
+	fast  int32
 	types uint8
 }
 
@@ -100,7 +101,7 @@ func (c *compiler) plans() {
 					p.nReq[m]++
 				}
 			}
-			pn.types = c.scalarTypes(pn.ents)
+			pn.fast, pn.types = c.scalarFast(pn.ents)
 			budget -= len(pn.ents) + 1
 		}
 		names := make([]string, len(p.names))
@@ -108,7 +109,7 @@ func (c *compiler) plans() {
 			names[j] = pn.name
 		}
 		p.nameIndex = newNameTable(names)
-		p.itemTypes = c.scalarTypes(p.items)
+		p.itemFast, p.itemTypes = c.scalarFast(p.items)
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			return
@@ -117,19 +118,22 @@ func (c *compiler) plans() {
 	}
 }
 
-// scalarTypes is the set of scalar token types that the one
-// unconditional declared entry of ents accepts by types alone: a value of
-// such a type needs nothing else from the walk in a request (docs/schemas.md
-// "Cost and caps"). 0 when the entry checks more or records its place.
-func (c *compiler) scalarTypes(ents []pend) uint8 {
+// scalarFast decides what a scalar member or item with the entries ents
+// needs in a request (docs/schemas.md "Cost and caps"): when ents is one
+// unconditional declared schema whose place phase 2 would find acceptable,
+// fast is that node (-1 otherwise): a scalar is checked by its closure and
+// gets a place only if a check fails; types are the scalar token types
+// (tokTypeBit) its closure accepts by type alone, which need no check at
+// all.
+func (c *compiler) scalarFast(ents []pend) (fast int32, types uint8) {
 	if len(ents) != 1 || ents[0].kind != eProp && ents[0].kind != eItems {
-		return 0
+		return -1, 0
 	}
 	n := &c.set.nodes[ents[0].node]
 	if !n.pure || n.cflags&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) != 0 {
-		return 0
+		return -1, 0
 	}
-	t := tString | tNumber | tBool | tNull
+	t := scalarTypes
 	for _, ci := range n.closure {
 		cn := &c.set.nodes[ci]
 		switch {
@@ -137,10 +141,10 @@ func (c *compiler) scalarTypes(ents []pend) uint8 {
 		case cn.flags&nfTypeOnly != 0:
 			t &= cn.types
 		default:
-			return 0
+			t = 0
 		}
 	}
-	return t
+	return ents[0].node, t
 }
 
 // smallNames is the size up to which a node's names are searched linearly.

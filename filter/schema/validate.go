@@ -238,8 +238,9 @@ type Validator struct {
 	cands    []failure
 	objStack []objState
 	later    laterLoc
-	// fastTypes: plan.types of the current key (Request mode), consumed by
-	// its value.
+	// fastNode, fastTypes: planName.fast and .types of the current key
+	// (Request mode; -1: none), for its value.
+	fastNode  int32
 	fastTypes uint8
 	steps     int
 }
@@ -279,6 +280,7 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 	v.numAt = -1
 	v.strAt = -1
 	v.invalid = false
+	v.fastNode = -1
 	if len(v.stamp) < len(v.nodes) {
 		v.stamp = make([]uint32, len(v.nodes))
 		v.slot = make([]int32, len(v.nodes))

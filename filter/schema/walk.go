@@ -7,7 +7,7 @@ import (
 // key handles a member name: it counts required names and gathers the
 // schemas that apply to the member's value.
 func (v *Validator) key(tok jsonx.Token) {
-	v.fastTypes = 0
+	v.fastNode = -1
 	f := v.top()
 	f.count++
 	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
@@ -29,7 +29,7 @@ func (v *Validator) key(tok jsonx.Token) {
 			}
 			v.ents = pn.ents
 			if v.mode == Request {
-				v.fastTypes = pn.types
+				v.fastNode, v.fastTypes = pn.fast, pn.types
 			}
 		}
 		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
@@ -106,20 +106,24 @@ func (n *node) lookup(key []byte) int {
 // container.
 func (v *Validator) value(tok jsonx.Token) error {
 	parent := v.top()
-	if parent != nil && parent.plan != nil && !parent.childHash {
-		// A scalar whose one schema checks only its type (plan.types): in
-		// a request nothing else is needed, not even a place record.
-		bit := tokTypeBit[tok.Kind]
-		if parent.isObj {
-			t := v.fastTypes
-			v.fastTypes = 0
-			if t&bit != 0 {
-				v.steps++
-				return nil
+	if bit := tokTypeBit[tok.Kind]; bit&scalarTypes != 0 && parent != nil && parent.plan != nil &&
+		!parent.childHash && v.mode == Request {
+		// A scalar of a plan whose one schema needs no place record
+		// (compiler.scalarFast): its checks, if its type calls for any,
+		// and nothing else.
+		ni, t, index := v.fastNode, v.fastTypes, int32(-1)
+		if !parent.isObj {
+			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, parent.count
+		}
+		if ni >= 0 {
+			if !parent.isObj {
+				parent.count++
 			}
-		} else if v.mode == Request && parent.plan.itemTypes&bit != 0 {
-			parent.count++
 			v.steps++
+			if t&bit == 0 {
+				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
+				v.scalarClosure(&v.nodes[ni], tok, lazyLoc)
+			}
 			return nil
 		}
 	}
@@ -326,6 +330,9 @@ func (v *Validator) fail(ai int32, rule uint8) {
 	a.ok = false
 	v.fails = append(v.fails, failure{act: ai, loc: a.loc, rule: rule})
 }
+
+// scalarTypes are the type bits of scalar tokens.
+const scalarTypes = tString | tNumber | tBool | tNull
 
 // tokTypeBit is the type bit of each scalar token kind (a number is a
 // "number"; whether it is also an "integer" takes a look at its digits).
