@@ -106,8 +106,8 @@ func (n *node) lookup(key []byte) int {
 // container.
 func (v *Validator) value(tok jsonx.Token) error {
 	parent := v.top()
-	if bit := tokTypeBit[tok.Kind]; bit&scalarTypes != 0 && parent != nil && parent.plan != nil &&
-		!parent.childHash && v.mode == Request {
+	if v.mode == Request && parent != nil && parent.plan != nil && !parent.childHash && tokTypeBit[tok.Kind]&scalarTypes != 0 {
+		bit := tokTypeBit[tok.Kind]
 		// A scalar of a plan whose one schema needs no place record
 		// (compiler.scalarFast): its checks, if its type calls for any,
 		// and nothing else.
@@ -165,7 +165,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 		return nil
 	}
 	v.steps++
-	if parent != nil && !container && v.mode == Request && len(entries) == 1 && entries[0].cert {
+	if v.mode == Request && parent != nil && !container && len(entries) == 1 && entries[0].cert {
 		if e := &entries[0]; !isMember || e.kind == eProp && !parent.caseVar {
 			if n := &v.nodes[e.node]; n.pure && n.cflags&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) == 0 {
 				// A declared scalar member or an item, whose place phase 2
