@@ -158,11 +158,16 @@ const smallNames = 8
 // its probes beyond the longest run of names.
 type nameTable struct {
 	names []string
-	words []uint64 // nameWord of each name
-	lens  []int32
-	slots []int32
-	mask  uint32
+	slots []nameSlot
 	shift uint32
+}
+
+// nameSlot is a slot of a nameTable: one load tells an empty slot and, for
+// names up to eight bytes, a match.
+type nameSlot struct {
+	word uint64 // nameWord of the name
+	j    int32  // index of the name, -1: empty
+	n    int32  // its length
 }
 
 // nameWord is a name's first eight bytes (zero padded) with its length in
@@ -191,19 +196,17 @@ func newNameTable(names []string) *nameTable {
 		size <<= 1
 		bits++
 	}
-	t := &nameTable{names: names, slots: make([]int32, size), mask: uint32(size - 1), shift: 64 - bits}
+	t := &nameTable{names: names, slots: make([]nameSlot, size), shift: 64 - bits}
 	for i := range t.slots {
-		t.slots[i] = -1
+		t.slots[i].j = -1
 	}
 	for j, name := range names {
 		w := nameWord([]byte(name))
-		t.words = append(t.words, w)
-		t.lens = append(t.lens, int32(len(name)))
 		h := t.slot(w)
-		for t.slots[h] >= 0 {
-			h = (h + 1) & t.mask
+		for t.slots[h].j >= 0 {
+			h = (h + 1) & uint32(len(t.slots)-1)
 		}
-		t.slots[h] = int32(j)
+		t.slots[h] = nameSlot{word: w, j: int32(j), n: int32(len(name))}
 	}
 	return t
 }
@@ -213,13 +216,15 @@ func (t *nameTable) slot(w uint64) uint32 { return uint32((w * 0x9E3779B97F4A7C1
 // find returns the index of key among the names, or -1.
 func (t *nameTable) find(key []byte) int {
 	w := nameWord(key)
-	for h := t.slot(w); ; h = (h + 1) & t.mask {
-		j := t.slots[h]
-		if j < 0 {
+	slots := t.slots
+	mask := uint32(len(slots) - 1)
+	for h := t.slot(w); ; h = (h + 1) & mask {
+		e := &slots[h&mask]
+		if e.j < 0 {
 			return -1
 		}
-		if t.words[j] == w && int(t.lens[j]) == len(key) && (len(key) <= 8 || t.names[j] == string(key)) {
-			return int(j)
+		if e.word == w && int(e.n) == len(key) && (len(key) <= 8 || t.names[e.j] == string(key)) {
+			return int(e.j)
 		}
 	}
 }

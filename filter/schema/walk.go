@@ -20,21 +20,21 @@ func (v *Validator) key(tok jsonx.Token) {
 		v.steps++
 		f.caseVar = false
 		j := p.lookup(key)
-		if j < 0 {
-			v.ents = p.addl
-		} else {
+		if j >= 0 {
 			pn := &p.names[j]
-			if pn.req&(1<<v.mode) != 0 {
-				f.req++
-			}
+			f.req += int32(pn.req >> v.mode & 1)
 			v.ents = pn.ents
 			if v.mode == Request {
 				v.fastNode, v.fastTypes = pn.fast, pn.types
+				if !pn.decl {
+					v.keyFold(f, p, key)
+				}
 			}
+			return
 		}
-		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
-			v.buf = jsonx.AppendFold(v.buf[:0], key)
-			f.caseVar = p.folds[string(v.buf)]
+		v.ents = p.addl
+		if v.mode == Request {
+			v.keyFold(f, p, key)
 		}
 		return
 	}
@@ -87,6 +87,15 @@ func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
 		v.checkScalar(cn, tok, -1, li)
 	}
 	v.steps += len(n.closure)
+}
+
+// keyFold notes whether an undeclared member of a plan's object is a case
+// variant of a declared name (Request mode).
+func (v *Validator) keyFold(f *frame, p *plan, key []byte) {
+	if p.folds != nil && !v.opts.CaseSensitive {
+		v.buf = jsonx.AppendFold(v.buf[:0], key)
+		f.caseVar = p.folds[string(v.buf)]
+	}
 }
 
 func (n *node) lookup(key []byte) int {
