@@ -16,6 +16,10 @@ type plan struct {
 	nReq      [2]int32        // distinct required names per mode
 	folds     map[string]bool // case foldings of the declared properties
 	needObj   bool
+	// Container shortcuts (docs/schemas.md "Cost and caps"):
+	cflags  uint32 // the closure's flags, or-ed
+	okTypes uint8  // tObject, tArray: no node's false or type refuses it
+	counts  bool   // some node has a count, uniqueItems, enum or const
 }
 
 type planName struct {
@@ -49,12 +53,21 @@ func (c *compiler) plans() {
 		if !P.pure {
 			continue
 		}
-		p := &plan{nodes: P.closure}
+		p := &plan{nodes: P.closure, cflags: P.cflags, okTypes: tObject | tArray}
 		index := map[string]int{}
 		for _, ci := range P.closure {
 			n := &nodes[ci]
 			if n.flags&nfNeedObj != 0 {
 				p.needObj = true
+			}
+			if n.flags&nfFalse != 0 {
+				p.okTypes = 0
+			} else if n.flags&nfTrivial == 0 && n.types != 0 {
+				p.okTypes &= n.types
+			}
+			if n.minProps >= 0 || n.maxProps >= 0 || n.minItems >= 0 || n.maxItems >= 0 ||
+				n.flags&(nfUnique|nfEnum|nfConst) != 0 {
+				p.counts = true
 			}
 			for _, e := range n.names {
 				if _, ok := index[e.name]; !ok {
