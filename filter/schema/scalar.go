@@ -15,6 +15,32 @@ func (v *Validator) number(tok jsonx.Token) *dec {
 	return &v.num
 }
 
+// isInteger tells whether a number token is an integer, without a
+// decimal when it has no exponent.
+func (v *Validator) isInteger(tok jsonx.Token) bool {
+	if _, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
+		return fs == 0
+	}
+	return v.number(tok).isInteger()
+}
+
+// intBounds checks the int64 bounds of n (nfIntBounds) on a number read
+// by numParts.
+func (v *Validator) intBounds(n *node, s int64, fs int, ai, li int32) {
+	if n.minimum != nil && cmpParts(s, fs, n.iMin) < 0 {
+		v.failAt(ai, li, rMinimum)
+	}
+	if n.maximum != nil && cmpParts(s, fs, n.iMax) > 0 {
+		v.failAt(ai, li, rMaximum)
+	}
+	if n.exMin != nil && cmpParts(s, fs, n.iExMin) <= 0 {
+		v.failAt(ai, li, rExMin)
+	}
+	if n.exMax != nil && cmpParts(s, fs, n.iExMax) >= 0 {
+		v.failAt(ai, li, rExMax)
+	}
+}
+
 // strVal returns the decoded string of the current string token.
 func (v *Validator) strVal(tok jsonx.Token) []byte {
 	raw := v.data[tok.Start+1 : tok.End-1]
@@ -95,7 +121,7 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		return
 	}
 	if n.types != 0 && n.types&tokTypeBit[tok.Kind] == 0 &&
-		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.number(tok).isInteger()) {
+		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.isInteger(tok)) {
 		v.failAt(ai, li, rType)
 	}
 	switch tok.Kind {
@@ -129,6 +155,12 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
 			n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
 			return
+		}
+		if n.flags&nfIntBounds != 0 {
+			if s, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
+				v.intBounds(n, s, fs, ai, li)
+				return
+			}
 		}
 		num := v.number(tok)
 		if n.minimum != nil && cmpDec(num, n.minimum) < 0 {
