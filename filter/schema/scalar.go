@@ -130,7 +130,9 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 			return
 		}
 		str := v.strOnce(tok)
-		if n.minLen >= 0 || n.maxLen >= 0 {
+		// A string has at most one character per byte and at least one
+		// per four: only a length near a bound needs counting.
+		if b := int64(len(str)); n.minLen >= 0 && b/4 < n.minLen || n.maxLen >= 0 && b > n.maxLen {
 			c := int64(utf8.RuneCount(str))
 			if n.minLen >= 0 && c < n.minLen {
 				v.failAt(ai, li, rMinLength)
