@@ -47,6 +47,7 @@ const (
 	nfTrivial                         // checks nothing itself (its in-place kids may)
 	nfEnum                            // an enum keyword (enum may be empty)
 	nfTypeOnly                        // type is its only check on a scalar
+	nfIntBounds                       // numbers: bounds only, all int64s (node.iMin…)
 )
 
 // Edge kinds: entry edges carry a schema into a member or item; in-place
@@ -83,6 +84,7 @@ type node struct {
 	pattern            *matcher
 
 	minimum, maximum, exMin, exMax *dec
+	iMin, iMax, iExMin, iExMax     int64 // the bounds, with nfIntBounds
 	multipleOf                     *divisor
 
 	enum []constVal // enum

@@ -96,6 +96,7 @@ func (c *compiler) run(v *jsonx.Value) *Error {
 		return err
 	}
 	c.finish()
+	c.intBounds()
 	c.closures()
 	c.plans()
 	return nil

@@ -327,19 +327,20 @@ func (v *Validator) nodeEnum(n *node, ai, li int32, h uint64, canon *[]byte) {
 func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) error {
 	isObj := tok.Kind == jsonx.TokenBeginObject
 	inside := needHash
-	var cf uint32
-	for _, ni := range p.nodes {
-		n := &v.nodes[ni]
-		cf |= n.flags
-		if n.flags&nfTrivial != 0 {
-			continue
-		}
-		if n.flags&nfFalse != 0 {
-			v.failAt(-1, li, rFalse)
-			continue
-		}
-		if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
-			v.failAt(-1, li, rType)
+	cf := p.cflags
+	if tokTypeBit[tok.Kind]&p.okTypes == 0 {
+		for _, ni := range p.nodes {
+			n := &v.nodes[ni]
+			if n.flags&nfTrivial != 0 {
+				continue
+			}
+			if n.flags&nfFalse != 0 {
+				v.failAt(-1, li, rFalse)
+				continue
+			}
+			if n.types != 0 && !v.typeOK(n, tok.Kind, tok) {
+				v.failAt(-1, li, rType)
+			}
 		}
 	}
 	if isObj && cf&(nfNeedObj|nfEnum|nfConst) != 0 || !isObj && cf&(nfNeedArr|nfEnum|nfConst) != 0 {
@@ -373,7 +374,11 @@ func (v *Validator) closePlan(f *frame, h uint64) {
 	li := f.loc
 	c := int64(f.count)
 	var canon []byte
-	for _, ni := range f.plan.nodes {
+	nodes := f.plan.nodes
+	if !f.plan.counts && !f.needHash {
+		nodes = nil
+	}
+	for _, ni := range nodes {
 		n := &v.nodes[ni]
 		if n.flags&nfFalse != 0 {
 			continue

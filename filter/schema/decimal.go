@@ -293,3 +293,99 @@ func appendInt(dst []byte, n int64) []byte {
 	}
 	return append(dst, b[i:]...)
 }
+
+// intBounds marks the nodes whose only numeric keywords are integer bounds
+// an int64 holds, and keeps them as int64s: a number token without an
+// exponent then compares without a decimal (docs/schemas.md "Cost and
+// caps").
+func (c *compiler) intBounds() {
+	for i := range c.set.nodes {
+		n := &c.set.nodes[i]
+		if n.multipleOf != nil || n.flags&(nfEnum|nfConst) != 0 {
+			continue
+		}
+		ok := true
+		for _, b := range [...]struct {
+			d   *dec
+			dst *int64
+		}{{n.minimum, &n.iMin}, {n.maximum, &n.iMax}, {n.exMin, &n.iExMin}, {n.exMax, &n.iExMax}} {
+			if b.d != nil {
+				var fits bool
+				*b.dst, fits = b.d.int64()
+				ok = ok && fits
+			}
+		}
+		if ok {
+			n.flags |= nfIntBounds
+		}
+	}
+}
+
+// int64 returns d when it is an integer below 10^18 in magnitude.
+func (d *dec) int64() (int64, bool) {
+	if d.bexp != nil {
+		return 0, false
+	}
+	if len(d.digits) == 0 {
+		return 0, true
+	}
+	if d.exp < int64(len(d.digits)) || d.exp > 18 {
+		return 0, false
+	}
+	var x int64
+	for _, c := range d.digits {
+		x = x*10 + int64(c-'0')
+	}
+	for i := int64(len(d.digits)); i < d.exp; i++ {
+		x *= 10
+	}
+	if d.neg {
+		x = -x
+	}
+	return x, true
+}
+
+// numParts reads a number token without an exponent whose integer part
+// has at most 18 digits: its integer part s (truncated toward zero) and
+// the sign of what the fraction adds (0: no nonzero fraction digit).
+func numParts(num []byte) (s int64, fs int, ok bool) {
+	i := 0
+	neg := len(num) > 0 && num[0] == '-'
+	if neg {
+		i = 1
+	}
+	start := i
+	for ; i < len(num) && num[i] >= '0' && num[i] <= '9'; i++ {
+		s = s*10 + int64(num[i]-'0')
+	}
+	if i-start > 18 {
+		return 0, 0, false
+	}
+	if i < len(num) && num[i] == '.' {
+		for i++; i < len(num) && num[i] >= '0' && num[i] <= '9'; i++ {
+			if num[i] != '0' {
+				fs = 1
+			}
+		}
+	}
+	if i != len(num) {
+		return 0, 0, false // an exponent
+	}
+	if neg {
+		s, fs = -s, -fs
+	}
+	return s, fs, true
+}
+
+// cmpParts compares the number of numParts with the integer b: the
+// integer parts decide unless they are equal (s < b implies s+f < b for
+// any fraction f of magnitude below 1, the same with signs flipped).
+func cmpParts(s int64, fs int, b int64) int {
+	switch {
+	case s < b:
+		return -1
+	case s > b:
+		return 1
+	}
+	return fs
+}

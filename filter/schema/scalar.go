@@ -15,6 +15,32 @@ func (v *Validator) number(tok jsonx.Token) *dec {
 	return &v.num
 }
 
+// isInteger tells whether a number token is an integer, without a
+// decimal when it has no exponent.
+func (v *Validator) isInteger(tok jsonx.Token) bool {
+	if _, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
+		return fs == 0
+	}
+	return v.number(tok).isInteger()
+}
+
+// intBounds checks the int64 bounds of n (nfIntBounds) on a number read
+// by numParts.
+func (v *Validator) intBounds(n *node, s int64, fs int, ai, li int32) {
+	if n.minimum != nil && cmpParts(s, fs, n.iMin) < 0 {
+		v.failAt(ai, li, rMinimum)
+	}
+	if n.maximum != nil && cmpParts(s, fs, n.iMax) > 0 {
+		v.failAt(ai, li, rMaximum)
+	}
+	if n.exMin != nil && cmpParts(s, fs, n.iExMin) <= 0 {
+		v.failAt(ai, li, rExMin)
+	}
+	if n.exMax != nil && cmpParts(s, fs, n.iExMax) >= 0 {
+		v.failAt(ai, li, rExMax)
+	}
+}
+
 // strVal returns the decoded string of the current string token.
 func (v *Validator) strVal(tok jsonx.Token) []byte {
 	raw := v.data[tok.Start+1 : tok.End-1]
@@ -40,8 +66,39 @@ func (v *Validator) failAt(ai, li int32, rule uint8) {
 		v.fail(ai, rule)
 		return
 	}
+	if li == lazyLoc {
+		li = v.laterLoc()
+	}
 	v.invalid = true
 	v.fails = append(v.fails, failure{act: -1, loc: li, rule: rule})
+}
+
+// lazyLoc stands for the place of Validator.later, recorded only when a
+// check fails there (a failure needs its place for the pointer).
+const lazyLoc = -2
+
+// laterLoc is a scalar the walk has not recorded: a declared member or an
+// item of the innermost open container (Request mode).
+type laterLoc struct {
+	start, end, index int32
+	at                int32 // its place once recorded, -1 before
+}
+
+// laterLoc records the place of Validator.later (once) and returns it.
+func (v *Validator) laterLoc() int32 {
+	w := &v.later
+	if w.at >= 0 {
+		return w.at
+	}
+	f := v.top()
+	l := loc{start: w.start, end: w.end, keyStart: -1, keyEnd: -1, parent: f.loc, index: w.index}
+	if f.isObj {
+		l.keyStart, l.keyEnd, l.keyEsc = f.keyStart, f.keyEnd, f.keyEsc
+		l.flags = lfDeclaredProp
+	}
+	w.at = int32(len(v.locs))
+	v.locs = append(v.locs, l)
+	return w.at
 }
 
 // str returns the decoded string of the current string token, decoded
@@ -64,7 +121,7 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		return
 	}
 	if n.types != 0 && n.types&tokTypeBit[tok.Kind] == 0 &&
-		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.number(tok).isInteger()) {
+		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.isInteger(tok)) {
 		v.failAt(ai, li, rType)
 	}
 	switch tok.Kind {
@@ -73,7 +130,9 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 			return
 		}
 		str := v.strOnce(tok)
-		if n.minLen >= 0 || n.maxLen >= 0 {
+		// A string has at most one character per byte and at least one
+		// per four: only a length near a bound needs counting.
+		if b := int64(len(str)); n.minLen >= 0 && b/4 < n.minLen || n.maxLen >= 0 && b > n.maxLen {
 			c := int64(utf8.RuneCount(str))
 			if n.minLen >= 0 && c < n.minLen {
 				v.failAt(ai, li, rMinLength)
@@ -98,6 +157,12 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
 			n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
 			return
+		}
+		if n.flags&nfIntBounds != 0 {
+			if s, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
+				v.intBounds(n, s, fs, ai, li)
+				return
+			}
 		}
 		num := v.number(tok)
 		if n.minimum != nil && cmpDec(num, n.minimum) < 0 {

@@ -52,10 +52,16 @@ func (m *matcher) Match(s []byte) bool {
 		a := &m.atoms[k]
 		n := 0
 		for i < len(s) && (a.max < 0 || n < a.max) {
-			r, size := rune(s[i]), 1
-			if r >= utf8.RuneSelf {
-				r, size = utf8.DecodeRune(s[i:])
+			if c := s[i]; c < utf8.RuneSelf {
+				// ASCII, most of what patterns see: the set's bit, inline.
+				if a.ascii[c>>6]&(1<<(c&63)) == 0 {
+					break
+				}
+				i++
+				n++
+				continue
 			}
+			r, size := utf8.DecodeRune(s[i:])
 			if !a.has(r) {
 				break
 			}

@@ -237,7 +237,12 @@ type Validator struct {
 	viol     []Violation
 	cands    []failure
 	objStack []objState
-	steps    int
+	later    laterLoc
+	// fastNode, fastTypes: planName.fast and .types of the current key
+	// (Request mode; -1: none), for its value.
+	fastNode  int32
+	fastTypes uint8
+	steps     int
 }
 
 // ScratchBytes is roughly how much scratch memory v keeps between calls,
@@ -275,6 +280,7 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 	v.numAt = -1
 	v.strAt = -1
 	v.invalid = false
+	v.fastNode = -1
 	if len(v.stamp) < len(v.nodes) {
 		v.stamp = make([]uint32, len(v.nodes))
 		v.slot = make([]int32, len(v.nodes))

@@ -7,6 +7,7 @@ import (
 // key handles a member name: it counts required names and gathers the
 // schemas that apply to the member's value.
 func (v *Validator) key(tok jsonx.Token) {
+	v.fastNode = -1
 	f := v.top()
 	f.count++
 	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
@@ -19,18 +20,21 @@ func (v *Validator) key(tok jsonx.Token) {
 		v.steps++
 		f.caseVar = false
 		j := p.lookup(key)
-		if j < 0 {
-			v.ents = p.addl
-		} else {
+		if j >= 0 {
 			pn := &p.names[j]
-			if pn.req&(1<<v.mode) != 0 {
-				f.req++
-			}
+			f.req += int32(pn.req >> v.mode & 1)
 			v.ents = pn.ents
+			if v.mode == Request {
+				v.fastNode, v.fastTypes = pn.fast, pn.types
+				if !pn.decl {
+					v.keyFold(f, p, key)
+				}
+			}
+			return
 		}
-		if (j < 0 || !p.names[j].decl) && p.folds != nil && v.mode == Request && !v.opts.CaseSensitive {
-			v.buf = jsonx.AppendFold(v.buf[:0], key)
-			f.caseVar = p.folds[string(v.buf)]
+		v.ents = p.addl
+		if v.mode == Request {
+			v.keyFold(f, p, key)
 		}
 		return
 	}
@@ -71,6 +75,29 @@ func (v *Validator) key(tok jsonx.Token) {
 	}
 }
 
+// scalarClosure applies the closure of the pure node n to a scalar token
+// at li (lazyLoc: the place of Validator.later).
+func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
+	bit := tokTypeBit[tok.Kind]
+	for _, ni := range n.closure {
+		cn := &v.nodes[ni]
+		if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
+			continue
+		}
+		v.checkScalar(cn, tok, -1, li)
+	}
+	v.steps += len(n.closure)
+}
+
+// keyFold notes whether an undeclared member of a plan's object is a case
+// variant of a declared name (Request mode).
+func (v *Validator) keyFold(f *frame, p *plan, key []byte) {
+	if p.folds != nil && !v.opts.CaseSensitive {
+		v.buf = jsonx.AppendFold(v.buf[:0], key)
+		f.caseVar = p.folds[string(v.buf)]
+	}
+}
+
 func (n *node) lookup(key []byte) int {
 	if n.nameIndex != nil {
 		return n.nameIndex.find(key)
@@ -88,6 +115,27 @@ func (n *node) lookup(key []byte) int {
 // container.
 func (v *Validator) value(tok jsonx.Token) error {
 	parent := v.top()
+	if v.mode == Request && parent != nil && parent.plan != nil && !parent.childHash && tokTypeBit[tok.Kind]&scalarTypes != 0 {
+		bit := tokTypeBit[tok.Kind]
+		// A scalar of a plan whose one schema needs no place record
+		// (compiler.scalarFast): its checks, if its type calls for any,
+		// and nothing else.
+		ni, t, index := v.fastNode, v.fastTypes, int32(-1)
+		if !parent.isObj {
+			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, parent.count
+		}
+		if ni >= 0 {
+			if !parent.isObj {
+				parent.count++
+			}
+			v.steps++
+			if t&bit == 0 {
+				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
+				v.scalarClosure(&v.nodes[ni], tok, lazyLoc)
+			}
+			return nil
+		}
+	}
 	var entries []pend
 	isMember := parent != nil && parent.isObj
 	switch {
@@ -126,6 +174,21 @@ func (v *Validator) value(tok jsonx.Token) error {
 		return nil
 	}
 	v.steps++
+	if v.mode == Request && parent != nil && !container && len(entries) == 1 && entries[0].cert {
+		if e := &entries[0]; !isMember || e.kind == eProp && !parent.caseVar {
+			if n := &v.nodes[e.node]; n.pure && n.cflags&(nfReadOnly|nfWriteOnly|nfFalse|nfHasProps) == 0 {
+				// A declared scalar member or an item, whose place phase 2
+				// would find acceptable: no record unless a check fails
+				// (docs/schemas.md "Cost and caps").
+				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
+				v.scalarClosure(n, tok, lazyLoc)
+				if needHash {
+					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
+				}
+				return nil
+			}
+		}
+	}
 	li := int32(len(v.locs))
 	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: -1, index: index}
 	if parent != nil {
@@ -155,15 +218,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 				lp.flags |= closureLocFlags(cf)
 			}
 			if !container {
-				bit := tokTypeBit[tok.Kind]
-				for _, ni := range n.closure {
-					cn := &v.nodes[ni]
-					if cn.flags&nfTrivial != 0 || cn.flags&nfTypeOnly != 0 && cn.types&bit != 0 {
-						continue
-					}
-					v.checkScalar(cn, tok, -1, li)
-				}
-				v.steps += len(n.closure)
+				v.scalarClosure(n, tok, li)
 				if needHash {
 					v.reportHash(parent, v.scalarHash(tok), int32(tok.Start), int32(tok.End))
 				}
@@ -284,6 +339,9 @@ func (v *Validator) fail(ai int32, rule uint8) {
 	a.ok = false
 	v.fails = append(v.fails, failure{act: ai, loc: a.loc, rule: rule})
 }
+
+// scalarTypes are the type bits of scalar tokens.
+const scalarTypes = tString | tNumber | tBool | tNull
 
 // tokTypeBit is the type bit of each scalar token kind (a number is a
 // "number"; whether it is also an "integer" takes a look at its digits).
