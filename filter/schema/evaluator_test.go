@@ -1,0 +1,136 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+)
+
+// evalCase is one body against one schema of a set: the verdict and the
+// violations ("pointer rule, ..."; "" when valid).
+type evalCase struct {
+	name, schema, body string
+	opts               Options
+	want               string
+}
+
+func runEvalCases(t *testing.T, set *Set, cases []evalCase) {
+	t.Helper()
+	var v Validator
+	for _, tc := range cases {
+		res, err := v.Validate(mustSchema(t, set, tc.schema), []byte(tc.body), tc.opts)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		got := violationsString(res.Violations)
+		if res.Valid != (tc.want == "") || got != tc.want {
+			t.Errorf("%s: %s on %s: valid=%v %q, want %q", tc.name, tc.schema, tc.body, res.Valid, got, tc.want)
+		}
+	}
+}
+
+// Which branches of anyOf and oneOf declare members (docs/schemas.md): the
+// ones that validated, or, when none did, all of them; a conditional
+// schema with properties makes the others undeclared.
+func TestCombinators_declaredMembers(t *testing.T) {
+	set := mustSet(t, `{
+	 "One": {"oneOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
+	   {"properties": {"b": {"type": "integer"}}, "required": ["b"]}]},
+	 "Any": {"anyOf": [{"properties": {"a": {"type": "integer"}}, "required": ["a"]},
+	   {"properties": {"b": {"type": "integer"}}, "required": ["b"]}]},
+	 "Cond": {"anyOf": [{"properties": {"a": {}}}, false]},
+	 "CondNoProps": {"anyOf": [{"type": "object"}, false]},
+	 "CondMember": {"anyOf": [{"properties": {"m": {"properties": {"a": {}}}}}, false]}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		// b is declared only by the branch that failed.
+		{"oneOf, one valid branch", "One", `{"a":1,"b":"x"}`, Options{}, "/b not-allowed"},
+		{"oneOf, each branch declares its member", "One", `{"b":2}`, Options{}, ""},
+		{"oneOf, two valid branches", "One", `{"a":1,"b":2}`, Options{}, " oneOf"},
+		{"anyOf, one valid branch", "Any", `{"a":1,"b":"x"}`, Options{}, "/b not-allowed"},
+		{"anyOf, two valid branches", "Any", `{"a":1,"b":2}`, Options{}, ""},
+		// With no valid branch, every branch declares: only the verdict fails.
+		{"oneOf, no valid branch", "One", `{"a":"x","b":"y"}`, Options{}, " oneOf"},
+		{"anyOf, no valid branch", "Any", `{"a":"x","b":"y"}`, Options{}, " anyOf"},
+		{"no valid branch, response", "One", `{"a":"x","b":"y","c":1}`, Options{Mode: Response}, " oneOf"},
+		// A conditional schema's properties: every other member is undeclared.
+		{"conditional properties", "Cond", `{"b":1}`, Options{}, "/b not-allowed"},
+		{"conditional properties, declared", "Cond", `{"a":{"x":1}}`, Options{}, ""},
+		{"conditional properties, allowed", "Cond", `{"b":1}`, Options{AllowUndeclared: true}, ""},
+		{"conditional, no properties", "CondNoProps", `{"b":1}`, Options{}, ""},
+		// A member whose only schema is conditional and has properties.
+		{"conditional member", "CondMember", `{"m":{"b":1}}`, Options{}, "/m/b not-allowed"},
+		{"conditional member, declared", "CondMember", `{"m":{"a":1}}`, Options{}, ""},
+	})
+}
+
+// A discriminator under the activation evaluator: the selected branch alone
+// decides and declares, for this object and not for a nested one that has
+// its own discriminator.
+func TestDiscriminator_selectedBranch(t *testing.T) {
+	set := mustSet(t, `{
+	 "Pet": {"oneOf": [{"$ref": "#/schemas/Cat"}, {"$ref": "#/schemas/Dog"}],
+	   "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/schemas/Cat", "dog": "#/schemas/Dog"}}},
+	 "Cat": {"type": "object", "required": ["kind", "lives"],
+	   "properties": {"kind": {"type": "string"}, "lives": {"type": "integer"},
+	     "friend": {"oneOf": [{"$ref": "#/schemas/Cat"}, {"$ref": "#/schemas/Dog"}],
+	       "discriminator": {"propertyName": "kind", "mapping": {"cat": "#/schemas/Cat", "dog": "#/schemas/Dog"}}}}},
+	 "Dog": {"type": "object", "required": ["kind", "bark"],
+	   "properties": {"kind": {"type": "string"}, "bark": {"type": "boolean"}}},
+	 "MaybePet": {"anyOf": [{"$ref": "#/schemas/Pet"}, {"type": "string"}]}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"cat", "Pet", `{"kind":"cat","lives":9}`, Options{}, ""},
+		// Valid as a Cat, not as a Dog: the Dog branch is not selected.
+		{"cat, not a dog", "Pet", `{"kind":"cat","lives":9}`, Options{AllowUndeclared: true}, ""},
+		{"dog, not a cat", "Pet", `{"kind":"dog","bark":false}`, Options{}, ""},
+		{"cat under anyOf", "MaybePet", `{"kind":"cat","lives":9}`, Options{}, ""},
+		{"dog missing bark", "Pet", `{"kind":"dog"}`, Options{}, " required"},
+		// The friend is a dog; the outer kind, read after it, is its own.
+		{"nested discriminator first", "Pet", `{"friend":{"kind":"dog","bark":true},"kind":"cat","lives":1}`, Options{}, ""},
+		{"nested discriminator, undeclared", "Pet", `{"friend":{"kind":"dog","bark":true,"x":1},"kind":"cat","lives":1}`,
+			Options{}, "/friend/x not-allowed"},
+	})
+}
+
+// Keywords evaluated on activations (under anyOf), at their boundaries,
+// and items whose schema is the root itself.
+func TestActivations_boundaries(t *testing.T) {
+	set := mustSet(t, `{
+	 "NoItems": {"anyOf": [{"type": "array", "maxItems": 0}, {"type": "string"}]},
+	 "NoMembers": {"anyOf": [{"type": "object", "maxProperties": 0}, {"type": "string"}]},
+	 "Nest": {"anyOf": [{"type": "array", "items": {"$ref": "#/schemas/Nest"}}, {"type": "integer"}]}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"maxItems 0, empty", "NoItems", `[]`, Options{}, ""},
+		{"maxItems 0, one item", "NoItems", `[1]`, Options{}, " anyOf"},
+		{"maxProperties 0, empty", "NoMembers", `{}`, Options{}, ""},
+		{"maxProperties 0, one member", "NoMembers", `{"a":1}`, Options{AllowUndeclared: true}, " anyOf"},
+		{"items of the root, valid", "Nest", `[[1],[[2]],3]`, Options{}, ""},
+		{"items of the root, invalid", "Nest", `[[1],["x"]]`, Options{}, " anyOf"},
+		{"items of the root, invalid deep", "Nest", `[[[1,[true]]]]`, Options{}, " anyOf"},
+	})
+}
+
+// Steps counts the work of uniqueItems too: one step per item at least,
+// so that the linear-cost tests see it.
+func TestSteps_uniqueItems(t *testing.T) {
+	set := mustSet(t, `{"U": {"type": "array", "uniqueItems": true}}`)
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := range 1000 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strings.Repeat("1", 1+i%7) + "0" + strings.Repeat("2", i/7))
+	}
+	b.WriteByte(']')
+	var v Validator
+	res, err := v.Validate(mustSchema(t, set, "U"), []byte(b.String()), Options{})
+	if err != nil || !res.Valid {
+		t.Fatalf("%v %v", res, err)
+	}
+	if v.Steps() < 1000 {
+		t.Errorf("Steps() = %d for 1000 unique items, want at least 1000 (one per item in the hash table)", v.Steps())
+	}
+}
