@@ -117,3 +117,24 @@ func TestScratchBytes_eachSlice(t *testing.T) {
 		t.Errorf("zero Validator: ScratchBytes() = %d", got)
 	}
 }
+
+// Numbers below 1 have negative exponents in the canonical text that enum,
+// const and uniqueItems compare: 0.05 is not 0.005.
+func TestEnum_smallNumbers(t *testing.T) {
+	set := mustSet(t, `{"E": {"enum": [0.05, 1e-7, 250]}, "C": {"const": [0.5, 0.05]},
+		"U": {"uniqueItems": true}}`)
+	runEvalCases(t, set, []evalCase{
+		{"enum, same", "E", `0.05`, Options{}, ""},
+		{"enum, written otherwise", "E", `5e-2`, Options{}, ""},
+		{"enum, a tenth of it", "E", `0.005`, Options{}, " enum"},
+		{"enum, ten times it", "E", `0.5`, Options{}, " enum"},
+		{"enum, tiny", "E", `0.0000001`, Options{}, ""},
+		{"enum, tinier", "E", `1e-8`, Options{}, " enum"},
+		{"enum, positive exponent", "E", `2.5e2`, Options{}, ""},
+		{"enum, other positive exponent", "E", `2.5e3`, Options{}, " enum"},
+		{"const", "C", `[5e-1, 50e-3]`, Options{}, ""},
+		{"const, other", "C", `[0.5, 0.005]`, Options{}, " const"},
+		{"unique", "U", `[0.05, 0.005, 0.0005]`, Options{}, ""},
+		{"not unique", "U", `[0.05, 0.005, 5e-2]`, Options{}, " uniqueItems"},
+	})
+}

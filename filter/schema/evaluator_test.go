@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -40,7 +41,9 @@ func TestCombinators_declaredMembers(t *testing.T) {
 	   {"properties": {"b": {"type": "integer"}}, "required": ["b"]}]},
 	 "Cond": {"anyOf": [{"properties": {"a": {}}}, false]},
 	 "CondNoProps": {"anyOf": [{"type": "object"}, false]},
-	 "CondMember": {"anyOf": [{"properties": {"m": {"properties": {"a": {}}}}}, false]}
+	 "CondMember": {"anyOf": [{"properties": {"m": {"properties": {"a": {}}}}}, false]},
+	 "CondAddl": {"anyOf": [{"properties": {"a": {}}, "additionalProperties": {"type": "integer"}}, false]},
+	 "CondEmptyName": {"anyOf": [{"properties": {"": {"type": "integer"}}}, false]}
 	}`)
 	runEvalCases(t, set, []evalCase{
 		// b is declared only by the branch that failed.
@@ -61,6 +64,13 @@ func TestCombinators_declaredMembers(t *testing.T) {
 		// A member whose only schema is conditional and has properties.
 		{"conditional member", "CondMember", `{"m":{"b":1}}`, Options{}, "/m/b not-allowed"},
 		{"conditional member, declared", "CondMember", `{"m":{"a":1}}`, Options{}, ""},
+		// An explicit additionalProperties declares the other members.
+		{"conditional additionalProperties", "CondAddl", `{"a":"x","b":1}`, Options{}, ""},
+		{"conditional additionalProperties, invalid", "CondAddl", `{"b":"x"}`, Options{}, " anyOf"},
+		// The empty name is a name.
+		{"empty name", "CondEmptyName", `{"":1}`, Options{}, ""},
+		{"empty name, invalid", "CondEmptyName", `{"":"x"}`, Options{}, " anyOf"},
+		{"empty name, other member", "CondEmptyName", `{"a":1}`, Options{}, "/a not-allowed"},
 	})
 }
 
@@ -133,4 +143,120 @@ func TestSteps_uniqueItems(t *testing.T) {
 	if v.Steps() < 1000 {
 		t.Errorf("Steps() = %d for 1000 unique items, want at least 1000 (one per item in the hash table)", v.Steps())
 	}
+}
+
+// Two unconditional schemas at one place (allOf branches that both name
+// the member): both apply, and both declare it.
+func TestCertainPlaces_twoSchemas(t *testing.T) {
+	set := mustSet(t, `{
+	 "Two": {"allOf": [{"properties": {"m": {"type": "integer"}}}, {"properties": {"m": {"minimum": 0}}}]},
+	 "TwoObj": {"allOf": [{"properties": {"m": {"type": "object"}}}, {"properties": {"m": {"required": ["x"]}}}]},
+	 "TwoProps": {"allOf": [{"properties": {"m": {"properties": {"a": {}}}}}, {"properties": {"m": {"properties": {"b": {}}}}}]}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"declared by both", "Two", `{"m":1}`, Options{}, ""},
+		{"second schema", "Two", `{"m":-1}`, Options{}, "/m minimum"},
+		{"first schema", "Two", `{"m":"1"}`, Options{}, "/m type"},
+		{"undeclared beside", "Two", `{"m":1,"n":2}`, Options{}, "/n not-allowed"},
+		{"object, second schema", "TwoObj", `{"m":{}}`, Options{}, "/m required"},
+		{"object, first schema", "TwoObj", `{"m":[]}`, Options{}, "/m type"},
+		{"object, both", "TwoObj", `{"m":{"x":1}}`, Options{}, ""},
+		{"members of either", "TwoProps", `{"m":{"a":1,"b":2}}`, Options{}, ""},
+		{"member of neither", "TwoProps", `{"m":{"a":1,"c":2}}`, Options{}, "/m/c not-allowed"},
+		{"member of neither, response", "TwoProps", `{"m":{"c":2}}`, Options{Mode: Response}, ""},
+	})
+}
+
+// Past the compile-time budget of plans (maxClosures), places whose
+// schema has no plan are evaluated by activations, with the same verdicts.
+func TestPlans_budgetExhausted(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"Big": {"properties": {`)
+	for i := range 300 {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"k%d": {"type": "integer"}`, i)
+	}
+	b.WriteString(`}}, "H": {"properties": {`)
+	const refs = 1800 // 1800 plans of 300 names pass the budget of 2^20
+	for i := range refs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"p%d": {"$ref": "#/schemas/Big"}`, i)
+	}
+	b.WriteString(`}}}`)
+	set := mustSet(t, b.String())
+	last := fmt.Sprintf("p%d", refs-1)
+	withoutPlan := 0
+	for i := range set.nodes {
+		if set.nodes[i].pure && set.nodes[i].plan == nil {
+			withoutPlan++
+		}
+	}
+	if withoutPlan == 0 {
+		t.Fatal("every pure node has a plan: the budget was not reached")
+	}
+	runEvalCases(t, set, []evalCase{
+		{"first, valid", "H", `{"p0":{"k1":1}}`, Options{}, ""},
+		{"last, valid", "H", `{"` + last + `":{"k1":1,"k299":2}}`, Options{}, ""},
+		{"last, invalid", "H", `{"` + last + `":{"k1":"x"}}`, Options{}, "/" + last + "/k1 type"},
+		{"last, undeclared", "H", `{"` + last + `":{"zz":1}}`, Options{}, "/" + last + "/zz not-allowed"},
+		{"last, projected", "H", `{"` + last + `":{"zz":1}}`, Options{Mode: Response}, ""},
+	})
+}
+
+// Steps is the cost model the linear-work tests bound (docs/schemas.md):
+// one step per member looked up, per place recorded, per activation and
+// edge, per item hashed. These bodies pin it on each path of the walk.
+func TestSteps_eachPath(t *testing.T) {
+	set := mustSet(t, `{
+	 "Plan": {"properties": {"a": {"type": "integer"}, "b": {"type": "string"}}},
+	 "Acts": {"anyOf": [{"properties": {"a": {"type": "integer"}}}, {"type": "string"}]},
+	 "TwoObj": {"allOf": [{"properties": {"m": {"type": "object"}}}, {"properties": {"m": {"required": ["x"]}}}]},
+	 "TwoItems": {"allOf": [{"items": {"type": "object"}}, {"items": {"required": ["x"]}}]}
+	}`)
+	cases := []struct {
+		schema, body string
+		want         int
+	}{
+		{"Plan", `{}`, 2},
+		{"Plan", `{"a":1}`, 6},
+		{"Plan", `{"a":1,"b":"x","c":3}`, 13},
+		{"Acts", `{}`, 11},
+		{"Acts", `{"a":1}`, 17},
+		{"Acts", `{"a":1,"b":2,"c":3}`, 23},
+		{"TwoObj", `{"m":{"x":1}}`, 8},
+		{"TwoObj", `{"m":{"x":1},"n":{"x":1}}`, 11},
+		{"TwoItems", `[{"x":1}]`, 7},
+		{"TwoItems", `[{"x":1},{"x":2},{"x":3}]`, 17},
+	}
+	var v Validator
+	for _, tc := range cases {
+		if _, err := v.Validate(mustSchema(t, set, tc.schema), []byte(tc.body), Options{AllowUndeclared: true}); err != nil {
+			t.Fatal(err)
+		}
+		if got := v.Steps(); got != tc.want {
+			t.Errorf("%s %s: Steps() = %d, want %d", tc.schema, tc.body, got, tc.want)
+		}
+	}
+}
+
+// Activations at one place are combined children first: a subschema
+// reached by two paths of different lengths (C directly, and through B)
+// is decided before either parent reads its verdict.
+func TestActivations_childrenFirst(t *testing.T) {
+	set := mustSet(t, `{
+	 "Root": {"anyOf": [{"allOf": [{"$ref": "#/schemas/C"}, {"$ref": "#/schemas/B"}]}, false]},
+	 "Rev": {"anyOf": [{"allOf": [{"$ref": "#/schemas/B"}, {"$ref": "#/schemas/C"}]}, false]},
+	 "B": {"allOf": [{"$ref": "#/schemas/C"}]},
+	 "C": {"type": "integer"}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"valid", "Root", `1`, Options{}, ""},
+		{"invalid", "Root", `"x"`, Options{}, " anyOf"},
+		{"valid, other order", "Rev", `1`, Options{}, ""},
+		{"invalid, other order", "Rev", `"x"`, Options{}, " anyOf"},
+	})
 }
