@@ -260,3 +260,37 @@ func TestActivations_childrenFirst(t *testing.T) {
 		{"invalid, other order", "Rev", `"x"`, Options{}, " anyOf"},
 	})
 }
+
+// Members of an unconditional object (its plan): the empty name, and an
+// explicit additionalProperties next to properties.
+func TestPlans_members(t *testing.T) {
+	set := mustSet(t, `{
+	 "Empty": {"properties": {"": {"type": "integer"}}},
+	 "Addl": {"properties": {"a": {}}, "additionalProperties": {"type": "integer"}},
+	 "Closed": {"properties": {"a": {}}, "additionalProperties": false}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"empty name", "Empty", `{"":1}`, Options{}, ""},
+		{"empty name, invalid", "Empty", `{"":"x"}`, Options{}, "/ type"},
+		{"empty name, other member", "Empty", `{"b":1}`, Options{}, "/b not-allowed"},
+		{"additionalProperties declares", "Addl", `{"a":"x","b":1}`, Options{}, ""},
+		{"additionalProperties applies", "Addl", `{"b":"x"}`, Options{}, "/b type"},
+		{"additionalProperties false", "Closed", `{"a":1,"b":1}`, Options{AllowUndeclared: true}, "/b not-allowed"},
+		{"additionalProperties false, response", "Closed", `{"a":1,"b":1}`, Options{Mode: Response}, "/b not-allowed"},
+	})
+}
+
+// A case variant of a name that a conditional schema declares (judged in
+// phase 2, from the key's bytes in the body, escaped or not).
+func TestCaseVariant_conditional(t *testing.T) {
+	set := mustSet(t, `{"C": {"anyOf": [{"properties": {"name": {}, "id": {}}}, false]}}`)
+	allow := Options{AllowUndeclared: true}
+	runEvalCases(t, set, []evalCase{
+		{"declared", "C", `{"id":1,"name":1}`, allow, ""},
+		{"variant", "C", `{"id":1,"Name":1}`, allow, "/Name not-allowed"},
+		{"variant first", "C", `{"NAME":1,"id":1}`, allow, "/NAME not-allowed"},
+		{"variant escaped", "C", `{"id":1,"\u004eame":1}`, allow, "/Name not-allowed"},
+		{"other name", "C", `{"id":1,"names":1}`, allow, ""},
+		{"variant allowed", "C", `{"id":1,"Name":1}`, Options{AllowUndeclared: true, CaseSensitive: true}, ""},
+	})
+}

@@ -60,6 +60,9 @@ func TestFormat_edges(t *testing.T) {
 		{"uri", "http://h/%41", true}, {"uri", "http://h/%4", false}, {"uri", "http://h/%4g", false}, {"uri", "http://h/%", false},
 		{"uri", "http://h/?%41#%41", true}, {"uri", "http://h/?%4", false}, {"uri", "http://h/#%4", false},
 		{"uri", "http://h/a b", false}, {"uri", "http://h/é", false}, {"uri", "mailto:a@b", true},
+		{"uri", "a:/", true}, {"uri", "file:///etc", true}, {"uri", "http://@h/", true}, {"uri", "http://:80/", true},
+		{"uri", "http://[::1]?x", true}, {"uri", "http://[::1]#x", true}, {"uri", "http://[]/", false},
+		{"uri", "http://%@h/", false}, {"uri", "http://%:80/", false}, {"uri", "http://%41@h/", true},
 		{"uri", "x://a@b@c/", false}, {"uri", "http://h/#a#b", false}, {"uri", "http://h/?a?b#c?", true},
 		// email: dot-atom or quoted local part; hostname or address literal.
 		{"email", "a@b.co", true}, {"email", "a.b@c", true}, {"email", ".a@b", false}, {"email", "a.@b", false},
