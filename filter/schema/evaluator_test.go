@@ -294,3 +294,54 @@ func TestCaseVariant_conditional(t *testing.T) {
 		{"variant allowed", "C", `{"id":1,"Name":1}`, Options{AllowUndeclared: true, CaseSensitive: true}, ""},
 	})
 }
+
+// Many members dropped from one response, in nested objects too: the
+// drops come sorted and disjoint, and the projection is the declared rest.
+func TestProject_manyDrops(t *testing.T) {
+	var schema, body, want strings.Builder
+	schema.WriteString(`{"R": {"properties": {"k": {}`)
+	body.WriteByte('{')
+	want.WriteByte('{')
+	for i := range 40 {
+		if i > 0 {
+			body.WriteByte(',')
+		}
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&body, `"x%d":%d`, i, i)
+		case 1:
+			fmt.Fprintf(&schema, `, "d%d": {"type": "integer"}`, i)
+			fmt.Fprintf(&body, `"d%d":1`, i)
+			if i > 1 {
+				want.WriteByte(',')
+			}
+			fmt.Fprintf(&want, `"d%d":1`, i)
+		case 2:
+			fmt.Fprintf(&schema, `, "o%d": {"properties": {"k": {}}}`, i)
+			fmt.Fprintf(&body, `"o%d":{"y":[1],"k":2,"z":{}}`, i)
+			fmt.Fprintf(&want, `,"o%d":{"k":2}`, i)
+		default:
+			fmt.Fprintf(&body, `"w%d":{"k":3}`, i)
+		}
+	}
+	schema.WriteString(`}}}`)
+	body.WriteByte('}')
+	want.WriteByte('}')
+	set := mustSet(t, schema.String())
+	var v Validator
+	res, err := v.Validate(mustSchema(t, set, "R"), []byte(body.String()), Options{Mode: Response})
+	if err != nil || !res.Valid {
+		t.Fatalf("%v %v", res, err)
+	}
+	if len(res.Drops) < 30 {
+		t.Fatalf("%d drops", len(res.Drops))
+	}
+	for i := 1; i < len(res.Drops); i++ {
+		if res.Drops[i].Start < res.Drops[i-1].End {
+			t.Fatalf("drops not sorted and disjoint: %v", res.Drops)
+		}
+	}
+	if got := string(AppendProjected(nil, []byte(body.String()), res.Drops)); got != want.String() {
+		t.Errorf("projected\n%s\nwant\n%s", got, want.String())
+	}
+}
