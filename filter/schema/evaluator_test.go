@@ -345,3 +345,27 @@ func TestProject_manyDrops(t *testing.T) {
 		t.Errorf("projected\n%s\nwant\n%s", got, want.String())
 	}
 }
+
+// Pointers of exactly MaxPointer bytes are kept whole; one more byte is
+// cut, never inside a character or a ~ escape.
+func TestPointer_exactLimit(t *testing.T) {
+	set := mustSet(t, `{"S": {"additionalProperties": {"type": "integer"}}}`)
+	a255 := strings.Repeat("a", MaxPointer-1)
+	cases := []struct{ key, want string }{
+		{a255, "/" + a255},
+		{a255 + "b", "/" + a255},
+		{a255[1:] + "é", "/" + a255[1:]},
+		{a255[1:] + "~", "/" + a255[1:]},
+		{a255[2:] + "~", "/" + a255[2:] + "~0"},
+	}
+	var v Validator
+	for _, tc := range cases {
+		res, err := v.Validate(mustSchema(t, set, "S"), []byte(`{"`+tc.key+`":"x"}`), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Violations) != 1 || res.Violations[0].Pointer != tc.want {
+			t.Errorf("key of %d bytes: %q, want %q", len(tc.key), res.Violations, tc.want)
+		}
+	}
+}
