@@ -61,3 +61,24 @@ func TestPattern_edges(t *testing.T) {
 		}
 	}
 }
+
+// A refusal names the construct, as the operator wrote it, never the whole
+// pattern.
+func TestPattern_refusalMessages(t *testing.T) {
+	cases := []struct{ pattern, want string }{
+		{`(?i)abc`, "unsupported group (?i…)"},
+		{`x(?`, "unsupported group (?…)"},
+		{`(?P<n>x)`, "unsupported group (?P…)"},
+		{`(?=a)`, "look-ahead is not supported (RE2)"},
+		{`a\`, `pattern ends with \`},
+		{`\q`, `unsupported escape \q`},
+		{`\p{Nope}`, `unsupported Unicode property \p{Nope}`},
+		{`a{2,1}`, "does not translate to RE2: invalid repeat count"},
+	}
+	for _, tc := range cases {
+		_, err := compilePattern(tc.pattern)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: %v, want %q", tc.pattern, err, tc.want)
+		}
+	}
+}
