@@ -27,6 +27,8 @@ func TestPattern_edges(t *testing.T) {
 		// Quantifiers and literal braces.
 		{`^a{2}$`, "aa", true}, {`^a{2}$`, "aaa", false}, {`^a{2,}$`, "aaaa", true}, {`^a{2,}$`, "a", false},
 		{`^a{2$`, "a{2", true}, {`^a{x}$`, "a{x}", true}, {`^a{2}?$`, "aa", true}, {`^a}$`, "a}", true},
+		{`^a{9}$`, "aaaaaaaaa", true}, {`^a{0,9}$`, "aaaaaaaaaa", false}, {`^{,2}$`, "{,2}", true}, {`^a{,}$`, "a{,}", true},
+		{`a{2`, "a{2", true}, {`a{`, "a{", true}, {`a{2,`, "a{2,", true}, {`a{2,3`, "a{2,3", true}, {`a{2,3`, "aa", false},
 		{`^a]$`, "a]", true}, {`^(a)+$`, "aa", true}, {`^[ab]{2}$`, "ba", true},
 		// Groups, names, control characters written raw.
 		{`^(?<_a1>x)$`, "x", true}, {`^(?<Z>x)(?<z>y)$`, "xy", true}, {"^\x01\x1f$", "\x01\x1f", true},
