@@ -31,7 +31,8 @@ func TestPattern_edges(t *testing.T) {
 		{`a{2`, "a{2", true}, {`a{`, "a{", true}, {`a{2,`, "a{2,", true}, {`a{2,3`, "a{2,3", true}, {`a{2,3`, "aa", false},
 		{`^a]$`, "a]", true}, {`^(a)+$`, "aa", true}, {`^[ab]{2}$`, "ba", true},
 		// Groups, names, control characters written raw.
-		{`^(?<_a1>x)$`, "x", true}, {`^(?<Z>x)(?<z>y)$`, "xy", true}, {"^\x01\x1f$", "\x01\x1f", true},
+		{`^(?<_a1>x)$`, "x", true}, {`^(?<Z>x)(?<z>y)$`, "xy", true},
+		{`^(?<A>x)(?<a0>y)(?<a9>z)$`, "xyz", true}, {"^\x01\x1f$", "\x01\x1f", true},
 		{"^a\x7f$", "a\x7f", true}, {`^\0$`, "\x00", true}, {`^[\0]$`, "\x00", true},
 		// \p{…}: categories and scripts.
 		{`^\p{sc=Latin}$`, "a", true}, {`^\p{Script=Greek}$`, "a", false}, {`^\p{L}$`, "λ", true},
