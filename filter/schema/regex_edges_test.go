@@ -14,7 +14,7 @@ func TestPattern_edges(t *testing.T) {
 		{`^\ca\cz\cA\cZ$`, "\x01\x1a\x01\x1a", true},
 		{`^\cm$`, "\r", true},
 		// \xHH, \u{…}, \uXXXX and surrogate pairs.
-		{`a\0`, "a\x00", true}, {`a\x41`, "aA", true}, {`a\u0041`, "aA", true}, {`a\u{41}`, "aA", true},
+		{`^\u{9}$`, "\t", true}, {`a\0`, "a\x00", true}, {`a\x41`, "aA", true}, {`a\u0041`, "aA", true}, {`a\u{41}`, "aA", true},
 		{`^\x7f$`, "\x7f", true}, {`^\x2d$`, "-", true}, {`^[\x2d]$`, "-", true}, {`^[\x2d]$`, "a", false},
 		{`^[a\x2dc]$`, "b", false}, {`^[a\-c]$`, "-", true}, {`^[a\-c]$`, "b", false},
 		{`^\u{41}$`, "A", true}, {`^\u{10FFFF}$`, "\U0010FFFF", true}, {`^\u{D7FF}\u{E000}$`, "\uD7FF\uE000", true},
@@ -54,7 +54,7 @@ func TestPattern_edges(t *testing.T) {
 	}
 	refused := []string{
 		`\c@`, `\c[`, `\c`, `\c1`, `\x4`, `\x`, `\xg1`, `\u{}`, `\u{110000}`, `\u{D800}`, `\u{DFFF}`, `\u{41`,
-		`\u{xyz}`, `\u12`, `\u12g4`, `\uD800`, `\uDC00`, `\uDBFF\uE000`, `\uD800\u0041`, `\00`, `\01`, `\09`, `\1`, `\k<a>`,
+		`\u{xyz}`, `\u12`, `\u12g4`, `\uD800`, `\uDC00`, `\uDFFF`, `\uDC00\uDC00`, `\uDBFF\uE000`, `\uD800\u0041`, `\00`, `\01`, `\09`, `\1`, `\k<a>`,
 		`{2}`, `a{2}{3}`, `a**`, `(?<1a>x)`, `(?<>x)`, `(?<a`, `(?<a-b>x)`, `(?`, `(?i)a`, `(?=a)`, `(?<!a)`,
 		`\p{L`, `\p`, `\pL`, `\p{Script=1}`, `\p{Script=Nope}`, `\p{sc=}`, `\p{Bogus}`, `[a`, `[\B]`, `\q`, `a\`,
 		`a{2,1}`,
