@@ -39,7 +39,7 @@ func TestPattern_edges(t *testing.T) {
 		{`^\p{sc=Latin}$`, "a", true}, {`^\p{Script=Greek}$`, "a", false}, {`^\p{L}$`, "λ", true},
 		{`^[\p{Lu}]$`, "A", true}, {`^\P{Lu}$`, "a", true},
 		// Classes: [], [^], ranges, \b as a backspace.
-		{`^[^]$`, "😀", true}, {`^[]$`, "", false}, {`^[^a]$`, "b", true}, {`^[^a]$`, "a", false},
+		{`^[^]$`, "😀", true}, {`^[]$`, "", false}, {`^[^a]$`, "b", true}, {`^[^a]$`, "a", false}, {`^[^a]$`, "^", true}, {`^[^a]$`, "[", true},
 		{`^[-a]$`, "-", true}, {`^[a-]$`, "-", true}, {`^[a-c]$`, "b", true}, {`^[\b-\n]$`, "\t", true},
 	}
 	for _, tc := range cases {
