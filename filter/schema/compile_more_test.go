@@ -1,0 +1,78 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+)
+
+// An error's Path is exactly config's path syntax, from "schemas" on, and
+// the message is the reason alone; a $ref's percent-encoding is checked to
+// its last character.
+func TestCompile_errorPathExact(t *testing.T) {
+	long := "k k" + strings.Repeat("k", 70)
+	cases := []struct{ src, path, msg string }{
+		{`{"A": {"foo": 1}}`, `schemas.A.foo`, `unsupported keyword "foo"`},
+		{`{"A": {"properties": {"a b": {"minLength": -1}}}}`, `schemas.A.properties["a b"].minLength`, `must be a non-negative integer`},
+		{`{"A": {"allOf": [true, {"type": 1}]}}`, `schemas.A.allOf[1].type`, ``},
+		{`{"A": {"properties": {"` + long + `": {"foo": 1}}}}`, `schemas.A.properties["` + long[:64] + `"].foo`, ``},
+		{`{"A": {"$ref": "#/%4"}}`, `schemas.A["$ref"]`, `invalid percent-encoding in $ref`},
+		{`{"A": {"$ref": "#/%"}}`, `schemas.A["$ref"]`, `invalid percent-encoding in $ref`},
+		{`{"A": {"$ref": "#/%4g"}}`, `schemas.A["$ref"]`, `invalid percent-encoding in $ref`},
+		{`{"A": {"$ref": "#/x~2"}}`, `schemas.A["$ref"]`, `invalid JSON Pointer escape in $ref`},
+		{`{"A": {"$ref": "#/x~"}}`, `schemas.A["$ref"]`, `invalid JSON Pointer escape in $ref`},
+	}
+	for _, tc := range cases {
+		_, err := CompileJSON([]byte(tc.src))
+		e, ok := err.(*Error)
+		if !ok {
+			t.Errorf("%.60s: error %v", tc.src, err)
+			continue
+		}
+		if e.Path != tc.path || !strings.HasPrefix(e.Msg, tc.msg) {
+			t.Errorf("%.60s: path %q msg %q, want %q %q", tc.src, e.Path, e.Msg, tc.path, tc.msg)
+		}
+	}
+	// Percent-encodings that decode to a schema's pointer.
+	if _, err := CompileJSON([]byte(`{"A": {"$ref": "#/%24defs/a%20b"}, "B": {}}`)); err == nil {
+		t.Error("a $ref into A's own missing $defs compiled")
+	}
+	set := mustSet(t, `{"A": {"$defs": {"a b": {"type": "integer"}}, "$ref": "#/%24defs/a%20b"}}`)
+	runEvalCases(t, set, []evalCase{
+		{"decoded $ref", "A", `1`, Options{}, ""},
+		{"decoded $ref, invalid", "A", `"x"`, Options{}, " type"},
+	})
+}
+
+// readOnly and writeOnly reached through $ref and allOf exempt a required
+// property in their mode, as on the property itself.
+func TestCompile_inheritedReadWriteOnly(t *testing.T) {
+	set := mustSet(t, `{
+	 "A": {"required": ["id", "sub", "pw"], "properties": {
+	   "id": {"$ref": "#/schemas/Id"},
+	   "sub": {"allOf": [{"readOnly": true}]},
+	   "pw": {"allOf": [{"$ref": "#/schemas/Pw"}]}}},
+	 "Id": {"type": "string", "readOnly": true},
+	 "Pw": {"type": "string", "writeOnly": true},
+	 "Pet": {"anyOf": [{"$ref": "#/schemas/Cat"}, {"$ref": "#/schemas/Dog"}],
+	   "discriminator": {"propertyName": "kind", "mapping": {"c": "#/schemas/Cat", "d": "#/schemas/Dog"}}},
+	 "Cat": {"required": ["kind", "lives"]},
+	 "Dog": {"required": ["kind", "bark"]},
+	 "OnePet": {"oneOf": [{"$ref": "#/schemas/Cat"}, {"$ref": "#/schemas/Dog"}],
+	   "discriminator": {"propertyName": "kind", "mapping": {"c": "#/schemas/Cat", "d": "#/schemas/Dog"}}}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"request without readOnly", "A", `{"pw":"p"}`, Options{}, ""},
+		{"request without writeOnly", "A", `{}`, Options{}, " required"},
+		{"response without writeOnly", "A", `{"id":"1","sub":1}`, Options{Mode: Response}, ""},
+		{"response without readOnly", "A", `{"sub":1}`, Options{Mode: Response}, " required"},
+		// A discriminator on anyOf selects its branch too, and the value is
+		// read even where no branch declares the property (a bug until the
+		// mutation tests: such a value was never seen, and every object
+		// failed "discriminator").
+		{"anyOf discriminator", "Pet", `{"kind":"c","lives":1}`, Options{AllowUndeclared: true}, ""},
+		{"anyOf discriminator, selected branch fails", "Pet", `{"kind":"c","bark":1}`, Options{AllowUndeclared: true}, " required"},
+		{"anyOf discriminator, unknown value", "Pet", `{"kind":"x","lives":1}`, Options{AllowUndeclared: true}, " discriminator"},
+		{"oneOf discriminator, undeclared property", "OnePet", `{"kind":"d","bark":1}`, Options{AllowUndeclared: true}, ""},
+		{"oneOf discriminator, missing", "OnePet", `{"lives":1}`, Options{AllowUndeclared: true}, " discriminator"},
+	})
+}
