@@ -76,3 +76,34 @@ func TestCompile_inheritedReadWriteOnly(t *testing.T) {
 		{"oneOf discriminator, missing", "OnePet", `{"lives":1}`, Options{AllowUndeclared: true}, " discriminator"},
 	})
 }
+
+// A schema with a type and one more keyword is not "type only": the
+// keyword is checked where the type matches, at the root, as a member and
+// as an item.
+func TestCompile_typeAndOneKeyword(t *testing.T) {
+	cases := []struct{ schema, ok, bad, rule string }{
+		{`{"type": "string", "format": "date"}`, `"2020-01-01"`, `"2020-13-01"`, "format"},
+		{`{"type": "string", "minLength": 2}`, `"ab"`, `"a"`, "minLength"},
+		{`{"type": "string", "maxLength": 1}`, `"a"`, `"ab"`, "maxLength"},
+		{`{"type": "string", "pattern": "^a"}`, `"ab"`, `"ba"`, "pattern"},
+		{`{"type": "number", "minimum": 2}`, `2`, `1`, "minimum"},
+		{`{"type": "number", "maximum": 2}`, `2`, `3`, "maximum"},
+		{`{"type": "number", "exclusiveMinimum": 2}`, `3`, `2`, "exclusiveMinimum"},
+		{`{"type": "number", "exclusiveMaximum": 2}`, `1`, `2`, "exclusiveMaximum"},
+		{`{"type": "integer", "multipleOf": 3}`, `6`, `7`, "multipleOf"},
+		{`{"type": "string", "enum": ["a"]}`, `"a"`, `"b"`, "enum"},
+		{`{"type": "string", "const": "a"}`, `"a"`, `"b"`, "const"},
+		{`{"type": "string", "not": {"const": "b"}}`, `"a"`, `"b"`, "not"},
+	}
+	for _, tc := range cases {
+		set := mustSet(t, `{"Root": `+tc.schema+`, "Member": {"properties": {"m": `+tc.schema+`}},
+			"Item": {"items": `+tc.schema+`}}`)
+		runEvalCases(t, set, []evalCase{
+			{tc.rule, "Root", tc.ok, Options{}, ""},
+			{tc.rule, "Root", tc.bad, Options{}, " " + tc.rule},
+			{tc.rule, "Member", `{"m":` + tc.ok + `}`, Options{}, ""},
+			{tc.rule, "Member", `{"m":` + tc.bad + `}`, Options{}, "/m " + tc.rule},
+			{tc.rule, "Item", `[` + tc.ok + `,` + tc.bad + `]`, Options{}, "/1 " + tc.rule},
+		})
+	}
+}
