@@ -85,6 +85,8 @@ func TestCompile_typeAndOneKeyword(t *testing.T) {
 		{`{"type": "string", "format": "date"}`, `"2020-01-01"`, `"2020-13-01"`, "format"},
 		{`{"type": "string", "minLength": 2}`, `"ab"`, `"a"`, "minLength"},
 		{`{"type": "string", "maxLength": 1}`, `"a"`, `"ab"`, "maxLength"},
+		{`{"type": "string", "maxLength": 0}`, `""`, `"a"`, "maxLength"},
+		{`{"maxLength": 0}`, `""`, `"a"`, "maxLength"},
 		{`{"type": "string", "pattern": "^a"}`, `"ab"`, `"ba"`, "pattern"},
 		{`{"type": "number", "minimum": 2}`, `2`, `1`, "minimum"},
 		{`{"type": "number", "maximum": 2}`, `2`, `3`, "maximum"},
