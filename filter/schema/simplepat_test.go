@@ -96,7 +96,7 @@ func TestMatcher_edges(t *testing.T) {
 		{`^[^a]$`, "\u0080", true}, {`^[^a]$`, "\x80", true}, {`^[a-z]$`, "\x80", false}, {`^[é-ü]$`, "\u00ea", true}, {`^[é-ü]$`, "\u00e8", false}, {`^[é-ü]$`, "\u00ea\u00ea", false},
 		{`^a{0}b$`, "ab", false}, {`^a{0}b$`, "b", true}, {`^[a-z]{2}$`, "abc", false}, {`^[a-z]{2}$`, "ab", true},
 		{`^[a-z]{2,3}$`, "abcd", false}, {`^[a-z]{2,3}$`, "a", false}, {`^x[a-z]{0,2}$`, "xab", true},
-		{`^[a\u0080]$`, "\u0080", true}, {`^[\u0080]$`, "\u0081", false}, {`^ab[0-9]c$`, "ab1c", true}, {`^ab[0-9]c$`, "ab1", false}, {"^[\x7f]$", "\x7f", true}, {"^[\x7f]$", "\u0080", false},
+		{`^[a\u0080]$`, "\u0080", true}, {`^[\u0080]$`, "\u0081", false}, {`^[\u0080]$`, "\x80", false}, {`^ab[0-9]c$`, "ab1c", true}, {`^ab[0-9]c$`, "ab1", false}, {"^[\x7f]$", "\x7f", true}, {"^[\x7f]$", "\u0080", false},
 	}
 	for _, tc := range cases {
 		m, err := compilePattern(tc.ecma)
