@@ -109,3 +109,28 @@ func TestCompile_typeAndOneKeyword(t *testing.T) {
 		})
 	}
 }
+
+// multipleOf's range: exponents to ±1000 and 1000 digits compile, one more
+// is refused; the second named schema's allOf closure is complete.
+func TestCompile_multipleOfRange(t *testing.T) {
+	digits := func(n int) string { return "1" + strings.Repeat("3", n-1) }
+	cases := []struct {
+		v  string
+		ok bool
+	}{
+		{"1e999", true}, {"1e1000", false}, {"1e-1001", true}, {"1e-1002", false},
+		{digits(1000), true}, {digits(1001), false}, {"0." + digits(1000), true},
+	}
+	for _, tc := range cases {
+		_, err := CompileJSON([]byte(`{"A": {"multipleOf": ` + tc.v + `}}`))
+		if (err == nil) != tc.ok {
+			t.Errorf("multipleOf %.20s…: %v, want ok=%v", tc.v, err, tc.ok)
+		}
+	}
+	set := mustSet(t, `{"A": {}, "B": {"allOf": [{"minimum": 5}, {"allOf": [{"maximum": 9}]}]}}`)
+	runEvalCases(t, set, []evalCase{
+		{"second schema", "B", `6`, Options{}, ""},
+		{"second schema, minimum", "B", `1`, Options{}, " minimum"},
+		{"second schema, nested maximum", "B", `10`, Options{}, " maximum"},
+	})
+}
