@@ -93,6 +93,7 @@ func TestCompile_typeAndOneKeyword(t *testing.T) {
 		{`{"type": "number", "exclusiveMinimum": 2}`, `3`, `2`, "exclusiveMinimum"},
 		{`{"type": "number", "exclusiveMaximum": 2}`, `1`, `2`, "exclusiveMaximum"},
 		{`{"type": "integer", "multipleOf": 3}`, `6`, `7`, "multipleOf"},
+		{`{"type": "number", "multipleOf": 3}`, `6`, `7`, "multipleOf"},
 		{`{"type": "string", "enum": ["a"]}`, `"a"`, `"b"`, "enum"},
 		{`{"type": "string", "const": "a"}`, `"a"`, `"b"`, "const"},
 		{`{"type": "string", "not": {"const": "b"}}`, `"a"`, `"b"`, "not"},
