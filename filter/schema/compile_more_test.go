@@ -14,6 +14,7 @@ func TestCompile_errorPathExact(t *testing.T) {
 		{`{"A": {"foo": 1}}`, `schemas.A.foo`, `unsupported keyword "foo"`},
 		{`{"A": {"properties": {"a b": {"minLength": -1}}}}`, `schemas.A.properties["a b"].minLength`, `must be a non-negative integer`},
 		{`{"A": {"allOf": [true, {"type": 1}]}}`, `schemas.A.allOf[1].type`, ``},
+		{`{"A": {"allOf": [{"type": 1}]}}`, `schemas.A.allOf[0].type`, ``},
 		{`{"A": {"properties": {"` + long + `": {"foo": 1}}}}`, `schemas.A.properties["` + long[:64] + `"].foo`, ``},
 		{`{"A": {"$ref": "#/%4"}}`, `schemas.A["$ref"]`, `invalid percent-encoding in $ref`},
 		{`{"A": {"$ref": "#/%"}}`, `schemas.A["$ref"]`, `invalid percent-encoding in $ref`},
@@ -134,4 +135,14 @@ func TestCompile_multipleOfRange(t *testing.T) {
 		{"second schema, minimum", "B", `1`, Options{}, " minimum"},
 		{"second schema, nested maximum", "B", `10`, Options{}, " maximum"},
 	})
+}
+
+// IsZero tells the zero Schema (no schema) from one a set names.
+func TestSchema_isZero(t *testing.T) {
+	if !(Schema{}).IsZero() {
+		t.Error("the zero Schema is not zero")
+	}
+	if mustSchema(t, mustSet(t, `{"A": {}}`), "A").IsZero() {
+		t.Error("a looked-up Schema is zero")
+	}
 }
