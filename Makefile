@@ -166,10 +166,11 @@ fuzz:
 # added for the jwt files the Wycheproof vectors do not reach
 # (docs/mutation.md "Running it").
 # filter/authn (credential extraction and removal, verification, owner
-# checks) is security core; filter/plugin is glue and is not mutated.
+# checks) and filter/schema (the JSON Schema validator) are security core;
+# filter/plugin is glue and is not mutated.
 GREMLINS_VERSION := v0.6.0
 GREMLINS := build/gremlins/$(GREMLINS_VERSION)/gremlins
-MUTATION_PKGS ?= jwt apikey claims reqcheck redact ratelimit authn
+MUTATION_PKGS ?= jwt apikey claims reqcheck redact ratelimit authn schema
 MUTATION_WORKERS ?= 2
 MUTATION_TIMEOUT_COEFFICIENT ?= 5
 MUTATION_EXCLUDE ?=

@@ -5,11 +5,28 @@ import (
 	"testing"
 )
 
+// patternCase is a pattern, a string and whether the pattern matches it.
+type patternCase struct {
+	pattern, s string
+	match      bool
+}
+
+func checkPatterns(t *testing.T, cases []patternCase) {
+	t.Helper()
+	for _, tc := range cases {
+		re, err := compilePattern(tc.pattern)
+		if err != nil {
+			t.Errorf("%s: %v", tc.pattern, err)
+			continue
+		}
+		if got := re.Match([]byte(tc.s)); got != tc.match {
+			t.Errorf("%s on %q: %v, want %v (RE2 %s)", tc.pattern, tc.s, got, tc.match, re)
+		}
+	}
+}
+
 func TestPattern_ecmaMeanings(t *testing.T) {
-	cases := []struct {
-		pattern, s string
-		match      bool
-	}{
+	cases := []patternCase{
 		{`^\s$`, "\u00a0", true},
 		{`^\s$`, "\ufeff", true},
 		{`^\s$`, "\v", true},
@@ -46,16 +63,7 @@ func TestPattern_ecmaMeanings(t *testing.T) {
 		{`^[\b]$`, "\b", true},
 		{`^a*?b+?$`, "aab", true},
 	}
-	for _, tc := range cases {
-		re, err := compilePattern(tc.pattern)
-		if err != nil {
-			t.Errorf("%s: %v", tc.pattern, err)
-			continue
-		}
-		if got := re.Match([]byte(tc.s)); got != tc.match {
-			t.Errorf("%s on %q: %v, want %v (RE2 %s)", tc.pattern, tc.s, got, tc.match, re)
-		}
-	}
+	checkPatterns(t, cases)
 }
 
 func TestPattern_refused(t *testing.T) {

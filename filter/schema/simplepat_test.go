@@ -24,6 +24,8 @@ func TestMatcher_sameAsRE2(t *testing.T) {
 		{`^[a-c]*x?[a-c]$`, false},
 		{`^[a-z]*[a-z]{2}$`, false},
 		{`^a*a$`, false},
+		{`^[à-é]*[é-ü]$`, false},
+		{`^[é-ü]*[à-é]$`, false},
 		{`^(ab)+$`, false},
 		{`[a-z]{2}`, false},
 		{`^[a-z]{2}`, false},
@@ -80,4 +82,32 @@ func FuzzPattern_simpleMatcherAgreesWithRegexp(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The fast matcher at its edges: U+0080 (the first rune past the ASCII
+// bitmap), an atom repeated zero times, exact counts.
+func TestMatcher_edges(t *testing.T) {
+	cases := []struct {
+		ecma string
+		s    string
+		want bool
+	}{
+		{`^[a-z]+$`, "\u0080", false}, {`^[\u0080-\u00ff]+$`, "\u0080\u00ff", true}, {`^[\u0080-\u00ff]$`, "\u0100", false},
+		{`^[^a]$`, "\u0080", true}, {`^[^a]$`, "\x80", true}, {`^[a-z]$`, "\x80", false}, {`^[é-ü]$`, "\u00ea", true}, {`^[é-ü]$`, "\u00e8", false}, {`^[é-ü]$`, "\u00ea\u00ea", false},
+		{`^a{0}b$`, "ab", false}, {`^a{0}b$`, "b", true}, {`^[a-z]{2}$`, "abc", false}, {`^[a-z]{2}$`, "ab", true},
+		{`^[a-z]{2,3}$`, "abcd", false}, {`^[a-z]{2,3}$`, "a", false}, {`^x[a-z]{0,2}$`, "xab", true},
+		{`^[a\u0080]$`, "\u0080", true}, {`^[\u0080]$`, "\u0081", false}, {`^[\u0080]$`, "\x80", false}, {`^ab[0-9]c$`, "ab1c", true}, {`^ab[0-9]c$`, "ab1", false}, {"^[\x7f]$", "\x7f", true}, {"^[\x7f]$", "\u0080", false},
+	}
+	for _, tc := range cases {
+		m, err := compilePattern(tc.ecma)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.ecma, err)
+		}
+		if m.atoms == nil {
+			t.Errorf("%s: not on the fast path", tc.ecma)
+		}
+		if got := m.Match([]byte(tc.s)); got != tc.want || m.re.MatchString(tc.s) != tc.want {
+			t.Errorf("%s on %q: %v (RE2 %v), want %v", tc.ecma, tc.s, got, m.re.MatchString(tc.s), tc.want)
+		}
+	}
 }

@@ -110,7 +110,17 @@ var knownRefusals = map[string]string{
 	"reference internals of known non-applicator": "a $ref into an annotation's value",
 }
 
-func TestSuite_conformance(t *testing.T) {
+// suiteFile is one file of the suite: its name under testdata/suite and
+// its groups.
+type suiteFile struct {
+	name   string
+	groups []suiteGroup
+}
+
+// loadSuite reads every file of testdata/suite (with optional/ and
+// optional/format/).
+func loadSuite(t *testing.T) []suiteFile {
+	t.Helper()
 	files, err := filepath.Glob("testdata/suite/*.json")
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +131,7 @@ func TestSuite_conformance(t *testing.T) {
 	if len(files) < 40 {
 		t.Fatalf("only %d suite files", len(files))
 	}
-	var v Validator
-	var groupsRun, groupsRefused, casesPassed, casesRefused, refusedOK int
+	var out []suiteFile
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -132,8 +141,17 @@ func TestSuite_conformance(t *testing.T) {
 		if err := json.Unmarshal(data, &groups); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		name := strings.TrimPrefix(file, "testdata/suite/")
-		for _, g := range groups {
+		out = append(out, suiteFile{name: strings.TrimPrefix(file, "testdata/suite/"), groups: groups})
+	}
+	return out
+}
+
+func TestSuite_conformance(t *testing.T) {
+	var v Validator
+	var groupsRun, groupsRefused, casesPassed, casesRefused, refusedOK int
+	for _, file := range loadSuite(t) {
+		name := file.name
+		for _, g := range file.groups {
 			var parsed any
 			if err := json.Unmarshal(g.Schema, &parsed); err != nil {
 				t.Fatal(err)

@@ -150,7 +150,8 @@ func (v *Validator) value(tok jsonx.Token) error {
 		entries = v.itemEnts[parent.ieA:parent.ieB]
 	}
 	needHash := parent != nil && parent.childHash
-	record := len(entries) > 0 || isMember && parent.declares
+	// A discriminator's value is read even where no schema declares it.
+	record := len(entries) > 0 || isMember && (parent.declares || parent.discKey)
 	container := tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray
 	index := int32(-1)
 	if parent != nil && !parent.isObj {

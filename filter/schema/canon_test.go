@@ -1,0 +1,62 @@
+package schema
+
+import (
+	"testing"
+
+	"github.com/apiguard/apiguard/filter/jsonx"
+)
+
+func canonOf(t *testing.T, s string) string {
+	t.Helper()
+	v, err := jsonx.Parse([]byte(s), jsonx.Limits{})
+	if err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	return string(appendCanon(nil, &v))
+}
+
+// The canonical text confirms every equality the hashes suggest (enum,
+// const, uniqueItems): members sorted, numbers by value, strings with
+// minimal escapes, nothing else merged. With 64-bit seeded hashes no test
+// body collides, so the text is tested on its own.
+func TestCanon_text(t *testing.T) {
+	texts := []struct{ in, want string }{
+		{`null`, `null`}, {`true`, `true`}, {`false`, `false`},
+		{`"a\u0001\"\\\/é"`, "\"a\\u0001\\\"\\\\/é\""},
+		{`"\u001f \u0020"`, `"\u001f  "`},
+		{`1.50`, `0.15e1`}, {`-0.0`, `0`},
+		{`[]`, `[]`}, {`{}`, `{}`},
+		{`[1,"a",null]`, `[0.1e1,"a",null]`},
+		{`{"b":1,"a":[true,{}],"c":{"y":[],"x":false}}`, `{"a":[true,{}],"b":0.1e1,"c":{"x":false,"y":[]}}`},
+		{`[[1],[[2,3]],{"k":[4]}]`, `[[0.1e1],[[0.2e1,0.3e1]],{"k":[0.4e1]}]`},
+	}
+	for _, tc := range texts {
+		if got := canonOf(t, tc.in); got != tc.want {
+			t.Errorf("canon(%s) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	pairs := []struct {
+		a, b  string
+		equal bool
+	}{
+		{`{"a":1,"b":2}`, `{"b":2.0,"a":1e0}`, true},
+		{`{"a":1}`, `{"a":2}`, false},
+		{`{"a":1}`, `{"b":1}`, false},
+		{`{"a":1}`, `[1]`, false},
+		{`[1,2]`, `[2,1]`, false},
+		{`[1,2]`, `[1,2,2]`, false},
+		{`[[1]]`, `[1]`, false},
+		{`{"a":{}}`, `{"a":[]}`, false},
+		{`[{}]`, `[[]]`, false},
+		{`[{"a":1},2]`, `[{"a":1,"b":2}]`, false},
+		{`"\u0000"`, `""`, false},
+		{`"a\"b"`, `"a\\\"b"`, false},
+		{`1`, `"1"`, false},
+		{`true`, `"true"`, false},
+	}
+	for _, tc := range pairs {
+		if got := canonOf(t, tc.a) == canonOf(t, tc.b); got != tc.equal {
+			t.Errorf("canon(%s) == canon(%s): %v, want %v", tc.a, tc.b, got, tc.equal)
+		}
+	}
+}
