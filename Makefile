@@ -164,7 +164,9 @@ fuzz:
 # mutant's tests at the first failure (a killed mutant stays killed, only
 # sooner). MUTATION_GOFLAGS replaces both, e.g. with -skip=TestWycheproof
 # added for the jwt files the Wycheproof vectors do not reach
-# (docs/mutation.md "Running it").
+# (docs/mutation.md "Running it"). MUTATION_DIFF=main mutates only the
+# lines changed since that commit or branch (gremlins --diff): the habit
+# for a change, before it merges.
 # filter/authn (credential extraction and removal, verification, owner
 # checks) and filter/schema (the JSON Schema validator) are security core;
 # filter/plugin is glue and is not mutated.
@@ -174,6 +176,7 @@ MUTATION_PKGS ?= jwt apikey claims reqcheck redact ratelimit authn schema
 MUTATION_WORKERS ?= 2
 MUTATION_TIMEOUT_COEFFICIENT ?= 5
 MUTATION_EXCLUDE ?=
+MUTATION_DIFF ?=
 MUTATION_GOFLAGS ?= -count=1 -failfast
 
 $(GREMLINS):
@@ -183,6 +186,7 @@ mutation: $(GREMLINS)
 	@mkdir -p build/mutation; \
 	for p in $(MUTATION_PKGS); do \
 	  excl=(); if [ -n '$(MUTATION_EXCLUDE)' ]; then excl+=(-E '$(MUTATION_EXCLUDE)'); fi; \
+	  if [ -n '$(MUTATION_DIFF)' ]; then excl+=(-D '$(MUTATION_DIFF)'); fi; \
 	  echo "== filter/$$p"; \
 	  GOFLAGS='$(MUTATION_GOFLAGS)' $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
 	    -S lct -o build/mutation/$$p.json "$${excl[@]}" filter/$$p 2>&1 | tee build/mutation/$$p.log | grep -E 'LIVED|NOT COVERED|TIMED OUT|^Killed|^Timed|efficacy'; \
