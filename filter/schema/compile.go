@@ -91,7 +91,7 @@ type node struct {
 	cnst []constVal // const, as a list of one
 
 	names     []nameEntry     // properties ∪ required
-	nameIndex *nameTable      // names by name, when there are many
+	nameIndex *jsonx.NameTable      // names by name, when there are many
 	folds     map[string]bool // case foldings of the declared properties
 	nReq      [2]int32        // required names per mode (after the readOnly/writeOnly exemption)
 	addl      int32           // additionalProperties, -1: absent

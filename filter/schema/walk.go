@@ -9,7 +9,6 @@ import (
 func (v *Validator) key(tok jsonx.Token) {
 	v.fastNode = -1
 	f := v.top()
-	f.count++
 	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
 	f.keyEsc = v.s.Escaped()
 	key := v.s.Key()
@@ -19,7 +18,10 @@ func (v *Validator) key(tok jsonx.Token) {
 	if p := f.plan; p != nil {
 		v.steps++
 		f.caseVar = false
-		j := p.lookup(key)
+		j := -1
+		if !f.members {
+			j = p.lookup(key) // else the scanner did not find it
+		}
 		if j >= 0 {
 			pn := &p.names[j]
 			f.req += int32(pn.req >> v.mode & 1)
@@ -75,6 +77,25 @@ func (v *Validator) key(tok jsonx.Token) {
 	}
 }
 
+// member handles a member of a plan's object whose key the scanner found
+// among the plan's names (jsonx.Scanner.Within) and returned with its
+// value: key's work without the lookup, the required tally left to the
+// scanner.
+func (v *Validator) member(f *frame, j int) {
+	tok, key, esc := v.s.MemberKey()
+	f.keyStart, f.keyEnd, f.keyEsc = int32(tok.Start), int32(tok.End), esc
+	f.caseVar = false
+	v.steps++
+	pn := &f.plan.names[j]
+	v.ents = pn.ents
+	if v.mode == Request {
+		v.fastNode, v.fastTypes = pn.fast, pn.types
+		if !pn.decl {
+			v.keyFold(f, f.plan, key)
+		}
+	}
+}
+
 // scalarClosure applies the closure of the pure node n to a scalar token
 // at li (lazyLoc: the place of Validator.later).
 func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
@@ -100,7 +121,7 @@ func (v *Validator) keyFold(f *frame, p *plan, key []byte) {
 
 func (n *node) lookup(key []byte) int {
 	if n.nameIndex != nil {
-		return n.nameIndex.find(key)
+		return n.nameIndex.Find(key)
 	}
 	for j := range n.names {
 		name := n.names[j].name
@@ -122,12 +143,9 @@ func (v *Validator) value(tok jsonx.Token) error {
 		// and nothing else.
 		ni, t, index := v.fastNode, v.fastTypes, int32(-1)
 		if !parent.isObj {
-			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, parent.count
+			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, int32(v.s.Count())-1
 		}
 		if ni >= 0 {
-			if !parent.isObj {
-				parent.count++
-			}
 			v.steps++
 			if t&bit == 0 {
 				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
@@ -155,8 +173,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 	container := tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray
 	index := int32(-1)
 	if parent != nil && !parent.isObj {
-		index = parent.count
-		parent.count++
+		index = int32(v.s.Count()) - 1
 	}
 	if !record {
 		if !needHash {

@@ -1,0 +1,87 @@
+package schema
+
+import "testing"
+
+// scanRulesSchemas: plans whose members and items the scanner finds,
+// tallies and passes over by itself (jsonx.Scanner.Within, QuietItems;
+// docs/schemas.md "Cost and caps"), and plans it must not take over.
+const scanRulesSchemas = `{
+ "Q": {"type": "object", "required": ["s", "n"], "minProperties": 2, "maxProperties": 3,
+   "properties": {"s": {"type": "string"}, "n": {"type": ["number", "null"]}, "b": {"type": "boolean"},
+     "i": {"type": "integer"}, "long_name_9": {"type": "string"},
+     "tags": {"type": "array", "items": {"type": "string"}}}},
+ "R": {"required": ["i", "s"], "properties": {"i": {"type": "integer"}, "s": {"type": "string"}}},
+ "RO": {"required": ["id", "s"], "properties": {"id": {"type": "integer", "readOnly": true}, "s": {"type": "string"}}},
+ "U": {"properties": {"u": {"type": "array", "uniqueItems": true, "items": {"type": "string"}}}},
+ "E": {"properties": {"a": {"type": "string"}}, "enum": [{"a": "x"}]},
+ "V": {"properties": {"a": {}}, "required": ["A"]},
+ "Items": {"type": "array", "maxItems": 3, "items": {"type": ["string", "null"]}}
+}`
+
+// TestScanRules_quietMembers: a member whose type is its only check is
+// the scanner's alone, yet every rule that looks at it still holds: its
+// type, the required names and member counts it adds to, the undeclared
+// and case-variant names beside it, escaped and long names.
+func TestScanRules_quietMembers(t *testing.T) {
+	set := mustSet(t, scanRulesSchemas)
+	runEvalCases(t, set, []evalCase{
+		{"both quiet", "Q", `{"s":"x","n":1}`, Options{}, ""},
+		{"null is a quiet kind too", "Q", `{"s":"x","n":null}`, Options{}, ""},
+		{"a string's type", "Q", `{"s":1,"n":1}`, Options{}, "/s type"},
+		{"null is not a string", "Q", `{"s":null,"n":1}`, Options{}, "/s type"},
+		{"a case variant named only by required", "V", `{"a":1,"A":1}`, Options{AllowUndeclared: true}, "/A not-allowed"},
+		{"a number's type", "Q", `{"s":"x","n":"y"}`, Options{}, "/n type"},
+		{"a quiet member is a container", "Q", `{"s":{},"n":[1]}`, Options{}, "/s type, /n type"},
+		{"required counts quiet members", "Q", `{"s":"x","b":true}`, Options{}, " required"},
+		{"minProperties counts quiet members", "Q", `{"n":1}`, Options{}, " minProperties,  required"},
+		{"maxProperties counts quiet members", "Q", `{"s":"x","n":null,"b":true,"i":1}`, Options{}, " maxProperties"},
+		{"maxProperties at its bound", "Q", `{"s":"x","n":null,"b":true}`, Options{}, ""},
+		{"undeclared beside quiet", "Q", `{"s":"x","n":1,"x":1}`, Options{}, "/x not-allowed"},
+		{"case variant beside quiet", "Q", `{"S":"x","n":1,"s":"y"}`, Options{}, "/S not-allowed"},
+		{"case variant allowed when case-sensitive and undeclared allowed", "Q", `{"S":"x","n":1,"s":"y"}`,
+			Options{AllowUndeclared: true, CaseSensitive: true}, ""},
+		{"escaped name", "Q", `{"\u0073":"x","n":1}`, Options{}, ""},
+		{"escaped name, wrong type", "Q", `{"\u0073":1,"n":1}`, Options{}, "/s type"},
+		{"long name", "Q", `{"long_name_9":"x","s":"x","n":1}`, Options{}, ""},
+		{"long name, wrong type", "Q", `{"long_name_9":2,"s":"x","n":1}`, Options{}, "/long_name_9 type"},
+		{"long name equal in eight bytes", "Q", `{"long_name_8":"x","s":"x","n":1}`, Options{}, "/long_name_8 not-allowed"},
+		{"quiet items", "Q", `{"s":"x","n":1,"tags":["a","b"]}`, Options{}, ""},
+		{"an item's index after quiet items", "Q", `{"s":"x","n":1,"tags":["a","b",3]}`, Options{}, "/tags/2 type"},
+		{"the first item", "Q", `{"s":"x","n":1,"tags":[3,"a"]}`, Options{}, "/tags/0 type"},
+		{"returned members count for required", "R", `{"i":1,"s":"x"}`, Options{}, ""},
+		{"a returned member missing", "R", `{"s":"x"}`, Options{}, " required"},
+		{"a quiet member missing", "R", `{"i":1}`, Options{}, " required"},
+		{"a readOnly name is not required in a request", "RO", `{"s":"x"}`, Options{}, ""},
+		{"nor counted", "RO", `{"id":1}`, Options{}, " required, /id not-allowed"},
+		{"uniqueItems sees every item", "U", `{"u":["a","b","a"]}`, Options{}, "/u uniqueItems"},
+		{"uniqueItems, distinct", "U", `{"u":["a","b"]}`, Options{}, ""},
+		{"enum of an object sees every member", "E", `{"a":"y"}`, Options{}, " enum"},
+		{"enum of an object, equal", "E", `{"a":"x"}`, Options{}, ""},
+		{"maxItems counts quiet items", "Items", `["a",null,"b","c"]`, Options{}, " maxItems"},
+		{"maxItems at its bound", "Items", `["a",null,"b"]`, Options{}, ""},
+		{"a quiet item's type", "Items", `["a",true]`, Options{}, "/1 type"},
+	})
+}
+
+// TestScanRules_response: in a response nothing is quiet (every member is
+// a place of the projection), the names are still the scanner's, and the
+// required names are the response's.
+func TestScanRules_response(t *testing.T) {
+	set := mustSet(t, scanRulesSchemas)
+	resp := Options{Mode: Response}
+	runEvalCases(t, set, []evalCase{
+		{"valid", "Q", `{"s":"x","n":1}`, resp, ""},
+		{"a type", "Q", `{"s":"x","n":"y"}`, resp, "/n type"},
+		{"readOnly is required in a response", "RO", `{"s":"x"}`, resp, " required"},
+		{"and counted", "RO", `{"id":1,"s":"x"}`, resp, ""},
+	})
+	var v Validator
+	body := `{"s":"x","x":1,"\u006e":1}`
+	res, err := v.Validate(mustSchema(t, set, "Q"), []byte(body), resp)
+	if err != nil || !res.Valid {
+		t.Fatal(err, res.Violations)
+	}
+	if got := string(AppendProjected(nil, []byte(body), res.Drops)); got != `{"s":"x","\u006e":1}` {
+		t.Errorf("projected %s", got)
+	}
+}
