@@ -17,11 +17,11 @@ const (
 )
 
 type frame struct {
-	obj     bool   // object (true) or array
-	indexed bool   // this object's keys are in the hash table (see keys.go)
-	bloom   uint64 // fingerprints of this small object's keys (keys.go)
-	count   int    // members or items so far
-	base    int    // objects: index in Scanner.keys of this object's first key
+	obj     bool     // object (true) or array
+	indexed bool     // this object's keys are in the hash table (see keys.go)
+	bloom   uint64   // fingerprints of this small object's keys (keys.go)
+	count   int      // members or items so far
+	base    int      // objects: index in Scanner.keys of this object's first key
 	members *Members // objects: see Within
 	tally   int32    // objects: Members.Tally of its keys
 	quiet   uint16   // kinds of scalar items (QuietItems) or of this member's value (Within) that need no token
@@ -70,14 +70,14 @@ type Scanner struct {
 	err                       *Error
 	stack                     []frame
 
-	kf     *KeyFilter // NextIn's filter during its scan, else nil
+	kf *KeyFilter // NextIn's filter during its scan, else nil
 	// the last key found in a Members (see Within): its index, -1 none
 	member           int32
 	keyStart, keyEnd int32
 	keyEsc           bool
-	key    []byte     // unescaped key of the last TokenKey
-	esc    bool       // the last TokenKey or TokenString had escapes
-	keyBuf []byte     // decoding buffer for escaped keys
+	key              []byte // unescaped key of the last TokenKey
+	esc              bool   // the last TokenKey or TokenString had escapes
+	keyBuf           []byte // decoding buffer for escaped keys
 
 	// duplicate-key index, see keys.go
 	keys      []keyEntry

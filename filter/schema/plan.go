@@ -9,7 +9,7 @@ type plan struct {
 	nodes     []int32 // the closure
 	names     []planName
 	nameIndex *jsonx.NameTable // every plan has one
-	addl      []pend     // entries of a member no node of the closure names
+	addl      []pend           // entries of a member no node of the closure names
 	items     []pend
 	itemFast  int32 // scalarFast of items
 	itemTypes uint8
