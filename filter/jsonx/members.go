@@ -1,5 +1,7 @@
 package jsonx
 
+import "encoding/binary"
+
 // Members and quiet items let a caller that knows an object's member names
 // in advance (filter/schema's plans) hand the scanner the part of its work
 // that needs no more than a name and a token kind: the scanner finds each
@@ -107,8 +109,9 @@ type memberSlot struct {
 // TokenTrue, TokenFalse, TokenNull) produces no token, and each member j
 // adds tally[j] to the object's tally (Scanner.Closed), returned or not.
 func NewMembers(names []string, quiet []KindSet, tally []uint8) *Members {
+	// A load of at most 1/4: most keys are found at their first slot.
 	size, bits := 4, uint32(2)
-	for size < 2*len(names) {
+	for size < 4*len(names) {
 		size <<= 1
 		bits++
 	}
@@ -196,31 +199,63 @@ func (s *Scanner) Closed() (count, tally int) {
 // the table holds it (else the key is returned as usual). The lookup is
 // written out here: this runs once per member.
 func (s *Scanner) findMember(top *frame, start, end int, esc bool, stop uint16) bool {
-	m := top.members
+	data := s.data
 	n := end - start - 2
-	var w uint64
-	if data := s.data; !esc && start+9 <= len(data) {
-		w = prefix8(data[start+1:start+9], n)
-	} else {
-		w = nameWord(s.memberName(start, end, esc))
-		n = len(s.memberName(start, end, esc))
+	if esc || n > 8 || start+9 > len(data) {
+		return s.findMemberSlow(top, start, end, esc, stop)
 	}
+	// The common case, without a call (a call makes the compiler spill
+	// every value live across it): a plain key of up to eight bytes, whose
+	// word decides equality, with eight bytes of the body after its quote.
+	w := binary.LittleEndian.Uint64(data[start+1:start+9])&lowBytes[n&15] ^ uint64(n)<<56
+	m := top.members
 	slots, mask := m.slots, m.mask
 	for h := uint32((w * 0x9E3779B97F4A7C15) >> m.shift); ; h = (h + 1) & mask {
 		e := &slots[h&mask]
-		if e.word == w {
-			// Equal words are equal names up to eight bytes long.
-			if int(e.n) == n && e.j >= 0 && (n <= 8 || m.names[e.j] == string(s.memberName(start, end, esc))) {
-				top.tally += int32(e.tally)
-				s.member = e.j
-				s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), esc
-				top.quiet = e.quiet
-				if stop&scalarKinds != scalarKinds {
-					top.quiet = 0
-				}
-				return true
+		if e.word == w && int(e.n) == n && e.j >= 0 {
+			top.tally += int32(e.tally)
+			s.member = e.j
+			s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), false
+			top.quiet = e.quiet
+			if stop&scalarKinds != scalarKinds {
+				top.quiet = 0
 			}
-		} else if e.j < 0 {
+			return true
+		}
+		if e.j < 0 {
+			s.member = -1
+			top.quiet = 0
+			return false
+		}
+	}
+}
+
+// lowBytes[n] keeps the low n bytes of a word (n ≤ 8): prefix8's mask
+// without a variable shift.
+var lowBytes = [16]uint64{0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffff, 0xffffffffffff,
+	0xffffffffffffff, ^uint64(0)}
+
+// findMemberSlow is findMember for an escaped key, a key longer than
+// eight bytes or one near the end of the body.
+//
+//go:noinline
+func (s *Scanner) findMemberSlow(top *frame, start, end int, esc bool, stop uint16) bool {
+	key := s.memberName(start, end, esc)
+	m := top.members
+	w, n := nameWord(key), len(key)
+	for h := uint32((w * 0x9E3779B97F4A7C15) >> m.shift); ; h = (h + 1) & m.mask {
+		e := &m.slots[h&m.mask]
+		if e.word == w && int(e.n) == n && e.j >= 0 && (n <= 8 || m.names[e.j] == string(key)) {
+			top.tally += int32(e.tally)
+			s.member = e.j
+			s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), esc
+			top.quiet = e.quiet
+			if stop&scalarKinds != scalarKinds {
+				top.quiet = 0
+			}
+			return true
+		}
+		if e.j < 0 {
 			s.member = -1
 			top.quiet = 0
 			return false
@@ -232,5 +267,5 @@ func (s *Scanner) memberName(start, end int, esc bool) []byte {
 	if esc {
 		return s.keyBuf
 	}
-	return s.data[start+1 : end-1]
+	return s.data[start+1 : end-1 : end-1]
 }

@@ -311,6 +311,9 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		default:
 			if f := v.top(); f != nil && f.members {
 				if j := s.Member(); j >= 0 {
+					if v.memberScalar(f, j, tok) {
+						continue
+					}
 					v.member(f, j) // the key the scanner did not return
 				}
 			}

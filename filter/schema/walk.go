@@ -96,6 +96,27 @@ func (v *Validator) member(f *frame, j int) {
 	}
 }
 
+// memberScalar is the whole walk of a scalar member of a plan's object
+// whose key the scanner found (no TokenKey) when the member's one schema
+// needs no place record (planName.fast, Request): key, value and value's
+// fast path in one step. It reports false, having done nothing, for any
+// other value.
+func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
+	pn := &f.plan.names[j]
+	bit := tokTypeBit[tok.Kind]
+	if pn.fast < 0 || v.mode != Request || bit&scalarTypes == 0 {
+		return false
+	}
+	v.steps += 2
+	if pn.types&bit == 0 {
+		key, _, esc := v.s.MemberKey()
+		f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
+		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1}
+		v.scalarClosure(&v.nodes[pn.fast], tok, lazyLoc)
+	}
+	return true
+}
+
 // scalarClosure applies the closure of the pure node n to a scalar token
 // at li (lazyLoc: the place of Validator.later).
 func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
