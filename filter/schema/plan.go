@@ -24,6 +24,9 @@ type plan struct {
 	// (jsonx.Scanner.Within, QuietItems), per Mode.
 	members [2]*jsonx.Members
 	quiet   jsonx.KindSet // scalar items that need no token
+	// itemOpen, itemFlags: containerFast of items
+	itemOpen  *plan
+	itemFlags uint8
 }
 
 type planName struct {
@@ -34,6 +37,9 @@ type planName struct {
 	// fast, types: scalarFast of ents
 	fast  int32
 	types uint8
+	// open, flags: containerFast of ents
+	open  *plan
+	flags uint8
 }
 
 func (p *plan) lookup(key []byte) int { return p.nameIndex.Find(key) }
@@ -130,10 +136,39 @@ func (c *compiler) plans() {
 		p.scannerRules()
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
-			return
+			break
 		}
 		P.plan = p
 	}
+	for i := range nodes {
+		if p := nodes[i].plan; p != nil {
+			for j := range p.names {
+				pn := &p.names[j]
+				pn.open, pn.flags = c.containerFast(pn.ents)
+			}
+			p.itemOpen, p.itemFlags = c.containerFast(p.items)
+		}
+	}
+}
+
+// containerFast decides what an object or array member or item with the
+// entries ents needs: when ents is one unconditional pure schema with a
+// plan, open is that plan and flags the place's flags (what value would
+// find for it), so the walk opens it directly (docs/schemas.md "Cost and
+// caps"); nil otherwise.
+//
+// A plan's entries are all unconditional, and only pure nodes have plans.
+// A member's one entry is eProp when a node declares it (openFast asks
+// that): an explicit additionalProperties beside it would be a second.
+func (c *compiler) containerFast(ents []pend) (open *plan, flags uint8) {
+	if len(ents) != 1 {
+		return nil, 0
+	}
+	n := &c.set.nodes[ents[0].node]
+	if ents[0].kind == eProp {
+		flags = lfDeclaredProp
+	}
+	return n.plan, flags | closureLocFlags(n.cflags)
 }
 
 // scalarFast decides what a scalar member or item with the entries ents

@@ -15,6 +15,15 @@ const scanRulesSchemas = `{
  "U": {"properties": {"u": {"type": "array", "uniqueItems": true, "items": {"type": "string"}}}},
  "E": {"properties": {"a": {"type": "string"}}, "enum": [{"a": "x"}]},
  "V": {"properties": {"a": {}}, "required": ["A"]},
+ "Obj": {"properties": {"ro": {"type": "object", "readOnly": true, "properties": {"x": {}}},
+   "wo": {"type": "object", "writeOnly": true, "properties": {"x": {}}},
+   "o": {"type": "object", "properties": {"x": {"type": "integer"}}},
+   "list": {"type": "array", "items": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}},
+   "free": {"type": "object"}}},
+ "UObj": {"type": "array", "uniqueItems": true, "items": {"type": "object", "properties": {"x": {}}}},
+ "Both": {"properties": {"a": {}}, "items": {"properties": {"x": {"type": "integer"}}}},
+ "CaseObj": {"properties": {"a": {"type": "object"}}, "required": ["A"],
+   "additionalProperties": {"type": "object", "properties": {"x": {"type": "integer"}}}},
  "Items": {"type": "array", "maxItems": 3, "items": {"type": ["string", "null"]}}
 }`
 
@@ -61,6 +70,45 @@ func TestScanRules_quietMembers(t *testing.T) {
 		{"maxItems at its bound", "Items", `["a",null,"b"]`, Options{}, ""},
 		{"a quiet item's type", "Items", `["a",true]`, Options{}, "/1 type"},
 	})
+}
+
+// TestScanRules_containers: a member or item whose one schema has a plan
+// is opened straight from the walk's loop, with the place value would
+// have made: its flags, key and index.
+func TestScanRules_containers(t *testing.T) {
+	set := mustSet(t, scanRulesSchemas)
+	resp := Options{Mode: Response}
+	runEvalCases(t, set, []evalCase{
+		{"an object member", "Obj", `{"o":{"x":1}}`, Options{}, ""},
+		{"inside it", "Obj", `{"o":{"x":"1"}}`, Options{}, "/o/x type"},
+		{"its type", "Obj", `{"o":[1]}`, Options{}, "/o type"},
+		{"undeclared inside it", "Obj", `{"o":{"y":1}}`, Options{}, "/o/y not-allowed"},
+		{"readOnly object in a request", "Obj", `{"ro":{}}`, Options{}, "/ro not-allowed"},
+		{"readOnly object in a response", "Obj", `{"ro":{}}`, resp, ""},
+		{"writeOnly object in a request", "Obj", `{"wo":{"x":1}}`, Options{}, ""},
+		{"items", "Obj", `{"list":[{"x":1},{"x":2}]}`, Options{}, ""},
+		{"an item's index", "Obj", `{"list":[{"x":1},{"x":"2"}]}`, Options{}, "/list/1/x type"},
+		{"an item's required", "Obj", `{"list":[{"x":1},{}]}`, Options{}, "/list/1 required"},
+		{"an item's type", "Obj", `{"list":[{"x":1},[]]}`, Options{}, "/list/1 type"},
+		{"a free-form object", "Obj", `{"free":{"any":1}}`, Options{}, ""},
+		{"escaped key", "Obj", `{"\u006f":{"x":"1"}}`, Options{}, "/o/x type"},
+		{"uniqueItems sees items opened from the loop", "UObj", `[{"x":1},{"x":1}]`, Options{}, " uniqueItems"},
+		{"uniqueItems, distinct objects", "UObj", `[{"x":1},{"x":2}]`, Options{}, ""},
+		{"a member is no item", "Both", `{"b":{"x":"1"}}`, Options{AllowUndeclared: true}, ""},
+		{"an item is", "Both", `[{"x":"1"}]`, Options{}, "/0/x type"},
+		{"a case variant named only by required", "CaseObj", `{"A":{"x":1}}`, Options{}, "/A not-allowed"},
+		{"additionalProperties opens its plan", "CaseObj", `{"A":{"x":1},"b":{"x":"1"}}`,
+			Options{AllowUndeclared: true, CaseSensitive: true}, "/b/x type"},
+	})
+	var v Validator
+	body := `{"o":{"x":1},"wo":{"x":1},"list":[{"x":1,"y":2}]}`
+	res, err := v.Validate(mustSchema(t, set, "Obj"), []byte(body), resp)
+	if err != nil || !res.Valid {
+		t.Fatal(err, res.Violations)
+	}
+	if got := string(AppendProjected(nil, []byte(body), res.Drops)); got != `{"o":{"x":1},"list":[{"x":1}]}` {
+		t.Errorf("projected %s", got)
+	}
 }
 
 // TestScanRules_response: in a response nothing is quiet (every member is

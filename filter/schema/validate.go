@@ -309,11 +309,24 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		case jsonx.TokenEndObject, jsonx.TokenEndArray:
 			v.closeContainer(tok)
 		default:
-			if f := v.top(); f != nil && f.members {
-				if j := s.Member(); j >= 0 {
-					if v.memberScalar(f, j, tok) {
-						continue
+			if f := v.top(); f != nil && f.plan != nil && !f.childHash {
+				j := -1
+				if f.members {
+					j = s.Member()
+				}
+				if tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray {
+					if j >= 0 || !f.isObj {
+						if ok, err := v.openFast(f, j, tok); ok {
+							if err != nil {
+								return Result{}, err
+							}
+							continue
+						}
 					}
+				} else if j >= 0 && v.memberScalar(f, j, tok) {
+					continue
+				}
+				if j >= 0 {
 					v.member(f, j) // the key the scanner did not return
 				}
 			}
