@@ -114,6 +114,33 @@ func TestScanRules_containers(t *testing.T) {
 	}
 }
 
+// TestScalar_rawLength: the bytes between a string's quotes decide
+// minLength and maxLength unless they could hold a length beyond a bound
+// (escapes: up to twelve bytes per character).
+func TestScalar_rawLength(t *testing.T) {
+	set := mustSet(t, `{
+	 "Max": {"type": "string", "maxLength": 3},
+	 "Min": {"type": "string", "minLength": 2},
+	 "MinPat": {"type": "string", "minLength": 2, "pattern": "^a"}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"max, at the bound", "Max", `"abc"`, Options{}, ""},
+		{"max, over", "Max", `"abcd"`, Options{}, " maxLength"},
+		{"max, escapes within", "Max", `"\u0061\u0062c"`, Options{}, ""},
+		{"max, escapes over", "Max", `"\u0061\u0062cd"`, Options{}, " maxLength"},
+		{"max, multibyte within", "Max", `"日本語"`, Options{}, ""},
+		{"min, one pair of twelve bytes", "Min", `"\ud83d\ude00"`, Options{}, " minLength"},
+		{"min, thirteen bytes hold two", "Min", `"\ud83d\ude00a"`, Options{}, ""},
+		{"min, two pairs", "Min", `"\ud83d\ude00\ud83d\ude00"`, Options{}, ""},
+		{"min, short", "Min", `"a"`, Options{}, " minLength"},
+		{"min, at the bound", "Min", `"ab"`, Options{}, ""},
+		{"min, empty", "Min", `""`, Options{}, " minLength"},
+		{"in bounds, the pattern still runs", "MinPat", `"ba"`, Options{}, " pattern"},
+		{"in bounds, the pattern passes", "MinPat", `"ab"`, Options{}, ""},
+		{"out of bounds and the pattern", "MinPat", `"b"`, Options{}, " minLength,  pattern"},
+	})
+}
+
 // TestScanRules_response: in a response nothing is quiet (every member is
 // a place of the projection), the names are still the scanner's, and the
 // required names are the response's.
