@@ -33,8 +33,9 @@ type withinStep struct {
 
 // walkWithin walks doc with Next, ruling every object by the test's
 // Members and every array by its quiet items.
-func walkWithin(doc []byte, m *Members) []withinStep {
+func walkWithin(doc []byte, m *Members, fold bool) []withinStep {
 	var s Scanner
+	s.FoldDuplicates = fold
 	s.Reset(doc, Limits{MaxDepth: 64})
 	var out []withinStep
 	for {
@@ -79,8 +80,9 @@ func (s *Scanner) InObjectOf(tok Token) bool {
 
 // withinOracle derives the same steps from Next alone, as Within,
 // QuietItems, Member, MemberKey, Count and Closed document them.
-func withinOracle(doc []byte) []withinStep {
+func withinOracle(doc []byte, fold bool) []withinStep {
 	var s Scanner
+	s.FoldDuplicates = fold
 	s.Reset(doc, Limits{MaxDepth: 64})
 	type open struct {
 		obj          bool
@@ -153,13 +155,15 @@ func withinOracle(doc []byte) []withinStep {
 
 func checkWithin(t *testing.T, doc []byte, m *Members) {
 	t.Helper()
-	got, want := walkWithin(doc, m), withinOracle(doc)
-	for i := range max(len(got), len(want)) {
-		if i >= len(got) || i >= len(want) || got[i] != want[i] {
-			if len(doc) > 200 {
-				doc = doc[:200]
+	for _, fold := range []bool{false, true} {
+		got, want := walkWithin(doc, m, fold), withinOracle(doc, fold)
+		for i := range max(len(got), len(want)) {
+			if i >= len(got) || i >= len(want) || got[i] != want[i] {
+				if len(doc) > 200 {
+					doc = doc[:200]
+				}
+				t.Fatalf("%q (fold %v): step %d differs:\n got %v\nwant %v", doc, fold, i, got[min(i, len(got)-1)], want[min(i, len(want)-1)])
 			}
-			t.Fatalf("%q: step %d differs:\n got %v\nwant %v", doc, i, got[min(i, len(got)-1)], want[min(i, len(want)-1)])
 		}
 	}
 }
@@ -184,6 +188,9 @@ func TestWithin_agreesWithNext(t *testing.T) {
 		`{"id":1.5e3,"id2":-0,"a":"\u0000"}`,
 		`{"a":"unterminated}`,
 		`{"id":1x}`,
+		`{"a":"x","A":"y"}`,
+		`{"Name":1,"name":"x"}`,
+		`{"\u0061":"x","a":"y"}`,
 	)
 	for _, doc := range docs {
 		checkWithin(t, []byte(doc), m)
