@@ -204,5 +204,6 @@ func FuzzNextIn_agreesWithNext(f *testing.F) {
 		}
 		checkNextIn(t, doc, KindSet(kinds), nil, nil)
 		checkNextIn(t, doc, KindSet(kinds), &kf, added)
+		checkWithin(t, doc, testMembers())
 	})
 }

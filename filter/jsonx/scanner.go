@@ -4,46 +4,6 @@ import (
 	"encoding/binary"
 )
 
-// TokenKind identifies a token returned by Scanner.Next.
-type TokenKind uint8
-
-// Token kinds. The zero value is not a token.
-const (
-	TokenNone        TokenKind = iota // returned with an error
-	TokenBeginObject                  // '{'
-	TokenEndObject                    // '}'
-	TokenBeginArray                   // '['
-	TokenEndArray                     // ']'
-	TokenKey                          // an object member name, quotes included in the span
-	TokenString                       // a string value, quotes included in the span
-	TokenNumber                       // a number, exactly as written
-	TokenTrue                         // true
-	TokenFalse                        // false
-	TokenNull                         // null
-	TokenEnd                          // end of input after the value; empty span at len(data)
-)
-
-var tokenNames = [...]string{"none", "begin_object", "end_object", "begin_array", "end_array",
-	"key", "string", "number", "true", "false", "null", "end"}
-
-// String names the kind for test output and debugging.
-func (k TokenKind) String() string {
-	if int(k) < len(tokenNames) {
-		return tokenNames[k]
-	}
-	return "invalid"
-}
-
-// Token is one lexical element of the document: its kind and its byte span
-// [Start, End) in the input. The spans of consecutive tokens, together with
-// the whitespace and the ',' and ':' separators between them, tile the input
-// exactly, which is what a one-pass rewriter needs: copy data[last:Start],
-// then either the token or its replacement.
-type Token struct {
-	Kind       TokenKind
-	Start, End int
-}
-
 type scanState uint8
 
 const (
@@ -57,11 +17,14 @@ const (
 )
 
 type frame struct {
-	obj     bool   // object (true) or array
-	indexed bool   // this object's keys are in the hash table (see keys.go)
-	bloom   uint64 // fingerprints of this small object's keys (keys.go)
-	count   int    // members or items so far
-	base    int    // objects: index in Scanner.keys of this object's first key
+	obj     bool     // object (true) or array
+	indexed bool     // this object's keys are in the hash table (see keys.go)
+	bloom   uint64   // fingerprints of this small object's keys (keys.go)
+	count   int      // members or items so far
+	base    int      // objects: index in Scanner.keys of this object's first key
+	members *Members // objects: see Within
+	tally   int32    // objects: Members.Tally of its keys
+	quiet   uint16   // kinds of scalar items (QuietItems) or of this member's value (Within) that need no token
 }
 
 // Scanner is an iterative, validating JSON tokenizer. It enforces the whole
@@ -107,10 +70,14 @@ type Scanner struct {
 	err                       *Error
 	stack                     []frame
 
-	kf     *KeyFilter // NextIn's filter during its scan, else nil
-	key    []byte     // unescaped key of the last TokenKey
-	esc    bool       // the last TokenKey or TokenString had escapes
-	keyBuf []byte     // decoding buffer for escaped keys
+	kf *KeyFilter // NextIn's filter during its scan, else nil
+	// the last key found in a Members (see Within): its index, -1 none
+	member           int32
+	keyStart, keyEnd int32
+	keyEsc           bool
+	key              []byte // unescaped key of the last TokenKey
+	esc              bool   // the last TokenKey or TokenString had escapes
+	keyBuf           []byte // decoding buffer for escaped keys
 
 	// duplicate-key index, see keys.go
 	keys      []keyEntry
@@ -145,6 +112,7 @@ func (s *Scanner) Reset(data []byte, lim Limits) {
 	s.stack = s.stack[:0]
 	s.key = nil
 	s.esc = false
+	s.member = -1
 	s.resetKeys()
 }
 
@@ -431,6 +399,9 @@ keyDone:
 	i = end
 	kind, state = TokenKey, stColon
 	if stop&(1<<TokenKey) != 0 {
+		if top.members != nil && s.findMember(top, start, end, esc, stop) {
+			goto colon // Within: the value comes instead of the key
+		}
 		if plain && s.kf != nil && !s.kf.has(keyPrint(data[start+1:end-1])) {
 			goto colon // NextIn: a key the filter rules out
 		}
@@ -448,6 +419,7 @@ item: // an array element at data[i] for the array top
 	if top.count > s.capItems && i < len(data) {
 		return s.fail(i, ReasonItems, "")
 	}
+
 value: // the value that starts at data[i]
 	if i >= len(data) {
 		return s.fail(i, ReasonSyntax, "unexpected end of input")
@@ -534,7 +506,10 @@ value: // the value that starts at data[i]
 	i = end
 	state = stAfter
 	if stop&(1<<kind) != 0 {
-		goto ret
+		// Within, QuietItems: a scalar nobody needs to see.
+		if n = len(s.stack); n == 0 || s.stack[n-1].quiet&(1<<kind) == 0 {
+			goto ret
+		}
 	}
 	goto after
 
@@ -560,6 +535,9 @@ func (s *Scanner) push(obj bool) {
 	f.bloom = 0
 	f.count = 0
 	f.base = len(s.keys)
+	f.members = nil
+	f.tally = 0
+	f.quiet = 0
 }
 
 // The literals as little-endian words ("false" without its 'f').

@@ -90,12 +90,12 @@ type node struct {
 	enum []constVal // enum
 	cnst []constVal // const, as a list of one
 
-	names     []nameEntry     // properties ∪ required
-	nameIndex *nameTable      // names by name, when there are many
-	folds     map[string]bool // case foldings of the declared properties
-	nReq      [2]int32        // required names per mode (after the readOnly/writeOnly exemption)
-	addl      int32           // additionalProperties, -1: absent
-	items     int32           // -1: absent
+	names     []nameEntry      // properties ∪ required
+	nameIndex *jsonx.NameTable // names by name, when there are many
+	folds     map[string]bool  // case foldings of the declared properties
+	nReq      [2]int32         // required names per mode (after the readOnly/writeOnly exemption)
+	addl      int32            // additionalProperties, -1: absent
+	items     int32            // -1: absent
 
 	kids []kid // in-place: $ref, allOf, anyOf, oneOf, not
 	nAny int   // anyOf branches

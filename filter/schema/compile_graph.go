@@ -219,7 +219,7 @@ func (c *compiler) finish() {
 			for j, e := range n.names {
 				names[j] = e.name
 			}
-			n.nameIndex = newNameTable(names)
+			n.nameIndex = jsonx.NewNameTable(names)
 		}
 		if n.flags&nfHasProps != 0 {
 			n.folds = map[string]bool{}

@@ -88,6 +88,9 @@ func (v *Validator) selectBranch(li int32, val []byte) {
 func (v *Validator) closeContainer(tok jsonx.Token) {
 	f := v.frames[len(v.frames)-1]
 	v.frames = v.frames[:len(v.frames)-1]
+	count, tally := v.s.Closed()
+	f.count = int32(count)
+	f.req += int32(tally)
 	var h uint64
 	if f.needHash {
 		if f.isObj {
@@ -364,6 +367,16 @@ func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) 
 		f.declares = cf&nfHasProps != 0
 	} else if cf&nfUnique != 0 {
 		f.childHash = true
+	}
+	if f.childHash {
+		return nil // every child reports its hash
+	}
+	if isObj {
+		v.s.Within(p.members[v.mode])
+		f.members = true
+	} else {
+		// Items are no places of a projection: quiet in either mode.
+		v.s.QuietItems(p.quiet)
 	}
 	return nil
 }

@@ -217,15 +217,30 @@ func TestSteps_eachPath(t *testing.T) {
 	 "Plan": {"properties": {"a": {"type": "integer"}, "b": {"type": "string"}}},
 	 "Acts": {"anyOf": [{"properties": {"a": {"type": "integer"}}}, {"type": "string"}]},
 	 "TwoObj": {"allOf": [{"properties": {"m": {"type": "object"}}}, {"properties": {"m": {"required": ["x"]}}}]},
-	 "TwoItems": {"allOf": [{"items": {"type": "object"}}, {"items": {"required": ["x"]}}]}
+	 "TwoItems": {"allOf": [{"items": {"type": "object"}}, {"items": {"required": ["x"]}}]},
+	 "Strings": {"items": {"type": "string"}},
+		 "Nested": {"properties": {"o": {"properties": {"x": {}}}, "l": {"items": {"type": "string"}}}, "items": {"properties": {"x": {}}}}
 	}`)
 	cases := []struct {
 		schema, body string
 		want         int
 	}{
 		{"Plan", `{}`, 2},
-		{"Plan", `{"a":1}`, 5},
-		{"Plan", `{"a":1,"b":"x","c":3}`, 10},
+		{"Plan", `{"a":1}`, 4},
+		// b's string is the scanner's alone (jsonx.Scanner.Within): no
+		// step; a number there is a type failure the walk sees.
+		{"Plan", `{"a":1,"b":"x","c":3}`, 7},
+		{"Plan", `{"b":"x"}`, 2},
+		{"Plan", `{"b":1}`, 5},
+		{"Strings", `[]`, 2},
+		{"Strings", `["a","b"]`, 2},
+		{"Strings", `["a",1]`, 5},
+		// A member or item whose schema has a plan is opened in one step
+		// (and visited once more by phase 2).
+		{"Nested", `{"o":{}}`, 4},
+		{"Nested", `{"l":[]}`, 4},
+		{"Nested", `{"o":{},"l":["a"]}`, 6},
+		{"Nested", `[{},{}]`, 6},
 		{"Acts", `{}`, 11},
 		{"Acts", `{"a":1}`, 17},
 		{"Acts", `{"a":1,"b":2,"c":3}`, 23},

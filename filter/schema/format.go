@@ -435,6 +435,26 @@ func isAtext(c byte) bool {
 	return isAlpha(c) || isDigit(c) || containsByte("!#$%&'*+-/=?^_`{|}~", c)
 }
 
+// Byte classes of the formats' hot loops, one load per byte
+// (docs/schemas.md "Cost and caps").
+const (
+	ccAtext uint8 = 1 << iota // isAtext
+	ccLabel                   // a hostname label's byte: a letter, a digit or '-'
+)
+
+var byteClass = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		if isAtext(c) {
+			t[i] |= ccAtext
+		}
+		if isAlpha(c) || isDigit(c) || c == '-' {
+			t[i] |= ccLabel
+		}
+	}
+	return t
+}()
+
 func isDotAtom(s []byte) bool {
 	if len(s) == 0 || s[0] == '.' || s[len(s)-1] == '.' {
 		return false
@@ -444,7 +464,7 @@ func isDotAtom(s []byte) bool {
 			if s[i-1] == '.' {
 				return false
 			}
-		} else if !isAtext(c) {
+		} else if byteClass[c]&ccAtext == 0 {
 			return false
 		}
 	}
@@ -460,8 +480,7 @@ func isHostname(s []byte) bool {
 	start := 0
 	for i := 0; i <= len(s); i++ {
 		if i < len(s) && s[i] != '.' {
-			c := s[i]
-			if !isAlpha(c) && !isDigit(c) && c != '-' {
+			if byteClass[s[i]]&ccLabel == 0 {
 				return false
 			}
 			continue

@@ -1,6 +1,6 @@
 package schema
 
-import "encoding/binary"
+import "github.com/apiguard/apiguard/filter/jsonx"
 
 // plan is what an unconditional place does with its members and items:
 // the rules of every node of a pure node's closure, merged, so that a
@@ -8,8 +8,8 @@ import "encoding/binary"
 type plan struct {
 	nodes     []int32 // the closure
 	names     []planName
-	nameIndex *nameTable // every plan has one
-	addl      []pend     // entries of a member no node of the closure names
+	nameIndex *jsonx.NameTable // every plan has one
+	addl      []pend           // entries of a member no node of the closure names
 	items     []pend
 	itemFast  int32 // scalarFast of items
 	itemTypes uint8
@@ -20,6 +20,13 @@ type plan struct {
 	cflags  uint32 // the closure's flags, or-ed
 	okTypes uint8  // tObject, tArray: no node's false or type refuses it
 	counts  bool   // some node has a count, uniqueItems, enum or const
+	// What the scanner does with members and items by itself
+	// (jsonx.Scanner.Within, QuietItems), per Mode.
+	members [2]*jsonx.Members
+	quiet   jsonx.KindSet // scalar items that need no token
+	// itemOpen, itemFlags: containerFast of items
+	itemOpen  *plan
+	itemFlags uint8
 }
 
 type planName struct {
@@ -30,9 +37,12 @@ type planName struct {
 	// fast, types: scalarFast of ents
 	fast  int32
 	types uint8
+	// open, flags: containerFast of ents
+	open  *plan
+	flags uint8
 }
 
-func (p *plan) lookup(key []byte) int { return p.nameIndex.find(key) }
+func (p *plan) lookup(key []byte) int { return p.nameIndex.Find(key) }
 
 // plans builds the plan of every pure node, within the closure budget.
 func (c *compiler) plans() {
@@ -121,14 +131,44 @@ func (c *compiler) plans() {
 		for j, pn := range p.names {
 			names[j] = pn.name
 		}
-		p.nameIndex = newNameTable(names)
+		p.nameIndex = jsonx.NewNameTable(names)
 		p.itemFast, p.itemTypes = c.scalarFast(p.items)
+		p.scannerRules()
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
-			return
+			break
 		}
 		P.plan = p
 	}
+	for i := range nodes {
+		if p := nodes[i].plan; p != nil {
+			for j := range p.names {
+				pn := &p.names[j]
+				pn.open, pn.flags = c.containerFast(pn.ents)
+			}
+			p.itemOpen, p.itemFlags = c.containerFast(p.items)
+		}
+	}
+}
+
+// containerFast decides what an object or array member or item with the
+// entries ents needs: when ents is one unconditional pure schema with a
+// plan, open is that plan and flags the place's flags (what value would
+// find for it), so the walk opens it directly (docs/schemas.md "Cost and
+// caps"); nil otherwise.
+//
+// A plan's entries are all unconditional, and only pure nodes have plans.
+// A member's one entry is eProp when a node declares it (openFast asks
+// that): an explicit additionalProperties beside it would be a second.
+func (c *compiler) containerFast(ents []pend) (open *plan, flags uint8) {
+	if len(ents) != 1 {
+		return nil, 0
+	}
+	n := &c.set.nodes[ents[0].node]
+	if ents[0].kind == eProp {
+		flags = lfDeclaredProp
+	}
+	return n.plan, flags | closureLocFlags(n.cflags)
 }
 
 // scalarFast decides what a scalar member or item with the entries ents
@@ -163,81 +203,44 @@ func (c *compiler) scalarFast(ents []pend) (fast int32, types uint8) {
 // smallNames is the size up to which a node's names are searched linearly.
 const smallNames = 8
 
-// nameTable finds a name among many: open addressing over a hash of the
-// name's first eight bytes and length, read in one load (no runtime map,
-// no loop over the key, no call to compare short names: all slow under
-// wasm; docs/schemas.md "Cost and caps"). The table is built at
-// configure time and never changes, so a client's keys cannot lengthen
-// its probes beyond the longest run of names.
-type nameTable struct {
-	names []string
-	slots []nameSlot
-	shift uint32
+// scannerRules builds what the scanner does by itself in a plan's objects
+// and arrays: it finds the names, tallies the required ones and, in a
+// request, passes over the scalars whose type alone is their check
+// (scalarFast's types), which then cost no token (docs/schemas.md "Cost
+// and caps").
+func (p *plan) scannerRules() {
+	names := make([]string, len(p.names))
+	for m := Request; m <= Response; m++ {
+		quiet, tally := make([]jsonx.KindSet, len(p.names)), make([]uint8, len(p.names))
+		for j := range p.names {
+			pn := &p.names[j]
+			names[j] = pn.name
+			tally[j] = pn.req >> m & 1
+			if m == Request && pn.fast >= 0 {
+				quiet[j] = tokenKinds(pn.types)
+			}
+		}
+		p.members[m] = jsonx.NewMembers(names, quiet, tally)
+	}
+	if p.itemFast >= 0 {
+		p.quiet = tokenKinds(p.itemTypes)
+	}
 }
 
-// nameSlot is a slot of a nameTable: one load tells an empty slot and, for
-// names up to eight bytes, a match.
-type nameSlot struct {
-	word uint64 // nameWord of the name
-	j    int32  // index of the name, -1: empty
-	n    int32  // its length
-}
-
-// nameWord is a name's first eight bytes (zero padded) with its length in
-// the top byte: for names of equal length up to eight bytes, equal words
-// mean equal names. It reads past len(b) within cap(b) (masked off), so a
-// key that is a slice of the body costs one load.
-func nameWord(b []byte) uint64 {
-	n := len(b)
-	var a uint64
-	if cap(b) >= 8 {
-		a = binary.LittleEndian.Uint64(b[:8])
-		if n < 8 {
-			a &= 1<<(8*uint(n)) - 1
-		}
-	} else {
-		for i := n - 1; i >= 0; i-- {
-			a = a<<8 | uint64(b[i])
-		}
+// tokenKinds are the scalar token kinds of the type bits t.
+func tokenKinds(t uint8) jsonx.KindSet {
+	var k jsonx.KindSet
+	if t&tString != 0 {
+		k |= jsonx.KindsOf(jsonx.TokenString)
 	}
-	return a ^ uint64(n)<<56
-}
-
-func newNameTable(names []string) *nameTable {
-	size, bits := 4, uint32(2)
-	for size < 2*len(names) {
-		size <<= 1
-		bits++
+	if t&tNumber != 0 {
+		k |= jsonx.KindsOf(jsonx.TokenNumber)
 	}
-	t := &nameTable{names: names, slots: make([]nameSlot, size), shift: 64 - bits}
-	for i := range t.slots {
-		t.slots[i].j = -1
+	if t&tBool != 0 {
+		k |= jsonx.KindsOf(jsonx.TokenTrue, jsonx.TokenFalse)
 	}
-	for j, name := range names {
-		w := nameWord([]byte(name))
-		h := t.slot(w)
-		for t.slots[h].j >= 0 {
-			h = (h + 1) & uint32(len(t.slots)-1)
-		}
-		t.slots[h] = nameSlot{word: w, j: int32(j), n: int32(len(name))}
+	if t&tNull != 0 {
+		k |= jsonx.KindsOf(jsonx.TokenNull)
 	}
-	return t
-}
-
-func (t *nameTable) slot(w uint64) uint32 { return uint32((w * 0x9E3779B97F4A7C15) >> t.shift) }
-
-// find returns the index of key among the names, or -1.
-func (t *nameTable) find(key []byte) int {
-	w := nameWord(key)
-	slots := t.slots
-	mask := uint32(len(slots) - 1)
-	for h := t.slot(w); ; h = (h + 1) & mask {
-		e := &slots[h&mask]
-		if e.j < 0 {
-			return -1
-		}
-		if e.word == w && int(e.n) == len(key) && (len(key) <= 8 || t.names[e.j] == string(key)) {
-			return int(e.j)
-		}
-	}
+	return k
 }

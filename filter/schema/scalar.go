@@ -126,13 +126,18 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 	}
 	switch tok.Kind {
 	case jsonx.TokenString:
-		if n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
+		// The bytes between the quotes bound the characters: at most one
+		// per byte, at least one per twelve (a surrogate pair's escapes).
+		// A length between the bounds needs no decoding.
+		raw := int64(tok.End - tok.Start - 2)
+		inBounds := (n.minLen < 0 || (raw+11)/12 >= n.minLen) && (n.maxLen < 0 || raw <= n.maxLen)
+		if inBounds && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
 			return
 		}
 		str := v.strOnce(tok)
-		// A string has at most one character per byte and at least one
-		// per four: only a length near a bound needs counting.
-		if b := int64(len(str)); n.minLen >= 0 && b/4 < n.minLen || n.maxLen >= 0 && b > n.maxLen {
+		// Decoded, at most one character per byte and at least one per
+		// four: only a length near a bound needs counting.
+		if b := int64(len(str)); !inBounds && (n.minLen >= 0 && b/4 < n.minLen || n.maxLen >= 0 && b > n.maxLen) {
 			c := int64(utf8.RuneCount(str))
 			if n.minLen >= 0 && c < n.minLen {
 				v.failAt(ai, li, rMinLength)

@@ -181,6 +181,7 @@ type frame struct {
 	plan      *plan // an unconditional place evaluated by its plan
 	req       int32 // plan: required names seen
 	caseVar   bool  // plan: the current key is a case variant
+	members   bool  // plan: the scanner finds the names (jsonx.Scanner.Within)
 }
 
 type pend struct {
@@ -308,6 +309,27 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		case jsonx.TokenEndObject, jsonx.TokenEndArray:
 			v.closeContainer(tok)
 		default:
+			if f := v.top(); f != nil && f.plan != nil && !f.childHash {
+				j := -1
+				if f.members {
+					j = s.Member()
+				}
+				if tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray {
+					if j >= 0 || !f.isObj {
+						if ok, err := v.openFast(f, j, tok); ok {
+							if err != nil {
+								return Result{}, err
+							}
+							continue
+						}
+					}
+				} else if j >= 0 && v.memberScalar(f, j, tok) {
+					continue
+				}
+				if j >= 0 {
+					v.member(f, j) // the key the scanner did not return
+				}
+			}
 			if err := v.value(tok); err != nil {
 				return Result{}, err
 			}

@@ -9,7 +9,6 @@ import (
 func (v *Validator) key(tok jsonx.Token) {
 	v.fastNode = -1
 	f := v.top()
-	f.count++
 	f.keyStart, f.keyEnd = int32(tok.Start), int32(tok.End)
 	f.keyEsc = v.s.Escaped()
 	key := v.s.Key()
@@ -19,7 +18,10 @@ func (v *Validator) key(tok jsonx.Token) {
 	if p := f.plan; p != nil {
 		v.steps++
 		f.caseVar = false
-		j := p.lookup(key)
+		j := -1
+		if !f.members {
+			j = p.lookup(key) // else the scanner did not find it
+		}
 		if j >= 0 {
 			pn := &p.names[j]
 			f.req += int32(pn.req >> v.mode & 1)
@@ -75,6 +77,73 @@ func (v *Validator) key(tok jsonx.Token) {
 	}
 }
 
+// member handles a member of a plan's object whose key the scanner found
+// among the plan's names (jsonx.Scanner.Within) and returned with its
+// value: key's work without the lookup, the required tally left to the
+// scanner.
+func (v *Validator) member(f *frame, j int) {
+	tok, key, esc := v.s.MemberKey()
+	f.keyStart, f.keyEnd, f.keyEsc = int32(tok.Start), int32(tok.End), esc
+	f.caseVar = false
+	v.steps++
+	pn := &f.plan.names[j]
+	v.ents = pn.ents
+	if v.mode == Request {
+		v.fastNode, v.fastTypes = pn.fast, pn.types
+		if !pn.decl {
+			v.keyFold(f, f.plan, key)
+		}
+	}
+}
+
+// memberScalar is the whole walk of a scalar member of a plan's object
+// whose key the scanner found (no TokenKey) when the member's one schema
+// needs no place record (planName.fast, Request): key, value and value's
+// fast path in one step (Steps counts one). It reports false, having done nothing, for any
+// other value.
+func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
+	pn := &f.plan.names[j]
+	bit := tokTypeBit[tok.Kind]
+	if pn.fast < 0 || v.mode != Request || bit&scalarTypes == 0 {
+		return false
+	}
+	v.steps++ // one place, no lookup
+	if pn.types&bit == 0 {
+		key, _, esc := v.s.MemberKey()
+		f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
+		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1}
+		v.scalarClosure(&v.nodes[pn.fast], tok, lazyLoc)
+	}
+	return true
+}
+
+// openFast opens a container (tok) that is a member (key the scanner's, j
+// its name) or an item (j -1) of a plan whose one schema has a plan
+// (containerFast): a place and its plan's frame, what value would do,
+// without its search (Steps counts one step, value two). It reports false, having done nothing, for any
+// other member or item.
+func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
+	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: f.loc, index: -1}
+	var p *plan
+	if j >= 0 {
+		pn := &f.plan.names[j]
+		if p = pn.open; p == nil || !pn.decl {
+			return false, nil
+		}
+		key, _, esc := v.s.MemberKey()
+		l.keyStart, l.keyEnd, l.keyEsc, l.flags = int32(key.Start), int32(key.End), esc, pn.flags
+	} else {
+		if p = f.plan.itemOpen; p == nil {
+			return false, nil
+		}
+		l.index, l.flags = int32(v.s.Count())-1, f.plan.itemFlags
+	}
+	v.steps++ // one place, no lookup
+	li := int32(len(v.locs))
+	v.locs = append(v.locs, l)
+	return true, v.openPlan(tok, li, p, false)
+}
+
 // scalarClosure applies the closure of the pure node n to a scalar token
 // at li (lazyLoc: the place of Validator.later).
 func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
@@ -100,7 +169,7 @@ func (v *Validator) keyFold(f *frame, p *plan, key []byte) {
 
 func (n *node) lookup(key []byte) int {
 	if n.nameIndex != nil {
-		return n.nameIndex.find(key)
+		return n.nameIndex.Find(key)
 	}
 	for j := range n.names {
 		name := n.names[j].name
@@ -122,12 +191,9 @@ func (v *Validator) value(tok jsonx.Token) error {
 		// and nothing else.
 		ni, t, index := v.fastNode, v.fastTypes, int32(-1)
 		if !parent.isObj {
-			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, parent.count
+			ni, t, index = parent.plan.itemFast, parent.plan.itemTypes, int32(v.s.Count())-1
 		}
 		if ni >= 0 {
-			if !parent.isObj {
-				parent.count++
-			}
 			v.steps++
 			if t&bit == 0 {
 				v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: index, at: -1}
@@ -155,8 +221,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 	container := tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray
 	index := int32(-1)
 	if parent != nil && !parent.isObj {
-		index = parent.count
-		parent.count++
+		index = int32(v.s.Count()) - 1
 	}
 	if !record {
 		if !needHash {
