@@ -182,13 +182,19 @@ MUTATION_GOFLAGS ?= -count=1 -failfast
 $(GREMLINS):
 	GOBIN=$(CURDIR)/$(dir $@) $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
 
+# gremlins v0.6.0 runs `git diff --merge-base REF` at the module's root
+# and matches the repository-relative names it prints against names
+# relative to the package it walks, so --diff alone skips every mutant: a
+# `git` first on its PATH adds --relative=filter/<pkg>/ to `git diff`.
 mutation: $(GREMLINS)
-	@mkdir -p build/mutation; \
+	@mkdir -p build/mutation build/gremlins/diffgit; \
+	printf '#!/bin/sh\nif [ "$$1" = diff ]; then shift; exec %s diff --relative="$$MUTATION_PKG_DIR" "$$@"; fi\nexec %s "$$@"\n' "$$(command -v git)" "$$(command -v git)" > build/gremlins/diffgit/git; \
+	chmod +x build/gremlins/diffgit/git; \
 	for p in $(MUTATION_PKGS); do \
 	  excl=(); if [ -n '$(MUTATION_EXCLUDE)' ]; then excl+=(-E '$(MUTATION_EXCLUDE)'); fi; \
-	  if [ -n '$(MUTATION_DIFF)' ]; then excl+=(-D '$(MUTATION_DIFF)'); fi; \
+	  gitpath=; if [ -n '$(MUTATION_DIFF)' ]; then excl+=(-D '$(MUTATION_DIFF)'); gitpath=$(CURDIR)/build/gremlins/diffgit:; fi; \
 	  echo "== filter/$$p"; \
-	  GOFLAGS='$(MUTATION_GOFLAGS)' $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
+	  MUTATION_PKG_DIR=filter/$$p/ PATH="$$gitpath$$PATH" GOFLAGS='$(MUTATION_GOFLAGS)' $(GREMLINS) unleash --workers $(MUTATION_WORKERS) --timeout-coefficient $(MUTATION_TIMEOUT_COEFFICIENT) \
 	    -S lct -o build/mutation/$$p.json "$${excl[@]}" filter/$$p 2>&1 | tee build/mutation/$$p.log | grep -E 'LIVED|NOT COVERED|TIMED OUT|^Killed|^Timed|efficacy'; \
 	done; \
 	bash e2e/mutation/report.sh $(MUTATION_PKGS) 2>&1 | tee build/mutation/summary.txt

@@ -1,0 +1,40 @@
+package schema
+
+import "testing"
+
+// The walk's fast paths (a member or item whose one schema needs no place
+// record, or whose schema has a plan, docs/schemas.md "Cost and caps")
+// reach the verdicts and pointers of the general path: for the first name
+// of a plan (index 0), for a plan with both names and items, for a
+// container where a scalar is declared, and for a name a plan knows only
+// from required.
+func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
+	set := mustSet(t, `{
+	 "Both": {"properties": {"o": {"properties": {"x": {"type": "integer"}}}},
+	   "items": {"properties": {"y": {"type": "string"}}}},
+	 "Str": {"properties": {"name": {"type": "string"}, "n": {"type": "integer"}}},
+	 "Ints": {"items": {"type": "integer"}},
+	 "Req": {"properties": {"name": {"type": "string"}}, "required": ["NAME"]},
+	 "MinItems": {"items": {"minimum": 1}},
+	 "MinMember": {"properties": {"m": {"minimum": 1}}}
+	}`)
+	runEvalCases(t, set, []evalCase{
+		{"first name, plan", "Both", `{"o":{"x":1}}`, Options{}, ""},
+		{"first name, plan, failing", "Both", `{"o":{"x":"s"}}`, Options{}, "/o/x type"},
+		{"first name, plan, undeclared", "Both", `{"o":{"y":"s"}}`, Options{}, "/o/y not-allowed"},
+		{"items of the same schema", "Both", `[{"y":"a"}]`, Options{}, ""},
+		{"items of the same schema, failing", "Both", `[{"y":1}]`, Options{}, "/0/y type"},
+		{"object for a string member", "Str", `{"name":{"a":1},"n":1}`, Options{}, "/name type"},
+		{"array for a string member", "Str", `{"n":1,"name":["a",{"b":1}]}`, Options{}, "/name type"},
+		{"object among integer items", "Ints", `[1,{"a":[2]},3]`, Options{}, "/1 type"},
+		{"array among integer items", "Ints", `[[1],2]`, Options{}, "/0 type"},
+		// minimum does not apply to containers: the container is valid,
+		// and what is inside it is not an item or member of the plan.
+		{"container item, number-only schema", "MinItems", `[{"a":0},[0],2]`, Options{AllowUndeclared: true}, ""},
+		{"container item, number-only schema, failing", "MinItems", `[{"a":0},0]`, Options{AllowUndeclared: true}, "/1 minimum"},
+		{"container member, number-only schema", "MinMember", `{"m":{"k":0}}`, Options{AllowUndeclared: true}, ""},
+		{"container member, number-only schema, array", "MinMember", `{"m":[0]}`, Options{AllowUndeclared: true}, ""},
+		{"required-only name, case variant", "Req", `{"NAME":"x"}`, Options{}, "/NAME not-allowed"},
+		{"required-only name, exact", "Req", `{"name":"x","NAME":"y"}`, Options{}, "/NAME not-allowed"},
+	})
+}
