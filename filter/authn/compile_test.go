@@ -212,4 +212,10 @@ func TestCompile_routeAt(t *testing.T) {
 			t.Errorf("RouteAt(%d) = %p, want %p", tc.index, got, tc.want)
 		}
 	}
+	// The first route's auth, at index 0.
+	first := compiled(t, `{"providers": {"p": `+jwtProvider(`, "jwks": `+testJWKS)+`},
+	  "routes": [{"name": "closed", "match": {"prefix": "/c"}, "auth": {"providers": ["p"]}}]}`)
+	if got := first.RouteAt(0); got == nil || got != first.Routes[0] {
+		t.Errorf("RouteAt(0) = %p, want the first route's %p", got, first.Routes[0])
+	}
 }

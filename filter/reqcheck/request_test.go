@@ -297,3 +297,19 @@ func TestHygiene_stripSpellings(t *testing.T) {
 		t.Errorf("nothing to strip: %v %v", kept, removed)
 	}
 }
+
+// TestJSONMethodOverride_eNearTheEnd: the `_method` pre-filter's
+// five-byte look-ahead stays inside the body when an e or E is among its
+// last four bytes (bodies whose capacity is their length, so reading past
+// the end panics instead of reading spare room).
+func TestJSONMethodOverride_eNearTheEnd(t *testing.T) {
+	jsonRoute := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{}}}
+	for _, body := range []string{`{"a":true}`, `{"a":"E"}`, `{"a":"ethod"}`, `{"a":"xe"}`} {
+		b := []byte(body)
+		b = b[:len(b):len(b)]
+		var bc Body
+		if _, reason, _ := bc.CheckContent(jsonRoute, nil, "", b, nil); reason != "" {
+			t.Errorf("%s: refused (%s)", body, reason)
+		}
+	}
+}
