@@ -180,50 +180,6 @@ func TestVerify_claimsToHeaders(t *testing.T) {
 	if len(a.Headers) != 1 || a.Headers[0] != (httpx.Pair{Key: "x-user-id", Value: "alice"}) {
 		t.Errorf("headers %v, want x-user-id: alice", a.Headers)
 	}
-	if &a.Headers[0] != &a.hdrBuf[0] {
-		t.Error("one header: not in the State's own room (an allocation per request)")
-	}
-}
-
-// TestVerify_claimsToHeadersRoom: up to two headers live in the State's
-// own room (no allocation per authenticated request), more in a slice of
-// their own, all of them set either way.
-func TestVerify_claimsToHeadersRoom(t *testing.T) {
-	for _, c := range []struct {
-		n    int
-		room bool
-	}{{2, true}, {3, false}} {
-		names := []string{"sub", "org", "role"}[:c.n]
-		var keyClaims, toHeaders []string
-		for _, n := range names {
-			keyClaims = append(keyClaims, `"`+n+`": "v-`+n+`"`)
-			toHeaders = append(toHeaders, `"`+n+`": "x-`+n+`"`)
-		}
-		au := compiled(t, `{
-  "providers": {
-    "keys": {"api_keys": {"from": [{"header": "x-key"}], "keys": [{"id": "k", "sha256": "`+hexKey("v-key")+`", "claims": {`+strings.Join(keyClaims, ",")+`}}]},
-      "claims_to_headers": {`+strings.Join(toHeaders, ",")+`}}
-  },
-  "routes": [{"name": "v", "match": {"prefix": "/v"}, "auth": {"providers": ["keys"]}}]
-}`)
-		got, a := authenticate(au.Routes[0], request("/v", "x-key", "v-key"))
-		expect(t, "valid key", got, outcome{200, ""})
-		if len(a.Headers) != c.n {
-			t.Fatalf("%d claims: headers %v", c.n, a.Headers)
-		}
-		set := map[string]string{}
-		for _, h := range a.Headers {
-			set[h.Key] = h.Value
-		}
-		for _, n := range names {
-			if set["x-"+n] != "v-"+n {
-				t.Errorf("%d claims: x-%s = %q, want v-%s", c.n, n, set["x-"+n], n)
-			}
-		}
-		if inRoom := &a.Headers[0] == &a.hdrBuf[0]; inRoom != c.room {
-			t.Errorf("%d claims: in the State's room %v, want %v", c.n, inRoom, c.room)
-		}
-	}
 }
 
 // compileErr parses doc and compiles its auth: the compiled auth or
