@@ -42,9 +42,6 @@ type State struct {
 	// claims_to_headers values it set.
 	Provider *Provider
 	Headers  []httpx.Pair
-	// hdrBuf is Headers' room when a provider sets one or two headers
-	// (the usual case): one allocation fewer per authenticated request.
-	hdrBuf [2]httpx.Pair
 	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
 	// waiting), what for, and the key generation the request saw.
 	deadline int64
