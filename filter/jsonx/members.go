@@ -213,18 +213,11 @@ func (s *Scanner) findMember(top *frame, start, end int, esc bool, stop uint16) 
 	for h := uint32((w * 0x9E3779B97F4A7C15) >> m.shift); ; h = (h + 1) & mask {
 		e := &slots[h&mask]
 		if e.word == w && int(e.n) == n && e.j >= 0 {
-			top.tally += int32(e.tally)
-			s.member = e.j
-			s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), false
-			top.quiet = e.quiet
-			if stop&scalarKinds != scalarKinds {
-				top.quiet = 0
-			}
+			s.memberFound(top, e, start, end, false, stop)
 			return true
 		}
 		if e.j < 0 {
-			s.member = -1
-			top.quiet = 0
+			s.member, top.quiet = -1, 0
 			return false
 		}
 	}
@@ -246,20 +239,27 @@ func (s *Scanner) findMemberSlow(top *frame, start, end int, esc bool, stop uint
 	for h := uint32((w * 0x9E3779B97F4A7C15) >> m.shift); ; h = (h + 1) & m.mask {
 		e := &m.slots[h&m.mask]
 		if e.word == w && int(e.n) == n && e.j >= 0 && (n <= 8 || m.names[e.j] == string(key)) {
-			top.tally += int32(e.tally)
-			s.member = e.j
-			s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), esc
-			top.quiet = e.quiet
-			if stop&scalarKinds != scalarKinds {
-				top.quiet = 0
-			}
+			s.memberFound(top, e, start, end, esc, stop)
 			return true
 		}
 		if e.j < 0 {
-			s.member = -1
-			top.quiet = 0
+			s.member, top.quiet = -1, 0
 			return false
 		}
+	}
+}
+
+// memberFound records the member of slot e whose key is data[start:end]:
+// its index, its key, its tally and the quiet kinds of its value (none when
+// the caller stops at some scalar). Small enough to be inlined, so
+// findMember's common case still makes no call.
+func (s *Scanner) memberFound(top *frame, e *memberSlot, start, end int, esc bool, stop uint16) {
+	top.tally += int32(e.tally)
+	s.member = e.j
+	s.keyStart, s.keyEnd, s.keyEsc = int32(start), int32(end), esc
+	top.quiet = e.quiet
+	if stop&scalarKinds != scalarKinds {
+		top.quiet = 0
 	}
 }
 
