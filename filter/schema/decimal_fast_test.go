@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"strconv"
 	"testing"
 )
 
@@ -73,14 +74,12 @@ func TestCmpParts_integerPartDecidesThenFraction(t *testing.T) {
 			t.Errorf("cmpParts(%s, %d) = %d, want %d", tc.num, tc.b, got, tc.want)
 		}
 		// The exact comparison agrees.
-		a, b := decFromString(tc.num), decFromString(itoa(tc.b))
+		a, b := decFromString(tc.num), decFromString(strconv.FormatInt(tc.b, 10))
 		if got := cmpDec(&a, &b); got != tc.want {
 			t.Errorf("cmpDec(%s, %d) = %d, want %d", tc.num, tc.b, got, tc.want)
 		}
 	}
 }
-
-func itoa(n int64) string { return string(appendInt(nil, n)) }
 
 func TestDecInt64_integersBelowTenToTheEighteen(t *testing.T) {
 	cases := []struct {
