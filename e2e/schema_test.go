@@ -149,6 +149,40 @@ func TestSchema_massAssignment(t *testing.T) {
 	}
 }
 
+// TestSchema_topLevelMembers: on a schema route that admits undeclared
+// members, a top-level `_method` (Laravel's method override) and a query
+// parameter named like a top-level member (Rails' params merge) are still
+// refused, read from the schema walk's own record of the names: after
+// nested members, escaped, in an object of over 16 members; nested names
+// pass.
+func TestSchema_topLevelMembers(t *testing.T) {
+	var wide strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&wide, `"m%d":{"n":[{"_method":1}]},`, i)
+	}
+	override, shadow := problem.ReasonMethodOverride, problem.ReasonJSONQueryShadow
+	cases := []exchange{
+		{name: "_method after nested members", req: jpost("/allow", `{"items":[{"sku":"AB-12","qty":1,"_method":"x"}],"_method":"DELETE"}`), want: 400, reason: override},
+		{name: "_method escaped", req: jpost("/allow", `{"items":[],"\u005fMeth\u006fd":"PUT"}`), want: 400, reason: override},
+		{name: "_method among 22 members", req: jpost("/allow", `{`+wide.String()+`"items":[],"_method":"PUT"}`), want: 400, reason: override},
+		{name: "nested _method only", req: jpost("/allow", `{`+wide.String()+`"items":[]}`), want: 200},
+		{name: "query shadow", req: jpost("/allow?page=1&Customer.ID=b", `{"customer_id":"a","items":[]}`), want: 400, reason: shadow},
+		{name: "query shadow of an escaped name", req: jpost("/allow?is_admin=1", `{"is\u005fadmin":false,"items":[]}`), want: 400, reason: shadow},
+		{name: "query naming a nested member", req: jpost("/allow?sku=x", `{"items":[`+item+`]}`), want: 200},
+	}
+	for _, m := range holdModes {
+		t.Run(m.name, func(t *testing.T) {
+			each(t, func(t *testing.T, g guest) {
+				e := schemaEnvoy(t, g, m.hold, false)
+				runTable(t, e, cases)
+				if got := metric(t, e, "apiguard.denied."+string(override)); got != 3 {
+					t.Errorf("denied.%s = %d, want 3", override, got)
+				}
+			})
+		})
+	}
+}
+
 // TestSchema_validationDetails: with errors.validation_details a schema
 // refusal lists its first ten violations (pointer and keyword, never a
 // value; readOnly, undeclared and case variants alike as not-allowed);

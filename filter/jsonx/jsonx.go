@@ -105,6 +105,14 @@ func (v *Validator) Validate(data []byte, lim Limits) error {
 	return err
 }
 
+// TopLevelKeys and TopLevelKey read the names of the top-level object's
+// members of the document Validate or Parse accepted last, as the
+// scanner's methods of those names do: without a second walk.
+func (v *Validator) TopLevelKeys() int { return v.s.TopLevelKeys() }
+
+// TopLevelKey: see TopLevelKeys.
+func (v *Validator) TopLevelKey(i int, data []byte) []byte { return v.s.TopLevelKey(i, data) }
+
 // Parse validates data exactly as Validate does and returns its tree. The
 // tree does not alias data: strings are copied (one copy of the input is
 // shared by all unescaped strings, keys and numbers).

@@ -206,14 +206,51 @@ func (s *Scanner) sameKey(j int, key []byte) string {
 	return ReasonDuplicateKeyCase
 }
 
-// closeObject removes the keys of the closing object f.
+// closeObject removes the keys of the closing object f. The top-level
+// object's entries stay in the array for TopLevelKeys: nothing can follow
+// that object, so no later key overwrites them before the next Reset.
 func (s *Scanner) closeObject(f *frame) {
 	if f.indexed {
 		for j := f.base; j < len(s.keys); j++ {
 			s.tableDelete(j)
 		}
 	}
+	if len(s.stack) == 1 {
+		s.top = s.keys[:len(s.keys):len(s.keys)]
+	}
 	s.keys = s.keys[:f.base]
+}
+
+// Release drops the scanner's references to the document, as Reset(nil)
+// does, but keeps what TopLevelKeys reports: a pooled scanner then holds
+// no body, and its caller can still read the accepted document's
+// top-level names.
+func (s *Scanner) Release() { s.release() }
+
+// TopLevelKeys is the number of members of the top-level object of the
+// document the scanner accepted last (Next returned TokenEnd): 0 when the
+// top-level value is not an object, after a refusal and after Reset. The
+// walk that accepted the document recorded the names' spans for its
+// duplicate check, so reading them walks nothing again.
+func (s *Scanner) TopLevelKeys() int {
+	if s.state != stDone {
+		return 0
+	}
+	return len(s.top)
+}
+
+// TopLevelKey is the name of the i-th member (0 ≤ i < TopLevelKeys()) of
+// that object, unescaped; data must be the document (the scanner may have
+// released it). The slice aliases data or scratch memory and is valid
+// until the next call.
+func (s *Scanner) TopLevelKey(i int, data []byte) []byte {
+	e := s.top[i]
+	key := data[e.start+1 : e.end-1]
+	if bytes.IndexByte(key, '\\') >= 0 {
+		s.keyBuf = AppendUnquoted(s.keyBuf[:0], key)
+		key = s.keyBuf
+	}
+	return key
 }
 
 // ensureTable makes room for live entries at a load factor of at most 1/2,

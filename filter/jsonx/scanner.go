@@ -81,6 +81,7 @@ type Scanner struct {
 
 	// duplicate-key index, see keys.go
 	keys      []keyEntry
+	top       []keyEntry // the top-level object's keys once it closed (TopLevelKeys)
 	table     []int32
 	tableLive int
 	cmpBuf    []byte
@@ -113,6 +114,7 @@ func (s *Scanner) Reset(data []byte, lim Limits) {
 	s.key = nil
 	s.esc = false
 	s.member = -1
+	s.top = nil
 	s.resetKeys()
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/apiguard/apiguard/filter/config"
 	"github.com/apiguard/apiguard/filter/jsonx"
+	"github.com/apiguard/apiguard/filter/problem"
 )
 
 // Failure says why a request failed a check of this package. Its String is
@@ -149,8 +150,9 @@ func typeAllows(t config.JSONType, k uint8) bool {
 // jsonx validator and scanner, the `fields` match state) across calls, so a
 // warm Checker allocates nothing. It is not safe for concurrent use.
 type Checker struct {
-	v jsonx.Validator
-	s jsonx.Scanner
+	v       jsonx.Validator
+	s       jsonx.Scanner
+	scanned bool // the last Check walked with s (fields rules), not v
 
 	// masks holds, for each depth d in 1..maxLen, the set of `fields`
 	// rules (one bit each, words per depth) whose first d-1 path segments
@@ -195,6 +197,7 @@ func KeyCaseOf(j *config.JSONRules) KeyCase {
 // depths the rules reach are compared.
 func (c *Checker) Check(body []byte, lim jsonx.Limits, fields []config.FieldRule, keys KeyCase) Failure {
 	fold := keys != KeysExact
+	c.scanned = len(fields) > 0
 	if len(fields) == 0 {
 		c.v.FoldDuplicates = fold
 		return fromError(c.v.Validate(body, lim))
@@ -206,8 +209,8 @@ func (c *Checker) Check(body []byte, lim jsonx.Limits, fields []config.FieldRule
 func (c *Checker) checkFields(body []byte, lim jsonx.Limits, fields []config.FieldRule) Failure {
 	f := c.walkFields(body, lim, fields)
 	// Drop the scanner's reference to the body: a pooled Checker must not
-	// keep a request body alive.
-	c.s.Reset(nil, jsonx.Limits{})
+	// keep a request body alive (the record TopLevelKeys reads stays).
+	c.s.Release()
 	return f
 }
 
@@ -341,7 +344,40 @@ func grow(s []uint64, n int) []uint64 {
 	return s[:n]
 }
 
+// TopLevelKeys and TopLevelKey read the top-level member names of the body
+// the last Check accepted, from the record of the walk that checked it
+// (jsonx.Scanner.TopLevelKeys).
+func (c *Checker) TopLevelKeys() int {
+	if c.scanned {
+		return c.s.TopLevelKeys()
+	}
+	return c.v.TopLevelKeys()
+}
+
+// TopLevelKey: see TopLevelKeys.
+func (c *Checker) TopLevelKey(i int, data []byte) []byte {
+	if c.scanned {
+		return c.s.TopLevelKey(i, data)
+	}
+	return c.v.TopLevelKey(i, data)
+}
+
 var checkers = sync.Pool{New: func() any { return new(Checker) }}
+
+// checkJSON runs CheckBody's checks and then, from the same walk's record,
+// the checks of the body's top-level members (topLevelReason), with a
+// pooled Checker: the reason of the first failure, or "".
+func checkJSON(body []byte, lim jsonx.Limits, fields []config.FieldRule, keys KeyCase, query string) problem.Reason {
+	c := checkers.Get().(*Checker)
+	r := problem.Reason("")
+	if f := c.Check(body, lim, fields, keys); f != OK {
+		r = problem.Reason(f.String())
+	} else {
+		r = topLevelReason(c, body, query)
+	}
+	checkers.Put(c)
+	return r
+}
 
 // CheckBody is Checker.Check with a pooled Checker.
 func CheckBody(body []byte, lim jsonx.Limits, fields []config.FieldRule, keys KeyCase) Failure {

@@ -143,29 +143,19 @@ func (b *Body) CheckContent(cfg *config.RoutePolicy, bs *BodySchema, query strin
 			}
 			break
 		}
+		var r problem.Reason
 		if bs != nil {
-			f, d := bs.Check(body, details)
-			if f == JSONSchema || f == JSONSchemaNotAllowed {
-				violations = d
-			}
-			if f != OK {
-				return "", problem.Reason(f.String()), violations
-			}
-		} else if f := CheckBody(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON)); f != OK {
-			return "", problem.Reason(f.String()), nil
+			r, violations = bs.checkContent(body, query, details)
+		} else {
+			r = checkJSON(body, j.JSON.Limits(), j.JSON.Fields, KeyCaseOf(j.JSON), query)
 		}
-		if jsonMethodOverride(body) {
-			return "", problem.ReasonMethodOverride, nil
-		}
-		if jsonQueryShadow(query, body) {
-			return "", problem.ReasonJSONQueryShadow, nil
+		if r != "" {
+			return "", r, violations
 		}
 	case len(body) > 0 && (cfg.ReadsRequestBody() || b.JSON):
-		if f := CheckBody(body, jsonx.Limits{}, nil, KeysFold); f != OK {
-			return "", problem.Reason(f.String()), nil
-		}
-		if jsonMethodOverride(body) {
-			return "", problem.ReasonMethodOverride, nil
+		// Well-formedness only; no query shadows off a request.json route.
+		if r := checkJSON(body, jsonx.Limits{}, nil, KeysFold, ""); r != "" {
+			return "", r, nil
 		}
 	}
 	if !b.Form && !b.Multipart && !b.JSON {
@@ -202,84 +192,53 @@ func formFieldsAfterFirst(form string) bool {
 	return false
 }
 
-// jsonMethodOverride reports whether a well-formed JSON body's top-level
-// object has a member named `_method` (unescaped, letter case aside:
-// jsonx.EqualFold). Laravel reads a JSON body into the request's parameter
-// bag, and Symfony's getMethod() (which Laravel's kernel enables) takes a
-// POST's method from its `_method`, as Rack does from a form's, so such a
-// member would move the request to a method the route match never saw.
-// Bodies that cannot name it (no "ethod" in any letter case and no escape)
-// are not walked.
-func jsonMethodOverride(body []byte) bool {
-	found := false
-	if mayNameMethod(body) {
-		eachTopLevelKey(body, func(k []byte) bool {
-			// No rune outside ASCII folds to a letter of `_method`, so a
-			// match has its seven bytes.
-			found = len(k) == len(MethodParam[0]) && jsonx.EqualFold(string(k), MethodParam[0])
-			return !found
-		})
-	}
-	return found
+// topLevel is a walk's record of the top-level member names of the body
+// it accepted (jsonx.Scanner.TopLevelKeys): the checks below read them
+// without walking the body again.
+type topLevel interface {
+	TopLevelKeys() int
+	TopLevelKey(i int, data []byte) []byte
 }
 
-// jsonQueryShadow reports whether a parameter of query (the raw query
-// string) is named like a top-level member of the well-formed JSON body
-// body, under the one name comparison (httpx.FindQueryParam: `QTY`,
-// `+qty`, `qty[]`, `items[][qty]` all name `qty` or `items` to some
-// framework). Rails' params merges the query over the body (query wins),
-// and Express apps often spread one over the other, so /orders?qty=-5
-// with {"qty":1} would reach the upstream as -5 while only the body was
-// checked. Only requests with a query string are walked; the body's keys
-// are normalised once each.
-func jsonQueryShadow(query string, body []byte) bool {
+// topLevelReason is the refusal a well-formed JSON body's top-level members
+// call for, read from the walk that accepted it; "" when none:
+//
+//   - a member named `_method` (unescaped, letter case aside:
+//     jsonx.EqualFold): Laravel reads a JSON body into the request's
+//     parameter bag, and Symfony's getMethod() (which Laravel's kernel
+//     enables) takes a POST's method from its `_method`, as Rack does from
+//     a form's, so such a member would move the request to a method the
+//     route match never saw (ReasonMethodOverride, before any shadow);
+//   - with a query string (query, raw), a parameter named like a member,
+//     under the one name comparison (httpx.FindQueryParam: `QTY`, `+qty`,
+//     `qty[]`, `items[][qty]` all name `qty` or `items` to some framework):
+//     Rails' params merges the query over the body (query wins), and
+//     Express apps often spread one over the other, so /orders?qty=-5 with
+//     {"qty":1} would reach the upstream as -5 while only the body was
+//     checked (ReasonJSONQueryShadow). The body's keys are normalised once
+//     each, and only when there is a query string.
+func topLevelReason(walk topLevel, body []byte, query string) problem.Reason {
+	n := walk.TopLevelKeys()
+	for i := range n {
+		// No rune outside ASCII folds to a letter of `_method`, so a match
+		// has its seven bytes.
+		if k := walk.TopLevelKey(i, body); len(k) == len(MethodParam[0]) && jsonx.EqualFold(string(k), MethodParam[0]) {
+			return problem.ReasonMethodOverride
+		}
+	}
 	if query == "" {
-		return false
+		return ""
 	}
 	var names []string
-	eachTopLevelKey(body, func(k []byte) bool {
-		if n := httpx.NormalizeQueryName(string(k)); n != "" {
-			names = append(names, n)
-		}
-		return true
-	})
-	return httpx.FindQueryParam(query, names) >= 0
-}
-
-// eachTopLevelKey calls f with the unescaped name of each member of a
-// well-formed JSON body's top-level object, in order, until f returns
-// false (nothing for any other top-level value). The slice is valid
-// during the call only. It walks with a pooled Checker's scanner.
-func eachTopLevelKey(body []byte, f func(key []byte) bool) {
-	c := checkers.Get().(*Checker)
-	defer checkers.Put(c)
-	s := &c.s
-	s.FoldDuplicates = false // the body checks have judged its keys
-	s.Reset(body, jsonx.Limits{})
-	defer s.Reset(nil, jsonx.Limits{})
-	for {
-		tok, err := s.NextIn(keysOnly, nil)
-		if err != nil || tok.Kind == jsonx.TokenEnd {
-			return
-		}
-		if tok.Kind == jsonx.TokenKey && s.Depth() == 1 && !f(s.Key()) {
-			return
+	for i := range n {
+		if name := httpx.NormalizeQueryName(string(walk.TopLevelKey(i, body))); name != "" {
+			names = append(names, name)
 		}
 	}
-}
-
-// mayNameMethod is jsonMethodOverride's pre-filter: a key that unescapes
-// to `_method` holds "ethod" in some letter case or a backslash escape.
-func mayNameMethod(body []byte) bool {
-	for i := 0; i < len(body); i++ {
-		switch c := body[i]; {
-		case c == '\\':
-			return true
-		case c|0x20 == 'e' && i+5 <= len(body) && httpx.EqualFoldLower(string(body[i:i+5]), "ethod"):
-			return true
-		}
+	if httpx.FindQueryParam(query, names) >= 0 {
+		return problem.ReasonJSONQueryShadow
 	}
-	return false
+	return ""
 }
 
 // formUnsafe reports whether a field name of the body read as a form holds

@@ -1,6 +1,7 @@
 package reqcheck
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -298,18 +299,54 @@ func TestHygiene_stripSpellings(t *testing.T) {
 	}
 }
 
-// TestJSONMethodOverride_eNearTheEnd: the `_method` pre-filter's
-// five-byte look-ahead stays inside the body when an e or E is among its
-// last four bytes (bodies whose capacity is their length, so reading past
-// the end panics instead of reading spare room).
-func TestJSONMethodOverride_eNearTheEnd(t *testing.T) {
-	jsonRoute := &config.RoutePolicy{Request: &config.Request{JSON: &config.JSONRules{}}}
-	for _, body := range []string{`{"a":true}`, `{"a":"E"}`, `{"a":"ethod"}`, `{"a":"xe"}`} {
-		b := []byte(body)
-		b = b[:len(b):len(b)]
-		var bc Body
-		if _, reason, _ := bc.CheckContent(jsonRoute, nil, "", b, nil); reason != "" {
-			t.Errorf("%s: refused (%s)", body, reason)
+// TestBody_topLevelMembersFromEveryWalk: `_method` and query shadows are
+// judged on the top-level names recorded by whichever walk accepted the
+// body (jsonx's Validate on a route with limits only, its scanner with
+// fields rules, the schema walk with or without them): the same verdicts
+// everywhere, names after nested members and in indexed objects (over 16
+// members) included, nested ones ignored.
+func TestBody_topLevelMembersFromEveryWalk(t *testing.T) {
+	var wide strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&wide, `"m%d":{"n":[{"_method":1}]},`, i)
+	}
+	allow := config.JSONRules{Undeclared: config.UndeclaredAllow}
+	fields := []config.FieldRule{{Path: []string{"items"}, PathName: "items", Type: config.TypeArray, Required: true}}
+	withFields := allow
+	withFields.Fields = fields
+	lim := config.JSONRules{MaxDepth: 32, MaxKeys: 1000, MaxArrayItems: 1000, MaxStringBytes: 65536}
+	limFields := lim
+	limFields.Fields = fields
+	walks := []struct {
+		name string
+		j    config.JSONRules
+		bs   *BodySchema
+	}{
+		{"limits", lim, nil},
+		{"fields", limFields, nil},
+		{"schema", allow, bodySchema(t, "OrderCreate", allow)},
+		{"schema and fields", withFields, bodySchema(t, "OrderCreate", withFields)},
+	}
+	for _, c := range []struct {
+		name, query, body string
+		want              problem.Reason
+	}{
+		{"plain", "", `{"customer_id":"a","items":[]}`, ""},
+		{"_method last, after nested members", "", `{"items":[{"sku":"AB-1","qty":1,"_method":"x"}],"_method":"DELETE"}`, problem.ReasonMethodOverride},
+		{"_METHOD escaped", "", `{"items":[],"\u005fMETH\u006fd":"PUT"}`, problem.ReasonMethodOverride},
+		{"_method in an indexed object", "", `{` + wide.String() + `"items":[],"_method":"PUT"}`, problem.ReasonMethodOverride},
+		{"nested _method only", "", `{` + wide.String() + `"items":[]}`, ""},
+		{"query shadow", "page=1&Customer.ID=b", `{"customer_id":"a","items":[]}`, problem.ReasonJSONQueryShadow},
+		{"query shadow of an escaped name", "role=admin", `{"r\u006fle":"user","items":[]}`, problem.ReasonJSONQueryShadow},
+		{"_method before a shadow", "items=1", `{"items":[],"_method":"PUT"}`, problem.ReasonMethodOverride},
+		{"query naming a nested member", "sku=x", `{"items":[{"sku":"AB-1","qty":1}]}`, ""},
+	} {
+		for _, w := range walks {
+			cfg := &config.RoutePolicy{Request: &config.Request{JSON: &w.j}}
+			var b Body
+			if _, reason, _ := b.CheckContent(cfg, w.bs, c.query, []byte(c.body), nil); reason != c.want {
+				t.Errorf("%s, %s walk: %q, want %q", c.name, w.name, reason, c.want)
+			}
 		}
 	}
 }

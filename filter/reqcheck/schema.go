@@ -53,9 +53,29 @@ var validators = sync.Pool{New: func() any { return new(schema.Validator) }}
 // receives the violations (at most schema.MaxViolations, pointer and rule,
 // never a value), appended to details[:0].
 func (b *BodySchema) Check(body []byte, details []problem.Violation) (Failure, []problem.Violation) {
+	f, _, details := b.check(body, "", details)
+	return f, details
+}
+
+// checkContent is Check as CheckContent needs it: the failure as a
+// reason, and on a body that passes, the checks of its top-level members
+// (topLevelReason) read from the schema walk's record.
+func (b *BodySchema) checkContent(body []byte, query string, details []problem.Violation) (problem.Reason, []problem.Violation) {
+	f, r, details := b.check(body, query, details)
+	if f != OK {
+		r = problem.Reason(f.String())
+	}
+	if f != JSONSchema && f != JSONSchemaNotAllowed {
+		details = nil
+	}
+	return r, details
+}
+
+// check is Check, and on a body that passes, topLevelReason (r).
+func (b *BodySchema) check(body []byte, query string, details []problem.Violation) (f Failure, r problem.Reason, _ []problem.Violation) {
 	v := validators.Get().(*schema.Validator)
 	res, err := v.Validate(b.sc, body, b.opts)
-	f := OK
+	f = OK
 	switch {
 	case err != nil:
 		f = fromError(err)
@@ -73,14 +93,17 @@ func (b *BodySchema) Check(body []byte, details []problem.Violation) (Failure, [
 			}
 		}
 	}
-	if v.ScratchBytes() <= maxPooledScratch {
-		validators.Put(v)
-	}
 	if f == OK && len(b.fields) > 0 {
 		// The walk has checked the JSON rules: only the fields matter now.
 		f = CheckBody(body, b.opts.Limits, b.fields, keyCase(b.opts.FoldDuplicates))
 	}
-	return f, details
+	if f == OK {
+		r = topLevelReason(v, body, query)
+	}
+	if v.ScratchBytes() <= maxPooledScratch {
+		validators.Put(v)
+	}
+	return f, r, details
 }
 
 func keyCase(fold bool) KeyCase {

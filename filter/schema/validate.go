@@ -255,6 +255,15 @@ func (v *Validator) ScratchBytes() int {
 		cap(v.tab)*4 + cap(v.str) + cap(v.buf) + cap(v.drops)*16 + cap(v.objStack)*20
 }
 
+// TopLevelKeys and TopLevelKey read the unescaped names of the top-level
+// object's members of the body the last Validate walked to its end
+// (jsonx.Scanner's methods of those names: the walk's own record, no
+// second walk).
+func (v *Validator) TopLevelKeys() int { return v.s.TopLevelKeys() }
+
+// TopLevelKey: see TopLevelKeys; data is that body.
+func (v *Validator) TopLevelKey(i int, data []byte) []byte { return v.s.TopLevelKey(i, data) }
+
 // Steps is the work the last Validate did: activations, edges, members
 // looked up and places visited. Tests bound it to show the cost stays
 // linear whatever the combinators do.
@@ -291,7 +300,7 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 	s.FoldDuplicates = o.FoldDuplicates
 	s.Reset(data, o.Limits)
 	defer func() {
-		s.Reset(nil, jsonx.Limits{})
+		s.Release() // keeps the record TopLevelKeys reads
 		v.data = nil
 	}()
 	v.entBuf = append(v.entBuf[:0], pend{node: sc.root, from: -1, kind: eRoot, cert: true})
