@@ -111,6 +111,7 @@ type node struct {
 	// unconditionally; closure then lists those nodes, itself first.
 	pure    bool
 	closure []int32
+	check   int32  // the closure's one node that is not trivial; -1: none or several
 	cflags  uint32 // the flags of the closure's nodes, or-ed
 	plan    *plan  // pure nodes: the closure's member and item rules, merged
 }

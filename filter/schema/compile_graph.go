@@ -253,6 +253,7 @@ func (c *compiler) closures() {
 	seen := make([]int32, len(nodes))
 	for i := range seen {
 		seen[i] = -1
+		nodes[i].check = -1
 	}
 	for _, i := range c.order { // children first
 		n := &nodes[i]
@@ -280,8 +281,16 @@ func (c *compiler) closures() {
 		}
 		total += len(cl)
 		n.pure, n.closure = true, cl
+		checks := 0
 		for _, m := range cl {
 			n.cflags |= nodes[m].flags
+			if nodes[m].flags&nfTrivial == 0 {
+				n.check = m
+				checks++
+			}
+		}
+		if checks != 1 {
+			n.check = -1
 		}
 	}
 }

@@ -93,6 +93,7 @@ const lazyLoc = -2
 type laterLoc struct {
 	start, end, index int32
 	at                int32 // its place once recorded, -1 before
+	member            bool  // its key is the scanner's (Scanner.MemberKey), not the frame's
 }
 
 // laterLoc records the place of Validator.later (once) and returns it.
@@ -105,6 +106,10 @@ func (v *Validator) laterLoc() int32 {
 	l := loc{start: w.start, end: w.end, keyStart: -1, keyEnd: -1, parent: f.loc, index: w.index}
 	if f.isObj {
 		l.keyStart, l.keyEnd, l.keyEsc = f.keyStart, f.keyEnd, f.keyEsc
+		if w.member {
+			key, _, esc := v.s.MemberKey()
+			l.keyStart, l.keyEnd, l.keyEsc = int32(key.Start), int32(key.End), esc
+		}
 		l.flags = lfDeclaredProp
 	}
 	w.at = int32(len(v.locs))

@@ -109,9 +109,8 @@ func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
 	}
 	v.steps++ // one place, no lookup
 	if pn.types&bit == 0 {
-		key, _, esc := v.s.MemberKey()
-		f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
-		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1}
+		// The key is read only if a check fails (laterLoc).
+		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1, member: true}
 		v.scalarClosure(&v.nodes[pn.fast], tok, lazyLoc)
 	}
 	return true
@@ -147,6 +146,13 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 // scalarClosure applies the closure of the pure node n to a scalar token
 // at li (lazyLoc: the place of Validator.later).
 func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
+	if n.check >= 0 {
+		// One node checks anything: no loop (a type-only node whose
+		// type the value has finds nothing either).
+		v.checkScalar(&v.nodes[n.check], tok, -1, li)
+		v.steps += len(n.closure)
+		return
+	}
 	bit := tokTypeBit[tok.Kind]
 	for _, ni := range n.closure {
 		cn := &v.nodes[ni]
