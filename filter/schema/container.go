@@ -86,7 +86,8 @@ func (v *Validator) selectBranch(li int32, val []byte) {
 }
 
 func (v *Validator) closeContainer(tok jsonx.Token) {
-	f := v.frames[len(v.frames)-1]
+	// Popped, the frame stays in place until the next push: no copy.
+	f := &v.frames[len(v.frames)-1]
 	v.frames = v.frames[:len(v.frames)-1]
 	count, tally := v.s.Closed()
 	f.count = int32(count)
@@ -99,15 +100,20 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 			h = arrayEnd(f.hacc, int(f.count))
 		}
 	}
-	if f.plan != nil {
+	if p := f.plan; p != nil {
 		v.locs[f.loc].end = int32(tok.End)
-		v.closePlan(&f, h)
+		if p.counts || f.needHash {
+			v.closePlan(f, h)
+		} else if f.isObj && f.req < p.nReq[v.mode] {
+			// A plan that counts nothing checks only the required tally.
+			v.failAt(-1, f.loc, rRequired)
+		}
 	} else if f.loc >= 0 {
 		v.locs[f.loc].end = int32(tok.End)
 		if f.needHash {
 			v.containerEnum(f.loc, h)
 		}
-		v.finishLoc(f.loc, &f)
+		v.finishLoc(f.loc, f)
 	}
 	v.itemEnts = v.itemEnts[:f.ieA]
 	v.hs = v.hs[:f.hbase]
@@ -381,17 +387,14 @@ func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) 
 	return nil
 }
 
-// closePlan ends an unconditional container: each node's count, unique
-// and enum checks, and the merged required names.
+// closePlan ends an unconditional container whose plan counts or which
+// is hashed: each node's count, unique and enum checks, and the merged
+// required names.
 func (v *Validator) closePlan(f *frame, h uint64) {
 	li := f.loc
 	c := int64(f.count)
 	var canon []byte
-	nodes := f.plan.nodes
-	if !f.plan.counts && !f.needHash {
-		nodes = nil
-	}
-	for _, ni := range nodes {
+	for _, ni := range f.plan.nodes {
 		n := &v.nodes[ni]
 		if n.flags&nfFalse != 0 {
 			continue
