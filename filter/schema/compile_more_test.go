@@ -146,3 +146,32 @@ func TestSchema_isZero(t *testing.T) {
 		t.Error("a looked-up Schema is zero")
 	}
 }
+
+// node.check, the one node of a pure node's closure that checks anything
+// (scalarClosure calls it without a loop): itself, a $ref's target, none
+// when several or no node checks, none for a node that is not pure.
+func TestCompile_singleCheckNode(t *testing.T) {
+	set := mustSet(t, `{
+	 "One": {"type": "string", "maxLength": 3},
+	 "Ref": {"$ref": "#/schemas/One"},
+	 "Two": {"allOf": [{"type": "string"}, {"maxLength": 3}]},
+	 "RefAndOwn": {"$ref": "#/schemas/One", "minLength": 1},
+	 "None": {},
+	 "Trivial": {"allOf": [{}, {"$ref": "#/schemas/None"}]},
+	 "Any": {"anyOf": [{"type": "string"}]}
+	}`)
+	root := func(name string) int32 { return mustSchema(t, set, name).root }
+	want := map[string]int32{"One": root("One"), "Ref": root("One"), "Two": -1, "RefAndOwn": -1,
+		"None": -1, "Trivial": -1, "Any": -1}
+	for name, w := range want {
+		n := &set.nodes[root(name)]
+		if n.check != w {
+			t.Errorf("%s: check %d, want %d", name, n.check, w)
+		}
+	}
+	for i := range set.nodes {
+		if n := &set.nodes[i]; !n.pure && n.check != -1 {
+			t.Errorf("node %d is not pure and has check %d", i, n.check)
+		}
+	}
+}

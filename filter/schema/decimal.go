@@ -312,10 +312,10 @@ func (c *compiler) intBounds() {
 		has := n.types&(tNumber|tInteger) == tInteger
 		if m := n.multipleOf; m != nil {
 			switch x, isInt := m.d.int64(); {
-			case isInt:
-				n.mulInt = x
 			case m.small == 1 && m.q < 0:
 				n.mulFrac = -m.q
+			case isInt:
+				n.mulInt = x
 			default:
 				continue
 			}

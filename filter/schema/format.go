@@ -415,14 +415,13 @@ func isEmail(s []byte) bool {
 			i = j + 1
 		}
 	}
+	// A quoted local part (or nothing): the last '@' ends it, and it
+	// holds at least its two quotes.
 	at := lastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+	if at < 2 || at == len(s)-1 || s[at-1] != '"' {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
-	if len(local) < 2 || local[len(local)-1] != '"' {
-		return false
-	}
 	for i := 1; i < len(local)-1; i++ {
 		c := local[i]
 		switch {
