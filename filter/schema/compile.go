@@ -48,6 +48,7 @@ const (
 	nfEnum                            // an enum keyword (enum may be empty)
 	nfTypeOnly                        // type is its only check on a scalar
 	nfIntBounds                       // numbers: numParts decides every check (node.iMin…, mulInt, mulFrac)
+	nfStrLen                          // strings: minLength and maxLength are its only checks (and type, which allows strings)
 )
 
 // Edge kinds: entry edges carry a schema into a member or item; in-place

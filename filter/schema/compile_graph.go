@@ -234,6 +234,10 @@ func (c *compiler) finish() {
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil {
 			n.flags |= nfTypeOnly
 		}
+		if n.flags&(nfFalse|nfEnum|nfConst) == 0 && n.format == fmtNone && n.pattern == nil &&
+			(n.types == 0 || n.types&tString != 0) {
+			n.flags |= nfStrLen
+		}
 		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum|nfConst) == 0 && n.types == 0 && n.format == fmtNone &&
 			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil {

@@ -175,3 +175,23 @@ func TestCompile_singleCheckNode(t *testing.T) {
 		}
 	}
 }
+
+// nfStrLen: the nodes whose only checks on a string are minLength and
+// maxLength (memberScalar then decides a string in bounds by its length).
+func TestCompile_stringLengthOnlyNodes(t *testing.T) {
+	cases := []struct {
+		schema string
+		want   bool
+	}{
+		{`{"maxLength": 3}`, true}, {`{"type": "string"}`, true}, {`{"type": ["integer", "string"]}`, true},
+		{`{"minLength": 1, "minimum": 3}`, true}, {`{}`, true},
+		{`{"type": "integer", "maxLength": 3}`, false}, {`{"pattern": "a"}`, false}, {`{"format": "email"}`, false},
+		{`{"enum": ["a"]}`, false}, {`{"const": "a"}`, false}, {`false`, false},
+	}
+	for _, tc := range cases {
+		n := &mustSet(t, `{"S": `+tc.schema+`}`).nodes[0]
+		if got := n.flags&nfStrLen != 0; got != tc.want {
+			t.Errorf("%s: length only %v, want %v", tc.schema, got, tc.want)
+		}
+	}
+}

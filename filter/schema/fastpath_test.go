@@ -16,7 +16,9 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 	 "Ints": {"items": {"type": "integer"}},
 	 "Req": {"properties": {"name": {"type": "string"}}, "required": ["NAME"]},
 	 "MinItems": {"items": {"minimum": 1}},
-	 "MinMember": {"properties": {"m": {"minimum": 1}}}
+	 "MinMember": {"properties": {"m": {"minimum": 1}}},
+	 "StrLen": {"properties": {"m": {"maxLength": 3, "minimum": 10}, "p": {"maxLength": 5, "pattern": "^a+$"},
+	   "l": {"minLength": 2, "maxLength": 3}, "e": {"maxLength": 30, "format": "email"}, "c": {"maxLength": 3, "const": "ab"}}}
 	}`)
 	runEvalCases(t, set, []evalCase{
 		{"first name, plan", "Both", `{"o":{"x":1}}`, Options{}, ""},
@@ -34,6 +36,19 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 		{"container item, number-only schema, failing", "MinItems", `[{"a":0},0]`, Options{AllowUndeclared: true}, "/1 minimum"},
 		{"container member, number-only schema", "MinMember", `{"m":{"k":0}}`, Options{AllowUndeclared: true}, ""},
 		{"container member, number-only schema, array", "MinMember", `{"m":[0]}`, Options{AllowUndeclared: true}, ""},
+		// A string member whose length alone shows it valid (nfStrLen)
+		// needs no call; anything else is checked whole.
+		{"length-only, number", "StrLen", `{"m":5}`, Options{}, "/m minimum"},
+		{"length-only, number in bounds", "StrLen", `{"m":50}`, Options{}, ""},
+		{"length-only, string in bounds", "StrLen", `{"m":"abc"}`, Options{}, ""},
+		{"length-only, string too long", "StrLen", `{"m":"abcd"}`, Options{}, "/m maxLength"},
+		{"pattern in bounds", "StrLen", `{"p":"abc"}`, Options{}, "/p pattern"},
+		{"pattern in bounds, matching", "StrLen", `{"p":"aaa"}`, Options{}, ""},
+		{"format in bounds", "StrLen", `{"e":"x"}`, Options{}, "/e format"},
+		{"const in bounds", "StrLen", `{"c":"abc"}`, Options{}, "/c const"},
+		{"min length, short", "StrLen", `{"l":"a"}`, Options{}, "/l minLength"},
+		{"min length, escapes counted", "StrLen", `{"l":"\u00e9\u00e9"}`, Options{}, ""},
+		{"max length, escapes counted", "StrLen", `{"l":"\u00e9\u00e9\u00e9\u00e9"}`, Options{}, "/l maxLength"},
 		{"required-only name, case variant", "Req", `{"NAME":"x"}`, Options{}, "/NAME not-allowed"},
 		{"required-only name, exact", "Req", `{"name":"x","NAME":"y"}`, Options{}, "/NAME not-allowed"},
 	})

@@ -52,6 +52,16 @@ func (v *Validator) intNumber(n *node, s int64, fs, fd int, ai, li int32) {
 	}
 }
 
+// strLenOK reports whether the string token's length lies within n's
+// minLength and maxLength whatever its escapes: the bytes between the
+// quotes bound the characters, at most one per byte, at least one per
+// twelve (a surrogate pair's escapes). A length between the bounds needs
+// no decoding.
+func strLenOK(n *node, tok jsonx.Token) bool {
+	raw := int64(tok.End - tok.Start - 2)
+	return (n.minLen < 0 || (raw+11)/12 >= n.minLen) && (n.maxLen < 0 || raw <= n.maxLen)
+}
+
 // strVal returns the decoded string of the current string token.
 func (v *Validator) strVal(tok jsonx.Token) []byte {
 	raw := v.data[tok.Start+1 : tok.End-1]
@@ -149,11 +159,7 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 	}
 	switch tok.Kind {
 	case jsonx.TokenString:
-		// The bytes between the quotes bound the characters: at most one
-		// per byte, at least one per twelve (a surrogate pair's escapes).
-		// A length between the bounds needs no decoding.
-		raw := int64(tok.End - tok.Start - 2)
-		inBounds := (n.minLen < 0 || (raw+11)/12 >= n.minLen) && (n.maxLen < 0 || raw <= n.maxLen)
+		inBounds := strLenOK(n, tok)
 		if inBounds && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
 			return
 		}

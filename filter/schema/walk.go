@@ -109,9 +109,23 @@ func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
 	}
 	v.steps++ // one place, no lookup
 	if pn.types&bit == 0 {
+		n := &v.nodes[pn.fast]
 		// The key is read only if a check fails (laterLoc).
-		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1, member: true}
-		v.scalarClosure(&v.nodes[pn.fast], tok, lazyLoc)
+		later := laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1, member: true}
+		if c := n.check; c >= 0 {
+			// scalarClosure's one check, inline; a string whose length
+			// alone shows it valid needs no call.
+			v.steps += len(n.closure)
+			cn := &v.nodes[c]
+			if bit == tString && cn.flags&nfStrLen != 0 && strLenOK(cn, tok) {
+				return true
+			}
+			v.later = later
+			v.checkScalar(cn, tok, -1, lazyLoc)
+			return true
+		}
+		v.later = later
+		v.scalarClosure(n, tok, lazyLoc)
 	}
 	return true
 }
