@@ -92,6 +92,17 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 	count, tally := v.s.Closed()
 	f.count = int32(count)
 	f.req += int32(tally)
+	if p := f.plan; p != nil && !p.counts && !f.needHash {
+		// A plan that counts nothing, unhashed: only the required tally.
+		// Nothing to unwind: a plan's frame has no item entries, one
+		// whose children report no hash holds none of theirs, and a
+		// parent that wants hashes would have made this one hashed.
+		v.locs[f.loc].end = int32(tok.End)
+		if f.isObj && f.req < p.nReq[v.mode] {
+			v.failAt(-1, f.loc, rRequired)
+		}
+		return
+	}
 	var h uint64
 	if f.needHash {
 		if f.isObj {
@@ -100,14 +111,9 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 			h = arrayEnd(f.hacc, int(f.count))
 		}
 	}
-	if p := f.plan; p != nil {
+	if f.plan != nil {
 		v.locs[f.loc].end = int32(tok.End)
-		if p.counts || f.needHash {
-			v.closePlan(f, h)
-		} else if f.isObj && f.req < p.nReq[v.mode] {
-			// A plan that counts nothing checks only the required tally.
-			v.failAt(-1, f.loc, rRequired)
-		}
+		v.closePlan(f, h)
 	} else if f.loc >= 0 {
 		v.locs[f.loc].end = int32(tok.End)
 		if f.needHash {
