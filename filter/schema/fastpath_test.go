@@ -18,7 +18,12 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 	 "MinItems": {"items": {"minimum": 1}},
 	 "MinMember": {"properties": {"m": {"minimum": 1}}},
 	 "StrLen": {"properties": {"m": {"maxLength": 3, "minimum": 10}, "p": {"maxLength": 5, "pattern": "^a+$"},
-	   "l": {"minLength": 2, "maxLength": 3}, "e": {"maxLength": 30, "format": "email"}, "c": {"maxLength": 3, "const": "ab"}}}
+	   "l": {"minLength": 2, "maxLength": 3}, "e": {"maxLength": 30, "format": "email"}, "c": {"maxLength": 3, "const": "ab"}}},
+	 "Open": {"properties": {"o": {"type": "object", "properties": {"x": {}}},
+	   "u": {"type": "array", "uniqueItems": true, "items": {}},
+	   "b": {"properties": {"x": {}}, "items": {}, "uniqueItems": true},
+	   "e": {"enum": [{"x": 1}], "properties": {"x": {}}},
+	   "n": {"maxItems": 1, "items": {"type": "integer"}}}}
 	}`)
 	runEvalCases(t, set, []evalCase{
 		{"first name, plan", "Both", `{"o":{"x":1}}`, Options{}, ""},
@@ -49,6 +54,19 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 		{"min length, short", "StrLen", `{"l":"a"}`, Options{}, "/l minLength"},
 		{"min length, escapes counted", "StrLen", `{"l":"\u00e9\u00e9"}`, Options{}, ""},
 		{"max length, escapes counted", "StrLen", `{"l":"\u00e9\u00e9\u00e9\u00e9"}`, Options{}, "/l maxLength"},
+		// A member whose schema has a plan opens it directly when the plan
+		// is plain (plan.plain); anything else takes openPlan's tests.
+		{"plan member, object", "Open", `{"o":{"x":[1]}}`, Options{}, ""},
+		{"plan member, wrong type", "Open", `{"o":[1]}`, Options{}, "/o type"},
+		{"plan member, unique items", "Open", `{"u":[1,2]}`, Options{}, ""},
+		{"plan member, items not unique", "Open", `{"u":[1,1]}`, Options{}, "/u uniqueItems"},
+		{"plan member, object or unique array, array", "Open", `{"b":[{"x":1},{"x":1}]}`, Options{}, "/b uniqueItems"},
+		{"plan member, object or unique array, object", "Open", `{"b":{"x":1}}`, Options{}, ""},
+		{"plan member, object or unique array, undeclared", "Open", `{"b":{"y":1}}`, Options{}, "/b/y not-allowed"},
+		{"plan member, enum", "Open", `{"e":{"x":1}}`, Options{}, ""},
+		{"plan member, not in enum", "Open", `{"e":{"x":2}}`, Options{}, "/e enum"},
+		{"plan member, max items", "Open", `{"n":[1,2]}`, Options{}, "/n maxItems"},
+		{"plan member, item type", "Open", `{"n":["a"]}`, Options{}, "/n/0 type"},
 		{"required-only name, case variant", "Req", `{"NAME":"x"}`, Options{}, "/NAME not-allowed"},
 		{"required-only name, exact", "Req", `{"name":"x","NAME":"y"}`, Options{}, "/NAME not-allowed"},
 	})

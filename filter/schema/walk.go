@@ -154,7 +154,24 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 	v.steps++ // one place, no lookup
 	li := int32(len(v.locs))
 	v.locs = append(v.locs, l)
-	return true, v.openPlan(tok, li, p, false)
+	isObj := tok.Kind == jsonx.TokenBeginObject
+	k := 0
+	if !isObj {
+		k = 1
+	}
+	if tokTypeBit[tok.Kind]&p.okTypes == 0 || !p.plain[k] {
+		return true, v.openPlan(tok, li, p, false)
+	}
+	// openPlan's outcome for a plain plan (plan.plain), without its tests.
+	c := v.push(tok, li, false)
+	c.plan = p
+	if isObj {
+		c.needObj, c.declares, c.members = p.needObj, p.cflags&nfHasProps != 0, true
+		v.s.Within(p.members[v.mode])
+	} else {
+		v.s.QuietItems(p.quiet)
+	}
+	return true, nil
 }
 
 // scalarClosure applies the closure of the pure node n to a scalar token
