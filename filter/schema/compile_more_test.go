@@ -195,3 +195,34 @@ func TestCompile_stringLengthOnlyNodes(t *testing.T) {
 		}
 	}
 }
+
+// plan.plain: the plans openFast opens without openPlan's tests, per
+// container kind (object, array): the closure accepts the kind, looks
+// into it, and hashes nothing.
+func TestCompile_plainPlans(t *testing.T) {
+	cases := []struct {
+		schema string
+		want   [2]bool
+	}{
+		{`{"properties": {"x": {}}}`, [2]bool{true, false}},
+		{`{"items": {}}`, [2]bool{false, true}},
+		{`{"properties": {"x": {}}, "items": {}}`, [2]bool{true, true}},
+		{`{"type": "object", "properties": {"x": {}}, "items": {}}`, [2]bool{true, false}},
+		{`{"type": "array", "properties": {"x": {}}, "items": {}}`, [2]bool{false, true}},
+		{`{"allOf": [{"type": "array"}], "properties": {"x": {}}, "items": {}}`, [2]bool{false, true}},
+		{`{"properties": {"x": {}}, "items": {}, "uniqueItems": true}`, [2]bool{true, false}},
+		{`{"properties": {"x": {}}, "items": {}, "enum": [1]}`, [2]bool{false, false}},
+		{`{"properties": {"x": {}}, "items": {}, "const": 1}`, [2]bool{false, false}},
+		{`{"type": "object"}`, [2]bool{false, false}},
+		{`{"maxItems": 3}`, [2]bool{false, true}},
+	}
+	for _, tc := range cases {
+		p := mustSet(t, `{"S": `+tc.schema+`}`).nodes[0].plan
+		if p == nil {
+			t.Fatalf("%s: no plan", tc.schema)
+		}
+		if p.plain != tc.want {
+			t.Errorf("%s: plain %v, want %v", tc.schema, p.plain, tc.want)
+		}
+	}
+}

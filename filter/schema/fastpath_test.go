@@ -23,7 +23,8 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 	   "u": {"type": "array", "uniqueItems": true, "items": {}},
 	   "b": {"properties": {"x": {}}, "items": {}, "uniqueItems": true},
 	   "e": {"enum": [{"x": 1}], "properties": {"x": {}}},
-	   "n": {"maxItems": 1, "items": {"type": "integer"}}}}
+	   "n": {"maxItems": 1, "items": {"type": "integer"}},
+	   "ot": {"type": "object", "properties": {"x": {}}, "items": {}}}}
 	}`)
 	runEvalCases(t, set, []evalCase{
 		{"first name, plan", "Both", `{"o":{"x":1}}`, Options{}, ""},
@@ -67,6 +68,8 @@ func TestFastPaths_sameVerdictsAsTheGeneralPath(t *testing.T) {
 		{"plan member, not in enum", "Open", `{"e":{"x":2}}`, Options{}, "/e enum"},
 		{"plan member, max items", "Open", `{"n":[1,2]}`, Options{}, "/n maxItems"},
 		{"plan member, item type", "Open", `{"n":["a"]}`, Options{}, "/n/0 type"},
+		{"plan member, object type, object", "Open", `{"ot":{"x":[1]}}`, Options{}, ""},
+		{"plan member, object type, array", "Open", `{"ot":[1]}`, Options{}, "/ot type"},
 		{"required-only name, case variant", "Req", `{"NAME":"x"}`, Options{}, "/NAME not-allowed"},
 		{"required-only name, exact", "Req", `{"name":"x","NAME":"y"}`, Options{}, "/NAME not-allowed"},
 	})

@@ -20,9 +20,10 @@ type plan struct {
 	cflags  uint32 // the closure's flags, or-ed
 	okTypes uint8  // tObject, tArray: no node's false or type refuses it
 	counts  bool   // some node has a count, uniqueItems, enum or const
-	// plain: an object (0) or array (1) of this plan opened unhashed is
-	// looked into, and neither it nor its children are hashed (openFast
-	// then pushes its frame without openPlan's tests).
+	// plain: an object (0) or array (1) of this plan opened unhashed
+	// passes every type and false of the closure, is looked into, and
+	// neither it nor its children are hashed (openFast then pushes its
+	// frame without openPlan's tests).
 	plain [2]bool
 	// What the scanner does with members and items by itself
 	// (jsonx.Scanner.Within, QuietItems), per Mode.
@@ -139,7 +140,8 @@ func (c *compiler) plans() {
 		p.itemFast, p.itemTypes = c.scalarFast(p.items)
 		p.scannerRules()
 		hashed := p.cflags&(nfEnum|nfConst) != 0
-		p.plain = [2]bool{p.cflags&nfNeedObj != 0 && !hashed, p.cflags&nfNeedArr != 0 && !hashed && p.cflags&nfUnique == 0}
+		p.plain = [2]bool{p.okTypes&tObject != 0 && p.cflags&nfNeedObj != 0 && !hashed,
+			p.okTypes&tArray != 0 && p.cflags&nfNeedArr != 0 && !hashed && p.cflags&nfUnique == 0}
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			break

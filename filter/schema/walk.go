@@ -159,7 +159,7 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 	if !isObj {
 		k = 1
 	}
-	if tokTypeBit[tok.Kind]&p.okTypes == 0 || !p.plain[k] {
+	if !p.plain[k] {
 		return true, v.openPlan(tok, li, p, false)
 	}
 	// openPlan's outcome for a plain plan (plan.plain), without its tests.
