@@ -47,7 +47,8 @@ const (
 	nfTrivial                         // checks nothing itself (its in-place kids may)
 	nfEnum                            // an enum keyword (enum may be empty)
 	nfTypeOnly                        // type is its only check on a scalar
-	nfIntBounds                       // numbers: bounds only, all int64s (node.iMin…)
+	nfIntBounds                       // numbers: numParts decides every check (node.iMin…, mulInt, mulFrac)
+	nfStrLen                          // strings: minLength and maxLength are its only checks (and type, which allows strings)
 )
 
 // Edge kinds: entry edges carry a schema into a member or item; in-place
@@ -86,6 +87,9 @@ type node struct {
 	minimum, maximum, exMin, exMax *dec
 	iMin, iMax, iExMin, iExMax     int64 // the bounds, with nfIntBounds
 	multipleOf                     *divisor
+	// With nfIntBounds and a multipleOf: the integer divisor, or else
+	// the fraction digits a multiple of its power of ten may have.
+	mulInt, mulFrac int64
 
 	enum []constVal // enum
 	cnst []constVal // const, as a list of one
@@ -108,6 +112,7 @@ type node struct {
 	// unconditionally; closure then lists those nodes, itself first.
 	pure    bool
 	closure []int32
+	check   int32  // the closure's one node that is not trivial; -1: none or several
 	cflags  uint32 // the flags of the closure's nodes, or-ed
 	plan    *plan  // pure nodes: the closure's member and item rules, merged
 }

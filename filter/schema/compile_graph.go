@@ -234,6 +234,10 @@ func (c *compiler) finish() {
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil {
 			n.flags |= nfTypeOnly
 		}
+		if n.flags&(nfFalse|nfEnum|nfConst) == 0 && n.format == fmtNone && n.pattern == nil &&
+			(n.types == 0 || n.types&tString != 0) {
+			n.flags |= nfStrLen
+		}
 		if n.flags&(nfFalse|nfNeedObj|nfNeedArr|nfHashSelf|nfEnum|nfConst) == 0 && n.types == 0 && n.format == fmtNone &&
 			n.minLen < 0 && n.maxLen < 0 && n.pattern == nil && n.minimum == nil && n.maximum == nil &&
 			n.exMin == nil && n.exMax == nil && n.multipleOf == nil && n.enum == nil {
@@ -253,6 +257,7 @@ func (c *compiler) closures() {
 	seen := make([]int32, len(nodes))
 	for i := range seen {
 		seen[i] = -1
+		nodes[i].check = -1
 	}
 	for _, i := range c.order { // children first
 		n := &nodes[i]
@@ -280,8 +285,16 @@ func (c *compiler) closures() {
 		}
 		total += len(cl)
 		n.pure, n.closure = true, cl
+		checks := 0
 		for _, m := range cl {
 			n.cflags |= nodes[m].flags
+			if nodes[m].flags&nfTrivial == 0 {
+				n.check = m
+				checks++
+			}
+		}
+		if checks != 1 {
+			n.check = -1
 		}
 	}
 }

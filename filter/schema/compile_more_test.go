@@ -146,3 +146,83 @@ func TestSchema_isZero(t *testing.T) {
 		t.Error("a looked-up Schema is zero")
 	}
 }
+
+// node.check, the one node of a pure node's closure that checks anything
+// (scalarClosure calls it without a loop): itself, a $ref's target, none
+// when several or no node checks, none for a node that is not pure.
+func TestCompile_singleCheckNode(t *testing.T) {
+	set := mustSet(t, `{
+	 "One": {"type": "string", "maxLength": 3},
+	 "Ref": {"$ref": "#/schemas/One"},
+	 "Two": {"allOf": [{"type": "string"}, {"maxLength": 3}]},
+	 "RefAndOwn": {"$ref": "#/schemas/One", "minLength": 1},
+	 "None": {},
+	 "Trivial": {"allOf": [{}, {"$ref": "#/schemas/None"}]},
+	 "Any": {"anyOf": [{"type": "string"}]}
+	}`)
+	root := func(name string) int32 { return mustSchema(t, set, name).root }
+	want := map[string]int32{"One": root("One"), "Ref": root("One"), "Two": -1, "RefAndOwn": -1,
+		"None": -1, "Trivial": -1, "Any": -1}
+	for name, w := range want {
+		n := &set.nodes[root(name)]
+		if n.check != w {
+			t.Errorf("%s: check %d, want %d", name, n.check, w)
+		}
+	}
+	for i := range set.nodes {
+		if n := &set.nodes[i]; !n.pure && n.check != -1 {
+			t.Errorf("node %d is not pure and has check %d", i, n.check)
+		}
+	}
+}
+
+// nfStrLen: the nodes whose only checks on a string are minLength and
+// maxLength (memberScalar then decides a string in bounds by its length).
+func TestCompile_stringLengthOnlyNodes(t *testing.T) {
+	cases := []struct {
+		schema string
+		want   bool
+	}{
+		{`{"maxLength": 3}`, true}, {`{"type": "string"}`, true}, {`{"type": ["integer", "string"]}`, true},
+		{`{"minLength": 1, "minimum": 3}`, true}, {`{}`, true},
+		{`{"type": "integer", "maxLength": 3}`, false}, {`{"pattern": "a"}`, false}, {`{"format": "email"}`, false},
+		{`{"enum": ["a"]}`, false}, {`{"const": "a"}`, false}, {`false`, false},
+	}
+	for _, tc := range cases {
+		n := &mustSet(t, `{"S": `+tc.schema+`}`).nodes[0]
+		if got := n.flags&nfStrLen != 0; got != tc.want {
+			t.Errorf("%s: length only %v, want %v", tc.schema, got, tc.want)
+		}
+	}
+}
+
+// plan.plain: the plans openFast opens without openPlan's tests, per
+// container kind (object, array): the closure accepts the kind, looks
+// into it, and hashes nothing.
+func TestCompile_plainPlans(t *testing.T) {
+	cases := []struct {
+		schema string
+		want   [2]bool
+	}{
+		{`{"properties": {"x": {}}}`, [2]bool{true, false}},
+		{`{"items": {}}`, [2]bool{false, true}},
+		{`{"properties": {"x": {}}, "items": {}}`, [2]bool{true, true}},
+		{`{"type": "object", "properties": {"x": {}}, "items": {}}`, [2]bool{true, false}},
+		{`{"type": "array", "properties": {"x": {}}, "items": {}}`, [2]bool{false, true}},
+		{`{"allOf": [{"type": "array"}], "properties": {"x": {}}, "items": {}}`, [2]bool{false, true}},
+		{`{"properties": {"x": {}}, "items": {}, "uniqueItems": true}`, [2]bool{true, false}},
+		{`{"properties": {"x": {}}, "items": {}, "enum": [1]}`, [2]bool{false, false}},
+		{`{"properties": {"x": {}}, "items": {}, "const": 1}`, [2]bool{false, false}},
+		{`{"type": "object"}`, [2]bool{false, false}},
+		{`{"maxItems": 3}`, [2]bool{false, true}},
+	}
+	for _, tc := range cases {
+		p := mustSet(t, `{"S": `+tc.schema+`}`).nodes[0].plan
+		if p == nil {
+			t.Fatalf("%s: no plan", tc.schema)
+		}
+		if p.plain != tc.want {
+			t.Errorf("%s: plain %v, want %v", tc.schema, p.plain, tc.want)
+		}
+	}
+}

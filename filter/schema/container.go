@@ -86,11 +86,23 @@ func (v *Validator) selectBranch(li int32, val []byte) {
 }
 
 func (v *Validator) closeContainer(tok jsonx.Token) {
-	f := v.frames[len(v.frames)-1]
+	// Popped, the frame stays in place until the next push: no copy.
+	f := &v.frames[len(v.frames)-1]
 	v.frames = v.frames[:len(v.frames)-1]
 	count, tally := v.s.Closed()
 	f.count = int32(count)
 	f.req += int32(tally)
+	if p := f.plan; p != nil && !p.counts && !f.needHash {
+		// A plan that counts nothing, unhashed: only the required tally.
+		// Nothing to unwind: a plan's frame has no item entries, one
+		// whose children report no hash holds none of theirs, and a
+		// parent that wants hashes would have made this one hashed.
+		v.locs[f.loc].end = int32(tok.End)
+		if f.isObj && f.req < p.nReq[v.mode] {
+			v.failAt(-1, f.loc, rRequired)
+		}
+		return
+	}
 	var h uint64
 	if f.needHash {
 		if f.isObj {
@@ -101,13 +113,13 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 	}
 	if f.plan != nil {
 		v.locs[f.loc].end = int32(tok.End)
-		v.closePlan(&f, h)
+		v.closePlan(f, h)
 	} else if f.loc >= 0 {
 		v.locs[f.loc].end = int32(tok.End)
 		if f.needHash {
 			v.containerEnum(f.loc, h)
 		}
-		v.finishLoc(f.loc, &f)
+		v.finishLoc(f.loc, f)
 	}
 	v.itemEnts = v.itemEnts[:f.ieA]
 	v.hs = v.hs[:f.hbase]
@@ -381,17 +393,14 @@ func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) 
 	return nil
 }
 
-// closePlan ends an unconditional container: each node's count, unique
-// and enum checks, and the merged required names.
+// closePlan ends an unconditional container whose plan counts or which
+// is hashed: each node's count, unique and enum checks, and the merged
+// required names.
 func (v *Validator) closePlan(f *frame, h uint64) {
 	li := f.loc
 	c := int64(f.count)
 	var canon []byte
-	nodes := f.plan.nodes
-	if !f.plan.counts && !f.needHash {
-		nodes = nil
-	}
-	for _, ni := range nodes {
+	for _, ni := range f.plan.nodes {
 		n := &v.nodes[ni]
 		if n.flags&nfFalse != 0 {
 			continue

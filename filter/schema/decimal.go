@@ -294,28 +294,46 @@ func appendInt(dst []byte, n int64) []byte {
 	return append(dst, b[i:]...)
 }
 
-// intBounds marks the nodes whose only numeric keywords are integer bounds
-// an int64 holds, and keeps them as int64s: a number token without an
-// exponent then compares without a decimal (docs/schemas.md "Cost and
-// caps").
+// intBounds marks the nodes whose numeric keywords can all be decided on
+// what numParts reads: integer bounds an int64 holds, and a multipleOf
+// that is a power of ten at most 1 (0.01: at most two fraction digits once
+// trailing zeros are dropped) or an integer an int64 holds. It keeps them
+// as int64s: a number token without an exponent is then read once, type
+// integer included, and checked without a decimal (docs/schemas.md "Cost
+// and caps"). A node with no numeric keyword is marked only when its type
+// asks for an integer and not any number (the one check then made on a
+// number).
 func (c *compiler) intBounds() {
 	for i := range c.set.nodes {
 		n := &c.set.nodes[i]
-		if n.multipleOf != nil || n.flags&(nfEnum|nfConst) != 0 {
+		if n.flags&(nfEnum|nfConst) != 0 {
 			continue
 		}
-		ok := true
+		has := n.types&(tNumber|tInteger) == tInteger
+		if m := n.multipleOf; m != nil {
+			switch x, isInt := m.d.int64(); {
+			case m.small == 1 && m.q < 0:
+				n.mulFrac = -m.q
+			case isInt:
+				n.mulInt = x
+			default:
+				continue
+			}
+			has = true
+		}
+		fits := true
 		for _, b := range [...]struct {
 			d   *dec
 			dst *int64
 		}{{n.minimum, &n.iMin}, {n.maximum, &n.iMax}, {n.exMin, &n.iExMin}, {n.exMax, &n.iExMax}} {
 			if b.d != nil {
-				var fits bool
-				*b.dst, fits = b.d.int64()
-				ok = ok && fits
+				var ok bool
+				*b.dst, ok = b.d.int64()
+				fits = fits && ok
+				has = true
 			}
 		}
-		if ok {
+		if has && fits {
 			n.flags |= nfIntBounds
 		}
 	}
@@ -346,35 +364,49 @@ func (d *dec) int64() (int64, bool) {
 }
 
 // numParts reads a number token without an exponent whose integer part
-// has at most 18 digits: its integer part s (truncated toward zero) and
-// the sign of what the fraction adds (0: no nonzero fraction digit).
-func numParts(num []byte) (s int64, fs int, ok bool) {
+// has at most 18 digits: its integer part s (truncated toward zero), the
+// number of fraction digits fd once trailing zeros are dropped, and fs
+// the sign of what the fraction adds (0 when fd is 0).
+func numParts(num []byte) (s int64, fs, fd int, ok bool) {
 	i := 0
 	neg := len(num) > 0 && num[0] == '-'
 	if neg {
 		i = 1
 	}
 	start := i
-	for ; i < len(num) && num[i] >= '0' && num[i] <= '9'; i++ {
-		s = s*10 + int64(num[i]-'0')
+	for ; i < len(num); i++ {
+		d := num[i] - '0'
+		if d > 9 {
+			break
+		}
+		s = s*10 + int64(d)
 	}
 	if i-start > 18 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	if i < len(num) && num[i] == '.' {
-		for i++; i < len(num) && num[i] >= '0' && num[i] <= '9'; i++ {
-			if num[i] != '0' {
-				fs = 1
+		i++
+		f := i
+		for ; i < len(num); i++ {
+			d := num[i] - '0'
+			if d > 9 {
+				break
+			}
+			if d != 0 {
+				fd = i - f + 1
 			}
 		}
 	}
 	if i != len(num) {
-		return 0, 0, false // an exponent
+		return 0, 0, 0, false // an exponent
+	}
+	if fd != 0 {
+		fs = 1
 	}
 	if neg {
 		s, fs = -s, -fs
 	}
-	return s, fs, true
+	return s, fs, fd, true
 }
 
 // cmpParts compares the number of numParts with the integer b: the

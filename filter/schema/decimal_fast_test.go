@@ -13,43 +13,49 @@ import (
 // wrong value nor a fast path that never runs can pass.
 func TestNumParts_readsNumbersWithoutExponent(t *testing.T) {
 	cases := []struct {
-		num string
-		s   int64
-		fs  int
-		ok  bool
+		num    string
+		s      int64
+		fs, fd int
+		ok     bool
 	}{
-		{"0", 0, 0, true},
-		{"-0", 0, 0, true},
-		{"7", 7, 0, true},
-		{"10", 10, 0, true},
-		{"90", 90, 0, true},
-		{"109", 109, 0, true},
-		{"-42", -42, 0, true},
-		{"3.0", 3, 0, true},
-		{"3.000", 3, 0, true},
-		{"3.5", 3, 1, true},
-		{"3.05", 3, 1, true},
-		{"3.009", 3, 1, true},
-		{"-3.5", -3, -1, true},
-		{"-3.00", -3, 0, true},
-		{"-0.5", 0, -1, true},
-		{"0.0", 0, 0, true},
-		{"0.90", 0, 1, true},
-		{"123456789012345678", 123456789012345678, 0, true},
-		{"-999999999999999999.9", -999999999999999999, -1, true},
+		{"0", 0, 0, 0, true},
+		{"-0", 0, 0, 0, true},
+		{"7", 7, 0, 0, true},
+		{"10", 10, 0, 0, true},
+		{"90", 90, 0, 0, true},
+		{"109", 109, 0, 0, true},
+		{"-42", -42, 0, 0, true},
+		{"3.0", 3, 0, 0, true},
+		{"3.000", 3, 0, 0, true},
+		{"3.5", 3, 1, 1, true},
+		{"3.05", 3, 1, 2, true},
+		{"3.009", 3, 1, 3, true},
+		{"3.0090", 3, 1, 3, true},
+		{"3.500", 3, 1, 1, true},
+		{"1.10", 1, 1, 1, true},
+		{"1.005", 1, 1, 3, true},
+		{"-3.5", -3, -1, 1, true},
+		{"-3.00", -3, 0, 0, true},
+		{"-0.5", 0, -1, 1, true},
+		{"-0.00", 0, 0, 0, true},
+		{"0.0", 0, 0, 0, true},
+		{"0.90", 0, 1, 1, true},
+		{"123456789012345678", 123456789012345678, 0, 0, true},
+		{"-999999999999999999.9", -999999999999999999, -1, 1, true},
 		// More than 18 digits in the integer part: the exact path.
-		{"1234567890123456789", 0, 0, false},
-		{"-1234567890123456789.5", 0, 0, false},
+		{"1234567890123456789", 0, 0, 0, false},
+		{"-1234567890123456789.5", 0, 0, 0, false},
 		// An exponent: the exact path.
-		{"1e5", 0, 0, false},
-		{"1E5", 0, 0, false},
-		{"-2.5e-1", 0, 0, false},
-		{"10e0", 0, 0, false},
+		{"1e5", 0, 0, 0, false},
+		{"1E5", 0, 0, 0, false},
+		{"-2.5e-1", 0, 0, 0, false},
+		{"10e0", 0, 0, 0, false},
+		{"1.1e1", 0, 0, 0, false},
 	}
 	for _, tc := range cases {
-		s, fs, ok := numParts([]byte(tc.num))
-		if ok != tc.ok || ok && (s != tc.s || fs != tc.fs) {
-			t.Errorf("numParts(%s) = %d, %d, %v; want %d, %d, %v", tc.num, s, fs, ok, tc.s, tc.fs, tc.ok)
+		s, fs, fd, ok := numParts([]byte(tc.num))
+		if ok != tc.ok || ok && (s != tc.s || fs != tc.fs || fd != tc.fd) {
+			t.Errorf("numParts(%s) = %d, %d, %d, %v; want %d, %d, %d, %v", tc.num, s, fs, fd, ok, tc.s, tc.fs, tc.fd, tc.ok)
 		}
 	}
 }
@@ -66,7 +72,7 @@ func TestCmpParts_integerPartDecidesThenFraction(t *testing.T) {
 		{"-5", -5, 0}, {"0", 0, 0},
 	}
 	for _, tc := range cases {
-		s, fs, ok := numParts([]byte(tc.num))
+		s, fs, _, ok := numParts([]byte(tc.num))
 		if !ok {
 			t.Fatalf("numParts(%s) gave up", tc.num)
 		}
@@ -107,26 +113,45 @@ func TestDecInt64_integersBelowTenToTheEighteen(t *testing.T) {
 	}
 }
 
-// Which nodes keep their bounds as int64s: only integer bounds an int64
-// holds, and only without multipleOf, enum or const; and every bound of
-// such a node, not only the first.
+// Which nodes are read by numParts alone (nfIntBounds): integer bounds an
+// int64 holds, a multipleOf that is an int64 integer or a power of ten at
+// most 1, a type of integer without number; never with enum or const; and
+// every bound of such a node, not only the first.
 func TestCompile_intBoundsOnlyForInt64Bounds(t *testing.T) {
 	cases := []struct {
-		schema string
-		want   bool
-		iMin   int64
-		iMax   int64
+		schema          string
+		want            bool
+		iMin, iMax      int64
+		mulInt, mulFrac int64
 	}{
-		{`{"minimum": 1, "maximum": 10}`, true, 1, 10},
-		{`{"minimum": -3}`, true, -3, 0},
-		{`{"maximum": 2.0}`, true, 0, 2},
-		{`{"exclusiveMinimum": 0, "exclusiveMaximum": 100}`, true, 0, 0},
-		{`{"minimum": 1.5}`, false, 0, 0},
-		{`{"minimum": 1, "maximum": 10.5}`, false, 0, 0},
-		{`{"maximum": 1e18}`, false, 0, 0},
-		{`{"minimum": 1, "multipleOf": 2}`, false, 0, 0},
-		{`{"minimum": 1, "enum": [1, 2]}`, false, 0, 0},
-		{`{"minimum": 1, "const": 1}`, false, 0, 0},
+		{`{"minimum": 1, "maximum": 10}`, true, 1, 10, 0, 0},
+		{`{"minimum": -3}`, true, -3, 0, 0, 0},
+		{`{"maximum": 2.0}`, true, 0, 2, 0, 0},
+		{`{"exclusiveMinimum": 0, "exclusiveMaximum": 100}`, true, 0, 0, 0, 0},
+		{`{"minimum": 1.5}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1, "maximum": 10.5}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1.5, "maximum": 10}`, false, 0, 0, 0, 0},
+		{`{"maximum": 1e18}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1, "multipleOf": 2}`, true, 1, 0, 2, 0},
+		{`{"multipleOf": 1}`, true, 0, 0, 1, 0},
+		{`{"multipleOf": 1e3}`, true, 0, 0, 1000, 0},
+		{`{"multipleOf": 0.01}`, true, 0, 0, 0, 2},
+		{`{"multipleOf": 1e-1}`, true, 0, 0, 0, 1},
+		{`{"multipleOf": 0.25}`, false, 0, 0, 0, 0},
+		{`{"multipleOf": 2.5}`, false, 0, 0, 0, 0},
+		{`{"multipleOf": 1e19}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1.5, "multipleOf": 0.5}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1.5, "multipleOf": 0.1}`, false, 0, 0, 0, 1},
+		{`{"minimum": 1, "enum": [1, 2]}`, false, 0, 0, 0, 0},
+		{`{"minimum": 1, "const": 1}`, false, 0, 0, 0, 0},
+		{`{"multipleOf": 2, "enum": [2]}`, false, 0, 0, 0, 0},
+		{`{"type": "integer"}`, true, 0, 0, 0, 0},
+		{`{"type": ["integer", "null"]}`, true, 0, 0, 0, 0},
+		{`{"type": ["integer", "number"]}`, false, 0, 0, 0, 0},
+		{`{"type": "number"}`, false, 0, 0, 0, 0},
+		{`{"type": "string"}`, false, 0, 0, 0, 0},
+		{`{"type": "integer", "enum": [1]}`, false, 0, 0, 0, 0},
+		{`{"type": "integer", "minimum": 0.5}`, false, 0, 0, 0, 0},
 	}
 	for _, tc := range cases {
 		n := &mustSet(t, `{"S": `+tc.schema+`}`).nodes[0]
@@ -136,6 +161,9 @@ func TestCompile_intBoundsOnlyForInt64Bounds(t *testing.T) {
 		}
 		if tc.want && (n.iMin != tc.iMin || n.iMax != tc.iMax) {
 			t.Errorf("%s: bounds %d..%d, want %d..%d", tc.schema, n.iMin, n.iMax, tc.iMin, tc.iMax)
+		}
+		if n.mulInt != tc.mulInt || n.mulFrac != tc.mulFrac {
+			t.Errorf("%s: multipleOf %d, %d fraction digits; want %d, %d", tc.schema, n.mulInt, n.mulFrac, tc.mulInt, tc.mulFrac)
 		}
 	}
 	n := &mustSet(t, `{"S": {"exclusiveMinimum": -4, "exclusiveMaximum": 9}}`).nodes[0]

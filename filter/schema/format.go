@@ -394,30 +394,52 @@ func lastIndexByte(s []byte, c byte) int {
 // isEmail checks an RFC 5321 mailbox: a dot-atom or quoted local part, and
 // a domain name or an address literal ([IPv4] or [IPv6:…]).
 func isEmail(s []byte) bool {
+	if len(s) > 0 && s[0] != '"' {
+		// A dot-atom holds no '@': the first one ends it. One pass of
+		// atoms, then the domain (docs/schemas.md "Cost and caps").
+		i := 0
+		for {
+			j := i
+			for j < len(s) && byteClass[s[j]]&ccAtext != 0 {
+				j++
+			}
+			if j == i || j == len(s) {
+				return false // an empty atom, or no '@'
+			}
+			if s[j] == '@' {
+				return j+1 < len(s) && isDomain(s[j+1:])
+			}
+			if s[j] != '.' {
+				return false
+			}
+			i = j + 1
+		}
+	}
+	// A quoted local part (or nothing): the last '@' ends it, and it
+	// holds at least its two quotes.
 	at := lastIndexByte(s, '@')
-	if at <= 0 || at == len(s)-1 {
+	if at < 2 || at == len(s)-1 || s[at-1] != '"' {
 		return false
 	}
 	local, domain := s[:at], s[at+1:]
-	if local[0] == '"' {
-		if len(local) < 2 || local[len(local)-1] != '"' {
-			return false
-		}
-		for i := 1; i < len(local)-1; i++ {
-			c := local[i]
-			switch {
-			case c == '\\':
-				i++
-				if i >= len(local)-1 || local[i] < 0x20 || local[i] > 0x7e {
-					return false
-				}
-			case c == '"' || c < 0x20 || c > 0x7e:
+	for i := 1; i < len(local)-1; i++ {
+		c := local[i]
+		switch {
+		case c == '\\':
+			i++
+			if i >= len(local)-1 || local[i] < 0x20 || local[i] > 0x7e {
 				return false
 			}
+		case c == '"' || c < 0x20 || c > 0x7e:
+			return false
 		}
-	} else if !isDotAtom(local) {
-		return false
 	}
+	return isDomain(domain)
+}
+
+// isDomain checks an email's domain (not empty): a hostname or an address
+// literal.
+func isDomain(domain []byte) bool {
 	if domain[0] == '[' {
 		if domain[len(domain)-1] != ']' {
 			return false
@@ -455,41 +477,26 @@ var byteClass = func() (t [256]uint8) {
 	return t
 }()
 
-func isDotAtom(s []byte) bool {
-	if len(s) == 0 || s[0] == '.' || s[len(s)-1] == '.' {
-		return false
-	}
-	for i, c := range s {
-		if c == '.' {
-			if s[i-1] == '.' {
-				return false
-			}
-		} else if byteClass[c]&ccAtext == 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // isHostname checks dot-separated labels of letters, digits and hyphens,
 // none starting or ending with a hyphen, each at most 63 bytes, 253 in all.
 func isHostname(s []byte) bool {
 	if len(s) == 0 || len(s) > 253 {
 		return false
 	}
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) && s[i] != '.' {
-			if byteClass[s[i]]&ccLabel == 0 {
-				return false
-			}
-			continue
+	for i := 0; ; {
+		j := i
+		for j < len(s) && byteClass[s[j]]&ccLabel != 0 {
+			j++
 		}
-		n := i - start
-		if n == 0 || n > 63 || s[start] == '-' || s[i-1] == '-' {
+		if n := j - i; n == 0 || n > 63 || s[i] == '-' || s[j-1] == '-' {
 			return false
 		}
-		start = i + 1
+		if j == len(s) {
+			return true
+		}
+		if s[j] != '.' {
+			return false
+		}
+		i = j + 1
 	}
-	return true
 }

@@ -78,6 +78,12 @@ func TestFormat_edges(t *testing.T) {
 		{"email", "a@com." + label63, true}, {"email", "a@com." + label63 + "a", false}, {"email", "a@b.c-", false},
 		{"email", "a@-b.com", false}, {"email", "a@b-.com", false}, {"email", "a@b..com", false}, {"email", "a@b.com.", false},
 		{"email", "a@b_c.com", false}, {"email", "a+b=c@d", true}, {"email", "a(b@c", false},
+		// The dot-atom's one pass: the first '@' ends it, whatever follows.
+		{"email", "", false}, {"email", "a", false}, {"email", "a.b", false}, {"email", "a@b@c", false},
+		{"email", "a@[1.2.3.4]@c", false}, {"email", "a@[x@1.2.3.4]", false}, {"email", "a.b.c@d.e", true},
+		{"email", "a.@", false}, {"email", "a@b c", false}, {"email", "é@b", false}, {"email", "a@é", false},
+		{"email", "a b@c", false}, {"email", "a@b.c@d", false}, {"email", `a"@b`, false}, {"email", "a@.b", false},
+		{"email", `"a"@`, false}, {"email", `"@`, false}, {"email", `"`, false}, {"email", `"a"b@c`, false}, {"email", `"@"@c`, true},
 	}
 	for _, tc := range cases {
 		if got := checkFormat(formatIDs[tc.format], []byte(tc.s)); got != tc.want {

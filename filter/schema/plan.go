@@ -20,6 +20,11 @@ type plan struct {
 	cflags  uint32 // the closure's flags, or-ed
 	okTypes uint8  // tObject, tArray: no node's false or type refuses it
 	counts  bool   // some node has a count, uniqueItems, enum or const
+	// plain: an object (0) or array (1) of this plan opened unhashed
+	// passes every type and false of the closure, is looked into, and
+	// neither it nor its children are hashed (openFast then pushes its
+	// frame without openPlan's tests).
+	plain [2]bool
 	// What the scanner does with members and items by itself
 	// (jsonx.Scanner.Within, QuietItems), per Mode.
 	members [2]*jsonx.Members
@@ -134,6 +139,9 @@ func (c *compiler) plans() {
 		p.nameIndex = jsonx.NewNameTable(names)
 		p.itemFast, p.itemTypes = c.scalarFast(p.items)
 		p.scannerRules()
+		hashed := p.cflags&(nfEnum|nfConst) != 0
+		p.plain = [2]bool{p.okTypes&tObject != 0 && p.cflags&nfNeedObj != 0 && !hashed,
+			p.okTypes&tArray != 0 && p.cflags&nfNeedArr != 0 && !hashed && p.cflags&nfUnique == 0}
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			break

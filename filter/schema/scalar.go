@@ -18,15 +18,19 @@ func (v *Validator) number(tok jsonx.Token) *dec {
 // isInteger tells whether a number token is an integer, without a
 // decimal when it has no exponent.
 func (v *Validator) isInteger(tok jsonx.Token) bool {
-	if _, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
-		return fs == 0
+	if _, _, fd, ok := numParts(v.data[tok.Start:tok.End]); ok {
+		return fd == 0
 	}
 	return v.number(tok).isInteger()
 }
 
-// intBounds checks the int64 bounds of n (nfIntBounds) on a number read
-// by numParts.
-func (v *Validator) intBounds(n *node, s int64, fs int, ai, li int32) {
+// intNumber applies the numeric keywords of a node with nfIntBounds to a
+// number numParts read (s, fs, fd): its type, its int64 bounds and its
+// multipleOf, in the order of the exact path's failures.
+func (v *Validator) intNumber(n *node, s int64, fs, fd int, ai, li int32) {
+	if n.types != 0 && n.types&tNumber == 0 && (n.types&tInteger == 0 || fd != 0) {
+		v.failAt(ai, li, rType)
+	}
 	if n.minimum != nil && cmpParts(s, fs, n.iMin) < 0 {
 		v.failAt(ai, li, rMinimum)
 	}
@@ -39,6 +43,23 @@ func (v *Validator) intBounds(n *node, s int64, fs int, ai, li int32) {
 	if n.exMax != nil && cmpParts(s, fs, n.iExMax) >= 0 {
 		v.failAt(ai, li, rExMax)
 	}
+	if n.multipleOf != nil {
+		// An integer divisor divides integers only; a power of ten
+		// 10^-k, the numbers of at most k fraction digits.
+		if n.mulInt > 0 && (fd != 0 || s%n.mulInt != 0) || n.mulInt == 0 && int64(fd) > n.mulFrac {
+			v.failAt(ai, li, rMultipleOf)
+		}
+	}
+}
+
+// strLenOK reports whether the string token's length lies within n's
+// minLength and maxLength whatever its escapes: the bytes between the
+// quotes bound the characters, at most one per byte, at least one per
+// twelve (a surrogate pair's escapes). A length between the bounds needs
+// no decoding.
+func strLenOK(n *node, tok jsonx.Token) bool {
+	raw := int64(tok.End - tok.Start - 2)
+	return (n.minLen < 0 || (raw+11)/12 >= n.minLen) && (n.maxLen < 0 || raw <= n.maxLen)
 }
 
 // strVal returns the decoded string of the current string token.
@@ -82,6 +103,7 @@ const lazyLoc = -2
 type laterLoc struct {
 	start, end, index int32
 	at                int32 // its place once recorded, -1 before
+	member            bool  // its key is the scanner's (Scanner.MemberKey), not the frame's
 }
 
 // laterLoc records the place of Validator.later (once) and returns it.
@@ -94,6 +116,10 @@ func (v *Validator) laterLoc() int32 {
 	l := loc{start: w.start, end: w.end, keyStart: -1, keyEnd: -1, parent: f.loc, index: w.index}
 	if f.isObj {
 		l.keyStart, l.keyEnd, l.keyEsc = f.keyStart, f.keyEnd, f.keyEsc
+		if w.member {
+			key, _, esc := v.s.MemberKey()
+			l.keyStart, l.keyEnd, l.keyEsc = int32(key.Start), int32(key.End), esc
+		}
 		l.flags = lfDeclaredProp
 	}
 	w.at = int32(len(v.locs))
@@ -120,17 +146,20 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		v.failAt(ai, li, rFalse)
 		return
 	}
+	if tok.Kind == jsonx.TokenNumber && n.flags&nfIntBounds != 0 {
+		// Read once for the type and every numeric keyword.
+		if s, fs, fd, ok := numParts(v.data[tok.Start:tok.End]); ok {
+			v.intNumber(n, s, fs, fd, ai, li)
+			return
+		}
+	}
 	if n.types != 0 && n.types&tokTypeBit[tok.Kind] == 0 &&
 		!(tok.Kind == jsonx.TokenNumber && n.types&tInteger != 0 && v.isInteger(tok)) {
 		v.failAt(ai, li, rType)
 	}
 	switch tok.Kind {
 	case jsonx.TokenString:
-		// The bytes between the quotes bound the characters: at most one
-		// per byte, at least one per twelve (a surrogate pair's escapes).
-		// A length between the bounds needs no decoding.
-		raw := int64(tok.End - tok.Start - 2)
-		inBounds := (n.minLen < 0 || (raw+11)/12 >= n.minLen) && (n.maxLen < 0 || raw <= n.maxLen)
+		inBounds := strLenOK(n, tok)
 		if inBounds && n.pattern == nil && n.format == fmtNone && n.flags&(nfEnum|nfConst) == 0 {
 			return
 		}
@@ -162,12 +191,6 @@ func (v *Validator) checkScalar(n *node, tok jsonx.Token, ai, li int32) {
 		if n.minimum == nil && n.maximum == nil && n.exMin == nil && n.exMax == nil &&
 			n.multipleOf == nil && n.flags&(nfEnum|nfConst) == 0 {
 			return
-		}
-		if n.flags&nfIntBounds != 0 {
-			if s, fs, ok := numParts(v.data[tok.Start:tok.End]); ok {
-				v.intBounds(n, s, fs, ai, li)
-				return
-			}
 		}
 		num := v.number(tok)
 		if n.minimum != nil && cmpDec(num, n.minimum) < 0 {

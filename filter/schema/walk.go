@@ -109,10 +109,23 @@ func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
 	}
 	v.steps++ // one place, no lookup
 	if pn.types&bit == 0 {
-		key, _, esc := v.s.MemberKey()
-		f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
-		v.later = laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1}
-		v.scalarClosure(&v.nodes[pn.fast], tok, lazyLoc)
+		n := &v.nodes[pn.fast]
+		// The key is read only if a check fails (laterLoc).
+		later := laterLoc{start: int32(tok.Start), end: int32(tok.End), index: -1, at: -1, member: true}
+		if c := n.check; c >= 0 {
+			// scalarClosure's one check, inline; a string whose length
+			// alone shows it valid needs no call.
+			v.steps += len(n.closure)
+			cn := &v.nodes[c]
+			if bit == tString && cn.flags&nfStrLen != 0 && strLenOK(cn, tok) {
+				return true
+			}
+			v.later = later
+			v.checkScalar(cn, tok, -1, lazyLoc)
+			return true
+		}
+		v.later = later
+		v.scalarClosure(n, tok, lazyLoc)
 	}
 	return true
 }
@@ -141,12 +154,36 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 	v.steps++ // one place, no lookup
 	li := int32(len(v.locs))
 	v.locs = append(v.locs, l)
-	return true, v.openPlan(tok, li, p, false)
+	isObj := tok.Kind == jsonx.TokenBeginObject
+	k := 0
+	if !isObj {
+		k = 1
+	}
+	if !p.plain[k] {
+		return true, v.openPlan(tok, li, p, false)
+	}
+	// openPlan's outcome for a plain plan (plan.plain), without its tests.
+	c := v.push(tok, li, false)
+	c.plan = p
+	if isObj {
+		c.needObj, c.declares, c.members = p.needObj, p.cflags&nfHasProps != 0, true
+		v.s.Within(p.members[v.mode])
+	} else {
+		v.s.QuietItems(p.quiet)
+	}
+	return true, nil
 }
 
 // scalarClosure applies the closure of the pure node n to a scalar token
 // at li (lazyLoc: the place of Validator.later).
 func (v *Validator) scalarClosure(n *node, tok jsonx.Token, li int32) {
+	if n.check >= 0 {
+		// One node checks anything: no loop (a type-only node whose
+		// type the value has finds nothing either).
+		v.checkScalar(&v.nodes[n.check], tok, -1, li)
+		v.steps += len(n.closure)
+		return
+	}
 	bit := tokTypeBit[tok.Kind]
 	for _, ni := range n.closure {
 		cn := &v.nodes[ni]
