@@ -253,6 +253,19 @@ after: // after a value: ',' or the closer of the container, or the end
 		}
 		goto value
 	}
+	// Then the closer of the container, with no whitespace before it.
+	if n = len(s.stack); i < len(data) && n > 0 {
+		top = &s.stack[n-1]
+		if c = data[i]; c == '}' && top.obj {
+			s.closeObject(top)
+			kind = TokenEndObject
+			goto closeContainer
+		}
+		if c == ']' && !top.obj {
+			kind = TokenEndArray
+			goto closeContainer
+		}
+	}
 	if i < len(data) && data[i] <= ' ' {
 		i = skipSpace(data, i)
 	}
