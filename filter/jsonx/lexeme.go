@@ -110,6 +110,11 @@ func (s *Scanner) scanString(start, from int) (end int, esc bool, ok bool) {
 			return i + 1, esc, true
 		case c == '\\':
 			esc = true
+			// The one-letter escapes without a call (most of them).
+			if i+1 < len(data) && isShortEscape[data[i+1]] {
+				i += 2
+				continue
+			}
 			n, reason, detail := checkEscape(data, i)
 			if reason != "" {
 				s.fail(i, reason, detail)
@@ -120,6 +125,11 @@ func (s *Scanner) scanString(start, from int) (end int, esc bool, ok bool) {
 			s.fail(i, ReasonSyntax, "control character in string")
 			return 0, false, false
 		default:
+			// Two-byte sequences (Latin, Greek, Cyrillic...) without a call.
+			if c-0xc2 < 0xe0-0xc2 && i+1 < len(data) && data[i+1]&0xc0 == 0x80 {
+				i += 2
+				continue
+			}
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size <= 1 {
 				s.fail(i, ReasonUTF8, "")
@@ -144,6 +154,9 @@ func specialLanes(x uint64) uint64 {
 	b := x ^ (lanes01 * '\\')
 	return ((x-lanes01*0x20)&^x | (q-lanes01)&^q | (b-lanes01)&^b | x) & lanes80
 }
+
+// isShortEscape marks the bytes that make a two-byte escape after a '\\'.
+var isShortEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 
 // checkEscape checks the escape sequence at data[i] (a backslash) and
 // returns its length. A \u escape of a high surrogate must be followed by a
