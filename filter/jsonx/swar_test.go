@@ -67,7 +67,8 @@ func TestValidate_stringWordBoundaries(t *testing.T) {
 	for n := 0; n <= 17; n++ {
 		for pos := -1; pos < n; pos++ {
 			for _, sp := range [][]byte{{'"'}, {'\\'}, {'\\', 'n'}, {0x01}, {0x1f}, {0xc3, 0xa9}, {0xc3}, {0xff},
-				{0xe6, 0x97, 0xa5}, {0xed, 0xa0, 0x80}, {0x7f}} {
+				{0xe6, 0x97, 0xa5}, {0xed, 0xa0, 0x80}, {0x7f}, {0xc2, 0x80}, {0xdf, 0xbf}, {0xc0, 0x80}, {0xc1, 0xbf},
+				{0xc3, 0x28}, {0xc3, 0xc3}, {'\\', '/'}, {'\\', 't'}, {'\\', 'x'}, {'\\', 'u', '0', '0', 'e', '9'}} {
 				body := bytes.Repeat([]byte{'b'}, n)
 				if pos >= 0 {
 					body = append(append(append([]byte{}, body[:pos]...), sp...), body[pos+1:]...)
