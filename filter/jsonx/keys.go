@@ -139,24 +139,12 @@ func fingerprint(k []byte) uint64 {
 }
 
 // prefix8 is fingerprint of a key of n bytes whose first bytes are the
-// eight bytes of w (w may run past the key): one load and a mask.
+// eight bytes of w (w may run past the key): one load and a mask. The
+// mask needs no test of n: a shift by 64 or more gives 0 in Go, so the
+// mask is all ones from n = 8 on. Without a branch it is small enough to
+// be inlined, which in Go's wasm code saves a call per key.
 func prefix8(w []byte, n int) uint64 {
-	a := binary.LittleEndian.Uint64(w)
-	if n < 8 {
-		a &= 1<<(8*uint(n)) - 1
-	}
-	return a ^ uint64(n)<<56
-}
-
-// prefix8Fold is prefix8 of the case folding of a key of n printable
-// ASCII bytes (AppendFold upper-cases ASCII letters): fingerprint of the
-// folded key, without folding it.
-func prefix8Fold(w []byte, n int) uint64 {
-	a := binary.LittleEndian.Uint64(w)
-	if n < 8 {
-		a &= 1<<(8*uint(n)) - 1
-	}
-	return upperASCII8(a) ^ uint64(n)<<56
+	return binary.LittleEndian.Uint64(w)&(1<<(8*uint(n))-1) ^ uint64(n)<<56
 }
 
 // upperASCII8 upper-cases the ASCII letters among the eight bytes of a,
@@ -164,8 +152,12 @@ func prefix8Fold(w []byte, n int) uint64 {
 // after adding 0x80-'a' and clear after adding 0x80-'z'-1 (no lane
 // carries into the next), and loses 0x20.
 func upperASCII8(a uint64) uint64 {
-	lower := (a + lanes01*(0x80-'a')) &^ (a + lanes01*(0x80-'z'-1)) & lanes80
-	return a - lower>>2
+	return a - lowerLanes(a)>>2
+}
+
+// lowerLanes flags (bit 7) the lanes of a from 'a' to 'z' (see upperASCII8).
+func lowerLanes(a uint64) uint64 {
+	return (a + lanes01*(0x80-'a')) &^ (a + lanes01*(0x80-'z'-1)) & lanes80
 }
 
 // pushKey records a key, writing the entry in place (see push).

@@ -110,6 +110,11 @@ func (s *Scanner) scanString(start, from int) (end int, esc bool, ok bool) {
 			return i + 1, esc, true
 		case c == '\\':
 			esc = true
+			// The one-letter escapes without a call (most of them).
+			if i+1 < len(data) && isShortEscape[data[i+1]] {
+				i += 2
+				continue
+			}
 			n, reason, detail := checkEscape(data, i)
 			if reason != "" {
 				s.fail(i, reason, detail)
@@ -120,6 +125,11 @@ func (s *Scanner) scanString(start, from int) (end int, esc bool, ok bool) {
 			s.fail(i, ReasonSyntax, "control character in string")
 			return 0, false, false
 		default:
+			// Two-byte sequences (Latin, Greek, Cyrillic...) without a call.
+			if c-0xc2 < 0xe0-0xc2 && i+1 < len(data) && data[i+1]&0xc0 == 0x80 {
+				i += 2
+				continue
+			}
 			r, size := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && size <= 1 {
 				s.fail(i, ReasonUTF8, "")
@@ -144,6 +154,9 @@ func specialLanes(x uint64) uint64 {
 	b := x ^ (lanes01 * '\\')
 	return ((x-lanes01*0x20)&^x | (q-lanes01)&^q | (b-lanes01)&^b | x) & lanes80
 }
+
+// isShortEscape marks the bytes that make a two-byte escape after a '\\'.
+var isShortEscape = [256]bool{'"': true, '\\': true, '/': true, 'b': true, 'f': true, 'n': true, 'r': true, 't': true}
 
 // checkEscape checks the escape sequence at data[i] (a backslash) and
 // returns its length. A \u escape of a high surrogate must be followed by a
@@ -290,3 +303,91 @@ func plainString(data []byte, i, strCap int) int {
 	}
 	return -j
 }
+
+// push opens a container. It writes the frame in place: building it in a
+// temporary and copying it costs a store-forwarding stall per container.
+func (s *Scanner) push(obj bool) {
+	n := len(s.stack)
+	if n == cap(s.stack) {
+		s.stack = append(s.stack, frame{})
+	} else {
+		s.stack = s.stack[:n+1]
+	}
+	f := &s.stack[n]
+	f.obj = obj
+	f.indexed = false
+	f.bloom = 0
+	f.count = 0
+	f.base = len(s.keys)
+	f.members = nil
+	f.tally = 0
+	f.quiet = 0
+}
+
+// The literals as little-endian words ("false" without its 'f').
+const (
+	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
+	litAlse = 'a' | 'l'<<8 | 's'<<16 | 'e'<<24
+	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
+)
+
+func (s *Scanner) literal(i int, lit string) bool {
+	data := s.data
+	end := i + len(lit)
+	if end > len(data) || string(data[i:end]) != lit {
+		s.fail(i, ReasonSyntax, "invalid literal")
+		return false
+	}
+	if end < len(data) && !isDelim[data[end]] {
+		s.fail(end, ReasonSyntax, "invalid literal")
+		return false
+	}
+	return true
+}
+
+// quoteShift is the bit offset in w, eight string bytes read little
+// endian, of the first byte that is not plain (see specialLanes), or 64 if
+// there is none (and then w>>quoteShift(w) is 0). When that byte is '"'
+// the string closes there: its quoteShift(w)/8 bytes are plain, with no
+// loop and no call, which in Go's wasm code (where each call and taken
+// branch is a jump through the function's dispatch table) is most of the
+// cost of a short key or value.
+func quoteShift(w uint64) uint {
+	return uint(bits.TrailingZeros64(specialLanes(w))) &^ 7
+}
+
+// digitRun returns how many of the eight bytes of x, read little endian,
+// are leading ASCII digits: a lane below 0x80 is a digit when adding
+// 0x80-'0' sets its bit 7 and adding 0x80-'9'-1 does not (no lane
+// carries into the next once bit 7 is cleared).
+func digitRun(x uint64) int {
+	y := x &^ lanes80
+	other := (^(y + lanes01*(0x80-'0')) | (y + lanes01*(0x80-'9'-1)) | x) & lanes80
+	return bits.TrailingZeros64(other) >> 3
+}
+
+// isSpace marks the four whitespace bytes RFC 8259 allows.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+
+// skipSpace returns the offset of the first byte at or after data[i] that
+// is not whitespace. The scanner calls it only when data[i] may be
+// whitespace: a call is marked unlikely, so the compiler lays the common
+// case (no whitespace) out as a straight line, which matters in Go's wasm
+// code where every taken branch is a jump through a dispatch table.
+//
+//go:noinline
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace[data[i]] {
+		i++
+	}
+	return i
+}
+
+// strPlain marks bytes that can appear in a string as themselves with no
+// further check: printable ASCII except '"' and '\\'.
+var strPlain = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

@@ -163,32 +163,6 @@ func (s *Scanner) fail(off int, reason, detail string) (Token, error) {
 	return Token{}, s.err
 }
 
-// isSpace marks the four whitespace bytes RFC 8259 allows.
-var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
-
-// skipSpace returns the offset of the first byte at or after data[i] that
-// is not whitespace. The scanner calls it only when data[i] may be
-// whitespace: a call is marked unlikely, so the compiler lays the common
-// case (no whitespace) out as a straight line, which matters in Go's wasm
-// code where every taken branch is a jump through a dispatch table.
-//
-//go:noinline
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && isSpace[data[i]] {
-		i++
-	}
-	return i
-}
-
-// strPlain marks bytes that can appear in a string as themselves with no
-// further check: printable ASCII except '"' and '\\'.
-var strPlain = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
 // Next returns the next token. After the top-level value it returns one
 // TokenEnd (having checked that only whitespace follows) and then TokenEnd
 // again on every call. On a refused document it returns an *Error, and the
@@ -265,6 +239,35 @@ func (s *Scanner) scan(stop uint16) (Token, error) {
 	return Token{}, s.err
 
 after: // after a value: ',' or the closer of the container, or the end
+	// The common case first: a ',' in a container and no whitespace.
+	// Every other case leaves this path by a branch that does not rejoin
+	// it: Go lays out a branch that rejoins inline, so that the common
+	// case would jump over it, which in Go's wasm code is a jump through
+	// the function's dispatch table.
+	if i+1 < len(data) && data[i] == ',' && data[i+1] > ' ' && len(s.stack) > 0 {
+		i++
+		if top = &s.stack[len(s.stack)-1]; top.obj {
+			goto key
+		}
+		// item, written out
+		if top.count++; top.count > s.capItems {
+			return s.fail(i, ReasonItems, "")
+		}
+		goto value
+	}
+	// Then the closer of the container, with no whitespace before it.
+	if n = len(s.stack); i < len(data) && n > 0 {
+		top = &s.stack[n-1]
+		if c = data[i]; c == '}' && top.obj {
+			s.closeObject(top)
+			kind = TokenEndObject
+			goto closeContainer
+		}
+		if c == ']' && !top.obj {
+			kind = TokenEndArray
+			goto closeContainer
+		}
+	}
 	if i < len(data) && data[i] <= ' ' {
 		i = skipSpace(data, i)
 	}
@@ -307,6 +310,11 @@ after: // after a value: ',' or the closer of the container, or the end
 	return s.fail(i, ReasonSyntax, "expected ',' or ']'")
 
 colon: // after a key
+	// The common case, a ':' and no whitespace, first (see after).
+	if i+1 < len(data) && data[i] == ':' && data[i+1] > ' ' {
+		i++
+		goto value
+	}
 	if i < len(data) && data[i] <= ' ' {
 		i = skipSpace(data, i)
 	}
@@ -364,16 +372,45 @@ key: // an object key at data[i] for the object top
 		return s.fail(i, ReasonKeys, "")
 	}
 	start = i
+	// The common key first: at most seven plain bytes, new to a small
+	// object whose Bloom filter has not seen its fingerprint, with room in
+	// s.keys. That is addKey's fast path with plainString and prefix8 (of
+	// the key folded, a plain key being ASCII) written out, so no call.
+	if i+9 <= len(data) && !top.indexed && len(s.keys)-top.base < linearKeys && len(s.keys) < cap(s.keys) {
+		w := binary.LittleEndian.Uint64(data[i+1 : i+9 : i+9])
+		if q := quoteShift(w); byte(w>>q) == '"' && int(q>>3) <= s.capStr {
+			w &= 1<<q - 1
+			upper := lowerLanes(w)
+			if !s.FoldDuplicates {
+				upper = 0
+			}
+			h := (w - upper>>2) ^ uint64(q>>3)<<56
+			if bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58); top.bloom&bit == 0 {
+				top.bloom |= bit
+				end = i + int(q>>3) + 2
+				n = len(s.keys)
+				s.keys = s.keys[:n+1]
+				e := &s.keys[n]
+				e.hash, e.start, e.end = h, i, end
+				esc, plain = false, true
+				// keyDone and colon's common case, written out
+				if stop&(1<<TokenKey) != 0 || end+1 >= len(data) || data[end] != ':' || data[end+1] <= ' ' {
+					goto keyDone
+				}
+				i = end + 1
+				goto value
+			}
+		}
+	}
 	if end = plainString(data, i, s.capStr); end > 0 {
 		esc, plain = false, true
-		// Fast path of addKey for the common case: a small object whose
-		// Bloom filter has not seen this key's fingerprint. A plain key
-		// is ASCII, so its case folding is its letters upper-cased.
+		// addKey's fast path for a longer key (see above).
 		if !top.indexed && end+7 <= len(data) {
-			h := prefix8(data[i+1:i+9], end-i-2)
+			w := binary.LittleEndian.Uint64(data[i+1:i+9:i+9]) & (1<<(8*uint(end-i-2)) - 1)
 			if s.FoldDuplicates {
-				h = prefix8Fold(data[i+1:i+9], end-i-2)
+				w = upperASCII8(w)
 			}
+			h := w ^ uint64(end-i-2)<<56
 			bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
 			if top.bloom&bit == 0 && len(s.keys)-top.base < linearKeys {
 				top.bloom |= bit
@@ -427,8 +464,41 @@ value: // the value that starts at data[i]
 		return s.fail(i, ReasonSyntax, "unexpected end of input")
 	}
 	start = i
-	switch c = data[i]; c {
-	case '"':
+	// The common values are tested first, each with one comparison and
+	// with no loop or call on their usual path: in Go's wasm code a switch
+	// is a tree of compares whose every taken branch is a jump through the
+	// function's dispatch table.
+	if c = data[i]; c-'1' < 9 {
+		// A plain integer (no sign, fraction or exponent) is checked
+		// here, eight digits per load; scanNumber takes every other
+		// number.
+		j := i + 1
+		if j+8 > len(data) {
+			goto number
+		}
+		if j += digitRun(binary.LittleEndian.Uint64(data[j : j+8 : j+8])); j == i+9 || !isDelim[data[j]] {
+			goto number
+		}
+		if stop&(1<<TokenNumber) == 0 {
+			i = j
+			goto after
+		}
+		kind, end = TokenNumber, j
+		goto scalar
+	}
+	if c == '"' {
+		if i+9 <= len(data) {
+			w := binary.LittleEndian.Uint64(data[i+1 : i+9 : i+9])
+			if q := quoteShift(w); byte(w>>q) == '"' && int(q>>3) <= s.capStr {
+				end, esc = i+int(q>>3)+2, false
+				if stop&(1<<TokenString) == 0 {
+					i = end
+					goto after
+				}
+				kind = TokenString
+				goto scalar
+			}
+		}
 		if end = plainString(data, i, s.capStr); end > 0 {
 			esc = false
 		} else {
@@ -438,6 +508,9 @@ value: // the value that starts at data[i]
 			}
 		}
 		kind = TokenString
+		goto scalar
+	}
+	switch c {
 	case '{', '[':
 		if s.lim.MaxDepth > 0 && len(s.stack) >= s.lim.MaxDepth {
 			return s.fail(i, ReasonDepth, "")
@@ -481,84 +554,36 @@ value: // the value that starts at data[i]
 			}
 		}
 	default:
-		// A plain integer (no sign, fraction or exponent) is checked here;
-		// scanNumber, a call, takes every other number.
-		if c-'1' < 9 {
-			j := i + 1
-			for j < len(data) && data[j]-'0' < 10 {
-				j++
-			}
-			if j < len(data) && isDelim[data[j]] {
-				kind, end = TokenNumber, j
-				break
-			}
-		}
-		if c != '-' && c-'0' >= 10 {
-			if c == ']' || c == '}' {
-				return s.fail(i, ReasonSyntax, "expected a value")
-			}
-			return s.fail(i, ReasonSyntax, "invalid character")
-		}
-		var ok bool
-		if end, ok = s.scanNumber(i); !ok {
-			return Token{}, s.err
-		}
-		kind = TokenNumber
+		goto number
 	}
+scalar:
 	i = end
 	state = stAfter
-	if stop&(1<<kind) != 0 {
-		// Within, QuietItems: a scalar nobody needs to see.
-		if n = len(s.stack); n == 0 || s.stack[n-1].quiet&(1<<kind) == 0 {
-			goto ret
-		}
+	if stop&(1<<kind) == 0 {
+		goto after
+	}
+	// Within, QuietItems: a scalar nobody needs to see.
+	if n = len(s.stack); n == 0 || s.stack[n-1].quiet&(1<<kind) == 0 {
+		goto ret
 	}
 	goto after
+
+number: // a number other than a plain integer, or not a value
+	if c != '-' && c-'0' >= 10 {
+		if c == ']' || c == '}' {
+			return s.fail(i, ReasonSyntax, "expected a value")
+		}
+		return s.fail(i, ReasonSyntax, "invalid character")
+	}
+	if e, ok := s.scanNumber(i); ok {
+		kind, end = TokenNumber, e
+		goto scalar
+	}
+	return Token{}, s.err
 
 ret:
 	s.pos = i
 	s.state = state
 	s.esc = esc
 	return Token{kind, start, end}, nil
-}
-
-// push opens a container. It writes the frame in place: building it in a
-// temporary and copying it costs a store-forwarding stall per container.
-func (s *Scanner) push(obj bool) {
-	n := len(s.stack)
-	if n == cap(s.stack) {
-		s.stack = append(s.stack, frame{})
-	} else {
-		s.stack = s.stack[:n+1]
-	}
-	f := &s.stack[n]
-	f.obj = obj
-	f.indexed = false
-	f.bloom = 0
-	f.count = 0
-	f.base = len(s.keys)
-	f.members = nil
-	f.tally = 0
-	f.quiet = 0
-}
-
-// The literals as little-endian words ("false" without its 'f').
-const (
-	litTrue = 't' | 'r'<<8 | 'u'<<16 | 'e'<<24
-	litAlse = 'a' | 'l'<<8 | 's'<<16 | 'e'<<24
-	litNull = 'n' | 'u'<<8 | 'l'<<16 | 'l'<<24
-)
-
-func (s *Scanner) literal(i int, lit string) bool {
-	data := s.data
-	end := i + len(lit)
-	if end > len(data) || string(data[i:end]) != lit {
-		s.fail(i, ReasonSyntax, "invalid literal")
-		return false
-	}
-	if end < len(data) && !isDelim[data[end]] {
-		s.fail(end, ReasonSyntax, "invalid literal")
-		return false
-	}
-	return true
 }

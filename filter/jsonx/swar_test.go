@@ -2,6 +2,7 @@ package jsonx
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 	"unicode/utf8"
@@ -66,7 +67,8 @@ func TestValidate_stringWordBoundaries(t *testing.T) {
 	for n := 0; n <= 17; n++ {
 		for pos := -1; pos < n; pos++ {
 			for _, sp := range [][]byte{{'"'}, {'\\'}, {'\\', 'n'}, {0x01}, {0x1f}, {0xc3, 0xa9}, {0xc3}, {0xff},
-				{0xe6, 0x97, 0xa5}, {0xed, 0xa0, 0x80}, {0x7f}} {
+				{0xe6, 0x97, 0xa5}, {0xed, 0xa0, 0x80}, {0x7f}, {0xc2, 0x80}, {0xdf, 0xbf}, {0xc0, 0x80}, {0xc1, 0xbf},
+				{0xc3, 0x28}, {0xc3, 0xc3}, {'\\', '/'}, {'\\', 't'}, {'\\', 'x'}, {'\\', 'u', '0', '0', 'e', '9'}} {
 				body := bytes.Repeat([]byte{'b'}, n)
 				if pos >= 0 {
 					body = append(append(append([]byte{}, body[:pos]...), sp...), body[pos+1:]...)
@@ -92,9 +94,11 @@ func TestValidate_stringWordBoundaries(t *testing.T) {
 // delimiter, and their refusals.
 func TestValidate_literalAndIntegerFastPaths(t *testing.T) {
 	valid := []string{`true`, `false`, `null`, `1`, `9`, `123456789012345678901234567890`, `[true]`, `[false]`,
-		`[null]`, `[1]`, `[12,true,false,null]`, "[1 ]", "[true\t]", "{\"a\":null\n}", "{\"a\":7\r}", `[0]`, `-1`}
+		`[null]`, `[1]`, `[12,true,false,null]`, "[1 ]", "[true\t]", "{\"a\":null\n}", "{\"a\":7\r}", `[0]`, `-1`,
+		`[12345678]`, `[123456789,1]`, `[1234567,12345678,123456789]`, `{"a":12345678,"b":1}`, `{"abcdefg":1,"":2}`}
 	invalid := []string{`tru`, `fals`, `nul`, `truex`, `[truex]`, `[nulll]`, `[falsee]`, `[tRue]`, `[1x]`,
-		`[12a]`, `1.`, `[1.]`, `[01]`, `[1-]`, `[1+]`, `[true`, `[1`, `[false,]`, `t`, `[f]`, "[nul\x00]", `[1e]`}
+		`[12a]`, `1.`, `[1.]`, `[01]`, `[1-]`, `[1+]`, `[true`, `[1`, `[false,]`, `t`, `[f]`, "[nul\x00]", `[1e]`,
+		`[1234567x]`, `[12345678x]`, `[123456789x]`, `[1234567`, `[12345678`, `{"abcdefg":1,"abcdefg":2}`, `{"a"1}`}
 	for _, s := range valid {
 		if err := Validate([]byte(s), Limits{}); err != nil {
 			t.Errorf("Validate(%q) = %v, want nil", s, err)
@@ -118,8 +122,37 @@ func FuzzPlainString_wordAgainstByteLoop(f *testing.F) {
 		if i < 0 || i >= len(data) || strCap < 0 {
 			return
 		}
-		if got, want := plainString(data, i, strCap), plainStringRef(data, i, strCap); got != want {
+		want := plainStringRef(data, i, strCap)
+		if got := plainString(data, i, strCap); got != want {
 			t.Fatalf("plainString(%q, %d, %d) = %d, want %d", data, i, strCap, got, want)
 		}
+		// The scanner's one-word path for short strings.
+		if i+9 <= len(data) {
+			w := binary.LittleEndian.Uint64(data[i+1 : i+9])
+			if q := quoteShift(w); byte(w>>q) == '"' && int(q>>3) <= strCap && i+int(q>>3)+2 != want {
+				t.Fatalf("quoteShift path on (%q, %d, %d) ends at %d, want %d", data, i, strCap, i+int(q>>3)+2, want)
+			}
+		}
 	})
+}
+
+// TestDigitRun_againstByteLoop puts every byte value at every lane after
+// leading digits and compares the count of leading digits with a loop.
+func TestDigitRun_againstByteLoop(t *testing.T) {
+	for lane := 0; lane < 8; lane++ {
+		for b := 0; b < 256; b++ {
+			var w [8]byte
+			for k := range w {
+				w[k] = '0' + byte((k*7+b)%10)
+			}
+			w[lane] = byte(b)
+			want := 0
+			for want < 8 && w[want]-'0' < 10 {
+				want++
+			}
+			if got := digitRun(binary.LittleEndian.Uint64(w[:])); got != want {
+				t.Fatalf("digitRun(%q) = %d, want %d", w, got, want)
+			}
+		}
+	}
 }
