@@ -162,9 +162,9 @@ type loc struct {
 
 // frame is an open container.
 type frame struct {
-	loc       int32 // -1: walked only for its hash
+	loc       int32 // -1: walked only for its hash; lazyPlace: not recorded yet
 	start     int32
-	count     int32
+	count     int32 // members or items once closed; before, the index of a lazy item (openLazy)
 	isObj     bool
 	needHash  bool // compute this container's hash
 	childHash bool // children report their hashes
