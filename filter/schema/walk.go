@@ -153,7 +153,34 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 		k = 1
 	}
 	if v.mode == Request && p.lazy[k] {
-		v.openLazy(f, j, tok, p, isObj)
+		// openPlan's outcome for a plain plan without its tests, and no
+		// place record unless a failure or a recorded place inside needs
+		// one (Validator.record, which reads a member's key as its
+		// parent's current key and an item's index as its parent's count).
+		if j >= 0 {
+			key, _, esc := v.s.MemberKey()
+			f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
+		} else {
+			f.count = int32(v.s.Count()) - 1
+		}
+		v.steps += 2 // one place, no lookup; resolve's look at it, recorded or not
+		// The frame written in place: only what a plan's unhashed frame reads
+		// before writing it (no hashes, item entries or hash base).
+		n := len(v.frames)
+		if n < cap(v.frames) {
+			v.frames = v.frames[:n+1]
+		} else {
+			v.frames = append(v.frames, frame{})
+		}
+		c := &v.frames[n]
+		c.loc, c.start, c.isObj, c.plan, c.req = lazyPlace, int32(tok.Start), isObj, p, 0
+		c.needObj, c.declares, c.members = p.needObj, p.cflags&nfHasProps != 0, isObj
+		c.needHash, c.childHash, c.discKey = false, false, false
+		if isObj {
+			v.s.Within(p.members[Request])
+		} else {
+			v.s.QuietItems(p.quiet)
+		}
 		return true, nil
 	}
 	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: f.loc, index: -1, flags: flags}
@@ -182,38 +209,6 @@ func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
 		v.s.QuietItems(p.quiet)
 	}
 	return true, nil
-}
-
-// openLazy is openFast for a lazy plan (plan.lazy) in a request:
-// openPlan's outcome for a plain plan without its tests, and no place
-// record unless a failure or a recorded place inside needs one
-// (Validator.record, which reads the member's key as its parent's current
-// key and the item's index as its parent's count).
-func (v *Validator) openLazy(f *frame, j int, tok jsonx.Token, p *plan, isObj bool) {
-	if j >= 0 {
-		key, _, esc := v.s.MemberKey()
-		f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
-	} else {
-		f.count = int32(v.s.Count()) - 1
-	}
-	v.steps += 2 // one place, no lookup; resolve's look at it, recorded or not
-	// The frame written in place: only what a plan's unhashed frame reads
-	// before writing it (no hashes, item entries or hash base).
-	n := len(v.frames)
-	if n < cap(v.frames) {
-		v.frames = v.frames[:n+1]
-	} else {
-		v.frames = append(v.frames, frame{})
-	}
-	c := &v.frames[n]
-	c.loc, c.start, c.isObj, c.plan, c.req = lazyPlace, int32(tok.Start), isObj, p, 0
-	c.needObj, c.declares, c.members = p.needObj, p.cflags&nfHasProps != 0, isObj
-	c.needHash, c.childHash, c.discKey = false, false, false
-	if isObj {
-		v.s.Within(p.members[Request])
-	} else {
-		v.s.QuietItems(p.quiet)
-	}
 }
 
 // scalarClosure applies the closure of the pure node n to a scalar token
