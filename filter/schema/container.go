@@ -451,7 +451,10 @@ const lazyPlace = -3
 // document order (nothing was recorded since the outermost of them
 // opened). The root's place is never lazy. What openFast would have
 // recorded: a member's key is its parent's current key, an item's index
-// its parent's count, and the flags are containerFast's.
+// its parent's count, and the flags are containerFast's; the end is set
+// at its close (closeContainer, placeEnd), and nothing reads it before in
+// a request (project runs in a response, a hashed container is never
+// lazy).
 func (v *Validator) record(fi int) int32 {
 	fr := v.frames[:fi+1]
 	k := fi
@@ -460,8 +463,7 @@ func (v *Validator) record(fi int) int32 {
 	}
 	for ; k <= fi; k++ {
 		f, parent := &fr[k], &fr[k-1]
-		l := loc{start: f.start, end: f.start + 1, keyStart: -1, keyEnd: -1, parent: parent.loc, index: -1,
-			flags: closureLocFlags(f.plan.cflags)}
+		l := loc{start: f.start, keyStart: -1, keyEnd: -1, parent: parent.loc, index: -1, flags: closureLocFlags(f.plan.cflags)}
 		if parent.isObj {
 			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
 			l.flags |= lfDeclaredProp
