@@ -316,6 +316,16 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		case jsonx.TokenKey:
 			v.key(tok)
 		case jsonx.TokenEndObject, jsonx.TokenEndArray:
+			if fi := len(v.frames) - 1; v.mode == Request && v.frames[fi].loc == lazyPlace && !v.frames[fi].plan.counts {
+				// closeContainer for a lazy place whose plan counts
+				// nothing: only the required tally, without a call.
+				f := &v.frames[fi]
+				v.frames = v.frames[:fi]
+				if _, tally := s.Closed(); f.isObj && f.req+int32(tally) < f.plan.nReq[Request] {
+					v.failAt(-1, v.placeEnd(fi, tok), rRequired)
+				}
+				continue
+			}
 			v.closeContainer(tok)
 		default:
 			if f := v.top(); f != nil && f.plan != nil && !f.childHash {
