@@ -14,12 +14,16 @@ import (
 // scanner, and container members open their plan straight from the walk.
 // Through the module the verdicts and pointers stay those of the full
 // walk: a type-only member of the wrong type, an item after quiet items,
-// a required name among quiet members, an escaped name, a nested plan.
+// a required name among quiet members, an escaped name, a nested plan,
+// and containers whose place is recorded only when something inside or
+// at their close fails (lazy places, a request's plain plans).
 const scannerSchemas = `{
   "Q": {"type": "object", "required": ["s", "n"], "maxProperties": 4,
     "properties": {"s": {"type": "string"}, "n": {"type": ["number", "null"]}, "b": {"type": "boolean"},
       "tags": {"type": "array", "items": {"type": "string"}},
-      "list": {"type": "array", "items": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}}}}
+      "list": {"type": "array", "items": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}},
+      "o": {"type": "object", "required": ["r"], "properties": {"r": {"type": "integer"},
+        "p": {"type": "object", "properties": {"z": {"type": "integer", "minimum": 1}}}}}}}
 }`
 
 func TestSchema_typeOnlyMembersThroughTheScanner(t *testing.T) {
@@ -38,6 +42,11 @@ func TestSchema_typeOnlyMembersThroughTheScanner(t *testing.T) {
 		{"an escaped name", `{"\u0073":2,"n":1}`, 400, `[{"pointer":"/s","rule":"type"}]`},
 		{"a nested plan", `{"s":"x","n":1,"list":[{"x":1},{"x":"2"},{}]}`, 400,
 			`[{"pointer":"/list/1/x","rule":"type"},{"pointer":"/list/2","rule":"required"}]`},
+		{"lazy places, valid", `{"s":"x","n":1,"o":{"r":1,"p":{"z":2}}}`, 200, ""},
+		{"lazy places, a failure three levels down", `{"s":"x","n":1,"o":{"r":1,"p":{"z":0}}}`, 400,
+			`[{"pointer":"/o/p/z","rule":"minimum"}]`},
+		{"lazy places, required at a close and an undeclared member inside", `{"s":"x","n":1,"o":{"p":{"y":1}}}`, 400,
+			`[{"pointer":"/o","rule":"required"},{"pointer":"/o/p/y","rule":"not-allowed"}]`},
 	}
 	for _, m := range holdModes {
 		cfg := `{"hold_headers": ` + fmt.Sprint(m.hold) + `, "errors": {"validation_details": true},

@@ -87,19 +87,25 @@ func (v *Validator) selectBranch(li int32, val []byte) {
 
 func (v *Validator) closeContainer(tok jsonx.Token) {
 	// Popped, the frame stays in place until the next push: no copy.
-	f := &v.frames[len(v.frames)-1]
-	v.frames = v.frames[:len(v.frames)-1]
+	fi := len(v.frames) - 1
+	f := &v.frames[fi]
+	v.frames = v.frames[:fi]
 	count, tally := v.s.Closed()
 	f.count = int32(count)
 	f.req += int32(tally)
-	if p := f.plan; p != nil && !p.counts && !f.needHash {
-		// A plan that counts nothing, unhashed: only the required tally.
-		// Nothing to unwind: a plan's frame has no item entries, one
-		// whose children report no hash holds none of theirs, and a
-		// parent that wants hashes would have made this one hashed.
-		v.locs[f.loc].end = int32(tok.End)
-		if f.isObj && f.req < p.nReq[v.mode] {
-			v.failAt(-1, f.loc, rRequired)
+	if p := f.plan; p != nil && !f.childHash {
+		// A plan's frame whose children report no hash: nothing to
+		// unwind (a plan's frame has no item entries, and holds no
+		// hashes of its children) and no hash of its own (a parent that
+		// wants hashes would have made its children report theirs).
+		if f.loc != lazyPlace {
+			v.locs[f.loc].end = int32(tok.End)
+		}
+		if p.counts {
+			v.closePlan(fi, tok, 0)
+		} else if f.isObj && f.req < p.nReq[v.mode] {
+			// Counting nothing: only the required tally.
+			v.failAt(-1, v.placeEnd(fi, tok), rRequired)
 		}
 		return
 	}
@@ -112,8 +118,8 @@ func (v *Validator) closeContainer(tok jsonx.Token) {
 		}
 	}
 	if f.plan != nil {
-		v.locs[f.loc].end = int32(tok.End)
-		v.closePlan(f, h)
+		v.locs[f.loc].end = int32(tok.End) // a hashed plan's place is never lazy
+		v.closePlan(fi, tok, h)
 	} else if f.loc >= 0 {
 		v.locs[f.loc].end = int32(tok.End)
 		if f.needHash {
@@ -396,8 +402,8 @@ func (v *Validator) openPlan(tok jsonx.Token, li int32, p *plan, needHash bool) 
 // closePlan ends an unconditional container whose plan counts or which
 // is hashed: each node's count, unique and enum checks, and the merged
 // required names.
-func (v *Validator) closePlan(f *frame, h uint64) {
-	li := f.loc
+func (v *Validator) closePlan(fi int, tok jsonx.Token, h uint64) {
+	f := &v.frames[:fi+1][fi] // popped
 	c := int64(f.count)
 	var canon []byte
 	for _, ni := range f.plan.nodes {
@@ -407,27 +413,77 @@ func (v *Validator) closePlan(f *frame, h uint64) {
 		}
 		if f.isObj {
 			if n.minProps >= 0 && c < n.minProps {
-				v.failAt(-1, li, rMinProps)
+				v.failAt(-1, v.placeEnd(fi, tok), rMinProps)
 			}
 			if n.maxProps >= 0 && c > n.maxProps {
-				v.failAt(-1, li, rMaxProps)
+				v.failAt(-1, v.placeEnd(fi, tok), rMaxProps)
 			}
 		} else {
 			if n.minItems >= 0 && c < n.minItems {
-				v.failAt(-1, li, rMinItems)
+				v.failAt(-1, v.placeEnd(fi, tok), rMinItems)
 			}
 			if n.maxItems >= 0 && c > n.maxItems {
-				v.failAt(-1, li, rMaxItems)
+				v.failAt(-1, v.placeEnd(fi, tok), rMaxItems)
 			}
 			if n.flags&nfUnique != 0 && !v.unique(f) {
-				v.failAt(-1, li, rUnique)
+				v.failAt(-1, v.placeEnd(fi, tok), rUnique)
 			}
 		}
 		if f.needHash {
-			v.nodeEnum(n, -1, li, h, &canon)
+			v.nodeEnum(n, -1, f.loc, h, &canon) // a hashed frame's place is recorded
 		}
 	}
 	if f.isObj && f.req < f.plan.nReq[v.mode] {
-		v.failAt(-1, li, rRequired)
+		v.failAt(-1, v.placeEnd(fi, tok), rRequired)
 	}
+}
+
+// lazyPlace is the loc of a frame whose place is not recorded yet (a
+// plain plan's container in a request, openFast): a place needs a record
+// only when a failure or a recorded place inside names it, and most
+// containers of a valid body have neither (docs/schemas.md "Cost and
+// caps").
+const lazyPlace = -3
+
+// record records the lazy place of frame fi (possibly popped: it stays
+// in memory) and those of the lazy frames around it, outermost first, so
+// that each parent precedes its children and the records stay in
+// document order (nothing was recorded since the outermost of them
+// opened). The root's place is never lazy. What openFast would have
+// recorded: a member's key is its parent's current key, an item's index
+// its parent's count, and the flags are containerFast's; the end is set
+// at its close (closeContainer, placeEnd), and nothing reads it before in
+// a request (project runs in a response, a hashed container is never
+// lazy).
+func (v *Validator) record(fi int) int32 {
+	fr := v.frames[:fi+1]
+	k := fi
+	for fr[k-1].loc == lazyPlace {
+		k--
+	}
+	for ; k <= fi; k++ {
+		f, parent := &fr[k], &fr[k-1]
+		l := loc{start: f.start, keyStart: -1, keyEnd: -1, parent: parent.loc, index: -1, flags: closureLocFlags(f.plan.cflags)}
+		if parent.isObj {
+			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
+			l.flags |= lfDeclaredProp
+		} else {
+			l.index = parent.count
+		}
+		f.loc = int32(len(v.locs))
+		v.locs = append(v.locs, l)
+		v.steps-- // openLazy counted resolve's look at it
+	}
+	return fr[fi].loc
+}
+
+// placeEnd is the place of the frame fi that tok closes (popped, still in
+// memory), recorded if it is lazy.
+func (v *Validator) placeEnd(fi int, tok jsonx.Token) int32 {
+	li := v.frames[:fi+1][fi].loc
+	if li == lazyPlace {
+		li = v.record(fi)
+		v.locs[li].end = int32(tok.End)
+	}
+	return li
 }

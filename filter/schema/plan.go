@@ -25,6 +25,10 @@ type plan struct {
 	// neither it nor its children are hashed (openFast then pushes its
 	// frame without openPlan's tests).
 	plain [2]bool
+	// lazy: plain, and no node of the closure is readOnly: in a request
+	// such a member or item needs a place record only if a failure or a
+	// recorded place inside names it (openFast, Validator.record).
+	lazy [2]bool
 	// What the scanner does with members and items by itself
 	// (jsonx.Scanner.Within, QuietItems), per Mode.
 	members [2]*jsonx.Members
@@ -142,6 +146,9 @@ func (c *compiler) plans() {
 		hashed := p.cflags&(nfEnum|nfConst) != 0
 		p.plain = [2]bool{p.okTypes&tObject != 0 && p.cflags&nfNeedObj != 0 && !hashed,
 			p.okTypes&tArray != 0 && p.cflags&nfNeedArr != 0 && !hashed && p.cflags&nfUnique == 0}
+		for k := range p.lazy {
+			p.lazy[k] = p.plain[k] && p.cflags&nfReadOnly == 0
+		}
 		budget -= len(p.items) + len(p.addl) + 1
 		if budget < 0 {
 			break

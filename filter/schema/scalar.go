@@ -114,6 +114,9 @@ func (v *Validator) laterLoc() int32 {
 	}
 	f := v.top()
 	l := loc{start: w.start, end: w.end, keyStart: -1, keyEnd: -1, parent: f.loc, index: w.index}
+	if l.parent == lazyPlace {
+		l.parent = v.record(len(v.frames) - 1)
+	}
 	if f.isObj {
 		l.keyStart, l.keyEnd, l.keyEsc = f.keyStart, f.keyEnd, f.keyEsc
 		if w.member {

@@ -162,9 +162,9 @@ type loc struct {
 
 // frame is an open container.
 type frame struct {
-	loc       int32 // -1: walked only for its hash
+	loc       int32 // -1: walked only for its hash; lazyPlace: not recorded yet
 	start     int32
-	count     int32
+	count     int32 // members or items once closed; before, the index of a lazy item (openLazy)
 	isObj     bool
 	needHash  bool // compute this container's hash
 	childHash bool // children report their hashes
@@ -316,6 +316,16 @@ func (v *Validator) Validate(sc Schema, data []byte, o Options) (Result, error) 
 		case jsonx.TokenKey:
 			v.key(tok)
 		case jsonx.TokenEndObject, jsonx.TokenEndArray:
+			if fi := len(v.frames) - 1; v.mode == Request && v.frames[fi].loc == lazyPlace && !v.frames[fi].plan.counts {
+				// closeContainer for a lazy place whose plan counts
+				// nothing: only the required tally, without a call.
+				f := &v.frames[fi]
+				v.frames = v.frames[:fi]
+				if _, tally := s.Closed(); f.isObj && f.req+int32(tally) < f.plan.nReq[Request] {
+					v.failAt(-1, v.placeEnd(fi, tok), rRequired)
+				}
+				continue
+			}
 			v.closeContainer(tok)
 		default:
 			if f := v.top(); f != nil && f.plan != nil && !f.childHash {

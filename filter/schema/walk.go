@@ -136,29 +136,66 @@ func (v *Validator) memberScalar(f *frame, j int, tok jsonx.Token) bool {
 // without its search (Steps counts one step, value two). It reports false, having done nothing, for any
 // other member or item.
 func (v *Validator) openFast(f *frame, j int, tok jsonx.Token) (bool, error) {
-	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: f.loc, index: -1}
 	var p *plan
+	flags := f.plan.itemFlags
 	if j >= 0 {
 		pn := &f.plan.names[j]
 		if p = pn.open; p == nil || !pn.decl {
 			return false, nil
 		}
-		key, _, esc := v.s.MemberKey()
-		l.keyStart, l.keyEnd, l.keyEsc, l.flags = int32(key.Start), int32(key.End), esc, pn.flags
-	} else {
-		if p = f.plan.itemOpen; p == nil {
-			return false, nil
-		}
-		l.index, l.flags = int32(v.s.Count())-1, f.plan.itemFlags
+		flags = pn.flags
+	} else if p = f.plan.itemOpen; p == nil {
+		return false, nil
 	}
-	v.steps++ // one place, no lookup
-	li := int32(len(v.locs))
-	v.locs = append(v.locs, l)
 	isObj := tok.Kind == jsonx.TokenBeginObject
 	k := 0
 	if !isObj {
 		k = 1
 	}
+	if v.mode == Request && p.lazy[k] {
+		// openPlan's outcome for a plain plan without its tests, and no
+		// place record unless a failure or a recorded place inside needs
+		// one (Validator.record, which reads a member's key as its
+		// parent's current key and an item's index as its parent's count).
+		if j >= 0 {
+			key, _, esc := v.s.MemberKey()
+			f.keyStart, f.keyEnd, f.keyEsc = int32(key.Start), int32(key.End), esc
+		} else {
+			f.count = int32(v.s.Count()) - 1
+		}
+		v.steps += 2 // one place, no lookup; resolve's look at it, recorded or not
+		// The frame written in place: only what a plan's unhashed frame reads
+		// before writing it (no hashes, item entries or hash base).
+		n := len(v.frames)
+		if n < cap(v.frames) {
+			v.frames = v.frames[:n+1]
+		} else {
+			v.frames = append(v.frames, frame{})
+		}
+		c := &v.frames[n]
+		c.loc, c.start, c.isObj, c.plan, c.req = lazyPlace, int32(tok.Start), isObj, p, 0
+		c.needObj, c.declares, c.members = p.needObj, p.cflags&nfHasProps != 0, isObj
+		c.needHash, c.childHash, c.discKey = false, false, false
+		if isObj {
+			v.s.Within(p.members[Request])
+		} else {
+			v.s.QuietItems(p.quiet)
+		}
+		return true, nil
+	}
+	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: f.loc, index: -1, flags: flags}
+	if j >= 0 {
+		key, _, esc := v.s.MemberKey()
+		l.keyStart, l.keyEnd, l.keyEsc = int32(key.Start), int32(key.End), esc
+	} else {
+		l.index = int32(v.s.Count()) - 1
+	}
+	if l.parent == lazyPlace {
+		l.parent = v.record(len(v.frames) - 1)
+	}
+	v.steps++ // one place, no lookup
+	li := int32(len(v.locs))
+	v.locs = append(v.locs, l)
 	if !p.plain[k] {
 		return true, v.openPlan(tok, li, p, false)
 	}
@@ -244,7 +281,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 	switch {
 	case parent == nil:
 		entries = v.ents
-	case parent.loc < 0:
+	case parent.loc == -1: // walked only for its hash
 	case isMember:
 		entries = v.ents
 	case parent.plan != nil:
@@ -292,10 +329,11 @@ func (v *Validator) value(tok jsonx.Token) error {
 			}
 		}
 	}
-	li := int32(len(v.locs))
 	l := loc{start: int32(tok.Start), end: int32(tok.End), keyStart: -1, keyEnd: -1, parent: -1, index: index}
 	if parent != nil {
-		l.parent = parent.loc
+		if l.parent = parent.loc; l.parent == lazyPlace {
+			l.parent = v.record(len(v.frames) - 1)
+		}
 		if isMember {
 			l.keyStart, l.keyEnd, l.keyEsc = parent.keyStart, parent.keyEnd, parent.keyEsc
 			if parent.caseVar {
@@ -303,6 +341,7 @@ func (v *Validator) value(tok jsonx.Token) error {
 			}
 		}
 	}
+	li := int32(len(v.locs))
 	v.locs = append(v.locs, l)
 	if len(entries) == 1 && entries[0].cert {
 		// The most common place: one unconditional schema. Everything is
