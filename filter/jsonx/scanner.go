@@ -372,7 +372,23 @@ key: // an object key at data[i] for the object top
 				e.hash, e.start, e.end = h, i, end
 				esc, plain = false, true
 				// keyDone and colon's common case, written out
-				if stop&(1<<TokenKey) != 0 || end+1 >= len(data) || data[end] != ':' || data[end+1] <= ' ' {
+				if stop&(1<<TokenKey) != 0 {
+					if top.members != nil {
+						// Within: findMember's first probe, with the
+						// key's word already here (nameWord is w with
+						// the length in its top byte).
+						m := top.members
+						w ^= uint64(q>>3) << 56
+						e := &m.slots[uint32((w*0x9E3779B97F4A7C15)>>m.shift)&m.mask]
+						if e.word == w && int(e.n) == int(q>>3) && e.j >= 0 {
+							s.memberFound(top, e, start, end, false, stop)
+							i = end
+							goto colon // the value comes instead of the key
+						}
+					}
+					goto keyDone // findMember decides the rest
+				}
+				if end+1 >= len(data) || data[end] != ':' || data[end+1] <= ' ' {
 					goto keyDone
 				}
 				i = end + 1
