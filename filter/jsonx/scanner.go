@@ -380,7 +380,7 @@ key: // an object key at data[i] for the object top
 						m := top.members
 						w ^= uint64(q>>3) << 56
 						e := &m.slots[uint32((w*0x9E3779B97F4A7C15)>>m.shift)&m.mask]
-						if e.word == w && int(e.n) == int(q>>3) && e.j >= 0 {
+						if e.word == w && int(e.n) == end-i-2 && e.j >= 0 {
 							s.memberFound(top, e, start, end, false, stop)
 							i = end
 							goto colon // the value comes instead of the key
