@@ -264,14 +264,15 @@ func TestWithin_wrongContainer(t *testing.T) {
 }
 
 // TestWithin_findsShortNamesPastTheirFirstSlot: with enough short names
-// that some share a first slot, every key of at most seven bytes in a
-// small object is found at its own index, whether its first slot decides
-// it (the key path's probe) or findMember probes on; a seven-byte key
-// whose word equals an eight-byte name's is not that name.
+// that many share a first slot (a table has at most 4096), every key of
+// at most seven bytes in a small object is found at its own index,
+// whether its first slot decides it (the key path's probe) or findMember
+// probes on; a seven-byte key whose word equals an eight-byte name's is
+// not that name.
 func TestWithin_findsShortNamesPastTheirFirstSlot(t *testing.T) {
 	var names []string
 	doc := []byte("[{")
-	for i := range 60 {
+	for i := range 1200 {
 		names = append(names, fmt.Sprintf("k%d", i))
 		doc = fmt.Appendf(doc, `"k%d":%d,`, i, i)
 		if i%6 == 5 {
@@ -317,8 +318,8 @@ func TestWithin_findsShortNamesPastTheirFirstSlot(t *testing.T) {
 				break
 			}
 		}
-		if found != 60 || keys != 11 || tallies != 60 {
-			t.Errorf("fold %v: %d found, %d keys returned, tallies %d, want 60, 11 and 60", fold, found, keys, tallies)
+		if found != 1200 || keys != 201 || tallies != 1200 {
+			t.Errorf("fold %v: %d found, %d keys returned, tallies %d, want 1200, 201 and 1200", fold, found, keys, tallies)
 		}
 	}
 }
