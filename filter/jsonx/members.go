@@ -109,7 +109,7 @@ type memberSlot struct {
 // TokenTrue, TokenFalse, TokenNull) produces no token, and each member j
 // adds tally[j] to the object's tally (Scanner.Closed), returned or not.
 func NewMembers(names []string, quiet []KindSet, tally []uint8) *Members {
-	// A load of at most 1/4, and a larger table (up to 64 slots per name
+	// A load of at most 1/4, and a larger table (up to 16 slots per name
 	// and 4096 in all) when that puts more names at their first slot: the
 	// scanner's key path probes only that slot itself (Scanner.scan).
 	size, bits := 4, uint32(2)
@@ -118,7 +118,7 @@ func NewMembers(names []string, quiet []KindSet, tally []uint8) *Members {
 		bits++
 	}
 	best, bestBits := firstSlotMisses(names, bits), bits
-	for b := bits + 1; best > 0 && 1<<b <= 64*len(names) && b <= 12; b++ {
+	for b := bits + 1; best > 0 && 1<<b <= 16*len(names) && b <= 12; b++ {
 		if c := firstSlotMisses(names, b); c < best {
 			best, bestBits = c, b
 		}
