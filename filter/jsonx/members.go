@@ -109,12 +109,21 @@ type memberSlot struct {
 // TokenTrue, TokenFalse, TokenNull) produces no token, and each member j
 // adds tally[j] to the object's tally (Scanner.Closed), returned or not.
 func NewMembers(names []string, quiet []KindSet, tally []uint8) *Members {
-	// A load of at most 1/4: most keys are found at their first slot.
+	// A load of at most 1/4, and a larger table (up to 16 slots per name
+	// and 4096 in all) when that puts more names at their first slot: the
+	// scanner's key path probes only that slot itself (Scanner.scan).
 	size, bits := 4, uint32(2)
 	for size < 4*len(names) {
 		size <<= 1
 		bits++
 	}
+	best, bestBits := firstSlotMisses(names, bits), bits
+	for b := bits + 1; best > 0 && 1<<b <= 16*len(names) && b <= 12; b++ {
+		if c := firstSlotMisses(names, b); c < best {
+			best, bestBits = c, b
+		}
+	}
+	size, bits = 1<<bestBits, bestBits
 	m := &Members{names: names, slots: make([]memberSlot, size), shift: 64 - bits, mask: uint32(size - 1)}
 	for i := range m.slots {
 		m.slots[i].j = -1
@@ -129,6 +138,24 @@ func NewMembers(names []string, quiet []KindSet, tally []uint8) *Members {
 			quiet: uint16(quiet[j]) & scalarKinds, tally: tally[j]}
 	}
 	return m
+}
+
+// firstSlotMisses is how many of names a table of 1<<bits slots would not
+// hold at their first slot (inserted in order, as NewMembers does).
+func firstSlotMisses(names []string, bits uint32) int {
+	used := make([]bool, 1<<bits)
+	misses := 0
+	for _, name := range names {
+		h := uint32((nameWord([]byte(name)) * 0x9E3779B97F4A7C15) >> (64 - bits))
+		if used[h] {
+			misses++
+			for used[h] {
+				h = (h + 1) & (1<<bits - 1)
+			}
+		}
+		used[h] = true
+	}
+	return misses
 }
 
 // scalarKinds are the kinds a Quiet set may hold.

@@ -262,3 +262,64 @@ func TestWithin_wrongContainer(t *testing.T) {
 		t.Errorf("a string of an object: %v", tok)
 	}
 }
+
+// TestWithin_findsShortNamesPastTheirFirstSlot: with enough short names
+// that many share a first slot (a table has at most 4096), every key of
+// at most seven bytes in a small object is found at its own index,
+// whether its first slot decides it (the key path's probe) or findMember
+// probes on; a seven-byte key whose word equals an eight-byte name's is
+// not that name.
+func TestWithin_findsShortNamesPastTheirFirstSlot(t *testing.T) {
+	var names []string
+	doc := []byte("[{")
+	for i := range 1200 {
+		names = append(names, fmt.Sprintf("k%d", i))
+		doc = fmt.Appendf(doc, `"k%d":%d,`, i, i)
+		if i%6 == 5 {
+			doc = append(doc, `"abcdefg":-1},{`...)
+		}
+	}
+	names = append(names, "abcdefg\x0f") // word: "abcdefg", 0x0f^8 = 7 in its top byte
+	doc = append(doc, `"abcdefg":-1}]`...)
+	quiet, tally := make([]KindSet, len(names)), make([]uint8, len(names))
+	for i := range tally {
+		tally[i] = 1
+	}
+	m := NewMembers(names, quiet, tally)
+	for _, fold := range []bool{false, true} {
+		var s Scanner
+		s.FoldDuplicates = fold
+		s.Reset(doc, Limits{})
+		found, keys, tallies := 0, 0, 0
+		for {
+			tok, err := s.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch tok.Kind {
+			case TokenBeginObject:
+				s.Within(m)
+			case TokenKey:
+				if keys++; string(s.Key()) != "abcdefg" {
+					t.Errorf("fold %v: key %q returned, want it found", fold, s.Key())
+				}
+			case TokenNumber:
+				if j := s.Member(); j >= 0 {
+					found++
+					if want := string(doc[tok.Start:tok.End]); names[j] != "k"+want {
+						t.Errorf("fold %v: value %s found as %q", fold, want, names[j])
+					}
+				}
+			case TokenEndObject:
+				_, tl := s.Closed()
+				tallies += tl
+			}
+			if tok.Kind == TokenEnd {
+				break
+			}
+		}
+		if found != 1200 || keys != 201 || tallies != 1200 {
+			t.Errorf("fold %v: %d found, %d keys returned, tallies %d, want 1200, 201 and 1200", fold, found, keys, tallies)
+		}
+	}
+}

@@ -129,28 +129,6 @@ func (s *Scanner) scratchSize() int {
 	return cap(s.stack) + cap(s.keys) + cap(s.table) + cap(s.keyBuf)/16
 }
 
-// Depth is the number of open containers after the last token: 1 after
-// the top-level TokenBeginObject, 0 again after its TokenEndObject.
-func (s *Scanner) Depth() int { return len(s.stack) }
-
-// Key returns the unescaped name of the last TokenKey. The slice aliases
-// the input or scratch memory and is valid until the next call to Next or
-// Reset; copy it to keep it.
-func (s *Scanner) Key() []byte { return s.key }
-
-// Escaped reports whether the last TokenKey or TokenString contained a
-// backslash escape, i.e. whether its bytes between the quotes differ from
-// its value. When false, data[Start+1:End-1] is the value itself.
-func (s *Scanner) Escaped() bool { return s.esc }
-
-// InObject reports whether the innermost open container is an object, i.e.
-// whether the next value token belongs to a key. It is false at the top
-// level.
-func (s *Scanner) InObject() bool {
-	n := len(s.stack)
-	return n > 0 && s.stack[n-1].obj
-}
-
 // fail records a refusal. It is not inlined: the dozens of failure paths
 // of scan then stay small calls the compiler lays out of the way, and do
 // not crowd the registers of the hot paths (each spill is a memory store
@@ -394,7 +372,23 @@ key: // an object key at data[i] for the object top
 				e.hash, e.start, e.end = h, i, end
 				esc, plain = false, true
 				// keyDone and colon's common case, written out
-				if stop&(1<<TokenKey) != 0 || end+1 >= len(data) || data[end] != ':' || data[end+1] <= ' ' {
+				if stop&(1<<TokenKey) != 0 {
+					if top.members != nil {
+						// Within: findMember's first probe, with the
+						// key's word already here (nameWord is w with
+						// the length in its top byte).
+						m := top.members
+						w ^= uint64(q>>3) << 56
+						e := &m.slots[uint32((w*0x9E3779B97F4A7C15)>>m.shift)&m.mask]
+						if e.word == w && int(e.n) == end-i-2 && e.j >= 0 {
+							s.memberFound(top, e, start, end, false, stop)
+							i = end
+							goto colon // the value comes instead of the key
+						}
+					}
+					goto keyDone // findMember decides the rest
+				}
+				if end+1 >= len(data) || data[end] != ':' || data[end+1] <= ' ' {
 					goto keyDone
 				}
 				i = end + 1

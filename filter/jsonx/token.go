@@ -39,3 +39,25 @@ type Token struct {
 	Kind       TokenKind
 	Start, End int
 }
+
+// Depth is the number of open containers after the last token: 1 after
+// the top-level TokenBeginObject, 0 again after its TokenEndObject.
+func (s *Scanner) Depth() int { return len(s.stack) }
+
+// Key returns the unescaped name of the last TokenKey. The slice aliases
+// the input or scratch memory and is valid until the next call to Next or
+// Reset; copy it to keep it.
+func (s *Scanner) Key() []byte { return s.key }
+
+// Escaped reports whether the last TokenKey or TokenString contained a
+// backslash escape, i.e. whether its bytes between the quotes differ from
+// its value. When false, data[Start+1:End-1] is the value itself.
+func (s *Scanner) Escaped() bool { return s.esc }
+
+// InObject reports whether the innermost open container is an object, i.e.
+// whether the next value token belongs to a key. It is false at the top
+// level.
+func (s *Scanner) InObject() bool {
+	n := len(s.stack)
+	return n > 0 && s.stack[n-1].obj
+}
