@@ -86,10 +86,13 @@ type ownerWalk struct {
 	text  []byte  // an escaped string value, unescaped
 }
 
+// noNode ends a list of nodes (the root, node 0, is no node's child).
+const noNode int32 = -1
+
 // ownerNode is a path prefix shared by one or more rules.
 type ownerNode struct {
 	raw, fold   []byte // the last segment (none for the root)
-	child, next int32  // first child and next sibling, -1 none
+	child, next int32  // first child and next sibling, or noNode
 	kf          jsonx.KeyFilter
 	// Per check: the keys of the parent object equal to the segment under
 	// folding, the first token of the value of the exact key (Kind 0: no
@@ -144,19 +147,19 @@ func (w *ownerWalk) release() {
 
 // plan builds the tree of the rules' paths.
 func (w *ownerWalk) plan(rules []BodyOwner) {
-	w.nodes = append(w.nodes[:0], ownerNode{child: -1, next: -1})
+	w.nodes = append(w.nodes[:0], ownerNode{child: noNode, next: noNode})
 	w.slot = w.slot[:0]
 	for i := range rules {
 		r := &rules[i]
 		p := int32(0)
 		for j := range r.raw {
 			c := w.nodes[p].child
-			for c >= 0 && !bytes.Equal(w.nodes[c].raw, r.raw[j]) {
+			for c != noNode && !bytes.Equal(w.nodes[c].raw, r.raw[j]) {
 				c = w.nodes[c].next
 			}
-			if c < 0 {
+			if c == noNode {
 				c = int32(len(w.nodes))
-				w.nodes = append(w.nodes, ownerNode{raw: r.raw[j], fold: r.fold[j], child: -1, next: w.nodes[p].child})
+				w.nodes = append(w.nodes, ownerNode{raw: r.raw[j], fold: r.fold[j], child: noNode, next: w.nodes[p].child})
 				w.nodes[p].child = c
 				w.nodes[p].kf.Add(r.raw[j])
 			}
@@ -176,7 +179,7 @@ func (w *ownerWalk) walk(body []byte) error {
 	}
 	w.nodes[0].tok, w.nodes[0].esc = tok, s.Escaped()
 	switch {
-	case tok.Kind == jsonx.TokenBeginObject && w.nodes[0].child >= 0:
+	case tok.Kind == jsonx.TokenBeginObject && w.nodes[0].child != noNode:
 		err = w.members()
 	case tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray:
 		_, err = s.SkipValue()
@@ -231,8 +234,8 @@ func (w *ownerWalk) member(cur int32) error {
 	s := &w.s
 	key := s.Key()
 	w.fold = jsonx.AppendFold(w.fold[:0], key)
-	match := int32(-1)
-	for c := w.nodes[cur].child; c >= 0; c = w.nodes[c].next {
+	match := noNode
+	for c := w.nodes[cur].child; c != noNode; c = w.nodes[c].next {
 		n := &w.nodes[c]
 		if bytes.Equal(w.fold, n.fold) {
 			n.count++
@@ -241,7 +244,7 @@ func (w *ownerWalk) member(cur int32) error {
 			}
 		}
 	}
-	if match < 0 {
+	if match == noNode {
 		_, err := s.SkipValue()
 		return err
 	}
@@ -252,7 +255,7 @@ func (w *ownerWalk) member(cur int32) error {
 	n := &w.nodes[match]
 	n.tok, n.esc = tok, s.Escaped()
 	switch {
-	case tok.Kind == jsonx.TokenBeginObject && n.child >= 0:
+	case tok.Kind == jsonx.TokenBeginObject && n.child != noNode:
 		w.stack = append(w.stack, match)
 	case tok.Kind == jsonx.TokenBeginObject || tok.Kind == jsonx.TokenBeginArray:
 		_, err = s.SkipValue()

@@ -52,12 +52,16 @@ func checkBodyOwnerTree(rules []BodyOwner, identity *jsonx.Value, query string, 
 	return Verdict{}
 }
 
-// bodyOwnerRules compiles one rule per path, each a dotted field ("a.b")
-// bound to the claim "sub".
+// bodyOwnerRules compiles one rule per path, each a dotted field ("a.b";
+// "" is the empty path, the body itself) bound to the claim "sub".
 func bodyOwnerRules(paths ...string) []BodyOwner {
 	var rules []BodyOwner
 	for _, p := range paths {
-		rules = append(rules, CompileBodyOwner(&config.BodyOwnerRule{Field: strings.Split(p, "."), Claim: []string{"sub"}}))
+		var field []string
+		if p != "" {
+			field = strings.Split(p, ".")
+		}
+		rules = append(rules, CompileBodyOwner(&config.BodyOwnerRule{Field: field, Claim: []string{"sub"}}))
 	}
 	return rules
 }
@@ -157,6 +161,15 @@ func TestCheckBodyOwner_agreesWithTree(t *testing.T) {
 		{"string against number", []string{"order"}, `42`, `{"order":"42"}`, pass},
 		{"escaped value", []string{"order"}, `"a\"b\\c\n\u00e9\ud83d\ude00"`, `{"order":"a\"b\\c\n\u00e9\ud83d\ude00"}`, pass},
 		{"empty segment", []string{"a..b"}, `"alice"`, `{"a":{"":{"b":"alice"}}}`, pass},
+		{"one empty segment", []string{"."}, `"alice"`, `{"":{"":"alice"}}`, pass},
+		{"whole body", []string{""}, `"alice"`, ` "alice" `, pass},
+		{"whole body, a number", []string{""}, `7`, `7`, pass},
+		{"whole body, an object", []string{""}, `"alice"`, `{"a":"alice"}`, mismatch},
+		{"whole body, an array", []string{""}, `"alice"`, `["alice"]`, mismatch},
+		{"whole body after a path", []string{"a", ""}, `"alice"`, `{"a":"alice"}`, mismatch},
+		{"whole body, broken object", []string{""}, `"alice"`, `{"a":1,}`, missing},
+		{"whole body, broken array", []string{""}, `"alice"`, `[1,}`, missing},
+		{"whole body, trailing data", []string{""}, `"alice"`, `"alice" "alice"`, missing},
 		{"deep skipped value", []string{"order.customer"}, `"alice"`, `{"x":` + nested(5000, `{"order":1}`) + `,"order":{"customer":"alice"}}`, pass},
 		{"deep path", []string{"a.b.c.d.e.f"}, `"alice"`, `{"a":{"b":{"c":{"d":{"e":{"f":"alice","x":[1]},"E":2}}}}}`, ambiguous},
 		{"trailing data", []string{"order.customer"}, `"alice"`, `{"order":{"customer":"alice"}} x`, missing},
@@ -198,7 +211,7 @@ func TestCheckBodyOwner_warmWalkAllocatesNothing(t *testing.T) {
 }
 
 // FuzzBodyOwner_agreesWithTree: on any body, rule paths (one per line,
-// dotted) and claim value, the streaming walk and the tree give the same
+// dotted; an empty line is the body itself) and claim value, the streaming walk and the tree give the same
 // verdict, for the identity and for an anonymous request.
 func FuzzBodyOwner_agreesWithTree(f *testing.F) {
 	f.Add([]byte(`{"order":{"customer":"alice"}}`), "order.customer", "alice")
@@ -209,6 +222,7 @@ func FuzzBodyOwner_agreesWithTree(f *testing.F) {
 	f.Add([]byte(`[{"a":1}]`), "a", "1")
 	f.Add([]byte(`{"a":{"":{"b":"x\n"}}}`), "a..b\nA.b", "x\n")
 	f.Add([]byte(`{"x":[[[{"a":1,"A":2}]]],"a":"1e3"}`), "a", "1e3")
+	f.Add([]byte(`"x"`), "\n.", "x")
 	f.Fuzz(func(t *testing.T, body []byte, paths, claim string) {
 		lines := strings.Split(paths, "\n")
 		if len(lines) > 6 {
