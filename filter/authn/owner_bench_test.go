@@ -52,3 +52,21 @@ func BenchmarkBodyOwner_64K(b *testing.B) {
 		CheckBodyOwner(rules, &idv, "", body, Form{})
 	}
 }
+
+// BenchmarkBodyOwner_validate64K is the floor BenchmarkBodyOwner_64K's
+// walk stands on: jsonx.Validate, the scanner's fastest complete walk, on
+// the same body with the same (no) limits.
+func BenchmarkBodyOwner_validate64K(b *testing.B) {
+	body := ownerBody64K()
+	if err := jsonx.Validate(body, jsonx.Limits{}); err != nil || len(body) < 64<<10 {
+		b.Fatalf("body: %d bytes, %v", len(body), err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if jsonx.Validate(body, jsonx.Limits{}) != nil {
+			b.Fatal("refused")
+		}
+	}
+}
