@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -272,6 +274,59 @@ func TestOwner_bodyOwnerWithinCap(t *testing.T) {
 					t.Errorf("a refused request reached upstream")
 				}
 			})
+		}
+	})
+}
+
+// TestOwner_bodyOwnerLargeBody: body_owner finds its fields in a body of
+// almost the default 1 MiB cap, sent whole and in 64 KiB chunks, natively
+// and through the .wasm: past thousands of nested objects that hold the
+// same names (in two letter cases, which json.case_sensitive_keys lets
+// through and body_owner does not look at), the fields at the end decide.
+// (filter/authn's TestCheckBodyOwner_agreesWithTree holds the walk's rows.)
+func TestOwner_bodyOwnerLargeBody(t *testing.T) {
+	now := host.DefaultStart
+	tok := bearer(mint(t, "ed", "EdDSA", claimsAt(now, idpIssuer, map[string]any{"tenant": "t1"})))
+	conf := `{
+  "providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["EdDSA"],
+                        "jwks": ` + jwksOf(t, "ed") + `}},
+  "routes": [{"name": "orders", "match": {"path": "/orders", "methods": ["POST"]},
+              "request": {"json": {"case_sensitive_keys": true, "max_array_items": 100000}},
+              "auth": {"providers": ["idp"], "body_owner": [{"field": "customer_id", "claim": "sub"}, {"field": "meta.tenant", "claim": "tenant"}]}}]
+}`
+	var page strings.Builder
+	page.WriteString(`{"items":[`)
+	for i := 0; page.Len() < 1000<<10; i++ {
+		if i > 0 {
+			page.WriteByte(',')
+		}
+		page.WriteString(`{"customer_id":"mallory","Customer_ID":"bob","meta":{"tenant":"t9","TENANT":"t8"},"note":"caf\u00e9 \"q\"","n":[1,2.5,true,null]}`)
+	}
+	page.WriteString(`],"meta":{"tenant":"t1"},`)
+	body := func(tail string) string { return page.String() + tail }
+	cases := []exchange{
+		{name: "own ids", want: 200, req: host.Request{Body: []byte(body(`"customer_id":"alice"}`))}},
+		{name: "another customer", want: 403, reason: problem.ReasonBodyOwnerMismatch, req: host.Request{Body: []byte(body(`"customer_id":"bob"}`))}},
+		{name: "field twice in another case", want: 403, reason: problem.ReasonBodyOwnerAmbiguous,
+			req: host.Request{Body: []byte(body(`"customer_id":"alice","CUSTOMER_ID":"alice"}`))}},
+		{name: "field missing", want: 403, reason: problem.ReasonBodyOwnerMissing, req: host.Request{Body: []byte(body(`"customer":"alice"}`))}},
+	}
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, conf)
+		for _, c := range cases {
+			for _, chunk := range []int{0, 64 << 10} {
+				t.Run(fmt.Sprintf("%s/chunk %d", c.name, chunk), func(t *testing.T) {
+					c.req = host.Request{Method: "POST", Path: "/orders", Headers: tok, Body: c.req.Body, ChunkSize: chunk}
+					if c.want == 403 {
+						c.headers = chScope
+					}
+					r := roundTrip(e.Worker(0), c)
+					check(t, e, c, r)
+					if c.want == 200 && !bytes.Equal(r.Upstream.Body, c.req.Body) {
+						t.Errorf("upstream got %d bytes, want the whole body (%d)", len(r.Upstream.Body), len(c.req.Body))
+					}
+				})
+			}
 		}
 	})
 }
