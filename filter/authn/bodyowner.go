@@ -2,6 +2,7 @@ package authn
 
 import (
 	"bytes"
+	"errors"
 	"sync"
 
 	"github.com/apiguard/apiguard/filter/config"
@@ -216,6 +217,10 @@ func (w *ownerWalk) members() error {
 			w.stack = w.stack[:len(w.stack)-1]
 		case jsonx.TokenKey:
 			err = w.member(cur)
+		case jsonx.TokenEnd:
+			// Never inside an object from a correct scanner; were it to
+			// come, the loop must end (fail closed), not spin.
+			return errEndInObject
 		default:
 			_, err = s.SkipValue()
 		}
@@ -225,6 +230,8 @@ func (w *ownerWalk) members() error {
 	}
 	return nil
 }
+
+var errEndInObject = errors.New("body_owner: end of input inside an object")
 
 // member handles a member of cur's object whose key the filter let
 // through: it counts the key for every child it equals under folding and,

@@ -312,7 +312,7 @@ func (s *Scanner) tableDelete(j int) {
 // keys have the same folding exactly when they are equal under Unicode
 // simple case folding with 'İ' (U+0130) and 'ı' (U+0131) also taken as 'i'
 // (EqualFold). Duplicate detection (FoldDuplicates), body_owner's
-// letter-case rule (Value.CountFold) and redaction's key matching share it,
+// letter-case rule (authn's walk, and Value.CountFold) and redaction's key matching share it,
 // so none of them can disagree on which keys are "the same".
 func AppendFold(dst, key []byte) []byte {
 	for i := 0; i < len(key); {

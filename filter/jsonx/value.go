@@ -86,8 +86,9 @@ func (v *Value) Lookup(path []string) *Value {
 // under case folding (EqualFold: Unicode simple case folding, with 'İ' and
 // 'ı' as 'i'; 0 if v is not an object). Parse has already refused exact
 // duplicates, so a count above 1 means keys that differ only in letter
-// case, e.g. "customer_id" and "Customer_ID" (docs/configuration.md auth.owner
-// body_owner).
+// case, e.g. "customer_id" and "Customer_ID" (body_owner's rule,
+// docs/configuration.md; authn's streaming walk decides it, and its tests
+// use CountFold as the oracle).
 func (v *Value) CountFold(key string) int {
 	if v == nil || v.Kind != KindObject {
 		return 0
