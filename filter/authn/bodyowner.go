@@ -49,16 +49,8 @@ func CompileBodyOwner(b *config.BodyOwnerRule) BodyOwner {
 // tree: only the objects on the rules' paths are looked into, and of
 // their members only those whose key may equal a segment under folding.
 func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body []byte, form Form) Verdict {
-	if len(rules) == 0 {
-		return Verdict{}
-	}
-	for i := range rules {
-		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || form.Has(rules[i].qname) {
-			return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope)
-		}
-	}
-	if len(body) == 0 {
-		return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+	if v, done := bodyOwnerBefore(rules, query, body, form); done {
+		return v
 	}
 	w := ownerWalks.Get().(*ownerWalk)
 	reason := w.check(rules, identity, body)
@@ -67,6 +59,24 @@ func CheckBodyOwner(rules []BodyOwner, identity *jsonx.Value, query string, body
 		return deny(403, reason, ChallengeScope)
 	}
 	return Verdict{}
+}
+
+// bodyOwnerBefore is what CheckBodyOwner decides before reading the body:
+// no rules (pass), a query or form shadow of a field (ambiguous), an empty
+// body (missing); done is false when the body must be read.
+func bodyOwnerBefore(rules []BodyOwner, query string, body []byte, form Form) (v Verdict, done bool) {
+	if len(rules) == 0 {
+		return Verdict{}, true
+	}
+	for i := range rules {
+		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || form.Has(rules[i].qname) {
+			return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope), true
+		}
+	}
+	if len(body) == 0 {
+		return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope), true
+	}
+	return Verdict{}, false
 }
 
 var ownerWalks = sync.Pool{New: func() any { return new(ownerWalk) }}

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/config"
-	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/problem"
 )
@@ -14,16 +13,8 @@ import (
 // on the body's tree (jsonx.Parse): the oracle the walk must agree with on
 // every body, rule set and identity.
 func checkBodyOwnerTree(rules []BodyOwner, identity *jsonx.Value, query string, body []byte, form Form) Verdict {
-	if len(rules) == 0 {
-		return Verdict{}
-	}
-	for i := range rules {
-		if httpx.FindQueryParam(query, rules[i].qname) >= 0 || form.Has(rules[i].qname) {
-			return deny(403, problem.ReasonBodyOwnerAmbiguous, ChallengeScope)
-		}
-	}
-	if len(body) == 0 {
-		return deny(403, problem.ReasonBodyOwnerMissing, ChallengeScope)
+	if v, done := bodyOwnerBefore(rules, query, body, form); done {
+		return v
 	}
 	doc, err := jsonx.Parse(body, jsonx.Limits{})
 	if err != nil {
