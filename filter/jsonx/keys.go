@@ -63,7 +63,7 @@ func (s *Scanner) addKey(f *frame, start, end int, key []byte, esc bool) string 
 		} else {
 			h = fingerprint(key)
 		}
-		bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
+		bit := bloomBit(h)
 		if f.bloom&bit != 0 {
 			for j := f.base; j < len(s.keys); j++ {
 				if s.keys[j].hash == h {
@@ -146,6 +146,10 @@ func fingerprint(k []byte) uint64 {
 func prefix8(w []byte, n int) uint64 {
 	return binary.LittleEndian.Uint64(w)&(1<<(8*uint(n))-1) ^ uint64(n)<<56
 }
+
+// bloomBit is fingerprint h's bit in an object's one-word Bloom filter
+// (addKey and the scanner's key paths, which must agree on it).
+func bloomBit(h uint64) uint64 { return 1 << ((h * 0x9E3779B97F4A7C15) >> 58) }
 
 // upperASCII8 upper-cases the ASCII letters among the eight bytes of a,
 // each of which must be below 0x80: a lane from 'a' to 'z' has bit 7 set

@@ -363,7 +363,7 @@ key: // an object key at data[i] for the object top
 				upper = 0
 			}
 			h := (w - upper>>2) ^ uint64(q>>3)<<56
-			if bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58); top.bloom&bit == 0 {
+			if bit := bloomBit(h); top.bloom&bit == 0 {
 				top.bloom |= bit
 				end = i + int(q>>3) + 2
 				n = len(s.keys)
@@ -405,7 +405,7 @@ key: // an object key at data[i] for the object top
 				w = upperASCII8(w)
 			}
 			h := w ^ uint64(end-i-2)<<56
-			bit := uint64(1) << ((h * 0x9E3779B97F4A7C15) >> 58)
+			bit := bloomBit(h)
 			if top.bloom&bit == 0 && len(s.keys)-top.base < linearKeys {
 				top.bloom |= bit
 				s.pushKey(h, i, end)
