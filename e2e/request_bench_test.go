@@ -49,7 +49,7 @@ const benchRequestConfig = `{"routes": [
 // and the .wasm for each route.
 func BenchmarkRequest_json64K(b *testing.B) {
 	doc := benchOrder(64 << 10)
-	cfg, err := config.Parse([]byte(benchRequestConfig))
+	cfg, err := config.Parse(withHoldHeaders([]byte(benchRequestConfig), true))
 	if err != nil {
 		b.Fatal(err)
 	}
