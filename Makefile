@@ -18,7 +18,7 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build release demo proxy test race test-short bench bench-goals bench-wasm fuzz e2e check fmt vet tidy clean fresh-clone lint mutation
+.PHONY: all build release demo proxy test race test-short bench bench-goals bench-wasm bench-v8 fuzz e2e check fmt vet tidy clean fresh-clone lint mutation
 
 all: build
 
@@ -124,6 +124,28 @@ bench-wasm:
 	  echo "== $$pkg (wasm)"; \
 	  (cd $$pkg && ../../build/benchwasm/wasmbench ../../build/benchwasm/$$name.wasm \
 	    -test.run '^$$' -test.bench '$(BENCH_WASM)' -test.benchmem -test.benchtime $(BENCHTIME) -test.count $(BENCH_COUNT)); \
+	done
+
+# The same benchmarks natively, on wazero and on V8 (Node.js's, the engine
+# Envoy embeds), in one run and one table: median ns/op per engine and its
+# ratio to native (e2e/cmd/benchtable). BENCH_V8 lists package:pattern pairs;
+# the default is the work of issue 15's JSON and signature rows and of
+# issue 16's schema ratio. Needs node (20 or later) on PATH; without it the
+# target says so and stops. BENCH_COUNT repeats each run (medians).
+BENCH_V8 ?= ./filter/jsonx:Validate_64K$$ ./filter/redact:Redact_64K$$ ./filter/schema:(jsonOnly|request|response)64K$$ ./filter/jwt:Verify_perAlgorithm/(RS256|ES256|EdDSA)/bare$$
+bench-v8:
+	@command -v node >/dev/null || { echo "make bench-v8: node (Node.js 20 or later) is not on PATH; apt-get install nodejs"; exit 1; }
+	@mkdir -p build/benchwasm
+	$(GO) build -o build/benchwasm/wasmbench ./e2e/cmd/wasmbench
+	$(GO) build -o build/benchwasm/benchtable ./e2e/cmd/benchtable
+	@set -e; for item in $(foreach x,$(BENCH_V8),'$(x)'); do \
+	  pkg=$${item%%:*}; pat=$${item#*:}; name=$$(basename $$pkg); out=build/benchwasm/$$name; \
+	  $(WASM_ENV) $(GO) test -c -o $$out.wasm $$pkg; \
+	  echo "== $$pkg $$pat"; \
+	  (cd $$pkg && $(GO) test -run '^$$' -bench "$$pat" -benchtime $(BENCHTIME) -count $(BENCH_COUNT) . > ../../$$out.native.txt; \
+	   ../../build/benchwasm/wasmbench ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) -test.count $(BENCH_COUNT) > ../../$$out.wazero.txt; \
+	   node --no-warnings ../../e2e/v8bench/run.mjs ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) -test.count $(BENCH_COUNT) > ../../$$out.v8.txt); \
+	  build/benchwasm/benchtable native=$$out.native.txt wazero=$$out.wazero.txt v8=$$out.v8.txt; \
 	done
 
 # Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond Go: redis-server, which the global
 # rate-limit integration test (e2e/global_real_test.go) starts on a loopback
-# port in front of the real envoyproxy/ratelimit service. Idempotent and
-# silent when everything is already there.
+# port in front of the real envoyproxy/ratelimit service, and node (Node.js),
+# whose V8 runs `make bench-v8` and its runner's test
+# (e2e/v8bench_test.go; Node 20 or later, older ones make it skip).
+# Idempotent and silent when everything is already there.
 #
 # It installs with apt-get only where it can: as root, or through sudo
 # without a password. Where it cannot (or the install fails) it says what
@@ -13,6 +15,7 @@ set -euo pipefail
 
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -54,3 +57,4 @@ if ! install >"$log" 2>&1; then
   fi
 fi
 command -v redis-server >/dev/null 2>&1 || echo "test-deps: redis-server still missing after install" >&2
+command -v node >/dev/null 2>&1 || echo "test-deps: node still missing after install" >&2

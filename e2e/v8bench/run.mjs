@@ -1,0 +1,34 @@
+// Runs a Go test binary built for wasip1 (`GOOS=wasip1 GOARCH=wasm go test
+// -c`) in Node.js's V8, the engine Envoy embeds for Wasm, through Node's own
+// WASI preview1 (no npm package): `make bench-v8` uses it beside
+// `e2e/cmd/wasmbench` (wazero) so that one run shows the same benchmarks
+// natively, on wazero and on V8 (docs/performance.md "Measuring").
+//
+//	node --no-warnings e2e/v8bench/run.mjs pkg.wasm -test.run '^$' -test.bench .
+//
+// The current directory is the guest's root, as with wasmbench, so a
+// package's testdata is found. The guest's clock is the wall clock (Node's
+// WASI has no other): run it on a quiet machine, or repeat and take medians.
+import { readFile } from 'node:fs/promises';
+import { WASI } from 'node:wasi';
+import { argv, exit, stderr } from 'node:process';
+
+const [, , file, ...args] = argv;
+if (!file) {
+  stderr.write('usage: node run.mjs test.wasm [test flags]\n');
+  exit(2);
+}
+const wasi = new WASI({
+  version: 'preview1',
+  args: ['test.wasm', ...args],
+  env: { PWD: '/' },
+  preopens: { '/': '.' },
+  // proc_exit ends the process itself: with returnOnExit, Node 20 ran every
+  // benchmark and then crashed on its way out (a segmentation fault after
+  // PASS, with filter/jwt's binary).
+  returnOnExit: false,
+});
+const module = await WebAssembly.compile(await readFile(file));
+const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+wasi.start(instance);
+exit(0);

@@ -1,0 +1,57 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestV8Runner_runsGoTestBinary keeps make bench-v8's runner honest: a Go test
+// binary built for wasip1 runs in Node's V8 through e2e/v8bench/run.mjs,
+// reports its tests, and its exit status comes through (0 for PASS, not 0
+// for a bad flag), so a broken runner cannot print an empty table.
+func TestV8Runner_runsGoTestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a test binary for wasip1")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not on PATH: make bench-v8 needs Node.js 20 or later")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go is not on PATH")
+	}
+	if v, err := exec.Command(node, "--version").Output(); err != nil || !nodeAtLeast20(string(v)) {
+		t.Skipf("node %s: make bench-v8 needs Node.js 20 or later (WASI preview1 with version)", strings.TrimSpace(string(v)))
+	}
+	bin := filepath.Join(t.TempDir(), "httpx.wasm")
+	build := exec.Command(goTool, "test", "-c", "-o", bin, "../filter/httpx")
+	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the wasip1 test binary: %v\n%s", err, out)
+	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(node, append([]string{"--no-warnings", "v8bench/run.mjs", bin}, args...)...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("-test.run", "^TestFold", "-test.v")
+	if err != nil || !strings.Contains(out, "--- PASS: TestFold") || !strings.HasSuffix(strings.TrimSpace(out), "PASS") {
+		t.Fatalf("the tests in V8: %v\n%s", err, out)
+	}
+	out, err = run("-test.nosuchflag")
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+		t.Fatalf("a bad flag: exit %v, want a non-zero status\n%s", err, out)
+	}
+}
+
+// nodeAtLeast20 reads `node --version` ("v20.20.2").
+func nodeAtLeast20(v string) bool {
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(v), "v"), ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n >= 20
+}
