@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
 	"unicode/utf8"
@@ -25,6 +26,7 @@ type atom struct {
 	ascii    [2]uint64 // members below 0x80
 	ranges   []rune    // members from 0x80, as sorted pairs
 	min, max int       // max -1: unbounded
+	lit      string    // not empty: these ASCII bytes, once (ascii, ranges, min and max unused)
 }
 
 func (a *atom) has(r rune) bool {
@@ -50,6 +52,15 @@ func (m *matcher) Match(s []byte) bool {
 	i := 0
 	for k := range m.atoms {
 		a := &m.atoms[k]
+		if a.lit != "" {
+			// A run of literal characters (`SKU-` in `^SKU-[0-9]{1,6}$`),
+			// compared at once.
+			if len(s)-i < len(a.lit) || string(s[i:i+len(a.lit)]) != a.lit {
+				return false
+			}
+			i += len(a.lit)
+			continue
+		}
 		n := 0
 		for i < len(s) && (a.max < 0 || n < a.max) {
 			if c := s[i]; c < utf8.RuneSelf {
@@ -152,7 +163,43 @@ func simpleAtoms(t *syntax.Regexp) []atom {
 	if len(atoms) == 0 {
 		return nil
 	}
-	return atoms
+	return literalRuns(atoms)
+}
+
+// literalRuns merges each run of atoms that are one ASCII character once
+// into one literal atom. Their count is fixed, so greedy matching (see
+// matcher) is unchanged.
+func literalRuns(atoms []atom) []atom {
+	var out []atom
+	for _, a := range atoms {
+		c, ok := a.asciiByte()
+		if !ok {
+			out = append(out, a)
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].lit != "" {
+			out[n-1].lit += string(rune(c))
+			continue
+		}
+		out = append(out, atom{lit: string(rune(c))})
+	}
+	return out
+}
+
+// asciiByte reports the character of an atom that is one ASCII character,
+// exactly once.
+func (a *atom) asciiByte() (byte, bool) {
+	if a.min != 1 || a.max != 1 || len(a.ranges) > 0 {
+		return 0, false
+	}
+	lo, hi := a.ascii[0], a.ascii[1]
+	switch {
+	case lo != 0 && hi == 0 && lo&(lo-1) == 0:
+		return byte(bits.TrailingZeros64(lo)), true
+	case hi != 0 && lo == 0 && hi&(hi-1) == 0:
+		return byte(64 + bits.TrailingZeros64(hi)), true
+	}
+	return 0, false
 }
 
 func newAtom(ranges []rune, min, max int) atom {

@@ -34,9 +34,14 @@ func TestMatcher_sameAsRE2(t *testing.T) {
 		{`^(?:ab)+$`, false},
 		{`^\w+@\w+$`, true},
 		{`^a|b$`, false},
+		{`^SKU-[0-9]{1,6}$`, true},
+		{`^ord_[a-z0-9]{8}$`, true},
+		{`^a-b$`, true},
+		{`^ab*ab$`, true},
+		{`^x\d{2}yz[A-Z]?$`, true},
 		{`^$`, false},
 	}
-	alphabet := []rune("abcxyzABZ019-_@é ü\n\u2028😀.")
+	alphabet := []rune("abcxyzABZ019-_@é ü\n\u2028😀.SKUord")
 	r := rand.New(rand.NewSource(7))
 	for _, p := range patterns {
 		m, err := compilePattern(p.ecma)
@@ -64,7 +69,8 @@ func TestMatcher_sameAsRE2(t *testing.T) {
 // FuzzPattern_simpleMatcherAgreesWithRegexp: on any string, the fast form of a few patterns agrees with RE2.
 func FuzzPattern_simpleMatcherAgreesWithRegexp(f *testing.F) {
 	f.Add("AB-12", "12345", "ab")
-	pats := []string{`^[A-Z0-9-]{3,32}$`, `^[0-9]{5}$`, `^[a-z]+\d*$`, `^ab?c{2,}d*$`, `^.{1,3}$`, `^\s*\S+$`}
+	f.Add("SKU-12", "SKU-", "abab")
+	pats := []string{`^[A-Z0-9-]{3,32}$`, `^[0-9]{5}$`, `^[a-z]+\d*$`, `^ab?c{2,}d*$`, `^.{1,3}$`, `^\s*\S+$`, `^SKU-[0-9]{1,6}$`, `^ab*ab$`}
 	var ms []*matcher
 	for _, p := range pats {
 		m, err := compilePattern(p)
@@ -97,6 +103,8 @@ func TestMatcher_edges(t *testing.T) {
 		{`^a{0}b$`, "ab", false}, {`^a{0}b$`, "b", true}, {`^[a-z]{2}$`, "abc", false}, {`^[a-z]{2}$`, "ab", true},
 		{`^[a-z]{2,3}$`, "abcd", false}, {`^[a-z]{2,3}$`, "a", false}, {`^x[a-z]{0,2}$`, "xab", true},
 		{`^[a\u0080]$`, "\u0080", true}, {`^[\u0080]$`, "\u0081", false}, {`^[\u0080]$`, "\x80", false}, {`^ab[0-9]c$`, "ab1c", true}, {`^ab[0-9]c$`, "ab1", false}, {"^[\x7f]$", "\x7f", true}, {"^[\x7f]$", "\u0080", false},
+		{`^SKU-[0-9]{1,6}$`, "SKU-1", true}, {`^SKU-[0-9]{1,6}$`, "SKU-", false}, {`^SKU-[0-9]{1,6}$`, "SKU", false}, {`^SKU-[0-9]{1,6}$`, "SKV-1", false},
+		{`^SKU-[0-9]{1,6}$`, "sku-1", false}, {`^SKU-[0-9]{1,6}$`, "SKU-1234567", false}, {`^ab$`, "ab", true}, {`^ab$`, "abab", false}, {`^a\x7fb$`, "a\x7fb", true}, {`^[?]x$`, "?x", true},
 	}
 	for _, tc := range cases {
 		m, err := compilePattern(tc.ecma)
