@@ -1,6 +1,8 @@
 package schema
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
@@ -57,6 +59,36 @@ func TestCanon_text(t *testing.T) {
 	for _, tc := range pairs {
 		if got := canonOf(t, tc.a) == canonOf(t, tc.b); got != tc.equal {
 			t.Errorf("canon(%s) == canon(%s): %v, want %v", tc.a, tc.b, got, tc.equal)
+		}
+	}
+}
+
+// TestUniqueItems_shortAndLongArrays: arrays up to eight items compare
+// their items pair by pair, longer ones through a hash table; both find a
+// duplicate at any two positions, spelled differently but equal (an
+// escape, a number's form), and pass distinct items.
+func TestUniqueItems_shortAndLongArrays(t *testing.T) {
+	set := mustSet(t, `{"U": {"type": "array", "uniqueItems": true}}`)
+	var v Validator
+	for n := 2; n <= 12; n++ {
+		for a := 0; a < n; a++ {
+			for b := a + 1; b < n; b++ {
+				for _, dup := range [][2]string{{`"x"`, `"\u0078"`}, {`1`, `1.0`}, {`{"k":[1]}`, `{"k":[1.0]}`}} {
+					items := make([]string, n)
+					for i := range items {
+						items[i] = strconv.Quote("v" + strconv.Itoa(i))
+					}
+					doc := func() []byte { return []byte("[" + strings.Join(items, ",") + "]") }
+					if res, err := v.Validate(mustSchema(t, set, "U"), doc(), Options{}); err != nil || !res.Valid {
+						t.Fatalf("n=%d distinct: %v %v", n, res, err)
+					}
+					items[a], items[b] = dup[0], dup[1]
+					res, err := v.Validate(mustSchema(t, set, "U"), doc(), Options{})
+					if err != nil || res.Valid || res.Violations[0].Rule != "uniqueItems" {
+						t.Fatalf("n=%d, %s at %d and %s at %d: %+v %v", n, dup[0], a, dup[1], b, res, err)
+					}
+				}
+			}
 		}
 	}
 }

@@ -261,6 +261,20 @@ func (v *Validator) unique(f *frame) bool {
 	if len(items) < 2 {
 		return true
 	}
+	if len(items) <= 8 {
+		// A short array (most arrays with uniqueItems: tags, roles,
+		// scopes) compares its hashes pair by pair, without the table.
+		for i := 1; i < len(items); i++ {
+			v.steps++
+			for o := range i {
+				if items[o].hash == items[i].hash && v.sameSpan(items[o], items[i]) {
+					return false
+				}
+			}
+		}
+		v.steps++
+		return true
+	}
 	size := 4
 	for size < 2*len(items) {
 		size <<= 1
