@@ -323,3 +323,54 @@ func TestWithin_findsShortNamesPastTheirFirstSlot(t *testing.T) {
 		}
 	}
 }
+
+// TestWithin_findsNamesOfEveryLengthInFindMember: in an object past its
+// sixteenth key (where the key path leaves every lookup to findMember),
+// names of every length from one to twelve bytes are found at their
+// index, and keys that differ from one only at its last byte, inside or
+// past the first eight, are not.
+func TestWithin_findsNamesOfEveryLengthInFindMember(t *testing.T) {
+	const full = "abcdefghijkl"
+	var names []string
+	for n := 1; n <= len(full); n++ {
+		names = append(names, full[:n])
+	}
+	m := NewMembers(names, make([]KindSet, len(names)), make([]uint8, len(names)))
+	doc := []byte(`{`)
+	for i := range 16 {
+		doc = fmt.Appendf(doc, `"f%d":0,`, i)
+	}
+	for n := 1; n <= len(full); n++ {
+		doc = fmt.Appendf(doc, `"%s":%d,"%sX":-1,`, full[:n], n, full[:n-1])
+	}
+	doc = append(doc, `"z":0}`...)
+	var s Scanner
+	s.Reset(doc, Limits{})
+	found := map[int]int{}
+	for {
+		tok, err := s.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.Kind == TokenBeginObject {
+			s.Within(m)
+		}
+		if tok.Kind == TokenNumber && s.Member() >= 0 {
+			v := string(doc[tok.Start:tok.End])
+			if v == "-1" {
+				t.Errorf("a near miss found as %q", names[s.Member()])
+				continue
+			}
+			found[s.Member()]++
+			if want := fmt.Sprint(s.Member() + 1); v != want {
+				t.Errorf("value %s found as %q", v, names[s.Member()])
+			}
+		}
+		if tok.Kind == TokenEnd {
+			break
+		}
+	}
+	if len(found) != len(names) {
+		t.Errorf("found %d of the %d names: %v", len(found), len(names), found)
+	}
+}
