@@ -46,8 +46,31 @@ func (s *Scanner) resetKeys() {
 }
 
 // addKey records key (unescaped) for the object f and returns a Reason if
-// the object already has it.
-func (s *Scanner) addKey(f *frame, start, end int, key []byte, esc bool) string {
+// the object already has it. plain says that the key is printable ASCII
+// without escapes (plainString).
+func (s *Scanner) addKey(f *frame, start, end int, key []byte, esc, plain bool) string {
+	if plain && !f.indexed && start+9 <= len(s.data) {
+		// The scanner's key paths come here on a Bloom-filter hit, which
+		// is mostly another key on the same bit (the fixed names of a
+		// record collide in every record): the fingerprint from one load,
+		// as those paths make it (prefix8, upper-cased when folding: a
+		// plain key's folding is its ASCII upper case), and the object's
+		// fingerprints tell. Only an equal one takes the general path,
+		// which folds and compares the keys.
+		w := binary.LittleEndian.Uint64(s.data[start+1:start+9]) & (1<<(8*uint(len(key))) - 1)
+		if s.FoldDuplicates {
+			w = upperASCII8(w)
+		}
+		h := w ^ uint64(len(key))<<56
+		if bit := bloomBit(h); f.bloom&bit == 0 || !s.hashIn(f.base, h) {
+			f.bloom |= bit
+			s.pushKey(h, start, end)
+			if n := len(s.keys) - f.base; n > linearKeys {
+				s.indexObject(f)
+			}
+			return ""
+		}
+	}
 	newKey := key
 	if s.FoldDuplicates {
 		s.foldBuf = AppendFold(s.foldBuf[:0], key)
@@ -165,6 +188,18 @@ func lowerLanes(a uint64) uint64 {
 }
 
 // pushKey records a key, writing the entry in place (see push).
+// hashIn reports whether a key of the open object whose keys start at
+// base has fingerprint h (addKey, on a Bloom-filter hit in an object that
+// is not indexed: at most linearKeys entries).
+func (s *Scanner) hashIn(base int, h uint64) bool {
+	for _, e := range s.keys[base:] {
+		if e.hash == h {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Scanner) pushKey(h uint64, start, end int) {
 	n := len(s.keys)
 	if n == cap(s.keys) {

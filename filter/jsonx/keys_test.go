@@ -1,6 +1,12 @@
 package jsonx
 
-import "testing"
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // TestJSONPath_simpleKey: the names a path shows as .name, and the ones
 // it must quote.
@@ -11,6 +17,66 @@ func TestJSONPath_simpleKey(t *testing.T) {
 	} {
 		if got := SimpleKey(s); got != want {
 			t.Errorf("SimpleKey(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestDuplicateKeys_bloomNeighbours: keys that share an object's Bloom-filter
+// bit but differ are all accepted, and a duplicate among them (the same
+// key, an escaped spelling, with folding a case variant) is refused at its
+// offset, in short keys (the scanner's inline key path) and long ones,
+// with and without folding.
+func TestDuplicateKeys_bloomNeighbours(t *testing.T) {
+	for _, fold := range []bool{false, true} {
+		hashOf := func(k string) uint64 {
+			if fold {
+				return fingerprint(AppendFold(nil, []byte(k)))
+			}
+			return fingerprint([]byte(k))
+		}
+		for _, long := range []bool{false, true} {
+			name := func(i int) string {
+				if long {
+					return "k" + strconv.Itoa(i) + "_long_key" // its number in the first eight bytes
+				}
+				return "k" + strconv.Itoa(i)
+			}
+			var names []string
+			bit := bloomBit(hashOf(name(0)))
+			for i := 0; len(names) < 12 && i < 100000; i++ {
+				k := name(i)
+				if bloomBit(hashOf(k)) == bit {
+					names = append(names, k)
+				}
+			}
+			doc := func(extra string) ([]byte, int) {
+				b := []byte(`{`)
+				for _, k := range names {
+					b = append(b, `"`+k+`":1,`...)
+				}
+				off := len(b)
+				if extra == "" {
+					return append(b, `"z":0}`...), -1
+				}
+				return append(b, `"`+extra+`":2}`...), off
+			}
+			var v Validator
+			v.FoldDuplicates = fold
+			if b, _ := doc(""); v.Validate(b, Limits{}) != nil {
+				t.Fatalf("fold %v long %v: distinct neighbours refused: %v (%s)", fold, long, v.Validate(b, Limits{}), b)
+			}
+			dups := map[string]string{names[0]: ReasonDuplicateKey, names[11]: ReasonDuplicateKey,
+				fmt.Sprintf(`\u%04x`, names[5][0]) + names[5][1:]: ReasonDuplicateKey}
+			if fold {
+				dups[strings.ToUpper(names[7])] = ReasonDuplicateKeyCase
+			}
+			for extra, reason := range dups {
+				b, off := doc(extra)
+				var e *Error
+				if err := v.Validate(b, Limits{}); !errors.As(err, &e) || e.Reason != reason || e.Offset != off {
+					t.Errorf("fold %v long %v: %q after its neighbours: %v, want %s at %d", fold, long, extra, err, reason, off)
+				}
+			}
 		}
 	}
 }

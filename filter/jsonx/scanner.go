@@ -425,7 +425,7 @@ key: // an object key at data[i] for the object top
 			key = s.keyBuf
 		}
 	}
-	if reason := s.addKey(top, i, end, key, esc); reason != "" {
+	if reason := s.addKey(top, i, end, key, esc, plain); reason != "" {
 		return s.fail(i, reason, "")
 	}
 keyDone:
