@@ -32,7 +32,7 @@ func (p *parser) scratchSize() int {
 
 // parse validates the document of s (freshly Reset) and returns its tree.
 func (p *parser) parse(s *Scanner) (Value, error) {
-	if _, err := s.scan(0); err != nil {
+	if _, err := s.scanAll(); err != nil {
 		return Value{}, err
 	}
 	v, hwVals, hwMems := p.build(s.data)

@@ -100,7 +100,7 @@ func (v *Validator) Validate(data []byte, lim Limits) error {
 	s := &v.s
 	s.FoldDuplicates = v.FoldDuplicates
 	s.Reset(data, lim)
-	_, err := s.scan(0)
+	_, err := s.scanAll()
 	s.release()
 	return err
 }
