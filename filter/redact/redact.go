@@ -50,8 +50,10 @@ type node struct {
 	kids  []kid            // key steps
 	index map[string]*node // the same as kids, when there are many
 	// cand, in the redact trie, holds the kids' keys and the redact keys:
-	// every key that can redact a member or continue a path below n.
+	// every key that can redact a member or continue a path below n. tab
+	// holds them too, for looking a key up (nil: too many, see keyTable).
 	cand *jsonx.KeyFilter
+	tab  *keyTable
 }
 
 type kid struct {
@@ -87,21 +89,24 @@ func Compile(r *config.Response) *Rules {
 			rs.mask = problem.AppendString(nil, d.Mask)
 		}
 	}
-	rs.paths.finish(&rs.keys.filter)
+	rs.keys.tab = newKeyTable(nil, &rs.keys)
+	rs.paths.finish(&rs.keys)
 	return rs
 }
 
-// finish computes the cand filter of each node of the redact trie.
-func (n *node) finish(keys *jsonx.KeyFilter) {
+// finish computes the cand filter and the table of each node of the
+// redact trie.
+func (n *node) finish(keys *keySet) {
 	if n == nil {
 		return
 	}
-	c := *keys
+	c := keys.filter
 	for _, k := range n.kids {
 		c.Add([]byte(k.key))
 		k.n.finish(keys)
 	}
 	n.cand = &c
+	n.tab = newKeyTable(n.kids, keys)
 	n.each.finish(keys)
 }
 
@@ -169,6 +174,7 @@ type keySet struct {
 	list   [][]byte
 	set    map[string]struct{}
 	filter jsonx.KeyFilter
+	tab    *keyTable
 }
 
 func (ks *keySet) add(f []byte) {
@@ -239,6 +245,7 @@ type frame struct {
 	allow *node            // projection of this container's elements; nil: none
 	paths *node            // redact paths going on in this container; nil: none
 	cand  *jsonx.KeyFilter // the keys that may redact a member here
+	tab   *keyTable        // the same keys, to look up; nil: none
 	kf    *jsonx.KeyFilter // the keys the scanner returns here; nil: all
 	want  jsonx.KindSet    // the tokens the scanner returns here
 	depth int              // the scanner's Depth inside this container
@@ -336,11 +343,8 @@ func (w *Rewriter) walk() error {
 		case jsonx.TokenKey:
 			if d == f.depth {
 				err = w.member(f, tok)
-			} else if k := s.Key(); w.rules.keys.filter.MayMatch(k) {
-				w.fold = jsonx.AppendFold(w.fold[:0], k)
-				if w.rules.keys.has(w.fold) {
-					err = w.redactMember(tok)
-				}
+			} else if w.isKey(s.Key()) {
+				err = w.redactMember(tok)
 			}
 		case jsonx.TokenBeginObject, jsonx.TokenBeginArray:
 			switch {
@@ -379,7 +383,16 @@ func (w *Rewriter) member(f *frame, key jsonx.Token) error {
 			ach = nil // kept whole: no projection below
 		}
 	}
-	if !drop && f.cand.MayMatch(k) {
+	if drop {
+		// The value goes whatever its key: no need to look the key up.
+	} else if e, ok := f.tab.find(k); ok {
+		if e != nil {
+			if pch = e.child; pch != nil && pch.leaf {
+				redact, pch = true, nil
+			}
+			redact = redact || e.key
+		}
+	} else if f.cand.MayMatch(k) {
 		w.fold = jsonx.AppendFold(w.fold[:0], k)
 		if f.paths != nil {
 			if pch = f.paths.child(w.fold); pch != nil && pch.leaf {
@@ -398,6 +411,19 @@ func (w *Rewriter) member(f *frame, key jsonx.Token) error {
 		return err
 	}
 	return w.apply(key.Start, v, ach, pch, drop, redact)
+}
+
+// isKey reports whether the key k matches a redact key.
+func (w *Rewriter) isKey(k []byte) bool {
+	ks := &w.rules.keys
+	if e, ok := ks.tab.find(k); ok {
+		return e != nil
+	}
+	if !ks.filter.MayMatch(k) {
+		return false
+	}
+	w.fold = jsonx.AppendFold(w.fold[:0], k)
+	return ks.has(w.fold)
 }
 
 // redactMember redacts the member whose key token is key, below the frames.
@@ -471,9 +497,9 @@ func (w *Rewriter) apply(start int, v jsonx.Token, ach, pch *node, drop, redact 
 
 // push opens a frame for the container whose first token v was just read.
 func (w *Rewriter) push(allow, paths *node, v jsonx.Token) {
-	f := frame{allow: allow, paths: paths, cand: &w.rules.keys.filter, want: kindsFrame, depth: w.s.Depth()}
+	f := frame{allow: allow, paths: paths, cand: &w.rules.keys.filter, tab: w.rules.keys.tab, want: kindsFrame, depth: w.s.Depth()}
 	if paths != nil {
-		f.cand = paths.cand
+		f.cand, f.tab = paths.cand, paths.tab
 	}
 	f.kf = f.cand
 	if allow != nil {
@@ -481,6 +507,12 @@ func (w *Rewriter) push(allow, paths *node, v jsonx.Token) {
 	}
 	if v.Kind == jsonx.TokenBeginArray && (allow != nil || paths != nil && paths.each != nil) {
 		f.elems, f.want = true, kindsAll
+	} else if allow == nil && w.rules.keys.any() {
+		// walk does nothing with the opening of a value here (the keys
+		// below it are looked at all the same), so the scanner need not
+		// return it: it goes on into the value with f.kf, which holds the
+		// redact keys, and walk sees a key there at a depth below f.
+		f.want = kindsKeys
 	}
 	w.stack = append(w.stack, f)
 }
