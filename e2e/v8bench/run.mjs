@@ -10,6 +10,7 @@
 // package's testdata is found. The guest's clock is the wall clock (Node's
 // WASI has no other): run it on a quiet machine, or repeat and take medians.
 import { readFile } from 'node:fs/promises';
+import { setFlagsFromString } from 'node:v8';
 import { WASI } from 'node:wasi';
 import { argv, exit, stderr } from 'node:process';
 
@@ -18,6 +19,10 @@ if (!file) {
   stderr.write('usage: node run.mjs test.wasm [test flags]\n');
   exit(2);
 }
+// As Envoy's V8 (proxy-wasm-cpp-host sets v8_flags.liftoff = false): every
+// function compiled by TurboFan up front, so no benchmark times baseline
+// code still waiting for its tier-up on a busy machine.
+setFlagsFromString('--no-liftoff');
 const wasi = new WASI({
   version: 'preview1',
   args: ['test.wasm', ...args],
