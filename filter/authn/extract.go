@@ -42,6 +42,9 @@ type State struct {
 	// claims_to_headers values it set.
 	Provider *Provider
 	Headers  []httpx.Pair
+	// headers holds Headers when the provider sets few (most set one or
+	// two), so that a cached token allocates nothing for them.
+	headers [2]httpx.Pair
 	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
 	// waiting), what for, and the key generation the request saw.
 	deadline int64

@@ -244,7 +244,10 @@ func (a *State) lookupAPIKey(cands []*Provider, env Env) (*Provider, int, apikey
 // in step 1.
 func (a *State) authenticated(p *Provider, c *jsonx.Value, usedMetric string) Outcome {
 	if len(p.Headers) > 0 {
-		hs := make([]httpx.Pair, 0, len(p.Headers))
+		hs := a.headers[:0]
+		if len(p.Headers) > len(a.headers) {
+			hs = make([]httpx.Pair, 0, len(p.Headers))
+		}
 		for _, h := range p.Headers {
 			v := claims.Lookup(c, h.Claim)
 			if v == nil {

@@ -49,7 +49,7 @@ func (r *root) tickAuth() {
 // is switched back to the root context afterwards.
 func (r *root) resumeWaiters() {
 	if r.auth.keys.Wake(func(id uint32) {
-		if s := r.p.streams[id]; s != nil && s.r == r && s.waiting {
+		if s := r.p.streams.Get(id); s != nil && s.r == r && s.waiting {
 			r.p.withStream(id, func(s *stream) { s.resume() })
 		}
 	}) {

@@ -15,7 +15,7 @@ import (
 type Plugin struct {
 	host    proxy.Host
 	roots   map[uint32]*root
-	streams map[uint32]*stream
+	streams proxy.Contexts[stream]
 	denyLog problem.LogLimiter
 
 	// httpCalls routes callout answers (which Envoy delivers to the root
@@ -34,7 +34,6 @@ func New(h proxy.Host) *Plugin {
 	return &Plugin{
 		host:      h,
 		roots:     map[uint32]*root{},
-		streams:   map[uint32]*stream{},
 		httpCalls: map[uint32]func(int, int, int){},
 		grpcCalls: map[uint32]uint32{},
 	}
@@ -83,8 +82,7 @@ func (p *Plugin) OnContextCreate(contextID, parentID uint32) {
 		p.roots[contextID] = p.newRoot(contextID)
 		return
 	}
-	r := p.roots[parentID]
-	p.streams[contextID] = newStream(p, r, contextID)
+	p.streams.Put(contextID, newStream(p, p.roots[parentID], contextID))
 }
 
 // OnConfigure implements proxy.Handler: it parses the whole configuration
@@ -201,7 +199,7 @@ func (p *Plugin) safely(export string, f func()) {
 // (a callout answer, a tick) and runs f on it; streams that are gone are
 // skipped.
 func (p *Plugin) withStream(id uint32, f func(s *stream)) {
-	s := p.streams[id]
+	s := p.streams.Get(id)
 	if s == nil || s.r == nil {
 		return
 	}
@@ -219,7 +217,7 @@ func (p *Plugin) withStream(id uint32, f func(s *stream)) {
 
 // OnLog implements proxy.Handler: the stream's audit line, when configured.
 func (p *Plugin) OnLog(contextID uint32) {
-	if s := p.streams[contextID]; s != nil {
+	if s := p.streams.Get(contextID); s != nil {
 		s.guard("proxy_on_log", s.onLog)
 	}
 }
@@ -229,7 +227,7 @@ func (p *Plugin) OnDone(contextID uint32) bool { return true }
 
 // OnDelete implements proxy.Handler.
 func (p *Plugin) OnDelete(contextID uint32) {
-	delete(p.streams, contextID)
+	p.streams.Delete(contextID)
 	if _, ok := p.roots[contextID]; ok {
 		delete(p.roots, contextID)
 		p.denyLog.RootGone(contextID)
@@ -282,10 +280,10 @@ func (p *Plugin) OnResponseTrailers(contextID uint32, numTrailers int) proxy.Act
 // stream returns the stream context, or a placeholder that fails closed when
 // Envoy calls a stream Apiguard never saw created.
 func (p *Plugin) stream(id uint32) *stream {
-	if s := p.streams[id]; s != nil {
-		return s
+	s := p.streams.Get(id)
+	if s == nil {
+		s = newStream(p, nil, id)
+		p.streams.Put(id, s)
 	}
-	s := newStream(p, nil, id)
-	p.streams[id] = s
 	return s
 }

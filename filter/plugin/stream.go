@@ -108,7 +108,9 @@ type stream struct {
 }
 
 func newStream(p *Plugin, r *root, id uint32) *stream {
-	return &stream{p: p, r: r, id: id, host: p.host}
+	s := p.streams.Recycled() // the last deleted stream's 850 bytes, or new ones
+	*s = stream{p: p, r: r, id: id, host: p.host}
+	return s
 }
 
 // run executes one stream callback. A stream without a configured root
