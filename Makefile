@@ -131,7 +131,8 @@ bench-wasm:
 # ratio to native (e2e/cmd/benchtable). BENCH_V8 lists package:pattern pairs;
 # the default is the work of issue 15's JSON and signature rows and of
 # issue 16's schema ratio. Needs node (20 or later) on PATH; without it the
-# target says so and stops. BENCH_COUNT repeats each run (medians).
+# target says so and stops. BENCH_COUNT repeats each run (medians), the
+# engines taking turns, so that load from elsewhere falls on all three.
 BENCH_V8 ?= ./filter/jsonx:Validate_64K$$ ./filter/redact:Redact_64K$$ ./filter/schema:(jsonOnly|request|response)64K$$ ./filter/jwt:Verify_perAlgorithm/(RS256|ES256|EdDSA)/bare$$
 bench-v8:
 	@command -v node >/dev/null || { echo "make bench-v8: node (Node.js 20 or later) is not on PATH; apt-get install nodejs"; exit 1; }
@@ -142,9 +143,12 @@ bench-v8:
 	  pkg=$${item%%:*}; pat=$${item#*:}; name=$$(basename $$pkg); out=build/benchwasm/$$name; \
 	  $(WASM_ENV) $(GO) test -c -o $$out.wasm $$pkg; \
 	  echo "== $$pkg $$pat"; \
-	  (cd $$pkg && $(GO) test -run '^$$' -bench "$$pat" -benchtime $(BENCHTIME) -count $(BENCH_COUNT) . > ../../$$out.native.txt; \
-	   ../../build/benchwasm/wasmbench ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) -test.count $(BENCH_COUNT) > ../../$$out.wazero.txt; \
-	   node --no-warnings ../../e2e/v8bench/run.mjs ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) -test.count $(BENCH_COUNT) > ../../$$out.v8.txt); \
+	  $(GO) test -c -o $$out.native $$pkg; rm -f $$out.native.txt $$out.wazero.txt $$out.v8.txt; \
+	  for c in $$(seq $(BENCH_COUNT)); do \
+	    (cd $$pkg && ../../$$out.native -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.native.txt; \
+	     ../../build/benchwasm/wasmbench ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.wazero.txt; \
+	     node --no-warnings ../../e2e/v8bench/run.mjs ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.v8.txt); \
+	  done; \
 	  build/benchwasm/benchtable native=$$out.native.txt wazero=$$out.wazero.txt v8=$$out.v8.txt; \
 	done
 
