@@ -263,7 +263,9 @@ func (v *Validator) unique(f *frame) bool {
 	}
 	if len(items) <= 8 {
 		// A short array (most arrays with uniqueItems: tags, roles,
-		// scopes) compares its hashes pair by pair, without the table.
+		// scopes) compares its hashes pair by pair, without the table
+		// (a step per item, as there).
+		v.steps++
 		for i := 1; i < len(items); i++ {
 			v.steps++
 			for o := range i {
@@ -272,7 +274,6 @@ func (v *Validator) unique(f *frame) bool {
 				}
 			}
 		}
-		v.steps++
 		return true
 	}
 	size := 4
