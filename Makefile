@@ -139,19 +139,7 @@ bench-v8:
 	@mkdir -p build/benchwasm
 	$(GO) build -o build/benchwasm/wasmbench ./e2e/cmd/wasmbench
 	$(GO) build -o build/benchwasm/benchtable ./e2e/cmd/benchtable
-	@set -e; for item in $(foreach x,$(BENCH_V8),'$(x)'); do \
-	  pkg=$${item%%:*}; pat=$${item#*:}; name=$$(basename $$pkg); out=build/benchwasm/$$name; \
-	  $(WASM_ENV) $(GO) test -c -o $$out.wasm $$pkg; \
-	  echo "== $$pkg $$pat"; \
-	  $(GO) test -c -o $$out.native $$pkg; rm -f $$out.native.txt $$out.wazero.txt $$out.v8.txt; \
-	  for c in $$(seq $(BENCH_COUNT)); do \
-	    (cd $$pkg && ../../$$out.native -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.native.txt; \
-	     ../../build/benchwasm/wasmbench ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.wazero.txt; \
-	     node --no-warnings ../../e2e/v8bench/run.mjs ../../$$out.wasm -test.run '^$$' -test.bench "$$pat" -test.benchtime $(BENCHTIME) >> ../../$$out.v8.txt || \
-	       { tail -1 ../../$$out.v8.txt | grep -qx PASS && echo "bench-v8: node $$(node --version) crashed on its way out after PASS (seen rarely with Node 20); the run is complete" >&2; }); \
-	  done; \
-	  build/benchwasm/benchtable native=$$out.native.txt wazero=$$out.wazero.txt v8=$$out.v8.txt; \
-	done
+	@bash e2e/v8bench/bench.sh '$(BENCHTIME)' '$(BENCH_COUNT)' $(foreach x,$(BENCH_V8),'$(x)')
 
 # Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make
 # test). A real finding (a failing input written to testdata/fuzz) fails the
