@@ -92,3 +92,34 @@ func TestUniqueItems_shortAndLongArrays(t *testing.T) {
 		}
 	}
 }
+
+// TestUniqueItems_aStepPerItem: uniqueItems counts one step per item it
+// looks at, on both sides of the eight-item cut: n for n distinct items,
+// b+1 when the item at b repeats an earlier one (Steps over the same
+// array under a schema without uniqueItems).
+func TestUniqueItems_aStepPerItem(t *testing.T) {
+	set := mustSet(t, `{"U": {"type": "array", "uniqueItems": true}, "A": {"type": "array"}}`)
+	var v Validator
+	steps := func(name, doc string) int {
+		if _, err := v.Validate(mustSchema(t, set, name), []byte(doc), Options{}); err != nil {
+			t.Fatal(err)
+		}
+		return v.Steps()
+	}
+	for n := 2; n <= 12; n++ {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = strconv.Itoa(i)
+		}
+		doc := "[" + strings.Join(items, ",") + "]"
+		if d := steps("U", doc) - steps("A", doc); d != n {
+			t.Errorf("%d distinct items: %d steps for uniqueItems, want %d", n, d, n)
+		}
+		b := n - 1
+		items[b] = "0"
+		doc = "[" + strings.Join(items, ",") + "]"
+		if d := steps("U", doc) - steps("A", doc); d != b+1 {
+			t.Errorf("%d items, item %d repeating the first: %d steps for uniqueItems, want %d", n, b, d, b+1)
+		}
+	}
+}

@@ -103,6 +103,8 @@ func TestMatcher_edges(t *testing.T) {
 		{`^a{0}b$`, "ab", false}, {`^a{0}b$`, "b", true}, {`^[a-z]{2}$`, "abc", false}, {`^[a-z]{2}$`, "ab", true},
 		{`^[a-z]{2,3}$`, "abcd", false}, {`^[a-z]{2,3}$`, "a", false}, {`^x[a-z]{0,2}$`, "xab", true},
 		{`^[a\u0080]$`, "\u0080", true}, {`^[\u0080]$`, "\u0081", false}, {`^[\u0080]$`, "\x80", false}, {`^ab[0-9]c$`, "ab1c", true}, {`^ab[0-9]c$`, "ab1", false}, {"^[\x7f]$", "\x7f", true}, {"^[\x7f]$", "\u0080", false},
+		{`^[!a]b$`, "ab", true}, {`^[!a]b$`, "!b", true}, {`^[\x00-\x01]a$`, "\x01a", true}, {`^[@A]b$`, "Ab", true}, {`^[@A]b$`, "@b", true},
+		{`^ab?c$`, "ac", true}, {`^ab?c$`, "abc", true}, {`^ab?c$`, "abbc", false}, {`^a{2}b$`, "aab", true}, {`^a{2}b$`, "ab", false},
 		{`^SKU-[0-9]{1,6}$`, "SKU-1", true}, {`^SKU-[0-9]{1,6}$`, "SKU-", false}, {`^SKU-[0-9]{1,6}$`, "SKU", false}, {`^SKU-[0-9]{1,6}$`, "SKV-1", false},
 		{`^SKU-[0-9]{1,6}$`, "sku-1", false}, {`^SKU-[0-9]{1,6}$`, "SKU-1234567", false}, {`^ab$`, "ab", true}, {`^ab$`, "abab", false}, {`^a\x7fb$`, "a\x7fb", true}, {`^[?]x$`, "?x", true},
 	}
