@@ -80,3 +80,63 @@ func TestDuplicateKeys_bloomNeighbours(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateKeys_indexedPastSixteenKeys: an object moves from its
+// fingerprints to the seeded hash table at its seventeenth key, not
+// before, also when every key hits its Bloom-filter bit (addKey's plain
+// path) and when the object is nested after an outer object's keys: a
+// large object then costs a probe per key, not a scan.
+func TestDuplicateKeys_indexedPastSixteenKeys(t *testing.T) {
+	for _, fold := range []bool{false, true} {
+		hashOf := func(k string) uint64 {
+			if fold {
+				return fingerprint(AppendFold(nil, []byte(k)))
+			}
+			return fingerprint([]byte(k))
+		}
+		var names []string
+		bit := bloomBit(hashOf("k0"))
+		for i := 0; len(names) < 24 && i < 100000; i++ {
+			if k := "k" + strconv.Itoa(i); bloomBit(hashOf(k)) == bit {
+				names = append(names, k)
+			}
+		}
+		for _, outer := range []int{0, 5} {
+			doc := []byte(`{`)
+			for i := range outer {
+				doc = fmt.Appendf(doc, `"o%d":1,`, i)
+			}
+			doc = append(doc, `"in":{`...)
+			for i, k := range names {
+				if i > 0 {
+					doc = append(doc, ',')
+				}
+				doc = append(doc, `"`+k+`":1`...)
+			}
+			doc = append(doc, `}}`...)
+			var s Scanner
+			s.FoldDuplicates = fold
+			s.Reset(doc, Limits{})
+			inner := 0
+			for {
+				tok, err := s.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tok.Kind == TokenEnd {
+					break
+				}
+				if tok.Kind != TokenKey || len(s.stack) != 2 {
+					continue
+				}
+				inner++
+				if got := s.stack[1].indexed; got != (inner > linearKeys) {
+					t.Fatalf("fold %v, %d outer keys: indexed %v after inner key %d", fold, outer, got, inner)
+				}
+			}
+			if inner != len(names) {
+				t.Fatalf("fold %v: %d inner keys seen of %d", fold, inner, len(names))
+			}
+		}
+	}
+}
