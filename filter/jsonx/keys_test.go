@@ -28,12 +28,6 @@ func TestJSONPath_simpleKey(t *testing.T) {
 // with and without folding.
 func TestDuplicateKeys_bloomNeighbours(t *testing.T) {
 	for _, fold := range []bool{false, true} {
-		hashOf := func(k string) uint64 {
-			if fold {
-				return fingerprint(AppendFold(nil, []byte(k)))
-			}
-			return fingerprint([]byte(k))
-		}
 		for _, long := range []bool{false, true} {
 			name := func(i int) string {
 				if long {
@@ -41,14 +35,7 @@ func TestDuplicateKeys_bloomNeighbours(t *testing.T) {
 				}
 				return "k" + strconv.Itoa(i)
 			}
-			var names []string
-			bit := bloomBit(hashOf(name(0)))
-			for i := 0; len(names) < 12 && i < 100000; i++ {
-				k := name(i)
-				if bloomBit(hashOf(k)) == bit {
-					names = append(names, k)
-				}
-			}
+			names := bloomNeighbours(12, fold, name)
 			doc := func(extra string) ([]byte, int) {
 				b := []byte(`{`)
 				for _, k := range names {
@@ -88,19 +75,7 @@ func TestDuplicateKeys_bloomNeighbours(t *testing.T) {
 // large object then costs a probe per key, not a scan.
 func TestDuplicateKeys_indexedPastSixteenKeys(t *testing.T) {
 	for _, fold := range []bool{false, true} {
-		hashOf := func(k string) uint64 {
-			if fold {
-				return fingerprint(AppendFold(nil, []byte(k)))
-			}
-			return fingerprint([]byte(k))
-		}
-		var names []string
-		bit := bloomBit(hashOf("k0"))
-		for i := 0; len(names) < 24 && i < 100000; i++ {
-			if k := "k" + strconv.Itoa(i); bloomBit(hashOf(k)) == bit {
-				names = append(names, k)
-			}
-		}
+		names := bloomNeighbours(24, fold, func(i int) string { return "k" + strconv.Itoa(i) })
 		for _, outer := range []int{0, 5} {
 			doc := []byte(`{`)
 			for i := range outer {
@@ -139,4 +114,24 @@ func TestDuplicateKeys_indexedPastSixteenKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// bloomNeighbours returns n of the keys name(0), name(1), ... whose
+// fingerprint (folded with fold) sets the same Bloom-filter bit as
+// name(0)'s.
+func bloomNeighbours(n int, fold bool, name func(int) string) []string {
+	fp := func(k string) uint64 {
+		if fold {
+			return fingerprint(AppendFold(nil, []byte(k)))
+		}
+		return fingerprint([]byte(k))
+	}
+	var names []string
+	bit := bloomBit(fp(name(0)))
+	for i := 0; len(names) < n && i < 1000000; i++ {
+		if k := name(i); bloomBit(fp(k)) == bit {
+			names = append(names, k)
+		}
+	}
+	return names
 }
