@@ -130,12 +130,12 @@ bench-wasm:
 # Envoy embeds), in one run and one table: median ns/op per engine and its
 # ratio to native (e2e/cmd/benchtable). BENCH_V8 lists package:pattern pairs;
 # the default is the work of issue 15's JSON and signature rows and of
-# issue 16's schema ratio. Needs node (20 or later) on PATH; without it the
+# issue 16's schema ratio. Needs node on PATH (measured with Node 20); without it the
 # target says so and stops. BENCH_COUNT repeats each run (medians), the
 # engines taking turns, so that load from elsewhere falls on all three.
 BENCH_V8 ?= ./filter/jsonx:Validate_64K$$ ./filter/redact:Redact_64K$$ ./filter/schema:(jsonOnly|request|response)64K$$ ./filter/jwt:Verify_perAlgorithm/(RS256|ES256|EdDSA)/bare$$
 bench-v8:
-	@command -v node >/dev/null || { echo "make bench-v8: node (Node.js 20 or later) is not on PATH; apt-get install nodejs"; exit 1; }
+	@command -v node >/dev/null || { echo "make bench-v8: node (Node.js) is not on PATH; apt-get install nodejs"; exit 1; }
 	@mkdir -p build/benchwasm
 	$(GO) build -o build/benchwasm/wasmbench ./e2e/cmd/wasmbench
 	$(GO) build -o build/benchwasm/benchtable ./e2e/cmd/benchtable

@@ -3,7 +3,7 @@
 # rate-limit integration test (e2e/global_real_test.go) starts on a loopback
 # port in front of the real envoyproxy/ratelimit service, and node (Node.js),
 # whose V8 runs `make bench-v8` and its runner's test
-# (e2e/v8bench_test.go; Node 20 or later, older ones make it skip).
+# (e2e/v8bench_test.go; measured with Node 20; older releases are untested).
 # Idempotent and silent when everything is already there.
 #
 # It installs with apt-get only where it can: as root, or through sudo

@@ -37,8 +37,9 @@ const module = await WebAssembly.compile(await readFile(file));
 // benchmark had run (a segmentation fault after PASS, filter/jwt's binary
 // most often). The guest's output is written synchronously, so nothing is
 // lost.
-const imports = wasi.getImportObject();
-imports.wasi_snapshot_preview1.proc_exit = (code) => process.reallyExit(code);
+// wasi.wasiImport rather than getImportObject(), which Node added only in
+// 19.8: Debian's nodejs package is older.
+const imports = { wasi_snapshot_preview1: { ...wasi.wasiImport, proc_exit: (code) => process.reallyExit(code) } };
 const instance = await WebAssembly.instantiate(module, imports);
 wasi.start(instance);
 exit(0);
