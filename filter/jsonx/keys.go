@@ -187,7 +187,6 @@ func lowerLanes(a uint64) uint64 {
 	return (a + lanes01*(0x80-'a')) &^ (a + lanes01*(0x80-'z'-1)) & lanes80
 }
 
-// pushKey records a key, writing the entry in place (see push).
 // hashIn reports whether a key of the open object whose keys start at
 // base has fingerprint h (addKey, on a Bloom-filter hit in an object that
 // is not indexed: at most linearKeys entries).
@@ -200,6 +199,7 @@ func (s *Scanner) hashIn(base int, h uint64) bool {
 	return false
 }
 
+// pushKey records a key, writing the entry in place (see push).
 func (s *Scanner) pushKey(h uint64, start, end int) {
 	n := len(s.keys)
 	if n == cap(s.keys) {
