@@ -176,3 +176,49 @@ func TestAuthnTokenCache_timesOnHit(t *testing.T) {
 			roundTrip(e.Worker(0), exchange{req: getWith("/a", bearer(tok))}))
 	})
 }
+
+// memoConfig has claims rules on routes on both sides of the 64 routes a
+// cached token remembers its claim-rule results for (/a and /d have bits,
+// /b and /e are past them) and two claims headers.
+func memoConfig(t testing.TB) string {
+	rule := func(name, prefix, scope string) string {
+		return `{"name": "` + name + `", "match": {"prefix": "` + prefix + `"}, "auth": {"providers": ["idp"], "claims": [{"claim": "scope", "contains": ["` + scope + `"]}]}},`
+	}
+	routes := rule("a", "/a", "orders:read") + rule("d", "/d", "admin")
+	for i := range 62 {
+		routes += rule("f"+strconv.Itoa(i), "/f"+strconv.Itoa(i), "admin")
+	}
+	routes += rule("b", "/b", "admin") + rule("e", "/e", "orders:read")
+	return `{"providers": {"idp": {"issuer": "` + idpIssuer + `", "audiences": ["` + audience + `"], "algorithms": ["ES256"],
+                        "jwks": ` + jwksOf(t, "ec256") + `, "claims_to_headers": {"sub": "x-user-id", "tenant": "x-tenant-id"}}},
+  "routes": [` + routes + `
+    {"name": "c", "match": {"prefix": "/c"}, "auth": {"providers": ["idp"]}}]
+}`
+}
+
+// TestAuthnTokenCache_memoPerRoute: a cached token keeps its claims_to_headers
+// values and which routes' claim rules it satisfies, and every hit answers
+// as a fresh verification would: each route its own rules (in any order,
+// within and past the 64 remembered routes), the same headers upstream,
+// and a claims header unsafe to forward refused on every hit.
+func TestAuthnTokenCache_memoPerRoute(t *testing.T) {
+	now := host.DefaultStart
+	tok := mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, map[string]any{"scope": "orders:read", "tenant": "t1"}))
+	unsafe := mint(t, "ec256", "ES256", claimsAt(now, idpIssuer, map[string]any{"tenant": "t\u0001x"}))
+	up := map[string]string{"x-user-id": "alice", "x-tenant-id": "t1", "authorization": ""}
+	ok := func(path string) exchange {
+		return exchange{name: path + " allowed", req: getWith(path, bearer(tok)), want: 200, upHeaders: up}
+	}
+	no := func(path string) exchange {
+		return exchange{name: path + " refused", req: getWith(path, bearer(tok)), want: 403, reason: problem.ReasonClaimsNotSatisfied}
+	}
+	bad := exchange{name: "unsafe claims header", req: getWith("/c", bearer(unsafe)), want: 401, reason: problem.ReasonClaimHeaderUnsafe}
+	cases := []exchange{ok("/a"), no("/d"), ok("/a"), no("/d"), no("/b"), ok("/e"), no("/b"), ok("/e"), no("/f7"), ok("/c"), ok("/a"), bad, bad, bad}
+	each(t, func(t *testing.T, g guest) {
+		e := start(t, g, memoConfig(t))
+		runTable(t, e, cases)
+		if hits, fresh := counts(t, e); hits != 12 || fresh != 2 {
+			t.Errorf("cache hits %d, fresh verifications %d; want 12 and 2", hits, fresh)
+		}
+	})
+}

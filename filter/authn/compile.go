@@ -73,8 +73,12 @@ type Route struct {
 	// jwtOnly is set when every source is read by exactly one provider, a
 	// JWT one: the token then goes straight to that provider's cache and
 	// verifier, which checks the issuer itself, without a separate peek.
-	jwtOnly   bool
-	Claims    []claims.Rule
+	jwtOnly bool
+	Claims  []claims.Rule
+	// ruleBit is the route's bit in a cached token's memo of which claim
+	// rules hold (memo.go): set for the first 64 routes with claims, 0 for
+	// the rest.
+	ruleBit   uint64
 	Owner     []Owner
 	BodyOwner []BodyOwner
 }
@@ -114,13 +118,19 @@ func Compile(cfg *config.Config, n int, route func(i int) *config.RoutePolicy) (
 	}
 	a.Routes = make([]*Route, n)
 	a.Pass = make([]CredNames, n)
+	ruleBits := 0
 	for i := 0; i < n; i++ {
 		rp := route(i)
 		if rp == nil {
 			continue
 		}
 		if rp.Auth != nil {
-			a.Routes[i] = compileRoute(rp.Auth, a.Providers)
+			ar := compileRoute(rp.Auth, a.Providers)
+			if len(ar.Claims) > 0 && ruleBits < 64 {
+				ar.ruleBit = 1 << ruleBits
+				ruleBits++
+			}
+			a.Routes[i] = ar
 		}
 		for _, pc := range rp.PassCredentials {
 			a.Pass[i].add(pc.Kind, pc.Name)

@@ -45,6 +45,8 @@ type State struct {
 	// headers holds Headers when the provider sets few (most set one or
 	// two), so that a cached token allocates nothing for them.
 	headers [2]httpx.Pair
+	// memo is the cached token's memo (memo.go), nil otherwise.
+	memo *memo
 	// Waiting for a remote key set: the deadline (Unix ns, 0 when not
 	// waiting), what for, and the key generation the request saw.
 	deadline int64

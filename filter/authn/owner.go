@@ -152,6 +152,17 @@ func (o *Owner) jsonCopiesMatch(doc, identity *jsonx.Value) bool {
 	return true
 }
 
+// claimsHold reports whether every auth.claims rule holds for identity
+// (none does for an anonymous request, identity nil).
+func (ar *Route) claimsHold(identity *jsonx.Value) bool {
+	for i := range ar.Claims {
+		if identity == nil || !ar.Claims[i].Holds(identity) {
+			return false
+		}
+	}
+	return true
+}
+
 // DecodedEquals reports whether raw, percent-decoded once, is want. A '%'
 // not followed by two hex digits never matches ('+' is a plus sign in a
 // path). It allocates nothing.
@@ -179,10 +190,18 @@ func DecodedEquals(raw, want string) bool {
 // path and its query shadows (403 with insufficient_scope). An anonymous
 // request (allow_missing; identity nil) fails every rule.
 func (ar *Route) Authorize(identity *jsonx.Value, query string, params route.Params) Verdict {
-	for i := range ar.Claims {
-		if identity == nil || !ar.Claims[i].Holds(identity) {
-			return deny(403, problem.ReasonClaimsNotSatisfied, ChallengeScope)
-		}
+	return ar.authorize(nil, identity, query, params)
+}
+
+// Authorize is Route.Authorize for the credential a verified: a token the
+// verified-token cache served remembers which routes' claims hold (memo).
+func (a *State) Authorize(ar *Route, identity *jsonx.Value, query string, params route.Params) Verdict {
+	return ar.authorize(a.memo, identity, query, params)
+}
+
+func (ar *Route) authorize(m *memo, identity *jsonx.Value, query string, params route.Params) Verdict {
+	if len(ar.Claims) > 0 && !m.claimsHold(ar, identity) {
+		return deny(403, problem.ReasonClaimsNotSatisfied, ChallengeScope)
 	}
 	for i := range ar.Owner {
 		if v := ar.Owner[i].Check(identity, query, params); !v.Pass() {

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/apiguard/apiguard/filter/apikey"
-	"github.com/apiguard/apiguard/filter/claims"
 	"github.com/apiguard/apiguard/filter/httpx"
 	"github.com/apiguard/apiguard/filter/jsonx"
 	"github.com/apiguard/apiguard/filter/jwt"
@@ -60,7 +59,7 @@ func (a *State) Verify(ar *Route, env Env) Outcome {
 		// A token this source's one JWT provider verified before needs
 		// no peek: the cache entry names the provider.
 		if tok := a.cachedToken(rs.soleJWT, env); tok != nil {
-			return a.authenticated(rs.soleJWT, &tok.Claims, "")
+			return a.authenticatedToken(rs.soleJWT, tok)
 		}
 	}
 	if rs.jwtCount > 0 {
@@ -83,7 +82,7 @@ func (a *State) Verify(ar *Route, env Env) Outcome {
 				// different audiences): any of them may accept it.
 				tok, st, gen := a.tryJWT(match, env)
 				if tok != nil {
-					return a.authenticated(match, &tok.Claims, "")
+					return a.authenticatedToken(match, tok)
 				}
 				if st && stale == nil {
 					stale, staleGen = match, gen
@@ -99,7 +98,7 @@ func (a *State) Verify(ar *Route, env Env) Outcome {
 			// now, wait for that set (or its early refetch) as if it were
 			// the only provider, then decide again.
 			if tok, _, _ := a.tryJWT(match, env); tok != nil {
-				return a.authenticated(match, &tok.Claims, "")
+				return a.authenticatedToken(match, tok)
 			}
 			if env.KeySet(stale, a.clock(env)) == nil {
 				return a.awaitKeys(stale, waitKeys, env)
@@ -160,7 +159,7 @@ func (a *State) verifyJWT(p *Provider, env Env) Outcome {
 		return a.awaitKeys(p, waitKeys, env)
 	}
 	if tok := a.cachedToken(p, env); tok != nil {
-		return a.authenticated(p, &tok.Claims, "")
+		return a.authenticatedToken(p, tok)
 	}
 	now := time.Unix(0, a.clock(env))
 	gen := ks.Generation()
@@ -174,7 +173,7 @@ func (a *State) verifyJWT(p *Provider, env Env) Outcome {
 		return Outcome{Verdict: failed(TokenReason(err), ChallengeInvalid)}
 	}
 	env.Verified(p, a.Cred.Value, tok, now)
-	return a.authenticated(p, &tok.Claims, "")
+	return a.authenticatedToken(p, tok)
 }
 
 // cachedToken returns the credential's entry in the verified-token cache
@@ -248,18 +247,10 @@ func (a *State) authenticated(p *Provider, c *jsonx.Value, usedMetric string) Ou
 		if len(p.Headers) > len(a.headers) {
 			hs = make([]httpx.Pair, 0, len(p.Headers))
 		}
-		for _, h := range p.Headers {
-			v := claims.Lookup(c, h.Claim)
-			if v == nil {
-				continue
-			}
-			text, ok := claims.HeaderValue(v)
-			if !ok {
-				return Outcome{Verdict: deny(401, problem.ReasonClaimHeaderUnsafe, ChallengeInvalid)}
-			}
-			hs = append(hs, httpx.Pair{Key: h.Header, Value: text})
+		var ok bool
+		if a.Headers, ok = claimHeaders(p, c, hs); !ok {
+			return Outcome{Verdict: deny(401, problem.ReasonClaimHeaderUnsafe, ChallengeInvalid)}
 		}
-		a.Headers = hs
 	}
 	a.Provider = p
 	return Outcome{Claims: c, KeyMetric: usedMetric}

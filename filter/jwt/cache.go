@@ -1,7 +1,6 @@
 package jwt
 
 import (
-	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"strings"
@@ -15,7 +14,7 @@ import (
 // it:
 //
 //   - the index is an open-addressing table over a 64-bit hash of the
-//     provider, the token's length and its last hashedTail bytes, seeded
+//     token's length and its last hashedTail bytes, seeded
 //     per cache (hash/maphash, so per VM), so nobody outside can aim
 //     tokens at one place; a hit compares the provider and the whole
 //     token, never the hash alone. The tail of a token is its signature,
@@ -117,14 +116,13 @@ func (c *Cache) hash(provider, token string) uint64 {
 	if c.hashFn != nil {
 		return c.hashFn(provider, token)
 	}
-	var h maphash.Hash
-	h.SetSeed(c.seed)
-	h.WriteString(provider)
-	var n [8]byte
-	binary.LittleEndian.PutUint64(n[:], uint64(len(token)))
-	h.Write(n[:])
-	h.WriteString(token[max(len(token)-hashedTail, 0):])
-	return h.Sum64()
+	// One seeded hash of the tail (maphash.String hashes in place; a
+	// maphash.Hash copies what it is given into its buffer first), the
+	// length mixed in. The provider is not hashed: the same token cached
+	// for two providers takes two cells of one window, and a hit compares
+	// the provider.
+	h := maphash.String(c.seed, token[max(len(token)-hashedTail, 0):])
+	return h ^ uint64(len(token))*0x9e3779b97f4a7c15
 }
 
 // cacheable reports whether a token of n bytes may be stored.

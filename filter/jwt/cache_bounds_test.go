@@ -23,17 +23,17 @@ func TestCache_bounds(t *testing.T) {
 		t.Errorf("a token of MaxCachedToken+1 bytes is cached (%d entries)", c.Len())
 	}
 
-	expiring := *tok
+	expiring := copyToken(tok)
 	expiring.times.hasExp = true
 	expiring.times.exp = testNow.Unix() - v.skew
 	c = NewCache(16, 1<<20)
-	c.Put("p", v, "x", &expiring, testNow)
+	c.Put("p", v, "x", expiring, testNow)
 	if c.Len() != 0 {
 		t.Error("a token whose exp plus skew is now was stored")
 	}
-	later := expiring
+	later := copyToken(expiring)
 	later.times.exp++
-	c.Put("p", v, "y", &later, testNow)
+	c.Put("p", v, "y", later, testNow)
 	if c.Len() != 1 {
 		t.Error("a token valid for one more second was not stored")
 	}
@@ -47,7 +47,7 @@ func TestCache_bounds(t *testing.T) {
 func TestCache_exactCapacity(t *testing.T) {
 	v := publicVerifier(t)
 	_, tok := verified(t, v, "ES256")
-	other := *tok
+	other := copyToken(tok)
 	tokens := []string{"aaaa", "bbbb", "cccc", "dddd"}
 
 	c := NewCache(3, 1<<20)
@@ -85,8 +85,8 @@ func TestCache_exactCapacity(t *testing.T) {
 	}
 	c = NewCache(16, 1<<20)
 	c.Put("p", v, "abcd", tok, testNow)
-	c.Put("p", v, "abcd", &other, testNow)
-	if c.Len() != 1 || c.Get("p", v, "abcd", testNow) != &other {
+	c.Put("p", v, "abcd", other, testNow)
+	if c.Len() != 1 || c.Get("p", v, "abcd", testNow) != other {
 		t.Errorf("a token stored again: %d entries, want 1 holding the new verdict", c.Len())
 	}
 }

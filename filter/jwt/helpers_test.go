@@ -325,3 +325,10 @@ func valid(tb testing.TB, alg string) string {
 	priv, kid := ks.privFor(alg)
 	return sign(tb, alg, priv, header(alg, kid), claims())
 }
+
+// copyToken is a copy of t's verdict without its memo (a Token holds an
+// atomic pointer and is not copied by assignment).
+func copyToken(t *Token) *Token {
+	return &Token{Claims: t.Claims, Algorithm: t.Algorithm, KeyID: t.KeyID, Expires: t.Expires,
+		ByHost: t.ByHost, times: t.times, keyGen: t.keyGen}
+}

@@ -2,6 +2,7 @@ package jwt
 
 import (
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apiguard/apiguard/filter/jsonx"
@@ -129,6 +130,29 @@ type Token struct {
 	// dates and whether the key that verified it is still in the set.
 	times  tokenTimes
 	keyGen uint64
+	// memo: see Memo.
+	memo atomic.Pointer[any]
+}
+
+// Memo returns what SetMemo stored, or nil. It is for the caller's
+// results derived from the claims alone (filter/authn keeps the
+// claims_to_headers values and which routes' claim rules hold), so that a
+// token the verified-token cache serves again is not derived again.
+func (t *Token) Memo() any {
+	if p := t.memo.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetMemo stores m unless a memo is there already, and returns the one
+// that stays (safe for concurrent use, like the cache that shares the
+// token).
+func (t *Token) SetMemo(m any) any {
+	if t.memo.CompareAndSwap(nil, &m) {
+		return m
+	}
+	return *t.memo.Load()
 }
 
 // parsed is a token after the parse step: header checked, parts decoded,

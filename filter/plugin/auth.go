@@ -129,7 +129,7 @@ func (s *stream) cookieOriginAllowed() bool {
 // (authn.Route.Authorize).
 func (s *stream) stepAuthorize() result {
 	if ar := s.authRoute(); ar != nil {
-		return s.refuseFor(ar.Authorize(s.identity, s.req.Query, s.params))
+		return s.refuseFor(s.auth.Authorize(ar, s.identity, s.req.Query, s.params))
 	}
 	return next
 }
