@@ -17,11 +17,24 @@ func EqualStrings(a, b string) bool {
 	if pa == pb {
 		return true
 	}
+	word := func(p unsafe.Pointer, i int) uint64 { return *(*uint64)(unsafe.Add(p, i)) }
 	i := 0
-	for ; i+8 <= n; i += 8 {
-		if *(*uint64)(unsafe.Add(pa, i)) != *(*uint64)(unsafe.Add(pb, i)) {
+	// 32 bytes a turn: one branch for four words (a token of 800 bytes
+	// takes 25 turns instead of 100).
+	for ; i+32 <= n; i += 32 {
+		if (word(pa, i)^word(pb, i))|(word(pa, i+8)^word(pb, i+8))|
+			(word(pa, i+16)^word(pb, i+16))|(word(pa, i+24)^word(pb, i+24)) != 0 {
 			return false
 		}
+	}
+	for ; i+8 <= n; i += 8 {
+		if word(pa, i) != word(pb, i) {
+			return false
+		}
+	}
+	if i < n && n >= 8 {
+		// The last word again, overlapping what was compared.
+		return word(pa, n-8) == word(pb, n-8)
 	}
 	for ; i < n; i++ {
 		if a[i] != b[i] {

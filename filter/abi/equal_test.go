@@ -6,8 +6,9 @@ import (
 )
 
 // TestEqualStrings_likeEquality: EqualStrings answers as == does, for
-// every length around the eight-byte words and a difference in every
-// position (first word, last word, the tail after the words).
+// every length around its 32-byte turns and eight-byte words and a
+// difference in every position (first word, last word, the overlapping
+// last word after the words, strings under eight bytes).
 func TestEqualStrings_likeEquality(t *testing.T) {
 	base := strings.Repeat("eyJhbGciOiJSUzI1NiJ9.", 4)
 	for n := 0; n <= len(base); n++ {
