@@ -54,6 +54,16 @@ func TestTokenMemo_hitsAnswerAsFresh(t *testing.T) {
 			t.Errorf("request %d: memo used %v", i, hit)
 		}
 	}
+	// The memo decided routes 0 and 1 (their bits known, 0's passing);
+	// route 2 has no rules and no bit.
+	m := memoOf(au.Providers["ja"], env.cache["ja "+tok])
+	b0, b1 := au.Routes[0].ruleBit, au.Routes[1].ruleBit
+	if b0 == 0 || b1 == 0 || b0 == b1 || au.Routes[2].ruleBit != 0 {
+		t.Fatalf("rule bits %#x, %#x, %#x", b0, b1, au.Routes[2].ruleBit)
+	}
+	if m.known.Load() != b0|b1 || m.pass.Load() != b0 {
+		t.Errorf("memo known %#x, pass %#x; want %#x, %#x", m.known.Load(), m.pass.Load(), b0|b1, b0)
+	}
 }
 
 // TestTokenMemo_concurrentHits: many streams serving one cached token at

@@ -105,6 +105,28 @@ func TestCache_tokenEqual(t *testing.T) {
 	}
 }
 
+// TestToken_memo: a token's memo is nil until set, the first SetMemo
+// stays (a second returns the first, as two streams racing to build one
+// would see), and the cache hands out the token with its memo.
+func TestToken_memo(t *testing.T) {
+	v := publicVerifier(t)
+	s, tok := verified(t, v, "ES256")
+	if tok.Memo() != nil {
+		t.Fatalf("a fresh token has memo %v", tok.Memo())
+	}
+	if got := tok.SetMemo("first"); got != "first" {
+		t.Errorf("SetMemo returned %v", got)
+	}
+	if got := tok.SetMemo("second"); got != "first" || tok.Memo() != "first" {
+		t.Errorf("a second SetMemo: returned %v, memo %v", got, tok.Memo())
+	}
+	c := NewCache(16, 1<<20)
+	c.Put("idp", v, s, tok, testNow)
+	if got := c.Get("idp", v, s, testNow); got == nil || got.Memo() != "first" {
+		t.Errorf("the cached token's memo: %v", got)
+	}
+}
+
 // TestCache_keyGeneration: a refresh that keeps the key keeps its tokens;
 // removing the key, or replacing its material or alg under the same kid,
 // revokes them.

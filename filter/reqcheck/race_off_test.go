@@ -1,0 +1,5 @@
+//go:build !race
+
+package reqcheck
+
+const raceEnabled = false
