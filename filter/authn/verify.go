@@ -158,7 +158,7 @@ func (a *State) verifyJWT(p *Provider, env Env) Outcome {
 		// A remote set that has not arrived yet.
 		return a.awaitKeys(p, waitKeys, env)
 	}
-	if tok := a.cachedToken(p, env); tok != nil {
+	if tok := a.lookUp(p, env); tok != nil {
 		return a.authenticatedToken(p, tok)
 	}
 	now := time.Unix(0, a.clock(env))
@@ -187,6 +187,14 @@ func (a *State) cachedToken(p *Provider, env Env) *jwt.Token {
 	if env.KeySet(p, a.clock(env)) == nil {
 		return nil
 	}
+	return a.lookUp(p, env)
+}
+
+// lookUp is cachedToken once p's key set is known to serve.
+func (a *State) lookUp(p *Provider, env Env) *jwt.Token {
+	if a.hit != nil && a.hitBy == p {
+		return a.hit
+	}
 	tok := env.Cached(p, a.Cred.Value, time.Unix(0, a.clock(env)))
 	if tok != nil {
 		a.hit, a.hitBy = tok, p
@@ -203,7 +211,7 @@ func (a *State) tryJWT(p *Provider, env Env) (tok *jwt.Token, stale bool, gen ui
 	if ks == nil {
 		return nil, p.RemoteCfg != nil, 0
 	}
-	if tok := a.cachedToken(p, env); tok != nil {
+	if tok := a.lookUp(p, env); tok != nil {
 		return tok, false, 0
 	}
 	now, value := time.Unix(0, a.clock(env)), a.Cred.Value
