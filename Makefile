@@ -18,7 +18,7 @@ TEST_TIMEOUT ?= 9m
 FUZZTIME ?= 30s
 BENCHTIME ?= 1s
 
-.PHONY: all build release demo proxy test race test-short bench bench-goals bench-wasm bench-v8 fuzz e2e check fmt vet tidy clean fresh-clone lint mutation
+.PHONY: all build release demo proxy test race test-short bench bench-goals bench-wasm bench-v8 bench-v8-requests fuzz e2e check fmt vet tidy clean fresh-clone lint mutation
 
 all: build
 
@@ -140,6 +140,13 @@ bench-v8:
 	$(GO) build -o build/benchwasm/wasmbench ./e2e/cmd/wasmbench
 	$(GO) build -o build/benchwasm/benchtable ./e2e/cmd/benchtable
 	@bash e2e/v8bench/bench.sh '$(BENCHTIME)' '$(BENCH_COUNT)' $(foreach x,$(BENCH_V8),'$(x)')
+
+# Whole requests through build/apiguard.wasm on V8 (e2e/v8bench/proxyhost.mjs,
+# docs/performance.md "On V8"): per-request medians of pass-through, cached
+# and fresh tokens, one line per run (BENCH_COUNT runs).
+bench-v8-requests: build
+	@command -v node >/dev/null || { echo "make bench-v8-requests: node (Node.js) is not on PATH; apt-get install nodejs"; exit 1; }
+	$(GO) test -run '^$$' -bench '^BenchmarkV8Host_requests$$' -benchtime 1x -count $(BENCH_COUNT) ./e2e
 
 # Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make
 # test). A real finding (a failing input written to testdata/fuzz) fails the
