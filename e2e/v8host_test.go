@@ -36,6 +36,7 @@ type v8Response struct {
 type v8Job struct {
 	Configuration string   `json:"configuration"`
 	Iterations    int      `json:"iterations"`
+	Warmup        int      `json:"warmup"` // untimed requests per kind before the timed ones
 	Kinds         []v8Kind `json:"kinds"`
 }
 

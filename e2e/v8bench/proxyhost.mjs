@@ -7,13 +7,15 @@
 //	node --no-warnings e2e/v8bench/proxyhost.mjs build/apiguard.wasm job.json
 //
 // job.json: {"configuration": "<plugin configuration>", "iterations": N,
+// "warmup": untimed requests per kind before them (default N),
 // "kinds": [{"name", "method", "path", "headers": [[k, v], ...], "body",
 // "response": {"status", "headers": [[k, v], ...], "body"}}]}. Prints one
 // JSON object: per kind the status the client saw, whether the request went
 // upstream, the median wall time per request (µs, performance.now around
 // the exported calls of one request) and the median part of it spent in
 // verify_signature's node:crypto, plus the plugin's counters.
-// One VM, one root context, requests one after another (one Envoy worker).
+// One VM, one root context, requests one after another (one Envoy worker),
+// the kinds taking turns.
 import { readFile } from 'node:fs/promises';
 import { setFlagsFromString } from 'node:v8';
 import { WASI } from 'node:wasi';
@@ -453,30 +455,32 @@ function request(kind) {
   return { status, upstream: !!s.upstream, local: s.local ?? '', crypto: s.crypto, body: dec.decode(s.resp.body ?? new Uint8Array(0)) };
 }
 
-const out = { kinds: [] };
-for (const kind of job.kinds) {
-  const first = request(kind);
-  const n = job.iterations ?? 0;
-  const times = new Array(n), cryptoTimes = new Array(n);
-  let same = true;
-  for (let i = 0; i < n; i++) {
+// The kinds take turns, request by request, so that a machine's load
+// falls on every kind alike and their ratios hold.
+const n = job.iterations ?? 0;
+const runs = job.kinds.map((kind) => ({ kind, first: request(kind), times: new Array(n), cryptoTimes: new Array(n), same: true }));
+// Untimed: the JS host's own code and V8's caches warm up first.
+for (let i = 0; i < (job.warmup ?? n); i++) for (const r of runs) request(r.kind);
+for (let i = 0; i < n; i++) {
+  for (const r of runs) {
     const t0 = performance.now();
-    const r = request(kind);
-    times[i] = performance.now() - t0;
-    cryptoTimes[i] = r.crypto;
-    same &&= r.status === first.status && r.upstream === first.upstream;
+    const o = request(r.kind);
+    r.times[i] = performance.now() - t0;
+    r.cryptoTimes[i] = o.crypto;
+    r.same &&= o.status === r.first.status && o.upstream === r.first.upstream;
   }
-  times.sort((a, b) => a - b);
-  cryptoTimes.sort((a, b) => a - b);
-  const us = (ms) => Math.round(ms * 1000 * 10) / 10;
-  out.kinds.push({
-    name: kind.name, status: first.status, upstream: first.upstream, local: first.local,
-    body: kind.print_body ? first.body : undefined,
-    iterations: n, sameOutcome: same, medianUs: n ? us(times[n >> 1]) : null,
-    // the part of it inside verify_signature (node:crypto, not the module)
-    medianForeignUs: n ? us(cryptoTimes[n >> 1]) : null,
-  });
 }
+const us = (ms) => Math.round(ms * 1000 * 10) / 10;
+const median = (a) => (a.length ? us(a.sort((x, y) => x - y)[a.length >> 1]) : null);
+const out = {
+  kinds: runs.map(({ kind, first, times, cryptoTimes, same }) => ({
+    name: kind.name, status: first.status, upstream: first.upstream, local: first.local,
+    body: kind.print_body ? first.body : undefined, iterations: n, sameOutcome: same,
+    medianUs: median(times),
+    // the part of it inside verify_signature (node:crypto, not the module)
+    medianForeignUs: median(cryptoTimes),
+  })),
+};
 out.metrics = Object.fromEntries(metrics.filter((m) => m.type !== 2).map((m) => [m.name, Number(m.value)]));
 out.logs = logs;
 stdout.write(JSON.stringify(out, null, 1) + '\n');
