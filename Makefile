@@ -146,7 +146,7 @@ bench-v8:
 # and fresh tokens, one line per run (BENCH_COUNT runs).
 bench-v8-requests: build
 	@command -v node >/dev/null || { echo "make bench-v8-requests: node (Node.js) is not on PATH; apt-get install nodejs"; exit 1; }
-	$(GO) test -run '^$$' -bench '^BenchmarkV8Host_requests$$' -benchtime 1x -count $(BENCH_COUNT) ./e2e
+	$(GO) test -run '^$$' -bench '^BenchmarkV8Host_(requests|bodies)$$' -benchtime 1x -count $(BENCH_COUNT) ./e2e
 
 # Fuzzes every fuzz target for FUZZTIME each (their seeds already run in make
 # test). A real finding (a failing input written to testdata/fuzz) fails the

@@ -21,13 +21,7 @@ import (
 // module's nor BoringSSL's.
 func BenchmarkV8Host_requests(b *testing.B) {
 	node := needNode(b)
-	n := 2000
-	if s := os.Getenv("APIGUARD_V8_ITERATIONS"); s != "" {
-		var err error
-		if n, err = strconv.Atoi(s); err != nil || n < 1 {
-			b.Fatalf("APIGUARD_V8_ITERATIONS=%q", s)
-		}
-	}
+	n := v8Iterations(b)
 	pass := v8KindOf("pass", host.Request{Path: "/p/orders", Headers: headers("x-request-id", "bench")})
 	cachedJob := v8Job{Configuration: string(withHoldHeaders([]byte(authBenchPolicy(b, true)), true)), Iterations: n, Warmup: n,
 		Kinds: []v8Kind{pass, v8KindOf("cached-rs256", authRequest("/t", benchToken(b, "RS256", "rsa-a")))}}
@@ -65,4 +59,17 @@ func BenchmarkV8Host_requests(b *testing.B) {
 		b.ReportMetric(f["fresh-es256"]-f["pass"]-fc["fresh-es256"], "es256-pass-crypto-µs")
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// v8Iterations is $APIGUARD_V8_ITERATIONS, 2000 by default.
+func v8Iterations(b *testing.B) int {
+	s := os.Getenv("APIGUARD_V8_ITERATIONS")
+	if s == "" {
+		return 2000
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		b.Fatalf("APIGUARD_V8_ITERATIONS=%q", s)
+	}
+	return n
 }

@@ -51,6 +51,8 @@ type v8Outcome struct {
 	// MedianForeignUs is the median time inside verify_signature
 	// (node:crypto, the host's work).
 	MedianForeignUs float64 `json:"medianForeignUs"`
+	BodyLength      int     `json:"bodyLength"`
+	BodySha256      string  `json:"bodySha256"` // hex
 }
 
 type v8Result struct {
@@ -60,13 +62,17 @@ type v8Result struct {
 
 // v8KindOf turns an emulator request answered with defaultResponse into a
 // job kind.
-func v8KindOf(name string, req host.Request) v8Kind {
+func v8KindOf(name string, req host.Request) v8Kind { return v8KindWith(name, req, defaultResponse) }
+
+// v8KindWith is v8KindOf with upstream's answer (in one chunk: the JS host
+// sends bodies whole).
+func v8KindWith(name string, req host.Request, resp host.Response) v8Kind {
 	k := v8Kind{Name: name, Method: req.Method, Path: req.Path, Body: string(req.Body)}
 	for _, p := range req.Headers {
 		k.Headers = append(k.Headers, [2]string{p.Key, p.Value})
 	}
-	k.Response = v8Response{Status: defaultResponse.Status, Body: string(defaultResponse.Body)}
-	for _, p := range defaultResponse.Headers {
+	k.Response = v8Response{Status: resp.Status, Body: string(resp.Body)}
+	for _, p := range resp.Headers {
 		k.Response.Headers = append(k.Response.Headers, [2]string{p.Key, p.Value})
 	}
 	return k
