@@ -429,7 +429,8 @@ function request(kind) {
   const s = cur = {
     id: nextContext++, req: { avail: true }, resp: {}, logPhase: false, crypto: 0,
   };
-  const body = enc.encode(kind.body ?? '');
+  // Bodies are encoded once per kind: the host's copies are not the module's work.
+  const body = (kind.bodyBytes ??= enc.encode(kind.body ?? ''));
   s.req.headers = [[':method', kind.method ?? 'GET'], [':scheme', 'http'], [':authority', kind.authority ?? 'api.example.com'], [':path', kind.path], ...(kind.headers ?? []).map(([k, v]) => [lower(k), v])];
   ex.proxy_on_context_create(s.id, ROOT);
   cur = s;
@@ -444,7 +445,7 @@ function request(kind) {
     s.upstream = true;
     s.req.avail = false;
     const resp = kind.response ?? {};
-    responsePhase(s, [[':status', String(resp.status ?? 200)], ...(resp.headers ?? []).map(([k, v]) => [lower(k), v])], enc.encode(resp.body ?? ''));
+    responsePhase(s, [[':status', String(resp.status ?? 200)], ...(resp.headers ?? []).map(([k, v]) => [lower(k), v])], (resp.bodyBytes ??= enc.encode(resp.body ?? '')));
   }
   s.logPhase = true;
   cur = s;
