@@ -397,13 +397,13 @@ const call = (f, ...a) => {
 function localReply(s, r) {
   s.pendingReply = null;
   s.local = r.details;
-  if (s.resp.headers && s.resp.avail) { // headers exist, not sent: straight to the client
+  if (s.resp.sent) { s.reset = true; s.done = true; return; } // headers sent: a reset
+  if (s.resp.headers) { // headers exist, not sent: straight to the client
     s.resp.headers = [[':status', String(r.code)], ...r.headers];
     s.resp.body = r.body;
     s.done = true;
     return;
   }
-  if (s.resp.sent) { s.reset = true; s.done = true; return; }
   const hs = [[':status', String(r.code)], ...r.headers.map(([k, v]) => [lower(k), v])];
   if (r.body.length) {
     hs.push(['content-length', String(r.body.length)]);
