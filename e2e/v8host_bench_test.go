@@ -44,7 +44,13 @@ func BenchmarkV8Host_requests(b *testing.B) {
 		}
 		return med, foreign
 	}
+	rs, es := benchToken(b, "RS256", "rsa-a"), benchToken(b, "ES256", "ec256")
+	ok := []int{200, 200}
 	for i := 0; i < b.N; i++ {
+		nat := nativeMedians(b, authBenchPolicy(b, true), n, ok,
+			nativeKind{host.Request{Path: "/p/orders", Headers: headers("x-request-id", "bench")}, defaultResponse},
+			nativeKind{authRequest("/t", rs), defaultResponse})
+		bareRS, bareES := nativeMedian(n, bareVerifier(b, "RS256", "rsa-a", rs)), nativeMedian(n, bareVerifier(b, "ES256", "ec256", es))
 		c, _ := check(runV8Host(b, node, cachedJob), 2*int64(n), 1)
 		f, fc := check(runV8Host(b, node, freshJob), 0, 2*int64(2*n+1))
 		b.ReportMetric(c["pass"], "pass-µs")
@@ -57,6 +63,15 @@ func BenchmarkV8Host_requests(b *testing.B) {
 		// The module's own share: less the median time in node:crypto.
 		b.ReportMetric(f["fresh-rs256"]-f["pass"]-fc["fresh-rs256"], "rs256-pass-crypto-µs")
 		b.ReportMetric(f["fresh-es256"]-f["pass"]-fc["fresh-es256"], "es256-pass-crypto-µs")
+		// The goal table's ratios (issue 15), on V8 against the plugin
+		// natively in the emulator and the standard library's bare checks.
+		b.ReportMetric(nat[0], "pass-native-µs")
+		b.ReportMetric(nat[1], "cached-native-µs")
+		b.ReportMetric(c["pass"]/nat[0], "pass-v8/native")
+		b.ReportMetric(bareRS, "bare-rs256-µs")
+		b.ReportMetric(bareES, "bare-es256-µs")
+		b.ReportMetric((f["fresh-rs256"]-f["pass"])/bareRS, "rs256-v8/bare")
+		b.ReportMetric((f["fresh-es256"]-f["pass"])/bareES, "es256-v8/bare")
 	}
 	b.ReportMetric(0, "ns/op")
 }

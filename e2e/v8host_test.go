@@ -78,7 +78,10 @@ func v8KindWith(name string, req host.Request, resp host.Response) v8Kind {
 	return k
 }
 
-// needNode skips under -short and without node, and returns node's path.
+// needNode returns node's path. Under -short it skips; without node a
+// test fails, saying how to install it (e2e/test-deps.sh installs it for
+// make test, as TestV8Runner_runsGoTestBinary expects), and a benchmark
+// skips.
 func needNode(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
@@ -86,7 +89,10 @@ func needNode(t testing.TB) string {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not on PATH (apt-get install nodejs)")
+		if _, bench := t.(*testing.B); bench {
+			t.Skip("node is not on PATH (apt-get install nodejs)")
+		}
+		t.Fatal("node is not on PATH: apt-get install nodejs (e2e/test-deps.sh does)")
 	}
 	return node
 }
