@@ -67,3 +67,39 @@ func TestCounters_countsByName(t *testing.T) {
 		}
 	}
 }
+
+// TestCounters_recentNames: an empty name on fresh counters, a few names
+// in turn (found among the recent ones), more names in turn than those
+// hold, and the same name spelled by another string each count under
+// their own counter, defined once.
+func TestCounters_recentNames(t *testing.T) {
+	h := &fakeCounters{}
+	c := NewCounters(h)
+	c.Add("", 100)
+	names := []string{"a.one", "a.two", "a.three", "a.four", "a.five", "a.six"}
+	want := map[string]int64{"": 100}
+	add := func(n string, v int64) {
+		c.Add(n, v)
+		want[string([]byte(n))] += v
+	}
+	for range 3 {
+		for i, n := range names[:3] {
+			add(n, int64(i+1))
+		}
+	}
+	for range 2 {
+		for i, n := range names {
+			add(n, int64(10*(i+1)))
+		}
+	}
+	add(string([]byte(names[5])), 1000)
+	add("", 1)
+	for n, w := range want {
+		if got := h.value(n); got != w {
+			t.Errorf("%q = %d, want %d", n, got, w)
+		}
+	}
+	if h.defines != len(names)+1 {
+		t.Errorf("%d defines, want %d", h.defines, len(names)+1)
+	}
+}
