@@ -299,6 +299,40 @@ func TestHygiene_stripSpellings(t *testing.T) {
 	}
 }
 
+// TestHygiene_nameLengthsHideNoSpelling: the length filter in front of
+// the spelling comparisons never hides a spelling: every override header
+// in every spelling still refuses whatever headers come first, a claims
+// header name of 63 bytes or more is still stripped, and a header whose
+// length no name has is passed over.
+func TestHygiene_nameLengthsHideNoSpelling(t *testing.T) {
+	for _, name := range append(MethodOverrideHeaders[:], URLOverrideHeaders[:]...) {
+		for _, spelling := range []string{name, strings.ToUpper(name), strings.ReplaceAll(name, "-", "_")} {
+			r := view("GET", "/a", "", "accept", "*/*", "x-request-id", "1", spelling, "v")
+			if Hygiene(r, "/a") == "" {
+				t.Errorf("%s passed", spelling)
+			}
+		}
+	}
+	long := strings.Repeat("x-long-claims-header-", 4) // 84 bytes
+	for _, names := range [][]string{{long}, {"x-a", long}, {long[:63]}, {long[:64]}} {
+		key := strings.ToUpper(names[len(names)-1])
+		kept, removed := StripSpellings([]httpx.Pair{{Key: "accept", Value: "*/*"}, {Key: key, Value: "v"}}, names, nil)
+		if len(kept) != 1 || len(removed) != 1 {
+			t.Errorf("%d-byte name: kept %v, removed %v", len(key), kept, removed)
+		}
+	}
+	kept, _ := StripSpellings([]httpx.Pair{{Key: "x-user-ix", Value: "v"}, {Key: "x-user-id", Value: "w"}}, []string{"x-user-id"}, nil)
+	if len(kept) != 1 || kept[0].Key != "x-user-ix" {
+		t.Errorf("a name of a claims header's length: kept %v", kept)
+	}
+	l := lengthsOf([]string{"ab", "abcd"})
+	for key, want := range map[string]bool{"a": false, "xy": true, "xyz": false, "wxyz": true, "": false} {
+		if l.has(key) != want {
+			t.Errorf("lengths of ab, abcd: has(%q) = %v", key, !want)
+		}
+	}
+}
+
 // TestBody_topLevelMembersFromEveryWalk: `_method` and query shadows are
 // judged on the top-level names recorded by whichever walk accepted the
 // body (jsonx's Validate on a route with limits only, its scanner with
