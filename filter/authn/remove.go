@@ -10,6 +10,7 @@ import (
 // those a route passes (pass_credentials).
 type CredNames struct {
 	headers []string // lower-case
+	lengths httpx.NameLengths
 	cookies []string // normalised (httpx.NormalizeQueryName)
 	queries []string // normalised
 }
@@ -30,12 +31,17 @@ func (c *CredNames) add(kind config.SourceKind, name string) {
 		}
 	}
 	*list = append(*list, name)
+	if kind == config.SourceHeader {
+		c.lengths.Add(name)
+	}
 }
 
 // hasHeader reports whether key is a spelling of one of the header names
 // (httpx.SameHeaderSpelling: ASCII case ignored, '-' and '_' alike, as
 // CGI-style upstreams read them).
-func (c *CredNames) hasHeader(key string) bool { return c != nil && httpx.SpellingOf(key, c.headers) }
+func (c *CredNames) hasHeader(key string) bool {
+	return c != nil && c.lengths.Has(key) && httpx.SpellingOf(key, c.headers)
+}
 
 func (c *CredNames) hasCookie(name string) bool {
 	return c != nil && len(c.cookies) > 0 && httpx.QueryNameIndex(name, c.cookies...) >= 0

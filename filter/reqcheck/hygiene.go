@@ -27,7 +27,7 @@ func Hygiene(req *httpx.Request, rawPath string) problem.Reason {
 		return problem.ReasonMethodOverride
 	}
 	for _, p := range req.Headers {
-		if overrideLengths.has(p.Key) && httpx.SpellingOf(p.Key, URLOverrideHeaders[:]) {
+		if overrideLengths.Has(p.Key) && httpx.SpellingOf(p.Key, URLOverrideHeaders[:]) {
 			return problem.ReasonURLOverride
 		}
 	}
@@ -50,7 +50,7 @@ func Hygiene(req *httpx.Request, rawPath string) problem.Reason {
 // upstream reads as that header (x_http_method_override, X-HTTP_Method).
 func hasMethodOverride(pairs []httpx.Pair) bool {
 	for _, p := range pairs {
-		if !overrideLengths.has(p.Key) {
+		if !overrideLengths.Has(p.Key) {
 			continue
 		}
 		for _, name := range MethodOverrideHeaders {
@@ -74,10 +74,10 @@ func StripSpellings(pairs []httpx.Pair, names, removed []string) ([]httpx.Pair, 
 	if len(names) == 0 {
 		return pairs, removed
 	}
-	lengths := lengthsOf(names)
+	lengths := httpx.LengthsOf(names)
 	kept := pairs[:0]
 	for _, p := range pairs {
-		if !lengths.has(p.Key) || !httpx.SpellingOf(p.Key, names) {
+		if !lengths.Has(p.Key) || !httpx.SpellingOf(p.Key, names) {
 			kept = append(kept, p)
 		} else if !httpx.NameIn(removed, p.Key) {
 			removed = append(removed, p.Key)
@@ -86,23 +86,5 @@ func StripSpellings(pairs []httpx.Pair, names, removed []string) ([]httpx.Pair, 
 	return kept, removed
 }
 
-// nameLengths has bit n set when a name of n bytes is among some names
-// (bit 63 for every length from 63 on): a header name of another length
-// is a spelling of none of them, which the request's usual headers are,
-// decided without comparing it to each (issue 15: step 1 compared every
-// header with every override and claims header name, about a twentieth of
-// a pass-through's instructions through the .wasm).
-type nameLengths uint64
-
-func lengthsOf(names []string) nameLengths {
-	var l nameLengths
-	for _, n := range names {
-		l |= 1 << min(len(n), 63)
-	}
-	return l
-}
-
-func (l nameLengths) has(key string) bool { return l>>min(len(key), 63)&1 != 0 }
-
 // overrideLengths are the lengths of the method and URL override headers.
-var overrideLengths = lengthsOf(MethodOverrideHeaders[:]) | lengthsOf(URLOverrideHeaders[:])
+var overrideLengths = httpx.LengthsOf(MethodOverrideHeaders[:]) | httpx.LengthsOf(URLOverrideHeaders[:])

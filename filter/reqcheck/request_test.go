@@ -325,10 +325,10 @@ func TestHygiene_nameLengthsHideNoSpelling(t *testing.T) {
 	if len(kept) != 1 || kept[0].Key != "x-user-ix" {
 		t.Errorf("a name of a claims header's length: kept %v", kept)
 	}
-	l := lengthsOf([]string{"ab", "abcd"})
+	l := httpx.LengthsOf([]string{"ab", "abcd"})
 	for key, want := range map[string]bool{"a": false, "xy": true, "xyz": false, "wxyz": true, "": false} {
-		if l.has(key) != want {
-			t.Errorf("lengths of ab, abcd: has(%q) = %v", key, !want)
+		if l.Has(key) != want {
+			t.Errorf("lengths of ab, abcd: Has(%q) = %v", key, !want)
 		}
 	}
 }
