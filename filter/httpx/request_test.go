@@ -1,6 +1,9 @@
 package httpx
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestRequest_formTypeSpellings: every Content-Type some framework parses as a form body
 // is one, so an owner route never skips a form it should read (PHP, for
@@ -136,4 +139,22 @@ func TestRequest_jsonTypeSpellings(t *testing.T) {
 			t.Errorf("%q: JSONEncoded = %v, want %v", c.types, got, c.want)
 		}
 	}
+}
+
+// FuzzNameLengths_neverHidesASpelling: the length filter never says "no"
+// where a comparison would say "yes": for any key and names, a key that
+// is a spelling of a name (SameHeaderSpelling), or equal to one without
+// regard to case (HeaderIs, EqualFold), has a length among the names'.
+func FuzzNameLengths_neverHidesASpelling(f *testing.F) {
+	f.Add("x-user-id", "X_USER_ID", "x-http-method")
+	f.Add("", "", "a")
+	f.Add(strings.Repeat("a", 70), strings.Repeat("A", 70), strings.Repeat("b", 64))
+	f.Fuzz(func(t *testing.T, key, a, b string) {
+		l := LengthsOf([]string{a, b})
+		for _, name := range []string{a, b} {
+			if (SameHeaderSpelling(key, name) || HeaderIs(key, strings.ToLower(name)) || EqualFold(key, name)) && !l.Has(key) {
+				t.Fatalf("%q matches %q but its length %d is filtered out", key, name, len(key))
+			}
+		}
+	})
 }
