@@ -13,13 +13,7 @@ import (
 // reports its tests, and its exit status comes through (0 for PASS, 2 for
 // a bad flag), so a broken runner cannot print an empty table.
 func TestV8Runner_runsGoTestBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: node and a wasip1 build of filter/httpx are not started")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is not on PATH; `make test` installs it (e2e/test-deps.sh), or run `apt-get install nodejs`; `go test -short` skips this test")
-	}
+	node := needNode(t)
 	// go test puts the go command on PATH: its absence is a broken
 	// environment, not a reason to skip.
 	goTool, err := exec.LookPath("go")
@@ -32,21 +26,10 @@ func TestV8Runner_runsGoTestBinary(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the wasip1 test binary: %v\n%s", err, out)
 	}
-	// Node 20 now and then dies by a signal running a Go test binary
-	// (e2e/v8bench/bench.sh): such a run is tried once more.
 	run := func(args ...string) (string, error) {
-		var out []byte
-		var err error
-		for try := 0; try < 2; try++ {
-			cmd := exec.Command(node, append([]string{"--no-warnings", "v8bench/run.mjs", bin}, args...)...)
-			if out, err = cmd.CombinedOutput(); err == nil {
-				break
-			}
-			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
-				break
-			}
-			t.Logf("node died by a signal (%v); once more", err)
-		}
+		out, err := onceMoreOnSignal(t, func() ([]byte, error) {
+			return exec.Command(node, append([]string{"--no-warnings", "v8bench/run.mjs", bin}, args...)...).CombinedOutput()
+		})
 		return string(out), err
 	}
 	out, err := run("-test.run", "^TestFold", "-test.v")
@@ -57,4 +40,30 @@ func TestV8Runner_runsGoTestBinary(t *testing.T) {
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 2 {
 		t.Fatalf("a bad flag: exit %v, want status 2, the test binary's own\n%s", err, out)
 	}
+}
+
+// needNode returns node's path for the V8 tests and benchmarks. Under
+// -short they do not start node (the one skip); without node they fail,
+// saying how to install it: `make test` installs it (e2e/test-deps.sh).
+func needNode(t testing.TB) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: node is not started")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is not on PATH; `make test` installs it (e2e/test-deps.sh), or run `apt-get install nodejs`; `go test -short` skips this")
+	}
+	return node
+}
+
+// onceMoreOnSignal runs a node command and, when node died by a signal
+// (Node 20 now and then does at exit, e2e/v8bench/bench.sh), once more.
+func onceMoreOnSignal(t testing.TB, run func() ([]byte, error)) ([]byte, error) {
+	out, err := run()
+	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == -1 {
+		t.Logf("node died by a signal (%v); once more", err)
+		out, err = run()
+	}
+	return out, err
 }

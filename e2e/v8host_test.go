@@ -78,25 +78,6 @@ func v8KindWith(name string, req host.Request, resp host.Response) v8Kind {
 	return k
 }
 
-// needNode returns node's path. Under -short it skips; without node a
-// test fails, saying how to install it (e2e/test-deps.sh installs it for
-// make test, as TestV8Runner_runsGoTestBinary expects), and a benchmark
-// skips.
-func needNode(t testing.TB) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: node is not started")
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		if _, bench := t.(*testing.B); bench {
-			t.Skip("node is not on PATH (apt-get install nodejs)")
-		}
-		t.Fatal("node is not on PATH: apt-get install nodejs (e2e/test-deps.sh does)")
-	}
-	return node
-}
-
 // runV8Host runs proxyhost.mjs on job with the module the e2e suite
 // checked (wasmModule refuses a stale one).
 func runV8Host(t testing.TB, node string, job v8Job) v8Result {
@@ -110,20 +91,11 @@ func runV8Host(t testing.TB, node string, job v8Job) v8Result {
 	if err := os.WriteFile(f, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	// Node 20 now and then dies by a signal (e2e/v8bench/bench.sh): such
-	// a run is tried once more.
-	var out []byte
-	for try := 0; try < 2; try++ {
+	out, err := onceMoreOnSignal(t, func() ([]byte, error) {
 		cmd := exec.Command(node, "--no-warnings", "v8bench/proxyhost.mjs", wasmPath(), f)
 		cmd.Stderr = os.Stderr
-		if out, err = cmd.Output(); err == nil {
-			break
-		}
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != -1 {
-			break
-		}
-		t.Logf("node died by a signal (%v); once more", err)
-	}
+		return cmd.Output()
+	})
 	if err != nil {
 		t.Fatalf("proxyhost.mjs: %v\n%s", err, out)
 	}
