@@ -3,10 +3,11 @@ package abi
 import "unsafe"
 
 // EqualStrings reports whether a and b are equal, as a == b does, reading
-// eight-byte words, four to a loop turn. Go's wasm runtime compares memory one byte per
-// loop turn (docs/performance.md "Whole requests"), which made the whole
-// token comparison of a verified-token cache hit a visible part of a
-// cached request; the module gives this to filter/jwt (jwt.SetTokenEqual).
+// eight-byte words, four to a loop turn. Go's wasm runtime compares memory
+// one byte per loop turn (docs/performance.md "Whole requests"), which
+// made the whole token comparison of a verified-token cache hit a visible
+// part of a cached request; the module gives this to filter/jwt
+// (jwt.SetTokenEqual).
 // It builds on every platform so that it is tested natively.
 func EqualStrings(a, b string) bool {
 	n := len(a)

@@ -186,21 +186,13 @@ func DecodedEquals(raw, want string) bool {
 	return j == len(want)
 }
 
-// Authorize is step 10: the route's auth.claims, then auth.owner on the
-// path and its query shadows (403 with insufficient_scope). An anonymous
-// request (allow_missing; identity nil) fails every rule.
-func (ar *Route) Authorize(identity *jsonx.Value, query string, params route.Params) Verdict {
-	return ar.authorize(nil, identity, query, params)
-}
-
-// Authorize is Route.Authorize for the credential a verified: a token the
-// verified-token cache served remembers which routes' claims hold (memo).
+// Authorize is step 10 on route ar for the credential a verified: the
+// route's auth.claims, then auth.owner on the path and its query shadows
+// (403 with insufficient_scope). An anonymous request (allow_missing;
+// identity nil) fails every rule. A token the verified-token cache served
+// remembers which routes' claims hold (memo).
 func (a *State) Authorize(ar *Route, identity *jsonx.Value, query string, params route.Params) Verdict {
-	return ar.authorize(a.memo, identity, query, params)
-}
-
-func (ar *Route) authorize(m *memo, identity *jsonx.Value, query string, params route.Params) Verdict {
-	if len(ar.Claims) > 0 && !m.claimsHold(ar, identity) {
+	if len(ar.Claims) > 0 && !a.memo.claimsHold(ar, identity) {
 		return deny(403, problem.ReasonClaimsNotSatisfied, ChallengeScope)
 	}
 	for i := range ar.Owner {

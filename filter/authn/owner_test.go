@@ -123,7 +123,7 @@ func TestAuthorize_verdicts(t *testing.T) {
 		{"owner", Route{Owner: []Owner{o}}, alice, "/users/bob", problem.ReasonOwnerMismatch},
 		{"owner holds", Route{Owner: []Owner{o}}, alice, "/users/alice", ""},
 	} {
-		v := tc.ar.Authorize(tc.id, "", params(t, tc.path))
+		v := (&State{}).Authorize(&tc.ar, tc.id, "", params(t, tc.path))
 		if v.Reason != tc.want || !v.Pass() && (v.Status != 403 || v.Challenge != ChallengeScope) {
 			t.Errorf("%s: %+v, want %q", tc.name, v, tc.want)
 		}

@@ -126,7 +126,7 @@ func (s *stream) cookieOriginAllowed() bool {
 }
 
 // stepAuthorize is step 10: auth.claims, then auth.owner
-// (authn.Route.Authorize).
+// (authn.State.Authorize).
 func (s *stream) stepAuthorize() result {
 	if ar := s.authRoute(); ar != nil {
 		return s.refuseFor(s.auth.Authorize(ar, s.identity, s.req.Query, s.params))

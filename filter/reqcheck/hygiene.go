@@ -50,13 +50,8 @@ func Hygiene(req *httpx.Request, rawPath string) problem.Reason {
 // upstream reads as that header (x_http_method_override, X-HTTP_Method).
 func hasMethodOverride(pairs []httpx.Pair) bool {
 	for _, p := range pairs {
-		if !overrideLengths.Has(p.Key) {
-			continue
-		}
-		for _, name := range MethodOverrideHeaders {
-			if httpx.SameHeaderSpelling(p.Key, name) {
-				return true
-			}
+		if overrideLengths.Has(p.Key) && httpx.SpellingOf(p.Key, MethodOverrideHeaders[:]) {
+			return true
 		}
 	}
 	return false
